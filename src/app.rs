@@ -1,0 +1,121 @@
+//! One place builds the application from settings; one serves it until shutdown.
+
+use std::{future::Future, time::Duration};
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::{
+    config::Settings,
+    http::{self, AppState},
+    store::{db::Db, Store},
+};
+
+/// A built application: its store (for CLI commands and tests) and its router.
+pub struct App {
+    /// The library's records.
+    pub store: Store,
+    /// Everything HTTP.
+    pub router: axum::Router,
+}
+
+/// Connects to the database, runs the migrations, makes sure an admin exists, and builds the router.
+pub async fn build(settings: &Settings) -> anyhow::Result<App> {
+    let store = connect(settings).await?;
+    if let Some(generated) = store.ensure_admin(settings.admin_password.as_ref()).await? {
+        // Shown once, where the person who started the service looks.
+        tracing::warn!(
+            username = "admin",
+            password = generated.expose_secret(),
+            "FIRST START: created the admin account with a generated password. Log in and change it; it is not shown again"
+        );
+    }
+    let router = http::router(
+        AppState {
+            store: store.clone(),
+        },
+        &settings.web_dir,
+        &settings.instance,
+    );
+    Ok(App { store, router })
+}
+
+/// Connects and migrates, without creating any account.
+pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
+    let db = Db::connect(&settings.database)
+        .await
+        .context("connecting to the database")?;
+    // A replica may start before the database is up (compose orders starts, not readiness of
+    // every restart): wait for it a while rather than crash-looping.
+    let mut waited = Duration::ZERO;
+    loop {
+        match db.migrate().await {
+            Ok(()) => break,
+            Err(e)
+                if waited < Duration::from_secs(60)
+                    && matches!(e, crate::store::db::DbError::Sqlx(_)) =>
+            {
+                tracing::warn!(error = %e, "database not ready; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                waited += Duration::from_secs(1);
+            }
+            Err(e) => return Err(e).context("running database migrations"),
+        }
+    }
+    Ok(Store::new(
+        db,
+        settings.timezone,
+        settings.closed_weekdays.clone(),
+        settings.session_hours,
+    ))
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let expiry = tokio::spawn(expire_holds_every_minute(app.store.clone()));
+    axum::serve(listener, app.router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")?;
+    expiry.abort();
+    app.store.db.close().await;
+    Ok(())
+}
+
+/// Ends ready holds nobody picked up in time. Every replica may run it: each hold ends once.
+async fn expire_holds_every_minute(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match store.expire_holds().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "expired holds not picked up"),
+            Err(e) => tracing::warn!(error = %e, "expiring holds failed"),
+        }
+    }
+}
+
+/// Resolves on SIGTERM (the container runtime) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,169 @@
+//! The command line: `pustaka [serve] | migrate | healthcheck | seed-demo | create-user`.
+
+use std::{io::Read, process::ExitCode, time::Duration};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::{
+    app,
+    config::Settings,
+    domain::{Password, Username},
+    model::Role,
+    store::Actor,
+    telemetry,
+};
+
+/// Pustaka: library management for school and campus libraries.
+///
+/// Settings come from the environment: PUSTAKA_LISTEN (default 127.0.0.1:8080),
+/// PUSTAKA_DATABASE_URL (default sqlite://pustaka.db?mode=rwc; mysql://USER@HOST/DB for MariaDB),
+/// PUSTAKA_DATABASE_PASSWORD[_FILE], PUSTAKA_ADMIN_PASSWORD[_FILE], PUSTAKA_WEB_DIR (default web),
+/// PUSTAKA_TIMEZONE (default Asia/Jakarta), PUSTAKA_CLOSED_WEEKDAYS (default sun),
+/// PUSTAKA_LOG_FORMAT (text or json), PUSTAKA_INSTANCE (X-Served-By), RUST_LOG.
+#[derive(Debug, Parser)]
+#[command(name = "pustaka", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API and the page (the default). Runs migrations and creates the first admin.
+    Serve,
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Exit 0 when this host's /readyz answers 200 (for container health checks; no curl needed).
+    Healthcheck {
+        /// Address to ask; defaults to PUSTAKA_LISTEN (0.0.0.0 is asked as 127.0.0.1).
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Fill the catalogue with demo books, members, loans, a hold and a fine (only into an empty catalogue).
+    SeedDemo,
+    /// Create an account. The password is read from standard input (one line).
+    CreateUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// admin, librarian or member.
+        #[arg(long, default_value = "librarian")]
+        role: String,
+        /// For a member account: the member's id.
+        #[arg(long)]
+        member_id: Option<i64>,
+    },
+}
+
+impl Cli {
+    /// Runs the command; errors are printed with their causes.
+    pub fn run(self) -> ExitCode {
+        let runtime = match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("pustaka: cannot start the async runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match runtime.block_on(self.dispatch()) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("pustaka: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    async fn dispatch(self) -> anyhow::Result<ExitCode> {
+        let settings = Settings::from_env()?;
+        if !matches!(self.command, Some(Command::Healthcheck { .. })) {
+            telemetry::init(settings.log_format);
+        }
+        match self.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                let listener = tokio::net::TcpListener::bind(settings.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", settings.listen))?;
+                let app = app::build(&settings).await?;
+                tracing::info!(
+                    listen = %listener.local_addr()?,
+                    database = ?settings.database.backend,
+                    instance = %settings.instance,
+                    "Pustaka is serving; open http://{}/",
+                    listener.local_addr()?
+                );
+                app::serve(listener, app, app::shutdown_signal()).await?;
+            }
+            Command::Migrate => {
+                app::connect(&settings).await?;
+                tracing::info!("migrations are up to date");
+            }
+            Command::Healthcheck { addr } => return Ok(healthcheck(addr, &settings).await),
+            Command::SeedDemo => {
+                let store = app::connect(&settings).await?;
+                crate::demo::seed(&store).await?;
+            }
+            Command::CreateUser {
+                username,
+                role,
+                member_id,
+            } => {
+                let store = app::connect(&settings).await?;
+                let role =
+                    Role::parse(&role).context("--role must be admin, librarian or member")?;
+                let username = Username::parse(&username)
+                    .map_err(|e| anyhow::anyhow!("--username: {}", e.message))?;
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut line)
+                    .context("reading the password from standard input")?;
+                let password = Password::parse(line.trim_end_matches(['\n', '\r']))
+                    .map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
+                let user = store
+                    .create_user(&Actor::system(), &username, &password, role, member_id)
+                    .await?;
+                println!("created {} ({})", user.username, user.role);
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// GET /readyz over a plain TCP connection; 0 on 200.
+async fn healthcheck(addr: Option<String>, settings: &Settings) -> ExitCode {
+    let addr = addr.unwrap_or_else(|| {
+        let mut a = settings.listen;
+        if a.ip().is_unspecified() {
+            a.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        a.to_string()
+    });
+    let ask = async {
+        let mut s = tokio::net::TcpStream::connect(&addr).await?;
+        s.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await?;
+        Ok::<_, std::io::Error>(buf)
+    };
+    match tokio::time::timeout(Duration::from_secs(3), ask).await {
+        Ok(Ok(buf)) if buf.starts_with(b"HTTP/1.1 200") => ExitCode::SUCCESS,
+        Ok(Ok(buf)) => {
+            eprintln!(
+                "not ready: {}",
+                String::from_utf8_lossy(buf.split(|b| *b == b'\r').next().unwrap_or_default())
+            );
+            ExitCode::FAILURE
+        }
+        Ok(Err(e)) => {
+            eprintln!("not ready: {addr}: {e}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("not ready: {addr} did not answer within 3 s");
+            ExitCode::FAILURE
+        }
+    }
+}

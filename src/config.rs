@@ -1,0 +1,247 @@
+//! Typed settings: defaults, then `PUSTAKA_*` environment variables (and `*_FILE` for secrets).
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::{bail, Context};
+use chrono::Weekday;
+use chrono_tz::Tz;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use crate::domain::{calendar::parse_weekdays, time::parse_timezone};
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (the default when run alone).
+    Sqlite,
+    /// A MariaDB (or MySQL) server.
+    MariaDb,
+}
+
+/// Where the database is and how to reach it. The URL never appears in `Debug` output with its password.
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    /// The connection URL with any password already merged in.
+    pub url: SecretString,
+    /// The backend the URL's scheme selects.
+    pub backend: Backend,
+    /// Upper bound on pooled connections (MariaDB; SQLite uses one writer and a few readers).
+    pub max_connections: u32,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact(self.url.expose_secret()))
+            .field("backend", &self.backend)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl DatabaseSettings {
+    /// Parses a database URL: `sqlite:`…, `mysql://`… or `mariadb://`…; anything else is refused.
+    pub fn from_url(raw: &str, password: Option<SecretString>) -> anyhow::Result<Self> {
+        let backend = match raw.split(':').next().unwrap_or_default() {
+            "sqlite" => Backend::Sqlite,
+            "mysql" | "mariadb" => Backend::MariaDb,
+            other => bail!(
+                "PUSTAKA_DATABASE_URL has the scheme {other:?}; use sqlite://FILE or mysql://USER@HOST/DB (mariadb:// works too)"
+            ),
+        };
+        let url = match backend {
+            Backend::Sqlite => raw.to_owned(),
+            Backend::MariaDb => {
+                let mut url = Url::parse(raw).context("PUSTAKA_DATABASE_URL is not a valid URL")?;
+                if url.scheme() == "mariadb" {
+                    // sqlx speaks the MySQL protocol under the name `mysql`.
+                    url = Url::parse(&format!("mysql{}", &raw["mariadb".len()..]))?;
+                }
+                if let Some(pw) = password {
+                    url.set_password(Some(pw.expose_secret())).map_err(|()| {
+                        anyhow::anyhow!("PUSTAKA_DATABASE_URL cannot carry a password")
+                    })?;
+                }
+                url.to_string()
+            }
+        };
+        Ok(Self {
+            url: url.into(),
+            backend,
+            max_connections: 10,
+        })
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Text,
+    /// One JSON object per line, for containers.
+    Json,
+}
+
+/// Everything the service needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The database.
+    pub database: DatabaseSettings,
+    /// Password for the first `admin` account, when none exists yet.
+    pub admin_password: Option<SecretString>,
+    /// Folder with the web page's static files.
+    pub web_dir: PathBuf,
+    /// Name sent in `X-Served-By`.
+    pub instance: String,
+    /// The library's time zone: due dates and closed days are its calendar days.
+    pub timezone: Tz,
+    /// Weekdays the library is always closed.
+    pub closed_weekdays: Vec<Weekday>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// How long a login session lasts.
+    pub session_hours: i64,
+}
+
+impl Settings {
+    /// Reads settings from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`, so tests can pass their own environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let secret = |k: &str| -> anyhow::Result<Option<SecretString>> {
+            if let Some(v) = var(k) {
+                return Ok(Some(v.into()));
+            }
+            let file_key = format!("{k}_FILE");
+            match var(&file_key) {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("{file_key}: cannot read {path}"))?;
+                    Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned().into()))
+                }
+                None => Ok(None),
+            }
+        };
+
+        let listen = var("PUSTAKA_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen.parse().with_context(|| {
+            format!("PUSTAKA_LISTEN={listen:?} is not an address like 127.0.0.1:8080")
+        })?;
+        let url =
+            var("PUSTAKA_DATABASE_URL").unwrap_or_else(|| "sqlite://pustaka.db?mode=rwc".into());
+        let mut database = DatabaseSettings::from_url(&url, secret("PUSTAKA_DATABASE_PASSWORD")?)?;
+        if let Some(n) = var("PUSTAKA_DATABASE_MAX_CONNECTIONS") {
+            database.max_connections = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=500).contains(n))
+                .context("PUSTAKA_DATABASE_MAX_CONNECTIONS must be a number from 1 to 500")?;
+        }
+        let timezone =
+            parse_timezone(&var("PUSTAKA_TIMEZONE").unwrap_or_else(|| "Asia/Jakarta".into()))
+                .map_err(|e| anyhow::anyhow!("PUSTAKA_TIMEZONE: {e}"))?;
+        let closed_weekdays =
+            parse_weekdays(&get("PUSTAKA_CLOSED_WEEKDAYS").unwrap_or_else(|| "sun".into()))
+                .map_err(|e| anyhow::anyhow!("PUSTAKA_CLOSED_WEEKDAYS: {e}"))?;
+        let log_format = match var("PUSTAKA_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("PUSTAKA_LOG_FORMAT={other:?}: use text or json"),
+        };
+        let session_hours = match var("PUSTAKA_SESSION_HOURS") {
+            None => 12,
+            Some(h) => h
+                .parse()
+                .ok()
+                .filter(|h| (1..=24 * 90).contains(h))
+                .context("PUSTAKA_SESSION_HOURS must be a number of hours from 1 to 2160")?,
+        };
+        Ok(Self {
+            listen,
+            database,
+            admin_password: secret("PUSTAKA_ADMIN_PASSWORD")?,
+            web_dir: var("PUSTAKA_WEB_DIR")
+                .unwrap_or_else(|| "web".into())
+                .into(),
+            instance: var("PUSTAKA_INSTANCE").unwrap_or_else(host_name),
+            timezone,
+            closed_weekdays,
+            log_format,
+            session_hours,
+        })
+    }
+}
+
+/// The machine's (or container's) host name, for `X-Served-By`.
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "pustaka".into())
+}
+
+/// A URL with its password replaced by `***`, for logs.
+pub fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database.backend, Backend::Sqlite);
+        assert_eq!(s.closed_weekdays, vec![Weekday::Sun]);
+    }
+
+    #[test]
+    fn unknown_scheme_is_refused() {
+        let err = settings(&[("PUSTAKA_DATABASE_URL", "postgres://x/y")]).unwrap_err();
+        assert!(err.to_string().contains("postgres"), "{err}");
+    }
+
+    #[test]
+    fn mariadb_password_is_merged_and_redacted() {
+        let s = settings(&[
+            ("PUSTAKA_DATABASE_URL", "mariadb://app@db:3306/pustaka"),
+            ("PUSTAKA_DATABASE_PASSWORD", "s3cret/!"),
+        ])
+        .unwrap();
+        assert_eq!(s.database.backend, Backend::MariaDb);
+        assert!(s.database.url.expose_secret().starts_with("mysql://app:"));
+        let shown = format!("{:?}", s.database);
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn bad_listen_address_says_which_setting() {
+        let err = settings(&[("PUSTAKA_LISTEN", "everywhere")]).unwrap_err();
+        assert!(err.to_string().contains("PUSTAKA_LISTEN"));
+    }
+}

@@ -1,0 +1,683 @@
+//! Loan rules: who may borrow or renew, when loans fall due, and what lateness costs.
+//!
+//! Money is integer rupiah throughout; there are no floats here.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::calendar::Calendar;
+use super::validation::ValidationError;
+
+/// The library's lending rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LoanPolicy {
+    /// Most loans a member may have at once (0–100).
+    pub max_loans: i64,
+    /// Length of a loan or renewal in days (1–365).
+    pub loan_days: i64,
+    /// How many times one loan may be renewed (0–20).
+    pub max_renewals: i64,
+    /// Fine in rupiah per open day a loan is late.
+    pub fine_per_day: i64,
+    /// Largest fine for one loan in rupiah; 0 means no cap.
+    pub max_fine_per_loan: i64,
+    /// Unpaid fines (rupiah) at or above this block borrowing and renewing; 0 = never block.
+    pub fine_limit: i64,
+    /// Days a member has to collect a hold once it is ready (1–60).
+    pub hold_pickup_days: i64,
+}
+
+impl LoanPolicy {
+    /// Checks every field is in range, returning the policy unchanged if so.
+    pub fn validate(self) -> Result<Self, ValidationError> {
+        let checks: [(&str, i64, i64, i64); 7] = [
+            ("Maximum loans", self.max_loans, 0, 100),
+            ("Loan period (days)", self.loan_days, 1, 365),
+            ("Maximum renewals", self.max_renewals, 0, 20),
+            ("Fine per day", self.fine_per_day, 0, i64::MAX),
+            ("Maximum fine per loan", self.max_fine_per_loan, 0, i64::MAX),
+            ("Fine limit", self.fine_limit, 0, i64::MAX),
+            ("Hold pickup period (days)", self.hold_pickup_days, 1, 60),
+        ];
+        for (field, value, min, max) in checks {
+            if !(min..=max).contains(&value) {
+                return Err(if max == i64::MAX {
+                    ValidationError::new("out_of_range", format!("{field} must not be negative."))
+                } else {
+                    ValidationError::out_of_range(field, min, max)
+                });
+            }
+        }
+        Ok(self)
+    }
+
+    /// Due date of a loan (or renewal) starting on `day`: `loan_days` later, moved to an open day.
+    pub fn due_date(&self, cal: &Calendar, day: NaiveDate) -> NaiveDate {
+        cal.due_date(day, days_u32(self.loan_days))
+    }
+
+    /// Last day to collect a hold that became ready on `ready_day`, moved to an open day.
+    pub fn hold_pickup_deadline(&self, cal: &Calendar, ready_day: NaiveDate) -> NaiveDate {
+        cal.due_date(ready_day, days_u32(self.hold_pickup_days))
+    }
+}
+
+/// Converts a day count to `u32`, treating negatives as 0 and saturating large values.
+fn days_u32(days: i64) -> u32 {
+    u32::try_from(days.max(0)).unwrap_or(u32::MAX)
+}
+
+/// What the rules need to know about a member at the moment of a request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberStanding {
+    /// Whether staff have blocked the member.
+    pub blocked: bool,
+    /// Why the member was blocked, if a reason was recorded.
+    pub blocked_reason: Option<String>,
+    /// Last day the membership is valid; `None` means it never expires.
+    pub expires_on: Option<NaiveDate>,
+    /// Number of loans currently out.
+    pub active_loans: i64,
+    /// Unpaid fines in rupiah.
+    pub unpaid_fines: i64,
+}
+
+/// Why a borrow or renewal was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Staff blocked the member.
+    Blocked {
+        /// The recorded reason (may be empty).
+        reason: String,
+    },
+    /// The membership expired.
+    Expired {
+        /// Last day the membership was valid.
+        on: NaiveDate,
+    },
+    /// The member already has the maximum number of loans.
+    LoanLimit {
+        /// The maximum number of loans.
+        max: i64,
+    },
+    /// The member owes too much in fines.
+    FinesOwed {
+        /// Unpaid fines in rupiah.
+        owed: i64,
+        /// The blocking threshold in rupiah.
+        limit: i64,
+    },
+    /// The loan has been renewed as often as allowed.
+    RenewLimit {
+        /// The maximum number of renewals.
+        max: i64,
+    },
+    /// The loan is already overdue and must be returned.
+    Overdue {
+        /// The date the loan was due.
+        due: NaiveDate,
+    },
+    /// Another member has a hold waiting for this item.
+    HeldForOthers,
+}
+
+impl Refusal {
+    /// Stable machine code for the refusal, e.g. `"loan_limit"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Blocked { .. } => "member_blocked",
+            Self::Expired { .. } => "member_expired",
+            Self::LoanLimit { .. } => "loan_limit",
+            Self::FinesOwed { .. } => "fines_owed",
+            Self::RenewLimit { .. } => "renew_limit",
+            Self::Overdue { .. } => "loan_overdue",
+            Self::HeldForOthers => "held_for_others",
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Blocked { reason } if reason.trim().is_empty() => {
+                f.write_str("The member is blocked from borrowing.")
+            }
+            Self::Blocked { reason } => {
+                write!(
+                    f,
+                    "The member is blocked from borrowing: {}.",
+                    reason.trim().trim_end_matches('.')
+                )
+            }
+            Self::Expired { on } => write!(f, "The membership expired on {on}."),
+            Self::LoanLimit { max } => write!(
+                f,
+                "The member has reached the limit of {max} {} on loan.",
+                if *max == 1 { "item" } else { "items" }
+            ),
+            Self::FinesOwed { owed, limit } => write!(
+                f,
+                "The member owes {} in unpaid fines; borrowing is blocked from {}.",
+                format_rupiah(*owed),
+                format_rupiah(*limit)
+            ),
+            Self::RenewLimit { max } => write!(
+                f,
+                "The loan has reached the limit of {max} {}.",
+                if *max == 1 { "renewal" } else { "renewals" }
+            ),
+            Self::Overdue { due } => write!(
+                f,
+                "The loan was due on {due} and is overdue, so it cannot be renewed."
+            ),
+            Self::HeldForOthers => f.write_str(
+                "Another member is waiting for this item, so the loan cannot be renewed.",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Checks the rules that apply to both borrowing and renewing: block, expiry, fines.
+fn check_standing(
+    policy: &LoanPolicy,
+    m: &MemberStanding,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    if m.blocked {
+        return Err(Refusal::Blocked {
+            reason: m.blocked_reason.clone().unwrap_or_default(),
+        });
+    }
+    if let Some(on) = m.expires_on.filter(|&on| on < today) {
+        return Err(Refusal::Expired { on });
+    }
+    if policy.fine_limit > 0 && m.unpaid_fines >= policy.fine_limit {
+        return Err(Refusal::FinesOwed {
+            owed: m.unpaid_fines,
+            limit: policy.fine_limit,
+        });
+    }
+    Ok(())
+}
+
+/// Whether member `m` may take out another loan `today`.
+///
+/// Checked in order: blocked, expired (`expires_on < today`), fines owed, loan limit.
+pub fn may_borrow(
+    policy: &LoanPolicy,
+    m: &MemberStanding,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    check_standing(policy, m, today)?;
+    if m.active_loans >= policy.max_loans {
+        return Err(Refusal::LoanLimit {
+            max: policy.max_loans,
+        });
+    }
+    Ok(())
+}
+
+/// Whether member `m` may renew a loan renewed `renewals` times so far and due on `due`.
+///
+/// Checked in order: blocked, expired, fines owed, overdue (`due < today`), renewal
+/// limit, held for others. The loan limit does not apply: the item is already out.
+pub fn may_renew(
+    policy: &LoanPolicy,
+    m: &MemberStanding,
+    renewals: i64,
+    due: NaiveDate,
+    today: NaiveDate,
+    others_waiting: bool,
+) -> Result<(), Refusal> {
+    check_standing(policy, m, today)?;
+    if due < today {
+        return Err(Refusal::Overdue { due });
+    }
+    if renewals >= policy.max_renewals {
+        return Err(Refusal::RenewLimit {
+            max: policy.max_renewals,
+        });
+    }
+    if others_waiting {
+        return Err(Refusal::HeldForOthers);
+    }
+    Ok(())
+}
+
+/// Fine in rupiah for a loan due on `due` and returned on `returned`.
+///
+/// Charges `fine_per_day` for each open day after `due` up to and including `returned`
+/// (days the library is closed are free), capped at `max_fine_per_loan` when that is
+/// positive. Never negative, even for an unvalidated policy.
+pub fn overdue_fine(
+    cal: &Calendar,
+    policy: &LoanPolicy,
+    due: NaiveDate,
+    returned: NaiveDate,
+) -> i64 {
+    let late_days = cal.open_days_between(due, returned);
+    let fine = late_days.saturating_mul(policy.fine_per_day).max(0);
+    if policy.max_fine_per_loan > 0 {
+        fine.min(policy.max_fine_per_loan)
+    } else {
+        fine
+    }
+}
+
+/// Formats rupiah the Indonesian way: `"Rp 1.250.000"`, `"Rp 0"`, `"-Rp 5.000"`.
+pub fn format_rupiah(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if amount < 0 { "-" } else { "" };
+    format!("{sign}Rp {grouped}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Days, Weekday};
+    use proptest::prelude::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn policy() -> LoanPolicy {
+        LoanPolicy {
+            max_loans: 3,
+            loan_days: 14,
+            max_renewals: 2,
+            fine_per_day: 1_000,
+            max_fine_per_loan: 0,
+            fine_limit: 10_000,
+            hold_pickup_days: 3,
+        }
+        .validate()
+        .unwrap()
+    }
+
+    fn weekend_closed() -> Calendar {
+        Calendar::new([Weekday::Sat, Weekday::Sun], [])
+    }
+
+    fn good_member() -> MemberStanding {
+        MemberStanding {
+            expires_on: Some(date(2025, 12, 31)),
+            ..MemberStanding::default()
+        }
+    }
+
+    /// Monday 3 March 2025.
+    const TODAY: NaiveDate = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+
+    #[test]
+    fn validate_checks_ranges() {
+        assert!(policy().validate().is_ok());
+        let bad = [
+            LoanPolicy {
+                max_loans: -1,
+                ..policy()
+            },
+            LoanPolicy {
+                max_loans: 101,
+                ..policy()
+            },
+            LoanPolicy {
+                loan_days: 0,
+                ..policy()
+            },
+            LoanPolicy {
+                loan_days: 366,
+                ..policy()
+            },
+            LoanPolicy {
+                max_renewals: 21,
+                ..policy()
+            },
+            LoanPolicy {
+                fine_per_day: -1,
+                ..policy()
+            },
+            LoanPolicy {
+                max_fine_per_loan: -5,
+                ..policy()
+            },
+            LoanPolicy {
+                fine_limit: -1,
+                ..policy()
+            },
+            LoanPolicy {
+                hold_pickup_days: 0,
+                ..policy()
+            },
+            LoanPolicy {
+                hold_pickup_days: 61,
+                ..policy()
+            },
+        ];
+        for p in bad {
+            assert_eq!(p.validate().unwrap_err().code, "out_of_range", "{p:?}");
+        }
+        let e = LoanPolicy {
+            loan_days: 0,
+            ..policy()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.message, "Loan period (days) must be between 1 and 365.");
+        let e = LoanPolicy {
+            fine_limit: -1,
+            ..policy()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.message, "Fine limit must not be negative.");
+    }
+
+    #[test]
+    fn policy_dates_use_the_calendar() {
+        // Friday 7 March 2025 + 14 days = Friday 21 March (open).
+        assert_eq!(
+            policy().due_date(&weekend_closed(), date(2025, 3, 7)),
+            date(2025, 3, 21)
+        );
+        // Ready Thursday 6 March + 3 = Sunday 9 March -> Monday 10 March.
+        assert_eq!(
+            policy().hold_pickup_deadline(&weekend_closed(), date(2025, 3, 6)),
+            date(2025, 3, 10)
+        );
+    }
+
+    #[test]
+    fn borrowing_checks_in_order() {
+        let p = policy();
+        assert_eq!(may_borrow(&p, &good_member(), TODAY), Ok(()));
+
+        let everything_wrong = MemberStanding {
+            blocked: true,
+            blocked_reason: Some("Lost three books".into()),
+            expires_on: Some(date(2025, 3, 2)),
+            active_loans: 3,
+            unpaid_fines: 10_000,
+        };
+        let refusal = may_borrow(&p, &everything_wrong, TODAY).unwrap_err();
+        assert_eq!(refusal.code(), "member_blocked");
+        assert_eq!(
+            refusal.to_string(),
+            "The member is blocked from borrowing: Lost three books."
+        );
+
+        let m = MemberStanding {
+            blocked: false,
+            ..everything_wrong
+        };
+        let refusal = may_borrow(&p, &m, TODAY).unwrap_err();
+        assert_eq!(
+            refusal,
+            Refusal::Expired {
+                on: date(2025, 3, 2)
+            }
+        );
+        assert_eq!(refusal.to_string(), "The membership expired on 2025-03-02.");
+
+        let m = MemberStanding {
+            expires_on: Some(TODAY),
+            ..m
+        };
+        let refusal = may_borrow(&p, &m, TODAY).unwrap_err();
+        assert_eq!(
+            refusal,
+            Refusal::FinesOwed {
+                owed: 10_000,
+                limit: 10_000
+            }
+        );
+        assert_eq!(
+            refusal.to_string(),
+            "The member owes Rp 10.000 in unpaid fines; borrowing is blocked from Rp 10.000."
+        );
+
+        let m = MemberStanding {
+            unpaid_fines: 9_999,
+            ..m
+        };
+        let refusal = may_borrow(&p, &m, TODAY).unwrap_err();
+        assert_eq!(refusal, Refusal::LoanLimit { max: 3 });
+        assert_eq!(refusal.code(), "loan_limit");
+        assert_eq!(
+            refusal.to_string(),
+            "The member has reached the limit of 3 items on loan."
+        );
+
+        let m = MemberStanding {
+            active_loans: 2,
+            expires_on: None,
+            ..m
+        };
+        assert_eq!(may_borrow(&p, &m, TODAY), Ok(()));
+    }
+
+    #[test]
+    fn fine_limit_zero_never_blocks() {
+        let p = LoanPolicy {
+            fine_limit: 0,
+            ..policy()
+        };
+        let m = MemberStanding {
+            unpaid_fines: i64::MAX,
+            ..good_member()
+        };
+        assert_eq!(may_borrow(&p, &m, TODAY), Ok(()));
+    }
+
+    #[test]
+    fn renewing_checks_in_order() {
+        let p = policy();
+        let m = good_member();
+        let due = date(2025, 3, 10);
+        assert_eq!(may_renew(&p, &m, 0, due, TODAY, false), Ok(()));
+        // The loan limit does not apply to renewals.
+        let full = MemberStanding {
+            active_loans: 3,
+            ..m.clone()
+        };
+        assert_eq!(may_renew(&p, &full, 1, due, TODAY, false), Ok(()));
+        // Due today is not overdue yet.
+        assert_eq!(may_renew(&p, &m, 0, TODAY, TODAY, false), Ok(()));
+
+        let overdue = may_renew(&p, &m, 2, date(2025, 3, 2), TODAY, true).unwrap_err();
+        assert_eq!(
+            overdue,
+            Refusal::Overdue {
+                due: date(2025, 3, 2)
+            }
+        );
+        assert_eq!(overdue.code(), "loan_overdue");
+
+        let limit = may_renew(&p, &m, 2, due, TODAY, true).unwrap_err();
+        assert_eq!(limit, Refusal::RenewLimit { max: 2 });
+        assert_eq!(
+            limit.to_string(),
+            "The loan has reached the limit of 2 renewals."
+        );
+
+        let held = may_renew(&p, &m, 1, due, TODAY, true).unwrap_err();
+        assert_eq!(held, Refusal::HeldForOthers);
+        assert_eq!(held.code(), "held_for_others");
+
+        let owing = MemberStanding {
+            unpaid_fines: 50_000,
+            ..m
+        };
+        assert_eq!(
+            may_renew(&p, &owing, 0, date(2025, 3, 2), TODAY, true)
+                .unwrap_err()
+                .code(),
+            "fines_owed"
+        );
+        let blocked = MemberStanding {
+            blocked: true,
+            ..owing
+        };
+        let refusal = may_renew(&p, &blocked, 0, due, TODAY, false).unwrap_err();
+        assert_eq!(refusal.code(), "member_blocked");
+        assert_eq!(refusal.to_string(), "The member is blocked from borrowing.");
+    }
+
+    #[test]
+    fn refusal_codes_are_stable() {
+        let d = date(2025, 1, 1);
+        let all = [
+            (
+                Refusal::Blocked {
+                    reason: String::new(),
+                },
+                "member_blocked",
+            ),
+            (Refusal::Expired { on: d }, "member_expired"),
+            (Refusal::LoanLimit { max: 1 }, "loan_limit"),
+            (Refusal::FinesOwed { owed: 1, limit: 1 }, "fines_owed"),
+            (Refusal::RenewLimit { max: 1 }, "renew_limit"),
+            (Refusal::Overdue { due: d }, "loan_overdue"),
+            (Refusal::HeldForOthers, "held_for_others"),
+        ];
+        for (refusal, code) in all {
+            assert_eq!(refusal.code(), code);
+            assert!(refusal.to_string().ends_with('.'), "{refusal}");
+        }
+        assert_eq!(
+            Refusal::LoanLimit { max: 1 }.to_string(),
+            "The member has reached the limit of 1 item on loan."
+        );
+    }
+
+    #[test]
+    fn weekend_is_not_charged() {
+        let cal = weekend_closed();
+        let p = policy();
+        let friday = date(2025, 3, 7);
+        assert_eq!(overdue_fine(&cal, &p, friday, friday), 0);
+        assert_eq!(overdue_fine(&cal, &p, friday, date(2025, 3, 1)), 0);
+        assert_eq!(overdue_fine(&cal, &p, friday, date(2025, 3, 8)), 0); // Saturday
+        assert_eq!(overdue_fine(&cal, &p, friday, date(2025, 3, 9)), 0); // Sunday
+        assert_eq!(overdue_fine(&cal, &p, friday, date(2025, 3, 10)), 1_000); // Monday
+        assert_eq!(overdue_fine(&cal, &p, friday, date(2025, 3, 14)), 5_000); // next Friday
+                                                                              // A public holiday on the Monday is free too.
+        let cal = Calendar::new([Weekday::Sat, Weekday::Sun], [date(2025, 3, 10)]);
+        assert_eq!(overdue_fine(&cal, &p, friday, date(2025, 3, 10)), 0);
+        assert_eq!(overdue_fine(&cal, &p, friday, date(2025, 3, 11)), 1_000);
+    }
+
+    #[test]
+    fn fine_is_capped() {
+        let cal = Calendar::default();
+        let p = LoanPolicy {
+            max_fine_per_loan: 25_000,
+            ..policy()
+        };
+        let due = date(2025, 1, 1);
+        assert_eq!(overdue_fine(&cal, &p, due, date(2025, 1, 20)), 19_000);
+        assert_eq!(overdue_fine(&cal, &p, due, date(2025, 12, 31)), 25_000);
+        let uncapped = LoanPolicy {
+            max_fine_per_loan: 0,
+            ..p
+        };
+        assert_eq!(
+            overdue_fine(&cal, &uncapped, due, date(2025, 12, 31)),
+            364_000
+        );
+        // Huge values saturate instead of overflowing.
+        let absurd = LoanPolicy {
+            fine_per_day: i64::MAX,
+            ..uncapped
+        };
+        assert_eq!(overdue_fine(&cal, &absurd, due, date(2025, 1, 3)), i64::MAX);
+    }
+
+    #[test]
+    fn formats_rupiah() {
+        assert_eq!(format_rupiah(0), "Rp 0");
+        assert_eq!(format_rupiah(500), "Rp 500");
+        assert_eq!(format_rupiah(5_000), "Rp 5.000");
+        assert_eq!(format_rupiah(-5_000), "-Rp 5.000");
+        assert_eq!(format_rupiah(100_000), "Rp 100.000");
+        assert_eq!(format_rupiah(1_250_000), "Rp 1.250.000");
+        assert_eq!(format_rupiah(i64::MIN), "-Rp 9.223.372.036.854.775.808");
+    }
+
+    fn any_policy() -> impl Strategy<Value = LoanPolicy> {
+        (0i64..50_000, prop_oneof![Just(0i64), 1i64..1_000_000]).prop_map(|(fine, cap)| {
+            LoanPolicy {
+                fine_per_day: fine,
+                max_fine_per_loan: cap,
+                ..policy()
+            }
+        })
+    }
+
+    fn any_calendar() -> impl Strategy<Value = Calendar> {
+        (
+            proptest::collection::vec((0u8..7).prop_map(|n| Weekday::try_from(n).unwrap()), 0..8),
+            proptest::collection::vec(any_day(), 0..50),
+        )
+            .prop_map(|(w, d)| Calendar::new(w, d))
+    }
+
+    fn any_day() -> impl Strategy<Value = NaiveDate> {
+        (0u64..1_000).prop_map(|n| date(2024, 1, 1) + Days::new(n))
+    }
+
+    proptest! {
+        #[test]
+        fn fine_properties(
+            cal in any_calendar(),
+            p in any_policy(),
+            due in any_day(),
+            r1 in any_day(),
+            r2 in any_day(),
+        ) {
+            let (early, late) = if r1 <= r2 { (r1, r2) } else { (r2, r1) };
+            let f_early = overdue_fine(&cal, &p, due, early);
+            let f_late = overdue_fine(&cal, &p, due, late);
+            prop_assert!(f_early >= 0);
+            prop_assert!(f_early <= f_late, "fine must not shrink with a later return");
+            if p.max_fine_per_loan > 0 {
+                prop_assert!(f_late <= p.max_fine_per_loan);
+            }
+            if early <= due {
+                prop_assert_eq!(f_early, 0);
+            }
+            if p.fine_per_day > 0 && f_late != p.max_fine_per_loan {
+                prop_assert_eq!(f_late % p.fine_per_day, 0, "uncapped fines are whole days");
+            }
+        }
+
+        #[test]
+        fn rupiah_round_trips(amount in any::<i64>()) {
+            let s = format_rupiah(amount);
+            let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+            prop_assert_eq!(digits, amount.unsigned_abs().to_string());
+            prop_assert_eq!(s.starts_with('-'), amount < 0);
+            let grouped = s.trim_start_matches('-').trim_start_matches("Rp ");
+            let groups: Vec<&str> = grouped.split('.').collect();
+            prop_assert!(groups[0].len() <= 3 && !groups[0].is_empty());
+            prop_assert!(groups[1..].iter().all(|g| g.len() == 3));
+        }
+
+        #[test]
+        fn renewal_ignores_loan_count(active in 0i64..1_000, renewals in 0i64..2) {
+            let m = MemberStanding { active_loans: active, ..good_member() };
+            prop_assert_eq!(may_renew(&policy(), &m, renewals, TODAY, TODAY, false), Ok(()));
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Pure domain logic for Pustaka: validated input types, identifiers, the opening
+//! calendar, time-zone handling and the loan rules. No I/O, no database, no async.
+
+pub mod calendar;
+pub mod card;
+pub mod circulation;
+pub mod isbn;
+pub mod time;
+pub mod validation;
+
+pub use calendar::{parse_weekdays, Calendar};
+pub use card::CardNumber;
+pub use circulation::{
+    format_rupiah, may_borrow, may_renew, overdue_fine, LoanPolicy, MemberStanding, Refusal,
+};
+pub use isbn::{looks_like_isbn, Isbn};
+pub use time::{end_of_day, library_date, parse_timezone};
+pub use validation::*;

@@ -1,0 +1,236 @@
+//! `/api/v1/auth`, `/api/v1/users`, `/api/v1/audit` and `/api/v1/stats`.
+
+use axum::{
+    extract::State,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    error::Problem,
+    extract::{page_request, Admin, Auth, Json, Path, Query, Staff, SESSION_COOKIE},
+    AppState,
+};
+use crate::{
+    domain::{Password, Username},
+    error::{Error, Fields, Result},
+    model::{AuditEntry, Items, Page, Role, Stats, User},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(delete_user))
+        .routes(routes!(audit))
+        .routes(routes!(stats))
+}
+
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    #[schema(example = "admin")]
+    username: String,
+    #[schema(value_type = String, format = Password)]
+    password: SecretString,
+}
+
+/// A new session.
+#[derive(Serialize, ToSchema)]
+pub struct LoginOutput {
+    /// Send as `Authorization: Bearer <token>`; the page uses the HttpOnly cookie instead.
+    token: String,
+    expires_at: DateTime<Utc>,
+    user: User,
+}
+
+fn session_cookie(value: String, max_age_hours: i64) -> HeaderValue {
+    // Not `Secure`: the stack serves plain HTTP on a school's LAN; SameSite=Strict keeps other
+    // sites from sending it, HttpOnly keeps scripts from reading it.
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        max_age_hours * 3600
+    );
+    HeaderValue::from_str(&cookie).expect("a hex token makes a valid header")
+}
+
+/// Log in with a username and password.
+#[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = LoginInput,
+    responses((status = 200, body = LoginOutput, headers(("set-cookie" = String, description = "the session cookie"))),
+        (status = 401, description = "wrong username or password", body = Problem), (status = 422, body = Problem)))]
+async fn login(State(s): State<AppState>, Json(l): Json<LoginInput>) -> Result<Response> {
+    if l.username.len() > 64 || l.password.expose_secret().len() > 256 {
+        return Err(Error::Unauthenticated {
+            code: "invalid_credentials",
+            detail: "the username or password is wrong",
+        });
+    }
+    let session = s.store.login(&l.username, &l.password).await?;
+    let token = session.token.expose_secret().to_owned();
+    let cookie = session_cookie(token.clone(), s.store.session_hours);
+    let body = LoginOutput {
+        token,
+        expires_at: session.expires_at,
+        user: session.user,
+    };
+    let mut res = Json(body).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// Log out: ends this session and clears the cookie.
+#[utoipa::path(post, path = "/auth/logout", tag = "accounts",
+    responses((status = 204), (status = 401, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn logout(State(s): State<AppState>, Auth(who): Auth) -> Result<(StatusCode, HeaderMap)> {
+    s.store.logout(who.id).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, session_cookie(String::new(), 0));
+    Ok((StatusCode::NO_CONTENT, headers))
+}
+
+/// Who is logged in.
+#[utoipa::path(get, path = "/auth/me", tag = "accounts",
+    responses((status = 200, body = User), (status = 401, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn me(Auth(who): Auth) -> Json<User> {
+    Json(who.user)
+}
+
+/// A password change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordInput {
+    #[schema(value_type = String, format = Password)]
+    current_password: SecretString,
+    #[schema(value_type = String, format = Password)]
+    new_password: String,
+}
+
+/// Change your password; your other sessions end.
+#[utoipa::path(post, path = "/auth/password", tag = "accounts", request_body = PasswordInput,
+    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn change_password(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Json(p): Json<PasswordInput>,
+) -> Result<StatusCode> {
+    let new = Password::parse(&p.new_password).map_err(|e| Error::field("new_password", e))?;
+    s.store
+        .change_password(&who, &p.current_password, &new)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every account (admin).
+#[utoipa::path(get, path = "/users", tag = "accounts",
+    responses((status = 200, body = Items<User>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_users(State(s): State<AppState>, _: Admin) -> Result<Json<Items<User>>> {
+    Ok(Json(Items {
+        items: s.store.users().await?,
+    }))
+}
+
+/// A new account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    #[schema(example = "siti")]
+    username: String,
+    #[schema(value_type = String, format = Password)]
+    password: String,
+    role: Role,
+    /// Required for a `member` account, refused for staff.
+    member_id: Option<i64>,
+}
+
+/// Create an account (admin).
+#[utoipa::path(post, path = "/users", tag = "accounts", request_body = UserInput,
+    responses((status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn create_user(
+    State(s): State<AppState>,
+    Admin(who): Admin,
+    Json(u): Json<UserInput>,
+) -> Result<(StatusCode, Json<User>)> {
+    let mut f = Fields::new();
+    let username = f.check("username", Username::parse(&u.username));
+    let password = f.check("password", Password::parse(&u.password));
+    match (u.role, u.member_id) {
+        (Role::Member, None) => f.add("member_id", "required", "a member account names its member"),
+        (Role::Admin | Role::Librarian, Some(_)) => f.add(
+            "member_id",
+            "not_allowed",
+            "staff accounts are not member records",
+        ),
+        _ => {}
+    }
+    f.finish()?;
+    let user = s
+        .store
+        .create_user(
+            &who.actor(),
+            &username.expect("checked"),
+            &password.expect("checked"),
+            u.role,
+            u.member_id,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Delete an account (admin); the last admin stays.
+#[utoipa::path(delete, path = "/users/{id}", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_user(
+    State(s): State<AppState>,
+    Admin(who): Admin,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    s.store.delete_user(&who.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// The audit log, newest first (staff).
+#[utoipa::path(get, path = "/audit", tag = "accounts", params(PageQuery),
+    responses((status = 200, body = Page<AuditEntry>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn audit(
+    State(s): State<AppState>,
+    _: Staff,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<AuditEntry>>> {
+    Ok(Json(
+        s.store.audit_log(page_request(q.page, q.per_page)?).await?,
+    ))
+}
+
+/// Totals for the desk (staff).
+#[utoipa::path(get, path = "/stats", tag = "accounts",
+    responses((status = 200, body = Stats), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn stats(State(s): State<AppState>, _: Staff) -> Result<Json<Stats>> {
+    Ok(Json(s.store.stats().await?))
+}

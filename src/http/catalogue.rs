@@ -1,0 +1,302 @@
+//! `/api/v1/books` and `/api/v1/copies`: the catalogue. Reading is public; changing it is for staff.
+
+use axum::{extract::State, http::StatusCode};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    extract::{page_request, present, Json, Path, Query, Staff},
+    AppState,
+};
+use crate::{
+    domain::{Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, Year},
+    error::{Fields, Result},
+    model::{Book, Copy, CopyStatus, Items, Page},
+    store::catalogue::{BookPatch, CopyPatch, NewBook},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_books, create_book))
+        .routes(routes!(get_book, update_book, delete_book))
+        .routes(routes!(list_copies, add_copy))
+        .routes(routes!(get_copy, update_copy, delete_copy))
+}
+
+/// Search and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BookQuery {
+    /// Words from the title, authors or subjects, or an ISBN.
+    q: Option<String>,
+    /// Page number, from 1.
+    page: Option<i64>,
+    /// Books per page, 1 to 100.
+    per_page: Option<i64>,
+}
+
+/// Search the catalogue.
+#[utoipa::path(get, path = "/books", tag = "catalogue", params(BookQuery),
+    responses((status = 200, body = Page<Book>), (status = 422, body = super::error::Problem)))]
+async fn list_books(
+    State(s): State<AppState>,
+    Query(q): Query<BookQuery>,
+) -> Result<Json<Page<Book>>> {
+    let page = page_request(q.page, q.per_page)?;
+    Ok(Json(s.store.search_books(q.q.as_deref(), page).await?))
+}
+
+/// A new book.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookInput {
+    /// ISBN-13 or ISBN-10 (stored as ISBN-13); leave out for books without one.
+    #[schema(example = "978-602-03-3295-6")]
+    isbn: Option<String>,
+    #[schema(example = "Cantik Itu Luka")]
+    title: String,
+    /// At least one.
+    #[schema(example = json!(["Eka Kurniawan"]))]
+    authors: Vec<String>,
+    #[serde(default)]
+    subjects: Vec<String>,
+    publisher: Option<String>,
+    year: Option<i32>,
+    /// ISO 639 code, e.g. `id`.
+    language: Option<String>,
+}
+
+impl BookInput {
+    fn parse(self) -> Result<NewBook> {
+        let mut f = Fields::new();
+        let isbn = f.opt("isbn", self.isbn.filter(|i| !i.trim().is_empty()), |i| {
+            Isbn::parse(&i)
+        });
+        let title = f.check("title", Title::parse(&self.title));
+        let authors = f.check("authors", Authors::parse(self.authors));
+        let subjects = f.check("subjects", Subjects::parse(self.subjects));
+        let publisher = f.opt("publisher", self.publisher, |p| ShortText::parse(&p));
+        let year = f.opt("year", self.year, Year::parse);
+        let language = f.opt("language", self.language, |l| LanguageCode::parse(&l));
+        f.finish()?;
+        Ok(NewBook {
+            isbn,
+            title: title.expect("checked"),
+            authors: authors.expect("checked"),
+            subjects: subjects.expect("checked"),
+            publisher,
+            year,
+            language,
+        })
+    }
+}
+
+/// Catalogue a book.
+#[utoipa::path(post, path = "/books", tag = "catalogue", request_body = BookInput,
+    responses((status = 201, body = Book), (status = 409, description = "duplicate ISBN", body = super::error::Problem),
+        (status = 422, body = super::error::Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn create_book(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Json(b): Json<BookInput>,
+) -> Result<(StatusCode, Json<Book>)> {
+    let book = s.store.create_book(&who.actor(), &b.parse()?).await?;
+    Ok((StatusCode::CREATED, Json(book)))
+}
+
+/// One book.
+#[utoipa::path(get, path = "/books/{id}", tag = "catalogue", params(("id" = i64, Path)),
+    responses((status = 200, body = Book), (status = 404, body = super::error::Problem)))]
+async fn get_book(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Book>> {
+    Ok(Json(s.store.book(id).await?))
+}
+
+/// Changes to a book: send only the fields to change; `null` clears an optional one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookPatchInput {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    isbn: Option<Option<String>>,
+    title: Option<String>,
+    authors: Option<Vec<String>>,
+    subjects: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    publisher: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    year: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    language: Option<Option<String>>,
+}
+
+/// Parses an optional field of a patch: absent stays absent, `null` clears.
+pub(super) fn clearable<S, T>(
+    f: &mut Fields,
+    field: &str,
+    v: Option<Option<S>>,
+    parse: impl FnOnce(S) -> Result<T, crate::domain::ValidationError>,
+) -> Option<Option<T>> {
+    match v {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(s)) => f.check(field, parse(s)).map(Some),
+    }
+}
+
+/// Change a book.
+#[utoipa::path(patch, path = "/books/{id}", tag = "catalogue", params(("id" = i64, Path)), request_body = BookPatchInput,
+    responses((status = 200, body = Book), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem),
+        (status = 422, body = super::error::Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn update_book(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+    Json(p): Json<BookPatchInput>,
+) -> Result<Json<Book>> {
+    let mut f = Fields::new();
+    let patch = BookPatch {
+        isbn: clearable(&mut f, "isbn", p.isbn, |i| Isbn::parse(&i)),
+        title: f.opt("title", p.title, |t| Title::parse(&t)),
+        authors: f.opt("authors", p.authors, Authors::parse),
+        subjects: f.opt("subjects", p.subjects, Subjects::parse),
+        publisher: clearable(&mut f, "publisher", p.publisher, |v| ShortText::parse(&v)),
+        year: clearable(&mut f, "year", p.year, Year::parse),
+        language: clearable(&mut f, "language", p.language, |v| LanguageCode::parse(&v)),
+    };
+    f.finish()?;
+    Ok(Json(s.store.update_book(&who.actor(), id, &patch).await?))
+}
+
+/// Delete a book that was never lent (with its copies).
+#[utoipa::path(delete, path = "/books/{id}", tag = "catalogue", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_book(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    s.store.delete_book(&who.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A book's copies.
+#[utoipa::path(get, path = "/books/{id}/copies", tag = "catalogue", params(("id" = i64, Path)),
+    responses((status = 200, body = Items<Copy>), (status = 404, body = super::error::Problem)))]
+async fn list_copies(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Items<Copy>>> {
+    Ok(Json(Items {
+        items: s.store.copies_of(id).await?,
+    }))
+}
+
+/// A new copy.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyInput {
+    /// The label's code, as the scanner reads it.
+    #[schema(example = "B000123")]
+    barcode: String,
+    /// Shelf location.
+    #[schema(example = "Rak A3")]
+    location: Option<String>,
+}
+
+/// Add a copy of a book.
+#[utoipa::path(post, path = "/books/{id}/copies", tag = "catalogue", params(("id" = i64, Path)), request_body = CopyInput,
+    responses((status = 201, body = Copy), (status = 404, body = super::error::Problem),
+        (status = 409, description = "duplicate barcode", body = super::error::Problem), (status = 422, body = super::error::Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn add_copy(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+    Json(c): Json<CopyInput>,
+) -> Result<(StatusCode, Json<Copy>)> {
+    let mut f = Fields::new();
+    let barcode = f.check("barcode", Barcode::parse(&c.barcode));
+    let location = f.opt("location", c.location, |l| ShortText::parse(&l));
+    f.finish()?;
+    let copy = s
+        .store
+        .add_copy(
+            &who.actor(),
+            id,
+            &barcode.expect("checked"),
+            location.as_ref(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(copy)))
+}
+
+/// One copy, by barcode.
+#[utoipa::path(get, path = "/copies/{barcode}", tag = "catalogue", params(("barcode" = String, Path)),
+    responses((status = 200, body = Copy), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
+async fn get_copy(State(s): State<AppState>, Path(barcode): Path<String>) -> Result<Json<Copy>> {
+    Ok(Json(copy_at(&s, &barcode).await?))
+}
+
+/// The copy a path's barcode names.
+async fn copy_at(s: &AppState, barcode: &str) -> Result<Copy> {
+    let barcode = Barcode::parse(barcode).map_err(|e| crate::error::Error::field("barcode", e))?;
+    s.store.copy_by_barcode(&barcode).await
+}
+
+/// Changes to a copy.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyPatchInput {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    location: Option<Option<String>>,
+    /// `available`, `lost` or `withdrawn`.
+    status: Option<CopyStatus>,
+}
+
+/// Move a copy, or mark it lost, withdrawn or available again.
+#[utoipa::path(patch, path = "/copies/{barcode}", tag = "catalogue", params(("barcode" = String, Path)), request_body = CopyPatchInput,
+    responses((status = 200, body = Copy), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem),
+        (status = 422, body = super::error::Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn update_copy(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(barcode): Path<String>,
+    Json(p): Json<CopyPatchInput>,
+) -> Result<Json<Copy>> {
+    let mut f = Fields::new();
+    let location = clearable(&mut f, "location", p.location, |l| ShortText::parse(&l));
+    f.finish()?;
+    let copy = copy_at(&s, &barcode).await?;
+    Ok(Json(
+        s.store
+            .update_copy(
+                &who.actor(),
+                copy.id,
+                &CopyPatch {
+                    location,
+                    status: p.status,
+                },
+            )
+            .await?,
+    ))
+}
+
+/// Delete a copy that was never lent.
+#[utoipa::path(delete, path = "/copies/{barcode}", tag = "catalogue", params(("barcode" = String, Path)),
+    responses((status = 204), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_copy(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(barcode): Path<String>,
+) -> Result<StatusCode> {
+    let copy = copy_at(&s, &barcode).await?;
+    s.store.delete_copy(&who.actor(), copy.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,290 @@
+//! `/api/v1/loans`, `/api/v1/returns`, `/api/v1/holds` and `/api/v1/fines`: the desk.
+
+use axum::{extract::State, http::StatusCode};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    error::Problem,
+    extract::{page_request, Auth, Json, Path, Query, Staff},
+    AppState,
+};
+use crate::{
+    domain::{Barcode, CardNumber, ShortText},
+    error::{Error, Fields, Result},
+    model::{Fine, FineStatus, Hold, HoldStatus, Loan, Page},
+    store::{
+        circulation::{LoanFilter, ReturnOutcome},
+        members::MemberKey,
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_loans, checkout))
+        .routes(routes!(get_loan))
+        .routes(routes!(renew))
+        .routes(routes!(checkin))
+        .routes(routes!(list_holds, place_hold))
+        .routes(routes!(cancel_hold))
+        .routes(routes!(list_fines))
+        .routes(routes!(pay_fine))
+        .routes(routes!(waive_fine))
+}
+
+/// A checkout at the desk: scan the member's card, then the book.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutInput {
+    #[schema(example = "B000123")]
+    barcode: String,
+    #[schema(example = "P00000018")]
+    card_number: String,
+}
+
+/// Lend a copy to a member.
+#[utoipa::path(post, path = "/loans", tag = "circulation", request_body = CheckoutInput,
+    responses((status = 201, body = Loan), (status = 404, description = "no such copy or member", body = Problem),
+        (status = 409, description = "refused: the copy is not available, or the member may not borrow (see `code`)", body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn checkout(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Json(c): Json<CheckoutInput>,
+) -> Result<(StatusCode, Json<Loan>)> {
+    let mut f = Fields::new();
+    let barcode = f.check("barcode", Barcode::parse(&c.barcode));
+    let card = f.check("card_number", CardNumber::parse(&c.card_number));
+    f.finish()?;
+    let loan = s
+        .store
+        .checkout(
+            &who.actor(),
+            &barcode.expect("checked"),
+            &card.expect("checked"),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(loan)))
+}
+
+/// Which loans.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LoanQuery {
+    /// `active` (default), `overdue`, `returned` or `all`.
+    status: Option<LoanFilter>,
+    member_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// List loans.
+#[utoipa::path(get, path = "/loans", tag = "circulation", params(LoanQuery),
+    responses((status = 200, body = Page<Loan>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_loans(
+    State(s): State<AppState>,
+    _: Staff,
+    Query(q): Query<LoanQuery>,
+) -> Result<Json<Page<Loan>>> {
+    let page = page_request(q.page, q.per_page)?;
+    Ok(Json(
+        s.store
+            .loans(q.status.unwrap_or(LoanFilter::Active), q.member_id, page)
+            .await?,
+    ))
+}
+
+/// One loan (staff, or the member who has it).
+#[utoipa::path(get, path = "/loans/{id}", tag = "circulation", params(("id" = i64, Path)),
+    responses((status = 200, body = Loan), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn get_loan(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Loan>> {
+    Ok(Json(s.store.loan(&who.actor(), id).await?))
+}
+
+/// Renew a loan from today (staff, or the member who has it).
+#[utoipa::path(post, path = "/loans/{id}/renew", tag = "circulation", params(("id" = i64, Path)),
+    responses((status = 200, body = Loan), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "refused (see `code`)", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn renew(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Loan>> {
+    Ok(Json(s.store.renew(&who.actor(), id).await?))
+}
+
+/// A copy handed back at the desk.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnInput {
+    #[schema(example = "B000123")]
+    barcode: String,
+}
+
+/// Take a copy back: closes its loan, charges any overdue fine, and says if it goes to the hold shelf.
+#[utoipa::path(post, path = "/returns", tag = "circulation", request_body = ReturnInput,
+    responses((status = 200, body = ReturnOutcome), (status = 404, body = Problem),
+        (status = 409, description = "the copy is not on loan", body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn checkin(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Json(r): Json<ReturnInput>,
+) -> Result<Json<ReturnOutcome>> {
+    let barcode = Barcode::parse(&r.barcode).map_err(|e| Error::field("barcode", e))?;
+    Ok(Json(s.store.checkin(&who.actor(), &barcode).await?))
+}
+
+/// A hold on a book.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldInput {
+    book_id: i64,
+    /// Whose hold: staff must give it; a member places holds for themself and may leave it out.
+    card_number: Option<String>,
+}
+
+/// Queue for a book that has no copy on the shelf.
+#[utoipa::path(post, path = "/holds", tag = "circulation", request_body = HoldInput,
+    responses((status = 201, body = Hold), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "refused (see `code`)", body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn place_hold(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Json(h): Json<HoldInput>,
+) -> Result<(StatusCode, Json<Hold>)> {
+    let actor = who.actor();
+    let card = h
+        .card_number
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| CardNumber::parse(&c).map_err(|e| Error::field("card_number", e)))
+        .transpose()?;
+    let member = match (&card, actor.member_id) {
+        (Some(card), _) => MemberKey::Card(card),
+        (None, Some(id)) => MemberKey::Id(id),
+        (None, None) => {
+            return Err(Error::Validation(vec![crate::error::FieldError {
+                field: "card_number".into(),
+                code: "required".into(),
+                message: "say whose hold this is".into(),
+            }]))
+        }
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(s.store.place_hold(&actor, h.book_id, member).await?),
+    ))
+}
+
+/// Which holds.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HoldQuery {
+    /// Leave out for the open ones (waiting and ready).
+    status: Option<HoldStatus>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// List holds.
+#[utoipa::path(get, path = "/holds", tag = "circulation", params(HoldQuery),
+    responses((status = 200, body = Page<Hold>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_holds(
+    State(s): State<AppState>,
+    _: Staff,
+    Query(q): Query<HoldQuery>,
+) -> Result<Json<Page<Hold>>> {
+    let page = page_request(q.page, q.per_page)?;
+    Ok(Json(s.store.holds(q.status, None, page).await?))
+}
+
+/// Cancel a hold (staff, or the member whose hold it is).
+#[utoipa::path(delete, path = "/holds/{id}", tag = "circulation", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn cancel_hold(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    s.store.cancel_hold(&who.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which fines.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FineQuery {
+    /// Leave out for all.
+    status: Option<FineStatus>,
+    member_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// List fines.
+#[utoipa::path(get, path = "/fines", tag = "circulation", params(FineQuery),
+    responses((status = 200, body = Page<Fine>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_fines(
+    State(s): State<AppState>,
+    _: Staff,
+    Query(q): Query<FineQuery>,
+) -> Result<Json<Page<Fine>>> {
+    let page = page_request(q.page, q.per_page)?;
+    Ok(Json(s.store.fines(q.status, q.member_id, page).await?))
+}
+
+/// Record a fine as paid.
+#[utoipa::path(post, path = "/fines/{id}/pay", tag = "circulation", params(("id" = i64, Path)),
+    responses((status = 200, body = Fine), (status = 404, body = Problem), (status = 409, description = "already settled", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn pay_fine(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Fine>> {
+    Ok(Json(
+        s.store
+            .settle_fine(&who.actor(), id, FineStatus::Paid, None)
+            .await?,
+    ))
+}
+
+/// Why a fine is waived.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiveInput {
+    #[schema(example = "Sakit, ada surat dokter")]
+    reason: String,
+}
+
+/// Waive a fine, with a reason.
+#[utoipa::path(post, path = "/fines/{id}/waive", tag = "circulation", params(("id" = i64, Path)), request_body = WaiveInput,
+    responses((status = 200, body = Fine), (status = 404, body = Problem), (status = 409, description = "already settled", body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn waive_fine(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+    Json(w): Json<WaiveInput>,
+) -> Result<Json<Fine>> {
+    let reason = ShortText::parse(&w.reason).map_err(|e| Error::field("reason", e))?;
+    Ok(Json(
+        s.store
+            .settle_fine(&who.actor(), id, FineStatus::Waived, Some(&reason))
+            .await?,
+    ))
+}

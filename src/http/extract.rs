@@ -1,0 +1,169 @@
+//! Extractors whose rejections are problem+json, and the login extractors.
+
+use axum::{
+    extract::{FromRequest, FromRequestParts},
+    http::{header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::AppState;
+use crate::{
+    error::{Error, FieldError, Result},
+    model::Role,
+    store::{accounts::Session, PageRequest},
+};
+
+/// The name of the session cookie the page uses.
+pub const SESSION_COOKIE: &str = "pustaka_session";
+
+/// JSON in and out; a bad body is a 400 or 422 problem, never axum's plain text.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(Error))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// A query string; a bad one is a 422 problem naming the parameter.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Error))]
+pub struct Query<T>(pub T);
+
+/// Path parameters; a bad one is a 400 problem.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Error))]
+pub struct Path<T>(pub T);
+
+/// For `PATCH` bodies: a present field (even `null`) is `Some`, an absent one `None`.
+pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Checks `page` and `per_page` query parameters.
+pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequest> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(20);
+    let mut errors = Vec::new();
+    if !(1..=1_000_000).contains(&page) {
+        errors.push(FieldError {
+            field: "page".into(),
+            code: "out_of_range".into(),
+            message: "page counts from 1".into(),
+        });
+    }
+    if !(1..=100).contains(&per_page) {
+        errors.push(FieldError {
+            field: "per_page".into(),
+            code: "out_of_range".into(),
+            message: "per_page must be from 1 to 100".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(PageRequest { page, per_page })
+    } else {
+        Err(Error::Validation(errors))
+    }
+}
+
+/// The token from `Authorization: Bearer …` or else the session cookie.
+fn token(parts: &Parts) -> Option<String> {
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned());
+    bearer.or_else(|| {
+        CookieJar::from_headers(&parts.headers)
+            .get(SESSION_COOKIE)
+            .map(|c| c.value().to_owned())
+    })
+}
+
+/// A logged-in account of any role.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Session);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        if let Some(Auth(s)) = parts.extensions.get::<Auth>() {
+            return Ok(Auth(s.clone()));
+        }
+        let token = token(parts).ok_or(Error::Unauthenticated {
+            code: "unauthenticated",
+            detail: "log in first",
+        })?;
+        let session = state
+            .store
+            .session(&token)
+            .await?
+            .ok_or(Error::Unauthenticated {
+                code: "unauthenticated",
+                detail: "the session has expired; log in again",
+            })?;
+        parts.extensions.insert(Auth(session.clone()));
+        Ok(Auth(session))
+    }
+}
+
+/// A logged-in account, or nobody (public routes that show more to members).
+#[derive(Debug, Clone)]
+pub struct MaybeAuth(pub Option<Session>);
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        match Auth::from_request_parts(parts, state).await {
+            Ok(Auth(s)) => Ok(MaybeAuth(Some(s))),
+            Err(Error::Unauthenticated { .. }) => Ok(MaybeAuth(None)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// An admin or librarian.
+#[derive(Debug, Clone)]
+pub struct Staff(pub Session);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let Auth(s) = Auth::from_request_parts(parts, state).await?;
+        if s.user.role.is_staff() {
+            Ok(Staff(s))
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+/// An admin.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Session);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let Auth(s) = Auth::from_request_parts(parts, state).await?;
+        if s.user.role == Role::Admin {
+            Ok(Admin(s))
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! `/api/v1/members`, `/api/v1/categories` and `/api/v1/closed-days`.
+
+use axum::{extract::State, http::StatusCode};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    catalogue::clearable,
+    error::Problem,
+    extract::{page_request, present, Admin, Auth, Json, Path, Query, Staff},
+    AppState,
+};
+use crate::{
+    domain::{circulation::LoanPolicy, Email, Password, PersonName, Phone, ShortText, Username},
+    error::{Error, Fields, Result},
+    model::{Category, ClosedDay, Fine, Hold, Items, Loan, Member, Page},
+    store::{
+        circulation::LoanFilter,
+        members::{MemberPatch, NewMember},
+    },
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_members, create_member))
+        .routes(routes!(get_member, update_member, delete_member))
+        .routes(routes!(member_loans))
+        .routes(routes!(member_holds))
+        .routes(routes!(member_fines))
+        .routes(routes!(list_categories))
+        .routes(routes!(put_category, delete_category))
+        .routes(routes!(list_closed_days, add_closed_day))
+        .routes(routes!(delete_closed_day))
+}
+
+/// Search and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    /// Part of a name, or a whole card number or email.
+    q: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// List members.
+#[utoipa::path(get, path = "/members", tag = "members", params(MemberQuery),
+    responses((status = 200, body = Page<Member>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_members(
+    State(s): State<AppState>,
+    _: Staff,
+    Query(q): Query<MemberQuery>,
+) -> Result<Json<Page<Member>>> {
+    let page = page_request(q.page, q.per_page)?;
+    Ok(Json(s.store.members(q.q.as_deref(), page).await?))
+}
+
+/// A new member.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInput {
+    #[schema(example = "Budi Santoso")]
+    name: String,
+    /// A category code from `/api/v1/categories`.
+    #[schema(example = "student")]
+    category: String,
+    email: Option<String>,
+    phone: Option<String>,
+    /// Last day of membership.
+    expires_on: Option<NaiveDate>,
+    /// With `password`: a login for the member.
+    username: Option<String>,
+    password: Option<String>,
+}
+
+/// Register a member; the card number is generated.
+#[utoipa::path(post, path = "/members", tag = "members", request_body = MemberInput,
+    responses((status = 201, body = Member), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn create_member(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Json(m): Json<MemberInput>,
+) -> Result<(StatusCode, Json<Member>)> {
+    let mut f = Fields::new();
+    let name = f.check("name", PersonName::parse(&m.name));
+    let email = f.opt("email", m.email.filter(|e| !e.trim().is_empty()), |e| {
+        Email::parse(&e)
+    });
+    let phone = f.opt("phone", m.phone.filter(|p| !p.trim().is_empty()), |p| {
+        Phone::parse(&p)
+    });
+    let username = f.opt("username", m.username, |u| Username::parse(&u));
+    let password = f.opt("password", m.password, |p| Password::parse(&p));
+    let login = match (username, password) {
+        (Some(u), Some(p)) => Some((u, p)),
+        (None, None) => None,
+        (Some(_), None) => {
+            f.add("password", "required", "a member login needs a password");
+            None
+        }
+        (None, Some(_)) => {
+            f.add("username", "required", "a member login needs a username");
+            None
+        }
+    };
+    f.finish()?;
+    let new = NewMember {
+        name: name.expect("checked"),
+        category: m.category.trim().to_owned(),
+        email,
+        phone,
+        expires_on: m.expires_on,
+        login,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(s.store.create_member(&who.actor(), &new).await?),
+    ))
+}
+
+/// One member (staff, or the member themself).
+#[utoipa::path(get, path = "/members/{id}", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = Member), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn get_member(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Member>> {
+    who.actor().ensure_for(id)?;
+    Ok(Json(s.store.member(id).await?))
+}
+
+/// Changes to a member: send only the fields to change; `null` clears an optional one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatchInput {
+    name: Option<String>,
+    category: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    expires_on: Option<Option<NaiveDate>>,
+    /// Blocks or unblocks borrowing (unblocking clears the reason).
+    blocked: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    blocked_reason: Option<Option<String>>,
+}
+
+/// Change a member, or block them.
+#[utoipa::path(patch, path = "/members/{id}", tag = "members", params(("id" = i64, Path)), request_body = MemberPatchInput,
+    responses((status = 200, body = Member), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn update_member(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+    Json(p): Json<MemberPatchInput>,
+) -> Result<Json<Member>> {
+    let mut f = Fields::new();
+    let patch = MemberPatch {
+        name: f.opt("name", p.name, |n| PersonName::parse(&n)),
+        category: p.category.map(|c| c.trim().to_owned()),
+        email: clearable(&mut f, "email", p.email, |e| Email::parse(&e)),
+        phone: clearable(&mut f, "phone", p.phone, |v| Phone::parse(&v)),
+        expires_on: p.expires_on,
+        blocked: p.blocked,
+        blocked_reason: clearable(&mut f, "blocked_reason", p.blocked_reason, |v| {
+            ShortText::parse(&v)
+        }),
+    };
+    f.finish()?;
+    Ok(Json(s.store.update_member(&who.actor(), id, &patch).await?))
+}
+
+/// Delete a member who never borrowed.
+#[utoipa::path(delete, path = "/members/{id}", tag = "members", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_member(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    s.store.delete_member(&who.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which of a member's loans.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberLoansQuery {
+    /// `active` (default), `overdue`, `returned` or `all`.
+    status: Option<LoanFilter>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// A member's loans (staff, or the member themself).
+#[utoipa::path(get, path = "/members/{id}/loans", tag = "members", params(("id" = i64, Path), MemberLoansQuery),
+    responses((status = 200, body = Page<Loan>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn member_loans(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<MemberLoansQuery>,
+) -> Result<Json<Page<Loan>>> {
+    who.actor().ensure_for(id)?;
+    let page = page_request(q.page, q.per_page)?;
+    s.store.member(id).await?;
+    Ok(Json(
+        s.store
+            .loans(q.status.unwrap_or(LoanFilter::Active), Some(id), page)
+            .await?,
+    ))
+}
+
+/// A member's open holds (staff, or the member themself).
+#[utoipa::path(get, path = "/members/{id}/holds", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<Hold>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn member_holds(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Page<Hold>>> {
+    who.actor().ensure_for(id)?;
+    s.store.member(id).await?;
+    Ok(Json(
+        s.store
+            .holds(
+                None,
+                Some(id),
+                crate::store::PageRequest {
+                    page: 1,
+                    per_page: 100,
+                },
+            )
+            .await?,
+    ))
+}
+
+/// A member's fines, paid and unpaid (staff, or the member themself).
+#[utoipa::path(get, path = "/members/{id}/fines", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = Page<Fine>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn member_fines(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Page<Fine>>> {
+    who.actor().ensure_for(id)?;
+    s.store.member(id).await?;
+    Ok(Json(
+        s.store
+            .fines(
+                None,
+                Some(id),
+                crate::store::PageRequest {
+                    page: 1,
+                    per_page: 100,
+                },
+            )
+            .await?,
+    ))
+}
+
+/// The member categories and their loan rules.
+#[utoipa::path(get, path = "/categories", tag = "members",
+    responses((status = 200, body = Items<Category>), (status = 401, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_categories(State(s): State<AppState>, _: Staff) -> Result<Json<Items<Category>>> {
+    Ok(Json(Items {
+        items: s.store.categories().await?,
+    }))
+}
+
+/// A category's loan rules (the code comes from the path).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    #[schema(example = "Siswa / Mahasiswa")]
+    name: String,
+    max_loans: i64,
+    loan_days: i64,
+    max_renewals: i64,
+    fine_per_day: i64,
+    #[serde(default)]
+    max_fine_per_loan: i64,
+    fine_limit: i64,
+    hold_pickup_days: i64,
+}
+
+/// Create or replace a category's loan rules (admin).
+#[utoipa::path(put, path = "/categories/{code}", tag = "members", params(("code" = String, Path)), request_body = CategoryInput,
+    responses((status = 200, body = Category), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn put_category(
+    State(s): State<AppState>,
+    Admin(who): Admin,
+    Path(code): Path<String>,
+    Json(c): Json<CategoryInput>,
+) -> Result<Json<Category>> {
+    let mut f = Fields::new();
+    let code = code.trim().to_lowercase();
+    if code.is_empty()
+        || code.len() > 32
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        f.add(
+            "code",
+            "invalid_format",
+            "a category code is 1 to 32 letters, digits, '-' or '_'",
+        );
+    }
+    let name = f.check("name", ShortText::parse(&c.name));
+    let policy = LoanPolicy {
+        max_loans: c.max_loans,
+        loan_days: c.loan_days,
+        max_renewals: c.max_renewals,
+        fine_per_day: c.fine_per_day,
+        max_fine_per_loan: c.max_fine_per_loan,
+        fine_limit: c.fine_limit,
+        hold_pickup_days: c.hold_pickup_days,
+    };
+    let policy = f.check("rules", policy.validate());
+    f.finish()?;
+    let (name, p) = (name.expect("checked"), policy.expect("checked"));
+    let category = Category {
+        code,
+        name: name.as_str().to_owned(),
+        max_loans: p.max_loans,
+        loan_days: p.loan_days,
+        max_renewals: p.max_renewals,
+        fine_per_day: p.fine_per_day,
+        max_fine_per_loan: p.max_fine_per_loan,
+        fine_limit: p.fine_limit,
+        hold_pickup_days: p.hold_pickup_days,
+    };
+    Ok(Json(s.store.put_category(&who.actor(), &category).await?))
+}
+
+/// Delete a category no member is in (admin).
+#[utoipa::path(delete, path = "/categories/{code}", tag = "members", params(("code" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_category(
+    State(s): State<AppState>,
+    Admin(who): Admin,
+    Path(code): Path<String>,
+) -> Result<StatusCode> {
+    s.store.delete_category(&who.actor(), code.trim()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A date range.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DateRange {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+/// The library's closed days.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedDays {
+    /// Single closed days (holidays).
+    items: Vec<ClosedDay>,
+    /// Weekdays the library is always closed, e.g. `sun`.
+    closed_weekdays: Vec<String>,
+}
+
+/// Days the library is closed: no loan falls due on them and no fine is charged for them.
+#[utoipa::path(get, path = "/closed-days", tag = "calendar", params(DateRange), responses((status = 200, body = ClosedDays)))]
+async fn list_closed_days(
+    State(s): State<AppState>,
+    Query(r): Query<DateRange>,
+) -> Result<Json<ClosedDays>> {
+    Ok(Json(ClosedDays {
+        items: s.store.closed_days(r.from, r.to).await?,
+        closed_weekdays: s
+            .store
+            .closed_weekdays
+            .iter()
+            .map(|d| d.to_string().to_lowercase())
+            .collect(),
+    }))
+}
+
+/// A closed day.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClosedDayInput {
+    date: NaiveDate,
+    #[schema(example = "Hari Raya Idulfitri")]
+    reason: String,
+}
+
+/// Close the library on a day.
+#[utoipa::path(post, path = "/closed-days", tag = "calendar", request_body = ClosedDayInput,
+    responses((status = 201, body = ClosedDay), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn add_closed_day(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Json(d): Json<ClosedDayInput>,
+) -> Result<(StatusCode, Json<ClosedDay>)> {
+    let reason = ShortText::parse(&d.reason).map_err(|e| Error::field("reason", e))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            s.store
+                .add_closed_day(&who.actor(), d.date, &reason)
+                .await?,
+        ),
+    ))
+}
+
+/// Open a closed day again.
+#[utoipa::path(delete, path = "/closed-days/{date}", tag = "calendar", params(("date" = NaiveDate, Path)),
+    responses((status = 204), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_closed_day(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(date): Path<NaiveDate>,
+) -> Result<StatusCode> {
+    s.store.delete_closed_day(&who.actor(), date).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,229 @@
+//! The HTTP edge: the whole route table, the OpenAPI document built from it, and the layers every
+//! request passes through.
+
+pub mod accounts;
+pub mod catalogue;
+pub mod circulation;
+pub mod error;
+pub mod extract;
+pub mod members;
+
+use std::{path::Path, time::Duration};
+
+use axum::{
+    extract::{DefaultBodyLimit, Request, State},
+    http::{header, HeaderName, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::{ServeDir, ServeFile},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+use utoipa::{
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The library's records.
+    pub store: Store,
+}
+
+/// The header carrying the request id, set by the balancer or by us.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The header naming the replica that answered.
+pub const SERVED_BY: HeaderName = HeaderName::from_static("x-served-by");
+
+/// Largest request body accepted (JSON only; no uploads).
+const BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Pustaka", description = "Library management: catalogue, members, loans, holds and fines."),
+    modifiers(&Security),
+    tags(
+        (name = "catalogue", description = "Books and copies; reading is public"),
+        (name = "members", description = "Members and their loan-rule categories"),
+        (name = "circulation", description = "Loans, returns, renewals, holds and fines"),
+        (name = "calendar", description = "Days the library is closed"),
+        (name = "accounts", description = "Login, accounts, audit log"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(extract::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The API's routes and their OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::new()
+        .merge(catalogue::router())
+        .merge(members::router())
+        .merge(circulation::router())
+        .merge(accounts::router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(utoipa_axum::routes!(healthz))
+        .routes(utoipa_axum::routes!(readyz))
+        .nest("/api/v1", v1)
+        .split_for_parts()
+}
+
+/// The whole application: API, docs, page, and the layers around them.
+pub fn router(state: AppState, web_dir: &Path, instance: &str) -> Router {
+    let (api, doc) = api();
+    let page = ServeDir::new(web_dir)
+        .append_index_html_on_directories(true)
+        .fallback(ServeFile::new(web_dir.join("index.html")));
+    let served_by =
+        HeaderValue::from_str(instance).unwrap_or_else(|_| HeaderValue::from_static("pustaka"));
+
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+        .route("/api", get(api_not_found))
+        .route("/api/{*rest}", get(api_not_found).post(api_not_found).put(api_not_found).patch(api_not_found).delete(api_not_found))
+        .fallback_service(page)
+        .with_state(state)
+        .layer(middleware::from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side", vec![])
+        }))
+        .layer(SetResponseHeaderLayer::overriding(SERVED_BY, served_by))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Unknown `/api/...` paths answer with a problem, not the page.
+async fn api_not_found() -> Response {
+    error::problem(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such API route",
+        vec![],
+    )
+}
+
+/// Headers that keep the page from being framed, sniffed or fed foreign scripts.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let is_docs = req.uri().path().starts_with("/api/docs");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    // Swagger UI's page starts itself with an inline script; everything of ours has none.
+    let csp = if is_docs {
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+    } else {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    };
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    res
+}
+
+/// Turns the few plain-text errors axum and tower make on their own (405, 413, 408, an unknown
+/// method) into problem+json like everything else.
+async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !status.is_client_error() && !status.is_server_error() || is_problem {
+        return res;
+    }
+    let (code, detail) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is larger than 64 KiB"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this route does not take that method")
+        }
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "send JSON with Content-Type: application/json",
+        ),
+        StatusCode::NOT_FOUND => return res,
+        _ => ("error", "the request failed"),
+    };
+    let mut out = error::problem(status, code, detail, vec![]);
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive")))]
+async fn healthz() -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Readiness: the database answers. The balancer sends traffic only to ready replicas.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, description = "ready"), (status = 503, description = "the database does not answer")))]
+async fn readyz(State(s): State<AppState>) -> Response {
+    match tokio::time::timeout(Duration::from_secs(2), s.store.db.ping()).await {
+        Ok(Ok(())) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready");
+            error::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database does not answer",
+                vec![],
+            )
+        }
+        Err(_) => error::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is too slow to answer",
+            vec![],
+        ),
+    }
+}

@@ -1,0 +1,17 @@
+//! Pustaka: library management for school and campus libraries.
+//!
+//! - [`domain`]: the library's rules as pure functions and parsed types (no I/O);
+//! - [`store`]: records and transactions over SQLite or MariaDB;
+//! - [`http`]: the REST API, its OpenAPI document and the page;
+//! - [`app`]: builds and serves the whole thing from [`config::Settings`].
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,306 @@
+//! The records Pustaka returns: what the store reads and the API sends, as they appear in OpenAPI.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Declares a string enum stored as text and sent as snake_case.
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+        impl $name {
+            /// The stored and serialised name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),+ }
+            }
+
+            /// Reads a stored name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$v),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// What a copy is doing now.
+    CopyStatus {
+        /// On the shelf, can be lent.
+        Available = "available",
+        /// Lent to a member.
+        OnLoan = "on_loan",
+        /// Set aside for the member whose hold it fills.
+        OnHoldShelf = "on_hold_shelf",
+        /// Lost.
+        Lost = "lost",
+        /// Taken out of the collection.
+        Withdrawn = "withdrawn",
+    }
+}
+
+text_enum! {
+    /// A hold's state.
+    HoldStatus {
+        /// In the queue for the book.
+        Waiting = "waiting",
+        /// A copy waits on the hold shelf until `pickup_by`.
+        Ready = "ready",
+        /// The member borrowed the copy.
+        Fulfilled = "fulfilled",
+        /// Cancelled by the member or staff.
+        Cancelled = "cancelled",
+        /// Not picked up in time.
+        Expired = "expired",
+    }
+}
+
+text_enum! {
+    /// A fine's state. Fines are never deleted.
+    FineStatus {
+        /// Owed.
+        Unpaid = "unpaid",
+        /// Paid at the desk.
+        Paid = "paid",
+        /// Forgiven by staff, with a reason.
+        Waived = "waived",
+    }
+}
+
+text_enum! {
+    /// What an account may do.
+    Role {
+        /// Everything, including loan rules and accounts.
+        Admin = "admin",
+        /// The desk: catalogue, members, circulation, fines.
+        Librarian = "librarian",
+        /// A library member: their own loans, holds and fines.
+        Member = "member",
+    }
+}
+
+impl Role {
+    /// Admins and librarians.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Librarian)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The records on this page.
+    pub items: Vec<T>,
+    /// This page's number, from 1.
+    pub page: i64,
+    /// Records per page.
+    pub per_page: i64,
+    /// Records on all pages.
+    pub total: i64,
+}
+
+/// A list that is never long enough to page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Items<T> {
+    /// The records.
+    pub items: Vec<T>,
+}
+
+/// A bibliographic record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Book {
+    pub id: i64,
+    /// ISBN-13 (an ISBN-10 given on input is stored as its ISBN-13).
+    #[schema(example = "9786020332956")]
+    pub isbn: Option<String>,
+    #[schema(example = "Cantik Itu Luka")]
+    pub title: String,
+    pub authors: Vec<String>,
+    pub subjects: Vec<String>,
+    pub publisher: Option<String>,
+    pub year: Option<i64>,
+    /// ISO 639 code, e.g. `id`.
+    pub language: Option<String>,
+    /// Copies in the collection (not withdrawn).
+    pub copies_total: i64,
+    /// Copies on the shelf now.
+    pub copies_available: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One physical copy of a book.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Copy {
+    pub id: i64,
+    pub book_id: i64,
+    pub barcode: String,
+    /// Shelf location, e.g. `Rak A3`.
+    pub location: Option<String>,
+    pub status: CopyStatus,
+    /// The book's title.
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A library member (patron).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub id: i64,
+    /// Printed on the member's card; scanned at the desk.
+    #[schema(example = "P00000018")]
+    pub card_number: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The loan-rule category's code.
+    pub category: String,
+    /// Last day the membership is valid.
+    pub expires_on: Option<NaiveDate>,
+    pub blocked: bool,
+    pub blocked_reason: Option<String>,
+    /// Loans not yet returned.
+    pub active_loans: i64,
+    /// Unpaid fines in rupiah.
+    pub unpaid_fines: i64,
+    /// The member's login name, when they have one.
+    pub username: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Loan rules for a member category. Money is in rupiah.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Category {
+    #[schema(example = "student")]
+    pub code: String,
+    #[schema(example = "Siswa / Mahasiswa")]
+    pub name: String,
+    /// Most loans at once.
+    pub max_loans: i64,
+    /// Days a loan lasts (the due date moves to the next open day).
+    pub loan_days: i64,
+    /// Times a loan may be renewed.
+    pub max_renewals: i64,
+    /// Fine per overdue day the library is open.
+    pub fine_per_day: i64,
+    /// Most one loan can be fined; 0 for no cap.
+    pub max_fine_per_loan: i64,
+    /// Unpaid fines at or above this block borrowing; 0 never blocks.
+    pub fine_limit: i64,
+    /// Days a held copy waits on the hold shelf.
+    pub hold_pickup_days: i64,
+}
+
+/// A loan of a copy to a member.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Loan {
+    pub id: i64,
+    pub copy_id: i64,
+    pub barcode: String,
+    pub book_id: i64,
+    pub title: String,
+    pub member_id: i64,
+    pub card_number: String,
+    pub member_name: String,
+    pub loaned_at: DateTime<Utc>,
+    /// The end of the due day in the library's time zone.
+    pub due_at: DateTime<Utc>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub renewals: i64,
+    /// Not returned and past its due time.
+    pub overdue: bool,
+}
+
+/// A member's place in the queue for a book.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Hold {
+    pub id: i64,
+    pub book_id: i64,
+    pub title: String,
+    pub member_id: i64,
+    pub card_number: String,
+    pub member_name: String,
+    pub status: HoldStatus,
+    /// Place in the queue (1 = next), while waiting.
+    pub position: Option<i64>,
+    /// The copy on the hold shelf, while ready.
+    pub copy_barcode: Option<String>,
+    /// Last day to pick up a ready copy.
+    pub pickup_by: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Money a member owes or owed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Fine {
+    pub id: i64,
+    pub member_id: i64,
+    pub card_number: String,
+    pub member_name: String,
+    pub loan_id: Option<i64>,
+    pub title: Option<String>,
+    /// Rupiah.
+    pub amount: i64,
+    /// Why it was charged, e.g. `overdue`.
+    pub reason: String,
+    pub status: FineStatus,
+    /// Why it was waived.
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// A login account.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The member record of a member account.
+    pub member_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A day the library is closed (besides the weekly closed days).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClosedDay {
+    pub date: NaiveDate,
+    pub reason: String,
+}
+
+/// Who changed what, and when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Username of whoever did it (`system` for the service itself).
+    pub actor: String,
+    /// e.g. `loan.create`.
+    pub action: String,
+    /// e.g. `loan`.
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    /// What changed, in a few words.
+    pub detail: String,
+}
+
+/// What the desk needs at a glance.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    pub books: i64,
+    pub copies: i64,
+    pub members: i64,
+    pub active_loans: i64,
+    pub overdue_loans: i64,
+    /// Rupiah owed in all unpaid fines.
+    pub unpaid_fines: i64,
+}

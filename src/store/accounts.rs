@@ -1,0 +1,349 @@
+//! Accounts, passwords (Argon2id) and login sessions.
+//!
+//! A session token is 32 random bytes shown to the client once; the database keeps only its
+//! SHA-256, so any replica can check it and a stolen database copy yields no usable token.
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use super::{
+    catalogue::duplicate,
+    db::{sql, Row, Tx},
+    now, Actor, Store,
+};
+use crate::{
+    domain::{Password, Username},
+    error::{Error, Result},
+    model::{Role, User},
+};
+
+/// A hash to verify against when the username does not exist, so that a wrong username takes as
+/// long as a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2m0w3GXBnXfFqMBLJmMsTPdZ5wkMzBGMh6sE8cGrG2Y";
+
+/// Hashes a password with Argon2id (off the async threads: it takes tens of milliseconds on purpose).
+pub async fn hash_password(pw: &Password) -> Result<String> {
+    let pw = pw.as_str().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(pw.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?
+    .map_err(|e| Error::Internal(anyhow::anyhow!("hashing a password: {e}")))
+}
+
+async fn verify_password(pw: String, hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
+        Ok(Argon2::default()
+            .verify_password(pw.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?
+}
+
+/// The SHA-256 of a session token, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn user(r: &Row) -> Result<User> {
+    let role: String = r.get("role")?;
+    Ok(User {
+        id: r.get("id")?,
+        username: r.get("username")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("role {role:?}")))?,
+        member_id: r.get("member_id")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+/// A new login session; the token is shown once.
+#[derive(Debug)]
+pub struct NewSession {
+    /// Sent by the client as `Authorization: Bearer` or in the session cookie.
+    pub token: SecretString,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Who logged in.
+    pub user: User,
+}
+
+/// A session found from its token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The session's row id (to revoke it).
+    pub id: i64,
+    /// Its account.
+    pub user: User,
+}
+
+impl Session {
+    /// The account as the store's actor.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user.id,
+            username: self.user.username.clone(),
+            role: self.user.role,
+            member_id: self.user.member_id,
+        }
+    }
+}
+
+impl Store {
+    /// Checks a username and password; on success opens a session.
+    pub async fn login(&self, username: &str, password: &SecretString) -> Result<NewSession> {
+        let row = self
+            .db
+            .opt(sql("SELECT id, username, role, member_id, created_at, password_hash FROM users WHERE username = ?").bind(username.trim().to_lowercase()))
+            .await?;
+        let (found, hash) = match &row {
+            Some(r) => (Some(user(r)?), r.get::<String>("password_hash")?),
+            None => (None, DUMMY_HASH.to_owned()),
+        };
+        let ok = verify_password(password.expose_secret().to_owned(), hash).await?;
+        let user = match (found, ok) {
+            (Some(u), true) => u,
+            _ => {
+                return Err(Error::Unauthenticated {
+                    code: "invalid_credentials",
+                    detail: "the username or password is wrong",
+                })
+            }
+        };
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let token = hex::encode(bytes);
+        let at = now();
+        let expires_at = at + Duration::hours(self.session_hours);
+        crate::transaction!(self.db, |tx| {
+            async {
+            tx.exec(
+                sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+                    .bind(token_hash(&token))
+                    .bind(user.id)
+                    .bind(at)
+                    .bind(expires_at),
+            )
+            .await?;
+            // Keep the table small: drop this account's long-dead sessions.
+            tx.exec(sql("DELETE FROM sessions WHERE user_id = ? AND expires_at < ?").bind(user.id).bind(at - Duration::days(30)))
+                .await?;
+            Ok::<_, Error>(())
+        }
+        .await
+        })?;
+        Ok(NewSession {
+            token: token.into(),
+            expires_at,
+            user,
+        })
+    }
+
+    /// The live session behind a token, if any.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        let row = self
+            .db
+            .opt(
+                sql("SELECT s.id AS session_id, u.id, u.username, u.role, u.member_id, u.created_at \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?")
+                    .bind(token_hash(token))
+                    .bind(now()),
+            )
+            .await?;
+        row.map(|r| {
+            Ok(Session {
+                id: r.get("session_id")?,
+                user: user(&r)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends one session.
+    pub async fn logout(&self, session_id: i64) -> Result<()> {
+        crate::transaction!(self.db, |tx| async {
+            tx.exec(
+                sql("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                    .bind(now())
+                    .bind(session_id),
+            )
+            .await?;
+            Ok::<_, Error>(())
+        }
+        .await)
+    }
+
+    /// Changes the caller's password after checking the current one; their other sessions end.
+    pub async fn change_password(
+        &self,
+        s: &Session,
+        current: &SecretString,
+        new: &Password,
+    ) -> Result<()> {
+        let row = self
+            .db
+            .opt(sql("SELECT password_hash FROM users WHERE id = ?").bind(s.user.id))
+            .await?;
+        let hash: String = row.ok_or(Error::NotFound("user"))?.get("password_hash")?;
+        if !verify_password(current.expose_secret().to_owned(), hash).await? {
+            return Err(Error::Validation(vec![crate::error::FieldError {
+                field: "current_password".into(),
+                code: "wrong_password".into(),
+                message: "the current password is wrong".into(),
+            }]));
+        }
+        let new_hash = hash_password(new).await?;
+        crate::transaction!(self.db, |tx| {
+            async {
+            tx.exec(sql("UPDATE users SET password_hash = ? WHERE id = ?").bind(&new_hash).bind(s.user.id)).await?;
+            tx.exec(
+                sql("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL")
+                    .bind(now())
+                    .bind(s.user.id)
+                    .bind(s.id),
+            )
+            .await?;
+            self.audit(&mut tx, &s.actor(), "user.password", "user", s.user.id, "password changed").await
+        }
+        .await
+        })
+    }
+
+    /// All accounts.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows = self
+            .db
+            .all(sql(
+                "SELECT id, username, role, member_id, created_at FROM users ORDER BY username",
+            ))
+            .await?;
+        rows.iter().map(user).collect()
+    }
+
+    async fn user_in(&self, tx: &mut Tx, id: i64) -> Result<User> {
+        let row = tx
+            .opt(
+                sql("SELECT id, username, role, member_id, created_at FROM users WHERE id = ?")
+                    .bind(id),
+            )
+            .await?;
+        row.as_ref()
+            .map(user)
+            .transpose()?
+            .ok_or(Error::NotFound("user"))
+    }
+
+    /// Creates an account. A member account must name its member; staff accounts must not.
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        username: &Username,
+        password: &Password,
+        role: Role,
+        member_id: Option<i64>,
+    ) -> Result<User> {
+        let hash = hash_password(password).await?;
+        crate::transaction!(self.db, |tx| {
+            async {
+            if let Some(id) = member_id {
+                tx.opt(sql("SELECT id FROM members WHERE id = ?").bind(id)).await?.ok_or(Error::NotFound("member"))?;
+            }
+            let id = tx
+                .exec(
+                    sql("INSERT INTO users (username, password_hash, role, member_id, created_at) VALUES (?, ?, ?, ?, ?)")
+                        .bind(username.as_str())
+                        .bind(&hash)
+                        .bind(role.as_str())
+                        .bind(member_id)
+                        .bind(now()),
+                )
+                .await
+                .map_err(|e| duplicate(e, "username", "this username is taken, or the member already has a login"))?
+                .last_id;
+            self.audit(&mut tx, actor, "user.create", "user", id, format!("{} ({role})", username.as_str())).await?;
+            self.user_in(&mut tx, id).await
+        }
+        .await
+        })
+    }
+
+    /// Deletes an account and its sessions; the last admin cannot be deleted.
+    pub async fn delete_user(&self, actor: &Actor, id: i64) -> Result<()> {
+        crate::transaction!(self.db, |tx| async {
+            let u = self.user_in(&mut tx, id).await?;
+            if u.role == Role::Admin {
+                let lock = tx.for_update();
+                let admins = tx
+                    .all(sql(format!(
+                        "SELECT id FROM users WHERE role = 'admin'{lock}"
+                    )))
+                    .await?;
+                if admins.len() <= 1 {
+                    return Err(Error::conflict(
+                        "last_admin",
+                        "the last admin account cannot be deleted",
+                    ));
+                }
+            }
+            tx.exec(sql("DELETE FROM sessions WHERE user_id = ?").bind(id))
+                .await?;
+            tx.exec(sql("DELETE FROM users WHERE id = ?").bind(id))
+                .await?;
+            self.audit(&mut tx, actor, "user.delete", "user", id, u.username)
+                .await
+        }
+        .await)
+    }
+
+    /// Creates the first `admin` account when no admin exists. With no password given, one is
+    /// generated and returned so the caller can show it once. Returns `None` when an admin exists.
+    pub async fn ensure_admin(
+        &self,
+        password: Option<&SecretString>,
+    ) -> Result<Option<SecretString>> {
+        if self
+            .db
+            .opt(sql("SELECT id FROM users WHERE role = 'admin' LIMIT 1"))
+            .await?
+            .is_some()
+        {
+            return Ok(None);
+        }
+        let generated = password.is_none();
+        let password: SecretString = match password {
+            Some(p) => p.clone(),
+            None => {
+                let mut bytes = [0u8; 12];
+                rand::rngs::OsRng.fill_bytes(&mut bytes);
+                hex::encode(bytes).into()
+            }
+        };
+        let pw = Password::parse(password.expose_secret()).map_err(|e| {
+            Error::Internal(anyhow::anyhow!("PUSTAKA_ADMIN_PASSWORD: {}", e.message))
+        })?;
+        let username =
+            Username::parse("admin").map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
+        match self
+            .create_user(&Actor::system(), &username, &pw, Role::Admin, None)
+            .await
+        {
+            Ok(_) => Ok(generated.then_some(password)),
+            // Another replica starting at the same moment made it first.
+            Err(Error::Conflict { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

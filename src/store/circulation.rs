@@ -1,0 +1,708 @@
+//! Loans, returns, renewals, holds and fines: the desk.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{
+    db::{sql, Query, Row, Tx},
+    members::MemberKey,
+    now, Actor, PageRequest, Store,
+};
+use crate::{
+    domain::{
+        circulation::{may_borrow, may_renew, overdue_fine, MemberStanding, Refusal},
+        time, Barcode, CardNumber, ShortText,
+    },
+    error::{Error, Result},
+    model::{Copy, CopyStatus, Fine, FineStatus, Hold, HoldStatus, Loan, Member, Page},
+};
+
+/// What a return did.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReturnOutcome {
+    /// The loan, now closed.
+    pub loan: Loan,
+    /// The overdue fine charged, if the copy came back late.
+    pub fine: Option<Fine>,
+    /// The hold the copy now waits for on the hold shelf: put it aside for that member.
+    pub hold: Option<Hold>,
+}
+
+/// Which loans to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LoanFilter {
+    /// Not yet returned.
+    Active,
+    /// Not returned and past due.
+    Overdue,
+    /// Returned.
+    Returned,
+    /// Every loan.
+    All,
+}
+
+const LOAN_SELECT: &str = "SELECT l.id, l.copy_id, c.barcode, c.book_id, b.title, l.member_id, m.card_number, \
+     m.name AS member_name, l.loaned_at, l.due_at, l.returned_at, l.renewals \
+     FROM loans l JOIN copies c ON c.id = l.copy_id JOIN books b ON b.id = c.book_id JOIN members m ON m.id = l.member_id";
+
+fn loan(r: &Row, at: DateTime<Utc>) -> Result<Loan> {
+    let due_at: DateTime<Utc> = r.get("due_at")?;
+    let returned_at: Option<DateTime<Utc>> = r.get("returned_at")?;
+    Ok(Loan {
+        id: r.get("id")?,
+        copy_id: r.get("copy_id")?,
+        barcode: r.get("barcode")?,
+        book_id: r.get("book_id")?,
+        title: r.get("title")?,
+        member_id: r.get("member_id")?,
+        card_number: r.get("card_number")?,
+        member_name: r.get("member_name")?,
+        loaned_at: r.get("loaned_at")?,
+        due_at,
+        returned_at,
+        renewals: r.get("renewals")?,
+        overdue: returned_at.is_none() && due_at < at,
+    })
+}
+
+const HOLD_SELECT: &str = "SELECT h.id, h.book_id, b.title, h.member_id, m.card_number, m.name AS member_name, h.status, \
+     h.pickup_by, h.created_at, c.barcode AS copy_barcode, \
+     (SELECT COUNT(*) FROM holds w WHERE w.book_id = h.book_id AND w.status = 'waiting' AND w.id <= h.id) AS position \
+     FROM holds h JOIN books b ON b.id = h.book_id JOIN members m ON m.id = h.member_id LEFT JOIN copies c ON c.id = h.copy_id";
+
+fn hold(r: &Row) -> Result<Hold> {
+    let status: String = r.get("status")?;
+    let status = HoldStatus::parse(&status)
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("hold status {status:?}")))?;
+    Ok(Hold {
+        id: r.get("id")?,
+        book_id: r.get("book_id")?,
+        title: r.get("title")?,
+        member_id: r.get("member_id")?,
+        card_number: r.get("card_number")?,
+        member_name: r.get("member_name")?,
+        status,
+        position: (status == HoldStatus::Waiting)
+            .then(|| r.get("position"))
+            .transpose()?,
+        copy_barcode: if status == HoldStatus::Ready {
+            r.get("copy_barcode")?
+        } else {
+            None
+        },
+        pickup_by: r.get("pickup_by")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+const FINE_SELECT: &str = "SELECT f.id, f.member_id, m.card_number, m.name AS member_name, f.loan_id, b.title, f.amount, \
+     f.reason, f.status, f.note, f.created_at, f.resolved_at \
+     FROM fines f JOIN members m ON m.id = f.member_id LEFT JOIN loans l ON l.id = f.loan_id \
+     LEFT JOIN copies c ON c.id = l.copy_id LEFT JOIN books b ON b.id = c.book_id";
+
+fn fine(r: &Row) -> Result<Fine> {
+    let status: String = r.get("status")?;
+    Ok(Fine {
+        id: r.get("id")?,
+        member_id: r.get("member_id")?,
+        card_number: r.get("card_number")?,
+        member_name: r.get("member_name")?,
+        loan_id: r.get("loan_id")?,
+        title: r.get("title")?,
+        amount: r.get("amount")?,
+        reason: r.get("reason")?,
+        status: FineStatus::parse(&status)
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("fine status {status:?}")))?,
+        note: r.get("note")?,
+        created_at: r.get("created_at")?,
+        resolved_at: r.get("resolved_at")?,
+    })
+}
+
+fn refused(r: Refusal) -> Error {
+    Error::conflict(r.code(), r.to_string())
+}
+
+fn standing(m: &Member) -> MemberStanding {
+    MemberStanding {
+        blocked: m.blocked,
+        blocked_reason: m.blocked_reason.clone(),
+        expires_on: m.expires_on,
+        active_loans: m.active_loans,
+        unpaid_fines: m.unpaid_fines,
+    }
+}
+
+impl Store {
+    async fn loan_in(&self, tx: &mut Tx, id: i64) -> Result<Loan> {
+        let row = tx
+            .opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id))
+            .await?;
+        row.as_ref()
+            .map(|r| loan(r, now()))
+            .transpose()?
+            .ok_or(Error::NotFound("loan"))
+    }
+
+    async fn hold_in(&self, tx: &mut Tx, id: i64) -> Result<Hold> {
+        let row = tx
+            .opt(sql(format!("{HOLD_SELECT} WHERE h.id = ?")).bind(id))
+            .await?;
+        row.as_ref()
+            .map(hold)
+            .transpose()?
+            .ok_or(Error::NotFound("hold"))
+    }
+
+    async fn fine_in(&self, tx: &mut Tx, id: i64) -> Result<Fine> {
+        let row = tx
+            .opt(sql(format!("{FINE_SELECT} WHERE f.id = ?")).bind(id))
+            .await?;
+        row.as_ref()
+            .map(fine)
+            .transpose()?
+            .ok_or(Error::NotFound("fine"))
+    }
+
+    /// Lends the copy with `barcode` to the member with `card`.
+    pub async fn checkout(
+        &self,
+        actor: &Actor,
+        barcode: &Barcode,
+        card: &CardNumber,
+    ) -> Result<Loan> {
+        crate::transaction!(self.db, |tx| {
+            async {
+            let at = now();
+            let today = self.today(at);
+            // Lock order everywhere: copy, then member, then loans and holds.
+            let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
+            let member = self.member_in(&mut tx, MemberKey::Card(card)).await?;
+            let ready_hold = match copy.status {
+                CopyStatus::Available => None,
+                CopyStatus::OnHoldShelf => {
+                    let lock = tx.for_update();
+                    let row = tx
+                        .opt(sql(format!("SELECT id, member_id FROM holds WHERE copy_id = ? AND status = 'ready'{lock}")).bind(copy.id))
+                        .await?;
+                    match row {
+                        Some(r) if r.get::<i64>("member_id")? == member.id => Some(r.get::<i64>("id")?),
+                        _ => {
+                            return Err(Error::conflict(
+                                "copy_on_hold_for_other",
+                                format!("copy {} is on the hold shelf for another member", copy.barcode),
+                            ))
+                        }
+                    }
+                }
+                CopyStatus::OnLoan => {
+                    return Err(Error::conflict("copy_not_available", format!("copy {} is already on loan", copy.barcode)))
+                }
+                CopyStatus::Lost | CopyStatus::Withdrawn => {
+                    return Err(Error::conflict(
+                        "copy_not_available",
+                        format!("copy {} is {} and cannot be lent", copy.barcode, copy.status),
+                    ))
+                }
+            };
+            let category = self.category_in(&mut tx, &member.category).await?;
+            let policy = category.policy();
+            may_borrow(&policy, &standing(&member), today).map_err(refused)?;
+
+            let calendar = self.calendar(&mut tx, today).await?;
+            let due = calendar.due_date(today, u32::try_from(policy.loan_days).unwrap_or(1));
+            let due_at = time::end_of_day(due, self.tz);
+            let id = tx
+                .exec(
+                    sql("INSERT INTO loans (copy_id, member_id, loaned_at, due_at, renewals) VALUES (?, ?, ?, ?, 0)")
+                        .bind(copy.id)
+                        .bind(member.id)
+                        .bind(at)
+                        .bind(due_at),
+                )
+                .await
+                .map_err(|e| {
+                    // The one-open-loan-per-copy index: someone else lent it a moment ago.
+                    if e.is_unique_violation() {
+                        Error::conflict("copy_not_available", format!("copy {} is already on loan", copy.barcode))
+                    } else {
+                        e.into()
+                    }
+                })?
+                .last_id;
+            self.set_copy_status(&mut tx, &copy, CopyStatus::OnLoan).await?;
+            if let Some(hold_id) = ready_hold {
+                tx.exec(
+                    sql("UPDATE holds SET status = 'fulfilled', resolved_at = ? WHERE id = ?").bind(at).bind(hold_id),
+                )
+                .await?;
+            }
+            self.audit(
+                &mut tx,
+                actor,
+                "loan.create",
+                "loan",
+                id,
+                format!("{} to {} due {due}", copy.barcode, member.card_number),
+            )
+            .await?;
+            self.loan_in(&mut tx, id).await
+        }
+        .await
+        })
+    }
+
+    /// Changes a copy's status, checking nobody changed it meanwhile.
+    async fn set_copy_status(&self, tx: &mut Tx, copy: &Copy, to: CopyStatus) -> Result<()> {
+        let done = tx
+            .exec(
+                sql("UPDATE copies SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
+                    .bind(to.as_str())
+                    .bind(now())
+                    .bind(copy.id)
+                    .bind(copy.status.as_str()),
+            )
+            .await?;
+        if done.rows != 1 {
+            return Err(Error::conflict(
+                "copy_not_available",
+                format!("copy {} changed meanwhile; try again", copy.barcode),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Renews a loan from today, if the rules allow.
+    pub async fn renew(&self, actor: &Actor, loan_id: i64) -> Result<Loan> {
+        crate::transaction!(self.db, |tx| {
+            async {
+            let at = now();
+            let today = self.today(at);
+            let current = self.loan_in(&mut tx, loan_id).await?;
+            actor.ensure_for(current.member_id)?;
+            let copy = self.copy_in(&mut tx, current.copy_id).await?;
+            let member = self.member_in(&mut tx, MemberKey::Id(current.member_id)).await?;
+            let lock = tx.for_update();
+            let row = tx
+                .opt(sql(format!("SELECT renewals, due_at, returned_at FROM loans WHERE id = ?{lock}")).bind(loan_id))
+                .await?
+                .ok_or(Error::NotFound("loan"))?;
+            if row.get::<Option<DateTime<Utc>>>("returned_at")?.is_some() {
+                return Err(Error::conflict("already_returned", "this loan was already returned"));
+            }
+            let renewals: i64 = row.get("renewals")?;
+            let due_at: DateTime<Utc> = row.get("due_at")?;
+            let others_waiting = tx
+                .opt(sql("SELECT id FROM holds WHERE book_id = ? AND status = 'waiting' AND member_id <> ? LIMIT 1").bind(copy.book_id).bind(member.id))
+                .await?
+                .is_some();
+            let policy = self.category_in(&mut tx, &member.category).await?.policy();
+            let due = self.today(due_at);
+            may_renew(&policy, &standing(&member), renewals, due, today, others_waiting).map_err(refused)?;
+            let calendar = self.calendar(&mut tx, today).await?;
+            let new_due = calendar.due_date(today, u32::try_from(policy.loan_days).unwrap_or(1)).max(due);
+            tx.exec(
+                sql("UPDATE loans SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL")
+                    .bind(time::end_of_day(new_due, self.tz))
+                    .bind(loan_id),
+            )
+            .await?;
+            self.audit(&mut tx, actor, "loan.renew", "loan", loan_id, format!("{} due {new_due}", copy.barcode)).await?;
+            self.loan_in(&mut tx, loan_id).await
+        }
+        .await
+        })
+    }
+
+    /// Takes back the copy with `barcode`: closes its loan, charges any overdue fine, and passes the
+    /// copy to the first member waiting for the book.
+    pub async fn checkin(&self, actor: &Actor, barcode: &Barcode) -> Result<ReturnOutcome> {
+        crate::transaction!(self.db, |tx| {
+            async {
+            let at = now();
+            let today = self.today(at);
+            let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
+            let lock = tx.for_update();
+            let open = tx
+                .opt(sql(format!("SELECT id, member_id, due_at FROM loans WHERE copy_id = ? AND returned_at IS NULL{lock}")).bind(copy.id))
+                .await?
+                .ok_or_else(|| Error::conflict("not_on_loan", format!("copy {} is not on loan", copy.barcode)))?;
+            let loan_id: i64 = open.get("id")?;
+            let member_id: i64 = open.get("member_id")?;
+            let due = self.today(open.get("due_at")?);
+            let done = tx
+                .exec(sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL").bind(at).bind(loan_id))
+                .await?;
+            if done.rows != 1 {
+                return Err(Error::conflict("already_returned", "this loan was returned meanwhile"));
+            }
+            let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
+            let policy = self.category_in(&mut tx, &member.category).await?.policy();
+            let calendar = self.calendar(&mut tx, due).await?;
+            let amount = overdue_fine(&calendar, &policy, due, today);
+            let fine = if amount > 0 {
+                let id = tx
+                    .exec(
+                        sql("INSERT INTO fines (member_id, loan_id, amount, reason, status, created_at) VALUES (?, ?, ?, 'overdue', 'unpaid', ?)")
+                            .bind(member_id)
+                            .bind(loan_id)
+                            .bind(amount)
+                            .bind(at),
+                    )
+                    .await?
+                    .last_id;
+                self.audit(&mut tx, actor, "fine.create", "fine", id, format!("{amount} for loan {loan_id}")).await?;
+                Some(self.fine_in(&mut tx, id).await?)
+            } else {
+                None
+            };
+            let hold = self.pass_copy_on(&mut tx, &copy, today).await?;
+            self.audit(&mut tx, actor, "loan.return", "loan", loan_id, copy.barcode.clone()).await?;
+            Ok(ReturnOutcome { loan: self.loan_in(&mut tx, loan_id).await?, fine, hold })
+        }
+        .await
+        })
+    }
+
+    /// A copy came free: it goes to the hold shelf for the first member waiting for its book, or
+    /// back on the shelf. Returns the hold it now waits for.
+    async fn pass_copy_on(
+        &self,
+        tx: &mut Tx,
+        copy: &Copy,
+        today: NaiveDate,
+    ) -> Result<Option<Hold>> {
+        let lock = tx.for_update();
+        let next = tx
+            .opt(
+                sql(format!(
+                    "SELECT h.id, m.category FROM holds h JOIN members m ON m.id = h.member_id \
+                     WHERE h.book_id = ? AND h.status = 'waiting' ORDER BY h.id LIMIT 1{lock}"
+                ))
+                .bind(copy.book_id),
+            )
+            .await?;
+        let Some(next) = next else {
+            self.set_copy_status(tx, copy, CopyStatus::Available)
+                .await?;
+            return Ok(None);
+        };
+        let hold_id: i64 = next.get("id")?;
+        let category: String = next.get("category")?;
+        let policy = self.category_in(tx, &category).await?.policy();
+        let calendar = self.calendar(tx, today).await?;
+        let pickup_by =
+            calendar.due_date(today, u32::try_from(policy.hold_pickup_days).unwrap_or(1));
+        tx.exec(
+            sql("UPDATE holds SET status = 'ready', copy_id = ?, pickup_by = ? WHERE id = ?")
+                .bind(copy.id)
+                .bind(pickup_by)
+                .bind(hold_id),
+        )
+        .await?;
+        self.set_copy_status(tx, copy, CopyStatus::OnHoldShelf)
+            .await?;
+        Ok(Some(self.hold_in(tx, hold_id).await?))
+    }
+
+    /// Loans, newest first.
+    pub async fn loans(
+        &self,
+        filter: LoanFilter,
+        member_id: Option<i64>,
+        page: PageRequest,
+    ) -> Result<Page<Loan>> {
+        let at = now();
+        let mut q = Query::where_clause(match filter {
+            LoanFilter::Active => Some("l.returned_at IS NULL"),
+            LoanFilter::Overdue => Some("l.returned_at IS NULL AND l.due_at < ?"),
+            LoanFilter::Returned => Some("l.returned_at IS NOT NULL"),
+            LoanFilter::All => None,
+        });
+        if filter == LoanFilter::Overdue {
+            q = q.bind(at);
+        }
+        if let Some(id) = member_id {
+            q = q.and("l.member_id = ?").bind(id);
+        }
+        let rows = self
+            .db
+            .all(
+                q.clone()
+                    .prefix(LOAN_SELECT)
+                    .push(" ORDER BY l.id DESC LIMIT ? OFFSET ?")
+                    .bind(page.per_page)
+                    .bind(page.offset()),
+            )
+            .await?;
+        let items = rows
+            .iter()
+            .map(|r| loan(r, at))
+            .collect::<Result<Vec<_>>>()?;
+        let total = self
+            .count(q.prefix("SELECT COUNT(*) AS n FROM loans l"))
+            .await?;
+        Ok(page.wrap(items, total))
+    }
+
+    /// One loan, for staff or the member who has it.
+    pub async fn loan(&self, actor: &Actor, id: i64) -> Result<Loan> {
+        let row = self
+            .db
+            .opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id))
+            .await?;
+        let loan = row
+            .as_ref()
+            .map(|r| loan(r, now()))
+            .transpose()?
+            .ok_or(Error::NotFound("loan"))?;
+        actor.ensure_for(loan.member_id)?;
+        Ok(loan)
+    }
+
+    /// Puts a member in the queue for a book.
+    pub async fn place_hold(
+        &self,
+        actor: &Actor,
+        book_id: i64,
+        member: MemberKey<'_>,
+    ) -> Result<Hold> {
+        crate::transaction!(self.db, |tx| {
+            async {
+            let at = now();
+            let lock = tx.for_update();
+            let title: String = tx
+                .opt(sql(format!("SELECT title FROM books WHERE id = ?{lock}")).bind(book_id))
+                .await?
+                .ok_or(Error::NotFound("book"))?
+                .get("title")?;
+            let member = self.member_in(&mut tx, member).await?;
+            actor.ensure_for(member.id)?;
+            let policy = self.category_in(&mut tx, &member.category).await?.policy();
+            // The loan limit does not stop a hold; blocks, expiry and fines do.
+            let mut s = standing(&member);
+            s.active_loans = 0;
+            may_borrow(&policy, &s, self.today(at)).map_err(refused)?;
+            if tx
+                .opt(sql("SELECT id FROM holds WHERE book_id = ? AND member_id = ? AND status IN ('waiting', 'ready')").bind(book_id).bind(member.id))
+                .await?
+                .is_some()
+            {
+                return Err(Error::conflict("hold_exists", "this member already has a hold on this book"));
+            }
+            if tx
+                .opt(
+                    sql("SELECT l.id FROM loans l JOIN copies c ON c.id = l.copy_id WHERE c.book_id = ? AND l.member_id = ? AND l.returned_at IS NULL")
+                        .bind(book_id)
+                        .bind(member.id),
+                )
+                .await?
+                .is_some()
+            {
+                return Err(Error::conflict("already_borrowed", "this member has a copy of this book on loan"));
+            }
+            if tx
+                .opt(sql("SELECT id FROM copies WHERE book_id = ? AND status = 'available' LIMIT 1").bind(book_id))
+                .await?
+                .is_some()
+            {
+                return Err(Error::conflict("copy_available", "a copy is on the shelf: borrow it instead of placing a hold"));
+            }
+            let id = tx
+                .exec(
+                    sql("INSERT INTO holds (book_id, member_id, status, created_at) VALUES (?, ?, 'waiting', ?)")
+                        .bind(book_id)
+                        .bind(member.id)
+                        .bind(at),
+                )
+                .await?
+                .last_id;
+            self.audit(&mut tx, actor, "hold.create", "hold", id, format!("{title} for {}", member.card_number)).await?;
+            self.hold_in(&mut tx, id).await
+        }
+        .await
+        })
+    }
+
+    /// Cancels a hold (staff, or the member whose hold it is); a copy waiting for it is passed on.
+    pub async fn cancel_hold(&self, actor: &Actor, id: i64) -> Result<()> {
+        crate::transaction!(self.db, |tx| async {
+            let h = self.hold_in(&mut tx, id).await?;
+            actor.ensure_for(h.member_id)?;
+            if !matches!(h.status, HoldStatus::Waiting | HoldStatus::Ready) {
+                return Err(Error::conflict(
+                    "hold_closed",
+                    format!("this hold is already {}", h.status),
+                ));
+            }
+            self.end_hold_in(&mut tx, actor, id, HoldStatus::Cancelled)
+                .await
+        }
+        .await)
+    }
+
+    /// Ends an open hold as cancelled or expired, passing on a copy it kept.
+    pub(super) async fn end_hold_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: i64,
+        to: HoldStatus,
+    ) -> Result<()> {
+        let at = now();
+        let lock = tx.for_update();
+        let row = tx
+            .opt(
+                sql(format!(
+                    "SELECT copy_id, status FROM holds WHERE id = ?{lock}"
+                ))
+                .bind(id),
+            )
+            .await?
+            .ok_or(Error::NotFound("hold"))?;
+        let status: String = row.get("status")?;
+        let copy_id: Option<i64> = row.get("copy_id")?;
+        tx.exec(
+            sql("UPDATE holds SET status = ?, resolved_at = ? WHERE id = ?")
+                .bind(to.as_str())
+                .bind(at)
+                .bind(id),
+        )
+        .await?;
+        if let (Some("ready"), Some(copy_id)) = (Some(status.as_str()), copy_id) {
+            let copy = self.copy_in(tx, copy_id).await?;
+            if copy.status == CopyStatus::OnHoldShelf {
+                self.pass_copy_on(tx, &copy, self.today(at)).await?;
+            }
+        }
+        let action = if to == HoldStatus::Expired {
+            "hold.expire"
+        } else {
+            "hold.cancel"
+        };
+        self.audit(tx, actor, action, "hold", id, status).await
+    }
+
+    /// Ends ready holds whose pickup day has passed; their copies go to the next in line. Returns how many.
+    pub async fn expire_holds(&self) -> Result<usize> {
+        let today = self.today(now());
+        let rows = self
+            .db
+            .all(sql("SELECT id FROM holds WHERE status = 'ready' AND pickup_by < ?").bind(today))
+            .await?;
+        let mut n = 0;
+        for r in &rows {
+            let id: i64 = r.get("id")?;
+            let ended = crate::transaction!(self.db, |tx| {
+                async {
+                // Someone may have picked it up or cancelled it since the list was read.
+                let still = tx
+                    .opt(sql("SELECT id FROM holds WHERE id = ? AND status = 'ready' AND pickup_by < ?").bind(id).bind(today))
+                    .await?
+                    .is_some();
+                if still {
+                    self.end_hold_in(&mut tx, &Actor::system(), id, HoldStatus::Expired).await?;
+                }
+                Ok::<_, Error>(still)
+            }
+            .await
+            })?;
+            n += usize::from(ended);
+        }
+        Ok(n)
+    }
+
+    /// Holds, oldest first.
+    pub async fn holds(
+        &self,
+        status: Option<HoldStatus>,
+        member_id: Option<i64>,
+        page: PageRequest,
+    ) -> Result<Page<Hold>> {
+        let mut q = Query::where_clause(None);
+        match status {
+            Some(s) => q = q.and("h.status = ?").bind(s.as_str()),
+            None => q = q.and("h.status IN ('waiting', 'ready')"),
+        }
+        if let Some(id) = member_id {
+            q = q.and("h.member_id = ?").bind(id);
+        }
+        let rows = self
+            .db
+            .all(
+                q.clone()
+                    .prefix(HOLD_SELECT)
+                    .push(" ORDER BY h.id LIMIT ? OFFSET ?")
+                    .bind(page.per_page)
+                    .bind(page.offset()),
+            )
+            .await?;
+        let items = rows.iter().map(hold).collect::<Result<Vec<_>>>()?;
+        let total = self
+            .count(q.prefix("SELECT COUNT(*) AS n FROM holds h"))
+            .await?;
+        Ok(page.wrap(items, total))
+    }
+
+    /// Fines, newest first.
+    pub async fn fines(
+        &self,
+        status: Option<FineStatus>,
+        member_id: Option<i64>,
+        page: PageRequest,
+    ) -> Result<Page<Fine>> {
+        let mut q = Query::where_clause(None);
+        if let Some(s) = status {
+            q = q.and("f.status = ?").bind(s.as_str());
+        }
+        if let Some(id) = member_id {
+            q = q.and("f.member_id = ?").bind(id);
+        }
+        let rows = self
+            .db
+            .all(
+                q.clone()
+                    .prefix(FINE_SELECT)
+                    .push(" ORDER BY f.id DESC LIMIT ? OFFSET ?")
+                    .bind(page.per_page)
+                    .bind(page.offset()),
+            )
+            .await?;
+        let items = rows.iter().map(fine).collect::<Result<Vec<_>>>()?;
+        let total = self
+            .count(q.prefix("SELECT COUNT(*) AS n FROM fines f"))
+            .await?;
+        Ok(page.wrap(items, total))
+    }
+
+    /// Records a fine as paid, or waives it with a reason. A fine is settled once.
+    pub async fn settle_fine(
+        &self,
+        actor: &Actor,
+        id: i64,
+        to: FineStatus,
+        note: Option<&ShortText>,
+    ) -> Result<Fine> {
+        crate::transaction!(self.db, |tx| {
+            async {
+            let f = self.fine_in(&mut tx, id).await?;
+            let done = tx
+                .exec(
+                    sql("UPDATE fines SET status = ?, note = ?, resolved_at = ? WHERE id = ? AND status = 'unpaid'")
+                        .bind(to.as_str())
+                        .bind(note.map(|n| n.as_str()))
+                        .bind(now())
+                        .bind(id),
+                )
+                .await?;
+            if done.rows != 1 {
+                return Err(Error::conflict("fine_resolved", format!("this fine is already {}", f.status)));
+            }
+            let action = if to == FineStatus::Paid { "fine.pay" } else { "fine.waive" };
+            self.audit(&mut tx, actor, action, "fine", id, f.amount.to_string()).await?;
+            self.fine_in(&mut tx, id).await
+        }
+        .await
+        })
+    }
+}

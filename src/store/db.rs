@@ -1,0 +1,493 @@
+//! One SQL layer over two native sqlx backends.
+//!
+//! Pustaka's queries are plain SQL that SQLite and MariaDB both understand (`?` placeholders,
+//! `LIMIT ? OFFSET ?`, `COALESCE`, ...). Rather than writing every query twice behind a trait, each
+//! query is written once as a [`Query`] and run on whichever native pool the URL selected; values go
+//! in as [`Arg`] and come out of a [`Row`] with the backend's own native decoding (chrono times,
+//! booleans), which `sqlx::Any` cannot do. The few places where the dialects differ (full-text
+//! search, row locks) ask [`Backend`].
+
+use std::{str::FromStr, time::Duration};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use secrecy::ExposeSecret;
+use sqlx::{
+    mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlRow},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
+    Database, Decode, Encode, MySql, MySqlConnection, MySqlPool, Sqlite, SqliteConnection,
+    SqlitePool, Type,
+};
+
+use crate::config::{Backend, DatabaseSettings};
+
+/// Errors from the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The query or connection failed.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl DbError {
+    /// A unique index refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+
+    /// A foreign key refused the write.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_foreign_key_violation())
+    }
+
+    /// Worth running the whole transaction again: a deadlock, a lock wait timeout, a busy file.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::Database(e)) => {
+                // MariaDB: 1213 deadlock, 1205 lock wait timeout; SQLite: 5 busy, 6 locked.
+                matches!(
+                    e.code().as_deref(),
+                    Some("1213" | "1205" | "5" | "6" | "517")
+                ) || e.message().contains("Deadlock found")
+            }
+            _ => false,
+        }
+    }
+
+    /// The database could not be reached at all (as opposed to refusing one query).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            DbError::Sqlx(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+            )
+        )
+    }
+}
+
+/// A value bound to a `?` placeholder.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// An integer (ids, counts, rupiah) or NULL.
+    Int(Option<i64>),
+    /// Text or NULL.
+    Text(Option<String>),
+    /// A boolean.
+    Bool(bool),
+    /// An instant or NULL.
+    Time(Option<DateTime<Utc>>),
+    /// A calendar date or NULL.
+    Date(Option<NaiveDate>),
+}
+
+macro_rules! arg_from {
+    ($($t:ty => |$v:ident| $e:expr;)*) => {$(
+        impl From<$t> for Arg {
+            fn from($v: $t) -> Self { $e }
+        }
+    )*};
+}
+
+arg_from! {
+    i64 => |v| Arg::Int(Some(v));
+    Option<i64> => |v| Arg::Int(v);
+    i32 => |v| Arg::Int(Some(v.into()));
+    Option<i32> => |v| Arg::Int(v.map(Into::into));
+    &str => |v| Arg::Text(Some(v.to_owned()));
+    String => |v| Arg::Text(Some(v));
+    &String => |v| Arg::Text(Some(v.clone()));
+    Option<String> => |v| Arg::Text(v);
+    Option<&str> => |v| Arg::Text(v.map(str::to_owned));
+    bool => |v| Arg::Bool(v);
+    DateTime<Utc> => |v| Arg::Time(Some(v));
+    Option<DateTime<Utc>> => |v| Arg::Time(v);
+    NaiveDate => |v| Arg::Date(Some(v));
+    Option<NaiveDate> => |v| Arg::Date(v);
+}
+
+/// One SQL statement and its arguments.
+#[derive(Debug, Clone)]
+pub struct Query {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+/// Starts a query.
+pub fn sql(text: impl Into<String>) -> Query {
+    Query {
+        sql: text.into(),
+        args: Vec::new(),
+    }
+}
+
+impl Query {
+    /// Binds the next `?`.
+    pub fn bind(mut self, value: impl Into<Arg>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// Appends SQL text (for optional filters).
+    pub fn push(mut self, text: &str) -> Self {
+        self.sql.push_str(text);
+        self
+    }
+
+    /// Puts SQL text in front (a filter built first, then given its SELECT or COUNT).
+    pub fn prefix(mut self, head: &str) -> Self {
+        self.sql.insert_str(0, head);
+        self
+    }
+
+    /// A WHERE clause to be prefixed later: empty, or ` WHERE first`.
+    pub fn where_clause(first: Option<&str>) -> Self {
+        sql(first.map(|c| format!(" WHERE {c}")).unwrap_or_default())
+    }
+
+    /// Adds a condition to a clause from [`Query::where_clause`].
+    pub fn and(self, cond: &str) -> Self {
+        let joiner = if self.sql.is_empty() {
+            " WHERE "
+        } else {
+            " AND "
+        };
+        self.push(joiner).push(cond)
+    }
+}
+
+/// Binds `args` onto a native sqlx query, in order.
+fn bind_all<'q, DB: Database>(
+    mut q: sqlx::query::Query<'q, DB, <DB as Database>::Arguments<'q>>,
+    args: &[Arg],
+) -> sqlx::query::Query<'q, DB, <DB as Database>::Arguments<'q>>
+where
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
+    Option<DateTime<Utc>>: Encode<'q, DB> + Type<DB>,
+    Option<NaiveDate>: Encode<'q, DB> + Type<DB>,
+{
+    for a in args {
+        q = match a {
+            Arg::Int(v) => q.bind(*v),
+            Arg::Text(v) => q.bind(v.clone()),
+            Arg::Bool(v) => q.bind(*v),
+            Arg::Time(v) => q.bind(*v),
+            Arg::Date(v) => q.bind(*v),
+        };
+    }
+    q
+}
+
+/// A result row from either backend.
+pub enum Row {
+    /// From SQLite.
+    Sqlite(SqliteRow),
+    /// From MariaDB.
+    MySql(MySqlRow),
+}
+
+/// A Rust type both backends decode natively.
+pub trait Column:
+    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, MySql> + Type<MySql>
+{
+}
+impl<T> Column for T where
+    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, MySql> + Type<MySql>
+{
+}
+
+impl Row {
+    /// Reads column `name`.
+    pub fn get<T: Column>(&self, name: &str) -> Result<T, DbError> {
+        use sqlx::Row as _;
+        Ok(match self {
+            Row::Sqlite(r) => r.try_get(name)?,
+            Row::MySql(r) => r.try_get(name)?,
+        })
+    }
+}
+
+/// Rows written and the id of the last row inserted.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    /// Rows inserted, updated or deleted.
+    pub rows: u64,
+    /// `AUTO_INCREMENT` / rowid of the last insert.
+    pub last_id: i64,
+}
+
+/// A borrowed connection of either backend.
+pub enum Conn<'c> {
+    /// SQLite.
+    Sqlite(&'c mut SqliteConnection),
+    /// MariaDB.
+    MySql(&'c mut MySqlConnection),
+}
+
+impl Conn<'_> {
+    /// All rows.
+    pub async fn all(&mut self, q: &Query) -> Result<Vec<Row>, DbError> {
+        Ok(match self {
+            Conn::Sqlite(c) => bind_all(sqlx::query(&q.sql), &q.args)
+                .fetch_all(&mut **c)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+            Conn::MySql(c) => bind_all(sqlx::query(&q.sql), &q.args)
+                .fetch_all(&mut **c)
+                .await?
+                .into_iter()
+                .map(Row::MySql)
+                .collect(),
+        })
+    }
+
+    /// At most one row.
+    pub async fn opt(&mut self, q: &Query) -> Result<Option<Row>, DbError> {
+        Ok(match self {
+            Conn::Sqlite(c) => bind_all(sqlx::query(&q.sql), &q.args)
+                .fetch_optional(&mut **c)
+                .await?
+                .map(Row::Sqlite),
+            Conn::MySql(c) => bind_all(sqlx::query(&q.sql), &q.args)
+                .fetch_optional(&mut **c)
+                .await?
+                .map(Row::MySql),
+        })
+    }
+
+    /// Runs a statement that returns no rows.
+    pub async fn exec(&mut self, q: &Query) -> Result<Done, DbError> {
+        Ok(match self {
+            Conn::Sqlite(c) => {
+                let r = bind_all(sqlx::query(&q.sql), &q.args)
+                    .execute(&mut **c)
+                    .await?;
+                Done {
+                    rows: r.rows_affected(),
+                    last_id: r.last_insert_rowid(),
+                }
+            }
+            Conn::MySql(c) => {
+                let r = bind_all(sqlx::query(&q.sql), &q.args)
+                    .execute(&mut **c)
+                    .await?;
+                Done {
+                    rows: r.rows_affected(),
+                    last_id: r.last_insert_id() as i64,
+                }
+            }
+        })
+    }
+}
+
+/// The pools. SQLite gets one writer connection (writes are serialised in the pool, so they never
+/// fail with `SQLITE_BUSY`) and several readers; MariaDB one pool.
+#[derive(Clone, Debug)]
+enum Pools {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    MySql(MySqlPool),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pools: Pools,
+}
+
+/// An open transaction; dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    /// On SQLite.
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// On MariaDB.
+    MySql(sqlx::Transaction<'static, MySql>),
+}
+
+impl Tx {
+    /// The connection inside.
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::MySql(t) => Conn::MySql(t),
+        }
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::MySql(_) => Backend::MariaDb,
+        }
+    }
+
+    /// ` FOR UPDATE` where the backend has row locks (SQLite's single writer already excludes others).
+    pub fn for_update(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::MySql(_) => " FOR UPDATE",
+        }
+    }
+
+    /// All rows.
+    pub async fn all(&mut self, q: Query) -> Result<Vec<Row>, DbError> {
+        self.conn().all(&q).await
+    }
+
+    /// At most one row.
+    pub async fn opt(&mut self, q: Query) -> Result<Option<Row>, DbError> {
+        self.conn().opt(&q).await
+    }
+
+    /// A statement with no rows.
+    pub async fn exec(&mut self, q: Query) -> Result<Done, DbError> {
+        self.conn().exec(&q).await
+    }
+
+    /// Makes the transaction's writes permanent.
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::MySql(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Connects to the database the settings name (creating an SQLite file if needed).
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DbError> {
+        let url = settings.url.expose_secret();
+        let pools = match settings.backend {
+            Backend::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections.clamp(1, 8))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts.read_only(true))
+                    .await?;
+                Pools::Sqlite { read, write }
+            }
+            Backend::MariaDb => {
+                let opts = MySqlConnectOptions::from_str(url)?.charset("utf8mb4");
+                let pool = MySqlPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .test_before_acquire(false)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // Stored instants are UTC; make NOW() and friends agree.
+                            sqlx::query("SET time_zone = '+00:00'")
+                                .execute(conn)
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_lazy_with(opts);
+                Pools::MySql(pool)
+            }
+        };
+        Ok(Self { pools })
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::MySql(_) => Backend::MariaDb,
+        }
+    }
+
+    /// Runs the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
+            Pools::MySql(pool) => sqlx::migrate!("migrations/mariadb").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a transaction (on SQLite, on the single writer connection).
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::MySql(pool) => Tx::MySql(pool.begin().await?),
+        })
+    }
+
+    /// All rows of a read.
+    pub async fn all(&self, q: Query) -> Result<Vec<Row>, DbError> {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => Conn::Sqlite(&mut *read.acquire().await?).all(&q).await,
+            Pools::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).all(&q).await,
+        }
+    }
+
+    /// At most one row of a read.
+    pub async fn opt(&self, q: Query) -> Result<Option<Row>, DbError> {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => Conn::Sqlite(&mut *read.acquire().await?).opt(&q).await,
+            Pools::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).opt(&q).await,
+        }
+    }
+
+    /// Answers when the database does (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.opt(sql("SELECT 1 AS one")).await.map(|_| ())
+    }
+
+    /// Closes every pooled connection (at shutdown).
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::MySql(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Runs `$body` (an expression using the transaction `$tx`, evaluating to `Result<T, E>`) in a
+/// transaction, committing on `Ok`; a deadlock or busy database runs it again, a few times at most.
+/// `E` must be `From<DbError>` and have `is_retryable()`.
+#[macro_export]
+macro_rules! transaction {
+    ($db:expr, |$tx:ident| $body:expr) => {{
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let mut $tx = $db.begin().await?;
+            let outcome = match $body {
+                Ok(v) => $tx.commit().await.map(|()| v).map_err(Into::into),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Err(e) if attempt < 6 && $crate::error::Error::is_retryable(&e) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt)))
+                        .await;
+                }
+                other => break other,
+            }
+        }
+    }};
+}

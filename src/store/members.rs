@@ -1,0 +1,499 @@
+//! Members, their categories (loan rules) and the library's closed days.
+
+use chrono::NaiveDate;
+
+use super::{
+    catalogue::duplicate,
+    db::{sql, Row, Tx},
+    like_escape, now, Actor, PageRequest, Store,
+};
+use crate::{
+    domain::{
+        circulation::LoanPolicy, CardNumber, Email, Password, PersonName, Phone, ShortText,
+        Username,
+    },
+    error::{Error, Result},
+    model::{Category, ClosedDay, Member, Page, Role},
+};
+
+/// A validated new member.
+#[derive(Debug)]
+pub struct NewMember {
+    pub name: PersonName,
+    pub category: String,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub expires_on: Option<NaiveDate>,
+    /// A login for the member, when both are given.
+    pub login: Option<(Username, Password)>,
+}
+
+/// A validated change to a member: `None` keeps a field, `Some(None)` clears an optional one.
+#[derive(Debug, Default)]
+pub struct MemberPatch {
+    pub name: Option<PersonName>,
+    pub category: Option<String>,
+    pub email: Option<Option<Email>>,
+    pub phone: Option<Option<Phone>>,
+    pub expires_on: Option<Option<NaiveDate>>,
+    pub blocked: Option<bool>,
+    pub blocked_reason: Option<Option<ShortText>>,
+}
+
+const MEMBER_COLUMNS: &str = "m.id, m.card_number, m.name, m.email, m.phone, m.category, m.expires_on, m.blocked, \
+     m.blocked_reason, m.created_at, \
+     (SELECT u.username FROM users u WHERE u.member_id = m.id) AS username, \
+     (SELECT COUNT(*) FROM loans l WHERE l.member_id = m.id AND l.returned_at IS NULL) AS active_loans, \
+     (SELECT COUNT(*) FROM fines f WHERE f.member_id = m.id AND f.status = 'unpaid') AS unpaid_count";
+
+fn member(r: &Row) -> Result<Member> {
+    Ok(Member {
+        id: r.get("id")?,
+        card_number: r.get("card_number")?,
+        name: r.get("name")?,
+        email: r.get("email")?,
+        phone: r.get("phone")?,
+        category: r.get("category")?,
+        expires_on: r.get("expires_on")?,
+        blocked: r.get("blocked")?,
+        blocked_reason: r.get("blocked_reason")?,
+        active_loans: r.get("active_loans")?,
+        unpaid_fines: 0,
+        username: r.get("username")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+fn category(r: &Row) -> Result<Category> {
+    Ok(Category {
+        code: r.get("code")?,
+        name: r.get("name")?,
+        max_loans: r.get("max_loans")?,
+        loan_days: r.get("loan_days")?,
+        max_renewals: r.get("max_renewals")?,
+        fine_per_day: r.get("fine_per_day")?,
+        max_fine_per_loan: r.get("max_fine_per_loan")?,
+        fine_limit: r.get("fine_limit")?,
+        hold_pickup_days: r.get("hold_pickup_days")?,
+    })
+}
+
+impl Category {
+    /// The loan rules this category sets.
+    pub fn policy(&self) -> LoanPolicy {
+        LoanPolicy {
+            max_loans: self.max_loans,
+            loan_days: self.loan_days,
+            max_renewals: self.max_renewals,
+            fine_per_day: self.fine_per_day,
+            max_fine_per_loan: self.max_fine_per_loan,
+            fine_limit: self.fine_limit,
+            hold_pickup_days: self.hold_pickup_days,
+        }
+    }
+}
+
+impl Store {
+    /// Fills in what a member owes (only for members who owe something).
+    async fn with_fines(&self, mut m: Member, unpaid_count: i64) -> Result<Member> {
+        if unpaid_count > 0 {
+            m.unpaid_fines = self.unpaid_total(Some(m.id)).await?;
+        }
+        Ok(m)
+    }
+
+    /// Members matching `q` (name, card number or email), by name.
+    pub async fn members(&self, q: Option<&str>, page: PageRequest) -> Result<Page<Member>> {
+        let mut filter = String::new();
+        let mut args = Vec::new();
+        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+            filter = " WHERE m.name LIKE ? ESCAPE '\\' OR m.card_number = ? OR m.email = ?".into();
+            args = vec![
+                format!("%{}%", like_escape(q)),
+                q.to_uppercase(),
+                q.to_lowercase(),
+            ];
+        }
+        let mut select = sql(format!(
+            "SELECT {MEMBER_COLUMNS} FROM members m{filter} ORDER BY m.name, m.id LIMIT ? OFFSET ?"
+        ));
+        let mut count = sql(format!("SELECT COUNT(*) AS n FROM members m{filter}"));
+        for a in args {
+            select = select.bind(&a);
+            count = count.bind(a);
+        }
+        let rows = self
+            .db
+            .all(select.bind(page.per_page).bind(page.offset()))
+            .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in &rows {
+            items.push(self.with_fines(member(r)?, r.get("unpaid_count")?).await?);
+        }
+        Ok(page.wrap(items, self.count(count).await?))
+    }
+
+    /// One member.
+    pub async fn member(&self, id: i64) -> Result<Member> {
+        let row = self
+            .db
+            .opt(
+                sql(format!(
+                    "SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?"
+                ))
+                .bind(id),
+            )
+            .await?;
+        let row = row.ok_or(Error::NotFound("member"))?;
+        self.with_fines(member(&row)?, row.get("unpaid_count")?)
+            .await
+    }
+
+    /// Locks and reads a member, with their unpaid fines.
+    pub(super) async fn member_in(&self, tx: &mut Tx, by: MemberKey<'_>) -> Result<Member> {
+        let lock = tx.for_update();
+        let q = match by {
+            MemberKey::Id(id) => sql(format!(
+                "SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?{lock}"
+            ))
+            .bind(id),
+            MemberKey::Card(card) => sql(format!(
+                "SELECT {MEMBER_COLUMNS} FROM members m WHERE m.card_number = ?{lock}"
+            ))
+            .bind(card.as_str()),
+        };
+        let row = tx.opt(q).await?.ok_or(Error::NotFound("member"))?;
+        let mut m = member(&row)?;
+        let rows = tx
+            .all(
+                sql("SELECT amount FROM fines WHERE member_id = ? AND status = 'unpaid'")
+                    .bind(m.id),
+            )
+            .await?;
+        m.unpaid_fines = rows
+            .iter()
+            .map(|r| r.get::<i64>("amount"))
+            .sum::<Result<i64, _>>()?;
+        Ok(m)
+    }
+
+    /// Registers a member with a fresh card number (and a member login, if asked).
+    pub async fn create_member(&self, actor: &Actor, m: &NewMember) -> Result<Member> {
+        let hash = match &m.login {
+            Some((_, pw)) => Some(super::accounts::hash_password(pw).await?),
+            None => None,
+        };
+        crate::transaction!(self.db, |tx| {
+            async {
+            self.category_in(&mut tx, &m.category).await.map_err(|_| unknown_category(&m.category))?;
+            let at = now();
+            let mut id = 0;
+            // A fresh random card number; on the rare clash, draw again.
+            for _ in 0..5 {
+                let card = CardNumber::generate(&mut rand::thread_rng());
+                let r = tx
+                    .exec(
+                        sql("INSERT INTO members (card_number, name, email, phone, category, expires_on, blocked, created_at, updated_at) \
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                            .bind(card.as_str())
+                            .bind(m.name.as_str())
+                            .bind(m.email.as_ref().map(|e| e.as_str()))
+                            .bind(m.phone.as_ref().map(|p| p.as_str()))
+                            .bind(&m.category)
+                            .bind(m.expires_on)
+                            .bind(false)
+                            .bind(at)
+                            .bind(at),
+                    )
+                    .await;
+                match r {
+                    Ok(done) => {
+                        id = done.last_id;
+                        break;
+                    }
+                    Err(e) if e.is_unique_violation() => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if id == 0 {
+                return Err(Error::Internal(anyhow::anyhow!("could not draw a free card number")));
+            }
+            if let (Some((username, _)), Some(hash)) = (&m.login, &hash) {
+                tx.exec(
+                    sql("INSERT INTO users (username, password_hash, role, member_id, created_at) VALUES (?, ?, ?, ?, ?)")
+                        .bind(username.as_str())
+                        .bind(hash.as_str())
+                        .bind(Role::Member.as_str())
+                        .bind(id)
+                        .bind(at),
+                )
+                .await
+                .map_err(|e| duplicate(e, "username", "this username is taken"))?;
+            }
+            self.audit(&mut tx, actor, "member.create", "member", id, m.name.as_str()).await?;
+            self.member_in(&mut tx, MemberKey::Id(id)).await
+        }
+        .await
+        })
+    }
+
+    /// Changes a member's details or blocks them.
+    pub async fn update_member(&self, actor: &Actor, id: i64, p: &MemberPatch) -> Result<Member> {
+        crate::transaction!(self.db, |tx| async {
+            self.member_in(&mut tx, MemberKey::Id(id)).await?;
+            let mut q = sql("UPDATE members SET updated_at = ?").bind(now());
+            let mut changed = Vec::new();
+            if let Some(v) = &p.name {
+                q = q.push(", name = ?").bind(v.as_str());
+                changed.push("name");
+            }
+            if let Some(v) = &p.category {
+                self.category_in(&mut tx, v)
+                    .await
+                    .map_err(|_| unknown_category(v))?;
+                q = q.push(", category = ?").bind(v);
+                changed.push("category");
+            }
+            if let Some(v) = &p.email {
+                q = q.push(", email = ?").bind(v.as_ref().map(|v| v.as_str()));
+                changed.push("email");
+            }
+            if let Some(v) = &p.phone {
+                q = q.push(", phone = ?").bind(v.as_ref().map(|v| v.as_str()));
+                changed.push("phone");
+            }
+            if let Some(v) = &p.expires_on {
+                q = q.push(", expires_on = ?").bind(*v);
+                changed.push("expires_on");
+            }
+            if let Some(v) = p.blocked {
+                q = q.push(", blocked = ?").bind(v);
+                changed.push(if v { "blocked" } else { "unblocked" });
+                if !v && p.blocked_reason.is_none() {
+                    q = q.push(", blocked_reason = NULL");
+                }
+            }
+            if let Some(v) = &p.blocked_reason {
+                q = q
+                    .push(", blocked_reason = ?")
+                    .bind(v.as_ref().map(|v| v.as_str()));
+                changed.push("blocked_reason");
+            }
+            tx.exec(q.push(" WHERE id = ?").bind(id)).await?;
+            self.audit(
+                &mut tx,
+                actor,
+                "member.update",
+                "member",
+                id,
+                changed.join(", "),
+            )
+            .await?;
+            self.member_in(&mut tx, MemberKey::Id(id)).await
+        }
+        .await)
+    }
+
+    /// Removes a member who never borrowed and owes nothing (block them otherwise).
+    pub async fn delete_member(&self, actor: &Actor, id: i64) -> Result<()> {
+        crate::transaction!(self.db, |tx| {
+            async {
+            let m = self.member_in(&mut tx, MemberKey::Id(id)).await?;
+            let history = tx
+                .opt(sql("SELECT id FROM loans WHERE member_id = ? UNION ALL SELECT id FROM fines WHERE member_id = ? LIMIT 1").bind(id).bind(id))
+                .await?;
+            if history.is_some() {
+                return Err(Error::conflict(
+                    "has_loans",
+                    "this member has loans or fines on record; block the member instead of deleting",
+                ));
+            }
+            // A ready hold keeps a copy on the hold shelf: pass that copy on before the hold goes.
+            let ready = tx
+                .all(sql("SELECT id FROM holds WHERE member_id = ? AND status = 'ready'").bind(id))
+                .await?;
+            for r in &ready {
+                self.end_hold_in(&mut tx, actor, r.get("id")?, crate::model::HoldStatus::Cancelled).await?;
+            }
+            tx.exec(sql("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE member_id = ?)").bind(id)).await?;
+            tx.exec(sql("DELETE FROM users WHERE member_id = ?").bind(id)).await?;
+            tx.exec(sql("DELETE FROM holds WHERE member_id = ?").bind(id)).await?;
+            tx.exec(sql("DELETE FROM members WHERE id = ?").bind(id)).await?;
+            self.audit(&mut tx, actor, "member.delete", "member", id, m.name).await
+        }
+        .await
+        })
+    }
+
+    /// All categories.
+    pub async fn categories(&self) -> Result<Vec<Category>> {
+        let rows = self
+            .db
+            .all(sql("SELECT * FROM categories ORDER BY code"))
+            .await?;
+        rows.iter().map(category).collect()
+    }
+
+    pub(super) async fn category_in(&self, tx: &mut Tx, code: &str) -> Result<Category> {
+        let row = tx
+            .opt(sql("SELECT * FROM categories WHERE code = ?").bind(code))
+            .await?;
+        row.as_ref()
+            .map(category)
+            .transpose()?
+            .ok_or(Error::NotFound("category"))
+    }
+
+    /// Creates or replaces a category's loan rules.
+    pub async fn put_category(&self, actor: &Actor, c: &Category) -> Result<Category> {
+        crate::transaction!(self.db, |tx| {
+            async {
+            let exists = self.category_in(&mut tx, &c.code).await.is_ok();
+            let q = if exists {
+                sql("UPDATE categories SET name = ?, max_loans = ?, loan_days = ?, max_renewals = ?, fine_per_day = ?, \
+                     max_fine_per_loan = ?, fine_limit = ?, hold_pickup_days = ? WHERE code = ?")
+            } else {
+                sql("INSERT INTO categories (name, max_loans, loan_days, max_renewals, fine_per_day, max_fine_per_loan, \
+                     fine_limit, hold_pickup_days, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            };
+            tx.exec(
+                q.bind(&c.name)
+                    .bind(c.max_loans)
+                    .bind(c.loan_days)
+                    .bind(c.max_renewals)
+                    .bind(c.fine_per_day)
+                    .bind(c.max_fine_per_loan)
+                    .bind(c.fine_limit)
+                    .bind(c.hold_pickup_days)
+                    .bind(&c.code),
+            )
+            .await?;
+            let action = if exists { "category.update" } else { "category.create" };
+            self.audit(&mut tx, actor, action, "category", 0, c.code.clone()).await?;
+            self.category_in(&mut tx, &c.code).await
+        }
+        .await
+        })
+    }
+
+    /// Removes a category no member is in.
+    pub async fn delete_category(&self, actor: &Actor, code: &str) -> Result<()> {
+        crate::transaction!(self.db, |tx| async {
+            self.category_in(&mut tx, code).await?;
+            if tx
+                .opt(sql("SELECT id FROM members WHERE category = ? LIMIT 1").bind(code))
+                .await?
+                .is_some()
+            {
+                return Err(Error::conflict(
+                    "category_in_use",
+                    "members are in this category; move them first",
+                ));
+            }
+            tx.exec(sql("DELETE FROM categories WHERE code = ?").bind(code))
+                .await?;
+            self.audit(&mut tx, actor, "category.delete", "category", 0, code)
+                .await
+        }
+        .await)
+    }
+
+    /// Closed days from `from` to `to` (inclusive), in date order.
+    pub async fn closed_days(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<ClosedDay>> {
+        let from = from.unwrap_or(NaiveDate::MIN);
+        let to = to.unwrap_or(NaiveDate::MAX);
+        let rows = self
+            .db
+            .all(
+                sql("SELECT day, reason FROM closed_days WHERE day >= ? AND day <= ? ORDER BY day")
+                    .bind(from)
+                    .bind(to),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClosedDay {
+                    date: r.get("day")?,
+                    reason: r.get("reason")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a day closed. Loans already due that day keep their date; new ones avoid it.
+    pub async fn add_closed_day(
+        &self,
+        actor: &Actor,
+        day: NaiveDate,
+        reason: &ShortText,
+    ) -> Result<ClosedDay> {
+        crate::transaction!(self.db, |tx| async {
+            tx.exec(
+                sql("INSERT INTO closed_days (day, reason) VALUES (?, ?)")
+                    .bind(day)
+                    .bind(reason.as_str()),
+            )
+            .await
+            .map_err(|e| duplicate(e, "date", "this day is already closed"))?;
+            self.audit(
+                &mut tx,
+                actor,
+                "closed_day.create",
+                "closed_day",
+                0,
+                day.to_string(),
+            )
+            .await?;
+            Ok(ClosedDay {
+                date: day,
+                reason: reason.as_str().to_owned(),
+            })
+        }
+        .await)
+    }
+
+    /// Opens a closed day again.
+    pub async fn delete_closed_day(&self, actor: &Actor, day: NaiveDate) -> Result<()> {
+        crate::transaction!(self.db, |tx| async {
+            if tx
+                .exec(sql("DELETE FROM closed_days WHERE day = ?").bind(day))
+                .await?
+                .rows
+                == 0
+            {
+                return Err(Error::NotFound("closed day"));
+            }
+            self.audit(
+                &mut tx,
+                actor,
+                "closed_day.delete",
+                "closed_day",
+                0,
+                day.to_string(),
+            )
+            .await
+        }
+        .await)
+    }
+}
+
+/// How to find a member.
+#[derive(Debug, Clone, Copy)]
+pub enum MemberKey<'a> {
+    /// By id.
+    Id(i64),
+    /// By the card scanned at the desk.
+    Card(&'a CardNumber),
+}
+
+fn unknown_category(code: &str) -> Error {
+    Error::Validation(vec![crate::error::FieldError {
+        field: "category".into(),
+        code: "unknown_category".into(),
+        message: format!("there is no member category {code:?}"),
+    }])
+}

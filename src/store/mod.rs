@@ -1,0 +1,259 @@
+//! The library's records and rules over the database: every read and every change Pustaka makes.
+//!
+//! Each change runs in one transaction with its audit-log entry, so a change is either stored
+//! whole, with its audit line, or not at all.
+
+pub mod accounts;
+pub mod catalogue;
+pub mod circulation;
+pub mod db;
+pub mod members;
+
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc, Weekday};
+use chrono_tz::Tz;
+
+use crate::{
+    config::Backend,
+    domain::{calendar::Calendar, time},
+    error::{Error, Result},
+    model::{AuditEntry, Page, Role, Stats},
+};
+use db::{sql, Db, Row, Tx};
+
+/// Who is making a request, as far as the store cares.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The account's id (0 for the service itself).
+    pub user_id: i64,
+    /// The account's username, written to the audit log.
+    pub username: String,
+    /// What the account may do.
+    pub role: Role,
+    /// The member record behind a member account.
+    pub member_id: Option<i64>,
+}
+
+impl Actor {
+    /// The service acting on its own (first admin, demo data, expiring holds).
+    pub fn system() -> Self {
+        Self {
+            user_id: 0,
+            username: "system".into(),
+            role: Role::Admin,
+            member_id: None,
+        }
+    }
+
+    /// Staff may act for anyone; a member only for themselves.
+    pub fn may_act_for(&self, member_id: i64) -> bool {
+        self.role.is_staff() || self.member_id == Some(member_id)
+    }
+
+    /// `Forbidden` unless [`Actor::may_act_for`].
+    pub fn ensure_for(&self, member_id: i64) -> Result<()> {
+        if self.may_act_for(member_id) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+/// Which page of a list to read.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    /// From 1.
+    pub page: i64,
+    /// 1 to 100.
+    pub per_page: i64,
+}
+
+impl PageRequest {
+    /// Rows to skip.
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+
+    /// Wraps rows read for this page.
+    pub fn wrap<T>(self, items: Vec<T>, total: i64) -> Page<T> {
+        Page {
+            items,
+            page: self.page,
+            per_page: self.per_page,
+            total,
+        }
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            per_page: 20,
+        }
+    }
+}
+
+/// The library's records, rules and calendar settings.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// The database.
+    pub db: Db,
+    /// The library's time zone.
+    pub tz: Tz,
+    /// Weekdays the library is always closed.
+    pub closed_weekdays: Vec<Weekday>,
+    /// How long a login lasts.
+    pub session_hours: i64,
+}
+
+/// Now, to the second (both backends store whole seconds, so reads equal writes).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(0)
+}
+
+/// Turns a JSON array column into a list.
+fn json_list(row: &Row, col: &str) -> Result<Vec<String>> {
+    let text: String = row.get(col)?;
+    serde_json::from_str(&text).map_err(|e| Error::Internal(anyhow::anyhow!("column {col}: {e}")))
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+fn like_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
+}
+
+impl Store {
+    /// A store over `db` with the library's calendar settings.
+    pub fn new(db: Db, tz: Tz, closed_weekdays: Vec<Weekday>, session_hours: i64) -> Self {
+        Self {
+            db,
+            tz,
+            closed_weekdays,
+            session_hours,
+        }
+    }
+
+    /// Today in the library.
+    pub fn today(&self, at: DateTime<Utc>) -> NaiveDate {
+        time::library_date(at, self.tz)
+    }
+
+    /// The calendar for dates from `from` on: weekly closed days and the closed days stored.
+    async fn calendar(&self, tx: &mut Tx, from: NaiveDate) -> Result<Calendar> {
+        let rows = tx
+            .all(sql("SELECT day FROM closed_days WHERE day >= ? ORDER BY day").bind(from))
+            .await?;
+        let days = rows
+            .iter()
+            .map(|r| r.get::<NaiveDate>("day"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Calendar::new(self.closed_weekdays.iter().copied(), days))
+    }
+
+    /// Writes one audit-log line in the caller's transaction.
+    async fn audit(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        entity_id: i64,
+        detail: impl Into<String>,
+    ) -> Result<()> {
+        tx.exec(
+            sql("INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(now())
+                .bind(&actor.username)
+                .bind(action)
+                .bind(entity)
+                .bind(entity_id)
+                .bind(detail.into()),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
+        let rows = self
+            .db
+            .all(
+                sql("SELECT id, at, actor, action, entity, entity_id, detail FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?")
+                    .bind(page.per_page)
+                    .bind(page.offset()),
+            )
+            .await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.get("id")?,
+                    at: r.get("at")?,
+                    actor: r.get("actor")?,
+                    action: r.get("action")?,
+                    entity: r.get("entity")?,
+                    entity_id: r.get("entity_id")?,
+                    detail: r.get("detail")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let total = self
+            .count(sql("SELECT COUNT(*) AS n FROM audit_log"))
+            .await?;
+        Ok(page.wrap(items, total))
+    }
+
+    /// Runs a `SELECT COUNT(*) AS n` (or any single integer `n`).
+    async fn count(&self, q: db::Query) -> Result<i64> {
+        match self.db.opt(q).await? {
+            Some(row) => Ok(row.get::<Option<i64>>("n")?.unwrap_or(0)),
+            None => Ok(0),
+        }
+    }
+
+    /// Totals for the desk's dashboard.
+    pub async fn stats(&self) -> Result<Stats> {
+        let now = now();
+        Ok(Stats {
+            books: self.count(sql("SELECT COUNT(*) AS n FROM books")).await?,
+            copies: self
+                .count(sql(
+                    "SELECT COUNT(*) AS n FROM copies WHERE status <> 'withdrawn'",
+                ))
+                .await?,
+            members: self.count(sql("SELECT COUNT(*) AS n FROM members")).await?,
+            active_loans: self
+                .count(sql(
+                    "SELECT COUNT(*) AS n FROM loans WHERE returned_at IS NULL",
+                ))
+                .await?,
+            overdue_loans: self
+                .count(
+                    sql("SELECT COUNT(*) AS n FROM loans WHERE returned_at IS NULL AND due_at < ?")
+                        .bind(now),
+                )
+                .await?,
+            unpaid_fines: self.unpaid_total(None).await?,
+        })
+    }
+
+    /// Rupiah owed in unpaid fines, by one member or by all.
+    async fn unpaid_total(&self, member_id: Option<i64>) -> Result<i64> {
+        // SUM() is DECIMAL on MariaDB: cast it back to an integer each backend decodes as i64.
+        let int = match self.db.backend() {
+            Backend::Sqlite => "INTEGER",
+            Backend::MariaDb => "SIGNED",
+        };
+        let mut q = sql(format!("SELECT CAST(COALESCE(SUM(amount), 0) AS {int}) AS n FROM fines WHERE status = 'unpaid'"));
+        if let Some(id) = member_id {
+            q = q.push(" AND member_id = ?").bind(id);
+        }
+        self.count(q).await
+    }
+}

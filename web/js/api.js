@@ -1,0 +1,82 @@
+// Thin fetch wrapper for the Pustaka API: JSON in, JSON out, problem+json turned into ApiError.
+export const API_BASE = '/api/v1';
+
+/** An error answer from the API (or the network), carrying the stable `code` to translate. */
+export class ApiError extends Error {
+  constructor(status, problem = {}) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = problem.code || codeForStatus(status);
+    this.detail = problem.detail || '';
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.requestId = problem.request_id || null;
+  }
+}
+
+function codeForStatus(status) {
+  return { 0: 'network', 400: 'bad_request', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'validation' }[status]
+    || (status >= 500 ? 'internal' : 'unknown');
+}
+
+function queryString(query) {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * Call the API. `path` is relative to /api/v1. Resolves to the parsed JSON body (or null for 204);
+ * rejects with ApiError. A 401 on anything but the auth endpoints fires `pustaka:unauthenticated`
+ * so the page can notice an expired session.
+ */
+export async function request(method, path, { query, body } = {}) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(`${API_BASE}${path}${queryString(query)}`, init);
+  } catch {
+    throw new ApiError(0, {});
+  }
+  const type = response.headers.get('Content-Type') || '';
+  let data = null;
+  if (response.status !== 204 && /json/.test(type)) {
+    try { data = await response.json(); } catch { data = null; }
+  }
+  if (!response.ok) {
+    const error = new ApiError(response.status, data || {});
+    if (response.status === 401 && !path.startsWith('/auth/')) {
+      window.dispatchEvent(new CustomEvent('pustaka:unauthenticated'));
+    }
+    throw error;
+  }
+  return data;
+}
+
+export const api = {
+  get: (path, query) => request('GET', path, { query }),
+  post: (path, body) => request('POST', path, { body: body ?? {} }),
+  put: (path, body) => request('PUT', path, { body }),
+  patch: (path, body) => request('PATCH', path, { body }),
+  del: (path) => request('DELETE', path),
+};
+
+/** Fetch every page of a list endpoint (bounded), for small lists like a member's loans. */
+export async function getAll(path, query = {}, maxPages = 10) {
+  const items = [];
+  for (let page = 1; page <= maxPages; page += 1) {
+    const data = await api.get(path, { ...query, page, per_page: 100 });
+    items.push(...(data.items || []));
+    if (!data.total || items.length >= data.total || (data.items || []).length === 0) break;
+  }
+  return items;
+}

@@ -1,0 +1,193 @@
+// Entry point: header, language toggle, hash router.
+import { h, replace } from './dom.js';
+import { t, getLang, setLang, onLangChange, roleName } from './i18n.js';
+import { getUser, loadMe, logout, onUserChange, isStaff, isAdmin, setUser } from './session.js';
+import { flash, notice } from './ui.js';
+import * as catalog from './views/catalog.js';
+import * as loginView from './views/login.js';
+import * as desk from './views/desk.js';
+import * as members from './views/members.js';
+import * as collection from './views/collection.js';
+import * as loans from './views/loans.js';
+import * as account from './views/account.js';
+import * as admin from './views/admin.js';
+
+// [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
+const routes = [
+  ['katalog', catalog.renderSearch, 'public', 'catalog'],
+  ['buku/:id', catalog.renderBook, 'public', 'catalog'],
+  ['masuk', loginView.render, 'public', 'login'],
+  ['meja', desk.render, 'staff', 'desk'],
+  ['meja/:panel', desk.render, 'staff', 'desk'],
+  ['anggota', members.renderList, 'staff', 'members'],
+  ['anggota/baru', members.renderCreate, 'staff', 'members'],
+  ['anggota/:id', members.renderDetail, 'staff', 'members'],
+  ['koleksi', collection.renderList, 'staff', 'collection'],
+  ['koleksi/baru', collection.renderCreate, 'staff', 'collection'],
+  ['koleksi/:id', collection.renderDetail, 'staff', 'collection'],
+  ['pinjaman', loans.render, 'staff', 'loans'],
+  ['pinjaman/:tab', loans.render, 'staff', 'loans'],
+  ['akun', account.render, 'user', 'account'],
+  ['admin', admin.render, 'admin', 'admin'],
+  ['admin/:tab', admin.render, 'admin', 'admin'],
+];
+
+/** Parse location.hash ("#/buku/12?x=1") into a route match. */
+function matchRoute(hash) {
+  const raw = hash.replace(/^#\/?/, '');
+  const [pathPart, queryPart = ''] = raw.split('?');
+  const segments = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
+  const query = Object.fromEntries(new URLSearchParams(queryPart));
+  if (!segments.length) return { route: routes[0], params: {}, query };
+  for (const route of routes) {
+    const parts = route[0].split('/');
+    if (parts.length !== segments.length) continue;
+    const params = {};
+    const ok = parts.every((p, i) => {
+      if (p.startsWith(':')) { params[p.slice(1)] = segments[i]; return true; }
+      return p === segments[i];
+    });
+    if (ok) return { route, params, query };
+  }
+  return null;
+}
+
+function allowed(access, user) {
+  if (access === 'public') return true;
+  if (access === 'user') return Boolean(user);
+  if (access === 'staff') return isStaff(user);
+  return isAdmin(user);
+}
+
+export function navigate(hash) {
+  if (location.hash === hash) renderRoute();
+  else location.hash = hash;
+}
+
+let renderCount = 0;
+let activeNav = 'catalog';
+
+async function renderRoute() {
+  const view = document.getElementById('view');
+  const match = matchRoute(location.hash);
+  const root = h('div', { class: 'view' });
+  replace(view, root);
+  renderCount += 1;
+  const thisRender = renderCount;
+
+  if (!match) {
+    activeNav = '';
+    renderHeader();
+    replace(root, h('h1', { tabindex: '-1' }, t('nav.not_found')), notice('error', t('err.not_found')),
+      h('p', {}, h('a', { href: '#/katalog' }, t('nav.catalog'))));
+    root.querySelector('h1').focus();
+    return;
+  }
+  const [, renderFn, access, navKey] = match.route;
+  const cameFrom = activeNav;
+  activeNav = navKey;
+  renderHeader();
+  const user = getUser();
+  if (!allowed(access, user)) {
+    if (!user) {
+      // Not logged in: log in first, then come back here.
+      location.replace(`#/masuk?next=${encodeURIComponent(location.hash)}`);
+      return;
+    }
+    replace(root, h('h1', { tabindex: '-1' }, t('nav.forbidden')), notice('error', t('err.forbidden')));
+    root.querySelector('h1').focus();
+    return;
+  }
+  const ctx = {
+    params: match.params,
+    query: match.query,
+    user,
+    navigate,
+    /** The nav key of the previous view ('desk' when only the language or the desk panel changed). */
+    cameFrom,
+    isCurrent: () => thisRender === renderCount,
+    /** Update the hash query without re-rendering (history.replaceState fires no hashchange). */
+    replaceQuery(query) {
+      const path = location.hash.replace(/^#/, '').split('?')[0] || '/katalog';
+      const qs = new URLSearchParams(Object.entries(query).filter(([k, v]) => v !== '' && v != null && !(k === 'page' && String(v) === '1'))).toString();
+      history.replaceState(null, '', `#${path}${qs ? `?${qs}` : ''}`);
+    },
+  };
+  const focusHeading = () => {
+    if (thisRender !== renderCount) return;
+    if (!root.contains(document.activeElement)) root.querySelector('h1')?.focus({ preventScroll: true });
+  };
+  try {
+    const pending = renderFn(root, ctx);
+    focusHeading();
+    await pending;
+  } catch (err) {
+    console.error(err);
+    root.append(notice('error', t('err.unknown')));
+  }
+}
+
+function navLink(key, href, label) {
+  return h('li', {}, h('a', { href, 'aria-current': activeNav === key ? 'page' : null, 'data-testid': `nav-${key}` }, label));
+}
+
+function renderHeader() {
+  const user = getUser();
+  const items = [navLink('catalog', '#/katalog', t('nav.catalog'))];
+  if (isStaff(user)) {
+    items.push(navLink('desk', '#/meja', t('nav.desk')), navLink('members', '#/anggota', t('nav.members')),
+      navLink('collection', '#/koleksi', t('nav.collection')), navLink('loans', '#/pinjaman', t('nav.loans')));
+  }
+  if (user) items.push(navLink('account', '#/akun', t('nav.account')));
+  if (isAdmin(user)) items.push(navLink('admin', '#/admin', t('nav.admin')));
+
+  const userBox = user
+    ? h('div', { class: 'user-box' },
+      h('span', { class: 'user-name', 'data-testid': 'user-badge' }, h('strong', {}, user.username), ' ', h('span', { class: 'role' }, roleName(user.role))),
+      h('button', { type: 'button', class: 'link-button', 'data-testid': 'logout-button', onClick: onLogout }, t('nav.logout')))
+    : h('div', { class: 'user-box' }, h('a', { href: '#/masuk', class: 'login-link', 'aria-current': activeNav === 'login' ? 'page' : null, 'data-testid': 'nav-login' }, t('nav.login')));
+
+  const other = getLang() === 'id' ? 'en' : 'id';
+  replace(document.getElementById('app-header'),
+    h('a', { href: '#main', class: 'skip-link' }, t('nav.skip')),
+    h('div', { class: 'header-inner' },
+      h('a', { href: '#/katalog', class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 28, height: 28 }), 'Pustaka'),
+      h('nav', { class: 'main-nav', 'aria-label': t('nav.main') }, h('ul', {}, items)),
+      h('div', { class: 'header-tools' },
+        userBox,
+        h('button', { type: 'button', class: 'lang-toggle', lang: other, 'data-testid': 'lang-toggle', onClick: () => setLang(other) },
+          other === 'en' ? 'English' : 'Bahasa Indonesia'))));
+
+  replace(document.getElementById('app-footer'),
+    h('p', {}, 'Pustaka · ', h('a', { href: '/api/docs', 'data-testid': 'api-docs-link' }, t('nav.api_docs')), ' · ',
+      h('a', { href: '/api/openapi.json' }, 'OpenAPI')));
+}
+
+async function onLogout() {
+  await logout().catch(() => {});
+  flash(t('login.logged_out'));
+  navigate('#/katalog');
+}
+
+function applyLang() {
+  document.documentElement.lang = getLang();
+  document.title = `Pustaka — ${t('app.tagline')}`;
+}
+
+async function start() {
+  applyLang();
+  renderHeader();
+  onLangChange(() => { applyLang(); renderRoute(); });
+  onUserChange(() => renderHeader());
+  window.addEventListener('pustaka:unauthenticated', () => {
+    if (!getUser()) return;
+    setUser(null);
+    flash(t('login.expired'), 'error');
+    location.hash = `#/masuk?next=${encodeURIComponent(location.hash)}`;
+  });
+  await loadMe();
+  window.addEventListener('hashchange', renderRoute);
+  renderRoute();
+}
+
+start();

@@ -1,0 +1,41 @@
+// Who is logged in. The session itself is the HttpOnly cookie `pustaka_session`; the page only
+// keeps the User from /auth/me or /auth/login to decide what to show.
+import { api } from './api.js';
+
+let currentUser = null;
+const listeners = new Set();
+
+export const getUser = () => currentUser;
+export const isStaff = (user = currentUser) => Boolean(user && (user.role === 'admin' || user.role === 'librarian'));
+export const isAdmin = (user = currentUser) => Boolean(user && user.role === 'admin');
+export const isMember = (user = currentUser) => Boolean(user && user.role === 'member');
+
+export function setUser(user) {
+  currentUser = user || null;
+  listeners.forEach((fn) => fn(currentUser));
+}
+
+export function onUserChange(fn) {
+  listeners.add(fn);
+}
+
+/** Ask the API who we are; 401 simply means nobody. */
+export async function loadMe() {
+  try {
+    setUser(await api.get('/auth/me'));
+  } catch (err) {
+    if (err.status !== 401) console.warn('auth/me failed', err);
+    setUser(null);
+  }
+  return currentUser;
+}
+
+export async function login(username, password) {
+  const data = await api.post('/auth/login', { username, password });
+  setUser(data.user);
+  return data.user;
+}
+
+export async function logout() {
+  try { await api.post('/auth/logout'); } finally { setUser(null); }
+}

@@ -1,0 +1,68 @@
+// Akun saya: a member's own loans (renew), holds (cancel) and fines; password change for everyone.
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { t, errorText, roleName, categoryLabel } from '../i18n.js';
+import { formatDate, formatMoney } from '../format.js';
+import { field, onSubmit } from '../forms.js';
+import { heading, facts, section, errorNotice, loading, flash } from '../ui.js';
+import { loansTable, holdsTable, finesTable } from './members.js';
+
+export async function render(root, ctx) {
+  const user = ctx.user;
+  root.append(heading(t('account.title')));
+  const again = () => ctx.navigate(location.hash);
+  const act = async (fn, done) => {
+    try { await fn(); flash(done); again(); } catch (err) { flash(errorText(err), 'error'); }
+  };
+
+  if (user.member_id) {
+    const box = h('div', {}, loading());
+    root.append(box);
+    try {
+      const id = user.member_id;
+      const [m, loans, holds, fines] = await Promise.all([
+        api.get(`/members/${id}`),
+        api.get(`/members/${id}/loans`, { status: 'active', per_page: 100 }),
+        api.get(`/members/${id}/holds`, { per_page: 100 }),
+        api.get(`/members/${id}/fines`, { status: 'all', per_page: 100 }),
+      ]);
+      const renew = async (l) => {
+        try {
+          const renewed = await api.post(`/loans/${l.id}/renew`);
+          flash(t('account.renewed', { title: renewed.title, date: formatDate(renewed.due_at) }));
+          again();
+        } catch (err) { flash(errorText(err), 'error'); }
+      };
+      replace(box,
+        facts([
+          [t('member.name'), m.name],
+          [t('member.card_number'), h('code', {}, m.card_number)],
+          [t('member.category'), categoryLabel(m.category)],
+          [t('member.expires_on'), m.expires_on ? formatDate(m.expires_on) : t('member.no_expiry')],
+          [t('member.unpaid_fines'), formatMoney(m.unpaid_fines)],
+        ]),
+        section(t('account.loans'), loansTable(loans.items, renew)),
+        section(t('account.holds'), holdsTable(holds.items.filter((x) => x.status === 'waiting' || x.status === 'ready'), act),
+          h('p', { class: 'hint' }, t('account.holds_hint'))),
+        section(t('account.fines'), finesTable(fines.items)));
+    } catch (err) {
+      replace(box, errorNotice(err));
+    }
+  } else {
+    root.append(facts([[t('login.username'), user.username], [t('account.role'), roleName(user.role)]]));
+  }
+  root.append(section(t('account.password'), passwordForm()));
+}
+
+function passwordForm() {
+  const form = h('form', { class: 'form-grid narrow', 'data-testid': 'password-form' },
+    field({ name: 'current_password', label: t('account.current_password'), type: 'password', required: true, attrs: { autocomplete: 'current-password' } }),
+    field({ name: 'new_password', label: t('account.new_password'), type: 'password', required: true, attrs: { autocomplete: 'new-password' } }),
+    h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('account.change_password'))));
+  onSubmit(form, async (v) => {
+    await api.post('/auth/password', { current_password: v.current_password, new_password: v.new_password });
+    form.reset();
+    flash(t('account.password_changed'));
+  });
+  return form;
+}

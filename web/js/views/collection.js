@@ -1,0 +1,154 @@
+// Koleksi (staff): add, edit and delete books; add copies; mark copies lost or withdrawn.
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+import { formatLanguage } from '../format.js';
+import { field, onSubmit, orNull, intOrNull, splitList } from '../forms.js';
+import { heading, table, pager, statusBadge, availabilityBadge, errorNotice, loading, section, confirmDialog, promptDialog, flash } from '../ui.js';
+
+export async function renderList(root, ctx) {
+  const input = h('input', { id: 'collection-q', name: 'q', type: 'search', value: ctx.query.q || '', autocomplete: 'off', 'data-testid': 'collection-search' });
+  const results = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'search-form', role: 'search' },
+    h('label', { for: 'collection-q' }, t('catalog.search_label')),
+    h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'primary' }, t('catalog.search'))));
+  form.addEventListener('submit', (e) => { e.preventDefault(); load(input.value.trim(), 1); });
+  replace(root, heading(t('collection.title'), h('a', { href: '#/koleksi/baru', class: 'button primary', 'data-testid': 'book-new' }, t('collection.new'))), form, results);
+  input.focus();
+
+  async function load(q, page) {
+    ctx.replaceQuery({ q, page });
+    results.replaceChildren(loading());
+    try {
+      const list = await api.get('/books', { q, page, per_page: 20 });
+      replace(results,
+        table({
+          testid: 'collection-table', caption: t('collection.title'), rows: list.items, empty: t('catalog.none'),
+          columns: [
+            { label: t('book.title'), render: (b) => h('a', { href: `#/koleksi/${b.id}` }, b.title) },
+            { label: t('book.authors'), render: (b) => b.authors.join(', ') },
+            { label: t('book.year'), render: (b) => (b.year ?? '—') },
+            { label: t('book.isbn'), render: (b) => (b.isbn ? h('code', {}, b.isbn) : '—') },
+            { label: t('book.copies'), render: availabilityBadge },
+          ],
+        }),
+        pager(list, (p) => load(q, p)));
+    } catch (err) {
+      replace(results, errorNotice(err));
+    }
+  }
+  await load(ctx.query.q || '', Number(ctx.query.page) || 1);
+}
+
+function bookForm(book = {}) {
+  return h('form', { class: 'form-grid', 'data-testid': 'book-form' },
+    field({ name: 'title', label: t('book.title'), required: true, value: book.title, wide: true }),
+    field({ name: 'authors', label: t('book.authors'), required: true, value: (book.authors || []).join(', '), hint: t('collection.comma_hint'), wide: true }),
+    field({ name: 'isbn', label: t('book.isbn'), value: book.isbn, hint: t('collection.isbn_hint'), attrs: { inputmode: 'numeric', autocomplete: 'off' } }),
+    field({ name: 'year', label: t('book.year'), type: 'number', value: book.year, attrs: { min: 1000, max: 2100 } }),
+    field({ name: 'subjects', label: t('book.subjects'), value: (book.subjects || []).join(', '), hint: t('collection.comma_hint') }),
+    field({ name: 'publisher', label: t('book.publisher'), value: book.publisher }),
+    field({ name: 'language', label: t('book.language'), value: book.language ?? 'id', hint: t('collection.language_hint'), attrs: { maxlength: 8 } }),
+    h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'book-save' }, t('common.save'))));
+}
+
+function bookBody(v) {
+  return {
+    isbn: orNull(v.isbn),
+    title: v.title,
+    authors: splitList(v.authors),
+    subjects: splitList(v.subjects),
+    publisher: orNull(v.publisher),
+    year: intOrNull(v.year),
+    language: orNull(v.language),
+  };
+}
+
+export async function renderCreate(root, ctx) {
+  const form = bookForm();
+  onSubmit(form, async (v) => {
+    const body = Object.fromEntries(Object.entries(bookBody(v)).filter(([, x]) => x !== null));
+    const book = await api.post('/books', body);
+    flash(t('collection.created', { title: book.title }));
+    ctx.navigate(`#/koleksi/${book.id}`);
+  }, { conflictField: 'isbn' });
+  replace(root, h('p', { class: 'back' }, h('a', { href: '#/koleksi' }, `← ${t('collection.title')}`)), heading(t('collection.new')), form);
+  form.querySelector('input').focus();
+}
+
+export async function renderDetail(root, ctx) {
+  const id = encodeURIComponent(ctx.params.id);
+  root.append(h('p', { class: 'back' }, h('a', { href: '#/koleksi' }, `← ${t('collection.title')}`)), loading());
+  let book; let copies;
+  try {
+    [book, { items: copies }] = await Promise.all([api.get(`/books/${id}`), api.get(`/books/${id}/copies`)]);
+  } catch (err) {
+    root.lastChild.replaceWith(errorNotice(err));
+    return;
+  }
+  root.lastChild.remove();
+  const again = () => ctx.navigate(location.hash);
+  const act = async (fn, done) => {
+    try { await fn(); flash(done); again(); } catch (err) { flash(errorText(err), 'error'); }
+  };
+
+  const editForm = bookForm(book);
+  onSubmit(editForm, async (v) => {
+    await api.patch(`/books/${book.id}`, bookBody(v));
+    flash(t('common.saved'));
+    again();
+  }, { conflictField: 'isbn' });
+
+  const copyForm = h('form', { class: 'inline-form', 'data-testid': 'copy-form' },
+    field({ name: 'barcode', label: t('copy.barcode'), required: true, testid: 'copy-barcode', attrs: { autocomplete: 'off' } }),
+    field({ name: 'location', label: t('copy.location'), testid: 'copy-location', hint: t('collection.location_hint') }),
+    h('button', { type: 'submit', class: 'primary' }, t('collection.add_copy')));
+  onSubmit(copyForm, async (v) => {
+    const body = { barcode: v.barcode };
+    if (v.location) body.location = v.location;
+    await api.post(`/books/${book.id}/copies`, body);
+    flash(t('collection.copy_added', { barcode: v.barcode }));
+    again();
+  }, { conflictField: 'barcode' });
+
+  const setStatus = (c, status) => act(() => api.patch(`/copies/${c.id}`, { status }), t('common.saved'));
+  const copyActions = (c) => {
+    const movable = c.status !== 'on_loan' && c.status !== 'on_hold_shelf';
+    return h('div', { class: 'row-actions' },
+      h('button', { type: 'button', class: 'secondary small',
+        onClick: async () => {
+          const location = await promptDialog({ label: t('copy.location'), required: false, message: c.barcode });
+          if (location !== null) act(() => api.patch(`/copies/${c.id}`, { location: orNull(location) }), t('common.saved'));
+        } }, t('collection.move')),
+      movable && c.status !== 'lost' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'lost') }, t('collection.mark_lost')),
+      movable && c.status !== 'withdrawn' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'withdrawn') }, t('collection.withdraw')),
+      movable && c.status !== 'available' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'available') }, t('collection.restore')),
+      movable && h('button', { type: 'button', class: 'danger small',
+        onClick: async () => {
+          if (await confirmDialog(t('collection.delete_copy_confirm', { barcode: c.barcode }), { danger: true, confirmLabel: t('common.delete') })) act(() => api.del(`/copies/${c.id}`), t('common.deleted'));
+        } }, t('common.delete')));
+  };
+
+  root.append(
+    heading(book.title, availabilityBadge(book)),
+    h('p', { class: 'book-authors' }, book.authors.join(', '), book.language ? ` · ${formatLanguage(book.language)}` : ''),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button secondary', href: `#/buku/${book.id}` }, t('collection.view_in_catalog')),
+      h('button', { type: 'button', class: 'danger', 'data-testid': 'book-delete',
+        onClick: async () => {
+          if (!(await confirmDialog(t('collection.delete_confirm', { title: book.title }), { danger: true, confirmLabel: t('common.delete') }))) return;
+          try { await api.del(`/books/${book.id}`); flash(t('common.deleted')); ctx.navigate('#/koleksi'); } catch (err) { flash(errorText(err), 'error'); }
+        } }, t('collection.delete'))),
+    section(t('book.copies'),
+      table({
+        testid: 'copies-table', caption: t('book.copies'), rows: copies, empty: t('book.no_copies'),
+        columns: [
+          { label: t('copy.barcode'), render: (c) => h('code', {}, c.barcode) },
+          { label: t('copy.location'), render: (c) => c.location || '—' },
+          { label: t('copy.status'), render: (c) => statusBadge('copy', c.status) },
+          { label: t('common.actions'), render: copyActions },
+        ],
+      }),
+      h('h3', {}, t('collection.add_copy')), copyForm),
+    section(t('collection.edit'), editForm));
+}

@@ -1,0 +1,225 @@
+// Anggota (staff): list/search members, register, edit, block/unblock, loans, holds, fines.
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { t, errorText, categoryLabel } from '../i18n.js';
+import { formatDate, formatDateTime, formatMoney, todayIso } from '../format.js';
+import { field, onSubmit, orNull } from '../forms.js';
+import { getCategories as categories } from '../categories.js';
+import {
+  heading, table, pager, badge, loanBadge, statusBadge, errorNotice, loading, facts, section,
+  confirmDialog, promptDialog, flash,
+} from '../ui.js';
+
+
+function memberStatus(m) {
+  if (m.blocked) return badge(t('member.blocked'), 'bad');
+  if (m.expires_on && m.expires_on < todayIso()) return badge(t('member.expired'), 'bad');
+  return badge(t('member.active'), 'ok');
+}
+
+export async function renderList(root, ctx) {
+  const input = h('input', { id: 'members-q', name: 'q', type: 'search', value: ctx.query.q || '', autocomplete: 'off', 'data-testid': 'members-search' });
+  const results = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'search-form', role: 'search' },
+    h('label', { for: 'members-q' }, t('members.search_label')),
+    h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'primary' }, t('catalog.search'))));
+  form.addEventListener('submit', (e) => { e.preventDefault(); load(input.value.trim(), 1); });
+  replace(root, heading(t('members.title'), h('a', { href: '#/anggota/baru', class: 'button primary', 'data-testid': 'member-new' }, t('members.new'))), form, results);
+  input.focus();
+
+  let cats = [];
+  try { cats = await categories(); } catch { /* show codes */ }
+  async function load(q, page) {
+    ctx.replaceQuery({ q, page });
+    results.replaceChildren(loading());
+    try {
+      const list = await api.get('/members', { q, page, per_page: 20 });
+      replace(results,
+        table({
+          testid: 'members-table', caption: t('members.title'), rows: list.items, empty: t('members.none'),
+          columns: [
+            { label: t('member.card_number'), render: (m) => h('code', {}, m.card_number) },
+            { label: t('member.name'), render: (m) => h('a', { href: `#/anggota/${m.id}` }, m.name) },
+            { label: t('member.category'), render: (m) => categoryLabel(m.category, cats.find((c) => c.code === m.category)) },
+            { label: t('member.expires_on'), render: (m) => (m.expires_on ? formatDate(m.expires_on) : '—') },
+            { label: t('member.status'), render: memberStatus },
+            { label: t('member.active_loans'), render: (m) => String(m.active_loans), class: 'num' },
+            { label: t('member.unpaid_fines'), render: (m) => formatMoney(m.unpaid_fines), class: 'num' },
+          ],
+        }),
+        pager(list, (p) => load(q, p)));
+    } catch (err) {
+      replace(results, errorNotice(err));
+    }
+  }
+  await load(ctx.query.q || '', Number(ctx.query.page) || 1);
+}
+
+function memberFields(cats, m = {}) {
+  return [
+    field({ name: 'name', label: t('member.name'), required: true, value: m.name, attrs: { autocomplete: 'off' } }),
+    field({ name: 'category', label: t('member.category'), type: 'select', required: true, value: m.category,
+      options: cats.map((c) => ({ value: c.code, label: categoryLabel(c.code, c) })) }),
+    field({ name: 'email', label: t('member.email'), type: 'email', value: m.email, attrs: { autocomplete: 'off' } }),
+    field({ name: 'phone', label: t('member.phone'), type: 'tel', value: m.phone, attrs: { autocomplete: 'off' } }),
+    field({ name: 'expires_on', label: t('member.expires_on'), type: 'date', value: m.expires_on, hint: t('member.expires_hint') }),
+  ];
+}
+
+export async function renderCreate(root, ctx) {
+  root.append(h('p', { class: 'back' }, h('a', { href: '#/anggota' }, `← ${t('members.title')}`)), heading(t('members.new')));
+  let cats;
+  try { cats = await categories(); } catch (err) { root.append(errorNotice(err)); return; }
+  const form = h('form', { class: 'form-grid', 'data-testid': 'member-form' },
+    memberFields(cats, { expires_on: todayIso(365) }),
+    h('fieldset', { class: 'field-wide' },
+      h('legend', {}, t('members.login_optional')),
+      h('div', { class: 'form-grid' },
+        field({ name: 'username', label: t('login.username'), attrs: { autocomplete: 'off', autocapitalize: 'none' } }),
+        field({ name: 'password', label: t('login.password'), type: 'password', hint: t('members.password_hint'), attrs: { autocomplete: 'new-password' } }))),
+    h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('common.save'))));
+  onSubmit(form, async (v) => {
+    const body = { name: v.name, category: v.category };
+    for (const k of ['email', 'phone', 'expires_on', 'username', 'password']) if (v[k]) body[k] = v[k];
+    const m = await api.post('/members', body);
+    flash(t('members.created', { name: m.name, card: m.card_number }));
+    ctx.navigate(`#/anggota/${m.id}`);
+  }, { conflictField: 'username' });
+  root.append(form);
+  form.querySelector('input').focus();
+}
+
+export async function renderDetail(root, ctx) {
+  const id = encodeURIComponent(ctx.params.id);
+  root.append(h('p', { class: 'back' }, h('a', { href: '#/anggota' }, `← ${t('members.title')}`)), loading());
+  let m; let cats = [];
+  try {
+    [m, cats] = await Promise.all([api.get(`/members/${id}`), categories().catch(() => [])]);
+  } catch (err) {
+    root.lastChild.replaceWith(errorNotice(err));
+    return;
+  }
+  root.lastChild.remove();
+  const again = () => ctx.navigate(location.hash);
+  const act = async (fn, done) => {
+    try { await fn(); flash(done); again(); } catch (err) { flash(errorText(err), 'error'); }
+  };
+
+  const head = heading(m.name, memberStatus(m));
+  const summary = facts([
+    [t('member.card_number'), h('code', {}, m.card_number)],
+    [t('member.category'), categoryLabel(m.category, cats.find((c) => c.code === m.category))],
+    [t('member.expires_on'), m.expires_on ? formatDate(m.expires_on) : t('member.no_expiry')],
+    [t('member.active_loans'), String(m.active_loans)],
+    [t('member.unpaid_fines'), formatMoney(m.unpaid_fines)],
+    [t('login.username'), m.username],
+    m.blocked && [t('member.blocked_reason'), m.blocked_reason],
+  ]);
+  const actions = h('div', { class: 'actions' },
+    h('a', { class: 'button primary', href: `#/meja/pinjam?kartu=${encodeURIComponent(m.card_number)}` }, t('members.checkout_for')),
+    m.blocked
+      ? h('button', { type: 'button', class: 'secondary', 'data-testid': 'member-unblock',
+        onClick: () => act(() => api.patch(`/members/${m.id}`, { blocked: false, blocked_reason: null }), t('members.unblocked')) }, t('members.unblock'))
+      : h('button', { type: 'button', class: 'secondary', 'data-testid': 'member-block',
+        onClick: async () => {
+          const reason = await promptDialog({ message: t('members.block_confirm', { name: m.name }), label: t('member.blocked_reason') });
+          if (reason) act(() => api.patch(`/members/${m.id}`, { blocked: true, blocked_reason: reason }), t('members.blocked_done'));
+        } }, t('members.block')),
+    h('button', { type: 'button', class: 'danger',
+      onClick: async () => {
+        if (!(await confirmDialog(t('members.delete_confirm', { name: m.name }), { danger: true, confirmLabel: t('common.delete') }))) return;
+        try { await api.del(`/members/${m.id}`); flash(t('common.deleted')); ctx.navigate('#/anggota'); } catch (err) { flash(errorText(err), 'error'); }
+      } }, t('common.delete')));
+
+  const editForm = h('form', { class: 'form-grid', 'data-testid': 'member-edit-form' }, memberFields(cats, m),
+    h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('common.save'))));
+  onSubmit(editForm, async (v) => {
+    await api.patch(`/members/${m.id}`, { name: v.name, category: v.category, email: orNull(v.email), phone: orNull(v.phone), expires_on: orNull(v.expires_on) });
+    flash(t('common.saved'));
+    again();
+  });
+
+  const loansBox = h('div', {}, loading());
+  const holdsBox = h('div', {}, loading());
+  const finesBox = h('div', {}, loading());
+  root.append(head, summary, actions,
+    section(t('members.loans'), loansBox),
+    section(t('members.holds'), holdsBox),
+    section(t('members.fines'), finesBox),
+    h('details', { class: 'panel' }, h('summary', {}, t('members.edit')), editForm));
+
+  const [loans, holds, fines] = await Promise.allSettled([
+    api.get(`/members/${m.id}/loans`, { status: 'all', per_page: 100 }),
+    api.get(`/members/${m.id}/holds`, { per_page: 100 }),
+    api.get(`/members/${m.id}/fines`, { per_page: 100 }),
+  ]);
+  const activeFirst = (a, b) => Number(Boolean(a.returned_at)) - Number(Boolean(b.returned_at)) || b.loaned_at.localeCompare(a.loaned_at);
+  replace(loansBox, loans.status === 'rejected' ? errorNotice(loans.reason) : loansTable([...loans.value.items].sort(activeFirst)));
+  replace(holdsBox, holds.status === 'rejected' ? errorNotice(holds.reason) : holdsTable(holds.value.items, act));
+  replace(finesBox, fines.status === 'rejected' ? errorNotice(fines.reason) : finesTable(fines.value.items, act));
+}
+
+export function loansTable(loans, renew) {
+  return table({
+    caption: t('members.loans'), rows: loans, empty: t('members.no_loans'),
+    rowClass: (l) => (l.overdue && !l.returned_at ? 'row-bad' : null),
+    columns: [
+      { label: t('loan.title'), render: (l) => h('a', { href: `#/buku/${l.book_id}` }, l.title) },
+      { label: t('copy.barcode'), render: (l) => h('code', {}, l.barcode) },
+      { label: t('loan.loaned_at'), render: (l) => formatDate(l.loaned_at) },
+      { label: t('loan.due_at'), render: (l) => formatDate(l.due_at) },
+      { label: t('loan.returned_at'), render: (l) => (l.returned_at ? formatDate(l.returned_at) : '—') },
+      { label: t('loan.renewals'), render: (l) => String(l.renewals), class: 'num' },
+      { label: t('member.status'), render: loanBadge },
+      renew && { label: t('common.actions'), render: (l) => (l.returned_at ? '' : h('button', { type: 'button', class: 'secondary small', 'data-testid': 'renew-button', onClick: () => renew(l) }, t('loan.renew'))) },
+    ].filter(Boolean),
+  });
+}
+
+/** `act(promiseFn, doneMessage)` runs an action and refreshes the view. */
+export function holdsTable(holds, act, { showMember = false } = {}) {
+  return table({
+    caption: t('members.holds'), rows: holds, empty: t('members.no_holds'),
+    columns: [
+      { label: t('loan.title'), render: (x) => h('a', { href: `#/buku/${x.book_id}` }, x.title) },
+      showMember && { label: t('loan.member'), render: (x) => h('a', { href: `#/anggota/${x.member_id}` }, `${x.member_name} (${x.card_number})`) },
+      { label: t('member.status'), render: (x) => statusBadge('hold', x.status) },
+      { label: t('hold.position'), render: (x) => (x.position ?? '—'), class: 'num' },
+      { label: t('hold.copy'), render: (x) => (x.copy_barcode ? h('code', {}, x.copy_barcode) : '—') },
+      { label: t('hold.pickup_by'), render: (x) => (x.pickup_by ? formatDate(x.pickup_by) : '—') },
+      { label: t('hold.created_at'), render: (x) => formatDate(x.created_at) },
+      { label: t('common.actions'), render: (x) => ((x.status === 'waiting' || x.status === 'ready')
+        ? h('button', { type: 'button', class: 'secondary small', 'data-testid': 'hold-cancel',
+          onClick: async () => {
+            if (await confirmDialog(t('hold.cancel_confirm', { title: x.title }), { confirmLabel: t('hold.cancel') })) act(() => api.del(`/holds/${x.id}`), t('hold.cancelled'));
+          } }, t('hold.cancel'))
+        : '') },
+    ].filter(Boolean),
+  });
+}
+
+/** Fines; with `act` (staff) unpaid fines get Bayar / Hapuskan buttons. */
+export function finesTable(fines, act) {
+  return table({
+    caption: t('members.fines'), rows: fines, empty: t('members.no_fines'),
+    rowClass: (f) => (f.status === 'unpaid' ? 'row-warn' : null),
+    columns: [
+      { label: t('fine.created_at'), render: (f) => formatDate(f.created_at) },
+      { label: t('loan.title'), render: (f) => f.title || '—' },
+      { label: t('fine.reason'), render: (f) => t(`fine.reason_${f.reason}`, {}, f.reason) },
+      { label: t('fine.amount'), render: (f) => formatMoney(f.amount), class: 'num' },
+      { label: t('member.status'), render: (f) => [statusBadge('fine', f.status), f.note ? h('span', { class: 'hint' }, ` ${f.note}`) : null] },
+      { label: t('fine.resolved_at'), render: (f) => (f.resolved_at ? formatDateTime(f.resolved_at) : '—') },
+      act && { label: t('common.actions'), render: (f) => (f.status !== 'unpaid' ? '' : h('div', { class: 'row-actions' },
+        h('button', { type: 'button', class: 'primary small', 'data-testid': 'fine-pay',
+          onClick: async () => {
+            if (await confirmDialog(t('fine.pay_confirm', { amount: formatMoney(f.amount) }), { confirmLabel: t('fine.pay') })) act(() => api.post(`/fines/${f.id}/pay`), t('fine.paid'));
+          } }, t('fine.pay')),
+        h('button', { type: 'button', class: 'secondary small', 'data-testid': 'fine-waive',
+          onClick: async () => {
+            const reason = await promptDialog({ message: t('fine.waive_confirm', { amount: formatMoney(f.amount) }), label: t('fine.waive_reason'), confirmLabel: t('fine.waive') });
+            if (reason) act(() => api.post(`/fines/${f.id}/waive`, { reason }), t('fine.waived'));
+          } }, t('fine.waive')))) },
+    ].filter(Boolean),
+  });
+}
