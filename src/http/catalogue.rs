@@ -120,8 +120,11 @@ pub struct BookPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     isbn: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     authors: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
     subjects: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
@@ -255,6 +258,7 @@ pub struct CopyPatchInput {
     #[schema(value_type = Option<String>)]
     location: Option<Option<String>>,
     /// `available`, `lost` or `withdrawn`.
+    #[serde(default, deserialize_with = "present")]
     status: Option<CopyStatus>,
 }
 

@@ -139,7 +139,9 @@ async fn get_member(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberPatchInput {
+    #[serde(default, deserialize_with = "present")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     category: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
@@ -151,6 +153,7 @@ pub struct MemberPatchInput {
     #[schema(value_type = Option<NaiveDate>)]
     expires_on: Option<Option<NaiveDate>>,
     /// Blocks or unblocks borrowing (unblocking clears the reason).
+    #[serde(default, deserialize_with = "present")]
     blocked: Option<bool>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]

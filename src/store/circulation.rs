@@ -210,7 +210,7 @@ impl Store {
             may_borrow(&policy, &standing(&member), today).map_err(refused)?;
 
             let calendar = self.calendar(&mut tx, today).await?;
-            let due = calendar.due_date(today, u32::try_from(policy.loan_days).unwrap_or(1));
+            let due = policy.due_date(&calendar, today);
             let due_at = time::end_of_day(due, self.tz);
             let id = tx
                 .exec(
@@ -300,7 +300,7 @@ impl Store {
             let due = self.today(due_at);
             may_renew(&policy, &standing(&member), renewals, due, today, others_waiting).map_err(refused)?;
             let calendar = self.calendar(&mut tx, today).await?;
-            let new_due = calendar.due_date(today, u32::try_from(policy.loan_days).unwrap_or(1)).max(due);
+            let new_due = policy.due_date(&calendar, today).max(due);
             tx.exec(
                 sql("UPDATE loans SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL")
                     .bind(time::end_of_day(new_due, self.tz))
@@ -391,8 +391,7 @@ impl Store {
         let category: String = next.get("category")?;
         let policy = self.category_in(tx, &category).await?.policy();
         let calendar = self.calendar(tx, today).await?;
-        let pickup_by =
-            calendar.due_date(today, u32::try_from(policy.hold_pickup_days).unwrap_or(1));
+        let pickup_by = policy.hold_pickup_deadline(&calendar, today);
         tx.exec(
             sql("UPDATE holds SET status = 'ready', copy_id = ?, pickup_by = ? WHERE id = ?")
                 .bind(copy.id)

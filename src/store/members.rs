@@ -107,7 +107,7 @@ impl Store {
         let mut filter = String::new();
         let mut args = Vec::new();
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-            filter = " WHERE m.name LIKE ? ESCAPE '\\' OR m.card_number = ? OR m.email = ?".into();
+            filter = " WHERE m.name LIKE ? ESCAPE '!' OR m.card_number = ? OR m.email = ?".into();
             args = vec![
                 format!("%{}%", like_escape(q)),
                 q.to_uppercase(),
@@ -404,8 +404,9 @@ impl Store {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Result<Vec<ClosedDay>> {
-        let from = from.unwrap_or(NaiveDate::MIN);
-        let to = to.unwrap_or(NaiveDate::MAX);
+        // Bounds both backends store (MariaDB's DATE runs from year 1000 to 9999).
+        let from = from.unwrap_or(NaiveDate::from_ymd_opt(1000, 1, 1).expect("a valid date"));
+        let to = to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date"));
         let rows = self
             .db
             .all(

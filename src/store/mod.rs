@@ -118,11 +118,12 @@ fn json_list(row: &Row, col: &str) -> Result<Vec<String>> {
     serde_json::from_str(&text).map_err(|e| Error::Internal(anyhow::anyhow!("column {col}: {e}")))
 }
 
-/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+/// Escapes `%`, `_` and `!` for a `LIKE ... ESCAPE '!'` pattern (`!`, because a backslash is
+/// an escape character in MariaDB string literals but not in SQLite's).
 fn like_escape(s: &str) -> String {
     s.chars()
         .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
+            '%' | '_' | '!' => vec!['!', c],
             c => vec![c],
         })
         .collect()
