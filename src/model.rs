@@ -120,7 +120,7 @@ pub struct Items<T> {
 pub struct Book {
     pub id: i64,
     /// ISBN-13 (an ISBN-10 given on input is stored as its ISBN-13).
-    #[schema(example = "9786020332956")]
+    #[schema(example = "9789799731234")]
     pub isbn: Option<String>,
     #[schema(example = "Cantik Itu Luka")]
     pub title: String,

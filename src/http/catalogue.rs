@@ -52,7 +52,7 @@ async fn list_books(
 #[serde(deny_unknown_fields)]
 pub struct BookInput {
     /// ISBN-13 or ISBN-10 (stored as ISBN-13); leave out for books without one.
-    #[schema(example = "978-602-03-3295-6")]
+    #[schema(example = "979-97312-3-2")]
     isbn: Option<String>,
     #[schema(example = "Cantik Itu Luka")]
     title: String,

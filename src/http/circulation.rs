@@ -76,6 +76,8 @@ pub struct LoanQuery {
     /// `active` (default), `overdue`, `returned` or `all`.
     status: Option<LoanFilter>,
     member_id: Option<i64>,
+    /// The copy's barcode (to find the loan of a copy scanned at the desk).
+    barcode: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -90,9 +92,14 @@ async fn list_loans(
     Query(q): Query<LoanQuery>,
 ) -> Result<Json<Page<Loan>>> {
     let page = page_request(q.page, q.per_page)?;
+    let barcode = q
+        .barcode
+        .map(|b| Barcode::parse(&b).map_err(|e| Error::field("barcode", e)))
+        .transpose()?;
+    let status = q.status.unwrap_or(LoanFilter::Active);
     Ok(Json(
         s.store
-            .loans(q.status.unwrap_or(LoanFilter::Active), q.member_id, page)
+            .loans(status, q.member_id, barcode.as_ref(), page)
             .await?,
     ))
 }

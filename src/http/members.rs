@@ -224,7 +224,7 @@ async fn member_loans(
     s.store.member(id).await?;
     Ok(Json(
         s.store
-            .loans(q.status.unwrap_or(LoanFilter::Active), Some(id), page)
+            .loans(q.status.unwrap_or(LoanFilter::Active), Some(id), None, page)
             .await?,
     ))
 }

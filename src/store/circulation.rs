@@ -409,6 +409,7 @@ impl Store {
         &self,
         filter: LoanFilter,
         member_id: Option<i64>,
+        barcode: Option<&Barcode>,
         page: PageRequest,
     ) -> Result<Page<Loan>> {
         let at = now();
@@ -423,6 +424,9 @@ impl Store {
         }
         if let Some(id) = member_id {
             q = q.and("l.member_id = ?").bind(id);
+        }
+        if let Some(b) = barcode {
+            q = q.and("c.barcode = ?").bind(b.as_str());
         }
         let rows = self
             .db
@@ -439,7 +443,7 @@ impl Store {
             .map(|r| loan(r, at))
             .collect::<Result<Vec<_>>>()?;
         let total = self
-            .count(q.prefix("SELECT COUNT(*) AS n FROM loans l"))
+            .count(q.prefix("SELECT COUNT(*) AS n FROM loans l JOIN copies c ON c.id = l.copy_id"))
             .await?;
         Ok(page.wrap(items, total))
     }

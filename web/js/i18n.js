@@ -21,7 +21,7 @@ const id = {
   'login.logged_out': 'Anda sudah keluar.', 'login.expired': 'Sesi Anda berakhir. Silakan masuk lagi.',
 
   'catalog.title': 'Katalog', 'catalog.search_label': 'Cari judul, pengarang, subjek, atau ISBN', 'catalog.search': 'Cari',
-  'catalog.search_hint': 'Contoh: Laskar Pelangi, Pramoedya, sejarah, 9786020332956',
+  'catalog.search_hint': 'Contoh: Laskar Pelangi, Pramoedya, sejarah, 9789799731234',
   'catalog.found': '{total} buku ditemukan untuk “{q}”', 'catalog.newest': 'Koleksi terbaru ({total} buku)',
   'catalog.none': 'Tidak ada buku yang cocok.', 'catalog.back': 'Kembali ke hasil pencarian',
 
@@ -185,7 +185,7 @@ const en = {
   'login.logged_out': 'You have logged out.', 'login.expired': 'Your session has ended. Please log in again.',
 
   'catalog.title': 'Catalogue', 'catalog.search_label': 'Search title, author, subject or ISBN', 'catalog.search': 'Search',
-  'catalog.search_hint': 'For example: Laskar Pelangi, Pramoedya, history, 9786020332956',
+  'catalog.search_hint': 'For example: Laskar Pelangi, Pramoedya, history, 9789799731234',
   'catalog.found': '{total} books found for “{q}”', 'catalog.newest': 'Newest additions ({total} books)',
   'catalog.none': 'No matching books.', 'catalog.back': 'Back to search results',
 

@@ -111,21 +111,21 @@ export async function renderDetail(root, ctx) {
     again();
   }, { conflictField: 'barcode' });
 
-  const setStatus = (c, status) => act(() => api.patch(`/copies/${c.id}`, { status }), t('common.saved'));
+  const setStatus = (c, status) => act(() => api.patch(`/copies/${encodeURIComponent(c.barcode)}`, { status }), t('common.saved'));
   const copyActions = (c) => {
     const movable = c.status !== 'on_loan' && c.status !== 'on_hold_shelf';
     return h('div', { class: 'row-actions' },
       h('button', { type: 'button', class: 'secondary small',
         onClick: async () => {
           const location = await promptDialog({ label: t('copy.location'), required: false, message: c.barcode });
-          if (location !== null) act(() => api.patch(`/copies/${c.id}`, { location: orNull(location) }), t('common.saved'));
+          if (location !== null) act(() => api.patch(`/copies/${encodeURIComponent(c.barcode)}`, { location: orNull(location) }), t('common.saved'));
         } }, t('collection.move')),
       movable && c.status !== 'lost' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'lost') }, t('collection.mark_lost')),
       movable && c.status !== 'withdrawn' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'withdrawn') }, t('collection.withdraw')),
       movable && c.status !== 'available' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'available') }, t('collection.restore')),
       movable && h('button', { type: 'button', class: 'danger small',
         onClick: async () => {
-          if (await confirmDialog(t('collection.delete_copy_confirm', { barcode: c.barcode }), { danger: true, confirmLabel: t('common.delete') })) act(() => api.del(`/copies/${c.id}`), t('common.deleted'));
+          if (await confirmDialog(t('collection.delete_copy_confirm', { barcode: c.barcode }), { danger: true, confirmLabel: t('common.delete') })) act(() => api.del(`/copies/${encodeURIComponent(c.barcode)}`), t('common.deleted'));
         } }, t('common.delete')));
   };
 

@@ -310,15 +310,10 @@ function returnPanel(body, desk) {
   scan.input.focus();
 }
 
-/**
- * The active loan of a copy. The contract has no barcode filter on /loans, so: ask the copy first
- * (unknown barcode → 404, not on loan → null without listing loans), then look through active loans.
- */
+/** The active loan of the copy with this barcode, or null when it is not on loan. */
 async function activeLoanByBarcode(barcode) {
-  const copy = await api.get(`/copies/${encodeURIComponent(barcode)}`);
-  if (copy.status !== 'on_loan') return null;
-  const loans = await getAll('/loans', { status: 'active' });
-  return loans.find((l) => l.copy_id === copy.id) || null;
+  const page = await api.get('/loans', { status: 'active', barcode });
+  return page.items[0] || null;
 }
 
 async function renewPanel(body, desk) {
