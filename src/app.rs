@@ -31,31 +31,21 @@ pub async fn build(settings: &Settings) -> anyhow::Result<App> {
             "FIRST START: created the admin account with a generated password. Log in and change it; it is not shown again"
         );
     }
-    let router = http::router(
-        AppState {
-            store: store.clone(),
-        },
-        &settings.web_dir,
-        &settings.instance,
-    );
+    let state = AppState { store: store.clone(), trust_forwarded_for: settings.trust_forwarded_for };
+    let router = http::router(state, &settings.web_dir, &settings.instance);
     Ok(App { store, router })
 }
 
 /// Connects and migrates, without creating any account.
 pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
-    let db = Db::connect(&settings.database)
-        .await
-        .context("connecting to the database")?;
+    let db = Db::connect(&settings.database).await.context("connecting to the database")?;
     // A replica may start before the database is up (compose orders starts, not readiness of
     // every restart): wait for it a while rather than crash-looping.
     let mut waited = Duration::ZERO;
     loop {
         match db.migrate().await {
             Ok(()) => break,
-            Err(e)
-                if waited < Duration::from_secs(60)
-                    && matches!(e, crate::store::db::DbError::Sqlx(_)) =>
-            {
+            Err(e) if waited < Duration::from_secs(60) && matches!(e, crate::store::db::DbError::Sqlx(_)) => {
                 tracing::warn!(error = %e, "database not ready; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 waited += Duration::from_secs(1);
@@ -63,12 +53,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
             Err(e) => return Err(e).context("running database migrations"),
         }
     }
-    Ok(Store::new(
-        db,
-        settings.timezone,
-        settings.closed_weekdays.clone(),
-        settings.session_hours,
-    ))
+    Ok(Store::new(db, settings.timezone, settings.closed_weekdays.clone(), settings.session_hours))
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight.
@@ -78,10 +63,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let expiry = tokio::spawn(expire_holds_every_minute(app.store.clone()));
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")?;
+    let service = app.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
     expiry.abort();
     app.store.db.close().await;
     Ok(())

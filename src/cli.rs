@@ -105,25 +105,15 @@ impl Cli {
                 let store = app::connect(&settings).await?;
                 crate::demo::seed(&store).await?;
             }
-            Command::CreateUser {
-                username,
-                role,
-                member_id,
-            } => {
+            Command::CreateUser { username, role, member_id } => {
                 let store = app::connect(&settings).await?;
-                let role =
-                    Role::parse(&role).context("--role must be admin, librarian or member")?;
-                let username = Username::parse(&username)
-                    .map_err(|e| anyhow::anyhow!("--username: {}", e.message))?;
+                let role = Role::parse(&role).context("--role must be admin, librarian or member")?;
+                let username = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {}", e.message))?;
                 let mut line = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut line)
-                    .context("reading the password from standard input")?;
+                std::io::stdin().read_to_string(&mut line).context("reading the password from standard input")?;
                 let password = Password::parse(line.trim_end_matches(['\n', '\r']))
                     .map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
-                let user = store
-                    .create_user(&Actor::system(), &username, &password, role, member_id)
-                    .await?;
+                let user = store.create_user(&Actor::system(), &username, &password, role, member_id).await?;
                 println!("created {} ({})", user.username, user.role);
             }
         }
@@ -142,8 +132,7 @@ async fn healthcheck(addr: Option<String>, settings: &Settings) -> ExitCode {
     });
     let ask = async {
         let mut s = tokio::net::TcpStream::connect(&addr).await?;
-        s.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            .await?;
+        s.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
         let mut buf = Vec::new();
         s.read_to_end(&mut buf).await?;
         Ok::<_, std::io::Error>(buf)
@@ -151,10 +140,7 @@ async fn healthcheck(addr: Option<String>, settings: &Settings) -> ExitCode {
     match tokio::time::timeout(Duration::from_secs(3), ask).await {
         Ok(Ok(buf)) if buf.starts_with(b"HTTP/1.1 200") => ExitCode::SUCCESS,
         Ok(Ok(buf)) => {
-            eprintln!(
-                "not ready: {}",
-                String::from_utf8_lossy(buf.split(|b| *b == b'\r').next().unwrap_or_default())
-            );
+            eprintln!("not ready: {}", String::from_utf8_lossy(buf.split(|b| *b == b'\r').next().unwrap_or_default()));
             ExitCode::FAILURE
         }
         Ok(Err(e)) => {

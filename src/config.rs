@@ -59,18 +59,13 @@ impl DatabaseSettings {
                     url = Url::parse(&format!("mysql{}", &raw["mariadb".len()..]))?;
                 }
                 if let Some(pw) = password {
-                    url.set_password(Some(pw.expose_secret())).map_err(|()| {
-                        anyhow::anyhow!("PUSTAKA_DATABASE_URL cannot carry a password")
-                    })?;
+                    url.set_password(Some(pw.expose_secret()))
+                        .map_err(|()| anyhow::anyhow!("PUSTAKA_DATABASE_URL cannot carry a password"))?;
                 }
                 url.to_string()
             }
         };
-        Ok(Self {
-            url: url.into(),
-            backend,
-            max_connections: 10,
-        })
+        Ok(Self { url: url.into(), backend, max_connections: 10 })
     }
 }
 
@@ -104,6 +99,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How long a login session lasts.
     pub session_hours: i64,
+    /// Trust the balancer's `X-Forwarded-For` for the client address (only behind one).
+    pub trust_forwarded_for: bool,
 }
 
 impl Settings {
@@ -122,8 +119,8 @@ impl Settings {
             let file_key = format!("{k}_FILE");
             match var(&file_key) {
                 Some(path) => {
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("{file_key}: cannot read {path}"))?;
+                    let text =
+                        std::fs::read_to_string(&path).with_context(|| format!("{file_key}: cannot read {path}"))?;
                     Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned().into()))
                 }
                 None => Ok(None),
@@ -131,11 +128,10 @@ impl Settings {
         };
 
         let listen = var("PUSTAKA_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen.parse().with_context(|| {
-            format!("PUSTAKA_LISTEN={listen:?} is not an address like 127.0.0.1:8080")
-        })?;
-        let url =
-            var("PUSTAKA_DATABASE_URL").unwrap_or_else(|| "sqlite://pustaka.db?mode=rwc".into());
+        let listen = listen
+            .parse()
+            .with_context(|| format!("PUSTAKA_LISTEN={listen:?} is not an address like 127.0.0.1:8080"))?;
+        let url = var("PUSTAKA_DATABASE_URL").unwrap_or_else(|| "sqlite://pustaka.db?mode=rwc".into());
         let mut database = DatabaseSettings::from_url(&url, secret("PUSTAKA_DATABASE_PASSWORD")?)?;
         if let Some(n) = var("PUSTAKA_DATABASE_MAX_CONNECTIONS") {
             database.max_connections = n
@@ -144,12 +140,10 @@ impl Settings {
                 .filter(|n| (1..=500).contains(n))
                 .context("PUSTAKA_DATABASE_MAX_CONNECTIONS must be a number from 1 to 500")?;
         }
-        let timezone =
-            parse_timezone(&var("PUSTAKA_TIMEZONE").unwrap_or_else(|| "Asia/Jakarta".into()))
-                .map_err(|e| anyhow::anyhow!("PUSTAKA_TIMEZONE: {e}"))?;
-        let closed_weekdays =
-            parse_weekdays(&get("PUSTAKA_CLOSED_WEEKDAYS").unwrap_or_else(|| "sun".into()))
-                .map_err(|e| anyhow::anyhow!("PUSTAKA_CLOSED_WEEKDAYS: {e}"))?;
+        let timezone = parse_timezone(&var("PUSTAKA_TIMEZONE").unwrap_or_else(|| "Asia/Jakarta".into()))
+            .map_err(|e| anyhow::anyhow!("PUSTAKA_TIMEZONE: {e}"))?;
+        let closed_weekdays = parse_weekdays(&get("PUSTAKA_CLOSED_WEEKDAYS").unwrap_or_else(|| "sun".into()))
+            .map_err(|e| anyhow::anyhow!("PUSTAKA_CLOSED_WEEKDAYS: {e}"))?;
         let log_format = match var("PUSTAKA_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -167,14 +161,13 @@ impl Settings {
             listen,
             database,
             admin_password: secret("PUSTAKA_ADMIN_PASSWORD")?,
-            web_dir: var("PUSTAKA_WEB_DIR")
-                .unwrap_or_else(|| "web".into())
-                .into(),
+            web_dir: var("PUSTAKA_WEB_DIR").unwrap_or_else(|| "web".into()).into(),
             instance: var("PUSTAKA_INSTANCE").unwrap_or_else(host_name),
             timezone,
             closed_weekdays,
             log_format,
             session_hours,
+            trust_forwarded_for: matches!(var("PUSTAKA_TRUST_FORWARDED_FOR").as_deref(), Some("1" | "true" | "yes")),
         })
     }
 }
@@ -205,10 +198,8 @@ mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
-        let map: std::collections::HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: std::collections::HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 

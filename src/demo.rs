@@ -8,10 +8,7 @@ use anyhow::Context;
 use chrono::Duration;
 
 use crate::{
-    domain::{
-        Authors, Barcode, CardNumber, Isbn, LanguageCode, PersonName, ShortText, Subjects, Title,
-        Year,
-    },
+    domain::{Authors, Barcode, CardNumber, Isbn, LanguageCode, PersonName, ShortText, Subjects, Title, Year},
     store::{
         catalogue::NewBook,
         db::sql,
@@ -53,66 +50,12 @@ const BOOKS: &[DemoBook] = &[
         "id",
         2,
     ),
-    (
-        None,
-        "Anak Semua Bangsa",
-        &["Pramoedya Ananta Toer"],
-        &["Fiksi", "Sejarah"],
-        "Lentera Dipantara",
-        2006,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Jejak Langkah",
-        &["Pramoedya Ananta Toer"],
-        &["Fiksi", "Sejarah"],
-        "Lentera Dipantara",
-        2006,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Rumah Kaca",
-        &["Pramoedya Ananta Toer"],
-        &["Fiksi", "Sejarah"],
-        "Lentera Dipantara",
-        2006,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Gadis Pantai",
-        &["Pramoedya Ananta Toer"],
-        &["Fiksi"],
-        "Lentera Dipantara",
-        2003,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Sitti Nurbaya",
-        &["Marah Rusli"],
-        &["Fiksi", "Sastra Klasik"],
-        "Balai Pustaka",
-        1922,
-        "id",
-        2,
-    ),
-    (
-        None,
-        "Salah Asuhan",
-        &["Abdoel Moeis"],
-        &["Fiksi", "Sastra Klasik"],
-        "Balai Pustaka",
-        1928,
-        "id",
-        1,
-    ),
+    (None, "Anak Semua Bangsa", &["Pramoedya Ananta Toer"], &["Fiksi", "Sejarah"], "Lentera Dipantara", 2006, "id", 1),
+    (None, "Jejak Langkah", &["Pramoedya Ananta Toer"], &["Fiksi", "Sejarah"], "Lentera Dipantara", 2006, "id", 1),
+    (None, "Rumah Kaca", &["Pramoedya Ananta Toer"], &["Fiksi", "Sejarah"], "Lentera Dipantara", 2006, "id", 1),
+    (None, "Gadis Pantai", &["Pramoedya Ananta Toer"], &["Fiksi"], "Lentera Dipantara", 2003, "id", 1),
+    (None, "Sitti Nurbaya", &["Marah Rusli"], &["Fiksi", "Sastra Klasik"], "Balai Pustaka", 1922, "id", 2),
+    (None, "Salah Asuhan", &["Abdoel Moeis"], &["Fiksi", "Sastra Klasik"], "Balai Pustaka", 1928, "id", 1),
     (
         None,
         "Layar Terkembang",
@@ -123,16 +66,7 @@ const BOOKS: &[DemoBook] = &[
         "id",
         1,
     ),
-    (
-        None,
-        "Atheis",
-        &["Achdiat K. Mihardja"],
-        &["Fiksi", "Sastra Klasik"],
-        "Balai Pustaka",
-        1949,
-        "id",
-        1,
-    ),
+    (None, "Atheis", &["Achdiat K. Mihardja"], &["Fiksi", "Sastra Klasik"], "Balai Pustaka", 1949, "id", 1),
     (
         None,
         "Habis Gelap Terbitlah Terang",
@@ -143,86 +77,14 @@ const BOOKS: &[DemoBook] = &[
         "id",
         2,
     ),
-    (
-        None,
-        "Tenggelamnya Kapal Van der Wijck",
-        &["Hamka"],
-        &["Fiksi", "Sastra Klasik"],
-        "Balai Pustaka",
-        1938,
-        "id",
-        2,
-    ),
-    (
-        None,
-        "Di Bawah Lindungan Ka'bah",
-        &["Hamka"],
-        &["Fiksi", "Sastra Klasik"],
-        "Balai Pustaka",
-        1938,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Ronggeng Dukuh Paruk",
-        &["Ahmad Tohari"],
-        &["Fiksi"],
-        "Gramedia Pustaka Utama",
-        1982,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Negeri 5 Menara",
-        &["Ahmad Fuadi"],
-        &["Fiksi", "Pendidikan"],
-        "Gramedia Pustaka Utama",
-        2009,
-        "id",
-        2,
-    ),
-    (
-        None,
-        "Perahu Kertas",
-        &["Dee Lestari"],
-        &["Fiksi"],
-        "Bentang Pustaka",
-        2009,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Pulang",
-        &["Leila S. Chudori"],
-        &["Fiksi", "Sejarah"],
-        "Kepustakaan Populer Gramedia",
-        2012,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Cantik Itu Luka",
-        &["Eka Kurniawan"],
-        &["Fiksi"],
-        "Gramedia Pustaka Utama",
-        2015,
-        "id",
-        1,
-    ),
-    (
-        None,
-        "Max Havelaar",
-        &["Multatuli"],
-        &["Fiksi", "Sejarah", "Kolonialisme"],
-        "Penguin Classics",
-        1860,
-        "nl",
-        1,
-    ),
+    (None, "Tenggelamnya Kapal Van der Wijck", &["Hamka"], &["Fiksi", "Sastra Klasik"], "Balai Pustaka", 1938, "id", 2),
+    (None, "Di Bawah Lindungan Ka'bah", &["Hamka"], &["Fiksi", "Sastra Klasik"], "Balai Pustaka", 1938, "id", 1),
+    (None, "Ronggeng Dukuh Paruk", &["Ahmad Tohari"], &["Fiksi"], "Gramedia Pustaka Utama", 1982, "id", 1),
+    (None, "Negeri 5 Menara", &["Ahmad Fuadi"], &["Fiksi", "Pendidikan"], "Gramedia Pustaka Utama", 2009, "id", 2),
+    (None, "Perahu Kertas", &["Dee Lestari"], &["Fiksi"], "Bentang Pustaka", 2009, "id", 1),
+    (None, "Pulang", &["Leila S. Chudori"], &["Fiksi", "Sejarah"], "Kepustakaan Populer Gramedia", 2012, "id", 1),
+    (None, "Cantik Itu Luka", &["Eka Kurniawan"], &["Fiksi"], "Gramedia Pustaka Utama", 2015, "id", 1),
+    (None, "Max Havelaar", &["Multatuli"], &["Fiksi", "Sejarah", "Kolonialisme"], "Penguin Classics", 1860, "nl", 1),
     (
         Some("9780141439518"),
         "Pride and Prejudice",
@@ -283,16 +145,7 @@ const BOOKS: &[DemoBook] = &[
         "en",
         1,
     ),
-    (
-        None,
-        "The Origin of Species",
-        &["Charles Darwin"],
-        &["Science", "Biology"],
-        "John Murray",
-        1859,
-        "en",
-        1,
-    ),
+    (None, "The Origin of Species", &["Charles Darwin"], &["Science", "Biology"], "John Murray", 1859, "en", 1),
     (
         None,
         "Matematika untuk SMA Kelas X",
@@ -350,51 +203,27 @@ fn parse<T>(r: Result<T, crate::domain::ValidationError>, what: &str) -> anyhow:
 
 /// Seeds the demo library. Refuses to touch a catalogue that already has books.
 pub async fn seed(store: &Store) -> anyhow::Result<()> {
-    if store
-        .search_books(None, PageRequest::default())
-        .await?
-        .total
-        > 0
-    {
+    if store.search_books(None, PageRequest::default()).await?.total > 0 {
         anyhow::bail!("the catalogue already has books; seed-demo only fills an empty library");
     }
     let system = Actor::system();
     let mut barcodes = Vec::new();
-    for (i, (isbn, title, authors, subjects, publisher, year, lang, copies)) in
-        BOOKS.iter().enumerate()
-    {
+    for (i, (isbn, title, authors, subjects, publisher, year, lang, copies)) in BOOKS.iter().enumerate() {
         let book = NewBook {
             isbn: isbn.map(|i| parse(Isbn::parse(i), "isbn")).transpose()?,
             title: parse(Title::parse(title), "title")?,
-            authors: parse(
-                Authors::parse(authors.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
-                "authors",
-            )?,
-            subjects: parse(
-                Subjects::parse(subjects.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
-                "subjects",
-            )?,
+            authors: parse(Authors::parse(authors.iter().map(|s| s.to_string()).collect::<Vec<_>>()), "authors")?,
+            subjects: parse(Subjects::parse(subjects.iter().map(|s| s.to_string()).collect::<Vec<_>>()), "subjects")?,
             publisher: Some(parse(ShortText::parse(publisher), "publisher")?),
             year: Some(parse(Year::parse(*year), "year")?),
             language: Some(parse(LanguageCode::parse(lang), "language")?),
         };
         let book = store.create_book(&system, &book).await?;
         for c in 0..*copies {
-            let barcode = parse(
-                Barcode::parse(&format!("B{:03}{:02}", i + 1, c + 1)),
-                "barcode",
-            )?;
-            let shelf = parse(
-                ShortText::parse(&format!(
-                    "Rak {}{}",
-                    (b'A' + (i % 6) as u8) as char,
-                    1 + i / 6
-                )),
-                "location",
-            )?;
-            store
-                .add_copy(&system, book.id, &barcode, Some(&shelf))
-                .await?;
+            let barcode = parse(Barcode::parse(&format!("B{:03}{:02}", i + 1, c + 1)), "barcode")?;
+            let shelf =
+                parse(ShortText::parse(&format!("Rak {}{}", (b'A' + (i % 6) as u8) as char, 1 + i / 6)), "location")?;
+            store.add_copy(&system, book.id, &barcode, Some(&shelf)).await?;
             barcodes.push((book.id, barcode));
         }
     }
@@ -434,37 +263,16 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     backdate(store, overdue.id, 17).await?;
     // Siti returned Sitti Nurbaya five days late: an unpaid fine.
     let late = store
-        .checkout(
-            &system,
-            &barcodes
-                .iter()
-                .find(|(_, b)| b.as_str() == "B00701")
-                .context("demo copy")?
-                .1,
-            &cards[1].1,
-        )
+        .checkout(&system, &barcodes.iter().find(|(_, b)| b.as_str() == "B00701").context("demo copy")?.1, &cards[1].1)
         .await?;
     backdate(store, late.id, 12).await?;
-    store
-        .checkin(&system, &parse(Barcode::parse("B00701"), "barcode")?)
-        .await?;
+    store.checkin(&system, &parse(Barcode::parse("B00701"), "barcode")?).await?;
     // Both copies of Pride and Prejudice are out; Agus waits for one.
-    let pride = barcodes
-        .iter()
-        .filter(|(_, b)| b.as_str().starts_with("B020"))
-        .cloned()
-        .collect::<Vec<_>>();
+    let pride = barcodes.iter().filter(|(_, b)| b.as_str().starts_with("B020")).cloned().collect::<Vec<_>>();
     store.checkout(&system, &pride[0].1, &cards[3].1).await?;
     store.checkout(&system, &pride[1].1, &cards[4].1).await?;
-    store
-        .place_hold(&system, pride[0].0, MemberKey::Card(&cards[2].1))
-        .await?;
-    tracing::info!(
-        books = BOOKS.len(),
-        copies = barcodes.len(),
-        members = MEMBERS.len(),
-        "demo library seeded"
-    );
+    store.place_hold(&system, pride[0].0, MemberKey::Card(&cards[2].1)).await?;
+    tracing::info!(books = BOOKS.len(), copies = barcodes.len(), members = MEMBERS.len(), "demo library seeded");
     Ok(())
 }
 
@@ -473,13 +281,8 @@ async fn backdate(store: &Store, loan_id: i64, days: i64) -> anyhow::Result<()> 
     let mut tx = store.db.begin().await?;
     let loaned = now() - Duration::days(days);
     let due = crate::domain::time::end_of_day(store.today(loaned) + Duration::days(7), store.tz);
-    tx.exec(
-        sql("UPDATE loans SET loaned_at = ?, due_at = ? WHERE id = ?")
-            .bind(loaned)
-            .bind(due)
-            .bind(loan_id),
-    )
-    .await?;
+    tx.exec(sql("UPDATE loans SET loaned_at = ?, due_at = ? WHERE id = ?").bind(loaned).bind(due).bind(loan_id))
+        .await?;
     tx.commit().await?;
     Ok(())
 }

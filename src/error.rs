@@ -16,11 +16,7 @@ pub struct FieldError {
 impl FieldError {
     /// A field error from a domain validation failure.
     pub fn new(field: &str, e: ValidationError) -> Self {
-        Self {
-            field: field.to_owned(),
-            code: e.code.to_owned(),
-            message: e.message,
-        }
+        Self { field: field.to_owned(), code: e.code.to_owned(), message: e.message }
     }
 }
 
@@ -43,6 +39,12 @@ pub enum Error {
         code: &'static str,
         /// What happened.
         detail: &'static str,
+    },
+    /// Too many failed logins lately; try again after `retry_after` seconds.
+    #[error("too many failed logins; try again in {retry_after} s")]
+    TooManyRequests {
+        /// Seconds until the next attempt may succeed.
+        retry_after: i64,
     },
     /// Logged in, but not allowed.
     #[error("your account may not do this")]
@@ -72,10 +74,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A conflict with a code and a sentence.
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Conflict {
-            code,
-            detail: detail.into(),
-        }
+        Self::Conflict { code, detail: detail.into() }
     }
 
     /// One invalid field.
@@ -86,9 +85,7 @@ impl Error {
     /// Whether a transaction that failed with this error may simply run again.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Internal(e) => e
-                .downcast_ref::<DbError>()
-                .is_some_and(DbError::is_retryable),
+            Error::Internal(e) => e.downcast_ref::<DbError>().is_some_and(DbError::is_retryable),
             _ => false,
         }
     }
@@ -123,11 +120,7 @@ impl Fields {
     }
 
     /// Parses one field, remembering the error; `None` when it failed.
-    pub fn check<T>(
-        &mut self,
-        field: &str,
-        r: std::result::Result<T, ValidationError>,
-    ) -> Option<T> {
+    pub fn check<T>(&mut self, field: &str, r: std::result::Result<T, ValidationError>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
@@ -149,11 +142,7 @@ impl Fields {
 
     /// Adds an error that is not a parse failure.
     pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        });
+        self.0.push(FieldError { field: field.into(), code: code.into(), message: message.into() });
     }
 
     /// `Err(Validation)` when any field failed.

@@ -11,6 +11,7 @@ contract!(
     page_and_docs_are_served,
     login_logout_and_sessions,
     password_change_revokes_other_sessions,
+    repeated_login_failures_are_throttled,
     roles_are_enforced,
     bad_input_is_a_problem_never_a_500,
     books_crud_and_isbn_rules,
@@ -37,77 +38,37 @@ async fn health_and_headers(app: TestApp) {
     r.expect(200);
     app.get("/readyz", None).await.expect(200);
     let client = reqwest::Client::new();
-    let res = client
-        .get(format!("{}/healthz", app.base))
-        .header("x-request-id", "abc-123")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.headers()["x-request-id"],
-        "abc-123",
-        "the balancer's request id is echoed"
-    );
+    let res = client.get(format!("{}/healthz", app.base)).header("x-request-id", "abc-123").send().await.unwrap();
+    assert_eq!(res.headers()["x-request-id"], "abc-123", "the balancer's request id is echoed");
 }
 
 async fn page_and_docs_are_served(app: TestApp) {
     let res = reqwest::get(format!("{}/", app.base)).await.unwrap();
     assert_eq!(res.status(), 200);
-    let csp = res.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
-        "{csp}"
-    );
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(res.headers()["x-frame-options"], "DENY");
     assert!(res.text().await.unwrap().contains("<html"));
     let spec = app.get("/api/openapi.json", None).await.expect(200);
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
-    for path in [
-        "/api/v1/books",
-        "/api/v1/loans",
-        "/api/v1/returns",
-        "/api/v1/holds",
-        "/api/v1/auth/login",
-    ] {
+    for path in ["/api/v1/books", "/api/v1/loans", "/api/v1/returns", "/api/v1/holds", "/api/v1/auth/login"] {
         assert!(spec["paths"].get(path).is_some(), "{path} in the spec");
     }
-    let docs = reqwest::get(format!("{}/api/docs/", app.base))
-        .await
-        .unwrap();
+    let docs = reqwest::get(format!("{}/api/docs/", app.base)).await.unwrap();
     assert_eq!(docs.status(), 200);
-    app.get("/api/v1/nothing-here", None)
-        .await
-        .problem(404, "not_found");
+    app.get("/api/v1/nothing-here", None).await.problem(404, "not_found");
 }
 
 async fn login_logout_and_sessions(app: TestApp) {
-    app.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"username": "admin", "password": "wrong-password"}),
-    )
-    .await
-    .problem(401, "invalid_credentials");
-    app.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"username": "nobody", "password": "wrong-password"}),
-    )
-    .await
-    .problem(401, "invalid_credentials");
-    app.get("/api/v1/auth/me", None)
+    app.post("/api/v1/auth/login", None, json!({"username": "admin", "password": "wrong-password"}))
         .await
-        .problem(401, "unauthenticated");
-    app.get("/api/v1/auth/me", Some("not-a-token"))
+        .problem(401, "invalid_credentials");
+    app.post("/api/v1/auth/login", None, json!({"username": "nobody", "password": "wrong-password"}))
         .await
-        .problem(401, "unauthenticated");
-    let me = app
-        .get("/api/v1/auth/me", Some(&app.admin))
-        .await
-        .expect(200);
+        .problem(401, "invalid_credentials");
+    app.get("/api/v1/auth/me", None).await.problem(401, "unauthenticated");
+    app.get("/api/v1/auth/me", Some("not-a-token")).await.problem(401, "unauthenticated");
+    let me = app.get("/api/v1/auth/me", Some(&app.admin)).await.expect(200);
     assert_eq!(me["username"], "admin");
     assert_eq!(me["role"], "admin");
 
@@ -120,37 +81,16 @@ async fn login_logout_and_sessions(app: TestApp) {
         .await
         .unwrap();
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
-    let me = app
-        .client
-        .get(format!("{}/api/v1/auth/me", app.base))
-        .send()
-        .await
-        .unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let me = app.client.get(format!("{}/api/v1/auth/me", app.base)).send().await.unwrap();
     assert_eq!(me.status(), 200);
-    app.client
-        .post(format!("{}/api/v1/auth/logout", app.base))
-        .send()
-        .await
-        .unwrap();
-    let me = app
-        .client
-        .get(format!("{}/api/v1/auth/me", app.base))
-        .send()
-        .await
-        .unwrap();
+    app.client.post(format!("{}/api/v1/auth/logout", app.base)).send().await.unwrap();
+    let me = app.client.get(format!("{}/api/v1/auth/me", app.base)).send().await.unwrap();
     assert_eq!(me.status(), 401, "logout ends the cookie session");
 
     let token = app.login("admin", ADMIN_PASSWORD).await;
-    app.post("/api/v1/auth/logout", Some(&token), json!({}))
-        .await
-        .expect(204);
-    app.get("/api/v1/auth/me", Some(&token))
-        .await
-        .problem(401, "unauthenticated");
+    app.post("/api/v1/auth/logout", Some(&token), json!({})).await.expect(204);
+    app.get("/api/v1/auth/me", Some(&token)).await.problem(401, "unauthenticated");
 }
 
 async fn password_change_revokes_other_sessions(app: TestApp) {
@@ -178,10 +118,25 @@ async fn password_change_revokes_other_sessions(app: TestApp) {
     .await
     .expect(204);
     app.get("/api/v1/auth/me", Some(&member)).await.expect(200);
-    app.get("/api/v1/auth/me", Some(&other))
-        .await
-        .problem(401, "unauthenticated");
+    app.get("/api/v1/auth/me", Some(&other)).await.problem(401, "unauthenticated");
     app.login("rina", "a-new-password").await;
+}
+
+async fn repeated_login_failures_are_throttled(app: TestApp) {
+    app.member_with_login("Budi", "budi").await;
+    for _ in 0..5 {
+        app.post("/api/v1/auth/login", None, json!({"username": "admin", "password": "guess-guess"}))
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    // Now even the right password waits: the account is being guessed at.
+    let r = app.post("/api/v1/auth/login", None, json!({"username": "Admin", "password": ADMIN_PASSWORD})).await;
+    let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&retry), "Retry-After {retry}");
+    r.problem(429, "too_many_attempts");
+    // Others are not slowed down, and sessions already open keep working.
+    app.login("budi", "member-password").await;
+    app.get("/api/v1/auth/me", Some(&app.admin)).await.expect(200);
 }
 
 async fn roles_are_enforced(app: TestApp) {
@@ -197,42 +152,18 @@ async fn roles_are_enforced(app: TestApp) {
         app.login("pustakawan", "librarian-pw").await
     };
     let book = json!({"title": "Buku", "authors": ["A"]});
-    app.post("/api/v1/books", None, book.clone())
-        .await
-        .problem(401, "unauthenticated");
-    app.post("/api/v1/books", Some(&member), book.clone())
-        .await
-        .problem(403, "forbidden");
-    app.post("/api/v1/books", Some(&librarian), book)
-        .await
-        .expect(201);
-    app.get("/api/v1/members", Some(&member))
-        .await
-        .problem(403, "forbidden");
-    app.get("/api/v1/members", Some(&librarian))
-        .await
-        .expect(200);
+    app.post("/api/v1/books", None, book.clone()).await.problem(401, "unauthenticated");
+    app.post("/api/v1/books", Some(&member), book.clone()).await.problem(403, "forbidden");
+    app.post("/api/v1/books", Some(&librarian), book).await.expect(201);
+    app.get("/api/v1/members", Some(&member)).await.problem(403, "forbidden");
+    app.get("/api/v1/members", Some(&librarian)).await.expect(200);
     // Loan rules and accounts are the admin's.
     let rules = json!({"name": "Tamu", "max_loans": 1, "loan_days": 3, "max_renewals": 0, "fine_per_day": 1000, "fine_limit": 5000, "hold_pickup_days": 2});
-    app.call(
-        reqwest::Method::PUT,
-        "/api/v1/categories/guest",
-        Some(&librarian),
-        Some(rules.clone()),
-    )
-    .await
-    .problem(403, "forbidden");
-    app.call(
-        reqwest::Method::PUT,
-        "/api/v1/categories/guest",
-        Some(&app.admin),
-        Some(rules),
-    )
-    .await
-    .expect(200);
-    app.get("/api/v1/users", Some(&librarian))
+    app.call(reqwest::Method::PUT, "/api/v1/categories/guest", Some(&librarian), Some(rules.clone()))
         .await
         .problem(403, "forbidden");
+    app.call(reqwest::Method::PUT, "/api/v1/categories/guest", Some(&app.admin), Some(rules)).await.expect(200);
+    app.get("/api/v1/users", Some(&librarian)).await.problem(403, "forbidden");
     // The catalogue is public.
     app.get("/api/v1/books", None).await.expect(200);
 }
@@ -260,144 +191,60 @@ async fn bad_input_is_a_problem_never_a_500(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 400);
     // A missing field names itself.
-    let p = app
-        .post("/api/v1/books", admin, json!({"authors": ["A"]}))
-        .await
-        .problem(422, "validation");
+    let p = app.post("/api/v1/books", admin, json!({"authors": ["A"]})).await.problem(422, "validation");
     assert_eq!(p["errors"][0]["field"], "title");
     // A wrong type names itself.
     let p = app
-        .post(
-            "/api/v1/books",
-            admin,
-            json!({"title": "T", "authors": ["A"], "year": "soon"}),
-        )
+        .post("/api/v1/books", admin, json!({"title": "T", "authors": ["A"], "year": "soon"}))
         .await
         .problem(422, "validation");
     assert_eq!(p["errors"][0]["field"], "year");
     // Several bad fields are reported together.
     let p = app
-        .post(
-            "/api/v1/books",
-            admin,
-            json!({"title": " ", "authors": [], "isbn": "123", "language": "indonesian"}),
-        )
+        .post("/api/v1/books", admin, json!({"title": " ", "authors": [], "isbn": "123", "language": "indonesian"}))
         .await
         .problem(422, "validation");
-    let fields: Vec<_> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<_> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     for f in ["title", "authors", "isbn", "language"] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
     // Unknown fields are refused, not ignored.
-    app.post(
-        "/api/v1/books",
-        admin,
-        json!({"title": "T", "authors": ["A"], "auther": "x"}),
-    )
-    .await
-    .problem(422, "validation");
+    app.post("/api/v1/books", admin, json!({"title": "T", "authors": ["A"], "auther": "x"}))
+        .await
+        .problem(422, "validation");
     // Bad paging, bad ids, huge bodies, wrong methods.
-    app.get("/api/v1/books?per_page=1000", None)
-        .await
-        .problem(422, "validation");
-    app.get("/api/v1/books?page=abc", None)
-        .await
-        .problem(422, "validation");
-    app.get("/api/v1/books/abc", None)
-        .await
-        .problem(400, "bad_request");
-    app.get("/api/v1/books/999999", None)
-        .await
-        .problem(404, "not_found");
-    app.get(&format!("/api/v1/books/{}", i64::MAX), None)
-        .await
-        .problem(404, "not_found");
+    app.get("/api/v1/books?per_page=1000", None).await.problem(422, "validation");
+    app.get("/api/v1/books?page=abc", None).await.problem(422, "validation");
+    app.get("/api/v1/books/abc", None).await.problem(400, "bad_request");
+    app.get("/api/v1/books/999999", None).await.problem(404, "not_found");
+    app.get(&format!("/api/v1/books/{}", i64::MAX), None).await.problem(404, "not_found");
     let big = "x".repeat(100_000);
-    app.post(
-        "/api/v1/books",
-        admin,
-        json!({"title": big, "authors": ["A"]}),
-    )
-    .await
-    .problem(413, "too_large");
-    app.call(
-        reqwest::Method::PUT,
-        "/api/v1/books",
-        admin,
-        Some(json!({})),
-    )
-    .await
-    .problem(405, "method_not_allowed");
+    app.post("/api/v1/books", admin, json!({"title": big, "authors": ["A"]})).await.problem(413, "too_large");
+    app.call(reqwest::Method::PUT, "/api/v1/books", admin, Some(json!({}))).await.problem(405, "method_not_allowed");
     // Odd text is data, not a crash: quotes, SQL, full-text operators, emoji.
     let odd = "Robert'); DROP TABLE books;-- \"*+-~<>()@ 📚";
-    let id = app
-        .post(
-            "/api/v1/books",
-            admin,
-            json!({"title": odd, "authors": [odd]}),
-        )
-        .await
-        .expect(201)["id"]
+    let id = app.post("/api/v1/books", admin, json!({"title": odd, "authors": [odd]})).await.expect(201)["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(
-        app.get(&format!("/api/v1/books/{id}"), None)
-            .await
-            .expect(200)["title"],
-        odd
-    );
-    for q in [
-        odd,
-        "\"",
-        "*",
-        "-",
-        "+",
-        "()",
-        "a*b",
-        "%",
-        "_",
-        "\\",
-        "NEAR",
-        "AND OR NOT",
-    ] {
+    assert_eq!(app.get(&format!("/api/v1/books/{id}"), None).await.expect(200)["title"], odd);
+    for q in [odd, "\"", "*", "-", "+", "()", "a*b", "%", "_", "\\", "NEAR", "AND OR NOT"] {
         let url = format!("/api/v1/books?q={}", urlencode(q));
         app.get(&url, None).await.expect(200);
     }
-    app.get("/api/v1/members?q=%25_%5C", admin)
-        .await
-        .expect(200);
+    app.get("/api/v1/members?q=%25_%5C", admin).await.expect(200);
     // Circulation with unknown things.
     let (_, card) = app.member("Ani", "student").await;
-    app.checkout("NOPE-1", &card)
-        .await
-        .problem(404, "not_found");
-    app.checkout("bad barcode!", &card)
-        .await
-        .problem(422, "validation");
-    app.checkout("B1", "P00000001")
-        .await
-        .problem(422, "validation");
+    app.checkout("NOPE-1", &card).await.problem(404, "not_found");
+    app.checkout("bad barcode!", &card).await.problem(422, "validation");
+    app.checkout("B1", "P00000001").await.problem(422, "validation");
     app.checkin("NOPE-1").await.problem(404, "not_found");
-    app.post(
-        "/api/v1/members",
-        admin,
-        json!({"name": "X", "category": "alien"}),
-    )
-    .await
-    .problem(422, "validation");
+    app.post("/api/v1/members", admin, json!({"name": "X", "category": "alien"})).await.problem(422, "validation");
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -418,43 +265,20 @@ async fn books_crud_and_isbn_rules(app: TestApp) {
     assert_eq!(b["language"], "id");
     assert_eq!(b["copies_total"], 0);
     let id = b["id"].as_i64().unwrap();
-    app.post(
-        "/api/v1/books",
-        admin,
-        json!({"isbn": "978-0-306-40615-7", "title": "Dup", "authors": ["A"]}),
-    )
-    .await
-    .problem(409, "conflict");
+    app.post("/api/v1/books", admin, json!({"isbn": "978-0-306-40615-7", "title": "Dup", "authors": ["A"]}))
+        .await
+        .problem(409, "conflict");
     let p = app
-        .post(
-            "/api/v1/books",
-            admin,
-            json!({"isbn": "978-0-306-40615-8", "title": "Bad", "authors": ["A"]}),
-        )
+        .post("/api/v1/books", admin, json!({"isbn": "978-0-306-40615-8", "title": "Bad", "authors": ["A"]}))
         .await
         .problem(422, "validation");
     assert_eq!(p["errors"][0]["field"], "isbn");
     assert_eq!(p["errors"][0]["code"], "invalid_isbn");
     // Books without ISBN are fine, several of them.
-    app.post(
-        "/api/v1/books",
-        admin,
-        json!({"title": "Tanpa ISBN 1", "authors": ["A"]}),
-    )
-    .await
-    .expect(201);
-    app.post(
-        "/api/v1/books",
-        admin,
-        json!({"title": "Tanpa ISBN 2", "authors": ["A"]}),
-    )
-    .await
-    .expect(201);
+    app.post("/api/v1/books", admin, json!({"title": "Tanpa ISBN 1", "authors": ["A"]})).await.expect(201);
+    app.post("/api/v1/books", admin, json!({"title": "Tanpa ISBN 2", "authors": ["A"]})).await.expect(201);
 
-    let got = app
-        .get(&format!("/api/v1/books/{id}"), None)
-        .await
-        .expect(200);
+    let got = app.get(&format!("/api/v1/books/{id}"), None).await.expect(200);
     assert_eq!(got["authors"], json!(["Pramoedya Ananta Toer"]));
     let patched = app
         .patch(
@@ -468,46 +292,25 @@ async fn books_crud_and_isbn_rules(app: TestApp) {
     assert_eq!(patched["publisher"], serde_json::Value::Null);
     assert_eq!(patched["year"], 2005);
     assert_eq!(patched["isbn"], "9780306406157", "untouched fields stay");
-    app.patch(
-        &format!("/api/v1/books/{id}"),
-        admin,
-        json!({"title": null}),
-    )
-    .await
-    .problem(422, "validation");
-    app.patch("/api/v1/books/424242", admin, json!({"title": "x"}))
-        .await
-        .problem(404, "not_found");
+    app.patch(&format!("/api/v1/books/{id}"), admin, json!({"title": null})).await.problem(422, "validation");
+    app.patch("/api/v1/books/424242", admin, json!({"title": "x"})).await.problem(404, "not_found");
 
-    app.delete(&format!("/api/v1/books/{id}"), admin)
-        .await
-        .expect(204);
-    app.get(&format!("/api/v1/books/{id}"), None)
-        .await
-        .problem(404, "not_found");
-    app.delete(&format!("/api/v1/books/{id}"), admin)
-        .await
-        .problem(404, "not_found");
+    app.delete(&format!("/api/v1/books/{id}"), admin).await.expect(204);
+    app.get(&format!("/api/v1/books/{id}"), None).await.problem(404, "not_found");
+    app.delete(&format!("/api/v1/books/{id}"), admin).await.problem(404, "not_found");
 
     // A book whose copy was lent keeps its history.
     let lent = app.book("Dipinjam").await;
     app.copy(lent, "L-1").await;
     let (_, card) = app.member("Ani", "student").await;
     app.checkout("L-1", &card).await.expect(201);
-    app.delete(&format!("/api/v1/books/{lent}"), admin)
-        .await
-        .problem(409, "has_loans");
+    app.delete(&format!("/api/v1/books/{lent}"), admin).await.problem(409, "has_loans");
 }
 
 async fn search_finds_words_and_isbns(app: TestApp) {
     let admin = Some(app.admin.as_str());
     for (title, author, subject, isbn) in [
-        (
-            "Laskar Pelangi",
-            "Andrea Hirata",
-            "Pendidikan",
-            Some("9793062797"),
-        ),
+        ("Laskar Pelangi", "Andrea Hirata", "Pendidikan", Some("9793062797")),
         ("Sang Pemimpi", "Andrea Hirata", "Fiksi", None),
         ("Harimau! Harimau!", "Mochtar Lubis", "Fiksi", None),
         ("Atheis", "Achdiat Karta Mihardja", "Sastra", None),
@@ -521,64 +324,32 @@ async fn search_finds_words_and_isbns(app: TestApp) {
         .expect(201);
     }
     let titles = |v: serde_json::Value| -> Vec<String> {
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["title"].as_str().unwrap().to_owned())
-            .collect()
+        v["items"].as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap().to_owned()).collect()
     };
     let r = app.get("/api/v1/books?q=hirata", None).await.expect(200);
     assert_eq!(r["total"], 2);
     assert_eq!(titles(r).len(), 2);
     let r = app.get("/api/v1/books?q=harimau", None).await.expect(200);
     assert_eq!(titles(r), vec!["Harimau! Harimau!"]);
-    let r = app
-        .get("/api/v1/books?q=laskar%20hirata", None)
-        .await
-        .expect(200);
+    let r = app.get("/api/v1/books?q=laskar%20hirata", None).await.expect(200);
     assert_eq!(titles(r), vec!["Laskar Pelangi"], "every word must match");
-    let r = app
-        .get("/api/v1/books?q=pendidikan", None)
-        .await
-        .expect(200);
+    let r = app.get("/api/v1/books?q=pendidikan", None).await.expect(200);
     assert_eq!(titles(r), vec!["Laskar Pelangi"], "subjects are searched");
     let r = app.get("/api/v1/books?q=pelang", None).await.expect(200);
     assert_eq!(titles(r), vec!["Laskar Pelangi"], "a word prefix matches");
-    let r = app
-        .get("/api/v1/books?q=979-3062-79-7", None)
-        .await
-        .expect(200);
-    assert_eq!(
-        titles(r),
-        vec!["Laskar Pelangi"],
-        "an ISBN-10 finds its ISBN-13"
-    );
-    let r = app
-        .get("/api/v1/books?q=9789793062792", None)
-        .await
-        .expect(200);
+    let r = app.get("/api/v1/books?q=979-3062-79-7", None).await.expect(200);
+    assert_eq!(titles(r), vec!["Laskar Pelangi"], "an ISBN-10 finds its ISBN-13");
+    let r = app.get("/api/v1/books?q=9789793062792", None).await.expect(200);
     assert_eq!(r["total"], 1);
     let r = app.get("/api/v1/books?q=zzzzzz", None).await.expect(200);
     assert_eq!(r["total"], 0);
-    let r = app
-        .get("/api/v1/books?per_page=3&page=2", None)
-        .await
-        .expect(200);
+    let r = app.get("/api/v1/books?per_page=3&page=2", None).await.expect(200);
     assert_eq!(r["total"], 4);
     assert_eq!(r["items"].as_array().unwrap().len(), 1);
     assert_eq!(r["page"], 2);
     // Renamed books are found by their new title.
-    let id = app.get("/api/v1/books?q=atheis", None).await.expect(200)["items"][0]["id"]
-        .as_i64()
-        .unwrap();
-    app.patch(
-        &format!("/api/v1/books/{id}"),
-        admin,
-        json!({"title": "Atheis: Sebuah Roman"}),
-    )
-    .await
-    .expect(200);
+    let id = app.get("/api/v1/books?q=atheis", None).await.expect(200)["items"][0]["id"].as_i64().unwrap();
+    app.patch(&format!("/api/v1/books/{id}"), admin, json!({"title": "Atheis: Sebuah Roman"})).await.expect(200);
     let r = app.get("/api/v1/books?q=roman", None).await.expect(200);
     assert_eq!(r["total"], 1);
 }
@@ -587,107 +358,42 @@ async fn copies_crud(app: TestApp) {
     let admin = Some(app.admin.as_str());
     let book = app.book("Ronggeng Dukuh Paruk").await;
     let c = app
-        .post(
-            &format!("/api/v1/books/{book}/copies"),
-            admin,
-            json!({"barcode": "RDP-001", "location": "Rak A3"}),
-        )
+        .post(&format!("/api/v1/books/{book}/copies"), admin, json!({"barcode": "RDP-001", "location": "Rak A3"}))
         .await
         .expect(201);
     assert_eq!(c["status"], "available");
     assert_eq!(c["title"], "Ronggeng Dukuh Paruk");
-    app.post(
-        &format!("/api/v1/books/{book}/copies"),
-        admin,
-        json!({"barcode": "RDP-001"}),
-    )
-    .await
-    .problem(409, "conflict");
-    app.post(
-        "/api/v1/books/99999/copies",
-        admin,
-        json!({"barcode": "X-1"}),
-    )
-    .await
-    .problem(404, "not_found");
-    app.post(
-        &format!("/api/v1/books/{book}/copies"),
-        admin,
-        json!({"barcode": "has space"}),
-    )
-    .await
-    .problem(422, "validation");
+    app.post(&format!("/api/v1/books/{book}/copies"), admin, json!({"barcode": "RDP-001"}))
+        .await
+        .problem(409, "conflict");
+    app.post("/api/v1/books/99999/copies", admin, json!({"barcode": "X-1"})).await.problem(404, "not_found");
+    app.post(&format!("/api/v1/books/{book}/copies"), admin, json!({"barcode": "has space"}))
+        .await
+        .problem(422, "validation");
     app.copy(book, "RDP-002").await;
-    let list = app
-        .get(&format!("/api/v1/books/{book}/copies"), None)
-        .await
-        .expect(200);
+    let list = app.get(&format!("/api/v1/books/{book}/copies"), None).await.expect(200);
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
-    let b = app
-        .get(&format!("/api/v1/books/{book}"), None)
-        .await
-        .expect(200);
-    assert_eq!(
-        (b["copies_total"].as_i64(), b["copies_available"].as_i64()),
-        (Some(2), Some(2))
-    );
+    let b = app.get(&format!("/api/v1/books/{book}"), None).await.expect(200);
+    assert_eq!((b["copies_total"].as_i64(), b["copies_available"].as_i64()), (Some(2), Some(2)));
 
     let c = app.get("/api/v1/copies/RDP-001", None).await.expect(200);
     assert_eq!(c["location"], "Rak A3");
-    let c = app
-        .patch(
-            "/api/v1/copies/RDP-001",
-            admin,
-            json!({"location": "Rak B1", "status": "lost"}),
-        )
-        .await
-        .expect(200);
-    assert_eq!(
-        (c["location"].as_str(), c["status"].as_str()),
-        (Some("Rak B1"), Some("lost"))
-    );
-    app.patch(
-        "/api/v1/copies/RDP-001",
-        admin,
-        json!({"status": "on_loan"}),
-    )
-    .await
-    .problem(422, "validation");
-    app.patch(
-        "/api/v1/copies/RDP-001",
-        admin,
-        json!({"status": "sideways"}),
-    )
-    .await
-    .problem(422, "validation");
-    let b = app
-        .get(&format!("/api/v1/books/{book}"), None)
-        .await
-        .expect(200);
+    let c =
+        app.patch("/api/v1/copies/RDP-001", admin, json!({"location": "Rak B1", "status": "lost"})).await.expect(200);
+    assert_eq!((c["location"].as_str(), c["status"].as_str()), (Some("Rak B1"), Some("lost")));
+    app.patch("/api/v1/copies/RDP-001", admin, json!({"status": "on_loan"})).await.problem(422, "validation");
+    app.patch("/api/v1/copies/RDP-001", admin, json!({"status": "sideways"})).await.problem(422, "validation");
+    let b = app.get(&format!("/api/v1/books/{book}"), None).await.expect(200);
     assert_eq!(b["copies_available"], 1);
     // A lost copy cannot be lent.
     let (_, card) = app.member("Ani", "student").await;
-    app.checkout("RDP-001", &card)
-        .await
-        .problem(409, "copy_not_available");
+    app.checkout("RDP-001", &card).await.problem(409, "copy_not_available");
     // A copy on loan cannot be marked lost by hand or deleted.
     app.checkout("RDP-002", &card).await.expect(201);
-    app.patch(
-        "/api/v1/copies/RDP-002",
-        admin,
-        json!({"status": "withdrawn"}),
-    )
-    .await
-    .problem(409, "copy_not_available");
-    app.delete("/api/v1/copies/RDP-002", admin)
-        .await
-        .problem(409, "has_loans");
-    app.delete("/api/v1/copies/RDP-001", admin)
-        .await
-        .expect(204);
-    app.get("/api/v1/copies/RDP-001", None)
-        .await
-        .problem(404, "not_found");
+    app.patch("/api/v1/copies/RDP-002", admin, json!({"status": "withdrawn"})).await.problem(409, "copy_not_available");
+    app.delete("/api/v1/copies/RDP-002", admin).await.problem(409, "has_loans");
+    app.delete("/api/v1/copies/RDP-001", admin).await.expect(204);
+    app.get("/api/v1/copies/RDP-001", None).await.problem(404, "not_found");
 }
 
 async fn members_crud_and_card_numbers(app: TestApp) {
@@ -708,10 +414,7 @@ async fn members_crud_and_card_numbers(app: TestApp) {
     let other = app.member("Budi", "staff").await.1;
     assert_ne!(card, other, "card numbers are unique");
 
-    let found = app
-        .get(&format!("/api/v1/members?q={card}"), admin)
-        .await
-        .expect(200);
+    let found = app.get(&format!("/api/v1/members?q={card}"), admin).await.expect(200);
     assert_eq!(found["total"], 1);
     let found = app.get("/api/v1/members?q=rahma", admin).await.expect(200);
     assert_eq!(found["items"][0]["id"], id);
@@ -724,66 +427,36 @@ async fn members_crud_and_card_numbers(app: TestApp) {
         )
         .await
         .expect(200);
-    assert_eq!(
-        (p["blocked"].as_bool(), p["blocked_reason"].as_str()),
-        (Some(true), Some("Kartu hilang"))
-    );
+    assert_eq!((p["blocked"].as_bool(), p["blocked_reason"].as_str()), (Some(true), Some("Kartu hilang")));
     assert_eq!(p["email"], serde_json::Value::Null);
-    let p = app
-        .patch(
-            &format!("/api/v1/members/{id}"),
-            admin,
-            json!({"blocked": false}),
-        )
+    let p = app.patch(&format!("/api/v1/members/{id}"), admin, json!({"blocked": false})).await.expect(200);
+    assert_eq!(p["blocked_reason"], serde_json::Value::Null, "unblocking clears the reason");
+    app.patch(&format!("/api/v1/members/{id}"), admin, json!({"category": "nope"})).await.problem(422, "validation");
+    app.patch(&format!("/api/v1/members/{id}"), admin, json!({"email": "not-an-email"}))
         .await
-        .expect(200);
-    assert_eq!(
-        p["blocked_reason"],
-        serde_json::Value::Null,
-        "unblocking clears the reason"
-    );
-    app.patch(
-        &format!("/api/v1/members/{id}"),
-        admin,
-        json!({"category": "nope"}),
-    )
-    .await
-    .problem(422, "validation");
-    app.patch(
-        &format!("/api/v1/members/{id}"),
-        admin,
-        json!({"email": "not-an-email"}),
-    )
-    .await
-    .problem(422, "validation");
+        .problem(422, "validation");
 
-    app.delete(&format!("/api/v1/members/{id}"), admin)
-        .await
-        .expect(204);
-    app.get(&format!("/api/v1/members/{id}"), admin)
-        .await
-        .problem(404, "not_found");
+    app.delete(&format!("/api/v1/members/{id}"), admin).await.expect(204);
+    app.get(&format!("/api/v1/members/{id}"), admin).await.problem(404, "not_found");
 
     // A member with history is kept (blocked instead).
     let (bid, bcard) = app.member("Agus", "student").await;
     let book = app.book("Buku").await;
     app.copy(book, "M-1").await;
     app.checkout("M-1", &bcard).await.expect(201);
-    app.delete(&format!("/api/v1/members/{bid}"), admin)
-        .await
-        .problem(409, "has_loans");
+    app.delete(&format!("/api/v1/members/{bid}"), admin).await.problem(409, "has_loans");
     // Usernames are unique.
     app.member_with_login("Dewi", "dewi").await;
-    app.post("/api/v1/members", admin, json!({"name": "Dewi 2", "category": "student", "username": "dewi", "password": "another-pw"}))
-        .await
-        .problem(409, "conflict");
     app.post(
         "/api/v1/members",
         admin,
-        json!({"name": "Dewi 3", "category": "student", "username": "dewi3"}),
+        json!({"name": "Dewi 2", "category": "student", "username": "dewi", "password": "another-pw"}),
     )
     .await
-    .problem(422, "validation");
+    .problem(409, "conflict");
+    app.post("/api/v1/members", admin, json!({"name": "Dewi 3", "category": "student", "username": "dewi3"}))
+        .await
+        .problem(422, "validation");
 }
 
 async fn members_see_only_their_own(app: TestApp) {
@@ -792,95 +465,38 @@ async fn members_see_only_their_own(app: TestApp) {
     let book = app.book("Negeri 5 Menara").await;
     app.copy(book, "N5M-1").await;
     app.copy(book, "N5M-2").await;
-    let mine = app.checkout("N5M-1", &my_card).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    let theirs = app.checkout("N5M-2", &other_card).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let mine = app.checkout("N5M-1", &my_card).await.expect(201)["id"].as_i64().unwrap();
+    let theirs = app.checkout("N5M-2", &other_card).await.expect(201)["id"].as_i64().unwrap();
 
-    app.get(&format!("/api/v1/members/{me}"), Some(&token))
-        .await
-        .expect(200);
-    app.get(&format!("/api/v1/members/{other}"), Some(&token))
-        .await
-        .problem(403, "forbidden");
-    let loans = app
-        .get(&format!("/api/v1/members/{me}/loans"), Some(&token))
-        .await
-        .expect(200);
+    app.get(&format!("/api/v1/members/{me}"), Some(&token)).await.expect(200);
+    app.get(&format!("/api/v1/members/{other}"), Some(&token)).await.problem(403, "forbidden");
+    let loans = app.get(&format!("/api/v1/members/{me}/loans"), Some(&token)).await.expect(200);
     assert_eq!(loans["total"], 1);
-    app.get(&format!("/api/v1/members/{other}/loans"), Some(&token))
+    app.get(&format!("/api/v1/members/{other}/loans"), Some(&token)).await.problem(403, "forbidden");
+    app.get(&format!("/api/v1/members/{other}/fines"), Some(&token)).await.problem(403, "forbidden");
+    app.get(&format!("/api/v1/loans/{mine}"), Some(&token)).await.expect(200);
+    app.get(&format!("/api/v1/loans/{theirs}"), Some(&token)).await.problem(403, "forbidden");
+    app.post(&format!("/api/v1/loans/{theirs}/renew"), Some(&token), json!({})).await.problem(403, "forbidden");
+    app.post(&format!("/api/v1/loans/{mine}/renew"), Some(&token), json!({})).await.expect(200);
+    app.get("/api/v1/loans", Some(&token)).await.problem(403, "forbidden");
+    app.post("/api/v1/returns", Some(&token), json!({"barcode": "N5M-1"})).await.problem(403, "forbidden");
+    app.post("/api/v1/loans", Some(&token), json!({"barcode": "N5M-1", "card_number": my_card}))
         .await
         .problem(403, "forbidden");
-    app.get(&format!("/api/v1/members/{other}/fines"), Some(&token))
-        .await
-        .problem(403, "forbidden");
-    app.get(&format!("/api/v1/loans/{mine}"), Some(&token))
-        .await
-        .expect(200);
-    app.get(&format!("/api/v1/loans/{theirs}"), Some(&token))
-        .await
-        .problem(403, "forbidden");
-    app.post(
-        &format!("/api/v1/loans/{theirs}/renew"),
-        Some(&token),
-        json!({}),
-    )
-    .await
-    .problem(403, "forbidden");
-    app.post(
-        &format!("/api/v1/loans/{mine}/renew"),
-        Some(&token),
-        json!({}),
-    )
-    .await
-    .expect(200);
-    app.get("/api/v1/loans", Some(&token))
-        .await
-        .problem(403, "forbidden");
-    app.post("/api/v1/returns", Some(&token), json!({"barcode": "N5M-1"}))
-        .await
-        .problem(403, "forbidden");
-    app.post(
-        "/api/v1/loans",
-        Some(&token),
-        json!({"barcode": "N5M-1", "card_number": my_card}),
-    )
-    .await
-    .problem(403, "forbidden");
 
     // Holds: a member places their own, and cannot cancel another's.
     let wanted = app.book("Laris").await;
     app.copy(wanted, "LRS-1").await;
     let (_, third) = app.member("Agus", "student").await;
     app.checkout("LRS-1", &third).await.expect(201);
-    let h = app
-        .post("/api/v1/holds", Some(&token), json!({"book_id": wanted}))
-        .await
-        .expect(201);
+    let h = app.post("/api/v1/holds", Some(&token), json!({"book_id": wanted})).await.expect(201);
     assert_eq!(h["member_id"], me);
-    let oh = app
-        .post(
-            "/api/v1/holds",
-            Some(&other_token),
-            json!({"book_id": wanted}),
-        )
-        .await
-        .expect(201);
-    app.delete(&format!("/api/v1/holds/{}", oh["id"]), Some(&token))
+    let oh = app.post("/api/v1/holds", Some(&other_token), json!({"book_id": wanted})).await.expect(201);
+    app.delete(&format!("/api/v1/holds/{}", oh["id"]), Some(&token)).await.problem(403, "forbidden");
+    app.post("/api/v1/holds", Some(&token), json!({"book_id": wanted, "card_number": other_card}))
         .await
         .problem(403, "forbidden");
-    app.post(
-        "/api/v1/holds",
-        Some(&token),
-        json!({"book_id": wanted, "card_number": other_card}),
-    )
-    .await
-    .problem(403, "forbidden");
-    app.delete(&format!("/api/v1/holds/{}", h["id"]), Some(&token))
-        .await
-        .expect(204);
+    app.delete(&format!("/api/v1/holds/{}", h["id"]), Some(&token)).await.expect(204);
 }
 
 async fn checkout_and_return(app: TestApp) {
@@ -894,47 +510,24 @@ async fn checkout_and_return(app: TestApp) {
     assert_eq!(loan["renewals"], 0);
     assert_eq!(loan["overdue"], false);
     // Student loans last 7 days; Sunday is closed, so the due day is never a Sunday.
-    let due: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(loan["due_at"].clone()).unwrap();
+    let due: chrono::DateTime<chrono::Utc> = serde_json::from_value(loan["due_at"].clone()).unwrap();
     let due_day = pustaka::domain::time::library_date(due, app.store.tz);
-    assert!(
-        due_day >= app.today() + Duration::days(7) && due_day <= app.today() + Duration::days(8)
-    );
+    assert!(due_day >= app.today() + Duration::days(7) && due_day <= app.today() + Duration::days(8));
     assert_ne!(due_day.weekday(), Weekday::Sun);
-    assert_eq!(
-        app.get("/api/v1/copies/LP-1", None).await.expect(200)["status"],
-        "on_loan"
-    );
-    app.checkout("LP-1", &card)
-        .await
-        .problem(409, "copy_not_available");
-    let m = app
-        .get(&format!("/api/v1/members/{member}"), Some(&app.admin))
-        .await
-        .expect(200);
+    assert_eq!(app.get("/api/v1/copies/LP-1", None).await.expect(200)["status"], "on_loan");
+    app.checkout("LP-1", &card).await.problem(409, "copy_not_available");
+    let m = app.get(&format!("/api/v1/members/{member}"), Some(&app.admin)).await.expect(200);
     assert_eq!(m["active_loans"], 1);
-    let active = app
-        .get("/api/v1/loans?status=active", Some(&app.admin))
-        .await
-        .expect(200);
+    let active = app.get("/api/v1/loans?status=active", Some(&app.admin)).await.expect(200);
     assert_eq!(active["total"], 1);
 
     let r = app.checkin("LP-1").await.expect(200);
     assert!(r["loan"]["returned_at"].is_string());
     assert_eq!(r["fine"], serde_json::Value::Null, "returned on time");
     assert_eq!(r["hold"], serde_json::Value::Null);
-    assert_eq!(
-        app.get("/api/v1/copies/LP-1", None).await.expect(200)["status"],
-        "available"
-    );
+    assert_eq!(app.get("/api/v1/copies/LP-1", None).await.expect(200)["status"], "available");
     app.checkin("LP-1").await.problem(409, "not_on_loan");
-    let all = app
-        .get(
-            &format!("/api/v1/loans?status=returned&member_id={member}"),
-            Some(&app.admin),
-        )
-        .await
-        .expect(200);
+    let all = app.get(&format!("/api/v1/loans?status=returned&member_id={member}"), Some(&app.admin)).await.expect(200);
     assert_eq!(all["total"], 1);
     // The same copy goes out again.
     app.checkout("LP-1", &card).await.expect(201);
@@ -955,53 +548,30 @@ async fn checkout_refusals(app: TestApp) {
     assert!(p["detail"].as_str().unwrap().contains('3'), "{p}");
     // Blocked.
     let (id, card2) = app.member("Siti", "student").await;
-    app.patch(
-        &format!("/api/v1/members/{id}"),
-        admin,
-        json!({"blocked": true, "blocked_reason": "Merusak buku"}),
-    )
-    .await
-    .expect(200);
-    let p = app
-        .checkout("SN-4", &card2)
+    app.patch(&format!("/api/v1/members/{id}"), admin, json!({"blocked": true, "blocked_reason": "Merusak buku"}))
         .await
-        .problem(409, "member_blocked");
+        .expect(200);
+    let p = app.checkout("SN-4", &card2).await.problem(409, "member_blocked");
     assert!(p["detail"].as_str().unwrap().contains("Merusak buku"));
     // Expired.
     let yesterday = app.today() - Duration::days(1);
     let m = app
-        .post(
-            "/api/v1/members",
-            admin,
-            json!({"name": "Lama", "category": "public", "expires_on": yesterday}),
-        )
+        .post("/api/v1/members", admin, json!({"name": "Lama", "category": "public", "expires_on": yesterday}))
         .await
         .expect(201);
-    app.checkout("SN-4", m["card_number"].as_str().unwrap())
-        .await
-        .problem(409, "member_expired");
+    app.checkout("SN-4", m["card_number"].as_str().unwrap()).await.problem(409, "member_expired");
     // Fines at the limit: a public member's limit is Rp 10.000; 11 open days late at Rp 1.000.
     let (_, card3) = app.member("Rina", "public").await;
-    let loan = app.checkout("SN-4", &card3).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let loan = app.checkout("SN-4", &card3).await.expect(201)["id"].as_i64().unwrap();
     app.backdate_loan(loan, 40, 30).await;
     let r = app.checkin("SN-4").await.expect(200);
     assert!(r["fine"]["amount"].as_i64().unwrap() >= 10_000, "{r}");
-    let p = app
-        .checkout("SN-5", &card3)
-        .await
-        .problem(409, "fines_owed");
+    let p = app.checkout("SN-5", &card3).await.problem(409, "fines_owed");
     assert!(p["detail"].as_str().unwrap().contains("Rp"), "{p}");
     // Unknown card.
-    app.checkout("SN-5", "P00000018")
-        .await
-        .problem(404, "not_found");
+    app.checkout("SN-5", "P00000018").await.problem(404, "not_found");
     // Nothing was changed by the refusals.
-    assert_eq!(
-        app.get("/api/v1/copies/SN-5", None).await.expect(200)["status"],
-        "available"
-    );
+    assert_eq!(app.get("/api/v1/copies/SN-5", None).await.expect(200)["status"], "available");
 }
 
 async fn renewals(app: TestApp) {
@@ -1013,70 +583,26 @@ async fn renewals(app: TestApp) {
     let id = loan["id"].as_i64().unwrap();
     // Renewing moves the due date to today + loan days (at least as late as before).
     app.backdate_loan(id, 5, -2).await;
-    let before = app
-        .get(&format!("/api/v1/loans/{id}"), Some(&app.admin))
-        .await
-        .expect(200);
-    let r = app
-        .post(
-            &format!("/api/v1/loans/{id}/renew"),
-            Some(&app.admin),
-            json!({}),
-        )
-        .await
-        .expect(200);
+    let before = app.get(&format!("/api/v1/loans/{id}"), Some(&app.admin)).await.expect(200);
+    let r = app.post(&format!("/api/v1/loans/{id}/renew"), Some(&app.admin), json!({})).await.expect(200);
     assert_eq!(r["renewals"], 1);
     assert!(r["due_at"].as_str().unwrap() > before["due_at"].as_str().unwrap());
     // Students renew once.
-    app.post(
-        &format!("/api/v1/loans/{id}/renew"),
-        Some(&app.admin),
-        json!({}),
-    )
-    .await
-    .problem(409, "renew_limit");
+    app.post(&format!("/api/v1/loans/{id}/renew"), Some(&app.admin), json!({})).await.problem(409, "renew_limit");
     // Overdue loans are returned, not renewed.
     let (_, card2) = app.member("Siti", "staff").await;
-    let late = app.checkout("PK-2", &card2).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let late = app.checkout("PK-2", &card2).await.expect(201)["id"].as_i64().unwrap();
     app.backdate_loan(late, 20, 3).await;
-    app.post(
-        &format!("/api/v1/loans/{late}/renew"),
-        Some(&app.admin),
-        json!({}),
-    )
-    .await
-    .problem(409, "loan_overdue");
+    app.post(&format!("/api/v1/loans/{late}/renew"), Some(&app.admin), json!({})).await.problem(409, "loan_overdue");
     // Someone waiting for the book stops renewals.
     app.backdate_loan(late, 2, -5).await;
     let (_, card3) = app.member("Agus", "student").await;
-    app.post(
-        "/api/v1/holds",
-        Some(&app.admin),
-        json!({"book_id": book, "card_number": card3}),
-    )
-    .await
-    .expect(201);
-    app.post(
-        &format!("/api/v1/loans/{late}/renew"),
-        Some(&app.admin),
-        json!({}),
-    )
-    .await
-    .problem(409, "held_for_others");
+    app.post("/api/v1/holds", Some(&app.admin), json!({"book_id": book, "card_number": card3})).await.expect(201);
+    app.post(&format!("/api/v1/loans/{late}/renew"), Some(&app.admin), json!({})).await.problem(409, "held_for_others");
     // A returned loan cannot be renewed.
     app.checkin("PK-1").await.expect(200);
-    app.post(
-        &format!("/api/v1/loans/{id}/renew"),
-        Some(&app.admin),
-        json!({}),
-    )
-    .await
-    .problem(409, "already_returned");
-    app.post("/api/v1/loans/99999/renew", Some(&app.admin), json!({}))
-        .await
-        .problem(404, "not_found");
+    app.post(&format!("/api/v1/loans/{id}/renew"), Some(&app.admin), json!({})).await.problem(409, "already_returned");
+    app.post("/api/v1/loans/99999/renew", Some(&app.admin), json!({})).await.problem(404, "not_found");
 }
 
 async fn overdue_fines_skip_closed_days(app: TestApp) {
@@ -1084,50 +610,27 @@ async fn overdue_fines_skip_closed_days(app: TestApp) {
     let book = app.book("Pulang").await;
     app.copy(book, "PL-1").await;
     let (member, card) = app.member("Budi", "student").await;
-    let loan = app.checkout("PL-1", &card).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let loan = app.checkout("PL-1", &card).await.expect(201)["id"].as_i64().unwrap();
     // Due 10 days ago. Close three of the days since; Sundays are closed too.
     app.backdate_loan(loan, 17, 10).await;
     let today = app.today();
     let mut closed = 0;
     for back in [2, 4, 6] {
         let day = today - Duration::days(back);
-        app.post(
-            "/api/v1/closed-days",
-            admin,
-            json!({"date": day, "reason": "Libur"}),
-        )
-        .await
-        .expect(201);
+        app.post("/api/v1/closed-days", admin, json!({"date": day, "reason": "Libur"})).await.expect(201);
         if day.weekday() != Weekday::Sun {
             closed += 1;
         }
     }
-    let sundays = (0..10)
-        .filter(|back| (today - Duration::days(*back)).weekday() == Weekday::Sun)
-        .count() as i64;
+    let sundays = (0..10).filter(|back| (today - Duration::days(*back)).weekday() == Weekday::Sun).count() as i64;
     let open_days = 10 - sundays - closed;
     let r = app.checkin("PL-1").await.expect(200);
-    assert_eq!(
-        r["fine"]["amount"],
-        open_days * 500,
-        "student fine Rp 500 per open day late: {r}"
-    );
+    assert_eq!(r["fine"]["amount"], open_days * 500, "student fine Rp 500 per open day late: {r}");
     assert_eq!(r["fine"]["status"], "unpaid");
-    assert_eq!(
-        r["loan"]["overdue"], false,
-        "a returned loan is not overdue"
-    );
-    let m = app
-        .get(&format!("/api/v1/members/{member}"), admin)
-        .await
-        .expect(200);
+    assert_eq!(r["loan"]["overdue"], false, "a returned loan is not overdue");
+    let m = app.get(&format!("/api/v1/members/{member}"), admin).await.expect(200);
     assert_eq!(m["unpaid_fines"], open_days * 500);
-    let overdue = app
-        .get("/api/v1/loans?status=overdue", admin)
-        .await
-        .expect(200);
+    let overdue = app.get("/api/v1/loans?status=overdue", admin).await.expect(200);
     assert_eq!(overdue["total"], 0);
 }
 
@@ -1138,66 +641,27 @@ async fn fines_are_paid_or_waived_never_deleted(app: TestApp) {
     let (member, card) = app.member("Budi", "staff").await;
     let mut fines = Vec::new();
     for _ in 0..2 {
-        let loan = app.checkout("AT-1", &card).await.expect(201)["id"]
-            .as_i64()
-            .unwrap();
+        let loan = app.checkout("AT-1", &card).await.expect(201)["id"].as_i64().unwrap();
         app.backdate_loan(loan, 20, 5).await;
-        fines.push(
-            app.checkin("AT-1").await.expect(200)["fine"]["id"]
-                .as_i64()
-                .unwrap(),
-        );
+        fines.push(app.checkin("AT-1").await.expect(200)["fine"]["id"].as_i64().unwrap());
     }
-    let paid = app
-        .post(&format!("/api/v1/fines/{}/pay", fines[0]), admin, json!({}))
-        .await
-        .expect(200);
+    let paid = app.post(&format!("/api/v1/fines/{}/pay", fines[0]), admin, json!({})).await.expect(200);
     assert_eq!(paid["status"], "paid");
     assert!(paid["resolved_at"].is_string());
-    app.post(&format!("/api/v1/fines/{}/pay", fines[0]), admin, json!({}))
+    app.post(&format!("/api/v1/fines/{}/pay", fines[0]), admin, json!({})).await.problem(409, "fine_resolved");
+    app.post(&format!("/api/v1/fines/{}/waive", fines[1]), admin, json!({"reason": ""}))
         .await
-        .problem(409, "fine_resolved");
-    app.post(
-        &format!("/api/v1/fines/{}/waive", fines[1]),
-        admin,
-        json!({"reason": ""}),
-    )
-    .await
-    .problem(422, "validation");
-    let waived = app
-        .post(
-            &format!("/api/v1/fines/{}/waive", fines[1]),
-            admin,
-            json!({"reason": "Sakit"}),
-        )
-        .await
-        .expect(200);
-    assert_eq!(
-        (waived["status"].as_str(), waived["note"].as_str()),
-        (Some("waived"), Some("Sakit"))
-    );
-    app.post(&format!("/api/v1/fines/{}/pay", fines[1]), admin, json!({}))
-        .await
-        .problem(409, "fine_resolved");
-    app.post("/api/v1/fines/99999/pay", admin, json!({}))
-        .await
-        .problem(404, "not_found");
-    let all = app
-        .get(&format!("/api/v1/members/{member}/fines"), admin)
-        .await
-        .expect(200);
+        .problem(422, "validation");
+    let waived =
+        app.post(&format!("/api/v1/fines/{}/waive", fines[1]), admin, json!({"reason": "Sakit"})).await.expect(200);
+    assert_eq!((waived["status"].as_str(), waived["note"].as_str()), (Some("waived"), Some("Sakit")));
+    app.post(&format!("/api/v1/fines/{}/pay", fines[1]), admin, json!({})).await.problem(409, "fine_resolved");
+    app.post("/api/v1/fines/99999/pay", admin, json!({})).await.problem(404, "not_found");
+    let all = app.get(&format!("/api/v1/members/{member}/fines"), admin).await.expect(200);
     assert_eq!(all["total"], 2, "settled fines stay on record");
-    let unpaid = app
-        .get("/api/v1/fines?status=unpaid", admin)
-        .await
-        .expect(200);
+    let unpaid = app.get("/api/v1/fines?status=unpaid", admin).await.expect(200);
     assert_eq!(unpaid["total"], 0);
-    assert_eq!(
-        app.get(&format!("/api/v1/members/{member}"), admin)
-            .await
-            .expect(200)["unpaid_fines"],
-        0
-    );
+    assert_eq!(app.get(&format!("/api/v1/members/{member}"), admin).await.expect(200)["unpaid_fines"], 0);
 }
 
 async fn holds_queue_in_order(app: TestApp) {
@@ -1208,56 +672,23 @@ async fn holds_queue_in_order(app: TestApp) {
     let (first, first_card) = app.member("Pertama", "student").await;
     let (_, second_card) = app.member("Kedua", "student").await;
     // No hold while a copy is on the shelf.
-    app.post(
-        "/api/v1/holds",
-        admin,
-        json!({"book_id": book, "card_number": first_card}),
-    )
-    .await
-    .problem(409, "copy_available");
+    app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": first_card}))
+        .await
+        .problem(409, "copy_available");
     app.checkout("CIL-1", &lender).await.expect(201);
-    app.post(
-        "/api/v1/holds",
-        admin,
-        json!({"book_id": book, "card_number": lender}),
-    )
-    .await
-    .problem(409, "already_borrowed");
-    let h1 = app
-        .post(
-            "/api/v1/holds",
-            admin,
-            json!({"book_id": book, "card_number": first_card}),
-        )
+    app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": lender}))
         .await
-        .expect(201);
-    assert_eq!(
-        (h1["status"].as_str(), h1["position"].as_i64()),
-        (Some("waiting"), Some(1))
-    );
-    app.post(
-        "/api/v1/holds",
-        admin,
-        json!({"book_id": book, "card_number": first_card}),
-    )
-    .await
-    .problem(409, "hold_exists");
-    let h2 = app
-        .post(
-            "/api/v1/holds",
-            admin,
-            json!({"book_id": book, "card_number": second_card}),
-        )
+        .problem(409, "already_borrowed");
+    let h1 = app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": first_card})).await.expect(201);
+    assert_eq!((h1["status"].as_str(), h1["position"].as_i64()), (Some("waiting"), Some(1)));
+    app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": first_card}))
         .await
-        .expect(201);
+        .problem(409, "hold_exists");
+    let h2 = app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": second_card})).await.expect(201);
     assert_eq!(h2["position"], 2);
-    app.post(
-        "/api/v1/holds",
-        admin,
-        json!({"book_id": 99999, "card_number": second_card}),
-    )
-    .await
-    .problem(404, "not_found");
+    app.post("/api/v1/holds", admin, json!({"book_id": 99999, "card_number": second_card}))
+        .await
+        .problem(404, "not_found");
 
     // The return sends the copy to the first in line.
     let r = app.checkin("CIL-1").await.expect(200);
@@ -1265,136 +696,66 @@ async fn holds_queue_in_order(app: TestApp) {
     assert_eq!(r["hold"]["status"], "ready");
     assert_eq!(r["hold"]["copy_barcode"], "CIL-1");
     assert!(r["hold"]["pickup_by"].is_string());
-    assert_eq!(
-        app.get("/api/v1/copies/CIL-1", None).await.expect(200)["status"],
-        "on_hold_shelf"
-    );
+    assert_eq!(app.get("/api/v1/copies/CIL-1", None).await.expect(200)["status"], "on_hold_shelf");
     // Nobody else can take it; the member it waits for can.
-    app.checkout("CIL-1", &second_card)
-        .await
-        .problem(409, "copy_on_hold_for_other");
+    app.checkout("CIL-1", &second_card).await.problem(409, "copy_on_hold_for_other");
     app.checkout("CIL-1", &first_card).await.expect(201);
-    let mine = app
-        .get(&format!("/api/v1/members/{first}/holds"), admin)
-        .await
-        .expect(200);
+    let mine = app.get(&format!("/api/v1/members/{first}/holds"), admin).await.expect(200);
     assert_eq!(mine["total"], 0, "the fulfilled hold is closed");
-    let waiting = app
-        .get("/api/v1/holds?status=waiting", admin)
-        .await
-        .expect(200);
+    let waiting = app.get("/api/v1/holds?status=waiting", admin).await.expect(200);
     assert_eq!(waiting["items"][0]["position"], 1, "the second moved up");
     // Next return: the second member; they cancel, and the copy goes back on the shelf.
     let r = app.checkin("CIL-1").await.expect(200);
     assert_eq!(r["hold"]["id"], h2["id"]);
-    app.delete(&format!("/api/v1/holds/{}", h2["id"]), admin)
-        .await
-        .expect(204);
-    app.delete(&format!("/api/v1/holds/{}", h2["id"]), admin)
-        .await
-        .problem(409, "hold_closed");
-    assert_eq!(
-        app.get("/api/v1/copies/CIL-1", None).await.expect(200)["status"],
-        "available"
-    );
+    app.delete(&format!("/api/v1/holds/{}", h2["id"]), admin).await.expect(204);
+    app.delete(&format!("/api/v1/holds/{}", h2["id"]), admin).await.problem(409, "hold_closed");
+    assert_eq!(app.get("/api/v1/copies/CIL-1", None).await.expect(200)["status"], "available");
 }
 
 async fn categories_and_closed_days(app: TestApp) {
     let admin = Some(app.admin.as_str());
     let cats = app.get("/api/v1/categories", admin).await.expect(200);
-    let codes: Vec<_> = cats["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["code"].as_str().unwrap().to_owned())
-        .collect();
+    let codes: Vec<_> =
+        cats["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap().to_owned()).collect();
     assert_eq!(codes, vec!["public", "staff", "student"]);
     let rules = json!({"name": "Guru Tamu", "max_loans": 1, "loan_days": 3, "max_renewals": 0, "fine_per_day": 200, "fine_limit": 0, "hold_pickup_days": 2});
-    let c = app
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/categories/tamu",
-            admin,
-            Some(rules),
-        )
-        .await
-        .expect(200);
+    let c = app.call(reqwest::Method::PUT, "/api/v1/categories/tamu", admin, Some(rules)).await.expect(200);
     assert_eq!(c["loan_days"], 3);
     let bad = json!({"name": "X", "max_loans": -1, "loan_days": 0, "max_renewals": 0, "fine_per_day": 0, "fine_limit": 0, "hold_pickup_days": 2});
-    app.call(
-        reqwest::Method::PUT,
-        "/api/v1/categories/tamu",
-        admin,
-        Some(bad),
-    )
-    .await
-    .problem(422, "validation");
+    app.call(reqwest::Method::PUT, "/api/v1/categories/tamu", admin, Some(bad)).await.problem(422, "validation");
     let (_, card) = app.member("Tamu", "tamu").await;
     let book = app.book("Buku Tamu").await;
     app.copy(book, "BT-1").await;
     app.copy(book, "BT-2").await;
     app.checkout("BT-1", &card).await.expect(201);
     app.checkout("BT-2", &card).await.problem(409, "loan_limit");
-    app.delete("/api/v1/categories/tamu", admin)
-        .await
-        .problem(409, "category_in_use");
-    app.delete("/api/v1/categories/nope", admin)
-        .await
-        .problem(404, "not_found");
+    app.delete("/api/v1/categories/tamu", admin).await.problem(409, "category_in_use");
+    app.delete("/api/v1/categories/nope", admin).await.problem(404, "not_found");
 
     let day = app.today() + Duration::days(30);
-    let d = app
-        .post(
-            "/api/v1/closed-days",
-            admin,
-            json!({"date": day, "reason": "Hari Raya"}),
-        )
-        .await
-        .expect(201);
+    let d = app.post("/api/v1/closed-days", admin, json!({"date": day, "reason": "Hari Raya"})).await.expect(201);
     assert_eq!(d["reason"], "Hari Raya");
-    app.post(
-        "/api/v1/closed-days",
-        admin,
-        json!({"date": day, "reason": "Lagi"}),
-    )
-    .await
-    .problem(409, "conflict");
-    app.post(
-        "/api/v1/closed-days",
-        admin,
-        json!({"date": "2026-02-30", "reason": "x"}),
-    )
-    .await
-    .problem(422, "validation");
+    app.post("/api/v1/closed-days", admin, json!({"date": day, "reason": "Lagi"})).await.problem(409, "conflict");
+    app.post("/api/v1/closed-days", admin, json!({"date": "2026-02-30", "reason": "x"}))
+        .await
+        .problem(422, "validation");
     let list = app.get("/api/v1/closed-days", None).await.expect(200);
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["closed_weekdays"], json!(["sun"]));
-    app.delete(&format!("/api/v1/closed-days/{day}"), admin)
-        .await
-        .expect(204);
-    app.delete(&format!("/api/v1/closed-days/{day}"), admin)
-        .await
-        .problem(404, "not_found");
+    app.delete(&format!("/api/v1/closed-days/{day}"), admin).await.expect(204);
+    app.delete(&format!("/api/v1/closed-days/{day}"), admin).await.problem(404, "not_found");
     // A loan never falls due on a closed day: close the whole next fortnight but its last day.
     let (_, card2) = app.member("Budi", "student").await;
     let today = app.today();
     for d in 1..14 {
-        app.post(
-            "/api/v1/closed-days",
-            admin,
-            json!({"date": today + Duration::days(d), "reason": "Renovasi"}),
-        )
-        .await
-        .expect(201);
+        app.post("/api/v1/closed-days", admin, json!({"date": today + Duration::days(d), "reason": "Renovasi"}))
+            .await
+            .expect(201);
     }
     let loan = app.checkout("BT-2", &card2).await.expect(201);
-    let due: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(loan["due_at"].clone()).unwrap();
+    let due: chrono::DateTime<chrono::Utc> = serde_json::from_value(loan["due_at"].clone()).unwrap();
     let due_day = pustaka::domain::time::library_date(due, app.store.tz);
-    assert!(
-        due_day >= today + Duration::days(14),
-        "due {due_day} skips the closed fortnight"
-    );
+    assert!(due_day >= today + Duration::days(14), "due {due_day} skips the closed fortnight");
     assert_ne!(due_day.weekday(), Weekday::Sun);
 }
 
@@ -1404,24 +765,10 @@ async fn audit_log_records_changes(app: TestApp) {
     let (_, card) = app.member("Budi", "student").await;
     app.checkout("SA-1", &card).await.expect(201);
     app.checkin("SA-1").await.expect(200);
-    let log = app
-        .get("/api/v1/audit?per_page=100", Some(&app.admin))
-        .await
-        .expect(200);
-    let actions: Vec<_> = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_owned())
-        .collect();
-    for a in [
-        "book.create",
-        "copy.create",
-        "member.create",
-        "loan.create",
-        "loan.return",
-        "user.create",
-    ] {
+    let log = app.get("/api/v1/audit?per_page=100", Some(&app.admin)).await.expect(200);
+    let actions: Vec<_> =
+        log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+    for a in ["book.create", "copy.create", "member.create", "loan.create", "loan.return", "user.create"] {
         assert!(actions.contains(&a.to_owned()), "{a} in {actions:?}");
     }
     assert_eq!(log["items"][0]["action"], "loan.return", "newest first");
@@ -1457,10 +804,7 @@ async fn concurrent_checkouts_lend_once(app: TestApp) {
         }
     }
     assert_eq!((created, refused), (1, 199));
-    let loans = app
-        .get("/api/v1/loans?status=active", Some(&app.admin))
-        .await
-        .expect(200);
+    let loans = app.get("/api/v1/loans?status=active", Some(&app.admin)).await.expect(200);
     assert_eq!(loans["total"], 1, "exactly one loan is stored");
 }
 
@@ -1468,24 +812,13 @@ async fn concurrent_returns_fine_once(app: TestApp) {
     let book = app.book("Layar Terkembang").await;
     app.copy(book, "LT-1").await;
     let (member, card) = app.member("Budi", "staff").await;
-    let loan = app.checkout("LT-1", &card).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let loan = app.checkout("LT-1", &card).await.expect(201)["id"].as_i64().unwrap();
     app.backdate_loan(loan, 30, 9).await;
     let app = std::sync::Arc::new(app);
     let (a, b) = tokio::join!(app.checkin("LT-1"), app.checkin("LT-1"));
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort();
-    assert_eq!(
-        statuses,
-        [200, 409],
-        "one return succeeds: {} / {}",
-        a.body,
-        b.body
-    );
-    let fines = app
-        .get(&format!("/api/v1/members/{member}/fines"), Some(&app.admin))
-        .await
-        .expect(200);
+    assert_eq!(statuses, [200, 409], "one return succeeds: {} / {}", a.body, b.body);
+    let fines = app.get(&format!("/api/v1/members/{member}/fines"), Some(&app.admin)).await.expect(200);
     assert_eq!(fines["total"], 1, "one fine, not two");
 }

@@ -6,8 +6,7 @@
 fn openapi_document_matches_the_snapshot() {
     let (_, doc) = pustaka::http::api();
     let actual = doc.to_pretty_json().expect("the document serialises") + "\n";
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &actual).expect("write the snapshot");
         return;
@@ -28,14 +27,8 @@ fn every_operation_is_documented() {
     assert!(paths.len() >= 25, "{} paths", paths.len());
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
-            assert!(
-                op["summary"].is_string() || op["description"].is_string(),
-                "{method} {path} has no description"
-            );
-            assert!(
-                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
-                "{method} {path} has no responses"
-            );
+            assert!(op["summary"].is_string() || op["description"].is_string(), "{method} {path} has no description");
+            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
         }
     }
 }

@@ -29,10 +29,7 @@ impl Calendar {
         for day in closed_weekdays {
             weekdays[day.num_days_from_monday() as usize] = true;
         }
-        Self {
-            closed_weekdays: weekdays,
-            closed_dates: closed_dates.into_iter().collect(),
-        }
+        Self { closed_weekdays: weekdays, closed_dates: closed_dates.into_iter().collect() }
     }
 
     /// Whether the library is open on `d`.
@@ -42,18 +39,10 @@ impl Calendar {
 
     /// The weekly closing days, Monday first.
     pub fn closed_weekdays(&self) -> Vec<Weekday> {
-        [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-            Weekday::Sat,
-            Weekday::Sun,
-        ]
-        .into_iter()
-        .filter(|&d| !self.weekday_open(d))
-        .collect()
+        [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun]
+            .into_iter()
+            .filter(|&d| !self.weekday_open(d))
+            .collect()
     }
 
     /// The one-off closed dates, in order.
@@ -70,18 +59,13 @@ impl Calendar {
         if self.closed_weekdays.iter().all(|&closed| closed) {
             return from;
         }
-        from.iter_days()
-            .take(SEARCH_HORIZON_DAYS as usize)
-            .find(|&d| self.is_open(d))
-            .unwrap_or(from)
+        from.iter_days().take(SEARCH_HORIZON_DAYS as usize).find(|&d| self.is_open(d)).unwrap_or(from)
     }
 
     /// The day a loan made on `loan_day` for `loan_days` days falls due: the first open
     /// day on or after `loan_day + loan_days`.
     pub fn due_date(&self, loan_day: NaiveDate, loan_days: u32) -> NaiveDate {
-        let nominal = loan_day
-            .checked_add_days(Days::new(loan_days.into()))
-            .unwrap_or(NaiveDate::MAX);
+        let nominal = loan_day.checked_add_days(Days::new(loan_days.into())).unwrap_or(NaiveDate::MAX);
         self.next_open_day(nominal)
     }
 
@@ -130,9 +114,7 @@ pub fn parse_weekdays(s: &str) -> Result<Vec<Weekday>, ValidationError> {
         let day = weekday_from_name(item).ok_or_else(|| {
             ValidationError::new(
                 "invalid_weekday",
-                format!(
-                    "\"{item}\" is not a weekday; use names such as \"sat,sun\" or \"sabtu,minggu\"."
-                ),
+                format!("\"{item}\" is not a weekday; use names such as \"sat,sun\" or \"sabtu,minggu\"."),
             )
         })?;
         if !days.contains(&day) {
@@ -168,10 +150,7 @@ mod tests {
 
     /// Closed on weekends and on Idul Fitri 2024 (Wed 10 – Thu 11 April) plus a bridge day.
     fn lebaran_calendar() -> Calendar {
-        Calendar::new(
-            [Weekday::Sat, Weekday::Sun],
-            [date(2024, 4, 10), date(2024, 4, 11), date(2024, 4, 12)],
-        )
+        Calendar::new([Weekday::Sat, Weekday::Sun], [date(2024, 4, 10), date(2024, 4, 11), date(2024, 4, 12)])
     }
 
     #[test]
@@ -198,15 +177,7 @@ mod tests {
 
     #[test]
     fn next_open_day_terminates_when_always_closed() {
-        let all = [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-            Weekday::Sat,
-            Weekday::Sun,
-        ];
+        let all = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
         let cal = Calendar::new(all, []);
         assert_eq!(cal.next_open_day(date(2024, 1, 1)), date(2024, 1, 1));
         assert_eq!(cal.open_days_between(date(2024, 1, 1), date(2030, 1, 1)), 0);
@@ -215,30 +186,18 @@ mod tests {
         let cal = Calendar::new([], start.iter_days().take(3660));
         assert_eq!(cal.next_open_day(start), start);
         assert_eq!(cal.next_open_day(NaiveDate::MAX), NaiveDate::MAX);
-        assert_eq!(
-            Calendar::default().due_date(NaiveDate::MAX, 10),
-            NaiveDate::MAX
-        );
+        assert_eq!(Calendar::default().due_date(NaiveDate::MAX, 10), NaiveDate::MAX);
     }
 
     #[test]
     fn open_days_between_counts_half_open_range() {
         let cal = lebaran_calendar();
         // Fri 5 April (exclusive) .. Mon 15 April: Mon 8, Tue 9, Mon 15 are open.
-        assert_eq!(
-            cal.open_days_between(date(2024, 4, 5), date(2024, 4, 15)),
-            3
-        );
-        assert_eq!(
-            cal.open_days_between(date(2024, 4, 15), date(2024, 4, 5)),
-            0
-        );
+        assert_eq!(cal.open_days_between(date(2024, 4, 5), date(2024, 4, 15)), 3);
+        assert_eq!(cal.open_days_between(date(2024, 4, 15), date(2024, 4, 5)), 0);
         assert_eq!(cal.open_days_between(date(2024, 4, 5), date(2024, 4, 5)), 0);
         // 2024 has 366 days, 262 weekdays; three holidays fall on weekdays.
-        assert_eq!(
-            cal.open_days_between(date(2023, 12, 31), date(2024, 12, 31)),
-            262 - 3
-        );
+        assert_eq!(cal.open_days_between(date(2023, 12, 31), date(2024, 12, 31)), 262 - 3);
     }
 
     #[test]
@@ -246,21 +205,10 @@ mod tests {
         assert_eq!(parse_weekdays("").unwrap(), []);
         assert_eq!(parse_weekdays("  ").unwrap(), []);
         assert_eq!(parse_weekdays("sun").unwrap(), [Weekday::Sun]);
-        assert_eq!(
-            parse_weekdays("Sat, SUN").unwrap(),
-            [Weekday::Sat, Weekday::Sun]
-        );
+        assert_eq!(parse_weekdays("Sat, SUN").unwrap(), [Weekday::Sat, Weekday::Sun]);
         assert_eq!(
             parse_weekdays("senin,selasa,rabu,kamis,jumat,sabtu,minggu").unwrap(),
-            [
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-                Weekday::Sat,
-                Weekday::Sun
-            ]
+            [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun]
         );
         assert_eq!(parse_weekdays("friday,jumat,,").unwrap(), [Weekday::Fri]);
         let err = parse_weekdays("sat,someday").unwrap_err();
@@ -278,10 +226,7 @@ mod tests {
 
     /// A calendar with at least one open weekday and up to 200 closed dates.
     fn some_open_calendar() -> impl Strategy<Value = Calendar> {
-        (
-            proptest::collection::vec(weekday(), 0..7),
-            proptest::collection::vec(day_in_2020s(), 0..200),
-        )
+        (proptest::collection::vec(weekday(), 0..7), proptest::collection::vec(day_in_2020s(), 0..200))
             .prop_filter("at least one weekday open", |(w, _)| {
                 (0..7).any(|n| !w.contains(&Weekday::try_from(n).unwrap()))
             })

@@ -35,17 +35,10 @@ impl CardNumber {
         }
         let digits = value
             .strip_prefix(['P', 'p'])
-            .and_then(|rest| {
-                rest.bytes()
-                    .map(|b| b.is_ascii_digit().then(|| b - b'0'))
-                    .collect::<Option<Vec<u8>>>()
-            })
+            .and_then(|rest| rest.bytes().map(|b| b.is_ascii_digit().then(|| b - b'0')).collect::<Option<Vec<u8>>>())
             .filter(|d| d.len() == PAYLOAD_DIGITS + 1)
             .ok_or_else(|| {
-                ValidationError::new(
-                    "invalid_card_number",
-                    "A card number is the letter P followed by 8 digits.",
-                )
+                ValidationError::new("invalid_card_number", "A card number is the letter P followed by 8 digits.")
             })?;
         let (payload, check) = digits.split_at(PAYLOAD_DIGITS);
         if check != [luhn_check_digit(payload)] {
@@ -123,11 +116,7 @@ mod tests {
             "P1234 5674", // inner space
             "Pé2345674",  // non-ASCII
         ] {
-            assert_eq!(
-                CardNumber::parse(bad).unwrap_err().code,
-                "invalid_card_number",
-                "{bad}"
-            );
+            assert_eq!(CardNumber::parse(bad).unwrap_err().code, "invalid_card_number", "{bad}");
         }
     }
 

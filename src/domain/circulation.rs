@@ -145,11 +145,7 @@ impl fmt::Display for Refusal {
                 f.write_str("The member is blocked from borrowing.")
             }
             Self::Blocked { reason } => {
-                write!(
-                    f,
-                    "The member is blocked from borrowing: {}.",
-                    reason.trim().trim_end_matches('.')
-                )
+                write!(f, "The member is blocked from borrowing: {}.", reason.trim().trim_end_matches('.'))
             }
             Self::Expired { on } => write!(f, "The membership expired on {on}."),
             Self::LoanLimit { max } => write!(
@@ -163,18 +159,13 @@ impl fmt::Display for Refusal {
                 format_rupiah(*owed),
                 format_rupiah(*limit)
             ),
-            Self::RenewLimit { max } => write!(
-                f,
-                "The loan has reached the limit of {max} {}.",
-                if *max == 1 { "renewal" } else { "renewals" }
-            ),
-            Self::Overdue { due } => write!(
-                f,
-                "The loan was due on {due} and is overdue, so it cannot be renewed."
-            ),
-            Self::HeldForOthers => f.write_str(
-                "Another member is waiting for this item, so the loan cannot be renewed.",
-            ),
+            Self::RenewLimit { max } => {
+                write!(f, "The loan has reached the limit of {max} {}.", if *max == 1 { "renewal" } else { "renewals" })
+            }
+            Self::Overdue { due } => write!(f, "The loan was due on {due} and is overdue, so it cannot be renewed."),
+            Self::HeldForOthers => {
+                f.write_str("Another member is waiting for this item, so the loan cannot be renewed.")
+            }
         }
     }
 }
@@ -182,24 +173,15 @@ impl fmt::Display for Refusal {
 impl std::error::Error for Refusal {}
 
 /// Checks the rules that apply to both borrowing and renewing: block, expiry, fines.
-fn check_standing(
-    policy: &LoanPolicy,
-    m: &MemberStanding,
-    today: NaiveDate,
-) -> Result<(), Refusal> {
+fn check_standing(policy: &LoanPolicy, m: &MemberStanding, today: NaiveDate) -> Result<(), Refusal> {
     if m.blocked {
-        return Err(Refusal::Blocked {
-            reason: m.blocked_reason.clone().unwrap_or_default(),
-        });
+        return Err(Refusal::Blocked { reason: m.blocked_reason.clone().unwrap_or_default() });
     }
     if let Some(on) = m.expires_on.filter(|&on| on < today) {
         return Err(Refusal::Expired { on });
     }
     if policy.fine_limit > 0 && m.unpaid_fines >= policy.fine_limit {
-        return Err(Refusal::FinesOwed {
-            owed: m.unpaid_fines,
-            limit: policy.fine_limit,
-        });
+        return Err(Refusal::FinesOwed { owed: m.unpaid_fines, limit: policy.fine_limit });
     }
     Ok(())
 }
@@ -207,16 +189,10 @@ fn check_standing(
 /// Whether member `m` may take out another loan `today`.
 ///
 /// Checked in order: blocked, expired (`expires_on < today`), fines owed, loan limit.
-pub fn may_borrow(
-    policy: &LoanPolicy,
-    m: &MemberStanding,
-    today: NaiveDate,
-) -> Result<(), Refusal> {
+pub fn may_borrow(policy: &LoanPolicy, m: &MemberStanding, today: NaiveDate) -> Result<(), Refusal> {
     check_standing(policy, m, today)?;
     if m.active_loans >= policy.max_loans {
-        return Err(Refusal::LoanLimit {
-            max: policy.max_loans,
-        });
+        return Err(Refusal::LoanLimit { max: policy.max_loans });
     }
     Ok(())
 }
@@ -238,9 +214,7 @@ pub fn may_renew(
         return Err(Refusal::Overdue { due });
     }
     if renewals >= policy.max_renewals {
-        return Err(Refusal::RenewLimit {
-            max: policy.max_renewals,
-        });
+        return Err(Refusal::RenewLimit { max: policy.max_renewals });
     }
     if others_waiting {
         return Err(Refusal::HeldForOthers);
@@ -253,12 +227,7 @@ pub fn may_renew(
 /// Charges `fine_per_day` for each open day after `due` up to and including `returned`
 /// (days the library is closed are free), capped at `max_fine_per_loan` when that is
 /// positive. Never negative, even for an unvalidated policy.
-pub fn overdue_fine(
-    cal: &Calendar,
-    policy: &LoanPolicy,
-    due: NaiveDate,
-    returned: NaiveDate,
-) -> i64 {
+pub fn overdue_fine(cal: &Calendar, policy: &LoanPolicy, due: NaiveDate, returned: NaiveDate) -> i64 {
     let late_days = cal.open_days_between(due, returned);
     let fine = late_days.saturating_mul(policy.fine_per_day).max(0);
     if policy.max_fine_per_loan > 0 {
@@ -311,10 +280,7 @@ mod tests {
     }
 
     fn good_member() -> MemberStanding {
-        MemberStanding {
-            expires_on: Some(date(2025, 12, 31)),
-            ..MemberStanding::default()
-        }
+        MemberStanding { expires_on: Some(date(2025, 12, 31)), ..MemberStanding::default() }
     }
 
     /// Monday 3 March 2025.
@@ -324,78 +290,32 @@ mod tests {
     fn validate_checks_ranges() {
         assert!(policy().validate().is_ok());
         let bad = [
-            LoanPolicy {
-                max_loans: -1,
-                ..policy()
-            },
-            LoanPolicy {
-                max_loans: 101,
-                ..policy()
-            },
-            LoanPolicy {
-                loan_days: 0,
-                ..policy()
-            },
-            LoanPolicy {
-                loan_days: 366,
-                ..policy()
-            },
-            LoanPolicy {
-                max_renewals: 21,
-                ..policy()
-            },
-            LoanPolicy {
-                fine_per_day: -1,
-                ..policy()
-            },
-            LoanPolicy {
-                max_fine_per_loan: -5,
-                ..policy()
-            },
-            LoanPolicy {
-                fine_limit: -1,
-                ..policy()
-            },
-            LoanPolicy {
-                hold_pickup_days: 0,
-                ..policy()
-            },
-            LoanPolicy {
-                hold_pickup_days: 61,
-                ..policy()
-            },
+            LoanPolicy { max_loans: -1, ..policy() },
+            LoanPolicy { max_loans: 101, ..policy() },
+            LoanPolicy { loan_days: 0, ..policy() },
+            LoanPolicy { loan_days: 366, ..policy() },
+            LoanPolicy { max_renewals: 21, ..policy() },
+            LoanPolicy { fine_per_day: -1, ..policy() },
+            LoanPolicy { max_fine_per_loan: -5, ..policy() },
+            LoanPolicy { fine_limit: -1, ..policy() },
+            LoanPolicy { hold_pickup_days: 0, ..policy() },
+            LoanPolicy { hold_pickup_days: 61, ..policy() },
         ];
         for p in bad {
             assert_eq!(p.validate().unwrap_err().code, "out_of_range", "{p:?}");
         }
-        let e = LoanPolicy {
-            loan_days: 0,
-            ..policy()
-        }
-        .validate()
-        .unwrap_err();
+        let e = LoanPolicy { loan_days: 0, ..policy() }.validate().unwrap_err();
         assert_eq!(e.message, "Loan period (days) must be between 1 and 365.");
-        let e = LoanPolicy {
-            fine_limit: -1,
-            ..policy()
-        }
-        .validate()
-        .unwrap_err();
+        let e = LoanPolicy { fine_limit: -1, ..policy() }.validate().unwrap_err();
         assert_eq!(e.message, "Fine limit must not be negative.");
     }
 
     #[test]
     fn policy_dates_use_the_calendar() {
         // Friday 7 March 2025 + 14 days = Friday 21 March (open).
-        assert_eq!(
-            policy().due_date(&weekend_closed(), date(2025, 3, 7)),
-            date(2025, 3, 21)
-        );
+        assert_eq!(policy().due_date(&weekend_closed(), date(2025, 3, 7)), date(2025, 3, 21));
         // Ready Thursday 6 March + 3 = Sunday 9 March -> Monday 10 March.
-        assert_eq!(
-            policy().hold_pickup_deadline(&weekend_closed(), date(2025, 3, 6)),
-            date(2025, 3, 10)
-        );
+        assert_eq!(policy().hold_pickup_deadline(&weekend_closed(), date(2025, 3, 6)), date(2025, 3, 10));
     }
 
     #[test]
@@ -412,71 +332,35 @@ mod tests {
         };
         let refusal = may_borrow(&p, &everything_wrong, TODAY).unwrap_err();
         assert_eq!(refusal.code(), "member_blocked");
-        assert_eq!(
-            refusal.to_string(),
-            "The member is blocked from borrowing: Lost three books."
-        );
+        assert_eq!(refusal.to_string(), "The member is blocked from borrowing: Lost three books.");
 
-        let m = MemberStanding {
-            blocked: false,
-            ..everything_wrong
-        };
+        let m = MemberStanding { blocked: false, ..everything_wrong };
         let refusal = may_borrow(&p, &m, TODAY).unwrap_err();
-        assert_eq!(
-            refusal,
-            Refusal::Expired {
-                on: date(2025, 3, 2)
-            }
-        );
+        assert_eq!(refusal, Refusal::Expired { on: date(2025, 3, 2) });
         assert_eq!(refusal.to_string(), "The membership expired on 2025-03-02.");
 
-        let m = MemberStanding {
-            expires_on: Some(TODAY),
-            ..m
-        };
+        let m = MemberStanding { expires_on: Some(TODAY), ..m };
         let refusal = may_borrow(&p, &m, TODAY).unwrap_err();
-        assert_eq!(
-            refusal,
-            Refusal::FinesOwed {
-                owed: 10_000,
-                limit: 10_000
-            }
-        );
+        assert_eq!(refusal, Refusal::FinesOwed { owed: 10_000, limit: 10_000 });
         assert_eq!(
             refusal.to_string(),
             "The member owes Rp 10.000 in unpaid fines; borrowing is blocked from Rp 10.000."
         );
 
-        let m = MemberStanding {
-            unpaid_fines: 9_999,
-            ..m
-        };
+        let m = MemberStanding { unpaid_fines: 9_999, ..m };
         let refusal = may_borrow(&p, &m, TODAY).unwrap_err();
         assert_eq!(refusal, Refusal::LoanLimit { max: 3 });
         assert_eq!(refusal.code(), "loan_limit");
-        assert_eq!(
-            refusal.to_string(),
-            "The member has reached the limit of 3 items on loan."
-        );
+        assert_eq!(refusal.to_string(), "The member has reached the limit of 3 items on loan.");
 
-        let m = MemberStanding {
-            active_loans: 2,
-            expires_on: None,
-            ..m
-        };
+        let m = MemberStanding { active_loans: 2, expires_on: None, ..m };
         assert_eq!(may_borrow(&p, &m, TODAY), Ok(()));
     }
 
     #[test]
     fn fine_limit_zero_never_blocks() {
-        let p = LoanPolicy {
-            fine_limit: 0,
-            ..policy()
-        };
-        let m = MemberStanding {
-            unpaid_fines: i64::MAX,
-            ..good_member()
-        };
+        let p = LoanPolicy { fine_limit: 0, ..policy() };
+        let m = MemberStanding { unpaid_fines: i64::MAX, ..good_member() };
         assert_eq!(may_borrow(&p, &m, TODAY), Ok(()));
     }
 
@@ -487,48 +371,26 @@ mod tests {
         let due = date(2025, 3, 10);
         assert_eq!(may_renew(&p, &m, 0, due, TODAY, false), Ok(()));
         // The loan limit does not apply to renewals.
-        let full = MemberStanding {
-            active_loans: 3,
-            ..m.clone()
-        };
+        let full = MemberStanding { active_loans: 3, ..m.clone() };
         assert_eq!(may_renew(&p, &full, 1, due, TODAY, false), Ok(()));
         // Due today is not overdue yet.
         assert_eq!(may_renew(&p, &m, 0, TODAY, TODAY, false), Ok(()));
 
         let overdue = may_renew(&p, &m, 2, date(2025, 3, 2), TODAY, true).unwrap_err();
-        assert_eq!(
-            overdue,
-            Refusal::Overdue {
-                due: date(2025, 3, 2)
-            }
-        );
+        assert_eq!(overdue, Refusal::Overdue { due: date(2025, 3, 2) });
         assert_eq!(overdue.code(), "loan_overdue");
 
         let limit = may_renew(&p, &m, 2, due, TODAY, true).unwrap_err();
         assert_eq!(limit, Refusal::RenewLimit { max: 2 });
-        assert_eq!(
-            limit.to_string(),
-            "The loan has reached the limit of 2 renewals."
-        );
+        assert_eq!(limit.to_string(), "The loan has reached the limit of 2 renewals.");
 
         let held = may_renew(&p, &m, 1, due, TODAY, true).unwrap_err();
         assert_eq!(held, Refusal::HeldForOthers);
         assert_eq!(held.code(), "held_for_others");
 
-        let owing = MemberStanding {
-            unpaid_fines: 50_000,
-            ..m
-        };
-        assert_eq!(
-            may_renew(&p, &owing, 0, date(2025, 3, 2), TODAY, true)
-                .unwrap_err()
-                .code(),
-            "fines_owed"
-        );
-        let blocked = MemberStanding {
-            blocked: true,
-            ..owing
-        };
+        let owing = MemberStanding { unpaid_fines: 50_000, ..m };
+        assert_eq!(may_renew(&p, &owing, 0, date(2025, 3, 2), TODAY, true).unwrap_err().code(), "fines_owed");
+        let blocked = MemberStanding { blocked: true, ..owing };
         let refusal = may_renew(&p, &blocked, 0, due, TODAY, false).unwrap_err();
         assert_eq!(refusal.code(), "member_blocked");
         assert_eq!(refusal.to_string(), "The member is blocked from borrowing.");
@@ -538,12 +400,7 @@ mod tests {
     fn refusal_codes_are_stable() {
         let d = date(2025, 1, 1);
         let all = [
-            (
-                Refusal::Blocked {
-                    reason: String::new(),
-                },
-                "member_blocked",
-            ),
+            (Refusal::Blocked { reason: String::new() }, "member_blocked"),
             (Refusal::Expired { on: d }, "member_expired"),
             (Refusal::LoanLimit { max: 1 }, "loan_limit"),
             (Refusal::FinesOwed { owed: 1, limit: 1 }, "fines_owed"),
@@ -555,10 +412,7 @@ mod tests {
             assert_eq!(refusal.code(), code);
             assert!(refusal.to_string().ends_with('.'), "{refusal}");
         }
-        assert_eq!(
-            Refusal::LoanLimit { max: 1 }.to_string(),
-            "The member has reached the limit of 1 item on loan."
-        );
+        assert_eq!(Refusal::LoanLimit { max: 1 }.to_string(), "The member has reached the limit of 1 item on loan.");
     }
 
     #[test]
@@ -581,26 +435,14 @@ mod tests {
     #[test]
     fn fine_is_capped() {
         let cal = Calendar::default();
-        let p = LoanPolicy {
-            max_fine_per_loan: 25_000,
-            ..policy()
-        };
+        let p = LoanPolicy { max_fine_per_loan: 25_000, ..policy() };
         let due = date(2025, 1, 1);
         assert_eq!(overdue_fine(&cal, &p, due, date(2025, 1, 20)), 19_000);
         assert_eq!(overdue_fine(&cal, &p, due, date(2025, 12, 31)), 25_000);
-        let uncapped = LoanPolicy {
-            max_fine_per_loan: 0,
-            ..p
-        };
-        assert_eq!(
-            overdue_fine(&cal, &uncapped, due, date(2025, 12, 31)),
-            364_000
-        );
+        let uncapped = LoanPolicy { max_fine_per_loan: 0, ..p };
+        assert_eq!(overdue_fine(&cal, &uncapped, due, date(2025, 12, 31)), 364_000);
         // Huge values saturate instead of overflowing.
-        let absurd = LoanPolicy {
-            fine_per_day: i64::MAX,
-            ..uncapped
-        };
+        let absurd = LoanPolicy { fine_per_day: i64::MAX, ..uncapped };
         assert_eq!(overdue_fine(&cal, &absurd, due, date(2025, 1, 3)), i64::MAX);
     }
 
@@ -616,12 +458,10 @@ mod tests {
     }
 
     fn any_policy() -> impl Strategy<Value = LoanPolicy> {
-        (0i64..50_000, prop_oneof![Just(0i64), 1i64..1_000_000]).prop_map(|(fine, cap)| {
-            LoanPolicy {
-                fine_per_day: fine,
-                max_fine_per_loan: cap,
-                ..policy()
-            }
+        (0i64..50_000, prop_oneof![Just(0i64), 1i64..1_000_000]).prop_map(|(fine, cap)| LoanPolicy {
+            fine_per_day: fine,
+            max_fine_per_loan: cap,
+            ..policy()
         })
     }
 

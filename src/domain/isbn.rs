@@ -31,11 +31,7 @@ impl Isbn {
         let body = self.0.strip_prefix("978")?.get(..9)?;
         let check = isbn10_check(&digits(body)?);
         let mut out = body.to_owned();
-        out.push(if check == 10 {
-            'X'
-        } else {
-            char::from(b'0' + check)
-        });
+        out.push(if check == 10 { 'X' } else { char::from(b'0' + check) });
         Some(out)
     }
 }
@@ -50,18 +46,16 @@ pub fn looks_like_isbn(s: &str) -> bool {
     let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     match compact.len() {
         13 => all_digits(&compact),
-        10 => compact.split_at_checked(9).is_some_and(|(body, last)| {
-            all_digits(body) && (all_digits(last) || last.eq_ignore_ascii_case("x"))
-        }),
+        10 => compact
+            .split_at_checked(9)
+            .is_some_and(|(body, last)| all_digits(body) && (all_digits(last) || last.eq_ignore_ascii_case("x"))),
         _ => false,
     }
 }
 
 /// Drops hyphens and whitespace.
 fn strip_separators(s: &str) -> String {
-    s.chars()
-        .filter(|&c| c != '-' && !c.is_whitespace())
-        .collect()
+    s.chars().filter(|&c| c != '-' && !c.is_whitespace()).collect()
 }
 
 /// An `invalid_isbn` error completing the sentence "The ISBN …".
@@ -71,29 +65,19 @@ fn invalid(reason: &str) -> ValidationError {
 
 /// Decodes an all-ASCII-digit string into digit values.
 fn digits(s: &str) -> Option<Vec<u8>> {
-    s.bytes()
-        .map(|b| b.is_ascii_digit().then(|| b - b'0'))
-        .collect()
+    s.bytes().map(|b| b.is_ascii_digit().then(|| b - b'0')).collect()
 }
 
 /// Check digit for the first 12 digits of an ISBN-13 (weights 1,3,1,3,…, modulo 10).
 fn isbn13_check(first12: &[u8]) -> u8 {
-    let sum: u32 = first12
-        .iter()
-        .zip([1, 3].into_iter().cycle())
-        .map(|(&d, w)| u32::from(d) * w)
-        .sum();
+    let sum: u32 = first12.iter().zip([1, 3].into_iter().cycle()).map(|(&d, w)| u32::from(d) * w).sum();
     // `sum % 10` is below 10, so the narrowing cannot lose information.
     ((10 - sum % 10) % 10) as u8
 }
 
 /// Check value (0–10, where 10 is written `X`) for the first 9 digits of an ISBN-10.
 fn isbn10_check(first9: &[u8]) -> u8 {
-    let sum: u32 = first9
-        .iter()
-        .zip((2..=10).rev())
-        .map(|(&d, w)| u32::from(d) * w)
-        .sum();
+    let sum: u32 = first9.iter().zip((2..=10).rev()).map(|(&d, w)| u32::from(d) * w).sum();
     ((11 - sum % 11) % 11) as u8
 }
 
@@ -104,9 +88,7 @@ fn parse_isbn13(s: &str) -> Result<Isbn, ValidationError> {
         return Err(invalid("must start with 978 or 979"));
     }
     if isbn13_check(&d[..12]) != d[12] {
-        return Err(invalid(
-            "check digit does not match; please re-check the number",
-        ));
+        return Err(invalid("check digit does not match; please re-check the number"));
     }
     Ok(Isbn(s.to_owned()))
 }
@@ -122,9 +104,7 @@ fn parse_isbn10(s: &str) -> Result<Isbn, ValidationError> {
         _ => return Err(not_digits()),
     };
     if isbn10_check(&d) != check {
-        return Err(invalid(
-            "check digit does not match; please re-check the number",
-        ));
+        return Err(invalid("check digit does not match; please re-check the number"));
     }
     let mut d13 = vec![9, 7, 8];
     d13.extend_from_slice(&d);
@@ -209,11 +189,7 @@ mod tests {
         proptest::array::uniform9(0u8..10).prop_map(|d| {
             let check = isbn10_check(&d);
             let mut s: String = d.iter().map(|&x| char::from(b'0' + x)).collect();
-            s.push(if check == 10 {
-                'X'
-            } else {
-                char::from(b'0' + check)
-            });
+            s.push(if check == 10 { 'X' } else { char::from(b'0' + check) });
             s
         })
     }

@@ -1,8 +1,6 @@
 //! Converting between instants (UTC) and dates as they are on the library's wall calendar.
 
-use chrono::{
-    DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Utc,
-};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::validation::ValidationError;
@@ -35,21 +33,12 @@ const LAST_SECOND: NaiveTime = NaiveTime::from_hms_opt(23, 59, 59).unwrap();
 /// For a `local` time inside a gap, the last existing second on the same date before the gap.
 fn last_second_before_gap(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Tz>> {
     let date = local.date();
-    let existing = |t: NaiveDateTime| {
-        (t.date() == date)
-            .then(|| tz.from_local_datetime(&t).latest())
-            .flatten()
-    };
+    let existing = |t: NaiveDateTime| (t.date() == date).then(|| tz.from_local_datetime(&t).latest()).flatten();
     // Gaps are usually an hour or less: walk back a minute at a time (at most a day)…
-    let mut last = (1..=24 * 60)
-        .map_while(|m| local.checked_sub_signed(TimeDelta::minutes(m)))
-        .find_map(existing)?;
+    let mut last = (1..=24 * 60).map_while(|m| local.checked_sub_signed(TimeDelta::minutes(m))).find_map(existing)?;
     // …then forward a second at a time to the gap's exact start.
     for _ in 0..59 {
-        let next = last
-            .naive_local()
-            .checked_add_signed(TimeDelta::seconds(1))
-            .and_then(existing);
+        let next = last.naive_local().checked_add_signed(TimeDelta::seconds(1)).and_then(existing);
         match next {
             Some(next) => last = next,
             None => break,
@@ -61,10 +50,7 @@ fn last_second_before_gap(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Tz>> 
 /// Reads `local` with the offset `tz` has at that same reading taken as UTC.
 fn fallback_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     let offset = tz.offset_from_utc_datetime(&local).fix().local_minus_utc();
-    local
-        .checked_sub_signed(TimeDelta::seconds(offset.into()))
-        .unwrap_or(local)
-        .and_utc()
+    local.checked_sub_signed(TimeDelta::seconds(offset.into())).unwrap_or(local).and_utc()
 }
 
 /// Parses an IANA time-zone name such as `"Asia/Jakarta"` (case-sensitive, trimmed).
@@ -76,9 +62,7 @@ pub fn parse_timezone(s: &str) -> Result<Tz, ValidationError> {
     name.parse::<Tz>().map_err(|_| {
         ValidationError::new(
             "invalid_timezone",
-            format!(
-                "\"{name}\" is not a known time zone; use an IANA name such as \"Asia/Jakarta\"."
-            ),
+            format!("\"{name}\" is not a known time zone; use an IANA name such as \"Asia/Jakarta\"."),
         )
     })
 }
@@ -101,26 +85,14 @@ mod tests {
     fn library_date_uses_local_wall_clock() {
         let jakarta = chrono_tz::Asia::Jakarta;
         // 17:00 UTC is midnight in Jakarta (UTC+7).
-        assert_eq!(
-            library_date(utc(2024, 8, 16, 16, 59, 59), jakarta),
-            date(2024, 8, 16)
-        );
-        assert_eq!(
-            library_date(utc(2024, 8, 16, 17, 0, 0), jakarta),
-            date(2024, 8, 17)
-        );
+        assert_eq!(library_date(utc(2024, 8, 16, 16, 59, 59), jakarta), date(2024, 8, 16));
+        assert_eq!(library_date(utc(2024, 8, 16, 17, 0, 0), jakarta), date(2024, 8, 17));
     }
 
     #[test]
     fn end_of_day_in_jakarta() {
-        assert_eq!(
-            end_of_day(date(2024, 8, 17), chrono_tz::Asia::Jakarta),
-            utc(2024, 8, 17, 16, 59, 59)
-        );
-        assert_eq!(
-            end_of_day(date(2024, 8, 17), chrono_tz::UTC),
-            utc(2024, 8, 17, 23, 59, 59)
-        );
+        assert_eq!(end_of_day(date(2024, 8, 17), chrono_tz::Asia::Jakarta), utc(2024, 8, 17, 16, 59, 59));
+        assert_eq!(end_of_day(date(2024, 8, 17), chrono_tz::UTC), utc(2024, 8, 17, 23, 59, 59));
     }
 
     #[test]
@@ -130,37 +102,25 @@ mod tests {
         let t = end_of_day(date(2019, 2, 16), sao_paulo);
         assert_eq!(t, utc(2019, 2, 17, 2, 59, 59));
         assert_eq!(library_date(t, sao_paulo), date(2019, 2, 16));
-        assert_eq!(
-            library_date(t + TimeDelta::seconds(1), sao_paulo),
-            date(2019, 2, 17)
-        );
+        assert_eq!(library_date(t + TimeDelta::seconds(1), sao_paulo), date(2019, 2, 17));
     }
 
     #[test]
     fn end_of_day_stops_before_a_gap_over_midnight() {
         // Dhaka jumped from 23:00 (+06) to 24:00 (+07) on 2009-06-19.
-        assert_eq!(
-            end_of_day(date(2009, 6, 19), chrono_tz::Asia::Dhaka),
-            utc(2009, 6, 19, 16, 59, 59)
-        );
+        assert_eq!(end_of_day(date(2009, 6, 19), chrono_tz::Asia::Dhaka), utc(2009, 6, 19, 16, 59, 59));
         // Pyongyang jumped from 23:30 (+08:30) to 24:00 (+09) on 2018-05-04.
         let pyongyang = chrono_tz::Asia::Pyongyang;
         let t = end_of_day(date(2018, 5, 4), pyongyang);
         assert_eq!(t, utc(2018, 5, 4, 14, 59, 59));
         assert_eq!(library_date(t, pyongyang), date(2018, 5, 4));
-        assert_eq!(
-            library_date(t + TimeDelta::seconds(1), pyongyang),
-            date(2018, 5, 5)
-        );
+        assert_eq!(library_date(t + TimeDelta::seconds(1), pyongyang), date(2018, 5, 5));
     }
 
     #[test]
     fn end_of_day_never_panics_on_odd_dates() {
         // Apia skipped 2011-12-30 entirely at 10:00 UTC, moving from -10 to +14.
-        assert_eq!(
-            end_of_day(date(2011, 12, 30), chrono_tz::Pacific::Apia),
-            utc(2011, 12, 30, 9, 59, 59)
-        );
+        assert_eq!(end_of_day(date(2011, 12, 30), chrono_tz::Pacific::Apia), utc(2011, 12, 30, 9, 59, 59));
         let _ = end_of_day(NaiveDate::MAX, chrono_tz::Pacific::Kiritimati);
         let _ = end_of_day(NaiveDate::MIN, chrono_tz::America::Los_Angeles);
         let _ = end_of_day(NaiveDate::MIN, chrono_tz::Asia::Jakarta);
@@ -168,15 +128,9 @@ mod tests {
 
     #[test]
     fn parses_time_zones() {
-        assert_eq!(
-            parse_timezone(" Asia/Jakarta ").unwrap(),
-            chrono_tz::Asia::Jakarta
-        );
+        assert_eq!(parse_timezone(" Asia/Jakarta ").unwrap(), chrono_tz::Asia::Jakarta);
         assert_eq!(parse_timezone("").unwrap_err().code, "required");
-        assert_eq!(
-            parse_timezone("Mars/Olympus").unwrap_err().code,
-            "invalid_timezone"
-        );
+        assert_eq!(parse_timezone("Mars/Olympus").unwrap_err().code, "invalid_timezone");
     }
 
     /// Indonesian zones, plus zones whose clocks have changed at or around midnight.
@@ -211,16 +165,10 @@ mod tests {
     fn end_of_day_holds_on_every_zone_change_around_midnight() {
         // Exhaustive over the zones above for 1900–2060: cheap and catches rare transitions.
         for tz in ZONES {
-            for d in date(1900, 1, 1)
-                .iter_days()
-                .take_while(|&d| d.year() < 2060)
-            {
+            for d in date(1900, 1, 1).iter_days().take_while(|&d| d.year() < 2060) {
                 let end = end_of_day(d, tz);
                 assert_eq!(library_date(end, tz), d, "{tz} {d}");
-                assert!(
-                    library_date(end + TimeDelta::seconds(1), tz) > d,
-                    "{tz} {d}"
-                );
+                assert!(library_date(end + TimeDelta::seconds(1), tz) > d, "{tz} {d}");
             }
         }
     }

@@ -22,10 +22,7 @@ pub struct ValidationError {
 impl ValidationError {
     /// Builds an error from a code and a message.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 
     /// `required`: the field was empty (after trimming).
@@ -35,18 +32,12 @@ impl ValidationError {
 
     /// `too_short`: fewer than `min` characters.
     pub fn too_short(field: &str, min: usize) -> Self {
-        Self::new(
-            "too_short",
-            format!("{field} must be at least {min} characters long."),
-        )
+        Self::new("too_short", format!("{field} must be at least {min} characters long."))
     }
 
     /// `too_long`: more than `max` characters.
     pub fn too_long(field: &str, max: usize) -> Self {
-        Self::new(
-            "too_long",
-            format!("{field} must be at most {max} characters long."),
-        )
+        Self::new("too_long", format!("{field} must be at most {max} characters long."))
     }
 
     /// `invalid_format`: the value has the wrong shape; `rule` completes "{field} must …".
@@ -56,10 +47,7 @@ impl ValidationError {
 
     /// `out_of_range`: a number outside `min..=max`.
     pub fn out_of_range(field: &str, min: impl fmt::Display, max: impl fmt::Display) -> Self {
-        Self::new(
-            "out_of_range",
-            format!("{field} must be between {min} and {max}."),
-        )
+        Self::new("out_of_range", format!("{field} must be between {min} and {max}."))
     }
 }
 
@@ -139,14 +127,8 @@ impl Barcode {
     /// Trims and checks the barcode; case is preserved.
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let value = bounded_text("Barcode", input, Self::MAX_LEN)?;
-        if !value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        {
-            return Err(ValidationError::invalid_format(
-                "Barcode",
-                "contain only letters, digits, '-', '.' and '_'",
-            ));
+        if !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')) {
+            return Err(ValidationError::invalid_format("Barcode", "contain only letters, digits, '-', '.' and '_'"));
         }
         Ok(Self(value.to_owned()))
     }
@@ -182,10 +164,7 @@ impl PersonName {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let value = bounded_text("Name", input, Self::MAX_LEN)?;
         if value.chars().any(char::is_control) {
-            return Err(ValidationError::invalid_format(
-                "Name",
-                "not contain control characters",
-            ));
+            return Err(ValidationError::invalid_format("Name", "not contain control characters"));
         }
         Ok(Self(value.to_owned()))
     }
@@ -254,9 +233,7 @@ impl Phone {
         let body = value.strip_prefix('+').unwrap_or(value);
         let well_formed = body.starts_with(|c: char| c.is_ascii_digit())
             && body.ends_with(|c: char| c.is_ascii_digit())
-            && body
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
+            && body.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
         if !well_formed {
             return Err(ValidationError::invalid_format(
                 "Phone",
@@ -288,9 +265,7 @@ impl Username {
             return Err(ValidationError::too_short("Username", Self::MIN_LEN));
         }
         let well_formed = value.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && value.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
-            });
+            && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
         if !well_formed {
             return Err(ValidationError::invalid_format(
                 "Username",
@@ -549,10 +524,7 @@ impl Authors {
     {
         let authors = parse_list("author", entries)?;
         if authors.is_empty() {
-            return Err(ValidationError::new(
-                "required",
-                "At least one author is required.",
-            ));
+            return Err(ValidationError::new("required", "At least one author is required."));
         }
         Ok(Self(authors))
     }
@@ -589,10 +561,7 @@ mod tests {
         assert_eq!(Barcode::parse("AB 12").unwrap_err().code, "invalid_format");
         assert_eq!(Barcode::parse("ÅB12").unwrap_err().code, "invalid_format");
         assert!(Barcode::parse(&"9".repeat(64)).is_ok());
-        assert_eq!(
-            Barcode::parse(&"9".repeat(65)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(Barcode::parse(&"9".repeat(65)).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -600,33 +569,16 @@ mod tests {
         assert!(Title::parse(&"é".repeat(500)).is_ok());
         assert_eq!(Title::parse(&"é".repeat(501)).unwrap_err().code, "too_long");
         assert_eq!(Title::parse(" \t ").unwrap_err().code, "required");
-        assert_eq!(
-            Title::parse("  Laskar Pelangi ").unwrap().as_str(),
-            "Laskar Pelangi"
-        );
+        assert_eq!(Title::parse("  Laskar Pelangi ").unwrap().as_str(), "Laskar Pelangi");
     }
 
     #[test]
     fn person_name_rules() {
-        assert_eq!(
-            PersonName::parse(" Pramoedya Ananta Toer ")
-                .unwrap()
-                .as_str(),
-            "Pramoedya Ananta Toer"
-        );
-        assert_eq!(
-            PersonName::parse("Ani\u{0007}").unwrap_err().code,
-            "invalid_format"
-        );
-        assert_eq!(
-            PersonName::parse("Ani\nBudi").unwrap_err().code,
-            "invalid_format"
-        );
+        assert_eq!(PersonName::parse(" Pramoedya Ananta Toer ").unwrap().as_str(), "Pramoedya Ananta Toer");
+        assert_eq!(PersonName::parse("Ani\u{0007}").unwrap_err().code, "invalid_format");
+        assert_eq!(PersonName::parse("Ani\nBudi").unwrap_err().code, "invalid_format");
         assert_eq!(PersonName::parse("").unwrap_err().code, "required");
-        assert_eq!(
-            PersonName::parse(&"a".repeat(201)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(PersonName::parse(&"a".repeat(201)).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -648,11 +600,7 @@ mod tests {
             "siti@example.org.",
             "si ti@example.org",
         ] {
-            assert_eq!(
-                Email::parse(bad).unwrap_err().code,
-                "invalid_format",
-                "{bad}"
-            );
+            assert_eq!(Email::parse(bad).unwrap_err().code, "invalid_format", "{bad}");
         }
         let long = format!("{}@example.org", "a".repeat(250));
         assert_eq!(Email::parse(&long).unwrap_err().code, "too_long");
@@ -660,59 +608,25 @@ mod tests {
 
     #[test]
     fn phone_rules() {
-        for ok in [
-            "+62 812-3456-7890",
-            "021-555 1234",
-            "123456",
-            "+62812345678",
-        ] {
+        for ok in ["+62 812-3456-7890", "021-555 1234", "123456", "+62812345678"] {
             assert_eq!(Phone::parse(ok).unwrap().as_str(), ok);
         }
         assert_eq!(Phone::parse("12345").unwrap_err().code, "too_short");
-        assert_eq!(
-            Phone::parse("+62 812 3456 7890 123").unwrap_err().code,
-            "too_long"
-        );
-        for bad in [
-            "62+812345",
-            "(021) 5551234",
-            "------",
-            "+-62812345",
-            "0812345-",
-            "08123x45",
-        ] {
-            assert_eq!(
-                Phone::parse(bad).unwrap_err().code,
-                "invalid_format",
-                "{bad}"
-            );
+        assert_eq!(Phone::parse("+62 812 3456 7890 123").unwrap_err().code, "too_long");
+        for bad in ["62+812345", "(021) 5551234", "------", "+-62812345", "0812345-", "08123x45"] {
+            assert_eq!(Phone::parse(bad).unwrap_err().code, "invalid_format", "{bad}");
         }
     }
 
     #[test]
     fn username_rules() {
-        assert_eq!(
-            Username::parse("  Admin.Perpus ").unwrap().as_str(),
-            "admin.perpus"
-        );
+        assert_eq!(Username::parse("  Admin.Perpus ").unwrap().as_str(), "admin.perpus");
         assert_eq!(Username::parse("ab").unwrap_err().code, "too_short");
-        assert_eq!(
-            Username::parse("_admin").unwrap_err().code,
-            "invalid_format"
-        );
-        assert_eq!(
-            Username::parse("adm in").unwrap_err().code,
-            "invalid_format"
-        );
+        assert_eq!(Username::parse("_admin").unwrap_err().code, "invalid_format");
+        assert_eq!(Username::parse("adm in").unwrap_err().code, "invalid_format");
         // Kelvin sign must not sneak in as a `k`.
-        assert_eq!(
-            Username::parse("\u{212A}ucing").unwrap_err().code,
-            "invalid_format"
-        );
-        assert_eq!(
-            Username::parse(&"a".repeat(33)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(Username::parse("\u{212A}ucing").unwrap_err().code, "invalid_format");
+        assert_eq!(Username::parse(&"a".repeat(33)).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -722,10 +636,7 @@ mod tests {
         assert_eq!(p.as_str(), "correct horse");
         assert_eq!(Password::parse("        ").unwrap_err().code, "required");
         assert_eq!(Password::parse("short").unwrap_err().code, "too_short");
-        assert_eq!(
-            Password::parse(&"x".repeat(129)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(Password::parse(&"x".repeat(129)).unwrap_err().code, "too_long");
         assert!(Password::parse(" spaced pass ").is_ok());
         let from_json: Password = serde_json::from_str("\"s3cret-enough\"").unwrap();
         assert_eq!(from_json.as_str(), "s3cret-enough");
@@ -734,10 +645,7 @@ mod tests {
     #[test]
     fn year_bounds() {
         assert_eq!(Year::parse_relative_to(2025, 2024).unwrap().value(), 2025);
-        assert_eq!(
-            Year::parse_relative_to(2026, 2024).unwrap_err().code,
-            "out_of_range"
-        );
+        assert_eq!(Year::parse_relative_to(2026, 2024).unwrap_err().code, "out_of_range");
         assert!(Year::parse_relative_to(1000, 2024).is_ok());
         assert!(Year::parse_relative_to(999, 2024).is_err());
         assert!(Year::parse(1980).is_ok());
@@ -749,11 +657,7 @@ mod tests {
         assert_eq!(LanguageCode::parse(" ID ").unwrap().as_str(), "id");
         assert_eq!(LanguageCode::parse("jav").unwrap().as_str(), "jav");
         for bad in ["e", "engl", "e1", "éé"] {
-            assert_eq!(
-                LanguageCode::parse(bad).unwrap_err().code,
-                "invalid_format",
-                "{bad}"
-            );
+            assert_eq!(LanguageCode::parse(bad).unwrap_err().code, "invalid_format", "{bad}");
         }
         assert_eq!(LanguageCode::parse("").unwrap_err().code, "required");
     }
@@ -762,14 +666,8 @@ mod tests {
     fn short_text_rules() {
         assert_eq!(ShortText::parse(" Rak A-3 ").unwrap().as_str(), "Rak A-3");
         assert_eq!(ShortText::parse("  ").unwrap_err().code, "required");
-        assert_eq!(
-            ShortText::parse_field("Publisher", "").unwrap_err().message,
-            "Publisher is required."
-        );
-        assert_eq!(
-            ShortText::parse(&"a".repeat(201)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(ShortText::parse_field("Publisher", "").unwrap_err().message, "Publisher is required.");
+        assert_eq!(ShortText::parse(&"a".repeat(201)).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -777,10 +675,7 @@ mod tests {
         let a = Authors::parse([" Andrea Hirata ", "", "  ", "Tere Liye"]).unwrap();
         assert_eq!(a.as_slice(), ["Andrea Hirata", "Tere Liye"]);
         assert_eq!(Authors::parse(["", " "]).unwrap_err().code, "required");
-        assert_eq!(
-            Authors::parse(Vec::<String>::new()).unwrap_err().code,
-            "required"
-        );
+        assert_eq!(Authors::parse(Vec::<String>::new()).unwrap_err().code, "required");
         assert!(Subjects::parse(Vec::<String>::new()).unwrap().is_empty());
         let twenty = vec!["x"; 20];
         assert_eq!(Subjects::parse(&twenty).unwrap().len(), 20);
@@ -791,10 +686,7 @@ mod tests {
         let mut twenty_and_blanks = twenty.clone();
         twenty_and_blanks.extend(["", " ", "\t"]);
         assert_eq!(Authors::parse(&twenty_and_blanks).unwrap().len(), 20);
-        assert_eq!(
-            Authors::parse([&"a".repeat(201)]).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(Authors::parse([&"a".repeat(201)]).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -807,10 +699,7 @@ mod tests {
         let a: Authors = serde_json::from_str("[\" A \", \"\"]").unwrap();
         assert_eq!(a.as_slice(), ["A"]);
         assert_eq!(serde_json::to_string(&a).unwrap(), "[\"A\"]");
-        assert_eq!(
-            serde_json::to_string(&Year::parse(1999).unwrap()).unwrap(),
-            "1999"
-        );
+        assert_eq!(serde_json::to_string(&Year::parse(1999).unwrap()).unwrap(), "1999");
     }
 
     #[test]

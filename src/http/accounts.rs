@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{page_request, Admin, Auth, Json, Path, Query, Staff, SESSION_COOKIE},
+    extract::{page_request, Admin, Auth, ClientAddr, Json, Path, Query, Staff, SESSION_COOKIE},
     AppState,
 };
 use crate::{
@@ -56,36 +56,31 @@ pub struct LoginOutput {
 fn session_cookie(value: String, max_age_hours: i64) -> HeaderValue {
     // Not `Secure`: the stack serves plain HTTP on a school's LAN; SameSite=Strict keeps other
     // sites from sending it, HttpOnly keeps scripts from reading it.
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        max_age_hours * 3600
-    );
+    let cookie =
+        format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", max_age_hours * 3600);
     HeaderValue::from_str(&cookie).expect("a hex token makes a valid header")
 }
 
 /// Log in with a username and password.
 #[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = LoginInput,
     responses((status = 200, body = LoginOutput, headers(("set-cookie" = String, description = "the session cookie"))),
-        (status = 401, description = "wrong username or password", body = Problem), (status = 422, body = Problem)))]
-async fn login(State(s): State<AppState>, Json(l): Json<LoginInput>) -> Result<Response> {
+        (status = 401, description = "wrong username or password", body = Problem),
+        (status = 429, description = "too many failed logins for this account or address; see Retry-After", body = Problem),
+        (status = 422, body = Problem)))]
+async fn login(State(s): State<AppState>, ClientAddr(addr): ClientAddr, Json(l): Json<LoginInput>) -> Result<Response> {
     if l.username.len() > 64 || l.password.expose_secret().len() > 256 {
         return Err(Error::Unauthenticated {
             code: "invalid_credentials",
             detail: "the username or password is wrong",
         });
     }
-    let session = s.store.login(&l.username, &l.password).await?;
+    let session = s.store.login(&l.username, &l.password, &addr).await?;
     let token = session.token.expose_secret().to_owned();
     let cookie = session_cookie(token.clone(), s.store.session_hours);
-    let body = LoginOutput {
-        token,
-        expires_at: session.expires_at,
-        user: session.user,
-    };
+    let body = LoginOutput { token, expires_at: session.expires_at, user: session.user };
     let mut res = Json(body).into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie);
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
 }
 
@@ -128,9 +123,7 @@ async fn change_password(
     Json(p): Json<PasswordInput>,
 ) -> Result<StatusCode> {
     let new = Password::parse(&p.new_password).map_err(|e| Error::field("new_password", e))?;
-    s.store
-        .change_password(&who, &p.current_password, &new)
-        .await?;
+    s.store.change_password(&who, &p.current_password, &new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -139,9 +132,7 @@ async fn change_password(
     responses((status = 200, body = Items<User>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn list_users(State(s): State<AppState>, _: Admin) -> Result<Json<Items<User>>> {
-    Ok(Json(Items {
-        items: s.store.users().await?,
-    }))
+    Ok(Json(Items { items: s.store.users().await? }))
 }
 
 /// A new account.
@@ -171,23 +162,15 @@ async fn create_user(
     let password = f.check("password", Password::parse(&u.password));
     match (u.role, u.member_id) {
         (Role::Member, None) => f.add("member_id", "required", "a member account names its member"),
-        (Role::Admin | Role::Librarian, Some(_)) => f.add(
-            "member_id",
-            "not_allowed",
-            "staff accounts are not member records",
-        ),
+        (Role::Admin | Role::Librarian, Some(_)) => {
+            f.add("member_id", "not_allowed", "staff accounts are not member records")
+        }
         _ => {}
     }
     f.finish()?;
     let user = s
         .store
-        .create_user(
-            &who.actor(),
-            &username.expect("checked"),
-            &password.expect("checked"),
-            u.role,
-            u.member_id,
-        )
+        .create_user(&who.actor(), &username.expect("checked"), &password.expect("checked"), u.role, u.member_id)
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -196,11 +179,7 @@ async fn create_user(
 #[utoipa::path(delete, path = "/users/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_user(
-    State(s): State<AppState>,
-    Admin(who): Admin,
-    Path(id): Path<i64>,
-) -> Result<StatusCode> {
+async fn delete_user(State(s): State<AppState>, Admin(who): Admin, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.delete_user(&who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -217,14 +196,8 @@ pub struct PageQuery {
 #[utoipa::path(get, path = "/audit", tag = "accounts", params(PageQuery),
     responses((status = 200, body = Page<AuditEntry>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn audit(
-    State(s): State<AppState>,
-    _: Staff,
-    Query(q): Query<PageQuery>,
-) -> Result<Json<Page<AuditEntry>>> {
-    Ok(Json(
-        s.store.audit_log(page_request(q.page, q.per_page)?).await?,
-    ))
+async fn audit(State(s): State<AppState>, _: Staff, Query(q): Query<PageQuery>) -> Result<Json<Page<AuditEntry>>> {
+    Ok(Json(s.store.audit_log(page_request(q.page, q.per_page)?).await?))
 }
 
 /// Totals for the desk (staff).

@@ -39,10 +39,7 @@ pub struct BookQuery {
 /// Search the catalogue.
 #[utoipa::path(get, path = "/books", tag = "catalogue", params(BookQuery),
     responses((status = 200, body = Page<Book>), (status = 422, body = super::error::Problem)))]
-async fn list_books(
-    State(s): State<AppState>,
-    Query(q): Query<BookQuery>,
-) -> Result<Json<Page<Book>>> {
+async fn list_books(State(s): State<AppState>, Query(q): Query<BookQuery>) -> Result<Json<Page<Book>>> {
     let page = page_request(q.page, q.per_page)?;
     Ok(Json(s.store.search_books(q.q.as_deref(), page).await?))
 }
@@ -70,9 +67,7 @@ pub struct BookInput {
 impl BookInput {
     fn parse(self) -> Result<NewBook> {
         let mut f = Fields::new();
-        let isbn = f.opt("isbn", self.isbn.filter(|i| !i.trim().is_empty()), |i| {
-            Isbn::parse(&i)
-        });
+        let isbn = f.opt("isbn", self.isbn.filter(|i| !i.trim().is_empty()), |i| Isbn::parse(&i));
         let title = f.check("title", Title::parse(&self.title));
         let authors = f.check("authors", Authors::parse(self.authors));
         let subjects = f.check("subjects", Subjects::parse(self.subjects));
@@ -180,11 +175,7 @@ async fn update_book(
 #[utoipa::path(delete, path = "/books/{id}", tag = "catalogue", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_book(
-    State(s): State<AppState>,
-    Staff(who): Staff,
-    Path(id): Path<i64>,
-) -> Result<StatusCode> {
+async fn delete_book(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.delete_book(&who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -193,9 +184,7 @@ async fn delete_book(
 #[utoipa::path(get, path = "/books/{id}/copies", tag = "catalogue", params(("id" = i64, Path)),
     responses((status = 200, body = Items<Copy>), (status = 404, body = super::error::Problem)))]
 async fn list_copies(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Items<Copy>>> {
-    Ok(Json(Items {
-        items: s.store.copies_of(id).await?,
-    }))
+    Ok(Json(Items { items: s.store.copies_of(id).await? }))
 }
 
 /// A new copy.
@@ -225,15 +214,7 @@ async fn add_copy(
     let barcode = f.check("barcode", Barcode::parse(&c.barcode));
     let location = f.opt("location", c.location, |l| ShortText::parse(&l));
     f.finish()?;
-    let copy = s
-        .store
-        .add_copy(
-            &who.actor(),
-            id,
-            &barcode.expect("checked"),
-            location.as_ref(),
-        )
-        .await?;
+    let copy = s.store.add_copy(&who.actor(), id, &barcode.expect("checked"), location.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(copy)))
 }
 
@@ -277,29 +258,14 @@ async fn update_copy(
     let location = clearable(&mut f, "location", p.location, |l| ShortText::parse(&l));
     f.finish()?;
     let copy = copy_at(&s, &barcode).await?;
-    Ok(Json(
-        s.store
-            .update_copy(
-                &who.actor(),
-                copy.id,
-                &CopyPatch {
-                    location,
-                    status: p.status,
-                },
-            )
-            .await?,
-    ))
+    Ok(Json(s.store.update_copy(&who.actor(), copy.id, &CopyPatch { location, status: p.status }).await?))
 }
 
 /// Delete a copy that was never lent.
 #[utoipa::path(delete, path = "/copies/{barcode}", tag = "catalogue", params(("barcode" = String, Path)),
     responses((status = 204), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_copy(
-    State(s): State<AppState>,
-    Staff(who): Staff,
-    Path(barcode): Path<String>,
-) -> Result<StatusCode> {
+async fn delete_copy(State(s): State<AppState>, Staff(who): Staff, Path(barcode): Path<String>) -> Result<StatusCode> {
     let copy = copy_at(&s, &barcode).await?;
     s.store.delete_copy(&who.actor(), copy.id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -58,14 +58,7 @@ async fn checkout(
     let barcode = f.check("barcode", Barcode::parse(&c.barcode));
     let card = f.check("card_number", CardNumber::parse(&c.card_number));
     f.finish()?;
-    let loan = s
-        .store
-        .checkout(
-            &who.actor(),
-            &barcode.expect("checked"),
-            &card.expect("checked"),
-        )
-        .await?;
+    let loan = s.store.checkout(&who.actor(), &barcode.expect("checked"), &card.expect("checked")).await?;
     Ok((StatusCode::CREATED, Json(loan)))
 }
 
@@ -86,33 +79,18 @@ pub struct LoanQuery {
 #[utoipa::path(get, path = "/loans", tag = "circulation", params(LoanQuery),
     responses((status = 200, body = Page<Loan>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_loans(
-    State(s): State<AppState>,
-    _: Staff,
-    Query(q): Query<LoanQuery>,
-) -> Result<Json<Page<Loan>>> {
+async fn list_loans(State(s): State<AppState>, _: Staff, Query(q): Query<LoanQuery>) -> Result<Json<Page<Loan>>> {
     let page = page_request(q.page, q.per_page)?;
-    let barcode = q
-        .barcode
-        .map(|b| Barcode::parse(&b).map_err(|e| Error::field("barcode", e)))
-        .transpose()?;
+    let barcode = q.barcode.map(|b| Barcode::parse(&b).map_err(|e| Error::field("barcode", e))).transpose()?;
     let status = q.status.unwrap_or(LoanFilter::Active);
-    Ok(Json(
-        s.store
-            .loans(status, q.member_id, barcode.as_ref(), page)
-            .await?,
-    ))
+    Ok(Json(s.store.loans(status, q.member_id, barcode.as_ref(), page).await?))
 }
 
 /// One loan (staff, or the member who has it).
 #[utoipa::path(get, path = "/loans/{id}", tag = "circulation", params(("id" = i64, Path)),
     responses((status = 200, body = Loan), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_loan(
-    State(s): State<AppState>,
-    Auth(who): Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<Loan>> {
+async fn get_loan(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Loan>> {
     Ok(Json(s.store.loan(&who.actor(), id).await?))
 }
 
@@ -121,11 +99,7 @@ async fn get_loan(
     responses((status = 200, body = Loan), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "refused (see `code`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn renew(
-    State(s): State<AppState>,
-    Auth(who): Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<Loan>> {
+async fn renew(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Loan>> {
     Ok(Json(s.store.renew(&who.actor(), id).await?))
 }
 
@@ -187,10 +161,7 @@ async fn place_hold(
             }]))
         }
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.place_hold(&actor, h.book_id, member).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(s.store.place_hold(&actor, h.book_id, member).await?)))
 }
 
 /// Which holds.
@@ -207,11 +178,7 @@ pub struct HoldQuery {
 #[utoipa::path(get, path = "/holds", tag = "circulation", params(HoldQuery),
     responses((status = 200, body = Page<Hold>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_holds(
-    State(s): State<AppState>,
-    _: Staff,
-    Query(q): Query<HoldQuery>,
-) -> Result<Json<Page<Hold>>> {
+async fn list_holds(State(s): State<AppState>, _: Staff, Query(q): Query<HoldQuery>) -> Result<Json<Page<Hold>>> {
     let page = page_request(q.page, q.per_page)?;
     Ok(Json(s.store.holds(q.status, None, page).await?))
 }
@@ -220,11 +187,7 @@ async fn list_holds(
 #[utoipa::path(delete, path = "/holds/{id}", tag = "circulation", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn cancel_hold(
-    State(s): State<AppState>,
-    Auth(who): Auth,
-    Path(id): Path<i64>,
-) -> Result<StatusCode> {
+async fn cancel_hold(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.cancel_hold(&who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -244,11 +207,7 @@ pub struct FineQuery {
 #[utoipa::path(get, path = "/fines", tag = "circulation", params(FineQuery),
     responses((status = 200, body = Page<Fine>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_fines(
-    State(s): State<AppState>,
-    _: Staff,
-    Query(q): Query<FineQuery>,
-) -> Result<Json<Page<Fine>>> {
+async fn list_fines(State(s): State<AppState>, _: Staff, Query(q): Query<FineQuery>) -> Result<Json<Page<Fine>>> {
     let page = page_request(q.page, q.per_page)?;
     Ok(Json(s.store.fines(q.status, q.member_id, page).await?))
 }
@@ -257,16 +216,8 @@ async fn list_fines(
 #[utoipa::path(post, path = "/fines/{id}/pay", tag = "circulation", params(("id" = i64, Path)),
     responses((status = 200, body = Fine), (status = 404, body = Problem), (status = 409, description = "already settled", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn pay_fine(
-    State(s): State<AppState>,
-    Staff(who): Staff,
-    Path(id): Path<i64>,
-) -> Result<Json<Fine>> {
-    Ok(Json(
-        s.store
-            .settle_fine(&who.actor(), id, FineStatus::Paid, None)
-            .await?,
-    ))
+async fn pay_fine(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<Json<Fine>> {
+    Ok(Json(s.store.settle_fine(&who.actor(), id, FineStatus::Paid, None).await?))
 }
 
 /// Why a fine is waived.
@@ -289,9 +240,5 @@ async fn waive_fine(
     Json(w): Json<WaiveInput>,
 ) -> Result<Json<Fine>> {
     let reason = ShortText::parse(&w.reason).map_err(|e| Error::field("reason", e))?;
-    Ok(Json(
-        s.store
-            .settle_fine(&who.actor(), id, FineStatus::Waived, Some(&reason))
-            .await?,
-    ))
+    Ok(Json(s.store.settle_fine(&who.actor(), id, FineStatus::Waived, Some(&reason)).await?))
 }

@@ -34,18 +34,9 @@ pub struct Problem {
 }
 
 /// Builds a problem response.
-pub fn problem(
-    status: StatusCode,
-    code: &str,
-    detail: impl Into<String>,
-    errors: Vec<FieldError>,
-) -> Response {
+pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>, errors: Vec<FieldError>) -> Response {
     let body = Problem {
-        kind: if code == "internal" {
-            "about:blank".into()
-        } else {
-            format!("/problems/{code}")
-        },
+        kind: if code == "internal" { "about:blank".into() } else { format!("/problems/{code}") },
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         detail: detail.into(),
@@ -54,56 +45,39 @@ pub fn problem(
         request_id: None,
     };
     let mut res = (status, axum::Json(body)).into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     res
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self {
-            Error::BadRequest(detail) => {
-                problem(StatusCode::BAD_REQUEST, "bad_request", detail, vec![])
+            Error::BadRequest(detail) => problem(StatusCode::BAD_REQUEST, "bad_request", detail, vec![]),
+            Error::TooLarge => {
+                problem(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than 64 KiB", vec![])
             }
-            Error::TooLarge => problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "the request body is larger than 64 KiB",
-                vec![],
-            ),
             Error::Validation(errors) => {
-                let detail = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    detail,
-                    errors,
-                )
+                let detail =
+                    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                problem(StatusCode::UNPROCESSABLE_ENTITY, "validation", detail, errors)
             }
             Error::Unauthenticated { code, detail } => {
                 let mut res = problem(StatusCode::UNAUTHORIZED, code, detail, vec![]);
-                res.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 res
             }
-            Error::Forbidden => problem(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "your account may not do this",
-                vec![],
-            ),
-            Error::NotFound(what) => problem(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("{what} not found"),
-                vec![],
-            ),
+            Error::TooManyRequests { retry_after } => {
+                let mut res = problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("too many failed logins; try again in {retry_after} seconds"),
+                    vec![],
+                );
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                res
+            }
+            Error::Forbidden => problem(StatusCode::FORBIDDEN, "forbidden", "your account may not do this", vec![]),
+            Error::NotFound(what) => problem(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), vec![]),
             Error::Conflict { code, detail } => problem(StatusCode::CONFLICT, code, detail, vec![]),
             Error::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
@@ -113,8 +87,7 @@ impl IntoResponse for Error {
                     "the database is not available; try again shortly",
                     vec![],
                 );
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
                 res
             }
             Error::Internal(e) => {
@@ -143,14 +116,10 @@ fn field_of(msg: &str) -> (String, String) {
         return (field.to_owned(), format!("there is no field {field}"));
     }
     match msg.split_once(": ") {
-        Some((path, rest)) if !path.contains(' ') && path != "." => (
-            path.to_owned(),
-            rest.split(" at line ").next().unwrap_or(rest).to_owned(),
-        ),
-        _ => (
-            String::new(),
-            msg.split(" at line ").next().unwrap_or(msg).to_owned(),
-        ),
+        Some((path, rest)) if !path.contains(' ') && path != "." => {
+            (path.to_owned(), rest.split(" at line ").next().unwrap_or(rest).to_owned())
+        }
+        _ => (String::new(), msg.split(" at line ").next().unwrap_or(msg).to_owned()),
     }
 }
 
@@ -161,23 +130,15 @@ impl From<JsonRejection> for Error {
                 let text = e.body_text();
                 let msg = text.split("target type: ").nth(1).unwrap_or(&text);
                 let (field, message) = field_of(msg);
-                let code = if message.ends_with("is required") {
-                    "required"
-                } else {
-                    "invalid_type"
-                };
-                Error::Validation(vec![FieldError {
-                    field,
-                    code: code.into(),
-                    message,
-                }])
+                let code = if message.ends_with("is required") { "required" } else { "invalid_type" };
+                Error::Validation(vec![FieldError { field, code: code.into(), message }])
             }
             JsonRejection::JsonSyntaxError(e) => {
                 Error::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
             }
-            JsonRejection::MissingJsonContentType(_) => Error::BadRequest(
-                "send the body as JSON with Content-Type: application/json".into(),
-            ),
+            JsonRejection::MissingJsonContentType(_) => {
+                Error::BadRequest("send the body as JSON with Content-Type: application/json".into())
+            }
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
             other => Error::BadRequest(other.body_text()),
         }
@@ -189,11 +150,7 @@ impl From<QueryRejection> for Error {
         let text = r.body_text();
         let msg = text.split("query string: ").nth(1).unwrap_or(&text);
         let (field, message) = field_of(msg);
-        Error::Validation(vec![FieldError {
-            field,
-            code: "invalid_query".into(),
-            message,
-        }])
+        Error::Validation(vec![FieldError { field, code: "invalid_query".into(), message }])
     }
 }
 
@@ -209,18 +166,9 @@ mod tests {
 
     #[test]
     fn serde_messages_name_their_field() {
-        assert_eq!(
-            field_of("missing field `title` at line 1 column 2").0,
-            "title"
-        );
-        assert_eq!(
-            field_of("year: invalid type: string \"x\", expected i32 at line 1 column 9").0,
-            "year"
-        );
-        assert_eq!(
-            field_of("unknown field `titel`, expected one of ...").0,
-            "titel"
-        );
+        assert_eq!(field_of("missing field `title` at line 1 column 2").0, "title");
+        assert_eq!(field_of("year: invalid type: string \"x\", expected i32 at line 1 column 9").0, "year");
+        assert_eq!(field_of("unknown field `titel`, expected one of ...").0, "titel");
         assert_eq!(field_of("expected value at line 1 column 1").0, "");
     }
 }

@@ -40,9 +40,7 @@ pub struct Query<T>(pub T);
 pub struct Path<T>(pub T);
 
 /// For `PATCH` bodies: a present field (even `null`) is `Some`, an absent one `None`.
-pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
+pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
 }
 
@@ -78,16 +76,40 @@ fn token(parts: &Parts) -> Option<String> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|t| t.trim().to_owned());
-    bearer.or_else(|| {
-        CookieJar::from_headers(&parts.headers)
-            .get(SESSION_COOKIE)
-            .map(|c| c.value().to_owned())
-    })
+    bearer.or_else(|| CookieJar::from_headers(&parts.headers).get(SESSION_COOKIE).map(|c| c.value().to_owned()))
+}
+
+/// The client's address: the peer, or with `PUSTAKA_TRUST_FORWARDED_FOR` (behind the
+/// balancer) the last address the balancer appended to `X-Forwarded-For`.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        if state.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|a| a.parse::<std::net::IpAddr>().is_ok());
+            if let Some(a) = forwarded {
+                return Ok(ClientAddr(a.to_owned()));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientAddr(peer))
+    }
 }
 
 /// A logged-in account of any role.
@@ -101,18 +123,11 @@ impl FromRequestParts<AppState> for Auth {
         if let Some(Auth(s)) = parts.extensions.get::<Auth>() {
             return Ok(Auth(s.clone()));
         }
-        let token = token(parts).ok_or(Error::Unauthenticated {
+        let token = token(parts).ok_or(Error::Unauthenticated { code: "unauthenticated", detail: "log in first" })?;
+        let session = state.store.session(&token).await?.ok_or(Error::Unauthenticated {
             code: "unauthenticated",
-            detail: "log in first",
+            detail: "the session has expired; log in again",
         })?;
-        let session = state
-            .store
-            .session(&token)
-            .await?
-            .ok_or(Error::Unauthenticated {
-                code: "unauthenticated",
-                detail: "the session has expired; log in again",
-            })?;
         parts.extensions.insert(Auth(session.clone()));
         Ok(Auth(session))
     }

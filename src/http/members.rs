@@ -49,11 +49,7 @@ pub struct MemberQuery {
 #[utoipa::path(get, path = "/members", tag = "members", params(MemberQuery),
     responses((status = 200, body = Page<Member>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_members(
-    State(s): State<AppState>,
-    _: Staff,
-    Query(q): Query<MemberQuery>,
-) -> Result<Json<Page<Member>>> {
+async fn list_members(State(s): State<AppState>, _: Staff, Query(q): Query<MemberQuery>) -> Result<Json<Page<Member>>> {
     let page = page_request(q.page, q.per_page)?;
     Ok(Json(s.store.members(q.q.as_deref(), page).await?))
 }
@@ -87,12 +83,8 @@ async fn create_member(
 ) -> Result<(StatusCode, Json<Member>)> {
     let mut f = Fields::new();
     let name = f.check("name", PersonName::parse(&m.name));
-    let email = f.opt("email", m.email.filter(|e| !e.trim().is_empty()), |e| {
-        Email::parse(&e)
-    });
-    let phone = f.opt("phone", m.phone.filter(|p| !p.trim().is_empty()), |p| {
-        Phone::parse(&p)
-    });
+    let email = f.opt("email", m.email.filter(|e| !e.trim().is_empty()), |e| Email::parse(&e));
+    let phone = f.opt("phone", m.phone.filter(|p| !p.trim().is_empty()), |p| Phone::parse(&p));
     let username = f.opt("username", m.username, |u| Username::parse(&u));
     let password = f.opt("password", m.password, |p| Password::parse(&p));
     let login = match (username, password) {
@@ -116,21 +108,14 @@ async fn create_member(
         expires_on: m.expires_on,
         login,
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.create_member(&who.actor(), &new).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(s.store.create_member(&who.actor(), &new).await?)))
 }
 
 /// One member (staff, or the member themself).
 #[utoipa::path(get, path = "/members/{id}", tag = "members", params(("id" = i64, Path)),
     responses((status = 200, body = Member), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_member(
-    State(s): State<AppState>,
-    Auth(who): Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<Member>> {
+async fn get_member(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Member>> {
     who.actor().ensure_for(id)?;
     Ok(Json(s.store.member(id).await?))
 }
@@ -178,9 +163,7 @@ async fn update_member(
         phone: clearable(&mut f, "phone", p.phone, |v| Phone::parse(&v)),
         expires_on: p.expires_on,
         blocked: p.blocked,
-        blocked_reason: clearable(&mut f, "blocked_reason", p.blocked_reason, |v| {
-            ShortText::parse(&v)
-        }),
+        blocked_reason: clearable(&mut f, "blocked_reason", p.blocked_reason, |v| ShortText::parse(&v)),
     };
     f.finish()?;
     Ok(Json(s.store.update_member(&who.actor(), id, &patch).await?))
@@ -190,11 +173,7 @@ async fn update_member(
 #[utoipa::path(delete, path = "/members/{id}", tag = "members", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_member(
-    State(s): State<AppState>,
-    Staff(who): Staff,
-    Path(id): Path<i64>,
-) -> Result<StatusCode> {
+async fn delete_member(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.delete_member(&who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -222,61 +201,27 @@ async fn member_loans(
     who.actor().ensure_for(id)?;
     let page = page_request(q.page, q.per_page)?;
     s.store.member(id).await?;
-    Ok(Json(
-        s.store
-            .loans(q.status.unwrap_or(LoanFilter::Active), Some(id), None, page)
-            .await?,
-    ))
+    Ok(Json(s.store.loans(q.status.unwrap_or(LoanFilter::Active), Some(id), None, page).await?))
 }
 
 /// A member's open holds (staff, or the member themself).
 #[utoipa::path(get, path = "/members/{id}/holds", tag = "members", params(("id" = i64, Path)),
     responses((status = 200, body = Page<Hold>), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn member_holds(
-    State(s): State<AppState>,
-    Auth(who): Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<Page<Hold>>> {
+async fn member_holds(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Page<Hold>>> {
     who.actor().ensure_for(id)?;
     s.store.member(id).await?;
-    Ok(Json(
-        s.store
-            .holds(
-                None,
-                Some(id),
-                crate::store::PageRequest {
-                    page: 1,
-                    per_page: 100,
-                },
-            )
-            .await?,
-    ))
+    Ok(Json(s.store.holds(None, Some(id), crate::store::PageRequest { page: 1, per_page: 100 }).await?))
 }
 
 /// A member's fines, paid and unpaid (staff, or the member themself).
 #[utoipa::path(get, path = "/members/{id}/fines", tag = "members", params(("id" = i64, Path)),
     responses((status = 200, body = Page<Fine>), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn member_fines(
-    State(s): State<AppState>,
-    Auth(who): Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<Page<Fine>>> {
+async fn member_fines(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Page<Fine>>> {
     who.actor().ensure_for(id)?;
     s.store.member(id).await?;
-    Ok(Json(
-        s.store
-            .fines(
-                None,
-                Some(id),
-                crate::store::PageRequest {
-                    page: 1,
-                    per_page: 100,
-                },
-            )
-            .await?,
-    ))
+    Ok(Json(s.store.fines(None, Some(id), crate::store::PageRequest { page: 1, per_page: 100 }).await?))
 }
 
 /// The member categories and their loan rules.
@@ -284,9 +229,7 @@ async fn member_fines(
     responses((status = 200, body = Items<Category>), (status = 401, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn list_categories(State(s): State<AppState>, _: Staff) -> Result<Json<Items<Category>>> {
-    Ok(Json(Items {
-        items: s.store.categories().await?,
-    }))
+    Ok(Json(Items { items: s.store.categories().await? }))
 }
 
 /// A category's loan rules (the code comes from the path).
@@ -317,17 +260,8 @@ async fn put_category(
 ) -> Result<Json<Category>> {
     let mut f = Fields::new();
     let code = code.trim().to_lowercase();
-    if code.is_empty()
-        || code.len() > 32
-        || !code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        f.add(
-            "code",
-            "invalid_format",
-            "a category code is 1 to 32 letters, digits, '-' or '_'",
-        );
+    if code.is_empty() || code.len() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        f.add("code", "invalid_format", "a category code is 1 to 32 letters, digits, '-' or '_'");
     }
     let name = f.check("name", ShortText::parse(&c.name));
     let policy = LoanPolicy {
@@ -360,11 +294,7 @@ async fn put_category(
 #[utoipa::path(delete, path = "/categories/{code}", tag = "members", params(("code" = String, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_category(
-    State(s): State<AppState>,
-    Admin(who): Admin,
-    Path(code): Path<String>,
-) -> Result<StatusCode> {
+async fn delete_category(State(s): State<AppState>, Admin(who): Admin, Path(code): Path<String>) -> Result<StatusCode> {
     s.store.delete_category(&who.actor(), code.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -388,18 +318,10 @@ pub struct ClosedDays {
 
 /// Days the library is closed: no loan falls due on them and no fine is charged for them.
 #[utoipa::path(get, path = "/closed-days", tag = "calendar", params(DateRange), responses((status = 200, body = ClosedDays)))]
-async fn list_closed_days(
-    State(s): State<AppState>,
-    Query(r): Query<DateRange>,
-) -> Result<Json<ClosedDays>> {
+async fn list_closed_days(State(s): State<AppState>, Query(r): Query<DateRange>) -> Result<Json<ClosedDays>> {
     Ok(Json(ClosedDays {
         items: s.store.closed_days(r.from, r.to).await?,
-        closed_weekdays: s
-            .store
-            .closed_weekdays
-            .iter()
-            .map(|d| d.to_string().to_lowercase())
-            .collect(),
+        closed_weekdays: s.store.closed_weekdays.iter().map(|d| d.to_string().to_lowercase()).collect(),
     }))
 }
 
@@ -422,14 +344,7 @@ async fn add_closed_day(
     Json(d): Json<ClosedDayInput>,
 ) -> Result<(StatusCode, Json<ClosedDay>)> {
     let reason = ShortText::parse(&d.reason).map_err(|e| Error::field("reason", e))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            s.store
-                .add_closed_day(&who.actor(), d.date, &reason)
-                .await?,
-        ),
-    ))
+    Ok((StatusCode::CREATED, Json(s.store.add_closed_day(&who.actor(), d.date, &reason).await?)))
 }
 
 /// Open a closed day again.

@@ -40,6 +40,8 @@ use crate::store::Store;
 pub struct AppState {
     /// The library's records.
     pub store: Store,
+    /// Whether `X-Forwarded-For` comes from a balancer we trust (for login throttling).
+    pub trust_forwarded_for: bool,
 }
 
 /// The header carrying the request id, set by the balancer or by us.
@@ -101,14 +103,16 @@ pub fn router(state: AppState, web_dir: &Path, instance: &str) -> Router {
     let page = ServeDir::new(web_dir)
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(web_dir.join("index.html")));
-    let served_by =
-        HeaderValue::from_str(instance).unwrap_or_else(|_| HeaderValue::from_static("pustaka"));
+    let served_by = HeaderValue::from_str(instance).unwrap_or_else(|_| HeaderValue::from_static("pustaka"));
 
     Router::new()
         .merge(api)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .route("/api", get(api_not_found))
-        .route("/api/{*rest}", get(api_not_found).post(api_not_found).put(api_not_found).patch(api_not_found).delete(api_not_found))
+        .route(
+            "/api/{*rest}",
+            get(api_not_found).post(api_not_found).put(api_not_found).patch(api_not_found).delete(api_not_found),
+        )
         .fallback_service(page)
         .with_state(state)
         .layer(middleware::from_fn(security_headers))
@@ -120,23 +124,16 @@ pub fn router(state: AppState, web_dir: &Path, instance: &str) -> Router {
         }))
         .layer(SetResponseHeaderLayer::overriding(SERVED_BY, served_by))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+        }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
 /// Unknown `/api/...` paths answer with a problem, not the page.
 async fn api_not_found() -> Response {
-    error::problem(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such API route",
-        vec![],
-    )
+    error::problem(StatusCode::NOT_FOUND, "not_found", "no such API route", vec![])
 }
 
 /// Headers that keep the page from being framed, sniffed or fed foreign scripts.
@@ -144,25 +141,16 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let is_docs = req.uri().path().starts_with("/api/docs");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     // Swagger UI's page starts itself with an inline script; everything of ours has none.
     let csp = if is_docs {
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
     } else {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     };
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     res
 }
 
@@ -171,23 +159,18 @@ async fn security_headers(req: Request, next: Next) -> Response {
 async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let is_problem =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
     if !status.is_client_error() && !status.is_server_error() || is_problem {
         return res;
     }
     let (code, detail) = match status {
         StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is larger than 64 KiB"),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            ("method_not_allowed", "this route does not take that method")
-        }
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not take that method"),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
-            "send JSON with Content-Type: application/json",
-        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "send JSON with Content-Type: application/json")
+        }
         StatusCode::NOT_FOUND => return res,
         _ => ("error", "the request failed"),
     };
@@ -212,18 +195,10 @@ async fn readyz(State(s): State<AppState>) -> Response {
         Ok(Ok(())) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "not ready");
-            error::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the database does not answer",
-                vec![],
-            )
+            error::problem(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer", vec![])
         }
-        Err(_) => error::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the database is too slow to answer",
-            vec![],
-        ),
+        Err(_) => {
+            error::problem(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is too slow to answer", vec![])
+        }
     }
 }

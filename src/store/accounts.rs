@@ -25,16 +25,15 @@ use crate::{
 
 /// A hash to verify against when the username does not exist, so that a wrong username takes as
 /// long as a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2m0w3GXBnXfFqMBLJmMsTPdZ5wkMzBGMh6sE8cGrG2Y";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2m0w3GXBnXfFqMBLJmMsTPdZ5wkMzBGMh6sE8cGrG2Y";
 
 /// Hashes a password with Argon2id (off the async threads: it takes tens of milliseconds on purpose).
 pub async fn hash_password(pw: &Password) -> Result<String> {
     let pw = pw.as_str().to_owned();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(pw.as_bytes(), &salt)
-            .map(|h| h.to_string())
+        Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(|e| Error::Internal(e.into()))?
@@ -44,9 +43,7 @@ pub async fn hash_password(pw: &Password) -> Result<String> {
 async fn verify_password(pw: String, hash: String) -> Result<bool> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-        Ok(Argon2::default()
-            .verify_password(pw.as_bytes(), &parsed)
-            .is_ok())
+        Ok(Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
     })
     .await
     .map_err(|e| Error::Internal(e.into()))?
@@ -62,8 +59,7 @@ fn user(r: &Row) -> Result<User> {
     Ok(User {
         id: r.get("id")?,
         username: r.get("username")?,
-        role: Role::parse(&role)
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("role {role:?}")))?,
+        role: Role::parse(&role).ok_or_else(|| Error::Internal(anyhow::anyhow!("role {role:?}")))?,
         member_id: r.get("member_id")?,
         created_at: r.get("created_at")?,
     })
@@ -103,10 +99,15 @@ impl Session {
 
 impl Store {
     /// Checks a username and password; on success opens a session.
-    pub async fn login(&self, username: &str, password: &SecretString) -> Result<NewSession> {
+    pub async fn login(&self, username: &str, password: &SecretString, address: &str) -> Result<NewSession> {
+        let username = username.trim().to_lowercase();
+        self.throttle(&username, address).await?;
         let row = self
             .db
-            .opt(sql("SELECT id, username, role, member_id, created_at, password_hash FROM users WHERE username = ?").bind(username.trim().to_lowercase()))
+            .opt(
+                sql("SELECT id, username, role, member_id, created_at, password_hash FROM users WHERE username = ?")
+                    .bind(&username),
+            )
             .await?;
         let (found, hash) = match &row {
             Some(r) => (Some(user(r)?), r.get::<String>("password_hash")?),
@@ -116,10 +117,11 @@ impl Store {
         let user = match (found, ok) {
             (Some(u), true) => u,
             _ => {
+                self.record_login_failure(&username, address).await?;
                 return Err(Error::Unauthenticated {
                     code: "invalid_credentials",
                     detail: "the username or password is wrong",
-                })
+                });
             }
         };
         let mut bytes = [0u8; 32];
@@ -129,26 +131,28 @@ impl Store {
         let expires_at = at + Duration::hours(self.session_hours);
         crate::transaction!(self.db, |tx| {
             async {
-            tx.exec(
-                sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-                    .bind(token_hash(&token))
-                    .bind(user.id)
-                    .bind(at)
-                    .bind(expires_at),
-            )
-            .await?;
-            // Keep the table small: drop this account's long-dead sessions.
-            tx.exec(sql("DELETE FROM sessions WHERE user_id = ? AND expires_at < ?").bind(user.id).bind(at - Duration::days(30)))
+                tx.exec(
+                    sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+                        .bind(token_hash(&token))
+                        .bind(user.id)
+                        .bind(at)
+                        .bind(expires_at),
+                )
                 .await?;
-            Ok::<_, Error>(())
-        }
-        .await
+                // Keep the table small: drop this account's long-dead sessions.
+                tx.exec(
+                    sql("DELETE FROM sessions WHERE user_id = ? AND expires_at < ?")
+                        .bind(user.id)
+                        .bind(at - Duration::days(30)),
+                )
+                .await?;
+                // A successful login forgives this account's earlier failures.
+                tx.exec(sql("DELETE FROM login_failures WHERE username = ?").bind(&user.username)).await?;
+                Ok::<_, Error>(())
+            }
+            .await
         })?;
-        Ok(NewSession {
-            token: token.into(),
-            expires_at,
-            user,
-        })
+        Ok(NewSession { token: token.into(), expires_at, user })
     }
 
     /// The live session behind a token, if any.
@@ -159,17 +163,11 @@ impl Store {
                 sql("SELECT s.id AS session_id, u.id, u.username, u.role, u.member_id, u.created_at \
                      FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?")
-                    .bind(token_hash(token))
-                    .bind(now()),
+                .bind(token_hash(token))
+                .bind(now()),
             )
             .await?;
-        row.map(|r| {
-            Ok(Session {
-                id: r.get("session_id")?,
-                user: user(&r)?,
-            })
-        })
-        .transpose()
+        row.map(|r| Ok(Session { id: r.get("session_id")?, user: user(&r)? })).transpose()
     }
 
     /// Ends one session.
@@ -187,16 +185,8 @@ impl Store {
     }
 
     /// Changes the caller's password after checking the current one; their other sessions end.
-    pub async fn change_password(
-        &self,
-        s: &Session,
-        current: &SecretString,
-        new: &Password,
-    ) -> Result<()> {
-        let row = self
-            .db
-            .opt(sql("SELECT password_hash FROM users WHERE id = ?").bind(s.user.id))
-            .await?;
+    pub async fn change_password(&self, s: &Session, current: &SecretString, new: &Password) -> Result<()> {
+        let row = self.db.opt(sql("SELECT password_hash FROM users WHERE id = ?").bind(s.user.id)).await?;
         let hash: String = row.ok_or(Error::NotFound("user"))?.get("password_hash")?;
         if !verify_password(current.expose_secret().to_owned(), hash).await? {
             return Err(Error::Validation(vec![crate::error::FieldError {
@@ -208,42 +198,31 @@ impl Store {
         let new_hash = hash_password(new).await?;
         crate::transaction!(self.db, |tx| {
             async {
-            tx.exec(sql("UPDATE users SET password_hash = ? WHERE id = ?").bind(&new_hash).bind(s.user.id)).await?;
-            tx.exec(
-                sql("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL")
-                    .bind(now())
-                    .bind(s.user.id)
-                    .bind(s.id),
-            )
-            .await?;
-            self.audit(&mut tx, &s.actor(), "user.password", "user", s.user.id, "password changed").await
-        }
-        .await
+                tx.exec(sql("UPDATE users SET password_hash = ? WHERE id = ?").bind(&new_hash).bind(s.user.id)).await?;
+                tx.exec(
+                    sql("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL")
+                        .bind(now())
+                        .bind(s.user.id)
+                        .bind(s.id),
+                )
+                .await?;
+                self.audit(&mut tx, &s.actor(), "user.password", "user", s.user.id, "password changed").await
+            }
+            .await
         })
     }
 
     /// All accounts.
     pub async fn users(&self) -> Result<Vec<User>> {
-        let rows = self
-            .db
-            .all(sql(
-                "SELECT id, username, role, member_id, created_at FROM users ORDER BY username",
-            ))
-            .await?;
+        let rows =
+            self.db.all(sql("SELECT id, username, role, member_id, created_at FROM users ORDER BY username")).await?;
         rows.iter().map(user).collect()
     }
 
     async fn user_in(&self, tx: &mut Tx, id: i64) -> Result<User> {
-        let row = tx
-            .opt(
-                sql("SELECT id, username, role, member_id, created_at FROM users WHERE id = ?")
-                    .bind(id),
-            )
-            .await?;
-        row.as_ref()
-            .map(user)
-            .transpose()?
-            .ok_or(Error::NotFound("user"))
+        let row =
+            tx.opt(sql("SELECT id, username, role, member_id, created_at FROM users WHERE id = ?").bind(id)).await?;
+        row.as_ref().map(user).transpose()?.ok_or(Error::NotFound("user"))
     }
 
     /// Creates an account. A member account must name its member; staff accounts must not.
@@ -286,40 +265,22 @@ impl Store {
             let u = self.user_in(&mut tx, id).await?;
             if u.role == Role::Admin {
                 let lock = tx.for_update();
-                let admins = tx
-                    .all(sql(format!(
-                        "SELECT id FROM users WHERE role = 'admin'{lock}"
-                    )))
-                    .await?;
+                let admins = tx.all(sql(format!("SELECT id FROM users WHERE role = 'admin'{lock}"))).await?;
                 if admins.len() <= 1 {
-                    return Err(Error::conflict(
-                        "last_admin",
-                        "the last admin account cannot be deleted",
-                    ));
+                    return Err(Error::conflict("last_admin", "the last admin account cannot be deleted"));
                 }
             }
-            tx.exec(sql("DELETE FROM sessions WHERE user_id = ?").bind(id))
-                .await?;
-            tx.exec(sql("DELETE FROM users WHERE id = ?").bind(id))
-                .await?;
-            self.audit(&mut tx, actor, "user.delete", "user", id, u.username)
-                .await
+            tx.exec(sql("DELETE FROM sessions WHERE user_id = ?").bind(id)).await?;
+            tx.exec(sql("DELETE FROM users WHERE id = ?").bind(id)).await?;
+            self.audit(&mut tx, actor, "user.delete", "user", id, u.username).await
         }
         .await)
     }
 
     /// Creates the first `admin` account when no admin exists. With no password given, one is
     /// generated and returned so the caller can show it once. Returns `None` when an admin exists.
-    pub async fn ensure_admin(
-        &self,
-        password: Option<&SecretString>,
-    ) -> Result<Option<SecretString>> {
-        if self
-            .db
-            .opt(sql("SELECT id FROM users WHERE role = 'admin' LIMIT 1"))
-            .await?
-            .is_some()
-        {
+    pub async fn ensure_admin(&self, password: Option<&SecretString>) -> Result<Option<SecretString>> {
+        if self.db.opt(sql("SELECT id FROM users WHERE role = 'admin' LIMIT 1")).await?.is_some() {
             return Ok(None);
         }
         let generated = password.is_none();
@@ -331,19 +292,67 @@ impl Store {
                 hex::encode(bytes).into()
             }
         };
-        let pw = Password::parse(password.expose_secret()).map_err(|e| {
-            Error::Internal(anyhow::anyhow!("PUSTAKA_ADMIN_PASSWORD: {}", e.message))
-        })?;
-        let username =
-            Username::parse("admin").map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
-        match self
-            .create_user(&Actor::system(), &username, &pw, Role::Admin, None)
-            .await
-        {
+        let pw = Password::parse(password.expose_secret())
+            .map_err(|e| Error::Internal(anyhow::anyhow!("PUSTAKA_ADMIN_PASSWORD: {}", e.message)))?;
+        let username = Username::parse("admin").map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
+        match self.create_user(&Actor::system(), &username, &pw, Role::Admin, None).await {
             Ok(_) => Ok(generated.then_some(password)),
             // Another replica starting at the same moment made it first.
             Err(Error::Conflict { .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Failed logins allowed per account within [`THROTTLE_WINDOW_MINUTES`].
+pub const MAX_FAILURES_PER_ACCOUNT: usize = 5;
+/// Failed logins allowed per client address within [`THROTTLE_WINDOW_MINUTES`].
+pub const MAX_FAILURES_PER_ADDRESS: usize = 30;
+/// How far back failures count.
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
+impl Store {
+    /// Refuses a login attempt (429) while the account or the address has failed too often
+    /// lately. Counted in the database, so every replica sees the same count.
+    async fn throttle(&self, username: &str, address: &str) -> Result<()> {
+        let since = now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+        for (column, key, max) in
+            [("username", username, MAX_FAILURES_PER_ACCOUNT), ("address", address, MAX_FAILURES_PER_ADDRESS)]
+        {
+            let rows = self
+                .db
+                .all(
+                    sql(format!(
+                        "SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?"
+                    ))
+                    .bind(key)
+                    .bind(since)
+                    .bind(max as i64),
+                )
+                .await?;
+            if rows.len() >= max {
+                // Open again when the oldest of the last `max` failures leaves the window.
+                let oldest: DateTime<Utc> = rows[max - 1].get("at")?;
+                let retry_after = (oldest - since).num_seconds().max(1);
+                return Err(Error::TooManyRequests { retry_after });
+            }
+        }
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, username: &str, address: &str) -> Result<()> {
+        let at = now();
+        crate::transaction!(self.db, |tx| async {
+            tx.exec(
+                sql("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
+                    .bind(username.chars().take(64).collect::<String>())
+                    .bind(address)
+                    .bind(at),
+            )
+            .await?;
+            tx.exec(sql("DELETE FROM login_failures WHERE at < ?").bind(at - Duration::days(1))).await?;
+            Ok::<_, Error>(())
+        }
+        .await)
     }
 }

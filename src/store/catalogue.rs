@@ -3,10 +3,7 @@
 use super::{db::sql, json_list, now, Actor, PageRequest, Store};
 use crate::{
     config::Backend,
-    domain::{
-        isbn::looks_like_isbn, Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title,
-        Year,
-    },
+    domain::{isbn::looks_like_isbn, Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, Year},
     error::{Error, Result},
     model::{Book, Copy, CopyStatus, Page},
     store::db::{Query, Row, Tx},
@@ -66,8 +63,7 @@ fn book(r: &Row) -> Result<Book> {
     })
 }
 
-const COPY_COLUMNS: &str =
-    "c.id, c.book_id, c.barcode, c.location, c.status, c.created_at, b.title";
+const COPY_COLUMNS: &str = "c.id, c.book_id, c.barcode, c.location, c.status, c.created_at, b.title";
 
 /// Reads a copy row (with its book's title).
 pub(super) fn copy(r: &Row) -> Result<Copy> {
@@ -86,11 +82,7 @@ pub(super) fn copy(r: &Row) -> Result<Copy> {
 
 /// Words of a search, for the full-text index: letters and digits only, at most 8.
 fn search_terms(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .map(str::to_lowercase)
-        .collect()
+    q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(8).map(str::to_lowercase).collect()
 }
 
 fn to_json(list: &[String]) -> String {
@@ -104,7 +96,9 @@ impl Store {
         let q = q.map(str::trim).filter(|q| !q.is_empty());
         let (select, count) = match q {
             None => (
-                sql(format!("SELECT {BOOK_COLUMNS} FROM books b ORDER BY b.created_at DESC, b.id DESC LIMIT ? OFFSET ?")),
+                sql(format!(
+                    "SELECT {BOOK_COLUMNS} FROM books b ORDER BY b.created_at DESC, b.id DESC LIMIT ? OFFSET ?"
+                )),
                 sql("SELECT COUNT(*) AS n FROM books"),
             ),
             Some(q) if looks_like_isbn(q) && Isbn::parse(q).is_ok() => {
@@ -122,10 +116,7 @@ impl Store {
                 self.full_text(&terms)
             }
         };
-        let rows = self
-            .db
-            .all(select.bind(page.per_page).bind(page.offset()))
-            .await?;
+        let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
         let items = rows.iter().map(book).collect::<Result<Vec<_>>>()?;
         let total = self.count(count).await?;
         Ok(page.wrap(items, total))
@@ -136,11 +127,7 @@ impl Store {
         match self.db.backend() {
             Backend::Sqlite => {
                 // FTS5: every word must match, as a prefix ("harimau" finds "Harimau!").
-                let expr = terms
-                    .iter()
-                    .map(|t| format!("\"{t}\"*"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let expr = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" ");
                 (
                     sql(format!(
                         "SELECT {BOOK_COLUMNS} FROM books_fts f JOIN books b ON b.id = f.rowid \
@@ -151,11 +138,7 @@ impl Store {
                 )
             }
             Backend::MariaDb => {
-                let expr = terms
-                    .iter()
-                    .map(|t| format!("+{t}*"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let expr = terms.iter().map(|t| format!("+{t}*")).collect::<Vec<_>>().join(" ");
                 let matches = "MATCH (b.title, b.authors, b.subjects) AGAINST (? IN BOOLEAN MODE)";
                 (
                     sql(format!(
@@ -171,24 +154,13 @@ impl Store {
 
     /// One book.
     pub async fn book(&self, id: i64) -> Result<Book> {
-        let row = self
-            .db
-            .opt(sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE b.id = ?")).bind(id))
-            .await?;
-        row.as_ref()
-            .map(book)
-            .transpose()?
-            .ok_or(Error::NotFound("book"))
+        let row = self.db.opt(sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE b.id = ?")).bind(id)).await?;
+        row.as_ref().map(book).transpose()?.ok_or(Error::NotFound("book"))
     }
 
     async fn book_in(&self, tx: &mut Tx, id: i64) -> Result<Book> {
-        let row = tx
-            .opt(sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE b.id = ?")).bind(id))
-            .await?;
-        row.as_ref()
-            .map(book)
-            .transpose()?
-            .ok_or(Error::NotFound("book"))
+        let row = tx.opt(sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE b.id = ?")).bind(id)).await?;
+        row.as_ref().map(book).transpose()?.ok_or(Error::NotFound("book"))
     }
 
     /// Catalogues a book.
@@ -243,9 +215,7 @@ impl Store {
                 changed.push("subjects");
             }
             if let Some(v) = &p.publisher {
-                q = q
-                    .push(", publisher = ?")
-                    .bind(v.as_ref().map(|v| v.as_str()));
+                q = q.push(", publisher = ?").bind(v.as_ref().map(|v| v.as_str()));
                 changed.push("publisher");
             }
             if let Some(v) = &p.year {
@@ -253,9 +223,7 @@ impl Store {
                 changed.push("year");
             }
             if let Some(v) = &p.language {
-                q = q
-                    .push(", language = ?")
-                    .bind(v.as_ref().map(|v| v.as_str()));
+                q = q.push(", language = ?").bind(v.as_ref().map(|v| v.as_str()));
                 changed.push("language");
             }
             let done = tx
@@ -265,15 +233,7 @@ impl Store {
             if done.rows == 0 {
                 return Err(Error::NotFound("book"));
             }
-            self.audit(
-                &mut tx,
-                actor,
-                "book.update",
-                "book",
-                id,
-                changed.join(", "),
-            )
-            .await?;
+            self.audit(&mut tx, actor, "book.update", "book", id, changed.join(", ")).await?;
             self.book_in(&mut tx, id).await
         }
         .await)
@@ -283,22 +243,25 @@ impl Store {
     pub async fn delete_book(&self, actor: &Actor, id: i64) -> Result<()> {
         crate::transaction!(self.db, |tx| {
             async {
-            let book = self.book_in(&mut tx, id).await?;
-            let lent = tx
-                .opt(sql("SELECT l.id FROM loans l JOIN copies c ON c.id = l.copy_id WHERE c.book_id = ? LIMIT 1").bind(id))
-                .await?;
-            if lent.is_some() {
-                return Err(Error::conflict(
-                    "has_loans",
-                    "this book's copies have loan history; withdraw the copies instead of deleting the book",
-                ));
+                let book = self.book_in(&mut tx, id).await?;
+                let lent = tx
+                    .opt(
+                        sql("SELECT l.id FROM loans l JOIN copies c ON c.id = l.copy_id WHERE c.book_id = ? LIMIT 1")
+                            .bind(id),
+                    )
+                    .await?;
+                if lent.is_some() {
+                    return Err(Error::conflict(
+                        "has_loans",
+                        "this book's copies have loan history; withdraw the copies instead of deleting the book",
+                    ));
+                }
+                tx.exec(sql("DELETE FROM holds WHERE book_id = ?").bind(id)).await?;
+                tx.exec(sql("DELETE FROM copies WHERE book_id = ?").bind(id)).await?;
+                tx.exec(sql("DELETE FROM books WHERE id = ?").bind(id)).await?;
+                self.audit(&mut tx, actor, "book.delete", "book", id, book.title).await
             }
-            tx.exec(sql("DELETE FROM holds WHERE book_id = ?").bind(id)).await?;
-            tx.exec(sql("DELETE FROM copies WHERE book_id = ?").bind(id)).await?;
-            tx.exec(sql("DELETE FROM books WHERE id = ?").bind(id)).await?;
-            self.audit(&mut tx, actor, "book.delete", "book", id, book.title).await
-        }
-        .await
+            .await
         })
     }
 
@@ -316,23 +279,27 @@ impl Store {
     pub async fn copy_by_barcode(&self, barcode: &Barcode) -> Result<Copy> {
         let row = self
             .db
-            .opt(sql(format!("SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?")).bind(barcode.as_str()))
+            .opt(
+                sql(format!(
+                    "SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?"
+                ))
+                .bind(barcode.as_str()),
+            )
             .await?;
-        row.as_ref()
-            .map(copy)
-            .transpose()?
-            .ok_or(Error::NotFound("copy"))
+        row.as_ref().map(copy).transpose()?.ok_or(Error::NotFound("copy"))
     }
 
     pub(super) async fn copy_in(&self, tx: &mut Tx, id: i64) -> Result<Copy> {
         let lock = tx.for_update();
         let row = tx
-            .opt(sql(format!("SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.id = ?{lock}")).bind(id))
+            .opt(
+                sql(format!(
+                    "SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.id = ?{lock}"
+                ))
+                .bind(id),
+            )
             .await?;
-        row.as_ref()
-            .map(copy)
-            .transpose()?
-            .ok_or(Error::NotFound("copy"))
+        row.as_ref().map(copy).transpose()?.ok_or(Error::NotFound("copy"))
     }
 
     /// Locks and reads a copy by barcode.
@@ -340,14 +307,13 @@ impl Store {
         let lock = tx.for_update();
         let row = tx
             .opt(
-                sql(format!("SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?{lock}"))
-                    .bind(barcode.as_str()),
+                sql(format!(
+                    "SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?{lock}"
+                ))
+                .bind(barcode.as_str()),
             )
             .await?;
-        row.as_ref()
-            .map(copy)
-            .transpose()?
-            .ok_or(Error::NotFound("copy"))
+        row.as_ref().map(copy).transpose()?.ok_or(Error::NotFound("copy"))
     }
 
     /// Adds a copy of a book.
@@ -422,26 +388,14 @@ impl Store {
     pub async fn delete_copy(&self, actor: &Actor, id: i64) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
             let c = self.copy_in(&mut tx, id).await?;
-            if tx
-                .opt(sql("SELECT id FROM loans WHERE copy_id = ? LIMIT 1").bind(id))
-                .await?
-                .is_some()
-            {
-                return Err(Error::conflict(
-                    "has_loans",
-                    "this copy has loan history; mark it withdrawn instead",
-                ));
+            if tx.opt(sql("SELECT id FROM loans WHERE copy_id = ? LIMIT 1").bind(id)).await?.is_some() {
+                return Err(Error::conflict("has_loans", "this copy has loan history; mark it withdrawn instead"));
             }
             if c.status == CopyStatus::OnHoldShelf {
-                return Err(Error::conflict(
-                    "copy_not_available",
-                    "this copy is on the hold shelf for a member",
-                ));
+                return Err(Error::conflict("copy_not_available", "this copy is on the hold shelf for a member"));
             }
-            tx.exec(sql("DELETE FROM copies WHERE id = ?").bind(id))
-                .await?;
-            self.audit(&mut tx, actor, "copy.delete", "copy", id, c.barcode)
-                .await
+            tx.exec(sql("DELETE FROM copies WHERE id = ?").bind(id)).await?;
+            self.audit(&mut tx, actor, "copy.delete", "copy", id, c.barcode).await
         }
         .await)
     }
@@ -462,10 +416,7 @@ mod tests {
 
     #[test]
     fn search_terms_keep_only_words() {
-        assert_eq!(
-            search_terms("Harimau! \"harimau\" OR *"),
-            vec!["harimau", "harimau", "or"]
-        );
+        assert_eq!(search_terms("Harimau! \"harimau\" OR *"), vec!["harimau", "harimau", "or"]);
         assert!(search_terms("\"*()-+~<>").is_empty());
         assert_eq!(search_terms("Bumi Manusia").len(), 2);
     }

@@ -72,8 +72,8 @@ const HOLD_SELECT: &str = "SELECT h.id, h.book_id, b.title, h.member_id, m.card_
 
 fn hold(r: &Row) -> Result<Hold> {
     let status: String = r.get("status")?;
-    let status = HoldStatus::parse(&status)
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("hold status {status:?}")))?;
+    let status =
+        HoldStatus::parse(&status).ok_or_else(|| Error::Internal(anyhow::anyhow!("hold status {status:?}")))?;
     Ok(Hold {
         id: r.get("id")?,
         book_id: r.get("book_id")?,
@@ -82,20 +82,15 @@ fn hold(r: &Row) -> Result<Hold> {
         card_number: r.get("card_number")?,
         member_name: r.get("member_name")?,
         status,
-        position: (status == HoldStatus::Waiting)
-            .then(|| r.get("position"))
-            .transpose()?,
-        copy_barcode: if status == HoldStatus::Ready {
-            r.get("copy_barcode")?
-        } else {
-            None
-        },
+        position: (status == HoldStatus::Waiting).then(|| r.get("position")).transpose()?,
+        copy_barcode: if status == HoldStatus::Ready { r.get("copy_barcode")? } else { None },
         pickup_by: r.get("pickup_by")?,
         created_at: r.get("created_at")?,
     })
 }
 
-const FINE_SELECT: &str = "SELECT f.id, f.member_id, m.card_number, m.name AS member_name, f.loan_id, b.title, f.amount, \
+const FINE_SELECT: &str =
+    "SELECT f.id, f.member_id, m.card_number, m.name AS member_name, f.loan_id, b.title, f.amount, \
      f.reason, f.status, f.note, f.created_at, f.resolved_at \
      FROM fines f JOIN members m ON m.id = f.member_id LEFT JOIN loans l ON l.id = f.loan_id \
      LEFT JOIN copies c ON c.id = l.copy_id LEFT JOIN books b ON b.id = c.book_id";
@@ -111,8 +106,7 @@ fn fine(r: &Row) -> Result<Fine> {
         title: r.get("title")?,
         amount: r.get("amount")?,
         reason: r.get("reason")?,
-        status: FineStatus::parse(&status)
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("fine status {status:?}")))?,
+        status: FineStatus::parse(&status).ok_or_else(|| Error::Internal(anyhow::anyhow!("fine status {status:?}")))?,
         note: r.get("note")?,
         created_at: r.get("created_at")?,
         resolved_at: r.get("resolved_at")?,
@@ -135,84 +129,72 @@ fn standing(m: &Member) -> MemberStanding {
 
 impl Store {
     async fn loan_in(&self, tx: &mut Tx, id: i64) -> Result<Loan> {
-        let row = tx
-            .opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id))
-            .await?;
-        row.as_ref()
-            .map(|r| loan(r, now()))
-            .transpose()?
-            .ok_or(Error::NotFound("loan"))
+        let row = tx.opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id)).await?;
+        row.as_ref().map(|r| loan(r, now())).transpose()?.ok_or(Error::NotFound("loan"))
     }
 
     async fn hold_in(&self, tx: &mut Tx, id: i64) -> Result<Hold> {
-        let row = tx
-            .opt(sql(format!("{HOLD_SELECT} WHERE h.id = ?")).bind(id))
-            .await?;
-        row.as_ref()
-            .map(hold)
-            .transpose()?
-            .ok_or(Error::NotFound("hold"))
+        let row = tx.opt(sql(format!("{HOLD_SELECT} WHERE h.id = ?")).bind(id)).await?;
+        row.as_ref().map(hold).transpose()?.ok_or(Error::NotFound("hold"))
     }
 
     async fn fine_in(&self, tx: &mut Tx, id: i64) -> Result<Fine> {
-        let row = tx
-            .opt(sql(format!("{FINE_SELECT} WHERE f.id = ?")).bind(id))
-            .await?;
-        row.as_ref()
-            .map(fine)
-            .transpose()?
-            .ok_or(Error::NotFound("fine"))
+        let row = tx.opt(sql(format!("{FINE_SELECT} WHERE f.id = ?")).bind(id)).await?;
+        row.as_ref().map(fine).transpose()?.ok_or(Error::NotFound("fine"))
     }
 
     /// Lends the copy with `barcode` to the member with `card`.
-    pub async fn checkout(
-        &self,
-        actor: &Actor,
-        barcode: &Barcode,
-        card: &CardNumber,
-    ) -> Result<Loan> {
+    pub async fn checkout(&self, actor: &Actor, barcode: &Barcode, card: &CardNumber) -> Result<Loan> {
         crate::transaction!(self.db, |tx| {
             async {
-            let at = now();
-            let today = self.today(at);
-            // Lock order everywhere: copy, then member, then loans and holds.
-            let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
-            let member = self.member_in(&mut tx, MemberKey::Card(card)).await?;
-            let ready_hold = match copy.status {
-                CopyStatus::Available => None,
-                CopyStatus::OnHoldShelf => {
-                    let lock = tx.for_update();
-                    let row = tx
-                        .opt(sql(format!("SELECT id, member_id FROM holds WHERE copy_id = ? AND status = 'ready'{lock}")).bind(copy.id))
-                        .await?;
-                    match row {
-                        Some(r) if r.get::<i64>("member_id")? == member.id => Some(r.get::<i64>("id")?),
-                        _ => {
-                            return Err(Error::conflict(
-                                "copy_on_hold_for_other",
-                                format!("copy {} is on the hold shelf for another member", copy.barcode),
-                            ))
+                let at = now();
+                let today = self.today(at);
+                // Lock order everywhere: copy, then member, then loans and holds.
+                let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
+                let member = self.member_in(&mut tx, MemberKey::Card(card)).await?;
+                let ready_hold = match copy.status {
+                    CopyStatus::Available => None,
+                    CopyStatus::OnHoldShelf => {
+                        let lock = tx.for_update();
+                        let row = tx
+                            .opt(
+                                sql(format!(
+                                    "SELECT id, member_id FROM holds WHERE copy_id = ? AND status = 'ready'{lock}"
+                                ))
+                                .bind(copy.id),
+                            )
+                            .await?;
+                        match row {
+                            Some(r) if r.get::<i64>("member_id")? == member.id => Some(r.get::<i64>("id")?),
+                            _ => {
+                                return Err(Error::conflict(
+                                    "copy_on_hold_for_other",
+                                    format!("copy {} is on the hold shelf for another member", copy.barcode),
+                                ))
+                            }
                         }
                     }
-                }
-                CopyStatus::OnLoan => {
-                    return Err(Error::conflict("copy_not_available", format!("copy {} is already on loan", copy.barcode)))
-                }
-                CopyStatus::Lost | CopyStatus::Withdrawn => {
-                    return Err(Error::conflict(
-                        "copy_not_available",
-                        format!("copy {} is {} and cannot be lent", copy.barcode, copy.status),
-                    ))
-                }
-            };
-            let category = self.category_in(&mut tx, &member.category).await?;
-            let policy = category.policy();
-            may_borrow(&policy, &standing(&member), today).map_err(refused)?;
+                    CopyStatus::OnLoan => {
+                        return Err(Error::conflict(
+                            "copy_not_available",
+                            format!("copy {} is already on loan", copy.barcode),
+                        ))
+                    }
+                    CopyStatus::Lost | CopyStatus::Withdrawn => {
+                        return Err(Error::conflict(
+                            "copy_not_available",
+                            format!("copy {} is {} and cannot be lent", copy.barcode, copy.status),
+                        ))
+                    }
+                };
+                let category = self.category_in(&mut tx, &member.category).await?;
+                let policy = category.policy();
+                may_borrow(&policy, &standing(&member), today).map_err(refused)?;
 
-            let calendar = self.calendar(&mut tx, today).await?;
-            let due = policy.due_date(&calendar, today);
-            let due_at = time::end_of_day(due, self.tz);
-            let id = tx
+                let calendar = self.calendar(&mut tx, today).await?;
+                let due = policy.due_date(&calendar, today);
+                let due_at = time::end_of_day(due, self.tz);
+                let id = tx
                 .exec(
                     sql("INSERT INTO loans (copy_id, member_id, loaned_at, due_at, renewals) VALUES (?, ?, ?, ?, 0)")
                         .bind(copy.id)
@@ -230,25 +212,27 @@ impl Store {
                     }
                 })?
                 .last_id;
-            self.set_copy_status(&mut tx, &copy, CopyStatus::OnLoan).await?;
-            if let Some(hold_id) = ready_hold {
-                tx.exec(
-                    sql("UPDATE holds SET status = 'fulfilled', resolved_at = ? WHERE id = ?").bind(at).bind(hold_id),
+                self.set_copy_status(&mut tx, &copy, CopyStatus::OnLoan).await?;
+                if let Some(hold_id) = ready_hold {
+                    tx.exec(
+                        sql("UPDATE holds SET status = 'fulfilled', resolved_at = ? WHERE id = ?")
+                            .bind(at)
+                            .bind(hold_id),
+                    )
+                    .await?;
+                }
+                self.audit(
+                    &mut tx,
+                    actor,
+                    "loan.create",
+                    "loan",
+                    id,
+                    format!("{} to {} due {due}", copy.barcode, member.card_number),
                 )
                 .await?;
+                self.loan_in(&mut tx, id).await
             }
-            self.audit(
-                &mut tx,
-                actor,
-                "loan.create",
-                "loan",
-                id,
-                format!("{} to {} due {due}", copy.barcode, member.card_number),
-            )
-            .await?;
-            self.loan_in(&mut tx, id).await
-        }
-        .await
+            .await
         })
     }
 
@@ -276,41 +260,49 @@ impl Store {
     pub async fn renew(&self, actor: &Actor, loan_id: i64) -> Result<Loan> {
         crate::transaction!(self.db, |tx| {
             async {
-            let at = now();
-            let today = self.today(at);
-            let current = self.loan_in(&mut tx, loan_id).await?;
-            actor.ensure_for(current.member_id)?;
-            let copy = self.copy_in(&mut tx, current.copy_id).await?;
-            let member = self.member_in(&mut tx, MemberKey::Id(current.member_id)).await?;
-            let lock = tx.for_update();
-            let row = tx
-                .opt(sql(format!("SELECT renewals, due_at, returned_at FROM loans WHERE id = ?{lock}")).bind(loan_id))
-                .await?
-                .ok_or(Error::NotFound("loan"))?;
-            if row.get::<Option<DateTime<Utc>>>("returned_at")?.is_some() {
-                return Err(Error::conflict("already_returned", "this loan was already returned"));
+                let at = now();
+                let today = self.today(at);
+                let current = self.loan_in(&mut tx, loan_id).await?;
+                actor.ensure_for(current.member_id)?;
+                let copy = self.copy_in(&mut tx, current.copy_id).await?;
+                let member = self.member_in(&mut tx, MemberKey::Id(current.member_id)).await?;
+                let lock = tx.for_update();
+                let row = tx
+                    .opt(
+                        sql(format!("SELECT renewals, due_at, returned_at FROM loans WHERE id = ?{lock}"))
+                            .bind(loan_id),
+                    )
+                    .await?
+                    .ok_or(Error::NotFound("loan"))?;
+                if row.get::<Option<DateTime<Utc>>>("returned_at")?.is_some() {
+                    return Err(Error::conflict("already_returned", "this loan was already returned"));
+                }
+                let renewals: i64 = row.get("renewals")?;
+                let due_at: DateTime<Utc> = row.get("due_at")?;
+                let others_waiting = tx
+                    .opt(
+                        sql("SELECT id FROM holds WHERE book_id = ? AND status = 'waiting' AND member_id <> ? LIMIT 1")
+                            .bind(copy.book_id)
+                            .bind(member.id),
+                    )
+                    .await?
+                    .is_some();
+                let policy = self.category_in(&mut tx, &member.category).await?.policy();
+                let due = self.today(due_at);
+                may_renew(&policy, &standing(&member), renewals, due, today, others_waiting).map_err(refused)?;
+                let calendar = self.calendar(&mut tx, today).await?;
+                let new_due = policy.due_date(&calendar, today).max(due);
+                tx.exec(
+                    sql("UPDATE loans SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL")
+                        .bind(time::end_of_day(new_due, self.tz))
+                        .bind(loan_id),
+                )
+                .await?;
+                self.audit(&mut tx, actor, "loan.renew", "loan", loan_id, format!("{} due {new_due}", copy.barcode))
+                    .await?;
+                self.loan_in(&mut tx, loan_id).await
             }
-            let renewals: i64 = row.get("renewals")?;
-            let due_at: DateTime<Utc> = row.get("due_at")?;
-            let others_waiting = tx
-                .opt(sql("SELECT id FROM holds WHERE book_id = ? AND status = 'waiting' AND member_id <> ? LIMIT 1").bind(copy.book_id).bind(member.id))
-                .await?
-                .is_some();
-            let policy = self.category_in(&mut tx, &member.category).await?.policy();
-            let due = self.today(due_at);
-            may_renew(&policy, &standing(&member), renewals, due, today, others_waiting).map_err(refused)?;
-            let calendar = self.calendar(&mut tx, today).await?;
-            let new_due = policy.due_date(&calendar, today).max(due);
-            tx.exec(
-                sql("UPDATE loans SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL")
-                    .bind(time::end_of_day(new_due, self.tz))
-                    .bind(loan_id),
-            )
-            .await?;
-            self.audit(&mut tx, actor, "loan.renew", "loan", loan_id, format!("{} due {new_due}", copy.barcode)).await?;
-            self.loan_in(&mut tx, loan_id).await
-        }
-        .await
+            .await
         })
     }
 
@@ -366,12 +358,7 @@ impl Store {
 
     /// A copy came free: it goes to the hold shelf for the first member waiting for its book, or
     /// back on the shelf. Returns the hold it now waits for.
-    async fn pass_copy_on(
-        &self,
-        tx: &mut Tx,
-        copy: &Copy,
-        today: NaiveDate,
-    ) -> Result<Option<Hold>> {
+    async fn pass_copy_on(&self, tx: &mut Tx, copy: &Copy, today: NaiveDate) -> Result<Option<Hold>> {
         let lock = tx.for_update();
         let next = tx
             .opt(
@@ -383,8 +370,7 @@ impl Store {
             )
             .await?;
         let Some(next) = next else {
-            self.set_copy_status(tx, copy, CopyStatus::Available)
-                .await?;
+            self.set_copy_status(tx, copy, CopyStatus::Available).await?;
             return Ok(None);
         };
         let hold_id: i64 = next.get("id")?;
@@ -399,8 +385,7 @@ impl Store {
                 .bind(hold_id),
         )
         .await?;
-        self.set_copy_status(tx, copy, CopyStatus::OnHoldShelf)
-            .await?;
+        self.set_copy_status(tx, copy, CopyStatus::OnHoldShelf).await?;
         Ok(Some(self.hold_in(tx, hold_id).await?))
     }
 
@@ -438,38 +423,21 @@ impl Store {
                     .bind(page.offset()),
             )
             .await?;
-        let items = rows
-            .iter()
-            .map(|r| loan(r, at))
-            .collect::<Result<Vec<_>>>()?;
-        let total = self
-            .count(q.prefix("SELECT COUNT(*) AS n FROM loans l JOIN copies c ON c.id = l.copy_id"))
-            .await?;
+        let items = rows.iter().map(|r| loan(r, at)).collect::<Result<Vec<_>>>()?;
+        let total = self.count(q.prefix("SELECT COUNT(*) AS n FROM loans l JOIN copies c ON c.id = l.copy_id")).await?;
         Ok(page.wrap(items, total))
     }
 
     /// One loan, for staff or the member who has it.
     pub async fn loan(&self, actor: &Actor, id: i64) -> Result<Loan> {
-        let row = self
-            .db
-            .opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id))
-            .await?;
-        let loan = row
-            .as_ref()
-            .map(|r| loan(r, now()))
-            .transpose()?
-            .ok_or(Error::NotFound("loan"))?;
+        let row = self.db.opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id)).await?;
+        let loan = row.as_ref().map(|r| loan(r, now())).transpose()?.ok_or(Error::NotFound("loan"))?;
         actor.ensure_for(loan.member_id)?;
         Ok(loan)
     }
 
     /// Puts a member in the queue for a book.
-    pub async fn place_hold(
-        &self,
-        actor: &Actor,
-        book_id: i64,
-        member: MemberKey<'_>,
-    ) -> Result<Hold> {
+    pub async fn place_hold(&self, actor: &Actor, book_id: i64, member: MemberKey<'_>) -> Result<Hold> {
         crate::transaction!(self.db, |tx| {
             async {
             let at = now();
@@ -533,82 +501,60 @@ impl Store {
             let h = self.hold_in(&mut tx, id).await?;
             actor.ensure_for(h.member_id)?;
             if !matches!(h.status, HoldStatus::Waiting | HoldStatus::Ready) {
-                return Err(Error::conflict(
-                    "hold_closed",
-                    format!("this hold is already {}", h.status),
-                ));
+                return Err(Error::conflict("hold_closed", format!("this hold is already {}", h.status)));
             }
-            self.end_hold_in(&mut tx, actor, id, HoldStatus::Cancelled)
-                .await
+            self.end_hold_in(&mut tx, actor, id, HoldStatus::Cancelled).await
         }
         .await)
     }
 
     /// Ends an open hold as cancelled or expired, passing on a copy it kept.
-    pub(super) async fn end_hold_in(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        id: i64,
-        to: HoldStatus,
-    ) -> Result<()> {
+    pub(super) async fn end_hold_in(&self, tx: &mut Tx, actor: &Actor, id: i64, to: HoldStatus) -> Result<()> {
         let at = now();
         let lock = tx.for_update();
         let row = tx
-            .opt(
-                sql(format!(
-                    "SELECT copy_id, status FROM holds WHERE id = ?{lock}"
-                ))
-                .bind(id),
-            )
+            .opt(sql(format!("SELECT copy_id, status FROM holds WHERE id = ?{lock}")).bind(id))
             .await?
             .ok_or(Error::NotFound("hold"))?;
         let status: String = row.get("status")?;
         let copy_id: Option<i64> = row.get("copy_id")?;
-        tx.exec(
-            sql("UPDATE holds SET status = ?, resolved_at = ? WHERE id = ?")
-                .bind(to.as_str())
-                .bind(at)
-                .bind(id),
-        )
-        .await?;
+        tx.exec(sql("UPDATE holds SET status = ?, resolved_at = ? WHERE id = ?").bind(to.as_str()).bind(at).bind(id))
+            .await?;
         if let (Some("ready"), Some(copy_id)) = (Some(status.as_str()), copy_id) {
             let copy = self.copy_in(tx, copy_id).await?;
             if copy.status == CopyStatus::OnHoldShelf {
                 self.pass_copy_on(tx, &copy, self.today(at)).await?;
             }
         }
-        let action = if to == HoldStatus::Expired {
-            "hold.expire"
-        } else {
-            "hold.cancel"
-        };
+        let action = if to == HoldStatus::Expired { "hold.expire" } else { "hold.cancel" };
         self.audit(tx, actor, action, "hold", id, status).await
     }
 
     /// Ends ready holds whose pickup day has passed; their copies go to the next in line. Returns how many.
     pub async fn expire_holds(&self) -> Result<usize> {
         let today = self.today(now());
-        let rows = self
-            .db
-            .all(sql("SELECT id FROM holds WHERE status = 'ready' AND pickup_by < ?").bind(today))
-            .await?;
+        let rows =
+            self.db.all(sql("SELECT id FROM holds WHERE status = 'ready' AND pickup_by < ?").bind(today)).await?;
         let mut n = 0;
         for r in &rows {
             let id: i64 = r.get("id")?;
             let ended = crate::transaction!(self.db, |tx| {
                 async {
-                // Someone may have picked it up or cancelled it since the list was read.
-                let still = tx
-                    .opt(sql("SELECT id FROM holds WHERE id = ? AND status = 'ready' AND pickup_by < ?").bind(id).bind(today))
-                    .await?
-                    .is_some();
-                if still {
-                    self.end_hold_in(&mut tx, &Actor::system(), id, HoldStatus::Expired).await?;
+                    // Someone may have picked it up or cancelled it since the list was read.
+                    let still = tx
+                        .opt(
+                            sql("SELECT id FROM holds WHERE id = ? AND status = 'ready' AND pickup_by < ?")
+                                .bind(id)
+                                .bind(today),
+                        )
+                        .await?
+                        .is_some();
+                    if still {
+                        self.end_hold_in(&mut tx, &Actor::system(), id, HoldStatus::Expired).await?;
+                    }
+                    Ok::<_, Error>(still)
                 }
-                Ok::<_, Error>(still)
-            }
-            .await
+                .await
             })?;
             n += usize::from(ended);
         }
@@ -641,9 +587,7 @@ impl Store {
             )
             .await?;
         let items = rows.iter().map(hold).collect::<Result<Vec<_>>>()?;
-        let total = self
-            .count(q.prefix("SELECT COUNT(*) AS n FROM holds h"))
-            .await?;
+        let total = self.count(q.prefix("SELECT COUNT(*) AS n FROM holds h")).await?;
         Ok(page.wrap(items, total))
     }
 
@@ -672,40 +616,34 @@ impl Store {
             )
             .await?;
         let items = rows.iter().map(fine).collect::<Result<Vec<_>>>()?;
-        let total = self
-            .count(q.prefix("SELECT COUNT(*) AS n FROM fines f"))
-            .await?;
+        let total = self.count(q.prefix("SELECT COUNT(*) AS n FROM fines f")).await?;
         Ok(page.wrap(items, total))
     }
 
     /// Records a fine as paid, or waives it with a reason. A fine is settled once.
-    pub async fn settle_fine(
-        &self,
-        actor: &Actor,
-        id: i64,
-        to: FineStatus,
-        note: Option<&ShortText>,
-    ) -> Result<Fine> {
+    pub async fn settle_fine(&self, actor: &Actor, id: i64, to: FineStatus, note: Option<&ShortText>) -> Result<Fine> {
         crate::transaction!(self.db, |tx| {
             async {
-            let f = self.fine_in(&mut tx, id).await?;
-            let done = tx
-                .exec(
-                    sql("UPDATE fines SET status = ?, note = ?, resolved_at = ? WHERE id = ? AND status = 'unpaid'")
+                let f = self.fine_in(&mut tx, id).await?;
+                let done = tx
+                    .exec(
+                        sql(
+                            "UPDATE fines SET status = ?, note = ?, resolved_at = ? WHERE id = ? AND status = 'unpaid'",
+                        )
                         .bind(to.as_str())
                         .bind(note.map(|n| n.as_str()))
                         .bind(now())
                         .bind(id),
-                )
-                .await?;
-            if done.rows != 1 {
-                return Err(Error::conflict("fine_resolved", format!("this fine is already {}", f.status)));
+                    )
+                    .await?;
+                if done.rows != 1 {
+                    return Err(Error::conflict("fine_resolved", format!("this fine is already {}", f.status)));
+                }
+                let action = if to == FineStatus::Paid { "fine.pay" } else { "fine.waive" };
+                self.audit(&mut tx, actor, action, "fine", id, f.amount.to_string()).await?;
+                self.fine_in(&mut tx, id).await
             }
-            let action = if to == FineStatus::Paid { "fine.pay" } else { "fine.waive" };
-            self.audit(&mut tx, actor, action, "fine", id, f.amount.to_string()).await?;
-            self.fine_in(&mut tx, id).await
-        }
-        .await
+            .await
         })
     }
 }

@@ -13,11 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::ExposeSecret;
 use sqlx::{
     mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlRow},
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
-    Database, Decode, Encode, MySql, MySqlConnection, MySqlPool, Sqlite, SqliteConnection,
-    SqlitePool, Type,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    Database, Decode, Encode, MySql, MySqlConnection, MySqlPool, Sqlite, SqliteConnection, SqlitePool, Type,
 };
 
 use crate::config::{Backend, DatabaseSettings};
@@ -49,10 +46,8 @@ impl DbError {
         match self {
             DbError::Sqlx(sqlx::Error::Database(e)) => {
                 // MariaDB: 1213 deadlock, 1205 lock wait timeout; SQLite: 5 busy, 6 locked.
-                matches!(
-                    e.code().as_deref(),
-                    Some("1213" | "1205" | "5" | "6" | "517")
-                ) || e.message().contains("Deadlock found")
+                matches!(e.code().as_deref(), Some("1213" | "1205" | "5" | "6" | "517"))
+                    || e.message().contains("Deadlock found")
             }
             _ => false,
         }
@@ -63,10 +58,7 @@ impl DbError {
         matches!(
             self,
             DbError::Sqlx(
-                sqlx::Error::PoolTimedOut
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Tls(_)
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
             )
         )
     }
@@ -121,10 +113,7 @@ pub struct Query {
 
 /// Starts a query.
 pub fn sql(text: impl Into<String>) -> Query {
-    Query {
-        sql: text.into(),
-        args: Vec::new(),
-    }
+    Query { sql: text.into(), args: Vec::new() }
 }
 
 impl Query {
@@ -153,11 +142,7 @@ impl Query {
 
     /// Adds a condition to a clause from [`Query::where_clause`].
     pub fn and(self, cond: &str) -> Self {
-        let joiner = if self.sql.is_empty() {
-            " WHERE "
-        } else {
-            " AND "
-        };
+        let joiner = if self.sql.is_empty() { " WHERE " } else { " AND " };
         self.push(joiner).push(cond)
     }
 }
@@ -195,14 +180,8 @@ pub enum Row {
 }
 
 /// A Rust type both backends decode natively.
-pub trait Column:
-    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, MySql> + Type<MySql>
-{
-}
-impl<T> Column for T where
-    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, MySql> + Type<MySql>
-{
-}
+pub trait Column: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, MySql> + Type<MySql> {}
+impl<T> Column for T where T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, MySql> + Type<MySql> {}
 
 impl Row {
     /// Reads column `name`.
@@ -236,32 +215,20 @@ impl Conn<'_> {
     /// All rows.
     pub async fn all(&mut self, q: &Query) -> Result<Vec<Row>, DbError> {
         Ok(match self {
-            Conn::Sqlite(c) => bind_all(sqlx::query(&q.sql), &q.args)
-                .fetch_all(&mut **c)
-                .await?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect(),
-            Conn::MySql(c) => bind_all(sqlx::query(&q.sql), &q.args)
-                .fetch_all(&mut **c)
-                .await?
-                .into_iter()
-                .map(Row::MySql)
-                .collect(),
+            Conn::Sqlite(c) => {
+                bind_all(sqlx::query(&q.sql), &q.args).fetch_all(&mut **c).await?.into_iter().map(Row::Sqlite).collect()
+            }
+            Conn::MySql(c) => {
+                bind_all(sqlx::query(&q.sql), &q.args).fetch_all(&mut **c).await?.into_iter().map(Row::MySql).collect()
+            }
         })
     }
 
     /// At most one row.
     pub async fn opt(&mut self, q: &Query) -> Result<Option<Row>, DbError> {
         Ok(match self {
-            Conn::Sqlite(c) => bind_all(sqlx::query(&q.sql), &q.args)
-                .fetch_optional(&mut **c)
-                .await?
-                .map(Row::Sqlite),
-            Conn::MySql(c) => bind_all(sqlx::query(&q.sql), &q.args)
-                .fetch_optional(&mut **c)
-                .await?
-                .map(Row::MySql),
+            Conn::Sqlite(c) => bind_all(sqlx::query(&q.sql), &q.args).fetch_optional(&mut **c).await?.map(Row::Sqlite),
+            Conn::MySql(c) => bind_all(sqlx::query(&q.sql), &q.args).fetch_optional(&mut **c).await?.map(Row::MySql),
         })
     }
 
@@ -269,22 +236,12 @@ impl Conn<'_> {
     pub async fn exec(&mut self, q: &Query) -> Result<Done, DbError> {
         Ok(match self {
             Conn::Sqlite(c) => {
-                let r = bind_all(sqlx::query(&q.sql), &q.args)
-                    .execute(&mut **c)
-                    .await?;
-                Done {
-                    rows: r.rows_affected(),
-                    last_id: r.last_insert_rowid(),
-                }
+                let r = bind_all(sqlx::query(&q.sql), &q.args).execute(&mut **c).await?;
+                Done { rows: r.rows_affected(), last_id: r.last_insert_rowid() }
             }
             Conn::MySql(c) => {
-                let r = bind_all(sqlx::query(&q.sql), &q.args)
-                    .execute(&mut **c)
-                    .await?;
-                Done {
-                    rows: r.rows_affected(),
-                    last_id: r.last_insert_id() as i64,
-                }
+                let r = bind_all(sqlx::query(&q.sql), &q.args).execute(&mut **c).await?;
+                Done { rows: r.rows_affected(), last_id: r.last_insert_id() as i64 }
             }
         })
     }
@@ -396,9 +353,7 @@ impl Db {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // Stored instants are UTC; make NOW() and friends agree.
-                            sqlx::query("SET time_zone = '+00:00'")
-                                .execute(conn)
-                                .await?;
+                            sqlx::query("SET time_zone = '+00:00'").execute(conn).await?;
                             Ok(())
                         })
                     })
@@ -483,8 +438,7 @@ macro_rules! transaction {
             };
             match outcome {
                 Err(e) if attempt < 6 && $crate::error::Error::is_retryable(&e) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt)))
-                        .await;
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
                 }
                 other => break other,
             }

@@ -8,10 +8,7 @@ use super::{
     like_escape, now, Actor, PageRequest, Store,
 };
 use crate::{
-    domain::{
-        circulation::LoanPolicy, CardNumber, Email, Password, PersonName, Phone, ShortText,
-        Username,
-    },
+    domain::{circulation::LoanPolicy, CardNumber, Email, Password, PersonName, Phone, ShortText, Username},
     error::{Error, Result},
     model::{Category, ClosedDay, Member, Page, Role},
 };
@@ -108,24 +105,16 @@ impl Store {
         let mut args = Vec::new();
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
             filter = " WHERE m.name LIKE ? ESCAPE '!' OR m.card_number = ? OR m.email = ?".into();
-            args = vec![
-                format!("%{}%", like_escape(q)),
-                q.to_uppercase(),
-                q.to_lowercase(),
-            ];
+            args = vec![format!("%{}%", like_escape(q)), q.to_uppercase(), q.to_lowercase()];
         }
-        let mut select = sql(format!(
-            "SELECT {MEMBER_COLUMNS} FROM members m{filter} ORDER BY m.name, m.id LIMIT ? OFFSET ?"
-        ));
+        let mut select =
+            sql(format!("SELECT {MEMBER_COLUMNS} FROM members m{filter} ORDER BY m.name, m.id LIMIT ? OFFSET ?"));
         let mut count = sql(format!("SELECT COUNT(*) AS n FROM members m{filter}"));
         for a in args {
             select = select.bind(&a);
             count = count.bind(a);
         }
-        let rows = self
-            .db
-            .all(select.bind(page.per_page).bind(page.offset()))
-            .await?;
+        let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
         let mut items = Vec::with_capacity(rows.len());
         for r in &rows {
             items.push(self.with_fines(member(r)?, r.get("unpaid_count")?).await?);
@@ -135,45 +124,24 @@ impl Store {
 
     /// One member.
     pub async fn member(&self, id: i64) -> Result<Member> {
-        let row = self
-            .db
-            .opt(
-                sql(format!(
-                    "SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?"
-                ))
-                .bind(id),
-            )
-            .await?;
+        let row = self.db.opt(sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?")).bind(id)).await?;
         let row = row.ok_or(Error::NotFound("member"))?;
-        self.with_fines(member(&row)?, row.get("unpaid_count")?)
-            .await
+        self.with_fines(member(&row)?, row.get("unpaid_count")?).await
     }
 
     /// Locks and reads a member, with their unpaid fines.
     pub(super) async fn member_in(&self, tx: &mut Tx, by: MemberKey<'_>) -> Result<Member> {
         let lock = tx.for_update();
         let q = match by {
-            MemberKey::Id(id) => sql(format!(
-                "SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?{lock}"
-            ))
-            .bind(id),
-            MemberKey::Card(card) => sql(format!(
-                "SELECT {MEMBER_COLUMNS} FROM members m WHERE m.card_number = ?{lock}"
-            ))
-            .bind(card.as_str()),
+            MemberKey::Id(id) => sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?{lock}")).bind(id),
+            MemberKey::Card(card) => {
+                sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.card_number = ?{lock}")).bind(card.as_str())
+            }
         };
         let row = tx.opt(q).await?.ok_or(Error::NotFound("member"))?;
         let mut m = member(&row)?;
-        let rows = tx
-            .all(
-                sql("SELECT amount FROM fines WHERE member_id = ? AND status = 'unpaid'")
-                    .bind(m.id),
-            )
-            .await?;
-        m.unpaid_fines = rows
-            .iter()
-            .map(|r| r.get::<i64>("amount"))
-            .sum::<Result<i64, _>>()?;
+        let rows = tx.all(sql("SELECT amount FROM fines WHERE member_id = ? AND status = 'unpaid'").bind(m.id)).await?;
+        m.unpaid_fines = rows.iter().map(|r| r.get::<i64>("amount")).sum::<Result<i64, _>>()?;
         Ok(m)
     }
 
@@ -248,9 +216,7 @@ impl Store {
                 changed.push("name");
             }
             if let Some(v) = &p.category {
-                self.category_in(&mut tx, v)
-                    .await
-                    .map_err(|_| unknown_category(v))?;
+                self.category_in(&mut tx, v).await.map_err(|_| unknown_category(v))?;
                 q = q.push(", category = ?").bind(v);
                 changed.push("category");
             }
@@ -274,21 +240,11 @@ impl Store {
                 }
             }
             if let Some(v) = &p.blocked_reason {
-                q = q
-                    .push(", blocked_reason = ?")
-                    .bind(v.as_ref().map(|v| v.as_str()));
+                q = q.push(", blocked_reason = ?").bind(v.as_ref().map(|v| v.as_str()));
                 changed.push("blocked_reason");
             }
             tx.exec(q.push(" WHERE id = ?").bind(id)).await?;
-            self.audit(
-                &mut tx,
-                actor,
-                "member.update",
-                "member",
-                id,
-                changed.join(", "),
-            )
-            .await?;
+            self.audit(&mut tx, actor, "member.update", "member", id, changed.join(", ")).await?;
             self.member_in(&mut tx, MemberKey::Id(id)).await
         }
         .await)
@@ -327,21 +283,13 @@ impl Store {
 
     /// All categories.
     pub async fn categories(&self) -> Result<Vec<Category>> {
-        let rows = self
-            .db
-            .all(sql("SELECT * FROM categories ORDER BY code"))
-            .await?;
+        let rows = self.db.all(sql("SELECT * FROM categories ORDER BY code")).await?;
         rows.iter().map(category).collect()
     }
 
     pub(super) async fn category_in(&self, tx: &mut Tx, code: &str) -> Result<Category> {
-        let row = tx
-            .opt(sql("SELECT * FROM categories WHERE code = ?").bind(code))
-            .await?;
-        row.as_ref()
-            .map(category)
-            .transpose()?
-            .ok_or(Error::NotFound("category"))
+        let row = tx.opt(sql("SELECT * FROM categories WHERE code = ?").bind(code)).await?;
+        row.as_ref().map(category).transpose()?.ok_or(Error::NotFound("category"))
     }
 
     /// Creates or replaces a category's loan rules.
@@ -380,79 +328,37 @@ impl Store {
     pub async fn delete_category(&self, actor: &Actor, code: &str) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
             self.category_in(&mut tx, code).await?;
-            if tx
-                .opt(sql("SELECT id FROM members WHERE category = ? LIMIT 1").bind(code))
-                .await?
-                .is_some()
-            {
-                return Err(Error::conflict(
-                    "category_in_use",
-                    "members are in this category; move them first",
-                ));
+            if tx.opt(sql("SELECT id FROM members WHERE category = ? LIMIT 1").bind(code)).await?.is_some() {
+                return Err(Error::conflict("category_in_use", "members are in this category; move them first"));
             }
-            tx.exec(sql("DELETE FROM categories WHERE code = ?").bind(code))
-                .await?;
-            self.audit(&mut tx, actor, "category.delete", "category", 0, code)
-                .await
+            tx.exec(sql("DELETE FROM categories WHERE code = ?").bind(code)).await?;
+            self.audit(&mut tx, actor, "category.delete", "category", 0, code).await
         }
         .await)
     }
 
     /// Closed days from `from` to `to` (inclusive), in date order.
-    pub async fn closed_days(
-        &self,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
-    ) -> Result<Vec<ClosedDay>> {
+    pub async fn closed_days(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Vec<ClosedDay>> {
         // Bounds both backends store (MariaDB's DATE runs from year 1000 to 9999).
         let from = from.unwrap_or(NaiveDate::from_ymd_opt(1000, 1, 1).expect("a valid date"));
         let to = to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date"));
         let rows = self
             .db
             .all(
-                sql("SELECT day, reason FROM closed_days WHERE day >= ? AND day <= ? ORDER BY day")
-                    .bind(from)
-                    .bind(to),
+                sql("SELECT day, reason FROM closed_days WHERE day >= ? AND day <= ? ORDER BY day").bind(from).bind(to),
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ClosedDay {
-                    date: r.get("day")?,
-                    reason: r.get("reason")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| Ok(ClosedDay { date: r.get("day")?, reason: r.get("reason")? })).collect()
     }
 
     /// Marks a day closed. Loans already due that day keep their date; new ones avoid it.
-    pub async fn add_closed_day(
-        &self,
-        actor: &Actor,
-        day: NaiveDate,
-        reason: &ShortText,
-    ) -> Result<ClosedDay> {
+    pub async fn add_closed_day(&self, actor: &Actor, day: NaiveDate, reason: &ShortText) -> Result<ClosedDay> {
         crate::transaction!(self.db, |tx| async {
-            tx.exec(
-                sql("INSERT INTO closed_days (day, reason) VALUES (?, ?)")
-                    .bind(day)
-                    .bind(reason.as_str()),
-            )
-            .await
-            .map_err(|e| duplicate(e, "date", "this day is already closed"))?;
-            self.audit(
-                &mut tx,
-                actor,
-                "closed_day.create",
-                "closed_day",
-                0,
-                day.to_string(),
-            )
-            .await?;
-            Ok(ClosedDay {
-                date: day,
-                reason: reason.as_str().to_owned(),
-            })
+            tx.exec(sql("INSERT INTO closed_days (day, reason) VALUES (?, ?)").bind(day).bind(reason.as_str()))
+                .await
+                .map_err(|e| duplicate(e, "date", "this day is already closed"))?;
+            self.audit(&mut tx, actor, "closed_day.create", "closed_day", 0, day.to_string()).await?;
+            Ok(ClosedDay { date: day, reason: reason.as_str().to_owned() })
         }
         .await)
     }
@@ -460,23 +366,10 @@ impl Store {
     /// Opens a closed day again.
     pub async fn delete_closed_day(&self, actor: &Actor, day: NaiveDate) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
-            if tx
-                .exec(sql("DELETE FROM closed_days WHERE day = ?").bind(day))
-                .await?
-                .rows
-                == 0
-            {
+            if tx.exec(sql("DELETE FROM closed_days WHERE day = ?").bind(day)).await?.rows == 0 {
                 return Err(Error::NotFound("closed day"));
             }
-            self.audit(
-                &mut tx,
-                actor,
-                "closed_day.delete",
-                "closed_day",
-                0,
-                day.to_string(),
-            )
-            .await
+            self.audit(&mut tx, actor, "closed_day.delete", "closed_day", 0, day.to_string()).await
         }
         .await)
     }

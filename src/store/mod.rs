@@ -36,12 +36,7 @@ pub struct Actor {
 impl Actor {
     /// The service acting on its own (first admin, demo data, expiring holds).
     pub fn system() -> Self {
-        Self {
-            user_id: 0,
-            username: "system".into(),
-            role: Role::Admin,
-            member_id: None,
-        }
+        Self { user_id: 0, username: "system".into(), role: Role::Admin, member_id: None }
     }
 
     /// Staff may act for anyone; a member only for themselves.
@@ -76,21 +71,13 @@ impl PageRequest {
 
     /// Wraps rows read for this page.
     pub fn wrap<T>(self, items: Vec<T>, total: i64) -> Page<T> {
-        Page {
-            items,
-            page: self.page,
-            per_page: self.per_page,
-            total,
-        }
+        Page { items, page: self.page, per_page: self.per_page, total }
     }
 }
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self {
-            page: 1,
-            per_page: 20,
-        }
+        Self { page: 1, per_page: 20 }
     }
 }
 
@@ -132,12 +119,7 @@ fn like_escape(s: &str) -> String {
 impl Store {
     /// A store over `db` with the library's calendar settings.
     pub fn new(db: Db, tz: Tz, closed_weekdays: Vec<Weekday>, session_hours: i64) -> Self {
-        Self {
-            db,
-            tz,
-            closed_weekdays,
-            session_hours,
-        }
+        Self { db, tz, closed_weekdays, session_hours }
     }
 
     /// Today in the library.
@@ -147,13 +129,8 @@ impl Store {
 
     /// The calendar for dates from `from` on: weekly closed days and the closed days stored.
     async fn calendar(&self, tx: &mut Tx, from: NaiveDate) -> Result<Calendar> {
-        let rows = tx
-            .all(sql("SELECT day FROM closed_days WHERE day >= ? ORDER BY day").bind(from))
-            .await?;
-        let days = rows
-            .iter()
-            .map(|r| r.get::<NaiveDate>("day"))
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = tx.all(sql("SELECT day FROM closed_days WHERE day >= ? ORDER BY day").bind(from)).await?;
+        let days = rows.iter().map(|r| r.get::<NaiveDate>("day")).collect::<Result<Vec<_>, _>>()?;
         Ok(Calendar::new(self.closed_weekdays.iter().copied(), days))
     }
 
@@ -204,9 +181,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let total = self
-            .count(sql("SELECT COUNT(*) AS n FROM audit_log"))
-            .await?;
+        let total = self.count(sql("SELECT COUNT(*) AS n FROM audit_log")).await?;
         Ok(page.wrap(items, total))
     }
 
@@ -223,22 +198,11 @@ impl Store {
         let now = now();
         Ok(Stats {
             books: self.count(sql("SELECT COUNT(*) AS n FROM books")).await?,
-            copies: self
-                .count(sql(
-                    "SELECT COUNT(*) AS n FROM copies WHERE status <> 'withdrawn'",
-                ))
-                .await?,
+            copies: self.count(sql("SELECT COUNT(*) AS n FROM copies WHERE status <> 'withdrawn'")).await?,
             members: self.count(sql("SELECT COUNT(*) AS n FROM members")).await?,
-            active_loans: self
-                .count(sql(
-                    "SELECT COUNT(*) AS n FROM loans WHERE returned_at IS NULL",
-                ))
-                .await?,
+            active_loans: self.count(sql("SELECT COUNT(*) AS n FROM loans WHERE returned_at IS NULL")).await?,
             overdue_loans: self
-                .count(
-                    sql("SELECT COUNT(*) AS n FROM loans WHERE returned_at IS NULL AND due_at < ?")
-                        .bind(now),
-                )
+                .count(sql("SELECT COUNT(*) AS n FROM loans WHERE returned_at IS NULL AND due_at < ?").bind(now))
                 .await?,
             unpaid_fines: self.unpaid_total(None).await?,
         })
@@ -251,7 +215,8 @@ impl Store {
             Backend::Sqlite => "INTEGER",
             Backend::MariaDb => "SIGNED",
         };
-        let mut q = sql(format!("SELECT CAST(COALESCE(SUM(amount), 0) AS {int}) AS n FROM fines WHERE status = 'unpaid'"));
+        let mut q =
+            sql(format!("SELECT CAST(COALESCE(SUM(amount), 0) AS {int}) AS n FROM fines WHERE status = 'unpaid'"));
         if let Some(id) = member_id {
             q = q.push(" AND member_id = ?").bind(id);
         }

@@ -46,35 +46,19 @@ impl Res {
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "unexpected status; body: {:#}",
-            self.body
-        );
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {:#}", self.body);
         self.body
     }
 
     /// Asserts a problem+json response with this status and code.
     #[track_caller]
     pub fn problem(self, status: u16, code: &str) -> Value {
-        let ct = self
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let ct = self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let body = self.expect(status);
-        assert!(
-            ct.starts_with("application/problem+json"),
-            "content-type {ct:?}, body {body:#}"
-        );
+        assert!(ct.starts_with("application/problem+json"), "content-type {ct:?}, body {body:#}");
         assert_eq!(body["code"], code, "problem {body:#}");
         assert_eq!(body["status"], status);
-        assert!(
-            body["title"].is_string() && body["detail"].is_string(),
-            "{body:#}"
-        );
+        assert!(body["title"].is_string() && body["detail"].is_string(), "{body:#}");
         body
     }
 }
@@ -89,10 +73,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = match db {
             Db::Sqlite => DatabaseSettings::from_url(
-                &format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("pustaka.db").display()
-                ),
+                &format!("sqlite://{}?mode=rwc", dir.path().join("pustaka.db").display()),
                 None,
             )
             .unwrap(),
@@ -100,15 +81,11 @@ impl TestApp {
                 let base = std::env::var("PUSTAKA_TEST_MARIADB_URL").ok()?;
                 let base = base.trim_end_matches('/').to_owned();
                 let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
-                let admin = sqlx::MySqlPool::connect(&base)
+                let admin = sqlx::MySqlPool::connect(&base).await.expect("connect to the test MariaDB");
+                sqlx::query(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+                    .execute(&admin)
                     .await
-                    .expect("connect to the test MariaDB");
-                sqlx::query(&format!(
-                    "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                ))
-                .execute(&admin)
-                .await
-                .expect("create the test database");
+                    .expect("create the test database");
                 admin.close().await;
                 let mut s = DatabaseSettings::from_url(&format!("{base}/{name}"), None).unwrap();
                 s.max_connections = 20;
@@ -129,29 +106,14 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(app::serve(listener, app, std::future::pending()));
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let mut t = TestApp {
-            base,
-            client,
-            store,
-            admin: String::new(),
-            _dir: dir,
-        };
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let mut t = TestApp { base, client, store, admin: String::new(), _dir: dir };
         t.admin = t.login("admin", ADMIN_PASSWORD).await;
         Some(t)
     }
 
     /// Sends a request with an optional token and JSON body.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Res {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
         // A fresh client without cookies, so only the token authenticates.
         let client = reqwest::Client::new();
         let mut req = client.request(method, format!("{}{}", self.base, path));
@@ -168,14 +130,9 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Res {
-            status,
-            headers,
-            body,
-        }
+        Res { status, headers, body }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
@@ -197,11 +154,7 @@ impl TestApp {
     /// Logs in and returns the token.
     pub async fn login(&self, username: &str, password: &str) -> String {
         let body = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({ "username": username, "password": password }),
-            )
+            .post("/api/v1/auth/login", None, json!({ "username": username, "password": password }))
             .await
             .expect(200);
         body["token"].as_str().unwrap().to_owned()
@@ -210,11 +163,7 @@ impl TestApp {
     /// Catalogues a book and returns its id.
     pub async fn book(&self, title: &str) -> i64 {
         let body = self
-            .post(
-                "/api/v1/books",
-                Some(&self.admin),
-                json!({ "title": title, "authors": ["Penulis Uji"] }),
-            )
+            .post("/api/v1/books", Some(&self.admin), json!({ "title": title, "authors": ["Penulis Uji"] }))
             .await
             .expect(201);
         body["id"].as_i64().unwrap()
@@ -222,29 +171,18 @@ impl TestApp {
 
     /// Adds a copy to a book.
     pub async fn copy(&self, book_id: i64, barcode: &str) {
-        self.post(
-            &format!("/api/v1/books/{book_id}/copies"),
-            Some(&self.admin),
-            json!({ "barcode": barcode }),
-        )
-        .await
-        .expect(201);
+        self.post(&format!("/api/v1/books/{book_id}/copies"), Some(&self.admin), json!({ "barcode": barcode }))
+            .await
+            .expect(201);
     }
 
     /// Registers a member; returns (id, card number).
     pub async fn member(&self, name: &str, category: &str) -> (i64, String) {
         let body = self
-            .post(
-                "/api/v1/members",
-                Some(&self.admin),
-                json!({ "name": name, "category": category }),
-            )
+            .post("/api/v1/members", Some(&self.admin), json!({ "name": name, "category": category }))
             .await
             .expect(201);
-        (
-            body["id"].as_i64().unwrap(),
-            body["card_number"].as_str().unwrap().to_owned(),
-        )
+        (body["id"].as_i64().unwrap(), body["card_number"].as_str().unwrap().to_owned())
     }
 
     /// Registers a member with a login; returns (id, card number, token).
@@ -258,31 +196,17 @@ impl TestApp {
             .await
             .expect(201);
         let token = self.login(username, "member-password").await;
-        (
-            body["id"].as_i64().unwrap(),
-            body["card_number"].as_str().unwrap().to_owned(),
-            token,
-        )
+        (body["id"].as_i64().unwrap(), body["card_number"].as_str().unwrap().to_owned(), token)
     }
 
     /// Lends a copy; returns the loan.
     pub async fn checkout(&self, barcode: &str, card: &str) -> Res {
-        self.post(
-            "/api/v1/loans",
-            Some(&self.admin),
-            json!({ "barcode": barcode, "card_number": card }),
-        )
-        .await
+        self.post("/api/v1/loans", Some(&self.admin), json!({ "barcode": barcode, "card_number": card })).await
     }
 
     /// Takes a copy back.
     pub async fn checkin(&self, barcode: &str) -> Res {
-        self.post(
-            "/api/v1/returns",
-            Some(&self.admin),
-            json!({ "barcode": barcode }),
-        )
-        .await
+        self.post("/api/v1/returns", Some(&self.admin), json!({ "barcode": barcode })).await
     }
 
     /// Moves a loan into the past as if it had been lent `days_ago` and fell due `due_days_ago`
@@ -290,10 +214,7 @@ impl TestApp {
     pub async fn backdate_loan(&self, loan_id: i64, days_ago: i64, due_days_ago: i64) {
         let now = pustaka::store::now();
         let today = self.store.today(now);
-        let due = pustaka::domain::time::end_of_day(
-            today - chrono::Duration::days(due_days_ago),
-            self.store.tz,
-        );
+        let due = pustaka::domain::time::end_of_day(today - chrono::Duration::days(due_days_ago), self.store.tz);
         let mut tx = self.store.db.begin().await.unwrap();
         tx.exec(
             sql("UPDATE loans SET loaned_at = ?, due_at = ? WHERE id = ?")
