@@ -1,0 +1,187 @@
+//! The authorization matrix: every route of the router × (anonymous, another member, the member,
+//! librarian, admin). The route list comes from the OpenAPI document the router generates, so a
+//! new route fails this test until it is given an access level here.
+
+mod common;
+
+use common::TestApp;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+contract!(authorization_matrix);
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in account.
+    Account,
+    /// Staff, or the member the record belongs to.
+    Own,
+    /// Admins and librarians.
+    Staff,
+    /// Admins.
+    Admin,
+}
+
+fn access(method: &str, path: &str) -> Access {
+    use Access::*;
+    match (method, path) {
+        ("GET", "/healthz" | "/readyz") => Public,
+        ("POST", "/api/v1/auth/login") => Public,
+        ("GET", "/api/v1/books" | "/api/v1/books/{id}" | "/api/v1/books/{id}/copies" | "/api/v1/copies/{barcode}") => {
+            Public
+        }
+        ("GET", "/api/v1/closed-days") => Public,
+        ("POST", "/api/v1/auth/logout" | "/api/v1/auth/password") | ("GET", "/api/v1/auth/me") => Account,
+        ("GET", "/api/v1/members/{id}" | "/api/v1/members/{id}/loans" | "/api/v1/members/{id}/holds")
+        | ("GET", "/api/v1/members/{id}/fines" | "/api/v1/loans/{id}")
+        | ("POST", "/api/v1/loans/{id}/renew" | "/api/v1/holds")
+        | ("DELETE", "/api/v1/holds/{id}") => Own,
+        ("PUT" | "DELETE", "/api/v1/categories/{code}") | ("GET" | "POST", "/api/v1/users") => Admin,
+        ("DELETE", "/api/v1/users/{id}") => Admin,
+        ("GET", "/api/v1/audit" | "/api/v1/stats" | "/api/v1/members" | "/api/v1/loans" | "/api/v1/holds")
+        | ("GET", "/api/v1/fines" | "/api/v1/categories")
+        | ("POST", "/api/v1/books" | "/api/v1/books/{id}/copies" | "/api/v1/members" | "/api/v1/loans")
+        | ("POST", "/api/v1/returns" | "/api/v1/closed-days" | "/api/v1/fines/{id}/pay" | "/api/v1/fines/{id}/waive")
+        | ("PATCH" | "DELETE", "/api/v1/books/{id}" | "/api/v1/copies/{barcode}" | "/api/v1/members/{id}")
+        | ("DELETE", "/api/v1/closed-days/{date}") => Staff,
+        _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
+    }
+}
+
+/// The records the requests point at: all belong to member A.
+struct Fixture {
+    book: i64,
+    member_a: i64,
+    card_a: String,
+    loan_a: i64,
+    hold_a: i64,
+    fine_a: i64,
+    user: i64,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let admin = Some(app.admin.as_str());
+    let book = app.book("Matriks").await;
+    app.copy(book, "MX-1").await;
+    app.copy(book, "MX-2").await;
+    let (member_a, card_a, _) = app.member_with_login("Anggota A", "anggota_a").await;
+    app.member_with_login("Anggota B", "anggota_b").await;
+    // An old loan of A's, returned late (a fine), and a current one.
+    let late = app.checkout("MX-2", &card_a).await.expect(201)["id"].as_i64().unwrap();
+    app.backdate_loan(late, 30, 20).await;
+    let fine_a = app.checkin("MX-2").await.expect(200)["fine"]["id"].as_i64().unwrap();
+    let loan_a = app.checkout("MX-1", &card_a).await.expect(201)["id"].as_i64().unwrap();
+    // A waits for another book that is out.
+    let other = app.book("Dipesan").await;
+    app.copy(other, "MX-3").await;
+    let (_, card_c) = app.member("Anggota C", "staff").await;
+    app.checkout("MX-3", &card_c).await.expect(201);
+    let hold_a = app.post("/api/v1/holds", admin, json!({"book_id": other, "card_number": card_a})).await.expect(201)
+        ["id"]
+        .as_i64()
+        .unwrap();
+    let user = app
+        .post("/api/v1/users", admin, json!({"username": "sementara", "password": "temporary-pw", "role": "librarian"}))
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.call(
+        Method::PUT,
+        "/api/v1/categories/tamu",
+        admin,
+        Some(json!({"name": "Tamu", "max_loans": 1, "loan_days": 3, "max_renewals": 0, "fine_per_day": 100, "fine_limit": 0, "hold_pickup_days": 2})),
+    )
+    .await
+    .expect(200);
+    Fixture { book, member_a, card_a, loan_a, hold_a, fine_a, user }
+}
+
+fn concrete(path: &str, f: &Fixture) -> String {
+    let id = if path.starts_with("/api/v1/books") {
+        f.book
+    } else if path.starts_with("/api/v1/members") {
+        f.member_a
+    } else if path.starts_with("/api/v1/loans") {
+        f.loan_a
+    } else if path.starts_with("/api/v1/holds") {
+        f.hold_a
+    } else if path.starts_with("/api/v1/fines") {
+        f.fine_a
+    } else {
+        f.user
+    };
+    path.replace("{id}", &id.to_string())
+        .replace("{barcode}", "MX-1")
+        .replace("{code}", "tamu")
+        .replace("{date}", "2030-01-02")
+}
+
+/// A body that gets a well-formed request past parsing where the handler reads one.
+fn body(method: &str, path: &str, f: &Fixture) -> Option<Value> {
+    match (method, path) {
+        ("POST", "/api/v1/holds") => Some(json!({"book_id": f.book, "card_number": f.card_a})),
+        ("POST", "/api/v1/auth/login") => Some(json!({"username": "nobody-here", "password": "wrong-password"})),
+        ("POST", "/api/v1/auth/password") => {
+            Some(json!({"current_password": "wrong-password", "new_password": "a-new-password"}))
+        }
+        ("GET" | "DELETE", _) => None,
+        _ => Some(json!({})),
+    }
+}
+
+async fn authorization_matrix(app: TestApp) {
+    let f = fixture(&app).await;
+    app.post(
+        "/api/v1/users",
+        Some(&app.admin),
+        json!({"username": "pustakawan", "password": "librarian-pw", "role": "librarian"}),
+    )
+    .await
+    .expect(201);
+    let (_, doc) = pustaka::http::api();
+    let spec = serde_json::to_value(&doc).unwrap();
+    let mut checked = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            let level = access(&method, path);
+            let url = concrete(path, &f);
+            // Fresh sessions per route: logout and password changes end them.
+            let member_a = app.login("anggota_a", "member-password").await;
+            let member_b = app.login("anggota_b", "member-password").await;
+            let librarian = app.login("pustakawan", "librarian-pw").await;
+            let admin = app.login("admin", common::ADMIN_PASSWORD).await;
+            // Refused callers first: the allowed ones may change what the route points at.
+            let callers: [(&str, Option<&str>, bool); 5] = [
+                ("anonymous", None, level == Access::Public),
+                ("another member", Some(&member_b), matches!(level, Access::Public | Access::Account)),
+                ("the member", Some(&member_a), matches!(level, Access::Public | Access::Account | Access::Own)),
+                ("librarian", Some(&librarian), level != Access::Admin),
+                ("admin", Some(&admin), true),
+            ];
+            for (who, token, allowed) in callers {
+                let m = Method::from_bytes(method.as_bytes()).unwrap();
+                let r = app.call(m, &url, token, body(&method, path, &f)).await;
+                let code = r.body.get("code").and_then(Value::as_str).unwrap_or("").to_owned();
+                let status = r.status.as_u16();
+                if allowed {
+                    assert!(
+                        !(status == 401 && code == "unauthenticated" || status == 403),
+                        "{method} {path} as {who}: refused with {status} {}",
+                        r.body
+                    );
+                } else {
+                    let expected = if token.is_none() { 401 } else { 403 };
+                    assert_eq!(status, expected, "{method} {path} as {who} ({level:?}): {}", r.body);
+                }
+                assert!(status < 500, "{method} {path} as {who}: {status} {}", r.body);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 46 * 5, "{checked} checks");
+}
