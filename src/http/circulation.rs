@@ -67,6 +67,7 @@ async fn checkout(
 #[into_params(parameter_in = Query)]
 pub struct LoanQuery {
     /// `active` (default), `overdue`, `returned` or `all`.
+    #[param(inline)]
     status: Option<LoanFilter>,
     member_id: Option<i64>,
     /// The copy's barcode (to find the loan of a copy scanned at the desk).
@@ -94,7 +95,7 @@ async fn get_loan(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64
     Ok(Json(s.store.loan(&who.actor(), id).await?))
 }
 
-/// Renew a loan from today (staff, or the member who has it).
+/// Renew a loan for another loan period from its due date (staff, or the member who has it).
 #[utoipa::path(post, path = "/loans/{id}/renew", tag = "circulation", params(("id" = i64, Path)),
     responses((status = 200, body = Loan), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "refused (see `code`)", body = Problem)),
@@ -169,6 +170,7 @@ async fn place_hold(
 #[into_params(parameter_in = Query)]
 pub struct HoldQuery {
     /// Leave out for the open ones (waiting and ready).
+    #[param(inline)]
     status: Option<HoldStatus>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -197,6 +199,7 @@ async fn cancel_hold(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<
 #[into_params(parameter_in = Query)]
 pub struct FineQuery {
     /// Leave out for all.
+    #[param(inline)]
     status: Option<FineStatus>,
     member_id: Option<i64>,
     page: Option<i64>,

@@ -26,10 +26,10 @@ pub struct Problem {
     /// Stable machine code, e.g. `copy_not_available`.
     pub code: String,
     /// The fields at fault (422 only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// The request id to quote when reporting a server error.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 

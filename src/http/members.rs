@@ -183,6 +183,7 @@ async fn delete_member(State(s): State<AppState>, Staff(who): Staff, Path(id): P
 #[into_params(parameter_in = Query)]
 pub struct MemberLoansQuery {
     /// `active` (default), `overdue`, `returned` or `all`.
+    #[param(inline)]
     status: Option<LoanFilter>,
     page: Option<i64>,
     per_page: Option<i64>,

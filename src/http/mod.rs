@@ -55,7 +55,7 @@ const BODY_LIMIT: usize = 64 * 1024;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Pustaka", description = "Library management: catalogue, members, loans, holds and fines."),
-    modifiers(&Security),
+    modifiers(&Security, &ProblemResponses),
     tags(
         (name = "catalogue", description = "Books and copies; reading is public"),
         (name = "members", description = "Members and their loan-rule categories"),
@@ -80,6 +80,56 @@ impl Modify for Security {
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(extract::SESSION_COOKIE))),
         );
+    }
+}
+
+/// Documents what every operation can answer besides its own responses: errors are
+/// `application/problem+json`; any route may answer 400 (malformed request), 422 (invalid
+/// fields or query), 500 and 503 (database down); routes behind a login 401 and 403; routes
+/// with a body 413.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build()
+        };
+        for item in doc.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                let responses = &mut op.responses.responses;
+                for (status, response) in responses.iter_mut() {
+                    if let (true, RefOr::T(r)) = (status.starts_with('4') || status.starts_with('5'), response) {
+                        if let Some(content) = r.content.shift_remove("application/json") {
+                            r.content.insert("application/problem+json".into(), content);
+                        }
+                    }
+                }
+                let mut standard = vec![
+                    ("400", "The request is malformed (JSON, path or query)"),
+                    ("422", "Some fields or query parameters are invalid; `errors` names them"),
+                    ("500", "A fault on the server; quote `request_id`"),
+                    ("503", "The database is not available; retry shortly"),
+                ];
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    standard.push(("401", "Not logged in, or the session ended"));
+                    standard.push(("403", "This account's role may not do this"));
+                }
+                if op.request_body.is_some() {
+                    standard.push(("413", "The body is larger than 64 KiB"));
+                }
+                for (status, description) in standard {
+                    responses.entry(status.into()).or_insert_with(|| RefOr::T(problem(description)));
+                }
+            }
+        }
     }
 }
 
@@ -155,14 +205,19 @@ async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 /// Turns the few plain-text errors axum and tower make on their own (405, 413, 408, an unknown
-/// method) into problem+json like everything else.
+/// method) into problem+json like everything else, and writes the request id into every 5xx so
+/// the person who saw it can quote it.
 async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let res = next.run(req).await;
     let status = res.status();
     let is_problem =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !status.is_client_error() && !status.is_server_error() || is_problem {
+    if !status.is_client_error() && !status.is_server_error() {
         return res;
+    }
+    if is_problem {
+        return if status.is_server_error() { with_request_id(res, request_id).await } else { res };
     }
     let (code, detail) = match status {
         StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is larger than 64 KiB"),
@@ -178,7 +233,28 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     if let Some(allow) = res.headers().get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());
     }
+    if status.is_server_error() {
+        out = with_request_id(out, request_id).await;
+    }
     out
+}
+
+/// Adds `request_id` to a problem body.
+async fn with_request_id(res: Response, request_id: Option<String>) -> Response {
+    let (parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut v) => {
+            v["request_id"] = request_id.into();
+            serde_json::to_vec(&v).unwrap_or(bytes.to_vec())
+        }
+        Err(_) => bytes.to_vec(),
+    };
+    let mut res = Response::from_parts(parts, axum::body::Body::from(body));
+    res.headers_mut().remove(header::CONTENT_LENGTH);
+    res
 }
 
 /// Liveness: the process answers.

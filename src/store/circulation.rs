@@ -256,7 +256,7 @@ impl Store {
         Ok(())
     }
 
-    /// Renews a loan from today, if the rules allow.
+    /// Renews a loan for another loan period from its due date, if the rules allow.
     pub async fn renew(&self, actor: &Actor, loan_id: i64) -> Result<Loan> {
         crate::transaction!(self.db, |tx| {
             async {
@@ -291,7 +291,8 @@ impl Store {
                 let due = self.today(due_at);
                 may_renew(&policy, &standing(&member), renewals, due, today, others_waiting).map_err(refused)?;
                 let calendar = self.calendar(&mut tx, today).await?;
-                let new_due = policy.due_date(&calendar, today).max(due);
+                // Another loan period from the current due date (renewing early gains nothing by it).
+                let new_due = policy.due_date(&calendar, due.max(today));
                 tx.exec(
                     sql("UPDATE loans SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL")
                         .bind(time::end_of_day(new_due, self.tz))
