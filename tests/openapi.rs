@@ -28,7 +28,22 @@ fn every_operation_is_documented() {
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
             assert!(op["summary"].is_string() || op["description"].is_string(), "{method} {path} has no description");
-            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["400", "422", "500", "503"] {
+                assert!(responses.contains_key(status), "{method} {path} does not document {status}");
+            }
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = r["content"].as_object().unwrap();
+                    assert!(
+                        content.keys().all(|c| c == "application/problem+json"),
+                        "{method} {path} {status}: {content:?}"
+                    );
+                }
+            }
+            if op.get("security").is_some_and(|s| s.as_array().is_some_and(|a| !a.is_empty())) {
+                assert!(responses.contains_key("401") && responses.contains_key("403"), "{method} {path}");
+            }
         }
     }
 }

@@ -55,7 +55,7 @@ const BODY_LIMIT: usize = 64 * 1024;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Pustaka", description = "Library management: catalogue, members, loans, holds and fines."),
-    modifiers(&Security, &ProblemResponses),
+    modifiers(&Security),
     tags(
         (name = "catalogue", description = "Books and copies; reading is public"),
         (name = "members", description = "Members and their loan-rule categories"),
@@ -140,11 +140,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(members::router())
         .merge(circulation::router())
         .merge(accounts::router());
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .nest("/api/v1", v1)
-        .split_for_parts()
+        .split_for_parts();
+    // After the routes are in: the derive's modifiers ran on a document with no paths yet.
+    ProblemResponses.modify(&mut doc);
+    (router, doc)
 }
 
 /// The whole application: API, docs, page, and the layers around them.
@@ -265,7 +268,7 @@ async fn healthz() -> impl IntoResponse {
 
 /// Readiness: the database answers. The balancer sends traffic only to ready replicas.
 #[utoipa::path(get, path = "/readyz", tag = "health",
-    responses((status = 200, description = "ready"), (status = 503, description = "the database does not answer")))]
+    responses((status = 200, description = "ready"), (status = 503, description = "the database does not answer", body = error::Problem)))]
 async fn readyz(State(s): State<AppState>) -> Response {
     match tokio::time::timeout(Duration::from_secs(2), s.store.db.ping()).await {
         Ok(Ok(())) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
