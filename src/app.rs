@@ -1,6 +1,13 @@
 //! One place builds the application from settings; one serves it until shutdown.
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -18,6 +25,10 @@ pub struct App {
     pub store: Store,
     /// Everything HTTP.
     pub router: axum::Router,
+    /// Raised when shutdown starts (shared with `/readyz`).
+    pub draining: Arc<AtomicBool>,
+    /// How long to keep serving after raising `draining`.
+    pub drain: Duration,
 }
 
 /// Connects to the database, runs the migrations, makes sure an admin exists, and builds the router.
@@ -31,9 +42,14 @@ pub async fn build(settings: &Settings) -> anyhow::Result<App> {
             "FIRST START: created the admin account with a generated password. Log in and change it; it is not shown again"
         );
     }
-    let state = AppState { store: store.clone(), trust_forwarded_for: settings.trust_forwarded_for };
+    let draining = Arc::new(AtomicBool::new(false));
+    let state = AppState {
+        store: store.clone(),
+        trust_forwarded_for: settings.trust_forwarded_for,
+        draining: draining.clone(),
+    };
     let router = http::router(state, &settings.web_dir, &settings.instance);
-    Ok(App { store, router })
+    Ok(App { store, router, draining, drain: settings.drain })
 }
 
 /// Connects and migrates, without creating any account.
@@ -63,6 +79,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let expiry = tokio::spawn(expire_holds_every_minute(app.store.clone()));
+    let (draining, drain) = (app.draining.clone(), app.drain);
+    let shutdown = async move {
+        shutdown.await;
+        // Readiness goes first, so the balancer moves new requests elsewhere; then the
+        // listener closes and the requests in flight finish.
+        draining.store(true, Ordering::Relaxed);
+        if !drain.is_zero() {
+            tracing::info!(seconds = drain.as_secs(), "draining: /readyz says 503 while requests move elsewhere");
+            tokio::time::sleep(drain).await;
+        }
+    };
     let service = app.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
     expiry.abort();

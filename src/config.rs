@@ -101,6 +101,9 @@ pub struct Settings {
     pub session_hours: i64,
     /// Trust the balancer's `X-Forwarded-For` for the client address (only behind one).
     pub trust_forwarded_for: bool,
+    /// On SIGTERM, how long to keep serving while `/readyz` says 503, so the balancer stops
+    /// sending new requests before the listener closes.
+    pub drain: std::time::Duration,
 }
 
 impl Settings {
@@ -168,6 +171,15 @@ impl Settings {
             log_format,
             session_hours,
             trust_forwarded_for: matches!(var("PUSTAKA_TRUST_FORWARDED_FOR").as_deref(), Some("1" | "true" | "yes")),
+            drain: match var("PUSTAKA_DRAIN_SECONDS") {
+                None => std::time::Duration::ZERO,
+                Some(s) => std::time::Duration::from_secs(
+                    s.parse()
+                        .ok()
+                        .filter(|s| *s <= 60)
+                        .context("PUSTAKA_DRAIN_SECONDS must be a number from 0 to 60")?,
+                ),
+            },
         })
     }
 }

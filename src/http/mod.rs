@@ -42,6 +42,8 @@ pub struct AppState {
     pub store: Store,
     /// Whether `X-Forwarded-For` comes from a balancer we trust (for login throttling).
     pub trust_forwarded_for: bool,
+    /// Set at shutdown: `/readyz` answers 503 so the balancer stops sending requests here.
+    pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The header carrying the request id, set by the balancer or by us.
@@ -270,6 +272,9 @@ async fn healthz() -> impl IntoResponse {
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, description = "ready"), (status = 503, description = "the database does not answer", body = error::Problem)))]
 async fn readyz(State(s): State<AppState>) -> Response {
+    if s.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        return error::problem(StatusCode::SERVICE_UNAVAILABLE, "draining", "this replica is shutting down", vec![]);
+    }
     match tokio::time::timeout(Duration::from_secs(2), s.store.db.ping()).await {
         Ok(Ok(())) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
         Ok(Err(e)) => {

@@ -55,12 +55,14 @@ impl DbError {
 
     /// The database could not be reached at all (as opposed to refusing one query).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             DbError::Sqlx(
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
-            )
-        )
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
+            ) => true,
+            // MariaDB going away: 1053 shutdown in progress, 2006 gone away, 2013 lost connection.
+            DbError::Sqlx(sqlx::Error::Database(e)) => matches!(e.code().as_deref(), Some("1053" | "2006" | "2013")),
+            _ => false,
+        }
     }
 }
 
@@ -348,7 +350,9 @@ impl Db {
                 let pool = MySqlPoolOptions::new()
                     .max_connections(settings.max_connections)
                     .min_connections(1)
-                    .acquire_timeout(Duration::from_secs(5))
+                    // A request waits this long for a connection before answering 503: long
+                    // enough for a burst, short enough that a database outage is not a hang.
+                    .acquire_timeout(Duration::from_secs(3))
                     .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {

@@ -1,0 +1,70 @@
+//! Start-up and shutdown as an operator sees them.
+
+use std::time::Duration;
+
+use pustaka::{app, config::Settings};
+
+fn settings(dir: &std::path::Path, extra: &[(&str, &str)]) -> Settings {
+    let db = format!("sqlite://{}?mode=rwc", dir.join("p.db").display());
+    let mut vars: Vec<(String, String)> = vec![("PUSTAKA_DATABASE_URL".into(), db)];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
+}
+
+#[tokio::test]
+async fn shutdown_drains_before_closing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &[("PUSTAKA_ADMIN_PASSWORD", "admin-password"), ("PUSTAKA_DRAIN_SECONDS", "3")]);
+    let built = app::build(&s).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app::serve(listener, built, async move {
+        let _ = stopped.await;
+    }));
+    assert_eq!(reqwest::get(format!("{base}/readyz")).await.unwrap().status(), 200);
+
+    stop.send(()).unwrap();
+    // While draining, the replica says it is not ready but still answers.
+    let mut saw_draining = false;
+    for _ in 0..50 {
+        let r = reqwest::get(format!("{base}/readyz")).await.unwrap();
+        if r.status() == 503 {
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["code"], "draining");
+            saw_draining = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(saw_draining, "readyz turns 503 as soon as shutdown starts");
+    assert_eq!(reqwest::get(format!("{base}/healthz")).await.unwrap().status(), 200, "still serving while draining");
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops after the drain")
+        .unwrap()
+        .unwrap();
+    assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "closed after the drain");
+}
+
+#[tokio::test]
+async fn first_start_creates_one_admin_and_a_second_start_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = app::build(&settings(dir.path(), &[])).await.unwrap();
+    let users = first.store.users().await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].username, "admin");
+    first.store.db.close().await;
+    // Given a password now, it is not applied: the admin exists already.
+    let second = app::build(&settings(dir.path(), &[("PUSTAKA_ADMIN_PASSWORD", "another-password")])).await.unwrap();
+    assert_eq!(second.store.users().await.unwrap().len(), 1);
+    let pw: secrecy::SecretString = "another-password".to_owned().into();
+    assert!(second.store.login("admin", &pw, "127.0.0.1").await.is_err());
+}
+
+#[tokio::test]
+async fn a_short_admin_password_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = app::build(&settings(dir.path(), &[("PUSTAKA_ADMIN_PASSWORD", "short")])).await.err().expect("refused");
+    assert!(format!("{err:#}").contains("PUSTAKA_ADMIN_PASSWORD"), "{err:#}");
+}
