@@ -106,6 +106,9 @@ pub struct Page<T> {
     pub per_page: i64,
     /// Records on all pages.
     pub total: i64,
+    /// True when more records match than were counted: `total` is then a lower bound (a
+    /// search counts and ranks at most its first 1000 matches).
+    pub total_capped: bool,
 }
 
 /// A list that is never long enough to page.

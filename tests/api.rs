@@ -16,6 +16,7 @@ contract!(
     bad_input_is_a_problem_never_a_500,
     books_crud_and_isbn_rules,
     search_finds_words_and_isbns,
+    search_stays_bounded_for_very_common_words,
     copies_crud,
     members_crud_and_card_numbers,
     members_see_only_their_own,
@@ -352,6 +353,42 @@ async fn search_finds_words_and_isbns(app: TestApp) {
     app.patch(&format!("/api/v1/books/{id}"), admin, json!({"title": "Atheis: Sebuah Roman"})).await.expect(200);
     let r = app.get("/api/v1/books?q=roman", None).await.expect(200);
     assert_eq!(r["total"], 1);
+}
+
+async fn search_stays_bounded_for_very_common_words(app: TestApp) {
+    // 1,005 books share the word "umum"; inserted straight into the table for speed (the
+    // triggers and index keep the search current as they would for the API).
+    let mut tx = app.store.db.begin().await.unwrap();
+    let at = pustaka::store::now();
+    for i in 0..1005 {
+        tx.exec(
+            pustaka::store::db::sql(
+                "INSERT INTO books (title, authors, subjects, created_at, updated_at) VALUES (?, '[\"A\"]', '[]', ?, ?)",
+            )
+            .bind(format!("Pengetahuan Umum {i}"))
+            .bind(at)
+            .bind(at),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    app.post("/api/v1/books", Some(&app.admin), json!({"title": "Umumnya Sejarahwan", "authors": ["B"]}))
+        .await
+        .expect(201);
+
+    let r = app.get("/api/v1/books?q=umum&per_page=5", None).await.expect(200);
+    assert_eq!((r["total"].as_i64(), r["total_capped"].as_bool()), (Some(1000), Some(true)), "{r}");
+    assert_eq!(r["items"][0]["title"], "Pengetahuan Umum 1004", "very common words list newest first");
+    let last = app.get("/api/v1/books?q=umum&per_page=20&page=50", None).await.expect(200);
+    assert_eq!(last["items"].as_array().unwrap().len(), 20);
+    let beyond = app.get("/api/v1/books?q=umum&per_page=20&page=51", None).await.expect(200);
+    assert_eq!(beyond["items"].as_array().unwrap().len(), 0, "a search lists its first 1000 matches");
+    // Whole words first: "umum" does not drag in "Umumnya"; a partial word still finds it.
+    let r = app.get("/api/v1/books?q=pengetahuan%20umum%201004", None).await.expect(200);
+    assert_eq!((r["total"].as_i64(), r["total_capped"].as_bool()), (Some(1), Some(false)));
+    let r = app.get("/api/v1/books?q=sejarahw", None).await.expect(200);
+    assert_eq!(r["items"][0]["title"], "Umumnya Sejarahwan");
 }
 
 async fn copies_crud(app: TestApp) {

@@ -6,7 +6,7 @@ use crate::{
     domain::{isbn::looks_like_isbn, Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, Year},
     error::{Error, Result},
     model::{Book, Copy, CopyStatus, Page},
-    store::db::{Query, Row, Tx},
+    store::db::{Row, Tx},
 };
 
 /// A validated new book.
@@ -85,6 +85,12 @@ fn search_terms(q: &str) -> Vec<String> {
     q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(8).map(str::to_lowercase).collect()
 }
 
+/// Search results ranked by relevance at most; more matches are listed newest first.
+pub const RANKED: i64 = 1000;
+
+/// MariaDB's full-text condition over the indexed columns (one `?`: the expression).
+const MATCHES: &str = "MATCH (b.title, b.authors, b.subjects) AGAINST (? IN BOOLEAN MODE)";
+
 fn to_json(list: &[String]) -> String {
     serde_json::to_string(list).expect("a list of strings always serialises")
 }
@@ -113,7 +119,7 @@ impl Store {
                 if terms.is_empty() {
                     return Ok(page.wrap(Vec::new(), 0));
                 }
-                self.full_text(&terms)
+                return self.full_text(&terms, page).await;
             }
         };
         let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
@@ -122,34 +128,68 @@ impl Store {
         Ok(page.wrap(items, total))
     }
 
-    /// The full-text select (to be given LIMIT and OFFSET) and its count, in this backend's dialect.
-    fn full_text(&self, terms: &[String]) -> (Query, Query) {
+    /// Full-text search. Every word must match: whole words first, and when that finds nothing,
+    /// as prefixes (for a word still being typed). Up to [`RANKED`] matches are ranked by
+    /// relevance; a word so common that it matches more is listed newest first instead and its
+    /// count stops at `RANKED` (`total_capped`), so neither ranking nor counting ever walks a
+    /// third of the catalogue.
+    async fn full_text(&self, terms: &[String], page: PageRequest) -> Result<Page<Book>> {
+        let mut expr = self.match_expr(terms, false);
+        let mut hits = self.count_matches(&expr).await?;
+        if hits == 0 {
+            expr = self.match_expr(terms, true);
+            hits = self.count_matches(&expr).await?;
+        }
+        let capped = hits > RANKED;
+        if hits == 0 || page.offset() >= hits.min(RANKED) {
+            return Ok(Page { total_capped: capped, ..page.wrap(Vec::new(), hits.min(RANKED)) });
+        }
+        let select = match (self.db.backend(), capped) {
+            (Backend::Sqlite, false) => sql(format!(
+                "SELECT {BOOK_COLUMNS} FROM books_fts f JOIN books b ON b.id = f.rowid \
+                 WHERE books_fts MATCH ? ORDER BY f.rank, b.id LIMIT ? OFFSET ?"
+            ))
+            .bind(&expr),
+            (Backend::Sqlite, true) => sql(format!(
+                "SELECT {BOOK_COLUMNS} FROM books_fts f JOIN books b ON b.id = f.rowid \
+                 WHERE books_fts MATCH ? ORDER BY f.rowid DESC LIMIT ? OFFSET ?"
+            ))
+            .bind(&expr),
+            (Backend::MariaDb, false) => sql(format!(
+                "SELECT {BOOK_COLUMNS} FROM books b WHERE {MATCHES} ORDER BY {MATCHES} DESC, b.id LIMIT ? OFFSET ?"
+            ))
+            .bind(&expr)
+            .bind(&expr),
+            (Backend::MariaDb, true) => {
+                sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE {MATCHES} ORDER BY b.id DESC LIMIT ? OFFSET ?"))
+                    .bind(&expr)
+            }
+        };
+        let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
+        let items = rows.iter().map(book).collect::<Result<Vec<_>>>()?;
+        Ok(Page { total_capped: capped, ..page.wrap(items, hits.min(RANKED)) })
+    }
+
+    /// The backend's full-text expression requiring every term, whole or as a prefix.
+    fn match_expr(&self, terms: &[String], prefix: bool) -> String {
+        let star = if prefix { "*" } else { "" };
         match self.db.backend() {
+            Backend::Sqlite => terms.iter().map(|t| format!("\"{t}\"{star}")).collect::<Vec<_>>().join(" "),
+            Backend::MariaDb => terms.iter().map(|t| format!("+{t}{star}")).collect::<Vec<_>>().join(" "),
+        }
+    }
+
+    /// Matches of a full-text expression, counted up to `RANKED + 1`.
+    async fn count_matches(&self, expr: &str) -> Result<i64> {
+        let q = match self.db.backend() {
             Backend::Sqlite => {
-                // FTS5: every word must match, as a prefix ("harimau" finds "Harimau!").
-                let expr = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" ");
-                (
-                    sql(format!(
-                        "SELECT {BOOK_COLUMNS} FROM books_fts f JOIN books b ON b.id = f.rowid \
-                         WHERE books_fts MATCH ? ORDER BY f.rank, b.id LIMIT ? OFFSET ?"
-                    ))
-                    .bind(&expr),
-                    sql("SELECT COUNT(*) AS n FROM books_fts WHERE books_fts MATCH ?").bind(expr),
-                )
+                sql("SELECT COUNT(*) AS n FROM (SELECT rowid FROM books_fts WHERE books_fts MATCH ? LIMIT ?) m")
             }
             Backend::MariaDb => {
-                let expr = terms.iter().map(|t| format!("+{t}*")).collect::<Vec<_>>().join(" ");
-                let matches = "MATCH (b.title, b.authors, b.subjects) AGAINST (? IN BOOLEAN MODE)";
-                (
-                    sql(format!(
-                        "SELECT {BOOK_COLUMNS} FROM books b WHERE {matches} ORDER BY {matches} DESC, b.id LIMIT ? OFFSET ?"
-                    ))
-                    .bind(&expr)
-                    .bind(&expr),
-                    sql(format!("SELECT COUNT(*) AS n FROM books b WHERE {matches}")).bind(expr),
-                )
+                sql(format!("SELECT COUNT(*) AS n FROM (SELECT b.id FROM books b WHERE {MATCHES} LIMIT ?) m"))
             }
-        }
+        };
+        self.count(q.bind(expr).bind(RANKED + 1)).await
     }
 
     /// One book.

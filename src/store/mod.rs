@@ -71,7 +71,7 @@ impl PageRequest {
 
     /// Wraps rows read for this page.
     pub fn wrap<T>(self, items: Vec<T>, total: i64) -> Page<T> {
-        Page { items, page: self.page, per_page: self.per_page, total }
+        Page { items, page: self.page, per_page: self.per_page, total, total_capped: false }
     }
 }
 
