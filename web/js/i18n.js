@@ -22,7 +22,8 @@ const id = {
 
   'catalog.title': 'Katalog', 'catalog.search_label': 'Cari judul, pengarang, subjek, atau ISBN', 'catalog.search': 'Cari',
   'catalog.search_hint': 'Contoh: Laskar Pelangi, Pramoedya, sejarah, 9789799731234',
-  'catalog.found': '{total} buku ditemukan untuk “{q}”', 'catalog.newest': 'Koleksi terbaru ({total} buku)',
+  'catalog.found': '{total} buku ditemukan untuk “{q}”',
+  'catalog.found_many': 'Lebih dari {total} buku cocok dengan “{q}”; yang terbaru ditampilkan dulu. Tambahkan kata untuk mempersempit.', 'catalog.newest': 'Koleksi terbaru ({total} buku)',
   'catalog.none': 'Tidak ada buku yang cocok.', 'catalog.back': 'Kembali ke hasil pencarian',
 
   'book.title': 'Judul', 'book.authors': 'Pengarang', 'book.subjects': 'Subjek', 'book.publisher': 'Penerbit', 'book.year': 'Tahun',
@@ -186,7 +187,8 @@ const en = {
 
   'catalog.title': 'Catalogue', 'catalog.search_label': 'Search title, author, subject or ISBN', 'catalog.search': 'Search',
   'catalog.search_hint': 'For example: Laskar Pelangi, Pramoedya, history, 9789799731234',
-  'catalog.found': '{total} books found for “{q}”', 'catalog.newest': 'Newest additions ({total} books)',
+  'catalog.found': '{total} books found for “{q}”',
+  'catalog.found_many': 'More than {total} books match “{q}”; the newest come first. Add a word to narrow it down.', 'catalog.newest': 'Newest additions ({total} books)',
   'catalog.none': 'No matching books.', 'catalog.back': 'Back to search results',
 
   'book.title': 'Title', 'book.authors': 'Authors', 'book.subjects': 'Subjects', 'book.publisher': 'Publisher', 'book.year': 'Year',

@@ -32,7 +32,7 @@ export async function renderSearch(root, ctx) {
       const list = await api.get('/books', { q, page, per_page: PER_PAGE });
       if (!ctx.isCurrent()) return;
       replace(results,
-        h('p', { class: 'result-count' }, q ? t('catalog.found', { total: list.total, q }) : t('catalog.newest', { total: list.total })),
+        h('p', { class: 'result-count' }, q ? t(list.total_capped ? 'catalog.found_many' : 'catalog.found', { total: list.total, q }) : t('catalog.newest', { total: list.total })),
         list.items.length
           ? h('ul', { class: 'book-list' }, list.items.map(bookItem))
           : h('p', { class: 'empty' }, t('catalog.none')),
