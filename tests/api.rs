@@ -26,6 +26,7 @@ contract!(
     overdue_fines_skip_closed_days,
     fines_are_paid_or_waived_never_deleted,
     holds_queue_in_order,
+    uncollected_holds_expire_and_pass_the_copy_on,
     categories_and_closed_days,
     audit_log_records_changes,
     concurrent_checkouts_lend_once,
@@ -750,6 +751,39 @@ async fn holds_queue_in_order(app: TestApp) {
     app.delete(&format!("/api/v1/holds/{}", h2["id"]), admin).await.expect(204);
     app.delete(&format!("/api/v1/holds/{}", h2["id"]), admin).await.problem(409, "hold_closed");
     assert_eq!(app.get("/api/v1/copies/CIL-1", None).await.expect(200)["status"], "available");
+}
+
+async fn uncollected_holds_expire_and_pass_the_copy_on(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let book = app.book("Gadis Pantai").await;
+    app.copy(book, "GP-1").await;
+    let (_, lender) = app.member("Peminjam", "student").await;
+    let (_, first) = app.member("Pertama", "student").await;
+    let (_, second) = app.member("Kedua", "student").await;
+    app.checkout("GP-1", &lender).await.expect(201);
+    let h1 = app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": first})).await.expect(201);
+    let h2 = app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": second})).await.expect(201);
+    app.checkin("GP-1").await.expect(200);
+    assert_eq!(app.store.expire_holds().await.unwrap(), 0, "nothing is late yet");
+    // The first member's pickup day passes (time is the one input a black-box test cannot send).
+    let mut tx = app.store.db.begin().await.unwrap();
+    tx.exec(
+        pustaka::store::db::sql("UPDATE holds SET pickup_by = ? WHERE id = ?")
+            .bind(app.today() - Duration::days(1))
+            .bind(h1["id"].as_i64().unwrap()),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app.store.expire_holds().await.unwrap(), 1);
+    let all = app.get("/api/v1/holds?status=expired", admin).await.expect(200);
+    assert_eq!(all["items"][0]["id"], h1["id"]);
+    let ready = app.get("/api/v1/holds?status=ready", admin).await.expect(200);
+    assert_eq!(ready["items"][0]["id"], h2["id"], "the copy went to the next in line");
+    assert_eq!(ready["items"][0]["copy_barcode"], "GP-1");
+    assert_eq!(app.get("/api/v1/copies/GP-1", None).await.expect(200)["status"], "on_hold_shelf");
+    let audit = app.get("/api/v1/audit", admin).await.expect(200);
+    assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "hold.expire" && e["actor"] == "system"));
 }
 
 async fn categories_and_closed_days(app: TestApp) {
