@@ -180,27 +180,16 @@ pub struct Member {
     pub created_at: DateTime<Utc>,
 }
 
-/// Loan rules for a member category. Money is in rupiah.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A member category and its loan rules. Money is in rupiah.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Category {
     #[schema(example = "student")]
     pub code: String,
     #[schema(example = "Siswa / Mahasiswa")]
     pub name: String,
-    /// Most loans at once.
-    pub max_loans: i64,
-    /// Days a loan lasts (the due date moves to the next open day).
-    pub loan_days: i64,
-    /// Times a loan may be renewed.
-    pub max_renewals: i64,
-    /// Fine per overdue day the library is open.
-    pub fine_per_day: i64,
-    /// Most one loan can be fined; 0 for no cap.
-    pub max_fine_per_loan: i64,
-    /// Unpaid fines at or above this block borrowing; 0 never blocks.
-    pub fine_limit: i64,
-    /// Days a held copy waits on the hold shelf.
-    pub hold_pickup_days: i64,
+    /// The loan rules, as flat fields.
+    #[serde(flatten)]
+    pub rules: crate::domain::circulation::LoanPolicy,
 }
 
 /// A loan of a copy to a member.

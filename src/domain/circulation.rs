@@ -11,7 +11,7 @@ use super::calendar::Calendar;
 use super::validation::ValidationError;
 
 /// The library's lending rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoanPolicy {
     /// Most loans a member may have at once (0–100).
     pub max_loans: i64,
@@ -22,6 +22,7 @@ pub struct LoanPolicy {
     /// Fine in rupiah per open day a loan is late.
     pub fine_per_day: i64,
     /// Largest fine for one loan in rupiah; 0 means no cap.
+    #[serde(default)]
     pub max_fine_per_loan: i64,
     /// Unpaid fines (rupiah) at or above this block borrowing and renewing; 0 = never block.
     pub fine_limit: i64,

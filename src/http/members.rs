@@ -235,18 +235,12 @@ async fn list_categories(State(s): State<AppState>, _: Staff) -> Result<Json<Ite
 
 /// A category's loan rules (the code comes from the path).
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     #[schema(example = "Siswa / Mahasiswa")]
     name: String,
-    max_loans: i64,
-    loan_days: i64,
-    max_renewals: i64,
-    fine_per_day: i64,
-    #[serde(default)]
-    max_fine_per_loan: i64,
-    fine_limit: i64,
-    hold_pickup_days: i64,
+    /// The loan rules, as flat fields.
+    #[serde(flatten)]
+    rules: LoanPolicy,
 }
 
 /// Create or replace a category's loan rules (admin).
@@ -265,29 +259,9 @@ async fn put_category(
         f.add("code", "invalid_format", "a category code is 1 to 32 letters, digits, '-' or '_'");
     }
     let name = f.check("name", ShortText::parse(&c.name));
-    let policy = LoanPolicy {
-        max_loans: c.max_loans,
-        loan_days: c.loan_days,
-        max_renewals: c.max_renewals,
-        fine_per_day: c.fine_per_day,
-        max_fine_per_loan: c.max_fine_per_loan,
-        fine_limit: c.fine_limit,
-        hold_pickup_days: c.hold_pickup_days,
-    };
-    let policy = f.check("rules", policy.validate());
+    let rules = f.check("rules", c.rules.validate());
     f.finish()?;
-    let (name, p) = (name.expect("checked"), policy.expect("checked"));
-    let category = Category {
-        code,
-        name: name.as_str().to_owned(),
-        max_loans: p.max_loans,
-        loan_days: p.loan_days,
-        max_renewals: p.max_renewals,
-        fine_per_day: p.fine_per_day,
-        max_fine_per_loan: p.max_fine_per_loan,
-        fine_limit: p.fine_limit,
-        hold_pickup_days: p.hold_pickup_days,
-    };
+    let category = Category { code, name: name.expect("checked").into_inner(), rules: rules.expect("checked") };
     Ok(Json(s.store.put_category(&who.actor(), &category).await?))
 }
 

@@ -188,7 +188,7 @@ impl Store {
                     }
                 };
                 let category = self.category_in(&mut tx, &member.category).await?;
-                let policy = category.policy();
+                let policy = category.rules;
                 may_borrow(&policy, &standing(&member), today).map_err(refused)?;
 
                 let calendar = self.calendar(&mut tx, today).await?;
@@ -287,7 +287,7 @@ impl Store {
                     )
                     .await?
                     .is_some();
-                let policy = self.category_in(&mut tx, &member.category).await?.policy();
+                let policy = self.category_in(&mut tx, &member.category).await?.rules;
                 let due = self.today(due_at);
                 may_renew(&policy, &standing(&member), renewals, due, today, others_waiting).map_err(refused)?;
                 let calendar = self.calendar(&mut tx, today).await?;
@@ -330,7 +330,7 @@ impl Store {
                 return Err(Error::conflict("already_returned", "this loan was returned meanwhile"));
             }
             let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
-            let policy = self.category_in(&mut tx, &member.category).await?.policy();
+            let policy = self.category_in(&mut tx, &member.category).await?.rules;
             let calendar = self.calendar(&mut tx, due).await?;
             let amount = overdue_fine(&calendar, &policy, due, today);
             let fine = if amount > 0 {
@@ -376,7 +376,7 @@ impl Store {
         };
         let hold_id: i64 = next.get("id")?;
         let category: String = next.get("category")?;
-        let policy = self.category_in(tx, &category).await?.policy();
+        let policy = self.category_in(tx, &category).await?.rules;
         let calendar = self.calendar(tx, today).await?;
         let pickup_by = policy.hold_pickup_deadline(&calendar, today);
         tx.exec(
@@ -450,7 +450,7 @@ impl Store {
                 .get("title")?;
             let member = self.member_in(&mut tx, member).await?;
             actor.ensure_for(member.id)?;
-            let policy = self.category_in(&mut tx, &member.category).await?.policy();
+            let policy = self.category_in(&mut tx, &member.category).await?.rules;
             // The loan limit does not stop a hold; blocks, expiry and fines do.
             let mut s = standing(&member);
             s.active_loans = 0;

@@ -65,29 +65,16 @@ fn category(r: &Row) -> Result<Category> {
     Ok(Category {
         code: r.get("code")?,
         name: r.get("name")?,
-        max_loans: r.get("max_loans")?,
-        loan_days: r.get("loan_days")?,
-        max_renewals: r.get("max_renewals")?,
-        fine_per_day: r.get("fine_per_day")?,
-        max_fine_per_loan: r.get("max_fine_per_loan")?,
-        fine_limit: r.get("fine_limit")?,
-        hold_pickup_days: r.get("hold_pickup_days")?,
+        rules: LoanPolicy {
+            max_loans: r.get("max_loans")?,
+            loan_days: r.get("loan_days")?,
+            max_renewals: r.get("max_renewals")?,
+            fine_per_day: r.get("fine_per_day")?,
+            max_fine_per_loan: r.get("max_fine_per_loan")?,
+            fine_limit: r.get("fine_limit")?,
+            hold_pickup_days: r.get("hold_pickup_days")?,
+        },
     })
-}
-
-impl Category {
-    /// The loan rules this category sets.
-    pub fn policy(&self) -> LoanPolicy {
-        LoanPolicy {
-            max_loans: self.max_loans,
-            loan_days: self.loan_days,
-            max_renewals: self.max_renewals,
-            fine_per_day: self.fine_per_day,
-            max_fine_per_loan: self.max_fine_per_loan,
-            fine_limit: self.fine_limit,
-            hold_pickup_days: self.hold_pickup_days,
-        }
-    }
 }
 
 impl Store {
@@ -306,13 +293,13 @@ impl Store {
             };
             tx.exec(
                 q.bind(&c.name)
-                    .bind(c.max_loans)
-                    .bind(c.loan_days)
-                    .bind(c.max_renewals)
-                    .bind(c.fine_per_day)
-                    .bind(c.max_fine_per_loan)
-                    .bind(c.fine_limit)
-                    .bind(c.hold_pickup_days)
+                    .bind(c.rules.max_loans)
+                    .bind(c.rules.loan_days)
+                    .bind(c.rules.max_renewals)
+                    .bind(c.rules.fine_per_day)
+                    .bind(c.rules.max_fine_per_loan)
+                    .bind(c.rules.fine_limit)
+                    .bind(c.rules.hold_pickup_days)
                     .bind(&c.code),
             )
             .await?;
