@@ -68,3 +68,33 @@ async fn a_short_admin_password_is_refused_at_start() {
     let err = app::build(&settings(dir.path(), &[("PUSTAKA_ADMIN_PASSWORD", "short")])).await.err().expect("refused");
     assert!(format!("{err:#}").contains("PUSTAKA_ADMIN_PASSWORD"), "{err:#}");
 }
+
+#[tokio::test]
+async fn replicas_starting_together_migrate_once() {
+    // Four replicas start at the same moment on an empty database: each must come up.
+    let Ok(base) = std::env::var("PUSTAKA_TEST_MARIADB_URL") else {
+        eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: skipped");
+        return;
+    };
+    let base = base.trim_end_matches('/').to_owned();
+    let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::MySqlPool::connect(&base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE `{name}`")).execute(&admin).await.unwrap();
+    let url = format!("{base}/{name}");
+    let starts = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let s = pustaka::config::DatabaseSettings::from_url(&url, None).unwrap();
+            let db = pustaka::store::db::Db::connect(&s).await.unwrap();
+            db.migrate().await
+        })
+    });
+    for r in futures::future::join_all(starts).await {
+        r.unwrap().expect("every replica migrates or finds the schema ready");
+    }
+    let applied: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM `{name}`._sqlx_migrations WHERE success"))
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    assert_eq!(applied, 2, "each migration applied once");
+}

@@ -380,7 +380,25 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), DbError> {
         match &self.pools {
             Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
-            Pools::MySql(pool) => sqlx::migrate!("migrations/mariadb").run(pool).await?,
+            Pools::MySql(pool) => {
+                // sqlx locks with GET_LOCK(name, -1), which MariaDB answers with NULL at once
+                // instead of waiting, so replicas starting together could both migrate. Take
+                // our own lock with a real timeout, on the connection that migrates.
+                let mut conn = pool.acquire().await?;
+                let locked: Option<i64> =
+                    sqlx::query_scalar("SELECT GET_LOCK('pustaka_migrate', 300)").fetch_one(&mut *conn).await?;
+                if locked != Some(1) {
+                    return Err(DbError::Sqlx(sqlx::Error::Protocol(
+                        "timed out waiting for the migration lock".into(),
+                    )));
+                }
+                let mut migrator = sqlx::migrate!("migrations/mariadb");
+                migrator.set_locking(false);
+                // run_direct: `run` with a borrowed connection is not Send (sqlx's "Acquire is not general enough").
+                let result = migrator.run_direct(&mut *conn).await;
+                sqlx::query("SELECT RELEASE_LOCK('pustaka_migrate')").execute(&mut *conn).await?;
+                result?;
+            }
         }
         Ok(())
     }
