@@ -88,6 +88,13 @@ fn search_terms(q: &str) -> Vec<String> {
 /// Search results ranked by relevance at most; more matches are listed newest first.
 pub const RANKED: i64 = 1000;
 
+/// InnoDB's default full-text stopwords (`INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD`).
+const INNODB_STOPWORDS: &[&str] = &[
+    "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how", "i", "in", "is", "it",
+    "la", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "who", "will", "with", "und",
+    "www",
+];
+
 /// MariaDB's full-text condition over the indexed columns (one `?`: the expression).
 const MATCHES: &str = "MATCH (b.title, b.authors, b.subjects) AGAINST (? IN BOOLEAN MODE)";
 
@@ -175,7 +182,16 @@ impl Store {
         let star = if prefix { "*" } else { "" };
         match self.db.backend() {
             Backend::Sqlite => terms.iter().map(|t| format!("\"{t}\"{star}")).collect::<Vec<_>>().join(" "),
-            Backend::MariaDb => terms.iter().map(|t| format!("+{t}{star}")).collect::<Vec<_>>().join(" "),
+            // InnoDB indexes no stopwords and no words under three characters: requiring one
+            // (`+of`) would match nothing, so those may match but need not.
+            Backend::MariaDb => terms
+                .iter()
+                .map(|t| {
+                    let must = if t.chars().count() < 3 || INNODB_STOPWORDS.contains(&t.as_str()) { "" } else { "+" };
+                    format!("{must}{t}{star}")
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
         }
     }
 

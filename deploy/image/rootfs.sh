@@ -1,0 +1,22 @@
+#!/bin/sh
+# rootfs.sh DIR: complete DIR (which holds usr/local/bin/pustaka) into a minimal root file
+# system: the shared libraries the binary loads, a non-root user (65532, like distroless'
+# "nonroot"), /tmp. Run in a Debian bookworm stage of the target architecture; the result
+# is copied into an empty (scratch) image.
+set -eu
+root=$1
+bin=$root/usr/local/bin/pustaka
+# ldd prints "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and the loader's path.
+for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done
+# The loader is also reached through /lib64 or /lib symlinks on some architectures.
+mkdir -p "$root/etc" "$root/tmp" "$root/home/nonroot" "$root/srv/pustaka/web"
+chmod 1777 "$root/tmp"
+chown 65532:65532 "$root/home/nonroot"
+echo 'root:x:0:0:root:/root:/sbin/nologin' > "$root/etc/passwd"
+echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >> "$root/etc/passwd"
+printf 'root:x:0:\nnonroot:x:65532:\n' > "$root/etc/group"
+echo 'hosts: files dns' > "$root/etc/nsswitch.conf"
+"$bin" --help > /dev/null    # the binary starts: every library it needs is there
