@@ -143,16 +143,7 @@ async fn repeated_login_failures_are_throttled(app: TestApp) {
 
 async fn roles_are_enforced(app: TestApp) {
     let (_, _, member) = app.member_with_login("Budi", "budi").await;
-    let librarian = {
-        app.post(
-            "/api/v1/users",
-            Some(&app.admin),
-            json!({"username": "pustakawan", "password": "librarian-pw", "role": "librarian"}),
-        )
-        .await
-        .expect(201);
-        app.login("pustakawan", "librarian-pw").await
-    };
+    let librarian = app.add_librarian().await;
     let book = json!({"title": "Buku", "authors": ["A"]});
     app.post("/api/v1/books", None, book.clone()).await.problem(401, "unauthenticated");
     app.post("/api/v1/books", Some(&member), book.clone()).await.problem(403, "forbidden");

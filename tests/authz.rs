@@ -135,13 +135,7 @@ fn body(method: &str, path: &str, f: &Fixture) -> Option<Value> {
 
 async fn authorization_matrix(app: TestApp) {
     let f = fixture(&app).await;
-    app.post(
-        "/api/v1/users",
-        Some(&app.admin),
-        json!({"username": "pustakawan", "password": "librarian-pw", "role": "librarian"}),
-    )
-    .await
-    .expect(201);
+    app.add_librarian().await;
     let (_, doc) = pustaka::http::api();
     let spec = serde_json::to_value(&doc).unwrap();
     let mut checked = 0;
@@ -153,7 +147,7 @@ async fn authorization_matrix(app: TestApp) {
             // Fresh sessions per route: logout and password changes end them.
             let member_a = app.login("anggota_a", "member-password").await;
             let member_b = app.login("anggota_b", "member-password").await;
-            let librarian = app.login("pustakawan", "librarian-pw").await;
+            let librarian = app.login(common::LIBRARIAN.0, common::LIBRARIAN.1).await;
             let admin = app.login("admin", common::ADMIN_PASSWORD).await;
             // Refused callers first: the allowed ones may change what the route points at.
             let callers: [(&str, Option<&str>, bool); 5] = [

@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 
 /// The admin password every test app starts with.
 pub const ADMIN_PASSWORD: &str = "admin-test-password";
+/// The librarian account [`TestApp::add_librarian`] creates.
+pub const LIBRARIAN: (&str, &str) = ("pustakawan", "librarian-pw");
 
 /// Which backend a contract test runs on.
 #[derive(Debug, Clone, Copy)]
@@ -158,6 +160,19 @@ impl TestApp {
             .await
             .expect(200);
         body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates the librarian account [`LIBRARIAN`] and returns a session token for it.
+    pub async fn add_librarian(&self) -> String {
+        let (username, password) = LIBRARIAN;
+        self.post(
+            "/api/v1/users",
+            Some(&self.admin),
+            json!({"username": username, "password": password, "role": "librarian"}),
+        )
+        .await
+        .expect(201);
+        self.login(username, password).await
     }
 
     /// Catalogues a book and returns its id.

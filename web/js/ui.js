@@ -2,6 +2,23 @@
 import { h, append } from './dom.js';
 import { t, errorText } from './i18n.js';
 
+/**
+ * A labelled search box with its button; `onSearch(text)` runs on Enter or click.
+ * Returns the form and its input (focus it when the view opens).
+ */
+export function searchForm({ id, label, value = '', testid, hint, onSearch }) {
+  const input = h('input', {
+    id, name: 'q', type: 'search', value, autocomplete: 'off', 'data-testid': testid,
+    ...(hint ? { 'aria-describedby': `${id}-hint` } : {}),
+  });
+  const form = h('form', { class: 'search-form', role: 'search' },
+    h('label', { for: id }, label),
+    h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'primary' }, t('catalog.search'))),
+    hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null);
+  form.addEventListener('submit', (e) => { e.preventDefault(); onSearch(input.value.trim()); });
+  return { form, input };
+}
+
 /** The view's <h1>; focusable so the router can move focus to it on navigation. */
 export function heading(text, ...extra) {
   return h('div', { class: 'view-head' }, h('h1', { tabindex: '-1' }, text), ...extra);

@@ -4,23 +4,18 @@ import { h, replace } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { formatLanguage } from '../format.js';
 import { isMember, isStaff } from '../session.js';
-import { heading, pager, table, notice, errorNotice, loading, availabilityBadge, statusBadge, facts, section } from '../ui.js';
+import { heading, pager, table, notice, errorNotice, loading, availabilityBadge, statusBadge, facts, section, searchForm } from '../ui.js';
 import { field, onSubmit } from '../forms.js';
 
 const PER_PAGE = 20;
 let lastSearchHash = '#/katalog';
 
 export async function renderSearch(root, ctx) {
-  const input = h('input', {
-    id: 'catalog-q', name: 'q', type: 'search', value: ctx.query.q || '', autocomplete: 'off',
-    'data-testid': 'catalog-search', 'aria-describedby': 'catalog-q-hint',
-  });
   const results = h('div', { class: 'catalog-results', 'data-testid': 'catalog-results', 'aria-live': 'polite' });
-  const form = h('form', { class: 'search-form', role: 'search' },
-    h('label', { for: 'catalog-q' }, t('catalog.search_label')),
-    h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'primary' }, t('catalog.search'))),
-    h('p', { class: 'hint', id: 'catalog-q-hint' }, t('catalog.search_hint')));
-  form.addEventListener('submit', (e) => { e.preventDefault(); load(input.value.trim(), 1); });
+  const { form, input } = searchForm({
+    id: 'catalog-q', label: t('catalog.search_label'), value: ctx.query.q || '', testid: 'catalog-search',
+    hint: t('catalog.search_hint'), onSearch: (q) => load(q, 1),
+  });
   replace(root, heading(t('catalog.title')), form, results);
   input.focus();
 

@@ -4,15 +4,14 @@ import { h, replace } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { formatLanguage } from '../format.js';
 import { field, onSubmit, orNull, intOrNull, splitList } from '../forms.js';
-import { heading, table, pager, statusBadge, availabilityBadge, errorNotice, loading, section, confirmDialog, promptDialog, flash } from '../ui.js';
+import { heading, table, pager, statusBadge, availabilityBadge, errorNotice, loading, section, confirmDialog, promptDialog, flash, searchForm } from '../ui.js';
 
 export async function renderList(root, ctx) {
-  const input = h('input', { id: 'collection-q', name: 'q', type: 'search', value: ctx.query.q || '', autocomplete: 'off', 'data-testid': 'collection-search' });
   const results = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'search-form', role: 'search' },
-    h('label', { for: 'collection-q' }, t('catalog.search_label')),
-    h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'primary' }, t('catalog.search'))));
-  form.addEventListener('submit', (e) => { e.preventDefault(); load(input.value.trim(), 1); });
+  const { form, input } = searchForm({
+    id: 'collection-q', label: t('catalog.search_label'), value: ctx.query.q || '', testid: 'collection-search',
+    onSearch: (q) => load(q, 1),
+  });
   replace(root, heading(t('collection.title'), h('a', { href: '#/koleksi/baru', class: 'button primary', 'data-testid': 'book-new' }, t('collection.new'))), form, results);
   input.focus();
 

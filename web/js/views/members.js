@@ -5,10 +5,7 @@ import { t, errorText, categoryLabel } from '../i18n.js';
 import { formatDate, formatDateTime, formatMoney, todayIso } from '../format.js';
 import { field, onSubmit, orNull } from '../forms.js';
 import { getCategories as categories } from '../categories.js';
-import {
-  heading, table, pager, badge, loanBadge, statusBadge, errorNotice, loading, facts, section,
-  confirmDialog, promptDialog, flash,
-} from '../ui.js';
+import { heading, table, pager, badge, loanBadge, statusBadge, errorNotice, loading, facts, section, confirmDialog, promptDialog, flash, searchForm } from '../ui.js';
 
 
 function memberStatus(m) {
@@ -18,12 +15,11 @@ function memberStatus(m) {
 }
 
 export async function renderList(root, ctx) {
-  const input = h('input', { id: 'members-q', name: 'q', type: 'search', value: ctx.query.q || '', autocomplete: 'off', 'data-testid': 'members-search' });
   const results = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'search-form', role: 'search' },
-    h('label', { for: 'members-q' }, t('members.search_label')),
-    h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'primary' }, t('catalog.search'))));
-  form.addEventListener('submit', (e) => { e.preventDefault(); load(input.value.trim(), 1); });
+  const { form, input } = searchForm({
+    id: 'members-q', label: t('members.search_label'), value: ctx.query.q || '', testid: 'members-search',
+    onSearch: (q) => load(q, 1),
+  });
   replace(root, heading(t('members.title'), h('a', { href: '#/anggota/baru', class: 'button primary', 'data-testid': 'member-new' }, t('members.new'))), form, results);
   input.focus();
 
