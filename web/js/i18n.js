@@ -111,7 +111,7 @@ const id = {
   'admin.title': 'Admin', 'admin.tab.kategori': 'Aturan pinjam', 'admin.tab.libur': 'Hari libur', 'admin.tab.pengguna': 'Pengguna', 'admin.tab.audit': 'Log audit',
   'admin.categories_hint': 'Aturan peminjaman per kategori anggota. Uang dalam rupiah; 0 pada “Denda maks. per pinjaman” berarti tanpa batas.',
   'admin.new_category': 'Kategori baru', 'admin.add_category': 'Tambah kategori', 'admin.delete_category_confirm': 'Hapus kategori {name}?',
-  'category.seed.student': 'Siswa/Mahasiswa', 'category.seed.staff': 'Guru/Staf', 'category.seed.public': 'Umum',
+  'category.seed.student': 'Siswa / Mahasiswa', 'category.seed.staff': 'Guru / Staf', 'category.seed.public': 'Umum',
   'category.code': 'Kode', 'category.name': 'Nama', 'category.max_loans': 'Maks. pinjaman', 'category.loan_days': 'Lama pinjam (hari)',
   'category.max_renewals': 'Maks. perpanjangan', 'category.fine_per_day': 'Denda per hari (Rp)', 'category.max_fine_per_loan': 'Denda maks. per pinjaman (Rp)',
   'category.fine_limit': 'Batas denda untuk meminjam (Rp)', 'category.hold_pickup_days': 'Batas ambil pesanan (hari)',
