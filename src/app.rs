@@ -69,7 +69,13 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
             Err(e) => return Err(e).context("running database migrations"),
         }
     }
-    Ok(Store::new(db, settings.timezone, settings.closed_weekdays.clone(), settings.session_hours))
+    let store = Store::new(db, settings.timezone, settings.closed_weekdays.clone(), settings.session_hours);
+    // Books a migration or `pustaka reindex` left out of the search index (MariaDB).
+    let indexed = store.index_pending_words().await.context("indexing books for search")?;
+    if indexed > 0 {
+        tracing::info!(books = indexed, "books indexed for search");
+    }
+    Ok(store)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight.

@@ -1,4 +1,4 @@
-//! The command line: `pustaka [serve] | migrate | healthcheck | seed-demo | create-user`.
+//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user`.
 
 use std::{io::Read, process::ExitCode, time::Duration};
 
@@ -35,6 +35,8 @@ enum Command {
     Serve,
     /// Run the database migrations and exit.
     Migrate,
+    /// Rebuild the catalogue's search index from the books table (after loading books with SQL).
+    Reindex,
     /// Exit 0 when this host's /readyz answers 200 (for container health checks; no curl needed).
     Healthcheck {
         /// Address to ask; defaults to PUSTAKA_LISTEN (0.0.0.0 is asked as 127.0.0.1).
@@ -99,6 +101,11 @@ impl Cli {
             Command::Migrate => {
                 app::connect(&settings).await?;
                 tracing::info!("migrations are up to date");
+            }
+            Command::Reindex => {
+                let store = app::connect(&settings).await?;
+                let books = store.reindex().await?;
+                tracing::info!(books, "search index rebuilt");
             }
             Command::Healthcheck { addr } => return Ok(healthcheck(addr, &settings).await),
             Command::SeedDemo => {

@@ -334,7 +334,7 @@ async fn search_finds_words_and_isbns(app: TestApp) {
     assert_eq!(titles(r), vec!["Laskar Pelangi"], "an ISBN-10 finds its ISBN-13");
     let r = app.get("/api/v1/books?q=9789793062792", None).await.expect(200);
     assert_eq!(r["total"], 1);
-    // Stopwords and short words do not stop a match (InnoDB indexes neither).
+    // Stopwords and short words are words like any other.
     app.post("/api/v1/books", admin, json!({"title": "The Origin of Species", "authors": ["Charles Darwin"]}))
         .await
         .expect(201);
@@ -356,11 +356,16 @@ async fn search_finds_words_and_isbns(app: TestApp) {
     app.patch(&format!("/api/v1/books/{id}"), admin, json!({"title": "Atheis: Sebuah Roman"})).await.expect(200);
     let r = app.get("/api/v1/books?q=roman", None).await.expect(200);
     assert_eq!(r["total"], 1);
+    // ... and no longer by words of the old one; a deleted book is found by nothing.
+    app.patch(&format!("/api/v1/books/{id}"), admin, json!({"title": "Roman Baru"})).await.expect(200);
+    assert_eq!(app.get("/api/v1/books?q=atheis", None).await.expect(200)["total"], 0);
+    app.delete(&format!("/api/v1/books/{id}"), admin).await.expect(204);
+    assert_eq!(app.get("/api/v1/books?q=roman", None).await.expect(200)["total"], 0);
 }
 
 async fn search_stays_bounded_for_very_common_words(app: TestApp) {
-    // 1,005 books share the word "umum"; inserted straight into the table for speed (the
-    // triggers and index keep the search current as they would for the API).
+    // 1,005 books share the word "umum"; inserted straight into the table for speed, then
+    // indexed the way an operator would after loading books with SQL (`pustaka reindex`).
     let mut tx = app.store.db.begin().await.unwrap();
     let at = pustaka::store::now();
     for i in 0..1005 {
@@ -376,6 +381,7 @@ async fn search_stays_bounded_for_very_common_words(app: TestApp) {
         .unwrap();
     }
     tx.commit().await.unwrap();
+    assert_eq!(app.store.reindex().await.unwrap(), 1005);
     app.post("/api/v1/books", Some(&app.admin), json!({"title": "Umumnya Sejarahwan", "authors": ["B"]}))
         .await
         .expect(201);

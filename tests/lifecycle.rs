@@ -96,5 +96,6 @@ async fn replicas_starting_together_migrate_once() {
         .fetch_one(&admin)
         .await
         .unwrap();
-    assert_eq!(applied, 2, "each migration applied once");
+    let migrations = std::fs::read_dir("migrations/mariadb").unwrap().count() as i64;
+    assert_eq!(applied, migrations, "each migration applied once");
 }

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod card;
 pub mod circulation;
 pub mod isbn;
+pub mod search;
 pub mod time;
 pub mod validation;
 
