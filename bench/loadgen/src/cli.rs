@@ -1,0 +1,232 @@
+//! Command line: parsed by clap into [`Args`], then checked and resolved into a [`Config`].
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use hyper::Uri;
+
+use crate::scenario::{parse_pairs, percent_encode, Pair};
+
+/// The request mix each virtual user runs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// `GET /api/v1/books/{id}`, id uniform in 1..=max-id.
+    Get,
+    /// `GET /api/v1/books?q={term}&per_page=20`, a random term from --terms.
+    Search,
+    /// `GET /api/v1/books?per_page=20&page={1..=5}`.
+    List,
+    /// 60% search, 20% list, 15% get, 5% a checkout/return step on the user's own pair.
+    Mixed,
+    /// Checkout (`POST /api/v1/loans`) then return (`POST /api/v1/returns`) of the user's own pair, in a loop.
+    Circulation,
+}
+
+impl Scenario {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Get => "get",
+            Scenario::Search => "search",
+            Scenario::List => "list",
+            Scenario::Mixed => "mixed",
+            Scenario::Circulation => "circulation",
+        }
+    }
+}
+
+/// HTTP load generator for Pustaka benchmarks; prints one JSON line with the results on stdout.
+#[derive(Parser, Debug)]
+#[command(name = "pustaka-loadgen", version)]
+pub struct Args {
+    /// Base URL of the server, e.g. http://127.0.0.1:8080 (plain HTTP only).
+    #[arg(long)]
+    pub url: String,
+    #[arg(long, value_enum)]
+    pub scenario: Scenario,
+    /// Virtual users, each with one keep-alive connection.
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// Worker threads of the runtime.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Length of the measured window, in seconds (after the warmup).
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Seconds of load before the measured window; requests completing then are not recorded.
+    #[arg(long, default_value_t = 1.0)]
+    pub warmup: f64,
+    /// Open loop: this many requests per second in total, on a constant schedule. Default: closed loop.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Book ids 1..=N for `get` (and the gets of `mixed`).
+    #[arg(long, default_value_t = 1000)]
+    pub max_id: u64,
+    /// Comma-separated search terms for `search` and `mixed`; each request picks one at random.
+    #[arg(long, value_delimiter = ',')]
+    pub terms: Vec<String>,
+    /// Sent as `Authorization: Bearer TOKEN` on every request (needed for `circulation` and `mixed`).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// File of lines "BARCODE CARDNUMBER"; connection i owns the i-th pair (blank and # lines are skipped).
+    #[arg(long)]
+    pub pairs: Option<PathBuf>,
+    /// Seed of the per-user random generators.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Free text copied into the report.
+    #[arg(long)]
+    pub label: Option<String>,
+}
+
+/// Everything a run needs, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub scenario: Scenario,
+    /// Where to connect.
+    pub addr: SocketAddr,
+    /// Value of the `Host` header (the URL's authority).
+    pub host: String,
+    /// Path prefix from the URL without trailing slash ("" for none); requests go to `{base}/api/v1/...`.
+    pub base: String,
+    pub connections: usize,
+    pub threads: usize,
+    pub duration: Duration,
+    pub warmup: Duration,
+    pub rate: Option<f64>,
+    pub max_id: u64,
+    /// Search terms, already percent-encoded for a query string.
+    pub terms: Vec<String>,
+    pub token: Option<String>,
+    pub pairs: Vec<Pair>,
+    pub seed: u64,
+    pub label: Option<String>,
+}
+
+impl Args {
+    /// Checks the arguments, resolves the URL and reads the pairs file.
+    pub fn into_config(self) -> Result<Config, String> {
+        if self.connections == 0 {
+            return Err("--connections must be at least 1".into());
+        }
+        if self.threads == 0 {
+            return Err("--threads must be at least 1".into());
+        }
+        let duration = seconds("--duration", self.duration)?;
+        if duration.is_zero() {
+            return Err("--duration must be positive".into());
+        }
+        let warmup = seconds("--warmup", self.warmup)?;
+        if let Some(rate) = self.rate {
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err(format!("--rate must be a positive number of requests per second, not {rate}"));
+            }
+        }
+        if self.max_id == 0 {
+            return Err("--max-id must be at least 1".into());
+        }
+        let terms: Vec<String> =
+            self.terms.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(percent_encode).collect();
+        let (addr, host, base) = resolve(&self.url)?;
+
+        let needs_terms = matches!(self.scenario, Scenario::Search | Scenario::Mixed);
+        let needs_pairs = matches!(self.scenario, Scenario::Circulation | Scenario::Mixed);
+        if needs_terms && terms.is_empty() {
+            return Err(format!("--scenario {} needs --terms", self.scenario.name()));
+        }
+        let mut pairs = Vec::new();
+        if needs_pairs {
+            if self.token.is_none() {
+                return Err(format!("--scenario {} needs --token", self.scenario.name()));
+            }
+            let path =
+                self.pairs.as_ref().ok_or_else(|| format!("--scenario {} needs --pairs", self.scenario.name()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            pairs = parse_pairs(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if pairs.len() < self.connections {
+                return Err(format!(
+                    "{}: {} pairs for {} connections (each connection needs its own pair)",
+                    path.display(),
+                    pairs.len(),
+                    self.connections
+                ));
+            }
+        }
+        Ok(Config {
+            scenario: self.scenario,
+            addr,
+            host,
+            base,
+            connections: self.connections,
+            threads: self.threads,
+            duration,
+            warmup,
+            rate: self.rate,
+            max_id: self.max_id,
+            terms,
+            token: self.token,
+            pairs,
+            seed: self.seed,
+            label: self.label,
+        })
+    }
+}
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value).map_err(|_| format!("{flag} must be a non-negative number of seconds"))
+}
+
+/// Splits `http://host:port/prefix` into a socket address, the `Host` header value and the path prefix.
+fn resolve(url: &str) -> Result<(SocketAddr, String, String), String> {
+    let uri: Uri = url.parse().map_err(|e| format!("--url {url:?}: {e}"))?;
+    if uri.scheme_str() != Some("http") {
+        return Err(format!("--url {url:?}: only http:// URLs are supported"));
+    }
+    let authority = uri.authority().ok_or_else(|| format!("--url {url:?}: no host"))?;
+    if uri.query().is_some() {
+        return Err(format!("--url {url:?}: must not have a query"));
+    }
+    let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+    let port = authority.port_u16().unwrap_or(80);
+    let addr = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("--url {url:?}: cannot resolve {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("--url {url:?}: {host} has no address"))?;
+    let base = uri.path().trim_end_matches('/').to_string();
+    Ok((addr, authority.as_str().to_string(), base))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Result<Config, String> {
+        let mut argv = vec!["pustaka-loadgen"];
+        argv.extend_from_slice(args);
+        Args::try_parse_from(argv).map_err(|e| e.to_string())?.into_config()
+    }
+
+    #[test]
+    fn url_and_defaults() {
+        let c = config(&["--url", "http://127.0.0.1:8080/", "--scenario", "get"]).unwrap();
+        assert_eq!(c.addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(c.host, "127.0.0.1:8080");
+        assert_eq!(c.base, "");
+        assert_eq!((c.connections, c.threads, c.max_id, c.seed), (16, 2, 1000, 1));
+        assert_eq!((c.duration, c.warmup, c.rate), (Duration::from_secs(10), Duration::from_secs(1), None));
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        let url = "http://127.0.0.1:1";
+        assert!(config(&["--url", url, "--scenario", "search"]).unwrap_err().contains("--terms"));
+        assert!(config(&["--url", url, "--scenario", "circulation", "--token", "t"]).unwrap_err().contains("--pairs"));
+        assert!(config(&["--url", url, "--scenario", "get", "--rate", "0"]).is_err());
+        assert!(config(&["--url", url, "--scenario", "get", "--duration", "-1"]).is_err());
+        assert!(config(&["--url", "https://127.0.0.1", "--scenario", "get"]).is_err());
+        let c = config(&["--url", url, "--scenario", "search", "--terms", "a b,,c&d"]).unwrap();
+        assert_eq!(c.terms, ["a%20b", "c%26d"]);
+    }
+}
