@@ -107,7 +107,8 @@ pub struct Page<T> {
     /// Records on all pages.
     pub total: i64,
     /// True when more records match than were counted: `total` is then a lower bound (a
-    /// search counts and ranks at most its first 1000 matches).
+    /// search counts and ranks at most its first 1000 matches; the catalogue listed without a
+    /// search is counted up to 10,000 books).
     pub total_capped: bool,
 }
 

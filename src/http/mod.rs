@@ -18,7 +18,6 @@ use axum::{
     routing::get,
     Router,
 };
-use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -185,14 +184,7 @@ pub fn router(state: AppState, web_dir: &Path, instance: &str) -> Router {
             tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        // Outermost: a request beyond this many in progress waits here, before any layer or
-        // handler has allocated for it. The database pool serves far fewer at once anyway;
-        // this bounds a replica's memory when a thousand clients arrive together (bench/run, P5).
-        .layer(GlobalConcurrencyLimitLayer::new(IN_PROGRESS))
 }
-
-/// Requests a replica works on at once; more wait their turn.
-const IN_PROGRESS: usize = 64;
 
 /// Unknown `/api/...` paths answer with a problem, not the page.
 async fn api_not_found() -> Response {

@@ -90,6 +90,9 @@ fn search_terms(q: &str) -> Vec<String> {
 /// Search results ranked by relevance at most; more matches are listed newest first.
 pub const RANKED: i64 = 1000;
 
+/// The whole catalogue, listed without a search, is counted up to this many books.
+pub const LISTED: i64 = 10_000;
+
 /// A word being typed matches at most this many whole words (the first in alphabetical order).
 const PREFIX_WORDS: i64 = 50;
 
@@ -108,12 +111,17 @@ impl Store {
     pub async fn search_books(&self, q: Option<&str>, page: PageRequest) -> Result<Page<Book>> {
         let q = q.map(str::trim).filter(|q| !q.is_empty());
         let (select, count) = match q {
-            None => (
-                sql(format!(
+            None => {
+                // InnoDB counts a table by reading it: 70 ms for a million books, on every page.
+                let select = sql(format!(
                     "SELECT {BOOK_COLUMNS} FROM books b ORDER BY b.created_at DESC, b.id DESC LIMIT ? OFFSET ?"
-                )),
-                sql("SELECT COUNT(*) AS n FROM books"),
-            ),
+                ));
+                let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
+                let items = rows.iter().map(book).collect::<Result<Vec<_>>>()?;
+                let count = sql("SELECT COUNT(*) AS n FROM (SELECT 1 FROM books LIMIT ?) m").bind(LISTED + 1);
+                let total = self.count(count).await?;
+                return Ok(Page { total_capped: total > LISTED, ..page.wrap(items, total.min(LISTED)) });
+            }
             Some(q) if looks_like_isbn(q) && Isbn::parse(q).is_ok() => {
                 let isbn = Isbn::parse(q).map(|i| i.as_str().to_owned()).unwrap_or_default();
                 (
