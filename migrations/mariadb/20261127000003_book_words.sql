@@ -11,6 +11,13 @@ CREATE TABLE book_words (
     CONSTRAINT book_words_book_fk FOREIGN KEY (book_id) REFERENCES books (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- Every word ever indexed, once: a word being typed is looked up here (a range of a small
+-- table) rather than as the distinct words of book_words, whose plan for that (a loose index
+-- scan) the optimizer may trade for reading every row of a common word.
+CREATE TABLE search_words (
+    word VARCHAR(64) NOT NULL PRIMARY KEY
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
 -- Books not yet in book_words: those with an id above after_book_id. The service indexes
 -- them when it starts and then deletes the row; `pustaka reindex` puts it back (after books
 -- were loaded with SQL).

@@ -184,8 +184,7 @@ impl Store {
     /// The indexed words that begin with `prefix`, first in alphabetical order (MariaDB).
     async fn prefix_words(&self, prefix: &str) -> Result<Vec<String>> {
         // Terms are letters and digits only: nothing to escape in LIKE.
-        let q = sql("SELECT DISTINCT word FROM book_words WHERE word >= ? AND word LIKE ? ORDER BY word LIMIT ?")
-            .bind(prefix)
+        let q = sql("SELECT word FROM search_words WHERE word LIKE ? ORDER BY word LIMIT ?")
             .bind(format!("{prefix}%"))
             .bind(PREFIX_WORDS);
         self.db.all(q).await?.iter().map(|r| Ok(r.get("word")?)).collect()
@@ -652,7 +651,7 @@ pub(super) fn duplicate(e: super::db::DbError, field: &'static str, detail: &str
     }
 }
 
-/// Inserts books' words into `book_words`, a thousand rows per statement.
+/// Inserts books' words into `book_words` and `search_words`, a thousand rows per statement.
 async fn insert_words(tx: &mut Tx, books: &[(i64, BTreeMap<String, i64>)]) -> Result<()> {
     let rows: Vec<(i64, &String, i64)> =
         books.iter().flat_map(|(id, words)| words.iter().map(move |(w, weight)| (*id, w, *weight))).collect();
@@ -663,6 +662,13 @@ async fn insert_words(tx: &mut Tx, books: &[(i64, BTreeMap<String, i64>)]) -> Re
         }
         // Words equal under the column's collation ("Ärzte", "arzte") share one row.
         tx.exec(q.push(" ON DUPLICATE KEY UPDATE weight = VALUES(weight)")).await?;
+    }
+    let words: std::collections::BTreeSet<&String> = rows.iter().map(|(_, w, _)| *w).collect();
+    let words: Vec<&String> = words.into_iter().collect();
+    for chunk in words.chunks(1000) {
+        let q = sql(format!("INSERT INTO search_words (word) VALUES {}", vec!["(?)"; chunk.len()].join(", ")));
+        let q = chunk.iter().fold(q, |q, w| q.bind(w.as_str()));
+        tx.exec(q.push(" ON DUPLICATE KEY UPDATE word = word")).await?;
     }
     Ok(())
 }
