@@ -12,10 +12,23 @@ use std::{str::FromStr, time::Duration};
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::ExposeSecret;
 use sqlx::{
-    mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlRow},
+    mysql::{MySqlConnectOptions, MySqlRow},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
-    Database, Decode, Encode, MySql, MySqlConnection, MySqlPool, Sqlite, SqliteConnection, SqlitePool, Type,
+    Database, Decode, Encode, MySql, MySqlConnection, Sqlite, SqliteConnection, SqlitePool, Type,
 };
+
+use super::mysql_pool::{MySqlConnPool, MySqlTx};
+
+/// Runs one exchange (`all`, `opt` or `exec`) on a pooled MariaDB connection and records
+/// whether it left the connection in step (see [`super::mysql_pool::Pooled::settle`]).
+macro_rules! settled {
+    ($pooled:expr, $method:ident, $q:expr) => {{
+        let pooled: &mut super::mysql_pool::Pooled = $pooled;
+        let r = Conn::MySql(pooled.conn()).$method($q).await;
+        pooled.settle(&r);
+        r
+    }};
+}
 
 use crate::config::{Backend, DatabaseSettings};
 
@@ -254,7 +267,7 @@ impl Conn<'_> {
 #[derive(Clone, Debug)]
 enum Pools {
     Sqlite { read: SqlitePool, write: SqlitePool },
-    MySql(MySqlPool),
+    MySql(MySqlConnPool),
 }
 
 /// A handle on the database; cheap to clone.
@@ -268,7 +281,7 @@ pub enum Tx {
     /// On SQLite.
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     /// On MariaDB.
-    MySql(sqlx::Transaction<'static, MySql>),
+    MySql(MySqlTx),
 }
 
 impl Tx {
@@ -276,7 +289,7 @@ impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
             Tx::Sqlite(t) => Conn::Sqlite(t),
-            Tx::MySql(t) => Conn::MySql(t),
+            Tx::MySql(t) => Conn::MySql(t.pooled().conn()),
         }
     }
 
@@ -298,17 +311,26 @@ impl Tx {
 
     /// All rows.
     pub async fn all(&mut self, q: Query) -> Result<Vec<Row>, DbError> {
-        self.conn().all(&q).await
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t).all(&q).await,
+            Tx::MySql(t) => settled!(t.pooled(), all, &q),
+        }
     }
 
     /// At most one row.
     pub async fn opt(&mut self, q: Query) -> Result<Option<Row>, DbError> {
-        self.conn().opt(&q).await
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t).opt(&q).await,
+            Tx::MySql(t) => settled!(t.pooled(), opt, &q),
+        }
     }
 
     /// A statement with no rows.
     pub async fn exec(&mut self, q: Query) -> Result<Done, DbError> {
-        self.conn().exec(&q).await
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t).exec(&q).await,
+            Tx::MySql(t) => settled!(t.pooled(), exec, &q),
+        }
     }
 
     /// Makes the transaction's writes permanent.
@@ -347,22 +369,9 @@ impl Db {
             }
             Backend::MariaDb => {
                 let opts = MySqlConnectOptions::from_str(url)?.charset("utf8mb4");
-                let pool = MySqlPoolOptions::new()
-                    .max_connections(settings.max_connections)
-                    .min_connections(1)
-                    // A request waits this long for a connection before answering 503: long
-                    // enough for a burst, short enough that a database outage is not a hang.
-                    .acquire_timeout(Duration::from_secs(3))
-                    .test_before_acquire(false)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // Stored instants are UTC; make NOW() and friends agree.
-                            sqlx::query("SET time_zone = '+00:00'").execute(conn).await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_lazy_with(opts);
-                Pools::MySql(pool)
+                // A request waits this long for a connection before answering 503: long enough
+                // for a burst, short enough that a database outage is not a hang.
+                Pools::MySql(MySqlConnPool::new(opts, settings.max_connections, Duration::from_secs(3)))
             }
         };
         Ok(Self { pools })
@@ -384,7 +393,8 @@ impl Db {
                 // sqlx locks with GET_LOCK(name, -1), which MariaDB answers with NULL at once
                 // instead of waiting, so replicas starting together could both migrate. Take
                 // our own lock with a real timeout, on the connection that migrates.
-                let mut conn = pool.acquire().await?;
+                let mut pooled = pool.acquire().await?;
+                let conn = pooled.conn();
                 let locked: Option<i64> =
                     sqlx::query_scalar("SELECT GET_LOCK('pustaka_migrate', 300)").fetch_one(&mut *conn).await?;
                 if locked != Some(1) {
@@ -397,6 +407,7 @@ impl Db {
                 // run_direct: `run` with a borrowed connection is not Send (sqlx's "Acquire is not general enough").
                 let result = migrator.run_direct(&mut *conn).await;
                 sqlx::query("SELECT RELEASE_LOCK('pustaka_migrate')").execute(&mut *conn).await?;
+                pooled.settle(&Ok::<(), DbError>(()));
                 result?;
             }
         }
@@ -407,7 +418,7 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match &self.pools {
             Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
-            Pools::MySql(pool) => Tx::MySql(pool.begin().await?),
+            Pools::MySql(pool) => Tx::MySql(MySqlTx::begin(pool).await?),
         })
     }
 
@@ -415,7 +426,7 @@ impl Db {
     pub async fn all(&self, q: Query) -> Result<Vec<Row>, DbError> {
         match &self.pools {
             Pools::Sqlite { read, .. } => Conn::Sqlite(&mut *read.acquire().await?).all(&q).await,
-            Pools::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).all(&q).await,
+            Pools::MySql(pool) => settled!(&mut pool.acquire().await?, all, &q),
         }
     }
 
@@ -423,7 +434,7 @@ impl Db {
     pub async fn opt(&self, q: Query) -> Result<Option<Row>, DbError> {
         match &self.pools {
             Pools::Sqlite { read, .. } => Conn::Sqlite(&mut *read.acquire().await?).opt(&q).await,
-            Pools::MySql(pool) => Conn::MySql(&mut *pool.acquire().await?).opt(&q).await,
+            Pools::MySql(pool) => settled!(&mut pool.acquire().await?, opt, &q),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod circulation;
 pub mod db;
 pub mod members;
+pub mod mysql_pool;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc, Weekday};
 use chrono_tz::Tz;
