@@ -370,8 +370,10 @@ mod tests {
     #[test]
     fn closed_loop_counts_requests_and_statuses() {
         let port = start_server(&[]);
-        let c = config(port, &["--scenario", "get", "--connections", "4", "--max-id", "10", "--warmup", "0.2"]);
-        let c = Config { duration: Duration::from_secs(1), ..c };
+        let c = config(
+            port,
+            &["--scenario", "get", "--connections", "4", "--max-id", "10", "--warmup", "0.2", "--duration", "1"],
+        );
         let r = run(&c).unwrap();
         assert_eq!((r.connected, r.transport_errors), (4, 0));
         assert!(r.requests > 100, "{r:?}");
@@ -388,8 +390,10 @@ mod tests {
     #[test]
     fn open_loop_sends_at_the_rate() {
         let port = start_server(&[]);
-        let c = config(port, &["--scenario", "list", "--connections", "4", "--rate", "200", "--warmup", "0.25"]);
-        let c = Config { duration: Duration::from_secs(1), ..c };
+        let c = config(
+            port,
+            &["--scenario", "list", "--connections", "4", "--rate", "200", "--warmup", "0.25", "--duration", "1"],
+        );
         let r = run(&c).unwrap();
         // 200 tickets are due in the window; a few may complete just across its edges.
         assert!((190..=205).contains(&r.requests), "{r:?}");
