@@ -10,7 +10,6 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
-pub mod error;
 pub mod http;
 pub mod model;
 pub mod store;

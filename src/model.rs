@@ -4,77 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Declares a string enum stored as text and sent as snake_case.
-macro_rules! text_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            /// The stored and serialised name.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $s),+ }
-            }
-
-            /// Reads a stored name.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some(Self::$v),)+ _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-text_enum! {
-    /// What a copy is doing now.
-    CopyStatus {
-        /// On the shelf, can be lent.
-        Available = "available",
-        /// Lent to a member.
-        OnLoan = "on_loan",
-        /// Set aside for the member whose hold it fills.
-        OnHoldShelf = "on_hold_shelf",
-        /// Lost.
-        Lost = "lost",
-        /// Taken out of the collection.
-        Withdrawn = "withdrawn",
-    }
-}
-
-text_enum! {
-    /// A hold's state.
-    HoldStatus {
-        /// In the queue for the book.
-        Waiting = "waiting",
-        /// A copy waits on the hold shelf until `pickup_by`.
-        Ready = "ready",
-        /// The member borrowed the copy.
-        Fulfilled = "fulfilled",
-        /// Cancelled by the member or staff.
-        Cancelled = "cancelled",
-        /// Not picked up in time.
-        Expired = "expired",
-    }
-}
-
-text_enum! {
-    /// A fine's state. Fines are never deleted.
-    FineStatus {
-        /// Owed.
-        Unpaid = "unpaid",
-        /// Paid at the desk.
-        Paid = "paid",
-        /// Forgiven by staff, with a reason.
-        Waived = "waived",
-    }
-}
+use crate::domain::status::text_enum;
+pub use crate::domain::status::{CopyStatus, FineStatus, HoldStatus};
 
 text_enum! {
     /// What an account may do.

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::Calendar;
+use super::status::{CopyStatus, FineStatus, HoldStatus};
 use super::validation::ValidationError;
 
 /// The library's lending rules.
@@ -122,21 +123,75 @@ pub enum Refusal {
     },
     /// Another member has a hold waiting for this item.
     HeldForOthers,
+    /// The copy is lent to someone already.
+    CopyOnLoan {
+        /// The copy's barcode.
+        barcode: String,
+    },
+    /// The copy is lost or withdrawn.
+    CopyUnavailable {
+        /// The copy's barcode.
+        barcode: String,
+        /// Its status.
+        status: CopyStatus,
+    },
+    /// The copy waits on the hold shelf for another member.
+    CopyHeldForOther {
+        /// The copy's barcode.
+        barcode: String,
+    },
+    /// The copy is lent or on the hold shelf, so its status cannot be set by hand.
+    CopyInCirculation {
+        /// The copy's barcode.
+        barcode: String,
+        /// Its status.
+        status: CopyStatus,
+    },
+    /// The copy's status changed between reading and writing it.
+    CopyChanged {
+        /// The copy's barcode.
+        barcode: String,
+    },
+    /// A copy being returned is not on loan.
+    NotOnLoan {
+        /// The copy's barcode.
+        barcode: String,
+    },
+    /// The loan was returned already.
+    AlreadyReturned,
+    /// The member already has an open hold on this book.
+    HoldExists,
+    /// The member has a copy of this book on loan.
+    AlreadyBorrowed,
+    /// A copy is on the shelf: lend it instead of placing a hold.
+    CopyOnShelf,
+    /// The hold is no longer open.
+    HoldClosed {
+        /// Its status.
+        status: HoldStatus,
+    },
+    /// The fine was paid or waived already.
+    FineSettled {
+        /// Its status.
+        status: FineStatus,
+    },
+    /// The record has loan history (or fines), so it is kept.
+    HasHistory(Record),
+    /// Members are in the category.
+    CategoryInUse,
+    /// The last admin account cannot be removed.
+    LastAdmin,
 }
 
-impl Refusal {
-    /// Stable machine code for the refusal, e.g. `"loan_limit"`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Blocked { .. } => "member_blocked",
-            Self::Expired { .. } => "member_expired",
-            Self::LoanLimit { .. } => "loan_limit",
-            Self::FinesOwed { .. } => "fines_owed",
-            Self::RenewLimit { .. } => "renew_limit",
-            Self::Overdue { .. } => "loan_overdue",
-            Self::HeldForOthers => "held_for_others",
-        }
-    }
+/// A kind of record a rule speaks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// A book.
+    Book,
+    /// A copy of a book.
+    Copy,
+    /// A member.
+    Member,
 }
 
 impl fmt::Display for Refusal {
@@ -167,6 +222,31 @@ impl fmt::Display for Refusal {
             Self::HeldForOthers => {
                 f.write_str("Another member is waiting for this item, so the loan cannot be renewed.")
             }
+            Self::CopyOnLoan { barcode } => write!(f, "Copy {barcode} is already on loan."),
+            Self::CopyUnavailable { barcode, status } => write!(f, "Copy {barcode} is {status} and cannot be lent."),
+            Self::CopyHeldForOther { barcode } => {
+                write!(f, "Copy {barcode} is on the hold shelf for another member.")
+            }
+            Self::CopyInCirculation { barcode, status } => {
+                write!(f, "Copy {barcode} is {status}; return it or cancel the hold first.")
+            }
+            Self::CopyChanged { barcode } => write!(f, "Copy {barcode} changed meanwhile; try again."),
+            Self::NotOnLoan { barcode } => write!(f, "Copy {barcode} is not on loan."),
+            Self::AlreadyReturned => f.write_str("This loan was already returned."),
+            Self::HoldExists => f.write_str("This member already has a hold on this book."),
+            Self::AlreadyBorrowed => f.write_str("This member has a copy of this book on loan."),
+            Self::CopyOnShelf => f.write_str("A copy is on the shelf: borrow it instead of placing a hold."),
+            Self::HoldClosed { status } => write!(f, "This hold is already {status}."),
+            Self::FineSettled { status } => write!(f, "This fine is already {status}."),
+            Self::HasHistory(Record::Book) => {
+                f.write_str("This book's copies have loan history; withdraw the copies instead of deleting the book.")
+            }
+            Self::HasHistory(Record::Copy) => f.write_str("This copy has loan history; mark it withdrawn instead."),
+            Self::HasHistory(Record::Member) => {
+                f.write_str("This member has loans or fines on record; block the member instead of deleting.")
+            }
+            Self::CategoryInUse => f.write_str("Members are in this category; move them first."),
+            Self::LastAdmin => f.write_str("The last admin account cannot be deleted."),
         }
     }
 }
@@ -221,6 +301,194 @@ pub fn may_renew(
         return Err(Refusal::HeldForOthers);
     }
     Ok(())
+}
+
+/// A copy as the desk sees it when it is scanned for a loan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyAtDesk<'a> {
+    /// Its barcode (for the refusal's sentence).
+    pub barcode: &'a str,
+    /// Its status.
+    pub status: CopyStatus,
+    /// For a copy on the hold shelf: the member whose ready hold it waits for.
+    pub held_for: Option<i64>,
+}
+
+/// Whether `copy` may be lent to member `member_id`. Lending a copy from the hold shelf to the
+/// member it waits for fills their hold; anyone else is refused.
+pub fn may_lend(copy: &CopyAtDesk<'_>, member_id: i64) -> Result<(), Refusal> {
+    let barcode = copy.barcode.to_owned();
+    match copy.status {
+        CopyStatus::Available => Ok(()),
+        CopyStatus::OnHoldShelf if copy.held_for == Some(member_id) => Ok(()),
+        CopyStatus::OnHoldShelf => Err(Refusal::CopyHeldForOther { barcode }),
+        CopyStatus::OnLoan => Err(Refusal::CopyOnLoan { barcode }),
+        status @ (CopyStatus::Lost | CopyStatus::Withdrawn) => Err(Refusal::CopyUnavailable { barcode, status }),
+    }
+}
+
+/// Where a copy goes when it comes free: to the first member waiting for its book, or back on the shelf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyGoesTo<H> {
+    /// Back on the shelf, available.
+    Shelf,
+    /// Onto the hold shelf for this hold.
+    HoldShelf(H),
+}
+
+impl<H> CopyGoesTo<H> {
+    /// The copy's status afterwards.
+    pub fn status(&self) -> CopyStatus {
+        match self {
+            Self::Shelf => CopyStatus::Available,
+            Self::HoldShelf(_) => CopyStatus::OnHoldShelf,
+        }
+    }
+}
+
+/// A free copy goes to `first_waiting` (the oldest waiting hold on its book), if any.
+pub fn copy_goes_to<H>(first_waiting: Option<H>) -> CopyGoesTo<H> {
+    first_waiting.map_or(CopyGoesTo::Shelf, CopyGoesTo::HoldShelf)
+}
+
+/// What is known of a loan when it is renewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoanTerms {
+    /// Whether it was returned.
+    pub returned: bool,
+    /// Renewals so far.
+    pub renewals: i64,
+    /// The day it is due.
+    pub due: NaiveDate,
+}
+
+/// Whether a loan may be renewed `today`, and if so its new due day (from the current due day:
+/// renewing early gains nothing), moved to an open day of `cal`.
+pub fn renewal(
+    policy: &LoanPolicy,
+    cal: &Calendar,
+    m: &MemberStanding,
+    loan: LoanTerms,
+    today: NaiveDate,
+    others_waiting: bool,
+) -> Result<NaiveDate, Refusal> {
+    if loan.returned {
+        return Err(Refusal::AlreadyReturned);
+    }
+    may_renew(policy, m, loan.renewals, loan.due, today, others_waiting)?;
+    Ok(policy.due_date(cal, loan.due.max(today)))
+}
+
+/// What the store found about a member and a book when a hold is asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HoldContext {
+    /// The member already has a waiting or ready hold on the book.
+    pub has_open_hold: bool,
+    /// The member has a copy of the book on loan.
+    pub has_copy_on_loan: bool,
+    /// A copy of the book is available on the shelf.
+    pub copy_on_shelf: bool,
+}
+
+/// Whether member `m` may join the queue for a book. The loan limit does not stop a hold;
+/// blocks, expiry and fines do, and so do a hold or loan of the same book, or a copy on the shelf.
+pub fn may_place_hold(
+    policy: &LoanPolicy,
+    m: &MemberStanding,
+    today: NaiveDate,
+    ctx: HoldContext,
+) -> Result<(), Refusal> {
+    check_standing(policy, m, today)?;
+    if ctx.has_open_hold {
+        return Err(Refusal::HoldExists);
+    }
+    if ctx.has_copy_on_loan {
+        return Err(Refusal::AlreadyBorrowed);
+    }
+    if ctx.copy_on_shelf {
+        return Err(Refusal::CopyOnShelf);
+    }
+    Ok(())
+}
+
+/// Whether a hold in `status` may be cancelled or expired (only open holds may).
+pub fn may_end_hold(status: HoldStatus) -> Result<(), Refusal> {
+    match status {
+        HoldStatus::Waiting | HoldStatus::Ready => Ok(()),
+        status => Err(Refusal::HoldClosed { status }),
+    }
+}
+
+/// Whether a ready hold with pickup day `pickup_by` has run out `today`.
+pub fn hold_expired(status: HoldStatus, pickup_by: Option<NaiveDate>, today: NaiveDate) -> bool {
+    status == HoldStatus::Ready && pickup_by.is_some_and(|d| d < today)
+}
+
+/// Whether a loan due at `due_at` and not returned is overdue at `now`.
+pub fn is_overdue(returned: bool, due_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> bool {
+    !returned && due_at < now
+}
+
+/// Whether a fine in `status` may be paid or waived (a fine is settled once).
+pub fn may_settle_fine(status: FineStatus) -> Result<(), Refusal> {
+    match status {
+        FineStatus::Unpaid => Ok(()),
+        status => Err(Refusal::FineSettled { status }),
+    }
+}
+
+/// The statuses staff may set by hand; loans and holds set the rest.
+pub fn settable_by_hand(to: CopyStatus) -> bool {
+    matches!(to, CopyStatus::Available | CopyStatus::Lost | CopyStatus::Withdrawn)
+}
+
+/// Whether staff may set a copy's status by hand now: not while it is lent or on the hold shelf.
+/// (Whether `to` itself may be set by hand is [`settable_by_hand`], an input check.)
+pub fn may_change_copy_status(barcode: &str, from: CopyStatus) -> Result<(), Refusal> {
+    match from {
+        CopyStatus::OnLoan | CopyStatus::OnHoldShelf => {
+            Err(Refusal::CopyInCirculation { barcode: barcode.to_owned(), status: from })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether a copy may be deleted: never lent, and not waiting on the hold shelf.
+pub fn may_delete_copy(barcode: &str, status: CopyStatus, ever_lent: bool) -> Result<(), Refusal> {
+    if ever_lent {
+        return Err(Refusal::HasHistory(Record::Copy));
+    }
+    if status == CopyStatus::OnHoldShelf {
+        return Err(Refusal::CopyInCirculation { barcode: barcode.to_owned(), status });
+    }
+    Ok(())
+}
+
+/// Whether a book or member may be deleted: only without loan (or fine) history.
+pub fn may_delete(record: Record, has_history: bool) -> Result<(), Refusal> {
+    if has_history {
+        Err(Refusal::HasHistory(record))
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a category may be deleted: only with no member in it.
+pub fn may_delete_category(members_in_it: bool) -> Result<(), Refusal> {
+    if members_in_it {
+        Err(Refusal::CategoryInUse)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether an admin account may be deleted or demoted: not the last one.
+pub fn may_remove_admin(other_admins: i64) -> Result<(), Refusal> {
+    if other_admins > 0 {
+        Ok(())
+    } else {
+        Err(Refusal::LastAdmin)
+    }
 }
 
 /// Fine in rupiah for a loan due on `due` and returned on `returned`.
@@ -332,7 +600,7 @@ mod tests {
             unpaid_fines: 10_000,
         };
         let refusal = may_borrow(&p, &everything_wrong, TODAY).unwrap_err();
-        assert_eq!(refusal.code(), "member_blocked");
+        assert_eq!(refusal, Refusal::Blocked { reason: "Lost three books".into() });
         assert_eq!(refusal.to_string(), "The member is blocked from borrowing: Lost three books.");
 
         let m = MemberStanding { blocked: false, ..everything_wrong };
@@ -351,7 +619,6 @@ mod tests {
         let m = MemberStanding { unpaid_fines: 9_999, ..m };
         let refusal = may_borrow(&p, &m, TODAY).unwrap_err();
         assert_eq!(refusal, Refusal::LoanLimit { max: 3 });
-        assert_eq!(refusal.code(), "loan_limit");
         assert_eq!(refusal.to_string(), "The member has reached the limit of 3 items on loan.");
 
         let m = MemberStanding { active_loans: 2, expires_on: None, ..m };
@@ -379,7 +646,6 @@ mod tests {
 
         let overdue = may_renew(&p, &m, 2, date(2025, 3, 2), TODAY, true).unwrap_err();
         assert_eq!(overdue, Refusal::Overdue { due: date(2025, 3, 2) });
-        assert_eq!(overdue.code(), "loan_overdue");
 
         let limit = may_renew(&p, &m, 2, due, TODAY, true).unwrap_err();
         assert_eq!(limit, Refusal::RenewLimit { max: 2 });
@@ -387,33 +653,149 @@ mod tests {
 
         let held = may_renew(&p, &m, 1, due, TODAY, true).unwrap_err();
         assert_eq!(held, Refusal::HeldForOthers);
-        assert_eq!(held.code(), "held_for_others");
 
         let owing = MemberStanding { unpaid_fines: 50_000, ..m };
-        assert_eq!(may_renew(&p, &owing, 0, date(2025, 3, 2), TODAY, true).unwrap_err().code(), "fines_owed");
+        assert_eq!(
+            may_renew(&p, &owing, 0, date(2025, 3, 2), TODAY, true).unwrap_err(),
+            Refusal::FinesOwed { owed: 50_000, limit: 10_000 }
+        );
         let blocked = MemberStanding { blocked: true, ..owing };
         let refusal = may_renew(&p, &blocked, 0, due, TODAY, false).unwrap_err();
-        assert_eq!(refusal.code(), "member_blocked");
+        assert_eq!(refusal, Refusal::Blocked { reason: String::new() });
         assert_eq!(refusal.to_string(), "The member is blocked from borrowing.");
     }
 
     #[test]
-    fn refusal_codes_are_stable() {
+    fn refusals_are_sentences() {
         let d = date(2025, 1, 1);
         let all = [
-            (Refusal::Blocked { reason: String::new() }, "member_blocked"),
-            (Refusal::Expired { on: d }, "member_expired"),
-            (Refusal::LoanLimit { max: 1 }, "loan_limit"),
-            (Refusal::FinesOwed { owed: 1, limit: 1 }, "fines_owed"),
-            (Refusal::RenewLimit { max: 1 }, "renew_limit"),
-            (Refusal::Overdue { due: d }, "loan_overdue"),
-            (Refusal::HeldForOthers, "held_for_others"),
+            Refusal::Blocked { reason: String::new() },
+            Refusal::Expired { on: d },
+            Refusal::LoanLimit { max: 1 },
+            Refusal::FinesOwed { owed: 1, limit: 1 },
+            Refusal::RenewLimit { max: 1 },
+            Refusal::Overdue { due: d },
+            Refusal::HeldForOthers,
+            Refusal::CopyOnLoan { barcode: "B1".into() },
+            Refusal::CopyUnavailable { barcode: "B1".into(), status: CopyStatus::Lost },
+            Refusal::CopyHeldForOther { barcode: "B1".into() },
+            Refusal::CopyInCirculation { barcode: "B1".into(), status: CopyStatus::OnLoan },
+            Refusal::CopyChanged { barcode: "B1".into() },
+            Refusal::NotOnLoan { barcode: "B1".into() },
+            Refusal::AlreadyReturned,
+            Refusal::HoldExists,
+            Refusal::AlreadyBorrowed,
+            Refusal::CopyOnShelf,
+            Refusal::HoldClosed { status: HoldStatus::Fulfilled },
+            Refusal::FineSettled { status: FineStatus::Paid },
+            Refusal::HasHistory(Record::Book),
+            Refusal::HasHistory(Record::Copy),
+            Refusal::HasHistory(Record::Member),
+            Refusal::CategoryInUse,
+            Refusal::LastAdmin,
         ];
-        for (refusal, code) in all {
-            assert_eq!(refusal.code(), code);
-            assert!(refusal.to_string().ends_with('.'), "{refusal}");
+        for refusal in all {
+            let text = refusal.to_string();
+            assert!(text.ends_with('.') && text.starts_with(char::is_uppercase), "{text}");
         }
         assert_eq!(Refusal::LoanLimit { max: 1 }.to_string(), "The member has reached the limit of 1 item on loan.");
+    }
+
+    #[test]
+    fn lending_looks_at_the_copy() {
+        let copy = |status, held_for| CopyAtDesk { barcode: "B1", status, held_for };
+        assert_eq!(may_lend(&copy(CopyStatus::Available, None), 7), Ok(()));
+        assert_eq!(may_lend(&copy(CopyStatus::OnHoldShelf, Some(7)), 7), Ok(()));
+        assert_eq!(
+            may_lend(&copy(CopyStatus::OnHoldShelf, Some(8)), 7),
+            Err(Refusal::CopyHeldForOther { barcode: "B1".into() })
+        );
+        assert_eq!(
+            may_lend(&copy(CopyStatus::OnHoldShelf, None), 7),
+            Err(Refusal::CopyHeldForOther { barcode: "B1".into() })
+        );
+        assert_eq!(may_lend(&copy(CopyStatus::OnLoan, None), 7), Err(Refusal::CopyOnLoan { barcode: "B1".into() }));
+        for status in [CopyStatus::Lost, CopyStatus::Withdrawn] {
+            assert_eq!(
+                may_lend(&copy(status, None), 7),
+                Err(Refusal::CopyUnavailable { barcode: "B1".into(), status })
+            );
+        }
+    }
+
+    #[test]
+    fn a_free_copy_goes_to_the_first_waiting() {
+        assert_eq!(copy_goes_to::<i64>(None), CopyGoesTo::Shelf);
+        assert_eq!(copy_goes_to(None::<i64>).status(), CopyStatus::Available);
+        assert_eq!(copy_goes_to(Some(4)), CopyGoesTo::HoldShelf(4));
+        assert_eq!(copy_goes_to(Some(4)).status(), CopyStatus::OnHoldShelf);
+    }
+
+    #[test]
+    fn renewal_extends_from_the_due_day() {
+        let cal = weekend_closed();
+        let p = policy();
+        let m = good_member();
+        let terms = LoanTerms { returned: false, renewals: 0, due: date(2025, 3, 10) };
+        // Due Monday 10 March + 14 = Monday 24 March.
+        assert_eq!(renewal(&p, &cal, &m, terms, TODAY, false), Ok(date(2025, 3, 24)));
+        // Due today: from today.
+        let terms = LoanTerms { due: TODAY, ..terms };
+        assert_eq!(renewal(&p, &cal, &m, terms, TODAY, false), Ok(date(2025, 3, 17)));
+        let returned = LoanTerms { returned: true, ..terms };
+        assert_eq!(renewal(&p, &cal, &m, returned, TODAY, false), Err(Refusal::AlreadyReturned));
+        let used_up = LoanTerms { renewals: 2, ..terms };
+        assert_eq!(renewal(&p, &cal, &m, used_up, TODAY, false), Err(Refusal::RenewLimit { max: 2 }));
+    }
+
+    #[test]
+    fn holds_check_standing_then_the_book() {
+        let p = policy();
+        let m = MemberStanding { active_loans: 3, ..good_member() };
+        // A full loan allowance does not stop a hold.
+        assert_eq!(may_place_hold(&p, &m, TODAY, HoldContext::default()), Ok(()));
+        let all = HoldContext { has_open_hold: true, has_copy_on_loan: true, copy_on_shelf: true };
+        let blocked = MemberStanding { blocked: true, ..m.clone() };
+        assert_eq!(may_place_hold(&p, &blocked, TODAY, all), Err(Refusal::Blocked { reason: String::new() }));
+        assert_eq!(may_place_hold(&p, &m, TODAY, all), Err(Refusal::HoldExists));
+        let ctx = HoldContext { has_open_hold: false, ..all };
+        assert_eq!(may_place_hold(&p, &m, TODAY, ctx), Err(Refusal::AlreadyBorrowed));
+        let ctx = HoldContext { has_copy_on_loan: false, ..ctx };
+        assert_eq!(may_place_hold(&p, &m, TODAY, ctx), Err(Refusal::CopyOnShelf));
+    }
+
+    #[test]
+    fn holds_and_fines_close_once() {
+        assert_eq!(may_end_hold(HoldStatus::Waiting), Ok(()));
+        assert_eq!(may_end_hold(HoldStatus::Ready), Ok(()));
+        for status in [HoldStatus::Fulfilled, HoldStatus::Cancelled, HoldStatus::Expired] {
+            assert_eq!(may_end_hold(status), Err(Refusal::HoldClosed { status }));
+        }
+        assert_eq!(may_settle_fine(FineStatus::Unpaid), Ok(()));
+        for status in [FineStatus::Paid, FineStatus::Waived] {
+            assert_eq!(may_settle_fine(status), Err(Refusal::FineSettled { status }));
+        }
+        assert!(hold_expired(HoldStatus::Ready, Some(date(2025, 3, 2)), TODAY));
+        assert!(!hold_expired(HoldStatus::Ready, Some(TODAY), TODAY));
+        assert!(!hold_expired(HoldStatus::Waiting, Some(date(2025, 3, 2)), TODAY));
+    }
+
+    #[test]
+    fn copies_and_records_are_kept_while_in_use() {
+        assert!(settable_by_hand(CopyStatus::Lost) && !settable_by_hand(CopyStatus::OnLoan));
+        assert_eq!(may_change_copy_status("B1", CopyStatus::Available), Ok(()));
+        assert_eq!(
+            may_change_copy_status("B1", CopyStatus::OnHoldShelf),
+            Err(Refusal::CopyInCirculation { barcode: "B1".into(), status: CopyStatus::OnHoldShelf })
+        );
+        assert_eq!(may_delete_copy("B1", CopyStatus::Available, false), Ok(()));
+        assert_eq!(may_delete_copy("B1", CopyStatus::OnHoldShelf, true), Err(Refusal::HasHistory(Record::Copy)));
+        assert!(may_delete_copy("B1", CopyStatus::OnHoldShelf, false).is_err());
+        assert_eq!(may_delete(Record::Member, true), Err(Refusal::HasHistory(Record::Member)));
+        assert_eq!(may_delete(Record::Book, false), Ok(()));
+        assert_eq!(may_delete_category(true), Err(Refusal::CategoryInUse));
+        assert_eq!(may_remove_admin(0), Err(Refusal::LastAdmin));
+        assert_eq!(may_remove_admin(1), Ok(()));
     }
 
     #[test]
@@ -513,6 +895,21 @@ mod tests {
             let groups: Vec<&str> = grouped.split('.').collect();
             prop_assert!(groups[0].len() <= 3 && !groups[0].is_empty());
             prop_assert!(groups[1..].iter().all(|g| g.len() == 3));
+        }
+
+        #[test]
+        fn only_an_available_copy_or_ones_own_hold_is_lent(status in 0usize..5, held in proptest::option::of(0i64..3), member in 0i64..3) {
+            let status = [CopyStatus::Available, CopyStatus::OnLoan, CopyStatus::OnHoldShelf, CopyStatus::Lost, CopyStatus::Withdrawn][status];
+            let ok = may_lend(&CopyAtDesk { barcode: "B", status, held_for: held }, member).is_ok();
+            prop_assert_eq!(ok, status == CopyStatus::Available || (status == CopyStatus::OnHoldShelf && held == Some(member)));
+        }
+
+        #[test]
+        fn a_renewal_never_shortens_a_loan(due in any_day(), today in any_day(), cal in any_calendar()) {
+            let terms = LoanTerms { returned: false, renewals: 0, due };
+            if let Ok(new_due) = renewal(&policy(), &cal, &good_member(), terms, today, false) {
+                prop_assert!(new_due > due && new_due >= today);
+            }
         }
 
         #[test]

@@ -6,6 +6,7 @@ pub mod card;
 pub mod circulation;
 pub mod isbn;
 pub mod search;
+pub mod status;
 pub mod time;
 pub mod validation;
 

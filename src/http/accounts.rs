@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     domain::{Password, Username},
-    error::{Error, Fields, Result},
+    http::error::{ApiError, Fields, Result},
     model::{AuditEntry, Items, Page, Role, Stats, User},
 };
 
@@ -69,7 +69,7 @@ fn session_cookie(value: String, max_age_hours: i64) -> HeaderValue {
         (status = 422, body = Problem)))]
 async fn login(State(s): State<AppState>, ClientAddr(addr): ClientAddr, Json(l): Json<LoginInput>) -> Result<Response> {
     if l.username.len() > 64 || l.password.expose_secret().len() > 256 {
-        return Err(Error::Unauthenticated {
+        return Err(ApiError::Unauthenticated {
             code: "invalid_credentials",
             detail: "the username or password is wrong",
         });
@@ -122,7 +122,7 @@ async fn change_password(
     Auth(who): Auth,
     Json(p): Json<PasswordInput>,
 ) -> Result<StatusCode> {
-    let new = Password::parse(&p.new_password).map_err(|e| Error::field("new_password", e))?;
+    let new = Password::parse(&p.new_password).map_err(|e| ApiError::field("new_password", e))?;
     s.store.change_password(&who, &p.current_password, &new).await?;
     Ok(StatusCode::NO_CONTENT)
 }

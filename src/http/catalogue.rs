@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     domain::{Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, Year},
-    error::{Fields, Result},
+    http::error::{Fields, Result},
     model::{Book, Copy, CopyStatus, Items, Page},
     store::catalogue::{BookPatch, CopyPatch, NewBook},
 };
@@ -227,8 +227,8 @@ async fn get_copy(State(s): State<AppState>, Path(barcode): Path<String>) -> Res
 
 /// The copy a path's barcode names.
 async fn copy_at(s: &AppState, barcode: &str) -> Result<Copy> {
-    let barcode = Barcode::parse(barcode).map_err(|e| crate::error::Error::field("barcode", e))?;
-    s.store.copy_by_barcode(&barcode).await
+    let barcode = Barcode::parse(barcode).map_err(|e| super::error::ApiError::field("barcode", e))?;
+    Ok(s.store.copy_by_barcode(&barcode).await?)
 }
 
 /// Changes to a copy.

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     domain::{Barcode, CardNumber, ShortText},
-    error::{Error, Fields, Result},
+    http::error::{ApiError, Fields, Result},
     model::{Fine, FineStatus, Hold, HoldStatus, Loan, Page},
     store::{
         circulation::{LoanFilter, ReturnOutcome},
@@ -82,7 +82,7 @@ pub struct LoanQuery {
     security(("bearer" = []), ("cookie" = [])))]
 async fn list_loans(State(s): State<AppState>, _: Staff, Query(q): Query<LoanQuery>) -> Result<Json<Page<Loan>>> {
     let page = page_request(q.page, q.per_page)?;
-    let barcode = q.barcode.map(|b| Barcode::parse(&b).map_err(|e| Error::field("barcode", e))).transpose()?;
+    let barcode = q.barcode.map(|b| Barcode::parse(&b).map_err(|e| ApiError::field("barcode", e))).transpose()?;
     let status = q.status.unwrap_or(LoanFilter::Active);
     Ok(Json(s.store.loans(status, q.member_id, barcode.as_ref(), page).await?))
 }
@@ -122,7 +122,7 @@ async fn checkin(
     Staff(who): Staff,
     Json(r): Json<ReturnInput>,
 ) -> Result<Json<ReturnOutcome>> {
-    let barcode = Barcode::parse(&r.barcode).map_err(|e| Error::field("barcode", e))?;
+    let barcode = Barcode::parse(&r.barcode).map_err(|e| ApiError::field("barcode", e))?;
     Ok(Json(s.store.checkin(&who.actor(), &barcode).await?))
 }
 
@@ -149,13 +149,13 @@ async fn place_hold(
     let card = h
         .card_number
         .filter(|c| !c.trim().is_empty())
-        .map(|c| CardNumber::parse(&c).map_err(|e| Error::field("card_number", e)))
+        .map(|c| CardNumber::parse(&c).map_err(|e| ApiError::field("card_number", e)))
         .transpose()?;
     let member = match (&card, actor.member_id) {
         (Some(card), _) => MemberKey::Card(card),
         (None, Some(id)) => MemberKey::Id(id),
         (None, None) => {
-            return Err(Error::Validation(vec![crate::error::FieldError {
+            return Err(ApiError::Validation(vec![super::error::FieldError {
                 field: "card_number".into(),
                 code: "required".into(),
                 message: "say whose hold this is".into(),
@@ -242,6 +242,6 @@ async fn waive_fine(
     Path(id): Path<i64>,
     Json(w): Json<WaiveInput>,
 ) -> Result<Json<Fine>> {
-    let reason = ShortText::parse(&w.reason).map_err(|e| Error::field("reason", e))?;
+    let reason = ShortText::parse(&w.reason).map_err(|e| ApiError::field("reason", e))?;
     Ok(Json(s.store.settle_fine(&who.actor(), id, FineStatus::Waived, Some(&reason)).await?))
 }

@@ -9,7 +9,185 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{Error, FieldError};
+use crate::{
+    domain::{circulation::Refusal, ValidationError},
+    store::error::StoreError,
+};
+
+/// One offending field of a request.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's name in the request body (dotted for nested fields).
+    pub field: String,
+    /// Stable machine code, e.g. `invalid_isbn`, `required`.
+    pub code: String,
+    /// An English sentence for people.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error from a domain validation failure.
+    pub fn new(field: &str, e: ValidationError) -> Self {
+        Self { field: field.to_owned(), code: e.code.to_owned(), message: e.message }
+    }
+}
+
+/// Everything that can go wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request itself is malformed (bad JSON, bad query string).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body is larger than the service accepts.
+    #[error("the request body is too large")]
+    TooLarge,
+    /// The body parsed but some fields are wrong.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    /// No (valid) login.
+    #[error("{detail}")]
+    Unauthenticated {
+        /// `unauthenticated` or `invalid_credentials`.
+        code: &'static str,
+        /// What happened.
+        detail: &'static str,
+    },
+    /// Too many failed logins lately; try again after `retry_after` seconds.
+    #[error("too many failed logins; try again in {retry_after} s")]
+    TooManyRequests {
+        /// Seconds until the next attempt may succeed.
+        retry_after: i64,
+    },
+    /// Logged in, but not allowed.
+    #[error("your account may not do this")]
+    Forbidden,
+    /// The thing asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request clashes with what is stored (a duplicate, or a circulation rule).
+    #[error("{detail}")]
+    Conflict {
+        /// Stable machine code, e.g. `copy_not_available`.
+        code: &'static str,
+        /// An English sentence for people.
+        detail: String,
+    },
+    /// The database is unreachable.
+    #[error("the database is not available")]
+    Unavailable(#[source] crate::store::db::DbError),
+    /// Anything else: a bug or an unexpected database failure.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Shorthand for service results.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl ApiError {
+    /// A conflict with a code and a sentence.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict { code, detail: detail.into() }
+    }
+
+    /// One invalid field.
+    pub fn field(field: &str, e: ValidationError) -> Self {
+        Self::Validation(vec![FieldError::new(field, e)])
+    }
+}
+
+/// Collects field errors while a request is parsed into domain types, so every bad field is reported at once.
+#[derive(Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    /// Starts with no errors.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Parses one field, remembering the error; `None` when it failed.
+    pub fn check<T>(&mut self, field: &str, r: std::result::Result<T, ValidationError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(FieldError::new(field, e));
+                None
+            }
+        }
+    }
+
+    /// Parses an optional field.
+    pub fn opt<S, T>(
+        &mut self,
+        field: &str,
+        v: Option<S>,
+        parse: impl FnOnce(S) -> std::result::Result<T, ValidationError>,
+    ) -> Option<T> {
+        v.and_then(|s| self.check(field, parse(s)))
+    }
+
+    /// Adds an error that is not a parse failure.
+    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), code: code.into(), message: message.into() });
+    }
+
+    /// `Err(Validation)` when any field failed.
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}
+
+/// The problem code of each refusal: stable, and translated by the page.
+pub fn refusal_code(r: &Refusal) -> &'static str {
+    match r {
+        Refusal::Blocked { .. } => "member_blocked",
+        Refusal::Expired { .. } => "member_expired",
+        Refusal::LoanLimit { .. } => "loan_limit",
+        Refusal::FinesOwed { .. } => "fines_owed",
+        Refusal::RenewLimit { .. } => "renew_limit",
+        Refusal::Overdue { .. } => "loan_overdue",
+        Refusal::HeldForOthers => "held_for_others",
+        Refusal::CopyOnLoan { .. }
+        | Refusal::CopyUnavailable { .. }
+        | Refusal::CopyInCirculation { .. }
+        | Refusal::CopyChanged { .. } => "copy_not_available",
+        Refusal::CopyHeldForOther { .. } => "copy_on_hold_for_other",
+        Refusal::NotOnLoan { .. } => "not_on_loan",
+        Refusal::AlreadyReturned => "already_returned",
+        Refusal::HoldExists => "hold_exists",
+        Refusal::AlreadyBorrowed => "already_borrowed",
+        Refusal::CopyOnShelf => "copy_available",
+        Refusal::HoldClosed { .. } => "hold_closed",
+        Refusal::FineSettled { .. } => "fine_resolved",
+        Refusal::HasHistory(_) => "has_loans",
+        Refusal::CategoryInUse => "category_in_use",
+        Refusal::LastAdmin => "last_admin",
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Refused(r) => ApiError::Conflict { code: refusal_code(&r), detail: r.to_string() },
+            StoreError::Invalid { field, error } => ApiError::field(field, error),
+            StoreError::Duplicate { field, detail } if field.is_empty() => ApiError::conflict("conflict", detail),
+            StoreError::Duplicate { field, detail } => ApiError::conflict("conflict", format!("{detail} ({field})")),
+            StoreError::Forbidden => ApiError::Forbidden,
+            StoreError::BadCredentials => {
+                ApiError::Unauthenticated { code: "invalid_credentials", detail: "the username or password is wrong" }
+            }
+            StoreError::Throttled { retry_after } => ApiError::TooManyRequests { retry_after },
+            StoreError::Unavailable(e) => ApiError::Unavailable(e),
+            StoreError::Db(e) => ApiError::Internal(e.into()),
+            StoreError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,24 +227,24 @@ pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>, errors
     res
 }
 
-impl IntoResponse for Error {
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            Error::BadRequest(detail) => problem(StatusCode::BAD_REQUEST, "bad_request", detail, vec![]),
-            Error::TooLarge => {
+            ApiError::BadRequest(detail) => problem(StatusCode::BAD_REQUEST, "bad_request", detail, vec![]),
+            ApiError::TooLarge => {
                 problem(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than 64 KiB", vec![])
             }
-            Error::Validation(errors) => {
+            ApiError::Validation(errors) => {
                 let detail =
                     errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
                 problem(StatusCode::UNPROCESSABLE_ENTITY, "validation", detail, errors)
             }
-            Error::Unauthenticated { code, detail } => {
+            ApiError::Unauthenticated { code, detail } => {
                 let mut res = problem(StatusCode::UNAUTHORIZED, code, detail, vec![]);
                 res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 res
             }
-            Error::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after } => {
                 let mut res = problem(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",
@@ -76,10 +254,12 @@ impl IntoResponse for Error {
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 res
             }
-            Error::Forbidden => problem(StatusCode::FORBIDDEN, "forbidden", "your account may not do this", vec![]),
-            Error::NotFound(what) => problem(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), vec![]),
-            Error::Conflict { code, detail } => problem(StatusCode::CONFLICT, code, detail, vec![]),
-            Error::Unavailable(e) => {
+            ApiError::Forbidden => problem(StatusCode::FORBIDDEN, "forbidden", "your account may not do this", vec![]),
+            ApiError::NotFound(what) => {
+                problem(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), vec![])
+            }
+            ApiError::Conflict { code, detail } => problem(StatusCode::CONFLICT, code, detail, vec![]),
+            ApiError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
                 let mut res = problem(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -90,7 +270,7 @@ impl IntoResponse for Error {
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
                 res
             }
-            Error::Internal(e) => {
+            ApiError::Internal(e) => {
                 // The whole cause chain goes to the log (with the request id from the span); the
                 // client gets the id only. The request-id layer fills `request_id` in.
                 tracing::error!(error = ?e, "internal error");
@@ -123,7 +303,7 @@ fn field_of(msg: &str) -> (String, String) {
     }
 }
 
-impl From<JsonRejection> for Error {
+impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
             JsonRejection::JsonDataError(e) => {
@@ -131,38 +311,65 @@ impl From<JsonRejection> for Error {
                 let msg = text.split("target type: ").nth(1).unwrap_or(&text);
                 let (field, message) = field_of(msg);
                 let code = if message.ends_with("is required") { "required" } else { "invalid_type" };
-                Error::Validation(vec![FieldError { field, code: code.into(), message }])
+                ApiError::Validation(vec![FieldError { field, code: code.into(), message }])
             }
             JsonRejection::JsonSyntaxError(e) => {
-                Error::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
+                ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
             }
             JsonRejection::MissingJsonContentType(_) => {
-                Error::BadRequest("send the body as JSON with Content-Type: application/json".into())
+                ApiError::BadRequest("send the body as JSON with Content-Type: application/json".into())
             }
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
-            other => Error::BadRequest(other.body_text()),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+            other => ApiError::BadRequest(other.body_text()),
         }
     }
 }
 
-impl From<QueryRejection> for Error {
+impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         let text = r.body_text();
         let msg = text.split("query string: ").nth(1).unwrap_or(&text);
         let (field, message) = field_of(msg);
-        Error::Validation(vec![FieldError { field, code: "invalid_query".into(), message }])
+        ApiError::Validation(vec![FieldError { field, code: "invalid_query".into(), message }])
     }
 }
 
-impl From<PathRejection> for Error {
+impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        Error::BadRequest(format!("bad path parameter: {}", r.body_text()))
+        ApiError::BadRequest(format!("bad path parameter: {}", r.body_text()))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::field_of;
+    use super::*;
+
+    #[test]
+    fn store_errors_keep_their_codes() {
+        use crate::domain::{circulation::Record, status::CopyStatus};
+        let code = |e: StoreError| match ApiError::from(e) {
+            ApiError::Conflict { code, .. } => code,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(code(Refusal::CopyOnLoan { barcode: "B".into() }.into()), "copy_not_available");
+        assert_eq!(code(Refusal::CopyHeldForOther { barcode: "B".into() }.into()), "copy_on_hold_for_other");
+        assert_eq!(
+            code(Refusal::CopyInCirculation { barcode: "B".into(), status: CopyStatus::OnLoan }.into()),
+            "copy_not_available"
+        );
+        assert_eq!(code(Refusal::HasHistory(Record::Member).into()), "has_loans");
+        assert_eq!(code(Refusal::LoanLimit { max: 1 }.into()), "loan_limit");
+        assert_eq!(code(StoreError::Duplicate { field: "isbn", detail: "taken".into() }), "conflict");
+        assert!(matches!(
+            ApiError::from(StoreError::BadCredentials),
+            ApiError::Unauthenticated { code: "invalid_credentials", .. }
+        ));
+        assert!(matches!(ApiError::from(StoreError::from(sqlx::Error::PoolTimedOut)), ApiError::Unavailable(_)));
+        let invalid = ApiError::from(StoreError::invalid("category", ValidationError::new("unknown_category", "no")));
+        assert!(
+            matches!(invalid, ApiError::Validation(ref f) if f[0].field == "category" && f[0].code == "unknown_category")
+        );
+    }
 
     #[test]
     fn serde_messages_name_their_field() {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::AppState;
 use crate::{
-    error::{Error, FieldError, Result},
+    http::error::{ApiError, FieldError, Result},
     model::Role,
     store::{accounts::Session, PageRequest},
 };
@@ -20,7 +20,7 @@ pub const SESSION_COOKIE: &str = "pustaka_session";
 
 /// JSON in and out; a bad body is a 400 or 422 problem, never axum's plain text.
 #[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
+#[from_request(via(axum::Json), rejection(ApiError))]
 pub struct Json<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -31,12 +31,12 @@ impl<T: Serialize> IntoResponse for Json<T> {
 
 /// A query string; a bad one is a 422 problem naming the parameter.
 #[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(Error))]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
 
 /// Path parameters; a bad one is a 400 problem.
 #[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(Error))]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
 /// For `PATCH` bodies: a present field (even `null`) is `Some`, an absent one `None`.
@@ -66,7 +66,7 @@ pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequ
     if errors.is_empty() {
         Ok(PageRequest { page, per_page })
     } else {
-        Err(Error::Validation(errors))
+        Err(ApiError::Validation(errors))
     }
 }
 
@@ -87,7 +87,7 @@ fn token(parts: &Parts) -> Option<String> {
 pub struct ClientAddr(pub String);
 
 impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         if state.trust_forwarded_for {
@@ -117,14 +117,15 @@ impl FromRequestParts<AppState> for ClientAddr {
 pub struct Auth(pub Session);
 
 impl FromRequestParts<AppState> for Auth {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         if let Some(Auth(s)) = parts.extensions.get::<Auth>() {
             return Ok(Auth(s.clone()));
         }
-        let token = token(parts).ok_or(Error::Unauthenticated { code: "unauthenticated", detail: "log in first" })?;
-        let session = state.store.session(&token).await?.ok_or(Error::Unauthenticated {
+        let token =
+            token(parts).ok_or(ApiError::Unauthenticated { code: "unauthenticated", detail: "log in first" })?;
+        let session = state.store.session(&token).await?.ok_or(ApiError::Unauthenticated {
             code: "unauthenticated",
             detail: "the session has expired; log in again",
         })?;
@@ -138,12 +139,12 @@ impl FromRequestParts<AppState> for Auth {
 pub struct MaybeAuth(pub Option<Session>);
 
 impl FromRequestParts<AppState> for MaybeAuth {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         match Auth::from_request_parts(parts, state).await {
             Ok(Auth(s)) => Ok(MaybeAuth(Some(s))),
-            Err(Error::Unauthenticated { .. }) => Ok(MaybeAuth(None)),
+            Err(ApiError::Unauthenticated { .. }) => Ok(MaybeAuth(None)),
             Err(e) => Err(e),
         }
     }
@@ -154,14 +155,14 @@ impl FromRequestParts<AppState> for MaybeAuth {
 pub struct Staff(pub Session);
 
 impl FromRequestParts<AppState> for Staff {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let Auth(s) = Auth::from_request_parts(parts, state).await?;
         if s.user.role.is_staff() {
             Ok(Staff(s))
         } else {
-            Err(Error::Forbidden)
+            Err(ApiError::Forbidden)
         }
     }
 }
@@ -171,14 +172,14 @@ impl FromRequestParts<AppState> for Staff {
 pub struct Admin(pub Session);
 
 impl FromRequestParts<AppState> for Admin {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let Auth(s) = Auth::from_request_parts(parts, state).await?;
         if s.user.role == Role::Admin {
             Ok(Admin(s))
         } else {
-            Err(Error::Forbidden)
+            Err(ApiError::Forbidden)
         }
     }
 }

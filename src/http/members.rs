@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     domain::{circulation::LoanPolicy, Email, Password, PersonName, Phone, ShortText, Username},
-    error::{Error, Fields, Result},
+    http::error::{ApiError, Fields, Result},
     model::{Category, ClosedDay, Fine, Hold, Items, Loan, Member, Page},
     store::{
         circulation::LoanFilter,
@@ -318,7 +318,7 @@ async fn add_closed_day(
     Staff(who): Staff,
     Json(d): Json<ClosedDayInput>,
 ) -> Result<(StatusCode, Json<ClosedDay>)> {
-    let reason = ShortText::parse(&d.reason).map_err(|e| Error::field("reason", e))?;
+    let reason = ShortText::parse(&d.reason).map_err(|e| ApiError::field("reason", e))?;
     Ok((StatusCode::CREATED, Json(s.store.add_closed_day(&who.actor(), d.date, &reason).await?)))
 }
 

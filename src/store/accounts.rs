@@ -13,13 +13,12 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::{
-    catalogue::duplicate,
     db::{sql, Row, Tx},
+    error::{Result, StoreError},
     now, Actor, Store,
 };
 use crate::{
-    domain::{Password, Username},
-    error::{Error, Result},
+    domain::{circulation::may_remove_admin, Password, Username, ValidationError},
     model::{Role, User},
 };
 
@@ -36,8 +35,8 @@ pub async fn hash_password(pw: &Password) -> Result<String> {
         Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
-    .map_err(|e| Error::Internal(e.into()))?
-    .map_err(|e| Error::Internal(anyhow::anyhow!("hashing a password: {e}")))
+    .map_err(|e| StoreError::Internal(e.into()))?
+    .map_err(|e| StoreError::Internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
 async fn verify_password(pw: String, hash: String) -> Result<bool> {
@@ -46,7 +45,7 @@ async fn verify_password(pw: String, hash: String) -> Result<bool> {
         Ok(Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
     })
     .await
-    .map_err(|e| Error::Internal(e.into()))?
+    .map_err(|e| StoreError::Internal(e.into()))?
 }
 
 /// The SHA-256 of a session token, as stored.
@@ -59,7 +58,7 @@ fn user(r: &Row) -> Result<User> {
     Ok(User {
         id: r.get("id")?,
         username: r.get("username")?,
-        role: Role::parse(&role).ok_or_else(|| Error::Internal(anyhow::anyhow!("role {role:?}")))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Internal(anyhow::anyhow!("role {role:?}")))?,
         member_id: r.get("member_id")?,
         created_at: r.get("created_at")?,
     })
@@ -118,10 +117,7 @@ impl Store {
             (Some(u), true) => u,
             _ => {
                 self.record_login_failure(&username, address).await?;
-                return Err(Error::Unauthenticated {
-                    code: "invalid_credentials",
-                    detail: "the username or password is wrong",
-                });
+                return Err(StoreError::BadCredentials);
             }
         };
         let mut bytes = [0u8; 32];
@@ -148,7 +144,7 @@ impl Store {
                 .await?;
                 // A successful login forgives this account's earlier failures.
                 tx.exec(sql("DELETE FROM login_failures WHERE username = ?").bind(&user.username)).await?;
-                Ok::<_, Error>(())
+                Ok::<_, StoreError>(())
             }
             .await
         })?;
@@ -179,7 +175,7 @@ impl Store {
                     .bind(session_id),
             )
             .await?;
-            Ok::<_, Error>(())
+            Ok::<_, StoreError>(())
         }
         .await)
     }
@@ -187,13 +183,12 @@ impl Store {
     /// Changes the caller's password after checking the current one; their other sessions end.
     pub async fn change_password(&self, s: &Session, current: &SecretString, new: &Password) -> Result<()> {
         let row = self.db.opt(sql("SELECT password_hash FROM users WHERE id = ?").bind(s.user.id)).await?;
-        let hash: String = row.ok_or(Error::NotFound("user"))?.get("password_hash")?;
+        let hash: String = row.ok_or(StoreError::NotFound("user"))?.get("password_hash")?;
         if !verify_password(current.expose_secret().to_owned(), hash).await? {
-            return Err(Error::Validation(vec![crate::error::FieldError {
-                field: "current_password".into(),
-                code: "wrong_password".into(),
-                message: "the current password is wrong".into(),
-            }]));
+            return Err(StoreError::invalid(
+                "current_password",
+                ValidationError::new("wrong_password", "the current password is wrong"),
+            ));
         }
         let new_hash = hash_password(new).await?;
         crate::transaction!(self.db, |tx| {
@@ -222,7 +217,7 @@ impl Store {
     async fn user_in(&self, tx: &mut Tx, id: i64) -> Result<User> {
         let row =
             tx.opt(sql("SELECT id, username, role, member_id, created_at FROM users WHERE id = ?").bind(id)).await?;
-        row.as_ref().map(user).transpose()?.ok_or(Error::NotFound("user"))
+        row.as_ref().map(user).transpose()?.ok_or(StoreError::NotFound("user"))
     }
 
     /// Creates an account. A member account must name its member; staff accounts must not.
@@ -238,7 +233,7 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
             if let Some(id) = member_id {
-                tx.opt(sql("SELECT id FROM members WHERE id = ?").bind(id)).await?.ok_or(Error::NotFound("member"))?;
+                tx.opt(sql("SELECT id FROM members WHERE id = ?").bind(id)).await?.ok_or(StoreError::NotFound("member"))?;
             }
             let id = tx
                 .exec(
@@ -250,7 +245,7 @@ impl Store {
                         .bind(now()),
                 )
                 .await
-                .map_err(|e| duplicate(e, "username", "this username is taken, or the member already has a login"))?
+                .map_err(|e| StoreError::duplicate(e, "username", "this username is taken, or the member already has a login"))?
                 .last_id;
             self.audit(&mut tx, actor, "user.create", "user", id, format!("{} ({role})", username.as_str())).await?;
             self.user_in(&mut tx, id).await
@@ -266,9 +261,7 @@ impl Store {
             if u.role == Role::Admin {
                 let lock = tx.for_update();
                 let admins = tx.all(sql(format!("SELECT id FROM users WHERE role = 'admin'{lock}"))).await?;
-                if admins.len() <= 1 {
-                    return Err(Error::conflict("last_admin", "the last admin account cannot be deleted"));
-                }
+                may_remove_admin(i64::try_from(admins.len()).unwrap_or(i64::MAX) - 1)?;
             }
             tx.exec(sql("DELETE FROM sessions WHERE user_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM users WHERE id = ?").bind(id)).await?;
@@ -293,12 +286,12 @@ impl Store {
             }
         };
         let pw = Password::parse(password.expose_secret())
-            .map_err(|e| Error::Internal(anyhow::anyhow!("PUSTAKA_ADMIN_PASSWORD: {}", e.message)))?;
-        let username = Username::parse("admin").map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
+            .map_err(|e| StoreError::Internal(anyhow::anyhow!("PUSTAKA_ADMIN_PASSWORD: {}", e.message)))?;
+        let username = Username::parse("admin").map_err(|e| StoreError::Internal(anyhow::anyhow!(e.message)))?;
         match self.create_user(&Actor::system(), &username, &pw, Role::Admin, None).await {
             Ok(_) => Ok(generated.then_some(password)),
             // Another replica starting at the same moment made it first.
-            Err(Error::Conflict { .. }) => Ok(None),
+            Err(StoreError::Duplicate { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -334,7 +327,7 @@ impl Store {
                 // Open again when the oldest of the last `max` failures leaves the window.
                 let oldest: DateTime<Utc> = rows[max - 1].get("at")?;
                 let retry_after = (oldest - since).num_seconds().max(1);
-                return Err(Error::TooManyRequests { retry_after });
+                return Err(StoreError::Throttled { retry_after });
             }
         }
         Ok(())
@@ -351,7 +344,7 @@ impl Store {
             )
             .await?;
             tx.exec(sql("DELETE FROM login_failures WHERE at < ?").bind(at - Duration::days(1))).await?;
-            Ok::<_, Error>(())
+            Ok::<_, StoreError>(())
         }
         .await)
     }

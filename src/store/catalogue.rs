@@ -2,11 +2,18 @@
 
 use std::collections::BTreeMap;
 
-use super::{db::sql, json_list, now, Actor, PageRequest, Store};
+use super::{
+    db::sql,
+    error::{Result, StoreError},
+    json_list, now, Actor, PageRequest, Store,
+};
 use crate::{
     config::Backend,
-    domain::{isbn::looks_like_isbn, search, Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, Year},
-    error::{Error, Result},
+    domain::{
+        circulation::{may_change_copy_status, may_delete, may_delete_copy, settable_by_hand, Record},
+        isbn::looks_like_isbn,
+        search, Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, ValidationError, Year,
+    },
     model::{Book, Copy, CopyStatus, Page},
     store::db::{Query, Row, Tx},
 };
@@ -76,7 +83,7 @@ pub(super) fn copy(r: &Row) -> Result<Copy> {
         barcode: r.get("barcode")?,
         location: r.get("location")?,
         status: CopyStatus::parse(&status)
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("unknown copy status {status:?}")))?,
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown copy status {status:?}")))?,
         title: r.get("title")?,
         created_at: r.get("created_at")?,
     })
@@ -358,7 +365,7 @@ impl Store {
                     }
                     insert_words(&mut tx, &books).await?;
                     tx.exec(sql("UPDATE search_reindex SET after_book_id = ?").bind(last)).await?;
-                    Ok::<_, Error>(rows.len() as u64)
+                    Ok::<_, StoreError>(rows.len() as u64)
                 }
                 .await
             })?;
@@ -391,12 +398,12 @@ impl Store {
     /// One book.
     pub async fn book(&self, id: i64) -> Result<Book> {
         let row = self.db.opt(sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE b.id = ?")).bind(id)).await?;
-        row.as_ref().map(book).transpose()?.ok_or(Error::NotFound("book"))
+        row.as_ref().map(book).transpose()?.ok_or(StoreError::NotFound("book"))
     }
 
     async fn book_in(&self, tx: &mut Tx, id: i64) -> Result<Book> {
         let row = tx.opt(sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE b.id = ?")).bind(id)).await?;
-        row.as_ref().map(book).transpose()?.ok_or(Error::NotFound("book"))
+        row.as_ref().map(book).transpose()?.ok_or(StoreError::NotFound("book"))
     }
 
     /// Catalogues a book.
@@ -420,7 +427,7 @@ impl Store {
                         .bind(at),
                 )
                 .await
-                .map_err(|e| duplicate(e, "isbn", "a book with this ISBN is already catalogued"))?
+                .map_err(|e| StoreError::duplicate(e, "isbn", "a book with this ISBN is already catalogued"))?
                 .last_id;
             self.audit(&mut tx, actor, "book.create", "book", id, b.title.as_str()).await?;
             let book = self.book_in(&mut tx, id).await?;
@@ -467,9 +474,9 @@ impl Store {
             let done = tx
                 .exec(q.push(" WHERE id = ?").bind(id))
                 .await
-                .map_err(|e| duplicate(e, "isbn", "a book with this ISBN is already catalogued"))?;
+                .map_err(|e| StoreError::duplicate(e, "isbn", "a book with this ISBN is already catalogued"))?;
             if done.rows == 0 {
-                return Err(Error::NotFound("book"));
+                return Err(StoreError::NotFound("book"));
             }
             self.audit(&mut tx, actor, "book.update", "book", id, changed.join(", ")).await?;
             let book = self.book_in(&mut tx, id).await?;
@@ -490,12 +497,7 @@ impl Store {
                             .bind(id),
                     )
                     .await?;
-                if lent.is_some() {
-                    return Err(Error::conflict(
-                        "has_loans",
-                        "this book's copies have loan history; withdraw the copies instead of deleting the book",
-                    ));
-                }
+                may_delete(Record::Book, lent.is_some())?;
                 tx.exec(sql("DELETE FROM holds WHERE book_id = ?").bind(id)).await?;
                 tx.exec(sql("DELETE FROM copies WHERE book_id = ?").bind(id)).await?;
                 tx.exec(sql("DELETE FROM books WHERE id = ?").bind(id)).await?;
@@ -526,7 +528,7 @@ impl Store {
                 .bind(barcode.as_str()),
             )
             .await?;
-        row.as_ref().map(copy).transpose()?.ok_or(Error::NotFound("copy"))
+        row.as_ref().map(copy).transpose()?.ok_or(StoreError::NotFound("copy"))
     }
 
     pub(super) async fn copy_in(&self, tx: &mut Tx, id: i64) -> Result<Copy> {
@@ -539,7 +541,7 @@ impl Store {
                 .bind(id),
             )
             .await?;
-        row.as_ref().map(copy).transpose()?.ok_or(Error::NotFound("copy"))
+        row.as_ref().map(copy).transpose()?.ok_or(StoreError::NotFound("copy"))
     }
 
     /// Locks and reads a copy by barcode.
@@ -553,7 +555,7 @@ impl Store {
                 .bind(barcode.as_str()),
             )
             .await?;
-        row.as_ref().map(copy).transpose()?.ok_or(Error::NotFound("copy"))
+        row.as_ref().map(copy).transpose()?.ok_or(StoreError::NotFound("copy"))
     }
 
     /// Adds a copy of a book.
@@ -578,7 +580,7 @@ impl Store {
                         .bind(at),
                 )
                 .await
-                .map_err(|e| duplicate(e, "barcode", "another copy already has this barcode"))?
+                .map_err(|e| StoreError::duplicate(e, "barcode", "another copy already has this barcode"))?
                 .last_id;
             self.audit(&mut tx, actor, "copy.create", "copy", id, barcode.as_str()).await?;
             self.copy_in(&mut tx, id).await
@@ -591,36 +593,33 @@ impl Store {
     pub async fn update_copy(&self, actor: &Actor, id: i64, p: &CopyPatch) -> Result<Copy> {
         crate::transaction!(self.db, |tx| {
             async {
-            let current = self.copy_in(&mut tx, id).await?;
-            let mut q = sql("UPDATE copies SET updated_at = ?").bind(now());
-            if let Some(loc) = &p.location {
-                q = q.push(", location = ?").bind(loc.as_ref().map(|l| l.as_str()));
-            }
-            if let Some(status) = p.status {
-                if !matches!(status, CopyStatus::Available | CopyStatus::Lost | CopyStatus::Withdrawn) {
-                    return Err(Error::Validation(vec![crate::error::FieldError {
-                        field: "status".into(),
-                        code: "invalid_value".into(),
-                        message: "a copy's status can be set to available, lost or withdrawn; loans and holds set the rest".into(),
-                    }]));
+                let current = self.copy_in(&mut tx, id).await?;
+                let mut q = sql("UPDATE copies SET updated_at = ?").bind(now());
+                if let Some(loc) = &p.location {
+                    q = q.push(", location = ?").bind(loc.as_ref().map(|l| l.as_str()));
                 }
-                if matches!(current.status, CopyStatus::OnLoan | CopyStatus::OnHoldShelf) {
-                    return Err(Error::conflict(
-                        "copy_not_available",
-                        format!("copy {} is {}; return it or cancel the hold first", current.barcode, current.status),
+                if let Some(status) = p.status {
+                    if !settable_by_hand(status) {
+                        return Err(StoreError::invalid(
+                        "status",
+                        ValidationError::new(
+                            "invalid_value",
+                            "a copy's status can be set to available, lost or withdrawn; loans and holds set the rest",
+                        ),
                     ));
+                    }
+                    may_change_copy_status(&current.barcode, current.status)?;
+                    q = q.push(", status = ?").bind(status.as_str());
                 }
-                q = q.push(", status = ?").bind(status.as_str());
+                tx.exec(q.push(" WHERE id = ?").bind(id)).await?;
+                let detail = match p.status {
+                    Some(s) => format!("{} -> {s}", current.status),
+                    None => "location".to_owned(),
+                };
+                self.audit(&mut tx, actor, "copy.update", "copy", id, detail).await?;
+                self.copy_in(&mut tx, id).await
             }
-            tx.exec(q.push(" WHERE id = ?").bind(id)).await?;
-            let detail = match p.status {
-                Some(s) => format!("{} -> {s}", current.status),
-                None => "location".to_owned(),
-            };
-            self.audit(&mut tx, actor, "copy.update", "copy", id, detail).await?;
-            self.copy_in(&mut tx, id).await
-        }
-        .await
+            .await
         })
     }
 
@@ -628,25 +627,12 @@ impl Store {
     pub async fn delete_copy(&self, actor: &Actor, id: i64) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
             let c = self.copy_in(&mut tx, id).await?;
-            if tx.opt(sql("SELECT id FROM loans WHERE copy_id = ? LIMIT 1").bind(id)).await?.is_some() {
-                return Err(Error::conflict("has_loans", "this copy has loan history; mark it withdrawn instead"));
-            }
-            if c.status == CopyStatus::OnHoldShelf {
-                return Err(Error::conflict("copy_not_available", "this copy is on the hold shelf for a member"));
-            }
+            let ever_lent = tx.opt(sql("SELECT id FROM loans WHERE copy_id = ? LIMIT 1").bind(id)).await?.is_some();
+            may_delete_copy(&c.barcode, c.status, ever_lent)?;
             tx.exec(sql("DELETE FROM copies WHERE id = ?").bind(id)).await?;
             self.audit(&mut tx, actor, "copy.delete", "copy", id, c.barcode).await
         }
         .await)
-    }
-}
-
-/// Turns a unique-index refusal into a 409 naming the field; other errors pass through.
-pub(super) fn duplicate(e: super::db::DbError, field: &'static str, detail: &str) -> Error {
-    if e.is_unique_violation() {
-        Error::conflict("conflict", format!("{detail} ({field})"))
-    } else {
-        e.into()
     }
 }
 

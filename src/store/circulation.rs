@@ -4,15 +4,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     db::{sql, Query, Row, Tx},
+    error::{Result, StoreError},
     members::MemberKey,
     now, Actor, PageRequest, Store,
 };
 use crate::{
     domain::{
-        circulation::{may_borrow, may_renew, overdue_fine, MemberStanding, Refusal},
+        circulation::{
+            copy_goes_to, may_borrow, may_end_hold, may_lend, may_place_hold, may_settle_fine, overdue_fine, renewal,
+            CopyAtDesk, CopyGoesTo, HoldContext, LoanTerms, MemberStanding, Refusal,
+        },
         time, Barcode, CardNumber, ShortText,
     },
-    error::{Error, Result},
     model::{Copy, CopyStatus, Fine, FineStatus, Hold, HoldStatus, Loan, Member, Page},
 };
 
@@ -73,7 +76,7 @@ const HOLD_SELECT: &str = "SELECT h.id, h.book_id, b.title, h.member_id, m.card_
 fn hold(r: &Row) -> Result<Hold> {
     let status: String = r.get("status")?;
     let status =
-        HoldStatus::parse(&status).ok_or_else(|| Error::Internal(anyhow::anyhow!("hold status {status:?}")))?;
+        HoldStatus::parse(&status).ok_or_else(|| StoreError::Internal(anyhow::anyhow!("hold status {status:?}")))?;
     Ok(Hold {
         id: r.get("id")?,
         book_id: r.get("book_id")?,
@@ -106,15 +109,12 @@ fn fine(r: &Row) -> Result<Fine> {
         title: r.get("title")?,
         amount: r.get("amount")?,
         reason: r.get("reason")?,
-        status: FineStatus::parse(&status).ok_or_else(|| Error::Internal(anyhow::anyhow!("fine status {status:?}")))?,
+        status: FineStatus::parse(&status)
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("fine status {status:?}")))?,
         note: r.get("note")?,
         created_at: r.get("created_at")?,
         resolved_at: r.get("resolved_at")?,
     })
-}
-
-fn refused(r: Refusal) -> Error {
-    Error::conflict(r.code(), r.to_string())
 }
 
 fn standing(m: &Member) -> MemberStanding {
@@ -130,17 +130,17 @@ fn standing(m: &Member) -> MemberStanding {
 impl Store {
     async fn loan_in(&self, tx: &mut Tx, id: i64) -> Result<Loan> {
         let row = tx.opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id)).await?;
-        row.as_ref().map(|r| loan(r, now())).transpose()?.ok_or(Error::NotFound("loan"))
+        row.as_ref().map(|r| loan(r, now())).transpose()?.ok_or(StoreError::NotFound("loan"))
     }
 
     async fn hold_in(&self, tx: &mut Tx, id: i64) -> Result<Hold> {
         let row = tx.opt(sql(format!("{HOLD_SELECT} WHERE h.id = ?")).bind(id)).await?;
-        row.as_ref().map(hold).transpose()?.ok_or(Error::NotFound("hold"))
+        row.as_ref().map(hold).transpose()?.ok_or(StoreError::NotFound("hold"))
     }
 
     async fn fine_in(&self, tx: &mut Tx, id: i64) -> Result<Fine> {
         let row = tx.opt(sql(format!("{FINE_SELECT} WHERE f.id = ?")).bind(id)).await?;
-        row.as_ref().map(fine).transpose()?.ok_or(Error::NotFound("fine"))
+        row.as_ref().map(fine).transpose()?.ok_or(StoreError::NotFound("fine"))
     }
 
     /// Lends the copy with `barcode` to the member with `card`.
@@ -152,44 +152,27 @@ impl Store {
                 // Lock order everywhere: copy, then member, then loans and holds.
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
                 let member = self.member_in(&mut tx, MemberKey::Card(card)).await?;
-                let ready_hold = match copy.status {
-                    CopyStatus::Available => None,
-                    CopyStatus::OnHoldShelf => {
-                        let lock = tx.for_update();
-                        let row = tx
-                            .opt(
-                                sql(format!(
-                                    "SELECT id, member_id FROM holds WHERE copy_id = ? AND status = 'ready'{lock}"
-                                ))
-                                .bind(copy.id),
-                            )
-                            .await?;
-                        match row {
-                            Some(r) if r.get::<i64>("member_id")? == member.id => Some(r.get::<i64>("id")?),
-                            _ => {
-                                return Err(Error::conflict(
-                                    "copy_on_hold_for_other",
-                                    format!("copy {} is on the hold shelf for another member", copy.barcode),
-                                ))
-                            }
-                        }
-                    }
-                    CopyStatus::OnLoan => {
-                        return Err(Error::conflict(
-                            "copy_not_available",
-                            format!("copy {} is already on loan", copy.barcode),
-                        ))
-                    }
-                    CopyStatus::Lost | CopyStatus::Withdrawn => {
-                        return Err(Error::conflict(
-                            "copy_not_available",
-                            format!("copy {} is {} and cannot be lent", copy.barcode, copy.status),
-                        ))
-                    }
+                // Lent from the hold shelf, the copy fills the ready hold it waits for.
+                let ready_hold = if copy.status == CopyStatus::OnHoldShelf {
+                    let lock = tx.for_update();
+                    let row = tx
+                        .opt(
+                            sql(format!(
+                                "SELECT id, member_id FROM holds WHERE copy_id = ? AND status = 'ready'{lock}"
+                            ))
+                            .bind(copy.id),
+                        )
+                        .await?;
+                    row.map(|r| Ok::<_, StoreError>((r.get::<i64>("id")?, r.get::<i64>("member_id")?))).transpose()?
+                } else {
+                    None
                 };
+                let desk =
+                    CopyAtDesk { barcode: &copy.barcode, status: copy.status, held_for: ready_hold.map(|h| h.1) };
+                may_lend(&desk, member.id)?;
                 let category = self.category_in(&mut tx, &member.category).await?;
                 let policy = category.rules;
-                may_borrow(&policy, &standing(&member), today).map_err(refused)?;
+                may_borrow(&policy, &standing(&member), today)?;
 
                 let calendar = self.calendar(&mut tx, today).await?;
                 let due = policy.due_date(&calendar, today);
@@ -206,14 +189,14 @@ impl Store {
                 .map_err(|e| {
                     // The one-open-loan-per-copy index: someone else lent it a moment ago.
                     if e.is_unique_violation() {
-                        Error::conflict("copy_not_available", format!("copy {} is already on loan", copy.barcode))
+                        Refusal::CopyOnLoan { barcode: copy.barcode.clone() }.into()
                     } else {
-                        e.into()
+                        StoreError::from(e)
                     }
                 })?
                 .last_id;
                 self.set_copy_status(&mut tx, &copy, CopyStatus::OnLoan).await?;
-                if let Some(hold_id) = ready_hold {
+                if let Some((hold_id, _)) = ready_hold {
                     tx.exec(
                         sql("UPDATE holds SET status = 'fulfilled', resolved_at = ? WHERE id = ?")
                             .bind(at)
@@ -248,10 +231,7 @@ impl Store {
             )
             .await?;
         if done.rows != 1 {
-            return Err(Error::conflict(
-                "copy_not_available",
-                format!("copy {} changed meanwhile; try again", copy.barcode),
-            ));
+            return Err(Refusal::CopyChanged { barcode: copy.barcode.clone() }.into());
         }
         Ok(())
     }
@@ -273,12 +253,13 @@ impl Store {
                             .bind(loan_id),
                     )
                     .await?
-                    .ok_or(Error::NotFound("loan"))?;
-                if row.get::<Option<DateTime<Utc>>>("returned_at")?.is_some() {
-                    return Err(Error::conflict("already_returned", "this loan was already returned"));
-                }
-                let renewals: i64 = row.get("renewals")?;
+                    .ok_or(StoreError::NotFound("loan"))?;
                 let due_at: DateTime<Utc> = row.get("due_at")?;
+                let terms = LoanTerms {
+                    returned: row.get::<Option<DateTime<Utc>>>("returned_at")?.is_some(),
+                    renewals: row.get("renewals")?,
+                    due: self.today(due_at),
+                };
                 let others_waiting = tx
                     .opt(
                         sql("SELECT id FROM holds WHERE book_id = ? AND status = 'waiting' AND member_id <> ? LIMIT 1")
@@ -288,11 +269,8 @@ impl Store {
                     .await?
                     .is_some();
                 let policy = self.category_in(&mut tx, &member.category).await?.rules;
-                let due = self.today(due_at);
-                may_renew(&policy, &standing(&member), renewals, due, today, others_waiting).map_err(refused)?;
                 let calendar = self.calendar(&mut tx, today).await?;
-                // Another loan period from the current due date (renewing early gains nothing by it).
-                let new_due = policy.due_date(&calendar, due.max(today));
+                let new_due = renewal(&policy, &calendar, &standing(&member), terms, today, others_waiting)?;
                 tx.exec(
                     sql("UPDATE loans SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL")
                         .bind(time::end_of_day(new_due, self.tz))
@@ -319,7 +297,7 @@ impl Store {
             let open = tx
                 .opt(sql(format!("SELECT id, member_id, due_at FROM loans WHERE copy_id = ? AND returned_at IS NULL{lock}")).bind(copy.id))
                 .await?
-                .ok_or_else(|| Error::conflict("not_on_loan", format!("copy {} is not on loan", copy.barcode)))?;
+                .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?;
             let loan_id: i64 = open.get("id")?;
             let member_id: i64 = open.get("member_id")?;
             let due = self.today(open.get("due_at")?);
@@ -327,7 +305,7 @@ impl Store {
                 .exec(sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL").bind(at).bind(loan_id))
                 .await?;
             if done.rows != 1 {
-                return Err(Error::conflict("already_returned", "this loan was returned meanwhile"));
+                return Err(Refusal::AlreadyReturned.into());
             }
             let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
             let policy = self.category_in(&mut tx, &member.category).await?.rules;
@@ -370,9 +348,12 @@ impl Store {
                 .bind(copy.book_id),
             )
             .await?;
-        let Some(next) = next else {
-            self.set_copy_status(tx, copy, CopyStatus::Available).await?;
-            return Ok(None);
+        let next = match copy_goes_to(next) {
+            CopyGoesTo::Shelf => {
+                self.set_copy_status(tx, copy, CopyStatus::Available).await?;
+                return Ok(None);
+            }
+            CopyGoesTo::HoldShelf(next) => next,
         };
         let hold_id: i64 = next.get("id")?;
         let category: String = next.get("category")?;
@@ -432,7 +413,7 @@ impl Store {
     /// One loan, for staff or the member who has it.
     pub async fn loan(&self, actor: &Actor, id: i64) -> Result<Loan> {
         let row = self.db.opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id)).await?;
-        let loan = row.as_ref().map(|r| loan(r, now())).transpose()?.ok_or(Error::NotFound("loan"))?;
+        let loan = row.as_ref().map(|r| loan(r, now())).transpose()?.ok_or(StoreError::NotFound("loan"))?;
         actor.ensure_for(loan.member_id)?;
         Ok(loan)
     }
@@ -446,40 +427,29 @@ impl Store {
             let title: String = tx
                 .opt(sql(format!("SELECT title FROM books WHERE id = ?{lock}")).bind(book_id))
                 .await?
-                .ok_or(Error::NotFound("book"))?
+                .ok_or(StoreError::NotFound("book"))?
                 .get("title")?;
             let member = self.member_in(&mut tx, member).await?;
             actor.ensure_for(member.id)?;
             let policy = self.category_in(&mut tx, &member.category).await?.rules;
-            // The loan limit does not stop a hold; blocks, expiry and fines do.
-            let mut s = standing(&member);
-            s.active_loans = 0;
-            may_borrow(&policy, &s, self.today(at)).map_err(refused)?;
-            if tx
+            let has_open_hold = tx
                 .opt(sql("SELECT id FROM holds WHERE book_id = ? AND member_id = ? AND status IN ('waiting', 'ready')").bind(book_id).bind(member.id))
                 .await?
-                .is_some()
-            {
-                return Err(Error::conflict("hold_exists", "this member already has a hold on this book"));
-            }
-            if tx
+                .is_some();
+            let has_copy_on_loan = tx
                 .opt(
                     sql("SELECT l.id FROM loans l JOIN copies c ON c.id = l.copy_id WHERE c.book_id = ? AND l.member_id = ? AND l.returned_at IS NULL")
                         .bind(book_id)
                         .bind(member.id),
                 )
                 .await?
-                .is_some()
-            {
-                return Err(Error::conflict("already_borrowed", "this member has a copy of this book on loan"));
-            }
-            if tx
+                .is_some();
+            let copy_on_shelf = tx
                 .opt(sql("SELECT id FROM copies WHERE book_id = ? AND status = 'available' LIMIT 1").bind(book_id))
                 .await?
-                .is_some()
-            {
-                return Err(Error::conflict("copy_available", "a copy is on the shelf: borrow it instead of placing a hold"));
-            }
+                .is_some();
+            let ctx = HoldContext { has_open_hold, has_copy_on_loan, copy_on_shelf };
+            may_place_hold(&policy, &standing(&member), self.today(at), ctx)?;
             let id = tx
                 .exec(
                     sql("INSERT INTO holds (book_id, member_id, status, created_at) VALUES (?, ?, 'waiting', ?)")
@@ -501,9 +471,7 @@ impl Store {
         crate::transaction!(self.db, |tx| async {
             let h = self.hold_in(&mut tx, id).await?;
             actor.ensure_for(h.member_id)?;
-            if !matches!(h.status, HoldStatus::Waiting | HoldStatus::Ready) {
-                return Err(Error::conflict("hold_closed", format!("this hold is already {}", h.status)));
-            }
+            may_end_hold(h.status)?;
             self.end_hold_in(&mut tx, actor, id, HoldStatus::Cancelled).await
         }
         .await)
@@ -516,7 +484,7 @@ impl Store {
         let row = tx
             .opt(sql(format!("SELECT copy_id, status FROM holds WHERE id = ?{lock}")).bind(id))
             .await?
-            .ok_or(Error::NotFound("hold"))?;
+            .ok_or(StoreError::NotFound("hold"))?;
         let status: String = row.get("status")?;
         let copy_id: Option<i64> = row.get("copy_id")?;
         tx.exec(sql("UPDATE holds SET status = ?, resolved_at = ? WHERE id = ?").bind(to.as_str()).bind(at).bind(id))
@@ -553,7 +521,7 @@ impl Store {
                     if still {
                         self.end_hold_in(&mut tx, &Actor::system(), id, HoldStatus::Expired).await?;
                     }
-                    Ok::<_, Error>(still)
+                    Ok::<_, StoreError>(still)
                 }
                 .await
             })?;
@@ -626,6 +594,7 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
                 let f = self.fine_in(&mut tx, id).await?;
+                may_settle_fine(f.status)?;
                 let done = tx
                     .exec(
                         sql(
@@ -638,7 +607,7 @@ impl Store {
                     )
                     .await?;
                 if done.rows != 1 {
-                    return Err(Error::conflict("fine_resolved", format!("this fine is already {}", f.status)));
+                    return Err(Refusal::FineSettled { status: f.status }.into());
                 }
                 let action = if to == FineStatus::Paid { "fine.pay" } else { "fine.waive" };
                 self.audit(&mut tx, actor, action, "fine", id, f.amount.to_string()).await?;

@@ -43,39 +43,58 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-impl DbError {
+/// What kind of failure a [`DbError`] is, as far as the store must tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbErrorKind {
     /// A unique index refused the write.
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())
-    }
-
+    UniqueViolation,
     /// A foreign key refused the write.
-    pub fn is_foreign_key_violation(&self) -> bool {
-        matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_foreign_key_violation())
-    }
-
+    ForeignKeyViolation,
     /// Worth running the whole transaction again: a deadlock, a lock wait timeout, a busy file.
-    pub fn is_retryable(&self) -> bool {
+    Transient,
+    /// The database could not be reached at all (as opposed to refusing one query).
+    Unavailable,
+    /// Anything else.
+    Other,
+}
+
+impl DbError {
+    /// Classifies the failure.
+    pub fn kind(&self) -> DbErrorKind {
         match self {
             DbError::Sqlx(sqlx::Error::Database(e)) => {
-                // MariaDB: 1213 deadlock, 1205 lock wait timeout; SQLite: 5 busy, 6 locked.
-                matches!(e.code().as_deref(), Some("1213" | "1205" | "5" | "6" | "517"))
+                let code = e.code();
+                if e.is_unique_violation() {
+                    DbErrorKind::UniqueViolation
+                } else if e.is_foreign_key_violation() {
+                    DbErrorKind::ForeignKeyViolation
+                // MariaDB: 1213 deadlock, 1205 lock wait timeout; SQLite: 5 busy, 6 locked, 517 busy snapshot.
+                } else if matches!(code.as_deref(), Some("1213" | "1205" | "5" | "6" | "517"))
                     || e.message().contains("Deadlock found")
+                {
+                    DbErrorKind::Transient
+                // MariaDB going away: 1053 shutdown in progress, 2006 gone away, 2013 lost connection.
+                } else if matches!(code.as_deref(), Some("1053" | "2006" | "2013")) {
+                    DbErrorKind::Unavailable
+                } else {
+                    DbErrorKind::Other
+                }
             }
-            _ => false,
+            DbError::Sqlx(
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
+            ) => DbErrorKind::Unavailable,
+            _ => DbErrorKind::Other,
         }
     }
 
-    /// The database could not be reached at all (as opposed to refusing one query).
+    /// A unique index refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        self.kind() == DbErrorKind::UniqueViolation
+    }
+
+    /// The database could not be reached at all.
     pub fn is_unavailable(&self) -> bool {
-        match self {
-            DbError::Sqlx(
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
-            ) => true,
-            // MariaDB going away: 1053 shutdown in progress, 2006 gone away, 2013 lost connection.
-            DbError::Sqlx(sqlx::Error::Database(e)) => matches!(e.code().as_deref(), Some("1053" | "2006" | "2013")),
-            _ => false,
-        }
+        self.kind() == DbErrorKind::Unavailable
     }
 }
 
@@ -457,7 +476,8 @@ impl Db {
 
 /// Runs `$body` (an expression using the transaction `$tx`, evaluating to `Result<T, E>`) in a
 /// transaction, committing on `Ok`; a deadlock or busy database runs it again, a few times at most.
-/// `E` must be `From<DbError>` and have `is_retryable()`.
+/// `E` must be `From<DbError>` and convert into [`super::error::StoreError`], which decides by type
+/// whether a failure may run again.
 #[macro_export]
 macro_rules! transaction {
     ($db:expr, |$tx:ident| $body:expr) => {{
@@ -470,7 +490,7 @@ macro_rules! transaction {
                 Err(e) => Err(e),
             };
             match outcome {
-                Err(e) if attempt < 6 && $crate::error::Error::is_retryable(&e) => {
+                Err(e) if attempt < 6 && $crate::store::error::StoreError::is_retryable(&e) => {
                     tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
                 }
                 other => break other,

@@ -3,13 +3,16 @@
 use chrono::NaiveDate;
 
 use super::{
-    catalogue::duplicate,
     db::{sql, Row, Tx},
+    error::{Result, StoreError},
     like_escape, now, Actor, PageRequest, Store,
 };
 use crate::{
-    domain::{circulation::LoanPolicy, CardNumber, Email, Password, PersonName, Phone, ShortText, Username},
-    error::{Error, Result},
+    domain::{
+        circulation::{may_delete, may_delete_category, LoanPolicy, Record},
+        ValidationError,
+    },
+    domain::{CardNumber, Email, Password, PersonName, Phone, ShortText, Username},
     model::{Category, ClosedDay, Member, Page, Role},
 };
 
@@ -112,7 +115,7 @@ impl Store {
     /// One member.
     pub async fn member(&self, id: i64) -> Result<Member> {
         let row = self.db.opt(sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?")).bind(id)).await?;
-        let row = row.ok_or(Error::NotFound("member"))?;
+        let row = row.ok_or(StoreError::NotFound("member"))?;
         self.with_fines(member(&row)?, row.get("unpaid_count")?).await
     }
 
@@ -125,7 +128,7 @@ impl Store {
                 sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.card_number = ?{lock}")).bind(card.as_str())
             }
         };
-        let row = tx.opt(q).await?.ok_or(Error::NotFound("member"))?;
+        let row = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?;
         let mut m = member(&row)?;
         let rows = tx.all(sql("SELECT amount FROM fines WHERE member_id = ? AND status = 'unpaid'").bind(m.id)).await?;
         m.unpaid_fines = rows.iter().map(|r| r.get::<i64>("amount")).sum::<Result<i64, _>>()?;
@@ -140,7 +143,7 @@ impl Store {
         };
         crate::transaction!(self.db, |tx| {
             async {
-            self.category_in(&mut tx, &m.category).await.map_err(|_| unknown_category(&m.category))?;
+            self.known_category(&mut tx, &m.category).await?;
             let at = now();
             let mut id = 0;
             // A fresh random card number; on the rare clash, draw again.
@@ -171,7 +174,7 @@ impl Store {
                 }
             }
             if id == 0 {
-                return Err(Error::Internal(anyhow::anyhow!("could not draw a free card number")));
+                return Err(StoreError::Internal(anyhow::anyhow!("could not draw a free card number")));
             }
             if let (Some((username, _)), Some(hash)) = (&m.login, &hash) {
                 tx.exec(
@@ -183,7 +186,7 @@ impl Store {
                         .bind(at),
                 )
                 .await
-                .map_err(|e| duplicate(e, "username", "this username is taken"))?;
+                .map_err(|e| StoreError::duplicate(e, "username", "this username is taken"))?;
             }
             self.audit(&mut tx, actor, "member.create", "member", id, m.name.as_str()).await?;
             self.member_in(&mut tx, MemberKey::Id(id)).await
@@ -203,7 +206,7 @@ impl Store {
                 changed.push("name");
             }
             if let Some(v) = &p.category {
-                self.category_in(&mut tx, v).await.map_err(|_| unknown_category(v))?;
+                self.known_category(&mut tx, v).await?;
                 q = q.push(", category = ?").bind(v);
                 changed.push("category");
             }
@@ -245,12 +248,7 @@ impl Store {
             let history = tx
                 .opt(sql("SELECT id FROM loans WHERE member_id = ? UNION ALL SELECT id FROM fines WHERE member_id = ? LIMIT 1").bind(id).bind(id))
                 .await?;
-            if history.is_some() {
-                return Err(Error::conflict(
-                    "has_loans",
-                    "this member has loans or fines on record; block the member instead of deleting",
-                ));
-            }
+            may_delete(Record::Member, history.is_some())?;
             // A ready hold keeps a copy on the hold shelf: pass that copy on before the hold goes.
             let ready = tx
                 .all(sql("SELECT id FROM holds WHERE member_id = ? AND status = 'ready'").bind(id))
@@ -276,14 +274,28 @@ impl Store {
 
     pub(super) async fn category_in(&self, tx: &mut Tx, code: &str) -> Result<Category> {
         let row = tx.opt(sql("SELECT * FROM categories WHERE code = ?").bind(code)).await?;
-        row.as_ref().map(category).transpose()?.ok_or(Error::NotFound("category"))
+        row.as_ref().map(category).transpose()?.ok_or(StoreError::NotFound("category"))
+    }
+
+    /// Whether a category with this code exists.
+    async fn category_exists(&self, tx: &mut Tx, code: &str) -> Result<bool> {
+        Ok(tx.opt(sql("SELECT code FROM categories WHERE code = ?").bind(code)).await?.is_some())
+    }
+
+    /// `Invalid` (the member's category field) unless the category exists; a database failure stays one.
+    async fn known_category(&self, tx: &mut Tx, code: &str) -> Result<()> {
+        if self.category_exists(tx, code).await? {
+            Ok(())
+        } else {
+            Err(unknown_category(code))
+        }
     }
 
     /// Creates or replaces a category's loan rules.
     pub async fn put_category(&self, actor: &Actor, c: &Category) -> Result<Category> {
         crate::transaction!(self.db, |tx| {
             async {
-            let exists = self.category_in(&mut tx, &c.code).await.is_ok();
+            let exists = self.category_exists(&mut tx, &c.code).await?;
             let q = if exists {
                 sql("UPDATE categories SET name = ?, max_loans = ?, loan_days = ?, max_renewals = ?, fine_per_day = ?, \
                      max_fine_per_loan = ?, fine_limit = ?, hold_pickup_days = ? WHERE code = ?")
@@ -315,9 +327,8 @@ impl Store {
     pub async fn delete_category(&self, actor: &Actor, code: &str) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
             self.category_in(&mut tx, code).await?;
-            if tx.opt(sql("SELECT id FROM members WHERE category = ? LIMIT 1").bind(code)).await?.is_some() {
-                return Err(Error::conflict("category_in_use", "members are in this category; move them first"));
-            }
+            let in_use = tx.opt(sql("SELECT id FROM members WHERE category = ? LIMIT 1").bind(code)).await?.is_some();
+            may_delete_category(in_use)?;
             tx.exec(sql("DELETE FROM categories WHERE code = ?").bind(code)).await?;
             self.audit(&mut tx, actor, "category.delete", "category", 0, code).await
         }
@@ -343,7 +354,7 @@ impl Store {
         crate::transaction!(self.db, |tx| async {
             tx.exec(sql("INSERT INTO closed_days (day, reason) VALUES (?, ?)").bind(day).bind(reason.as_str()))
                 .await
-                .map_err(|e| duplicate(e, "date", "this day is already closed"))?;
+                .map_err(|e| StoreError::duplicate(e, "date", "this day is already closed"))?;
             self.audit(&mut tx, actor, "closed_day.create", "closed_day", 0, day.to_string()).await?;
             Ok(ClosedDay { date: day, reason: reason.as_str().to_owned() })
         }
@@ -354,7 +365,7 @@ impl Store {
     pub async fn delete_closed_day(&self, actor: &Actor, day: NaiveDate) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
             if tx.exec(sql("DELETE FROM closed_days WHERE day = ?").bind(day)).await?.rows == 0 {
-                return Err(Error::NotFound("closed day"));
+                return Err(StoreError::NotFound("closed day"));
             }
             self.audit(&mut tx, actor, "closed_day.delete", "closed_day", 0, day.to_string()).await
         }
@@ -371,10 +382,9 @@ pub enum MemberKey<'a> {
     Card(&'a CardNumber),
 }
 
-fn unknown_category(code: &str) -> Error {
-    Error::Validation(vec![crate::error::FieldError {
-        field: "category".into(),
-        code: "unknown_category".into(),
-        message: format!("there is no member category {code:?}"),
-    }])
+fn unknown_category(code: &str) -> StoreError {
+    StoreError::invalid(
+        "category",
+        ValidationError::new("unknown_category", format!("there is no member category {code:?}")),
+    )
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod catalogue;
 pub mod circulation;
 pub mod db;
+pub mod error;
 pub mod members;
 pub mod mysql_pool;
 
@@ -16,10 +17,10 @@ use chrono_tz::Tz;
 use crate::{
     config::Backend,
     domain::{calendar::Calendar, time},
-    error::{Error, Result},
     model::{AuditEntry, Page, Role, Stats},
 };
 use db::{sql, Db, Row, Tx};
+use error::{Result, StoreError};
 
 /// Who is making a request, as far as the store cares.
 #[derive(Debug, Clone)]
@@ -50,7 +51,7 @@ impl Actor {
         if self.may_act_for(member_id) {
             Ok(())
         } else {
-            Err(Error::Forbidden)
+            Err(StoreError::Forbidden)
         }
     }
 }
@@ -103,7 +104,7 @@ pub fn now() -> DateTime<Utc> {
 /// Turns a JSON array column into a list.
 fn json_list(row: &Row, col: &str) -> Result<Vec<String>> {
     let text: String = row.get(col)?;
-    serde_json::from_str(&text).map_err(|e| Error::Internal(anyhow::anyhow!("column {col}: {e}")))
+    serde_json::from_str(&text).map_err(|e| StoreError::Internal(anyhow::anyhow!("column {col}: {e}")))
 }
 
 /// Escapes `%`, `_` and `!` for a `LIKE ... ESCAPE '!'` pattern (`!`, because a backslash is

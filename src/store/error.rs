@@ -1,0 +1,170 @@
+//! What the store answers when a read or a change cannot be done.
+//!
+//! The store speaks of records and rules, never of HTTP: `src/http/error.rs` alone turns these
+//! into statuses and problem codes. Whether a transaction may run again is decided here, by type.
+
+use crate::domain::{circulation::Refusal, ValidationError};
+
+use super::db::{DbError, DbErrorKind};
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record asked for does not exist (`"book"`, `"loan"`, ...).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A rule of the library refuses the change.
+    #[error(transparent)]
+    Refused(Refusal),
+    /// A value is well-formed but not acceptable here (an unknown category, a wrong password).
+    #[error("{field}: {error}")]
+    Invalid {
+        /// The input the value came from.
+        field: &'static str,
+        /// What is wrong with it.
+        error: ValidationError,
+    },
+    /// Another record already has this value where it must be unique.
+    #[error("{detail} ({field})")]
+    Duplicate {
+        /// The input whose value is taken, when known.
+        field: &'static str,
+        /// What is duplicated, for people.
+        detail: String,
+    },
+    /// The actor may not do this.
+    #[error("this account may not do this")]
+    Forbidden,
+    /// The username or password is wrong.
+    #[error("the username or password is wrong")]
+    BadCredentials,
+    /// Too many failed logins lately.
+    #[error("too many failed logins; try again in {retry_after} s")]
+    Throttled {
+        /// Seconds until a login may succeed again.
+        retry_after: i64,
+    },
+    /// The database cannot be reached.
+    #[error("the database is not available")]
+    Unavailable(#[source] DbError),
+    /// The database refused a statement in a way the store did not expect.
+    #[error(transparent)]
+    Db(DbError),
+    /// A stored value the code cannot read (a bug or a hand-edited row).
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// One invalid input.
+    pub fn invalid(field: &'static str, error: ValidationError) -> Self {
+        Self::Invalid { field, error }
+    }
+
+    /// Whether the transaction that failed with this error may simply run again (a deadlock, a
+    /// lock wait timeout, a busy file).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Db(e) if e.kind() == DbErrorKind::Transient)
+    }
+
+    /// Maps a unique-index refusal to [`StoreError::Duplicate`] naming `field`; any other error as usual.
+    pub fn duplicate(e: DbError, field: &'static str, detail: &str) -> Self {
+        if e.kind() == DbErrorKind::UniqueViolation {
+            Self::Duplicate { field, detail: detail.to_owned() }
+        } else {
+            e.into()
+        }
+    }
+}
+
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
+        match e.kind() {
+            DbErrorKind::Unavailable => Self::Unavailable(e),
+            DbErrorKind::UniqueViolation => {
+                Self::Duplicate { field: "", detail: "a record with this value already exists".into() }
+            }
+            _ => Self::Db(e),
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        DbError::from(e).into()
+    }
+}
+
+impl From<Refusal> for StoreError {
+    fn from(r: Refusal) -> Self {
+        Self::Refused(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db_error(code: &str) -> DbError {
+        #[derive(Debug)]
+        struct Fake(String);
+        impl std::fmt::Display for Fake {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "fake database error {}", self.0)
+            }
+        }
+        impl std::error::Error for Fake {}
+        impl sqlx::error::DatabaseError for Fake {
+            fn message(&self) -> &str {
+                "fake"
+            }
+            fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+                Some(self.0.as_str().into())
+            }
+            fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+                self
+            }
+            fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+                self
+            }
+            fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+                self
+            }
+            fn kind(&self) -> sqlx::error::ErrorKind {
+                if self.0 == "1062" {
+                    sqlx::error::ErrorKind::UniqueViolation
+                } else {
+                    sqlx::error::ErrorKind::Other
+                }
+            }
+        }
+        DbError::Sqlx(sqlx::Error::Database(Box::new(Fake(code.into()))))
+    }
+
+    #[test]
+    fn only_transient_database_errors_are_retried() {
+        assert!(StoreError::from(db_error("1213")).is_retryable()); // deadlock
+        assert!(StoreError::from(db_error("1205")).is_retryable()); // lock wait timeout
+        assert!(StoreError::from(db_error("5")).is_retryable()); // SQLite busy
+        assert!(!StoreError::from(db_error("1064")).is_retryable()); // syntax
+        assert!(!StoreError::NotFound("book").is_retryable());
+        assert!(!StoreError::Forbidden.is_retryable());
+    }
+
+    #[test]
+    fn an_outage_is_never_a_validation_error() {
+        assert!(matches!(StoreError::from(db_error("2013")), StoreError::Unavailable(_)));
+        assert!(matches!(StoreError::from(sqlx::Error::PoolTimedOut), StoreError::Unavailable(_)));
+        assert!(matches!(StoreError::from(db_error("1064")), StoreError::Db(_)));
+    }
+
+    #[test]
+    fn unique_violations_name_their_field() {
+        let e = StoreError::duplicate(db_error("1062"), "isbn", "a book with this ISBN is already catalogued");
+        assert!(matches!(e, StoreError::Duplicate { field: "isbn", .. }));
+        assert!(matches!(StoreError::duplicate(db_error("1213"), "isbn", "x"), StoreError::Db(_)));
+    }
+}
