@@ -175,7 +175,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(what),
             StoreError::Refused(r) => ApiError::Conflict { code: refusal_code(&r), detail: r.to_string() },
             StoreError::Invalid { field, error } => ApiError::field(field, error),
-            StoreError::Duplicate { field, detail } if field.is_empty() => ApiError::conflict("conflict", detail),
+            StoreError::Duplicate { field: "", detail } => ApiError::conflict("conflict", detail),
             StoreError::Duplicate { field, detail } => ApiError::conflict("conflict", format!("{detail} ({field})")),
             StoreError::Forbidden => ApiError::Forbidden,
             StoreError::BadCredentials => {
