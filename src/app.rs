@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use crate::{
     config::Settings,
     http::{self, AppState},
+    store::clock::{SharedClock, SystemClock},
     store::{db::Db, Store},
 };
 
@@ -33,7 +34,12 @@ pub struct App {
 
 /// Connects to the database, runs the migrations, makes sure an admin exists, and builds the router.
 pub async fn build(settings: &Settings) -> anyhow::Result<App> {
-    let store = connect(settings).await?;
+    build_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+/// [`build`] with the store reading time from `clock` (tests move it to make loans late).
+pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow::Result<App> {
+    let store = connect(settings).await?.with_clock(clock);
     if let Some(generated) = store.ensure_admin(settings.admin_password.as_ref()).await? {
         // Shown once, where the person who started the service looks.
         tracing::warn!(

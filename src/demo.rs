@@ -11,9 +11,9 @@ use crate::{
     domain::{Authors, Barcode, CardNumber, Isbn, LanguageCode, PersonName, ShortText, Subjects, Title, Year},
     store::{
         catalogue::NewBook,
-        db::sql,
+        clock::SettableClock,
         members::{MemberKey, NewMember},
-        now, Actor, PageRequest, Store,
+        Actor, PageRequest, Store,
     },
 };
 
@@ -203,6 +203,9 @@ fn parse<T>(r: Result<T, crate::domain::ValidationError>, what: &str) -> anyhow:
 
 /// Seeds the demo library. Refuses to touch a catalogue that already has books.
 pub async fn seed(store: &Store) -> anyhow::Result<()> {
+    // Loans "lent days ago" are lent with the clock set back, as the desk would have done then.
+    let clock = SettableClock::new();
+    let store = &store.clone().with_clock(std::sync::Arc::new(clock.clone()));
     if store.search_books(None, PageRequest::default()).await?.total > 0 {
         anyhow::bail!("the catalogue already has books; seed-demo only fills an empty library");
     }
@@ -249,7 +252,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                     category: category.to_string(),
                     email: Some(parse(crate::domain::Email::parse(email), "email")?),
                     phone: None,
-                    expires_on: Some(crate::store::now().date_naive() + Duration::days(365)),
+                    expires_on: Some(store.now().date_naive() + Duration::days(365)),
                     login,
                 },
             )
@@ -259,13 +262,15 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
 
     // Budi borrows Laskar Pelangi (current) and Bumi Manusia (overdue by ten days).
     store.checkout(&system, &barcodes[0].1, &cards[0].1).await?;
-    let overdue = store.checkout(&system, &barcodes[3].1, &cards[0].1).await?;
-    backdate(store, overdue.id, 17).await?;
+    clock.shift(-Duration::days(17));
+    store.checkout(&system, &barcodes[3].1, &cards[0].1).await?;
+    clock.reset();
     // Siti returned Sitti Nurbaya five days late: an unpaid fine.
-    let late = store
+    clock.shift(-Duration::days(12));
+    store
         .checkout(&system, &barcodes.iter().find(|(_, b)| b.as_str() == "B00701").context("demo copy")?.1, &cards[1].1)
         .await?;
-    backdate(store, late.id, 12).await?;
+    clock.reset();
     store.checkin(&system, &parse(Barcode::parse("B00701"), "barcode")?).await?;
     // Both copies of Pride and Prejudice are out; Agus waits for one.
     let pride = barcodes.iter().filter(|(_, b)| b.as_str().starts_with("B020")).cloned().collect::<Vec<_>>();
@@ -273,16 +278,5 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     store.checkout(&system, &pride[1].1, &cards[4].1).await?;
     store.place_hold(&system, pride[0].0, MemberKey::Card(&cards[2].1)).await?;
     tracing::info!(books = BOOKS.len(), copies = barcodes.len(), members = MEMBERS.len(), "demo library seeded");
-    Ok(())
-}
-
-/// Moves a loan `days` into the past (loaned and due dates), as if lent back then.
-async fn backdate(store: &Store, loan_id: i64, days: i64) -> anyhow::Result<()> {
-    let mut tx = store.db.begin().await?;
-    let loaned = now() - Duration::days(days);
-    let due = crate::domain::time::end_of_day(store.today(loaned) + Duration::days(7), store.tz);
-    tx.exec(sql("UPDATE loans SET loaned_at = ?, due_at = ? WHERE id = ?").bind(loaned).bind(due).bind(loan_id))
-        .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -367,7 +367,7 @@ async fn search_stays_bounded_for_very_common_words(app: TestApp) {
     // 1,005 books share the word "umum"; inserted straight into the table for speed, then
     // indexed the way an operator would after loading books with SQL (`pustaka reindex`).
     let mut tx = app.store.db.begin().await.unwrap();
-    let at = pustaka::store::now();
+    let at = app.store.now();
     for i in 0..1005 {
         tx.exec(
             pustaka::store::db::sql(

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::{
     db::{sql, Row, Tx},
     error::{Result, StoreError},
-    now, Actor, Store,
+    Actor, Store,
 };
 use crate::{
     domain::{circulation::may_remove_admin, Password, Username, ValidationError},
@@ -123,7 +123,7 @@ impl Store {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let token = hex::encode(bytes);
-        let at = now();
+        let at = self.now();
         let expires_at = at + Duration::hours(self.session_hours);
         crate::transaction!(self.db, |tx| {
             async {
@@ -160,7 +160,7 @@ impl Store {
                      FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?")
                 .bind(token_hash(token))
-                .bind(now()),
+                .bind(self.now()),
             )
             .await?;
         row.map(|r| Ok(Session { id: r.get("session_id")?, user: user(&r)? })).transpose()
@@ -171,7 +171,7 @@ impl Store {
         crate::transaction!(self.db, |tx| async {
             tx.exec(
                 sql("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-                    .bind(now())
+                    .bind(self.now())
                     .bind(session_id),
             )
             .await?;
@@ -196,7 +196,7 @@ impl Store {
                 tx.exec(sql("UPDATE users SET password_hash = ? WHERE id = ?").bind(&new_hash).bind(s.user.id)).await?;
                 tx.exec(
                     sql("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL")
-                        .bind(now())
+                        .bind(self.now())
                         .bind(s.user.id)
                         .bind(s.id),
                 )
@@ -242,7 +242,7 @@ impl Store {
                         .bind(&hash)
                         .bind(role.as_str())
                         .bind(member_id)
-                        .bind(now()),
+                        .bind(self.now()),
                 )
                 .await
                 .map_err(|e| StoreError::duplicate(e, "username", "this username is taken, or the member already has a login"))?
@@ -308,7 +308,7 @@ impl Store {
     /// Refuses a login attempt (429) while the account or the address has failed too often
     /// lately. Counted in the database, so every replica sees the same count.
     async fn throttle(&self, username: &str, address: &str) -> Result<()> {
-        let since = now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+        let since = self.now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
         for (column, key, max) in
             [("username", username, MAX_FAILURES_PER_ACCOUNT), ("address", address, MAX_FAILURES_PER_ADDRESS)]
         {
@@ -334,7 +334,7 @@ impl Store {
     }
 
     async fn record_login_failure(&self, username: &str, address: &str) -> Result<()> {
-        let at = now();
+        let at = self.now();
         crate::transaction!(self.db, |tx| async {
             tx.exec(
                 sql("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")

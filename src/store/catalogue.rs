@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{
     db::sql,
     error::{Result, StoreError},
-    json_list, now, Actor, PageRequest, Store,
+    json_list, Actor, PageRequest, Store,
 };
 use crate::{
     config::Backend,
@@ -411,7 +411,7 @@ impl Store {
         let isbn = b.isbn.as_ref().map(|i| i.as_str().to_owned());
         crate::transaction!(self.db, |tx| {
             async {
-            let at = now();
+            let at = self.now();
             let id = tx
                 .exec(
                     sql("INSERT INTO books (isbn, title, authors, subjects, publisher, year, language, created_at, updated_at) \
@@ -441,7 +441,7 @@ impl Store {
     /// Changes a book's fields.
     pub async fn update_book(&self, actor: &Actor, id: i64, p: &BookPatch) -> Result<Book> {
         crate::transaction!(self.db, |tx| async {
-            let mut q = sql("UPDATE books SET updated_at = ?").bind(now());
+            let mut q = sql("UPDATE books SET updated_at = ?").bind(self.now());
             let mut changed = Vec::new();
             if let Some(isbn) = &p.isbn {
                 q = q.push(", isbn = ?").bind(isbn.as_ref().map(|i| i.as_str()));
@@ -569,7 +569,7 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
             self.book_in(&mut tx, book_id).await?;
-            let at = now();
+            let at = self.now();
             let id = tx
                 .exec(
                     sql("INSERT INTO copies (book_id, barcode, location, status, created_at, updated_at) VALUES (?, ?, ?, 'available', ?, ?)")
@@ -594,7 +594,7 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
                 let current = self.copy_in(&mut tx, id).await?;
-                let mut q = sql("UPDATE copies SET updated_at = ?").bind(now());
+                let mut q = sql("UPDATE copies SET updated_at = ?").bind(self.now());
                 if let Some(loc) = &p.location {
                     q = q.push(", location = ?").bind(loc.as_ref().map(|l| l.as_str()));
                 }

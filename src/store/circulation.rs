@@ -6,7 +6,7 @@ use super::{
     db::{sql, Query, Row, Tx},
     error::{Result, StoreError},
     members::MemberKey,
-    now, Actor, PageRequest, Store,
+    Actor, PageRequest, Store,
 };
 use crate::{
     domain::{
@@ -130,7 +130,7 @@ fn standing(m: &Member) -> MemberStanding {
 impl Store {
     async fn loan_in(&self, tx: &mut Tx, id: i64) -> Result<Loan> {
         let row = tx.opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id)).await?;
-        row.as_ref().map(|r| loan(r, now())).transpose()?.ok_or(StoreError::NotFound("loan"))
+        row.as_ref().map(|r| loan(r, self.now())).transpose()?.ok_or(StoreError::NotFound("loan"))
     }
 
     async fn hold_in(&self, tx: &mut Tx, id: i64) -> Result<Hold> {
@@ -147,7 +147,7 @@ impl Store {
     pub async fn checkout(&self, actor: &Actor, barcode: &Barcode, card: &CardNumber) -> Result<Loan> {
         crate::transaction!(self.db, |tx| {
             async {
-                let at = now();
+                let at = self.now();
                 let today = self.today(at);
                 // Lock order everywhere: copy, then member, then loans and holds.
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
@@ -225,7 +225,7 @@ impl Store {
             .exec(
                 sql("UPDATE copies SET status = ?, updated_at = ? WHERE id = ? AND status = ?")
                     .bind(to.as_str())
-                    .bind(now())
+                    .bind(self.now())
                     .bind(copy.id)
                     .bind(copy.status.as_str()),
             )
@@ -240,7 +240,7 @@ impl Store {
     pub async fn renew(&self, actor: &Actor, loan_id: i64) -> Result<Loan> {
         crate::transaction!(self.db, |tx| {
             async {
-                let at = now();
+                let at = self.now();
                 let today = self.today(at);
                 let current = self.loan_in(&mut tx, loan_id).await?;
                 actor.ensure_for(current.member_id)?;
@@ -290,7 +290,7 @@ impl Store {
     pub async fn checkin(&self, actor: &Actor, barcode: &Barcode) -> Result<ReturnOutcome> {
         crate::transaction!(self.db, |tx| {
             async {
-            let at = now();
+            let at = self.now();
             let today = self.today(at);
             let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
             let lock = tx.for_update();
@@ -379,7 +379,7 @@ impl Store {
         barcode: Option<&Barcode>,
         page: PageRequest,
     ) -> Result<Page<Loan>> {
-        let at = now();
+        let at = self.now();
         let mut q = Query::where_clause(match filter {
             LoanFilter::Active => Some("l.returned_at IS NULL"),
             LoanFilter::Overdue => Some("l.returned_at IS NULL AND l.due_at < ?"),
@@ -413,7 +413,7 @@ impl Store {
     /// One loan, for staff or the member who has it.
     pub async fn loan(&self, actor: &Actor, id: i64) -> Result<Loan> {
         let row = self.db.opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id)).await?;
-        let loan = row.as_ref().map(|r| loan(r, now())).transpose()?.ok_or(StoreError::NotFound("loan"))?;
+        let loan = row.as_ref().map(|r| loan(r, self.now())).transpose()?.ok_or(StoreError::NotFound("loan"))?;
         actor.ensure_for(loan.member_id)?;
         Ok(loan)
     }
@@ -422,7 +422,7 @@ impl Store {
     pub async fn place_hold(&self, actor: &Actor, book_id: i64, member: MemberKey<'_>) -> Result<Hold> {
         crate::transaction!(self.db, |tx| {
             async {
-            let at = now();
+            let at = self.now();
             let lock = tx.for_update();
             let title: String = tx
                 .opt(sql(format!("SELECT title FROM books WHERE id = ?{lock}")).bind(book_id))
@@ -479,7 +479,7 @@ impl Store {
 
     /// Ends an open hold as cancelled or expired, passing on a copy it kept.
     pub(super) async fn end_hold_in(&self, tx: &mut Tx, actor: &Actor, id: i64, to: HoldStatus) -> Result<()> {
-        let at = now();
+        let at = self.now();
         let lock = tx.for_update();
         let row = tx
             .opt(sql(format!("SELECT copy_id, status FROM holds WHERE id = ?{lock}")).bind(id))
@@ -501,7 +501,7 @@ impl Store {
 
     /// Ends ready holds whose pickup day has passed; their copies go to the next in line. Returns how many.
     pub async fn expire_holds(&self) -> Result<usize> {
-        let today = self.today(now());
+        let today = self.today(self.now());
         let rows =
             self.db.all(sql("SELECT id FROM holds WHERE status = 'ready' AND pickup_by < ?").bind(today)).await?;
         let mut n = 0;
@@ -602,7 +602,7 @@ impl Store {
                         )
                         .bind(to.as_str())
                         .bind(note.map(|n| n.as_str()))
-                        .bind(now())
+                        .bind(self.now())
                         .bind(id),
                     )
                     .await?;

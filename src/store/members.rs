@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use super::{
     db::{sql, Row, Tx},
     error::{Result, StoreError},
-    like_escape, now, Actor, PageRequest, Store,
+    like_escape, Actor, PageRequest, Store,
 };
 use crate::{
     domain::{
@@ -144,7 +144,7 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
             self.known_category(&mut tx, &m.category).await?;
-            let at = now();
+            let at = self.now();
             let mut id = 0;
             // A fresh random card number; on the rare clash, draw again.
             for _ in 0..5 {
@@ -199,7 +199,7 @@ impl Store {
     pub async fn update_member(&self, actor: &Actor, id: i64, p: &MemberPatch) -> Result<Member> {
         crate::transaction!(self.db, |tx| async {
             self.member_in(&mut tx, MemberKey::Id(id)).await?;
-            let mut q = sql("UPDATE members SET updated_at = ?").bind(now());
+            let mut q = sql("UPDATE members SET updated_at = ?").bind(self.now());
             let mut changed = Vec::new();
             if let Some(v) = &p.name {
                 q = q.push(", name = ?").bind(v.as_str());

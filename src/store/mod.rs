@@ -6,12 +6,15 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod circulation;
+pub mod clock;
 pub mod db;
 pub mod error;
 pub mod members;
 pub mod mysql_pool;
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc, Weekday};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::{
@@ -19,6 +22,7 @@ use crate::{
     domain::{calendar::Calendar, time},
     model::{AuditEntry, Page, Role, Stats},
 };
+use clock::{SharedClock, SystemClock};
 use db::{sql, Db, Row, Tx};
 use error::{Result, StoreError};
 
@@ -94,11 +98,8 @@ pub struct Store {
     pub closed_weekdays: Vec<Weekday>,
     /// How long a login lasts.
     pub session_hours: i64,
-}
-
-/// Now, to the second (both backends store whole seconds, so reads equal writes).
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(0)
+    /// Where "now" comes from.
+    clock: SharedClock,
 }
 
 /// Turns a JSON array column into a list.
@@ -121,7 +122,17 @@ fn like_escape(s: &str) -> String {
 impl Store {
     /// A store over `db` with the library's calendar settings.
     pub fn new(db: Db, tz: Tz, closed_weekdays: Vec<Weekday>, session_hours: i64) -> Self {
-        Self { db, tz, closed_weekdays, session_hours }
+        Self { db, tz, closed_weekdays, session_hours, clock: Arc::new(SystemClock) }
+    }
+
+    /// The same store reading time from `clock`.
+    pub fn with_clock(self, clock: SharedClock) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// Now, to the second, by the store's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Today in the library.
@@ -148,7 +159,7 @@ impl Store {
     ) -> Result<()> {
         tx.exec(
             sql("INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(now())
+                .bind(self.now())
                 .bind(&actor.username)
                 .bind(action)
                 .bind(entity)
@@ -197,7 +208,7 @@ impl Store {
 
     /// Totals for the desk's dashboard.
     pub async fn stats(&self) -> Result<Stats> {
-        let now = now();
+        let now = self.now();
         Ok(Stats {
             books: self.count(sql("SELECT COUNT(*) AS n FROM books")).await?,
             copies: self.count(sql("SELECT COUNT(*) AS n FROM copies WHERE status <> 'withdrawn'")).await?,

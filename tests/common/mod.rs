@@ -227,7 +227,7 @@ impl TestApp {
     /// Moves a loan into the past as if it had been lent `days_ago` and fell due `due_days_ago`
     /// (at the end of that day in Jakarta). Time is the one input a black-box test cannot send.
     pub async fn backdate_loan(&self, loan_id: i64, days_ago: i64, due_days_ago: i64) {
-        let now = pustaka::store::now();
+        let now = self.store.now();
         let today = self.store.today(now);
         let due = pustaka::domain::time::end_of_day(today - chrono::Duration::days(due_days_ago), self.store.tz);
         let mut tx = self.store.db.begin().await.unwrap();
@@ -244,7 +244,7 @@ impl TestApp {
 
     /// Today in the library's calendar.
     pub fn today(&self) -> chrono::NaiveDate {
-        self.store.today(pustaka::store::now())
+        self.store.today(self.store.now())
     }
 }
 
