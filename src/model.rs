@@ -74,13 +74,14 @@ pub struct Book {
 }
 
 /// One physical copy of a book.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Copy {
     pub id: i64,
     pub book_id: i64,
     pub barcode: String,
     /// Shelf location, e.g. `Rak A3`.
     pub location: Option<String>,
+    #[sqlx(try_from = "String")]
     pub status: CopyStatus,
     /// The book's title.
     pub title: String,
@@ -88,7 +89,7 @@ pub struct Copy {
 }
 
 /// A library member (patron).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Member {
     pub id: i64,
     /// Printed on the member's card; scanned at the desk.
@@ -106,6 +107,7 @@ pub struct Member {
     /// Loans not yet returned.
     pub active_loans: i64,
     /// Unpaid fines in rupiah.
+    #[sqlx(skip)]
     pub unpaid_fines: i64,
     /// The member's login name, when they have one.
     pub username: Option<String>,
@@ -125,7 +127,7 @@ pub struct Category {
 }
 
 /// A loan of a copy to a member.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Loan {
     pub id: i64,
     pub copy_id: i64,
@@ -141,11 +143,12 @@ pub struct Loan {
     pub returned_at: Option<DateTime<Utc>>,
     pub renewals: i64,
     /// Not returned and past its due time.
+    #[sqlx(skip)]
     pub overdue: bool,
 }
 
 /// A member's place in the queue for a book.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Hold {
     pub id: i64,
     pub book_id: i64,
@@ -153,6 +156,7 @@ pub struct Hold {
     pub member_id: i64,
     pub card_number: String,
     pub member_name: String,
+    #[sqlx(try_from = "String")]
     pub status: HoldStatus,
     /// Place in the queue (1 = next), while waiting.
     pub position: Option<i64>,
@@ -164,7 +168,7 @@ pub struct Hold {
 }
 
 /// Money a member owes or owed.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Fine {
     pub id: i64,
     pub member_id: i64,
@@ -176,6 +180,7 @@ pub struct Fine {
     pub amount: i64,
     /// Why it was charged, e.g. `overdue`.
     pub reason: String,
+    #[sqlx(try_from = "String")]
     pub status: FineStatus,
     /// Why it was waived.
     pub note: Option<String>,
@@ -184,10 +189,11 @@ pub struct Fine {
 }
 
 /// A login account.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub username: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
     /// The member record of a member account.
     pub member_id: Option<i64>,
@@ -195,14 +201,15 @@ pub struct User {
 }
 
 /// A day the library is closed (besides the weekly closed days).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct ClosedDay {
+    #[sqlx(rename = "day")]
     pub date: NaiveDate,
     pub reason: String,
 }
 
 /// Who changed what, and when.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -54,14 +54,7 @@ pub fn token_hash(token: &str) -> String {
 }
 
 fn user(r: &Row) -> Result<User> {
-    let role: String = r.get("role")?;
-    Ok(User {
-        id: r.get("id")?,
-        username: r.get("username")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Internal(anyhow::anyhow!("role {role:?}")))?,
-        member_id: r.get("member_id")?,
-        created_at: r.get("created_at")?,
-    })
+    Ok(r.decode()?)
 }
 
 /// A new login session; the token is shown once.

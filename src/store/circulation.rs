@@ -11,8 +11,8 @@ use super::{
 use crate::{
     domain::{
         circulation::{
-            copy_goes_to, may_borrow, may_end_hold, may_lend, may_place_hold, may_settle_fine, overdue_fine, renewal,
-            CopyAtDesk, CopyGoesTo, HoldContext, LoanTerms, MemberStanding, Refusal,
+            copy_goes_to, is_overdue, may_borrow, may_end_hold, may_lend, may_place_hold, may_settle_fine,
+            overdue_fine, renewal, CopyAtDesk, CopyGoesTo, HoldContext, LoanTerms, MemberStanding, Refusal,
         },
         time, Barcode, CardNumber, ShortText,
     },
@@ -49,23 +49,9 @@ const LOAN_SELECT: &str = "SELECT l.id, l.copy_id, c.barcode, c.book_id, b.title
      FROM loans l JOIN copies c ON c.id = l.copy_id JOIN books b ON b.id = c.book_id JOIN members m ON m.id = l.member_id";
 
 fn loan(r: &Row, at: DateTime<Utc>) -> Result<Loan> {
-    let due_at: DateTime<Utc> = r.get("due_at")?;
-    let returned_at: Option<DateTime<Utc>> = r.get("returned_at")?;
-    Ok(Loan {
-        id: r.get("id")?,
-        copy_id: r.get("copy_id")?,
-        barcode: r.get("barcode")?,
-        book_id: r.get("book_id")?,
-        title: r.get("title")?,
-        member_id: r.get("member_id")?,
-        card_number: r.get("card_number")?,
-        member_name: r.get("member_name")?,
-        loaned_at: r.get("loaned_at")?,
-        due_at,
-        returned_at,
-        renewals: r.get("renewals")?,
-        overdue: returned_at.is_none() && due_at < at,
-    })
+    let mut loan: Loan = r.decode()?;
+    loan.overdue = is_overdue(loan.returned_at.is_some(), loan.due_at, at);
+    Ok(loan)
 }
 
 const HOLD_SELECT: &str = "SELECT h.id, h.book_id, b.title, h.member_id, m.card_number, m.name AS member_name, h.status, \
@@ -74,22 +60,15 @@ const HOLD_SELECT: &str = "SELECT h.id, h.book_id, b.title, h.member_id, m.card_
      FROM holds h JOIN books b ON b.id = h.book_id JOIN members m ON m.id = h.member_id LEFT JOIN copies c ON c.id = h.copy_id";
 
 fn hold(r: &Row) -> Result<Hold> {
-    let status: String = r.get("status")?;
-    let status =
-        HoldStatus::parse(&status).ok_or_else(|| StoreError::Internal(anyhow::anyhow!("hold status {status:?}")))?;
-    Ok(Hold {
-        id: r.get("id")?,
-        book_id: r.get("book_id")?,
-        title: r.get("title")?,
-        member_id: r.get("member_id")?,
-        card_number: r.get("card_number")?,
-        member_name: r.get("member_name")?,
-        status,
-        position: (status == HoldStatus::Waiting).then(|| r.get("position")).transpose()?,
-        copy_barcode: if status == HoldStatus::Ready { r.get("copy_barcode")? } else { None },
-        pickup_by: r.get("pickup_by")?,
-        created_at: r.get("created_at")?,
-    })
+    let mut hold: Hold = r.decode()?;
+    // The queue position means something only while waiting; the copy only while it waits on the shelf.
+    if hold.status != HoldStatus::Waiting {
+        hold.position = None;
+    }
+    if hold.status != HoldStatus::Ready {
+        hold.copy_barcode = None;
+    }
+    Ok(hold)
 }
 
 const FINE_SELECT: &str =
@@ -99,22 +78,7 @@ const FINE_SELECT: &str =
      LEFT JOIN copies c ON c.id = l.copy_id LEFT JOIN books b ON b.id = c.book_id";
 
 fn fine(r: &Row) -> Result<Fine> {
-    let status: String = r.get("status")?;
-    Ok(Fine {
-        id: r.get("id")?,
-        member_id: r.get("member_id")?,
-        card_number: r.get("card_number")?,
-        member_name: r.get("member_name")?,
-        loan_id: r.get("loan_id")?,
-        title: r.get("title")?,
-        amount: r.get("amount")?,
-        reason: r.get("reason")?,
-        status: FineStatus::parse(&status)
-            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("fine status {status:?}")))?,
-        note: r.get("note")?,
-        created_at: r.get("created_at")?,
-        resolved_at: r.get("resolved_at")?,
-    })
+    Ok(r.decode()?)
 }
 
 fn standing(m: &Member) -> MemberStanding {

@@ -98,6 +98,51 @@ impl DbError {
     }
 }
 
+/// Where the two backends' SQL differs, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite: one writer at a time, so no row locks; FTS5 for search.
+    Sqlite,
+    /// MariaDB: InnoDB row locks; Pustaka's own word index for search.
+    MariaDb,
+}
+
+impl Dialect {
+    /// ` FOR UPDATE` where the backend has row locks (SQLite's single writer already excludes others).
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::MariaDb => " FOR UPDATE",
+        }
+    }
+
+    /// A shared row lock: rows read may not change until the transaction ends.
+    pub fn share_lock(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::MariaDb => " LOCK IN SHARE MODE",
+        }
+    }
+
+    /// The type to `CAST(... AS ?)` for a 64-bit integer that both backends decode as `i64`
+    /// (MariaDB's `SUM()` is DECIMAL).
+    pub fn integer(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::MariaDb => "SIGNED",
+        }
+    }
+}
+
+impl From<Backend> for Dialect {
+    fn from(b: Backend) -> Self {
+        match b {
+            Backend::Sqlite => Dialect::Sqlite,
+            Backend::MariaDb => Dialect::MariaDb,
+        }
+    }
+}
+
 /// A value bound to a `?` placeholder.
 #[derive(Debug, Clone)]
 pub enum Arg {
@@ -217,7 +262,19 @@ pub enum Row {
 pub trait Column: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, MySql> + Type<MySql> {}
 impl<T> Column for T where T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, MySql> + Type<MySql> {}
 
+/// A record both backends read from a row by its column names (`#[derive(sqlx::FromRow)]`).
+pub trait Record: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, MySqlRow> {}
+impl<T> Record for T where T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, MySqlRow> {}
+
 impl Row {
+    /// Reads the whole row as a record.
+    pub fn decode<T: Record>(&self) -> Result<T, DbError> {
+        Ok(match self {
+            Row::Sqlite(r) => T::from_row(r)?,
+            Row::MySql(r) => T::from_row(r)?,
+        })
+    }
+
     /// Reads column `name`.
     pub fn get<T: Column>(&self, name: &str) -> Result<T, DbError> {
         use sqlx::Row as _;
@@ -320,12 +377,14 @@ impl Tx {
         }
     }
 
-    /// ` FOR UPDATE` where the backend has row locks (SQLite's single writer already excludes others).
+    /// The SQL dialect of this backend.
+    pub fn dialect(&self) -> Dialect {
+        self.backend().into()
+    }
+
+    /// ` FOR UPDATE` where the backend has row locks (see [`Dialect::for_update`]).
     pub fn for_update(&self) -> &'static str {
-        match self {
-            Tx::Sqlite(_) => "",
-            Tx::MySql(_) => " FOR UPDATE",
-        }
+        self.dialect().for_update()
     }
 
     /// All rows.
@@ -402,6 +461,11 @@ impl Db {
             Pools::Sqlite { .. } => Backend::Sqlite,
             Pools::MySql(_) => Backend::MariaDb,
         }
+    }
+
+    /// The SQL dialect of this backend.
+    pub fn dialect(&self) -> Dialect {
+        self.backend().into()
     }
 
     /// Runs the embedded migrations of this backend.

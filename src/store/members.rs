@@ -47,35 +47,36 @@ const MEMBER_COLUMNS: &str = "m.id, m.card_number, m.name, m.email, m.phone, m.c
      (SELECT COUNT(*) FROM fines f WHERE f.member_id = m.id AND f.status = 'unpaid') AS unpaid_count";
 
 fn member(r: &Row) -> Result<Member> {
-    Ok(Member {
-        id: r.get("id")?,
-        card_number: r.get("card_number")?,
-        name: r.get("name")?,
-        email: r.get("email")?,
-        phone: r.get("phone")?,
-        category: r.get("category")?,
-        expires_on: r.get("expires_on")?,
-        blocked: r.get("blocked")?,
-        blocked_reason: r.get("blocked_reason")?,
-        active_loans: r.get("active_loans")?,
-        unpaid_fines: 0,
-        username: r.get("username")?,
-        created_at: r.get("created_at")?,
-    })
+    Ok(r.decode()?)
+}
+
+/// A `categories` row: a code, a name and the loan rules.
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    code: String,
+    name: String,
+    max_loans: i64,
+    loan_days: i64,
+    max_renewals: i64,
+    fine_per_day: i64,
+    max_fine_per_loan: i64,
+    fine_limit: i64,
+    hold_pickup_days: i64,
 }
 
 fn category(r: &Row) -> Result<Category> {
+    let c: CategoryRow = r.decode()?;
     Ok(Category {
-        code: r.get("code")?,
-        name: r.get("name")?,
+        code: c.code,
+        name: c.name,
         rules: LoanPolicy {
-            max_loans: r.get("max_loans")?,
-            loan_days: r.get("loan_days")?,
-            max_renewals: r.get("max_renewals")?,
-            fine_per_day: r.get("fine_per_day")?,
-            max_fine_per_loan: r.get("max_fine_per_loan")?,
-            fine_limit: r.get("fine_limit")?,
-            hold_pickup_days: r.get("hold_pickup_days")?,
+            max_loans: c.max_loans,
+            loan_days: c.loan_days,
+            max_renewals: c.max_renewals,
+            fine_per_day: c.fine_per_day,
+            max_fine_per_loan: c.max_fine_per_loan,
+            fine_limit: c.fine_limit,
+            hold_pickup_days: c.hold_pickup_days,
         },
     })
 }
@@ -346,7 +347,7 @@ impl Store {
                 sql("SELECT day, reason FROM closed_days WHERE day >= ? AND day <= ? ORDER BY day").bind(from).bind(to),
             )
             .await?;
-        rows.iter().map(|r| Ok(ClosedDay { date: r.get("day")?, reason: r.get("reason")? })).collect()
+        Ok(rows.iter().map(Row::decode::<ClosedDay>).collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Marks a day closed. Loans already due that day keep their date; new ones avoid it.

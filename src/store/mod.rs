@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod members;
 pub mod mysql_pool;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -18,7 +19,6 @@ use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::{
-    config::Backend,
     domain::{calendar::Calendar, time},
     model::{AuditEntry, Page, Role, Stats},
 };
@@ -102,10 +102,9 @@ pub struct Store {
     clock: SharedClock,
 }
 
-/// Turns a JSON array column into a list.
-fn json_list(row: &Row, col: &str) -> Result<Vec<String>> {
-    let text: String = row.get(col)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Internal(anyhow::anyhow!("column {col}: {e}")))
+/// Turns a JSON array column's text into a list.
+fn json_list(text: &str, col: &str) -> Result<Vec<String>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Internal(anyhow::anyhow!("column {col}: {e}")))
 }
 
 /// Escapes `%`, `_` and `!` for a `LIKE ... ESCAPE '!'` pattern (`!`, because a backslash is
@@ -180,20 +179,7 @@ impl Store {
                     .bind(page.offset()),
             )
             .await?;
-        let items = rows
-            .iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    id: r.get("id")?,
-                    at: r.get("at")?,
-                    actor: r.get("actor")?,
-                    action: r.get("action")?,
-                    entity: r.get("entity")?,
-                    entity_id: r.get("entity_id")?,
-                    detail: r.get("detail")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let items = rows.iter().map(Row::decode::<AuditEntry>).collect::<Result<Vec<_>, _>>()?;
         let total = self.count(sql("SELECT COUNT(*) AS n FROM audit_log")).await?;
         Ok(page.wrap(items, total))
     }
@@ -224,10 +210,7 @@ impl Store {
     /// Rupiah owed in unpaid fines, by one member or by all.
     async fn unpaid_total(&self, member_id: Option<i64>) -> Result<i64> {
         // SUM() is DECIMAL on MariaDB: cast it back to an integer each backend decodes as i64.
-        let int = match self.db.backend() {
-            Backend::Sqlite => "INTEGER",
-            Backend::MariaDb => "SIGNED",
-        };
+        let int = self.db.dialect().integer();
         let mut q =
             sql(format!("SELECT CAST(COALESCE(SUM(amount), 0) AS {int}) AS n FROM fines WHERE status = 'unpaid'"));
         if let Some(id) = member_id {
