@@ -36,6 +36,8 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
  && rm -rf src
 COPY src src
 COPY migrations migrations
+# Embedded by the binary (served at /licenses, printed by `pustaka licenses`).
+COPY licenses/THIRD-PARTY-NOTICES.txt licenses/
 # touch: COPY keeps the files' old times, older than the placeholder build
 RUN touch src/main.rs src/lib.rs \
  && cargo build --release --locked --target "$(cat /triple)" \

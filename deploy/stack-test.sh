@@ -121,6 +121,7 @@ test_flow() {
     pw=$(admin_password)
     check "admin password readable (secrets show-admin-password)" test -n "$pw"
     check "page: GET / is 200 HTML" bash -c "[ \"\$(curl -s -o '$T/page' -w '%{http_code}' --max-time 10 '$BASE/')\" = 200 ] && grep -qi '<html' '$T/page'"
+    check "licences: GET /licenses is 200 text/plain and lists the crates and Swagger UI" bash -c "[ \"\$(curl -s -o '$T/licenses' -w '%{content_type} %{http_code}' --max-time 10 '$BASE/licenses')\" = 'text/plain; charset=utf-8 200' ] && grep -q '^axum ' '$T/licenses' && grep -q '^Swagger UI ' '$T/licenses'"
     TOKEN=
     [ "$(http POST /api/v1/auth/login "$(jq -nc --arg p "$pw" '{username: "admin", password: $p}')")" = 200 ] &&
         TOKEN=$(json .token)

@@ -1,4 +1,4 @@
-//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user`.
+//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | licenses`.
 
 use std::{io::Read, process::ExitCode, time::Duration};
 
@@ -57,11 +57,18 @@ enum Command {
         #[arg(long)]
         member_id: Option<i64>,
     },
+    /// Print Pustaka's licence and the notices of the third-party code in this program.
+    Licenses,
 }
 
 impl Cli {
     /// Runs the command; errors are printed with their causes.
     pub fn run(self) -> ExitCode {
+        if matches!(self.command, Some(Command::Licenses)) {
+            // No settings, no runtime; a closed pipe (`| head`) is not an error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), crate::http::LICENSES.as_bytes());
+            return ExitCode::SUCCESS;
+        }
         let runtime = match tokio::runtime::Runtime::new() {
             Ok(rt) => rt,
             Err(e) => {
@@ -112,6 +119,7 @@ impl Cli {
                 let store = app::connect(&settings).await?;
                 crate::demo::seed(&store).await?;
             }
+            Command::Licenses => unreachable!("answered before the runtime starts"),
             Command::CreateUser { username, role, member_id } => {
                 let store = app::connect(&settings).await?;
                 let role = Role::parse(&role).context("--role must be admin, librarian or member")?;

@@ -28,7 +28,7 @@ enum Access {
 fn access(method: &str, path: &str) -> Access {
     use Access::*;
     match (method, path) {
-        ("GET", "/healthz" | "/readyz") => Public,
+        ("GET", "/healthz" | "/readyz" | "/licenses") => Public,
         ("POST", "/api/v1/auth/login") => Public,
         ("GET", "/api/v1/books" | "/api/v1/books/{id}" | "/api/v1/books/{id}/copies" | "/api/v1/copies/{barcode}") => {
             Public

@@ -1,8 +1,8 @@
 #!/bin/sh
 # rootfs.sh DIR: complete DIR (which holds usr/local/bin/pustaka) into a minimal root file
-# system: the shared libraries the binary loads, a non-root user (65532, like distroless'
-# "nonroot"), /tmp. Run in a Debian bookworm stage of the target architecture; the result
-# is copied into an empty (scratch) image.
+# system: the shared libraries the binary loads (with their Debian copyright files), a non-root
+# user (65532, like distroless' "nonroot"), /tmp, the third-party notices. Run in a Debian
+# bookworm stage of the target architecture; the result is copied into an empty (scratch) image.
 set -eu
 root=$1
 bin=$root/usr/local/bin/pustaka
@@ -20,3 +20,11 @@ echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >> "$root/etc/p
 printf 'root:x:0:\nnonroot:x:65532:\n' > "$root/etc/group"
 echo 'hosts: files dns' > "$root/etc/nsswitch.conf"
 "$bin" --help > /dev/null    # the binary starts: every library it needs is there
+# The notices: the program's own (embedded; also at /licenses) as a file, and Debian's copyright
+# files of the libraries copied above, which the program's notices name.
+mkdir -p "$root/usr/share/doc/pustaka"
+"$bin" licenses > "$root/usr/share/doc/pustaka/THIRD-PARTY-NOTICES.txt"
+for pkg in libc6 libgcc-s1; do
+    mkdir -p "$root/usr/share/doc/$pkg"
+    cp "/usr/share/doc/$pkg/copyright" "$root/usr/share/doc/$pkg/copyright"
+done

@@ -65,6 +65,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "calendar", description = "Days the library is closed"),
         (name = "accounts", description = "Login, accounts, audit log"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "about", description = "The licences of the software this program contains"),
     )
 )]
 struct ApiDoc;
@@ -145,6 +146,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
+        .routes(utoipa_axum::routes!(licenses))
         .nest("/api/v1", v1)
         .split_for_parts();
     // After the routes are in: the derive's modifiers ran on a document with no paths yet.
@@ -285,4 +287,15 @@ async fn readyz(State(s): State<AppState>) -> Response {
             error::problem(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is too slow to answer", vec![])
         }
     }
+}
+
+/// Pustaka's licence and the notices of the third-party code compiled into this program, written
+/// by `licenses/generate` (CI checks it is current) and embedded, so it needs no file at run time.
+pub const LICENSES: &str = include_str!("../../licenses/THIRD-PARTY-NOTICES.txt");
+
+/// Licences: Pustaka's own and those of every crate and bundled part in this program.
+#[utoipa::path(get, path = "/licenses", tag = "about",
+    responses((status = 200, description = "the notices, as plain text", body = String, content_type = "text/plain; charset=utf-8")))]
+async fn licenses() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], LICENSES)
 }

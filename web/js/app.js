@@ -160,7 +160,8 @@ function renderHeader() {
 
   replace(document.getElementById('app-footer'),
     h('p', {}, 'Pustaka · ', h('a', { href: '/api/docs', 'data-testid': 'api-docs-link' }, t('nav.api_docs')), ' · ',
-      h('a', { href: '/api/openapi.json' }, 'OpenAPI')));
+      h('a', { href: '/api/openapi.json' }, 'OpenAPI'), ' · ',
+      h('a', { href: '/licenses', 'data-testid': 'licenses-link' }, t('nav.licenses'))));
 }
 
 async function onLogout() {

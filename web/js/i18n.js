@@ -6,7 +6,7 @@ const id = {
   'nav.main': 'Menu utama', 'nav.skip': 'Langsung ke isi halaman',
   'nav.catalog': 'Katalog', 'nav.desk': 'Meja sirkulasi', 'nav.members': 'Anggota', 'nav.collection': 'Koleksi',
   'nav.loans': 'Pinjaman', 'nav.account': 'Akun saya', 'nav.admin': 'Admin', 'nav.login': 'Masuk', 'nav.logout': 'Keluar',
-  'nav.api_docs': 'Dokumentasi API', 'nav.not_found': 'Halaman tidak ditemukan', 'nav.forbidden': 'Tidak ada akses',
+  'nav.api_docs': 'Dokumentasi API', 'nav.licenses': 'Lisensi', 'nav.not_found': 'Halaman tidak ditemukan', 'nav.forbidden': 'Tidak ada akses',
 
   'common.loading': 'Memuat…', 'common.empty': 'Belum ada data.', 'common.pagination': 'Halaman',
   'common.prev': 'Sebelumnya', 'common.next': 'Berikutnya', 'common.page_of': 'Halaman {page} dari {pages}',
@@ -171,7 +171,7 @@ const en = {
   'nav.main': 'Main menu', 'nav.skip': 'Skip to content',
   'nav.catalog': 'Catalogue', 'nav.desk': 'Circulation desk', 'nav.members': 'Members', 'nav.collection': 'Collection',
   'nav.loans': 'Loans', 'nav.account': 'My account', 'nav.admin': 'Admin', 'nav.login': 'Log in', 'nav.logout': 'Log out',
-  'nav.api_docs': 'API documentation', 'nav.not_found': 'Page not found', 'nav.forbidden': 'No access',
+  'nav.api_docs': 'API documentation', 'nav.licenses': 'Licences', 'nav.not_found': 'Page not found', 'nav.forbidden': 'No access',
 
   'common.loading': 'Loading…', 'common.empty': 'Nothing here yet.', 'common.pagination': 'Pages',
   'common.prev': 'Previous', 'common.next': 'Next', 'common.page_of': 'Page {page} of {pages}',
