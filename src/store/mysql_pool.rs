@@ -215,8 +215,10 @@ impl Pooled {
     async fn end(&mut self, commit: bool) -> Result<(), DbError> {
         let conn = self.conn();
         let r = if commit { Transactions::commit(conn).await } else { Transactions::rollback(conn).await };
+        let r = r.map_err(DbError::from);
+        self.settle(&r); // notes a lost connection for the others
         self.slot().in_step = r.is_ok();
-        r.map_err(DbError::from)
+        r
     }
 }
 
