@@ -30,6 +30,24 @@ macro_rules! settled {
     }};
 }
 
+/// Runs a read (`all` or `opt`) on a pooled MariaDB connection; when the connection came from
+/// the idle list and turns out dead (the server restarted during a quiet spell), runs it once
+/// more on another (see [`super::mysql_pool::Pooled::worth_retrying`]).
+macro_rules! read_retried {
+    ($pool:expr, $method:ident, $q:expr) => {{
+        let pool: &MySqlConnPool = $pool;
+        let mut pooled = pool.acquire().await?;
+        match settled!(&mut pooled, $method, $q) {
+            Err(e) if pooled.worth_retrying(&e) => {
+                tracing::warn!(error = %e, "read on an idle MariaDB connection failed; retrying on another");
+                drop(pooled);
+                settled!(&mut pool.acquire().await?, $method, $q)
+            }
+            r => r,
+        }
+    }};
+}
+
 use crate::config::{Backend, DatabaseSettings};
 
 /// Errors from the database layer.
@@ -361,14 +379,6 @@ pub enum Tx {
 }
 
 impl Tx {
-    /// The connection inside.
-    pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Tx::Sqlite(t) => Conn::Sqlite(t),
-            Tx::MySql(t) => Conn::MySql(t.pooled().conn()),
-        }
-    }
-
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
         match self {
@@ -447,9 +457,10 @@ impl Db {
             }
             Backend::MariaDb => {
                 let opts = MySqlConnectOptions::from_str(url)?.charset("utf8mb4");
-                // A request waits this long for a connection before answering 503: long enough
-                // for a burst, short enough that a database outage is not a hang.
-                Pools::MySql(MySqlConnPool::new(opts, settings.max_connections, Duration::from_secs(3)))
+                // A request waits this long for a free connection (and as long again to open
+                // one) before answering 503: long enough for a burst, short enough that a
+                // database outage is not a hang.
+                Pools::MySql(MySqlConnPool::new(opts, settings.max_connections, Duration::from_secs(3))?)
             }
         };
         Ok(Self { pools })
@@ -509,7 +520,7 @@ impl Db {
     pub async fn all(&self, q: Query) -> Result<Vec<Row>, DbError> {
         match &self.pools {
             Pools::Sqlite { read, .. } => Conn::Sqlite(&mut *read.acquire().await?).all(&q).await,
-            Pools::MySql(pool) => settled!(&mut pool.acquire().await?, all, &q),
+            Pools::MySql(pool) => read_retried!(pool, all, &q),
         }
     }
 
@@ -517,7 +528,16 @@ impl Db {
     pub async fn opt(&self, q: Query) -> Result<Option<Row>, DbError> {
         match &self.pools {
             Pools::Sqlite { read, .. } => Conn::Sqlite(&mut *read.acquire().await?).opt(&q).await,
-            Pools::MySql(pool) => settled!(&mut pool.acquire().await?, opt, &q),
+            Pools::MySql(pool) => read_retried!(pool, opt, &q),
+        }
+    }
+
+    /// The MariaDB pool's size limit, open, idle and waiting counts (`None` on SQLite). For tests.
+    #[doc(hidden)]
+    pub fn pool_status(&self) -> Option<super::mysql_pool::PoolStatus> {
+        match &self.pools {
+            Pools::Sqlite { .. } => None,
+            Pools::MySql(pool) => Some(pool.status()),
         }
     }
 

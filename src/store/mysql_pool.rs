@@ -1,191 +1,290 @@
-//! A small pool of MariaDB connections that does not ping a connection each time it comes back.
+//! MariaDB connections pooled by `deadpool`, without a ping each time one comes back.
 //!
 //! sqlx 0.8's pool pings every connection as it is released, to find out whether the last user
 //! left it mid-exchange. That doubled the round trips of a one-query request: MariaDB counted as
 //! many pings as statements, and a replica served 30% fewer book reads than the same build with
 //! the ping removed (bench/run, P1; docs/perf/README.md). Here a connection knows whether its
-//! last exchange finished ([`Pooled::settle`]); one that did not is closed instead of reused,
-//! and one idle for a while is pinged before use, so a connection the server closed overnight
-//! is not handed out.
+//! last exchange finished ([`Pooled::settle`]); deadpool's `recycle` hands it out again at once
+//! when it did, and pings it only after a quiet spell or after another connection was found
+//! dead. One that did not finish, is still inside a transaction, or whose COMMIT or ROLLBACK
+//! failed is closed instead of reused.
+//!
+//! deadpool brings the rest: the size limit, the wait for a free connection (then 503), and the
+//! pool's status.
+//!
+//! A database restart during a quiet spell leaves idle connections that look fine until used.
+//! A read or a `BEGIN` that fails on such a connection for want of a connection is run once more
+//! on another one, and every other idle connection is pinged before its next use.
 
 use std::{
-    sync::{Arc, Mutex},
+    sync::atomic::{AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
+use deadpool::managed::{self, Metrics, Object, PoolError, QueueMode, RecycleError, RecycleResult, Timeouts};
 use sqlx::{
-    mysql::{MySqlConnectOptions, MySqlConnection},
-    ConnectOptions, Connection, Executor,
+    mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError},
+    ConnectOptions, Connection, Database, MySql, TransactionManager,
 };
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::db::DbError;
+
+/// How the pool is doing: its size limit, connections open, idle, and requests waiting.
+pub use deadpool::managed::Status as PoolStatus;
+
+/// sqlx's transaction bookkeeping for MariaDB (BEGIN, COMMIT, ROLLBACK and the nesting depth).
+type Transactions = <MySql as Database>::TransactionManager;
 
 /// A connection idle this long is pinged before it is handed out.
 const TEST_AFTER_IDLE: Duration = Duration::from_secs(60);
 
+/// Opens connections for deadpool and decides whether an idle one may be handed out again.
+struct Manager {
+    options: MySqlConnectOptions,
+    /// Bumped when a connection is found dead: every idle connection older than that is pinged
+    /// before its next use.
+    epoch: AtomicU64,
+}
+
+/// A connection as the pool keeps it.
+struct Slot {
+    conn: MySqlConnection,
+    /// Its last exchange ended with an answer from the server (set in [`Pooled::settle`]).
+    in_step: bool,
+    /// Back in the pool since.
+    released: Instant,
+    /// The [`Manager::epoch`] when it was last known alive.
+    epoch: u64,
+}
+
+impl Slot {
+    fn reusable(&self) -> bool {
+        self.in_step && Transactions::get_transaction_depth(&self.conn) == 0
+    }
+}
+
+impl managed::Manager for Manager {
+    type Type = Slot;
+    type Error = DbError;
+
+    async fn create(&self) -> Result<Slot, DbError> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let conn = self.options.connect().await?;
+        Ok(Slot { conn, in_step: true, released: Instant::now(), epoch })
+    }
+
+    async fn recycle(&self, slot: &mut Slot, _: &Metrics) -> RecycleResult<DbError> {
+        if !slot.reusable() {
+            // Normally closed on release already; never hand one out mid-exchange or in a transaction.
+            return Err(RecycleError::message("left mid-exchange or inside a transaction"));
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if slot.epoch != epoch || slot.released.elapsed() >= TEST_AFTER_IDLE {
+            slot.conn.ping().await.map_err(|e| RecycleError::Backend(e.into()))?;
+            slot.epoch = epoch;
+        }
+        Ok(())
+    }
+}
+
+/// Whether the error says the connection itself is gone (rather than the server refusing one
+/// statement): an I/O or TLS error, or MariaDB's 1053 shutdown in progress, 1927 connection
+/// killed, 2006 server gone away, 2013 lost connection, 4031 disconnected for inactivity.
+fn is_connection_lost(e: &DbError) -> bool {
+    match e {
+        DbError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => true,
+        DbError::Sqlx(sqlx::Error::Database(e)) => e
+            .try_downcast_ref::<MySqlDatabaseError>()
+            .is_some_and(|e| matches!(e.number(), 1053 | 1927 | 2006 | 2013 | 4031)),
+        _ => false,
+    }
+}
+
 /// Up to `max` connections to one MariaDB server, opened as needed.
 #[derive(Clone)]
 pub struct MySqlConnPool {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    options: MySqlConnectOptions,
-    idle: Mutex<Vec<(MySqlConnection, Instant)>>,
-    permits: Arc<Semaphore>,
-    acquire_timeout: Duration,
+    pool: managed::Pool<Manager>,
 }
 
 impl std::fmt::Debug for MySqlConnPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MySqlConnPool").field("available", &self.inner.permits.available_permits()).finish()
+        f.debug_struct("MySqlConnPool").field("status", &self.pool.status()).finish()
     }
 }
 
 impl MySqlConnPool {
-    /// A pool that opens no connection until one is asked for.
-    pub fn new(options: MySqlConnectOptions, max: u32, acquire_timeout: Duration) -> Self {
-        let max = usize::try_from(max.max(1)).unwrap_or(1);
-        Self {
-            inner: Arc::new(Inner {
-                options,
-                idle: Mutex::new(Vec::new()),
-                permits: Arc::new(Semaphore::new(max)),
-                acquire_timeout,
-            }),
-        }
+    /// A pool that opens no connection until one is asked for. A request waits up to `wait`
+    /// for a free connection, and as long again to open one, before it fails with
+    /// `PoolTimedOut` (503).
+    pub fn new(options: MySqlConnectOptions, max: u32, wait: Duration) -> Result<Self, DbError> {
+        // Stored instants are UTC; make NOW() and friends agree (sent with sqlx's own SET on connect).
+        let options = options.timezone(Some(String::from("+00:00")));
+        let manager = Manager { options, epoch: AtomicU64::new(0) };
+        let pool = managed::Pool::builder(manager)
+            .max_size(usize::try_from(max.max(1)).unwrap_or(1))
+            .timeouts(Timeouts { wait: Some(wait), create: Some(wait), recycle: Some(wait) })
+            // The most recently used connection first: it is the likeliest to be alive, and the
+            // rest can age into a ping.
+            .queue_mode(QueueMode::Lifo)
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| sqlx::Error::Configuration(Box::new(e)))?;
+        Ok(Self { pool })
     }
 
     /// A connection: an idle one, or a new one; `PoolTimedOut` when none frees up in time.
     pub async fn acquire(&self) -> Result<Pooled, DbError> {
-        let get = async {
-            let permit = self.inner.permits.clone().acquire_owned().await.map_err(|_| sqlx::Error::PoolClosed)?;
-            loop {
-                let idle = self.inner.idle.lock().expect("no panic while holding the idle list").pop();
-                let conn = match idle {
-                    Some((mut conn, since)) => {
-                        if since.elapsed() >= TEST_AFTER_IDLE && conn.ping().await.is_err() {
-                            continue; // closed by the server meanwhile: dropped, try the next one
-                        }
-                        conn
-                    }
-                    None => self.connect().await?,
-                };
-                return Ok::<_, DbError>(Pooled {
-                    conn: Some(conn),
-                    inner: self.inner.clone(),
-                    permit: Some(permit),
-                    reusable: false,
-                });
+        let obj = self.pool.get().await.map_err(|e| match e {
+            PoolError::Backend(e) => e,
+            PoolError::Timeout(_) => sqlx::Error::PoolTimedOut.into(),
+            PoolError::Closed => sqlx::Error::PoolClosed.into(),
+            e @ (PoolError::NoRuntimeSpecified | PoolError::PostCreateHook(_)) => {
+                sqlx::Error::Configuration(e.to_string().into()).into()
             }
-        };
-        tokio::time::timeout(self.inner.acquire_timeout, get).await.map_err(|_| sqlx::Error::PoolTimedOut)?
+        })?;
+        let from_idle = Object::metrics(&obj).recycle_count > 0;
+        Ok(Pooled { obj: Some(obj), from_idle })
     }
 
-    async fn connect(&self) -> Result<MySqlConnection, DbError> {
-        let mut conn = self.inner.options.connect().await?;
-        // Stored instants are UTC; make NOW() and friends agree.
-        conn.execute("SET time_zone = '+00:00'").await?;
-        Ok(conn)
+    /// How the pool is doing.
+    pub fn status(&self) -> PoolStatus {
+        self.pool.status()
     }
 
     /// Refuses new connections and closes the idle ones (at shutdown).
     pub async fn close(&self) {
-        self.inner.permits.close();
-        let idle: Vec<_> = self.inner.idle.lock().expect("no panic while holding the idle list").drain(..).collect();
-        for (conn, _) in idle {
-            let _ = conn.close().await;
+        let idle = self.pool.retain(|_, _| false).removed;
+        self.pool.close();
+        for slot in idle {
+            let _ = slot.conn.close().await;
         }
     }
 }
 
 /// A connection out of the pool. Back in the pool when dropped if its last exchange finished
-/// ([`Pooled::settle`]); closed otherwise.
+/// ([`Pooled::settle`]) outside a transaction; closed otherwise.
 pub struct Pooled {
-    conn: Option<MySqlConnection>,
-    inner: Arc<Inner>,
-    permit: Option<OwnedSemaphorePermit>,
-    reusable: bool,
+    obj: Option<Object<Manager>>,
+    /// Taken from the idle list (rather than opened for this request).
+    from_idle: bool,
 }
 
 impl Pooled {
+    fn slot(&mut self) -> &mut Slot {
+        self.obj.as_mut().expect("a pooled connection is present until dropped")
+    }
+
     /// The connection. An exchange on it counts as unfinished until [`Pooled::settle`].
-    pub fn conn(&mut self) -> &mut MySqlConnection {
-        self.reusable = false;
-        self.conn.as_mut().expect("a pooled connection is present until dropped")
+    pub(super) fn conn(&mut self) -> &mut MySqlConnection {
+        let slot = self.slot();
+        slot.in_step = false;
+        &mut slot.conn
     }
 
     /// Records how the last exchange ended: an answer from the server, even an error, leaves the
-    /// connection in step; a broken connection or a protocol error does not.
-    pub fn settle<T>(&mut self, result: &Result<T, DbError>) {
-        self.reusable = match result {
+    /// connection in step; a lost connection or a protocol error does not.
+    pub(super) fn settle<T>(&mut self, result: &Result<T, DbError>) {
+        let in_step = match result {
             Ok(_) => true,
-            Err(e) => !e.is_unavailable() && matches!(e, DbError::Sqlx(sqlx::Error::Database(_))),
+            Err(e) => matches!(e, DbError::Sqlx(sqlx::Error::Database(_))) && !is_connection_lost(e),
         };
-        if matches!(result, Err(e) if e.is_unavailable()) {
-            // The server went away (a restart, say): the idle connections went with it.
-            self.inner.idle.lock().expect("no panic while holding the idle list").clear();
+        self.slot().in_step = in_step;
+        if matches!(result, Err(e) if is_connection_lost(e)) {
+            // A restart, say: the other idle connections may be gone too. Ping each before its next use.
+            if let Some(pool) = self.obj.as_ref().and_then(Object::pool) {
+                pool.manager().epoch.fetch_add(1, Ordering::AcqRel);
+            }
         }
+    }
+
+    /// Whether a read or a BEGIN that failed with `e` is worth running once more on another
+    /// connection: this one came from the idle list and the error says it was already dead.
+    pub(super) fn worth_retrying(&self, e: &DbError) -> bool {
+        self.from_idle && is_connection_lost(e)
+    }
+
+    /// Starts a transaction (sqlx's BEGIN, which keeps its transaction depth right).
+    async fn begin(&mut self) -> Result<(), DbError> {
+        let r = Transactions::begin(self.conn(), None).await.map_err(DbError::from);
+        self.settle(&r);
+        r
+    }
+
+    /// Ends the transaction with COMMIT or ROLLBACK. Any error, even a server's answer, leaves
+    /// the connection unusable: it may still be inside the transaction.
+    async fn end(&mut self, commit: bool) -> Result<(), DbError> {
+        let conn = self.conn();
+        let r = if commit { Transactions::commit(conn).await } else { Transactions::rollback(conn).await };
+        let r = r.map_err(DbError::from);
+        self.settle(&r); // notes a lost connection for the others
+        self.slot().in_step = r.is_ok();
+        r
     }
 }
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            if self.reusable && !self.inner.permits.is_closed() {
-                self.inner.idle.lock().expect("no panic while holding the idle list").push((conn, Instant::now()));
-            }
-            // else: dropping the connection closes its socket.
+        let Some(obj) = self.obj.take() else { return };
+        if obj.reusable() {
+            let mut obj = obj;
+            obj.released = Instant::now();
+            drop(obj); // back to the idle list
+        } else {
+            // Out of the pool for good; dropping the connection closes its socket, and the server
+            // rolls back whatever it had open.
+            drop(Object::take(obj));
         }
-        drop(self.permit.take());
     }
 }
 
 /// A transaction on a pooled connection. Dropped without [`MySqlTx::commit`], it is rolled back
-/// in the background before the connection is reused.
+/// in the background before the connection is reused (or the connection is closed).
 pub struct MySqlTx {
     pooled: Option<Pooled>,
 }
 
 impl MySqlTx {
-    /// Starts a transaction.
-    pub async fn begin(pool: &MySqlConnPool) -> Result<Self, DbError> {
+    /// Starts a transaction. A BEGIN that finds its idle connection dead runs once more on another.
+    pub(super) async fn begin(pool: &MySqlConnPool) -> Result<Self, DbError> {
         let mut pooled = pool.acquire().await?;
-        let r = pooled.conn().execute("BEGIN").await.map(|_| ()).map_err(DbError::from);
-        pooled.settle(&r);
-        r?;
+        match pooled.begin().await {
+            Ok(()) => {}
+            Err(e) if pooled.worth_retrying(&e) => {
+                tracing::warn!(error = %e, "BEGIN on an idle MariaDB connection failed; retrying on another");
+                drop(pooled);
+                pooled = pool.acquire().await?;
+                pooled.begin().await?;
+            }
+            Err(e) => return Err(e),
+        }
         Ok(Self { pooled: Some(pooled) })
     }
 
     /// The pooled connection.
-    pub fn pooled(&mut self) -> &mut Pooled {
+    pub(super) fn pooled(&mut self) -> &mut Pooled {
         self.pooled.as_mut().expect("present until commit or drop")
     }
 
-    /// Makes the transaction's writes permanent.
-    pub async fn commit(mut self) -> Result<(), DbError> {
+    /// Makes the transaction's writes permanent. When COMMIT fails, the connection is closed.
+    pub(super) async fn commit(mut self) -> Result<(), DbError> {
         let mut pooled = self.pooled.take().expect("present until commit or drop");
-        let r = pooled.conn().execute("COMMIT").await.map(|_| ()).map_err(DbError::from);
-        pooled.settle(&r);
-        r
+        pooled.end(true).await
     }
 }
 
 impl Drop for MySqlTx {
     fn drop(&mut self) {
         let Some(mut pooled) = self.pooled.take() else { return };
-        if !pooled.reusable {
+        if !pooled.slot().in_step {
             return; // mid-exchange or broken: closed, and the server rolls back
         }
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(async move {
-                    let r = pooled.conn().execute("ROLLBACK").await.map(|_| ()).map_err(DbError::from);
-                    pooled.settle(&r);
-                });
-            }
-            Err(_) => pooled.reusable = false,
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = pooled.end(false).await {
+                    tracing::debug!(error = %e, "ROLLBACK of a dropped transaction failed; connection closed");
+                }
+            });
         }
+        // Without a runtime, `pooled` is dropped inside its transaction, and so closed.
     }
 }

@@ -80,16 +80,8 @@ impl TestApp {
             )
             .unwrap(),
             Db::MariaDb => {
-                let base = std::env::var("PUSTAKA_TEST_MARIADB_URL").ok()?;
-                let base = base.trim_end_matches('/').to_owned();
-                let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
-                let admin = sqlx::MySqlPool::connect(&base).await.expect("connect to the test MariaDB");
-                sqlx::query(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-                    .execute(&admin)
-                    .await
-                    .expect("create the test database");
-                admin.close().await;
-                let mut s = DatabaseSettings::from_url(&format!("{base}/{name}"), None).unwrap();
+                let (url, _) = fresh_mariadb_database().await?;
+                let mut s = DatabaseSettings::from_url(&url, None).unwrap();
                 s.max_connections = 20;
                 s
             }
@@ -246,6 +238,25 @@ impl TestApp {
     pub fn today(&self) -> chrono::NaiveDate {
         self.store.today(self.store.now())
     }
+}
+
+/// The test MariaDB server's URL without a database, or `None` when `PUSTAKA_TEST_MARIADB_URL`
+/// is not set.
+pub fn mariadb_base_url() -> Option<String> {
+    std::env::var("PUSTAKA_TEST_MARIADB_URL").ok().map(|u| u.trim_end_matches('/').to_owned())
+}
+
+/// A new, empty database `pt_*` on the test MariaDB: its URL and its name.
+pub async fn fresh_mariadb_database() -> Option<(String, String)> {
+    let base = mariadb_base_url()?;
+    let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::MySqlPool::connect(&base).await.expect("connect to the test MariaDB");
+    sqlx::query(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        .execute(&admin)
+        .await
+        .expect("create the test database");
+    admin.close().await;
+    Some((format!("{base}/{name}"), name))
 }
 
 /// Whether the backend is the one that was asked for (for tests of dialect-specific behaviour).

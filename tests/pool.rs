@@ -1,0 +1,240 @@
+//! The MariaDB connection pool, in-process: a restart while idle, a dropped transaction, a failed
+//! COMMIT, and the size limit under load. These run only when `PUSTAKA_TEST_MARIADB_URL` is set
+//! (see `scripts/mariadb-test-server`); each gets its own `pt_*` database.
+
+mod common;
+
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use pustaka::{
+    config::DatabaseSettings,
+    store::db::{sql, Db, DbError},
+};
+use sqlx::{Connection, MySqlConnection};
+
+/// A MariaDB pool of `size` on a fresh migrated database with a table `probe (n INT)`; the
+/// database's name; and a connection of the same test user outside any database, to watch and
+/// kill the pool's connections (its `DB` in PROCESSLIST is NULL, so it never counts as one of them).
+async fn pool_of(size: u32) -> Option<(Db, String, MySqlConnection)> {
+    let Some((url, name)) = common::fresh_mariadb_database().await else {
+        eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: this MariaDB pool test is skipped");
+        return None;
+    };
+    let mut settings = DatabaseSettings::from_url(&url, None).unwrap();
+    settings.max_connections = size;
+    let db = Db::connect(&settings).await.unwrap();
+    db.migrate().await.unwrap();
+    let mut watcher = MySqlConnection::connect(&common::mariadb_base_url().unwrap()).await.unwrap();
+    sqlx::query(&format!("CREATE TABLE `{name}`.probe (n INT NOT NULL) ENGINE=InnoDB"))
+        .execute(&mut watcher)
+        .await
+        .unwrap();
+    Some((db, name, watcher))
+}
+
+/// The server's id of the connection a read runs on.
+async fn connection_id(db: &Db) -> i64 {
+    db.opt(sql("SELECT CAST(CONNECTION_ID() AS SIGNED) AS id")).await.unwrap().unwrap().get("id").unwrap()
+}
+
+/// How many connections the test user has open on database `name`.
+async fn open_connections(watcher: &mut MySqlConnection, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+         WHERE USER = SUBSTRING_INDEX(USER(), '@', 1) AND DB = ? AND COMMAND <> 'Killed'",
+    )
+    .bind(name)
+    .fetch_one(watcher)
+    .await
+    .unwrap()
+}
+
+/// What a database restart does to a pool: every connection to database `name` is closed by the
+/// server. Kills them all and waits until they are gone.
+async fn kill_all(watcher: &mut MySqlConnection, name: &str) -> usize {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT ID FROM information_schema.PROCESSLIST \
+         WHERE USER = SUBSTRING_INDEX(USER(), '@', 1) AND DB = ? AND ID <> CONNECTION_ID()",
+    )
+    .bind(name)
+    .fetch_all(&mut *watcher)
+    .await
+    .unwrap();
+    for id in &ids {
+        sqlx::query(&format!("KILL CONNECTION {id}")).execute(&mut *watcher).await.unwrap();
+    }
+    for _ in 0..100 {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ?")
+            .bind(name)
+            .fetch_one(&mut *watcher)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    ids.len()
+}
+
+/// The database restarts while the service is idle: its pooled connections are all dead but
+/// younger than the idle ping. One request must still answer 200, and one transaction must begin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn restart_while_idle_one_request_succeeds() {
+    let Some(app) = common::TestApp::try_spawn(common::Db::MariaDb).await else {
+        eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: this MariaDB pool test is skipped");
+        return;
+    };
+    let id = app.book("Laskar Pelangi").await;
+    // Several idle connections, as after a busy spell.
+    let path = format!("/api/v1/books/{id}");
+    let reads = (0..8).map(|_| app.get(&path, None));
+    for r in futures::future::join_all(reads).await {
+        r.expect(200);
+    }
+    let name: String = app.store.db.opt(sql("SELECT DATABASE() AS d")).await.unwrap().unwrap().get("d").unwrap();
+    let mut watcher = MySqlConnection::connect(&common::mariadb_base_url().unwrap()).await.unwrap();
+
+    let killed = kill_all(&mut watcher, &name).await;
+    assert!(killed >= 1, "no pooled connection to kill");
+    let body = app.get(&path, None).await.expect(200);
+    assert_eq!(body["title"], "Laskar Pelangi");
+
+    // Again, and this time a write comes first: its BEGIN finds the dead connection.
+    let killed = kill_all(&mut watcher, &name).await;
+    assert!(killed >= 1, "no pooled connection to kill");
+    let mut tx = app.store.db.begin().await.expect("BEGIN after a restart");
+    tx.exec(sql("UPDATE books SET title = ? WHERE id = ?").bind("Sang Pemimpi").bind(id)).await.unwrap();
+    tx.commit().await.unwrap();
+    app.book("Edensor").await;
+    assert_eq!(app.get(&path, None).await.expect(200)["title"], "Sang Pemimpi");
+}
+
+/// A transaction dropped midway is rolled back before its connection serves anyone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dropped_transaction_leaves_nothing_behind() {
+    let Some((db, _, _watcher)) = pool_of(1).await else { return };
+    let mut tx = db.begin().await.unwrap();
+    let in_tx: i64 =
+        tx.opt(sql("SELECT CAST(CONNECTION_ID() AS SIGNED) AS id")).await.unwrap().unwrap().get("id").unwrap();
+    tx.exec(sql("INSERT INTO probe (n) VALUES (1), (2)")).await.unwrap();
+    let seen: i64 = tx.opt(sql("SELECT COUNT(*) AS c FROM probe")).await.unwrap().unwrap().get("c").unwrap();
+    assert_eq!(seen, 2, "the transaction sees its own writes");
+    drop(tx);
+
+    // One connection in the pool: the next user gets the same one, once it is free.
+    let row = db
+        .opt(sql(
+            "SELECT CAST(CONNECTION_ID() AS SIGNED) AS id, COUNT(*) AS c, CAST(@@in_transaction AS SIGNED) AS t FROM probe",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.get::<i64>("c").unwrap(), 0, "the dropped transaction's writes are visible");
+    assert_eq!(row.get::<i64>("t").unwrap(), 0, "the connection came back inside a transaction");
+    assert_eq!(row.get::<i64>("id").unwrap(), in_tx, "rolled back and reused, not reconnected");
+}
+
+/// Makes the open transaction's COMMIT or ROLLBACK fail with an error from the server: the local
+/// transaction is ended behind the pool's back and an XA transaction started, so that COMMIT and
+/// ROLLBACK are refused with 1399 XAER_RMFAIL. (XA START inside the local transaction is refused
+/// with 1400, hence the COMMIT first.) Returns the connection's id.
+async fn wedge(tx: &mut pustaka::store::db::Tx) -> i64 {
+    let id = tx.opt(sql("SELECT CAST(CONNECTION_ID() AS SIGNED) AS id")).await.unwrap().unwrap().get("id").unwrap();
+    tx.exec(sql("INSERT INTO probe (n) VALUES (1)")).await.unwrap();
+    tx.exec(sql("COMMIT")).await.unwrap();
+    tx.exec(sql("XA START 'pool-test'")).await.unwrap();
+    tx.exec(sql("INSERT INTO probe (n) VALUES (2)")).await.unwrap();
+    id
+}
+
+fn mariadb_error_number(e: &DbError) -> Option<u16> {
+    match e {
+        DbError::Sqlx(sqlx::Error::Database(e)) => {
+            e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|e| e.number())
+        }
+        _ => None,
+    }
+}
+
+/// A COMMIT answered with an error leaves the connection out of the pool (it may still be inside
+/// a transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_commit_closes_the_connection() {
+    let Some((db, _, _watcher)) = pool_of(1).await else { return };
+    let mut tx = db.begin().await.unwrap();
+    let wedged = wedge(&mut tx).await;
+    let err = tx.commit().await.expect_err("COMMIT inside an active XA transaction");
+    assert_eq!(mariadb_error_number(&err), Some(1399), "{err}");
+
+    let next = connection_id(&db).await;
+    assert_ne!(next, wedged, "the connection whose COMMIT failed was handed out again");
+    let in_tx: i64 =
+        db.opt(sql("SELECT CAST(@@in_transaction AS SIGNED) AS t")).await.unwrap().unwrap().get("t").unwrap();
+    assert_eq!(in_tx, 0);
+    let rows: i64 = db.opt(sql("SELECT COUNT(*) AS c FROM probe")).await.unwrap().unwrap().get("c").unwrap();
+    assert_eq!(rows, 1, "only the row committed before the XA transaction stays");
+}
+
+/// The same for the ROLLBACK of a transaction dropped without commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_rollback_closes_the_connection() {
+    let Some((db, _, _watcher)) = pool_of(1).await else { return };
+    let mut tx = db.begin().await.unwrap();
+    let wedged = wedge(&mut tx).await;
+    drop(tx);
+    let next = connection_id(&db).await;
+    assert_ne!(next, wedged, "the connection whose ROLLBACK failed was handed out again");
+}
+
+/// Many concurrent users never open more connections than the pool's size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrency_never_exceeds_the_pool_size() {
+    const SIZE: i64 = 4;
+    let Some((db, name, mut watcher)) = pool_of(SIZE as u32).await else { return };
+    let running = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let running = running.clone();
+        let name = name.clone();
+        tokio::spawn(async move {
+            let mut max = 0;
+            while running.load(Ordering::Relaxed) {
+                max = max.max(open_connections(&mut watcher, &name).await);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            max
+        })
+    };
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.opt(sql("SELECT SLEEP(0.02) AS s")).await.unwrap();
+                let mut tx = db.begin().await.unwrap();
+                tx.exec(sql("INSERT INTO probe (n) VALUES (?)").bind(i64::from(i))).await.unwrap();
+                tx.opt(sql("SELECT SLEEP(0.01) AS s")).await.unwrap();
+                tx.commit().await.unwrap();
+                db.all(sql("SELECT n FROM probe")).await.unwrap();
+                let status = db.pool_status().unwrap();
+                assert!(status.size <= SIZE as usize, "{status:?}");
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    running.store(false, Ordering::Relaxed);
+    let max = sampler.await.unwrap();
+    let status = db.pool_status().unwrap();
+    assert_eq!(status.max_size, SIZE as usize);
+    assert!(max <= SIZE, "{max} connections open at once with a pool of {SIZE}");
+    assert!(max >= 2, "the tasks never ran concurrently (at most {max} connection open)");
+    let rows: i64 = db.opt(sql("SELECT COUNT(*) AS c FROM probe")).await.unwrap().unwrap().get("c").unwrap();
+    assert_eq!(rows, 50);
+}
