@@ -13,5 +13,6 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod model;
+pub mod passwords;
 pub mod store;
 pub mod telemetry;

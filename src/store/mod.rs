@@ -93,6 +93,8 @@ pub struct Store {
     pub closed_weekdays: Vec<Weekday>,
     /// How long a login lasts.
     pub session_hours: i64,
+    /// Hashes and checks passwords at the configured cost.
+    pub passwords: crate::passwords::Hasher,
 }
 
 /// Now, to the second (both backends store whole seconds, so reads equal writes).
@@ -118,9 +120,15 @@ fn like_escape(s: &str) -> String {
 }
 
 impl Store {
-    /// A store over `db` with the library's calendar settings.
+    /// A store over `db` with the library's calendar settings, hashing passwords at Argon2id's
+    /// default cost.
     pub fn new(db: Db, tz: Tz, closed_weekdays: Vec<Weekday>, session_hours: i64) -> Self {
-        Self { db, tz, closed_weekdays, session_hours }
+        Self { db, tz, closed_weekdays, session_hours, passwords: Default::default() }
+    }
+
+    /// The same store, hashing new passwords with `passwords`.
+    pub fn with_passwords(self, passwords: crate::passwords::Hasher) -> Self {
+        Self { passwords, ..self }
     }
 
     /// Today in the library.
