@@ -19,6 +19,10 @@ pub const ADMIN_PASSWORD: &str = "admin-test-password";
 /// The librarian account [`TestApp::add_librarian`] creates.
 pub const LIBRARIAN: (&str, &str) = ("pustakawan", "librarian-pw");
 
+/// The low password-hashing cost of test apps (Argon2's minimum is 8 KiB and 1 pass).
+pub const TEST_HASH_MEMORY_KIB: &str = "64";
+pub const TEST_HASH_ITERATIONS: &str = "1";
+
 /// Which backend a contract test runs on.
 #[derive(Debug, Clone, Copy)]
 pub enum Db {
@@ -98,6 +102,8 @@ impl TestApp {
         let mut settings = Settings::from_lookup(|k| match k {
             "PUSTAKA_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
             "PUSTAKA_INSTANCE" => Some("test-replica".into()),
+            "PUSTAKA_PASSWORD_HASH_MEMORY_KIB" => Some(TEST_HASH_MEMORY_KIB.into()),
+            "PUSTAKA_PASSWORD_HASH_ITERATIONS" => Some(TEST_HASH_ITERATIONS.into()),
             _ => None,
         })
         .unwrap();
