@@ -1,11 +1,21 @@
-//! The test harness: a real Pustaka on port 0 with a fresh database, and a client that speaks to it.
+//! The test harness: a Pustaka with a fresh database per test, called in-process through its
+//! router (`tower::ServiceExt::oneshot`), or also served on port 0 for the few tests that need a
+//! real HTTP client (cookies, the page).
 //!
 //! Each test gets its own SQLite file, or its own MariaDB database when
 //! `PUSTAKA_TEST_MARIADB_URL` (a URL whose user may create databases, e.g.
-//! `mysql://pustaka_test:pw@127.0.0.1:3306`) is set.
+//! `mysql://pustaka_test:pw@127.0.0.1:3306`) is set. Passwords are hashed at a low cost
+//! ([`TEST_HASH_MEMORY_KIB`]).
 
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
+
+use axum::{
+    body::Body,
+    extract::connect_info::ConnectInfo,
+    http::{header, Request},
+};
 use pustaka::{
     app,
     config::{Backend, DatabaseSettings, Settings},
@@ -13,15 +23,12 @@ use pustaka::{
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
 /// The admin password every test app starts with.
 pub const ADMIN_PASSWORD: &str = "admin-test-password";
 /// The librarian account [`TestApp::add_librarian`] creates.
 pub const LIBRARIAN: (&str, &str) = ("pustakawan", "librarian-pw");
-
-/// The low password-hashing cost of test apps (Argon2's minimum is 8 KiB and 1 pass).
-pub const TEST_HASH_MEMORY_KIB: &str = "64";
-pub const TEST_HASH_ITERATIONS: &str = "1";
 
 /// Which backend a contract test runs on.
 #[derive(Debug, Clone, Copy)]
@@ -30,15 +37,30 @@ pub enum Db {
     MariaDb,
 }
 
-/// A running Pustaka for one test.
+/// A Pustaka for one test, called in-process (no socket), over real TCP when asked.
 pub struct TestApp {
-    pub base: String,
-    pub client: reqwest::Client,
+    /// The whole application; requests go through it with `tower::ServiceExt::oneshot`.
+    pub router: axum::Router,
     pub store: Store,
     /// The admin's session token.
     pub admin: String,
+    tcp: Option<Tcp>,
     _dir: tempfile::TempDir,
 }
+
+/// The app served on a port, for what needs a real client (cookies, the page).
+struct Tcp {
+    base: String,
+    client: reqwest::Client,
+}
+
+/// The client address in-process requests come from (what `into_make_service_with_connect_info`
+/// gives the handlers over TCP; login throttling reads it).
+const PEER: ([u8; 4], u16) = ([127, 0, 0, 1], 40_000);
+
+/// The low password-hashing cost of test apps (Argon2's minimum is 8 KiB and 1 pass).
+pub const TEST_HASH_MEMORY_KIB: &str = "64";
+pub const TEST_HASH_ITERATIONS: &str = "1";
 
 /// A response, read whole.
 #[derive(Debug)]
@@ -70,7 +92,7 @@ impl Res {
 }
 
 impl TestApp {
-    /// Starts Pustaka on the backend, or `None` for MariaDB when no test server is configured.
+    /// Builds Pustaka on the backend, or `None` for MariaDB when no test server is configured.
     pub async fn try_spawn(db: Db) -> Option<TestApp> {
         // Silent unless asked: TEST_LOG=1 shows the service's logs.
         if std::env::var_os("TEST_LOG").is_some() {
@@ -110,37 +132,80 @@ impl TestApp {
         settings.database = database;
         settings.web_dir = web;
         let app = app::build(&settings).await.expect("build the app");
-        let store = app.store.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(app::serve(listener, app, std::future::pending()));
-        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let mut t = TestApp { base, client, store, admin: String::new(), _dir: dir };
+        let mut t = TestApp { router: app.router, store: app.store, admin: String::new(), tcp: None, _dir: dir };
         t.admin = t.login("admin", ADMIN_PASSWORD).await;
         Some(t)
     }
 
-    /// Sends a request with an optional token and JSON body.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
-        // A fresh client without cookies, so only the token authenticates.
-        let client = reqwest::Client::new();
-        let mut req = client.request(method, format!("{}{}", self.base, path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request sent");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.bytes().await.unwrap();
+    /// Like [`TestApp::try_spawn`], and also serves the app on a port of 127.0.0.1, as
+    /// `pustaka serve` does, for [`TestApp::base`] and [`TestApp::client`].
+    pub async fn try_spawn_tcp(db: Db) -> Option<TestApp> {
+        let mut t = Self::try_spawn(db).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let served = app::App {
+            store: t.store.clone(),
+            router: t.router.clone(),
+            draining: Default::default(),
+            drain: std::time::Duration::ZERO,
+        };
+        tokio::spawn(app::serve(listener, served, std::future::pending()));
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        t.tcp = Some(Tcp { base, client });
+        Some(t)
+    }
+
+    fn tcp(&self) -> &Tcp {
+        self.tcp.as_ref().expect("this test talks over TCP: declare it after `tcp:` in contract!")
+    }
+
+    /// The served app's URL, `http://127.0.0.1:PORT` (apps from [`TestApp::try_spawn_tcp`]).
+    pub fn base(&self) -> &str {
+        &self.tcp().base
+    }
+
+    /// A client that keeps cookies, like a browser (apps from [`TestApp::try_spawn_tcp`]).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.tcp().client
+    }
+
+    /// Sends a request through the app in-process, as its own task (as a server would), and
+    /// reads the whole response.
+    pub async fn send(&self, mut req: Request<Body>) -> Res {
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(PEER)));
+        let router = self.router.clone();
+        let res = tokio::spawn(async move {
+            let res = router.oneshot(req).await.expect("the router is infallible");
+            let (parts, body) = res.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("response body read");
+            (parts, bytes)
+        });
+        let (parts, bytes) = res.await.expect("request task");
         let body = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Res { status, headers, body }
+        Res { status: parts.status, headers: parts.headers, body }
+    }
+
+    /// Sends a request with an optional token and JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
+        // No cookies: only the token authenticates.
+        let mut req = Request::builder().method(method).uri(uri(path)).header(header::ACCEPT, "*/*");
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => {
+                let bytes = serde_json::to_vec(&b).unwrap();
+                req.header(header::CONTENT_TYPE, "application/json")
+                    .header(header::CONTENT_LENGTH, bytes.len())
+                    .body(Body::from(bytes))
+            }
+            None => req.body(Body::empty()),
+        };
+        self.send(req.unwrap()).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
@@ -254,34 +319,43 @@ impl TestApp {
     }
 }
 
+/// A path and query as a client would send them: normalised and percent-encoded like a URL
+/// given to reqwest.
+fn uri(path: &str) -> String {
+    let url = url::Url::parse("http://pustaka.test").unwrap().join(path).expect("a path and query");
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
 /// Whether the backend is the one that was asked for (for tests of dialect-specific behaviour).
 pub fn backend_of(app: &TestApp) -> Backend {
     app.store.db.backend()
 }
 
 /// Declares each contract test once for SQLite (always) and once for MariaDB (when configured).
+/// Tests listed after `tcp:` also get the app served on a port ([`TestApp::base`],
+/// [`TestApp::client`]); the others call it in-process only.
 #[macro_export]
 macro_rules! contract {
-    ($($name:ident),+ $(,)?) => {
+    ($($name:ident),+ $(,)? $(; tcp: $($tcp:ident),+ $(,)?)?) => {
         mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let app = $crate::common::TestApp::try_spawn($crate::common::Db::Sqlite).await.unwrap();
-                    super::$name(app).await;
-                }
-            )+
+            $( $crate::contract!(@test $name, Sqlite, try_spawn); )+
+            $($( $crate::contract!(@test $tcp, Sqlite, try_spawn_tcp); )+)?
         }
         mod mariadb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    match $crate::common::TestApp::try_spawn($crate::common::Db::MariaDb).await {
-                        Some(app) => super::$name(app).await,
-                        None => eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: the MariaDB run of this test is skipped"),
-                    }
-                }
-            )+
+            $( $crate::contract!(@test $name, MariaDb, try_spawn); )+
+            $($( $crate::contract!(@test $tcp, MariaDb, try_spawn_tcp); )+)?
+        }
+    };
+    (@test $name:ident, $db:ident, $spawn:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            match $crate::common::TestApp::$spawn($crate::common::Db::$db).await {
+                Some(app) => super::$name(app).await,
+                None => eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: the MariaDB run of this test is skipped"),
+            }
         }
     };
 }
