@@ -4,8 +4,8 @@
 //!
 //! Each test gets its own SQLite file, or its own MariaDB database when
 //! `PUSTAKA_TEST_MARIADB_URL` (a URL whose user may create databases, e.g.
-//! `mysql://pustaka_test:pw@127.0.0.1:3306`) is set. Passwords are hashed at a low cost
-//! ([`TEST_HASH_MEMORY_KIB`]).
+//! `mysql://pustaka_test:pw@127.0.0.1:3306`) is set; the database is dropped when the test ends,
+//! passed or failed. Passwords are hashed at a low cost ([`TEST_HASH_MEMORY_KIB`]).
 
 #![allow(dead_code)]
 
@@ -45,6 +45,8 @@ pub struct TestApp {
     /// The admin's session token.
     pub admin: String,
     tcp: Option<Tcp>,
+    // Dropped after the app: the test's MariaDB database goes, then the SQLite folder.
+    _database: Option<TestDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -99,25 +101,20 @@ impl TestApp {
             pustaka::telemetry::init(pustaka::config::LogFormat::Text);
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = match db {
-            Db::Sqlite => DatabaseSettings::from_url(
-                &format!("sqlite://{}?mode=rwc", dir.path().join("pustaka.db").display()),
+        let (database, test_database) = match db {
+            Db::Sqlite => (
+                DatabaseSettings::from_url(
+                    &format!("sqlite://{}?mode=rwc", dir.path().join("pustaka.db").display()),
+                    None,
+                )
+                .unwrap(),
                 None,
-            )
-            .unwrap(),
+            ),
             Db::MariaDb => {
-                let base = std::env::var("PUSTAKA_TEST_MARIADB_URL").ok()?;
-                let base = base.trim_end_matches('/').to_owned();
-                let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
-                let admin = sqlx::MySqlPool::connect(&base).await.expect("connect to the test MariaDB");
-                sqlx::query(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-                    .execute(&admin)
-                    .await
-                    .expect("create the test database");
-                admin.close().await;
-                let mut s = DatabaseSettings::from_url(&format!("{base}/{name}"), None).unwrap();
+                let t = TestDatabase::create().await?;
+                let mut s = DatabaseSettings::from_url(&t.url, None).unwrap();
                 s.max_connections = 20;
-                s
+                (s, Some(t))
             }
         };
         let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
@@ -132,7 +129,14 @@ impl TestApp {
         settings.database = database;
         settings.web_dir = web;
         let app = app::build(&settings).await.expect("build the app");
-        let mut t = TestApp { router: app.router, store: app.store, admin: String::new(), tcp: None, _dir: dir };
+        let mut t = TestApp {
+            router: app.router,
+            store: app.store,
+            admin: String::new(),
+            tcp: None,
+            _database: test_database,
+            _dir: dir,
+        };
         t.admin = t.login("admin", ADMIN_PASSWORD).await;
         Some(t)
     }
@@ -326,6 +330,76 @@ fn uri(path: &str) -> String {
     match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
+    }
+}
+
+/// A fresh MariaDB database `pt_*` on the test server, dropped when this value is: at the end of
+/// the test, passed or failed (a panic drops it too while unwinding).
+pub struct TestDatabase {
+    /// The server's URL without a database.
+    server: String,
+    /// The database's name.
+    pub name: String,
+    /// The URL of the database.
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// Creates one, or `None` when `PUSTAKA_TEST_MARIADB_URL` is not set.
+    pub async fn create() -> Option<TestDatabase> {
+        let server = std::env::var("PUSTAKA_TEST_MARIADB_URL").ok()?.trim_end_matches('/').to_owned();
+        let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::MySqlPool::connect(&server).await.expect("connect to the test MariaDB");
+        sqlx::query(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            .execute(&admin)
+            .await
+            .expect("create the test database");
+        admin.close().await;
+        let url = format!("{server}/{name}");
+        Some(TestDatabase { server, name, url })
+    }
+
+    /// Ends the connections still using the database (a test that panicked may leave one inside
+    /// a transaction, whose locks would make `DROP DATABASE` wait), then drops it.
+    async fn drop_now(server: &str, name: &str) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        let mut conn = sqlx::MySqlConnection::connect(server).await?;
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()")
+                .bind(name)
+                .fetch_all(&mut conn)
+                .await?;
+        for id in ids {
+            // It may have ended by itself meanwhile.
+            let _ = sqlx::query(&format!("KILL CONNECTION {id}")).execute(&mut conn).await;
+        }
+        sqlx::query(&format!("DROP DATABASE IF EXISTS `{name}`")).execute(&mut conn).await?;
+        conn.close().await
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which may be unwinding from a panic: the work is
+        // done on a thread of its own with a small runtime of its own, and waited for, so the
+        // database is gone before the test binary exits. Failures are reported, never panicked
+        // on (a panic while unwinding would abort the whole test binary).
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(30), Self::drop_now(&server, &name))
+                    .await
+                    .map_err(|_| "timed out".to_owned())?
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop the test database {}: {e}", self.name),
+            Err(_) => eprintln!("could not drop the test database {}: the dropping thread panicked", self.name),
+        }
     }
 }
 
