@@ -60,6 +60,19 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
 
 /// Connects and migrates, without creating any account.
 pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
+    let passwords = crate::passwords::Hasher::new(settings.password_hash)
+        .context("PUSTAKA_PASSWORD_HASH_MEMORY_KIB / PUSTAKA_PASSWORD_HASH_ITERATIONS")?;
+    if settings.password_hash.is_below_default() {
+        tracing::warn!(
+            memory_kib = settings.password_hash.memory_kib,
+            iterations = settings.password_hash.iterations,
+            "password hashing is cheaper than Argon2id's defaults: fine for tests, weak for real passwords"
+        );
+    }
+    // The hash that logins for unknown usernames are checked against, made now rather than on
+    // the first such login (which would then take longer than the others).
+    let warm = passwords.clone();
+    tokio::task::spawn_blocking(move || warm.warm()).await.context("preparing password hashing")?;
     let db = Db::connect(&settings.database).await.context("connecting to the database")?;
     // A replica may start before the database is up (compose orders starts, not readiness of
     // every restart): wait for it a while rather than crash-looping.
@@ -75,7 +88,8 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
             Err(e) => return Err(e).context("running database migrations"),
         }
     }
-    let store = Store::new(db, settings.timezone, settings.closed_weekdays.clone(), settings.session_hours);
+    let store = Store::new(db, settings.timezone, settings.closed_weekdays.clone(), settings.session_hours)
+        .with_passwords(passwords);
     // Books a migration or `pustaka reindex` left out of the search index (MariaDB).
     let indexed = store.index_pending_words().await.context("indexing books for search")?;
     if indexed > 0 {

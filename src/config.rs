@@ -8,7 +8,10 @@ use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::domain::{calendar::parse_weekdays, time::parse_timezone};
+use crate::{
+    domain::{calendar::parse_weekdays, time::parse_timezone},
+    passwords::HashCost,
+};
 
 /// Which database a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +107,8 @@ pub struct Settings {
     /// On SIGTERM, how long to keep serving while `/readyz` says 503, so the balancer stops
     /// sending new requests before the listener closes.
     pub drain: std::time::Duration,
+    /// The Argon2id cost of new password hashes (and of the check for an unknown username).
+    pub password_hash: HashCost,
 }
 
 impl Settings {
@@ -160,6 +165,31 @@ impl Settings {
                 .filter(|h| (1..=24 * 90).contains(h))
                 .context("PUSTAKA_SESSION_HOURS must be a number of hours from 1 to 2160")?,
         };
+        // Argon2's minimums, and a ceiling against typos (each login in flight holds the memory).
+        let cost = |key: &str, default: u32, min: u32, max: u32| -> anyhow::Result<u32> {
+            let Some(v) = var(key) else { return Ok(default) };
+            v.trim().parse().ok().filter(|n| (min..=max).contains(n)).with_context(|| {
+                format!(
+                    "{key}={v:?}: must be a number from {min} (Argon2's minimum) to {max}; the default is {default}"
+                )
+            })
+        };
+        let default_cost = HashCost::default();
+        let password_hash = HashCost {
+            memory_kib: cost(
+                "PUSTAKA_PASSWORD_HASH_MEMORY_KIB",
+                default_cost.memory_kib,
+                HashCost::MIN_MEMORY_KIB,
+                HashCost::MAX_MEMORY_KIB,
+            )?,
+            iterations: cost(
+                "PUSTAKA_PASSWORD_HASH_ITERATIONS",
+                default_cost.iterations,
+                HashCost::MIN_ITERATIONS,
+                HashCost::MAX_ITERATIONS,
+            )?,
+        };
+        password_hash.params().context("PUSTAKA_PASSWORD_HASH_MEMORY_KIB / PUSTAKA_PASSWORD_HASH_ITERATIONS")?;
         Ok(Self {
             listen,
             database,
@@ -180,6 +210,7 @@ impl Settings {
                         .context("PUSTAKA_DRAIN_SECONDS must be a number from 0 to 60")?,
                 ),
             },
+            password_hash,
         })
     }
 }
@@ -240,6 +271,25 @@ mod tests {
         assert!(s.database.url.expose_secret().starts_with("mysql://app:"));
         let shown = format!("{:?}", s.database);
         assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn password_hash_cost_defaults_to_argon2id_and_is_validated() {
+        let s = settings(&[]).unwrap();
+        assert_eq!((s.password_hash.memory_kib, s.password_hash.iterations), (19456, 2));
+        let s =
+            settings(&[("PUSTAKA_PASSWORD_HASH_MEMORY_KIB", "64"), ("PUSTAKA_PASSWORD_HASH_ITERATIONS", "1")]).unwrap();
+        assert_eq!((s.password_hash.memory_kib, s.password_hash.iterations), (64, 1));
+        for (key, bad) in [
+            ("PUSTAKA_PASSWORD_HASH_MEMORY_KIB", "7"),
+            ("PUSTAKA_PASSWORD_HASH_MEMORY_KIB", "lots"),
+            ("PUSTAKA_PASSWORD_HASH_MEMORY_KIB", "-1"),
+            ("PUSTAKA_PASSWORD_HASH_ITERATIONS", "0"),
+            ("PUSTAKA_PASSWORD_HASH_ITERATIONS", "1000"),
+        ] {
+            let err = settings(&[(key, bad)]).unwrap_err();
+            assert!(err.to_string().contains(key), "{key}={bad}: {err}");
+        }
     }
 
     #[test]

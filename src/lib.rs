@@ -12,5 +12,6 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod model;
+pub mod passwords;
 pub mod store;
 pub mod telemetry;

@@ -2,14 +2,13 @@
 
 mod common;
 
+use axum::{body::Body, http::Request};
 use chrono::{Datelike, Duration, Weekday};
 use common::{TestApp, ADMIN_PASSWORD};
 use serde_json::json;
 
 contract!(
     health_and_headers,
-    page_and_docs_are_served,
-    login_logout_and_sessions,
     password_change_revokes_other_sessions,
     repeated_login_failures_are_throttled,
     roles_are_enforced,
@@ -30,7 +29,10 @@ contract!(
     categories_and_closed_days,
     audit_log_records_changes,
     concurrent_checkouts_lend_once,
-    concurrent_returns_fine_once,
+    concurrent_returns_fine_once;
+    // Over a real socket: the page as a browser fetches it, and cookies kept by a real client.
+    tcp: page_and_docs_are_served,
+    login_logout_and_sessions,
 );
 
 async fn health_and_headers(app: TestApp) {
@@ -39,13 +41,12 @@ async fn health_and_headers(app: TestApp) {
     assert!(r.headers.contains_key("x-request-id"));
     r.expect(200);
     app.get("/readyz", None).await.expect(200);
-    let client = reqwest::Client::new();
-    let res = client.get(format!("{}/healthz", app.base)).header("x-request-id", "abc-123").send().await.unwrap();
-    assert_eq!(res.headers()["x-request-id"], "abc-123", "the balancer's request id is echoed");
+    let res = app.send(Request::get("/healthz").header("x-request-id", "abc-123").body(Body::empty()).unwrap()).await;
+    assert_eq!(res.headers["x-request-id"], "abc-123", "the balancer's request id is echoed");
 }
 
 async fn page_and_docs_are_served(app: TestApp) {
-    let res = reqwest::get(format!("{}/", app.base)).await.unwrap();
+    let res = reqwest::get(format!("{}/", app.base())).await.unwrap();
     assert_eq!(res.status(), 200);
     let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
@@ -56,7 +57,7 @@ async fn page_and_docs_are_served(app: TestApp) {
     for path in ["/api/v1/books", "/api/v1/loans", "/api/v1/returns", "/api/v1/holds", "/api/v1/auth/login"] {
         assert!(spec["paths"].get(path).is_some(), "{path} in the spec");
     }
-    let docs = reqwest::get(format!("{}/api/docs/", app.base)).await.unwrap();
+    let docs = reqwest::get(format!("{}/api/docs/", app.base())).await.unwrap();
     assert_eq!(docs.status(), 200);
     app.get("/api/v1/nothing-here", None).await.problem(404, "not_found");
 }
@@ -76,18 +77,18 @@ async fn login_logout_and_sessions(app: TestApp) {
 
     // The page's way: the HttpOnly cookie.
     let res = app
-        .client
-        .post(format!("{}/api/v1/auth/login", app.base))
+        .client()
+        .post(format!("{}/api/v1/auth/login", app.base()))
         .json(&json!({"username": "ADMIN ", "password": ADMIN_PASSWORD}))
         .send()
         .await
         .unwrap();
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    let me = app.client.get(format!("{}/api/v1/auth/me", app.base)).send().await.unwrap();
+    let me = app.client().get(format!("{}/api/v1/auth/me", app.base())).send().await.unwrap();
     assert_eq!(me.status(), 200);
-    app.client.post(format!("{}/api/v1/auth/logout", app.base)).send().await.unwrap();
-    let me = app.client.get(format!("{}/api/v1/auth/me", app.base)).send().await.unwrap();
+    app.client().post(format!("{}/api/v1/auth/logout", app.base())).send().await.unwrap();
+    let me = app.client().get(format!("{}/api/v1/auth/me", app.base())).send().await.unwrap();
     assert_eq!(me.status(), 401, "logout ends the cookie session");
 
     let token = app.login("admin", ADMIN_PASSWORD).await;
@@ -164,25 +165,23 @@ async fn roles_are_enforced(app: TestApp) {
 async fn bad_input_is_a_problem_never_a_500(app: TestApp) {
     let admin = Some(app.admin.as_str());
     // Malformed JSON.
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/v1/books", app.base))
-        .bearer_auth(&app.admin)
-        .header("content-type", "application/json")
-        .body("{\"title\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let bearer = format!("Bearer {}", app.admin);
+    let res = app
+        .send(
+            Request::post("/api/v1/books")
+                .header("authorization", &bearer)
+                .header("content-type", "application/json")
+                .body(Body::from("{\"title\": "))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, 400);
+    assert_eq!(res.headers["content-type"], "application/problem+json");
     // Not JSON at all.
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/v1/books", app.base))
-        .bearer_auth(&app.admin)
-        .body("title=x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
+    let res = app
+        .send(Request::post("/api/v1/books").header("authorization", &bearer).body(Body::from("title=x")).unwrap())
+        .await;
+    assert_eq!(res.status, 400);
     // A missing field names itself.
     let p = app.post("/api/v1/books", admin, json!({"authors": ["A"]})).await.problem(422, "validation");
     assert_eq!(p["errors"][0]["field"], "title");

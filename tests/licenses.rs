@@ -25,8 +25,8 @@ fn assert_lists_what_we_ship(text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn licenses_page_is_public_plain_text() {
-    let app = TestApp::try_spawn(Db::Sqlite).await.unwrap();
-    let res = reqwest::get(format!("{}/licenses", app.base)).await.unwrap();
+    let app = TestApp::try_spawn_tcp(Db::Sqlite).await.unwrap();
+    let res = reqwest::get(format!("{}/licenses", app.base())).await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
     let body = res.text().await.unwrap();

@@ -1,5 +1,7 @@
 //! Start-up and shutdown as an operator sees them.
 
+mod common;
+
 use std::time::Duration;
 
 use pustaka::{app, config::Settings};
@@ -70,17 +72,27 @@ async fn a_short_admin_password_is_refused_at_start() {
 }
 
 #[tokio::test]
+async fn a_password_hash_cost_below_argon2s_minimum_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Settings::from_lookup(|k| (k == "PUSTAKA_PASSWORD_HASH_MEMORY_KIB").then(|| "4".to_owned())).unwrap_err();
+    assert!(format!("{err:#}").contains("PUSTAKA_PASSWORD_HASH_MEMORY_KIB"), "{err:#}");
+    // Settings made in code are checked as well, before the database is touched.
+    let mut s = settings(dir.path(), &[]);
+    s.password_hash.iterations = 0;
+    let err = app::build(&s).await.err().expect("refused");
+    assert!(format!("{err:#}").contains("PUSTAKA_PASSWORD_HASH_ITERATIONS"), "{err:#}");
+    assert!(!dir.path().join("p.db").exists(), "refused before the database is created");
+}
+
+#[tokio::test]
 async fn replicas_starting_together_migrate_once() {
     // Four replicas start at the same moment on an empty database: each must come up.
-    let Ok(base) = std::env::var("PUSTAKA_TEST_MARIADB_URL") else {
+    let Some(database) = common::TestDatabase::create().await else {
         eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: skipped");
         return;
     };
-    let base = base.trim_end_matches('/').to_owned();
-    let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::MySqlPool::connect(&base).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE `{name}`")).execute(&admin).await.unwrap();
-    let url = format!("{base}/{name}");
+    let (name, url) = (database.name.clone(), database.url.clone());
+    let admin = sqlx::MySqlPool::connect(&url).await.unwrap();
     let starts = (0..4).map(|_| {
         let url = url.clone();
         tokio::spawn(async move {

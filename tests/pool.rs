@@ -21,21 +21,21 @@ use sqlx::{Connection, MySqlConnection};
 /// A MariaDB pool of `size` on a fresh migrated database with a table `probe (n INT)`; the
 /// database's name; and a connection of the same test user outside any database, to watch and
 /// kill the pool's connections (its `DB` in PROCESSLIST is NULL, so it never counts as one of them).
-async fn pool_of(size: u32) -> Option<(Db, String, MySqlConnection)> {
-    let Some((url, name)) = common::fresh_mariadb_database().await else {
+async fn pool_of(size: u32) -> Option<(Db, common::TestDatabase, MySqlConnection)> {
+    let Some(test_db) = common::TestDatabase::create().await else {
         eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: this MariaDB pool test is skipped");
         return None;
     };
-    let mut settings = DatabaseSettings::from_url(&url, None).unwrap();
+    let mut settings = DatabaseSettings::from_url(&test_db.url, None).unwrap();
     settings.max_connections = size;
     let db = Db::connect(&settings).await.unwrap();
     db.migrate().await.unwrap();
     let mut watcher = MySqlConnection::connect(&common::mariadb_base_url().unwrap()).await.unwrap();
-    sqlx::query(&format!("CREATE TABLE `{name}`.probe (n INT NOT NULL) ENGINE=InnoDB"))
+    sqlx::query(&format!("CREATE TABLE `{}`.probe (n INT NOT NULL) ENGINE=InnoDB", test_db.name))
         .execute(&mut watcher)
         .await
         .unwrap();
-    Some((db, name, watcher))
+    Some((db, test_db, watcher))
 }
 
 /// The server's id of the connection a read runs on.
@@ -197,7 +197,8 @@ async fn failed_rollback_closes_the_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrency_never_exceeds_the_pool_size() {
     const SIZE: i64 = 4;
-    let Some((db, name, mut watcher)) = pool_of(SIZE as u32).await else { return };
+    let Some((db, test_db, mut watcher)) = pool_of(SIZE as u32).await else { return };
+    let name = test_db.name.clone();
     let running = Arc::new(AtomicBool::new(true));
     let sampler = {
         let running = running.clone();

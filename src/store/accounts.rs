@@ -3,10 +3,6 @@
 //! A session token is 32 random bytes shown to the client once; the database keeps only its
 //! SHA-256, so any replica can check it and a stolen database copy yields no usable token.
 
-use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Argon2,
-};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
@@ -22,30 +18,17 @@ use crate::{
     model::{Role, User},
 };
 
-/// A hash to verify against when the username does not exist, so that a wrong username takes as
-/// long as a wrong password.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2m0w3GXBnXfFqMBLJmMsTPdZ5wkMzBGMh6sE8cGrG2Y";
+impl Store {
+    /// Hashes a new password at the configured cost.
+    pub(super) async fn hash_password(&self, pw: &Password) -> Result<String> {
+        Ok(self.passwords.hash(pw.as_str()).await?)
+    }
 
-/// Hashes a password with Argon2id (off the async threads: it takes tens of milliseconds on purpose).
-pub async fn hash_password(pw: &Password) -> Result<String> {
-    let pw = pw.as_str().to_owned();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| StoreError::Internal(e.into()))?
-    .map_err(|e| StoreError::Internal(anyhow::anyhow!("hashing a password: {e}")))
-}
-
-async fn verify_password(pw: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-        Ok(Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(|e| StoreError::Internal(e.into()))?
+    /// Checks a password against a stored hash; with none (an unknown username), against a hash
+    /// at the same cost, so that a wrong username takes as long as a wrong password.
+    async fn verify_password(&self, pw: &SecretString, hash: Option<String>) -> Result<bool> {
+        Ok(self.passwords.verify(pw.expose_secret(), hash).await?)
+    }
 }
 
 /// The SHA-256 of a session token, as stored.
@@ -102,10 +85,10 @@ impl Store {
             )
             .await?;
         let (found, hash) = match &row {
-            Some(r) => (Some(user(r)?), r.get::<String>("password_hash")?),
-            None => (None, DUMMY_HASH.to_owned()),
+            Some(r) => (Some(user(r)?), Some(r.get::<String>("password_hash")?)),
+            None => (None, None),
         };
-        let ok = verify_password(password.expose_secret().to_owned(), hash).await?;
+        let ok = self.verify_password(password, hash).await?;
         let user = match (found, ok) {
             (Some(u), true) => u,
             _ => {
@@ -177,13 +160,13 @@ impl Store {
     pub async fn change_password(&self, s: &Session, current: &SecretString, new: &Password) -> Result<()> {
         let row = self.db.opt(sql("SELECT password_hash FROM users WHERE id = ?").bind(s.user.id)).await?;
         let hash: String = row.ok_or(StoreError::NotFound("user"))?.get("password_hash")?;
-        if !verify_password(current.expose_secret().to_owned(), hash).await? {
+        if !self.verify_password(current, Some(hash)).await? {
             return Err(StoreError::invalid(
                 "current_password",
                 ValidationError::new("wrong_password", "the current password is wrong"),
             ));
         }
-        let new_hash = hash_password(new).await?;
+        let new_hash = self.hash_password(new).await?;
         crate::transaction!(self.db, |tx| {
             async {
                 tx.exec(sql("UPDATE users SET password_hash = ? WHERE id = ?").bind(&new_hash).bind(s.user.id)).await?;
@@ -222,7 +205,7 @@ impl Store {
         role: Role,
         member_id: Option<i64>,
     ) -> Result<User> {
-        let hash = hash_password(password).await?;
+        let hash = self.hash_password(password).await?;
         crate::transaction!(self.db, |tx| {
             async {
             if let Some(id) = member_id {

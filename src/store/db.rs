@@ -81,18 +81,25 @@ impl DbError {
     pub fn kind(&self) -> DbErrorKind {
         match self {
             DbError::Sqlx(sqlx::Error::Database(e)) => {
-                let code = e.code();
+                // MariaDB's error number (its `code()` is the SQLSTATE, shared by many errors);
+                // SQLite's extended result code.
+                let number = match e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                    Some(my) => Some(u32::from(my.number())),
+                    None => e.code().and_then(|c| c.parse::<u32>().ok()),
+                };
+                let mysql = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some();
                 if e.is_unique_violation() {
                     DbErrorKind::UniqueViolation
                 } else if e.is_foreign_key_violation() {
                     DbErrorKind::ForeignKeyViolation
-                // MariaDB: 1213 deadlock, 1205 lock wait timeout; SQLite: 5 busy, 6 locked, 517 busy snapshot.
-                } else if matches!(code.as_deref(), Some("1213" | "1205" | "5" | "6" | "517"))
-                    || e.message().contains("Deadlock found")
+                } else if matches!((mysql, number), (true, Some(1213 | 1205)) | (false, Some(5 | 6 | 517 | 261 | 262)))
                 {
+                    // MariaDB: 1213 deadlock, 1205 lock wait timeout. SQLite: busy and locked, with
+                    // their extended codes (517 busy snapshot, 261 busy recovery, 262 locked shared cache).
                     DbErrorKind::Transient
-                // MariaDB going away: 1053 shutdown in progress, 2006 gone away, 2013 lost connection.
-                } else if matches!(code.as_deref(), Some("1053" | "2006" | "2013")) {
+                } else if mysql && matches!(number, Some(1053 | 1927 | 2006 | 2013 | 4031)) {
+                    // MariaDB going away: shutdown in progress, connection killed, gone away, lost
+                    // connection, disconnected for inactivity.
                     DbErrorKind::Unavailable
                 } else {
                     DbErrorKind::Other

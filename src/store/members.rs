@@ -139,7 +139,7 @@ impl Store {
     /// Registers a member with a fresh card number (and a member login, if asked).
     pub async fn create_member(&self, actor: &Actor, m: &NewMember) -> Result<Member> {
         let hash = match &m.login {
-            Some((_, pw)) => Some(super::accounts::hash_password(pw).await?),
+            Some((_, pw)) => Some(self.hash_password(pw).await?),
             None => None,
         };
         crate::transaction!(self.db, |tx| {

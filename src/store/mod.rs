@@ -100,6 +100,8 @@ pub struct Store {
     pub session_hours: i64,
     /// Where "now" comes from.
     clock: SharedClock,
+    /// Hashes and checks passwords at the configured cost.
+    pub passwords: crate::passwords::Hasher,
 }
 
 /// Turns a JSON array column's text into a list.
@@ -119,9 +121,10 @@ fn like_escape(s: &str) -> String {
 }
 
 impl Store {
-    /// A store over `db` with the library's calendar settings.
+    /// A store over `db` with the library's calendar settings, hashing passwords at Argon2id's
+    /// default cost.
     pub fn new(db: Db, tz: Tz, closed_weekdays: Vec<Weekday>, session_hours: i64) -> Self {
-        Self { db, tz, closed_weekdays, session_hours, clock: Arc::new(SystemClock) }
+        Self { db, tz, closed_weekdays, session_hours, clock: Arc::new(SystemClock), passwords: Default::default() }
     }
 
     /// The same store reading time from `clock`.
@@ -132,6 +135,11 @@ impl Store {
     /// Now, to the second, by the store's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The same store, hashing new passwords with `passwords`.
+    pub fn with_passwords(self, passwords: crate::passwords::Hasher) -> Self {
+        Self { passwords, ..self }
     }
 
     /// Today in the library.

@@ -1,11 +1,21 @@
-//! The test harness: a real Pustaka on port 0 with a fresh database, and a client that speaks to it.
+//! The test harness: a Pustaka with a fresh database per test, called in-process through its
+//! router (`tower::ServiceExt::oneshot`), or also served on port 0 for the few tests that need a
+//! real HTTP client (cookies, the page).
 //!
 //! Each test gets its own SQLite file, or its own MariaDB database when
 //! `PUSTAKA_TEST_MARIADB_URL` (a URL whose user may create databases, e.g.
-//! `mysql://pustaka_test:pw@127.0.0.1:3306`) is set.
+//! `mysql://pustaka_test:pw@127.0.0.1:3306`) is set; the database is dropped when the test ends,
+//! passed or failed. Passwords are hashed at a low cost ([`TEST_HASH_MEMORY_KIB`]).
 
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
+
+use axum::{
+    body::Body,
+    extract::connect_info::ConnectInfo,
+    http::{header, Request},
+};
 use pustaka::{
     app,
     config::{Backend, DatabaseSettings, Settings},
@@ -13,6 +23,7 @@ use pustaka::{
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
 /// The admin password every test app starts with.
 pub const ADMIN_PASSWORD: &str = "admin-test-password";
@@ -26,15 +37,32 @@ pub enum Db {
     MariaDb,
 }
 
-/// A running Pustaka for one test.
+/// A Pustaka for one test, called in-process (no socket), over real TCP when asked.
 pub struct TestApp {
-    pub base: String,
-    pub client: reqwest::Client,
+    /// The whole application; requests go through it with `tower::ServiceExt::oneshot`.
+    pub router: axum::Router,
     pub store: Store,
     /// The admin's session token.
     pub admin: String,
+    tcp: Option<Tcp>,
+    // Dropped after the app: the test's MariaDB database goes, then the SQLite folder.
+    _database: Option<TestDatabase>,
     _dir: tempfile::TempDir,
 }
+
+/// The app served on a port, for what needs a real client (cookies, the page).
+struct Tcp {
+    base: String,
+    client: reqwest::Client,
+}
+
+/// The client address in-process requests come from (what `into_make_service_with_connect_info`
+/// gives the handlers over TCP; login throttling reads it).
+const PEER: ([u8; 4], u16) = ([127, 0, 0, 1], 40_000);
+
+/// The low password-hashing cost of test apps (Argon2's minimum is 8 KiB and 1 pass).
+pub const TEST_HASH_MEMORY_KIB: &str = "64";
+pub const TEST_HASH_ITERATIONS: &str = "1";
 
 /// A response, read whole.
 #[derive(Debug)]
@@ -66,67 +94,122 @@ impl Res {
 }
 
 impl TestApp {
-    /// Starts Pustaka on the backend, or `None` for MariaDB when no test server is configured.
+    /// Builds Pustaka on the backend, or `None` for MariaDB when no test server is configured.
     pub async fn try_spawn(db: Db) -> Option<TestApp> {
         // Silent unless asked: TEST_LOG=1 shows the service's logs.
         if std::env::var_os("TEST_LOG").is_some() {
             pustaka::telemetry::init(pustaka::config::LogFormat::Text);
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = match db {
-            Db::Sqlite => DatabaseSettings::from_url(
-                &format!("sqlite://{}?mode=rwc", dir.path().join("pustaka.db").display()),
+        let (database, test_database) = match db {
+            Db::Sqlite => (
+                DatabaseSettings::from_url(
+                    &format!("sqlite://{}?mode=rwc", dir.path().join("pustaka.db").display()),
+                    None,
+                )
+                .unwrap(),
                 None,
-            )
-            .unwrap(),
+            ),
             Db::MariaDb => {
-                let (url, _) = fresh_mariadb_database().await?;
-                let mut s = DatabaseSettings::from_url(&url, None).unwrap();
+                let t = TestDatabase::create().await?;
+                let mut s = DatabaseSettings::from_url(&t.url, None).unwrap();
                 s.max_connections = 20;
-                s
+                (s, Some(t))
             }
         };
         let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
         let mut settings = Settings::from_lookup(|k| match k {
             "PUSTAKA_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
             "PUSTAKA_INSTANCE" => Some("test-replica".into()),
+            "PUSTAKA_PASSWORD_HASH_MEMORY_KIB" => Some(TEST_HASH_MEMORY_KIB.into()),
+            "PUSTAKA_PASSWORD_HASH_ITERATIONS" => Some(TEST_HASH_ITERATIONS.into()),
             _ => None,
         })
         .unwrap();
         settings.database = database;
         settings.web_dir = web;
         let app = app::build(&settings).await.expect("build the app");
-        let store = app.store.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(app::serve(listener, app, std::future::pending()));
-        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let mut t = TestApp { base, client, store, admin: String::new(), _dir: dir };
+        let mut t = TestApp {
+            router: app.router,
+            store: app.store,
+            admin: String::new(),
+            tcp: None,
+            _database: test_database,
+            _dir: dir,
+        };
         t.admin = t.login("admin", ADMIN_PASSWORD).await;
         Some(t)
     }
 
-    /// Sends a request with an optional token and JSON body.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
-        // A fresh client without cookies, so only the token authenticates.
-        let client = reqwest::Client::new();
-        let mut req = client.request(method, format!("{}{}", self.base, path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request sent");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.bytes().await.unwrap();
+    /// Like [`TestApp::try_spawn`], and also serves the app on a port of 127.0.0.1, as
+    /// `pustaka serve` does, for [`TestApp::base`] and [`TestApp::client`].
+    pub async fn try_spawn_tcp(db: Db) -> Option<TestApp> {
+        let mut t = Self::try_spawn(db).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let served = app::App {
+            store: t.store.clone(),
+            router: t.router.clone(),
+            draining: Default::default(),
+            drain: std::time::Duration::ZERO,
+        };
+        tokio::spawn(app::serve(listener, served, std::future::pending()));
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        t.tcp = Some(Tcp { base, client });
+        Some(t)
+    }
+
+    fn tcp(&self) -> &Tcp {
+        self.tcp.as_ref().expect("this test talks over TCP: declare it after `tcp:` in contract!")
+    }
+
+    /// The served app's URL, `http://127.0.0.1:PORT` (apps from [`TestApp::try_spawn_tcp`]).
+    pub fn base(&self) -> &str {
+        &self.tcp().base
+    }
+
+    /// A client that keeps cookies, like a browser (apps from [`TestApp::try_spawn_tcp`]).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.tcp().client
+    }
+
+    /// Sends a request through the app in-process, as its own task (as a server would), and
+    /// reads the whole response.
+    pub async fn send(&self, mut req: Request<Body>) -> Res {
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(PEER)));
+        let router = self.router.clone();
+        let res = tokio::spawn(async move {
+            let res = router.oneshot(req).await.expect("the router is infallible");
+            let (parts, body) = res.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("response body read");
+            (parts, bytes)
+        });
+        let (parts, bytes) = res.await.expect("request task");
         let body = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Res { status, headers, body }
+        Res { status: parts.status, headers: parts.headers, body }
+    }
+
+    /// Sends a request with an optional token and JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
+        // No cookies: only the token authenticates.
+        let mut req = Request::builder().method(method).uri(uri(path)).header(header::ACCEPT, "*/*");
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => {
+                let bytes = serde_json::to_vec(&b).unwrap();
+                req.header(header::CONTENT_TYPE, "application/json")
+                    .header(header::CONTENT_LENGTH, bytes.len())
+                    .body(Body::from(bytes))
+            }
+            None => req.body(Body::empty()),
+        };
+        self.send(req.unwrap()).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
@@ -246,17 +329,84 @@ pub fn mariadb_base_url() -> Option<String> {
     std::env::var("PUSTAKA_TEST_MARIADB_URL").ok().map(|u| u.trim_end_matches('/').to_owned())
 }
 
-/// A new, empty database `pt_*` on the test MariaDB: its URL and its name.
-pub async fn fresh_mariadb_database() -> Option<(String, String)> {
-    let base = mariadb_base_url()?;
-    let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::MySqlPool::connect(&base).await.expect("connect to the test MariaDB");
-    sqlx::query(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-        .execute(&admin)
-        .await
-        .expect("create the test database");
-    admin.close().await;
-    Some((format!("{base}/{name}"), name))
+/// A path and query as a client would send them: normalised and percent-encoded like a URL
+/// given to reqwest.
+fn uri(path: &str) -> String {
+    let url = url::Url::parse("http://pustaka.test").unwrap().join(path).expect("a path and query");
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// A fresh MariaDB database `pt_*` on the test server, dropped when this value is: at the end of
+/// the test, passed or failed (a panic drops it too while unwinding).
+pub struct TestDatabase {
+    /// The server's URL without a database.
+    server: String,
+    /// The database's name.
+    pub name: String,
+    /// The URL of the database.
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// Creates one, or `None` when `PUSTAKA_TEST_MARIADB_URL` is not set.
+    pub async fn create() -> Option<TestDatabase> {
+        let server = std::env::var("PUSTAKA_TEST_MARIADB_URL").ok()?.trim_end_matches('/').to_owned();
+        let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::MySqlPool::connect(&server).await.expect("connect to the test MariaDB");
+        sqlx::query(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            .execute(&admin)
+            .await
+            .expect("create the test database");
+        admin.close().await;
+        let url = format!("{server}/{name}");
+        Some(TestDatabase { server, name, url })
+    }
+
+    /// Ends the connections still using the database (a test that panicked may leave one inside
+    /// a transaction, whose locks would make `DROP DATABASE` wait), then drops it.
+    async fn drop_now(server: &str, name: &str) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        let mut conn = sqlx::MySqlConnection::connect(server).await?;
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()")
+                .bind(name)
+                .fetch_all(&mut conn)
+                .await?;
+        for id in ids {
+            // It may have ended by itself meanwhile.
+            let _ = sqlx::query(&format!("KILL CONNECTION {id}")).execute(&mut conn).await;
+        }
+        sqlx::query(&format!("DROP DATABASE IF EXISTS `{name}`")).execute(&mut conn).await?;
+        conn.close().await
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which may be unwinding from a panic: the work is
+        // done on a thread of its own with a small runtime of its own, and waited for, so the
+        // database is gone before the test binary exits. Failures are reported, never panicked
+        // on (a panic while unwinding would abort the whole test binary).
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(30), Self::drop_now(&server, &name))
+                    .await
+                    .map_err(|_| "timed out".to_owned())?
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop the test database {}: {e}", self.name),
+            Err(_) => eprintln!("could not drop the test database {}: the dropping thread panicked", self.name),
+        }
+    }
 }
 
 /// Whether the backend is the one that was asked for (for tests of dialect-specific behaviour).
@@ -265,28 +415,27 @@ pub fn backend_of(app: &TestApp) -> Backend {
 }
 
 /// Declares each contract test once for SQLite (always) and once for MariaDB (when configured).
+/// Tests listed after `tcp:` also get the app served on a port ([`TestApp::base`],
+/// [`TestApp::client`]); the others call it in-process only.
 #[macro_export]
 macro_rules! contract {
-    ($($name:ident),+ $(,)?) => {
+    ($($name:ident),+ $(,)? $(; tcp: $($tcp:ident),+ $(,)?)?) => {
         mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let app = $crate::common::TestApp::try_spawn($crate::common::Db::Sqlite).await.unwrap();
-                    super::$name(app).await;
-                }
-            )+
+            $( $crate::contract!(@test $name, Sqlite, try_spawn); )+
+            $($( $crate::contract!(@test $tcp, Sqlite, try_spawn_tcp); )+)?
         }
         mod mariadb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    match $crate::common::TestApp::try_spawn($crate::common::Db::MariaDb).await {
-                        Some(app) => super::$name(app).await,
-                        None => eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: the MariaDB run of this test is skipped"),
-                    }
-                }
-            )+
+            $( $crate::contract!(@test $name, MariaDb, try_spawn); )+
+            $($( $crate::contract!(@test $tcp, MariaDb, try_spawn_tcp); )+)?
+        }
+    };
+    (@test $name:ident, $db:ident, $spawn:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            match $crate::common::TestApp::$spawn($crate::common::Db::$db).await {
+                Some(app) => super::$name(app).await,
+                None => eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: the MariaDB run of this test is skipped"),
+            }
         }
     };
 }
