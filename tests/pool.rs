@@ -119,7 +119,7 @@ async fn restart_while_idle_one_request_succeeds() {
 /// A transaction dropped midway is rolled back before its connection serves anyone else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dropped_transaction_leaves_nothing_behind() {
-    let Some((db, _, _watcher)) = pool_of(1).await else { return };
+    let Some((db, _test_db, _watcher)) = pool_of(1).await else { return };
     let mut tx = db.begin().await.unwrap();
     let in_tx: i64 =
         tx.opt(sql("SELECT CAST(CONNECTION_ID() AS SIGNED) AS id")).await.unwrap().unwrap().get("id").unwrap();
@@ -167,7 +167,7 @@ fn mariadb_error_number(e: &DbError) -> Option<u16> {
 /// a transaction).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn failed_commit_closes_the_connection() {
-    let Some((db, _, _watcher)) = pool_of(1).await else { return };
+    let Some((db, _test_db, _watcher)) = pool_of(1).await else { return };
     let mut tx = db.begin().await.unwrap();
     let wedged = wedge(&mut tx).await;
     let err = tx.commit().await.expect_err("COMMIT inside an active XA transaction");
@@ -185,7 +185,7 @@ async fn failed_commit_closes_the_connection() {
 /// The same for the ROLLBACK of a transaction dropped without commit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn failed_rollback_closes_the_connection() {
-    let Some((db, _, _watcher)) = pool_of(1).await else { return };
+    let Some((db, _test_db, _watcher)) = pool_of(1).await else { return };
     let mut tx = db.begin().await.unwrap();
     let wedged = wedge(&mut tx).await;
     drop(tx);
