@@ -609,8 +609,7 @@ async fn checkout_refusals(app: TestApp) {
     app.checkout("SN-4", m["card_number"].as_str().unwrap()).await.problem(409, "member_expired");
     // Fines at the limit: a public member's limit is Rp 10.000; 11 open days late at Rp 1.000.
     let (_, card3) = app.member("Rina", "public").await;
-    let loan = app.checkout("SN-4", &card3).await.expect(201)["id"].as_i64().unwrap();
-    app.backdate_loan(loan, 40, 30).await;
+    app.checkout_days_ago("SN-4", &card3, 40).await.expect(201);
     let r = app.checkin("SN-4").await.expect(200);
     assert!(r["fine"]["amount"].as_i64().unwrap() >= 10_000, "{r}");
     let p = app.checkout("SN-5", &card3).await.problem(409, "fines_owed");
@@ -626,26 +625,29 @@ async fn renewals(app: TestApp) {
     app.copy(book, "PK-1").await;
     app.copy(book, "PK-2").await;
     let (_, card) = app.member("Budi", "student").await;
-    let loan = app.checkout("PK-1", &card).await.expect(201);
+    let loan = app.checkout_days_ago("PK-1", &card, 5).await.expect(201);
     let id = loan["id"].as_i64().unwrap();
+    let due_day = |v: &serde_json::Value| {
+        let at: chrono::DateTime<chrono::Utc> = serde_json::from_value(v["due_at"].clone()).unwrap();
+        pustaka::domain::time::library_date(at, app.store.tz)
+    };
     // Renewing runs another loan period (7 days for students) from the current due date,
     // moved off closed days like any due date.
-    app.backdate_loan(id, 5, -2).await;
+    let first_due = due_day(&loan);
+    assert!(first_due >= app.today(), "lent 5 days ago for 7 days: not due yet");
     let r = app.post(&format!("/api/v1/loans/{id}/renew"), Some(&app.admin), json!({})).await.expect(200);
     assert_eq!(r["renewals"], 1);
-    let due: chrono::DateTime<chrono::Utc> = serde_json::from_value(r["due_at"].clone()).unwrap();
     let calendar = pustaka::domain::Calendar::new([Weekday::Sun], []);
-    let expected = calendar.due_date(app.today() + Duration::days(2), 7);
-    assert_eq!(pustaka::domain::time::library_date(due, app.store.tz), expected);
+    assert_eq!(due_day(&r), calendar.due_date(first_due, 7));
     // Students renew once.
     app.post(&format!("/api/v1/loans/{id}/renew"), Some(&app.admin), json!({})).await.problem(409, "renew_limit");
     // Overdue loans are returned, not renewed.
     let (_, card2) = app.member("Siti", "staff").await;
-    let late = app.checkout("PK-2", &card2).await.expect(201)["id"].as_i64().unwrap();
-    app.backdate_loan(late, 20, 3).await;
+    let late = app.checkout_days_ago("PK-2", &card2, 20).await.expect(201)["id"].as_i64().unwrap();
     app.post(&format!("/api/v1/loans/{late}/renew"), Some(&app.admin), json!({})).await.problem(409, "loan_overdue");
-    // Someone waiting for the book stops renewals.
-    app.backdate_loan(late, 2, -5).await;
+    // Someone waiting for the book stops renewals (of a loan not yet due).
+    app.checkin("PK-2").await.expect(200);
+    let late = app.checkout_days_ago("PK-2", &card2, 2).await.expect(201)["id"].as_i64().unwrap();
     let (_, card3) = app.member("Agus", "student").await;
     app.post("/api/v1/holds", Some(&app.admin), json!({"book_id": book, "card_number": card3})).await.expect(201);
     app.post(&format!("/api/v1/loans/{late}/renew"), Some(&app.admin), json!({})).await.problem(409, "held_for_others");
@@ -660,10 +662,13 @@ async fn overdue_fines_skip_closed_days(app: TestApp) {
     let book = app.book("Pulang").await;
     app.copy(book, "PL-1").await;
     let (member, card) = app.member("Budi", "student").await;
-    let loan = app.checkout("PL-1", &card).await.expect(201)["id"].as_i64().unwrap();
-    // Due 10 days ago. Close three of the days since; Sundays are closed too.
-    app.backdate_loan(loan, 17, 10).await;
+    // Lent 17 days ago for 7 days: due about 10 days ago (a Sunday due date moves to Monday).
+    let loan = app.checkout_days_ago("PL-1", &card, 17).await.expect(201);
+    let due_at: chrono::DateTime<chrono::Utc> = serde_json::from_value(loan["due_at"].clone()).unwrap();
     let today = app.today();
+    let late = (today - pustaka::domain::time::library_date(due_at, app.store.tz)).num_days();
+    assert!((9..=10).contains(&late), "{loan}");
+    // Close three of the days since; Sundays are closed too.
     let mut closed = 0;
     for back in [2, 4, 6] {
         let day = today - Duration::days(back);
@@ -672,8 +677,8 @@ async fn overdue_fines_skip_closed_days(app: TestApp) {
             closed += 1;
         }
     }
-    let sundays = (0..10).filter(|back| (today - Duration::days(*back)).weekday() == Weekday::Sun).count() as i64;
-    let open_days = 10 - sundays - closed;
+    let sundays = (0..late).filter(|back| (today - Duration::days(*back)).weekday() == Weekday::Sun).count() as i64;
+    let open_days = late - sundays - closed;
     let r = app.checkin("PL-1").await.expect(200);
     assert_eq!(r["fine"]["amount"], open_days * 500, "student fine Rp 500 per open day late: {r}");
     assert_eq!(r["fine"]["status"], "unpaid");
@@ -691,8 +696,7 @@ async fn fines_are_paid_or_waived_never_deleted(app: TestApp) {
     let (member, card) = app.member("Budi", "staff").await;
     let mut fines = Vec::new();
     for _ in 0..2 {
-        let loan = app.checkout("AT-1", &card).await.expect(201)["id"].as_i64().unwrap();
-        app.backdate_loan(loan, 20, 5).await;
+        app.checkout_days_ago("AT-1", &card, 20).await.expect(201);
         fines.push(app.checkin("AT-1").await.expect(200)["fine"]["id"].as_i64().unwrap());
     }
     let paid = app.post(&format!("/api/v1/fines/{}/pay", fines[0]), admin, json!({})).await.expect(200);
@@ -895,8 +899,7 @@ async fn concurrent_returns_fine_once(app: TestApp) {
     let book = app.book("Layar Terkembang").await;
     app.copy(book, "LT-1").await;
     let (member, card) = app.member("Budi", "staff").await;
-    let loan = app.checkout("LT-1", &card).await.expect(201)["id"].as_i64().unwrap();
-    app.backdate_loan(loan, 30, 9).await;
+    app.checkout_days_ago("LT-1", &card, 30).await.expect(201);
     let app = std::sync::Arc::new(app);
     let (a, b) = tokio::join!(app.checkin("LT-1"), app.checkin("LT-1"));
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];

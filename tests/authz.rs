@@ -70,8 +70,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     let (member_a, card_a, _) = app.member_with_login("Anggota A", "anggota_a").await;
     app.member_with_login("Anggota B", "anggota_b").await;
     // An old loan of A's, returned late (a fine), and a current one.
-    let late = app.checkout("MX-2", &card_a).await.expect(201)["id"].as_i64().unwrap();
-    app.backdate_loan(late, 30, 20).await;
+    app.checkout_days_ago("MX-2", &card_a, 20).await.expect(201);
     let fine_a = app.checkin("MX-2").await.expect(200)["fine"]["id"].as_i64().unwrap();
     let loan_a = app.checkout("MX-1", &card_a).await.expect(201)["id"].as_i64().unwrap();
     // A waits for another book that is out.

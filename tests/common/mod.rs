@@ -19,7 +19,7 @@ use axum::{
 use pustaka::{
     app,
     config::{Backend, DatabaseSettings, Settings},
-    store::{db::sql, Store},
+    store::{clock::SettableClock, Store},
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -42,6 +42,9 @@ pub struct TestApp {
     /// The whole application; requests go through it with `tower::ServiceExt::oneshot`.
     pub router: axum::Router,
     pub store: Store,
+    /// The store's clock: set back to lend "days ago" (time is the one input a black-box test
+    /// cannot send).
+    pub clock: SettableClock,
     /// The admin's session token.
     pub admin: String,
     tcp: Option<Tcp>,
@@ -128,10 +131,12 @@ impl TestApp {
         .unwrap();
         settings.database = database;
         settings.web_dir = web;
-        let app = app::build(&settings).await.expect("build the app");
+        let clock = SettableClock::new();
+        let app = app::build_with_clock(&settings, std::sync::Arc::new(clock.clone())).await.expect("build the app");
         let mut t = TestApp {
             router: app.router,
             store: app.store,
+            clock,
             admin: String::new(),
             tcp: None,
             _database: test_database,
@@ -299,22 +304,13 @@ impl TestApp {
         self.post("/api/v1/returns", Some(&self.admin), json!({ "barcode": barcode })).await
     }
 
-    /// Moves a loan into the past as if it had been lent `days_ago` and fell due `due_days_ago`
-    /// (at the end of that day in Jakarta). Time is the one input a black-box test cannot send.
-    pub async fn backdate_loan(&self, loan_id: i64, days_ago: i64, due_days_ago: i64) {
-        let now = self.store.now();
-        let today = self.store.today(now);
-        let due = pustaka::domain::time::end_of_day(today - chrono::Duration::days(due_days_ago), self.store.tz);
-        let mut tx = self.store.db.begin().await.unwrap();
-        tx.exec(
-            sql("UPDATE loans SET loaned_at = ?, due_at = ? WHERE id = ?")
-                .bind(now - chrono::Duration::days(days_ago))
-                .bind(due)
-                .bind(loan_id),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+    /// Lends a copy as the desk did `days_ago` days ago (the store's clock set back meanwhile):
+    /// its due date comes from the member's loan rules and the calendar, as for any loan.
+    pub async fn checkout_days_ago(&self, barcode: &str, card: &str, days_ago: i64) -> Res {
+        self.clock.shift(-chrono::Duration::days(days_ago));
+        let res = self.checkout(barcode, card).await;
+        self.clock.reset();
+        res
     }
 
     /// Today in the library's calendar.
