@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by `deploy/stack faults`: faults under load. Brings the stack up with 3 replicas,
-# runs deploy/faults-load.py (reader and writer threads through the balancer, every request
-# recorded with its phase), and meanwhile:
+# runs the load generator's fault load (`pustaka-loadgen faults run`, bench/loadgen: reader
+# and writer tasks through the balancer, every request recorded with its phase), and meanwhile:
 #   R1  docker kill of one replica (then started again): no read fails; every acknowledged
 #       (201) write is in the database exactly once
 #   R2  the database stopped for a few seconds, then started: every request is answered
@@ -13,11 +13,13 @@
 #       same checksums of every table
 # Prints a summary, then one JSON line; returns non-zero when a figure is off. Every wait is
 # bounded; a run takes about 3 minutes (180-200 s here). The project is taken down (volumes too) at the end.
+# The load generator is built first (`cargo build --release --locked` in bench/loadgen, quick
+# when nothing changed); PUSTAKA_LOADGEN=path uses another binary.
 
 # shellcheck source=deploy/stack-test.sh
 . deploy/stack-test.sh     # helpers: db_sql, fingerprint, stack_up, up_servers, web_ids; $T
 
-LOAD_PID='' RUN_ID=faults-$(date +%s)-$$ T_DB_STOP=0 T_DB_START=0
+LOAD_PID='' LOADGEN='' RUN_ID=faults-$(date +%s)-$$ T_DB_STOP=0 T_DB_START=0
 R1_FAILED_READS=null R1_LOST=null R1_DUP=null R2_RECOVERY=null R2_LOST=null R8_FAILED=null R4_DIFF=null
 PROBLEMS=()
 
@@ -25,6 +27,25 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 problem() { PROBLEMS+=("$*"); echo "PROBLEM  $*" >&2; }
 phase() { echo "$1" > "$T/phase.new" && mv "$T/phase.new" "$T/phase"; log "$(date +%T) phase $1"; }
+
+# build_loadgen: LOADGEN is the load generator, built from bench/loadgen unless
+# PUSTAKA_LOADGEN names one; empty (and a problem noted) if there is none. The path comes
+# from cargo, so that a CARGO_TARGET_DIR elsewhere is found too.
+build_loadgen() {
+    if [ -n "${PUSTAKA_LOADGEN:-}" ]; then
+        LOADGEN=$PUSTAKA_LOADGEN
+    else
+        log "cargo build --release --locked (bench/loadgen)"
+        LOADGEN=$(cd bench/loadgen && cargo build --release --locked --message-format=json-render-diagnostics |
+            jq -r 'select(.reason == "compiler-artifact" and .target.name == "pustaka-loadgen" and .executable != null) | .executable' |
+            tail -n 1)
+    fi
+    if [ -z "$LOADGEN" ] || [ ! -x "$LOADGEN" ]; then
+        problem "no load generator: bench/loadgen did not build (or PUSTAKA_LOADGEN=${PUSTAKA_LOADGEN:-} is no program)"
+        LOADGEN=''
+        return 1
+    fi
+}
 
 faults_cleanup() {
     stop_load
@@ -60,7 +81,7 @@ health_of() { docker inspect -f '{{if .State.Running}}{{.State.Health.Status}}{{
 start_load() {
     : > "$T/records.jsonl"; rm -f "$T/ready"
     phase warmup
-    FAULTS_ADMIN_PASSWORD=$(admin_password) python3 deploy/faults-load.py run --base "$BASE" --run-id "$RUN_ID" \
+    FAULTS_ADMIN_PASSWORD=$(admin_password) "$LOADGEN" faults run --base "$BASE" --run-id "$RUN_ID" \
         --phase-file "$T/phase" --out "$T/records.jsonl" --ready-file "$T/ready" --max-seconds 300 &
     LOAD_PID=$!
     local deadline=$((SECONDS + 40))
@@ -165,7 +186,7 @@ reckon_load() {
     db_sql "SELECT title FROM books WHERE title LIKE '$RUN_ID-%'" > "$T/db-titles" ||
         { problem "cannot read this run's titles from the database"; return 1; }
     log "requests per phase (reads: 200 is success; writes: 201 is acknowledged)"
-    python3 deploy/faults-load.py report --records "$T/records.jsonl" --db-titles "$T/db-titles" > "$T/report.json" ||
+    "$LOADGEN" faults report --records "$T/records.jsonl" --db-titles "$T/db-titles" > "$T/report.json" ||
         { problem "the load report failed"; return 1; }
     R1_FAILED_READS=$(figure r1 failed_reads)
     R1_LOST=$(figure r1 lost_writes)
@@ -192,10 +213,11 @@ run_faults() {
     set +e +o pipefail
     trap faults_cleanup EXIT
     local start=$SECONDS rc=0
+    build_loadgen
     images
     down > /dev/null 2>&1
     log "compose up --scale web=3 (project $COMPOSE_PROJECT_NAME, port $PORT)"
-    if stack_up && replicas_ready 3 60 && start_load; then
+    if [ -n "$LOADGEN" ] && stack_up && replicas_ready 3 60 && start_load; then
         fault_kill_replica
         fault_restart_db
         fault_rolling_restart

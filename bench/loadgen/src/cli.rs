@@ -1,10 +1,11 @@
-//! Command line: parsed by clap into [`Args`], then checked and resolved into a [`Config`].
+//! Command line: parsed by clap into [`Args`], then checked and resolved into a [`Config`]; or the `faults`
+//! subcommand, whose arguments live in [`crate::faults`].
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use hyper::Uri;
 
 use crate::scenario::{parse_pairs, percent_encode, Pair};
@@ -37,14 +38,18 @@ impl Scenario {
 }
 
 /// HTTP load generator for Pustaka benchmarks; prints one JSON line with the results on stdout.
+///
+/// `pustaka-loadgen faults run|report` is the load of `deploy/stack faults` instead (see `faults --help`).
 #[derive(Parser, Debug)]
-#[command(name = "pustaka-loadgen", version)]
+#[command(name = "pustaka-loadgen", version, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Base URL of the server, e.g. http://127.0.0.1:8080 (plain HTTP only).
-    #[arg(long)]
-    pub url: String,
-    #[arg(long, value_enum)]
-    pub scenario: Scenario,
+    #[arg(long, required = true)]
+    pub url: Option<String>,
+    #[arg(long, value_enum, required = true)]
+    pub scenario: Option<Scenario>,
     /// Virtual users, each with one keep-alive connection.
     #[arg(long, default_value_t = 16)]
     pub connections: usize,
@@ -80,6 +85,15 @@ pub struct Args {
     pub label: Option<String>,
 }
 
+/// Loads other than the benchmark's.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The load of `deploy/stack faults`: every request recorded with the fault phase it ran in, and the
+    /// reckoning of lost and duplicated writes afterwards.
+    #[command(subcommand)]
+    Faults(crate::faults::Command),
+}
+
 /// Everything a run needs, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -107,6 +121,9 @@ pub struct Config {
 impl Args {
     /// Checks the arguments, resolves the URL and reads the pairs file.
     pub fn into_config(self) -> Result<Config, String> {
+        // Both are `required` unless a subcommand is given, and a subcommand is not a benchmark run.
+        let url = self.url.ok_or("--url is required")?;
+        let scenario = self.scenario.ok_or("--scenario is required")?;
         if self.connections == 0 {
             return Err("--connections must be at least 1".into());
         }
@@ -128,20 +145,19 @@ impl Args {
         }
         let terms: Vec<String> =
             self.terms.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(percent_encode).collect();
-        let (addr, host, base) = resolve(&self.url)?;
+        let (addr, host, base) = resolve(&url)?;
 
-        let needs_terms = matches!(self.scenario, Scenario::Search | Scenario::Mixed);
-        let needs_pairs = matches!(self.scenario, Scenario::Circulation | Scenario::Mixed);
+        let needs_terms = matches!(scenario, Scenario::Search | Scenario::Mixed);
+        let needs_pairs = matches!(scenario, Scenario::Circulation | Scenario::Mixed);
         if needs_terms && terms.is_empty() {
-            return Err(format!("--scenario {} needs --terms", self.scenario.name()));
+            return Err(format!("--scenario {} needs --terms", scenario.name()));
         }
         let mut pairs = Vec::new();
         if needs_pairs {
             if self.token.is_none() {
-                return Err(format!("--scenario {} needs --token", self.scenario.name()));
+                return Err(format!("--scenario {} needs --token", scenario.name()));
             }
-            let path =
-                self.pairs.as_ref().ok_or_else(|| format!("--scenario {} needs --pairs", self.scenario.name()))?;
+            let path = self.pairs.as_ref().ok_or_else(|| format!("--scenario {} needs --pairs", scenario.name()))?;
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             pairs = parse_pairs(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             if pairs.len() < self.connections {
@@ -154,7 +170,7 @@ impl Args {
             }
         }
         Ok(Config {
-            scenario: self.scenario,
+            scenario,
             addr,
             host,
             base,
@@ -178,7 +194,7 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
 }
 
 /// Splits `http://host:port/prefix` into a socket address, the `Host` header value and the path prefix.
-fn resolve(url: &str) -> Result<(SocketAddr, String, String), String> {
+pub fn resolve(url: &str) -> Result<(SocketAddr, String, String), String> {
     let uri: Uri = url.parse().map_err(|e| format!("--url {url:?}: {e}"))?;
     if uri.scheme_str() != Some("http") {
         return Err(format!("--url {url:?}: only http:// URLs are supported"));
@@ -226,6 +242,9 @@ mod tests {
         assert!(config(&["--url", url, "--scenario", "get", "--rate", "0"]).is_err());
         assert!(config(&["--url", url, "--scenario", "get", "--duration", "-1"]).is_err());
         assert!(config(&["--url", "https://127.0.0.1", "--scenario", "get"]).is_err());
+        assert!(config(&["--url", url]).unwrap_err().contains("--scenario"));
+        assert!(config(&["--scenario", "get"]).unwrap_err().contains("--url"));
+        assert!(config(&["--url", url, "--scenario", "get", "faults", "report"]).is_err());
         let c = config(&["--url", url, "--scenario", "search", "--terms", "a b,,c&d"]).unwrap();
         assert_eq!(c.terms, ["a%20b", "c%26d"]);
     }

@@ -13,11 +13,18 @@
 //! (µs resolution, 3 significant figures). One JSON line with the results is printed on stdout at the end;
 //! everything else goes to stderr.
 //!
+//! `pustaka-loadgen faults run|report` is another load: the one `deploy/stack faults` runs while it kills a
+//! replica, restarts the database and rolls the replicas, recording every request with the fault phase it
+//! ran in, and the reckoning of lost and duplicated writes afterwards ([`faults`]).
+//!
 //! Modules: [`cli`] (arguments → checked [`cli::Config`]), [`scenario`] (what each request is, pairs file,
 //! circulation state machine), [`schedule`] (the open-loop ticket schedule), [`run`] (connections, users,
-//! measurement window), [`report`] (the JSON line).
+//! measurement window), [`report`] (the JSON line), [`http`] (the client plumbing they share with
+//! [`faults`]).
 
 mod cli;
+mod faults;
+mod http;
 mod report;
 mod run;
 mod scenario;
@@ -28,7 +35,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
+    let mut args = cli::Args::parse();
+    if let Some(cli::Command::Faults(command)) = args.command.take() {
+        return faults::main(command);
+    }
     let config = match args.into_config() {
         Ok(config) => config,
         Err(e) => {

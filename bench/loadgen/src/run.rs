@@ -5,22 +5,19 @@
 //! measure_from + duration`. Only responses completing in `[measure_from, deadline)` are recorded. At the
 //! deadline no new request is sent; one in flight may finish within [`GRACE`] but is not recorded.
 
-use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
+use http_body_util::Full;
 use hyper::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::Request;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::time::{sleep_until, timeout, timeout_at};
 
 use crate::cli::Config;
+use crate::http::{connect, exchange, Sender};
 use crate::report::{Report, Stats};
 use crate::scenario::{Completed, Kind, Planned, User};
 use crate::schedule::{release_tickets, Schedule};
@@ -31,8 +28,6 @@ pub const GRACE: Duration = Duration::from_secs(2);
 const RECONNECT_EVERY: Duration = Duration::from_millis(10);
 /// Time allowed for opening the connections before the warmup.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-type Sender = SendRequest<Full<Bytes>>;
 
 /// What every user task shares.
 struct Shared {
@@ -169,28 +164,6 @@ async fn open_connections(addr: SocketAddr, n: usize) -> (Vec<Option<Sender>>, O
     (senders, first_error)
 }
 
-/// One HTTP/1.1 keep-alive connection, with TCP_NODELAY; its driver runs as a task of its own.
-async fn connect(addr: SocketAddr) -> io::Result<Sender> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    let (sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(io::Error::other)?;
-    tokio::spawn(async move {
-        // Ends when the server closes the connection or the sender is dropped; errors surface on the sender.
-        let _ = connection.await;
-    });
-    Ok(sender)
-}
-
-/// Sends one request and reads the whole response body, so that the connection can be reused.
-async fn exchange(sender: &mut Sender, request: Request<Full<Bytes>>) -> Result<u16, hyper::Error> {
-    sender.ready().await?;
-    let response = sender.send_request(request).await?;
-    let status = response.status().as_u16();
-    response.into_body().collect().await?;
-    Ok(status)
-}
-
 /// One virtual user: until the deadline, (wait for its ticket in open loop,) make sure it has a connection,
 /// send the scenario's next request and record the outcome if it completed in the measured window.
 async fn user(shared: Arc<Shared>, index: usize, mut sender: Option<Sender>) {
@@ -285,9 +258,11 @@ async fn reconnect(shared: &Shared, last_connect: &mut Instant) -> Option<Sender
 mod tests {
     use std::collections::HashSet;
 
+    use http_body_util::BodyExt;
     use hyper::body::Incoming;
     use hyper::service::service_fn;
     use hyper::{Method, Response};
+    use hyper_util::rt::TokioIo;
 
     use super::*;
     use crate::cli::{Args, Scenario};
