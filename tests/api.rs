@@ -29,7 +29,8 @@ contract!(
     categories_and_closed_days,
     audit_log_records_changes,
     concurrent_checkouts_lend_once,
-    concurrent_returns_fine_once;
+    concurrent_returns_fine_once,
+    personal_responses_are_never_stored;
     // Over a real socket: the page as a browser fetches it, and cookies kept by a real client.
     tcp: page_and_docs_are_served,
     login_logout_and_sessions,
@@ -907,4 +908,54 @@ async fn concurrent_returns_fine_once(app: TestApp) {
     assert_eq!(statuses, [200, 409], "one return succeeds: {} / {}", a.body, b.body);
     let fines = app.get(&format!("/api/v1/members/{member}/fines"), Some(&app.admin)).await.expect(200);
     assert_eq!(fines["total"], 1, "one fine, not two");
+}
+
+async fn personal_responses_are_never_stored(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let (me, card, token) = app.member_with_login("Rina", "rina").await;
+    let member = Some(token.as_str());
+    let book = app.book("Ronggeng Dukuh Paruk").await;
+    app.copy(book, "RDP-1").await;
+    app.copy(book, "RDP-2").await;
+    app.checkout_days_ago("RDP-2", &card, 12).await.expect(201);
+    app.checkin("RDP-2").await.expect(200);
+    let loan = app.checkout("RDP-1", &card).await.expect(201)["id"].as_i64().unwrap();
+    let no_store = |r: &common::Res, what: &str| {
+        let cc = r.headers.get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert_eq!(cc, "no-store", "{what}: Cache-Control {cc:?}");
+    };
+    let personal = [
+        ("/api/v1/auth/me".to_owned(), member),
+        (format!("/api/v1/members/{me}"), member),
+        (format!("/api/v1/members/{me}/loans"), member),
+        (format!("/api/v1/members/{me}/fines"), member),
+        (format!("/api/v1/members/{me}/holds"), member),
+        (format!("/api/v1/loans/{loan}"), member),
+        ("/api/v1/members".to_owned(), admin),
+        ("/api/v1/loans".to_owned(), admin),
+        ("/api/v1/fines".to_owned(), admin),
+        ("/api/v1/holds".to_owned(), admin),
+        ("/api/v1/users".to_owned(), admin),
+        ("/api/v1/audit".to_owned(), admin),
+        ("/api/v1/stats".to_owned(), admin),
+        ("/api/v1/categories".to_owned(), admin),
+    ];
+    for (path, who) in personal {
+        let r = app.get(&path, who).await;
+        no_store(&r, &path);
+        r.expect(200);
+    }
+    // Changes and refusals on personal routes are not kept either.
+    let r = app.post(&format!("/api/v1/loans/{loan}/renew"), member, json!({})).await;
+    no_store(&r, "renew");
+    r.expect(200);
+    let r = app.get("/api/v1/members", member).await;
+    no_store(&r, "a refused list");
+    r.problem(403, "forbidden");
+    // The public catalogue may still be cached.
+    for path in [format!("/api/v1/books/{book}"), "/api/v1/books?q=ronggeng".into(), "/api/v1/copies/RDP-1".into()] {
+        let r = app.get(&path, None).await;
+        assert!(r.headers.get("cache-control").is_none_or(|v| v != "no-store"), "{path}: {:?}", r.headers);
+        r.expect(200);
+    }
 }

@@ -179,6 +179,7 @@ pub fn router(state: AppState, web_dir: &Path, instance: &str) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             error::problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side", vec![])
         }))
+        .layer(middleware::from_fn(no_store_unless_public))
         .layer(SetResponseHeaderLayer::overriding(SERVED_BY, served_by))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -208,6 +209,32 @@ async fn security_headers(req: Request, next: Next) -> Response {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     };
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    res
+}
+
+/// Whether a request reads the public catalogue: the same answer for everybody, logged in or not,
+/// with nobody's personal data in it (the API routes whose OpenAPI operation has no `security`, a
+/// unit test checks). Everything else under `/api/v1` answers for an account.
+fn is_public_read(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    (method == Method::GET || method == Method::HEAD)
+        && (path == "/api/v1/books"
+            || path.starts_with("/api/v1/books/")
+            || path.starts_with("/api/v1/copies/")
+            || path == "/api/v1/closed-days")
+}
+
+/// `Cache-Control: no-store` on every `/api/v1` response but the public catalogue reads: members,
+/// their loans and fines, accounts and the audit log must not stay in the browser of a shared desk
+/// computer (nor in any cache between). Decided by route rather than by "the request carried a
+/// session": a refusal or an error on a personal route is not worth keeping either, and a catalogue
+/// page read by a logged-in librarian is as public as anybody's.
+async fn no_store_unless_public(req: Request, next: Next) -> Response {
+    let personal = req.uri().path().starts_with("/api/v1/") && !is_public_read(req.method(), req.uri().path());
+    let mut res = next.run(req).await;
+    if personal {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }
 
@@ -298,4 +325,43 @@ pub const LICENSES: &str = include_str!("../../licenses/THIRD-PARTY-NOTICES.txt"
     responses((status = 200, description = "the notices, as plain text", body = String, content_type = "text/plain; charset=utf-8")))]
 async fn licenses() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], LICENSES)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Method;
+
+    use super::*;
+
+    /// The cache rule and the OpenAPI document agree: an operation is cacheable exactly when it
+    /// is a read without `security`.
+    #[test]
+    fn only_public_reads_may_be_cached() {
+        let (_, doc) = api();
+        let mut public = 0;
+        for (path, item) in &doc.paths.paths {
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            let concrete = path.replace("{id}", "7").replace("{barcode}", "B-1").replace("{code}", "x");
+            let concrete = concrete.replace("{date}", "2030-01-02");
+            let ops = [
+                (Method::GET, &item.get),
+                (Method::POST, &item.post),
+                (Method::PUT, &item.put),
+                (Method::PATCH, &item.patch),
+                (Method::DELETE, &item.delete),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op else { continue };
+                let open = op.security.as_ref().is_none_or(|s| s.is_empty());
+                let reads = method == Method::GET && open;
+                assert_eq!(is_public_read(&method, &concrete), reads, "{method} {path}");
+                public += usize::from(reads);
+            }
+        }
+        assert!(public >= 4, "{public} public reads");
+        assert!(!is_public_read(&Method::GET, "/api/v1/members/1"));
+        assert!(!is_public_read(&Method::POST, "/api/v1/books"));
+    }
 }
