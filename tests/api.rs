@@ -30,7 +30,8 @@ contract!(
     audit_log_records_changes,
     concurrent_checkouts_lend_once,
     concurrent_returns_fine_once,
-    personal_responses_are_never_stored;
+    personal_responses_are_never_stored,
+    members_cannot_probe_for_others_records;
     // Over a real socket: the page as a browser fetches it, and cookies kept by a real client.
     tcp: page_and_docs_are_served,
     login_logout_and_sessions,
@@ -958,4 +959,59 @@ async fn personal_responses_are_never_stored(app: TestApp) {
         assert!(r.headers.get("cache-control").is_none_or(|v| v != "no-store"), "{path}: {:?}", r.headers);
         r.expect(200);
     }
+}
+
+async fn members_cannot_probe_for_others_records(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let (me, my_card, token) = app.member_with_login("Budi", "budi").await;
+    let (other, other_card, other_token) = app.member_with_login("Siti", "siti").await;
+    let book = app.book("Atheis").await;
+    app.copy(book, "ATH-1").await;
+    let theirs = app.checkout("ATH-1", &other_card).await.expect(201)["id"].as_i64().unwrap();
+    let wanted = app.book("Tenggelamnya Kapal").await;
+    app.copy(wanted, "TK-1").await;
+    let (_, third) = app.member("Agus", "student").await;
+    app.checkout("TK-1", &third).await.expect(201);
+    let their_hold = app.post("/api/v1/holds", Some(&other_token), json!({"book_id": wanted})).await.expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let unknown = 987_654_321_i64;
+    // A well-formed card number nobody has.
+    let unknown_card = "P12345674";
+    assert_ne!(other_card, unknown_card);
+
+    // Another member's record and one that does not exist get the same answer.
+    let member = Some(token.as_str());
+    for id in [other, unknown] {
+        for path in ["", "/loans", "/holds", "/fines"] {
+            app.get(&format!("/api/v1/members/{id}{path}"), member).await.problem(403, "forbidden");
+        }
+    }
+    for id in [theirs, unknown] {
+        app.get(&format!("/api/v1/loans/{id}"), member).await.problem(403, "forbidden");
+        app.post(&format!("/api/v1/loans/{id}/renew"), member, json!({})).await.problem(403, "forbidden");
+    }
+    for id in [their_hold, unknown] {
+        app.delete(&format!("/api/v1/holds/{id}"), member).await.problem(403, "forbidden");
+    }
+    for card in [other_card.as_str(), unknown_card] {
+        app.post("/api/v1/holds", member, json!({"book_id": wanted, "card_number": card}))
+            .await
+            .problem(403, "forbidden");
+    }
+    // Their own card still works.
+    let mine = app.post("/api/v1/holds", member, json!({"book_id": wanted, "card_number": my_card})).await.expect(201);
+    assert_eq!(mine["member_id"], me);
+    // Books are public: an unknown one is a 404 for everybody.
+    app.post("/api/v1/holds", member, json!({"book_id": unknown})).await.problem(404, "not_found");
+
+    // Staff are still told what does not exist.
+    app.get(&format!("/api/v1/members/{unknown}"), admin).await.problem(404, "not_found");
+    app.get(&format!("/api/v1/members/{unknown}/loans"), admin).await.problem(404, "not_found");
+    app.get(&format!("/api/v1/loans/{unknown}"), admin).await.problem(404, "not_found");
+    app.post(&format!("/api/v1/loans/{unknown}/renew"), admin, json!({})).await.problem(404, "not_found");
+    app.delete(&format!("/api/v1/holds/{unknown}"), admin).await.problem(404, "not_found");
+    app.post("/api/v1/holds", admin, json!({"book_id": wanted, "card_number": unknown_card}))
+        .await
+        .problem(404, "not_found");
 }

@@ -89,7 +89,8 @@ async fn list_loans(State(s): State<AppState>, _: Staff, Query(q): Query<LoanQue
 
 /// One loan (staff, or the member who has it).
 #[utoipa::path(get, path = "/loans/{id}", tag = "circulation", params(("id" = i64, Path)),
-    responses((status = 200, body = Loan), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = Loan), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn get_loan(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Loan>> {
     Ok(Json(s.store.loan(&who.actor(), id).await?))
@@ -97,7 +98,8 @@ async fn get_loan(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64
 
 /// Renew a loan for another loan period from its due date (staff, or the member who has it).
 #[utoipa::path(post, path = "/loans/{id}/renew", tag = "circulation", params(("id" = i64, Path)),
-    responses((status = 200, body = Loan), (status = 403, body = Problem), (status = 404, body = Problem),
+    responses((status = 200, body = Loan), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem),
         (status = 409, description = "refused (see `code`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn renew(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Loan>> {
@@ -137,7 +139,8 @@ pub struct HoldInput {
 
 /// Queue for a book that has no copy on the shelf.
 #[utoipa::path(post, path = "/holds", tag = "circulation", request_body = HoldInput,
-    responses((status = 201, body = Hold), (status = 403, body = Problem), (status = 404, body = Problem),
+    responses((status = 201, body = Hold), (status = 403, description = "another member's card; to a member also a card that does not exist", body = Problem),
+        (status = 404, description = "no such book; to staff also no such card", body = Problem),
         (status = 409, description = "refused (see `code`)", body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn place_hold(
@@ -187,7 +190,8 @@ async fn list_holds(State(s): State<AppState>, _: Staff, Query(q): Query<HoldQue
 
 /// Cancel a hold (staff, or the member whose hold it is).
 #[utoipa::path(delete, path = "/holds/{id}", tag = "circulation", params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 204), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem), (status = 409, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn cancel_hold(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.cancel_hold(&who.actor(), id).await?;

@@ -113,9 +113,12 @@ async fn create_member(
 
 /// One member (staff, or the member themself).
 #[utoipa::path(get, path = "/members/{id}", tag = "members", params(("id" = i64, Path)),
-    responses((status = 200, body = Member), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = Member), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn get_member(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Member>> {
+    // Permission before existence, here and below: a member asking for any id but their own gets
+    // 403, whether that member exists or not.
     who.actor().ensure_for(id)?;
     Ok(Json(s.store.member(id).await?))
 }
@@ -191,7 +194,8 @@ pub struct MemberLoansQuery {
 
 /// A member's loans (staff, or the member themself).
 #[utoipa::path(get, path = "/members/{id}/loans", tag = "members", params(("id" = i64, Path), MemberLoansQuery),
-    responses((status = 200, body = Page<Loan>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = Page<Loan>), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn member_loans(
     State(s): State<AppState>,
@@ -207,7 +211,8 @@ async fn member_loans(
 
 /// A member's open holds (staff, or the member themself).
 #[utoipa::path(get, path = "/members/{id}/holds", tag = "members", params(("id" = i64, Path)),
-    responses((status = 200, body = Page<Hold>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = Page<Hold>), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn member_holds(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Page<Hold>>> {
     who.actor().ensure_for(id)?;
@@ -217,7 +222,8 @@ async fn member_holds(State(s): State<AppState>, Auth(who): Auth, Path(id): Path
 
 /// A member's fines, paid and unpaid (staff, or the member themself).
 #[utoipa::path(get, path = "/members/{id}/fines", tag = "members", params(("id" = i64, Path)),
-    responses((status = 200, body = Page<Fine>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = Page<Fine>), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn member_fines(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Page<Fine>>> {
     who.actor().ensure_for(id)?;

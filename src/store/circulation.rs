@@ -206,7 +206,7 @@ impl Store {
             async {
                 let at = self.now();
                 let today = self.today(at);
-                let current = self.loan_in(&mut tx, loan_id).await?;
+                let current = actor.hide_missing(self.loan_in(&mut tx, loan_id).await)?;
                 actor.ensure_for(current.member_id)?;
                 let copy = self.copy_in(&mut tx, current.copy_id).await?;
                 let member = self.member_in(&mut tx, MemberKey::Id(current.member_id)).await?;
@@ -377,7 +377,7 @@ impl Store {
     /// One loan, for staff or the member who has it.
     pub async fn loan(&self, actor: &Actor, id: i64) -> Result<Loan> {
         let row = self.db.opt(sql(format!("{LOAN_SELECT} WHERE l.id = ?")).bind(id)).await?;
-        let loan = row.as_ref().map(|r| loan(r, self.now())).transpose()?.ok_or(StoreError::NotFound("loan"))?;
+        let loan = row.as_ref().map(|r| loan(r, self.now())).transpose()?.ok_or_else(|| actor.missing("loan"))?;
         actor.ensure_for(loan.member_id)?;
         Ok(loan)
     }
@@ -393,7 +393,7 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound("book"))?
                 .get("title")?;
-            let member = self.member_in(&mut tx, member).await?;
+            let member = actor.hide_missing(self.member_in(&mut tx, member).await)?;
             actor.ensure_for(member.id)?;
             let policy = self.category_in(&mut tx, &member.category).await?.rules;
             let has_open_hold = tx
@@ -433,7 +433,7 @@ impl Store {
     /// Cancels a hold (staff, or the member whose hold it is); a copy waiting for it is passed on.
     pub async fn cancel_hold(&self, actor: &Actor, id: i64) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
-            let h = self.hold_in(&mut tx, id).await?;
+            let h = actor.hide_missing(self.hold_in(&mut tx, id).await)?;
             actor.ensure_for(h.member_id)?;
             may_end_hold(h.status)?;
             self.end_hold_in(&mut tx, actor, id, HoldStatus::Cancelled).await

@@ -58,6 +58,25 @@ impl Actor {
             Err(StoreError::Forbidden)
         }
     }
+
+    /// What a missing member record (`what`: a member, loan, hold) is to this actor: staff learn
+    /// it does not exist; a member gets the same `Forbidden` as for another member's record, so a
+    /// member cannot probe which ids and card numbers exist.
+    pub fn missing(&self, what: &'static str) -> StoreError {
+        if self.role.is_staff() {
+            StoreError::NotFound(what)
+        } else {
+            StoreError::Forbidden
+        }
+    }
+
+    /// Passes a lookup's result on, answering a missing record as [`Actor::missing`] does.
+    pub fn hide_missing<T>(&self, found: Result<T>) -> Result<T> {
+        found.map_err(|e| match e {
+            StoreError::NotFound(what) => self.missing(what),
+            e => e,
+        })
+    }
 }
 
 /// Which page of a list to read.
@@ -225,5 +244,22 @@ impl Store {
             q = q.push(" AND member_id = ?").bind(id);
         }
         self.count(q).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_not_told_what_does_not_exist() {
+        let member = Actor { user_id: 5, username: "budi".into(), role: Role::Member, member_id: Some(3) };
+        let librarian = Actor { role: Role::Librarian, member_id: None, ..member.clone() };
+        assert!(matches!(member.missing("loan"), StoreError::Forbidden));
+        assert!(matches!(librarian.missing("loan"), StoreError::NotFound("loan")));
+        assert!(matches!(member.hide_missing::<()>(Err(StoreError::NotFound("hold"))), Err(StoreError::Forbidden)));
+        assert!(matches!(member.hide_missing::<()>(Err(StoreError::BadCredentials)), Err(StoreError::BadCredentials)));
+        assert!(matches!(member.hide_missing(Ok(1)), Ok(1)));
+        assert!(member.ensure_for(3).is_ok() && member.ensure_for(4).is_err() && librarian.ensure_for(4).is_ok());
     }
 }
