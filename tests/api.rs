@@ -31,7 +31,8 @@ contract!(
     concurrent_checkouts_lend_once,
     concurrent_returns_fine_once,
     personal_responses_are_never_stored,
-    members_cannot_probe_for_others_records;
+    members_cannot_probe_for_others_records,
+    control_and_bidi_characters_are_refused;
     // Over a real socket: the page as a browser fetches it, and cookies kept by a real client.
     tcp: page_and_docs_are_served,
     login_logout_and_sessions,
@@ -1014,4 +1015,62 @@ async fn members_cannot_probe_for_others_records(app: TestApp) {
     app.post("/api/v1/holds", admin, json!({"book_id": wanted, "card_number": unknown_card}))
         .await
         .problem(404, "not_found");
+}
+
+/// The (field, code) pairs of a 422 problem.
+fn field_errors(p: &serde_json::Value) -> Vec<(String, String)> {
+    p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+async fn control_and_bidi_characters_are_refused(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let invalid = |field: &str| (field.to_owned(), "invalid_characters".to_owned());
+    // A right-to-left override shows "Laporan\u{202E}fdp.exe" as "Laporanexe.pdf".
+    let p = app
+        .post(
+            "/api/v1/books",
+            admin,
+            json!({"title": "Laporan\u{202E}fdp.exe", "authors": ["Ani\u{0000}Budi"], "subjects": ["\u{1b}[31mmerah"],
+                   "publisher": "Gramedia\u{2066}"}),
+        )
+        .await
+        .problem(422, "validation");
+    let errors = field_errors(&p);
+    for f in ["title", "authors", "subjects", "publisher"] {
+        assert!(errors.contains(&invalid(f)), "{f} in {errors:?}");
+    }
+    let book = app.book("Sitti Nurbaya").await;
+    let p = app.patch(&format!("/api/v1/books/{book}"), admin, json!({"title": "Sitti\u{200F}"})).await;
+    assert_eq!(field_errors(&p.problem(422, "validation")), [invalid("title")]);
+    let copy = json!({"barcode": "SN-1", "location": "Rak\u{0007}A"});
+    let p = app.post(&format!("/api/v1/books/{book}/copies"), admin, copy).await;
+    assert_eq!(field_errors(&p.problem(422, "validation")), [invalid("location")]);
+    let p = app.post("/api/v1/members", admin, json!({"name": "Budi\u{202E}", "category": "student"})).await;
+    assert_eq!(field_errors(&p.problem(422, "validation")), [invalid("name")]);
+    let m = json!({"name": "Budi", "category": "student", "email": "budi\u{200E}@example.org"});
+    let p = app.post("/api/v1/members", admin, m).await;
+    assert_eq!(field_errors(&p.problem(422, "validation")), [invalid("email")]);
+    let (member, _) = app.member("Budi", "student").await;
+    let block = json!({"blocked": true, "blocked_reason": "nakal\u{061C}"});
+    let p = app.patch(&format!("/api/v1/members/{member}"), admin, block).await;
+    assert_eq!(field_errors(&p.problem(422, "validation")), [invalid("blocked_reason")]);
+    let rules = json!({"name": "Tamu\u{2069}", "max_loans": 1, "loan_days": 3, "max_renewals": 0, "fine_per_day": 0,
+                       "fine_limit": 0, "hold_pickup_days": 2});
+    let p = app.call(reqwest::Method::PUT, "/api/v1/categories/tamu", admin, Some(rules)).await;
+    assert_eq!(field_errors(&p.problem(422, "validation")), [invalid("name")]);
+    let day = app.today() + Duration::days(40);
+    let p = app.post("/api/v1/closed-days", admin, json!({"date": day, "reason": "Libur\r\nX-Injected: 1"})).await;
+    assert_eq!(field_errors(&p.problem(422, "validation")), [invalid("reason")]);
+    let user = json!({"username": "adm\u{202D}in", "password": "long-enough", "role": "librarian"});
+    let p = app.post("/api/v1/users", admin, user).await;
+    assert_eq!(field_errors(&p.problem(422, "validation")), [invalid("username")]);
+    // Other scripts, right-to-left text itself, emoji, and whitespace around the text are fine.
+    let ok = "  \u{0645}\u{0643}\u{062a}\u{0628}\u{0629} — Perpustakaan ꦗꦮ 📚\n";
+    let b = app.post("/api/v1/books", admin, json!({"title": ok, "authors": [ok]})).await.expect(201);
+    assert_eq!(b["title"], ok.trim());
 }

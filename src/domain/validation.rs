@@ -2,7 +2,14 @@
 //! so holding one is proof that its rules were checked ("parse, don't validate").
 //!
 //! Error codes used here: `required`, `too_short`, `too_long`, `too_many`,
-//! `invalid_format`, `out_of_range`.
+//! `invalid_format`, `invalid_characters`, `out_of_range`.
+//!
+//! Every text field refuses control characters and bidirectional-text controls
+//! ([`is_forbidden_char`]): they spoof what the desk page shows (U+202E turns
+//! "Laporan\u{202E}fdp.exe" into "Laporanexe.pdf") and reach terminals and dumps as escapes. All the
+//! fields here are single-line, so no newline or tab is allowed inside either; surrounding
+//! whitespace (a scanner's trailing newline) is trimmed as before. New passwords are the one
+//! exception: they are never shown, only hashed.
 
 use std::fmt;
 
@@ -45,18 +52,46 @@ impl ValidationError {
         Self::new("invalid_format", format!("{field} must {rule}."))
     }
 
+    /// `invalid_characters`: the text holds a control or bidi-control character ([`is_forbidden_char`]).
+    pub fn invalid_characters(field: &str) -> Self {
+        Self::new(
+            "invalid_characters",
+            format!("{field} must not contain control characters (such as NUL, escape or a line break) or bidirectional-text controls."),
+        )
+    }
+
     /// `out_of_range`: a number outside `min..=max`.
     pub fn out_of_range(field: &str, min: impl fmt::Display, max: impl fmt::Display) -> Self {
         Self::new("out_of_range", format!("{field} must be between {min} and {max}."))
     }
 }
 
-/// Trims `input` and checks it is non-empty and at most `max` characters (not bytes).
+/// Whether `c` may not appear in any text field: a control character (Unicode category Cc: NUL,
+/// escape, tab, line breaks, DEL, C1 controls) or a bidirectional-text control (the marks U+200E,
+/// U+200F and U+061C, the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069).
+pub fn is_forbidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The one check every text field shares: `invalid_characters` if `text` holds a character
+/// [`is_forbidden_char`] refuses.
+pub fn plain_text(field: &str, text: &str) -> Result<(), ValidationError> {
+    if text.chars().any(is_forbidden_char) {
+        Err(ValidationError::invalid_characters(field))
+    } else {
+        Ok(())
+    }
+}
+
+/// Trims `input` and checks it is non-empty, plain text ([`plain_text`]) and at most `max`
+/// characters (not bytes).
 fn bounded_text<'a>(field: &str, input: &'a str, max: usize) -> Result<&'a str, ValidationError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(ValidationError::required(field));
     }
+    plain_text(field, trimmed)?;
     if trimmed.chars().count() > max {
         return Err(ValidationError::too_long(field, max));
     }
@@ -151,7 +186,7 @@ impl Title {
 }
 impl_string_newtype!(Title);
 
-/// A person's name: trimmed, non-empty, at most 200 characters, no control characters.
+/// A person's name: trimmed, non-empty, at most 200 characters, plain text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String")]
 pub struct PersonName(String);
@@ -162,11 +197,7 @@ impl PersonName {
 
     /// Trims and checks the name.
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        let value = bounded_text("Name", input, Self::MAX_LEN)?;
-        if value.chars().any(char::is_control) {
-            return Err(ValidationError::invalid_format("Name", "not contain control characters"));
-        }
-        Ok(Self(value.to_owned()))
+        bounded_text("Name", input, Self::MAX_LEN).map(|v| Self(v.to_owned()))
     }
 }
 impl_string_newtype!(PersonName);
@@ -181,14 +212,14 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     /// Trims and checks the address: one `@`, a non-empty local part, and a dotted
-    /// domain without empty labels; no whitespace or control characters anywhere.
+    /// domain without empty labels; no whitespace, control or bidi-control characters anywhere.
     ///
     /// This deliberately does not implement RFC 5322; the only real proof that an
     /// address works is a message that arrives.
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let value = bounded_text("Email", input, Self::MAX_LEN)?;
         let invalid = || ValidationError::invalid_format("Email", "look like name@example.org");
-        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if value.chars().any(char::is_whitespace) {
             return Err(invalid());
         }
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
@@ -389,6 +420,7 @@ impl LanguageCode {
         if value.is_empty() {
             return Err(ValidationError::required("Language"));
         }
+        plain_text("Language", value)?;
         if !(2..=3).contains(&value.len()) || !value.chars().all(|c| c.is_ascii_alphabetic()) {
             return Err(ValidationError::invalid_format(
                 "Language",
@@ -438,6 +470,7 @@ where
         if entry.is_empty() {
             continue;
         }
+        plain_text(&format!("Each {field} entry"), entry)?;
         if entry.chars().count() > LIST_ENTRY_MAX_LEN {
             return Err(ValidationError::new(
                 "too_long",
@@ -575,8 +608,8 @@ mod tests {
     #[test]
     fn person_name_rules() {
         assert_eq!(PersonName::parse(" Pramoedya Ananta Toer ").unwrap().as_str(), "Pramoedya Ananta Toer");
-        assert_eq!(PersonName::parse("Ani\u{0007}").unwrap_err().code, "invalid_format");
-        assert_eq!(PersonName::parse("Ani\nBudi").unwrap_err().code, "invalid_format");
+        assert_eq!(PersonName::parse("Ani\u{0007}").unwrap_err().code, "invalid_characters");
+        assert_eq!(PersonName::parse("Ani\nBudi").unwrap_err().code, "invalid_characters");
         assert_eq!(PersonName::parse("").unwrap_err().code, "required");
         assert_eq!(PersonName::parse(&"a".repeat(201)).unwrap_err().code, "too_long");
     }
@@ -709,7 +742,113 @@ mod tests {
         assert_eq!(e, ValidationError::required("Title"));
     }
 
+    /// Every text parser of this module, each given `text` in a spot where its own format
+    /// would otherwise accept it.
+    fn every_text_field(text: &str) -> Vec<(&'static str, Result<(), ValidationError>)> {
+        fn ok<T>(r: Result<T, ValidationError>) -> Result<(), ValidationError> {
+            r.map(|_| ())
+        }
+        vec![
+            ("title", ok(Title::parse(&format!("Judul {text} buku")))),
+            ("name", ok(PersonName::parse(&format!("Budi {text} Santoso")))),
+            ("short text", ok(ShortText::parse_field("Publisher", &format!("Gramedia {text} Pustaka")))),
+            ("authors", ok(Authors::parse([format!("Andrea {text} Hirata")]))),
+            ("subjects", ok(Subjects::parse(["Fiksi".to_owned(), format!("Sejarah {text} Nusantara")]))),
+            ("barcode", ok(Barcode::parse(&format!("B{text}12")))),
+            ("username", ok(Username::parse(&format!("budi{text}s")))),
+            ("email", ok(Email::parse(&format!("budi{text}@example.org")))),
+            ("phone", ok(Phone::parse(&format!("0812{text}345")))),
+            ("language", ok(LanguageCode::parse(&format!("i{text}d")))),
+        ]
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_refused_in_every_text_field() {
+        let bad = [
+            "\u{0}",
+            "\u{7}",
+            "\u{1b}[31m",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9b}",
+            "\t",
+            "\n",
+            "\r\n",
+            "\u{b}",
+            "\u{c}",
+            "\u{200E}",
+            "\u{200F}",
+            "\u{202A}",
+            "\u{202B}",
+            "\u{202C}",
+            "\u{202D}",
+            "\u{202E}",
+            "\u{2066}",
+            "\u{2067}",
+            "\u{2068}",
+            "\u{2069}",
+            "\u{061C}",
+        ];
+        for b in bad {
+            for (field, r) in every_text_field(b) {
+                assert_eq!(r.unwrap_err().code, "invalid_characters", "{field} with {b:?}");
+            }
+        }
+        // The message names the field (or the list entry) for people.
+        let e = ShortText::parse_field("Publisher", "Gramedia\u{0}").unwrap_err();
+        assert!(e.message.starts_with("Publisher must not contain control characters"), "{}", e.message);
+        let e = Authors::parse(["Tere Liye", "Ani\u{202E}"]).unwrap_err();
+        assert!(e.message.starts_with("Each author entry must not contain"), "{}", e.message);
+        // Right-to-left scripts, other scripts, emoji (with their zero-width joiners) and a
+        // non-breaking space are text; whitespace around a value is trimmed as before.
+        for fine in ["مكتبة", "ꦥꦸꦱ꧀ꦠꦏ", "👩\u{200D}👩\u{200D}👧", "Rp\u{a0}5.000", "Ω≈ç"] {
+            assert!(Title::parse(fine).is_ok(), "{fine:?}");
+            assert!(PersonName::parse(fine).is_ok(), "{fine:?}");
+        }
+        assert_eq!(Title::parse("\tLaskar Pelangi\r\n").unwrap().as_str(), "Laskar Pelangi");
+        assert_eq!(Barcode::parse("B0001\n").unwrap().as_str(), "B0001");
+        // The check comes after `required` and before the length.
+        assert_eq!(Title::parse(" \n ").unwrap_err().code, "required");
+        assert_eq!(Title::parse(&format!("{}\u{0}", "a".repeat(600))).unwrap_err().code, "invalid_characters");
+    }
+
+    /// A character no text field accepts.
+    fn forbidden_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            0u32..0x20,
+            0x7fu32..0xa0,
+            Just(0x061C),
+            Just(0x200E),
+            Just(0x200F),
+            0x202Au32..=0x202E,
+            0x2066u32..=0x2069,
+        ]
+        .prop_map(|u| char::from_u32(u).expect("a scalar value"))
+    }
+
     proptest! {
+        #[test]
+        fn a_forbidden_character_anywhere_inside_is_refused(
+            before in "[a-z]{0,8}",
+            c in forbidden_char(),
+            after in "[a-z]{0,8}",
+        ) {
+            prop_assert!(is_forbidden_char(c));
+            for (field, r) in every_text_field(&format!("{before}{c}{after}")) {
+                prop_assert_eq!(r.map_err(|e| e.code), Err("invalid_characters"), "{} with {:?}", field, c);
+            }
+        }
+
+        #[test]
+        fn accepted_text_holds_no_forbidden_character(s in any::<String>(), v in proptest::collection::vec(any::<String>(), 0..4)) {
+            let clean = |t: &str| !t.chars().any(is_forbidden_char);
+            if let Ok(t) = Title::parse(&s) { prop_assert!(clean(t.as_str())); }
+            if let Ok(t) = PersonName::parse(&s) { prop_assert!(clean(t.as_str())); }
+            if let Ok(t) = ShortText::parse(&s) { prop_assert!(clean(t.as_str())); }
+            if let Ok(t) = Email::parse(&s) { prop_assert!(clean(t.as_str())); }
+            if let Ok(l) = Subjects::parse(&v) { prop_assert!(l.iter().all(|e| clean(e))); }
+        }
+
         #[test]
         fn barcode_never_accepts_inner_whitespace(a in "[A-Za-z0-9]{1,20}", ws in "[ \t\n\u{a0}]{1,3}", b in "[A-Za-z0-9]{1,20}") {
             let input = format!("{a}{ws}{b}");

@@ -160,6 +160,7 @@ const id = {
   'field.invalid_format': 'Formatnya tidak sesuai.', 'field.invalid_value': 'Nilai ini tidak diizinkan.',
   'field.wrong_password': 'Kata sandi sekarang salah.', 'field.not_allowed': 'Tidak boleh diisi untuk pilihan ini.', 'field.too_large': 'Terlalu besar.',
   'field.in_past': 'Tanggal tidak boleh di masa lalu.', 'field.invalid_year': 'Tahun tidak valid.',
+  'field.invalid_characters': 'Tidak boleh berisi karakter kontrol (mis. baris baru) atau karakter pengatur arah teks.',
 
   'label.name': 'Nama', 'label.title': 'Judul', 'label.authors': 'Pengarang', 'label.isbn': 'ISBN', 'label.barcode': 'Barcode',
   'label.card_number': 'Nomor kartu', 'label.username': 'Nama pengguna', 'label.password': 'Kata sandi', 'label.reason': 'Alasan',
@@ -325,6 +326,7 @@ const en = {
   'field.invalid_format': 'Wrong format.', 'field.invalid_value': 'This value is not allowed.',
   'field.wrong_password': 'The current password is wrong.', 'field.not_allowed': 'Must be empty for this choice.', 'field.too_large': 'Too large.',
   'field.in_past': 'The date must not be in the past.', 'field.invalid_year': 'Not a valid year.',
+  'field.invalid_characters': 'Must not contain control characters (such as a line break) or text-direction controls.',
 
   'label.name': 'Name', 'label.title': 'Title', 'label.authors': 'Authors', 'label.isbn': 'ISBN', 'label.barcode': 'Barcode',
   'label.card_number': 'Card number', 'label.username': 'Username', 'label.password': 'Password', 'label.reason': 'Reason',
