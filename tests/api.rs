@@ -32,7 +32,8 @@ contract!(
     concurrent_returns_fine_once,
     personal_responses_are_never_stored,
     members_cannot_probe_for_others_records,
-    control_and_bidi_characters_are_refused;
+    control_and_bidi_characters_are_refused,
+    huge_fines_do_not_break_totals;
     // Over a real socket: the page as a browser fetches it, and cookies kept by a real client.
     tcp: page_and_docs_are_served,
     login_logout_and_sessions,
@@ -1073,4 +1074,57 @@ async fn control_and_bidi_characters_are_refused(app: TestApp) {
     let ok = "  \u{0645}\u{0643}\u{062a}\u{0628}\u{0629} — Perpustakaan ꦗꦮ 📚\n";
     let b = app.post("/api/v1/books", admin, json!({"title": ok, "authors": [ok]})).await.expect(201);
     assert_eq!(b["title"], ok.trim());
+}
+
+async fn huge_fines_do_not_break_totals(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let rules = |fine_per_day: i64| {
+        json!({"name": "Mahal", "max_loans": 5, "loan_days": 7, "max_renewals": 0, "fine_per_day": fine_per_day,
+               "max_fine_per_loan": 0, "fine_limit": 0, "hold_pickup_days": 2})
+    };
+    let put = |body| app.call(reqwest::Method::PUT, "/api/v1/categories/mahal", admin, Some(body));
+    // Money has a ceiling: Rp 10.000.000 per day, per loan and as a limit.
+    let p = put(rules(i64::MAX)).await.problem(422, "validation");
+    assert_eq!(field_errors(&p), [("rules".to_owned(), "out_of_range".to_owned())]);
+    put(rules(10_000_001)).await.problem(422, "validation");
+    for field in ["max_fine_per_loan", "fine_limit"] {
+        let mut body = rules(0);
+        body[field] = json!(10_000_001);
+        put(body).await.problem(422, "validation");
+    }
+    assert_eq!(put(rules(10_000_000)).await.expect(200)["fine_per_day"], 10_000_000);
+
+    let (member, card) = app.member("Boros", "mahal").await;
+    let book = app.book("Harta Karun").await;
+    for b in ["HK-1", "HK-2", "HK-3"] {
+        app.copy(book, b).await;
+    }
+    for b in ["HK-1", "HK-2", "HK-3"] {
+        app.checkout_days_ago(b, &card, 40).await.expect(201);
+    }
+    // A category stored before the ceiling, with the largest fine a database can hold.
+    let mut tx = app.store.db.begin().await.unwrap();
+    tx.exec(pustaka::store::db::sql("UPDATE categories SET fine_per_day = ? WHERE code = 'mahal'").bind(i64::MAX))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.get("/api/v1/categories", admin).await.expect(200);
+    app.checkin("HK-1").await.expect(200);
+    app.checkin("HK-2").await.expect(200);
+    // And fines stored before the ceiling, as large as can be.
+    let mut tx = app.store.db.begin().await.unwrap();
+    tx.exec(pustaka::store::db::sql("UPDATE fines SET amount = ? WHERE member_id = ?").bind(i64::MAX).bind(member))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let m = app.get(&format!("/api/v1/members/{member}"), admin).await.expect(200);
+    assert_eq!(m["unpaid_fines"], i64::MAX, "the total saturates");
+    let list = app.get("/api/v1/members?q=Boros", admin).await.expect(200);
+    assert_eq!(list["items"][0]["unpaid_fines"], i64::MAX);
+    assert_eq!(app.get("/api/v1/stats", admin).await.expect(200)["unpaid_fines"], i64::MAX);
+    app.get(&format!("/api/v1/members/{member}/fines"), admin).await.expect(200);
+    // The desk still works for this member: the third return is charged, and the totals read.
+    app.checkin("HK-3").await.expect(200);
+    app.get(&format!("/api/v1/members/{member}"), admin).await.expect(200);
+    app.get("/api/v1/stats", admin).await.expect(200);
 }

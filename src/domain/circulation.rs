@@ -11,6 +11,16 @@ use super::calendar::Calendar;
 use super::status::{CopyStatus, FineStatus, HoldStatus};
 use super::validation::ValidationError;
 
+/// The most money any loan rule may name, in rupiah: Rp 10.000.000, the ceiling of `fine_per_day`,
+/// `max_fine_per_loan` and `fine_limit`.
+///
+/// Libraries charge Rp 500 to a few thousand a day, so this is far above any real rule, and far
+/// below where sums overflow: a fine of Rp 10.000.000 a day for a century late is under 4×10^11,
+/// and totals of such fines stay exact in an `i64` and in a JavaScript number (2^53 ≈ 9×10^15)
+/// for millions of fines. Totals saturate ([`total_money`]) besides, for rows stored before
+/// the ceiling.
+pub const MAX_MONEY: i64 = 10_000_000;
+
 /// The library's lending rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoanPolicy {
@@ -20,12 +30,15 @@ pub struct LoanPolicy {
     pub loan_days: i64,
     /// How many times one loan may be renewed (0–20).
     pub max_renewals: i64,
-    /// Fine in rupiah per open day a loan is late.
+    /// Fine in rupiah per open day a loan is late (0–10.000.000).
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub fine_per_day: i64,
-    /// Largest fine for one loan in rupiah; 0 means no cap.
+    /// Largest fine for one loan in rupiah (0–10.000.000); 0 means no cap.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub max_fine_per_loan: i64,
-    /// Unpaid fines (rupiah) at or above this block borrowing and renewing; 0 = never block.
+    /// Unpaid fines (rupiah) at or above this block borrowing and renewing (0–10.000.000); 0 = never block.
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub fine_limit: i64,
     /// Days a member has to collect a hold once it is ready (1–60).
     pub hold_pickup_days: i64,
@@ -38,21 +51,29 @@ impl LoanPolicy {
             ("Maximum loans", self.max_loans, 0, 100),
             ("Loan period (days)", self.loan_days, 1, 365),
             ("Maximum renewals", self.max_renewals, 0, 20),
-            ("Fine per day", self.fine_per_day, 0, i64::MAX),
-            ("Maximum fine per loan", self.max_fine_per_loan, 0, i64::MAX),
-            ("Fine limit", self.fine_limit, 0, i64::MAX),
+            ("Fine per day", self.fine_per_day, 0, MAX_MONEY),
+            ("Maximum fine per loan", self.max_fine_per_loan, 0, MAX_MONEY),
+            ("Fine limit", self.fine_limit, 0, MAX_MONEY),
             ("Hold pickup period (days)", self.hold_pickup_days, 1, 60),
         ];
         for (field, value, min, max) in checks {
             if !(min..=max).contains(&value) {
-                return Err(if max == i64::MAX {
-                    ValidationError::new("out_of_range", format!("{field} must not be negative."))
-                } else {
-                    ValidationError::out_of_range(field, min, max)
-                });
+                return Err(ValidationError::out_of_range(field, min, max));
             }
         }
         Ok(self)
+    }
+
+    /// The policy with its money fields brought within `0..=MAX_MONEY`: for rules read back from
+    /// the database, which may have been stored before the ceiling existed.
+    pub fn clamp_money(self) -> Self {
+        let money = |v: i64| v.clamp(0, MAX_MONEY);
+        Self {
+            fine_per_day: money(self.fine_per_day),
+            max_fine_per_loan: money(self.max_fine_per_loan),
+            fine_limit: money(self.fine_limit),
+            ..self
+        }
     }
 
     /// Due date of a loan (or renewal) starting on `day`: `loan_days` later, moved to an open day.
@@ -506,6 +527,12 @@ pub fn overdue_fine(cal: &Calendar, policy: &LoanPolicy, due: NaiveDate, returne
     }
 }
 
+/// The sum of some amounts of rupiah, saturating at the bounds of `i64` instead of overflowing
+/// (fines stored before [`MAX_MONEY`] may be as large as an `i64` holds).
+pub fn total_money(amounts: impl IntoIterator<Item = i64>) -> i64 {
+    amounts.into_iter().fold(0, i64::saturating_add)
+}
+
 /// Formats rupiah the Indonesian way: `"Rp 1.250.000"`, `"Rp 0"`, `"-Rp 5.000"`.
 pub fn format_rupiah(amount: i64) -> String {
     let digits = amount.unsigned_abs().to_string();
@@ -576,7 +603,43 @@ mod tests {
         let e = LoanPolicy { loan_days: 0, ..policy() }.validate().unwrap_err();
         assert_eq!(e.message, "Loan period (days) must be between 1 and 365.");
         let e = LoanPolicy { fine_limit: -1, ..policy() }.validate().unwrap_err();
-        assert_eq!(e.message, "Fine limit must not be negative.");
+        assert_eq!(e.message, "Fine limit must be between 0 and 10000000.");
+    }
+
+    #[test]
+    fn money_is_bounded() {
+        let top =
+            LoanPolicy { fine_per_day: MAX_MONEY, max_fine_per_loan: MAX_MONEY, fine_limit: MAX_MONEY, ..policy() };
+        assert_eq!(top.validate(), Ok(top));
+        for over in [MAX_MONEY + 1, i64::MAX] {
+            for p in [
+                LoanPolicy { fine_per_day: over, ..policy() },
+                LoanPolicy { max_fine_per_loan: over, ..policy() },
+                LoanPolicy { fine_limit: over, ..policy() },
+            ] {
+                assert_eq!(p.validate().unwrap_err().code, "out_of_range", "{p:?}");
+            }
+        }
+        let e = LoanPolicy { fine_per_day: i64::MAX, ..policy() }.validate().unwrap_err();
+        assert_eq!(e.message, "Fine per day must be between 0 and 10000000.");
+    }
+
+    #[test]
+    fn rules_stored_before_the_ceiling_are_read_within_it() {
+        let old = LoanPolicy { fine_per_day: i64::MAX, max_fine_per_loan: -3, fine_limit: MAX_MONEY + 1, ..policy() };
+        let read = old.clamp_money();
+        assert_eq!((read.fine_per_day, read.max_fine_per_loan, read.fine_limit), (MAX_MONEY, 0, MAX_MONEY));
+        assert_eq!(read.validate(), Ok(read));
+        assert_eq!(LoanPolicy { loan_days: 7, ..read }.loan_days, 7, "the other rules are left as they are");
+        assert_eq!(policy().clamp_money(), policy());
+    }
+
+    #[test]
+    fn money_totals_saturate() {
+        assert_eq!(total_money([]), 0);
+        assert_eq!(total_money([500, 1_000, 2_500]), 4_000);
+        assert_eq!(total_money([i64::MAX, i64::MAX]), i64::MAX);
+        assert_eq!(total_money([i64::MAX, 1, -1]), i64::MAX - 1);
     }
 
     #[test]
@@ -883,6 +946,30 @@ mod tests {
             if p.fine_per_day > 0 && f_late != p.max_fine_per_loan {
                 prop_assert_eq!(f_late % p.fine_per_day, 0, "uncapped fines are whole days");
             }
+        }
+
+        #[test]
+        fn rules_read_back_validate_and_their_fines_add_up_exactly(
+            fine in any::<i64>(),
+            cap in any::<i64>(),
+            limit in any::<i64>(),
+            late in 0u64..36_500,
+            n in 0usize..1_000,
+        ) {
+            let p = LoanPolicy { fine_per_day: fine, max_fine_per_loan: cap, fine_limit: limit, ..policy() }.clamp_money();
+            prop_assert_eq!(p.validate(), Ok(p));
+            // Up to a century late at the highest rate, a thousand such fines: the total is exact.
+            let due = date(2025, 1, 1);
+            let f = overdue_fine(&Calendar::default(), &p, due, due + chrono::Days::new(late));
+            prop_assert!((0..=36_500 * MAX_MONEY).contains(&f));
+            let total = total_money(std::iter::repeat_n(f, n));
+            prop_assert_eq!(i128::from(total), i128::from(f) * n as i128);
+        }
+
+        #[test]
+        fn totals_saturate_and_never_wrap(amounts in proptest::collection::vec(0i64..=i64::MAX, 0..20)) {
+            let exact: i128 = amounts.iter().map(|&a| i128::from(a)).sum();
+            prop_assert_eq!(i128::from(total_money(amounts)), exact.min(i128::from(i64::MAX)));
         }
 
         #[test]

@@ -149,6 +149,14 @@ impl Dialect {
         }
     }
 
+    /// Integer division truncating towards zero (`/` is decimal division on MariaDB).
+    pub fn int_div(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "/",
+            Dialect::MariaDb => "DIV",
+        }
+    }
+
     /// The type to `CAST(... AS ?)` for a 64-bit integer that both backends decode as `i64`
     /// (MariaDB's `SUM()` is DECIMAL).
     pub fn integer(self) -> &'static str {

@@ -69,6 +69,7 @@ fn category(r: &Row) -> Result<Category> {
     Ok(Category {
         code: c.code,
         name: c.name,
+        // Rules stored before money had a ceiling are read within it.
         rules: LoanPolicy {
             max_loans: c.max_loans,
             loan_days: c.loan_days,
@@ -77,7 +78,8 @@ fn category(r: &Row) -> Result<Category> {
             max_fine_per_loan: c.max_fine_per_loan,
             fine_limit: c.fine_limit,
             hold_pickup_days: c.hold_pickup_days,
-        },
+        }
+        .clamp_money(),
     })
 }
 
@@ -131,8 +133,7 @@ impl Store {
         };
         let row = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?;
         let mut m = member(&row)?;
-        let rows = tx.all(sql("SELECT amount FROM fines WHERE member_id = ? AND status = 'unpaid'").bind(m.id)).await?;
-        m.unpaid_fines = rows.iter().map(|r| r.get::<i64>("amount")).sum::<Result<i64, _>>()?;
+        m.unpaid_fines = super::unpaid_total_of(tx.opt(super::unpaid_total_query(tx.dialect(), Some(m.id))).await?)?;
         Ok(m)
     }
 

@@ -236,15 +236,41 @@ impl Store {
 
     /// Rupiah owed in unpaid fines, by one member or by all.
     async fn unpaid_total(&self, member_id: Option<i64>) -> Result<i64> {
-        // SUM() is DECIMAL on MariaDB: cast it back to an integer each backend decodes as i64.
-        let int = self.db.dialect().integer();
-        let mut q =
-            sql(format!("SELECT CAST(COALESCE(SUM(amount), 0) AS {int}) AS n FROM fines WHERE status = 'unpaid'"));
-        if let Some(id) = member_id {
-            q = q.push(" AND member_id = ?").bind(id);
-        }
-        self.count(q).await
+        unpaid_total_of(self.db.opt(unpaid_total_query(self.db.dialect(), member_id)).await?)
     }
+}
+
+/// The unit [`unpaid_total_query`] splits amounts at.
+const SPLIT: i64 = 1_000_000_000;
+
+/// Totals unpaid fines (of one member, or of all) in two sums that cannot overflow, whatever the
+/// stored amounts: each amount's multiples of [`SPLIT`] (at most 9.3×10^9 per row) and its
+/// remainder (under 10^9 per row). SQLite's `SUM` fails on overflow (one stored fine near i64::MAX
+/// is enough) and MariaDB's is DECIMAL; these two stay exact in an i64 for over a billion fines.
+/// [`unpaid_total_of`] joins them, saturating.
+fn unpaid_total_query(dialect: db::Dialect, member_id: Option<i64>) -> db::Query {
+    let (int, div) = (dialect.integer(), dialect.int_div());
+    // SUM() is DECIMAL on MariaDB: cast it back to an integer each backend decodes as i64.
+    let mut q = sql(format!(
+        "SELECT CAST(COALESCE(SUM(amount {div} {SPLIT}), 0) AS {int}) AS high, \
+         CAST(COALESCE(SUM(amount % {SPLIT}), 0) AS {int}) AS low FROM fines WHERE status = 'unpaid'"
+    ));
+    if let Some(id) = member_id {
+        q = q.push(" AND member_id = ?").bind(id);
+    }
+    q
+}
+
+/// The total from [`unpaid_total_query`]'s row, saturating at `i64::MAX`.
+fn unpaid_total_of(row: Option<Row>) -> Result<i64> {
+    let Some(row) = row else { return Ok(0) };
+    let (high, low): (i64, i64) = (row.get("high")?, row.get("low")?);
+    Ok(joined_total(high, low))
+}
+
+/// `high × SPLIT + low`, saturating instead of overflowing.
+fn joined_total(high: i64, low: i64) -> i64 {
+    crate::domain::circulation::total_money([high.saturating_mul(SPLIT), low])
 }
 
 #[cfg(test)]
@@ -261,5 +287,15 @@ mod tests {
         assert!(matches!(member.hide_missing::<()>(Err(StoreError::BadCredentials)), Err(StoreError::BadCredentials)));
         assert!(matches!(member.hide_missing(Ok(1)), Ok(1)));
         assert!(member.ensure_for(3).is_ok() && member.ensure_for(4).is_err() && librarian.ensure_for(4).is_ok());
+    }
+
+    #[test]
+    fn split_totals_join_exactly_or_saturate() {
+        let split = |a: i64| (a / SPLIT, a % SPLIT);
+        for amounts in [vec![], vec![500, 12_345_678_901], vec![i64::MAX], vec![i64::MAX, i64::MAX, 7]] {
+            let (high, low) = amounts.iter().map(|&a| split(a)).fold((0i64, 0i64), |(h, l), (a, b)| (h + a, l + b));
+            let exact: i128 = amounts.iter().map(|&a| i128::from(a)).sum();
+            assert_eq!(i128::from(joined_total(high, low)), exact.min(i128::from(i64::MAX)), "{amounts:?}");
+        }
     }
 }
