@@ -123,7 +123,8 @@ pub async fn serve(
     Ok(())
 }
 
-/// Ends ready holds nobody picked up in time. Every replica may run it: each hold ends once.
+/// Ends ready holds nobody picked up in time, and forgets old login failures. Every replica may
+/// run it: each hold ends once.
 async fn expire_holds_every_minute(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -132,6 +133,9 @@ async fn expire_holds_every_minute(store: Store) {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "expired holds not picked up"),
             Err(e) => tracing::warn!(error = %e, "expiring holds failed"),
+        }
+        if let Err(e) = store.prune_login_failures().await {
+            tracing::warn!(error = %e, "forgetting old login failures failed");
         }
     }
 }
