@@ -1,14 +1,18 @@
-//! Adversarial checks of logins (issue 12, items 2 and 3), on both backends.
+//! Adversarial checks of logins and connections (issue 12, items 2, 3 and 6), on both backends.
 //! The memory check of item 1 needs a release build: `tests/security/login-burst`.
 
 mod common;
 
+use std::time::Duration;
+
 use common::{TestApp, ADMIN_PASSWORD};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 contract!(
     a_strangers_failures_do_not_lock_out_the_owner,
     a_shared_address_does_not_lock_out_its_users,
-    parallel_guesses_cannot_pass_the_limit,
+    parallel_guesses_cannot_pass_the_limit;
+    tcp: a_client_that_trickles_its_headers_is_cut_off,
 );
 
 const STRANGER: &str = "203.0.113.7";
@@ -67,4 +71,24 @@ async fn parallel_guesses_cannot_pass_the_limit(app: TestApp) {
     assert_eq!((count(401), count(429)), (5, 20), "limit 5 per account and address: {codes:?}");
     // The owner is not locked out by them.
     app.login("admin", ADMIN_PASSWORD).await;
+}
+
+async fn a_client_that_trickles_its_headers_is_cut_off(app: TestApp) {
+    let addr = app.base().trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: pustaka\r\n").await.unwrap();
+    // The test app's header-read timeout is 1 s; the connection must close soon after.
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match slow.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "a client that never finishes its headers is still connected after 10 s");
+    // A client that sends its request whole is served as usual.
+    assert_eq!(app.client().get(format!("{}/healthz", app.base())).send().await.unwrap().status(), 200);
 }

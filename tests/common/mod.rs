@@ -157,6 +157,9 @@ impl TestApp {
             router: t.router.clone(),
             draining: Default::default(),
             drain: std::time::Duration::ZERO,
+            // Short, so that the test of a client trickling its headers is quick.
+            header_read_timeout: std::time::Duration::from_secs(1),
+            max_open_connections: 512,
         };
         tokio::spawn(app::serve(listener, served, std::future::pending()));
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
