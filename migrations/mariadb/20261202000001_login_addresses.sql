@@ -6,3 +6,6 @@ CREATE TABLE login_addresses (
     at      DATETIME NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 CREATE INDEX login_failures_address_username ON login_failures (address, username, at);
+-- Pruning old rows (the minute task) reads a range instead of the whole table.
+CREATE INDEX login_failures_at ON login_failures (at);
+CREATE INDEX login_addresses_at ON login_addresses (at);
