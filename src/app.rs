@@ -30,6 +30,10 @@ pub struct App {
     pub draining: Arc<AtomicBool>,
     /// How long to keep serving after raising `draining`.
     pub drain: Duration,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// Open client connections served at once.
+    pub max_open_connections: usize,
 }
 
 /// Connects to the database, runs the migrations, makes sure an admin exists, and builds the router.
@@ -55,7 +59,14 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         draining: draining.clone(),
     };
     let router = http::router(state, &settings.web_dir, &settings.instance);
-    Ok(App { store, router, draining, drain: settings.drain })
+    Ok(App {
+        store,
+        router,
+        draining,
+        drain: settings.drain,
+        header_read_timeout: settings.header_read_timeout,
+        max_open_connections: settings.max_open_connections,
+    })
 }
 
 /// Connects and migrates, without creating any account.
@@ -99,11 +110,24 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight.
+///
+/// Served with hyper directly rather than `axum::serve`, for two limits a replica needs when a
+/// client is slow on purpose: a client must send a request's headers within
+/// `app.header_read_timeout` (an idle keep-alive connection waiting for its next request too),
+/// and at most `app.max_open_connections` connections are open at once (more wait in the
+/// listen backlog, so the open files last for the database and `/healthz`).
 pub async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    use hyper_util::{
+        rt::{TokioIo, TokioTimer},
+        server::graceful::GracefulShutdown,
+        service::TowerToHyperService,
+    };
+    use tower::ServiceExt;
+
     let expiry = tokio::spawn(expire_holds_every_minute(app.store.clone()));
     let (draining, drain) = (app.draining.clone(), app.drain);
     let shutdown = async move {
@@ -116,14 +140,54 @@ pub async fn serve(
             tokio::time::sleep(drain).await;
         }
     };
-    let service = app.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
+    let mut shutdown = std::pin::pin!(shutdown);
+    // HTTP/1.1, as `axum::serve` with axum's default features.
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(app.header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let open = Arc::new(tokio::sync::Semaphore::new(app.max_open_connections));
+    loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            permit = open.clone().acquire_owned() => permit.context("the connection limit was closed")?,
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of open files, or a connection reset before it was accepted: the
+                    // listener itself is fine; wait a moment rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        // The handlers read the client's address as `ConnectInfo` (login throttling).
+        let service = app.router.clone().map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            req
+        });
+        let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let watched = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = watched.await {
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    // Stop accepting, let idle connections go and the requests in flight finish.
+    drop(listener);
+    graceful.shutdown().await;
     expiry.abort();
     app.store.db.close().await;
     Ok(())
 }
 
-/// Ends ready holds nobody picked up in time. Every replica may run it: each hold ends once.
+/// Ends ready holds nobody picked up in time, and forgets old login failures. Every replica may
+/// run it: each hold ends once.
 async fn expire_holds_every_minute(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -132,6 +196,9 @@ async fn expire_holds_every_minute(store: Store) {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "expired holds not picked up"),
             Err(e) => tracing::warn!(error = %e, "expiring holds failed"),
+        }
+        if let Err(e) = store.prune_login_failures().await {
+            tracing::warn!(error = %e, "forgetting old login failures failed");
         }
     }
 }

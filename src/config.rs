@@ -109,6 +109,11 @@ pub struct Settings {
     pub drain: std::time::Duration,
     /// The Argon2id cost of new password hashes (and of the check for an unknown username).
     pub password_hash: HashCost,
+    /// How long a client may take to send a request's headers (and an idle connection may wait
+    /// for its next request) before the connection is closed.
+    pub header_read_timeout: std::time::Duration,
+    /// Open client connections served at once; more wait in the listen backlog.
+    pub max_open_connections: usize,
 }
 
 impl Settings {
@@ -211,6 +216,22 @@ impl Settings {
                 ),
             },
             password_hash,
+            header_read_timeout: std::time::Duration::from_secs(match var("PUSTAKA_HEADER_READ_TIMEOUT_SECONDS") {
+                None => 10,
+                Some(s) => s
+                    .parse()
+                    .ok()
+                    .filter(|s| (1..=300).contains(s))
+                    .context("PUSTAKA_HEADER_READ_TIMEOUT_SECONDS must be a number from 1 to 300")?,
+            }),
+            max_open_connections: match var("PUSTAKA_MAX_OPEN_CONNECTIONS") {
+                None => 512,
+                Some(n) => n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .context("PUSTAKA_MAX_OPEN_CONNECTIONS must be a number from 1 to 100000")?,
+            },
         })
     }
 }

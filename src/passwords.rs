@@ -5,13 +5,22 @@
 //! cost, so hashes made at another cost still verify. The hash that a login for an unknown
 //! username is checked against is made at the configured cost, so that a wrong username takes as
 //! long as a wrong password.
+//!
+//! Every hash holds its memory while it runs, so hashes run on a few threads of their own (one
+//! per core, at most [`MAX_THREADS`]) behind a short queue: a burst of logins waits in the queue
+//! or is told to come back ([`HashError::Busy`]) instead of taking a hash's memory each. The
+//! memory a hash frees stays with the allocator of the thread that ran it, so a fixed set of
+//! threads also bounds what stays behind after a burst.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{
+    mpsc::{sync_channel, SyncSender, TrySendError},
+    Arc, Mutex, OnceLock,
+};
 
 use anyhow::{anyhow, Context};
 use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Algorithm, Argon2, Params, Version,
+    password_hash::{rand_core::OsRng, Output, PasswordHash, PasswordHasher, SaltString},
+    Algorithm, Argon2, Block, Params, Version,
 };
 use rand::RngCore;
 
@@ -69,14 +78,74 @@ impl Default for HashCost {
     }
 }
 
-/// Hashes and verifies passwords (off the async threads: at the production cost a hash takes tens
-/// of milliseconds on purpose).
+/// The most threads that hash at once: each holds the hash's memory (19 MiB at the default cost)
+/// while it runs, and its allocator keeps it afterwards.
+pub const MAX_THREADS: usize = 4;
+/// Hashes that may wait for a thread, per thread; more are refused with [`HashError::Busy`].
+pub const QUEUE_PER_THREAD: usize = 8;
+
+/// Why a password could not be hashed or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every hashing thread is busy and the queue in front of them is full: try again shortly.
+    #[error("too many passwords are being checked at once")]
+    Busy,
+    /// Hashing failed (a bad stored hash, a thread that stopped).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// A hashing thread's Argon2 memory, reused check after check: the allocator kept the fresh
+    /// 19 MiB each check allocated (a release build grew by about that much per login, on the
+    /// same two threads), so a thread now allocates it once.
+    static BLOCKS: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The hashing threads and the bounded queue in front of them. The threads end when the last
+/// [`Hasher`] sharing them is dropped.
+struct Pool {
+    jobs: SyncSender<Job>,
+}
+
+impl Pool {
+    fn start(threads: usize, queue: usize) -> Self {
+        let (jobs, waiting) = sync_channel::<Job>(queue);
+        let waiting = Arc::new(Mutex::new(waiting));
+        for i in 0..threads {
+            let waiting = waiting.clone();
+            std::thread::Builder::new()
+                .name(format!("pustaka-hash-{i}"))
+                .spawn(move || loop {
+                    // The lock is held only while waiting for the next job, not while it runs.
+                    let job = match waiting.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        // A panicking hash must not take the thread with it.
+                        Ok(job) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))),
+                        Err(_) => return,
+                    }
+                })
+                .expect("starting a password hashing thread");
+        }
+        Self { jobs }
+    }
+}
+
+/// Hashes and verifies passwords on threads of their own (at the production cost a hash takes
+/// tens of milliseconds and 19 MiB on purpose), at most one per core at a time.
 #[derive(Clone)]
 pub struct Hasher {
     cost: HashCost,
     argon2: Argon2<'static>,
     /// A hash of a random password at this cost, made when first needed (see [`Hasher::warm`]).
     dummy: Arc<OnceLock<String>>,
+    /// Started on first use, so that a hasher replaced before use starts no threads.
+    pool: Arc<OnceLock<Pool>>,
 }
 
 impl std::fmt::Debug for Hasher {
@@ -95,7 +164,29 @@ impl Hasher {
     /// A hasher at `cost`, or why the cost cannot be used.
     pub fn new(cost: HashCost) -> anyhow::Result<Self> {
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, cost.params()?);
-        Ok(Self { cost, argon2, dummy: Arc::new(OnceLock::new()) })
+        Ok(Self { cost, argon2, dummy: Arc::new(OnceLock::new()), pool: Arc::new(OnceLock::new()) })
+    }
+
+    /// How many threads hash at once: one per core the process may use, at most [`MAX_THREADS`].
+    pub fn threads() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_THREADS)
+    }
+
+    /// Runs `f` on a hashing thread; [`HashError::Busy`] at once when the queue is full.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
+        let threads = Self::threads();
+        let pool = self.pool.get_or_init(|| Pool::start(threads, threads * QUEUE_PER_THREAD));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The caller may have gone (a closed connection): nobody to tell.
+            let _ = tx.send(f());
+        });
+        match pool.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(HashError::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(anyhow!("the password hashing threads stopped").into()),
+        }
+        rx.await.map_err(|_| anyhow!("a password hashing thread failed").into())
     }
 
     /// The cost of new hashes.
@@ -125,28 +216,59 @@ impl Hasher {
             .map_err(|e| anyhow!("hashing a password: {e}"))
     }
 
+    /// Whether `password` matches the PHC string `hash`, following the cost recorded in it (so
+    /// older hashes still verify), on this thread's reused memory when the cost is at most ours.
+    fn verify_blocking(&self, password: &[u8], hash: &str) -> anyhow::Result<bool> {
+        let bad = |e: &dyn std::fmt::Display| anyhow!("stored hash: {e}");
+        let parsed = PasswordHash::new(hash).map_err(|e| bad(&e))?;
+        let params = Params::try_from(&parsed).map_err(|e| bad(&e))?;
+        let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|e| bad(&e))?;
+        let version = parsed.version.map(Version::try_from).transpose().map_err(|e| bad(&e))?.unwrap_or_default();
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err(anyhow!("stored hash: no salt or no output"));
+        };
+        let mut salt_buf = [0u8; 64];
+        let salt = salt.decode_b64(&mut salt_buf).map_err(|e| bad(&e))?;
+        let mut out = vec![0u8; expected.len()];
+        let blocks = params.block_count();
+        let ours = self.cost.params()?.block_count();
+        let argon2 = Argon2::new(algorithm, version, params);
+        let done = if blocks <= ours {
+            BLOCKS.with(|memory| {
+                let mut memory = memory.borrow_mut();
+                if memory.len() < blocks {
+                    memory.resize(blocks, Block::default());
+                }
+                argon2.hash_password_into_with_memory(password, salt, &mut out, &mut memory[..blocks])
+            })
+        } else {
+            // A hash made at a higher cost than ours: its memory is not kept.
+            argon2.hash_password_into(password, salt, &mut out)
+        };
+        done.map_err(|e| anyhow!("checking a password: {e}"))?;
+        // Output's equality is constant-time.
+        Ok(Output::new(&out).map_err(|e| bad(&e))? == expected)
+    }
+
     /// Hashes a new password.
-    pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
+    pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let (me, password) = (self.clone(), password.to_owned());
-        tokio::task::spawn_blocking(move || me.hash_blocking(&password)).await.context("hashing a password")?
+        Ok(self.run(move || me.hash_blocking(&password)).await??)
     }
 
     /// Whether `password` matches the `stored` hash. With no stored hash (an unknown username) it
     /// checks against a hash at the configured cost and answers `false`, taking as long.
-    pub async fn verify(&self, password: &str, stored: Option<String>) -> anyhow::Result<bool> {
+    pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, HashError> {
         let (me, password) = (self.clone(), password.to_owned());
-        tokio::task::spawn_blocking(move || {
+        let checked = self.run(move || -> anyhow::Result<bool> {
             let (hash, known) = match &stored {
                 Some(h) => (h.as_str(), true),
                 None => (me.dummy_hash(), false),
             };
-            let parsed = PasswordHash::new(hash).map_err(|e| anyhow!("stored hash: {e}"))?;
-            // Verification follows the cost recorded in the hash, so older hashes still verify.
-            let ok = me.argon2.verify_password(password.as_bytes(), &parsed).is_ok();
+            let ok = me.verify_blocking(password.as_bytes(), hash)?;
             Ok(ok && known)
-        })
-        .await
-        .context("verifying a password")?
+        });
+        Ok(checked.await?.context("verifying a password")?)
     }
 }
 
@@ -187,6 +309,11 @@ mod tests {
         // A hash made at another cost still verifies.
         let other = Hasher::new(HashCost { memory_kib: 128, iterations: 2 }).unwrap();
         assert!(other.verify("secret-password", Some(hash)).await.unwrap());
+        // And one made at a higher cost than ours (checked on memory of its own).
+        let higher = other.hash("secret-password").await.unwrap();
+        assert!(low.verify("secret-password", Some(higher.clone())).await.unwrap());
+        assert!(!low.verify("wrong-password", Some(higher)).await.unwrap());
+        assert!(low.verify("secret-password", Some("$argon2id$v=19$m=64,t=1,p=1$bad".into())).await.is_err());
     }
 
     #[tokio::test]
@@ -197,5 +324,35 @@ mod tests {
         let default = Hasher::default();
         default.warm();
         assert!(default.dummy_hash().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    }
+
+    #[tokio::test]
+    async fn beyond_the_threads_and_the_queue_hashing_is_refused_at_once() {
+        let h = Hasher::new(LOW).unwrap();
+        // Jobs that hold their thread until `release` is dropped.
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        let capacity = Hasher::threads() * (1 + QUEUE_PER_THREAD);
+        let mut accepted = Vec::new();
+        let mut busy = 0;
+        for _ in 0..capacity + 1 {
+            let gate = gate.clone();
+            let mut job = Box::pin(h.run(move || {
+                let _ = gate.lock().unwrap().recv();
+            }));
+            match futures::poll!(&mut job) {
+                std::task::Poll::Ready(Err(HashError::Busy)) => busy += 1,
+                std::task::Poll::Pending => accepted.push(job),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(busy >= 1, "{} accepted of {}", accepted.len(), capacity + 1);
+        assert!(accepted.len() <= capacity);
+        drop(release);
+        for job in accepted {
+            job.await.unwrap();
+        }
+        // Room again once they are done.
+        assert!(h.verify("x", None).await.is_ok());
     }
 }

@@ -65,8 +65,10 @@ fn session_cookie(value: String, max_age_hours: i64) -> HeaderValue {
 #[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = LoginInput,
     responses((status = 200, body = LoginOutput, headers(("set-cookie" = String, description = "the session cookie"))),
         (status = 401, description = "wrong username or password", body = Problem),
-        (status = 429, description = "too many failed logins for this account or address; see Retry-After", body = Problem),
-        (status = 422, body = Problem)))]
+        (status = 429, description = "too many failed logins for this account from this address; see Retry-After", body = Problem),
+        (status = 422, body = Problem),
+        (status = 503, description = "`busy`: too many passwords are being checked at once, see Retry-After; \
+            `unavailable`: the database is not available", body = Problem)))]
 async fn login(State(s): State<AppState>, ClientAddr(addr): ClientAddr, Json(l): Json<LoginInput>) -> Result<Response> {
     if l.username.len() > 64 || l.password.expose_secret().len() > 256 {
         return Err(ApiError::Unauthenticated {
@@ -115,7 +117,9 @@ pub struct PasswordInput {
 
 /// Change your password; your other sessions end.
 #[utoipa::path(post, path = "/auth/password", tag = "accounts", request_body = PasswordInput,
-    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)),
+    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem),
+        (status = 503, description = "`busy`: too many passwords are being checked at once, see Retry-After; \
+            `unavailable`: the database is not available", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn change_password(
     State(s): State<AppState>,

@@ -72,6 +72,12 @@ pub enum ApiError {
         /// An English sentence for people.
         detail: String,
     },
+    /// Too many passwords are being checked at once; try again after `retry_after` seconds.
+    #[error("too many logins at once; try again in {retry_after} s")]
+    Busy {
+        /// Seconds to wait.
+        retry_after: i64,
+    },
     /// The database is unreachable.
     #[error("the database is not available")]
     Unavailable(#[source] crate::store::db::DbError),
@@ -182,6 +188,7 @@ impl From<StoreError> for ApiError {
                 ApiError::Unauthenticated { code: "invalid_credentials", detail: "the username or password is wrong" }
             }
             StoreError::Throttled { retry_after } => ApiError::TooManyRequests { retry_after },
+            StoreError::Busy { retry_after } => ApiError::Busy { retry_after },
             StoreError::Unavailable(e) => ApiError::Unavailable(e),
             StoreError::Db(e) => ApiError::Internal(e.into()),
             StoreError::Internal(e) => ApiError::Internal(e),
@@ -259,6 +266,16 @@ impl IntoResponse for ApiError {
                 problem(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), vec![])
             }
             ApiError::Conflict { code, detail } => problem(StatusCode::CONFLICT, code, detail, vec![]),
+            ApiError::Busy { retry_after } => {
+                let mut res = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!("too many logins at once; try again in {retry_after} seconds"),
+                    vec![],
+                );
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                res
+            }
             ApiError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
                 let mut res = problem(
@@ -365,6 +382,9 @@ mod tests {
             ApiError::Unauthenticated { code: "invalid_credentials", .. }
         ));
         assert!(matches!(ApiError::from(StoreError::from(sqlx::Error::PoolTimedOut)), ApiError::Unavailable(_)));
+        let busy = ApiError::from(StoreError::from(crate::passwords::HashError::Busy)).into_response();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
         let invalid = ApiError::from(StoreError::invalid("category", ValidationError::new("unknown_category", "no")));
         assert!(
             matches!(invalid, ApiError::Validation(ref f) if f[0].field == "category" && f[0].code == "unknown_category")

@@ -74,26 +74,40 @@ impl Session {
 
 impl Store {
     /// Checks a username and password; on success opens a session.
+    ///
+    /// The attempt is counted before the password is checked (see [`Store::reserve_attempt`]),
+    /// so parallel guesses cannot all slip under the limit; a correct password takes its count
+    /// back and forgives this address's earlier failures for the account.
     pub async fn login(&self, username: &str, password: &SecretString, address: &str) -> Result<NewSession> {
         let username = username.trim().to_lowercase();
-        self.throttle(&username, address).await?;
-        let row = self
-            .db
-            .opt(
-                sql("SELECT id, username, role, member_id, created_at, password_hash FROM users WHERE username = ?")
-                    .bind(&username),
-            )
-            .await?;
-        let (found, hash) = match &row {
-            Some(r) => (Some(user(r)?), Some(r.get::<String>("password_hash")?)),
-            None => (None, None),
-        };
-        let ok = self.verify_password(password, hash).await?;
-        let user = match (found, ok) {
-            (Some(u), true) => u,
-            _ => {
-                self.record_login_failure(&username, address).await?;
-                return Err(StoreError::BadCredentials);
+        let attempt = self.reserve_attempt(&username, address).await?;
+        let checked =
+            async {
+                let row = self
+                .db
+                .opt(
+                    sql("SELECT id, username, role, member_id, created_at, password_hash FROM users WHERE username = ?")
+                        .bind(&username),
+                )
+                .await?;
+                let (found, hash) = match &row {
+                    Some(r) => (Some(user(r)?), Some(r.get::<String>("password_hash")?)),
+                    None => (None, None),
+                };
+                let ok = self.verify_password(password, hash).await?;
+                Ok::<_, StoreError>(found.filter(|_| ok))
+            }
+            .await;
+        let user = match checked {
+            Ok(Some(u)) => u,
+            // A wrong password: the reserved attempt stays, as a failure.
+            Ok(None) => return Err(StoreError::BadCredentials),
+            // Not checked at all (busy, database down): not a failure.
+            Err(e) => {
+                if let Err(release) = self.release_attempt(attempt).await {
+                    tracing::warn!(error = %release, "could not take back a login attempt");
+                }
+                return Err(e);
             }
         };
         let mut bytes = [0u8; 32];
@@ -118,8 +132,15 @@ impl Store {
                         .bind(at - Duration::days(30)),
                 )
                 .await?;
-                // A successful login forgives this account's earlier failures.
-                tx.exec(sql("DELETE FROM login_failures WHERE username = ?").bind(&user.username)).await?;
+                // A successful login takes back its own attempt and forgives this address's
+                // earlier failures for the account (not other addresses': a stranger's guesses
+                // still count against the stranger).
+                tx.exec(
+                    sql("DELETE FROM login_failures WHERE address = ? AND username = ?")
+                        .bind(attempt_key(address))
+                        .bind(attempt_key(&username)),
+                )
+                .await?;
                 Ok::<_, StoreError>(())
             }
             .await
@@ -273,54 +294,113 @@ impl Store {
     }
 }
 
-/// Failed logins allowed per account within [`THROTTLE_WINDOW_MINUTES`].
-pub const MAX_FAILURES_PER_ACCOUNT: usize = 5;
-/// Failed logins allowed per client address within [`THROTTLE_WINDOW_MINUTES`].
+/// Failed logins allowed for one account from one client address within
+/// [`THROTTLE_WINDOW_MINUTES`]; then that address must wait to try that account again. Other
+/// addresses (the account's owner at the desk) are not affected.
+pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: usize = 5;
+/// Failed logins from one client address (any accounts) within [`THROTTLE_WINDOW_MINUTES`]
+/// beyond which the address may try only accounts it has not failed on: one guess per account
+/// instead of [`MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS`], while everyone behind a shared address
+/// (a school's NAT) who types their password right still gets in.
 pub const MAX_FAILURES_PER_ADDRESS: usize = 30;
 /// How far back failures count.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
+/// A username or address as counted (attempts name any text; the columns hold 64 characters).
+fn attempt_key(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
 impl Store {
-    /// Refuses a login attempt (429) while the account or the address has failed too often
-    /// lately. Counted in the database, so every replica sees the same count.
-    async fn throttle(&self, username: &str, address: &str) -> Result<()> {
-        let since = self.now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-        for (column, key, max) in
-            [("username", username, MAX_FAILURES_PER_ACCOUNT), ("address", address, MAX_FAILURES_PER_ADDRESS)]
-        {
-            let rows = self
-                .db
+    /// Counts a login attempt before its password is checked, or refuses it (429) while this
+    /// address has failed too often lately for this account (or, beyond
+    /// [`MAX_FAILURES_PER_ADDRESS`], at all for this account). The attempt is written as a failure
+    /// at once and taken back when the password is right, so parallel attempts see each other.
+    /// Attempts from one address are counted one at a time: each locks its address's row in
+    /// `login_addresses` first (SQLite has a single writer anyway). Counted in the database, so
+    /// every replica sees the same count. Returns the attempt's row id.
+    async fn reserve_attempt(&self, username: &str, address: &str) -> Result<i64> {
+        let at = self.now();
+        let since = at - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+        let (username, address) = (attempt_key(username), attempt_key(address));
+        let upsert = match self.db.backend() {
+            crate::config::Backend::MariaDb => {
+                "INSERT INTO login_addresses (address, at) VALUES (?, ?) ON DUPLICATE KEY UPDATE at = VALUES(at)"
+            }
+            crate::config::Backend::Sqlite => {
+                "INSERT INTO login_addresses (address, at) VALUES (?, ?) ON CONFLICT (address) DO UPDATE SET at = excluded.at"
+            }
+        };
+        crate::transaction!(self.db, |tx| async {
+            // The lock comes first: InnoDB takes the snapshot the counts read at the first plain
+            // read, so they see every attempt committed before the lock was granted.
+            tx.exec(sql(upsert).bind(&address).bind(at)).await?;
+            let pair = tx
                 .all(
-                    sql(format!(
-                        "SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?"
-                    ))
-                    .bind(key)
+                    sql("SELECT at FROM login_failures WHERE address = ? AND username = ? AND at > ? \
+                         ORDER BY at DESC LIMIT ?")
+                    .bind(&address)
+                    .bind(&username)
                     .bind(since)
-                    .bind(max as i64),
+                    .bind(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS as i64),
                 )
-                .await?;
-            if rows.len() >= max {
-                // Open again when the oldest of the last `max` failures leaves the window.
-                let oldest: DateTime<Utc> = rows[max - 1].get("at")?;
-                let retry_after = (oldest - since).num_seconds().max(1);
+                .await?
+                .iter()
+                .map(|r| r.get::<DateTime<Utc>>("at"))
+                .collect::<Result<Vec<_>, _>>()?;
+            // Open again when the oldest of the last `max` failures leaves the window.
+            let opens = |oldest: DateTime<Utc>| (oldest - since).num_seconds().max(1);
+            if pair.len() >= MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS {
+                let retry_after = opens(pair[MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS - 1]);
                 return Err(StoreError::Throttled { retry_after });
             }
+            if let Some(&newest) = pair.first() {
+                let all = tx
+                    .all(
+                        sql("SELECT at FROM login_failures WHERE address = ? AND at > ? ORDER BY at DESC LIMIT ?")
+                            .bind(&address)
+                            .bind(since)
+                            .bind(MAX_FAILURES_PER_ADDRESS as i64),
+                    )
+                    .await?;
+                if all.len() >= MAX_FAILURES_PER_ADDRESS {
+                    // Open again when this account's failures from here have all left the
+                    // window, or the address is back under its limit, whichever comes first.
+                    let under_limit: DateTime<Utc> = all[MAX_FAILURES_PER_ADDRESS - 1].get("at")?;
+                    return Err(StoreError::Throttled { retry_after: opens(newest.min(under_limit)) });
+                }
+            }
+            let id = tx
+                .exec(
+                    sql("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
+                        .bind(&username)
+                        .bind(&address)
+                        .bind(at),
+                )
+                .await?
+                .last_id;
+            Ok::<_, StoreError>(id)
         }
-        Ok(())
+        .await)
     }
 
-    async fn record_login_failure(&self, username: &str, address: &str) -> Result<()> {
-        let at = self.now();
+    /// Takes back an attempt whose password was never checked.
+    async fn release_attempt(&self, id: i64) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
-            tx.exec(
-                sql("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
-                    .bind(username.chars().take(64).collect::<String>())
-                    .bind(address)
-                    .bind(at),
-            )
-            .await?;
-            tx.exec(sql("DELETE FROM login_failures WHERE at < ?").bind(at - Duration::days(1))).await?;
+            tx.exec(sql("DELETE FROM login_failures WHERE id = ?").bind(id)).await?;
             Ok::<_, StoreError>(())
+        }
+        .await)
+    }
+
+    /// Forgets login failures older than a day and the addresses not seen since (they no longer
+    /// count). Run now and then, outside any login's transaction.
+    pub async fn prune_login_failures(&self) -> Result<u64> {
+        let before = self.now() - Duration::days(1);
+        crate::transaction!(self.db, |tx| async {
+            let failures = tx.exec(sql("DELETE FROM login_failures WHERE at < ?").bind(before)).await?.rows;
+            tx.exec(sql("DELETE FROM login_addresses WHERE at < ?").bind(before)).await?;
+            Ok::<_, StoreError>(failures)
         }
         .await)
     }

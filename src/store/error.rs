@@ -44,6 +44,12 @@ pub enum StoreError {
         /// Seconds until a login may succeed again.
         retry_after: i64,
     },
+    /// Too many passwords are being checked at once (a burst of logins): try again shortly.
+    #[error("too many passwords are being checked at once; try again in {retry_after} s")]
+    Busy {
+        /// Seconds to wait before trying again.
+        retry_after: i64,
+    },
     /// The database cannot be reached.
     #[error("the database is not available")]
     Unavailable(#[source] DbError),
@@ -95,6 +101,16 @@ impl From<DbError> for StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         DbError::from(e).into()
+    }
+}
+
+impl From<crate::passwords::HashError> for StoreError {
+    fn from(e: crate::passwords::HashError) -> Self {
+        match e {
+            // A hash takes tens of milliseconds: the queue empties within a second.
+            crate::passwords::HashError::Busy => Self::Busy { retry_after: 1 },
+            crate::passwords::HashError::Failed(e) => Self::Internal(e),
+        }
     }
 }
 

@@ -157,6 +157,9 @@ impl TestApp {
             router: t.router.clone(),
             draining: Default::default(),
             drain: std::time::Duration::ZERO,
+            // Short, so that the test of a client trickling its headers is quick.
+            header_read_timeout: std::time::Duration::from_secs(1),
+            max_open_connections: 512,
         };
         tokio::spawn(app::serve(listener, served, std::future::pending()));
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
@@ -180,8 +183,12 @@ impl TestApp {
 
     /// Sends a request through the app in-process, as its own task (as a server would), and
     /// reads the whole response.
+    /// The client address is [`PEER`]'s unless the request carries a `ConnectInfo` already
+    /// (see [`TestApp::post_from`]).
     pub async fn send(&self, mut req: Request<Body>) -> Res {
-        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(PEER)));
+        if req.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            req.extensions_mut().insert(ConnectInfo(SocketAddr::from(PEER)));
+        }
         let router = self.router.clone();
         let res = tokio::spawn(async move {
             let res = router.oneshot(req).await.expect("the router is infallible");
@@ -215,6 +222,26 @@ impl TestApp {
             None => req.body(Body::empty()),
         };
         self.send(req.unwrap()).await
+    }
+
+    /// Posts JSON as a client at another address (`"203.0.113.7"`), as seen over TCP.
+    pub async fn post_from(&self, address: &str, path: &str, body: Value) -> Res {
+        let peer = SocketAddr::new(address.parse().expect("an IP address"), 40_001);
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(uri(path))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, bytes.len())
+            .body(Body::from(bytes))
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo(peer));
+        self.send(req).await
+    }
+
+    /// A login attempt from a client at `address`.
+    pub async fn login_from(&self, address: &str, username: &str, password: &str) -> Res {
+        self.post_from(address, "/api/v1/auth/login", json!({ "username": username, "password": password })).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
