@@ -252,14 +252,13 @@ impl IntoResponse for ApiError {
                 res
             }
             ApiError::TooManyRequests { retry_after } => {
-                let mut res = problem(
+                let res = problem(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",
                     format!("too many failed logins; try again in {retry_after} seconds"),
                     vec![],
                 );
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-                res
+                with_retry_after(res, HeaderValue::from(retry_after))
             }
             ApiError::Forbidden => problem(StatusCode::FORBIDDEN, "forbidden", "your account may not do this", vec![]),
             ApiError::NotFound(what) => {
@@ -267,25 +266,23 @@ impl IntoResponse for ApiError {
             }
             ApiError::Conflict { code, detail } => problem(StatusCode::CONFLICT, code, detail, vec![]),
             ApiError::Busy { retry_after } => {
-                let mut res = problem(
+                let res = problem(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "busy",
                     format!("too many logins at once; try again in {retry_after} seconds"),
                     vec![],
                 );
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-                res
+                with_retry_after(res, HeaderValue::from(retry_after))
             }
             ApiError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
-                let mut res = problem(
+                let res = problem(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     "the database is not available; try again shortly",
                     vec![],
                 );
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-                res
+                with_retry_after(res, HeaderValue::from_static("2"))
             }
             ApiError::Internal(e) => {
                 // The whole cause chain goes to the log (with the request id from the span); the
@@ -300,6 +297,12 @@ impl IntoResponse for ApiError {
             }
         }
     }
+}
+
+/// `res` with `Retry-After: seconds`.
+fn with_retry_after(mut res: Response, seconds: HeaderValue) -> Response {
+    res.headers_mut().insert(header::RETRY_AFTER, seconds);
+    res
 }
 
 /// The field a serde message names: `title: invalid type ...` or ``missing field `title` ``.

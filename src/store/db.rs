@@ -83,11 +83,9 @@ impl DbError {
             DbError::Sqlx(sqlx::Error::Database(e)) => {
                 // MariaDB's error number (its `code()` is the SQLSTATE, shared by many errors);
                 // SQLite's extended result code.
-                let number = match e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-                    Some(my) => Some(u32::from(my.number())),
-                    None => e.code().and_then(|c| c.parse::<u32>().ok()),
-                };
-                let mysql = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some();
+                let mysql = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|my| u32::from(my.number()));
+                let number = mysql.or_else(|| e.code().and_then(|c| c.parse::<u32>().ok()));
+                let mysql = mysql.is_some();
                 if e.is_unique_violation() {
                     DbErrorKind::UniqueViolation
                 } else if e.is_foreign_key_violation() {
@@ -97,18 +95,29 @@ impl DbError {
                     // MariaDB: 1213 deadlock, 1205 lock wait timeout. SQLite: busy and locked, with
                     // their extended codes (517 busy snapshot, 261 busy recovery, 262 locked shared cache).
                     DbErrorKind::Transient
-                } else if mysql && matches!(number, Some(1053 | 1927 | 2006 | 2013 | 4031)) {
-                    // MariaDB going away: shutdown in progress, connection killed, gone away, lost
-                    // connection, disconnected for inactivity.
+                } else if self.is_connection_lost() {
                     DbErrorKind::Unavailable
                 } else {
                     DbErrorKind::Other
                 }
             }
-            DbError::Sqlx(
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
-            ) => DbErrorKind::Unavailable,
+            DbError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => DbErrorKind::Unavailable,
+            _ if self.is_connection_lost() => DbErrorKind::Unavailable,
             _ => DbErrorKind::Other,
+        }
+    }
+
+    /// Whether the connection itself is gone (rather than the server refusing one statement): an
+    /// I/O or TLS error, or MariaDB's 1053 shutdown in progress, 1927 connection killed, 2006
+    /// server gone away, 2013 lost connection, 4031 disconnected for inactivity. The pool closes
+    /// such a connection; the store reports the database unavailable.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => true,
+            DbError::Sqlx(sqlx::Error::Database(e)) => e
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|e| matches!(e.number(), 1053 | 1927 | 2006 | 2013 | 4031)),
+            _ => false,
         }
     }
 

@@ -23,7 +23,7 @@ use std::{
 
 use deadpool::managed::{self, Metrics, Object, PoolError, QueueMode, RecycleError, RecycleResult, Timeouts};
 use sqlx::{
-    mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError},
+    mysql::{MySqlConnectOptions, MySqlConnection},
     ConnectOptions, Connection, Database, MySql, TransactionManager,
 };
 
@@ -84,19 +84,6 @@ impl managed::Manager for Manager {
             slot.epoch = epoch;
         }
         Ok(())
-    }
-}
-
-/// Whether the error says the connection itself is gone (rather than the server refusing one
-/// statement): an I/O or TLS error, or MariaDB's 1053 shutdown in progress, 1927 connection
-/// killed, 2006 server gone away, 2013 lost connection, 4031 disconnected for inactivity.
-fn is_connection_lost(e: &DbError) -> bool {
-    match e {
-        DbError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => true,
-        DbError::Sqlx(sqlx::Error::Database(e)) => e
-            .try_downcast_ref::<MySqlDatabaseError>()
-            .is_some_and(|e| matches!(e.number(), 1053 | 1927 | 2006 | 2013 | 4031)),
-        _ => false,
     }
 }
 
@@ -186,10 +173,10 @@ impl Pooled {
     pub(super) fn settle<T>(&mut self, result: &Result<T, DbError>) {
         let in_step = match result {
             Ok(_) => true,
-            Err(e) => matches!(e, DbError::Sqlx(sqlx::Error::Database(_))) && !is_connection_lost(e),
+            Err(e) => matches!(e, DbError::Sqlx(sqlx::Error::Database(_))) && !e.is_connection_lost(),
         };
         self.slot().in_step = in_step;
-        if matches!(result, Err(e) if is_connection_lost(e)) {
+        if matches!(result, Err(e) if e.is_connection_lost()) {
             // A restart, say: the other idle connections may be gone too. Ping each before its next use.
             if let Some(pool) = self.obj.as_ref().and_then(Object::pool) {
                 pool.manager().epoch.fetch_add(1, Ordering::AcqRel);
@@ -200,7 +187,7 @@ impl Pooled {
     /// Whether a read or a BEGIN that failed with `e` is worth running once more on another
     /// connection: this one came from the idle list and the error says it was already dead.
     pub(super) fn worth_retrying(&self, e: &DbError) -> bool {
-        self.from_idle && is_connection_lost(e)
+        self.from_idle && e.is_connection_lost()
     }
 
     /// Starts a transaction (sqlx's BEGIN, which keeps its transaction depth right).

@@ -29,6 +29,8 @@ mod report;
 mod run;
 mod scenario;
 mod schedule;
+#[cfg(test)]
+mod stand_in;
 
 use std::process::ExitCode;
 

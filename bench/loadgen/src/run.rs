@@ -260,9 +260,7 @@ mod tests {
 
     use http_body_util::BodyExt;
     use hyper::body::Incoming;
-    use hyper::service::service_fn;
     use hyper::{Method, Response};
-    use hyper_util::rt::TokioIo;
 
     use super::*;
     use crate::cli::{Args, Scenario};
@@ -273,27 +271,8 @@ mod tests {
     /// 200, loans and returns keep a set of barcodes on loan (401 without the token). Requests without
     /// `Host` or `Accept: application/json` get 400. Returns the port; the server lives until the test ends.
     fn start_server(on_loan: &[&str]) -> u16 {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let loans: Arc<Mutex<HashSet<String>>> = Arc::new(Mutex::new(on_loan.iter().map(|b| b.to_string()).collect()));
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    let (stream, _) = listener.accept().await.unwrap();
-                    let loans = loans.clone();
-                    tokio::spawn(async move {
-                        let service = service_fn(move |request| handle(request, loans.clone()));
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-            });
-        });
-        port
+        crate::stand_in::serve(move |request| handle(request, loans.clone()))
     }
 
     async fn handle(

@@ -397,9 +397,7 @@ mod tests {
 
     use http_body_util::BodyExt;
     use hyper::body::Incoming;
-    use hyper::service::service_fn;
     use hyper::Response;
-    use hyper_util::rt::TokioIo;
 
     use super::*;
     use crate::cli::{Args, Command};
@@ -421,27 +419,9 @@ mod tests {
     /// `POST /api/v1/books` stores the book and answers 201 with its id, but every 5th write answers 503
     /// without storing anything; `GET /api/v1/books?q=` is 200, `GET /api/v1/books/{id}` 200 or 404.
     fn start_server() -> (u16, Arc<Mutex<Seen>>) {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new(Seen::default()));
         let state = seen.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    let (stream, _) = listener.accept().await.unwrap();
-                    let state = state.clone();
-                    tokio::spawn(async move {
-                        let service = service_fn(move |request| handle(request, state.clone()));
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-            });
-        });
+        let port = crate::stand_in::serve(move |request| handle(request, state.clone()));
         (port, seen)
     }
 
