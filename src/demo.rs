@@ -226,7 +226,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
             let barcode = parse(Barcode::parse(&format!("B{:03}{:02}", i + 1, c + 1)), "barcode")?;
             let shelf =
                 parse(ShortText::parse(&format!("Rak {}{}", (b'A' + (i % 6) as u8) as char, 1 + i / 6)), "location")?;
-            store.add_copy(&system, book.id, &barcode, Some(&shelf)).await?;
+            store.add_copy(&system, book.id, &barcode, Some(&shelf), None).await?;
             barcodes.push((book.id, barcode));
         }
     }
@@ -271,7 +271,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         .checkout(&system, &barcodes.iter().find(|(_, b)| b.as_str() == "B00701").context("demo copy")?.1, &cards[1].1)
         .await?;
     clock.reset();
-    store.checkin(&system, &parse(Barcode::parse("B00701"), "barcode")?).await?;
+    store.checkin(&system, &parse(Barcode::parse("B00701"), "barcode")?, false).await?;
     // Both copies of Pride and Prejudice are out; Agus waits for one.
     let pride = barcodes.iter().filter(|(_, b)| b.as_str().starts_with("B020")).cloned().collect::<Vec<_>>();
     store.checkout(&system, &pride[0].1, &cards[3].1).await?;

@@ -83,6 +83,8 @@ pub struct Copy {
     pub location: Option<String>,
     #[sqlx(try_from = "String")]
     pub status: CopyStatus,
+    /// What the copy cost in rupiah, when known: a lost copy is charged at its price.
+    pub price: Option<i64>,
     /// The book's title.
     pub title: String,
     pub created_at: DateTime<Utc>,
@@ -106,9 +108,17 @@ pub struct Member {
     pub blocked_reason: Option<String>,
     /// Loans not yet returned.
     pub active_loans: i64,
-    /// Unpaid fines in rupiah.
+    /// Unpaid fines in rupiah (what is left of each after part payments).
     #[sqlx(skip)]
     pub unpaid_fines: i64,
+    /// Fines accruing on overdue loans still out, as returning them today would charge; they
+    /// count towards the category's fine limit together with `unpaid_fines`.
+    #[sqlx(skip)]
+    pub accruing_fines: i64,
+    /// The earliest due day of an overdue loan still out: it stops borrowing and renewing once
+    /// the category's `overdue_grace_days` have passed.
+    #[sqlx(skip)]
+    pub overdue_since: Option<NaiveDate>,
     /// The member's login name, when they have one.
     pub username: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -145,6 +155,15 @@ pub struct Loan {
     /// Not returned and past its due time.
     #[sqlx(skip)]
     pub overdue: bool,
+    /// Whether the member may renew it now (on a member's list of active loans only).
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renewable: Option<bool>,
+    /// Why it cannot be renewed now: the problem code a renewal would be refused with, e.g.
+    /// `renew_limit` (on a member's list of active loans only).
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renew_refusal: Option<String>,
 }
 
 /// A member's place in the queue for a book.
@@ -178,14 +197,47 @@ pub struct Fine {
     pub title: Option<String>,
     /// Rupiah.
     pub amount: i64,
-    /// Why it was charged, e.g. `overdue`.
+    /// Why it was charged: `overdue`, `lost` or `damaged`.
     pub reason: String,
     #[sqlx(try_from = "String")]
     pub status: FineStatus,
+    /// Rupiah paid so far (part payments add up until the fine is paid).
+    pub paid: i64,
+    /// Rupiah still owed: 0 once paid or waived.
+    #[sqlx(skip)]
+    pub outstanding: i64,
+    /// The payment just recorded (in the answer to a payment only): print its receipt.
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
     /// Why it was waived.
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// A payment towards a fine: what a receipt shows.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Payment {
+    pub id: i64,
+    pub fine_id: i64,
+    /// Rupiah paid this time.
+    pub amount: i64,
+    pub paid_at: DateTime<Utc>,
+    /// Username of the staff member who took the money.
+    pub received_by: String,
+    pub member_id: i64,
+    pub card_number: String,
+    pub member_name: String,
+    /// Why the fine was charged: `overdue`, `lost` or `damaged`.
+    pub reason: String,
+    /// The book, for a fine on a loan.
+    pub title: Option<String>,
+    /// The fine's whole amount.
+    pub fine_amount: i64,
+    /// Rupiah still owed on the fine right after this payment.
+    #[sqlx(skip)]
+    pub outstanding_after: i64,
 }
 
 /// A login account.

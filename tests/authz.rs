@@ -37,6 +37,7 @@ fn access(method: &str, path: &str) -> Access {
         ("POST", "/api/v1/auth/logout" | "/api/v1/auth/password") | ("GET", "/api/v1/auth/me") => Account,
         ("GET", "/api/v1/members/{id}" | "/api/v1/members/{id}/loans" | "/api/v1/members/{id}/holds")
         | ("GET", "/api/v1/members/{id}/fines" | "/api/v1/loans/{id}")
+        | ("GET", "/api/v1/fines/{id}/payments" | "/api/v1/payments/{id}")
         | ("POST", "/api/v1/loans/{id}/renew" | "/api/v1/holds")
         | ("DELETE", "/api/v1/holds/{id}") => Own,
         ("PUT" | "DELETE", "/api/v1/categories/{code}") | ("GET" | "POST", "/api/v1/users") => Admin,
@@ -45,6 +46,7 @@ fn access(method: &str, path: &str) -> Access {
         | ("GET", "/api/v1/fines" | "/api/v1/categories")
         | ("POST", "/api/v1/books" | "/api/v1/books/{id}/copies" | "/api/v1/members" | "/api/v1/loans")
         | ("POST", "/api/v1/returns" | "/api/v1/closed-days" | "/api/v1/fines/{id}/pay" | "/api/v1/fines/{id}/waive")
+        | ("POST", "/api/v1/loans/{id}/lost")
         | ("PATCH" | "DELETE", "/api/v1/books/{id}" | "/api/v1/copies/{barcode}" | "/api/v1/members/{id}")
         | ("DELETE", "/api/v1/closed-days/{date}") => Staff,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
@@ -59,6 +61,7 @@ struct Fixture {
     loan_a: i64,
     hold_a: i64,
     fine_a: i64,
+    payment_a: i64,
     user: i64,
 }
 
@@ -73,6 +76,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     app.checkout_days_ago("MX-2", &card_a, 20).await.expect(201);
     let fine_a = app.checkin("MX-2").await.expect(200)["fine"]["id"].as_i64().unwrap();
     let loan_a = app.checkout("MX-1", &card_a).await.expect(201)["id"].as_i64().unwrap();
+    // A paid part of the fine: a receipt.
+    let payment_a = app.post(&format!("/api/v1/fines/{fine_a}/pay"), admin, json!({"amount": 1})).await.expect(200)
+        ["payment"]["id"]
+        .as_i64()
+        .unwrap();
     // A waits for another book that is out.
     let other = app.book("Dipesan").await;
     app.copy(other, "MX-3").await;
@@ -96,7 +104,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await
     .expect(200);
-    Fixture { book, member_a, card_a, loan_a, hold_a, fine_a, user }
+    Fixture { book, member_a, card_a, loan_a, hold_a, fine_a, payment_a, user }
 }
 
 fn concrete(path: &str, f: &Fixture) -> String {
@@ -110,6 +118,8 @@ fn concrete(path: &str, f: &Fixture) -> String {
         f.hold_a
     } else if path.starts_with("/api/v1/fines") {
         f.fine_a
+    } else if path.starts_with("/api/v1/payments") {
+        f.payment_a
     } else {
         f.user
     };

@@ -1,4 +1,5 @@
-//! Adversarial checks of logins and connections (issue 12, items 2, 3 and 6), on both backends.
+//! Adversarial checks of logins and connections (issue 12, items 2, 3 and 6) and of the hold queue
+//! (item 7), on both backends.
 //! The memory check of item 1 needs a release build: `tests/security/login-burst`.
 
 mod common;
@@ -11,7 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 contract!(
     a_strangers_failures_do_not_lock_out_the_owner,
     a_shared_address_does_not_lock_out_its_users,
-    parallel_guesses_cannot_pass_the_limit;
+    parallel_guesses_cannot_pass_the_limit,
+    copies_do_not_skip_the_hold_queue;
     tcp: a_client_that_trickles_its_headers_is_cut_off,
 );
 
@@ -91,4 +93,41 @@ async fn a_client_that_trickles_its_headers_is_cut_off(app: TestApp) {
     assert!(closed.is_ok(), "a client that never finishes its headers is still connected after 10 s");
     // A client that sends its request whole is served as usual.
     assert_eq!(app.client().get(format!("{}/healthz", app.base())).send().await.unwrap().status(), 200);
+}
+
+/// Item 7: a copy added, or marked available again, while members wait for its book goes to the
+/// first waiting member's hold shelf, never to the open shelves where anyone could take it.
+async fn copies_do_not_skip_the_hold_queue(app: TestApp) {
+    use serde_json::json;
+    let admin = Some(app.admin.as_str());
+    let book = app.book("Max Havelaar").await;
+    app.copy(book, "MH-1").await;
+    let (_, lender) = app.member("Peminjam", "student").await;
+    let (_, waiting) = app.member("Menunggu", "student").await;
+    let (_, stranger) = app.member("Penyerobot", "student").await;
+    app.checkout("MH-1", &lender).await.expect(201);
+    let h = app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": waiting})).await.expect(201);
+    // A new copy while a member waits.
+    let c = app.post(&format!("/api/v1/books/{book}/copies"), admin, json!({"barcode": "MH-2"})).await.expect(201);
+    assert_eq!(c["status"], "on_hold_shelf", "a new copy skipped the queue: {c}");
+    app.checkout("MH-2", &stranger).await.problem(409, "copy_on_hold_for_other");
+    let ready = app.get("/api/v1/holds?status=ready", admin).await.expect(200);
+    assert_eq!(
+        (ready["items"][0]["id"].clone(), ready["items"][0]["copy_barcode"].clone()),
+        (h["id"].clone(), json!("MH-2"))
+    );
+    app.checkout("MH-2", &waiting).await.expect(201);
+    // A withdrawn copy marked available again while a member waits.
+    app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": stranger})).await.expect(201);
+    app.checkin("MH-1").await.expect(200);
+    app.checkout("MH-1", &stranger).await.expect(201);
+    let c = app.post(&format!("/api/v1/books/{book}/copies"), admin, json!({"barcode": "MH-3"})).await.expect(201);
+    assert_eq!(c["status"], "available", "nobody waits: the open shelves");
+    app.patch("/api/v1/copies/MH-3", admin, json!({"status": "withdrawn"})).await.expect(200);
+    let h2 = app.post("/api/v1/holds", admin, json!({"book_id": book, "card_number": lender})).await.expect(201);
+    let c = app.patch("/api/v1/copies/MH-3", admin, json!({"status": "available"})).await.expect(200);
+    assert_eq!(c["status"], "on_hold_shelf", "a copy marked available skipped the queue: {c}");
+    app.checkout("MH-3", &waiting).await.problem(409, "copy_on_hold_for_other");
+    let ready = app.get("/api/v1/holds?status=ready", admin).await.expect(200);
+    assert_eq!(ready["items"][0]["id"], h2["id"]);
 }

@@ -42,12 +42,25 @@ pub struct LoanPolicy {
     pub fine_limit: i64,
     /// Days a member has to collect a hold once it is ready (1–60).
     pub hold_pickup_days: i64,
+    /// Days a loan may be overdue before it stops the member borrowing and renewing (0–365);
+    /// 0, the default, blocks from the first day late.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 365)]
+    pub overdue_grace_days: i64,
+    /// Charge in rupiah for a lost copy that has no price of its own (0–10.000.000); 0 = none.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10_000_000)]
+    pub lost_charge: i64,
+    /// Charge in rupiah for a copy returned damaged (0–10.000.000), never more than the copy's price.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10_000_000)]
+    pub damage_charge: i64,
 }
 
 impl LoanPolicy {
     /// Checks every field is in range, returning the policy unchanged if so.
     pub fn validate(self) -> Result<Self, ValidationError> {
-        let checks: [(&str, i64, i64, i64); 7] = [
+        let checks: [(&str, i64, i64, i64); 10] = [
             ("Maximum loans", self.max_loans, 0, 100),
             ("Loan period (days)", self.loan_days, 1, 365),
             ("Maximum renewals", self.max_renewals, 0, 20),
@@ -55,6 +68,9 @@ impl LoanPolicy {
             ("Maximum fine per loan", self.max_fine_per_loan, 0, MAX_MONEY),
             ("Fine limit", self.fine_limit, 0, MAX_MONEY),
             ("Hold pickup period (days)", self.hold_pickup_days, 1, 60),
+            ("Overdue grace (days)", self.overdue_grace_days, 0, 365),
+            ("Lost copy charge", self.lost_charge, 0, MAX_MONEY),
+            ("Damaged copy charge", self.damage_charge, 0, MAX_MONEY),
         ];
         for (field, value, min, max) in checks {
             if !(min..=max).contains(&value) {
@@ -72,6 +88,8 @@ impl LoanPolicy {
             fine_per_day: money(self.fine_per_day),
             max_fine_per_loan: money(self.max_fine_per_loan),
             fine_limit: money(self.fine_limit),
+            lost_charge: money(self.lost_charge),
+            damage_charge: money(self.damage_charge),
             ..self
         }
     }
@@ -103,8 +121,19 @@ pub struct MemberStanding {
     pub expires_on: Option<NaiveDate>,
     /// Number of loans currently out.
     pub active_loans: i64,
-    /// Unpaid fines in rupiah.
+    /// Unpaid fines in rupiah (what is left of each after part payments).
     pub unpaid_fines: i64,
+    /// Fines accruing on overdue loans still out, as they would be charged if returned today.
+    pub accruing_fines: i64,
+    /// The earliest due day of the loans still out, when one is overdue.
+    pub overdue_since: Option<NaiveDate>,
+}
+
+impl MemberStanding {
+    /// What counts towards the fine limit: fines owed plus fines accruing on loans still out.
+    pub fn fines_owed(&self) -> i64 {
+        self.unpaid_fines.saturating_add(self.accruing_fines)
+    }
 }
 
 /// Why a borrow or renewal was refused.
@@ -136,6 +165,11 @@ pub enum Refusal {
     RenewLimit {
         /// The maximum number of renewals.
         max: i64,
+    },
+    /// The member has a loan overdue (beyond the category's grace) to return first.
+    OverdueLoans {
+        /// The earliest due day among the member's overdue loans.
+        since: NaiveDate,
     },
     /// The loan is already overdue and must be returned.
     Overdue {
@@ -239,6 +273,9 @@ impl fmt::Display for Refusal {
             Self::RenewLimit { max } => {
                 write!(f, "The loan has reached the limit of {max} {}.", if *max == 1 { "renewal" } else { "renewals" })
             }
+            Self::OverdueLoans { since } => {
+                write!(f, "The member has a loan overdue since {since}; return it before borrowing or renewing.")
+            }
             Self::Overdue { due } => write!(f, "The loan was due on {due} and is overdue, so it cannot be renewed."),
             Self::HeldForOthers => {
                 f.write_str("Another member is waiting for this item, so the loan cannot be renewed.")
@@ -282,17 +319,31 @@ fn check_standing(policy: &LoanPolicy, m: &MemberStanding, today: NaiveDate) -> 
     if let Some(on) = m.expires_on.filter(|&on| on < today) {
         return Err(Refusal::Expired { on });
     }
-    if policy.fine_limit > 0 && m.unpaid_fines >= policy.fine_limit {
-        return Err(Refusal::FinesOwed { owed: m.unpaid_fines, limit: policy.fine_limit });
+    let owed = m.fines_owed();
+    if policy.fine_limit > 0 && owed >= policy.fine_limit {
+        return Err(Refusal::FinesOwed { owed, limit: policy.fine_limit });
+    }
+    Ok(())
+}
+
+/// Whether an overdue loan stops borrowing and renewing `today`: a loan due on `since` blocks
+/// once more than `overdue_grace_days` days have passed since it fell overdue (the day after `since`).
+pub fn overdue_blocks(policy: &LoanPolicy, overdue_since: Option<NaiveDate>, today: NaiveDate) -> Result<(), Refusal> {
+    let Some(since) = overdue_since.filter(|&d| d < today) else { return Ok(()) };
+    let days_late = (today - since).num_days();
+    if days_late > policy.overdue_grace_days.max(0) {
+        return Err(Refusal::OverdueLoans { since });
     }
     Ok(())
 }
 
 /// Whether member `m` may take out another loan `today`.
 ///
-/// Checked in order: blocked, expired (`expires_on < today`), fines owed, loan limit.
+/// Checked in order: blocked, expired (`expires_on < today`), fines owed (including fines
+/// accruing on loans still out), an overdue loan beyond the grace days, loan limit.
 pub fn may_borrow(policy: &LoanPolicy, m: &MemberStanding, today: NaiveDate) -> Result<(), Refusal> {
     check_standing(policy, m, today)?;
+    overdue_blocks(policy, m.overdue_since, today)?;
     if m.active_loans >= policy.max_loans {
         return Err(Refusal::LoanLimit { max: policy.max_loans });
     }
@@ -301,8 +352,9 @@ pub fn may_borrow(policy: &LoanPolicy, m: &MemberStanding, today: NaiveDate) -> 
 
 /// Whether member `m` may renew a loan renewed `renewals` times so far and due on `due`.
 ///
-/// Checked in order: blocked, expired, fines owed, overdue (`due < today`), renewal
-/// limit, held for others. The loan limit does not apply: the item is already out.
+/// Checked in order: blocked, expired, fines owed, this loan overdue (`due < today`), another
+/// loan overdue beyond the grace days, renewal limit, held for others. The loan limit does not
+/// apply: the item is already out.
 pub fn may_renew(
     policy: &LoanPolicy,
     m: &MemberStanding,
@@ -315,6 +367,7 @@ pub fn may_renew(
     if due < today {
         return Err(Refusal::Overdue { due });
     }
+    overdue_blocks(policy, m.overdue_since, today)?;
     if renewals >= policy.max_renewals {
         return Err(Refusal::RenewLimit { max: policy.max_renewals });
     }
@@ -527,6 +580,69 @@ pub fn overdue_fine(cal: &Calendar, policy: &LoanPolicy, due: NaiveDate, returne
     }
 }
 
+/// The fine accruing on a loan still out and due on `due`: what returning it `today` would charge,
+/// by the same calendar and cap as [`overdue_fine`].
+pub fn accruing_fine(cal: &Calendar, policy: &LoanPolicy, due: NaiveDate, today: NaiveDate) -> i64 {
+    overdue_fine(cal, policy, due, today)
+}
+
+/// The overdue part of a member's standing from the due days of their loans still out: the
+/// earliest due day that has passed (`None` when none has) and the fines accruing on them all.
+pub fn overdue_standing(
+    cal: &Calendar,
+    policy: &LoanPolicy,
+    due_days: impl IntoIterator<Item = NaiveDate>,
+    today: NaiveDate,
+) -> (Option<NaiveDate>, i64) {
+    let late: Vec<NaiveDate> = due_days.into_iter().filter(|&d| d < today).collect();
+    let since = late.iter().copied().min();
+    (since, total_money(late.into_iter().map(|due| accruing_fine(cal, policy, due, today))))
+}
+
+/// The charge for a lost copy: its price when it has one, else the category's lost charge.
+pub fn lost_charge(policy: &LoanPolicy, price: Option<i64>) -> i64 {
+    price.filter(|&p| p > 0).unwrap_or(policy.lost_charge).clamp(0, MAX_MONEY)
+}
+
+/// The charge for a copy returned damaged: the category's damage charge, never more than the
+/// copy's price when it has one.
+pub fn damage_charge(policy: &LoanPolicy, price: Option<i64>) -> i64 {
+    let charge = policy.damage_charge.clamp(0, MAX_MONEY);
+    match price.filter(|&p| p > 0) {
+        Some(p) => charge.min(p),
+        None => charge,
+    }
+}
+
+/// Checks a copy's price: whole rupiah, 0 to [`MAX_MONEY`].
+pub fn check_price(price: i64) -> Result<i64, ValidationError> {
+    if (0..=MAX_MONEY).contains(&price) {
+        Ok(price)
+    } else {
+        Err(ValidationError::out_of_range("Price", 0, MAX_MONEY))
+    }
+}
+
+/// How much of a fine with `outstanding` rupiah left to pay a payment of `asked` settles
+/// (`None`: all of it). A payment is at least Rp 1 and never more than is owed.
+pub fn payment_amount(outstanding: i64, asked: Option<i64>) -> Result<i64, ValidationError> {
+    let amount = asked.unwrap_or(outstanding);
+    if amount < 1 {
+        return Err(ValidationError::out_of_range("Amount", 1, format_rupiah(outstanding.max(1))));
+    }
+    if amount > outstanding {
+        return Err(ValidationError::new(
+            "overpayment",
+            format!(
+                "Amount {} is more than the {} still owed on this fine.",
+                format_rupiah(amount),
+                format_rupiah(outstanding)
+            ),
+        ));
+    }
+    Ok(amount)
+}
+
 /// The sum of some amounts of rupiah, saturating at the bounds of `i64` instead of overflowing
 /// (fines stored before [`MAX_MONEY`] may be as large as an `i64` holds).
 pub fn total_money(amounts: impl IntoIterator<Item = i64>) -> i64 {
@@ -566,6 +682,9 @@ mod tests {
             max_fine_per_loan: 0,
             fine_limit: 10_000,
             hold_pickup_days: 3,
+            overdue_grace_days: 0,
+            lost_charge: 50_000,
+            damage_charge: 10_000,
         }
         .validate()
         .unwrap()
@@ -661,6 +780,7 @@ mod tests {
             expires_on: Some(date(2025, 3, 2)),
             active_loans: 3,
             unpaid_fines: 10_000,
+            ..MemberStanding::default()
         };
         let refusal = may_borrow(&p, &everything_wrong, TODAY).unwrap_err();
         assert_eq!(refusal, Refusal::Blocked { reason: "Lost three books".into() });
@@ -686,6 +806,100 @@ mod tests {
 
         let m = MemberStanding { active_loans: 2, expires_on: None, ..m };
         assert_eq!(may_borrow(&p, &m, TODAY), Ok(()));
+    }
+
+    #[test]
+    fn an_overdue_loan_blocks_borrowing_and_renewing_after_the_grace() {
+        let p = policy();
+        let late = MemberStanding { overdue_since: Some(date(2025, 3, 2)), ..good_member() };
+        // Due yesterday (TODAY is 2025-03-03): one day late, no grace.
+        let refusal = may_borrow(&p, &late, TODAY).unwrap_err();
+        assert_eq!(refusal, Refusal::OverdueLoans { since: date(2025, 3, 2) });
+        assert_eq!(
+            refusal.to_string(),
+            "The member has a loan overdue since 2025-03-02; return it before borrowing or renewing."
+        );
+        // Renewing another loan, not itself overdue, is refused the same way.
+        assert_eq!(
+            may_renew(&p, &late, 0, date(2025, 3, 10), TODAY, false),
+            Err(Refusal::OverdueLoans { since: date(2025, 3, 2) })
+        );
+        // Due today is not overdue.
+        let due_today = MemberStanding { overdue_since: Some(TODAY), ..good_member() };
+        assert_eq!(may_borrow(&p, &due_today, TODAY), Ok(()));
+        // Two days of grace: one and two days late pass, three do not.
+        let grace = LoanPolicy { overdue_grace_days: 2, ..p };
+        assert_eq!(may_borrow(&grace, &late, TODAY), Ok(()));
+        let two = MemberStanding { overdue_since: Some(date(2025, 3, 1)), ..good_member() };
+        assert_eq!(may_borrow(&grace, &two, TODAY), Ok(()));
+        let three = MemberStanding { overdue_since: Some(date(2025, 2, 28)), ..good_member() };
+        assert_eq!(may_borrow(&grace, &three, TODAY), Err(Refusal::OverdueLoans { since: date(2025, 2, 28) }));
+        // Fines come before the overdue check, the loan limit after it.
+        let both = MemberStanding { unpaid_fines: 20_000, active_loans: 3, ..three.clone() };
+        assert!(matches!(may_borrow(&grace, &both, TODAY), Err(Refusal::FinesOwed { .. })));
+        let full = MemberStanding { active_loans: 3, ..three };
+        assert!(matches!(may_borrow(&grace, &full, TODAY), Err(Refusal::OverdueLoans { .. })));
+        // Holds are not stopped by an overdue loan.
+        assert_eq!(may_place_hold(&p, &late, TODAY, HoldContext::default()), Ok(()));
+        // The grace is bounded like the other rules.
+        assert!(LoanPolicy { overdue_grace_days: -1, ..p }.validate().is_err());
+        assert!(LoanPolicy { overdue_grace_days: 366, ..p }.validate().is_err());
+    }
+
+    #[test]
+    fn accruing_fines_count_towards_the_limit() {
+        let p = policy();
+        let m = MemberStanding { unpaid_fines: 6_000, accruing_fines: 4_000, ..good_member() };
+        assert_eq!(may_borrow(&p, &m, TODAY), Err(Refusal::FinesOwed { owed: 10_000, limit: 10_000 }));
+        let m = MemberStanding { accruing_fines: 3_999, ..m };
+        assert_eq!(may_borrow(&p, &m, TODAY), Ok(()));
+        let huge = MemberStanding { unpaid_fines: i64::MAX, accruing_fines: i64::MAX, ..good_member() };
+        assert_eq!(huge.fines_owed(), i64::MAX);
+        // Accruing like the real fine: weekends free, capped per loan.
+        let cal = weekend_closed();
+        let capped = LoanPolicy { max_fine_per_loan: 2_500, ..p };
+        assert_eq!(accruing_fine(&cal, &p, date(2025, 3, 7), date(2025, 3, 11)), 2_000);
+        assert_eq!(accruing_fine(&cal, &capped, date(2025, 3, 3), date(2025, 3, 11)), 2_500);
+    }
+
+    #[test]
+    fn the_overdue_standing_sums_loans_still_out() {
+        let cal = weekend_closed();
+        let p = policy();
+        // TODAY is Monday 2025-03-03: due Friday the 28th is one open day late (the weekend is free),
+        // due Thursday the 27th two; due today and later count for nothing.
+        let dues = [date(2025, 2, 28), date(2025, 2, 27), TODAY, date(2025, 3, 10)];
+        assert_eq!(overdue_standing(&cal, &p, dues, TODAY), (Some(date(2025, 2, 27)), 3_000));
+        assert_eq!(overdue_standing(&cal, &p, [TODAY], TODAY), (None, 0));
+        assert_eq!(overdue_standing(&cal, &p, [], TODAY), (None, 0));
+    }
+
+    #[test]
+    fn lost_and_damaged_charges() {
+        let p = policy();
+        assert_eq!(lost_charge(&p, Some(85_000)), 85_000, "the copy's price first");
+        assert_eq!(lost_charge(&p, None), 50_000, "else the category's charge");
+        assert_eq!(lost_charge(&p, Some(0)), 50_000, "a price of 0 is no price");
+        assert_eq!(lost_charge(&LoanPolicy { lost_charge: 0, ..p }, None), 0);
+        assert_eq!(damage_charge(&p, None), 10_000);
+        assert_eq!(damage_charge(&p, Some(7_500)), 7_500, "never more than the copy is worth");
+        assert_eq!(damage_charge(&p, Some(85_000)), 10_000);
+        assert_eq!(check_price(MAX_MONEY), Ok(MAX_MONEY));
+        assert_eq!(check_price(MAX_MONEY + 1).unwrap_err().code, "out_of_range");
+        assert_eq!(check_price(-1).unwrap_err().code, "out_of_range");
+        assert!(LoanPolicy { lost_charge: MAX_MONEY + 1, ..p }.validate().is_err());
+        assert!(LoanPolicy { damage_charge: -1, ..p }.validate().is_err());
+    }
+
+    #[test]
+    fn payments_are_partial_or_whole_never_more() {
+        assert_eq!(payment_amount(5_000, None), Ok(5_000));
+        assert_eq!(payment_amount(5_000, Some(2_000)), Ok(2_000));
+        assert_eq!(payment_amount(5_000, Some(5_000)), Ok(5_000));
+        assert_eq!(payment_amount(5_000, Some(5_001)).unwrap_err().code, "overpayment");
+        assert_eq!(payment_amount(5_000, Some(0)).unwrap_err().code, "out_of_range");
+        assert_eq!(payment_amount(5_000, Some(-3)).unwrap_err().code, "out_of_range");
+        assert_eq!(payment_amount(0, None).unwrap_err().code, "out_of_range");
     }
 
     #[test]
@@ -997,6 +1211,37 @@ mod tests {
             if let Ok(new_due) = renewal(&policy(), &cal, &good_member(), terms, today, false) {
                 prop_assert!(new_due > due && new_due >= today);
             }
+        }
+
+
+        #[test]
+        fn payments_never_leave_a_fine_below_zero(owed in 0i64..=MAX_MONEY, asked in proptest::option::of(any::<i64>())) {
+            if let Ok(paid) = payment_amount(owed, asked) {
+                prop_assert!(paid >= 1 && paid <= owed);
+                prop_assert_eq!(asked.is_none() || asked == Some(paid), true);
+            } else {
+                prop_assert!(owed == 0 || asked.is_some_and(|a| a < 1 || a > owed));
+            }
+        }
+
+        #[test]
+        fn charges_stay_within_money(price in proptest::option::of(any::<i64>()), lost in any::<i64>(), damage in any::<i64>()) {
+            let p = LoanPolicy { lost_charge: lost, damage_charge: damage, ..policy() };
+            prop_assert!((0..=MAX_MONEY).contains(&lost_charge(&p, price)));
+            let d = damage_charge(&p, price);
+            prop_assert!((0..=MAX_MONEY).contains(&d));
+            if let Some(price) = price.filter(|&p| p > 0) {
+                prop_assert!(d <= price);
+            }
+        }
+
+        #[test]
+        fn the_grace_only_ever_lets_more_through(since in any_day(), today in any_day(), grace in 0i64..365) {
+            let strict = overdue_blocks(&policy(), Some(since), today);
+            let relaxed = overdue_blocks(&LoanPolicy { overdue_grace_days: grace, ..policy() }, Some(since), today);
+            prop_assert!(strict.is_err() || relaxed.is_ok());
+            prop_assert_eq!(strict.is_err(), since < today);
+            prop_assert_eq!(relaxed.is_err(), (today - since).num_days() > grace);
         }
 
         #[test]

@@ -10,7 +10,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, Year},
+    domain::{circulation::check_price, Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, Year},
     http::error::{Fields, Result},
     model::{Book, Copy, CopyStatus, Items, Page},
     store::catalogue::{BookPatch, CopyPatch, NewBook},
@@ -197,9 +197,13 @@ pub struct CopyInput {
     /// Shelf location.
     #[schema(example = "Rak A3")]
     location: Option<String>,
+    /// What the copy cost, in rupiah (0–10.000.000): a lost copy is charged at its price.
+    #[schema(example = 85000, minimum = 0, maximum = 10_000_000)]
+    price: Option<i64>,
 }
 
-/// Add a copy of a book.
+/// Add a copy of a book. While members wait for the book, the new copy goes to the hold shelf for
+/// the first of them (status `on_hold_shelf`), not to the open shelves.
 #[utoipa::path(post, path = "/books/{id}/copies", tag = "catalogue", params(("id" = i64, Path)), request_body = CopyInput,
     responses((status = 201, body = Copy), (status = 404, body = super::error::Problem),
         (status = 409, description = "duplicate barcode", body = super::error::Problem), (status = 422, body = super::error::Problem)),
@@ -213,8 +217,9 @@ async fn add_copy(
     let mut f = Fields::new();
     let barcode = f.check("barcode", Barcode::parse(&c.barcode));
     let location = f.opt("location", c.location, |l| ShortText::parse(&l));
+    let price = f.opt("price", c.price, check_price);
     f.finish()?;
-    let copy = s.store.add_copy(&who.actor(), id, &barcode.expect("checked"), location.as_ref()).await?;
+    let copy = s.store.add_copy(&who.actor(), id, &barcode.expect("checked"), location.as_ref(), price).await?;
     Ok((StatusCode::CREATED, Json(copy)))
 }
 
@@ -241,9 +246,14 @@ pub struct CopyPatchInput {
     /// `available`, `lost` or `withdrawn`.
     #[serde(default, deserialize_with = "present")]
     status: Option<CopyStatus>,
+    /// The price in rupiah (0–10.000.000); `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10_000_000)]
+    price: Option<Option<i64>>,
 }
 
-/// Move a copy, or mark it lost, withdrawn or available again.
+/// Move a copy, set its price, or mark it lost, withdrawn or available again. A copy marked
+/// available again goes to the hold shelf for the first member waiting for its book.
 #[utoipa::path(patch, path = "/copies/{barcode}", tag = "catalogue", params(("barcode" = String, Path)), request_body = CopyPatchInput,
     responses((status = 200, body = Copy), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem),
         (status = 422, body = super::error::Problem)),
@@ -256,9 +266,10 @@ async fn update_copy(
 ) -> Result<Json<Copy>> {
     let mut f = Fields::new();
     let location = clearable(&mut f, "location", p.location, |l| ShortText::parse(&l));
+    let price = clearable(&mut f, "price", p.price, check_price);
     f.finish()?;
     let copy = copy_at(&s, &barcode).await?;
-    Ok(Json(s.store.update_copy(&who.actor(), copy.id, &CopyPatch { location, status: p.status }).await?))
+    Ok(Json(s.store.update_copy(&who.actor(), copy.id, &CopyPatch { location, status: p.status, price }).await?))
 }
 
 /// Delete a copy that was never lent.

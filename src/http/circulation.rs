@@ -13,9 +13,9 @@ use super::{
 use crate::{
     domain::{Barcode, CardNumber, ShortText},
     http::error::{ApiError, Fields, Result},
-    model::{Fine, FineStatus, Hold, HoldStatus, Loan, Page},
+    model::{Fine, FineStatus, Hold, HoldStatus, Items, Loan, Page, Payment},
     store::{
-        circulation::{LoanFilter, ReturnOutcome},
+        circulation::{LoanFilter, LostOutcome, ReturnOutcome},
         members::MemberKey,
     },
 };
@@ -25,11 +25,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_loans, checkout))
         .routes(routes!(get_loan))
         .routes(routes!(renew))
+        .routes(routes!(declare_lost))
         .routes(routes!(checkin))
         .routes(routes!(list_holds, place_hold))
         .routes(routes!(cancel_hold))
         .routes(routes!(list_fines))
         .routes(routes!(pay_fine))
+        .routes(routes!(fine_payments))
+        .routes(routes!(get_payment))
         .routes(routes!(waive_fine))
 }
 
@@ -112,9 +115,25 @@ async fn renew(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) 
 pub struct ReturnInput {
     #[schema(example = "B000123")]
     barcode: String,
+    /// The copy came back damaged: the member is charged the category's damage charge (never
+    /// more than the copy's price).
+    #[serde(default)]
+    damaged: bool,
 }
 
-/// Take a copy back: closes its loan, charges any overdue fine, and says if it goes to the hold shelf.
+/// Declare the copy of a loan still out lost: the loan ends, the copy is marked `lost`, and the
+/// member is charged the overdue fine so far and the copy (its price, else the category's lost
+/// charge). A copy found again is marked `available` with `PATCH /copies/{barcode}`.
+#[utoipa::path(post, path = "/loans/{id}/lost", tag = "circulation", params(("id" = i64, Path)),
+    responses((status = 200, body = LostOutcome), (status = 404, body = Problem),
+        (status = 409, description = "the loan was returned already", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn declare_lost(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<Json<LostOutcome>> {
+    Ok(Json(s.store.declare_lost(&who.actor(), id).await?))
+}
+
+/// Take a copy back: closes its loan, charges any overdue fine (and the damage charge when it came
+/// back damaged), and says if it goes to the hold shelf.
 #[utoipa::path(post, path = "/returns", tag = "circulation", request_body = ReturnInput,
     responses((status = 200, body = ReturnOutcome), (status = 404, body = Problem),
         (status = 409, description = "the copy is not on loan", body = Problem), (status = 422, body = Problem)),
@@ -125,7 +144,7 @@ async fn checkin(
     Json(r): Json<ReturnInput>,
 ) -> Result<Json<ReturnOutcome>> {
     let barcode = Barcode::parse(&r.barcode).map_err(|e| ApiError::field("barcode", e))?;
-    Ok(Json(s.store.checkin(&who.actor(), &barcode).await?))
+    Ok(Json(s.store.checkin(&who.actor(), &barcode, r.damaged).await?))
 }
 
 /// A hold on a book.
@@ -219,12 +238,56 @@ async fn list_fines(State(s): State<AppState>, _: Staff, Query(q): Query<FineQue
     Ok(Json(s.store.fines(q.status, q.member_id, page).await?))
 }
 
-/// Record a fine as paid.
-#[utoipa::path(post, path = "/fines/{id}/pay", tag = "circulation", params(("id" = i64, Path)),
-    responses((status = 200, body = Fine), (status = 404, body = Problem), (status = 409, description = "already settled", body = Problem)),
+/// A payment towards a fine.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayInput {
+    /// Rupiah paid now, from 1 to what is still owed; leave out (or send no body) to pay it all.
+    #[schema(example = 2000, minimum = 1)]
+    amount: Option<i64>,
+}
+
+/// Record a payment towards a fine: all that is owed, or part of it (the rest stays unpaid). The
+/// answer carries the payment (`payment`) for its receipt.
+#[utoipa::path(post, path = "/fines/{id}/pay", tag = "circulation", params(("id" = i64, Path)), request_body = Option<PayInput>,
+    responses((status = 200, body = Fine), (status = 400, description = "the body is not JSON", body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "already settled", body = Problem),
+        (status = 422, description = "`amount` below Rp 1 or above what is owed (`overpayment`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn pay_fine(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<Json<Fine>> {
-    Ok(Json(s.store.settle_fine(&who.actor(), id, FineStatus::Paid, None).await?))
+async fn pay_fine(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Fine>> {
+    let input: PayInput = if body.iter().all(u8::is_ascii_whitespace) {
+        PayInput::default()
+    } else {
+        axum::Json::<PayInput>::from_bytes(&body).map_err(ApiError::from)?.0
+    };
+    Ok(Json(s.store.pay_fine(&who.actor(), id, input.amount).await?))
+}
+
+/// The payments towards a fine, oldest first (staff, or the member who owes it).
+#[utoipa::path(get, path = "/fines/{id}/payments", tag = "circulation", params(("id" = i64, Path)),
+    responses((status = 200, body = Items<Payment>), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn fine_payments(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Items<Payment>>> {
+    Ok(Json(Items { items: s.store.payments_of(&who.actor(), id).await? }))
+}
+
+/// One payment, for its receipt (staff, or the member who paid).
+#[utoipa::path(get, path = "/payments/{id}", tag = "circulation", params(("id" = i64, Path)),
+    responses((status = 200, body = Payment), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
+        (status = 404, description = "no such record (told to staff only)", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn get_payment(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Payment>> {
+    Ok(Json(s.store.payment(&who.actor(), id).await?))
 }
 
 /// Why a fine is waived.

@@ -156,6 +156,7 @@ pub fn refusal_code(r: &Refusal) -> &'static str {
         Refusal::FinesOwed { .. } => "fines_owed",
         Refusal::RenewLimit { .. } => "renew_limit",
         Refusal::Overdue { .. } => "loan_overdue",
+        Refusal::OverdueLoans { .. } => "overdue_loans",
         Refusal::HeldForOthers => "held_for_others",
         Refusal::CopyOnLoan { .. }
         | Refusal::CopyUnavailable { .. }

@@ -206,7 +206,17 @@ async fn member_loans(
     who.actor().ensure_for(id)?;
     let page = page_request(q.page, q.per_page)?;
     s.store.member(id).await?;
-    Ok(Json(s.store.loans(q.status.unwrap_or(LoanFilter::Active), Some(id), None, page).await?))
+    let mut loans = s.store.loans(q.status.unwrap_or(LoanFilter::Active), Some(id), None, page).await?;
+    // Say of each loan still out whether a renewal would go through, and if not why, so the
+    // member's page offers only what will work.
+    let open: Vec<usize> = (0..loans.items.len()).filter(|&i| loans.items[i].returned_at.is_none()).collect();
+    let out: Vec<Loan> = open.iter().map(|&i| loans.items[i].clone()).collect();
+    let checks = s.store.renewal_checks(id, &out).await?;
+    for (i, check) in open.into_iter().zip(checks) {
+        loans.items[i].renewable = Some(check.is_ok());
+        loans.items[i].renew_refusal = check.err().map(|r| super::error::refusal_code(&r).to_owned());
+    }
+    Ok(Json(loans))
 }
 
 /// A member's open holds (staff, or the member themself).

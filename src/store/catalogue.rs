@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     domain::{
-        circulation::{may_change_copy_status, may_delete, may_delete_copy, settable_by_hand, Record},
+        circulation::{check_price, may_change_copy_status, may_delete, may_delete_copy, settable_by_hand, Record},
         Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, ValidationError, Year,
     },
     model::{Book, Copy, CopyStatus},
@@ -46,6 +46,8 @@ pub struct CopyPatch {
     pub location: Option<Option<ShortText>>,
     /// Only `available`, `lost` or `withdrawn` may be set by hand.
     pub status: Option<CopyStatus>,
+    /// The price in rupiah (checked by [`check_price`]); `Some(None)` clears it.
+    pub price: Option<Option<i64>>,
 }
 
 pub(super) const BOOK_COLUMNS: &str = "b.id, b.isbn, b.title, b.authors, b.subjects, b.publisher, b.year, b.language, \
@@ -88,7 +90,7 @@ pub(super) fn book(r: &Row) -> Result<Book> {
     })
 }
 
-const COPY_COLUMNS: &str = "c.id, c.book_id, c.barcode, c.location, c.status, c.created_at, b.title";
+const COPY_COLUMNS: &str = "c.id, c.book_id, c.barcode, c.location, c.status, c.price, c.created_at, b.title";
 
 /// Reads a copy row (with its book's title).
 pub(super) fn copy(r: &Row) -> Result<Copy> {
@@ -263,24 +265,28 @@ impl Store {
         row.as_ref().map(copy).transpose()?.ok_or(StoreError::NotFound("copy"))
     }
 
-    /// Adds a copy of a book.
+    /// Adds a copy of a book. When members are waiting for the book, the new copy goes to the hold
+    /// shelf for the first of them instead of the open shelves.
     pub async fn add_copy(
         &self,
         actor: &Actor,
         book_id: i64,
         barcode: &Barcode,
         location: Option<&ShortText>,
+        price: Option<i64>,
     ) -> Result<Copy> {
+        let price = price.map(check_price).transpose().map_err(|e| StoreError::invalid("price", e))?;
         crate::transaction!(self.db, |tx| {
             async {
             self.book_in(&mut tx, book_id).await?;
             let at = self.now();
             let id = tx
                 .exec(
-                    sql("INSERT INTO copies (book_id, barcode, location, status, created_at, updated_at) VALUES (?, ?, ?, 'available', ?, ?)")
+                    sql("INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at) VALUES (?, ?, ?, 'available', ?, ?, ?)")
                         .bind(book_id)
                         .bind(barcode.as_str())
                         .bind(location.map(|l| l.as_str()))
+                        .bind(price)
                         .bind(at)
                         .bind(at),
                 )
@@ -288,14 +294,21 @@ impl Store {
                 .map_err(|e| StoreError::duplicate(e, "barcode", "another copy already has this barcode"))?
                 .last_id;
             self.audit(&mut tx, actor, "copy.create", "copy", id, barcode.as_str()).await?;
+            let copy = self.copy_in(&mut tx, id).await?;
+            self.pass_copy_on(&mut tx, &copy, self.today(at)).await?;
             self.copy_in(&mut tx, id).await
         }
         .await
         })
     }
 
-    /// Moves a copy or marks it available, lost or withdrawn (not while lent or on the hold shelf).
+    /// Moves a copy, sets its price, or marks it available, lost or withdrawn (not while lent or on
+    /// the hold shelf). A copy marked available again goes to the first member waiting for its book.
     pub async fn update_copy(&self, actor: &Actor, id: i64, p: &CopyPatch) -> Result<Copy> {
+        let price = match p.price {
+            Some(Some(v)) => Some(Some(check_price(v).map_err(|e| StoreError::invalid("price", e))?)),
+            other => other,
+        };
         crate::transaction!(self.db, |tx| {
             async {
                 let current = self.copy_in(&mut tx, id).await?;
@@ -303,6 +316,11 @@ impl Store {
                 if let Some(loc) = &p.location {
                     q = q.push(", location = ?").bind(loc.as_ref().map(|l| l.as_str()));
                 }
+                if let Some(v) = price {
+                    q = q.push(", price = ?").bind(v);
+                }
+                // Back from lost or withdrawn: the copy is passed on below, to a hold or the shelf.
+                let comes_back = p.status == Some(CopyStatus::Available) && current.status != CopyStatus::Available;
                 if let Some(status) = p.status {
                     if !settable_by_hand(status) {
                         return Err(StoreError::invalid(
@@ -314,12 +332,18 @@ impl Store {
                     ));
                     }
                     may_change_copy_status(&current.barcode, current.status)?;
-                    q = q.push(", status = ?").bind(status.as_str());
+                    if !comes_back {
+                        q = q.push(", status = ?").bind(status.as_str());
+                    }
                 }
                 tx.exec(q.push(" WHERE id = ?").bind(id)).await?;
-                let detail = match p.status {
-                    Some(s) => format!("{} -> {s}", current.status),
-                    None => "location".to_owned(),
+                if comes_back {
+                    self.pass_copy_on(&mut tx, &current, self.today(self.now())).await?;
+                }
+                let detail = match (p.status, price) {
+                    (Some(s), _) => format!("{} -> {s}", current.status),
+                    (None, Some(_)) => "price".to_owned(),
+                    (None, None) => "location".to_owned(),
                 };
                 self.audit(&mut tx, actor, "copy.update", "copy", id, detail).await?;
                 self.copy_in(&mut tx, id).await

@@ -11,12 +11,13 @@ use super::{
 use crate::{
     domain::{
         circulation::{
-            copy_goes_to, is_overdue, may_borrow, may_end_hold, may_lend, may_place_hold, may_settle_fine,
-            overdue_fine, renewal, CopyAtDesk, CopyGoesTo, HoldContext, LoanTerms, MemberStanding, Refusal,
+            copy_goes_to, damage_charge, is_overdue, lost_charge, may_borrow, may_end_hold, may_lend, may_place_hold,
+            may_settle_fine, overdue_fine, payment_amount, renewal, total_money, CopyAtDesk, CopyGoesTo, HoldContext,
+            LoanTerms, MemberStanding, Refusal,
         },
         time, Barcode, CardNumber, ShortText,
     },
-    model::{Copy, CopyStatus, Fine, FineStatus, Hold, HoldStatus, Loan, Member, Page},
+    model::{Copy, CopyStatus, Fine, FineStatus, Hold, HoldStatus, Loan, Member, Page, Payment},
 };
 
 /// What a return did.
@@ -28,6 +29,19 @@ pub struct ReturnOutcome {
     pub fine: Option<Fine>,
     /// The hold the copy now waits for on the hold shelf: put it aside for that member.
     pub hold: Option<Hold>,
+    /// The charge for a copy returned damaged, when the return said so and the rules charge one.
+    pub damage_fine: Option<Fine>,
+}
+
+/// What declaring a lent copy lost did.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LostOutcome {
+    /// The loan, now closed.
+    pub loan: Loan,
+    /// The overdue fine up to today, if the copy was late.
+    pub fine: Option<Fine>,
+    /// The charge for the lost copy (its price, else the category's lost charge), if any.
+    pub lost_fine: Option<Fine>,
 }
 
 /// Which loans to list.
@@ -73,13 +87,20 @@ fn hold(r: &Row) -> Result<Hold> {
 
 const FINE_SELECT: &str =
     "SELECT f.id, f.member_id, m.card_number, m.name AS member_name, f.loan_id, b.title, f.amount, \
-     f.reason, f.status, f.note, f.created_at, f.resolved_at \
+     f.reason, f.status, f.paid, f.note, f.created_at, f.resolved_at \
      FROM fines f JOIN members m ON m.id = f.member_id LEFT JOIN loans l ON l.id = f.loan_id \
      LEFT JOIN copies c ON c.id = l.copy_id LEFT JOIN books b ON b.id = c.book_id";
 
 fn fine(r: &Row) -> Result<Fine> {
-    Ok(r.decode()?)
+    let mut f: Fine = r.decode()?;
+    f.outstanding = if f.status == FineStatus::Unpaid { (f.amount - f.paid).max(0) } else { 0 };
+    Ok(f)
 }
+
+const PAYMENT_SELECT: &str = "SELECT p.id, p.fine_id, p.amount, p.paid_at, p.received_by, f.member_id, m.card_number, \
+     m.name AS member_name, f.reason, b.title, f.amount AS fine_amount \
+     FROM fine_payments p JOIN fines f ON f.id = p.fine_id JOIN members m ON m.id = f.member_id \
+     LEFT JOIN loans l ON l.id = f.loan_id LEFT JOIN copies c ON c.id = l.copy_id LEFT JOIN books b ON b.id = c.book_id";
 
 fn standing(m: &Member) -> MemberStanding {
     MemberStanding {
@@ -88,6 +109,8 @@ fn standing(m: &Member) -> MemberStanding {
         expires_on: m.expires_on,
         active_loans: m.active_loans,
         unpaid_fines: m.unpaid_fines,
+        accruing_fines: m.accruing_fines,
+        overdue_since: m.overdue_since,
     }
 }
 
@@ -251,57 +274,168 @@ impl Store {
 
     /// Takes back the copy with `barcode`: closes its loan, charges any overdue fine, and passes the
     /// copy to the first member waiting for the book.
-    pub async fn checkin(&self, actor: &Actor, barcode: &Barcode) -> Result<ReturnOutcome> {
+    pub async fn checkin(&self, actor: &Actor, barcode: &Barcode, damaged: bool) -> Result<ReturnOutcome> {
         crate::transaction!(self.db, |tx| {
             async {
-            let at = self.now();
-            let today = self.today(at);
-            let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
-            let lock = tx.for_update();
-            let open = tx
-                .opt(sql(format!("SELECT id, member_id, due_at FROM loans WHERE copy_id = ? AND returned_at IS NULL{lock}")).bind(copy.id))
-                .await?
-                .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?;
-            let loan_id: i64 = open.get("id")?;
-            let member_id: i64 = open.get("member_id")?;
-            let due = self.today(open.get("due_at")?);
-            let done = tx
-                .exec(sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL").bind(at).bind(loan_id))
-                .await?;
-            if done.rows != 1 {
-                return Err(Refusal::AlreadyReturned.into());
-            }
-            let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
-            let policy = self.category_in(&mut tx, &member.category).await?.rules;
-            let calendar = self.calendar(&mut tx, due).await?;
-            let amount = overdue_fine(&calendar, &policy, due, today);
-            let fine = if amount > 0 {
-                let id = tx
-                    .exec(
-                        sql("INSERT INTO fines (member_id, loan_id, amount, reason, status, created_at) VALUES (?, ?, ?, 'overdue', 'unpaid', ?)")
-                            .bind(member_id)
-                            .bind(loan_id)
-                            .bind(amount)
-                            .bind(at),
+                let at = self.now();
+                let today = self.today(at);
+                let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
+                let lock = tx.for_update();
+                let open = tx
+                    .opt(
+                        sql(format!(
+                            "SELECT id, member_id, due_at FROM loans WHERE copy_id = ? AND returned_at IS NULL{lock}"
+                        ))
+                        .bind(copy.id),
                     )
                     .await?
-                    .last_id;
-                self.audit(&mut tx, actor, "fine.create", "fine", id, format!("{amount} for loan {loan_id}")).await?;
-                Some(self.fine_in(&mut tx, id).await?)
-            } else {
-                None
-            };
-            let hold = self.pass_copy_on(&mut tx, &copy, today).await?;
-            self.audit(&mut tx, actor, "loan.return", "loan", loan_id, copy.barcode.clone()).await?;
-            Ok(ReturnOutcome { loan: self.loan_in(&mut tx, loan_id).await?, fine, hold })
+                    .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?;
+                let loan_id: i64 = open.get("id")?;
+                let member_id: i64 = open.get("member_id")?;
+                let due = self.today(open.get("due_at")?);
+                let done = tx
+                    .exec(
+                        sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL")
+                            .bind(at)
+                            .bind(loan_id),
+                    )
+                    .await?;
+                if done.rows != 1 {
+                    return Err(Refusal::AlreadyReturned.into());
+                }
+                let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
+                let policy = self.category_in(&mut tx, &member.category).await?.rules;
+                let calendar = self.calendar(&mut tx, due).await?;
+                let fine = self
+                    .charge(&mut tx, actor, member_id, loan_id, "overdue", overdue_fine(&calendar, &policy, due, today))
+                    .await?;
+                let damage_fine = if damaged {
+                    self.charge(&mut tx, actor, member_id, loan_id, "damaged", damage_charge(&policy, copy.price))
+                        .await?
+                } else {
+                    None
+                };
+                let hold = self.pass_copy_on(&mut tx, &copy, today).await?;
+                let detail = if damaged { format!("{} damaged", copy.barcode) } else { copy.barcode.clone() };
+                self.audit(&mut tx, actor, "loan.return", "loan", loan_id, detail).await?;
+                Ok(ReturnOutcome { loan: self.loan_in(&mut tx, loan_id).await?, fine, hold, damage_fine })
+            }
+            .await
+        })
+    }
+
+    /// Charges a member `amount` rupiah for a loan (nothing when it is 0), with its audit line.
+    async fn charge(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        member_id: i64,
+        loan_id: i64,
+        reason: &str,
+        amount: i64,
+    ) -> Result<Option<Fine>> {
+        if amount <= 0 {
+            return Ok(None);
         }
-        .await
+        let id = tx
+            .exec(
+                sql("INSERT INTO fines (member_id, loan_id, amount, reason, status, paid, created_at) VALUES (?, ?, ?, ?, 'unpaid', 0, ?)")
+                    .bind(member_id)
+                    .bind(loan_id)
+                    .bind(amount)
+                    .bind(reason)
+                    .bind(self.now()),
+            )
+            .await?
+            .last_id;
+        self.audit(tx, actor, "fine.create", "fine", id, format!("{amount} {reason} for loan {loan_id}")).await?;
+        Ok(Some(self.fine_in(tx, id).await?))
+    }
+
+    /// Declares the copy of a loan still out lost: the loan ends, the copy is marked lost, and the
+    /// member is charged the overdue fine so far and the lost copy (its price, else the category's
+    /// lost charge).
+    pub async fn declare_lost(&self, actor: &Actor, loan_id: i64) -> Result<LostOutcome> {
+        crate::transaction!(self.db, |tx| {
+            async {
+                let at = self.now();
+                let today = self.today(at);
+                let current = self.loan_in(&mut tx, loan_id).await?;
+                let copy = self.copy_in(&mut tx, current.copy_id).await?;
+                let lock = tx.for_update();
+                let row = tx
+                    .opt(sql(format!("SELECT due_at, returned_at FROM loans WHERE id = ?{lock}")).bind(loan_id))
+                    .await?
+                    .ok_or(StoreError::NotFound("loan"))?;
+                if row.get::<Option<DateTime<Utc>>>("returned_at")?.is_some() {
+                    return Err(Refusal::AlreadyReturned.into());
+                }
+                let due = self.today(row.get("due_at")?);
+                let done = tx
+                    .exec(
+                        sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL")
+                            .bind(at)
+                            .bind(loan_id),
+                    )
+                    .await?;
+                if done.rows != 1 {
+                    return Err(Refusal::AlreadyReturned.into());
+                }
+                self.set_copy_status(&mut tx, &copy, CopyStatus::Lost).await?;
+                let member = self.member_in(&mut tx, MemberKey::Id(current.member_id)).await?;
+                let policy = self.category_in(&mut tx, &member.category).await?.rules;
+                let calendar = self.calendar(&mut tx, due).await?;
+                let fine = self
+                    .charge(&mut tx, actor, member.id, loan_id, "overdue", overdue_fine(&calendar, &policy, due, today))
+                    .await?;
+                let lost_fine =
+                    self.charge(&mut tx, actor, member.id, loan_id, "lost", lost_charge(&policy, copy.price)).await?;
+                self.audit(&mut tx, actor, "loan.lost", "loan", loan_id, copy.barcode.clone()).await?;
+                Ok(LostOutcome { loan: self.loan_in(&mut tx, loan_id).await?, fine, lost_fine })
+            }
+            .await
+        })
+    }
+
+    /// Whether each of a member's `loans` could be renewed now, by the same rules as [`Store::renew`]
+    /// (a returned loan gets `AlreadyReturned`).
+    pub async fn renewal_checks(&self, member_id: i64, loans: &[Loan]) -> Result<Vec<Result<(), Refusal>>> {
+        if loans.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::transaction!(self.db, |tx| {
+            async {
+                let at = self.now();
+                let today = self.today(at);
+                let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
+                let policy = self.category_in(&mut tx, &member.category).await?.rules;
+                let calendar = self.calendar(&mut tx, today).await?;
+                let standing = standing(&member);
+                let mut checks = Vec::with_capacity(loans.len());
+                for l in loans {
+                    let others_waiting = tx
+                        .opt(
+                            sql("SELECT id FROM holds WHERE book_id = ? AND status = 'waiting' AND member_id <> ? LIMIT 1")
+                                .bind(l.book_id)
+                                .bind(member_id),
+                        )
+                        .await?
+                        .is_some();
+                    let terms =
+                        LoanTerms { returned: l.returned_at.is_some(), renewals: l.renewals, due: self.today(l.due_at) };
+                    checks.push(renewal(&policy, &calendar, &standing, terms, today, others_waiting).map(|_| ()));
+                }
+                Ok::<_, StoreError>(checks)
+            }
+            .await
         })
     }
 
     /// A copy came free: it goes to the hold shelf for the first member waiting for its book, or
-    /// back on the shelf. Returns the hold it now waits for.
-    async fn pass_copy_on(&self, tx: &mut Tx, copy: &Copy, today: NaiveDate) -> Result<Option<Hold>> {
+    /// back on the shelf. Returns the hold it now waits for. Every path by which a copy becomes
+    /// available goes through here: a return, a new copy, a lost or withdrawn copy marked
+    /// available again, a ready hold cancelled or expired.
+    pub(super) async fn pass_copy_on(&self, tx: &mut Tx, copy: &Copy, today: NaiveDate) -> Result<Option<Hold>> {
         let lock = tx.for_update();
         let next = tx
             .opt(
@@ -553,7 +687,95 @@ impl Store {
         Ok(page.wrap(items, total))
     }
 
-    /// Records a fine as paid, or waives it with a reason. A fine is settled once.
+    /// Records a payment of `amount` rupiah (`None`: all that is owed) towards a fine; the fine is
+    /// paid once its payments reach its amount. Returns the fine with the payment just made.
+    pub async fn pay_fine(&self, actor: &Actor, id: i64, amount: Option<i64>) -> Result<Fine> {
+        crate::transaction!(self.db, |tx| {
+            async {
+                let lock = tx.for_update();
+                tx.opt(sql(format!("SELECT id FROM fines WHERE id = ?{lock}")).bind(id))
+                    .await?
+                    .ok_or(StoreError::NotFound("fine"))?;
+                let f = self.fine_in(&mut tx, id).await?;
+                may_settle_fine(f.status)?;
+                let pay = payment_amount(f.outstanding, amount).map_err(|e| StoreError::invalid("amount", e))?;
+                let at = self.now();
+                let settles = pay == f.outstanding;
+                let done = tx
+                    .exec(
+                        sql("UPDATE fines SET paid = paid + ?, status = ?, resolved_at = ? WHERE id = ? AND status = 'unpaid' AND paid = ?")
+                            .bind(pay)
+                            .bind(if settles { FineStatus::Paid } else { FineStatus::Unpaid }.as_str())
+                            .bind(settles.then_some(at))
+                            .bind(id)
+                            .bind(f.paid),
+                    )
+                    .await?;
+                if done.rows != 1 {
+                    return Err(Refusal::FineSettled { status: f.status }.into());
+                }
+                let payment_id = tx
+                    .exec(
+                        sql("INSERT INTO fine_payments (fine_id, amount, paid_at, received_by) VALUES (?, ?, ?, ?)")
+                            .bind(id)
+                            .bind(pay)
+                            .bind(at)
+                            .bind(&actor.username),
+                    )
+                    .await?
+                    .last_id;
+                let action = if settles { "fine.pay" } else { "fine.pay_part" };
+                self.audit(&mut tx, actor, action, "fine", id, format!("{pay} of {}", f.amount)).await?;
+                let mut fine = self.fine_in(&mut tx, id).await?;
+                fine.payment = Some(self.payment_in(&mut tx, payment_id).await?);
+                Ok(fine)
+            }
+            .await
+        })
+    }
+
+    async fn payment_in(&self, tx: &mut Tx, id: i64) -> Result<Payment> {
+        let row = tx.opt(sql(format!("{PAYMENT_SELECT} WHERE p.id = ?")).bind(id)).await?;
+        let mut p: Payment = row.ok_or(StoreError::NotFound("payment"))?.decode()?;
+        let upto = tx
+            .all(sql("SELECT amount FROM fine_payments WHERE fine_id = ? AND id <= ?").bind(p.fine_id).bind(id))
+            .await?;
+        p.outstanding_after = outstanding_after(p.fine_amount, &upto)?;
+        Ok(p)
+    }
+
+    /// One payment, for its receipt (staff, or the member who paid).
+    pub async fn payment(&self, actor: &Actor, id: i64) -> Result<Payment> {
+        let row = self.db.opt(sql(format!("{PAYMENT_SELECT} WHERE p.id = ?")).bind(id)).await?;
+        let mut p: Payment = row.ok_or_else(|| actor.missing("payment"))?.decode()?;
+        actor.ensure_for(p.member_id)?;
+        let upto = self
+            .db
+            .all(sql("SELECT amount FROM fine_payments WHERE fine_id = ? AND id <= ?").bind(p.fine_id).bind(id))
+            .await?;
+        p.outstanding_after = outstanding_after(p.fine_amount, &upto)?;
+        Ok(p)
+    }
+
+    /// The payments towards a fine, oldest first (staff, or the member who owes it).
+    pub async fn payments_of(&self, actor: &Actor, fine_id: i64) -> Result<Vec<Payment>> {
+        let f = self.db.opt(sql("SELECT member_id FROM fines WHERE id = ?").bind(fine_id)).await?;
+        let member_id: i64 = f.ok_or_else(|| actor.missing("fine"))?.get("member_id")?;
+        actor.ensure_for(member_id)?;
+        let rows =
+            self.db.all(sql(format!("{PAYMENT_SELECT} WHERE p.fine_id = ? ORDER BY p.id")).bind(fine_id)).await?;
+        let mut paid = 0;
+        rows.iter()
+            .map(|r| {
+                let mut p: Payment = r.decode()?;
+                paid = total_money([paid, p.amount]);
+                p.outstanding_after = (p.fine_amount - paid).max(0);
+                Ok(p)
+            })
+            .collect()
+    }
+
+    /// Waives what is left of a fine, with a reason. A fine is settled once.
     pub async fn settle_fine(&self, actor: &Actor, id: i64, to: FineStatus, note: Option<&ShortText>) -> Result<Fine> {
         crate::transaction!(self.db, |tx| {
             async {
@@ -580,4 +802,10 @@ impl Store {
             .await
         })
     }
+}
+
+/// What is left of a fine of `amount` after the payments in `upto` (rows with an `amount`).
+fn outstanding_after(amount: i64, upto: &[Row]) -> Result<i64> {
+    let paid = total_money(upto.iter().map(|r| r.get::<i64>("amount")).collect::<Result<Vec<_>, _>>()?);
+    Ok((amount - paid).max(0))
 }

@@ -1,6 +1,6 @@
 //! Members, their categories (loan rules) and the library's closed days.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     db::{sql, Row, Tx},
@@ -9,8 +9,8 @@ use super::{
 };
 use crate::{
     domain::{
-        circulation::{may_delete, may_delete_category, LoanPolicy, Record},
-        ValidationError,
+        circulation::{may_delete, may_delete_category, overdue_standing, LoanPolicy, Record},
+        Calendar, ValidationError,
     },
     domain::{CardNumber, Email, Password, PersonName, Phone, ShortText, Username},
     model::{Category, ClosedDay, Member, Page, Role},
@@ -44,7 +44,8 @@ const MEMBER_COLUMNS: &str = "m.id, m.card_number, m.name, m.email, m.phone, m.c
      m.blocked_reason, m.created_at, \
      (SELECT u.username FROM users u WHERE u.member_id = m.id) AS username, \
      (SELECT COUNT(*) FROM loans l WHERE l.member_id = m.id AND l.returned_at IS NULL) AS active_loans, \
-     (SELECT COUNT(*) FROM fines f WHERE f.member_id = m.id AND f.status = 'unpaid') AS unpaid_count";
+     (SELECT COUNT(*) FROM fines f WHERE f.member_id = m.id AND f.status = 'unpaid') AS unpaid_count, \
+     (SELECT MIN(l.due_at) FROM loans l WHERE l.member_id = m.id AND l.returned_at IS NULL) AS first_due";
 
 fn member(r: &Row) -> Result<Member> {
     Ok(r.decode()?)
@@ -62,6 +63,9 @@ struct CategoryRow {
     max_fine_per_loan: i64,
     fine_limit: i64,
     hold_pickup_days: i64,
+    overdue_grace_days: i64,
+    lost_charge: i64,
+    damage_charge: i64,
 }
 
 fn category(r: &Row) -> Result<Category> {
@@ -78,16 +82,40 @@ fn category(r: &Row) -> Result<Category> {
             max_fine_per_loan: c.max_fine_per_loan,
             fine_limit: c.fine_limit,
             hold_pickup_days: c.hold_pickup_days,
+            overdue_grace_days: c.overdue_grace_days,
+            lost_charge: c.lost_charge,
+            damage_charge: c.damage_charge,
         }
         .clamp_money(),
     })
 }
 
 impl Store {
-    /// Fills in what a member owes (only for members who owe something).
-    async fn with_fines(&self, mut m: Member, unpaid_count: i64) -> Result<Member> {
-        if unpaid_count > 0 {
+    /// Fills in what a member owes (only for members who owe something) and the fines accruing
+    /// on their overdue loans (only for members with a loan out past its due time).
+    async fn with_fines(&self, mut m: Member, r: &Row) -> Result<Member> {
+        if r.get::<i64>("unpaid_count")? > 0 {
             m.unpaid_fines = self.unpaid_total(Some(m.id)).await?;
+        }
+        let at = self.now();
+        if r.get::<Option<DateTime<Utc>>>("first_due")?.is_some_and(|d| d < at) {
+            let today = self.today(at);
+            let rows = self
+                .db
+                .all(
+                    sql("SELECT due_at FROM loans WHERE member_id = ? AND returned_at IS NULL AND due_at < ?")
+                        .bind(m.id)
+                        .bind(at),
+                )
+                .await?;
+            let dues = rows.iter().map(|r| Ok(self.today(r.get("due_at")?))).collect::<Result<Vec<_>>>()?;
+            let from = dues.iter().copied().min().unwrap_or(today);
+            let days = self.db.all(sql("SELECT day FROM closed_days WHERE day >= ? ORDER BY day").bind(from)).await?;
+            let days = days.iter().map(|r| r.get::<NaiveDate>("day")).collect::<Result<Vec<_>, _>>()?;
+            let calendar = Calendar::new(self.closed_weekdays.iter().copied(), days);
+            let row = self.db.opt(sql("SELECT * FROM categories WHERE code = ?").bind(&m.category)).await?;
+            let policy = row.as_ref().map(category).transpose()?.ok_or(StoreError::NotFound("category"))?.rules;
+            (m.overdue_since, m.accruing_fines) = overdue_standing(&calendar, &policy, dues, today);
         }
         Ok(m)
     }
@@ -110,7 +138,7 @@ impl Store {
         let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
         let mut items = Vec::with_capacity(rows.len());
         for r in &rows {
-            items.push(self.with_fines(member(r)?, r.get("unpaid_count")?).await?);
+            items.push(self.with_fines(member(r)?, r).await?);
         }
         Ok(page.wrap(items, self.count(count).await?))
     }
@@ -119,7 +147,7 @@ impl Store {
     pub async fn member(&self, id: i64) -> Result<Member> {
         let row = self.db.opt(sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?")).bind(id)).await?;
         let row = row.ok_or(StoreError::NotFound("member"))?;
-        self.with_fines(member(&row)?, row.get("unpaid_count")?).await
+        self.with_fines(member(&row)?, &row).await
     }
 
     /// Locks and reads a member, with their unpaid fines.
@@ -134,6 +162,21 @@ impl Store {
         let row = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?;
         let mut m = member(&row)?;
         m.unpaid_fines = super::unpaid_total_of(tx.opt(super::unpaid_total_query(tx.dialect(), Some(m.id))).await?)?;
+        let at = self.now();
+        if row.get::<Option<DateTime<Utc>>>("first_due")?.is_some_and(|d| d < at) {
+            let today = self.today(at);
+            let rows = tx
+                .all(
+                    sql("SELECT due_at FROM loans WHERE member_id = ? AND returned_at IS NULL AND due_at < ?")
+                        .bind(m.id)
+                        .bind(at),
+                )
+                .await?;
+            let dues = rows.iter().map(|r| Ok(self.today(r.get("due_at")?))).collect::<Result<Vec<_>>>()?;
+            let calendar = self.calendar(tx, dues.iter().copied().min().unwrap_or(today)).await?;
+            let policy = self.category_in(tx, &m.category).await?.rules;
+            (m.overdue_since, m.accruing_fines) = overdue_standing(&calendar, &policy, dues, today);
+        }
         Ok(m)
     }
 
@@ -300,10 +343,12 @@ impl Store {
             let exists = self.category_exists(&mut tx, &c.code).await?;
             let q = if exists {
                 sql("UPDATE categories SET name = ?, max_loans = ?, loan_days = ?, max_renewals = ?, fine_per_day = ?, \
-                     max_fine_per_loan = ?, fine_limit = ?, hold_pickup_days = ? WHERE code = ?")
+                     max_fine_per_loan = ?, fine_limit = ?, hold_pickup_days = ?, overdue_grace_days = ?, \
+                     lost_charge = ?, damage_charge = ? WHERE code = ?")
             } else {
                 sql("INSERT INTO categories (name, max_loans, loan_days, max_renewals, fine_per_day, max_fine_per_loan, \
-                     fine_limit, hold_pickup_days, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                     fine_limit, hold_pickup_days, overdue_grace_days, lost_charge, damage_charge, code) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             };
             tx.exec(
                 q.bind(&c.name)
@@ -314,6 +359,9 @@ impl Store {
                     .bind(c.rules.max_fine_per_loan)
                     .bind(c.rules.fine_limit)
                     .bind(c.rules.hold_pickup_days)
+                    .bind(c.rules.overdue_grace_days)
+                    .bind(c.rules.lost_charge)
+                    .bind(c.rules.damage_charge)
                     .bind(&c.code),
             )
             .await?;

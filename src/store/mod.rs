@@ -252,8 +252,8 @@ fn unpaid_total_query(dialect: db::Dialect, member_id: Option<i64>) -> db::Query
     let (int, div) = (dialect.integer(), dialect.int_div());
     // SUM() is DECIMAL on MariaDB: cast it back to an integer each backend decodes as i64.
     let mut q = sql(format!(
-        "SELECT CAST(COALESCE(SUM(amount {div} {SPLIT}), 0) AS {int}) AS high, \
-         CAST(COALESCE(SUM(amount % {SPLIT}), 0) AS {int}) AS low FROM fines WHERE status = 'unpaid'"
+        "SELECT CAST(COALESCE(SUM((amount - paid) {div} {SPLIT}), 0) AS {int}) AS high, \
+         CAST(COALESCE(SUM((amount - paid) % {SPLIT}), 0) AS {int}) AS low FROM fines WHERE status = 'unpaid'"
     ));
     if let Some(id) = member_id {
         q = q.push(" AND member_id = ?").bind(id);

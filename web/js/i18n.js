@@ -166,6 +166,25 @@ const id = {
   'label.name': 'Nama', 'label.title': 'Judul', 'label.authors': 'Pengarang', 'label.isbn': 'ISBN', 'label.barcode': 'Barcode',
   'label.card_number': 'Nomor kartu', 'label.username': 'Nama pengguna', 'label.password': 'Kata sandi', 'label.reason': 'Alasan',
   'label.book_id': 'Buku', 'label.member_id': 'ID anggota', 'label.date': 'Tanggal', 'label.category': 'Kategori', 'label.location': 'Lokasi rak',
+  // Loan rules of issue 11: overdue block, accruing fines, lost/damaged charges, part payments, receipts.
+  'err.overdue_loans': 'Anggota masih punya pinjaman yang terlambat; kembalikan dulu sebelum meminjam atau memperpanjang.',
+  'reason.overdue_loans': 'masih ada pinjaman yang terlambat; kembalikan dulu',
+  'field.overpayment': 'Jumlah melebihi sisa denda.', 'field.invalid_type': 'Jenis isian tidak sesuai.',
+  'member.accruing_fines': 'Denda berjalan (pinjaman terlambat)', 'member.overdue_since': 'Terlambat sejak',
+  'loan.cannot_renew': 'Tidak bisa diperpanjang: {reason}.',
+  'loan.lost': 'Hilang', 'loan.lost_confirm': 'Nyatakan “{title}” ({barcode}) hilang? Pinjaman ditutup dan anggota dikenai denda terlambat serta ganti rugi buku.',
+  'loan.lost_done': 'Buku dinyatakan hilang; denda dicatat.',
+  'loan.damaged': 'Kembali rusak', 'loan.damaged_confirm': 'Terima “{title}” ({barcode}) kembali dalam keadaan rusak? Anggota dikenai denda kerusakan.',
+  'loan.damaged_done': 'Buku diterima kembali; denda kerusakan dicatat.',
+  'category.overdue_grace_days': 'Toleransi keterlambatan sebelum diblokir (hari)', 'category.lost_charge': 'Ganti rugi buku hilang tanpa harga (Rp)',
+  'category.damage_charge': 'Denda buku rusak (Rp)',
+  'copy.price': 'Harga (Rp)', 'copy.price_hint': 'Dipakai sebagai ganti rugi bila hilang; kosongkan bila tidak diketahui.', 'copy.set_price': 'Harga',
+  'fine.paid_so_far': 'Sudah dibayar', 'fine.outstanding': 'Sisa', 'fine.pay_amount': 'Jumlah dibayar (Rp); kosongkan untuk melunasi',
+  'fine.paid_part': 'Pembayaran {amount} dicatat; sisa denda {rest}.',
+  'receipt.title': 'Kuitansi', 'receipt.show': 'Kuitansi', 'receipt.print': 'Cetak', 'receipt.number': 'Nomor',
+  'receipt.paid_at': 'Tanggal bayar', 'receipt.fine_amount': 'Jumlah denda', 'receipt.amount': 'Dibayar',
+  'receipt.outstanding_after': 'Sisa denda', 'receipt.received_by': 'Diterima oleh',
+  'label.price': 'Harga', 'label.amount': 'Jumlah', 'label.damaged': 'Rusak', 'label.rules': 'Aturan pinjam',
 };
 
 const en = {
@@ -333,6 +352,25 @@ const en = {
   'label.name': 'Name', 'label.title': 'Title', 'label.authors': 'Authors', 'label.isbn': 'ISBN', 'label.barcode': 'Barcode',
   'label.card_number': 'Card number', 'label.username': 'Username', 'label.password': 'Password', 'label.reason': 'Reason',
   'label.book_id': 'Book', 'label.member_id': 'Member ID', 'label.date': 'Date', 'label.category': 'Category', 'label.location': 'Shelf location',
+  // Loan rules of issue 11: overdue block, accruing fines, lost/damaged charges, part payments, receipts.
+  'err.overdue_loans': 'The member has an overdue loan; return it before borrowing or renewing.',
+  'reason.overdue_loans': 'a loan is overdue; return it first',
+  'field.overpayment': 'The amount is more than what is still owed.', 'field.invalid_type': 'Wrong kind of value.',
+  'member.accruing_fines': 'Fines accruing (overdue loans)', 'member.overdue_since': 'Overdue since',
+  'loan.cannot_renew': 'Cannot be renewed: {reason}.',
+  'loan.lost': 'Lost', 'loan.lost_confirm': 'Declare “{title}” ({barcode}) lost? The loan ends and the member is charged the overdue fine and the book.',
+  'loan.lost_done': 'Declared lost; the charges are recorded.',
+  'loan.damaged': 'Returned damaged', 'loan.damaged_confirm': 'Take “{title}” ({barcode}) back damaged? The member is charged the damage fee.',
+  'loan.damaged_done': 'Book taken back; the damage fee is recorded.',
+  'category.overdue_grace_days': 'Days an overdue loan is tolerated before blocking', 'category.lost_charge': 'Charge for a lost book without a price (Rp)',
+  'category.damage_charge': 'Charge for a damaged book (Rp)',
+  'copy.price': 'Price (Rp)', 'copy.price_hint': 'Charged if the copy is lost; leave empty when unknown.', 'copy.set_price': 'Price',
+  'fine.paid_so_far': 'Paid so far', 'fine.outstanding': 'Outstanding', 'fine.pay_amount': 'Amount paid (Rp); leave empty to pay it all',
+  'fine.paid_part': 'Payment of {amount} recorded; {rest} still owed.',
+  'receipt.title': 'Receipt', 'receipt.show': 'Receipt', 'receipt.print': 'Print', 'receipt.number': 'Number',
+  'receipt.paid_at': 'Paid on', 'receipt.fine_amount': 'Fine', 'receipt.amount': 'Paid',
+  'receipt.outstanding_after': 'Still owed', 'receipt.received_by': 'Received by',
+  'label.price': 'Price', 'label.amount': 'Amount', 'label.damaged': 'Damaged', 'label.rules': 'Loan rules',
 };
 
 const dictionaries = { id, en };

@@ -5,7 +5,7 @@ import { t, errorText, roleName, categoryLabel } from '../i18n.js';
 import { formatDate, formatMoney } from '../format.js';
 import { field, onSubmit } from '../forms.js';
 import { heading, facts, section, errorNotice, loading, flash } from '../ui.js';
-import { loansTable, holdsTable, finesTable } from './members.js';
+import { loansTable, holdsTable, finesTable, standingFacts } from './members.js';
 
 export async function render(root, ctx) {
   const user = ctx.user;
@@ -40,6 +40,7 @@ export async function render(root, ctx) {
           [t('member.category'), categoryLabel(m.category)],
           [t('member.expires_on'), m.expires_on ? formatDate(m.expires_on) : t('member.no_expiry')],
           [t('member.unpaid_fines'), formatMoney(m.unpaid_fines)],
+          ...standingFacts(m),
         ]),
         section(t('account.loans'), loansTable(loans.items, renew)),
         section(t('account.holds'), holdsTable(holds.items.filter((x) => x.status === 'waiting' || x.status === 'ready'), act),

@@ -8,7 +8,8 @@ import { forgetCategories } from '../categories.js';
 import { heading, tabs, table, pager, stat, section, errorNotice, loading, confirmDialog, flash } from '../ui.js';
 
 const TABS = ['kategori', 'libur', 'pengguna', 'audit'];
-const RULES = ['max_loans', 'loan_days', 'max_renewals', 'fine_per_day', 'max_fine_per_loan', 'fine_limit', 'hold_pickup_days'];
+const RULES = ['max_loans', 'loan_days', 'max_renewals', 'fine_per_day', 'max_fine_per_loan', 'fine_limit', 'hold_pickup_days',
+  'overdue_grace_days', 'lost_charge', 'damage_charge'];
 
 export async function render(root, ctx) {
   const tab = TABS.includes(ctx.params.tab) ? ctx.params.tab : 'kategori';
@@ -73,7 +74,7 @@ async function categoriesTab(body, { again, act }) {
     replace(body,
       h('p', { class: 'hint' }, t('admin.categories_hint')),
       items.map((c) => section(`${c.name} (${c.code})`, categoryForm(c, { again, act }))),
-      section(t('admin.new_category'), categoryForm({ code: '', name: '', max_loans: 3, loan_days: 7, max_renewals: 1, fine_per_day: 500, max_fine_per_loan: 0, fine_limit: 10000, hold_pickup_days: 3 }, { isNew: true, again, act })));
+      section(t('admin.new_category'), categoryForm({ code: '', name: '', max_loans: 3, loan_days: 7, max_renewals: 1, fine_per_day: 500, max_fine_per_loan: 0, fine_limit: 10000, hold_pickup_days: 3, overdue_grace_days: 0, lost_charge: 0, damage_charge: 0 }, { isNew: true, again, act })));
   } catch (err) {
     replace(body, errorNotice(err));
   }

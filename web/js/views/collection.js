@@ -2,7 +2,7 @@
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, errorText } from '../i18n.js';
-import { formatLanguage } from '../format.js';
+import { formatLanguage, formatMoney } from '../format.js';
 import { field, onSubmit, orNull, intOrNull, splitList } from '../forms.js';
 import { heading, table, pager, statusBadge, availabilityBadge, errorNotice, loading, section, confirmDialog, promptDialog, flash, searchForm } from '../ui.js';
 
@@ -101,10 +101,12 @@ export async function renderDetail(root, ctx) {
   const copyForm = h('form', { class: 'inline-form', 'data-testid': 'copy-form' },
     field({ name: 'barcode', label: t('copy.barcode'), required: true, testid: 'copy-barcode', attrs: { autocomplete: 'off' } }),
     field({ name: 'location', label: t('copy.location'), testid: 'copy-location', hint: t('collection.location_hint') }),
+    field({ name: 'price', label: t('copy.price'), type: 'number', testid: 'copy-price', hint: t('copy.price_hint'), attrs: { min: 0, max: 10000000, step: 1 } }),
     h('button', { type: 'submit', class: 'primary' }, t('collection.add_copy')));
   onSubmit(copyForm, async (v) => {
     const body = { barcode: v.barcode };
     if (v.location) body.location = v.location;
+    if (v.price !== '' && v.price != null) body.price = Number(v.price);
     await api.post(`/books/${book.id}/copies`, body);
     flash(t('collection.copy_added', { barcode: v.barcode }));
     again();
@@ -119,6 +121,14 @@ export async function renderDetail(root, ctx) {
           const location = await promptDialog({ label: t('copy.location'), required: false, message: c.barcode });
           if (location !== null) act(() => api.patch(`/copies/${encodeURIComponent(c.barcode)}`, { location: orNull(location) }), t('common.saved'));
         } }, t('collection.move')),
+      h('button', { type: 'button', class: 'secondary small', 'data-testid': 'copy-set-price',
+        onClick: async () => {
+          const price = await promptDialog({ label: t('copy.price'), required: false, message: `${c.barcode} · ${t('copy.price_hint')}` });
+          if (price === null) return;
+          const value = price.trim() === '' ? null : Number(price.replace(/[.\s]/g, ''));
+          if (Number.isNaN(value)) { flash(t('field.out_of_range'), 'error'); return; }
+          act(() => api.patch(`/copies/${encodeURIComponent(c.barcode)}`, { price: value }), t('common.saved'));
+        } }, t('copy.set_price')),
       movable && c.status !== 'lost' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'lost') }, t('collection.mark_lost')),
       movable && c.status !== 'withdrawn' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'withdrawn') }, t('collection.withdraw')),
       movable && c.status !== 'available' && h('button', { type: 'button', class: 'secondary small', onClick: () => setStatus(c, 'available') }, t('collection.restore')),
@@ -145,6 +155,7 @@ export async function renderDetail(root, ctx) {
           { label: t('copy.barcode'), render: (c) => h('code', {}, c.barcode) },
           { label: t('copy.location'), render: (c) => c.location || '—' },
           { label: t('copy.status'), render: (c) => statusBadge('copy', c.status) },
+          { label: t('copy.price'), render: (c) => (c.price == null ? '—' : formatMoney(c.price)), class: 'num' },
           { label: t('common.actions'), render: copyActions },
         ],
       }),

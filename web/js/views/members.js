@@ -108,6 +108,7 @@ export async function renderDetail(root, ctx) {
     [t('member.expires_on'), m.expires_on ? formatDate(m.expires_on) : t('member.no_expiry')],
     [t('member.active_loans'), String(m.active_loans)],
     [t('member.unpaid_fines'), formatMoney(m.unpaid_fines)],
+    ...standingFacts(m),
     [t('login.username'), m.username],
     m.blocked && [t('member.blocked_reason'), m.blocked_reason],
   ]);
@@ -150,12 +151,22 @@ export async function renderDetail(root, ctx) {
     api.get(`/members/${m.id}/fines`, { per_page: 100 }),
   ]);
   const activeFirst = (a, b) => Number(Boolean(a.returned_at)) - Number(Boolean(b.returned_at)) || b.loaned_at.localeCompare(a.loaned_at);
-  replace(loansBox, loans.status === 'rejected' ? errorNotice(loans.reason) : loansTable([...loans.value.items].sort(activeFirst)));
+  replace(loansBox, loans.status === 'rejected' ? errorNotice(loans.reason) : loansTable([...loans.value.items].sort(activeFirst), null, act));
   replace(holdsBox, holds.status === 'rejected' ? errorNotice(holds.reason) : holdsTable(holds.value.items, act));
   replace(finesBox, fines.status === 'rejected' ? errorNotice(fines.reason) : finesTable(fines.value.items, act));
 }
 
-export function loansTable(loans, renew) {
+/** Fines accruing on overdue loans and the overdue date: what stops borrowing besides fines charged. */
+export function standingFacts(m) {
+  return [
+    m.accruing_fines > 0 && [t('member.accruing_fines'), formatMoney(m.accruing_fines)],
+    m.overdue_since && [t('member.overdue_since'), formatDate(m.overdue_since)],
+  ].filter(Boolean);
+}
+
+/** Loans; with `renew` (the member's page) a Perpanjang button, disabled with the reason when the
+ *  API says a renewal would be refused; with `act` (staff) Hilang / Kembali rusak for loans still out. */
+export function loansTable(loans, renew, act) {
   return table({
     caption: t('members.loans'), rows: loans, empty: t('members.no_loans'),
     rowClass: (l) => (l.overdue && !l.returned_at ? 'row-bad' : null),
@@ -167,7 +178,29 @@ export function loansTable(loans, renew) {
       { label: t('loan.returned_at'), render: (l) => (l.returned_at ? formatDate(l.returned_at) : '—') },
       { label: t('loan.renewals'), render: (l) => String(l.renewals), class: 'num' },
       { label: t('member.status'), render: loanBadge },
-      renew && { label: t('common.actions'), render: (l) => (l.returned_at ? '' : h('button', { type: 'button', class: 'secondary small', 'data-testid': 'renew-button', onClick: () => renew(l) }, t('loan.renew'))) },
+      renew && { label: t('common.actions'), render: (l) => {
+        if (l.returned_at) return '';
+        if (l.renewable === false) {
+          const why = t(`reason.${l.renew_refusal}`, {}, t(`err.${l.renew_refusal}`, {}, l.renew_refusal));
+          return h('span', { class: 'row-actions' },
+            h('button', { type: 'button', class: 'secondary small', disabled: true, 'data-testid': 'renew-button', title: why }, t('loan.renew')),
+            h('span', { class: 'hint', 'data-testid': 'renew-refusal' }, ` ${t('loan.cannot_renew', { reason: why })}`));
+        }
+        return h('button', { type: 'button', class: 'secondary small', 'data-testid': 'renew-button', onClick: () => renew(l) }, t('loan.renew'));
+      } },
+      act && { label: t('common.actions'), render: (l) => (l.returned_at ? '' : h('div', { class: 'row-actions' },
+        h('button', { type: 'button', class: 'secondary small', 'data-testid': 'loan-damaged',
+          onClick: async () => {
+            if (await confirmDialog(t('loan.damaged_confirm', { title: l.title, barcode: l.barcode }), { confirmLabel: t('loan.damaged') })) {
+              act(() => api.post('/returns', { barcode: l.barcode, damaged: true }), t('loan.damaged_done'));
+            }
+          } }, t('loan.damaged')),
+        h('button', { type: 'button', class: 'danger small', 'data-testid': 'loan-lost',
+          onClick: async () => {
+            if (await confirmDialog(t('loan.lost_confirm', { title: l.title, barcode: l.barcode }), { danger: true, confirmLabel: t('loan.lost') })) {
+              act(() => api.post(`/loans/${l.id}/lost`), t('loan.lost_done'));
+            }
+          } }, t('loan.lost')))) },
     ].filter(Boolean),
   });
 }
@@ -194,7 +227,52 @@ export function holdsTable(holds, act, { showMember = false } = {}) {
   });
 }
 
-/** Fines; with `act` (staff) unpaid fines get Bayar / Hapuskan buttons. */
+/** A printable receipt for a payment (the page's print CSS prints only the open receipt). */
+export function receipt(p) {
+  return h('article', { class: 'receipt', 'data-testid': 'receipt' },
+    h('h2', {}, t('receipt.title')),
+    h('p', { class: 'receipt-library' }, t('app.tagline')),
+    facts([
+      [t('receipt.number'), h('code', {}, `P-${String(p.id).padStart(6, '0')}`)],
+      [t('receipt.paid_at'), formatDateTime(p.paid_at)],
+      [t('member.name'), p.member_name],
+      [t('member.card_number'), h('code', {}, p.card_number)],
+      [t('fine.reason'), t(`fine.reason_${p.reason}`, {}, p.reason)],
+      p.title && [t('loan.title'), p.title],
+      [t('receipt.fine_amount'), formatMoney(p.fine_amount)],
+      [t('receipt.amount'), h('strong', {}, formatMoney(p.amount))],
+      [t('receipt.outstanding_after'), formatMoney(p.outstanding_after)],
+      [t('receipt.received_by'), p.received_by],
+    ].filter(Boolean)));
+}
+
+/** Shows receipts in a dialog with a Print button. */
+export async function showReceipts(payments) {
+  const dialog = h('dialog', { class: 'dialog receipt-dialog' });
+  const close = () => { dialog.close(); dialog.remove(); };
+  dialog.append(...payments.map(receipt),
+    h('div', { class: 'actions no-print' },
+      h('button', { type: 'button', class: 'primary', 'data-testid': 'receipt-print', onClick: () => window.print() }, t('receipt.print')),
+      h('button', { type: 'button', class: 'secondary', onClick: close }, t('common.ok'))));
+  dialog.addEventListener('cancel', (e) => { e.preventDefault(); close(); });
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+/** Asks how much is paid (empty: all of it); resolves the amount or null when cancelled. */
+async function askAmount(f) {
+  for (;;) {
+    const text = await promptDialog({ message: t('fine.pay_confirm', { amount: formatMoney(f.outstanding) }), label: t('fine.pay_amount'), required: false, confirmLabel: t('fine.pay') });
+    if (text === null) return null;
+    if (text === '') return f.outstanding;
+    const n = Number(text.replace(/[.\s]/g, '').replace(/^rp/i, ''));
+    if (Number.isInteger(n) && n >= 1 && n <= f.outstanding) return n;
+    flash(n > f.outstanding ? t('field.overpayment') : t('field.out_of_range'), 'error');
+  }
+}
+
+/** Fines; with `act` (staff) unpaid fines get Bayar (all or part, then the receipt) / Hapuskan
+ *  buttons; fines with payments get a Kuitansi button. */
 export function finesTable(fines, act) {
   return table({
     caption: t('members.fines'), rows: fines, empty: t('members.no_fines'),
@@ -204,18 +282,35 @@ export function finesTable(fines, act) {
       { label: t('loan.title'), render: (f) => f.title || '—' },
       { label: t('fine.reason'), render: (f) => t(`fine.reason_${f.reason}`, {}, f.reason) },
       { label: t('fine.amount'), render: (f) => formatMoney(f.amount), class: 'num' },
+      { label: t('fine.paid_so_far'), render: (f) => (f.paid ? formatMoney(f.paid) : '—'), class: 'num' },
+      { label: t('fine.outstanding'), render: (f) => formatMoney(f.outstanding ?? 0), class: 'num' },
       { label: t('member.status'), render: (f) => [statusBadge('fine', f.status), f.note ? h('span', { class: 'hint' }, ` ${f.note}`) : null] },
       { label: t('fine.resolved_at'), render: (f) => (f.resolved_at ? formatDateTime(f.resolved_at) : '—') },
+      { label: t('receipt.title'), render: (f) => (f.paid > 0
+        ? h('button', { type: 'button', class: 'secondary small', 'data-testid': 'fine-receipts',
+          onClick: async () => {
+            try { showReceipts((await api.get(`/fines/${f.id}/payments`)).items); } catch (err) { flash(errorText(err), 'error'); }
+          } }, t('receipt.show'))
+        : '—') },
       act && { label: t('common.actions'), render: (f) => (f.status !== 'unpaid' ? '' : h('div', { class: 'row-actions' },
         h('button', { type: 'button', class: 'primary small', 'data-testid': 'fine-pay',
           onClick: async () => {
-            if (await confirmDialog(t('fine.pay_confirm', { amount: formatMoney(f.amount) }), { confirmLabel: t('fine.pay') })) act(() => api.post(`/fines/${f.id}/pay`), t('fine.paid'));
+            const amount = await askAmount(f);
+            if (amount === null) return;
+            act(async () => {
+              const paid = await api.post(`/fines/${f.id}/pay`, { amount });
+              if (paid.payment) showReceipts([paid.payment]);
+            }, paidMessage(f, amount));
           } }, t('fine.pay')),
         h('button', { type: 'button', class: 'secondary small', 'data-testid': 'fine-waive',
           onClick: async () => {
-            const reason = await promptDialog({ message: t('fine.waive_confirm', { amount: formatMoney(f.amount) }), label: t('fine.waive_reason'), confirmLabel: t('fine.waive') });
+            const reason = await promptDialog({ message: t('fine.waive_confirm', { amount: formatMoney(f.outstanding ?? f.amount) }), label: t('fine.waive_reason'), confirmLabel: t('fine.waive') });
             if (reason) act(() => api.post(`/fines/${f.id}/waive`, { reason }), t('fine.waived'));
           } }, t('fine.waive')))) },
     ].filter(Boolean),
   });
+}
+
+function paidMessage(f, amount) {
+  return amount < f.outstanding ? t('fine.paid_part', { amount: formatMoney(amount), rest: formatMoney(f.outstanding - amount) }) : t('fine.paid');
 }
