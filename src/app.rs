@@ -34,6 +34,8 @@ pub struct App {
     pub header_read_timeout: Duration,
     /// Open client connections served at once.
     pub max_open_connections: usize,
+    /// Sends notices while serving, when an SMTP server is configured.
+    pub scheduler: Option<crate::notices::Scheduler>,
 }
 
 /// Connects to the database, runs the migrations, makes sure an admin exists, and builds the router.
@@ -57,6 +59,18 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         store: store.clone(),
         trust_forwarded_for: settings.trust_forwarded_for,
         draining: draining.clone(),
+        notices_enabled: settings.smtp.is_some(),
+    };
+    let scheduler = match &settings.smtp {
+        Some(smtp) => Some(crate::notices::Scheduler::new(
+            store.clone(),
+            crate::notices::Mailer::new(smtp).context("PUSTAKA_SMTP_URL")?,
+            &settings.instance,
+        )),
+        None => {
+            tracing::info!("notices are off: PUSTAKA_SMTP_URL is not set");
+            None
+        }
     };
     let router = http::router(state, &settings.web_dir, &settings.instance);
     Ok(App {
@@ -66,6 +80,7 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         drain: settings.drain,
         header_read_timeout: settings.header_read_timeout,
         max_open_connections: settings.max_open_connections,
+        scheduler,
     })
 }
 
@@ -129,6 +144,13 @@ pub async fn serve(
     use tower::ServiceExt;
 
     let expiry = tokio::spawn(expire_holds_every_minute(app.store.clone()));
+    // Notices stop between two mails when shutdown starts, and let their lease go.
+    let (stop_notices, notices_stopped) = tokio::sync::oneshot::channel::<()>();
+    let notices = app.scheduler.map(|s| {
+        tokio::spawn(s.run(NOTICES_EVERY, async move {
+            let _ = notices_stopped.await;
+        }))
+    });
     let (draining, drain) = (app.draining.clone(), app.drain);
     let shutdown = async move {
         shutdown.await;
@@ -182,9 +204,17 @@ pub async fn serve(
     drop(listener);
     graceful.shutdown().await;
     expiry.abort();
+    let _ = stop_notices.send(());
+    if let Some(task) = notices {
+        // A round in flight finishes its current mail (bounded by the SMTP timeout).
+        let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+    }
     app.store.db.close().await;
     Ok(())
 }
+
+/// How often the notices scheduler looks for notices to send.
+const NOTICES_EVERY: Duration = Duration::from_secs(30);
 
 /// Ends ready holds nobody picked up in time, and forgets old login failures. Every replica may
 /// run it: each hold ends once.

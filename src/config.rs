@@ -114,6 +114,8 @@ pub struct Settings {
     pub header_read_timeout: std::time::Duration,
     /// Open client connections served at once; more wait in the listen backlog.
     pub max_open_connections: usize,
+    /// The SMTP server notices go through; none: notices are off.
+    pub smtp: Option<crate::notices::SmtpSettings>,
 }
 
 impl Settings {
@@ -232,6 +234,10 @@ impl Settings {
                     .filter(|n| (1..=100_000).contains(n))
                     .context("PUSTAKA_MAX_OPEN_CONNECTIONS must be a number from 1 to 100000")?,
             },
+            smtp: match var("PUSTAKA_SMTP_URL") {
+                None => None,
+                Some(url) => Some(crate::notices::SmtpSettings::from_url(&url, secret("PUSTAKA_SMTP_PASSWORD")?)?),
+            },
         })
     }
 }
@@ -311,6 +317,32 @@ mod tests {
             let err = settings(&[(key, bad)]).unwrap_err();
             assert!(err.to_string().contains(key), "{key}={bad}: {err}");
         }
+    }
+
+    #[test]
+    fn smtp_is_off_unless_set_and_its_url_is_checked() {
+        assert!(settings(&[]).unwrap().smtp.is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("smtp-password");
+        std::fs::write(&pw, "rahasia/!\n").unwrap();
+        let pw = pw.display().to_string();
+        let s =
+            settings(&[("PUSTAKA_SMTP_URL", "smtps://perpus@mail.example.org"), ("PUSTAKA_SMTP_PASSWORD_FILE", &pw)])
+                .unwrap();
+        let shown = format!("{:?}", s.smtp.unwrap());
+        assert!(shown.contains("perpus") && !shown.contains("rahasia"), "{shown}");
+        for (url, says) in [
+            ("http://mail.example.org", "smtp://"),
+            ("smtp://perpus:pw@mail.example.org", "PUSTAKA_SMTP_PASSWORD_FILE"),
+            ("not a url", "PUSTAKA_SMTP_URL"),
+            ("smtp://mail.example.org?tls=sometimes", "PUSTAKA_SMTP_URL"),
+        ] {
+            let err = format!("{:#}", settings(&[("PUSTAKA_SMTP_URL", url)]).unwrap_err());
+            assert!(err.contains(says), "{url}: {err}");
+        }
+        let err = settings(&[("PUSTAKA_SMTP_URL", "smtp://mail.example.org"), ("PUSTAKA_SMTP_PASSWORD_FILE", &pw)])
+            .unwrap_err();
+        assert!(err.to_string().contains("no user"), "{err}");
     }
 
     #[test]

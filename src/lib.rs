@@ -3,6 +3,7 @@
 //! - [`domain`]: the library's rules as pure functions and parsed types (no I/O);
 //! - [`store`]: records and transactions over SQLite or MariaDB;
 //! - [`http`]: the REST API, its OpenAPI document and the page;
+//! - [`notices`]: reminders and overdue notices by email, sent by one replica at a time;
 //! - [`app`]: builds and serves the whole thing from [`config::Settings`].
 
 pub mod app;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod model;
+pub mod notices;
 pub mod passwords;
 pub mod store;
 pub mod telemetry;

@@ -42,6 +42,13 @@ fn access(method: &str, path: &str) -> Access {
         | ("DELETE", "/api/v1/holds/{id}") => Own,
         ("PUT" | "DELETE", "/api/v1/categories/{code}") | ("GET" | "POST", "/api/v1/users") => Admin,
         ("DELETE", "/api/v1/users/{id}") => Admin,
+        ("GET" | "PUT", "/api/v1/notices/settings") | ("GET", "/api/v1/notices/templates") => Admin,
+        ("PUT" | "DELETE", "/api/v1/notices/templates/{kind}/{language}") | ("POST", "/api/v1/notices/preview") => {
+            Admin
+        }
+        // A member sees their own notices only; staff everyone's.
+        ("GET", "/api/v1/notices") => Account,
+        ("GET", "/api/v1/notices/overdue-contacts") => Staff,
         ("GET", "/api/v1/audit" | "/api/v1/stats" | "/api/v1/members" | "/api/v1/loans" | "/api/v1/holds")
         | ("GET", "/api/v1/fines" | "/api/v1/categories")
         | ("POST", "/api/v1/books" | "/api/v1/books/{id}/copies" | "/api/v1/members" | "/api/v1/loans")
@@ -127,6 +134,8 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{barcode}", "MX-1")
         .replace("{code}", "tamu")
         .replace("{date}", "2030-01-02")
+        .replace("{kind}", "overdue")
+        .replace("{language}", "id")
 }
 
 /// A body that gets a well-formed request past parsing where the handler reads one.

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod card;
 pub mod circulation;
 pub mod isbn;
+pub mod notices;
 pub mod search;
 pub mod status;
 pub mod time;

@@ -7,6 +7,7 @@ pub mod circulation;
 pub mod error;
 pub mod extract;
 pub mod members;
+pub mod notices;
 
 use std::{path::Path, time::Duration};
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Set at shutdown: `/readyz` answers 503 so the balancer stops sending requests here.
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Whether an SMTP server is configured, so notices are sent.
+    pub notices_enabled: bool,
 }
 
 /// The header carrying the request id, set by the balancer or by us.
@@ -64,6 +67,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "circulation", description = "Loans, returns, renewals, holds and fines"),
         (name = "calendar", description = "Days the library is closed"),
         (name = "accounts", description = "Login, accounts, audit log"),
+        (name = "notices", description = "Reminders and overdue notices by email; WhatsApp links"),
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
     )
@@ -142,7 +146,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(catalogue::router())
         .merge(members::router())
         .merge(circulation::router())
-        .merge(accounts::router());
+        .merge(accounts::router())
+        .merge(notices::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod members;
 pub mod mysql_pool;
+pub mod notices;
 pub mod search;
 
 use std::sync::Arc;

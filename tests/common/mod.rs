@@ -47,6 +47,8 @@ pub struct TestApp {
     pub clock: SettableClock,
     /// The admin's session token.
     pub admin: String,
+    /// The settings the app was built from (its database, for [`TestApp::replica_store`]).
+    pub settings: Settings,
     tcp: Option<Tcp>,
     // Dropped after the app: the test's MariaDB database goes, then the SQLite folder.
     _database: Option<TestDatabase>,
@@ -138,6 +140,7 @@ impl TestApp {
             store: app.store,
             clock,
             admin: String::new(),
+            settings,
             tcp: None,
             _database: test_database,
             _dir: dir,
@@ -160,6 +163,7 @@ impl TestApp {
             // Short, so that the test of a client trickling its headers is quick.
             header_read_timeout: std::time::Duration::from_secs(1),
             max_open_connections: 512,
+            scheduler: None,
         };
         tokio::spawn(app::serve(listener, served, std::future::pending()));
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
@@ -343,6 +347,13 @@ impl TestApp {
     /// Today in the library's calendar.
     pub fn today(&self) -> chrono::NaiveDate {
         self.store.today(self.store.now())
+    }
+
+    /// The store a second replica of the service would have: its own connections to the same
+    /// database, the same clock.
+    pub async fn replica_store(&self) -> Store {
+        let store = app::connect(&self.settings).await.expect("a second replica connects");
+        store.with_clock(std::sync::Arc::new(self.clock.clone()))
     }
 }
 

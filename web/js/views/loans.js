@@ -5,6 +5,7 @@ import { t, errorText } from '../i18n.js';
 import { formatDate } from '../format.js';
 import { heading, tabs, table, pager, loanBadge, errorNotice, loading, flash } from '../ui.js';
 import { holdsTable } from './members.js';
+import { overdueContactsTable } from './notices.js';
 
 const TABS = {
   aktif: { kind: 'loans', status: 'active' },
@@ -29,11 +30,16 @@ export async function render(root, ctx) {
     ctx.replaceQuery({ page });
     results.replaceChildren(loading());
     try {
-      const list = await api.get(kind === 'loans' ? '/loans' : '/holds', { status, page, per_page: 50 });
+      // The overdue list comes with the members' contacts and WhatsApp links.
+      const overdue = tab === 'terlambat';
+      const list = overdue
+        ? await api.get('/notices/overdue-contacts', { page, per_page: 50 })
+        : await api.get(kind === 'loans' ? '/loans' : '/holds', { status, page, per_page: 50 });
       if (!ctx.isCurrent()) return;
+      const shown = kind === 'loans' ? loansTable(list.items) : holdsTable(list.items, act, { showMember: true });
       replace(results,
         h('p', { class: 'result-count' }, t('loans.count', { total: list.total })),
-        kind === 'loans' ? loansTable(list.items) : holdsTable(list.items, act, { showMember: true }),
+        overdue ? overdueContactsTable(list.items) : shown,
         pager(list, load));
     } catch (err) {
       replace(results, errorNotice(err));

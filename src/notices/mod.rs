@@ -1,0 +1,226 @@
+//! Sending notices by email on a schedule: the SMTP settings, the mailer, and the scheduler that
+//! every replica runs but only the holder of the database lease acts on.
+//!
+//! What is guaranteed: each notice is recorded once (a unique key per kind, loan or hold, and
+//! stage) before anything is sent, and is handed to the SMTP server by one scheduler at a time
+//! (the lease, renewed before each mail and longer than the SMTP timeout). A notice the server
+//! accepted is recorded `sent`; one it could not take goes back to `pending` with a back-off.
+//! The one gap no database can close: a replica that dies after the server accepted a mail but
+//! before recording it leaves the notice `sending`; the next lease holder sends it again (the
+//! same Message-ID, so mail clients that de-duplicate show it once). So a notice is never lost,
+//! and is delivered twice only when a replica dies in that instant.
+
+use std::time::Duration as StdDuration;
+
+use anyhow::{bail, Context};
+use chrono::Duration;
+use lettre::{
+    message::{header::ContentType, Mailbox},
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use crate::store::{
+    error::StoreError,
+    notices::{Notice, NOTICES_LEASE},
+    Store,
+};
+
+/// Where notices are sent through. The URL's password never appears in `Debug` output.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    /// `smtp://[user@]host[:port][?tls=required|opportunistic]` or `smtps://…`, with the password merged in.
+    url: SecretString,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings").field("url", &crate::config::redact(self.url.expose_secret())).finish()
+    }
+}
+
+impl SmtpSettings {
+    /// Reads `PUSTAKA_SMTP_URL` and the password from `PUSTAKA_SMTP_PASSWORD(_FILE)`.
+    pub fn from_url(raw: &str, password: Option<SecretString>) -> anyhow::Result<Self> {
+        let mut url =
+            Url::parse(raw.trim()).context("PUSTAKA_SMTP_URL is not a URL like smtps://user@mail.example.org")?;
+        if !matches!(url.scheme(), "smtp" | "smtps") {
+            bail!("PUSTAKA_SMTP_URL has the scheme {:?}; use smtp:// or smtps://", url.scheme());
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            bail!("PUSTAKA_SMTP_URL names no host");
+        }
+        if url.password().is_some() {
+            bail!("PUSTAKA_SMTP_URL carries a password: put it in the file PUSTAKA_SMTP_PASSWORD_FILE names instead");
+        }
+        if let Some(pw) = password {
+            if url.username().is_empty() {
+                bail!("PUSTAKA_SMTP_PASSWORD_FILE is set but PUSTAKA_SMTP_URL names no user (smtps://USER@host)");
+            }
+            url.set_password(Some(pw.expose_secret()))
+                .map_err(|()| anyhow::anyhow!("PUSTAKA_SMTP_URL cannot carry a password"))?;
+        }
+        let settings = Self { url: url.to_string().into() };
+        // Refuse a URL lettre cannot use now, not at the first notice.
+        Mailer::new(&settings).context("PUSTAKA_SMTP_URL")?;
+        Ok(settings)
+    }
+}
+
+/// Why a mail was not sent.
+#[derive(Debug)]
+pub struct SendError {
+    /// For the notice's record.
+    pub message: String,
+    /// The server refused this mail for good (a bad address): no point trying again.
+    pub permanent: bool,
+    /// The server could not be reached or is refusing everything for now: stop this batch.
+    pub server_down: bool,
+}
+
+/// Sends mails through the configured SMTP server.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+/// How long one SMTP exchange may take; the lease lasts longer.
+const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(20);
+
+impl Mailer {
+    /// A mailer for `settings` (connects only when sending).
+    pub fn new(settings: &SmtpSettings) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.url.expose_secret())?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        Ok(Self { transport })
+    }
+
+    /// Sends one notice from `sender`, with a Message-ID made from the notice's id and key so a
+    /// resend after a crash carries the same one.
+    pub async fn send(&self, sender: &str, notice: &Notice) -> Result<(), SendError> {
+        let bad = |message: String| SendError { message, permanent: true, server_down: false };
+        let from: Mailbox = sender.parse().map_err(|e| bad(format!("sender address {sender:?}: {e}")))?;
+        let to_addr = notice.email.as_deref().unwrap_or_default();
+        let to: Mailbox = to_addr.parse().map_err(|e| bad(format!("address {to_addr:?}: {e}")))?;
+        let domain = sender.rsplit('@').next().unwrap_or("pustaka.invalid");
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(&notice.subject)
+            .message_id(Some(format!(
+                "<notice-{}-{}-{}-{}@{domain}>",
+                notice.id, notice.kind, notice.ref_id, notice.stage
+            )))
+            .header(ContentType::TEXT_PLAIN)
+            .body(notice.body.clone())
+            .map_err(|e| bad(format!("building the mail: {e}")))?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| SendError {
+            message: e.to_string(),
+            permanent: e.is_permanent(),
+            server_down: !e.is_permanent(),
+        })
+    }
+}
+
+/// What one round of the scheduler did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    /// Whether this scheduler held the lease.
+    pub leader: bool,
+    /// Notices recorded this round.
+    pub planned: usize,
+    /// Mails the server accepted.
+    pub sent: usize,
+    /// Attempts that failed.
+    pub failed: usize,
+}
+
+/// Finds due notices and sends them, when it holds the lease.
+pub struct Scheduler {
+    store: Store,
+    mailer: Mailer,
+    holder: String,
+    /// How long the lease lasts without renewal.
+    pub lease: Duration,
+    /// Most notices sent in one round.
+    pub batch: i64,
+}
+
+impl Scheduler {
+    /// A scheduler named `instance` (the replica's name; a random suffix tells restarts apart).
+    pub fn new(store: Store, mailer: Mailer, instance: &str) -> Self {
+        let holder = format!("{instance}/{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        Self { store, mailer, holder, lease: Duration::seconds(90), batch: 100 }
+    }
+
+    /// This scheduler's name in the lease and in the notices it sends.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// One round: take or renew the lease; record the notices now due; send what is pending,
+    /// renewing the lease before each mail and stopping when it is lost or the server is down.
+    pub async fn run_once(&self) -> Result<Round, StoreError> {
+        let mut round = Round::default();
+        if !self.store.take_lease(NOTICES_LEASE, &self.holder, self.lease).await? {
+            return Ok(round);
+        }
+        round.leader = true;
+        let settings = self.store.notice_settings().await?;
+        round.planned = self.store.plan_notices(&settings).await?;
+        let Some(sender) = settings.sender.as_deref() else {
+            tracing::warn!("notices are recorded but not sent: the admin has not set the sender address");
+            return Ok(round);
+        };
+        for notice in self.store.due_notices(&self.holder, self.batch).await? {
+            if !self.store.take_lease(NOTICES_LEASE, &self.holder, self.lease).await? {
+                tracing::warn!("lost the notices lease mid-round; another replica goes on");
+                break;
+            }
+            if !self.store.claim_notice(notice.id, &self.holder).await? {
+                continue;
+            }
+            match self.mailer.send(sender, &notice).await {
+                Ok(()) => {
+                    self.store.notice_sent(notice.id, &self.holder).await?;
+                    round.sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(notice = notice.id, error = %e.message, "sending a notice failed");
+                    self.store.notice_failed(notice.id, &self.holder, &e.message, e.permanent).await?;
+                    round.failed += 1;
+                    if e.server_down {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(round)
+    }
+
+    /// Runs a round every `every` until `stop` resolves; then lets the lease go.
+    pub async fn run(self, every: StdDuration, stop: impl std::future::Future<Output = ()>) {
+        let mut stop = std::pin::pin!(stop);
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                _ = tick.tick() => {}
+            }
+            // A round is not cut off by `stop`: it ends between notices.
+            match self.run_once().await {
+                Ok(r) if r.sent + r.failed + r.planned > 0 => {
+                    tracing::info!(planned = r.planned, sent = r.sent, failed = r.failed, "notices round")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "notices round failed"),
+            }
+        }
+        if let Err(e) = self.store.release_lease(NOTICES_LEASE, &self.holder).await {
+            tracing::warn!(error = %e, "letting the notices lease go failed");
+        }
+    }
+}

@@ -1,0 +1,717 @@
+//! Notices to members: their settings and templates, finding the notices that are due, the lease
+//! that lets one replica send at a time, and the record of each notice before and after sending.
+//!
+//! A notice is a row before it is a mail: the scheduler records it `pending` under a unique key
+//! (kind, loan or hold, stage), marks it `sending` with its own name just before handing it to the
+//! SMTP server, and `sent` (or back to `pending` with a later attempt time, or `failed`) after.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    db::{sql, Done, Query, Row},
+    error::{Result, StoreError},
+    Actor, PageRequest, Store,
+};
+use crate::{
+    domain::{
+        notices::{
+            check_template, format_date, loan_notice_due, render, retry_delay, Language, NoticeKind, MAX_ATTEMPTS,
+            MAX_BODY, MAX_SUBJECT,
+        },
+        ValidationError,
+    },
+    model::Page,
+};
+
+/// The lease the notice scheduler holds while it sends.
+pub const NOTICES_LEASE: &str = "notices";
+
+/// How the library sends its notices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NoticeSettings {
+    /// The `From:` address; no notice is sent until it is set.
+    pub sender: Option<String>,
+    /// Signs the notices (`{{library}}`).
+    pub library_name: String,
+    /// The language notices are written in (members have no language of their own yet).
+    pub language: Language,
+    /// The due-soon reminder goes this many days before the due day (0: none).
+    pub due_soon_days: i64,
+    /// Categories with their own due-soon days, by category code.
+    pub category_due_soon_days: BTreeMap<String, i64>,
+    /// Overdue notices go this many days late, each once.
+    pub overdue_days: Vec<i64>,
+}
+
+impl NoticeSettings {
+    /// The due-soon days for a member of `category`.
+    pub fn due_soon_days_for(&self, category: &str) -> i64 {
+        self.category_due_soon_days.get(category).copied().unwrap_or(self.due_soon_days)
+    }
+}
+
+/// A notice template, the admin's or the built-in one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticeTemplate {
+    pub kind: NoticeKind,
+    pub language: Language,
+    pub subject: String,
+    pub body: String,
+    /// Whether the admin changed it (false: the built-in wording).
+    pub custom: bool,
+    /// The placeholders it may use, as `{{name}}`.
+    pub placeholders: Vec<String>,
+}
+
+/// One notice and what became of it.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Notice {
+    pub id: i64,
+    /// `due_soon`, `overdue` or `hold_ready`.
+    pub kind: String,
+    /// The loan (due_soon, overdue) or hold (hold_ready).
+    pub ref_id: i64,
+    /// The due day as YYYYMMDD (due_soon), the days late (overdue), 0 (hold_ready).
+    pub stage: i64,
+    pub member_id: i64,
+    pub member_name: String,
+    pub card_number: String,
+    /// Where it goes; none: skipped.
+    pub email: Option<String>,
+    pub language: String,
+    pub subject: String,
+    pub body: String,
+    /// `pending`, `sending`, `sent`, `failed` (given up after repeated failures) or `skipped`.
+    pub status: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// When it is tried next (pending).
+    pub next_attempt_at: DateTime<Utc>,
+    /// Why the last attempt failed, or why it was skipped.
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The state of the notices: counts by status and who holds the sending lease.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticeCounts {
+    pub pending: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub skipped: i64,
+    /// The scheduler sending now (a replica's name), while its lease lasts.
+    pub lease_holder: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+}
+
+/// Which notices to list.
+#[derive(Debug, Clone, Default)]
+pub struct NoticeFilter {
+    pub status: Option<String>,
+    pub member_id: Option<i64>,
+}
+
+/// Statuses a notice may have.
+pub const STATUSES: [&str; 5] = ["pending", "sending", "sent", "failed", "skipped"];
+
+const NOTICE_SELECT: &str = "SELECT n.id, n.kind, n.ref_id, n.stage, n.member_id, m.name AS member_name, \
+     m.card_number, n.email, n.language, n.subject, n.body, n.status, n.attempts, n.next_attempt_at, \
+     n.last_error, n.created_at, n.sent_at FROM notices n JOIN members m ON m.id = n.member_id";
+
+/// A notice to record: who, what, and its text.
+struct Planned {
+    kind: NoticeKind,
+    ref_id: i64,
+    stage: i64,
+    member_id: i64,
+    email: Option<String>,
+    values: Vec<(&'static str, String)>,
+}
+
+impl Store {
+    /// Runs one statement in its own transaction (run again on a deadlock or busy file).
+    async fn write(&self, q: Query) -> Result<Done> {
+        crate::transaction!(self.db, |tx| { async { Ok::<_, StoreError>(tx.exec(q.clone()).await?) }.await })
+    }
+
+    /// The notice settings.
+    pub async fn notice_settings(&self) -> Result<NoticeSettings> {
+        let row = self
+            .db
+            .opt(sql(
+                "SELECT sender, library_name, language, due_soon_days, overdue_days FROM notice_settings WHERE id = 1",
+            ))
+            .await?
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("notice_settings has no row")))?;
+        let language: String = row.get("language")?;
+        let overdue: String = row.get("overdue_days")?;
+        let overdue_days: Vec<i64> = serde_json::from_str(&overdue)
+            .map_err(|e| StoreError::Internal(anyhow::anyhow!("notice_settings.overdue_days: {e}")))?;
+        let mut category_due_soon_days = BTreeMap::new();
+        for r in self.db.all(sql("SELECT category, due_soon_days FROM notice_category_days")).await? {
+            category_due_soon_days.insert(r.get::<String>("category")?, r.get::<i64>("due_soon_days")?);
+        }
+        Ok(NoticeSettings {
+            sender: row.get("sender")?,
+            library_name: row.get("library_name")?,
+            language: Language::parse(&language).map_err(|e| StoreError::Internal(anyhow::anyhow!(e.message)))?,
+            due_soon_days: row.get("due_soon_days")?,
+            category_due_soon_days,
+            overdue_days,
+        })
+    }
+
+    /// Replaces the notice settings (already checked at the edge; categories are checked here).
+    pub async fn set_notice_settings(&self, actor: &Actor, s: &NoticeSettings) -> Result<NoticeSettings> {
+        crate::transaction!(self.db, |tx| {
+            async {
+                for code in s.category_due_soon_days.keys() {
+                    if tx.opt(sql("SELECT code FROM categories WHERE code = ?").bind(code.as_str())).await?.is_none() {
+                        return Err(StoreError::invalid(
+                            "category_due_soon_days",
+                            ValidationError::new("unknown_category", format!("no category {code:?}")),
+                        ));
+                    }
+                }
+                tx.exec(
+                    sql("UPDATE notice_settings SET sender = ?, library_name = ?, language = ?, due_soon_days = ?, \
+                         overdue_days = ?, updated_at = ? WHERE id = 1")
+                    .bind(s.sender.clone())
+                    .bind(s.library_name.as_str())
+                    .bind(s.language.as_str())
+                    .bind(s.due_soon_days)
+                    .bind(serde_json::to_string(&s.overdue_days).expect("numbers serialise"))
+                    .bind(self.now()),
+                )
+                .await?;
+                tx.exec(sql("DELETE FROM notice_category_days")).await?;
+                for (code, days) in &s.category_due_soon_days {
+                    tx.exec(
+                        sql("INSERT INTO notice_category_days (category, due_soon_days) VALUES (?, ?)")
+                            .bind(code.as_str())
+                            .bind(*days),
+                    )
+                    .await?;
+                }
+                self.audit(&mut tx, actor, "notices.settings", "notice_settings", 1, "").await
+            }
+            .await
+        })?;
+        self.notice_settings().await
+    }
+
+    /// The six templates (three kinds, two languages), the admin's where saved.
+    pub async fn notice_templates(&self) -> Result<Vec<NoticeTemplate>> {
+        let mut out = Vec::new();
+        for kind in NoticeKind::ALL {
+            for language in Language::ALL {
+                out.push(self.notice_template(kind, language).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One template.
+    pub async fn notice_template(&self, kind: NoticeKind, language: Language) -> Result<NoticeTemplate> {
+        let row = self
+            .db
+            .opt(
+                sql("SELECT subject, body FROM notice_templates WHERE kind = ? AND language = ?")
+                    .bind(kind.as_str())
+                    .bind(language.as_str()),
+            )
+            .await?;
+        let (subject, body, custom) = match row {
+            Some(r) => (r.get("subject")?, r.get("body")?, true),
+            None => {
+                let (s, b) = kind.default_template(language);
+                (s.to_owned(), b.to_owned(), false)
+            }
+        };
+        let placeholders = kind.placeholders().iter().map(|p| format!("{{{{{p}}}}}")).collect();
+        Ok(NoticeTemplate { kind, language, subject, body, custom, placeholders })
+    }
+
+    /// Saves the admin's wording for one template.
+    pub async fn set_notice_template(
+        &self,
+        actor: &Actor,
+        kind: NoticeKind,
+        language: Language,
+        subject: &str,
+        body: &str,
+    ) -> Result<NoticeTemplate> {
+        check_template(kind, "Subject", subject, MAX_SUBJECT).map_err(|e| StoreError::invalid("subject", e))?;
+        check_template(kind, "Body", body, MAX_BODY).map_err(|e| StoreError::invalid("body", e))?;
+        crate::transaction!(self.db, |tx| {
+            async {
+                tx.exec(
+                    sql("DELETE FROM notice_templates WHERE kind = ? AND language = ?")
+                        .bind(kind.as_str())
+                        .bind(language.as_str()),
+                )
+                .await?;
+                tx.exec(
+                    sql("INSERT INTO notice_templates (kind, language, subject, body, updated_at) VALUES (?, ?, ?, ?, ?)")
+                        .bind(kind.as_str())
+                        .bind(language.as_str())
+                        .bind(subject)
+                        .bind(body)
+                        .bind(self.now()),
+                )
+                .await?;
+                let what = format!("{} {}", kind.as_str(), language.as_str());
+                self.audit(&mut tx, actor, "notices.template", "notice_template", 0, what).await
+            }
+            .await
+        })?;
+        self.notice_template(kind, language).await
+    }
+
+    /// Goes back to the built-in wording for one template.
+    pub async fn reset_notice_template(
+        &self,
+        actor: &Actor,
+        kind: NoticeKind,
+        language: Language,
+    ) -> Result<NoticeTemplate> {
+        crate::transaction!(self.db, |tx| {
+            async {
+                tx.exec(
+                    sql("DELETE FROM notice_templates WHERE kind = ? AND language = ?")
+                        .bind(kind.as_str())
+                        .bind(language.as_str()),
+                )
+                .await?;
+                let what = format!("{} {} reset", kind.as_str(), language.as_str());
+                self.audit(&mut tx, actor, "notices.template", "notice_template", 0, what).await
+            }
+            .await
+        })?;
+        self.notice_template(kind, language).await
+    }
+
+    /// A template filled with example values: the saved one, or `subject`/`body` as given (to
+    /// preview before saving). Returns the subject and body.
+    pub async fn preview_notice(
+        &self,
+        kind: NoticeKind,
+        language: Language,
+        subject: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<(String, String)> {
+        let saved = self.notice_template(kind, language).await?;
+        let subject = subject.unwrap_or(&saved.subject);
+        let body = body.unwrap_or(&saved.body);
+        check_template(kind, "Subject", subject, MAX_SUBJECT).map_err(|e| StoreError::invalid("subject", e))?;
+        check_template(kind, "Body", body, MAX_BODY).map_err(|e| StoreError::invalid("body", e))?;
+        let settings = self.notice_settings().await?;
+        let today = self.today(self.now());
+        let values = example_values(kind, language, today, &settings.library_name);
+        Ok((render(subject, &values), render(body, &values)))
+    }
+
+    /// Records every notice that is due now and not yet recorded; returns how many it recorded.
+    /// Members without an email address get a `skipped` notice saying so.
+    pub async fn plan_notices(&self, settings: &NoticeSettings) -> Result<usize> {
+        let now = self.now();
+        let today = self.today(now);
+        let longest =
+            settings.category_due_soon_days.values().copied().chain([settings.due_soon_days]).max().unwrap_or(0);
+        let mut planned = Vec::new();
+        // Open loans due within the longest reminder window, or already late.
+        let rows = self
+            .db
+            .all(
+                sql("SELECT l.id, l.due_at, l.member_id, m.name, m.card_number, m.email, m.category, c.barcode, b.title \
+                     FROM loans l JOIN members m ON m.id = l.member_id JOIN copies c ON c.id = l.copy_id \
+                     JOIN books b ON b.id = c.book_id WHERE l.returned_at IS NULL AND l.due_at < ? ORDER BY l.id")
+                .bind(now + Duration::days(longest + 2)),
+            )
+            .await?;
+        for r in &rows {
+            let due = self.today(r.get::<DateTime<Utc>>("due_at")?);
+            let category: String = r.get("category")?;
+            let Some((kind, stage)) =
+                loan_notice_due(today, due, settings.due_soon_days_for(&category), &settings.overdue_days)
+            else {
+                continue;
+            };
+            let mut values = person_values(r, &settings.library_name)?;
+            values.push(("due_date", format_date(due, settings.language)));
+            values.push(("days_left", (due - today).num_days().max(0).to_string()));
+            values.push(("days_late", (today - due).num_days().max(0).to_string()));
+            planned.push(Planned {
+                kind,
+                ref_id: r.get("id")?,
+                stage,
+                member_id: r.get("member_id")?,
+                email: r.get("email")?,
+                values,
+            });
+        }
+        // Holds whose copy waits on the hold shelf, not yet told.
+        let rows = self
+            .db
+            .all(sql(
+                "SELECT h.id, h.pickup_by, h.member_id, m.name, m.card_number, m.email, c.barcode, b.title \
+                 FROM holds h JOIN members m ON m.id = h.member_id JOIN books b ON b.id = h.book_id \
+                 LEFT JOIN copies c ON c.id = h.copy_id WHERE h.status = 'ready' AND NOT EXISTS \
+                 (SELECT 1 FROM notices n WHERE n.kind = 'hold_ready' AND n.ref_id = h.id AND n.stage = 0) ORDER BY h.id",
+            ))
+            .await?;
+        for r in &rows {
+            let mut values = person_values(r, &settings.library_name)?;
+            let pickup: Option<NaiveDate> = r.get("pickup_by")?;
+            values.push(("pickup_by", pickup.map(|d| format_date(d, settings.language)).unwrap_or_default()));
+            planned.push(Planned {
+                kind: NoticeKind::HoldReady,
+                ref_id: r.get("id")?,
+                stage: 0,
+                member_id: r.get("member_id")?,
+                email: r.get("email")?,
+                values,
+            });
+        }
+        let mut recorded = 0;
+        for p in planned {
+            let template = self.notice_template(p.kind, settings.language).await?;
+            let email = p.email.filter(|e| !e.trim().is_empty());
+            let (status, reason) = match &email {
+                Some(_) => ("pending", None),
+                None => ("skipped", Some("the member has no email address")),
+            };
+            let insert = self
+                .write(
+                    sql("INSERT INTO notices (kind, ref_id, stage, member_id, email, language, subject, body, status, \
+                         attempts, next_attempt_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)")
+                    .bind(p.kind.as_str())
+                    .bind(p.ref_id)
+                    .bind(p.stage)
+                    .bind(p.member_id)
+                    .bind(email)
+                    .bind(settings.language.as_str())
+                    .bind(render(&template.subject, &p.values))
+                    .bind(render(&template.body, &p.values))
+                    .bind(status)
+                    .bind(now)
+                    .bind(reason)
+                    .bind(now),
+                )
+                .await;
+            match insert {
+                Ok(_) => recorded += 1,
+                // Recorded already (an earlier run, or another replica).
+                Err(StoreError::Duplicate { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Takes the lease `name` for `holder` until `ttl` from now, or renews it: true when
+    /// `holder` has it now. Taken only when free, expired, or already `holder`'s, in one
+    /// statement, so two replicas cannot both have it.
+    pub async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
+        let now = self.now();
+        let done = self
+            .write(
+                sql("UPDATE leases SET holder = ?, expires_at = ?, generation = generation + 1 \
+                     WHERE name = ? AND (holder IS NULL OR holder = ? OR expires_at < ?)")
+                .bind(holder)
+                .bind(now + ttl)
+                .bind(name)
+                .bind(holder)
+                .bind(now),
+            )
+            .await?;
+        Ok(done.rows == 1)
+    }
+
+    /// Lets the lease go, if `holder` has it.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        self.write(
+            sql("UPDATE leases SET holder = NULL, generation = generation + 1 WHERE name = ? AND holder = ?")
+                .bind(name)
+                .bind(holder),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Notices to send now, oldest first: pending ones whose time has come, and any left
+    /// `sending` by another scheduler (which lost the lease, so stopped or died mid-send).
+    pub async fn due_notices(&self, holder: &str, limit: i64) -> Result<Vec<Notice>> {
+        let rows = self
+            .db
+            .all(
+                sql(format!(
+                    "{NOTICE_SELECT} WHERE (n.status = 'pending' AND n.next_attempt_at <= ?) \
+                     OR (n.status = 'sending' AND n.claimed_by <> ?) ORDER BY n.id LIMIT ?"
+                ))
+                .bind(self.now())
+                .bind(holder)
+                .bind(limit),
+            )
+            .await?;
+        Ok(rows.iter().map(Row::decode::<Notice>).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Marks a notice `sending` by `holder`, recorded before the mail goes: false when someone
+    /// else has it or it is done. A notice no longer needed (the book came back, the hold
+    /// ended) is `skipped` instead, and false returned.
+    pub async fn claim_notice(&self, id: i64, holder: &str) -> Result<bool> {
+        let now = self.now();
+        let claimed = self
+            .write(
+                sql("UPDATE notices SET status = 'sending', claimed_by = ?, attempts = attempts + 1 \
+                     WHERE id = ? AND (status = 'pending' OR (status = 'sending' AND claimed_by <> ?))")
+                .bind(holder)
+                .bind(id)
+                .bind(holder),
+            )
+            .await?;
+        if claimed.rows != 1 {
+            return Ok(false);
+        }
+        let still = self
+            .db
+            .opt(
+                sql("SELECT n.id FROM notices n WHERE n.id = ? AND ( \
+                     (n.kind IN ('due_soon', 'overdue') AND EXISTS (SELECT 1 FROM loans l WHERE l.id = n.ref_id AND l.returned_at IS NULL)) \
+                     OR (n.kind = 'hold_ready' AND EXISTS (SELECT 1 FROM holds h WHERE h.id = n.ref_id AND h.status = 'ready')))")
+                .bind(id),
+            )
+            .await?
+            .is_some();
+        if !still {
+            self.write(
+                sql("UPDATE notices SET status = 'skipped', attempts = attempts - 1, last_error = ?, sent_at = NULL, \
+                         next_attempt_at = ? WHERE id = ? AND claimed_by = ?")
+                .bind("no longer needed: the book was returned or the hold ended before it was sent")
+                .bind(now)
+                .bind(id)
+                .bind(holder),
+            )
+            .await?;
+        }
+        Ok(still)
+    }
+
+    /// Records that the SMTP server accepted the notice.
+    pub async fn notice_sent(&self, id: i64, holder: &str) -> Result<()> {
+        self.write(
+            sql("UPDATE notices SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? AND claimed_by = ? \
+                     AND status = 'sending'")
+            .bind(self.now())
+            .bind(id)
+            .bind(holder),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: tried again after a back-off, or given up (`failed`) after
+    /// [`MAX_ATTEMPTS`], or at once when `permanent` (the server refused the address).
+    pub async fn notice_failed(&self, id: i64, holder: &str, error: &str, permanent: bool) -> Result<()> {
+        let Some(row) = self
+            .db
+            .opt(
+                sql("SELECT attempts FROM notices WHERE id = ? AND claimed_by = ? AND status = 'sending'")
+                    .bind(id)
+                    .bind(holder),
+            )
+            .await?
+        else {
+            return Ok(());
+        };
+        let attempts: i64 = row.get("attempts")?;
+        let status = if permanent || attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+        let error: String = error.chars().take(1000).collect();
+        self.write(
+            sql("UPDATE notices SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND claimed_by = ? \
+                     AND status = 'sending'")
+            .bind(status)
+            .bind(error)
+            .bind(self.now() + retry_delay(attempts))
+            .bind(id)
+            .bind(holder),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Notices, newest first.
+    pub async fn notices(&self, filter: &NoticeFilter, page: PageRequest) -> Result<Page<Notice>> {
+        let mut q = Query::where_clause(None);
+        if let Some(s) = &filter.status {
+            q = q.and("n.status = ?").bind(s.as_str());
+        }
+        if let Some(id) = filter.member_id {
+            q = q.and("n.member_id = ?").bind(id);
+        }
+        let rows = self
+            .db
+            .all(
+                q.clone()
+                    .prefix(NOTICE_SELECT)
+                    .push(" ORDER BY n.id DESC LIMIT ? OFFSET ?")
+                    .bind(page.per_page)
+                    .bind(page.offset()),
+            )
+            .await?;
+        let items = rows.iter().map(Row::decode::<Notice>).collect::<Result<Vec<_>, _>>()?;
+        let total = self.count(q.prefix("SELECT COUNT(*) AS n FROM notices n")).await?;
+        Ok(page.wrap(items, total))
+    }
+
+    /// Counts by status and the lease.
+    pub async fn notice_counts(&self) -> Result<NoticeCounts> {
+        let mut by = BTreeMap::new();
+        for r in self.db.all(sql("SELECT status, COUNT(*) AS n FROM notices GROUP BY status")).await? {
+            by.insert(r.get::<String>("status")?, r.get::<i64>("n")?);
+        }
+        let lease =
+            self.db.opt(sql("SELECT holder, expires_at FROM leases WHERE name = ?").bind(NOTICES_LEASE)).await?;
+        let (mut holder, mut expires) = (None, None);
+        if let Some(r) = lease {
+            let at: DateTime<Utc> = r.get("expires_at")?;
+            if at >= self.now() {
+                holder = r.get::<Option<String>>("holder")?;
+                expires = holder.as_ref().map(|_| at);
+            }
+        }
+        let n = |s: &str| by.get(s).copied().unwrap_or(0);
+        Ok(NoticeCounts {
+            pending: n("pending"),
+            sending: n("sending"),
+            sent: n("sent"),
+            failed: n("failed"),
+            skipped: n("skipped"),
+            lease_holder: holder,
+            lease_expires_at: expires,
+        })
+    }
+}
+
+/// The values about the member and the copy that every notice has.
+fn person_values(r: &Row, library: &str) -> Result<Vec<(&'static str, String)>> {
+    Ok(vec![
+        ("name", r.get::<String>("name")?),
+        ("card_number", r.get::<String>("card_number")?),
+        ("title", r.get::<String>("title")?),
+        ("barcode", r.get::<Option<String>>("barcode")?.unwrap_or_default()),
+        ("library", library.to_owned()),
+    ])
+}
+
+/// Example values for a preview.
+fn example_values(
+    kind: NoticeKind,
+    language: Language,
+    today: NaiveDate,
+    library: &str,
+) -> Vec<(&'static str, String)> {
+    let mut v = vec![
+        ("name", "Budi Santoso".to_owned()),
+        ("card_number", "M000123".to_owned()),
+        ("title", "Laskar Pelangi".to_owned()),
+        ("barcode", "B0000042".to_owned()),
+        ("library", library.to_owned()),
+    ];
+    match kind {
+        NoticeKind::DueSoon => {
+            v.push(("due_date", format_date(today + Duration::days(2), language)));
+            v.push(("days_left", "2".into()));
+        }
+        NoticeKind::Overdue => {
+            v.push(("due_date", format_date(today - Duration::days(7), language)));
+            v.push(("days_late", "7".into()));
+        }
+        NoticeKind::HoldReady => v.push(("pickup_by", format_date(today + Duration::days(3), language))),
+    }
+    v
+}
+
+/// An overdue loan with the member's contacts and a ready WhatsApp link.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverdueContact {
+    pub loan_id: i64,
+    pub title: String,
+    pub barcode: String,
+    pub member_id: i64,
+    pub member_name: String,
+    pub card_number: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub due_at: DateTime<Utc>,
+    /// Library days since the due day.
+    pub days_late: i64,
+    /// `https://wa.me/62…?text=…`, when the member has a usable phone number.
+    pub whatsapp_url: Option<String>,
+}
+
+impl Store {
+    /// Open loans past their due time, most overdue first, with contacts and WhatsApp links
+    /// (the message in the notices' language).
+    pub async fn overdue_contacts(&self, page: PageRequest) -> Result<Page<OverdueContact>> {
+        let now = self.now();
+        let today = self.today(now);
+        let settings = self.notice_settings().await?;
+        let rows = self
+            .db
+            .all(
+                sql("SELECT l.id, l.due_at, l.member_id, m.name, m.card_number, m.email, m.phone, c.barcode, b.title \
+                     FROM loans l JOIN members m ON m.id = l.member_id JOIN copies c ON c.id = l.copy_id \
+                     JOIN books b ON b.id = c.book_id WHERE l.returned_at IS NULL AND l.due_at < ? \
+                     ORDER BY l.due_at, l.id LIMIT ? OFFSET ?")
+                .bind(now)
+                .bind(page.per_page)
+                .bind(page.offset()),
+            )
+            .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let due_at: DateTime<Utc> = r.get("due_at")?;
+            let due = self.today(due_at);
+            let days_late = (today - due).num_days().max(0);
+            let (name, title): (String, String) = (r.get("name")?, r.get("title")?);
+            let phone: Option<String> = r.get("phone")?;
+            let message = match settings.language {
+                Language::Id => format!(
+                    "Yth. {name}, buku \"{title}\" seharusnya dikembalikan pada {} (terlambat {days_late} hari). Mohon segera dikembalikan. Terima kasih, {}",
+                    format_date(due, Language::Id),
+                    settings.library_name
+                ),
+                Language::En => format!(
+                    "Dear {name}, the book \"{title}\" was due on {} ({days_late} days late). Please return it soon. Thank you, {}",
+                    format_date(due, Language::En),
+                    settings.library_name
+                ),
+            };
+            items.push(OverdueContact {
+                loan_id: r.get("id")?,
+                barcode: r.get("barcode")?,
+                member_id: r.get("member_id")?,
+                card_number: r.get("card_number")?,
+                email: r.get("email")?,
+                whatsapp_url: phone.as_deref().and_then(|p| crate::domain::notices::whatsapp_link(p, &message)),
+                phone,
+                due_at,
+                days_late,
+                member_name: name,
+                title,
+            });
+        }
+        let total = self
+            .count(sql("SELECT COUNT(*) AS n FROM loans WHERE returned_at IS NULL AND due_at < ?").bind(now))
+            .await?;
+        Ok(page.wrap(items, total))
+    }
+}
