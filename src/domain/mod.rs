@@ -7,6 +7,7 @@ pub mod circulation;
 pub mod isbn;
 pub mod search;
 pub mod status;
+pub mod text;
 pub mod time;
 pub mod validation;
 
