@@ -1,4 +1,4 @@
-//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | licenses`.
+//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | licenses | import`.
 
 use std::{io::Read, process::ExitCode, time::Duration};
 
@@ -59,6 +59,86 @@ enum Command {
     },
     /// Print Pustaka's licence and the notices of the third-party code in this program.
     Licenses,
+    /// Bring books or members in from a spreadsheet (CSV or XLSX). Exits 0 when every row was
+    /// imported, 2 when some rows were not (each is listed with its reason), 1 on failure.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+// ---- import (issue #13) ----
+
+/// What to import.
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Books and copies: columns judul/title, pengarang/author (several separated by `;`), isbn,
+    /// penerbit/publisher, tahun/year, nomor panggil/call number, barcode/eksemplar (one row per
+    /// copy or several barcodes separated by `;`) or jumlah/copies, lokasi/location, and more.
+    Books {
+        /// A CSV (`,` `;` or tab separated; UTF-8 or Windows-1252) or XLSX file with a header row.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        output: ImportOutput,
+    },
+    /// Members: nama/name, nomor anggota/card number, kategori/category, email, telepon/phone,
+    /// berlaku hingga/expires. A number that is a Pustaka card number stays the card; any other
+    /// is kept as the member's source id and a new card is issued (the report lists them).
+    Members {
+        /// A CSV or XLSX file with a header row.
+        file: std::path::PathBuf,
+        /// Map a category as the sheet writes it to one of Pustaka's, e.g. `--category Dosen=staff`
+        /// (repeatable). Without one, a sheet's category must match a category's code or name.
+        #[arg(long = "category", value_name = "OLD=CODE")]
+        categories: Vec<String>,
+        /// The category of rows that name none.
+        #[arg(long, value_name = "CODE")]
+        default_category: Option<String>,
+        #[command(flatten)]
+        output: ImportOutput,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportOutput {
+    /// Read and check everything, show what would be stored, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs an import command; the exit code says whether every row made it.
+async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let actor = Actor::system();
+    let tty = std::io::stderr().is_terminal();
+    let progress = |done: usize, total: usize| {
+        if tty {
+            eprint!("\rimporting: {done}/{total} ({}%)", done.saturating_mul(100).checked_div(total).unwrap_or(100));
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let read = |f: &std::path::Path| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()));
+    let (report, output) = match command {
+        ImportCommand::Books { file, output } => {
+            (crate::import::books(store, &actor, &read(&file)?, output.dry_run, progress).await?, output)
+        }
+        ImportCommand::Members { file, categories, default_category, output } => {
+            let options = crate::import::MemberOptions {
+                categories: crate::import::category_map(&categories).map_err(|e| anyhow::anyhow!("--category: {e}"))?,
+                default_category,
+            };
+            (crate::import::members(store, &actor, &read(&file)?, &options, output.dry_run, progress).await?, output)
+        }
+    };
+    if output.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 impl Cli {
@@ -120,6 +200,10 @@ impl Cli {
                 crate::demo::seed(&store).await?;
             }
             Command::Licenses => unreachable!("answered before the runtime starts"),
+            Command::Import(command) => {
+                let store = app::connect(&settings).await?;
+                return import(&store, command).await;
+            }
             Command::CreateUser { username, role, member_id } => {
                 let store = app::connect(&settings).await?;
                 let role = Role::parse(&role).context("--role must be admin, librarian or member")?;

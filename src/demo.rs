@@ -220,6 +220,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
             publisher: Some(parse(ShortText::parse(publisher), "publisher")?),
             year: Some(parse(Year::parse(*year), "year")?),
             language: Some(parse(LanguageCode::parse(lang), "language")?),
+            extra: Default::default(),
         };
         let book = store.create_book(&system, &book).await?;
         for c in 0..*copies {

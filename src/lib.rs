@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod import;
 pub mod model;
 pub mod notices;
 pub mod passwords;

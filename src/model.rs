@@ -65,6 +65,24 @@ pub struct Book {
     pub year: Option<i64>,
     /// ISO 639 code, e.g. `id`.
     pub language: Option<String>,
+    /// Edition statement, e.g. `Cet. 3`.
+    pub edition: Option<String>,
+    /// The spine label's call number, as the library writes it, e.g. `899.221 KUR c`.
+    #[schema(example = "899.221 KUR c")]
+    pub call_number: Option<String>,
+    /// Classification number (e.g. DDC `899.221`).
+    pub classification: Option<String>,
+    /// Physical description, e.g. `xii, 505 hlm. ; 21 cm`.
+    pub collation: Option<String>,
+    /// Series title.
+    pub series: Option<String>,
+    /// Free notes; may span lines.
+    pub notes: Option<String>,
+    /// Other identifiers, kept as given: an ISSN, an ISBN that fails its checksum, a local number.
+    pub identifiers: Vec<String>,
+    /// Where an imported record came from (e.g. `slims:42`); imports match on it.
+    #[schema(example = "slims:42")]
+    pub source_id: Option<String>,
     /// Copies in the collection (not withdrawn).
     pub copies_total: i64,
     /// Copies on the shelf now.
@@ -121,6 +139,9 @@ pub struct Member {
     pub overdue_since: Option<NaiveDate>,
     /// The member's login name, when they have one.
     pub username: Option<String>,
+    /// The member's number in the system they were imported from (e.g. `sheet:2024-0117`,
+    /// `slims:M0042`); their card number is a Pustaka one.
+    pub source_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

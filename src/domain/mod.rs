@@ -8,6 +8,7 @@ pub mod isbn;
 pub mod notices;
 pub mod search;
 pub mod status;
+pub mod text;
 pub mod time;
 pub mod validation;
 

@@ -581,10 +581,81 @@ impl Subjects {
 }
 impl_list_newtype!(Subjects);
 
+/// A book's other identifiers, kept as given: an ISSN, an ISBN that fails its checksum, a
+/// local number. 0–20 trimmed entries of at most 200 characters each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "Vec<String>")]
+pub struct Identifiers(Vec<String>);
+
+impl Identifiers {
+    /// Trims every entry, drops blank ones and repeated ones; an empty list is fine.
+    pub fn parse<I>(entries: I) -> Result<Self, ValidationError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let mut list = parse_list("identifier", entries)?;
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|e| seen.insert(e.clone()));
+        Ok(Self(list))
+    }
+}
+impl_list_newtype!(Identifiers);
+
+/// Free notes on a record: trimmed, 1–2000 characters; the one text that may span lines.
+/// Line ends are stored as `\n` (a `\r\n` or lone `\r` is turned into one); every other
+/// control and bidi-control character is refused as in single-line fields.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Notes(String);
+
+impl Notes {
+    /// Longest accepted notes, in characters.
+    pub const MAX_LEN: usize = 2000;
+
+    /// Normalises line ends, trims and checks the notes.
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let text = input.replace("\r\n", "\n").replace('\r', "\n");
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ValidationError::required("Notes"));
+        }
+        if text.chars().any(|c| c != '\n' && is_forbidden_char(c)) {
+            return Err(ValidationError::invalid_characters("Notes"));
+        }
+        if text.chars().count() > Self::MAX_LEN {
+            return Err(ValidationError::too_long("Notes", Self::MAX_LEN));
+        }
+        Ok(Self(text.to_owned()))
+    }
+}
+impl_string_newtype!(Notes);
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn identifiers_keep_what_is_given_once() {
+        let ids = Identifiers::parse([" 0216-3195 ", "", "978-0-00-000000-0", "0216-3195"]).unwrap();
+        assert_eq!(ids.as_slice(), ["0216-3195", "978-0-00-000000-0"]);
+        assert_eq!(Identifiers::parse(["a\u{202E}b"]).unwrap_err().code, "invalid_characters");
+        assert_eq!(Identifiers::parse(vec!["x"; 0]).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn notes_span_lines_but_refuse_other_controls() {
+        assert_eq!(
+            Notes::parse(" Hadiah alumni.\r\nRak khusus.\rDipinjam ruang baca. ").unwrap().as_str(),
+            "Hadiah alumni.\nRak khusus.\nDipinjam ruang baca."
+        );
+        assert_eq!(Notes::parse("a\u{0007}").unwrap_err().code, "invalid_characters");
+        assert_eq!(Notes::parse("a\tb").unwrap_err().code, "invalid_characters");
+        assert_eq!(Notes::parse(" \r\n ").unwrap_err().code, "required");
+        assert!(Notes::parse(&"é".repeat(2000)).is_ok());
+        assert_eq!(Notes::parse(&"é".repeat(2001)).unwrap_err().code, "too_long");
+    }
 
     #[test]
     fn barcode_trims_and_keeps_case() {

@@ -10,10 +10,10 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{circulation::check_price, Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, Year},
+    domain::{circulation::check_price, Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, Year},
     http::error::{Fields, Result},
     model::{Book, Copy, CopyStatus, Items, Page},
-    store::catalogue::{BookPatch, CopyPatch, NewBook},
+    store::catalogue::{BookExtra, BookPatch, CopyPatch, NewBook},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -62,6 +62,47 @@ pub struct BookInput {
     year: Option<i32>,
     /// ISO 639 code, e.g. `id`.
     language: Option<String>,
+    /// Edition statement, e.g. `Cet. 3`.
+    edition: Option<String>,
+    /// The spine label's call number, e.g. `899.221 KUR c`.
+    call_number: Option<String>,
+    /// Classification number, e.g. `899.221`.
+    classification: Option<String>,
+    /// Physical description, e.g. `xii, 505 hlm. ; 21 cm`.
+    collation: Option<String>,
+    series: Option<String>,
+    /// Free notes, up to 2000 characters; may span lines.
+    notes: Option<String>,
+    /// Other identifiers kept as given (ISSN, an ISBN that fails its checksum, a local number).
+    #[serde(default)]
+    identifiers: Vec<String>,
+    /// Where the record came from, e.g. `slims:42`; unique.
+    source_id: Option<String>,
+}
+
+/// Parses the optional descriptive fields of a book.
+#[allow(clippy::too_many_arguments)]
+fn parse_extra(
+    f: &mut Fields,
+    edition: Option<String>,
+    call_number: Option<String>,
+    classification: Option<String>,
+    collation: Option<String>,
+    series: Option<String>,
+    notes: Option<String>,
+    identifiers: Vec<String>,
+    source_id: Option<String>,
+) -> BookExtra {
+    BookExtra {
+        edition: f.opt("edition", edition, |v| ShortText::parse_field("Edition", &v)),
+        call_number: f.opt("call_number", call_number, |v| ShortText::parse_field("Call number", &v)),
+        classification: f.opt("classification", classification, |v| ShortText::parse_field("Classification", &v)),
+        collation: f.opt("collation", collation, |v| ShortText::parse_field("Collation", &v)),
+        series: f.opt("series", series, |v| ShortText::parse_field("Series", &v)),
+        notes: f.opt("notes", notes, |v| Notes::parse(&v)),
+        identifiers: f.check("identifiers", Identifiers::parse(identifiers)).unwrap_or_default(),
+        source_id: f.opt("source_id", source_id, |v| ShortText::parse_field("Source id", &v)),
+    }
 }
 
 impl BookInput {
@@ -74,6 +115,17 @@ impl BookInput {
         let publisher = f.opt("publisher", self.publisher, |p| ShortText::parse(&p));
         let year = f.opt("year", self.year, Year::parse);
         let language = f.opt("language", self.language, |l| LanguageCode::parse(&l));
+        let extra = parse_extra(
+            &mut f,
+            self.edition,
+            self.call_number,
+            self.classification,
+            self.collation,
+            self.series,
+            self.notes,
+            self.identifiers,
+            self.source_id,
+        );
         f.finish()?;
         Ok(NewBook {
             isbn,
@@ -83,6 +135,7 @@ impl BookInput {
             publisher,
             year,
             language,
+            extra,
         })
     }
 }
@@ -130,6 +183,30 @@ pub struct BookPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     language: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    edition: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    call_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    classification: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    collation: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    series: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    notes: Option<Option<String>>,
+    /// Replaces the whole list.
+    #[serde(default, deserialize_with = "present")]
+    identifiers: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    source_id: Option<Option<String>>,
 }
 
 /// Parses an optional field of a patch: absent stays absent, `null` clears.
@@ -166,6 +243,16 @@ async fn update_book(
         publisher: clearable(&mut f, "publisher", p.publisher, |v| ShortText::parse(&v)),
         year: clearable(&mut f, "year", p.year, Year::parse),
         language: clearable(&mut f, "language", p.language, |v| LanguageCode::parse(&v)),
+        edition: clearable(&mut f, "edition", p.edition, |v| ShortText::parse_field("Edition", &v)),
+        call_number: clearable(&mut f, "call_number", p.call_number, |v| ShortText::parse_field("Call number", &v)),
+        classification: clearable(&mut f, "classification", p.classification, |v| {
+            ShortText::parse_field("Classification", &v)
+        }),
+        collation: clearable(&mut f, "collation", p.collation, |v| ShortText::parse_field("Collation", &v)),
+        series: clearable(&mut f, "series", p.series, |v| ShortText::parse_field("Series", &v)),
+        notes: clearable(&mut f, "notes", p.notes, |v| Notes::parse(&v)),
+        identifiers: f.opt("identifiers", p.identifiers, Identifiers::parse),
+        source_id: clearable(&mut f, "source_id", p.source_id, |v| ShortText::parse_field("Source id", &v)),
     };
     f.finish()?;
     Ok(Json(s.store.update_book(&who.actor(), id, &patch).await?))

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     domain::{
         circulation::{check_price, may_change_copy_status, may_delete, may_delete_copy, settable_by_hand, Record},
-        Authors, Barcode, Isbn, LanguageCode, ShortText, Subjects, Title, ValidationError, Year,
+        Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, ValidationError, Year,
     },
     model::{Book, Copy, CopyStatus},
     store::db::{Row, Tx},
@@ -26,6 +26,20 @@ pub struct NewBook {
     pub publisher: Option<ShortText>,
     pub year: Option<Year>,
     pub language: Option<LanguageCode>,
+    pub extra: BookExtra,
+}
+
+/// The descriptive fields a book may have beyond the core ones (what imports bring).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct BookExtra {
+    pub edition: Option<ShortText>,
+    pub call_number: Option<ShortText>,
+    pub classification: Option<ShortText>,
+    pub collation: Option<ShortText>,
+    pub series: Option<ShortText>,
+    pub notes: Option<Notes>,
+    pub identifiers: Identifiers,
+    pub source_id: Option<ShortText>,
 }
 
 /// A validated change to a book: `None` keeps a field, `Some(None)` clears an optional one.
@@ -38,6 +52,14 @@ pub struct BookPatch {
     pub publisher: Option<Option<ShortText>>,
     pub year: Option<Option<Year>>,
     pub language: Option<Option<LanguageCode>>,
+    pub edition: Option<Option<ShortText>>,
+    pub call_number: Option<Option<ShortText>>,
+    pub classification: Option<Option<ShortText>>,
+    pub collation: Option<Option<ShortText>>,
+    pub series: Option<Option<ShortText>>,
+    pub notes: Option<Option<Notes>>,
+    pub identifiers: Option<Identifiers>,
+    pub source_id: Option<Option<ShortText>>,
 }
 
 /// A validated change to a copy.
@@ -51,6 +73,7 @@ pub struct CopyPatch {
 }
 
 pub(super) const BOOK_COLUMNS: &str = "b.id, b.isbn, b.title, b.authors, b.subjects, b.publisher, b.year, b.language, \
+     b.edition, b.call_number, b.classification, b.collation, b.series, b.notes, b.identifiers, b.source_id, \
      b.created_at, b.updated_at, \
      (SELECT COUNT(*) FROM copies c WHERE c.book_id = b.id AND c.status <> 'withdrawn') AS copies_total, \
      (SELECT COUNT(*) FROM copies c WHERE c.book_id = b.id AND c.status = 'available') AS copies_available";
@@ -66,6 +89,14 @@ struct BookRow {
     publisher: Option<String>,
     year: Option<i64>,
     language: Option<String>,
+    edition: Option<String>,
+    call_number: Option<String>,
+    classification: Option<String>,
+    collation: Option<String>,
+    series: Option<String>,
+    notes: Option<String>,
+    identifiers: String,
+    source_id: Option<String>,
     copies_total: i64,
     copies_available: i64,
     created_at: DateTime<Utc>,
@@ -83,6 +114,14 @@ pub(super) fn book(r: &Row) -> Result<Book> {
         publisher: b.publisher,
         year: b.year,
         language: b.language,
+        edition: b.edition,
+        call_number: b.call_number,
+        classification: b.classification,
+        collation: b.collation,
+        series: b.series,
+        notes: b.notes,
+        identifiers: json_list(&b.identifiers, "identifiers")?,
+        source_id: b.source_id,
         copies_total: b.copies_total,
         copies_available: b.copies_available,
         created_at: b.created_at,
@@ -97,7 +136,30 @@ pub(super) fn copy(r: &Row) -> Result<Copy> {
     Ok(r.decode()?)
 }
 
-fn to_json(list: &[String]) -> String {
+/// A unique-key clash on a book's ISBN (a clash on its source id is found before writing, by
+/// [`source_taken`]; one that races past it is named as both).
+fn duplicate_book(e: super::db::DbError, has_source: bool) -> StoreError {
+    if has_source {
+        StoreError::duplicate(e, "isbn", "a book with this ISBN or this source id is already catalogued")
+    } else {
+        StoreError::duplicate(e, "isbn", "a book with this ISBN is already catalogued")
+    }
+}
+
+/// `Duplicate` on `source_id` when another book than `except` has this source id.
+async fn source_taken(tx: &mut Tx, source: Option<&ShortText>, except: i64) -> Result<()> {
+    let Some(source) = source else { return Ok(()) };
+    let found =
+        tx.opt(sql("SELECT id FROM books WHERE source_id = ? AND id <> ?").bind(source.as_str()).bind(except)).await?;
+    match found {
+        Some(_) => {
+            Err(StoreError::Duplicate { field: "source_id", detail: "another book already has this source id".into() })
+        }
+        None => Ok(()),
+    }
+}
+
+pub(super) fn to_json(list: &[String]) -> String {
     serde_json::to_string(list).expect("a list of strings always serialises")
 }
 
@@ -108,46 +170,65 @@ impl Store {
         row.as_ref().map(book).transpose()?.ok_or(StoreError::NotFound("book"))
     }
 
-    async fn book_in(&self, tx: &mut Tx, id: i64) -> Result<Book> {
+    pub(super) async fn book_in(&self, tx: &mut Tx, id: i64) -> Result<Book> {
         let row = tx.opt(sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE b.id = ?")).bind(id)).await?;
         row.as_ref().map(book).transpose()?.ok_or(StoreError::NotFound("book"))
     }
 
+    /// Inserts a book in the caller's transaction (its search words are the caller's job).
+    pub(super) async fn insert_book(&self, tx: &mut Tx, b: &NewBook) -> Result<i64> {
+        let isbn = b.isbn.as_ref().map(|i| i.as_str().to_owned());
+        source_taken(tx, b.extra.source_id.as_ref(), 0).await?;
+        let at = self.now();
+        let id = tx
+            .exec(
+                sql("INSERT INTO books (isbn, title, authors, subjects, publisher, year, language, \
+                     edition, call_number, classification, collation, series, notes, identifiers, source_id, created_at, updated_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    .bind(isbn.clone())
+                    .bind(b.title.as_str())
+                    .bind(to_json(b.authors.as_ref()))
+                    .bind(to_json(b.subjects.as_ref()))
+                    .bind(b.publisher.as_ref().map(|p| p.as_str()))
+                    .bind(b.year.map(|y| y.value()))
+                    .bind(b.language.as_ref().map(|l| l.as_str()))
+                    .bind(b.extra.edition.as_ref().map(|v| v.as_str()))
+                    .bind(b.extra.call_number.as_ref().map(|v| v.as_str()))
+                    .bind(b.extra.classification.as_ref().map(|v| v.as_str()))
+                    .bind(b.extra.collation.as_ref().map(|v| v.as_str()))
+                    .bind(b.extra.series.as_ref().map(|v| v.as_str()))
+                    .bind(b.extra.notes.as_ref().map(|v| v.as_str()))
+                    .bind(to_json(b.extra.identifiers.as_ref()))
+                    .bind(b.extra.source_id.as_ref().map(|v| v.as_str()))
+                    .bind(at)
+                    .bind(at),
+            )
+            .await
+            .map_err(|e| duplicate_book(e, b.extra.source_id.is_some()))?
+            .last_id;
+        Ok(id)
+    }
+
     /// Catalogues a book.
     pub async fn create_book(&self, actor: &Actor, b: &NewBook) -> Result<Book> {
-        let isbn = b.isbn.as_ref().map(|i| i.as_str().to_owned());
         crate::transaction!(self.db, |tx| {
             async {
-            let at = self.now();
-            let id = tx
-                .exec(
-                    sql("INSERT INTO books (isbn, title, authors, subjects, publisher, year, language, created_at, updated_at) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                        .bind(isbn.clone())
-                        .bind(b.title.as_str())
-                        .bind(to_json(b.authors.as_ref()))
-                        .bind(to_json(b.subjects.as_ref()))
-                        .bind(b.publisher.as_ref().map(|p| p.as_str()))
-                        .bind(b.year.map(|y| y.value()))
-                        .bind(b.language.as_ref().map(|l| l.as_str()))
-                        .bind(at)
-                        .bind(at),
-                )
-                .await
-                .map_err(|e| StoreError::duplicate(e, "isbn", "a book with this ISBN is already catalogued"))?
-                .last_id;
-            self.audit(&mut tx, actor, "book.create", "book", id, b.title.as_str()).await?;
-            let book = self.book_in(&mut tx, id).await?;
-            self.index_words(&mut tx, &book).await?;
-            Ok(book)
-        }
-        .await
+                let id = self.insert_book(&mut tx, b).await?;
+                self.audit(&mut tx, actor, "book.create", "book", id, b.title.as_str()).await?;
+                let book = self.book_in(&mut tx, id).await?;
+                self.index_words(&mut tx, &book).await?;
+                Ok(book)
+            }
+            .await
         })
     }
 
     /// Changes a book's fields.
     pub async fn update_book(&self, actor: &Actor, id: i64, p: &BookPatch) -> Result<Book> {
         crate::transaction!(self.db, |tx| async {
+            if let Some(source) = &p.source_id {
+                source_taken(&mut tx, source.as_ref(), id).await?;
+            }
             let mut q = sql("UPDATE books SET updated_at = ?").bind(self.now());
             let mut changed = Vec::new();
             if let Some(isbn) = &p.isbn {
@@ -178,10 +259,31 @@ impl Store {
                 q = q.push(", language = ?").bind(v.as_ref().map(|v| v.as_str()));
                 changed.push("language");
             }
+            for (col, v) in [
+                ("edition", &p.edition),
+                ("call_number", &p.call_number),
+                ("classification", &p.classification),
+                ("collation", &p.collation),
+                ("series", &p.series),
+                ("source_id", &p.source_id),
+            ] {
+                if let Some(v) = v {
+                    q = q.push(&format!(", {col} = ?")).bind(v.as_ref().map(|v| v.as_str().to_owned()));
+                    changed.push(col);
+                }
+            }
+            if let Some(v) = &p.notes {
+                q = q.push(", notes = ?").bind(v.as_ref().map(|v| v.as_str()));
+                changed.push("notes");
+            }
+            if let Some(v) = &p.identifiers {
+                q = q.push(", identifiers = ?").bind(to_json(v.as_ref()));
+                changed.push("identifiers");
+            }
             let done = tx
                 .exec(q.push(" WHERE id = ?").bind(id))
                 .await
-                .map_err(|e| StoreError::duplicate(e, "isbn", "a book with this ISBN is already catalogued"))?;
+                .map_err(|e| duplicate_book(e, matches!(p.source_id, Some(Some(_)))))?;
             if done.rows == 0 {
                 return Err(StoreError::NotFound("book"));
             }

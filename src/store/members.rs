@@ -40,14 +40,15 @@ pub struct MemberPatch {
     pub blocked_reason: Option<Option<ShortText>>,
 }
 
-const MEMBER_COLUMNS: &str = "m.id, m.card_number, m.name, m.email, m.phone, m.category, m.expires_on, m.blocked, \
-     m.blocked_reason, m.created_at, \
+pub(super) const MEMBER_COLUMNS: &str =
+    "m.id, m.card_number, m.name, m.email, m.phone, m.category, m.expires_on, m.blocked, \
+     m.blocked_reason, m.source_id, m.created_at, \
      (SELECT u.username FROM users u WHERE u.member_id = m.id) AS username, \
      (SELECT COUNT(*) FROM loans l WHERE l.member_id = m.id AND l.returned_at IS NULL) AS active_loans, \
      (SELECT COUNT(*) FROM fines f WHERE f.member_id = m.id AND f.status = 'unpaid') AS unpaid_count, \
      (SELECT MIN(l.due_at) FROM loans l WHERE l.member_id = m.id AND l.returned_at IS NULL) AS first_due";
 
-fn member(r: &Row) -> Result<Member> {
+pub(super) fn member(r: &Row) -> Result<Member> {
     Ok(r.decode()?)
 }
 

@@ -9,6 +9,7 @@ pub mod circulation;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod import;
 pub mod members;
 pub mod mysql_pool;
 pub mod notices;

@@ -1,0 +1,745 @@
+//! Bringing a library in: spreadsheets of books and of members (CSV or XLSX).
+//!
+//! Reading is pure: a file's bytes become a [`Sheet`], whose rows become validated records
+//! ([`book_rows`], [`member_rows`]) or a reason per row. The store then applies the records in
+//! batches of transactions ([`crate::store::import`]); the same run with `dry_run` rolls every
+//! batch back and reports what it would have done.
+//!
+//! Identity, so that a second run changes nothing: a book is the one with the same source id
+//! (`source_id` column, e.g. `slims:42`), else the same ISBN; a row with neither gets the source
+//! id `sheet:` + a digest of its title, authors, edition and year. A copy is its barcode. A member
+//! whose number in the sheet is a valid Pustaka card number keeps it as their card; any other
+//! number becomes the member's `source_id` (`sheet:NUMBER`) and they are issued a new Pustaka card
+//! (the report lists old number → new card); a row without a number is known by `sheet:` + a
+//! digest of its name, e-mail and phone.
+
+pub mod sheet;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+pub use sheet::{Sheet, SheetError};
+
+use crate::{
+    domain::{
+        text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode, Notes, PersonName, Phone,
+        ShortText, Subjects, Title, ValidationError, Year,
+    },
+    model::{Book, Member},
+    store::{
+        catalogue::{BookExtra, NewBook},
+        error::StoreError,
+        Actor, Store,
+    },
+};
+
+/// Why an import could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports the books (and copies) of a spreadsheet; `progress` hears (books done, books in all).
+pub async fn books(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: impl FnMut(usize, usize),
+) -> Result<Report, ImportError> {
+    use chrono::Datelike;
+    let sheet = sheet::read(bytes)?;
+    let (books, errors, ignored) = book_rows(&sheet, store.today(store.now()).year());
+    let mut report = Report { dry_run, rows: sheet.rows.len(), ignored_columns: ignored, errors, ..Report::default() };
+    store.import_books(actor, &books, &mut report, progress).await?;
+    report.errors.sort_by_key(|e| e.line);
+    store.audit_import(actor, "import.books", &report).await?;
+    Ok(report)
+}
+
+/// How a members import maps categories.
+#[derive(Debug, Default, Clone)]
+pub struct MemberOptions {
+    /// The sheet's category (lower-cased) → a category code.
+    pub categories: HashMap<String, String>,
+    /// The category of rows that name none.
+    pub default_category: Option<String>,
+}
+
+/// Imports the members of a spreadsheet; `progress` hears (members done, members in all).
+pub async fn members(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    options: &MemberOptions,
+    dry_run: bool,
+    progress: impl FnMut(usize, usize),
+) -> Result<Report, ImportError> {
+    let sheet = sheet::read(bytes)?;
+    let (members, errors, ignored) = member_rows(&sheet);
+    let mut report = Report { dry_run, rows: sheet.rows.len(), ignored_columns: ignored, errors, ..Report::default() };
+    store
+        .import_members(
+            actor,
+            &members,
+            &options.categories,
+            options.default_category.as_deref(),
+            &mut report,
+            progress,
+        )
+        .await?;
+    report.errors.sort_by_key(|e| e.line);
+    store.audit_import(actor, "import.members", &report).await?;
+    Ok(report)
+}
+
+impl Report {
+    /// The report for a person at a terminal.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let would = if self.dry_run { "DRY RUN, nothing was written. Would be: " } else { "" };
+        let _ = writeln!(out, "{would}{} rows read", self.rows);
+        for (what, created, existing) in [
+            ("books", self.books_created, self.books_existing),
+            ("copies", self.copies_created, self.copies_existing),
+            ("members", self.members_created, self.members_existing),
+        ] {
+            if created + existing > 0 {
+                let _ = writeln!(out, "{what}: {created} new, {existing} already there (unchanged)");
+            }
+        }
+        if !self.ignored_columns.is_empty() {
+            let _ = writeln!(out, "columns left out: {}", self.ignored_columns.join(", "));
+        }
+        for b in &self.preview_books {
+            let _ = writeln!(
+                out,
+                "  book: {} / {} / ISBN {} / {} / call number {}",
+                b.title,
+                b.authors.join("; "),
+                b.isbn.as_deref().unwrap_or("-"),
+                b.year.map_or("-".to_owned(), |y| y.to_string()),
+                b.call_number.as_deref().unwrap_or("-")
+            );
+        }
+        for m in &self.preview_members {
+            let _ = writeln!(
+                out,
+                "  member: {} / card {} / {} / from {}",
+                m.name,
+                m.card_number,
+                m.category,
+                m.source_id.as_deref().unwrap_or("-")
+            );
+        }
+        for (old, card) in &self.new_cards {
+            let _ = writeln!(out, "  new card: {old} -> {card}");
+        }
+        let _ = writeln!(out, "{} rows not imported", self.errors.len());
+        for e in &self.errors {
+            let _ = writeln!(out, "  line {}: {}: {}", e.line, e.field, e.reason);
+        }
+        out
+    }
+}
+
+/// The most copies one row's copies column may ask for.
+pub const MAX_COPIES_PER_ROW: u32 = 500;
+
+/// Why one row (or one field of it) was not imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RowError {
+    /// The line (CSV) or row (XLSX) number in the file, the header being 1.
+    pub line: usize,
+    /// The field at fault (Pustaka's name for it, e.g. `isbn`, `barcode`).
+    pub field: String,
+    /// Why, in English.
+    pub reason: String,
+}
+
+impl RowError {
+    fn new(line: usize, field: &str, reason: impl Into<String>) -> Self {
+        Self { line, field: field.to_owned(), reason: reason.into() }
+    }
+
+    fn from_validation(line: usize, field: &str, e: ValidationError) -> Self {
+        Self::new(line, field, e.message)
+    }
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Report {
+    pub dry_run: bool,
+    /// Data rows read (the header not counted).
+    pub rows: usize,
+    pub books_created: u64,
+    /// Books already in the catalogue (by source id or ISBN): kept as they are.
+    pub books_existing: u64,
+    pub copies_created: u64,
+    /// Barcodes already on that book.
+    pub copies_existing: u64,
+    pub members_created: u64,
+    /// Members already registered (by card number or source id): kept as they are.
+    pub members_existing: u64,
+    /// Columns the import does not know, left out.
+    pub ignored_columns: Vec<String>,
+    /// Every row, or field of a row, that was not imported, and why.
+    pub errors: Vec<RowError>,
+    /// The first books as stored (or as they would be stored).
+    pub preview_books: Vec<Book>,
+    /// The first members as stored (or as they would be stored).
+    pub preview_members: Vec<Member>,
+    /// Members whose number in the sheet was not a Pustaka card number: old number → new card.
+    pub new_cards: Vec<(String, String)>,
+}
+
+/// How many records a report's previews keep.
+pub const PREVIEW: usize = 5;
+
+/// Lower-cased letters and digits only: `Nomor Panggil` and `nomor_panggil` are one name.
+fn normal(header: &str) -> String {
+    header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// Finds each field's column by its Indonesian or English names; unknown headers are returned.
+fn columns(headers: &[String], fields: &[(&'static str, &[&str])]) -> (HashMap<&'static str, usize>, Vec<String>) {
+    let mut found = HashMap::new();
+    let mut ignored = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let n = normal(h);
+        match fields.iter().find(|(_, names)| names.contains(&n.as_str())) {
+            Some((field, _)) => {
+                found.entry(*field).or_insert(i);
+            }
+            None if n.is_empty() => {}
+            None => ignored.push(h.trim().to_owned()),
+        }
+    }
+    (found, ignored)
+}
+
+const BOOK_FIELDS: &[(&str, &[&str])] = &[
+    ("title", &["judul", "title", "judulbuku", "booktitle"]),
+    ("authors", &["pengarang", "penulis", "pengarangpenulis", "author", "authors", "creator"]),
+    ("isbn", &["isbn", "isbnissn", "isbn13", "isbn10"]),
+    ("publisher", &["penerbit", "publisher"]),
+    ("year", &["tahun", "tahunterbit", "year", "publishyear", "yearpublished"]),
+    ("language", &["bahasa", "language", "lang"]),
+    ("subjects", &["subjek", "topik", "subject", "subjects", "topic", "topics"]),
+    ("place", &["tempatterbit", "kotaterbit", "place", "publishplace"]),
+    ("edition", &["edisi", "cetakan", "edition"]),
+    ("call_number", &["nomorpanggil", "nopanggil", "callnumber", "callno"]),
+    ("classification", &["klasifikasi", "ddc", "classification", "class"]),
+    ("collation", &["kolasi", "deskripsifisik", "collation"]),
+    ("series", &["seri", "judulseri", "series", "seriestitle"]),
+    ("notes", &["catatan", "keterangan", "notes", "note"]),
+    ("identifiers", &["identifier", "identifiers", "issn", "pengenal"]),
+    ("source_id", &["sourceid", "idsumber", "source"]),
+    ("barcode", &["barcode", "eksemplar", "kodeeksemplar", "kodebarcode", "itemcode", "barcodes"]),
+    ("copies", &["jumlah", "jumlaheksemplar", "jumlahbuku", "copies", "copycount", "eks"]),
+    ("location", &["lokasi", "rak", "location", "shelf"]),
+];
+
+const MEMBER_FIELDS: &[(&str, &[&str])] = &[
+    ("name", &["nama", "namaanggota", "namalengkap", "name", "fullname", "membername"]),
+    (
+        "number",
+        &[
+            "nomoranggota",
+            "noanggota",
+            "idanggota",
+            "nomorkartu",
+            "nokartu",
+            "kartu",
+            "nis",
+            "nim",
+            "nip",
+            "cardnumber",
+            "card",
+            "memberid",
+            "membernumber",
+        ],
+    ),
+    ("category", &["kategori", "jenisanggota", "tipeanggota", "tipe", "category", "type", "membertype"]),
+    ("email", &["email", "surel", "surat elektronik"]),
+    ("phone", &["telepon", "telp", "hp", "nohp", "nomorhp", "phone", "mobile"]),
+    (
+        "expires_on",
+        &["berlakuhingga", "berlakusampai", "kedaluwarsa", "kadaluarsa", "expires", "expireson", "expirydate"],
+    ),
+];
+
+/// One copy a sheet names.
+#[derive(Debug, Clone)]
+pub struct CopyIn {
+    pub line: usize,
+    pub barcode: Barcode,
+    pub location: Option<ShortText>,
+}
+
+/// One book of a sheet, with the copies its rows name.
+#[derive(Debug)]
+pub struct BookIn {
+    /// The line of the book's first row.
+    pub line: usize,
+    pub book: NewBook,
+    /// Copies by barcode.
+    pub copies: Vec<CopyIn>,
+    /// Copies without barcodes a copies column asks for: the book has at least this many
+    /// copies afterwards (counting those it had), new ones get generated barcodes.
+    pub at_least: u32,
+    /// The location for generated copies.
+    pub location: Option<ShortText>,
+}
+
+/// The sheet's books: rows grouped into books (one row per copy, or a copies column), every
+/// row that cannot be used with its reason. Copies of one book may be spread over rows anywhere
+/// in the file.
+pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError>, Vec<String>) {
+    let (cols, ignored) = columns(&sheet.headers, BOOK_FIELDS);
+    let mut errors = Vec::new();
+    if !cols.contains_key("title") {
+        errors.push(RowError::new(1, "title", "the file has no title column (judul or title)"));
+        return (Vec::new(), errors, ignored);
+    }
+    let col = |name: &str| cols.get(name).copied();
+    let mut books: Vec<BookIn> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut barcodes: HashMap<String, usize> = HashMap::new();
+    for (line, row) in &sheet.rows {
+        let line = *line;
+        let cell = |name: &str| Sheet::cell(row, col(name));
+        let Some(parsed) = parse_book(line, row, &col, current_year, &mut errors) else { continue };
+        let (book, key) = parsed;
+        let location = match cell("location").and_then(text::one_line) {
+            Some(l) => match ShortText::parse_field("Location", &l) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    errors.push(RowError::from_validation(line, "location", e));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let mut copies = Vec::new();
+        let mut bad = false;
+        for code in cell("barcode").map(text::list).unwrap_or_default() {
+            match Barcode::parse(&code) {
+                Ok(b) => match barcodes.get(b.as_str()) {
+                    Some(first) => {
+                        errors.push(RowError::new(line, "barcode", format!("barcode {b} is already on line {first}")));
+                        bad = true;
+                    }
+                    None if copies.iter().any(|c: &CopyIn| c.barcode == b) => {
+                        errors.push(RowError::new(line, "barcode", format!("barcode {b} is twice on this line")));
+                        bad = true;
+                    }
+                    None => copies.push(CopyIn { line, barcode: b, location: location.clone() }),
+                },
+                Err(e) => {
+                    errors.push(RowError::from_validation(line, "barcode", e));
+                    bad = true;
+                }
+            }
+        }
+        let count = match cell("copies") {
+            None => 0,
+            Some(n) => match n.trim_end_matches(".0").parse::<u32>() {
+                Ok(n) if n <= MAX_COPIES_PER_ROW => n,
+                _ => {
+                    errors.push(RowError::new(
+                        line,
+                        "copies",
+                        format!("the number of copies must be a whole number from 0 to {MAX_COPIES_PER_ROW}"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        if bad {
+            continue;
+        }
+        for c in &copies {
+            barcodes.insert(c.barcode.as_str().to_owned(), line);
+        }
+        match by_key.get(&key) {
+            Some(&i) => {
+                let b = &mut books[i];
+                b.copies.extend(copies);
+                b.at_least = b.at_least.saturating_add(count).min(MAX_COPIES_PER_ROW);
+                if b.location.is_none() {
+                    b.location = location;
+                }
+            }
+            None => {
+                by_key.insert(key, books.len());
+                books.push(BookIn { line, book, copies, at_least: count, location });
+            }
+        }
+    }
+    (books, errors, ignored)
+}
+
+/// A row's book and the key rows of the same book share; `None` (with errors pushed) when the
+/// row cannot be a book.
+fn parse_book(
+    line: usize,
+    row: &[String],
+    col: &dyn Fn(&str) -> Option<usize>,
+    current_year: i32,
+    errors: &mut Vec<RowError>,
+) -> Option<(NewBook, String)> {
+    let cell = |name: &str| Sheet::cell(row, col(name));
+    let before = errors.len();
+    macro_rules! check {
+        ($field:expr, $r:expr) => {
+            match $r {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    errors.push(RowError::from_validation(line, $field, e));
+                    None
+                }
+            }
+        };
+    }
+    let title = check!("title", Title::parse(&cell("title").and_then(text::one_line).unwrap_or_default()));
+    let authors = cell("authors").map(text::list).unwrap_or_default();
+    // A book without a known author is catalogued under "Anonim" rather than refused.
+    let authors =
+        check!("authors", Authors::parse(if authors.is_empty() { vec!["Anonim".to_owned()] } else { authors }));
+    let subjects = check!("subjects", Subjects::parse(cell("subjects").map(text::list).unwrap_or_default()));
+    let mut identifiers = cell("identifiers").map(text::list).unwrap_or_default();
+    let mut isbn = None;
+    for raw in cell("isbn").map(text::list).unwrap_or_default() {
+        // The first valid ISBN is the book's; anything else is kept as an identifier.
+        match Isbn::parse(&raw) {
+            Ok(i) if isbn.is_none() => isbn = Some(i),
+            _ => identifiers.push(raw),
+        }
+    }
+    let identifiers = check!("identifiers", Identifiers::parse(identifiers));
+    macro_rules! short {
+        ($field:expr, $label:expr) => {
+            match cell($field).and_then(text::one_line) {
+                Some(v) => check!($field, ShortText::parse_field($label, &v)),
+                None => None,
+            }
+        };
+    }
+    let publisher = short!("publisher", "Publisher");
+    let edition = short!("edition", "Edition");
+    let call_number = short!("call_number", "Call number");
+    let classification = short!("classification", "Classification");
+    let collation = short!("collation", "Collation");
+    let series = short!("series", "Series");
+    let source_id = short!("source_id", "Source id");
+    let place = cell("place").and_then(text::one_line);
+    let notes = cell("notes").map(text::fix_mojibake).and_then(|n| check!("notes", Notes::parse(&n)));
+    let year = match cell("year") {
+        None => None,
+        Some(y) => match text::year(y) {
+            Some(v) => check!("year", Year::parse_relative_to(v, current_year)),
+            None => {
+                errors.push(RowError::new(line, "year", format!("{y:?} is not a year")));
+                None
+            }
+        },
+    };
+    let language = cell("language").and_then(text::one_line).and_then(|l| check!("language", LanguageCode::parse(&l)));
+    if errors.len() > before {
+        return None;
+    }
+    let (title, authors) = (title?, authors?);
+    let mut notes = notes;
+    if let Some(place) = place {
+        // Pustaka has no field for the place of publication: it goes into the notes.
+        let joined = match &notes {
+            Some(n) => format!("{n}\nTempat terbit: {place}"),
+            None => format!("Tempat terbit: {place}"),
+        };
+        notes = Notes::parse(&joined).ok().or(notes);
+    }
+    let key = match (&source_id, &isbn) {
+        (Some(s), _) => format!("source:{s}"),
+        (None, Some(i)) => format!("isbn:{i}"),
+        (None, None) => String::new(),
+    };
+    let source_id = match (source_id, &isbn) {
+        (Some(s), _) => Some(s),
+        (None, Some(_)) => None,
+        (None, None) => {
+            let digest = digest(&[
+                &title.as_str().to_lowercase(),
+                &authors.as_slice().join(";").to_lowercase(),
+                &edition.as_ref().map(|e| e.as_str().to_lowercase()).unwrap_or_default(),
+                &year.map(|y| y.to_string()).unwrap_or_default(),
+            ]);
+            ShortText::parse(&format!("sheet:{digest}")).ok()
+        }
+    };
+    let key = if key.is_empty() { format!("source:{}", source_id.as_ref().map_or("", |s| s.as_str())) } else { key };
+    let book = NewBook {
+        isbn,
+        title,
+        authors,
+        subjects: subjects?,
+        publisher,
+        year,
+        language,
+        extra: BookExtra {
+            edition,
+            call_number,
+            classification,
+            collation,
+            series,
+            notes,
+            identifiers: identifiers?,
+            source_id,
+        },
+    };
+    Some((book, key))
+}
+
+/// 16 hex digits of the SHA-256 of the parts, separated by a unit separator.
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0x1f]);
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+/// One member of a sheet.
+#[derive(Debug)]
+pub struct MemberIn {
+    pub line: usize,
+    /// The sheet's number, when it is a valid Pustaka card number.
+    pub card: Option<CardNumber>,
+    /// How the member is known otherwise (`sheet:NUMBER`, or a digest when there is no number).
+    pub source_id: Option<String>,
+    /// The sheet's own number, as written.
+    pub number: Option<String>,
+    pub name: PersonName,
+    /// The category as the sheet writes it; the store maps it to a category code.
+    pub category: Option<String>,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// The sheet's members, and every row that cannot be used with its reason.
+pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>) {
+    let (cols, ignored) = columns(&sheet.headers, MEMBER_FIELDS);
+    let mut errors = Vec::new();
+    if !cols.contains_key("name") {
+        errors.push(RowError::new(1, "name", "the file has no name column (nama or name)"));
+        return (Vec::new(), errors, ignored);
+    }
+    let mut members = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (line, row) in &sheet.rows {
+        let line = *line;
+        let cell = |name: &str| Sheet::cell(row, cols.get(name).copied());
+        let before = errors.len();
+        macro_rules! check {
+            ($field:expr, $r:expr) => {
+                match $r {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        errors.push(RowError::from_validation(line, $field, e));
+                        None
+                    }
+                }
+            };
+        }
+        let name = check!("name", PersonName::parse(&cell("name").and_then(text::one_line).unwrap_or_default()));
+        let email = cell("email").and_then(text::one_line).and_then(|e| check!("email", Email::parse(&e)));
+        let phone = cell("phone").and_then(text::one_line).and_then(|p| check!("phone", Phone::parse(&p)));
+        let expires_on = match cell("expires_on") {
+            Some(d) if d.starts_with("0000") => None,
+            Some(d) => match text::date(d) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(RowError::new(
+                        line,
+                        "expires_on",
+                        format!("{d:?} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        let number = cell("number").and_then(text::one_line);
+        if let Some(n) = &number {
+            if n.chars().count() > 180 {
+                errors.push(RowError::new(line, "card_number", "the member number is longer than 180 characters"));
+            }
+        }
+        if errors.len() > before {
+            continue;
+        }
+        let Some(name) = name else { continue };
+        let card = number.as_deref().and_then(|n| CardNumber::parse(n).ok());
+        let source_id = match (&card, &number) {
+            (Some(_), _) => None,
+            (None, Some(n)) => Some(format!("sheet:{n}")),
+            (None, None) => Some(format!(
+                "sheet:{}",
+                digest(&[
+                    &name.as_str().to_lowercase(),
+                    email.as_ref().map_or("", |e| e.as_str()),
+                    phone.as_ref().map_or("", |p| p.as_str()),
+                ])
+            )),
+        };
+        let key = card.as_ref().map_or_else(|| source_id.clone().unwrap_or_default(), |c| c.as_str().to_owned());
+        if let Some(first) = seen.get(&key) {
+            errors.push(RowError::new(line, "card_number", format!("this member is already on line {first}")));
+            continue;
+        }
+        seen.insert(key, line);
+        members.push(MemberIn {
+            line,
+            card,
+            source_id,
+            number,
+            name,
+            category: cell("category").and_then(text::one_line),
+            email,
+            phone,
+            expires_on,
+        });
+    }
+    (members, errors, ignored)
+}
+
+/// Parses `OLD=code` pairs (the `--category` flag) into a lower-cased map.
+pub fn category_map(pairs: &[String]) -> Result<HashMap<String, String>, String> {
+    pairs
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((old, code)) if !old.trim().is_empty() && !code.trim().is_empty() => {
+                Ok((old.trim().to_lowercase(), code.trim().to_owned()))
+            }
+            _ => Err(format!("{p:?} is not OLD=CODE")),
+        })
+        .collect()
+}
+
+/// Which category code a sheet's category names, given the map from `--category`, the codes
+/// and the names of the library's categories (a name like `Siswa / Mahasiswa` answers to each
+/// part); `default` when the sheet names none.
+pub fn resolve_category(
+    given: Option<&str>,
+    map: &HashMap<String, String>,
+    categories: &[(String, String)],
+    default: Option<&str>,
+) -> Result<String, String> {
+    let Some(given) = given else {
+        return default
+            .map(str::to_owned)
+            .ok_or_else(|| "the row has no category; give one, or a default with --default-category".to_owned());
+    };
+    let g = given.trim().to_lowercase();
+    if let Some(code) = map.get(&g) {
+        return Ok(code.clone());
+    }
+    for (code, name) in categories {
+        let parts: HashSet<String> = name.split('/').map(|p| p.trim().to_lowercase()).collect();
+        if code.to_lowercase() == g || name.to_lowercase() == g || parts.contains(&g) {
+            return Ok(code.clone());
+        }
+    }
+    Err(format!("unknown category {given:?}; map it with --category \"{given}=CODE\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(text: &str) -> Sheet {
+        sheet::read(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn rows_of_one_book_are_grouped_and_bad_rows_explained() {
+        let s = sheet(
+            "Judul;Pengarang;ISBN;Tahun;Nomor Panggil;Barcode;Warna\n\
+             Bumi Manusia;Pramoedya Ananta Toer;979-97312-3-2;c1980;899.221 TOE b;B1;merah\n\
+             Bumi Manusia;Pramoedya Ananta Toer;9789799731234;1980;;B2\n\
+             ;Tanpa Judul;;;;B3\n\
+             Ronggeng;Ahmad Tohari;0216-3195;abad;;B4\n\
+             Ronggeng Dukuh Paruk;Ahmad Tohari;1234567890;1982;;B5\n\
+             Cantik Itu Luka;Eka Kurniawan;;2002;;B2 ; B6\n",
+        );
+        let (books, errors, ignored) = book_rows(&s, 2026);
+        assert_eq!(ignored, ["Warna"]);
+        assert_eq!(books.len(), 2, "{books:#?}");
+        assert_eq!(books[0].book.isbn.as_ref().unwrap().as_str(), "9789799731234");
+        assert_eq!(books[0].copies.iter().map(|c| c.barcode.as_str()).collect::<Vec<_>>(), ["B1", "B2"]);
+        assert_eq!(books[0].book.year.unwrap().value(), 1980);
+        // The invalid "ISBN" is kept as an identifier; the book gets a digest source id.
+        assert_eq!(books[1].book.extra.identifiers.as_slice(), ["1234567890"]);
+        assert!(books[1].book.extra.source_id.as_ref().unwrap().as_str().starts_with("sheet:"));
+        assert_eq!(
+            errors.iter().map(|e| (e.line, e.field.as_str())).collect::<Vec<_>>(),
+            [(4, "title"), (5, "year"), (7, "barcode")]
+        );
+    }
+
+    #[test]
+    fn a_file_without_titles_is_one_clear_error() {
+        let (books, errors, _) = book_rows(&sheet("isbn,barcode\n1,2\n"), 2026);
+        assert!(books.is_empty());
+        assert_eq!(errors, [RowError::new(1, "title", "the file has no title column (judul or title)")]);
+    }
+
+    #[test]
+    fn member_numbers_become_cards_or_source_ids() {
+        let s = sheet(
+            "Nama,Nomor Anggota,Kategori,Email,Berlaku Hingga\n\
+             Siti,P12345674,Siswa,siti@example.org,31/12/2027\n\
+             Budi,2024-0117,Guru,,0000-00-00\n\
+             Ani,,Umum,not-an-email,\n\
+             Siti Lagi,p12345674,Siswa,,\n",
+        );
+        let (members, errors, _) = member_rows(&s);
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[0].card.as_ref().unwrap().as_str(), "P12345674");
+        assert_eq!(members[0].expires_on, NaiveDate::from_ymd_opt(2027, 12, 31));
+        assert_eq!(members[1].card, None);
+        assert_eq!(members[1].source_id.as_deref(), Some("sheet:2024-0117"));
+        assert_eq!(members[1].expires_on, None);
+        assert_eq!(
+            errors.iter().map(|e| (e.line, e.field.as_str())).collect::<Vec<_>>(),
+            [(4, "email"), (5, "card_number")]
+        );
+    }
+
+    #[test]
+    fn categories_by_map_code_or_name_part() {
+        let cats = vec![
+            ("student".to_owned(), "Siswa / Mahasiswa".to_owned()),
+            ("staff".to_owned(), "Guru / Staf".to_owned()),
+        ];
+        let map = category_map(&["Dosen=staff".to_owned()]).unwrap();
+        assert_eq!(resolve_category(Some("siswa"), &map, &cats, None).unwrap(), "student");
+        assert_eq!(resolve_category(Some("DOSEN"), &map, &cats, None).unwrap(), "staff");
+        assert_eq!(resolve_category(Some("staff"), &map, &cats, None).unwrap(), "staff");
+        assert!(resolve_category(Some("Alumni"), &map, &cats, None).unwrap_err().contains("--category"));
+        assert_eq!(resolve_category(None, &map, &cats, Some("student")).unwrap(), "student");
+        assert!(resolve_category(None, &map, &cats, None).is_err());
+        assert!(category_map(&["nope".to_owned()]).is_err());
+    }
+}

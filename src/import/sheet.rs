@@ -1,0 +1,176 @@
+//! Reading a spreadsheet into rows of text: CSV (`,` `;` or tab; UTF-8 or Windows-1252; a header
+//! row) or XLSX (the first worksheet; a header row).
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+/// A sheet as text: the header row and the data rows, each with the line (CSV) or row (XLSX)
+/// number a person sees in their program, the header being 1.
+#[derive(Debug, Default)]
+pub struct Sheet {
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Sheet {
+    /// The cell of `row` in column `col`, trimmed; `None` when blank or missing.
+    pub fn cell(row: &[String], col: Option<usize>) -> Option<&str> {
+        col.and_then(|c| row.get(c)).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+}
+
+/// Why a file could not be read at all (a row that cannot be used is reported by row instead).
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("this XLSX file cannot be read: {0}")]
+    Xlsx(String),
+    #[error("this CSV file cannot be read: {0}")]
+    Csv(String),
+}
+
+/// Reads CSV or XLSX, told apart by content (an XLSX file is a ZIP archive).
+pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(SheetError::Empty);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+/// UTF-8 (a byte-order mark dropped) when the bytes are valid UTF-8, otherwise Windows-1252,
+/// which is what a spreadsheet program on Windows saves as "CSV".
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+    }
+}
+
+/// The separator of the header line: whichever of `,` `;` and tab it has most of, outside quotes.
+fn delimiter(text: &str) -> u8 {
+    let (mut quoted, mut counts) = (false, [0usize; 3]);
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '\n' | '\r' if !quoted => break,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&i| (counts[i], usize::from(i == 0))).unwrap_or(0);
+    [b',', b';', b'\t'][best]
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
+    let text = decode(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(&text))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut sheet = Sheet::default();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| SheetError::Csv(e.to_string()))?;
+        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if sheet.headers.is_empty() {
+            sheet.headers = cells;
+        } else {
+            sheet.rows.push((line, cells));
+        }
+    }
+    if sheet.headers.is_empty() {
+        return Err(SheetError::Empty);
+    }
+    Ok(sheet)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Sheet, SheetError> {
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Xlsx(e.to_string()))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| SheetError::Xlsx("it has no worksheet".into()))?
+        .map_err(|e| SheetError::Xlsx(e.to_string()))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    let mut sheet = Sheet::default();
+    for (i, row) in range.rows().enumerate() {
+        let mut cells: Vec<String> = std::iter::repeat_n(String::new(), first_col).collect();
+        cells.extend(row.iter().map(cell_text));
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if sheet.headers.is_empty() {
+            sheet.headers = cells;
+        } else {
+            sheet.rows.push((first_row + i + 1, cells));
+        }
+    }
+    if sheet.headers.is_empty() {
+        return Err(SheetError::Empty);
+    }
+    Ok(sheet)
+}
+
+/// A cell as the text a person sees: whole numbers without `.0`, dates as `YYYY-MM-DD`.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            // Serial days since 1899-12-30 (Excel's 1900 date system).
+            let days = dt.as_f64().floor() as i64;
+            chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|d| d.checked_add_signed(chrono::Duration::days(days)))
+                .map_or_else(|| dt.as_f64().to_string(), |d| d.to_string())
+        }
+        Data::DateTime(dt) => dt.as_f64().to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_separators_and_encodings() {
+        for (text, sep) in [("judul,isbn\nA,1\n", ','), ("judul;isbn\nA;1\n", ';'), ("judul\tisbn\nA\t1\n", '\t')] {
+            let s = read(text.as_bytes()).unwrap();
+            assert_eq!(s.headers, ["judul", "isbn"], "{sep:?}");
+            assert_eq!(s.rows, [(2, vec!["A".to_owned(), "1".to_owned()])]);
+        }
+        // A comma inside quotes does not make a semicolon file a comma file.
+        assert_eq!(read(b"\"judul, lengkap\";isbn\nA;1").unwrap().headers, ["judul, lengkap", "isbn"]);
+        // Windows-1252: 0xE9 is é; a UTF-8 byte-order mark is dropped.
+        assert_eq!(read(b"judul\nCaf\xe9\n").unwrap().rows[0].1, ["Café"]);
+        assert_eq!(read(b"\xEF\xBB\xBFjudul\nA\n").unwrap().headers, ["judul"]);
+        // A quoted field spanning lines is one row; the next row's line number counts the break.
+        let s = read(b"judul,isbn\n\"Bumi\r\nManusia\",1\nB,2\n").unwrap();
+        assert_eq!(s.rows[0].1[0], "Bumi\r\nManusia");
+        assert_eq!(s.rows[1].0, 4);
+        assert!(matches!(read(b" \n"), Err(SheetError::Empty)));
+    }
+
+    #[test]
+    fn broken_xlsx_is_an_error_not_a_panic() {
+        assert!(matches!(read(b"PK\x03\x04garbage"), Err(SheetError::Xlsx(_))));
+    }
+}

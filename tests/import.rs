@@ -1,0 +1,312 @@
+//! Moving a library in (issue #13): the catalogue fields imports carry, and spreadsheet imports
+//! of books and members. The imports are called as `pustaka import` calls them, into the test's
+//! Pustaka; what they stored is read back through the API. Both backends.
+
+mod common;
+
+use common::TestApp;
+use pustaka::{
+    import::{self, ImportError, MemberOptions, Report},
+    store::Actor,
+};
+use serde_json::{json, Value};
+
+contract!(
+    book_fields_are_settable_and_shown,
+    spreadsheet_books_dry_run_then_import_then_nothing_changes,
+    copies_columns_and_clashing_barcodes,
+    an_interrupted_import_is_finished_by_running_it_again,
+    unreadable_files_are_refused_whole,
+    spreadsheet_members_cards_categories_and_rerun,
+);
+
+async fn books(app: &TestApp, bytes: &[u8], dry_run: bool) -> Report {
+    let mut last = (0, 0);
+    let r = import::books(&app.store, &Actor::system(), bytes, dry_run, |d, t| last = (d, t)).await.expect("import");
+    assert_eq!(last.0, last.1, "progress ends at the total");
+    r
+}
+
+async fn members(app: &TestApp, bytes: &[u8], options: &MemberOptions, dry_run: bool) -> Report {
+    import::members(&app.store, &Actor::system(), bytes, options, dry_run, |_, _| {}).await.expect("import")
+}
+
+async fn all_books(app: &TestApp) -> Vec<Value> {
+    let body = app.get("/api/v1/books?per_page=100", None).await.expect(200);
+    body["items"].as_array().unwrap().clone()
+}
+
+fn lines(r: &Report) -> Vec<(usize, &str)> {
+    r.errors.iter().map(|e| (e.line, e.field.as_str())).collect()
+}
+
+async fn book_fields_are_settable_and_shown(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let created = app
+        .post(
+            "/api/v1/books",
+            admin,
+            json!({
+                "title": "Bumi Manusia", "authors": ["Pramoedya Ananta Toer"], "isbn": "979-97312-3-2",
+                "edition": "Cet. 3", "call_number": "899.221 TOE b", "classification": "899.221",
+                "collation": "535 hlm. ; 20 cm", "series": "Tetralogi Buru",
+                "notes": "Hadiah alumni.\r\nRak khusus.", "identifiers": ["0216-3195", " 0216-3195 "],
+                "source_id": "slims:42"
+            }),
+        )
+        .await
+        .expect(201);
+    let id = created["id"].as_i64().unwrap();
+    let got = app.get(&format!("/api/v1/books/{id}"), None).await.expect(200);
+    assert_eq!(got["edition"], "Cet. 3");
+    assert_eq!(got["call_number"], "899.221 TOE b");
+    assert_eq!(got["classification"], "899.221");
+    assert_eq!(got["collation"], "535 hlm. ; 20 cm");
+    assert_eq!(got["series"], "Tetralogi Buru");
+    assert_eq!(got["notes"], "Hadiah alumni.\nRak khusus.", "line ends are stored as \\n");
+    assert_eq!(got["identifiers"], json!(["0216-3195"]), "kept once");
+    assert_eq!(got["source_id"], "slims:42");
+
+    // A plain book has them empty.
+    let plain = app.book("Tanpa Keterangan").await;
+    let plain = app.get(&format!("/api/v1/books/{plain}"), None).await.expect(200);
+    assert_eq!(plain["identifiers"], json!([]));
+    assert!(plain["call_number"].is_null() && plain["source_id"].is_null());
+
+    // Patch: change some, clear others; the list is replaced whole.
+    let patched = app
+        .patch(
+            &format!("/api/v1/books/{id}"),
+            admin,
+            json!({ "call_number": "899.221 TOE b c.2", "series": null, "notes": null, "identifiers": ["ISSN 0216-3195"] }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(patched["call_number"], "899.221 TOE b c.2");
+    assert!(patched["series"].is_null() && patched["notes"].is_null());
+    assert_eq!(patched["identifiers"], json!(["ISSN 0216-3195"]));
+    assert_eq!(patched["edition"], "Cet. 3", "untouched fields stay");
+
+    // Another book may not take the same source id: 409 naming the field, nothing changed.
+    let other = app.book("Anak Semua Bangsa").await;
+    let p = app.patch(&format!("/api/v1/books/{other}"), admin, json!({ "source_id": "slims:42" })).await;
+    assert!(p.problem(409, "conflict")["detail"].as_str().unwrap().ends_with("(source_id)"));
+    let p = app.post("/api/v1/books", admin, json!({ "title": "X", "authors": ["Y"], "source_id": "slims:42" })).await;
+    assert!(p.problem(409, "conflict")["detail"].as_str().unwrap().ends_with("(source_id)"));
+    // The same book may keep its own.
+    app.patch(&format!("/api/v1/books/{id}"), admin, json!({ "source_id": "slims:42" })).await.expect(200);
+
+    // Bad values: 422 with each field at fault.
+    let bad = app
+        .post(
+            "/api/v1/books",
+            admin,
+            json!({ "title": "Z", "authors": ["Y"], "call_number": "", "notes": "a\u{7}b", "edition": "x".repeat(201),
+                    "identifiers": ["ok", "a\u{202E}b"] }),
+        )
+        .await
+        .problem(422, "validation");
+    let fields: Vec<&str> = bad["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for f in ["call_number", "notes", "edition", "identifiers"] {
+        assert!(fields.contains(&f), "{f} in {bad:#}");
+    }
+    let bad = app.patch(&format!("/api/v1/books/{id}"), admin, json!({ "notes": "x".repeat(2001) })).await;
+    bad.problem(422, "validation");
+    assert_eq!(app.get(&format!("/api/v1/books/{id}"), None).await.expect(200)["call_number"], "899.221 TOE b c.2");
+    // Members of the public cannot change them.
+    app.patch(&format!("/api/v1/books/{id}"), None, json!({ "call_number": "1" }))
+        .await
+        .problem(401, "unauthenticated");
+}
+
+/// A messy Windows-1252, semicolon-separated sheet, one row per copy.
+const MESSY_SHEET: &[u8] = b"Judul;Pengarang;ISBN;Penerbit;Tahun;Nomor Panggil;Barcode;Lokasi;Warna\n\
+\"Bumi\r\nManusia\";Pramoedya Ananta Toer;979-97312-3-2;Hasta Mitra;c1980;899.221 TOE b;B001;Rak A1;merah\r\n\
+Bumi Manusia;Pramoedya Ananta Toer;9789799731234;Hasta Mitra;1980;899.221 TOE b;B002;Rak A1;\n\
+Ronggeng Dukuh Paruk;Ahmad Tohari;1234567890;Gramedia;1982;899.221 TOH r;B003;;\n\
+;Tanpa Judul;;;;;B004;;\n\
+Caf\xe9 Tempo Dulu;Anonim;;;abad 20;;B005;;\n\
+Jurnal Pendidikan;Dinas Pendidikan;0216-3195;;2019;;B006 | B007;Rak Jurnal;\n";
+
+async fn spreadsheet_books_dry_run_then_import_then_nothing_changes(app: TestApp) {
+    // The dry run reports what would happen and writes nothing.
+    let dry = books(&app, MESSY_SHEET, true).await;
+    assert!(dry.dry_run);
+    assert_eq!(dry.rows, 6);
+    assert_eq!((dry.books_created, dry.copies_created), (3, 5), "{dry:#?}");
+    assert_eq!(lines(&dry), [(6, "title"), (7, "year")]);
+    assert_eq!(dry.ignored_columns, ["Warna"]);
+    assert_eq!(dry.preview_books.len(), 3);
+    assert_eq!(dry.preview_books[0].title, "Bumi Manusia", "a line break inside a field becomes a space");
+    assert!(all_books(&app).await.is_empty(), "a dry run writes nothing");
+    assert_eq!(app.get("/api/v1/copies/B001", None).await.status, 404);
+
+    let done = books(&app, MESSY_SHEET, false).await;
+    assert!(!done.dry_run);
+    assert_eq!((done.books_created, done.books_existing, done.copies_created), (3, 0, 5));
+    assert_eq!(lines(&done), lines(&dry), "the dry run told the truth");
+    let list = all_books(&app).await;
+    assert_eq!(list.len(), 3);
+    let bumi = list.iter().find(|b| b["title"] == "Bumi Manusia").unwrap();
+    assert_eq!(bumi["isbn"], "9789799731234");
+    assert_eq!(bumi["year"], 1980);
+    assert_eq!(bumi["call_number"], "899.221 TOE b");
+    assert_eq!(bumi["copies_total"], 2);
+    // An "ISBN" that is not one is kept as an identifier, never dropped.
+    let ronggeng = list.iter().find(|b| b["title"] == "Ronggeng Dukuh Paruk").unwrap();
+    assert!(ronggeng["isbn"].is_null());
+    assert_eq!(ronggeng["identifiers"], json!(["1234567890"]));
+    assert!(ronggeng["source_id"].as_str().unwrap().starts_with("sheet:"));
+    let jurnal = list.iter().find(|b| b["title"] == "Jurnal Pendidikan").unwrap();
+    assert_eq!(jurnal["identifiers"], json!(["0216-3195"]));
+    let copy = app.get("/api/v1/copies/B007", None).await.expect(200);
+    assert_eq!((copy["location"].as_str(), copy["status"].as_str()), (Some("Rak Jurnal"), Some("available")));
+    // Found by search like any book (the MariaDB word index was kept in the same transaction).
+    let found = app.get("/api/v1/books?q=ronggeng", None).await.expect(200);
+    assert_eq!(found["total"], 1);
+
+    // The second run changes nothing.
+    let again = books(&app, MESSY_SHEET, false).await;
+    assert_eq!((again.books_created, again.books_existing), (0, 3));
+    assert_eq!((again.copies_created, again.copies_existing), (0, 5));
+    assert_eq!(all_books(&app).await.len(), 3);
+
+    // Each run is in the audit log with its counts (and each committed batch with its own).
+    let audit = app.get("/api/v1/audit?per_page=100", Some(&app.admin)).await.expect(200);
+    let details = |action: &str| -> Vec<String> {
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == action)
+            .map(|e| e["detail"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        details("import.books"),
+        [
+            "rows 6; books 0 created, 3 existing; copies 0 created, 5 existing; members 0 created, 0 existing; 2 rows not imported",
+            "rows 6; books 3 created, 0 existing; copies 5 created, 0 existing; members 0 created, 0 existing; 2 rows not imported",
+        ],
+        "newest first; the dry run is not logged"
+    );
+    assert_eq!(details("import.books.batch").len(), 2);
+}
+
+async fn copies_columns_and_clashing_barcodes(app: TestApp) {
+    // A barcode already in the library on another book.
+    let other = app.book("Buku Lain").await;
+    app.copy(other, "X1").await;
+    let sheet = "title,author,isbn,copies,barcode,location\n\
+                 Laskar Pelangi,Andrea Hirata,978-979-3062-79-1,3,,Rak B\n\
+                 Sang Pemimpi,Andrea Hirata,,,X1,\n\
+                 Edensor,Andrea Hirata,,1,E1,\n\
+                 Maryamah Karpov,Andrea Hirata,,banyak,,\n\
+                 Padang Bulan,Andrea Hirata,,501,,\n";
+    let r = books(&app, sheet.as_bytes(), false).await;
+    assert_eq!(lines(&r), [(3, "barcode"), (5, "copies"), (6, "copies")], "{r:#?}");
+    assert!(r.errors[0].reason.contains("another book"), "{:?}", r.errors[0]);
+    // The clash loses nothing: X1 stays on its book.
+    assert_eq!(app.get("/api/v1/copies/X1", None).await.expect(200)["book_id"], other);
+    let list = all_books(&app).await;
+    let laskar = list.iter().find(|b| b["title"] == "Laskar Pelangi").unwrap();
+    assert_eq!(laskar["copies_total"], 3, "a copies column makes that many copies");
+    let copies = app.get(&format!("/api/v1/books/{}/copies", laskar["id"]), None).await.expect(200);
+    assert!(copies["items"].as_array().unwrap().iter().all(|c| c["location"] == "Rak B"));
+    // Edensor: one barcode and a count of 1 is one copy, not two.
+    let edensor = list.iter().find(|b| b["title"] == "Edensor").unwrap();
+    assert_eq!(edensor["copies_total"], 1);
+    let again = books(&app, sheet.as_bytes(), false).await;
+    assert_eq!((again.books_created, again.copies_created), (0, 0), "{again:#?}");
+    // Sang Pemimpi was catalogued (its only copy clashed), so the second run finds it.
+    assert_eq!(again.books_existing, 3);
+}
+
+async fn an_interrupted_import_is_finished_by_running_it_again(app: TestApp) {
+    // 450 books: three batches. The first run is cut off after the first 250 rows (as if the
+    // machine stopped); the full run afterwards adds only the rest.
+    let mut sheet = String::from("judul;pengarang;tahun;eksemplar\n");
+    for i in 0..450 {
+        sheet.push_str(&format!("Buku {i};Penulis {};{};C{i:04}\n", i % 7, 1990 + i % 30));
+    }
+    let cut: String = sheet.lines().take(251).map(|l| format!("{l}\n")).collect();
+    let first = books(&app, cut.as_bytes(), false).await;
+    assert_eq!(first.books_created, 250);
+    let rest = books(&app, sheet.as_bytes(), false).await;
+    assert_eq!(
+        (rest.books_created, rest.books_existing, rest.copies_created, rest.copies_existing),
+        (200, 250, 200, 250)
+    );
+    let stats = app.get("/api/v1/stats", Some(&app.admin)).await.expect(200);
+    assert_eq!((stats["books"].as_i64(), stats["copies"].as_i64()), (Some(450), Some(450)));
+}
+
+async fn unreadable_files_are_refused_whole(app: TestApp) {
+    for bad in [&b""[..], b" \r\n", b"PK\x03\x04not really a zip"] {
+        let e = import::books(&app.store, &Actor::system(), bad, false, |_, _| {}).await.unwrap_err();
+        assert!(matches!(e, ImportError::Sheet(_)), "{e:?}");
+    }
+    let r = books(&app, b"isbn;barcode\n9789799731234;B1\n", false).await;
+    assert_eq!(lines(&r), [(1, "title")]);
+    assert!(all_books(&app).await.is_empty());
+    // A header and no rows is an empty import, not an error.
+    let r = books(&app, b"judul;pengarang\n", false).await;
+    assert_eq!((r.rows, r.books_created, r.errors.len()), (0, 0, 0));
+}
+
+async fn spreadsheet_members_cards_categories_and_rerun(app: TestApp) {
+    let sheet = "Nama,No Anggota,Jenis Anggota,Email,Telepon,Berlaku Hingga\n\
+                 Siti Aminah,P12345674,Siswa,siti@example.org,0812-1111-2222,31/12/2027\n\
+                 Budi Santoso,2024-0117,Guru,,,0000-00-00\n\
+                 Dewi Lestari,2024-0118,Alumni,,,\n\
+                 Ani,2024-0119,Dosen,bukan-email,,\n\
+                 Rudi,,,,,\n";
+    let options = MemberOptions {
+        categories: import::category_map(&["Dosen=staff".into(), "Alumni=public".into()]).unwrap(),
+        default_category: Some("public".into()),
+    };
+    let dry = members(&app, sheet.as_bytes(), &options, true).await;
+    assert_eq!(dry.members_created, 4, "{dry:#?}");
+    assert_eq!(lines(&dry), [(5, "email")]);
+    assert_eq!(dry.preview_members.len(), 4);
+    assert_eq!(dry.preview_members[1].category, "staff", "Guru is a part of the name 'Guru / Staf'");
+    assert_eq!(app.get("/api/v1/members", Some(&app.admin)).await.expect(200)["total"], 0);
+
+    let done = members(&app, sheet.as_bytes(), &options, false).await;
+    assert_eq!((done.members_created, done.members_existing), (4, 0));
+    // A valid Pustaka card number stays the card; other numbers get a new card and are kept.
+    let siti = app.get("/api/v1/members?q=Siti", Some(&app.admin)).await.expect(200)["items"][0].clone();
+    assert_eq!(siti["card_number"], "P12345674");
+    assert_eq!(siti["category"], "student");
+    assert_eq!(siti["expires_on"], "2027-12-31");
+    assert_eq!(siti["phone"], "0812-1111-2222");
+    let budi = app.get("/api/v1/members?q=Budi", Some(&app.admin)).await.expect(200)["items"][0].clone();
+    assert_eq!(budi["source_id"], "sheet:2024-0117");
+    assert!(budi["expires_on"].is_null(), "0000-00-00 is no date");
+    let (old, card) = done.new_cards.iter().find(|(old, _)| old == "2024-0117").unwrap();
+    assert_eq!((old.as_str(), budi["card_number"].as_str().unwrap()), ("2024-0117", card.as_str()));
+    // The new card works at the desk.
+    let book = app.book("Buku Pinjam").await;
+    app.copy(book, "L1").await;
+    app.checkout("L1", card).await.expect(201);
+    let rudi = app.get("/api/v1/members?q=Rudi", Some(&app.admin)).await.expect(200)["items"][0].clone();
+    assert_eq!(rudi["category"], "public", "the default category");
+
+    let again = members(&app, sheet.as_bytes(), &options, false).await;
+    assert_eq!((again.members_created, again.members_existing), (0, 4));
+    assert_eq!(app.get("/api/v1/members", Some(&app.admin)).await.expect(200)["total"], 4);
+
+    // Without a mapping an unknown category is the row's error, the others go in.
+    let r = members(&app, b"nama;kategori\nEko;Alumni\nFitri;siswa\n", &MemberOptions::default(), false).await;
+    assert_eq!(lines(&r), [(2, "category")]);
+    assert!(r.errors[0].reason.contains("--category"));
+    assert_eq!(r.members_created, 1);
+    // A mapping to a category that does not exist stops the import before it writes anything.
+    let wrong =
+        MemberOptions { categories: import::category_map(&["Alumni=alumni".into()]).unwrap(), ..Default::default() };
+    let e = import::members(&app.store, &Actor::system(), b"nama;kategori\nGita;Alumni\n", &wrong, false, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("alumni"), "{e}");
+    assert_eq!(app.get("/api/v1/members", Some(&app.admin)).await.expect(200)["total"], 5);
+}
