@@ -1,19 +1,28 @@
-//! Adversarial checks of logins and connections (issue 12, items 2, 3 and 6) and of the hold queue
-//! (item 7), on both backends.
-//! The memory check of item 1 needs a release build: `tests/security/login-burst`.
+//! Adversarial checks of logins, connections and cookie sessions (issue 12, items 2, 3, 4 and 6)
+//! and of the hold queue (item 7), on both backends. The memory check of item 1 needs a release
+//! build: `tests/security/login-burst`; HTTPS through the balancer is checked by `deploy/stack test`.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{TestApp, ADMIN_PASSWORD};
+use axum::{
+    body::Body,
+    http::{header, Method, Request},
+};
+use common::{db_of, Res, TestApp, ADMIN_PASSWORD, LIBRARIAN};
+use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 contract!(
     a_strangers_failures_do_not_lock_out_the_owner,
     a_shared_address_does_not_lock_out_its_users,
     parallel_guesses_cannot_pass_the_limit,
-    copies_do_not_skip_the_hold_queue;
+    copies_do_not_skip_the_hold_queue,
+    cross_site_requests_with_the_cookie_change_nothing,
+    the_pages_requests_with_the_cookie_are_accepted,
+    bearer_clients_are_not_affected_by_the_origin,
+    over_https_the_cookie_is_secure;
     tcp: a_client_that_trickles_its_headers_is_cut_off,
 );
 
@@ -130,4 +139,213 @@ async fn copies_do_not_skip_the_hold_queue(app: TestApp) {
     app.checkout("MH-3", &waiting).await.problem(409, "copy_on_hold_for_other");
     let ready = app.get("/api/v1/holds?status=ready", admin).await.expect(200);
     assert_eq!(ready["items"][0]["id"], h2["id"]);
+
+/// The host name the in-process requests below ask for (`Host`), so "our own origin" is
+/// `http://pustaka.test`.
+const HOST: &str = "pustaka.test";
+
+/// A request as a browser sends it with the session cookie `token`: no `Authorization`, the cookie,
+/// `Host`, and `headers`; a JSON body when given, else an empty one (as in the issue's reproduction).
+async fn with_cookie(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Res {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, format!("pustaka_session={token}"));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let req = match body {
+        Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    };
+    app.send(req.unwrap()).await
+}
+
+/// What a cross-site attack might reach: an unpaid fine and a loan of one member, at the desk of a
+/// librarian who is logged in on the page.
+struct Desk {
+    librarian: String,
+    member: i64,
+    fine: i64,
+    loan: i64,
+}
+
+async fn desk(app: &TestApp) -> Desk {
+    let librarian = app.add_librarian().await;
+    let book = app.book("Ronggeng Dukuh Paruk").await;
+    app.copy(book, "CS-1").await;
+    app.copy(book, "CS-2").await;
+    let (member, card) = app.member("Srintil", "student").await;
+    app.checkout_days_ago("CS-1", &card, 20).await.expect(201);
+    let fine = app.checkin("CS-1").await.expect(200)["fine"]["id"].as_i64().unwrap();
+    let loan = app.checkout("CS-2", &card).await.expect(201)["id"].as_i64().unwrap();
+    Desk { librarian, member, fine, loan }
+}
+
+impl Desk {
+    /// The fine's status, the loan's renewals and the member's name, read with the admin's token.
+    async fn state(&self, app: &TestApp) -> (Value, Value, Value) {
+        let admin = Some(app.admin.as_str());
+        let fines = app.get(&format!("/api/v1/members/{}/fines", self.member), admin).await.expect(200);
+        let fine = fines["items"].as_array().unwrap().iter().find(|f| f["id"] == self.fine).unwrap().clone();
+        let loan = app.get(&format!("/api/v1/loans/{}", self.loan), admin).await.expect(200);
+        let member = app.get(&format!("/api/v1/members/{}", self.member), admin).await.expect(200);
+        (fine["status"].clone(), loan["renewals"].clone(), member["name"].clone())
+    }
+}
+
+async fn cross_site_requests_with_the_cookie_change_nothing(app: TestApp) {
+    let d = desk(&app).await;
+    let before = d.state(&app).await;
+    assert_eq!(before, (json!("unpaid"), json!(0), json!("Srintil")));
+    let pay = format!("/api/v1/fines/{}/pay", d.fine);
+    let renew = format!("/api/v1/loans/{}/renew", d.loan);
+    let member = format!("/api/v1/members/{}", d.member);
+    let attacks: &[&[(&str, &str)]] = &[
+        // The issue's reproduction: a page on another port of the same host (same site).
+        &[("origin", "http://127.0.0.1:9999")],
+        &[("origin", "http://127.0.0.1:9999"), ("sec-fetch-site", "same-site")],
+        &[("origin", "http://library.evil.example"), ("sec-fetch-site", "cross-site")],
+        // The browser's word outweighs any header: a same-site page with our header is refused.
+        &[("sec-fetch-site", "same-site"), ("x-pustaka-page", "1")],
+        &[("sec-fetch-site", "cross-site"), ("origin", "http://pustaka.test")],
+        // Origins that only look like ours.
+        &[("origin", "null")],
+        &[("origin", "http://pustaka.test.evil.example")],
+        &[("origin", "http://pustaka.test:8081")],
+        &[("origin", "https://pustaka.test")], // another scheme: Pustaka itself serves plain HTTP
+        &[("origin", "pustaka.test")],
+        // Nothing at all that shows our page sent it.
+        &[],
+        &[("sec-fetch-site", "none")],
+    ];
+    for headers in attacks {
+        for (method, path, body) in [
+            (Method::POST, pay.as_str(), None),
+            (Method::POST, renew.as_str(), None),
+            (Method::PATCH, member.as_str(), Some(json!({"name": "Dicuri"}))),
+            (Method::POST, "/api/v1/auth/logout", None),
+        ] {
+            let r = with_cookie(&app, method.clone(), path, &d.librarian, headers, body).await;
+            assert_eq!(r.status, 403, "{method} {path} with {headers:?}: {:#}", r.body);
+            r.problem(403, "cross_site_request");
+        }
+    }
+    // Nothing changed, and the session was not ended by the refused logouts.
+    assert_eq!(d.state(&app).await, before);
+    let me = with_cookie(&app, Method::GET, "/api/v1/auth/me", &d.librarian, &[("origin", "http://x:1")], None).await;
+    assert_eq!(me.expect(200)["username"], LIBRARIAN.0, "reads with the cookie are not refused");
+    // Without a valid session the answer stays 401 for a bearer token.
+    app.post(&pay, Some("not-a-token"), json!({})).await.problem(401, "unauthenticated");
+}
+
+async fn the_pages_requests_with_the_cookie_are_accepted(app: TestApp) {
+    let d = desk(&app).await;
+    let pay = format!("/api/v1/fines/{}/pay", d.fine);
+    let renew = format!("/api/v1/loans/{}/renew", d.loan);
+    let member = format!("/api/v1/members/{}", d.member);
+    // The page's own header (web/js/api.js sends it with every request).
+    let paid = with_cookie(&app, Method::POST, &pay, &d.librarian, &[("x-pustaka-page", "1")], None).await;
+    assert_eq!(paid.expect(200)["status"], "paid");
+    // A browser that says the request is same-origin.
+    let same = [("sec-fetch-site", "same-origin"), ("origin", "http://pustaka.test")];
+    let renewed = with_cookie(&app, Method::POST, &renew, &d.librarian, &same, None).await;
+    assert_eq!(renewed.expect(200)["renewals"], 1);
+    // An older browser: no Sec-Fetch-Site, an Origin equal to ours (the default port spelt out or
+    // not, any case); and `Sec-Fetch-Site: none` with it.
+    for origin in [
+        &[("origin", "http://pustaka.test")][..],
+        &[("origin", "HTTP://Pustaka.Test:80")],
+        &[("origin", "http://pustaka.test"), ("sec-fetch-site", "none")],
+    ] {
+        let r =
+            with_cookie(&app, Method::PATCH, &member, &d.librarian, origin, Some(json!({"name": "Srintil R."}))).await;
+        assert_eq!(r.expect(200)["name"], "Srintil R.", "{origin:?}");
+    }
+    let out = with_cookie(&app, Method::POST, "/api/v1/auth/logout", &d.librarian, &[("x-pustaka-page", "1")], None);
+    out.await.expect(204);
+    let me = with_cookie(&app, Method::GET, "/api/v1/auth/me", &d.librarian, &[], None).await;
+    me.problem(401, "unauthenticated");
+}
+
+async fn bearer_clients_are_not_affected_by_the_origin(app: TestApp) {
+    let d = desk(&app).await;
+    // A program with the token: whatever Origin or Sec-Fetch-Site it sends (or a stray cookie).
+    let foreign = [("origin", "http://127.0.0.1:9999"), ("sec-fetch-site", "cross-site")];
+    let bearer = |method: Method, path: String| {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, HOST)
+            .header(header::AUTHORIZATION, format!("Bearer {}", d.librarian))
+            .header(header::COOKIE, "pustaka_session=stale");
+        for (name, value) in foreign {
+            req = req.header(name, value);
+        }
+        app.send(req.body(Body::empty()).unwrap())
+    };
+    assert_eq!(bearer(Method::POST, format!("/api/v1/fines/{}/pay", d.fine)).await.expect(200)["status"], "paid");
+    assert_eq!(bearer(Method::POST, format!("/api/v1/loans/{}/renew", d.loan)).await.expect(200)["renewals"], 1);
+    bearer(Method::POST, "/api/v1/auth/logout".into()).await.expect(204);
+    app.get("/api/v1/auth/me", Some(&d.librarian)).await.problem(401, "unauthenticated");
+}
+
+/// A login request with `headers`; the `Set-Cookie` it answers.
+async fn login_cookie(app: &TestApp, headers: &[(&str, &str)]) -> String {
+    let body = json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string();
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header(header::HOST, HOST)
+        .header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let r = app.send(req.body(Body::from(body)).unwrap()).await;
+    let cookie = r.headers.get("set-cookie").expect("a session cookie").to_str().unwrap().to_owned();
+    r.expect(200);
+    cookie
+}
+
+fn is_secure(cookie: &str) -> bool {
+    cookie.split(';').any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"))
+}
+
+fn token_of(cookie: &str) -> String {
+    cookie.split(';').next().unwrap().trim_start_matches("pustaka_session=").to_owned()
+}
+
+async fn over_https_the_cookie_is_secure(app: TestApp) {
+    let https = [("x-forwarded-proto", "https"), ("x-forwarded-for", "192.0.2.10")];
+    // Alone, Pustaka serves plain HTTP and trusts no client's word that it is HTTPS.
+    assert!(!is_secure(&login_cookie(&app, &[]).await));
+    let claimed = login_cookie(&app, &https).await;
+    assert!(!is_secure(&claimed), "{claimed}");
+    let same_https = [("origin", "https://pustaka.test"), ("x-forwarded-proto", "https")];
+    let r = with_cookie(&app, Method::POST, "/api/v1/auth/logout", &token_of(&claimed), &same_https, None).await;
+    r.problem(403, "cross_site_request");
+
+    // Behind the stack's balancer (PUSTAKA_TRUST_FORWARDED_FOR), which says how the client came.
+    let proxied = TestApp::try_spawn_with(db_of(&app), &[("PUSTAKA_TRUST_FORWARDED_FOR", "1")]).await.unwrap();
+    let plain = login_cookie(&proxied, &[("x-forwarded-proto", "http"), ("x-forwarded-for", "192.0.2.10")]).await;
+    assert!(!is_secure(&plain), "{plain}");
+    let secure = login_cookie(&proxied, &https).await;
+    assert!(is_secure(&secure), "{secure}");
+    let token = token_of(&secure);
+    // Our origin is https:// now: the http:// one is another origin.
+    let other_scheme = [("origin", "http://pustaka.test"), ("x-forwarded-proto", "https")];
+    let r = with_cookie(&proxied, Method::POST, "/api/v1/auth/logout", &token, &other_scheme, None).await;
+    r.problem(403, "cross_site_request");
+    let out = with_cookie(&proxied, Method::POST, "/api/v1/auth/logout", &token, &same_https, None).await;
+    let cleared = out.headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    out.expect(204);
+    assert!(is_secure(&cleared) && cleared.contains("Max-Age=0"), "{cleared}");
 }

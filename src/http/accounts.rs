@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{page_request, Admin, Auth, ClientAddr, Json, Path, Query, Staff, SESSION_COOKIE},
+    extract::{came_over_https, page_request, Admin, Auth, ClientAddr, Json, Path, Query, Staff, SESSION_COOKIE},
     AppState,
 };
 use crate::{
@@ -53,11 +53,16 @@ pub struct LoginOutput {
     user: User,
 }
 
-fn session_cookie(value: String, max_age_hours: i64) -> HeaderValue {
-    // Not `Secure`: the stack serves plain HTTP on a school's LAN; SameSite=Strict keeps other
-    // sites from sending it, HttpOnly keeps scripts from reading it.
-    let cookie =
-        format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", max_age_hours * 3600);
+fn session_cookie(value: String, max_age_hours: i64, https: bool) -> HeaderValue {
+    // `Secure` when the request came over HTTPS (the stack's balancer says so): the browser then
+    // never sends the cookie over plain HTTP. Not on plain HTTP, where a `Secure` cookie would not
+    // be kept at all. SameSite=Strict keeps other sites from sending it, HttpOnly keeps scripts
+    // from reading it; same-site pages are stopped by the extractors (`sent_by_our_page`).
+    let secure = if https { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        max_age_hours * 3600
+    );
     HeaderValue::from_str(&cookie).expect("a hex token makes a valid header")
 }
 
@@ -69,7 +74,12 @@ fn session_cookie(value: String, max_age_hours: i64) -> HeaderValue {
         (status = 422, body = Problem),
         (status = 503, description = "`busy`: too many passwords are being checked at once, see Retry-After; \
             `unavailable`: the database is not available", body = Problem)))]
-async fn login(State(s): State<AppState>, ClientAddr(addr): ClientAddr, Json(l): Json<LoginInput>) -> Result<Response> {
+async fn login(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Json(l): Json<LoginInput>,
+) -> Result<Response> {
     if l.username.len() > 64 || l.password.expose_secret().len() > 256 {
         return Err(ApiError::Unauthenticated {
             code: "invalid_credentials",
@@ -78,7 +88,7 @@ async fn login(State(s): State<AppState>, ClientAddr(addr): ClientAddr, Json(l):
     }
     let session = s.store.login(&l.username, &l.password, &addr).await?;
     let token = session.token.expose_secret().to_owned();
-    let cookie = session_cookie(token.clone(), s.store.session_hours);
+    let cookie = session_cookie(token.clone(), s.store.session_hours, came_over_https(&headers, s.trust_forwarded_for));
     let body = LoginOutput { token, expires_at: session.expires_at, user: session.user };
     let mut res = Json(body).into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -90,10 +100,11 @@ async fn login(State(s): State<AppState>, ClientAddr(addr): ClientAddr, Json(l):
 #[utoipa::path(post, path = "/auth/logout", tag = "accounts",
     responses((status = 204), (status = 401, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn logout(State(s): State<AppState>, Auth(who): Auth) -> Result<(StatusCode, HeaderMap)> {
+async fn logout(State(s): State<AppState>, request: HeaderMap, Auth(who): Auth) -> Result<(StatusCode, HeaderMap)> {
     s.store.logout(who.id).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, session_cookie(String::new(), 0));
+    let https = came_over_https(&request, s.trust_forwarded_for);
+    headers.insert(header::SET_COOKIE, session_cookie(String::new(), 0, https));
     Ok((StatusCode::NO_CONTENT, headers))
 }
 

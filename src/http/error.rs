@@ -61,6 +61,10 @@ pub enum ApiError {
     /// Logged in, but not allowed.
     #[error("your account may not do this")]
     Forbidden,
+    /// A state-changing request with the session cookie that our own page did not send
+    /// (cross-site request forgery); see [`crate::http::extract::sent_by_our_page`].
+    #[error("a request from another page was refused")]
+    CrossSite,
     /// The thing asked for does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -262,6 +266,13 @@ impl IntoResponse for ApiError {
                 with_retry_after(res, HeaderValue::from(retry_after))
             }
             ApiError::Forbidden => problem(StatusCode::FORBIDDEN, "forbidden", "your account may not do this", vec![]),
+            ApiError::CrossSite => problem(
+                StatusCode::FORBIDDEN,
+                "cross_site_request",
+                "this request came with the session cookie but not from Pustaka's own page; \
+                 programs send the token as Authorization: Bearer",
+                vec![],
+            ),
             ApiError::NotFound(what) => {
                 problem(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), vec![])
             }

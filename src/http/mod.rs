@@ -85,7 +85,13 @@ impl Modify for Security {
         );
         c.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(extract::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                extract::SESSION_COOKIE,
+                "The page's HttpOnly session cookie. A request that changes anything (not GET or HEAD) with \
+                 it must come from Pustaka's own page: `Sec-Fetch-Site: same-origin`, the header \
+                 `X-Pustaka-Page`, or an `Origin` equal to Pustaka's own; else 403 `cross_site_request`. \
+                 Programs use the bearer token.",
+            ))),
         );
     }
 }
@@ -109,8 +115,15 @@ impl Modify for ProblemResponses {
                 .build()
         };
         for item in doc.paths.paths.values_mut() {
-            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for op in ops.into_iter().flatten() {
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, true),
+                (&mut item.patch, true),
+            ];
+            for (op, changes) in ops {
+                let Some(op) = op else { continue };
                 let responses = &mut op.responses.responses;
                 for (status, response) in responses.iter_mut() {
                     if let (true, RefOr::T(r)) = (status.starts_with('4') || status.starts_with('5'), response) {
@@ -127,7 +140,15 @@ impl Modify for ProblemResponses {
                 ];
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     standard.push(("401", "Not logged in, or the session ended"));
-                    standard.push(("403", "This account's role may not do this"));
+                    standard.push(if changes {
+                        (
+                            "403",
+                            "This account's role may not do this (`forbidden`), or the session cookie came \
+                             with a request that Pustaka's page did not send (`cross_site_request`)",
+                        )
+                    } else {
+                        ("403", "This account's role may not do this")
+                    });
                 }
                 if op.request_body.is_some() {
                     standard.push(("413", "The body is larger than 64 KiB"));

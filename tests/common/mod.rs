@@ -101,6 +101,12 @@ impl Res {
 impl TestApp {
     /// Builds Pustaka on the backend, or `None` for MariaDB when no test server is configured.
     pub async fn try_spawn(db: Db) -> Option<TestApp> {
+        Self::try_spawn_with(db, &[]).await
+    }
+
+    /// Like [`TestApp::try_spawn`], with more `PUSTAKA_*` settings (e.g.
+    /// `("PUSTAKA_TRUST_FORWARDED_FOR", "1")`, as behind the stack's balancer).
+    pub async fn try_spawn_with(db: Db, settings: &[(&str, &str)]) -> Option<TestApp> {
         // Silent unless asked: TEST_LOG=1 shows the service's logs.
         if std::env::var_os("TEST_LOG").is_some() {
             pustaka::telemetry::init(pustaka::config::LogFormat::Text);
@@ -128,7 +134,7 @@ impl TestApp {
             "PUSTAKA_INSTANCE" => Some("test-replica".into()),
             "PUSTAKA_PASSWORD_HASH_MEMORY_KIB" => Some(TEST_HASH_MEMORY_KIB.into()),
             "PUSTAKA_PASSWORD_HASH_ITERATIONS" => Some(TEST_HASH_ITERATIONS.into()),
-            _ => None,
+            _ => settings.iter().find(|(name, _)| *name == k).map(|(_, v)| (*v).to_owned()),
         })
         .unwrap();
         settings.database = database;
@@ -446,6 +452,14 @@ impl Drop for TestDatabase {
 /// Whether the backend is the one that was asked for (for tests of dialect-specific behaviour).
 pub fn backend_of(app: &TestApp) -> Backend {
     app.store.db.backend()
+}
+
+/// The backend of a test app, to spawn another app on the same one.
+pub fn db_of(app: &TestApp) -> Db {
+    match backend_of(app) {
+        Backend::Sqlite => Db::Sqlite,
+        Backend::MariaDb => Db::MariaDb,
+    }
 }
 
 /// Declares each contract test once for SQLite (always) and once for MariaDB (when configured).

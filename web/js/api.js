@@ -35,7 +35,9 @@ function queryString(query) {
  * so the page can notice an expired session.
  */
 export async function request(method, path, { query, body } = {}) {
-  const headers = { Accept: 'application/json' };
+  // X-Pustaka-Page: the service takes a request that changes something with the session cookie only
+  // from this page; no page of another origin can send a custom header (no CORS is allowed).
+  const headers = { Accept: 'application/json', 'X-Pustaka-Page': '1' };
   const init = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
