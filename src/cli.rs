@@ -17,13 +17,9 @@ use crate::{
 
 /// Pustaka: library management for school and campus libraries.
 ///
-/// Settings come from the environment: PUSTAKA_LISTEN (default 127.0.0.1:8080),
-/// PUSTAKA_DATABASE_URL (default sqlite://pustaka.db?mode=rwc; mysql://USER@HOST/DB for MariaDB),
-/// PUSTAKA_DATABASE_PASSWORD[_FILE], PUSTAKA_ADMIN_PASSWORD[_FILE], PUSTAKA_WEB_DIR (default web),
-/// PUSTAKA_TIMEZONE (default Asia/Jakarta), PUSTAKA_CLOSED_WEEKDAYS (default sun),
-/// PUSTAKA_LOG_FORMAT (text or json), PUSTAKA_INSTANCE (X-Served-By), RUST_LOG.
+/// Settings come from the environment; every one is listed below with its default.
 #[derive(Debug, Parser)]
-#[command(name = "pustaka", version)]
+#[command(name = "pustaka", version, after_help = crate::config::settings_help())]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -197,7 +193,17 @@ impl Cli {
             Command::Healthcheck { addr } => return Ok(healthcheck(addr, &settings).await),
             Command::SeedDemo => {
                 let store = app::connect(&settings).await?;
-                crate::demo::seed(&store).await?;
+                let login = crate::demo::seed(&store).await?;
+                println!("Demo library ready. Staff log in as admin; a member can log in as:");
+                println!("  username: {}", login.username);
+                if login.generated {
+                    println!(
+                        "  password: {} (generated; set PUSTAKA_DEMO_MEMBER_PASSWORD to choose it)",
+                        login.password
+                    );
+                } else {
+                    println!("  password: the one in PUSTAKA_DEMO_MEMBER_PASSWORD");
+                }
             }
             Command::Licenses => unreachable!("answered before the runtime starts"),
             Command::Import(command) => {
@@ -249,6 +255,20 @@ async fn healthcheck(addr: Option<String>, settings: &Settings) -> ExitCode {
         Err(_) => {
             eprintln!("not ready: {addr} did not answer within 3 s");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn help_lists_every_setting_with_its_default() {
+        let help = super::Cli::command().render_help().to_string();
+        for s in crate::config::env_settings() {
+            assert!(help.contains(s.name), "--help does not list {}:\n{help}", s.name);
+            assert!(help.contains(&s.default), "--help does not give the default of {}:\n{help}", s.name);
         }
     }
 }

@@ -242,6 +242,76 @@ impl Settings {
     }
 }
 
+/// One environment variable the binary reads.
+#[derive(Debug)]
+pub struct EnvSetting {
+    /// Its name.
+    pub name: &'static str,
+    /// What it is when unset.
+    pub default: String,
+    /// What it does.
+    pub meaning: &'static str,
+}
+
+/// Every environment variable the binary reads, with its default: `pustaka --help` prints them,
+/// and a test checks the list against every `PUSTAKA_*` name in the source.
+pub fn env_settings() -> Vec<EnvSetting> {
+    let cost = HashCost::default();
+    let s = |name, default: &str, meaning| EnvSetting { name, default: default.to_owned(), meaning };
+    vec![
+        s("PUSTAKA_LISTEN", "127.0.0.1:8080", "address and port to serve on"),
+        s(
+            "PUSTAKA_DATABASE_URL",
+            "sqlite://pustaka.db?mode=rwc",
+            "sqlite://FILE, or mysql://USER@HOST/DB (mariadb:// too)",
+        ),
+        s(
+            "PUSTAKA_DATABASE_PASSWORD",
+            "none",
+            "the MariaDB password (or a file with it in PUSTAKA_DATABASE_PASSWORD_FILE)",
+        ),
+        s("PUSTAKA_DATABASE_MAX_CONNECTIONS", "10", "MariaDB connections in the pool, 1 to 500"),
+        s(
+            "PUSTAKA_ADMIN_PASSWORD",
+            "generated, logged once",
+            "password of the first admin account, first start only (or PUSTAKA_ADMIN_PASSWORD_FILE)",
+        ),
+        s("PUSTAKA_WEB_DIR", "web", "folder with the web page's files"),
+        s("PUSTAKA_INSTANCE", "the host name", "name sent in the X-Served-By header"),
+        s("PUSTAKA_TIMEZONE", "Asia/Jakarta", "the library's time zone (its calendar days)"),
+        s("PUSTAKA_CLOSED_WEEKDAYS", "sun", "weekdays always closed, e.g. sat,sun; empty for none"),
+        s("PUSTAKA_LOG_FORMAT", "text", "text or json"),
+        s("PUSTAKA_SESSION_HOURS", "12", "how long a login lasts, 1 to 2160 hours"),
+        s("PUSTAKA_TRUST_FORWARDED_FOR", "no", "yes: the client address is X-Forwarded-For (only behind a balancer)"),
+        s("PUSTAKA_DRAIN_SECONDS", "0", "on SIGTERM, answer /readyz 503 this long before closing, 0 to 60"),
+        EnvSetting {
+            name: "PUSTAKA_PASSWORD_HASH_MEMORY_KIB",
+            default: cost.memory_kib.to_string(),
+            meaning: "Argon2id memory per password hash, in KiB",
+        },
+        EnvSetting {
+            name: "PUSTAKA_PASSWORD_HASH_ITERATIONS",
+            default: cost.iterations.to_string(),
+            meaning: "Argon2id passes per password hash",
+        },
+        s("PUSTAKA_HEADER_READ_TIMEOUT_SECONDS", "10", "time for a client to send its request headers, 1 to 300"),
+        s("PUSTAKA_MAX_OPEN_CONNECTIONS", "512", "client connections served at once, 1 to 100000"),
+        s("PUSTAKA_DEMO_MEMBER_PASSWORD", "generated, printed", "seed-demo: password of the demo member login budi"),
+        s("RUST_LOG", "info,sqlx=warn,tower_http=info", "which log lines to write"),
+    ]
+}
+
+/// The settings as `--help` shows them.
+pub fn settings_help() -> String {
+    let settings = env_settings();
+    let width = settings.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let mut out = String::from("Settings (environment variables):\n");
+    for s in settings {
+        out.push_str(&format!("  {:width$}  {} [default: {}]\n", s.name, s.meaning, s.default));
+    }
+    out
+}
+
 /// The machine's (or container's) host name, for `X-Served-By`.
 fn host_name() -> String {
     std::env::var("HOSTNAME")
@@ -266,6 +336,49 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `.rs` file under `dir`, with its text.
+    fn sources(dir: &std::path::Path, out: &mut Vec<(PathBuf, String)>) {
+        for entry in std::fs::read_dir(dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push((path.clone(), std::fs::read_to_string(&path).expect("read source")));
+            }
+        }
+    }
+
+    #[test]
+    fn every_environment_variable_read_is_listed_for_help() {
+        let mut files = Vec::new();
+        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let listed: Vec<&str> = env_settings().iter().map(|s| s.name).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for (path, text) in &files {
+            for (i, _) in text.match_indices("PUSTAKA_") {
+                let name: String = text[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                let name = name.strip_suffix("_FILE").unwrap_or(&name).trim_end_matches('_').to_owned();
+                if name == "PUSTAKA" {
+                    continue; // the prefix alone, as in `PUSTAKA_*`
+                }
+                assert!(
+                    listed.contains(&name.as_str()),
+                    "{name} (in {}) is missing from env_settings()",
+                    path.display()
+                );
+                seen.insert(name);
+            }
+        }
+        for name in listed.iter().filter(|n| n.starts_with("PUSTAKA_")) {
+            let quoted = format!("\"{name}\"");
+            let uses = files.iter().map(|(_, t)| t.matches(&quoted).count()).sum::<usize>();
+            assert!(uses >= 2, "{name} is listed but never read");
+        }
+    }
 
     fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
         let map: std::collections::HashMap<String, String> =

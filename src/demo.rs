@@ -201,8 +201,20 @@ fn parse<T>(r: Result<T, crate::domain::ValidationError>, what: &str) -> anyhow:
     r.map_err(|e| anyhow::anyhow!("demo data {what}: {}", e.message))
 }
 
-/// Seeds the demo library. Refuses to touch a catalogue that already has books.
-pub async fn seed(store: &Store) -> anyhow::Result<()> {
+/// The member login `seed-demo` creates, so the person who ran it can log in as a member.
+#[derive(Debug)]
+pub struct DemoLogin {
+    /// Always `budi`.
+    pub username: String,
+    /// `PUSTAKA_DEMO_MEMBER_PASSWORD`, or a generated one.
+    pub password: String,
+    /// Whether the password was generated (so it must be shown).
+    pub generated: bool,
+}
+
+/// Seeds the demo library. Refuses to touch a catalogue that already has books. Returns the
+/// member login it created.
+pub async fn seed(store: &Store) -> anyhow::Result<DemoLogin> {
     // Loans "lent days ago" are lent with the clock set back, as the desk would have done then.
     let clock = SettableClock::new();
     let store = &store.clone().with_clock(std::sync::Arc::new(clock.clone()));
@@ -231,17 +243,23 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
             barcodes.push((book.id, barcode));
         }
     }
+    let given = std::env::var("PUSTAKA_DEMO_MEMBER_PASSWORD").ok().filter(|p| !p.trim().is_empty());
+    let demo_login = DemoLogin {
+        username: "budi".into(),
+        generated: given.is_none(),
+        password: given.unwrap_or_else(|| {
+            let mut bytes = [0u8; 8];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+            hex::encode(bytes)
+        }),
+    };
     let mut cards = Vec::new();
     for (i, (name, category, email)) in MEMBERS.iter().enumerate() {
         let login = if i == 0 {
-            let password = std::env::var("PUSTAKA_DEMO_MEMBER_PASSWORD").ok();
-            match password {
-                Some(p) => Some((
-                    parse(crate::domain::Username::parse("budi"), "username")?,
-                    parse(crate::domain::Password::parse(&p), "password")?,
-                )),
-                None => None,
-            }
+            Some((
+                parse(crate::domain::Username::parse(&demo_login.username), "username")?,
+                parse(crate::domain::Password::parse(&demo_login.password), "PUSTAKA_DEMO_MEMBER_PASSWORD")?,
+            ))
         } else {
             None
         };
@@ -279,5 +297,5 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     store.checkout(&system, &pride[1].1, &cards[4].1).await?;
     store.place_hold(&system, pride[0].0, MemberKey::Card(&cards[2].1)).await?;
     tracing::info!(books = BOOKS.len(), copies = barcodes.len(), members = MEMBERS.len(), "demo library seeded");
-    Ok(())
+    Ok(demo_login)
 }

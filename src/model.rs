@@ -295,6 +295,17 @@ pub struct AuditEntry {
     pub entity_id: Option<i64>,
     /// What changed, in a few words.
     pub detail: String,
+    /// The title of the book the record is about (a loan's, hold's, fine's, copy's or book's),
+    /// while the record exists; so the page can say "Buku X dipinjam oleh Y".
+    pub book_title: Option<String>,
+    /// The copy's barcode (loans, fines of a loan, copies), while the record exists.
+    pub barcode: Option<String>,
+    /// The member's name (loans, holds, fines, members), while the record exists.
+    pub member_name: Option<String>,
+    /// The member's card number, with `member_name`.
+    pub card_number: Option<String>,
+    /// The fine's amount in rupiah (fines).
+    pub amount: Option<i64>,
 }
 
 /// What the desk needs at a glance.

@@ -159,7 +159,7 @@ impl Barcode {
     /// Longest accepted barcode, in characters.
     pub const MAX_LEN: usize = 64;
 
-    /// Trims and checks the barcode; case is preserved.
+    /// Trims and checks the barcode; case is preserved (the store matches barcodes whatever their case).
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let value = bounded_text("Barcode", input, Self::MAX_LEN)?;
         if !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')) {

@@ -180,6 +180,51 @@ pub fn refusal_code(r: &Refusal) -> &'static str {
     }
 }
 
+/// Every problem `code` the API can answer, for the page's translations (a test in `tests/i18n.rs`
+/// fails when `web/js/i18n.js` lacks one in either language). The unit tests below check that each
+/// `ApiError` variant and each `Refusal` answers a code from this list.
+pub const PROBLEM_CODES: &[&str] = &[
+    // ApiError
+    "bad_request",
+    "too_large",
+    "validation",
+    "unauthenticated",
+    "invalid_credentials",
+    "too_many_attempts",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "busy",
+    "unavailable",
+    "internal",
+    // Refusal, through `refusal_code`
+    "member_blocked",
+    "member_expired",
+    "loan_limit",
+    "fines_owed",
+    "renew_limit",
+    "loan_overdue",
+    "held_for_others",
+    "copy_not_available",
+    "copy_on_hold_for_other",
+    "not_on_loan",
+    "already_returned",
+    "hold_exists",
+    "already_borrowed",
+    "copy_available",
+    "hold_closed",
+    "fine_resolved",
+    "has_loans",
+    "category_in_use",
+    "last_admin",
+    // Errors axum and tower make on their own, and readiness (`problem_for_bare_errors`, `readyz`)
+    "method_not_allowed",
+    "timeout",
+    "unsupported_media_type",
+    "error",
+    "draining",
+];
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -404,6 +449,140 @@ mod tests {
         assert!(
             matches!(invalid, ApiError::Validation(ref f) if f[0].field == "category" && f[0].code == "unknown_category")
         );
+    }
+
+    /// One sample of each `Refusal` variant. `variant` below is an exhaustive match, so a new
+    /// variant does not compile until it has a number; the test then fails until `VARIANTS`
+    /// counts it and a sample of it is added here.
+    fn refusal_samples() -> Vec<Refusal> {
+        use crate::domain::{
+            circulation::Record,
+            status::{CopyStatus, FineStatus, HoldStatus},
+        };
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+        let b = || "B1".to_owned();
+        vec![
+            Refusal::Blocked { reason: String::new() },
+            Refusal::Expired { on: d },
+            Refusal::LoanLimit { max: 1 },
+            Refusal::FinesOwed { owed: 1, limit: 1 },
+            Refusal::RenewLimit { max: 1 },
+            Refusal::Overdue { due: d },
+            Refusal::HeldForOthers,
+            Refusal::CopyOnLoan { barcode: b() },
+            Refusal::CopyUnavailable { barcode: b(), status: CopyStatus::Lost },
+            Refusal::CopyHeldForOther { barcode: b() },
+            Refusal::CopyInCirculation { barcode: b(), status: CopyStatus::OnLoan },
+            Refusal::CopyChanged { barcode: b() },
+            Refusal::NotOnLoan { barcode: b() },
+            Refusal::AlreadyReturned,
+            Refusal::HoldExists,
+            Refusal::AlreadyBorrowed,
+            Refusal::CopyOnShelf,
+            Refusal::HoldClosed { status: HoldStatus::Cancelled },
+            Refusal::FineSettled { status: FineStatus::Paid },
+            Refusal::HasHistory(Record::Book),
+            Refusal::CategoryInUse,
+            Refusal::LastAdmin,
+        ]
+    }
+
+    const VARIANTS: usize = 22;
+
+    fn variant(r: &Refusal) -> usize {
+        match r {
+            Refusal::Blocked { .. } => 0,
+            Refusal::Expired { .. } => 1,
+            Refusal::LoanLimit { .. } => 2,
+            Refusal::FinesOwed { .. } => 3,
+            Refusal::RenewLimit { .. } => 4,
+            Refusal::Overdue { .. } => 5,
+            Refusal::HeldForOthers => 6,
+            Refusal::CopyOnLoan { .. } => 7,
+            Refusal::CopyUnavailable { .. } => 8,
+            Refusal::CopyHeldForOther { .. } => 9,
+            Refusal::CopyInCirculation { .. } => 10,
+            Refusal::CopyChanged { .. } => 11,
+            Refusal::NotOnLoan { .. } => 12,
+            Refusal::AlreadyReturned => 13,
+            Refusal::HoldExists => 14,
+            Refusal::AlreadyBorrowed => 15,
+            Refusal::CopyOnShelf => 16,
+            Refusal::HoldClosed { .. } => 17,
+            Refusal::FineSettled { .. } => 18,
+            Refusal::HasHistory(_) => 19,
+            Refusal::CategoryInUse => 20,
+            Refusal::LastAdmin => 21,
+        }
+    }
+
+    /// One sample of each `ApiError` variant (the match in `api_variant` is exhaustive, as above).
+    fn api_error_samples() -> Vec<ApiError> {
+        vec![
+            ApiError::BadRequest("x".into()),
+            ApiError::TooLarge,
+            ApiError::Validation(vec![]),
+            ApiError::Unauthenticated { code: "unauthenticated", detail: "x" },
+            ApiError::from(StoreError::BadCredentials),
+            ApiError::TooManyRequests { retry_after: 60 },
+            ApiError::Forbidden,
+            ApiError::NotFound("x"),
+            ApiError::conflict("conflict", "x"),
+            ApiError::Busy { retry_after: 1 },
+            ApiError::from(StoreError::from(sqlx::Error::PoolTimedOut)),
+            ApiError::Internal(anyhow::anyhow!("x")),
+        ]
+    }
+
+    fn api_variant(e: &ApiError) -> usize {
+        match e {
+            ApiError::BadRequest(_) => 0,
+            ApiError::TooLarge => 1,
+            ApiError::Validation(_) => 2,
+            ApiError::Unauthenticated { .. } => 3,
+            ApiError::TooManyRequests { .. } => 4,
+            ApiError::Forbidden => 5,
+            ApiError::NotFound(_) => 6,
+            ApiError::Conflict { .. } => 7,
+            ApiError::Busy { .. } => 8,
+            ApiError::Unavailable(_) => 9,
+            ApiError::Internal(_) => 10,
+        }
+    }
+
+    fn code_of(res: Response) -> String {
+        let (_, body) = res.into_parts();
+        let bytes = block_on(axum::body::to_bytes(body, 64 * 1024)).expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&bytes).expect("problem json");
+        v["code"].as_str().expect("code").to_owned()
+    }
+
+    /// Polls a future that never waits (a response body already in memory) to its end.
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(f)
+    }
+
+    #[test]
+    fn every_code_the_api_answers_is_in_the_list() {
+        let samples = refusal_samples();
+        let covered: std::collections::BTreeSet<usize> = samples.iter().map(variant).collect();
+        assert_eq!(covered, (0..VARIANTS).collect(), "a Refusal variant has no sample");
+        for r in samples {
+            let code = refusal_code(&r);
+            assert!(PROBLEM_CODES.contains(&code), "refusal code {code:?} is missing from PROBLEM_CODES");
+            assert_eq!(code_of(ApiError::from(StoreError::from(r)).into_response()), code);
+        }
+        let errors = api_error_samples();
+        let covered: std::collections::BTreeSet<usize> = errors.iter().map(api_variant).collect();
+        assert_eq!(covered, (0..11).collect(), "an ApiError variant has no sample");
+        for e in errors {
+            let code = code_of(e.into_response());
+            assert!(PROBLEM_CODES.contains(&code.as_str()), "code {code:?} is missing from PROBLEM_CODES");
+        }
+        let mut sorted = PROBLEM_CODES.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), PROBLEM_CODES.len(), "PROBLEM_CODES lists a code twice");
     }
 
     #[test]

@@ -328,11 +328,12 @@ impl Store {
 
     /// One copy, by barcode.
     pub async fn copy_by_barcode(&self, barcode: &Barcode) -> Result<Copy> {
+        let nocase = self.db.dialect().nocase();
         let row = self
             .db
             .opt(
                 sql(format!(
-                    "SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?"
+                    "SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?{nocase}"
                 ))
                 .bind(barcode.as_str()),
             )
@@ -355,11 +356,11 @@ impl Store {
 
     /// Locks and reads a copy by barcode.
     pub(super) async fn copy_by_barcode_in(&self, tx: &mut Tx, barcode: &Barcode) -> Result<Copy> {
-        let lock = tx.for_update();
+        let (lock, nocase) = (tx.for_update(), tx.dialect().nocase());
         let row = tx
             .opt(
                 sql(format!(
-                    "SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?{lock}"
+                    "SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?{nocase}{lock}"
                 ))
                 .bind(barcode.as_str()),
             )

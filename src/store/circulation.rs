@@ -491,7 +491,7 @@ impl Store {
             q = q.and("l.member_id = ?").bind(id);
         }
         if let Some(b) = barcode {
-            q = q.and("c.barcode = ?").bind(b.as_str());
+            q = q.and(&format!("c.barcode = ?{}", self.db.dialect().nocase())).bind(b.as_str());
         }
         let rows = self
             .db

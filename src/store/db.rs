@@ -158,6 +158,16 @@ impl Dialect {
         }
     }
 
+    /// Appended to `barcode = ?` so barcodes match whatever their case, as their unique index
+    /// does: SQLite's `NOCASE` index (migration 20261203030001); MariaDB's column collation
+    /// (`utf8mb4_unicode_ci`) already ignores case.
+    pub fn nocase(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => " COLLATE NOCASE",
+            Dialect::MariaDb => "",
+        }
+    }
+
     /// Integer division truncating towards zero (`/` is decimal division on MariaDB).
     pub fn int_div(self) -> &'static str {
         match self {

@@ -141,6 +141,32 @@ fn like_escape(s: &str) -> String {
         .collect()
 }
 
+/// A page of the audit log with what each line is about, looked up by its entity and id.
+const AUDIT_PAGE: &str = "SELECT a.id, a.at, a.actor, a.action, a.entity, a.entity_id, a.detail, \
+     COALESCE(lb.title, hb.title, fb.title, cb.title, bb.title) AS book_title, \
+     COALESCE(lc.barcode, fc.barcode, cc.barcode) AS barcode, \
+     COALESCE(lm.name, hm.name, fm.name, mm.name) AS member_name, \
+     COALESCE(lm.card_number, hm.card_number, fm.card_number, mm.card_number) AS card_number, \
+     f.amount AS amount \
+     FROM (SELECT id, at, actor, action, entity, entity_id, detail FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?) a \
+     LEFT JOIN loans l ON a.entity = 'loan' AND l.id = a.entity_id \
+     LEFT JOIN copies lc ON lc.id = l.copy_id \
+     LEFT JOIN books lb ON lb.id = lc.book_id \
+     LEFT JOIN members lm ON lm.id = l.member_id \
+     LEFT JOIN holds h ON a.entity = 'hold' AND h.id = a.entity_id \
+     LEFT JOIN books hb ON hb.id = h.book_id \
+     LEFT JOIN members hm ON hm.id = h.member_id \
+     LEFT JOIN fines f ON a.entity = 'fine' AND f.id = a.entity_id \
+     LEFT JOIN loans fl ON fl.id = f.loan_id \
+     LEFT JOIN copies fc ON fc.id = fl.copy_id \
+     LEFT JOIN books fb ON fb.id = fc.book_id \
+     LEFT JOIN members fm ON fm.id = f.member_id \
+     LEFT JOIN copies cc ON a.entity = 'copy' AND cc.id = a.entity_id \
+     LEFT JOIN books cb ON cb.id = cc.book_id \
+     LEFT JOIN books bb ON a.entity = 'book' AND bb.id = a.entity_id \
+     LEFT JOIN members mm ON a.entity = 'member' AND mm.id = a.entity_id \
+     ORDER BY a.id DESC";
+
 impl Store {
     /// A store over `db` with the library's calendar settings, hashing passwords at Argon2id's
     /// default cost.
@@ -198,16 +224,9 @@ impl Store {
         Ok(())
     }
 
-    /// The audit log, newest first.
+    /// The audit log, newest first, each line with the book, copy and member it is about.
     pub async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
-        let rows = self
-            .db
-            .all(
-                sql("SELECT id, at, actor, action, entity, entity_id, detail FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?")
-                    .bind(page.per_page)
-                    .bind(page.offset()),
-            )
-            .await?;
+        let rows = self.db.all(sql(AUDIT_PAGE).bind(page.per_page).bind(page.offset())).await?;
         let items = rows.iter().map(Row::decode::<AuditEntry>).collect::<Result<Vec<_>, _>>()?;
         let total = self.count(sql("SELECT COUNT(*) AS n FROM audit_log")).await?;
         Ok(page.wrap(items, total))

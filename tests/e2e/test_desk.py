@@ -148,8 +148,8 @@ def scan(page: Page, testid: str, text: str) -> None:
 
 
 def submit_with_mouse(page: Page, testid: str) -> None:
-    """Clicks the scan form's own submit button instead of pressing Enter."""
-    form = page.locator("form", has=page.get_by_test_id(testid))
+    """Clicks the scan field's own button instead of pressing Enter."""
+    form = page.locator(".scan-form", has=page.get_by_test_id(testid))
     form.get_by_role("button", name="Proses (Enter)").click()
 
 
@@ -212,8 +212,8 @@ def test_librarian_flow(page: Page, server):
     # Lend: from the member's page to the desk with the card already read.
     page.get_by_role("link", name="Pinjamkan buku").click()
     expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Siti Rahmawati")
-    expect_scan_field_ready(page, "checkout-barcode")
-    scan(page, "checkout-barcode", "CIL-001")
+    expect_scan_field_ready(page, "desk-scan")
+    scan(page, "desk-scan", "CIL-001")
     due = id_date(expected_due(library_today()))
     expect_banner(page, "ok", f"✓ Dipinjamkan: {title}",
                   [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-001", f"Kembali paling lambat: {due}"])
@@ -221,28 +221,28 @@ def test_librarian_flow(page: Page, server):
     expect(summary.locator("tbody tr")).to_have_count(1)
     expect(summary.locator("tbody tr td").nth(1)).to_have_text("CIL-001")
     expect(summary.locator("dd").nth(2)).to_have_text("1 dari maks. 3")
-    expect_scan_field_ready(page, "checkout-barcode")
+    expect_scan_field_ready(page, "desk-scan")
 
     # Renew at the desk by scanning: a renewal runs another loan period from the current due date.
     page.get_by_test_id("desk-tab-perpanjang").click()
-    expect_scan_field_ready(page, "renew-barcode")
-    scan(page, "renew-barcode", "CIL-001")
+    expect_scan_field_ready(page, "desk-scan")
+    scan(page, "desk-scan", "CIL-001")
     expect_banner(page, "ok", f"✓ Diperpanjang: {title}",
                   [f"Anggota: Siti Rahmawati ({card})", f"Kembali paling lambat (baru): {id_date(expected_due(expected_due(library_today())))}", "Perpanjangan: 1"])
-    expect_scan_field_ready(page, "renew-barcode")
+    expect_scan_field_ready(page, "desk-scan")
 
     # Take back on time: no fine.
     page.get_by_test_id("desk-tab-kembali").click()
-    expect_scan_field_ready(page, "return-barcode")
-    scan(page, "return-barcode", "CIL-001")
+    expect_scan_field_ready(page, "desk-scan")
+    scan(page, "desk-scan", "CIL-001")
     expect_banner(page, "ok", f"✓ Dikembalikan: {title}",
                   [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-001", f"Kembali paling lambat: {id_date(expected_due(expected_due(library_today())))}"])
-    expect_scan_field_ready(page, "return-barcode")
+    expect_scan_field_ready(page, "desk-scan")
 
     # Lend the second copy (the member is still at the desk), then let it become overdue.
     page.get_by_test_id("desk-tab-pinjam").click()
     expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Siti Rahmawati")
-    scan(page, "checkout-barcode", "CIL-002")
+    scan(page, "desk-scan", "CIL-002")
     expect_banner(page, "ok", f"✓ Dipinjamkan: {title}",
                   [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-002", f"Kembali paling lambat: {due}"])
 
@@ -265,12 +265,13 @@ def test_librarian_flow(page: Page, server):
 
     # Take back late: the desk says a fine was charged, and how much.
     page.get_by_test_id("desk-tab-kembali").click()
-    scan(page, "return-barcode", "CIL-002")
+    scan(page, "desk-scan", "CIL-002")
     expect_banner(page, "ok", f"✓ Dikembalikan: {title}",
                   [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-002",
                    f"Kembali paling lambat: {id_date(late_due)}",
                    f"Denda keterlambatan (belum dibayar): {rupiah(fine)}"])
-    expect(page.get_by_test_id("desk-history").locator("li")).to_have_count(5)
+    # One line per scan: the member (from the card on the member's page), lent, renewed, returned, lent, returned.
+    expect(page.get_by_test_id("desk-history").locator("li")).to_have_count(6)
 
     # The member's page shows the fine; the librarian takes the payment there.
     page.get_by_test_id("nav-members").click()
@@ -320,81 +321,79 @@ def test_desk_is_keyboard_first(page: Page, server):
     expect(banner(page)).to_have_class("desk-result desk-result-idle")
     expect(banner_title(page)).to_have_text("Siap memindai.")
     expect(page.get_by_test_id("desk-history")).to_have_text("Belum ada transaksi.")
-    expect_scan_field_ready(page, "checkout-card")
-    expect(page.get_by_test_id("checkout-barcode")).to_be_hidden()
+    expect_scan_field_ready(page, "desk-scan")
 
-    # An unknown card: refused in words, field cleared, cursor stays there.
-    scan(page, "checkout-card", "P0000000")
-    expect_banner(page, "refused", "✕ Ditolak: tidak ada anggota dengan kartu atau nama “P0000000”", [])
-    expect_scan_field_ready(page, "checkout-card")
+    # An unknown card (the check digit is right): refused in words, field cleared, cursor stays there.
+    scan(page, "desk-scan", "P00000000")
+    expect_banner(page, "refused", "✕ Ditolak: tidak ada anggota dengan kartu atau nama “P00000000”", [])
+    expect_scan_field_ready(page, "desk-scan")
     expect(page.get_by_test_id("member-summary")).to_have_count(0)
 
-    # The real card: Enter selects the member and moves the cursor to the barcode field.
-    scan(page, "checkout-card", card)
+    # The real card: Enter selects the member; the same field takes the books next.
+    scan(page, "desk-scan", card)
     expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Budi Santoso")
-    expect(page.get_by_test_id("checkout-card")).to_have_value("")
-    expect_scan_field_ready(page, "checkout-barcode")
+    expect_banner(page, "member", "→ Anggota: Budi Santoso", [f"Nomor kartu: {card}"])
+    expect_scan_field_ready(page, "desk-scan")
 
     # An unknown barcode, submitted with the mouse: a red refusal in words, cursor back in the field.
-    page.get_by_test_id("checkout-barcode").type("TIDAK-ADA-9")
-    submit_with_mouse(page, "checkout-barcode")
+    page.get_by_test_id("desk-scan").type("TIDAK-ADA-9")
+    submit_with_mouse(page, "desk-scan")
     expect_banner(page, "refused", "✕ Ditolak: barcode TIDAK-ADA-9 tidak dikenal", ["Barcode: TIDAK-ADA-9"])
     refused_colour = banner(page).evaluate("el => getComputedStyle(el).backgroundColor")
-    expect_scan_field_ready(page, "checkout-barcode")
+    expect_scan_field_ready(page, "desk-scan")
 
     # The right barcode: a green success; field cleared and focused for the next book.
-    scan(page, "checkout-barcode", "RDP-1")
+    scan(page, "desk-scan", "RDP-1")
     due = id_date(expected_due(library_today()))
     expect_banner(page, "ok", f"✓ Dipinjamkan: {title}",
                   [f"Anggota: Budi Santoso ({card})", "Barcode: RDP-1", f"Kembali paling lambat: {due}"])
     ok_colour = banner(page).evaluate("el => getComputedStyle(el).backgroundColor")
     assert (refused_colour, ok_colour) == (BAD_RED, OK_GREEN)
-    expect_scan_field_ready(page, "checkout-barcode")
+    expect_scan_field_ready(page, "desk-scan")
 
     # The same copy again: it is on loan, and the page says so in words.
-    scan(page, "checkout-barcode", "RDP-1")
+    scan(page, "desk-scan", "RDP-1")
     expect_banner(page, "refused",
                   "✕ Ditolak: eksemplar ini tidak tersedia untuk dipinjam (sedang dipinjam, hilang, atau ditarik)",
                   ["Barcode: RDP-1"])
-    expect_scan_field_ready(page, "checkout-barcode")
+    expect_scan_field_ready(page, "desk-scan")
 
     history = page.get_by_test_id("desk-history").locator("li")
-    expect(history).to_have_count(4)  # newest first
-    expect(history).to_have_class(["history-refused", "history-ok", "history-refused", "history-refused"])
+    expect(history).to_have_count(5)  # newest first
+    expect(history).to_have_class(["history-refused", "history-ok", "history-refused", "history-member", "history-refused"])
 
-    # Esc lets go of the member and puts the cursor back in the card field.
+    # Esc lets go of the member; the cursor stays in the scan field.
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("member-summary")).to_have_count(0)
-    expect(page.get_by_test_id("checkout-barcode")).to_be_hidden()
-    expect_scan_field_ready(page, "checkout-card")
+    expect_scan_field_ready(page, "desk-scan")
 
     # Renew by scanning: allowed once, then refused with the rule's number.
     page.get_by_test_id("desk-tab-perpanjang").click()
-    expect_scan_field_ready(page, "renew-barcode")
-    scan(page, "renew-barcode", "RDP-1")
+    expect_scan_field_ready(page, "desk-scan")
+    scan(page, "desk-scan", "RDP-1")
     expect_banner(page, "ok", f"✓ Diperpanjang: {title}",
                   [f"Anggota: Budi Santoso ({card})", f"Kembali paling lambat (baru): {id_date(expected_due(expected_due(library_today())))}", "Perpanjangan: 1"])
-    expect_scan_field_ready(page, "renew-barcode")
-    scan(page, "renew-barcode", "RDP-1")
+    expect_scan_field_ready(page, "desk-scan")
+    scan(page, "desk-scan", "RDP-1")
     expect_banner(page, "refused", "✕ Ditolak: batas perpanjangan sudah tercapai",
                   [f"Judul: {title}", "Barcode: RDP-1"])
-    expect_scan_field_ready(page, "renew-barcode")
+    expect_scan_field_ready(page, "desk-scan")
 
     # Return: once is fine, twice is refused in words.
     page.get_by_test_id("desk-tab-kembali").click()
-    expect_scan_field_ready(page, "return-barcode")
-    scan(page, "return-barcode", "RDP-1")
+    expect_scan_field_ready(page, "desk-scan")
+    scan(page, "desk-scan", "RDP-1")
     expect_banner(page, "ok", f"✓ Dikembalikan: {title}",
                   [f"Anggota: Budi Santoso ({card})", "Barcode: RDP-1", f"Kembali paling lambat: {id_date(expected_due(expected_due(library_today())))}"])
-    expect_scan_field_ready(page, "return-barcode")
+    expect_scan_field_ready(page, "desk-scan")
     # This time typed and submitted with the mouse: the cursor still comes back to the field.
-    page.get_by_test_id("return-barcode").type("RDP-1")
-    submit_with_mouse(page, "return-barcode")
+    page.get_by_test_id("desk-scan").type("RDP-1")
+    submit_with_mouse(page, "desk-scan")
     expect_banner(page, "refused", "✕ Ditolak: eksemplar RDP-1 tidak sedang dipinjam", ["Barcode: RDP-1"])
-    expect_scan_field_ready(page, "return-barcode")
-    scan(page, "return-barcode", "TIDAK-ADA-9")
+    expect_scan_field_ready(page, "desk-scan")
+    scan(page, "desk-scan", "TIDAK-ADA-9")
     expect_banner(page, "refused", "✕ Ditolak: barcode TIDAK-ADA-9 tidak dikenal", ["Barcode: TIDAK-ADA-9"])
-    expect_scan_field_ready(page, "return-barcode")
+    expect_scan_field_ready(page, "desk-scan")
 
 
 # ---------- 3. anonymous catalogue search, and the English toggle ----------
@@ -537,7 +536,7 @@ def test_no_console_errors_csp_violations_or_inline_code(page: Page, server):
 
     # A refusal at the desk (an expected 4xx answer) and a dialog, checked while open.
     page.goto("/#/meja/kembali")
-    scan(page, "return-barcode", "TIDAK-ADA-9")
+    scan(page, "desk-scan", "TIDAK-ADA-9")
     expect(banner(page)).to_have_class("desk-result desk-result-refused")
     visited["desk refusal"] = page.evaluate(INLINE_ATTRS_JS)
     page.goto("/#/anggota/1")

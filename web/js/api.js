@@ -11,6 +11,8 @@ export class ApiError extends Error {
     this.detail = problem.detail || '';
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
     this.requestId = problem.request_id || null;
+    /** Seconds to wait before trying again (from Retry-After), when the answer says. */
+    this.retryAfter = null;
   }
 }
 
@@ -56,6 +58,8 @@ export async function request(method, path, { query, body } = {}) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data || {});
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    if (Number.isFinite(retryAfter) && retryAfter > 0) error.retryAfter = retryAfter;
     if (response.status === 401 && !path.startsWith('/auth/')) {
       window.dispatchEvent(new CustomEvent('pustaka:unauthenticated'));
     }

@@ -123,6 +123,10 @@ export function promptDialog({ message, label, required = true, confirmLabel }) 
 export function flash(text, kind = 'ok') {
   const region = document.getElementById('flash');
   if (!region) return;
+  // A success makes earlier red form errors stale: they never stay on screen beside it.
+  if (kind === 'ok') {
+    for (const box of document.querySelectorAll('.form-error:not([hidden])')) { box.hidden = true; box.textContent = ''; }
+  }
   region.replaceChildren(h('div', { class: `flash flash-${kind}` }, text));
   clearTimeout(flash.timer);
   flash.timer = setTimeout(() => region.replaceChildren(), 5000);

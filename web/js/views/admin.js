@@ -161,9 +161,7 @@ async function auditTab(body, { ctx }) {
           columns: [
             { label: t('audit.at'), render: (a) => formatDateTime(a.at) },
             { label: t('audit.actor'), render: (a) => a.actor || '—' },
-            { label: t('audit.action'), render: (a) => h('code', {}, a.action) },
-            { label: t('audit.entity'), render: (a) => `${a.entity}${a.entity_id != null ? ` #${a.entity_id}` : ''}` },
-            { label: t('audit.detail'), render: (a) => a.detail || '' },
+            { label: t('audit.event'), render: (a) => auditSentence(a) },
           ],
         }),
         pager(list, load));
@@ -172,4 +170,25 @@ async function auditTab(body, { ctx }) {
     }
   }
   await load(Number(ctx.query.page) || 1);
+}
+
+/**
+ * An audit line as a sentence a librarian reads ("Buku “X” dipinjam oleh Y"), in the page's
+ * language, from the names the API looked up; the recorded detail fills in for a deleted record.
+ */
+export function auditSentence(a) {
+  const p = {
+    title: a.book_title || a.detail || '—',
+    barcode: a.barcode || '—',
+    member: a.member_name ? `${a.member_name}${a.card_number ? ` (${a.card_number})` : ''}` : (a.detail || '—'),
+    amount: a.amount != null ? formatMoney(a.amount) : '—',
+    detail: a.detail || '',
+    actor: a.actor || '—',
+    id: a.entity_id != null ? String(a.entity_id) : '',
+    action: a.action,
+    entity: a.entity,
+  };
+  // Details that are a date, or a list of the fields changed.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(a.detail || '')) p.detail = formatDate(a.detail);
+  return t(`audit.event.${a.action}`, p, t('audit.event.other', p));
 }

@@ -1,64 +1,277 @@
 // Meja sirkulasi: checkout, return and renew, made for a barcode scanner (types + Enter).
-// Focus sits in the right field on open and after every scan; the result banner is big,
-// green for success and red for refusal, and announced through an aria-live region.
+//
+// One scan field on every panel. A member card (P + 8 digits with a check digit) selects that
+// member at any time; a copy barcode lends to the selected member (returns on the return panel,
+// renews on the renew panel); other text searches members by name. Every scan goes through one
+// queue (scanqueue.js): handled in order, exactly once, whatever the network's speed, and each
+// gives one line in the session history. Results are kept as message keys, so the banner and
+// the history follow the language toggle.
 import { api, getAll } from '../api.js';
 import { getCategories } from '../categories.js';
 import { h, replace } from '../dom.js';
 import { t, errorText, categoryLabel } from '../i18n.js';
 import { formatDate, formatDateTime, formatMoney, todayIso } from '../format.js';
 import { heading, tabs, badge, loanBadge, table } from '../ui.js';
+import { createScanQueue, attachScanField, isCardNumber, isBarcode } from '../scanqueue.js';
 
 const PANELS = ['pinjam', 'kembali', 'perpanjang'];
+const HISTORY_MAX = 1000;
 
 // Kept across re-renders (language toggle, switching panels) for the whole page session.
-const state = { member: null, memberLoans: [], categories: null, history: [] };
+const state = {
+  panel: 'pinjam',
+  member: null,
+  memberLoans: [],
+  categories: null,
+  history: [],
+  last: null, // the banner: { kind, title, lines }
+  choices: null, // members matching a name search: { query, items, active }
+  view: null, // the DOM of the desk now on screen
+};
+
+const queue = createScanQueue({
+  handle: (job) => handle(job),
+  onChange: (pending) => showPending(pending),
+});
 
 export async function render(root, ctx) {
   const panel = PANELS.includes(ctx.params.panel) ? ctx.params.panel : 'pinjam';
+  state.panel = panel;
   // Coming back from another view: never lend to the member left over from earlier.
-  if (ctx.cameFrom !== 'desk') { state.member = null; state.memberLoans = []; }
-  const banner = h('div', { class: 'desk-result desk-result-idle', 'data-testid': 'desk-result', 'aria-live': 'assertive', 'aria-atomic': 'true' },
-    h('p', { class: 'desk-result-title' }, t('desk.ready')));
-  const historyList = h('ol', { class: 'desk-history', 'data-testid': 'desk-history' });
-  const desk = { root, ctx, panel, banner, historyList };
+  if (ctx.cameFrom !== 'desk' && !queue.pending) { state.member = null; state.memberLoans = []; state.last = null; state.choices = null; }
 
-  const body = h('div', { class: 'desk-panel' });
+  const input = h('input', {
+    id: 'desk-scan', name: 'scan', type: 'text', class: 'scan-input', autocomplete: 'off', autocapitalize: 'none',
+    spellcheck: 'false', 'data-testid': 'desk-scan', 'aria-describedby': 'desk-scan-hint',
+  });
+  const view = {
+    root,
+    input,
+    banner: h('div', { class: 'desk-result', 'data-testid': 'desk-result', 'aria-live': 'assertive', 'aria-atomic': 'true' }),
+    pending: h('p', { class: 'desk-pending', 'data-testid': 'desk-pending', 'aria-live': 'polite' }),
+    choices: h('div', { class: 'choices', 'data-testid': 'member-choices' }),
+    member: h('div', { class: 'member-area' }),
+    historyList: h('ol', { class: 'desk-history', 'data-testid': 'desk-history' }),
+    hint: h('p', { class: 'hint', id: 'desk-scan-hint' }, t(`desk.scan_hint.${panel}`)),
+  };
+  const { submit } = attachScanField(input, queue, { isActive: () => state.view === view && input.isConnected, onKey: (e) => choiceKeys(e) });
+  state.view = view;
+
   replace(root,
     heading(t('desk.title')),
     tabs(PANELS.map((p) => ({ href: `#/meja/${p}`, label: t(`desk.panel.${p}`), active: p === panel, testid: `desk-tab-${p}` })), t('desk.title')),
     h('div', { class: 'desk-grid' },
-      h('div', { class: 'desk-main' }, banner, body),
+      h('div', { class: 'desk-main' },
+        view.banner,
+        h('div', { class: 'desk-panel' },
+          h('h2', { class: 'sr-only' }, t(`desk.panel.${panel}`)),
+          h('div', { class: 'scan-form' },
+            h('label', { for: 'desk-scan' }, t(`desk.scan_label.${panel}`)),
+            h('div', { class: 'scan-row' }, input,
+              h('button', { type: 'button', class: 'primary', tabindex: '-1', onClick: () => { submit(); input.focus(); } }, t('desk.enter'))),
+            view.hint, view.pending),
+          view.choices,
+          view.member)),
       h('aside', { class: 'desk-side', 'aria-labelledby': 'desk-history-title' },
-        h('h2', { id: 'desk-history-title' }, t('desk.history')), historyList)));
-  renderHistory(desk);
+        h('h2', { id: 'desk-history-title' }, t('desk.history')), view.historyList)));
+  root.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !e.target.closest('dialog')) { e.preventDefault(); queue.push({ kind: 'clear' }); input.focus(); }
+  });
+  drawBanner();
+  drawHistory();
+  drawChoices();
+  drawMember();
+  showPending(queue.pending);
+  input.focus();
 
   try { state.categories = await getCategories(); } catch { state.categories = null; }
   if (!ctx.isCurrent()) return;
-  if (panel === 'pinjam') await checkoutPanel(body, desk);
-  else if (panel === 'kembali') returnPanel(body, desk);
-  else await renewPanel(body, desk);
+  drawMember();
+
+  const preset = ctx.query.kartu;
+  if (preset && (!state.member || state.member.card_number !== preset)) queue.push(preset);
+  else if (state.member && !queue.pending) queue.push({ kind: 'reload' });
 }
 
-// ---------- result banner and history ----------
+// ---------- the jobs ----------
 
-/** kind: 'ok' | 'refused' | 'hold'; lines: [string | [label, value]] */
-function showResult(desk, kind, title, lines = []) {
-  const icon = kind === 'refused' ? '✕' : kind === 'hold' ? '!' : '✓';
-  desk.banner.className = `desk-result desk-result-${kind}`;
-  replace(desk.banner,
-    h('p', { class: 'desk-result-title' }, h('span', { class: 'desk-icon', 'aria-hidden': 'true' }, icon), ' ', title),
-    lines.filter(Boolean).map((line) => (Array.isArray(line)
-      ? h('p', { class: 'desk-result-line' }, `${line[0]}: `, h('strong', {}, line[1]))
-      : h('p', { class: 'desk-result-line desk-result-action' }, line))));
-  state.history.unshift({ at: new Date().toISOString(), kind, title });
-  state.history.length = Math.min(state.history.length, 15);
-  renderHistory(desk);
+/** Handles one queued job: a scanned string, or a button's action. */
+async function handle(job) {
+  if (typeof job !== 'string') {
+    if (job.kind === 'clear') return clearMember();
+    if (job.kind === 'select') return selectMember(job.id);
+    if (job.kind === 'renew') return renew(job.loan);
+    if (job.kind === 'reload') return reloadMember();
+    return undefined;
+  }
+  const value = job.trim();
+  if (!value) return undefined;
+  if (state.choices) { state.choices = null; drawChoices(); }
+  if (isCardNumber(value)) return selectByCard(value);
+  if (state.panel === 'kembali') return checkin(value);
+  if (state.panel === 'perpanjang') return isBarcode(value) ? renewByBarcode(value) : searchMember(value);
+  if (state.member && isBarcode(value)) return checkout(value);
+  return searchMember(value);
 }
 
-function renderHistory(desk) {
-  replace(desk.historyList, state.history.length
-    ? state.history.map((e) => h('li', { class: `history-${e.kind}` }, h('span', { class: 'history-time' }, formatDateTime(e.at).split(' ').pop()), ' ', e.title))
-    : h('li', { class: 'empty' }, t('desk.history_empty')));
+async function checkout(barcode) {
+  const member = state.member;
+  try {
+    const loan = await api.post('/loans', { barcode, card_number: member.card_number });
+    if (state.member && state.member.id === loan.member_id) {
+      state.member.active_loans += 1;
+      state.memberLoans.unshift(loan);
+      drawMember();
+    }
+    result('ok', barcode, m('desk.line.checked_out', { title: loan.title, barcode: loan.barcode, name: loan.member_name }),
+      m('desk.checked_out', { title: loan.title }), [
+        [m('loan.member'), `${loan.member_name} (${loan.card_number})`],
+        [m('copy.barcode'), loan.barcode],
+        [m('loan.due_at'), formatDate(loan.due_at)],
+      ]);
+  } catch (err) {
+    refused(barcode, refusal(err, { member, barcode }), [[m('copy.barcode'), barcode]]);
+    await reloadMember();
+  }
+}
+
+async function checkin(barcode) {
+  try {
+    const { loan, fine, hold } = await api.post('/returns', { barcode });
+    const lines = [
+      [m('loan.member'), `${loan.member_name} (${loan.card_number})`],
+      [m('copy.barcode'), loan.barcode],
+      [m('loan.due_at'), formatDate(loan.due_at)],
+    ];
+    if (fine) lines.push([m('desk.fine_charged'), formatMoney(fine.amount)]);
+    if (hold) {
+      lines.unshift(m('desk.put_on_hold_shelf', { name: hold.member_name }));
+      lines.push([m('hold.pickup_by'), formatDate(hold.pickup_by)]);
+    }
+    result(hold ? 'hold' : 'ok', barcode, m('desk.line.returned', { title: loan.title, barcode: loan.barcode, name: loan.member_name }),
+      m('desk.returned', { title: loan.title }), lines);
+    if (state.member && state.member.id === loan.member_id) await reloadMember();
+  } catch (err) {
+    refused(barcode, refusal(err, { barcode }), [[m('copy.barcode'), barcode]]);
+  }
+}
+
+async function renewByBarcode(barcode) {
+  let loan;
+  try {
+    const page = await api.get('/loans', { status: 'active', barcode });
+    loan = page.items[0];
+  } catch (err) {
+    refused(barcode, refusal(err, { barcode }), [[m('copy.barcode'), barcode]]);
+    return;
+  }
+  if (!loan) {
+    refused(barcode, m('reason.not_on_loan', { barcode }), [[m('copy.barcode'), barcode]]);
+    return;
+  }
+  await renew(loan, barcode);
+}
+
+async function renew(loan, scanned = loan.barcode) {
+  try {
+    const renewed = await api.post(`/loans/${loan.id}/renew`);
+    result('ok', scanned, m('desk.line.renewed', { title: renewed.title, barcode: renewed.barcode, date: formatDate(renewed.due_at) }),
+      m('desk.renewed', { title: renewed.title }), [
+        [m('loan.member'), `${renewed.member_name} (${renewed.card_number})`],
+        [m('loan.new_due'), formatDate(renewed.due_at)],
+        [m('loan.renewals'), String(renewed.renewals)],
+      ]);
+  } catch (err) {
+    const member = state.member && state.member.id === loan.member_id ? state.member : null;
+    refused(scanned, refusal(err, { member, barcode: loan.barcode }), [[m('loan.title'), loan.title], [m('copy.barcode'), loan.barcode]]);
+  }
+  if (state.member && state.member.id === loan.member_id) await reloadMember();
+}
+
+async function selectByCard(card) {
+  let found;
+  try {
+    const list = await api.get('/members', { q: card, per_page: 10 });
+    found = list.items.find((x) => x.card_number.toLowerCase() === card.toLowerCase());
+  } catch (err) {
+    refused(card, { err });
+    return;
+  }
+  if (!found) {
+    refused(card, m('reason.card_not_found', { card }));
+    return;
+  }
+  await selectMember(found.id, card);
+}
+
+async function selectMember(id, scanned) {
+  try {
+    await loadMember(id);
+  } catch (err) {
+    refused(scanned || String(id), { err });
+    return;
+  }
+  const mb = state.member;
+  drawMember();
+  result('member', scanned || mb.card_number, m('desk.line.member', { name: mb.name, card: mb.card_number }),
+    m('desk.member_selected', { name: mb.name }), [[m('member.card_number'), mb.card_number]]);
+  // A card scanned at the return desk starts a checkout for that member.
+  if (state.panel === 'kembali') location.hash = '#/meja/pinjam';
+}
+
+async function searchMember(text) {
+  let list;
+  try {
+    list = await api.get('/members', { q: text, per_page: 10 });
+  } catch (err) {
+    refused(text, { err });
+    return;
+  }
+  if (list.items.length === 1) {
+    await selectMember(list.items[0].id, text);
+  } else if (list.items.length > 1) {
+    state.choices = { query: text, items: list.items, active: -1 };
+    drawChoices();
+    result('member', text, m('desk.line.choose', { query: text, count: list.items.length }), m('desk.choose_member'), []);
+  } else {
+    refused(text, m(state.member || state.panel !== 'pinjam' ? 'reason.card_not_found' : 'reason.no_member_yet', { card: text }));
+  }
+}
+
+function clearMember() {
+  state.member = null;
+  state.memberLoans = [];
+  state.choices = null;
+  drawMember();
+  drawChoices();
+}
+
+async function loadMember(id) {
+  const [member, loans] = await Promise.all([api.get(`/members/${id}`), getAll(`/members/${id}/loans`, { status: 'active' })]);
+  state.member = member;
+  state.memberLoans = loans;
+}
+
+async function reloadMember() {
+  if (!state.member) return;
+  try { await loadMember(state.member.id); } catch { /* keep what we had */ }
+  drawMember();
+}
+
+// ---------- messages: kept as keys, drawn in the current language ----------
+
+/** A message to translate later: m('desk.returned', { title }). Params may be messages or { err }. */
+function m(key, params = {}) {
+  return { key, params };
+}
+
+function say(msg) {
+  if (msg == null) return '';
+  if (typeof msg === 'string') return msg;
+  if (msg.err) return errorText(msg.err);
+  const params = {};
+  for (const [k, v] of Object.entries(msg.params || {})) params[k] = typeof v === 'object' && v !== null ? say(v) : v;
+  return msg.fallback ? t(msg.key, params, say(msg.fallback)) : t(msg.key, params);
 }
 
 function category(code) {
@@ -86,78 +299,140 @@ function refusal(err, { member, barcode } = {}) {
     key = 'reason.renew_limit_max';
     p.max = cat.max_renewals;
   }
-  return t('desk.refused', { reason: t(key, p, errorText(err)) });
+  return { key, params: p, fallback: { err } };
 }
 
-// ---------- the scan fields ----------
+// ---------- drawing ----------
 
-/** A one-field scan form: label, big input, Enter submits, then the field is cleared and refocused. */
-function scanForm({ name, label, testid, hint, onScan }) {
-  const id = `desk-${name}`;
-  const input = h('input', {
-    id, name, type: 'text', class: 'scan-input', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false',
-    'data-testid': testid, 'aria-describedby': hint ? `${id}-hint` : null,
-  });
-  const button = h('button', { type: 'submit', class: 'primary' }, t('desk.enter'));
-  const form = h('form', { class: 'scan-form' },
-    h('label', { for: id }, label),
-    h('div', { class: 'scan-row' }, input, button),
-    hint && h('p', { class: 'hint', id: `${id}-hint` }, hint));
-  let busy = false;
-  form.addEventListener('submit', async (e) => {
+function live() {
+  const v = state.view;
+  return v && v.root.isConnected ? v : null;
+}
+
+function refused(scanned, reason, lines = []) {
+  result('refused', scanned, m('desk.line.refused', { scan: scanned, reason }), m('desk.refused', { reason }), lines);
+}
+
+/** One finished job: the banner shows it and the history gains exactly one line. */
+function result(kind, scanned, line, title, lines = []) {
+  state.last = { kind, title, lines };
+  state.history.unshift({ at: new Date().toISOString(), kind, scanned, line });
+  state.history.length = Math.min(state.history.length, HISTORY_MAX);
+  drawBanner();
+  drawHistory();
+  // The cursor goes back to the scan field, unless someone is typing in a dialog meanwhile.
+  const v = live();
+  const a = document.activeElement;
+  if (v && (!a || a === document.body || v.root.contains(a))) v.input.focus();
+}
+
+function drawBanner() {
+  const v = live();
+  if (!v) return;
+  const last = state.last;
+  if (!last) {
+    v.banner.className = 'desk-result desk-result-idle';
+    replace(v.banner, h('p', { class: 'desk-result-title' }, t('desk.ready')));
+    return;
+  }
+  const icon = { refused: '✕', hold: '!', member: '→' }[last.kind] || '✓';
+  v.banner.className = `desk-result desk-result-${last.kind}`;
+  replace(v.banner,
+    h('p', { class: 'desk-result-title' }, h('span', { class: 'desk-icon', 'aria-hidden': 'true' }, icon), ' ', say(last.title)),
+    last.lines.filter(Boolean).map((line) => (Array.isArray(line)
+      ? h('p', { class: 'desk-result-line' }, `${say(line[0])}: `, h('strong', {}, say(line[1])))
+      : h('p', { class: 'desk-result-line desk-result-action' }, say(line)))));
+}
+
+function drawHistory() {
+  const v = live();
+  if (!v) return;
+  replace(v.historyList, state.history.length
+    ? state.history.map((e) => h('li', { class: `history-${e.kind}`, 'data-scan': e.scanned },
+      h('span', { class: 'history-time' }, formatDateTime(e.at).split(' ').pop()), ' ', say(e.line)))
+    : h('li', { class: 'empty' }, t('desk.history_empty')));
+}
+
+function showPending(pending) {
+  const v = live();
+  if (!v) return;
+  // The job running is not "waiting"; more than one means scans are queued behind it.
+  v.pending.textContent = pending > 1 ? t('desk.pending', { count: pending - 1 }) : '';
+}
+
+function drawChoices() {
+  const v = live();
+  if (!v) return;
+  const c = state.choices;
+  if (!c) { replace(v.choices); v.input.removeAttribute('aria-activedescendant'); return; }
+  replace(v.choices,
+    h('p', { id: 'desk-choices-label' }, t('desk.choose_member')),
+    h('ul', { role: 'listbox', 'aria-labelledby': 'desk-choices-label' }, c.items.map((mb, i) => h('li', {
+      id: `desk-choice-${i}`, role: 'option', 'aria-selected': i === c.active ? 'true' : 'false',
+      class: ['choice', i === c.active && 'choice-active'], 'data-testid': 'member-choice',
+      onClick: () => choose(i),
+    }, h('strong', {}, mb.name), ' ', h('span', { class: 'member-card' }, mb.card_number)))),
+    h('p', { class: 'hint' }, t('desk.choose_hint')));
+  if (c.active >= 0) v.input.setAttribute('aria-activedescendant', `desk-choice-${c.active}`);
+  else v.input.removeAttribute('aria-activedescendant');
+}
+
+function choose(i) {
+  const c = state.choices;
+  if (!c || !c.items[i]) return;
+  state.choices = null;
+  drawChoices();
+  queue.push({ kind: 'select', id: c.items[i].id });
+  live()?.input.focus();
+}
+
+/**
+ * Keys in the scan field while a name search's list is open: ↑/↓ move the highlight and Space
+ * (on an empty field) takes it. A scanner sends neither, and its Enter only ever queues a scan.
+ */
+function choiceKeys(e) {
+  const c = state.choices;
+  if (!c) return false;
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
     e.preventDefault();
-    const value = input.value.trim();
-    if (!value || busy) { input.focus(); return; }
-    busy = true;
-    button.disabled = true;
-    try {
-      await onScan(value);
-    } catch (err) {
-      console.error(err);
-    } finally {
-      busy = false;
-      button.disabled = false;
-      if (form.isConnected) { input.value = ''; }
-    }
-  });
-  return { form, input };
+    const n = c.items.length;
+    c.active = e.key === 'ArrowDown' ? (c.active + 1) % n : (c.active <= 0 ? n - 1 : c.active - 1);
+    drawChoices();
+    return true;
+  }
+  if (e.key === ' ' && c.active >= 0 && e.target.value === '') {
+    e.preventDefault();
+    choose(c.active);
+    return true;
+  }
+  return false;
 }
 
-// ---------- member summary (checkout and renew) ----------
-
-async function lookupMember(query) {
-  const list = await api.get('/members', { q: query, per_page: 10 });
-  const exact = list.items.find((m) => m.card_number.toLowerCase() === query.toLowerCase());
-  if (exact) return { member: exact };
-  if (list.items.length === 1) return { member: list.items[0] };
-  return { choices: list.items };
+function drawMember() {
+  const v = live();
+  if (!v) return;
+  replace(v.member, state.member ? memberSummary() : null);
 }
 
-async function loadMember(id) {
-  const [member, loans] = await Promise.all([api.get(`/members/${id}`), getAll(`/members/${id}/loans`, { status: 'active' })]);
-  state.member = member;
-  state.memberLoans = loans;
-}
-
-function memberSummary(desk, { onRenewed, onClear }) {
-  const m = state.member;
-  const cat = category(m.category);
-  const expired = m.expires_on && m.expires_on < todayIso();
-  const overFine = cat && m.unpaid_fines > 0 && m.unpaid_fines >= cat.fine_limit;
+function memberSummary() {
+  const mb = state.member;
+  const cat = category(mb.category);
+  const expired = mb.expires_on && mb.expires_on < todayIso();
+  const overFine = cat && mb.unpaid_fines > 0 && mb.unpaid_fines >= cat.fine_limit;
   return h('section', { class: 'member-summary', 'data-testid': 'member-summary', 'aria-labelledby': 'member-summary-name' },
     h('div', { class: 'member-head' },
-      h('h2', { id: 'member-summary-name' }, m.name),
-      h('span', { class: 'member-card' }, m.card_number),
-      m.blocked && badge(t('member.blocked'), 'bad'),
+      h('h2', { id: 'member-summary-name' }, mb.name),
+      h('span', { class: 'member-card' }, mb.card_number),
+      mb.blocked && badge(t('member.blocked'), 'bad'),
       expired && badge(t('member.expired'), 'bad'),
-      h('button', { type: 'button', class: 'link-button', 'data-testid': 'member-clear', onClick: onClear }, t('desk.other_member'))),
+      h('button', { type: 'button', class: 'link-button', 'data-testid': 'member-clear', onClick: () => { queue.push({ kind: 'clear' }); live()?.input.focus(); } }, t('desk.other_member'))),
     h('dl', { class: 'member-facts' },
-      h('dt', {}, t('member.category')), h('dd', {}, categoryLabel(m.category, cat)),
-      h('dt', {}, t('member.expires_on')), h('dd', { class: expired ? 'text-bad' : null }, m.expires_on ? formatDate(m.expires_on) : t('member.no_expiry')),
-      h('dt', {}, t('member.active_loans')), h('dd', {}, cat ? t('desk.loans_of', { count: m.active_loans, max: cat.max_loans }) : String(m.active_loans)),
-      h('dt', {}, t('member.unpaid_fines')), h('dd', { class: m.unpaid_fines > 0 ? (overFine ? 'text-bad strong' : 'text-warn') : null, 'data-testid': 'member-fines' },
-        formatMoney(m.unpaid_fines), cat && m.unpaid_fines > 0 ? ` (${t('desk.fine_limit', { limit: formatMoney(cat.fine_limit) })})` : '')),
-    m.blocked && m.blocked_reason && h('p', { class: 'text-bad' }, t('member.blocked_reason'), ': ', m.blocked_reason),
+      h('dt', {}, t('member.category')), h('dd', {}, categoryLabel(mb.category, cat)),
+      h('dt', {}, t('member.expires_on')), h('dd', { class: expired ? 'text-bad' : null }, mb.expires_on ? formatDate(mb.expires_on) : t('member.no_expiry')),
+      h('dt', {}, t('member.active_loans')), h('dd', { 'data-testid': 'member-loan-count' }, cat ? t('desk.loans_of', { count: mb.active_loans, max: cat.max_loans }) : String(mb.active_loans)),
+      h('dt', {}, t('member.unpaid_fines')), h('dd', { class: mb.unpaid_fines > 0 ? (overFine ? 'text-bad strong' : 'text-warn') : null, 'data-testid': 'member-fines' },
+        formatMoney(mb.unpaid_fines), cat && mb.unpaid_fines > 0 ? ` (${t('desk.fine_limit', { limit: formatMoney(cat.fine_limit) })})` : '')),
+    mb.blocked && mb.blocked_reason && h('p', { class: 'text-bad' }, t('member.blocked_reason'), ': ', mb.blocked_reason),
     state.memberLoans.length
       ? table({
         caption: t('member.active_loans'),
@@ -168,176 +443,8 @@ function memberSummary(desk, { onRenewed, onClear }) {
           { label: t('copy.barcode'), render: (l) => h('code', {}, l.barcode) },
           { label: t('loan.due_at'), render: (l) => [formatDate(l.due_at), ' ', l.overdue ? loanBadge(l) : null] },
           { label: t('loan.renewals'), render: (l) => String(l.renewals) },
-          { label: t('common.actions'), render: (l) => h('button', { type: 'button', class: 'secondary small', onClick: () => renewLoan(desk, l).then(onRenewed) }, t('loan.renew')) },
+          { label: t('common.actions'), render: (l) => h('button', { type: 'button', class: 'secondary small', onClick: () => { queue.push({ kind: 'renew', loan: l }); live()?.input.focus(); } }, t('loan.renew')) },
         ],
       })
       : h('p', { class: 'empty' }, t('desk.no_loans')));
-}
-
-async function renewLoan(desk, loan) {
-  try {
-    const renewed = await api.post(`/loans/${loan.id}/renew`);
-    showResult(desk, 'ok', t('desk.renewed', { title: renewed.title }), [
-      [t('loan.member'), `${renewed.member_name} (${renewed.card_number})`],
-      [t('loan.new_due'), formatDate(renewed.due_at)],
-      [t('loan.renewals'), String(renewed.renewals)],
-    ]);
-  } catch (err) {
-    showResult(desk, 'refused', refusal(err, { member: state.member && state.member.id === loan.member_id ? state.member : null }), [
-      [t('loan.title'), loan.title], [t('copy.barcode'), loan.barcode]]);
-  }
-}
-
-/**
- * Card-number field plus the member summary. Used by checkout (then scan books) and renew.
- * Returns an object whose `focus()` puts the cursor where the next scan should go.
- */
-function memberPicker(desk, { cardTestid, afterSelect }) {
-  const area = h('div', { class: 'member-area' });
-  const card = scanForm({
-    name: `${desk.panel}-card`, label: t('desk.card_number'), testid: cardTestid, hint: t('desk.card_hint'),
-    onScan: async (value) => {
-      try {
-        const found = await lookupMember(value);
-        if (found.member) {
-          await loadMember(found.member.id);
-          refresh();
-          afterSelect();
-        } else if (found.choices.length) {
-          replace(area, h('div', { class: 'choices' }, h('p', {}, t('desk.choose_member')),
-            h('ul', {}, found.choices.map((m) => h('li', {}, h('button', {
-              type: 'button', class: 'secondary',
-              onClick: async () => { await loadMember(m.id); refresh(); afterSelect(); },
-            }, `${m.name} — ${m.card_number}`))))));
-          area.querySelector('button')?.focus();
-        } else {
-          showResult(desk, 'refused', t('desk.refused', { reason: t('reason.card_not_found', { card: value }) }));
-          card.input.focus();
-        }
-      } catch (err) {
-        showResult(desk, 'refused', t('desk.refused', { reason: errorText(err) }));
-        card.input.focus();
-      }
-    },
-  });
-  function clear() {
-    state.member = null;
-    state.memberLoans = [];
-    refresh();
-    card.input.focus();
-  }
-  async function reload() {
-    if (!state.member) return;
-    try { await loadMember(state.member.id); } catch { /* keep what we had */ }
-    refresh();
-  }
-  function refresh() {
-    replace(area, state.member ? memberSummary(desk, { onRenewed: () => reload().then(afterSelect), onClear: clear }) : null);
-  }
-  refresh();
-  return { form: card.form, input: card.input, area, clear, reload, refresh };
-}
-
-// ---------- panels ----------
-
-async function checkoutPanel(body, desk) {
-  const barcode = scanForm({
-    name: 'checkout-barcode', label: t('desk.book_barcode'), testid: 'checkout-barcode', hint: t('desk.barcode_hint'),
-    onScan: async (value) => {
-      const member = state.member;
-      if (!member) { picker.input.focus(); return; }
-      try {
-        const loan = await api.post('/loans', { barcode: value, card_number: member.card_number });
-        showResult(desk, 'ok', t('desk.checked_out', { title: loan.title }), [
-          [t('loan.member'), `${loan.member_name} (${loan.card_number})`],
-          [t('copy.barcode'), loan.barcode],
-          [t('loan.due_at'), formatDate(loan.due_at)],
-        ]);
-      } catch (err) {
-        showResult(desk, 'refused', refusal(err, { member, barcode: value }), [[t('copy.barcode'), value]]);
-      }
-      await picker.reload();
-      focusNext();
-    },
-  });
-  const picker = memberPicker(desk, { cardTestid: 'checkout-card', afterSelect: () => focusNext() });
-  const barcodeBox = h('div', { class: 'barcode-box' }, barcode.form);
-
-  function focusNext() {
-    barcodeBox.hidden = !state.member;
-    (state.member ? barcode.input : picker.input).focus();
-  }
-  body.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && state.member) { e.preventDefault(); picker.clear(); barcodeBox.hidden = true; }
-  });
-  // Scan fields first (they stay near the top at 1366×768), the member's details under them.
-  replace(body, h('h2', { class: 'sr-only' }, t('desk.panel.pinjam')), picker.form, barcodeBox, picker.area);
-
-  const preset = desk.ctx.query.kartu;
-  if (preset && (!state.member || state.member.card_number !== preset)) {
-    picker.input.value = preset;
-    picker.form.requestSubmit();
-    return;
-  }
-  if (state.member) await picker.reload();
-  focusNext();
-}
-
-function returnPanel(body, desk) {
-  const scan = scanForm({
-    name: 'return-barcode', label: t('desk.book_barcode'), testid: 'return-barcode', hint: t('desk.return_hint'),
-    onScan: async (value) => {
-      try {
-        const { loan, fine, hold } = await api.post('/returns', { barcode: value });
-        const lines = [
-          [t('loan.member'), `${loan.member_name} (${loan.card_number})`],
-          [t('copy.barcode'), loan.barcode],
-          [t('loan.due_at'), formatDate(loan.due_at)],
-        ];
-        if (fine) lines.push([t('desk.fine_charged'), formatMoney(fine.amount)]);
-        if (hold) {
-          lines.unshift(t('desk.put_on_hold_shelf', { name: hold.member_name }));
-          lines.push([t('hold.pickup_by'), formatDate(hold.pickup_by)]);
-        }
-        showResult(desk, hold ? 'hold' : 'ok', t('desk.returned', { title: loan.title }), lines);
-      } catch (err) {
-        showResult(desk, 'refused', refusal(err, { barcode: value }), [[t('copy.barcode'), value]]);
-      }
-      scan.input.focus();
-    },
-  });
-  replace(body, h('h2', { class: 'sr-only' }, t('desk.panel.kembali')), scan.form);
-  scan.input.focus();
-}
-
-/** The active loan of the copy with this barcode, or null when it is not on loan. */
-async function activeLoanByBarcode(barcode) {
-  const page = await api.get('/loans', { status: 'active', barcode });
-  return page.items[0] || null;
-}
-
-async function renewPanel(body, desk) {
-  const scan = scanForm({
-    name: 'renew-barcode', label: t('desk.book_barcode'), testid: 'renew-barcode', hint: t('desk.renew_hint'),
-    onScan: async (value) => {
-      try {
-        const loan = await activeLoanByBarcode(value);
-        if (!loan) {
-          showResult(desk, 'refused', t('desk.refused', { reason: t('reason.not_on_loan', { barcode: value }) }), [[t('copy.barcode'), value]]);
-        } else {
-          await renewLoan(desk, loan);
-          if (state.member && state.member.id === loan.member_id) await picker.reload();
-        }
-      } catch (err) {
-        showResult(desk, 'refused', refusal(err, { barcode: value }), [[t('copy.barcode'), value]]);
-      }
-      scan.input.focus();
-    },
-  });
-  const picker = memberPicker(desk, { cardTestid: 'renew-card', afterSelect: () => scan.input.focus() });
-  replace(body, h('h2', { class: 'sr-only' }, t('desk.panel.perpanjang')), scan.form,
-    h('details', { class: 'renew-by-member', open: Boolean(state.member) },
-      h('summary', {}, t('desk.renew_by_member')), picker.form, picker.area));
-  if (state.member) await picker.reload();
-  scan.input.focus();
 }
