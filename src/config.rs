@@ -296,6 +296,8 @@ pub fn env_settings() -> Vec<EnvSetting> {
         },
         s("PUSTAKA_HEADER_READ_TIMEOUT_SECONDS", "10", "time for a client to send its request headers, 1 to 300"),
         s("PUSTAKA_MAX_OPEN_CONNECTIONS", "512", "client connections served at once, 1 to 100000"),
+        s("PUSTAKA_SMTP_URL", "none: notices off", "smtp://USER@HOST:PORT or smtps://…, the mail server for notices"),
+        s("PUSTAKA_SMTP_PASSWORD", "none", "the SMTP password (or a file with it in PUSTAKA_SMTP_PASSWORD_FILE)"),
         s("PUSTAKA_DEMO_MEMBER_PASSWORD", "generated, printed", "seed-demo: password of the demo member login budi"),
         s("RUST_LOG", "info,sqlx=warn,tower_http=info", "which log lines to write"),
     ]

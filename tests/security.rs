@@ -139,6 +139,7 @@ async fn copies_do_not_skip_the_hold_queue(app: TestApp) {
     app.checkout("MH-3", &waiting).await.problem(409, "copy_on_hold_for_other");
     let ready = app.get("/api/v1/holds?status=ready", admin).await.expect(200);
     assert_eq!(ready["items"][0]["id"], h2["id"]);
+}
 
 /// The host name the in-process requests below ask for (`Host`), so "our own origin" is
 /// `http://pustaka.test`.

@@ -10,7 +10,10 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{circulation::check_price, Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, Year},
+    domain::{
+        circulation::check_price, Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title,
+        Year,
+    },
     http::error::{Fields, Result},
     model::{Book, Copy, CopyStatus, Items, Page},
     store::catalogue::{BookExtra, BookPatch, CopyPatch, NewBook},

@@ -192,6 +192,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "invalid_credentials",
     "too_many_attempts",
     "forbidden",
+    "cross_site_request",
     "not_found",
     "conflict",
     "busy",
@@ -217,6 +218,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "has_loans",
     "category_in_use",
     "last_admin",
+    "overdue_loans",
     // Errors axum and tower make on their own, and readiness (`problem_for_bare_errors`, `readyz`)
     "method_not_allowed",
     "timeout",
@@ -484,10 +486,11 @@ mod tests {
             Refusal::HasHistory(Record::Book),
             Refusal::CategoryInUse,
             Refusal::LastAdmin,
+            Refusal::OverdueLoans { since: d },
         ]
     }
 
-    const VARIANTS: usize = 22;
+    const VARIANTS: usize = 23;
 
     fn variant(r: &Refusal) -> usize {
         match r {
@@ -513,6 +516,7 @@ mod tests {
             Refusal::HasHistory(_) => 19,
             Refusal::CategoryInUse => 20,
             Refusal::LastAdmin => 21,
+            Refusal::OverdueLoans { .. } => 22,
         }
     }
 
@@ -526,6 +530,7 @@ mod tests {
             ApiError::from(StoreError::BadCredentials),
             ApiError::TooManyRequests { retry_after: 60 },
             ApiError::Forbidden,
+            ApiError::CrossSite,
             ApiError::NotFound("x"),
             ApiError::conflict("conflict", "x"),
             ApiError::Busy { retry_after: 1 },
@@ -547,6 +552,7 @@ mod tests {
             ApiError::Busy { .. } => 8,
             ApiError::Unavailable(_) => 9,
             ApiError::Internal(_) => 10,
+            ApiError::CrossSite => 11,
         }
     }
 
@@ -574,7 +580,7 @@ mod tests {
         }
         let errors = api_error_samples();
         let covered: std::collections::BTreeSet<usize> = errors.iter().map(api_variant).collect();
-        assert_eq!(covered, (0..11).collect(), "an ApiError variant has no sample");
+        assert_eq!(covered, (0..12).collect(), "an ApiError variant has no sample");
         for e in errors {
             let code = code_of(e.into_response());
             assert!(PROBLEM_CODES.contains(&code.as_str()), "code {code:?} is missing from PROBLEM_CODES");
