@@ -9,7 +9,7 @@
 #       of the database being healthy, no acknowledged write lost
 #   R8  rolling restart (docker stop = SIGTERM, drain, docker start, healthy) of every
 #       replica: no request fails
-#   R4  deploy/backup, down -v, up, deploy/restore: the same books, row for row, and the
+#   R4  deploy/backup (the dump 0600), down -v, up, deploy/restore: the same books, row for row, and the
 #       same checksums of every table
 # Prints a summary, then one JSON line; returns non-zero when a figure is off. Every wait is
 # bounded; a run takes about 3 minutes (180-200 s here). The project is taken down (volumes too) at the end.
@@ -162,7 +162,9 @@ fault_backup_restore() {
     if ! books_dump "$T/books.before" || ! fp1=$(fingerprint); then
         problem "cannot read the books before the backup"; return 1
     fi
-    deploy/backup "$T/backup.sql" > /dev/null 2> "$T/backup.err" || { problem "backup failed: $(tail -n 3 "$T/backup.err")"; return 1; }
+    (umask 022; deploy/backup "$T/backup.sql") > /dev/null 2> "$T/backup.err" || { problem "backup failed: $(tail -n 3 "$T/backup.err")"; return 1; }
+    # a dump holds password hashes and members' contacts: private whatever the umask (issue 12)
+    [ "$(stat -c %a "$T/backup.sql")" = 600 ] || problem "the backup is readable by others (mode $(stat -c %a "$T/backup.sql"))"
     log "backup $(wc -c < "$T/backup.sql") bytes, $(grep -c . "$T/books.before") books; down -v, up, restore"
     dc down -v > "$T/down.log" 2>&1
     stack_up || { problem "the stack did not come up again after down -v"; return 1; }
