@@ -286,7 +286,7 @@ def test_librarian_flow(page: Page, server):
     expect(fact(page, "Pinjaman aktif")).to_have_text("0")
     loans = page.locator("section.panel", has=page.get_by_role("heading", name="Pinjaman", exact=True)).locator("tbody tr")
     expect(loans).to_have_count(2)
-    expect(loans.locator("td:last-child")).to_have_text(["Dikembalikan", "Dikembalikan"])
+    expect(loans.locator("td:nth-child(7)")).to_have_text(["Dikembalikan", "Dikembalikan"])  # the status column; actions follow it
     fines = page.locator("section.panel", has=page.get_by_role("heading", name="Denda", exact=True)).locator("tbody tr")
     expect(fines).to_have_count(1)
     expect(fines.locator("td").nth(1)).to_have_text(title)
