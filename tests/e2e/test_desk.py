@@ -291,18 +291,26 @@ def test_librarian_flow(page: Page, server):
     expect(fines).to_have_count(1)
     expect(fines.locator("td").nth(1)).to_have_text(title)
     expect(fines.locator("td").nth(2)).to_have_text("Terlambat")
+    # Columns: date, title, reason, amount, paid so far, outstanding, status, settled, receipt.
     expect(fines.locator("td").nth(3)).to_have_text(rupiah(fine))
-    expect(fines.locator("td").nth(4)).to_have_text("Belum dibayar")
+    expect(fines.locator("td").nth(5)).to_have_text(rupiah(fine))
+    expect(fines.locator("td").nth(6)).to_have_text("Belum dibayar")
 
+    # Paying: the amount field left empty pays it all; the receipt opens, printable.
     page.get_by_test_id("fine-pay").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.locator(".dialog-message")).to_have_text(f"Terima pembayaran denda {rupiah(fine)}?")
     dialog.get_by_role("button", name="Bayar").click()
     expect(flash(page)).to_have_text("Denda lunas.")
+    receipt = page.get_by_role("dialog")
+    expect(receipt.get_by_test_id("receipt-print")).to_be_visible()
+    expect(receipt).to_contain_text(rupiah(fine))
+    receipt.get_by_role("button", name="OK").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(fact(page, "Denda belum dibayar")).to_have_text("Rp 0")
-    expect(fines.locator("td").nth(4)).to_have_text("Lunas")
-    expect(fines.locator("td").nth(5)).not_to_have_text("—")
+    expect(fines.locator("td").nth(4)).to_have_text(rupiah(fine))
+    expect(fines.locator("td").nth(6)).to_have_text("Lunas")
+    expect(fines.locator("td").nth(7)).not_to_have_text("—")
     expect(page.get_by_test_id("fine-pay")).to_have_count(0)
 
 
