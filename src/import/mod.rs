@@ -400,23 +400,18 @@ fn parse_book(
 ) -> Option<(NewBook, String)> {
     let cell = |name: &str| Sheet::cell(row, col(name));
     let before = errors.len();
-    macro_rules! check {
-        ($field:expr, $r:expr) => {
-            match $r {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    errors.push(RowError::from_validation(line, $field, e));
-                    None
-                }
-            }
-        };
-    }
-    let title = check!("title", Title::parse(&cell("title").and_then(text::one_line).unwrap_or_default()));
+    let title =
+        checked(errors, line, "title", Title::parse(&cell("title").and_then(text::one_line).unwrap_or_default()));
     let authors = cell("authors").map(text::list).unwrap_or_default();
     // A book without a known author is catalogued under "Anonim" rather than refused.
-    let authors =
-        check!("authors", Authors::parse(if authors.is_empty() { vec!["Anonim".to_owned()] } else { authors }));
-    let subjects = check!("subjects", Subjects::parse(cell("subjects").map(text::list).unwrap_or_default()));
+    let authors = checked(
+        errors,
+        line,
+        "authors",
+        Authors::parse(if authors.is_empty() { vec!["Anonim".to_owned()] } else { authors }),
+    );
+    let subjects =
+        checked(errors, line, "subjects", Subjects::parse(cell("subjects").map(text::list).unwrap_or_default()));
     let mut identifiers = cell("identifiers").map(text::list).unwrap_or_default();
     let mut isbn = None;
     for raw in cell("isbn").map(text::list).unwrap_or_default() {
@@ -426,11 +421,11 @@ fn parse_book(
             _ => identifiers.push(raw),
         }
     }
-    let identifiers = check!("identifiers", Identifiers::parse(identifiers));
+    let identifiers = checked(errors, line, "identifiers", Identifiers::parse(identifiers));
     macro_rules! short {
         ($field:expr, $label:expr) => {
             match cell($field).and_then(text::one_line) {
-                Some(v) => check!($field, ShortText::parse_field($label, &v)),
+                Some(v) => checked(errors, line, $field, ShortText::parse_field($label, &v)),
                 None => None,
             }
         };
@@ -443,18 +438,20 @@ fn parse_book(
     let series = short!("series", "Series");
     let source_id = short!("source_id", "Source id");
     let place = cell("place").and_then(text::one_line);
-    let notes = cell("notes").map(text::fix_mojibake).and_then(|n| check!("notes", Notes::parse(&n)));
+    let notes = cell("notes").map(text::fix_mojibake).and_then(|n| checked(errors, line, "notes", Notes::parse(&n)));
     let year = match cell("year") {
         None => None,
         Some(y) => match text::year(y) {
-            Some(v) => check!("year", Year::parse_relative_to(v, current_year)),
+            Some(v) => checked(errors, line, "year", Year::parse_relative_to(v, current_year)),
             None => {
                 errors.push(RowError::new(line, "year", format!("{y:?} is not a year")));
                 None
             }
         },
     };
-    let language = cell("language").and_then(text::one_line).and_then(|l| check!("language", LanguageCode::parse(&l)));
+    let language = cell("language")
+        .and_then(text::one_line)
+        .and_then(|l| checked(errors, line, "language", LanguageCode::parse(&l)));
     if errors.len() > before {
         return None;
     }
@@ -537,6 +534,11 @@ pub struct MemberIn {
     pub expires_on: Option<NaiveDate>,
 }
 
+/// `r`'s value, or `None` after noting its error for `field` on `line`.
+fn checked<T>(errors: &mut Vec<RowError>, line: usize, field: &str, r: Result<T, ValidationError>) -> Option<T> {
+    r.map_err(|e| errors.push(RowError::from_validation(line, field, e))).ok()
+}
+
 /// The sheet's members, and every row that cannot be used with its reason.
 pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>) {
     let (cols, ignored) = columns(&sheet.headers, MEMBER_FIELDS);
@@ -551,20 +553,16 @@ pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>)
         let line = *line;
         let cell = |name: &str| Sheet::cell(row, cols.get(name).copied());
         let before = errors.len();
-        macro_rules! check {
-            ($field:expr, $r:expr) => {
-                match $r {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        errors.push(RowError::from_validation(line, $field, e));
-                        None
-                    }
-                }
-            };
-        }
-        let name = check!("name", PersonName::parse(&cell("name").and_then(text::one_line).unwrap_or_default()));
-        let email = cell("email").and_then(text::one_line).and_then(|e| check!("email", Email::parse(&e)));
-        let phone = cell("phone").and_then(text::one_line).and_then(|p| check!("phone", Phone::parse(&p)));
+        let name = checked(
+            &mut errors,
+            line,
+            "name",
+            PersonName::parse(&cell("name").and_then(text::one_line).unwrap_or_default()),
+        );
+        let email =
+            cell("email").and_then(text::one_line).and_then(|e| checked(&mut errors, line, "email", Email::parse(&e)));
+        let phone =
+            cell("phone").and_then(text::one_line).and_then(|p| checked(&mut errors, line, "phone", Phone::parse(&p)));
         let expires_on = match cell("expires_on") {
             Some(d) if d.starts_with("0000") => None,
             Some(d) => match text::date(d) {

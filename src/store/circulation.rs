@@ -13,7 +13,7 @@ use crate::{
         circulation::{
             copy_goes_to, damage_charge, is_overdue, lost_charge, may_borrow, may_end_hold, may_lend, may_place_hold,
             may_settle_fine, overdue_fine, payment_amount, renewal, total_money, CopyAtDesk, CopyGoesTo, HoldContext,
-            LoanTerms, MemberStanding, Refusal,
+            LoanPolicy, LoanTerms, MemberStanding, Refusal,
         },
         time, Barcode, CardNumber, ShortText,
     },
@@ -293,22 +293,7 @@ impl Store {
                 let loan_id: i64 = open.get("id")?;
                 let member_id: i64 = open.get("member_id")?;
                 let due = self.today(open.get("due_at")?);
-                let done = tx
-                    .exec(
-                        sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL")
-                            .bind(at)
-                            .bind(loan_id),
-                    )
-                    .await?;
-                if done.rows != 1 {
-                    return Err(Refusal::AlreadyReturned.into());
-                }
-                let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
-                let policy = self.category_in(&mut tx, &member.category).await?.rules;
-                let calendar = self.calendar(&mut tx, due).await?;
-                let fine = self
-                    .charge(&mut tx, actor, member_id, loan_id, "overdue", overdue_fine(&calendar, &policy, due, today))
-                    .await?;
+                let (policy, fine) = self.end_loan(&mut tx, actor, loan_id, member_id, due, at).await?;
                 let damage_fine = if damaged {
                     self.charge(&mut tx, actor, member_id, loan_id, "damaged", damage_charge(&policy, copy.price))
                         .await?
@@ -322,6 +307,32 @@ impl Store {
             }
             .await
         })
+    }
+
+    /// Ends a loan still out at `at` and charges its overdue fine (the part of a return that
+    /// [`Store::checkin`] and [`Store::declare_lost`] share). Returns the member's category rules,
+    /// for any further charge, and the overdue fine.
+    async fn end_loan(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        loan_id: i64,
+        member_id: i64,
+        due: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<(LoanPolicy, Option<Fine>)> {
+        let done = tx
+            .exec(sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL").bind(at).bind(loan_id))
+            .await?;
+        if done.rows != 1 {
+            return Err(Refusal::AlreadyReturned.into());
+        }
+        let member = self.member_in(tx, MemberKey::Id(member_id)).await?;
+        let policy = self.category_in(tx, &member.category).await?.rules;
+        let calendar = self.calendar(tx, due).await?;
+        let owed = overdue_fine(&calendar, &policy, due, self.today(at));
+        let fine = self.charge(tx, actor, member_id, loan_id, "overdue", owed).await?;
+        Ok((policy, fine))
     }
 
     /// Charges a member `amount` rupiah for a loan (nothing when it is 0), with its audit line.
@@ -359,7 +370,6 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
                 let at = self.now();
-                let today = self.today(at);
                 let current = self.loan_in(&mut tx, loan_id).await?;
                 let copy = self.copy_in(&mut tx, current.copy_id).await?;
                 let lock = tx.for_update();
@@ -371,25 +381,11 @@ impl Store {
                     return Err(Refusal::AlreadyReturned.into());
                 }
                 let due = self.today(row.get("due_at")?);
-                let done = tx
-                    .exec(
-                        sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL")
-                            .bind(at)
-                            .bind(loan_id),
-                    )
-                    .await?;
-                if done.rows != 1 {
-                    return Err(Refusal::AlreadyReturned.into());
-                }
+                let (policy, fine) = self.end_loan(&mut tx, actor, loan_id, current.member_id, due, at).await?;
                 self.set_copy_status(&mut tx, &copy, CopyStatus::Lost).await?;
-                let member = self.member_in(&mut tx, MemberKey::Id(current.member_id)).await?;
-                let policy = self.category_in(&mut tx, &member.category).await?.rules;
-                let calendar = self.calendar(&mut tx, due).await?;
-                let fine = self
-                    .charge(&mut tx, actor, member.id, loan_id, "overdue", overdue_fine(&calendar, &policy, due, today))
+                let lost_fine = self
+                    .charge(&mut tx, actor, current.member_id, loan_id, "lost", lost_charge(&policy, copy.price))
                     .await?;
-                let lost_fine =
-                    self.charge(&mut tx, actor, member.id, loan_id, "lost", lost_charge(&policy, copy.price)).await?;
                 self.audit(&mut tx, actor, "loan.lost", "loan", loan_id, copy.barcode.clone()).await?;
                 Ok(LostOutcome { loan: self.loan_in(&mut tx, loan_id).await?, fine, lost_fine })
             }
