@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod members;
 pub mod notices;
+pub mod table;
 
 use std::{path::Path, time::Duration};
 
