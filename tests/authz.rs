@@ -49,6 +49,7 @@ fn access(method: &str, path: &str) -> Access {
         // A member sees their own notices only; staff everyone's.
         ("GET", "/api/v1/notices") => Account,
         ("GET", "/api/v1/notices/overdue-contacts") => Staff,
+        ("GET", "/api/v1/reports" | "/api/v1/reports/{name}") => Staff,
         ("GET", "/api/v1/audit" | "/api/v1/stats" | "/api/v1/members" | "/api/v1/loans" | "/api/v1/holds")
         | ("GET", "/api/v1/fines" | "/api/v1/categories")
         | ("POST", "/api/v1/books" | "/api/v1/books/{id}/copies" | "/api/v1/members" | "/api/v1/loans")
@@ -136,6 +137,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{date}", "2030-01-02")
         .replace("{kind}", "overdue")
         .replace("{language}", "id")
+        .replace("{name}", "loans-per-month")
 }
 
 /// A body that gets a well-formed request past parsing where the handler reads one.

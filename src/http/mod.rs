@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod members;
 pub mod notices;
+pub mod reports;
 pub mod table;
 
 use std::{path::Path, time::Duration};
@@ -69,6 +70,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "calendar", description = "Days the library is closed"),
         (name = "accounts", description = "Login, accounts, audit log"),
         (name = "notices", description = "Reminders and overdue notices by email; WhatsApp links"),
+        (name = "reports", description = "Statistics over a date range as JSON, CSV or XLSX"),
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
     )
@@ -169,7 +171,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(members::router())
         .merge(circulation::router())
         .merge(accounts::router())
-        .merge(notices::router());
+        .merge(notices::router())
+        .merge(reports::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

@@ -15,7 +15,9 @@ use axum::{
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
 };
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
+#[cfg(test)]
+use chrono::NaiveDate;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -35,44 +37,7 @@ pub enum TableFormat {
     Xlsx,
 }
 
-/// One cell of a [`Table`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    /// Nothing (an empty CSV field, a JSON `null`).
-    Empty,
-    /// Text, always kept as text.
-    Text(String),
-    /// A whole number.
-    Int(i64),
-    /// A calendar date, written `YYYY-MM-DD` (and as a real date in XLSX).
-    Date(NaiveDate),
-}
-
-impl From<String> for Cell {
-    fn from(s: String) -> Self {
-        Cell::Text(s)
-    }
-}
-impl From<&str> for Cell {
-    fn from(s: &str) -> Self {
-        Cell::Text(s.to_owned())
-    }
-}
-impl From<i64> for Cell {
-    fn from(n: i64) -> Self {
-        Cell::Int(n)
-    }
-}
-impl From<NaiveDate> for Cell {
-    fn from(d: NaiveDate) -> Self {
-        Cell::Date(d)
-    }
-}
-impl<T: Into<Cell>> From<Option<T>> for Cell {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Cell::Empty, Into::into)
-    }
-}
+pub use crate::model::Cell;
 
 /// A named table: a header row and rows of cells, each row as long as the header.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,6 +11,7 @@ import * as collection from './views/collection.js';
 import * as loans from './views/loans.js';
 import * as account from './views/account.js';
 import * as admin from './views/admin.js';
+import * as reports from './views/reports.js';
 
 // [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
 const routes = [
@@ -28,6 +29,8 @@ const routes = [
   ['pinjaman', loans.render, 'staff', 'loans'],
   ['pinjaman/:tab', loans.render, 'staff', 'loans'],
   ['akun', account.render, 'user', 'account'],
+  ['laporan', reports.render, 'staff', 'reports'],
+  ['laporan/:name', reports.render, 'staff', 'reports'],
   ['admin', admin.render, 'admin', 'admin'],
   ['admin/:tab', admin.render, 'admin', 'admin'],
 ];
@@ -136,14 +139,17 @@ function renderHeader() {
   const items = [navLink('catalog', '#/katalog', t('nav.catalog'))];
   if (isStaff(user)) {
     items.push(navLink('desk', '#/meja', t('nav.desk')), navLink('members', '#/anggota', t('nav.members')),
-      navLink('collection', '#/koleksi', t('nav.collection')), navLink('loans', '#/pinjaman', t('nav.loans')));
+      navLink('collection', '#/koleksi', t('nav.collection')), navLink('loans', '#/pinjaman', t('nav.loans')),
+      navLink('reports', '#/laporan', t('nav.reports')));
   }
-  if (user) items.push(navLink('account', '#/akun', t('nav.account')));
+  // Staff reach their account through their name on the right, which keeps their longer menu on one row.
+  if (user && !isStaff(user)) items.push(navLink('account', '#/akun', t('nav.account')));
   if (isAdmin(user)) items.push(navLink('admin', '#/admin', t('nav.admin')));
 
   const userBox = user
     ? h('div', { class: 'user-box' },
-      h('span', { class: 'user-name', 'data-testid': 'user-badge' }, h('strong', {}, user.username), ' ', h('span', { class: 'role' }, roleName(user.role))),
+      h('a', { href: '#/akun', class: 'user-name', 'data-testid': 'user-badge', title: t('nav.account'), 'aria-current': activeNav === 'account' ? 'page' : null },
+        h('strong', {}, user.username), ' ', h('span', { class: 'role' }, roleName(user.role))),
       h('button', { type: 'button', class: 'link-button', 'data-testid': 'logout-button', onClick: onLogout }, t('nav.logout')))
     : h('div', { class: 'user-box' }, h('a', { href: '#/masuk', class: 'login-link', 'aria-current': activeNav === 'login' ? 'page' : null, 'data-testid': 'nav-login' }, t('nav.login')));
 

@@ -1,0 +1,495 @@
+//! The head librarian's reports: loans per month and per day, by member category and by DDC
+//! class, the most borrowed titles, active members, acquisitions, the collection by class and
+//! status, overdue loans with contacts, and fines charged, paid and waived.
+//!
+//! Every figure is counted by the database from the same tables the desk writes (no copy kept
+//! on the side that could drift): the tests count the same rows by hand. Dates are the
+//! library's wall-calendar dates: a report `from`..=`to` covers the instants from the start of
+//! `from` to the end of `to` in the library's time zone, and rows are grouped by the local date
+//! of each instant (the zone's offset at `from`; Indonesia's zones have no daylight saving).
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Offset, TimeDelta, TimeZone, Utc};
+
+use super::{
+    db::{sql, Dialect, Query, Row},
+    error::{Result, StoreError},
+    Store,
+};
+use crate::{
+    domain::{time, ValidationError},
+    model::Cell,
+};
+
+/// The reports there are, by the name in `/reports/{name}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// Loans made in each month of the range.
+    LoansPerMonth,
+    /// Loans made on each day of the range (at most 366 days).
+    LoansPerDay,
+    /// Loans made in the range by the borrower's member category.
+    LoansByCategory,
+    /// Loans made in the range by the book's DDC class (000–900).
+    LoansByClass,
+    /// The 20 titles lent most often in the range.
+    TopTitles,
+    /// Members who borrowed at least once in the range, by category.
+    ActiveMembers,
+    /// Titles and copies added in each month of the range.
+    Acquisitions,
+    /// Copies by DDC class and status, as they are now.
+    Collection,
+    /// Loans overdue now, with the member's contacts.
+    Overdue,
+    /// Fines charged, paid and waived in each month of the range.
+    Fines,
+}
+
+impl ReportKind {
+    /// Every report, in the order the page lists them.
+    pub const ALL: [ReportKind; 10] = [
+        ReportKind::LoansPerMonth,
+        ReportKind::LoansPerDay,
+        ReportKind::LoansByCategory,
+        ReportKind::LoansByClass,
+        ReportKind::TopTitles,
+        ReportKind::ActiveMembers,
+        ReportKind::Acquisitions,
+        ReportKind::Collection,
+        ReportKind::Overdue,
+        ReportKind::Fines,
+    ];
+
+    /// The name in the URL and in the downloaded file's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportKind::LoansPerMonth => "loans-per-month",
+            ReportKind::LoansPerDay => "loans-per-day",
+            ReportKind::LoansByCategory => "loans-by-category",
+            ReportKind::LoansByClass => "loans-by-class",
+            ReportKind::TopTitles => "top-titles",
+            ReportKind::ActiveMembers => "active-members",
+            ReportKind::Acquisitions => "acquisitions",
+            ReportKind::Collection => "collection",
+            ReportKind::Overdue => "overdue",
+            ReportKind::Fines => "fines",
+        }
+    }
+
+    /// The report called `name`.
+    pub fn parse(name: &str) -> Option<ReportKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The columns' keys (JSON keys; the page and the downloads translate them).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ReportKind::LoansPerMonth => &["month", "loans"],
+            ReportKind::LoansPerDay => &["date", "loans"],
+            ReportKind::LoansByCategory => &["category", "category_name", "loans", "borrowers"],
+            ReportKind::LoansByClass => &["class", "loans"],
+            ReportKind::TopTitles => &["rank", "book_id", "title", "call_number", "loans"],
+            ReportKind::ActiveMembers => &["category", "category_name", "active_members", "members"],
+            ReportKind::Acquisitions => &["month", "titles", "copies"],
+            ReportKind::Collection => &["class", "available", "on_loan", "on_hold_shelf", "lost", "withdrawn", "total"],
+            ReportKind::Overdue => {
+                &["due_date", "days_late", "member_name", "card_number", "phone", "email", "barcode", "title"]
+            }
+            ReportKind::Fines => &["month", "charged", "paid", "waived"],
+        }
+    }
+
+    /// False for the reports that show how things stand now, whatever the range.
+    pub fn uses_range(self) -> bool {
+        !matches!(self, ReportKind::Collection | ReportKind::Overdue)
+    }
+}
+
+/// The dates a report covers, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportRange {
+    /// The first day.
+    pub from: NaiveDate,
+    /// The last day.
+    pub to: NaiveDate,
+}
+
+/// The longest range a report covers: ten years (a library's whole history at once is an
+/// export, not a report).
+pub const MAX_RANGE_DAYS: i64 = 3_660;
+/// The longest range of the per-day report.
+pub const MAX_DAILY_DAYS: i64 = 366;
+
+impl ReportRange {
+    /// Checks `from` ≤ `to` and the range's length for `kind`; the error names the field `to`.
+    pub fn new(from: NaiveDate, to: NaiveDate, kind: ReportKind) -> std::result::Result<Self, ValidationError> {
+        let days = (to - from).num_days() + 1;
+        if days < 1 {
+            return Err(ValidationError::new("range_reversed", "`to` is before `from`"));
+        }
+        let max = if kind == ReportKind::LoansPerDay { MAX_DAILY_DAYS } else { MAX_RANGE_DAYS };
+        if days > max {
+            return Err(ValidationError::new("range_too_long", format!("a range of at most {max} days")));
+        }
+        Ok(Self { from, to })
+    }
+}
+
+/// A report's rows, one cell per column of [`ReportKind::columns`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportData {
+    /// Which report.
+    pub kind: ReportKind,
+    /// The range asked for.
+    pub range: ReportRange,
+    /// The rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// DDC's ten main classes, then books with no (numeric) class.
+const CLASSES: [&str; 11] = ["000", "100", "200", "300", "400", "500", "600", "700", "800", "900", "other"];
+
+/// The main class of a classification's first character (`5` of `595.7` → `500`).
+fn main_class(first: Option<&str>) -> &'static str {
+    match first.and_then(|s| s.chars().next()).and_then(|c| c.to_digit(10)) {
+        Some(d) => CLASSES[d as usize],
+        None => "other",
+    }
+}
+
+/// An amount summed in SQL as two parts that cannot overflow (see `unpaid_total_query`):
+/// `<alias>_hi` (multiples of 10^9) and `<alias>_lo` (the rest).
+fn split_sum(dialect: Dialect, expr: &str, alias: &str) -> String {
+    let (int, div) = (dialect.integer(), dialect.int_div());
+    format!(
+        "CAST(COALESCE(SUM(({expr}) {div} 1000000000), 0) AS {int}) AS {alias}_hi, \
+         CAST(COALESCE(SUM(({expr}) % 1000000000), 0) AS {int}) AS {alias}_lo"
+    )
+}
+
+/// Joins the two parts of [`split_sum`], saturating.
+fn split_total(r: &Row, alias: &str) -> Result<i64> {
+    let hi: i64 = r.get(&format!("{alias}_hi"))?;
+    let lo: i64 = r.get(&format!("{alias}_lo"))?;
+    Ok(hi.saturating_mul(1_000_000_000).saturating_add(lo))
+}
+
+/// The first day of `date`'s month.
+fn month_start(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+/// `YYYY-MM` of every month that meets the range, in order.
+fn months(range: ReportRange) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut m = month_start(range.from);
+    while m <= range.to {
+        out.push(m.format("%Y-%m").to_string());
+        m = m.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX);
+    }
+    out
+}
+
+/// Counts looked up by their group's key, zero where the database had no row.
+struct Counts(std::collections::HashMap<String, Row>);
+
+impl Counts {
+    fn new(rows: Vec<Row>, key: &str) -> Result<Self> {
+        let mut map = std::collections::HashMap::with_capacity(rows.len());
+        for r in rows {
+            let k: Option<String> = r.get(key)?;
+            map.insert(k.unwrap_or_default(), r);
+        }
+        Ok(Self(map))
+    }
+
+    fn int(&self, key: &str, column: &str) -> Result<i64> {
+        self.0.get(key).map_or(Ok(0), |r| Ok(r.get::<i64>(column)?))
+    }
+
+    fn total(&self, key: &str, alias: &str) -> Result<i64> {
+        self.0.get(key).map_or(Ok(0), |r| split_total(r, alias))
+    }
+}
+
+impl Store {
+    /// The instants `[start, end)` of a range of library dates.
+    fn instants(&self, range: ReportRange) -> (DateTime<Utc>, DateTime<Utc>) {
+        let second = TimeDelta::seconds(1);
+        let start = range.from.pred_opt().map_or(DateTime::<Utc>::MIN_UTC, |d| time::end_of_day(d, self.tz) + second);
+        (start, time::end_of_day(range.to, self.tz) + second)
+    }
+
+    /// SQL for the library date (`%Y-%m-%d`) or month (`%Y-%m`) of the instant in `column`.
+    fn local(&self, column: &str, format: &str, range: ReportRange) -> String {
+        let at = self.instants(range).0;
+        let offset = self.tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc();
+        match self.db.dialect() {
+            Dialect::Sqlite => format!("strftime('{format}', {column}, '{offset:+} seconds')"),
+            Dialect::MariaDb => format!("DATE_FORMAT({column} + INTERVAL {offset} SECOND, '{format}')"),
+        }
+    }
+
+    /// One report over `range`.
+    pub async fn report(&self, kind: ReportKind, range: ReportRange) -> Result<ReportData> {
+        let rows = match kind {
+            ReportKind::LoansPerMonth => self.loans_per_period(range, "%Y-%m", months(range)).await?,
+            ReportKind::LoansPerDay => {
+                let days = range.from.iter_days().take_while(|d| *d <= range.to);
+                self.loans_per_period(range, "%Y-%m-%d", days.map(|d| d.to_string()).collect()).await?
+            }
+            ReportKind::LoansByCategory => self.loans_by_category(range).await?,
+            ReportKind::LoansByClass => self.loans_by_class(range).await?,
+            ReportKind::TopTitles => self.top_titles(range).await?,
+            ReportKind::ActiveMembers => self.active_members(range).await?,
+            ReportKind::Acquisitions => self.acquisitions(range).await?,
+            ReportKind::Collection => self.collection().await?,
+            ReportKind::Overdue => self.overdue_report().await?,
+            ReportKind::Fines => self.fines_report(range).await?,
+        };
+        Ok(ReportData { kind, range, rows })
+    }
+
+    /// `SELECT … WHERE <column> in range` with the range's two instants bound.
+    fn in_range(&self, text: String, range: ReportRange) -> Query {
+        let (start, end) = self.instants(range);
+        sql(text).bind(start).bind(end)
+    }
+
+    async fn loans_per_period(&self, range: ReportRange, format: &str, keys: Vec<String>) -> Result<Vec<Vec<Cell>>> {
+        let period = self.local("loaned_at", format, range);
+        let q = format!(
+            "SELECT {period} AS period, COUNT(*) AS n FROM loans WHERE loaned_at >= ? AND loaned_at < ? GROUP BY {period}"
+        );
+        let counts = Counts::new(self.db.all(self.in_range(q, range)).await?, "period")?;
+        keys.into_iter()
+            .map(|k| {
+                let n = counts.int(&k, "n")?;
+                Ok(vec![Cell::Text(k), Cell::Int(n)])
+            })
+            .collect()
+    }
+
+    async fn category_names(&self) -> Result<Vec<(String, String)>> {
+        let rows = self.db.all(sql("SELECT code, name FROM categories ORDER BY code")).await?;
+        rows.iter().map(|r| Ok((r.get("code")?, r.get("name")?))).collect()
+    }
+
+    async fn loans_by_category(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
+        let q = "SELECT m.category AS category, COUNT(*) AS n, COUNT(DISTINCT l.member_id) AS borrowers \
+                 FROM loans l JOIN members m ON m.id = l.member_id \
+                 WHERE l.loaned_at >= ? AND l.loaned_at < ? GROUP BY m.category";
+        let counts = Counts::new(self.db.all(self.in_range(q.into(), range)).await?, "category")?;
+        self.category_names()
+            .await?
+            .into_iter()
+            .map(|(code, name)| {
+                let (n, b) = (counts.int(&code, "n")?, counts.int(&code, "borrowers")?);
+                Ok(vec![Cell::Text(code), Cell::Text(name), Cell::Int(n), Cell::Int(b)])
+            })
+            .collect()
+    }
+
+    async fn loans_by_class(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
+        let q = "SELECT SUBSTR(b.classification, 1, 1) AS first, COUNT(*) AS n \
+                 FROM loans l JOIN copies c ON c.id = l.copy_id JOIN books b ON b.id = c.book_id \
+                 WHERE l.loaned_at >= ? AND l.loaned_at < ? GROUP BY SUBSTR(b.classification, 1, 1)";
+        let rows = self.db.all(self.in_range(q.into(), range)).await?;
+        let mut by_class = [0_i64; CLASSES.len()];
+        for r in &rows {
+            let first: Option<String> = r.get("first")?;
+            let i = CLASSES.iter().position(|c| *c == main_class(first.as_deref())).unwrap_or(CLASSES.len() - 1);
+            by_class[i] += r.get::<i64>("n")?;
+        }
+        Ok(CLASSES.iter().zip(by_class).map(|(c, n)| vec![Cell::from(*c), Cell::Int(n)]).collect())
+    }
+
+    async fn top_titles(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
+        let q = "SELECT b.id AS id, b.title AS title, b.call_number AS call_number, COUNT(*) AS n \
+                 FROM loans l JOIN copies c ON c.id = l.copy_id JOIN books b ON b.id = c.book_id \
+                 WHERE l.loaned_at >= ? AND l.loaned_at < ? \
+                 GROUP BY b.id, b.title, b.call_number ORDER BY n DESC, b.id LIMIT 20";
+        let rows = self.db.all(self.in_range(q.into(), range)).await?;
+        rows.iter()
+            .zip(1_i64..)
+            .map(|(r, rank)| {
+                Ok(vec![
+                    Cell::Int(rank),
+                    Cell::Int(r.get("id")?),
+                    Cell::Text(r.get("title")?),
+                    r.get::<Option<String>>("call_number")?.into(),
+                    Cell::Int(r.get("n")?),
+                ])
+            })
+            .collect()
+    }
+
+    async fn active_members(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
+        let active = "SELECT m.category AS category, COUNT(DISTINCT l.member_id) AS n \
+                      FROM loans l JOIN members m ON m.id = l.member_id \
+                      WHERE l.loaned_at >= ? AND l.loaned_at < ? GROUP BY m.category";
+        let active = Counts::new(self.db.all(self.in_range(active.into(), range)).await?, "category")?;
+        let all = sql("SELECT category, COUNT(*) AS n FROM members GROUP BY category");
+        let all = Counts::new(self.db.all(all).await?, "category")?;
+        self.category_names()
+            .await?
+            .into_iter()
+            .map(|(code, name)| {
+                let (a, n) = (active.int(&code, "n")?, all.int(&code, "n")?);
+                Ok(vec![Cell::Text(code), Cell::Text(name), Cell::Int(a), Cell::Int(n)])
+            })
+            .collect()
+    }
+
+    async fn acquisitions(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
+        let per_month = |table: &str| {
+            let month = self.local("created_at", "%Y-%m", range);
+            format!(
+                "SELECT {month} AS period, COUNT(*) AS n FROM {table} \
+                 WHERE created_at >= ? AND created_at < ? GROUP BY {month}"
+            )
+        };
+        let titles = Counts::new(self.db.all(self.in_range(per_month("books"), range)).await?, "period")?;
+        let copies = Counts::new(self.db.all(self.in_range(per_month("copies"), range)).await?, "period")?;
+        months(range)
+            .into_iter()
+            .map(|m| {
+                let (t, c) = (titles.int(&m, "n")?, copies.int(&m, "n")?);
+                Ok(vec![Cell::Text(m), Cell::Int(t), Cell::Int(c)])
+            })
+            .collect()
+    }
+
+    async fn collection(&self) -> Result<Vec<Vec<Cell>>> {
+        let q = sql("SELECT SUBSTR(b.classification, 1, 1) AS first, c.status AS status, COUNT(*) AS n \
+                     FROM copies c JOIN books b ON b.id = c.book_id \
+                     GROUP BY SUBSTR(b.classification, 1, 1), c.status");
+        const STATUSES: [&str; 5] = ["available", "on_loan", "on_hold_shelf", "lost", "withdrawn"];
+        let mut table = [[0_i64; STATUSES.len()]; CLASSES.len()];
+        for r in &self.db.all(q).await? {
+            let first: Option<String> = r.get("first")?;
+            let class = CLASSES.iter().position(|c| *c == main_class(first.as_deref())).unwrap_or(CLASSES.len() - 1);
+            let status: String = r.get("status")?;
+            let s = STATUSES
+                .iter()
+                .position(|x| *x == status)
+                .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("a copy has the unknown status {status:?}")))?;
+            table[class][s] += r.get::<i64>("n")?;
+        }
+        Ok(CLASSES
+            .iter()
+            .zip(table)
+            .map(|(class, counts)| {
+                let mut row = vec![Cell::from(*class)];
+                row.extend(counts.iter().map(|n| Cell::Int(*n)));
+                row.push(Cell::Int(counts.iter().sum()));
+                row
+            })
+            .collect())
+    }
+
+    async fn overdue_report(&self) -> Result<Vec<Vec<Cell>>> {
+        let now = self.now();
+        let today = self.today(now);
+        let q = sql("SELECT l.due_at AS due_at, m.name AS name, m.card_number AS card_number, m.phone AS phone, \
+                     m.email AS email, c.barcode AS barcode, b.title AS title \
+                     FROM loans l JOIN members m ON m.id = l.member_id JOIN copies c ON c.id = l.copy_id \
+                     JOIN books b ON b.id = c.book_id WHERE l.returned_at IS NULL AND l.due_at < ? \
+                     ORDER BY l.due_at, l.id")
+        .bind(now);
+        self.db
+            .all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                let due = self.today(r.get::<DateTime<Utc>>("due_at")?);
+                Ok(vec![
+                    Cell::Date(due),
+                    Cell::Int((today - due).num_days().max(0)),
+                    Cell::Text(r.get("name")?),
+                    Cell::Text(r.get("card_number")?),
+                    r.get::<Option<String>>("phone")?.into(),
+                    r.get::<Option<String>>("email")?.into(),
+                    Cell::Text(r.get("barcode")?),
+                    Cell::Text(r.get("title")?),
+                ])
+            })
+            .collect()
+    }
+
+    async fn fines_report(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
+        let d = self.db.dialect();
+        let created = self.local("created_at", "%Y-%m", range);
+        let charged = format!(
+            "SELECT {created} AS period, {} FROM fines WHERE created_at >= ? AND created_at < ? GROUP BY {created}",
+            split_sum(d, "amount", "s")
+        );
+        let paid_month = self.local("paid_at", "%Y-%m", range);
+        let paid = format!(
+            "SELECT {paid_month} AS period, {} FROM fine_payments WHERE paid_at >= ? AND paid_at < ? GROUP BY {paid_month}",
+            split_sum(d, "amount", "s")
+        );
+        // A waived fine is waived for what was left unpaid.
+        let resolved = self.local("resolved_at", "%Y-%m", range);
+        let waived = format!(
+            "SELECT {resolved} AS period, {} FROM fines WHERE status = 'waived' AND resolved_at >= ? AND resolved_at < ? \
+             GROUP BY {resolved}",
+            split_sum(d, "amount - paid", "s")
+        );
+        let charged = Counts::new(self.db.all(self.in_range(charged, range)).await?, "period")?;
+        let paid = Counts::new(self.db.all(self.in_range(paid, range)).await?, "period")?;
+        let waived = Counts::new(self.db.all(self.in_range(waived, range)).await?, "period")?;
+        months(range)
+            .into_iter()
+            .map(|m| {
+                let row = [charged.total(&m, "s")?, paid.total(&m, "s")?, waived.total(&m, "s")?];
+                let mut cells = vec![Cell::Text(m)];
+                cells.extend(row.map(Cell::Int));
+                Ok(cells)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for k in ReportKind::ALL {
+            assert_eq!(ReportKind::parse(k.name()), Some(k));
+        }
+        assert_eq!(ReportKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn main_classes() {
+        assert_eq!(main_class(Some("595.7")), "500");
+        assert_eq!(main_class(Some("005.13")), "000");
+        assert_eq!(main_class(Some("R 899")), "other");
+        assert_eq!(main_class(Some("")), "other");
+        assert_eq!(main_class(None), "other");
+    }
+
+    #[test]
+    fn months_cover_partial_months() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let r = ReportRange::new(d("2026-01-31"), d("2026-03-01"), ReportKind::LoansPerMonth).unwrap();
+        assert_eq!(months(r), ["2026-01", "2026-02", "2026-03"]);
+    }
+
+    #[test]
+    fn ranges_are_checked() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            ReportRange::new(d("2026-02-01"), d("2026-01-01"), ReportKind::Fines).unwrap_err().code,
+            "range_reversed"
+        );
+        assert_eq!(
+            ReportRange::new(d("2025-01-01"), d("2026-06-30"), ReportKind::LoansPerDay).unwrap_err().code,
+            "range_too_long"
+        );
+        assert!(ReportRange::new(d("2025-01-01"), d("2026-06-30"), ReportKind::LoansPerMonth).is_ok());
+    }
+}
