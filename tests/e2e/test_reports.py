@@ -8,7 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from test_desk import log_in
-from test_layout import keep
+from test_layout import keep as keep_page
+
+
+def keep(page: Page, name: str) -> None:
+    page.evaluate("document.getElementById('flash')?.replaceChildren()")  # the welcome toast
+    keep_page(page, name)
 
 
 @pytest.mark.seed_demo
