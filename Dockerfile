@@ -44,6 +44,9 @@ RUN touch src/main.rs src/lib.rs \
  && cp "target/$(cat /triple)/release/pustaka" /pustaka
 
 FROM debian:${DEBIAN_SUITE}-slim AS rootfs
+# The CA certificates the image carries (see rootfs.sh); slim images do not have them.
+# hadolint ignore=DL3008
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY --from=build /pustaka /rootfs/usr/local/bin/pustaka
 COPY web /rootfs/srv/pustaka/web
 COPY deploy/image/rootfs.sh /rootfs.sh

@@ -399,6 +399,9 @@ run_tests() {
     check "stack up with 3 replicas, all healthy" stack_up
     check "3 web replicas running" test "$(web_ids | grep -c .)" -eq 3
     check "hardening: read-only, cap_drop ALL, no-new-privileges, non-root, health, restart, logs, limits" test_hardening
+    # Email notices over smtps:// or STARTTLS verify the server against the system's CA store.
+    check "image: the CA certificates are in the web image (for notices over TLS)" \
+        bash -c "docker cp '$(web_ids | head -1)':/etc/ssl/certs/ca-certificates.crt - | tar -xO | grep -q 'BEGIN CERTIFICATE'"
     test_admin_password_file
     test_flow
     test_https
