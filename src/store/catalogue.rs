@@ -216,7 +216,7 @@ impl Store {
                 let id = self.insert_book(&mut tx, b).await?;
                 self.audit(&mut tx, actor, "book.create", "book", id, b.title.as_str()).await?;
                 let book = self.book_in(&mut tx, id).await?;
-                self.index_words(&mut tx, &book).await?;
+                self.index_new_book_words(&mut tx, &book).await?;
                 Ok(book)
             }
             .await

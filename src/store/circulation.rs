@@ -259,9 +259,12 @@ impl Store {
                 let calendar = self.calendar(&mut tx, today).await?;
                 let new_due = renewal(&policy, &calendar, &standing(&member), terms, today, others_waiting)?;
                 tx.exec(
-                    sql("UPDATE loans SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL")
-                        .bind(time::end_of_day(new_due, self.tz))
-                        .bind(loan_id),
+                    sql(format!(
+                        "UPDATE loans{} SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL",
+                        tx.dialect().by_primary_key()
+                    ))
+                    .bind(time::end_of_day(new_due, self.tz))
+                    .bind(loan_id),
                 )
                 .await?;
                 self.audit(&mut tx, actor, "loan.renew", "loan", loan_id, format!("{} due {new_due}", copy.barcode))
@@ -280,14 +283,9 @@ impl Store {
                 let at = self.now();
                 let today = self.today(at);
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
-                let lock = tx.for_update();
+                let (lock, open_loan) = (tx.for_update(), tx.dialect().open_loan_of_copy());
                 let open = tx
-                    .opt(
-                        sql(format!(
-                            "SELECT id, member_id, due_at FROM loans WHERE copy_id = ? AND returned_at IS NULL{lock}"
-                        ))
-                        .bind(copy.id),
-                    )
+                    .opt(sql(format!("SELECT id, member_id, due_at FROM loans WHERE {open_loan}{lock}")).bind(copy.id))
                     .await?
                     .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?;
                 let loan_id: i64 = open.get("id")?;
@@ -322,7 +320,14 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(LoanPolicy, Option<Fine>)> {
         let done = tx
-            .exec(sql("UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL").bind(at).bind(loan_id))
+            .exec(
+                sql(format!(
+                    "UPDATE loans{} SET returned_at = ? WHERE id = ? AND returned_at IS NULL",
+                    tx.dialect().by_primary_key()
+                ))
+                .bind(at)
+                .bind(loan_id),
+            )
             .await?;
         if done.rows != 1 {
             return Err(Refusal::AlreadyReturned.into());

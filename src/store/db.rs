@@ -168,6 +168,26 @@ impl Dialect {
         }
     }
 
+    /// The condition that finds a copy's open loan by the one-open-loan-per-copy unique index,
+    /// so that a locking read locks that one loan: on MariaDB `(copy_id, open_flag)` (migration
+    /// 20261204040002; `copy_id = ? AND returned_at IS NULL` there used the index on
+    /// `(returned_at, due_at)` and locked every open loan); on SQLite the partial index.
+    pub fn open_loan_of_copy(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "copy_id = ? AND returned_at IS NULL",
+            Dialect::MariaDb => "copy_id = ? AND open_flag = 1",
+        }
+    }
+
+    /// Written after the table of an `UPDATE … WHERE id = ? AND …`: the primary key, always
+    /// (MariaDB otherwise may pick another index on the extra condition and lock its range).
+    pub fn by_primary_key(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::MariaDb => " FORCE INDEX (PRIMARY)",
+        }
+    }
+
     /// Integer division truncating towards zero (`/` is decimal division on MariaDB).
     pub fn int_div(self) -> &'static str {
         match self {

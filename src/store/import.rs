@@ -200,7 +200,7 @@ impl Store {
                 .opt(sql(format!("SELECT {} FROM books b WHERE b.id = ?", super::catalogue::BOOK_COLUMNS)).bind(id))
                 .await?;
             let stored = row.as_ref().map(book).transpose()?.ok_or(StoreError::NotFound("book"))?;
-            self.index_words(tx, &stored).await?;
+            self.index_new_book_words(tx, &stored).await?;
             if batch.books.len() < PREVIEW {
                 batch.books.push(stored);
             }

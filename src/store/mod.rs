@@ -256,6 +256,21 @@ impl Store {
         })
     }
 
+    /// InnoDB's deadlock count since the server started (`None` on SQLite): what the contention
+    /// tests and the bench compare before and after a workload.
+    #[doc(hidden)]
+    pub async fn innodb_deadlocks(&self) -> Result<Option<i64>> {
+        if self.db.dialect() != db::Dialect::MariaDb {
+            return Ok(None);
+        }
+        let q = sql(
+            "SELECT VARIABLE_VALUE AS v FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'",
+        );
+        let Some(row) = self.db.opt(q).await? else { return Ok(None) };
+        let v: String = row.get("v")?;
+        Ok(v.trim().parse().ok())
+    }
+
     /// Rupiah owed in unpaid fines, by one member or by all.
     async fn unpaid_total(&self, member_id: Option<i64>) -> Result<i64> {
         unpaid_total_of(self.db.opt(unpaid_total_query(self.db.dialect(), member_id)).await?)

@@ -27,6 +27,13 @@ struct WordsRow {
 /// Replaces a book's words in the index.
 pub(super) async fn index_words(tx: &mut Tx, b: &Book) -> Result<()> {
     tx.exec(sql("DELETE FROM book_words WHERE book_id = ?").bind(b.id)).await?;
+    index_new_book_words(tx, b).await
+}
+
+/// Indexes the words of a book just inserted in this transaction. No `DELETE` first: for the
+/// newest id it would find nothing and gap-lock the end of `book_words_book`, where every other
+/// book being catalogued at the same moment inserts next (two such transactions deadlocked).
+pub(super) async fn index_new_book_words(tx: &mut Tx, b: &Book) -> Result<()> {
     insert_words(tx, &[(b.id, search::book_words(&b.title, &b.authors, &b.subjects))]).await
 }
 
@@ -210,12 +217,24 @@ async fn insert_words(tx: &mut Tx, books: &[(i64, BTreeMap<String, i64>)]) -> Re
         // Words equal under the column's collation ("Ärzte", "arzte") share one row.
         tx.exec(q.push(" ON DUPLICATE KEY UPDATE weight = VALUES(weight)")).await?;
     }
+    // Only the words not yet listed, found by a plain (non-locking) read: an upsert of a word
+    // already there would lock its row until commit, so every book with a common word would
+    // wait for the one before it.
     let words: std::collections::BTreeSet<&String> = rows.iter().map(|(_, w, _)| *w).collect();
     let words: Vec<&String> = words.into_iter().collect();
     for chunk in words.chunks(1000) {
-        let q = sql(format!("INSERT INTO search_words (word) VALUES {}", vec!["(?)"; chunk.len()].join(", ")));
-        let q = chunk.iter().fold(q, |q, w| q.bind(w.as_str()));
-        tx.exec(q.push(" ON DUPLICATE KEY UPDATE word = word")).await?;
+        let q = sql(format!("SELECT word FROM search_words WHERE word IN ({})", vec!["?"; chunk.len()].join(", ")));
+        let known = tx.all(chunk.iter().fold(q, |q, w| q.bind(w.as_str()))).await?;
+        let known =
+            known.iter().map(|r| r.get::<String>("word")).collect::<Result<std::collections::HashSet<_>, _>>()?;
+        // `known` holds the column's spelling; words equal under its collation ("Ärzte",
+        // "arzte") are caught by INSERT IGNORE below.
+        let new: Vec<&&String> = chunk.iter().filter(|w| !known.contains(w.as_str())).collect();
+        if new.is_empty() {
+            continue;
+        }
+        let q = sql(format!("INSERT IGNORE INTO search_words (word) VALUES {}", vec!["(?)"; new.len()].join(", ")));
+        tx.exec(new.iter().fold(q, |q, w| q.bind(w.as_str()))).await?;
     }
     Ok(())
 }

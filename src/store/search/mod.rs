@@ -101,6 +101,15 @@ impl Store {
         }
     }
 
+    /// Puts the words of a book inserted in this transaction in the search index (see
+    /// [`Store::index_words`]; nothing to replace, so nothing locked that other new books need).
+    pub(crate) async fn index_new_book_words(&self, tx: &mut Tx, b: &Book) -> Result<()> {
+        match tx.dialect() {
+            Dialect::Sqlite => Ok(()),
+            Dialect::MariaDb => mariadb::index_new_book_words(tx, b).await,
+        }
+    }
+
     /// Indexes the books that `pustaka reindex` or a migration left to index (MariaDB; SQLite's
     /// index is never behind). Returns how many books were indexed.
     pub async fn index_pending_words(&self) -> Result<u64> {
