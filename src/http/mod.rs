@@ -8,7 +8,9 @@ pub mod error;
 pub mod extract;
 pub mod members;
 pub mod notices;
+pub mod stocktake;
 pub mod table;
+pub mod visits;
 
 use std::{path::Path, time::Duration};
 
@@ -71,6 +73,8 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "notices", description = "Reminders and overdue notices by email; WhatsApp links"),
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
+        (name = "visits", description = "The visitor log (buku tamu): the entrance kiosk and visitor statistics"),
+        (name = "stocktake", description = "Stock takes (inventarisasi): scanning the shelves, the report, missing copies"),
     )
 )]
 struct ApiDoc;
@@ -169,7 +173,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(members::router())
         .merge(circulation::router())
         .merge(accounts::router())
-        .merge(notices::router());
+        .merge(notices::router())
+        .merge(visits::router())
+        .merge(stocktake::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

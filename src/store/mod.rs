@@ -14,6 +14,8 @@ pub mod members;
 pub mod mysql_pool;
 pub mod notices;
 pub mod search;
+pub mod stocktake;
+pub mod visits;
 
 use std::sync::Arc;
 
