@@ -1,7 +1,7 @@
 // Entry point: header, language toggle, hash router.
 import { h, replace } from './dom.js';
 import { t, getLang, setLang, onLangChange, roleName } from './i18n.js';
-import { getUser, loadMe, logout, onUserChange, isStaff, isAdmin, setUser } from './session.js';
+import { getUser, loadMe, logout, onUserChange, isStaff, isAdmin, isKiosk, setUser } from './session.js';
 import { flash, notice } from './ui.js';
 import * as catalog from './views/catalog.js';
 import * as loginView from './views/login.js';
@@ -11,6 +11,9 @@ import * as collection from './views/collection.js';
 import * as loans from './views/loans.js';
 import * as account from './views/account.js';
 import * as admin from './views/admin.js';
+import * as kiosk from './views/kiosk.js';
+import * as visits from './views/visits.js';
+import * as stocktake from './views/stocktake.js';
 
 // [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
 const routes = [
@@ -30,6 +33,10 @@ const routes = [
   ['akun', account.render, 'user', 'account'],
   ['admin', admin.render, 'admin', 'admin'],
   ['admin/:tab', admin.render, 'admin', 'admin'],
+  ['tamu', kiosk.render, 'kiosk', 'kiosk'],
+  ['kunjungan', visits.render, 'staff', 'visits'],
+  ['stock-opname', stocktake.renderList, 'staff', 'stocktake'],
+  ['stock-opname/:id', stocktake.renderDetail, 'staff', 'stocktake'],
 ];
 
 /** Parse location.hash ("#/buku/12?x=1") into a route match. */
@@ -56,6 +63,7 @@ function allowed(access, user) {
   if (access === 'public') return true;
   if (access === 'user') return Boolean(user);
   if (access === 'staff') return isStaff(user);
+  if (access === 'kiosk') return isStaff(user) || isKiosk(user);
   return isAdmin(user);
 }
 
@@ -138,6 +146,8 @@ function renderHeader() {
     items.push(navLink('desk', '#/meja', t('nav.desk')), navLink('members', '#/anggota', t('nav.members')),
       navLink('collection', '#/koleksi', t('nav.collection')), navLink('loans', '#/pinjaman', t('nav.loans')));
   }
+  if (isStaff(user)) items.push(navLink('visits', '#/kunjungan', t('nav.visits')), navLink('stocktake', '#/stock-opname', t('nav.stocktake')));
+  if (isKiosk(user)) items.push(navLink('kiosk', '#/tamu', t('nav.kiosk')));
   if (user) items.push(navLink('account', '#/akun', t('nav.account')));
   if (isAdmin(user)) items.push(navLink('admin', '#/admin', t('nav.admin')));
 
