@@ -12,6 +12,7 @@ import { formatDateTime } from '../format.js';
 import { heading, notice, table, stat, badge, confirmDialog, section, flash } from '../ui.js';
 import { field, onSubmit, splitList } from '../forms.js';
 import { createScanQueue, attachScanField } from '../scanqueue.js';
+import { scannerTabs } from './visits.js';
 
 const LISTS = ['not_seen', 'seen', 'on_loan', 'unknown', 'wrong_location'];
 const HISTORY_MAX = 500;
@@ -33,7 +34,7 @@ function live() {
 }
 
 export async function renderList(root, ctx) {
-  replace(root, heading(t('stocktake.title')));
+  replace(root, heading(t('stocktake.title')), scannerTabs('stocktake'));
   const form = h('form', { class: 'panel', 'data-testid': 'stocktake-start' },
     h('h2', {}, t('stocktake.start')),
     field({ name: 'name', label: t('stocktake.name'), required: true, testid: 'stocktake-name' }),

@@ -4,10 +4,19 @@ import { api, API_BASE } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { todayIso } from '../format.js';
-import { heading, notice, table } from '../ui.js';
+import { heading, notice, table, tabs } from '../ui.js';
 import { field } from '../forms.js';
 
 const GROUPS = ['day', 'hour', 'category'];
+
+/** The way between the desk and the library's two other scanners' pages (see app.js). */
+export function scannerTabs(active) {
+  return tabs([
+    { href: '#/meja', label: t('nav.desk'), active: false, testid: 'tab-desk' },
+    { href: '#/stock-opname', label: t('nav.stocktake'), active: active === 'stocktake', testid: 'tab-stocktake' },
+    { href: '#/kunjungan', label: t('nav.visits'), active: active === 'visits', testid: 'tab-visits' },
+  ], t('nav.stocktake'));
+}
 
 export async function render(root, ctx) {
   const q = { from: ctx.query.from || todayIso(-30), to: ctx.query.to || todayIso(), by: GROUPS.includes(ctx.query.by) ? ctx.query.by : 'day' };
@@ -24,7 +33,7 @@ export async function render(root, ctx) {
     Object.assign(q, d);
     load();
   });
-  replace(root, heading(t('visits.title')),
+  replace(root, heading(t('visits.title')), scannerTabs('visits'),
     h('p', {}, h('a', { href: '#/tamu', 'data-testid': 'open-kiosk' }, t('visits.open_kiosk'))),
     form, out);
 
