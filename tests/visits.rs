@@ -208,6 +208,8 @@ async fn bad_visits_name_their_field(app: TestApp) {
     let admin = Some(app.admin.as_str());
     let r = app.get("/api/v1/visits/stats?from=2026-02-01&to=2026-01-01", admin).await.problem(422, "validation");
     assert_eq!(r["errors"][0]["field"], "from");
+    let r = app.get("/api/v1/visits?to=%2B262142-12-31", admin).await.problem(422, "validation");
+    assert_eq!(r["errors"][0]["field"], "to");
     let r = app.get("/api/v1/visits/stats?by=week", admin).await.problem(422, "validation");
     assert_eq!(r["errors"][0]["field"], "by");
     // Nothing was recorded by any of them.

@@ -9,7 +9,7 @@ use axum::{
     http::{request::Parts, StatusCode},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -159,6 +159,12 @@ pub struct StatsQuery {
 
 fn period(s: &AppState, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(NaiveDate, NaiveDate)> {
     let today = s.store.today(s.store.now());
+    // Calendar days the library can mean (and far from chrono's limits, for the arithmetic below).
+    for (field, day) in [("from", from), ("to", to)] {
+        if day.is_some_and(|d| !(1900..=9999).contains(&d.year())) {
+            return Err(ApiError::field(field, ValidationError::new("out_of_range", "a year from 1900 to 9999")));
+        }
+    }
     let to = to.unwrap_or(today);
     let from = from.unwrap_or(to - Duration::days(30));
     if from > to {
