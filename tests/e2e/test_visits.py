@@ -12,6 +12,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from test_desk import log_in
+from test_layout import keep
 from test_scanner import Api, scan_like_a_scanner, slow_network
 
 LATENCY_MS = 400
@@ -32,6 +33,7 @@ def test_the_kiosk_greets_members_and_keeps_visits_while_offline(page: Page, ser
 
     scan_like_a_scanner(page, budi)
     expect(page.get_by_test_id("kiosk-greeting")).to_have_text("Selamat datang, Budi!")
+    keep(page, "kiosk.png")
     scan_like_a_scanner(page, sari)
     expect(page.get_by_test_id("kiosk-greeting")).to_have_text("Selamat datang, Sari!")
     # Nothing but the greeting about the member: no card number, no category on the page.
@@ -103,6 +105,7 @@ def test_stock_take_scanning_at_scanner_speed(page: Page, server):
     report = page.get_by_test_id("stocktake-report")
     expect(report.locator("tbody tr")).to_have_count(4)
     assert sorted(report.locator("tbody tr td:first-child").all_inner_texts()) == codes[16:]
+    keep(page, "stocktake.png")
 
     # Finished from the page; the missing copies are marked lost from the page.
     page.get_by_test_id("stocktake-finish").click()
