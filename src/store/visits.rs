@@ -36,10 +36,11 @@ impl ClientId {
                 "a visit's client_id is 8 to 64 letters, digits, '-' or '_' (a UUID)",
             ));
         }
-        Ok(Self(v.to_owned()))
+        // Lower case: unique whatever the backend's collation (MariaDB's ignores case, SQLite's not).
+        Ok(Self(v.to_ascii_lowercase()))
     }
 
-    /// The id as given.
+    /// The id, in lower case.
     pub fn as_str(&self) -> &str {
         &self.0
     }
