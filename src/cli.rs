@@ -46,7 +46,7 @@ enum Command {
         /// Login name.
         #[arg(long)]
         username: String,
-        /// admin, librarian or member.
+        /// admin, librarian, member or kiosk (the visitor log's entrance kiosk).
         #[arg(long, default_value = "librarian")]
         role: String,
         /// For a member account: the member's id.
@@ -212,7 +212,7 @@ impl Cli {
             }
             Command::CreateUser { username, role, member_id } => {
                 let store = app::connect(&settings).await?;
-                let role = Role::parse(&role).context("--role must be admin, librarian or member")?;
+                let role = Role::parse(&role).context("--role must be admin, librarian, member or kiosk")?;
                 let username = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {}", e.message))?;
                 let mut line = String::new();
                 std::io::stdin().read_to_string(&mut line).context("reading the password from standard input")?;

@@ -16,6 +16,8 @@ text_enum! {
         Librarian = "librarian",
         /// A library member: their own loans, holds and fines.
         Member = "member",
+        /// The entrance kiosk of the visitor log: records visits, nothing else.
+        Kiosk = "kiosk",
     }
 }
 

@@ -1,6 +1,6 @@
-//! The authorization matrix: every route of the router × (anonymous, another member, the member,
-//! librarian, admin). The route list comes from the OpenAPI document the router generates, so a
-//! new route fails this test until it is given an access level here.
+//! The authorization matrix: every route of the router × (anonymous, the visitor kiosk, another
+//! member, the member, librarian, admin). The route list comes from the OpenAPI document the
+//! router generates, so a new route fails this test until it is given an access level here.
 
 mod common;
 
@@ -23,6 +23,8 @@ enum Access {
     Staff,
     /// Admins.
     Admin,
+    /// The entrance kiosk's account, and staff.
+    Kiosk,
 }
 
 fn access(method: &str, path: &str) -> Access {
@@ -57,7 +59,22 @@ fn access(method: &str, path: &str) -> Access {
         | ("POST", "/api/v1/loans/{id}/lost")
         | ("PATCH" | "DELETE", "/api/v1/books/{id}" | "/api/v1/copies/{barcode}" | "/api/v1/members/{id}")
         | ("DELETE", "/api/v1/closed-days/{date}") => Staff,
+        ("POST", "/api/v1/visits") => Kiosk,
+        ("GET", "/api/v1/visits" | "/api/v1/visits/stats" | "/api/v1/stocktakes" | "/api/v1/stocktakes/{id}")
+        | ("GET", "/api/v1/stocktakes/{id}/report")
+        | ("POST", "/api/v1/stocktakes" | "/api/v1/stocktakes/{id}/scans" | "/api/v1/stocktakes/{id}/finish")
+        | ("POST", "/api/v1/stocktakes/{id}/lost") => Staff,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
+    }
+}
+
+/// Whether the kiosk account may call a route: public ones, recording visits, and its own login
+/// (`/auth/*`); not even the routes any other account may call (a member's notices).
+fn kiosk_may(level: Access, path: &str) -> bool {
+    match level {
+        Access::Public | Access::Kiosk => true,
+        Access::Account => path.starts_with("/api/v1/auth/"),
+        _ => false,
     }
 }
 
@@ -71,6 +88,7 @@ struct Fixture {
     fine_a: i64,
     payment_a: i64,
     user: i64,
+    stocktake: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -112,7 +130,12 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await
     .expect(200);
-    Fixture { book, member_a, card_a, loan_a, hold_a, fine_a, payment_a, user }
+    app.post("/api/v1/users", admin, json!({"username": "kios", "password": "kiosk-password", "role": "kiosk"}))
+        .await
+        .expect(201);
+    let stocktake =
+        app.post("/api/v1/stocktakes", admin, json!({"name": "Matriks"})).await.expect(201)["id"].as_i64().unwrap();
+    Fixture { book, member_a, card_a, loan_a, hold_a, fine_a, payment_a, user, stocktake }
 }
 
 fn concrete(path: &str, f: &Fixture) -> String {
@@ -128,6 +151,8 @@ fn concrete(path: &str, f: &Fixture) -> String {
         f.fine_a
     } else if path.starts_with("/api/v1/payments") {
         f.payment_a
+    } else if path.starts_with("/api/v1/stocktakes") {
+        f.stocktake
     } else {
         f.user
     };
@@ -169,9 +194,12 @@ async fn authorization_matrix(app: TestApp) {
             let member_b = app.login("anggota_b", "member-password").await;
             let librarian = app.login(common::LIBRARIAN.0, common::LIBRARIAN.1).await;
             let admin = app.login("admin", common::ADMIN_PASSWORD).await;
+            let kiosk = app.login("kios", "kiosk-password").await;
             // Refused callers first: the allowed ones may change what the route points at.
-            let callers: [(&str, Option<&str>, bool); 5] = [
+            let callers: [(&str, Option<&str>, bool); 6] = [
                 ("anonymous", None, level == Access::Public),
+                // The kiosk: visits, its own login, the public catalogue; nothing else.
+                ("kiosk", Some(&kiosk), kiosk_may(level, path)),
                 ("another member", Some(&member_b), matches!(level, Access::Public | Access::Account)),
                 ("the member", Some(&member_a), matches!(level, Access::Public | Access::Account | Access::Own)),
                 ("librarian", Some(&librarian), level != Access::Admin),

@@ -236,6 +236,10 @@ pub enum Refusal {
     CategoryInUse,
     /// The last admin account cannot be removed.
     LastAdmin,
+    /// The stock take is finished: it takes no more scans.
+    StocktakeFinished,
+    /// The stock take is still open: finish it first.
+    StocktakeOpen,
 }
 
 /// A kind of record a rule speaks about.
@@ -305,6 +309,8 @@ impl fmt::Display for Refusal {
             }
             Self::CategoryInUse => f.write_str("Members are in this category; move them first."),
             Self::LastAdmin => f.write_str("The last admin account cannot be deleted."),
+            Self::StocktakeFinished => f.write_str("This stock take is finished; start a new one to scan again."),
+            Self::StocktakeOpen => f.write_str("This stock take is still open; finish it first."),
         }
     }
 }
@@ -970,6 +976,8 @@ mod tests {
             Refusal::HasHistory(Record::Member),
             Refusal::CategoryInUse,
             Refusal::LastAdmin,
+            Refusal::StocktakeFinished,
+            Refusal::StocktakeOpen,
         ];
         for refusal in all {
             let text = refusal.to_string();

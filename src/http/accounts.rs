@@ -177,8 +177,8 @@ async fn create_user(
     let password = f.check("password", Password::parse(&u.password));
     match (u.role, u.member_id) {
         (Role::Member, None) => f.add("member_id", "required", "a member account names its member"),
-        (Role::Admin | Role::Librarian, Some(_)) => {
-            f.add("member_id", "not_allowed", "staff accounts are not member records")
+        (Role::Admin | Role::Librarian | Role::Kiosk, Some(_)) => {
+            f.add("member_id", "not_allowed", "staff and kiosk accounts are not member records")
         }
         _ => {}
     }

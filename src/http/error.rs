@@ -177,6 +177,8 @@ pub fn refusal_code(r: &Refusal) -> &'static str {
         Refusal::HasHistory(_) => "has_loans",
         Refusal::CategoryInUse => "category_in_use",
         Refusal::LastAdmin => "last_admin",
+        Refusal::StocktakeFinished => "stocktake_finished",
+        Refusal::StocktakeOpen => "stocktake_open",
     }
 }
 
@@ -225,6 +227,9 @@ pub const PROBLEM_CODES: &[&str] = &[
     "unsupported_media_type",
     "error",
     "draining",
+    // Stock takes (Refusal, through `refusal_code`)
+    "stocktake_finished",
+    "stocktake_open",
 ];
 
 impl From<StoreError> for ApiError {
@@ -487,10 +492,12 @@ mod tests {
             Refusal::CategoryInUse,
             Refusal::LastAdmin,
             Refusal::OverdueLoans { since: d },
+            Refusal::StocktakeFinished,
+            Refusal::StocktakeOpen,
         ]
     }
 
-    const VARIANTS: usize = 23;
+    const VARIANTS: usize = 25;
 
     fn variant(r: &Refusal) -> usize {
         match r {
@@ -517,6 +524,8 @@ mod tests {
             Refusal::CategoryInUse => 20,
             Refusal::LastAdmin => 21,
             Refusal::OverdueLoans { .. } => 22,
+            Refusal::StocktakeFinished => 23,
+            Refusal::StocktakeOpen => 24,
         }
     }
 

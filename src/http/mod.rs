@@ -9,7 +9,9 @@ pub mod extract;
 pub mod members;
 pub mod notices;
 pub mod reports;
+pub mod stocktake;
 pub mod table;
+pub mod visits;
 
 use std::{path::Path, time::Duration};
 
@@ -73,6 +75,8 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "reports", description = "Statistics over a date range as JSON, CSV or XLSX"),
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
+        (name = "visits", description = "The visitor log (buku tamu): the entrance kiosk and visitor statistics"),
+        (name = "stocktake", description = "Stock takes (inventarisasi): scanning the shelves, the report, missing copies"),
     )
 )]
 struct ApiDoc;
@@ -172,7 +176,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(circulation::router())
         .merge(accounts::router())
         .merge(notices::router())
-        .merge(reports::router());
+        .merge(reports::router())
+        .merge(visits::router())
+        .merge(stocktake::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

@@ -67,7 +67,8 @@ impl Session {
             user_id: self.user.id,
             username: self.user.username.clone(),
             role: self.user.role,
-            member_id: self.user.member_id,
+            // A kiosk acts for no member, whatever its row says.
+            member_id: self.user.member_id.filter(|_| self.user.role != Role::Kiosk),
         }
     }
 }

@@ -15,6 +15,8 @@ pub mod mysql_pool;
 pub mod notices;
 pub mod reports;
 pub mod search;
+pub mod stocktake;
+pub mod visits;
 
 use std::sync::Arc;
 

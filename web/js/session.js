@@ -9,6 +9,7 @@ export const getUser = () => currentUser;
 export const isStaff = (user = currentUser) => Boolean(user && (user.role === 'admin' || user.role === 'librarian'));
 export const isAdmin = (user = currentUser) => Boolean(user && user.role === 'admin');
 export const isMember = (user = currentUser) => Boolean(user && user.role === 'member');
+export const isKiosk = (user = currentUser) => Boolean(user && user.role === 'kiosk');
 
 export function setUser(user) {
   currentUser = user || null;

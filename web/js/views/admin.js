@@ -120,7 +120,7 @@ async function usersTab(body, { ctx, act, again }) {
     const form = h('form', { class: 'form-grid', 'data-testid': 'user-form' },
       field({ name: 'username', label: t('login.username'), required: true, attrs: { autocomplete: 'off', autocapitalize: 'none' } }),
       field({ name: 'password', label: t('login.password'), type: 'password', required: true, attrs: { autocomplete: 'new-password' } }),
-      field({ name: 'role', label: t('account.role'), type: 'select', value: 'librarian', options: ['librarian', 'admin', 'member'].map((r) => ({ value: r, label: roleName(r) })) }),
+      field({ name: 'role', label: t('account.role'), type: 'select', value: 'librarian', options: ['librarian', 'admin', 'member', 'kiosk'].map((r) => ({ value: r, label: roleName(r) })) }),
       field({ name: 'member_id', label: t('users.member_id'), type: 'number', hint: t('users.member_id_hint'), attrs: { min: 1 } }),
       h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('users.create'))));
     onSubmit(form, async (v) => {

@@ -59,7 +59,9 @@ export async function render(root, ctx) {
 
   replace(root,
     heading(t('desk.title')),
-    tabs(PANELS.map((p) => ({ href: `#/meja/${p}`, label: t(`desk.panel.${p}`), active: p === panel, testid: `desk-tab-${p}` })), t('desk.title')),
+    tabs([...PANELS.map((p) => ({ href: `#/meja/${p}`, label: t(`desk.panel.${p}`), active: p === panel, testid: `desk-tab-${p}` })),
+      { href: '#/stock-opname', label: t('nav.stocktake'), testid: 'desk-tab-stocktake' },
+      { href: '#/kunjungan', label: t('nav.visits'), testid: 'desk-tab-visits' }], t('desk.title')),
     h('div', { class: 'desk-grid' },
       h('div', { class: 'desk-main' },
         view.banner,

@@ -20,7 +20,7 @@ export async function render(root, ctx) {
   onSubmit(form, async (v) => {
     const user = await login(v.username, v.password);
     flash(t('login.welcome', { name: user.username, role: roleName(user.role) }));
-    ctx.navigate(next || (isStaff(user) ? '#/meja' : user.member_id ? '#/akun' : '#/katalog'));
+    ctx.navigate(next || (isStaff(user) ? '#/meja' : user.role === 'kiosk' ? '#/tamu' : user.member_id ? '#/akun' : '#/katalog'));
   });
   replace(root, heading(t('login.title')), form);
   form.querySelector('input').focus();

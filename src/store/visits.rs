@@ -1,0 +1,253 @@
+//! The visitor log (buku tamu): visits recorded at the entrance kiosk, and the visits of a period
+//! for the reports.
+//!
+//! Every visit carries an id the kiosk made for it (`client_id`), unique in the table: a kiosk
+//! that lost its network keeps visits in the browser and sends them again later, and a visit sent
+//! twice (the first answer was lost) is stored once.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{
+    db::sql,
+    error::{Result, StoreError},
+    Actor, Store,
+};
+use crate::domain::{time, CardNumber, ShortText, ValidationError};
+
+/// How far back a visit queued by an offline kiosk may be dated.
+pub const MAX_VISIT_AGE_DAYS: i64 = 7;
+
+/// A kiosk's id for one visit: 8 to 64 letters, digits, `-` or `_` (a UUID, typically).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// Checks a client id.
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let v = input.trim();
+        if v.is_empty() {
+            return Err(ValidationError::required("client_id"));
+        }
+        if !(8..=64).contains(&v.len()) || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(ValidationError::new(
+                "invalid_client_id",
+                "a visit's client_id is 8 to 64 letters, digits, '-' or '_' (a UUID)",
+            ));
+        }
+        // Lower case: unique whatever the backend's collation (MariaDB's ignores case, SQLite's not).
+        Ok(Self(v.to_ascii_lowercase()))
+    }
+
+    /// The id, in lower case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who came in.
+#[derive(Debug, Clone)]
+pub enum Visitor {
+    /// A member, by the card they scanned.
+    Member(CardNumber),
+    /// A guest, as they wrote themselves in.
+    Guest {
+        /// Their name.
+        name: ShortText,
+        /// School, office or other institution.
+        institution: Option<ShortText>,
+        /// Why they came.
+        purpose: Option<ShortText>,
+    },
+}
+
+/// A visit to record.
+#[derive(Debug, Clone)]
+pub struct NewVisit {
+    /// The kiosk's id for it.
+    pub client_id: ClientId,
+    /// When the card was scanned (a kiosk that was offline sends it later); `None`: now.
+    pub at: Option<DateTime<Utc>>,
+    /// Who.
+    pub visitor: Visitor,
+}
+
+/// A recorded visit, as the kiosk is told: nothing about a member but the name to greet.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VisitReceipt {
+    pub id: i64,
+    /// The kiosk's id for the visit.
+    pub client_id: String,
+    /// `member` or `guest`.
+    #[schema(example = "member")]
+    pub kind: String,
+    /// The name to greet: a member's first name, a guest's name as written.
+    #[schema(example = "Budi")]
+    pub greeting: String,
+    pub visited_at: DateTime<Utc>,
+}
+
+/// One visit as the reports list it.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Visit {
+    pub id: i64,
+    pub visited_at: DateTime<Utc>,
+    /// The member's category at the time, or `guest`.
+    pub category: String,
+    pub member_id: Option<i64>,
+    pub card_number: Option<String>,
+    /// The member's or the guest's name.
+    pub name: Option<String>,
+    pub institution: Option<String>,
+    pub purpose: Option<String>,
+    /// The account that recorded it (the kiosk's).
+    pub recorded_by: String,
+}
+
+/// The first word of a name, to greet with ("Budi Santoso" → "Budi").
+pub fn first_name(name: &str) -> String {
+    name.split_whitespace().next().unwrap_or(name).to_owned()
+}
+
+/// The first instant of `date` at the library.
+pub fn start_of_day(date: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    time::end_of_day(date - Duration::days(1), tz) + Duration::seconds(1)
+}
+
+impl Store {
+    async fn visit_receipt(&self, client_id: &ClientId) -> Result<Option<VisitReceipt>> {
+        let row = self
+            .db
+            .opt(
+                sql("SELECT v.id, v.client_id, v.visited_at, v.member_id, v.guest_name, m.name \
+                     FROM visits v LEFT JOIN members m ON m.id = v.member_id WHERE v.client_id = ?")
+                .bind(client_id.as_str()),
+            )
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let member: Option<i64> = r.get("member_id")?;
+        let name: Option<String> = r.get("name")?;
+        let guest: Option<String> = r.get("guest_name")?;
+        Ok(Some(VisitReceipt {
+            id: r.get("id")?,
+            client_id: r.get("client_id")?,
+            kind: if guest.is_some() { "guest" } else { "member" }.into(),
+            greeting: match (member, name, guest) {
+                (_, _, Some(g)) => g,
+                (_, Some(n), None) => first_name(&n),
+                _ => String::new(),
+            },
+            visited_at: r.get("visited_at")?,
+        }))
+    }
+
+    /// Records a visit once: a visit whose `client_id` is stored already is answered as it was
+    /// stored (`false`: nothing new was written). A card that belongs to nobody is `NotFound`.
+    pub async fn record_visit(&self, actor: &Actor, v: &NewVisit) -> Result<(VisitReceipt, bool)> {
+        if let Some(r) = self.visit_receipt(&v.client_id).await? {
+            return Ok((r, false));
+        }
+        let now = self.now();
+        let at = match v.at {
+            None => now,
+            Some(at) if at > now + Duration::minutes(5) => {
+                return Err(StoreError::invalid(
+                    "at",
+                    ValidationError::new("out_of_range", "a visit cannot be dated in the future"),
+                ))
+            }
+            Some(at) if at < now - Duration::days(MAX_VISIT_AGE_DAYS) => {
+                return Err(StoreError::invalid(
+                    "at",
+                    ValidationError::new("out_of_range", "a visit can be dated at most 7 days back"),
+                ))
+            }
+            Some(at) => at,
+        };
+        let inserted = crate::transaction!(self.db, |tx| {
+            async {
+                let (member_id, category, guest) = match &v.visitor {
+                    Visitor::Member(card) => {
+                        let row = tx
+                            .opt(sql("SELECT id, category FROM members WHERE card_number = ?").bind(card.as_str()))
+                            .await?
+                            .ok_or(StoreError::NotFound("member"))?;
+                        (Some(row.get::<i64>("id")?), row.get::<String>("category")?, None)
+                    }
+                    Visitor::Guest { name, institution, purpose } => {
+                        (None, "guest".to_owned(), Some((name, institution, purpose)))
+                    }
+                };
+                tx.exec(
+                    sql("INSERT INTO visits (client_id, visited_at, member_id, category, guest_name, institution, \
+                         purpose, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    .bind(v.client_id.as_str())
+                    .bind(at)
+                    .bind(member_id)
+                    .bind(category)
+                    .bind(guest.map(|g| g.0.as_str()))
+                    .bind(guest.and_then(|g| g.1.as_ref()).map(|s| s.as_str()))
+                    .bind(guest.and_then(|g| g.2.as_ref()).map(|s| s.as_str()))
+                    .bind(&actor.username)
+                    .bind(now),
+                )
+                .await?;
+                Ok::<_, StoreError>(())
+            }
+            .await
+        });
+        let created = match inserted {
+            Ok(()) => true,
+            // The same visit sent again while the first was being stored.
+            Err(StoreError::Duplicate { .. }) => false,
+            Err(e) => return Err(e),
+        };
+        let receipt = self.visit_receipt(&v.client_id).await?.ok_or_else(|| {
+            StoreError::Internal(anyhow::anyhow!("visit {} not found after storing it", v.client_id.0))
+        })?;
+        Ok((receipt, created))
+    }
+
+    /// The visits from `from` to `to` (library days, both included), oldest first.
+    pub async fn visits_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Visit>> {
+        let rows = self
+            .db
+            .all(
+                sql("SELECT v.id, v.visited_at, v.category, v.member_id, m.card_number, \
+                     COALESCE(v.guest_name, m.name) AS name, v.institution, v.purpose, v.recorded_by \
+                     FROM visits v LEFT JOIN members m ON m.id = v.member_id \
+                     WHERE v.visited_at >= ? AND v.visited_at < ? ORDER BY v.visited_at, v.id")
+                .bind(start_of_day(from, self.tz))
+                .bind(start_of_day(to + Duration::days(1), self.tz)),
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.decode::<Visit>()).collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_are_uuid_like() {
+        assert!(ClientId::parse("0f8fad5b-d9cb-469f-a165-70867728950e").is_ok());
+        assert!(ClientId::parse("short").is_err());
+        assert!(ClientId::parse("has space in it").is_err());
+        assert!(ClientId::parse(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn greetings_use_the_first_name() {
+        assert_eq!(first_name("Budi Santoso"), "Budi");
+        assert_eq!(first_name("  Sukarno "), "Sukarno");
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let start = start_of_day(d, chrono_tz::Asia::Jakarta);
+        assert_eq!(start.to_rfc3339(), "2026-12-01T17:00:00+00:00");
+    }
+}

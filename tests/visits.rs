@@ -1,0 +1,217 @@
+//! The visitor log's contract, on both backends: a kiosk account records visits once each, even
+//! when the same visit is sent again, and reaches nothing else; staff count them per day, hour
+//! and category, as JSON, CSV and XLSX.
+
+mod common;
+
+use common::TestApp;
+use serde_json::{json, Value};
+
+contract!(
+    a_kiosk_records_member_and_guest_visits_once,
+    the_kiosk_role_reaches_nothing_but_visits,
+    visits_are_counted_per_day_hour_and_category,
+    bad_visits_name_their_field,
+);
+
+/// Creates a kiosk account and returns its token.
+async fn kiosk(app: &TestApp) -> String {
+    app.post(
+        "/api/v1/users",
+        Some(&app.admin),
+        json!({"username": "kios_pintu", "password": "kiosk-password", "role": "kiosk"}),
+    )
+    .await
+    .expect(201);
+    app.login("kios_pintu", "kiosk-password").await
+}
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn a_kiosk_records_member_and_guest_visits_once(app: TestApp) {
+    let k = kiosk(&app).await;
+    let (_, card) = app.member("Budi Santoso", "student").await;
+    let id = uuid();
+    let first = app.post("/api/v1/visits", Some(&k), json!({"client_id": id, "card_number": card})).await.expect(201);
+    assert_eq!((first["kind"].as_str(), first["greeting"].as_str()), (Some("member"), Some("Budi")));
+    // Nothing about the member but the name to greet.
+    let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 5, "{first}");
+    for k in ["card_number", "member_id", "category", "email", "phone", "name"] {
+        assert!(first.get(k).is_none(), "{k} in {first}");
+    }
+    // The kiosk lost the answer and sends the visit again, even in another case of the card:
+    // one visit, answered as before.
+    let again = app
+        .post("/api/v1/visits", Some(&k), json!({"client_id": id, "card_number": card.to_lowercase()}))
+        .await
+        .expect(200);
+    assert_eq!(again["id"], first["id"]);
+    // Sent many times at once (a kiosk that came back online and a retry racing it).
+    let racing = uuid();
+    let sends = (0..8).map(|_| app.post("/api/v1/visits", Some(&k), json!({"client_id": racing, "card_number": card})));
+    let answers = futures::future::join_all(sends).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|&&s| s == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|&s| s == 201 || s == 200), "{statuses:?}");
+    let ids: std::collections::BTreeSet<i64> = answers.iter().map(|r| r.body["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 1);
+
+    // A guest, queued while offline an hour ago.
+    let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let g = app
+        .post(
+            "/api/v1/visits",
+            Some(&k),
+            json!({"client_id": uuid(), "guest_name": "Ibu Ratna", "institution": "SMP 2 Bandung", "purpose": "Studi banding", "at": at}),
+        )
+        .await
+        .expect(201);
+    assert_eq!((g["kind"].as_str(), g["greeting"].as_str()), (Some("guest"), Some("Ibu Ratna")));
+
+    // Staff see three visits, each once.
+    let list = app.get("/api/v1/visits", Some(&app.admin)).await.expect(200);
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{list:#}");
+    let guest = rows.iter().find(|r| r["category"] == "guest").unwrap();
+    assert_eq!((guest["name"].as_str(), guest["institution"].as_str()), (Some("Ibu Ratna"), Some("SMP 2 Bandung")));
+    let member_rows: Vec<&Value> = rows.iter().filter(|r| r["category"] == "student").collect();
+    assert_eq!(member_rows.len(), 2);
+    assert!(member_rows.iter().all(|r| r["card_number"] == card.as_str() && r["recorded_by"] == "kios_pintu"));
+
+    // A card nobody has: not recorded.
+    app.post("/api/v1/visits", Some(&k), json!({"client_id": uuid(), "card_number": "P00000018"}))
+        .await
+        .problem(404, "not_found");
+    assert_eq!(app.get("/api/v1/visits", Some(&app.admin)).await.expect(200).as_array().unwrap().len(), 3);
+}
+
+async fn the_kiosk_role_reaches_nothing_but_visits(app: TestApp) {
+    let k = kiosk(&app).await;
+    let (member, card) = app.member("Sari", "student").await;
+    let book = app.book("Bumi Manusia").await;
+    app.copy(book, "BM-1").await;
+    for (method, path, body) in [
+        ("GET", "/api/v1/visits".to_owned(), None),
+        ("GET", "/api/v1/visits/stats".to_owned(), None),
+        ("GET", "/api/v1/members".to_owned(), None),
+        ("GET", format!("/api/v1/members/{member}"), None),
+        ("GET", format!("/api/v1/members/{member}/loans"), None),
+        ("GET", "/api/v1/loans".to_owned(), None),
+        ("GET", "/api/v1/notices".to_owned(), None),
+        ("GET", "/api/v1/stats".to_owned(), None),
+        ("GET", "/api/v1/stocktakes".to_owned(), None),
+        ("POST", "/api/v1/loans".to_owned(), Some(json!({"barcode": "BM-1", "card_number": card}))),
+        ("POST", "/api/v1/holds".to_owned(), Some(json!({"book_id": book, "card_number": card}))),
+        (
+            "POST",
+            "/api/v1/users".to_owned(),
+            Some(json!({"username": "x_y", "password": "password-1", "role": "admin"})),
+        ),
+    ] {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        app.call(m, &path, Some(&k), body).await.problem(403, "forbidden");
+    }
+    // What any account may do: who am I, the public catalogue.
+    assert_eq!(app.get("/api/v1/auth/me", Some(&k)).await.expect(200)["role"], "kiosk");
+    app.get("/api/v1/books", Some(&k)).await.expect(200);
+    // A kiosk account is no member's.
+    let (m2, _) = app.member("Dedi", "student").await;
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&app.admin),
+            json!({"username": "kios_dua", "password": "kiosk-password", "role": "kiosk", "member_id": m2}),
+        )
+        .await
+        .problem(422, "validation");
+    assert_eq!(r["errors"][0]["field"], "member_id");
+}
+
+async fn visits_are_counted_per_day_hour_and_category(app: TestApp) {
+    let k = kiosk(&app).await;
+    let (_, student) = app.member("Andi", "student").await;
+    let (_, staff) = app.member("Pak Guru", "staff").await;
+    // Two days ago at 08:xx and today: days are library days (Asia/Jakarta).
+    let today = app.today();
+    let two_days_ago = today - chrono::Duration::days(2);
+    let at = |d: chrono::NaiveDate, h: u32| {
+        let local = d.and_hms_opt(h, 15, 0).unwrap();
+        let utc = local - chrono::Duration::hours(7);
+        format!("{}Z", utc.format("%Y-%m-%dT%H:%M:%S"))
+    };
+    for (card, when) in
+        [(&student, at(two_days_ago, 8)), (&student, at(two_days_ago, 8)), (&staff, at(two_days_ago, 10))]
+    {
+        app.post("/api/v1/visits", Some(&k), json!({"client_id": uuid(), "card_number": card, "at": when}))
+            .await
+            .expect(201);
+    }
+    app.post(
+        "/api/v1/visits",
+        Some(&k),
+        json!({"client_id": uuid(), "guest_name": "Tamu", "at": at(two_days_ago, 10)}),
+    )
+    .await
+    .expect(201);
+    let admin = Some(app.admin.as_str());
+    let from = two_days_ago;
+    let by_day = app.get(&format!("/api/v1/visits/stats?from={from}&to={today}&by=day"), admin).await.expect(200);
+    let rows = by_day.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "every day of the period, with or without visits: {by_day:#}");
+    assert_eq!(rows[0], json!({"date": from.to_string(), "visits": 4, "members": 3, "guests": 1}));
+    assert_eq!(rows[1]["visits"], 0);
+    let by_hour = app.get(&format!("/api/v1/visits/stats?from={from}&to={today}&by=hour"), admin).await.expect(200);
+    let hours = by_hour.as_array().unwrap();
+    assert_eq!(hours.len(), 24);
+    assert_eq!(hours[8], json!({"hour": "08:00", "visits": 2}));
+    assert_eq!(hours[10], json!({"hour": "10:00", "visits": 2}));
+    let by_cat = app.get(&format!("/api/v1/visits/stats?from={from}&to={today}&by=category"), admin).await.expect(200);
+    assert_eq!(
+        by_cat,
+        json!([{"category": "guest", "visits": 1}, {"category": "staff", "visits": 1}, {"category": "student", "visits": 2}])
+    );
+    // The same tables as downloads.
+    let csv = app.get(&format!("/api/v1/visits/stats?from={from}&to={today}&by=day&format=csv"), admin).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = csv.body.as_str().unwrap().to_owned();
+    assert!(text.contains("date,visits,members,guests") && text.contains(&format!("{from},4,3,1")), "{text}");
+    let xlsx = app.get(&format!("/api/v1/visits?from={from}&to={today}&format=xlsx"), admin).await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.headers["content-disposition"].to_str().unwrap().contains(".xlsx"));
+}
+
+async fn bad_visits_name_their_field(app: TestApp) {
+    let k = kiosk(&app).await;
+    let (_, card) = app.member("Wati", "student").await;
+    let field = |body: Value| {
+        let app = &app;
+        let k = k.clone();
+        async move {
+            let r = app.post("/api/v1/visits", Some(&k), body).await.problem(422, "validation");
+            r["errors"][0]["field"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(field(json!({"client_id": "x", "card_number": card})).await, "client_id");
+    assert_eq!(field(json!({"client_id": uuid()})).await, "card_number");
+    assert_eq!(field(json!({"client_id": uuid(), "card_number": "123"})).await, "card_number");
+    assert_eq!(field(json!({"client_id": uuid(), "card_number": card, "guest_name": "A"})).await, "guest_name");
+    assert_eq!(field(json!({"client_id": uuid(), "guest_name": "A", "purpose": "x".repeat(300)})).await, "purpose");
+    let future = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    assert_eq!(field(json!({"client_id": uuid(), "card_number": card, "at": future})).await, "at");
+    let old = (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339();
+    assert_eq!(field(json!({"client_id": uuid(), "card_number": card, "at": old})).await, "at");
+    assert_eq!(field(json!({"client_id": uuid(), "card_number": card, "at": "yesterday"})).await, "at");
+    let admin = Some(app.admin.as_str());
+    let r = app.get("/api/v1/visits/stats?from=2026-02-01&to=2026-01-01", admin).await.problem(422, "validation");
+    assert_eq!(r["errors"][0]["field"], "from");
+    let r = app.get("/api/v1/visits?to=%2B262142-12-31", admin).await.problem(422, "validation");
+    assert_eq!(r["errors"][0]["field"], "to");
+    let r = app.get("/api/v1/visits/stats?by=week", admin).await.problem(422, "validation");
+    assert_eq!(r["errors"][0]["field"], "by");
+    // Nothing was recorded by any of them.
+    assert_eq!(app.get("/api/v1/visits", admin).await.expect(200).as_array().unwrap().len(), 0);
+}

@@ -1,0 +1,170 @@
+// Buku tamu: the entrance kiosk. A member scans their card → "Selamat datang, Budi" for a few
+// seconds and a visit is recorded; a guest writes their name, institution and purpose.
+//
+// Made to run a whole day unattended on a school network that drops: every visit gets an id made
+// here (client_id) and is kept in localStorage until the service has it. Sending goes through one
+// scan queue (scanqueue.js), so visits are sent one at a time, in order; one the service did not
+// answer stays kept and is sent again when the network returns (the `online` event, and every
+// 15 s). The service stores a client_id once, so a visit sent twice (its answer was lost) is one
+// visit. Nothing about a member is shown but the first name to greet.
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { t } from '../i18n.js';
+import { heading } from '../ui.js';
+import { field } from '../forms.js';
+import { createScanQueue, attachScanField, isCardNumber } from '../scanqueue.js';
+
+const STORE_KEY = 'pustaka.kiosk.visits';
+const GREETING_MS = 4000;
+const RETRY_MS = 15000;
+
+const state = { view: null, timer: null, retry: null, last: null };
+
+/** A v4 UUID; crypto.randomUUID needs HTTPS, which a school's LAN address may not have. */
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((n) => n.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+function kept() {
+  try { return JSON.parse(localStorage.getItem(STORE_KEY) || '[]'); } catch { return []; }
+}
+
+function keep(list) {
+  try { localStorage.setItem(STORE_KEY, JSON.stringify(list)); } catch { /* full or private: kept in memory only */ }
+}
+
+function forget(clientId) {
+  keep(kept().filter((v) => v.client_id !== clientId));
+}
+
+const queue = createScanQueue({ handle: (job) => handle(job), onChange: () => drawPending() });
+
+/** Handles one job: a scanned card (string), a guest visit, or a retry of the kept visits. */
+async function handle(job) {
+  if (job && job.kind === 'flush') return flush();
+  let visit;
+  if (typeof job === 'string') {
+    if (!isCardNumber(job)) { show('refused', t('kiosk.not_a_card')); return undefined; }
+    visit = { client_id: newId(), card_number: job.trim(), at: new Date().toISOString() };
+  } else {
+    visit = { client_id: newId(), ...job.guest, at: new Date().toISOString() };
+  }
+  // Kept before it is sent: a page closed meanwhile still sends it next time.
+  keep([...kept(), visit]);
+  const outcome = await send(visit);
+  if (outcome.ok) show('ok', t('kiosk.welcome', { name: outcome.greeting }));
+  else if (outcome.later) show('ok', t('kiosk.welcome_offline'), t('kiosk.saved_offline'));
+  else show('refused', outcome.message);
+  return undefined;
+}
+
+/** Sends one kept visit: { ok, greeting } | { later } | { message } (refused: not kept). */
+async function send(visit) {
+  try {
+    const receipt = await api.post('/visits', visit);
+    forget(visit.client_id);
+    return { ok: true, greeting: receipt.greeting };
+  } catch (err) {
+    if (err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429) return { later: true };
+    if (err.status === 401) return { later: true }; // logged out meanwhile: kept for the next login
+    forget(visit.client_id);
+    if (err.code === 'not_found') return { message: t('kiosk.unknown_card') };
+    return { message: t('kiosk.refused') };
+  }
+}
+
+/** Sends the visits kept while the network was away, oldest first; stops at the first failure. */
+async function flush() {
+  for (const visit of kept()) {
+    const outcome = await send(visit);
+    if (outcome.later) break;
+  }
+  drawPending();
+}
+
+export async function render(root, ctx) {
+  const input = h('input', {
+    id: 'kiosk-scan', name: 'scan', type: 'text', class: 'scan-input kiosk-scan', autocomplete: 'off', autocapitalize: 'none',
+    spellcheck: 'false', 'data-testid': 'kiosk-scan',
+  });
+  const view = {
+    root,
+    input,
+    banner: h('div', { class: 'kiosk-banner desk-result desk-result-idle', 'data-testid': 'kiosk-result', 'aria-live': 'assertive', 'aria-atomic': 'true' }),
+    pending: h('p', { class: 'desk-pending', 'data-testid': 'kiosk-pending', 'aria-live': 'polite' }),
+  };
+  state.view = view;
+  attachScanField(input, queue, { isActive: () => state.view === view && input.isConnected });
+
+  const guest = h('form', { class: 'kiosk-guest', 'data-testid': 'kiosk-guest-form' },
+    h('h2', {}, t('kiosk.guest_title')),
+    field({ name: 'guest_name', label: t('kiosk.guest_name'), required: true, testid: 'kiosk-guest-name', attrs: { autocomplete: 'off' } }),
+    field({ name: 'institution', label: t('kiosk.institution'), testid: 'kiosk-guest-institution', attrs: { autocomplete: 'off' } }),
+    field({ name: 'purpose', label: t('kiosk.purpose'), testid: 'kiosk-guest-purpose', attrs: { autocomplete: 'off' } }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'kiosk-guest-submit' }, t('kiosk.guest_submit'))));
+  guest.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(guest));
+    const name = String(data.guest_name || '').trim();
+    if (!name) { guest.querySelector('input').focus(); return; }
+    const g = { guest_name: name };
+    for (const k of ['institution', 'purpose']) if (String(data[k] || '').trim()) g[k] = String(data[k]).trim();
+    queue.push({ kind: 'guest', guest: g });
+    guest.reset();
+    input.focus();
+  });
+
+  replace(root,
+    heading(t('kiosk.title')),
+    h('div', { class: 'kiosk' },
+      view.banner,
+      h('div', { class: 'scan-form' },
+        h('label', { for: 'kiosk-scan' }, t('kiosk.scan_label')),
+        input,
+        view.pending),
+      guest));
+  drawIdle();
+  drawPending();
+  input.focus();
+
+  if (!state.retry) {
+    state.retry = setInterval(() => { if (kept().length && !queue.pending) queue.push({ kind: 'flush' }); }, RETRY_MS);
+    window.addEventListener('online', () => { if (kept().length) queue.push({ kind: 'flush' }); });
+  }
+  if (kept().length) queue.push({ kind: 'flush' });
+}
+
+function live() {
+  const v = state.view;
+  return v && v.root.isConnected ? v : null;
+}
+
+function drawIdle() {
+  const v = live();
+  if (!v) return;
+  v.banner.className = 'kiosk-banner desk-result desk-result-idle';
+  replace(v.banner, h('p', { class: 'kiosk-greeting' }, t('kiosk.idle')));
+}
+
+function show(kind, title, line) {
+  const v = live();
+  if (!v) return;
+  v.banner.className = `kiosk-banner desk-result desk-result-${kind}`;
+  replace(v.banner, h('p', { class: 'kiosk-greeting', 'data-testid': 'kiosk-greeting' }, title), line && h('p', { class: 'desk-result-line' }, line));
+  clearTimeout(state.timer);
+  state.timer = setTimeout(drawIdle, GREETING_MS);
+  const a = document.activeElement;
+  if (!a || a === document.body || !v.root.querySelector('form')?.contains(a)) v.input.focus();
+}
+
+function drawPending() {
+  const v = live();
+  if (!v) return;
+  const n = kept().length;
+  v.pending.textContent = n ? t('kiosk.pending', { count: n }) : '';
+}
