@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod members;
 pub mod notices;
+pub mod print;
 pub mod table;
 
 use std::{path::Path, time::Duration};
@@ -71,6 +72,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "notices", description = "Reminders and overdue notices by email; WhatsApp links"),
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
+        (name = "print", description = "The library's identity, automatic barcodes, call numbers; labels and member cards as PDFs"),
     )
 )]
 struct ApiDoc;
@@ -169,7 +171,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(members::router())
         .merge(circulation::router())
         .merge(accounts::router())
-        .merge(notices::router());
+        .merge(notices::router())
+        .merge(print::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
@@ -248,7 +251,9 @@ fn is_public_read(method: &axum::http::Method, path: &str) -> bool {
         && (path == "/api/v1/books"
             || path.starts_with("/api/v1/books/")
             || path.starts_with("/api/v1/copies/")
-            || path == "/api/v1/closed-days")
+            || path == "/api/v1/closed-days"
+            || path == "/api/v1/library"
+            || path == "/api/v1/library/logo")
 }
 
 /// `Cache-Control: no-store` on every `/api/v1` response but the public catalogue reads: members,

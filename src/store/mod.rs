@@ -13,6 +13,7 @@ pub mod import;
 pub mod members;
 pub mod mysql_pool;
 pub mod notices;
+pub mod print;
 pub mod search;
 
 use std::sync::Arc;
