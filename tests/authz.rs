@@ -56,6 +56,13 @@ fn access(method: &str, path: &str) -> Access {
         | ("POST", "/api/v1/loans/{id}/lost")
         | ("PATCH" | "DELETE", "/api/v1/books/{id}" | "/api/v1/copies/{barcode}" | "/api/v1/members/{id}")
         | ("DELETE", "/api/v1/closed-days/{date}") => Staff,
+        // Printing (#14): the identity is public (the page header), its changes the admin's.
+        ("GET", "/api/v1/library" | "/api/v1/library/logo") => Public,
+        ("PUT", "/api/v1/library" | "/api/v1/library/logo" | "/api/v1/barcode-pattern")
+        | ("DELETE", "/api/v1/library/logo") => Admin,
+        ("GET", "/api/v1/barcode-pattern" | "/api/v1/print/sheets" | "/api/v1/members/{id}/photo")
+        | ("POST", "/api/v1/call-numbers/suggest" | "/api/v1/print/labels" | "/api/v1/print/cards")
+        | ("PUT" | "DELETE", "/api/v1/members/{id}/photo") => Staff,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
 }
