@@ -62,7 +62,9 @@ fn access(method: &str, path: &str) -> Access {
         | ("DELETE", "/api/v1/library/logo") => Admin,
         ("GET", "/api/v1/barcode-pattern" | "/api/v1/print/sheets" | "/api/v1/members/{id}/photo")
         | ("POST", "/api/v1/call-numbers/suggest" | "/api/v1/print/labels" | "/api/v1/print/cards")
+        | ("POST", "/api/v1/print/loan-slip")
         | ("PUT" | "DELETE", "/api/v1/members/{id}/photo") => Staff,
+        ("GET", "/api/v1/print/receipts/{id}") => Own,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
 }
@@ -132,7 +134,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         f.hold_a
     } else if path.starts_with("/api/v1/fines") {
         f.fine_a
-    } else if path.starts_with("/api/v1/payments") {
+    } else if path.starts_with("/api/v1/payments") || path.starts_with("/api/v1/print/receipts") {
         f.payment_a
     } else {
         f.user

@@ -21,6 +21,7 @@ contract!(
     labels_for_50_copies_decode_and_read_back,
     bad_label_requests_name_their_field,
     cards_for_20_members_decode_and_read_back,
+    receipts_and_loan_slips_are_small_pdfs,
 );
 
 async fn call_numbers_are_suggested_validated_and_shown(app: TestApp) {
@@ -208,16 +209,15 @@ async fn a_logo_must_be_an_image(app: TestApp) {
     assert_eq!(got.headers["content-type"], "image/svg+xml");
 }
 
-/// Posts a print request and returns the PDF's bytes.
+/// Posts a print request (GET without a body) and returns the PDF's bytes.
 async fn print(app: &TestApp, path: &str, body: Value) -> Vec<u8> {
-    let bytes = serde_json::to_vec(&body).unwrap();
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header("authorization", format!("Bearer {}", app.admin))
-        .header("content-type", "application/json")
-        .body(Body::from(bytes))
-        .unwrap();
+    let req = Request::builder().uri(path).header("authorization", format!("Bearer {}", app.admin));
+    let req = if body.is_null() {
+        req.method(Method::GET).body(Body::empty()).unwrap()
+    } else {
+        let bytes = serde_json::to_vec(&body).unwrap();
+        req.method(Method::POST).header("content-type", "application/json").body(Body::from(bytes)).unwrap()
+    };
     let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
     let status = res.status();
     let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
@@ -374,4 +374,53 @@ async fn cards_for_20_members_decode_and_read_back(app: TestApp) {
     ] {
         assert!(text.contains(needle), "{needle:?} in the text:\n{text}");
     }
+}
+
+async fn receipts_and_loan_slips_are_small_pdfs(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    app.call(
+        Method::PUT,
+        "/api/v1/library",
+        admin,
+        Some(json!({"name": "Perpustakaan Desa Sukamaju", "address": "Jl. Mawar 1"})),
+    )
+    .await
+    .expect(200);
+    let a = app.book("Negeri 5 Menara").await;
+    let b = app.book("Perahu Kertas").await;
+    app.copy(a, "NM-1").await;
+    app.copy(b, "PK-1").await;
+    let (_, card) = app.member("Dewi Lestari", "student").await;
+    let l1 = app.checkout("NM-1", &card).await.expect(201);
+    let l2 = app.checkout("PK-1", &card).await.expect(201);
+    let pdf = print(&app, "/api/v1/print/loan-slip", json!({"loan_ids": [l1["id"], l2["id"]]})).await;
+    let (_, text) = decode(&pdf);
+    for needle in [
+        "Perpustakaan Desa Sukamaju",
+        "BUKTI PEMINJAMAN",
+        "Dewi Lestari",
+        "Negeri 5 Menara",
+        "Perahu Kertas",
+        "NM-1",
+        "kembali",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in the slip:\n{text}");
+    }
+    let field = |r: Res| r.problem(422, "validation")["errors"][0]["field"].as_str().unwrap().to_owned();
+    assert_eq!(field(app.post("/api/v1/print/loan-slip", admin, json!({"loan_ids": []})).await), "loan_ids");
+    assert_eq!(field(app.post("/api/v1/print/loan-slip", admin, json!({"loan_ids": [999999]})).await), "loan_ids[0]");
+
+    // A late return, a part payment, its receipt.
+    app.checkin("NM-1").await.expect(200);
+    app.copy(a, "NM-2").await;
+    app.checkout_days_ago("NM-2", &card, 20).await.expect(201);
+    let fine = app.checkin("NM-2").await.expect(200)["fine"]["id"].as_i64().unwrap();
+    let paid = app.post(&format!("/api/v1/fines/{fine}/pay"), admin, json!({"amount": 1000})).await.expect(200);
+    let payment = paid["payment"]["id"].as_i64().unwrap();
+    let pdf = print(&app, &format!("/api/v1/print/receipts/{payment}"), Value::Null).await;
+    let (_, text) = decode(&pdf);
+    for needle in ["KUITANSI PEMBAYARAN DENDA", "Dewi Lestari", "Rp 1.000", "terlambat", "admin"] {
+        assert!(text.contains(needle), "{needle:?} in the receipt:\n{text}");
+    }
+    app.get("/api/v1/print/receipts/999999", admin).await.problem(404, "not_found");
 }

@@ -15,7 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{Admin, Json, Path, Staff},
+    extract::{Admin, Auth, Json, Path, Staff},
     AppState,
 };
 use crate::{
@@ -51,6 +51,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(print_cards))
         .routes(routes!(list_sheets))
         .routes(routes!(get_photo, put_photo, delete_photo))
+        .routes(routes!(print_receipt))
+        .routes(routes!(print_loan_slip))
         .layer(DefaultBodyLimit::max(PRINT_BODY_LIMIT))
 }
 
@@ -534,4 +536,111 @@ async fn put_photo(
 async fn delete_photo(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.set_member_photo(&who.actor(), id, None).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The day an instant falls on at the library, the Indonesian way (`27 Des 2026`).
+fn day(s: &AppState, at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::domain::notices::format_date(s.store.today(at), crate::domain::notices::Language::Id)
+}
+
+/// A fine payment's receipt as a small PDF, 80 mm wide (staff, or the member who paid).
+#[utoipa::path(get, path = "/print/receipts/{id}", tag = "print", params(("id" = i64, Path, description = "the payment")),
+    responses((status = 200, description = "the receipt", content_type = "application/pdf", body = Vec<u8>),
+        (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn print_receipt(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
+    use print::SlipLine::*;
+    let p = s.store.payment(&who.actor(), id).await?;
+    let rp = crate::domain::format_rupiah;
+    let mut lines = vec![
+        Heading("KUITANSI PEMBAYARAN DENDA".into()),
+        Pair("Nomor".into(), format!("P-{:06}", p.id)),
+        Pair("Tanggal".into(), day(&s, p.paid_at)),
+        Pair("Anggota".into(), p.member_name.clone()),
+        Pair("Nomor kartu".into(), p.card_number.clone()),
+        Pair(
+            "Denda".into(),
+            match p.reason.as_str() {
+                "overdue" => "terlambat".to_owned(),
+                "lost" => "buku hilang".to_owned(),
+                "damaged" => "buku rusak".to_owned(),
+                other => other.to_owned(),
+            },
+        ),
+    ];
+    if let Some(t) = &p.title {
+        lines.push(Text(t.clone()));
+    }
+    lines.extend([
+        Rule,
+        Pair("Jumlah denda".into(), rp(p.fine_amount)),
+        Pair("Dibayar".into(), rp(p.amount)),
+        Pair("Sisa denda".into(), rp(p.outstanding_after)),
+        Rule,
+        Pair("Diterima oleh".into(), p.received_by.clone()),
+    ]);
+    let head = letterhead(&s).await?;
+    Ok(pdf(print::slip(&head, &lines), &format!("kuitansi-P{:06}.pdf", p.id)))
+}
+
+/// Which loans a slip lists.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoanSlipInput {
+    /// Loans of one member (1–50), e.g. those just lent at the desk.
+    #[schema(example = json!([12, 13]))]
+    loan_ids: Vec<i64>,
+}
+
+/// A loan slip with the due dates, as a small PDF 80 mm wide (staff).
+#[utoipa::path(post, path = "/print/loan-slip", tag = "print", request_body = LoanSlipInput,
+    responses((status = 200, description = "the slip", content_type = "application/pdf", body = Vec<u8>),
+        (status = 422, description = "no loans, too many, an unknown one, or loans of several members", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn print_loan_slip(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Json(input): Json<LoanSlipInput>,
+) -> Result<Response> {
+    use print::SlipLine::*;
+    if input.loan_ids.is_empty() || input.loan_ids.len() > 50 {
+        return Err(ApiError::field("loan_ids", ValidationError::new("out_of_range", "list 1 to 50 loans")));
+    }
+    let mut loans = Vec::with_capacity(input.loan_ids.len());
+    for (i, id) in input.loan_ids.iter().enumerate() {
+        match s.store.loan(&who.actor(), *id).await {
+            Ok(l) => loans.push(l),
+            Err(crate::store::error::StoreError::NotFound(_)) => {
+                return Err(ApiError::field(
+                    &format!("loan_ids[{i}]"),
+                    ValidationError::new("unknown_loan", format!("no loan {id}")),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if loans.iter().any(|l| l.member_id != loans[0].member_id) {
+        return Err(ApiError::field(
+            "loan_ids",
+            ValidationError::new("several_members", "a slip lists the loans of one member"),
+        ));
+    }
+    let mut lines = vec![
+        Heading("BUKTI PEMINJAMAN".into()),
+        Pair("Anggota".into(), loans[0].member_name.clone()),
+        Pair("Nomor kartu".into(), loans[0].card_number.clone()),
+        Pair("Tanggal pinjam".into(), day(&s, loans[0].loaned_at)),
+        Rule,
+    ];
+    for l in &loans {
+        lines.push(Text(l.title.clone()));
+        lines.push(Pair(l.barcode.clone(), format!("kembali {}", day(&s, l.due_at))));
+    }
+    lines.extend([
+        Rule,
+        Text("Harap dikembalikan paling lambat".into()),
+        Text("tanggal tersebut. Terima kasih.".into()),
+    ]);
+    let head = letterhead(&s).await?;
+    Ok(pdf(print::slip(&head, &lines), "bukti-pinjam.pdf"))
 }

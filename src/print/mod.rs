@@ -198,6 +198,56 @@ fn card(d: &mut Doc, library: &Letterhead, logo: Option<usize>, m: &CardMember, 
     d.text_centred(Weight::Bold, 8.0, x + pad + bars_w / 2.0, y + 49.5, &m.card_number);
 }
 
+/// Width of a slip: the 80 mm paper roll of receipt printers (and it fits any page).
+const SLIP_WIDTH: f32 = 80.0;
+
+/// One line of a slip: a label and a value, or a heading.
+pub enum SlipLine {
+    /// Bold, centred.
+    Heading(String),
+    /// A label on the left, its value on the right.
+    Pair(String, String),
+    /// Plain text, left.
+    Text(String),
+    /// A rule across.
+    Rule,
+}
+
+/// A small slip 80 mm wide (as tall as its lines): the letterhead, then the lines.
+pub fn slip(library: &Letterhead, lines: &[SlipLine]) -> Vec<u8> {
+    let pad = 5.0;
+    let head = 8.0 + if library.address.is_empty() { 0.0 } else { 4.0 * library.address.lines().count() as f32 };
+    let height = pad * 2.0 + head + 5.0 * lines.len() as f32 + 4.0;
+    let mut d = Doc::new(SLIP_WIDTH, height);
+    let inner = SLIP_WIDTH - 2.0 * pad;
+    let cx = SLIP_WIDTH / 2.0;
+    let mut y = pad + 4.0;
+    let size = d.size_to_fit(Weight::Bold, 10.0, 7.0, &library.name, inner);
+    d.text_centred(Weight::Bold, size, cx, y, &d.fit(Weight::Bold, size, &library.name, inner));
+    for line in library.address.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        y += 4.0;
+        d.text_centred(Weight::Regular, 7.0, cx, y, &d.fit(Weight::Regular, 7.0, line, inner));
+    }
+    y += 2.5;
+    d.line((pad, y), (SLIP_WIDTH - pad, y), 0.3, 0.0);
+    y += 1.0;
+    for line in lines {
+        y += 5.0;
+        match line {
+            SlipLine::Heading(t) => d.text_centred(Weight::Bold, 9.0, cx, y, &d.fit(Weight::Bold, 9.0, t, inner)),
+            SlipLine::Text(t) => d.text(Weight::Regular, 8.0, pad, y, &d.fit(Weight::Regular, 8.0, t, inner)),
+            SlipLine::Pair(label, value) => {
+                let value_w = d.text_width(Weight::Bold, 8.0, value).min(inner * 0.6);
+                let value = d.fit(Weight::Bold, 8.0, value, inner * 0.6);
+                d.text(Weight::Regular, 8.0, pad, y, &d.fit(Weight::Regular, 8.0, label, inner - value_w - 2.0));
+                d.text(Weight::Bold, 8.0, SLIP_WIDTH - pad - d.text_width(Weight::Bold, 8.0, &value), y, &value);
+            }
+            SlipLine::Rule => d.line((pad, y - 1.5), (SLIP_WIDTH - pad, y - 1.5), 0.2, 0.0),
+        }
+    }
+    d.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
