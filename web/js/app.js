@@ -11,6 +11,8 @@ import * as collection from './views/collection.js';
 import * as loans from './views/loans.js';
 import * as account from './views/account.js';
 import * as admin from './views/admin.js';
+import * as print from './views/print.js';
+import { api } from './api.js';
 
 // [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
 const routes = [
@@ -30,6 +32,7 @@ const routes = [
   ['akun', account.render, 'user', 'account'],
   ['admin', admin.render, 'admin', 'admin'],
   ['admin/:tab', admin.render, 'admin', 'admin'],
+  ['cetak', print.render, 'staff', 'print'],
 ];
 
 /** Parse location.hash ("#/buku/12?x=1") into a route match. */
@@ -131,6 +134,13 @@ function navLink(key, href, label) {
   return h('li', {}, h('a', { href, 'aria-current': activeNav === key ? 'page' : null, 'data-testid': `nav-${key}` }, label));
 }
 
+/** The library's identity for the header (name and logo), loaded at start and after the admin changes it. */
+let library = null;
+async function loadLibrary() {
+  try { library = await api.get('/library'); } catch { library = null; }
+  renderHeader();
+}
+
 function renderHeader() {
   const user = getUser();
   const items = [navLink('catalog', '#/katalog', t('nav.catalog'))];
@@ -138,6 +148,7 @@ function renderHeader() {
     items.push(navLink('desk', '#/meja', t('nav.desk')), navLink('members', '#/anggota', t('nav.members')),
       navLink('collection', '#/koleksi', t('nav.collection')), navLink('loans', '#/pinjaman', t('nav.loans')));
   }
+  if (isStaff(user)) items.push(navLink('print', '#/cetak', t('nav.print')));
   if (user) items.push(navLink('account', '#/akun', t('nav.account')));
   if (isAdmin(user)) items.push(navLink('admin', '#/admin', t('nav.admin')));
 
@@ -152,6 +163,9 @@ function renderHeader() {
     h('a', { href: '#main', class: 'skip-link' }, t('nav.skip')),
     h('div', { class: 'header-inner' },
       h('a', { href: '#/katalog', class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 28, height: 28 }), 'Pustaka'),
+      library ? h('span', { class: 'library-name', 'data-testid': 'library-name' },
+        library.logo_type ? h('img', { src: `/api/v1/library/logo?v=${encodeURIComponent(library.updated_at)}`, alt: '', height: 28 }) : null,
+        library.name) : null,
       h('nav', { class: 'main-nav', 'aria-label': t('nav.main') }, h('ul', {}, items)),
       h('div', { class: 'header-tools' },
         userBox,
@@ -186,6 +200,8 @@ async function start() {
     flash(t('login.expired'), 'error');
     location.hash = `#/masuk?next=${encodeURIComponent(location.hash)}`;
   });
+  window.addEventListener('pustaka:library', loadLibrary);
+  loadLibrary();
   await loadMe();
   window.addEventListener('hashchange', renderRoute);
   renderRoute();
