@@ -228,6 +228,13 @@ async fn print(app: &TestApp, path: &str, body: Value) -> Vec<u8> {
     body
 }
 
+/// Keeps a copy of a printed PDF in `$PRINT_SAMPLES_DIR` when set (for the task docs' pictures).
+fn keep(pdf: &[u8], name: &str) {
+    if let Some(dir) = std::env::var_os("PRINT_SAMPLES_DIR") {
+        std::fs::write(std::path::Path::new(&dir).join(name), pdf).unwrap();
+    }
+}
+
 /// Every barcode on every page of the PDF (rasterised at 300 dpi), and its text.
 fn decode(pdf: &[u8]) -> (Vec<String>, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -288,6 +295,7 @@ async fn labels_for_50_copies_decode_and_read_back(app: TestApp) {
     }
     let pdf =
         print(&app, "/api/v1/print/labels", json!({"barcodes": expected, "kind": "both", "sheet": "a4-3x8"})).await;
+    keep(&pdf, "label.pdf");
     let (mut codes, text) = decode(&pdf);
     codes.sort();
     let mut want = expected.clone();
@@ -358,6 +366,7 @@ async fn cards_for_20_members_decode_and_read_back(app: TestApp) {
         cards.push(card);
     }
     let pdf = print(&app, "/api/v1/print/cards", json!({"card_numbers": cards})).await;
+    keep(&pdf, "kartu.pdf");
     let (mut codes, text) = decode(&pdf);
     codes.sort();
     let mut want = cards.clone();

@@ -39,6 +39,7 @@ pub struct Preset {
     pub grid: Grid,
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn grid(columns: u32, rows: u32, w: f32, h: f32, top: f32, left: f32, gx: f32, gy: f32) -> Grid {
     Grid { columns, rows, label_width: w, label_height: h, margin_top: top, margin_left: left, gap_x: gx, gap_y: gy }
 }
