@@ -261,6 +261,9 @@ const id = {
   'field.too_wide': 'Label melebihi lebar A4.', 'field.too_tall': 'Label melebihi tinggi A4.',
   'field.barcodes_exhausted': 'Barcode otomatis berikutnya sudah terpakai semua: ubah polanya.',
   'field.several_members': 'Satu bukti hanya untuk pinjaman satu anggota.', 'field.unknown_loan': 'Pinjaman tidak ditemukan.',
+  'book.classification': 'Klasifikasi (DDC)', 'book.classification_hint': 'Misalnya 005.13 atau 2X4.1.',
+  'book.call_number': 'Nomor panggil', 'book.call_number_hint': 'Kosongkan untuk diusulkan dari klasifikasi, pengarang dan judul (misalnya 899.221 HIR p).',
+  'copy.barcode_auto_hint': 'Kosongkan untuk barcode otomatis berikutnya.',
 };
 
 const en = {
@@ -523,6 +526,9 @@ const en = {
   'field.too_wide': 'The labels are wider than A4.', 'field.too_tall': 'The labels are taller than A4.',
   'field.barcodes_exhausted': 'The next automatic barcodes are all taken: change the pattern.',
   'field.several_members': 'A slip lists the loans of one member.', 'field.unknown_loan': 'No such loan.',
+  'book.classification': 'Classification (DDC)', 'book.classification_hint': 'E.g. 005.13 or 2X4.1.',
+  'book.call_number': 'Call number', 'book.call_number_hint': 'Leave empty to have it suggested from the class, author and title (e.g. 899.221 HIR p).',
+  'copy.barcode_auto_hint': 'Leave empty for the next automatic barcode.',
 };
 
 const dictionaries = { id, en };
