@@ -239,7 +239,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<DemoLogin> {
             let barcode = parse(Barcode::parse(&format!("B{:03}{:02}", i + 1, c + 1)), "barcode")?;
             let shelf =
                 parse(ShortText::parse(&format!("Rak {}{}", (b'A' + (i % 6) as u8) as char, 1 + i / 6)), "location")?;
-            store.add_copy(&system, book.id, &barcode, Some(&shelf), None).await?;
+            store.add_copy(&system, book.id, Some(&barcode), Some(&shelf), None).await?;
             barcodes.push((book.id, barcode));
         }
     }

@@ -16,5 +16,6 @@ pub mod import;
 pub mod model;
 pub mod notices;
 pub mod passwords;
+pub mod print;
 pub mod store;
 pub mod telemetry;

@@ -64,6 +64,15 @@ fn access(method: &str, path: &str) -> Access {
         | ("GET", "/api/v1/stocktakes/{id}/report")
         | ("POST", "/api/v1/stocktakes" | "/api/v1/stocktakes/{id}/scans" | "/api/v1/stocktakes/{id}/finish")
         | ("POST", "/api/v1/stocktakes/{id}/lost") => Staff,
+        // Printing (#14): the identity is public (the page header), its changes the admin's.
+        ("GET", "/api/v1/library" | "/api/v1/library/logo") => Public,
+        ("PUT", "/api/v1/library" | "/api/v1/library/logo" | "/api/v1/barcode-pattern")
+        | ("DELETE", "/api/v1/library/logo") => Admin,
+        ("GET", "/api/v1/barcode-pattern" | "/api/v1/print/sheets" | "/api/v1/members/{id}/photo")
+        | ("POST", "/api/v1/call-numbers/suggest" | "/api/v1/print/labels" | "/api/v1/print/cards")
+        | ("POST", "/api/v1/print/loan-slip")
+        | ("PUT" | "DELETE", "/api/v1/members/{id}/photo") => Staff,
+        ("GET", "/api/v1/print/receipts/{id}") => Own,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
 }
@@ -149,7 +158,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         f.hold_a
     } else if path.starts_with("/api/v1/fines") {
         f.fine_a
-    } else if path.starts_with("/api/v1/payments") {
+    } else if path.starts_with("/api/v1/payments") || path.starts_with("/api/v1/print/receipts") {
         f.payment_a
     } else if path.starts_with("/api/v1/stocktakes") {
         f.stocktake

@@ -2,6 +2,7 @@
 //! calendar, time-zone handling and the loan rules. No I/O, no database, no async.
 
 pub mod calendar;
+pub mod callnumber;
 pub mod card;
 pub mod circulation;
 pub mod isbn;

@@ -11,8 +11,9 @@ use super::{
 };
 use crate::{
     domain::{
-        circulation::check_price, Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title,
-        Year,
+        callnumber::{check_call_number, check_ddc, suggest},
+        circulation::check_price,
+        Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, Year,
     },
     http::error::{Fields, Result},
     model::{Book, Copy, CopyStatus, Items, Page},
@@ -67,9 +68,11 @@ pub struct BookInput {
     language: Option<String>,
     /// Edition statement, e.g. `Cet. 3`.
     edition: Option<String>,
-    /// The spine label's call number, e.g. `899.221 KUR c`.
+    /// The spine label's call number, e.g. `899.221 KUR c`: up to four parts, the class (when it
+    /// begins with a digit) a DDC class. Left out with a `classification`: suggested from it, the
+    /// main author's surname and the title (`POST /call-numbers/suggest`).
     call_number: Option<String>,
-    /// Classification number, e.g. `899.221`.
+    /// The DDC class, e.g. `899.221` (`2X0`–`2X9` for the Indonesian adaptation's Islam classes).
     classification: Option<String>,
     /// Physical description, e.g. `xii, 505 hlm. ; 21 cm`.
     collation: Option<String>,
@@ -81,6 +84,16 @@ pub struct BookInput {
     identifiers: Vec<String>,
     /// Where the record came from, e.g. `slims:42`; unique.
     source_id: Option<String>,
+}
+
+/// A call number typed by hand (see [`check_call_number`]).
+fn parse_call_number(v: &str) -> Result<ShortText, crate::domain::ValidationError> {
+    ShortText::parse_field("Call number", &check_call_number(v)?)
+}
+
+/// A classification: a DDC class (see [`check_ddc`]).
+fn parse_classification(v: &str) -> Result<ShortText, crate::domain::ValidationError> {
+    ShortText::parse_field("Classification", &check_ddc(v)?)
 }
 
 /// Parses the optional descriptive fields of a book.
@@ -98,8 +111,8 @@ fn parse_extra(
 ) -> BookExtra {
     BookExtra {
         edition: f.opt("edition", edition, |v| ShortText::parse_field("Edition", &v)),
-        call_number: f.opt("call_number", call_number, |v| ShortText::parse_field("Call number", &v)),
-        classification: f.opt("classification", classification, |v| ShortText::parse_field("Classification", &v)),
+        call_number: f.opt("call_number", call_number, |v| parse_call_number(&v)),
+        classification: f.opt("classification", classification, |v| parse_classification(&v)),
         collation: f.opt("collation", collation, |v| ShortText::parse_field("Collation", &v)),
         series: f.opt("series", series, |v| ShortText::parse_field("Series", &v)),
         notes: f.opt("notes", notes, |v| Notes::parse(&v)),
@@ -130,16 +143,14 @@ impl BookInput {
             self.source_id,
         );
         f.finish()?;
-        Ok(NewBook {
-            isbn,
-            title: title.expect("checked"),
-            authors: authors.expect("checked"),
-            subjects: subjects.expect("checked"),
-            publisher,
-            year,
-            language,
-            extra,
-        })
+        let (title, authors) = (title.expect("checked"), authors.expect("checked"));
+        let mut extra = extra;
+        // No call number given: suggest one from the class, the main author and the title.
+        if let (None, Some(class)) = (&extra.call_number, &extra.classification) {
+            let suggested = suggest(class.as_str(), authors.as_ref(), title.as_str());
+            extra.call_number = ShortText::parse_field("Call number", &suggested).ok();
+        }
+        Ok(NewBook { isbn, title, authors, subjects: subjects.expect("checked"), publisher, year, language, extra })
     }
 }
 
@@ -247,10 +258,8 @@ async fn update_book(
         year: clearable(&mut f, "year", p.year, Year::parse),
         language: clearable(&mut f, "language", p.language, |v| LanguageCode::parse(&v)),
         edition: clearable(&mut f, "edition", p.edition, |v| ShortText::parse_field("Edition", &v)),
-        call_number: clearable(&mut f, "call_number", p.call_number, |v| ShortText::parse_field("Call number", &v)),
-        classification: clearable(&mut f, "classification", p.classification, |v| {
-            ShortText::parse_field("Classification", &v)
-        }),
+        call_number: clearable(&mut f, "call_number", p.call_number, |v| parse_call_number(&v)),
+        classification: clearable(&mut f, "classification", p.classification, |v| parse_classification(&v)),
         collation: clearable(&mut f, "collation", p.collation, |v| ShortText::parse_field("Collation", &v)),
         series: clearable(&mut f, "series", p.series, |v| ShortText::parse_field("Series", &v)),
         notes: clearable(&mut f, "notes", p.notes, |v| Notes::parse(&v)),
@@ -281,9 +290,10 @@ async fn list_copies(State(s): State<AppState>, Path(id): Path<i64>) -> Result<J
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CopyInput {
-    /// The label's code, as the scanner reads it.
+    /// The label's code, as the scanner reads it; leave out (or empty) for the next automatic
+    /// barcode (`GET /barcode-pattern`).
     #[schema(example = "B000123")]
-    barcode: String,
+    barcode: Option<String>,
     /// Shelf location.
     #[schema(example = "Rak A3")]
     location: Option<String>,
@@ -305,11 +315,11 @@ async fn add_copy(
     Json(c): Json<CopyInput>,
 ) -> Result<(StatusCode, Json<Copy>)> {
     let mut f = Fields::new();
-    let barcode = f.check("barcode", Barcode::parse(&c.barcode));
+    let barcode = f.opt("barcode", c.barcode.filter(|b| !b.trim().is_empty()), |b| Barcode::parse(&b));
     let location = f.opt("location", c.location, |l| ShortText::parse(&l));
     let price = f.opt("price", c.price, check_price);
     f.finish()?;
-    let copy = s.store.add_copy(&who.actor(), id, &barcode.expect("checked"), location.as_ref(), price).await?;
+    let copy = s.store.add_copy(&who.actor(), id, barcode.as_ref(), location.as_ref(), price).await?;
     Ok((StatusCode::CREATED, Json(copy)))
 }
 

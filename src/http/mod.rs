@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod members;
 pub mod notices;
+pub mod print;
 pub mod reports;
 pub mod stocktake;
 pub mod table;
@@ -77,6 +78,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "about", description = "The licences of the software this program contains"),
         (name = "visits", description = "The visitor log (buku tamu): the entrance kiosk and visitor statistics"),
         (name = "stocktake", description = "Stock takes (inventarisasi): scanning the shelves, the report, missing copies"),
+        (name = "print", description = "The library's identity, automatic barcodes, call numbers; labels and member cards as PDFs"),
     )
 )]
 struct ApiDoc;
@@ -178,7 +180,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(notices::router())
         .merge(reports::router())
         .merge(visits::router())
-        .merge(stocktake::router());
+        .merge(stocktake::router())
+        .merge(print::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
@@ -257,7 +260,9 @@ fn is_public_read(method: &axum::http::Method, path: &str) -> bool {
         && (path == "/api/v1/books"
             || path.starts_with("/api/v1/books/")
             || path.starts_with("/api/v1/copies/")
-            || path == "/api/v1/closed-days")
+            || path == "/api/v1/closed-days"
+            || path == "/api/v1/library"
+            || path == "/api/v1/library/logo")
 }
 
 /// `Cache-Control: no-store` on every `/api/v1` response but the public catalogue reads: members,

@@ -368,13 +368,14 @@ impl Store {
         row.as_ref().map(copy).transpose()?.ok_or(StoreError::NotFound("copy"))
     }
 
-    /// Adds a copy of a book. When members are waiting for the book, the new copy goes to the hold
-    /// shelf for the first of them instead of the open shelves.
+    /// Adds a copy of a book, with the next automatic barcode when it has none (see
+    /// [`Store::next_barcode`]). When members are waiting for the book, the new copy goes to the
+    /// hold shelf for the first of them instead of the open shelves.
     pub async fn add_copy(
         &self,
         actor: &Actor,
         book_id: i64,
-        barcode: &Barcode,
+        barcode: Option<&Barcode>,
         location: Option<&ShortText>,
         price: Option<i64>,
     ) -> Result<Copy> {
@@ -382,6 +383,10 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
             self.book_in(&mut tx, book_id).await?;
+            let barcode = match barcode {
+                Some(b) => b.clone(),
+                None => self.next_barcode(&mut tx).await?,
+            };
             let at = self.now();
             let id = tx
                 .exec(

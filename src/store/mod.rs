@@ -14,6 +14,7 @@ pub mod members;
 pub mod mysql_pool;
 pub mod notices;
 pub mod reports;
+pub mod print;
 pub mod search;
 pub mod stocktake;
 pub mod visits;

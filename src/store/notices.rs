@@ -35,7 +35,7 @@ pub const NOTICES_LEASE: &str = "notices";
 pub struct NoticeSettings {
     /// The `From:` address; no notice is sent until it is set.
     pub sender: Option<String>,
-    /// Signs the notices (`{{library}}`).
+    /// Signs the notices (`{{library}}`): the library's name, the same as `PUT /library` sets.
     pub library_name: String,
     /// The language notices are written in (members have no language of their own yet).
     pub language: Language,
@@ -144,9 +144,8 @@ impl Store {
     pub async fn notice_settings(&self) -> Result<NoticeSettings> {
         let row = self
             .db
-            .opt(sql(
-                "SELECT sender, library_name, language, due_soon_days, overdue_days FROM notice_settings WHERE id = 1",
-            ))
+            .opt(sql("SELECT n.sender, i.name AS library_name, n.language, n.due_soon_days, n.overdue_days \
+                 FROM notice_settings n JOIN library_identity i ON i.id = 1 WHERE n.id = 1"))
             .await?
             .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("notice_settings has no row")))?;
         let language: String = row.get("language")?;
@@ -180,16 +179,19 @@ impl Store {
                     }
                 }
                 tx.exec(
-                    sql("UPDATE notice_settings SET sender = ?, library_name = ?, language = ?, due_soon_days = ?, \
+                    sql("UPDATE notice_settings SET sender = ?, language = ?, due_soon_days = ?, \
                          overdue_days = ?, updated_at = ? WHERE id = 1")
                     .bind(s.sender.clone())
-                    .bind(s.library_name.as_str())
                     .bind(s.language.as_str())
                     .bind(s.due_soon_days)
                     .bind(serde_json::to_string(&s.overdue_days).expect("numbers serialise"))
                     .bind(self.now()),
                 )
                 .await?;
+                // One name for the library: the notices sign with the identity's (`store::print`).
+                if self.library_name_in(&mut tx).await? != s.library_name {
+                    self.set_library_name_in(&mut tx, &s.library_name).await?;
+                }
                 tx.exec(sql("DELETE FROM notice_category_days")).await?;
                 for (code, days) in &s.category_due_soon_days {
                     tx.exec(

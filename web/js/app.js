@@ -15,6 +15,8 @@ import * as reports from './views/reports.js';
 import * as kiosk from './views/kiosk.js';
 import * as visits from './views/visits.js';
 import * as stocktake from './views/stocktake.js';
+import * as print from './views/print.js';
+import { api } from './api.js';
 
 // [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
 const routes = [
@@ -43,6 +45,7 @@ const routes = [
   ['kunjungan', visits.render, 'staff', 'scanners'],
   ['stock-opname', stocktake.renderList, 'staff', 'scanners'],
   ['stock-opname/:id', stocktake.renderDetail, 'staff', 'scanners'],
+  ['cetak', print.render, 'staff', 'print'],
 ];
 
 /** Parse location.hash ("#/buku/12?x=1") into a route match. */
@@ -145,6 +148,13 @@ function navLink(key, href, label) {
   return h('li', {}, h('a', { href, 'aria-current': activeNav === key ? 'page' : null, 'data-testid': `nav-${key}` }, label));
 }
 
+/** The library's identity for the header (name and logo), loaded at start and after the admin changes it. */
+let library = null;
+async function loadLibrary() {
+  try { library = await api.get('/library'); } catch { library = null; }
+  renderHeader();
+}
+
 function renderHeader() {
   const user = getUser();
   const items = [navLink('catalog', '#/katalog', t('nav.catalog'))];
@@ -153,6 +163,7 @@ function renderHeader() {
       navLink('collection', '#/koleksi', t('nav.collection')), navLink('loans', '#/pinjaman', t('nav.loans')),
       navLink('reports', '#/laporan', t('nav.reports')));
   }
+  if (isStaff(user)) items.push(navLink('print', '#/cetak', t('nav.print')));
   // Staff reach their account through their name on the right, which keeps their longer menu on one row.
   if (user && !isStaff(user)) items.push(navLink('account', '#/akun', t('nav.account')));
   if (isKiosk(user)) items.push(navLink('kiosk', '#/tamu', t('nav.kiosk')));
@@ -169,7 +180,11 @@ function renderHeader() {
   replace(document.getElementById('app-header'),
     h('a', { href: '#main', class: 'skip-link' }, t('nav.skip')),
     h('div', { class: 'header-inner' },
-      h('a', { href: '#/katalog', class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 28, height: 28 }), 'Pustaka'),
+      h('a', { href: '#/katalog', class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 28, height: 28 }),
+        h('span', { class: 'brand-text' }, 'Pustaka',
+          library ? h('span', { class: 'library-name', 'data-testid': 'library-name', title: library.name },
+            library.logo_type ? h('img', { src: `/api/v1/library/logo?v=${encodeURIComponent(library.updated_at)}`, alt: '', height: 14 }) : null,
+            library.name) : null)),
       h('nav', { class: 'main-nav', 'aria-label': t('nav.main') }, h('ul', {}, items)),
       h('div', { class: 'header-tools' },
         userBox,
@@ -204,6 +219,8 @@ async function start() {
     flash(t('login.expired'), 'error');
     location.hash = `#/masuk?next=${encodeURIComponent(location.hash)}`;
   });
+  window.addEventListener('pustaka:library', loadLibrary);
+  loadLibrary();
   await loadMe();
   window.addEventListener('hashchange', renderRoute);
   renderRoute();

@@ -45,7 +45,7 @@ function bookItem(book) {
       h('a', { class: 'book-title', href: `#/buku/${book.id}` }, book.title),
       h('p', { class: 'book-authors' }, book.authors.join(', ')),
       h('p', { class: 'book-meta' },
-        [book.year, book.publisher, book.isbn && `ISBN ${book.isbn}`].filter(Boolean).join(' · '))),
+        [book.call_number, book.year, book.publisher, book.isbn && `ISBN ${book.isbn}`].filter(Boolean).join(' · '))),
     h('div', { class: 'book-avail' }, availabilityBadge(book)));
 }
 
@@ -74,6 +74,7 @@ export async function renderBook(root, ctx) {
         [t('book.year'), book.year],
         [t('book.language'), formatLanguage(book.language)],
         [t('book.isbn'), book.isbn],
+        [t('book.call_number'), book.call_number],
       ]),
       holdArea,
       section(t('book.copies'), table({

@@ -48,6 +48,8 @@ function bookForm(book = {}) {
     field({ name: 'subjects', label: t('book.subjects'), value: (book.subjects || []).join(', '), hint: t('collection.comma_hint') }),
     field({ name: 'publisher', label: t('book.publisher'), value: book.publisher }),
     field({ name: 'language', label: t('book.language'), value: book.language ?? 'id', hint: t('collection.language_hint'), attrs: { maxlength: 8 } }),
+    field({ name: 'classification', label: t('book.classification'), value: book.classification, hint: t('book.classification_hint'), testid: 'book-classification' }),
+    field({ name: 'call_number', label: t('book.call_number'), value: book.call_number, hint: t('book.call_number_hint'), testid: 'book-call-number' }),
     h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'book-save' }, t('common.save'))));
 }
 
@@ -60,6 +62,8 @@ function bookBody(v) {
     publisher: orNull(v.publisher),
     year: intOrNull(v.year),
     language: orNull(v.language),
+    classification: orNull(v.classification),
+    call_number: orNull(v.call_number),
   };
 }
 
@@ -93,22 +97,26 @@ export async function renderDetail(root, ctx) {
 
   const editForm = bookForm(book);
   onSubmit(editForm, async (v) => {
-    await api.patch(`/books/${book.id}`, bookBody(v));
+    const body = bookBody(v);
+    // Imports keep their call numbers and classes as they are: send them only when changed.
+    for (const k of ['classification', 'call_number']) if ((v[k] || '') === (book[k] || '')) delete body[k];
+    await api.patch(`/books/${book.id}`, body);
     flash(t('common.saved'));
     again();
   }, { conflictField: 'isbn' });
 
   const copyForm = h('form', { class: 'inline-form', 'data-testid': 'copy-form' },
-    field({ name: 'barcode', label: t('copy.barcode'), required: true, testid: 'copy-barcode', attrs: { autocomplete: 'off' } }),
+    field({ name: 'barcode', label: t('copy.barcode'), testid: 'copy-barcode', hint: t('copy.barcode_auto_hint'), attrs: { autocomplete: 'off' } }),
     field({ name: 'location', label: t('copy.location'), testid: 'copy-location', hint: t('collection.location_hint') }),
     field({ name: 'price', label: t('copy.price'), type: 'number', testid: 'copy-price', hint: t('copy.price_hint'), attrs: { min: 0, max: 10000000, step: 1 } }),
     h('button', { type: 'submit', class: 'primary' }, t('collection.add_copy')));
   onSubmit(copyForm, async (v) => {
-    const body = { barcode: v.barcode };
+    const body = {};
+    if (v.barcode) body.barcode = v.barcode;
     if (v.location) body.location = v.location;
     if (v.price !== '' && v.price != null) body.price = Number(v.price);
-    await api.post(`/books/${book.id}/copies`, body);
-    flash(t('collection.copy_added', { barcode: v.barcode }));
+    const copy = await api.post(`/books/${book.id}/copies`, body);
+    flash(t('collection.copy_added', { barcode: copy.barcode }));
     again();
   }, { conflictField: 'barcode' });
 

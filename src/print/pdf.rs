@@ -1,0 +1,419 @@
+//! A small PDF writer over `pdf-writer`: A4 (or any size) pages drawn in millimetres from the top
+//! left, text in the embedded DejaVu fonts (subset to the glyphs used, so any Indonesian name
+//! renders and `pdftotext` reads it back), filled rectangles (barcode bars), lines and images.
+
+use std::collections::BTreeMap;
+
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
+use subsetter::GlyphRemapper;
+
+/// DejaVu Sans and DejaVu Sans Bold, from Debian's fonts-dejavu-core (licence in fonts/LICENSE).
+const REGULAR: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+const BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
+
+/// Points per millimetre.
+const PT: f32 = 72.0 / 25.4;
+
+/// Which of the two fonts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weight {
+    Regular,
+    Bold,
+}
+
+struct FontUse {
+    name: &'static [u8],
+    base: &'static str,
+    data: &'static [u8],
+    face: ttf_parser::Face<'static>,
+    remap: GlyphRemapper,
+    /// New glyph id → (the text it stands for, its advance in font units).
+    used: BTreeMap<u16, (char, u16)>,
+}
+
+impl FontUse {
+    fn new(name: &'static [u8], base: &'static str, data: &'static [u8]) -> Self {
+        let face = ttf_parser::Face::parse(data, 0).expect("the bundled font parses");
+        Self { name, base, data, face, remap: GlyphRemapper::new(), used: BTreeMap::new() }
+    }
+
+    fn units(&self) -> f32 {
+        f32::from(self.face.units_per_em())
+    }
+
+    /// The glyph of `c` (the replacement character's, or `?`'s, when the font has none).
+    fn glyph(&self, c: char) -> ttf_parser::GlyphId {
+        self.face
+            .glyph_index(c)
+            .or_else(|| self.face.glyph_index('\u{FFFD}'))
+            .or_else(|| self.face.glyph_index('?'))
+            .unwrap_or(ttf_parser::GlyphId(0))
+    }
+
+    fn advance(&self, c: char) -> u16 {
+        self.face.glyph_hor_advance(self.glyph(c)).unwrap_or(0)
+    }
+
+    /// Width of `text` at `size` points, in millimetres.
+    fn width(&self, text: &str, size: f32) -> f32 {
+        let units: u32 = text.chars().filter(|c| !c.is_control()).map(|c| u32::from(self.advance(c))).sum();
+        units as f32 / self.units() * size / PT
+    }
+
+    /// The text as two-byte glyph ids of the subset.
+    fn encode(&mut self, text: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(text.len() * 2);
+        for c in text.chars().filter(|c| !c.is_control()) {
+            let old = self.glyph(c);
+            let new = self.remap.remap(old.0);
+            let advance = self.face.glyph_hor_advance(old).unwrap_or(0);
+            self.used.entry(new).or_insert((c, advance));
+            out.extend_from_slice(&new.to_be_bytes());
+        }
+        out
+    }
+}
+
+/// An image ready to place: samples, size and colour.
+#[derive(Clone)]
+pub struct Picture {
+    width: u32,
+    height: u32,
+    kind: PictureKind,
+}
+
+#[derive(Clone)]
+enum PictureKind {
+    /// JPEG bytes as they are (DCTDecode), with their colour components.
+    Jpeg { bytes: Vec<u8>, components: u8 },
+    /// Deflated 8-bit RGB samples and, when not opaque, a deflated 8-bit alpha mask.
+    Raw { rgb: Vec<u8>, alpha: Option<Vec<u8>> },
+}
+
+impl Picture {
+    /// Width ÷ height.
+    pub fn aspect(&self) -> f32 {
+        self.width as f32 / self.height.max(1) as f32
+    }
+
+    /// Reads a PNG (any colour type and depth, not animated).
+    pub fn png(bytes: &[u8]) -> Result<Self, String> {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        decoder.set_transformations(png::Transformations::normalize_to_color8());
+        let mut reader = decoder.read_info().map_err(|e| format!("not a readable PNG: {e}"))?;
+        let (w, h) = (reader.info().width, reader.info().height);
+        if u64::from(w) * u64::from(h) > 4_000_000 {
+            return Err(format!("{w}×{h} pixels is too large (at most 4 million)"));
+        }
+        let mut buf = vec![0; reader.output_buffer_size().ok_or("the PNG is too large")?];
+        let frame = reader.next_frame(&mut buf).map_err(|e| format!("not a readable PNG: {e}"))?;
+        let data = &buf[..frame.buffer_size()];
+        let (mut rgb, mut alpha) = (Vec::with_capacity((w * h * 3) as usize), Vec::new());
+        match frame.color_type {
+            png::ColorType::Rgb => rgb.extend_from_slice(data),
+            png::ColorType::Rgba => {
+                for px in data.chunks_exact(4) {
+                    rgb.extend_from_slice(&px[..3]);
+                    alpha.push(px[3]);
+                }
+            }
+            png::ColorType::Grayscale => data.iter().for_each(|&g| rgb.extend_from_slice(&[g, g, g])),
+            png::ColorType::GrayscaleAlpha => {
+                for px in data.chunks_exact(2) {
+                    rgb.extend_from_slice(&[px[0], px[0], px[0]]);
+                    alpha.push(px[1]);
+                }
+            }
+            png::ColorType::Indexed => return Err("an indexed PNG the decoder did not expand".into()),
+        }
+        let alpha = (!alpha.is_empty() && alpha.iter().any(|&a| a != 255)).then(|| deflate(&alpha));
+        Ok(Self { width: w, height: h, kind: PictureKind::Raw { rgb: deflate(&rgb), alpha } })
+    }
+
+    /// Reads a baseline or progressive JPEG's size and components (its bytes go into the PDF as they are).
+    pub fn jpeg(bytes: &[u8]) -> Result<Self, String> {
+        if !bytes.starts_with(&[0xFF, 0xD8]) {
+            return Err("not a JPEG".into());
+        }
+        let mut i = 2;
+        while i + 9 < bytes.len() {
+            if bytes[i] != 0xFF {
+                return Err("not a readable JPEG".into());
+            }
+            let marker = bytes[i + 1];
+            let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+            if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+                let height = u32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
+                let width = u32::from(u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]));
+                let components = bytes[i + 9];
+                if width == 0 || height == 0 || !matches!(components, 1 | 3) {
+                    return Err("a JPEG this printer cannot place (CMYK or empty)".into());
+                }
+                return Ok(Self { width, height, kind: PictureKind::Jpeg { bytes: bytes.to_vec(), components } });
+            }
+            i += 2 + len;
+        }
+        Err("not a readable JPEG".into())
+    }
+}
+
+fn deflate(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).expect("writing to memory");
+    e.finish().expect("writing to memory")
+}
+
+/// A document being drawn.
+pub struct Doc {
+    width: f32,
+    height: f32,
+    fonts: [FontUse; 2],
+    pages: Vec<(Content, Vec<usize>)>,
+    pictures: Vec<Picture>,
+}
+
+impl Doc {
+    /// A document of pages `width` × `height` mm, with one empty page.
+    pub fn new(width: f32, height: f32) -> Self {
+        let fonts = [FontUse::new(b"F1", "DejaVuSans", REGULAR), FontUse::new(b"F2", "DejaVuSans-Bold", BOLD)];
+        Self { width, height, fonts, pages: vec![(Content::new(), Vec::new())], pictures: Vec::new() }
+    }
+
+    /// An A4 portrait document.
+    pub fn a4() -> Self {
+        Self::new(210.0, 297.0)
+    }
+
+    /// Starts a new page.
+    pub fn new_page(&mut self) {
+        self.pages.push((Content::new(), Vec::new()));
+    }
+
+    fn font(&self, w: Weight) -> &FontUse {
+        &self.fonts[w as usize]
+    }
+
+    fn page(&mut self) -> &mut (Content, Vec<usize>) {
+        self.pages.last_mut().expect("a document has a page")
+    }
+
+    fn y(&self, y: f32) -> f32 {
+        (self.height - y) * PT
+    }
+
+    /// The width of `text` at `size` points, in mm.
+    pub fn text_width(&self, w: Weight, size: f32, text: &str) -> f32 {
+        self.font(w).width(text, size)
+    }
+
+    /// `text` cut with `…` to fit `max` mm.
+    pub fn fit(&self, w: Weight, size: f32, text: &str, max: f32) -> String {
+        if self.text_width(w, size, text) <= max {
+            return text.to_owned();
+        }
+        let mut chars: Vec<char> = text.chars().collect();
+        while !chars.is_empty() {
+            chars.pop();
+            let cut: String = chars.iter().collect::<String>().trim_end().to_owned() + "…";
+            if self.text_width(w, size, &cut) <= max {
+                return cut;
+            }
+        }
+        String::new()
+    }
+
+    /// The largest size at most `size` at which `text` fits `max` mm (not below `min`).
+    pub fn size_to_fit(&self, w: Weight, size: f32, min: f32, text: &str, max: f32) -> f32 {
+        let width = self.text_width(w, size, text);
+        if width <= max || width == 0.0 {
+            size
+        } else {
+            (size * max / width).max(min)
+        }
+    }
+
+    /// Writes `text` with its baseline at `y`, starting at `x` (mm from the top left).
+    pub fn text(&mut self, w: Weight, size: f32, x: f32, y: f32, text: &str) {
+        let (px, py) = (x * PT, self.y(y));
+        let bytes = self.fonts[w as usize].encode(text);
+        let name = self.fonts[w as usize].name;
+        let (content, _) = self.page();
+        content.begin_text().set_font(Name(name), size).next_line(px, py).show(Str(&bytes)).end_text();
+    }
+
+    /// Writes `text` centred on `cx`.
+    pub fn text_centred(&mut self, w: Weight, size: f32, cx: f32, y: f32, text: &str) {
+        let width = self.text_width(w, size, text);
+        self.text(w, size, cx - width / 2.0, y, text);
+    }
+
+    /// A filled black rectangle.
+    pub fn fill(&mut self, x: f32, y: f32, width: f32, height: f32) {
+        let (px, py) = (x * PT, self.y(y + height));
+        let (content, _) = self.page();
+        content.set_fill_gray(0.0).rect(px, py, width * PT, height * PT).fill_nonzero();
+    }
+
+    /// A line `thickness` mm wide, in grey (0 black, 1 white).
+    pub fn line(&mut self, from: (f32, f32), to: (f32, f32), thickness: f32, gray: f32) {
+        let (a, b) = ((from.0 * PT, self.y(from.1)), (to.0 * PT, self.y(to.1)));
+        let (content, _) = self.page();
+        content.set_stroke_gray(gray).set_line_width(thickness * PT).move_to(a.0, a.1).line_to(b.0, b.1).stroke();
+    }
+
+    /// Registers a picture for [`Doc::picture`].
+    pub fn add_picture(&mut self, p: Picture) -> usize {
+        self.pictures.push(p);
+        self.pictures.len() - 1
+    }
+
+    /// Places picture `index` inside the box, keeping its aspect, centred.
+    pub fn picture(&mut self, index: usize, x: f32, y: f32, width: f32, height: f32) {
+        let aspect = self.pictures[index].aspect();
+        let (w, h) = if width / height > aspect { (height * aspect, height) } else { (width, width / aspect) };
+        let (x, y) = (x + (width - w) / 2.0, y + (height - h) / 2.0);
+        let (px, py) = (x * PT, self.y(y + h));
+        let name = format!("Im{index}");
+        let (content, used) = self.page();
+        content
+            .save_state()
+            .transform([w * PT, 0.0, 0.0, h * PT, px, py])
+            .x_object(Name(name.as_bytes()))
+            .restore_state();
+        if !used.contains(&index) {
+            used.push(index);
+        }
+    }
+
+    /// The PDF's bytes.
+    pub fn finish(self) -> Vec<u8> {
+        let mut pdf = Pdf::new();
+        let mut next = 1;
+        let mut alloc = || {
+            let r = Ref::new(next);
+            next += 1;
+            r
+        };
+        let (catalog, tree) = (alloc(), alloc());
+        let font_ids: Vec<Ref> = self.fonts.iter().map(|_| alloc()).collect();
+        let picture_ids: Vec<(Ref, Option<Ref>)> = self
+            .pictures
+            .iter()
+            .map(|p| {
+                let mask = matches!(p.kind, PictureKind::Raw { alpha: Some(_), .. });
+                (alloc(), mask.then(&mut alloc))
+            })
+            .collect();
+        let page_ids: Vec<(Ref, Ref)> = self.pages.iter().map(|_| (alloc(), alloc())).collect();
+
+        pdf.catalog(catalog).pages(tree);
+        pdf.pages(tree).kids(page_ids.iter().map(|p| p.0)).count(page_ids.len() as i32);
+        let media = Rect::new(0.0, 0.0, self.width * PT, self.height * PT);
+        for ((content, used), (page_id, content_id)) in self.pages.into_iter().zip(&page_ids) {
+            let mut page = pdf.page(*page_id);
+            page.media_box(media).parent(tree).contents(*content_id);
+            let mut resources = page.resources();
+            let mut fonts = resources.fonts();
+            for (f, id) in self.fonts.iter().zip(&font_ids) {
+                fonts.pair(Name(f.name), *id);
+            }
+            fonts.finish();
+            if !used.is_empty() {
+                let mut x = resources.x_objects();
+                for i in &used {
+                    let name = format!("Im{i}");
+                    x.pair(Name(name.as_bytes()), picture_ids[*i].0);
+                }
+                x.finish();
+            }
+            resources.finish();
+            page.finish();
+            let data = deflate(&content.finish());
+            pdf.stream(*content_id, &data).filter(Filter::FlateDecode);
+        }
+        for (p, (id, mask)) in self.pictures.iter().zip(&picture_ids) {
+            match &p.kind {
+                PictureKind::Jpeg { bytes, components } => {
+                    let mut img = pdf.image_xobject(*id, bytes);
+                    img.filter(Filter::DctDecode);
+                    img.width(p.width as i32).height(p.height as i32).bits_per_component(8);
+                    if *components == 1 {
+                        img.color_space().device_gray();
+                    } else {
+                        img.color_space().device_rgb();
+                    }
+                }
+                PictureKind::Raw { rgb, alpha } => {
+                    let mut img = pdf.image_xobject(*id, rgb);
+                    img.filter(Filter::FlateDecode);
+                    img.width(p.width as i32).height(p.height as i32).bits_per_component(8);
+                    img.color_space().device_rgb();
+                    if let Some(m) = mask {
+                        img.s_mask(*m);
+                    }
+                    img.finish();
+                    if let (Some(a), Some(m)) = (alpha, mask) {
+                        let mut s = pdf.image_xobject(*m, a);
+                        s.filter(Filter::FlateDecode);
+                        s.width(p.width as i32).height(p.height as i32).bits_per_component(8);
+                        s.color_space().device_gray();
+                    }
+                }
+            }
+        }
+        for (f, id) in self.fonts.iter().zip(font_ids) {
+            write_font(&mut pdf, &mut alloc, f, id);
+        }
+        pdf.finish()
+    }
+}
+
+/// Writes a Type 0 font with its subset, widths and the map back to Unicode (for copying and
+/// `pdftotext`).
+fn write_font(pdf: &mut Pdf, alloc: &mut impl FnMut() -> Ref, f: &FontUse, id: Ref) {
+    let (cid, descriptor, file, cmap_id) = (alloc(), alloc(), alloc(), alloc());
+    let base = format!("PSTK{}+{}", if f.name == b"F1" { "AA" } else { "AB" }, f.base);
+    let scale = 1000.0 / f.units();
+    let info = pdf_writer::types::SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
+    pdf.type0_font(id)
+        .base_font(Name(base.as_bytes()))
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid)
+        .to_unicode(cmap_id);
+    let mut c = pdf.cid_font(cid);
+    c.subtype(pdf_writer::types::CidFontType::Type2)
+        .base_font(Name(base.as_bytes()))
+        .system_info(info)
+        .font_descriptor(descriptor)
+        .default_width(0.0)
+        .cid_to_gid_map_predefined(Name(b"Identity"));
+    let count = f.used.keys().max().map_or(0, |m| m + 1);
+    let widths: Vec<f32> = (0..count).map(|g| f.used.get(&g).map_or(0.0, |(_, adv)| f32::from(*adv) * scale)).collect();
+    c.widths().consecutive(0, widths);
+    c.finish();
+    let bbox = f.face.global_bounding_box();
+    pdf.font_descriptor(descriptor)
+        .name(Name(base.as_bytes()))
+        .flags(pdf_writer::types::FontFlags::NON_SYMBOLIC)
+        .bbox(Rect::new(
+            f32::from(bbox.x_min) * scale,
+            f32::from(bbox.y_min) * scale,
+            f32::from(bbox.x_max) * scale,
+            f32::from(bbox.y_max) * scale,
+        ))
+        .italic_angle(0.0)
+        .ascent(f32::from(f.face.ascender()) * scale)
+        .descent(f32::from(f.face.descender()) * scale)
+        .cap_height(f32::from(f.face.capital_height().unwrap_or(f.face.ascender())) * scale)
+        .stem_v(80.0)
+        .font_file2(file);
+    let subset = subsetter::subset(f.data, 0, &f.remap).expect("the bundled font subsets");
+    let data = deflate(&subset);
+    pdf.stream(file, &data).filter(Filter::FlateDecode);
+    let mut cmap = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), info);
+    for (g, (ch, _)) in &f.used {
+        cmap.pair(*g, *ch);
+    }
+    pdf.cmap(cmap_id, &cmap.finish());
+}
