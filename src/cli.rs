@@ -55,8 +55,9 @@ enum Command {
     },
     /// Print Pustaka's licence and the notices of the third-party code in this program.
     Licenses,
-    /// Bring books or members in from a spreadsheet (CSV or XLSX). Exits 0 when every row was
-    /// imported, 2 when some rows were not (each is listed with its reason), 1 on failure.
+    /// Bring books or members in from a spreadsheet (CSV or XLSX), or a whole SLiMS library. Exits
+    /// 0 when every row was imported, 2 when some rows were not (each is listed with its reason),
+    /// 1 on failure.
     #[command(subcommand)]
     Import(ImportCommand),
 }
@@ -88,6 +89,23 @@ enum ImportCommand {
         /// The category of rows that name none.
         #[arg(long, value_name = "CODE")]
         default_category: Option<String>,
+        #[command(flatten)]
+        output: ImportOutput,
+    },
+    /// A SLiMS 9 (Bulian) library, read from its database: records (biblio), items, members,
+    /// open loans and unpaid fines. SLiMS is only read. Members keep their SLiMS member id as
+    /// their source id (`slims:ID`); it is their card number when it is a valid Pustaka card
+    /// number, otherwise they get a new card (the report lists them). Run it again after an
+    /// interruption or a new mapping: what is already there is left as it is.
+    Slims {
+        /// The SLiMS database, `mysql://USER:PASS@HOST:PORT/DB`.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// A file mapping SLiMS member types to Pustaka categories, one `SLiMS type = code` per
+        /// line (`* = code` for the types not named). Without one, a type must match a
+        /// category's code or name (e.g. `Siswa` is `student`); the dry run shows the mapping.
+        #[arg(long, value_name = "FILE")]
+        category_map: Option<std::path::PathBuf>,
         #[command(flatten)]
         output: ImportOutput,
     },
@@ -127,6 +145,24 @@ async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::
                 default_category,
             };
             (crate::import::members(store, &actor, &read(&file)?, &options, output.dry_run, progress).await?, output)
+        }
+        ImportCommand::Slims { from, category_map, output } => {
+            let (categories, default_category) = match category_map {
+                Some(f) => {
+                    let text = String::from_utf8(read(&f)?).context("the mapping file is not UTF-8 text")?;
+                    crate::import::slims::read_category_map(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?
+                }
+                None => Default::default(),
+            };
+            let options = crate::import::slims::SlimsOptions { from, categories, default_category };
+            let staged = |stage: &str, done: usize, total: usize| {
+                if tty {
+                    eprint!("\r{stage}: ");
+                }
+                progress(done, total);
+            };
+            (crate::import::slims::import(store, &actor, &options, output.dry_run, staged).await?, output)
         }
     };
     if output.json {

@@ -14,6 +14,7 @@ pub mod members;
 pub mod mysql_pool;
 pub mod notices;
 pub mod search;
+pub mod slims;
 
 use std::sync::Arc;
 
