@@ -1,4 +1,4 @@
-//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | licenses | import`.
+//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | licenses | import | export`.
 
 use std::{io::Read, process::ExitCode, time::Duration};
 
@@ -60,6 +60,65 @@ enum Command {
     /// 1 on failure.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write the catalogue (books), copies, members or loans as CSV (streamed, any size) or XLSX
+    /// to standard output or a file. The books and copies files are what `import books` reads.
+    Export {
+        /// What to export.
+        what: crate::export::Export,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+/// The export's file format.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Writes an export, a page at a time for CSV.
+async fn export(
+    store: &crate::store::Store,
+    what: crate::export::Export,
+    format: ExportFormat,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out: Box<dyn Write> = match &output {
+        Some(f) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(f).with_context(|| format!("cannot write {}", f.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        ExportFormat::Csv => {
+            use crate::http::table::CsvStream;
+            out.write_all(&CsvStream::header(what.columns()))?;
+            let mut after = 0;
+            loop {
+                let (rows, last) = what.page(store, after).await?;
+                out.write_all(&CsvStream::rows(&rows))?;
+                match last {
+                    Some(l) => after = l,
+                    None => break,
+                }
+            }
+        }
+        ExportFormat::Xlsx => {
+            let max = crate::export::XLSX_MAX_ROWS;
+            let table = what.table(store, max).await?.map_err(|n| {
+                anyhow::anyhow!("more than {max} rows ({n} read so far) for an XLSX file; use --format csv")
+            })?;
+            out.write_all(&table.to_xlsx().context("writing the XLSX file")?)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 // ---- import (issue #13) ----
@@ -245,6 +304,10 @@ impl Cli {
             Command::Import(command) => {
                 let store = app::connect(&settings).await?;
                 return import(&store, command).await;
+            }
+            Command::Export { what, format, output } => {
+                let store = app::connect(&settings).await?;
+                export(&store, what, format, output).await?;
             }
             Command::CreateUser { username, role, member_id } => {
                 let store = app::connect(&settings).await?;

@@ -56,6 +56,7 @@ fn access(method: &str, path: &str) -> Access {
         | ("POST", "/api/v1/loans/{id}/lost")
         | ("PATCH" | "DELETE", "/api/v1/books/{id}" | "/api/v1/copies/{barcode}" | "/api/v1/members/{id}")
         | ("DELETE", "/api/v1/closed-days/{date}") => Staff,
+        ("GET", "/api/v1/export/{what}") => Staff,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
 }
@@ -136,6 +137,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{date}", "2030-01-02")
         .replace("{kind}", "overdue")
         .replace("{language}", "id")
+        .replace("{what}", "books")
 }
 
 /// A body that gets a well-formed request past parsing where the handler reads one.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalogue;
 pub mod circulation;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod members;
 pub mod notices;
@@ -71,6 +72,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "notices", description = "Reminders and overdue notices by email; WhatsApp links"),
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
+        (name = "export", description = "The catalogue, copies, members and loans as CSV or XLSX (staff)"),
     )
 )]
 struct ApiDoc;
@@ -169,7 +171,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(members::router())
         .merge(circulation::router())
         .merge(accounts::router())
-        .merge(notices::router());
+        .merge(notices::router())
+        .merge(export::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

@@ -288,6 +288,7 @@ const BOOK_FIELDS: &[(&str, &[&str])] = &[
     ("barcode", &["barcode", "eksemplar", "kodeeksemplar", "kodebarcode", "itemcode", "barcodes"]),
     ("copies", &["jumlah", "jumlaheksemplar", "jumlahbuku", "copies", "copycount", "eks"]),
     ("location", &["lokasi", "rak", "location", "shelf"]),
+    ("price", &["harga", "hargabuku", "price"]),
 ];
 
 const MEMBER_FIELDS: &[(&str, &[&str])] = &[
@@ -379,6 +380,16 @@ pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError
             },
             None => None,
         };
+        let price = match cell("price").map(|p| p.replace(['.', ','], "").trim_start_matches("Rp").trim().to_owned()) {
+            None => None,
+            Some(p) => match p.parse::<i64>() {
+                Ok(n) if crate::domain::circulation::check_price(n).is_ok() => Some(n),
+                _ => {
+                    errors.push(RowError::new(line, "price", format!("{p:?} is not a price in whole rupiah")));
+                    continue;
+                }
+            },
+        };
         let mut copies = Vec::new();
         let mut bad = false;
         for code in cell("barcode").map(text::list).unwrap_or_default() {
@@ -398,7 +409,7 @@ pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError
                         barcode: b,
                         location: location.clone(),
                         status: None,
-                        price: None,
+                        price,
                     }),
                 },
                 Err(e) => {
