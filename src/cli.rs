@@ -65,7 +65,7 @@ enum Command {
     Export {
         /// What to export.
         what: crate::export::Export,
-        /// csv or xlsx.
+        /// csv, xlsx, or for books marcxml or mrc (ISO 2709).
         #[arg(long, default_value = "csv")]
         format: ExportFormat,
         /// Write here instead of standard output.
@@ -79,6 +79,10 @@ enum Command {
 enum ExportFormat {
     Csv,
     Xlsx,
+    /// MARC 21 as MARCXML (books only, with their copies in 952).
+    Marcxml,
+    /// MARC 21 as ISO 2709 (books only).
+    Mrc,
 }
 
 /// Writes an export, a page at a time for CSV.
@@ -107,6 +111,31 @@ async fn export(
                     Some(l) => after = l,
                     None => break,
                 }
+            }
+        }
+        ExportFormat::Marcxml | ExportFormat::Mrc => {
+            anyhow::ensure!(what == crate::export::Export::Books, "MARC exports the books (with their copies)");
+            let xml = matches!(format, ExportFormat::Marcxml);
+            if xml {
+                out.write_all(crate::marc::XML_HEAD.as_bytes())?;
+            }
+            let mut after = 0;
+            loop {
+                let (records, last) = crate::export::marc_page(store, after).await?;
+                for r in &records {
+                    if xml {
+                        out.write_all(r.to_xml().as_bytes())?;
+                    } else {
+                        out.write_all(&r.to_iso2709())?;
+                    }
+                }
+                match last {
+                    Some(l) => after = l,
+                    None => break,
+                }
+            }
+            if xml {
+                out.write_all(crate::marc::XML_TAIL.as_bytes())?;
             }
         }
         ExportFormat::Xlsx => {
@@ -148,6 +177,15 @@ enum ImportCommand {
         /// The category of rows that name none.
         #[arg(long, value_name = "CODE")]
         default_category: Option<String>,
+        #[command(flatten)]
+        output: ImportOutput,
+    },
+    /// Books and copies from a MARC 21 file, ISO 2709 (`.mrc`) or MARCXML: 245 title, 100/700
+    /// authors, 020 ISBN, 260 publisher and year, 082, 090, 650, 500 and more; copies from 952 $p
+    /// (barcode), $c (location), $g (price), as Koha writes them.
+    Marc {
+        /// An ISO 2709 or MARCXML file.
+        file: std::path::PathBuf,
         #[command(flatten)]
         output: ImportOutput,
     },
@@ -204,6 +242,9 @@ async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::
                 default_category,
             };
             (crate::import::members(store, &actor, &read(&file)?, &options, output.dry_run, progress).await?, output)
+        }
+        ImportCommand::Marc { file, output } => {
+            (crate::import::marc(store, &actor, &read(&file)?, output.dry_run, progress).await?, output)
         }
         ImportCommand::Slims { from, category_map, output } => {
             let (categories, default_category) = match category_map {

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod export;
 pub mod http;
 pub mod import;
+pub mod marc;
 pub mod model;
 pub mod notices;
 pub mod passwords;

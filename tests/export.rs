@@ -8,7 +8,7 @@ use common::{db_of, TestApp};
 use pustaka::{export::Export, import, store::Actor};
 use serde_json::{json, Value};
 
-contract!(round_trip_through_csv_and_xlsx, members_and_loans_and_refusals);
+contract!(round_trip_through_csv_and_xlsx, members_and_loans_and_refusals, round_trip_through_marc);
 
 /// A small catalogue with the awkward values: a title a spreadsheet would run as a formula, notes
 /// over two lines, a list of identifiers, a copy with a price and one without.
@@ -138,4 +138,37 @@ async fn members_and_loans_and_refusals(app: TestApp) {
     app.get("/api/v1/export/users", Some(&app.admin)).await.problem(404, "not_found");
     let r = app.get("/api/v1/export/books?format=pdf", Some(&app.admin)).await.problem(422, "validation");
     assert_eq!(r["errors"][0]["field"], "format");
+}
+
+/// The catalogue as MARCXML and as ISO 2709, as `pustaka export books --format marcxml|mrc` writes
+/// it, imported by `pustaka import marc` into empty libraries: the same catalogue.
+async fn round_trip_through_marc(app: TestApp) {
+    catalogue(&app).await;
+    let before = snapshot(&app).await;
+    let (records, last) = pustaka::export::marc_page(&app.store, 0).await.unwrap();
+    assert_eq!((records.len(), last), (3, None));
+    let xml = format!(
+        "{}{}{}",
+        pustaka::marc::XML_HEAD,
+        records.iter().map(|r| r.to_xml()).collect::<String>(),
+        pustaka::marc::XML_TAIL
+    );
+    let mrc: Vec<u8> = records.iter().flat_map(|r| r.to_iso2709()).collect();
+    for file in [xml.into_bytes(), mrc] {
+        let other = TestApp::try_spawn(db_of(&app)).await.unwrap();
+        let dry = import::marc(&other.store, &Actor::system(), &file, true, |_, _| {}).await.unwrap();
+        assert_eq!((dry.books_created, dry.copies_created), (3, 3), "{dry:#?}");
+        let r = import::marc(&other.store, &Actor::system(), &file, false, |_, _| {}).await.unwrap();
+        assert!(r.errors.is_empty(), "{r:#?}");
+        assert_eq!(snapshot(&other).await, before, "the same catalogue");
+        let again = import::marc(&other.store, &Actor::system(), &file, false, |_, _| {}).await.unwrap();
+        assert_eq!((again.books_created, again.copies_created, again.books_existing), (0, 0, 3));
+    }
+    // A broken record is reported by its number; the others come in.
+    let mut broken = b"00042nam a2209999 i 4500garbage\x1d".to_vec();
+    broken.extend(records[0].to_iso2709());
+    let other = TestApp::try_spawn(db_of(&app)).await.unwrap();
+    let r = import::marc(&other.store, &Actor::system(), &broken, false, |_, _| {}).await.unwrap();
+    assert_eq!((r.books_created, r.errors.len()), (1, 1), "{r:#?}");
+    assert_eq!((r.errors[0].line, r.errors[0].field.as_str()), (1, "record"));
 }

@@ -68,6 +68,27 @@ pub async fn books(
     Ok(report)
 }
 
+/// Imports the books (and copies, from 952 $p) of a MARC file, ISO 2709 or MARCXML, through the
+/// same checks and identity rules as a spreadsheet of books ([`crate::marc::to_rows`]).
+pub async fn marc(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: impl FnMut(usize, usize),
+) -> Result<Report, ImportError> {
+    use chrono::Datelike;
+    let (sheet, broken) = crate::marc::read_sheet(bytes).map_err(|e| ImportError::Source(e.to_string()))?;
+    let (books, mut errors, _) = book_rows(&sheet, store.today(store.now()).year());
+    errors.extend(broken.into_iter().map(|e| RowError::new(e.index, "record", e.reason)));
+    let records = sheet.rows.iter().map(|(i, _)| *i).max().unwrap_or(0);
+    let mut report = Report { dry_run, rows: records, errors, ..Report::default() };
+    store.import_books(actor, &books, &mut report, progress).await?;
+    report.errors.sort_by_key(|e| e.line);
+    store.audit_import(actor, "import.marc", &report).await?;
+    Ok(report)
+}
+
 /// How a members import maps categories.
 #[derive(Debug, Default, Clone)]
 pub struct MemberOptions {
