@@ -228,7 +228,7 @@ pub async fn marc_page(store: &Store, after: i64) -> Result<(Vec<crate::marc::Re
                 .bind(last),
         )
         .await?;
-    let mut by_book: std::collections::HashMap<i64, Vec<(String, Option<String>, Option<i64>)>> = Default::default();
+    let mut by_book: std::collections::HashMap<i64, Vec<crate::marc::CopyFields>> = Default::default();
     for c in &copies {
         by_book.entry(c.get("book_id")?).or_default().push((c.get("barcode")?, c.get("location")?, c.get("price")?));
     }

@@ -13,6 +13,12 @@
 
 use quick_xml::{events::Event, Reader};
 
+/// A copy as MARC carries it in 952: barcode ($p), location ($c), price ($g).
+pub type CopyFields = (String, Option<String>, Option<i64>);
+
+/// A data field being read: tag, indicators, subfields.
+type OpenField = (String, [char; 2], Vec<(char, String)>);
+
 /// One MARC field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
@@ -246,7 +252,7 @@ pub fn read_xml(text: &str) -> Result<Vec<Record>, MarcError> {
     let mut current: Option<Record> = None;
     let mut value = String::new();
     // (tag, ind1, ind2) of the data field being read; the code of the subfield.
-    let mut data: Option<(String, [char; 2], Vec<(char, String)>)> = None;
+    let mut data: Option<OpenField> = None;
     let attr = |e: &quick_xml::events::BytesStart, name: &[u8]| -> Option<String> {
         e.attributes()
             .flatten()
@@ -333,7 +339,7 @@ fn reader_decoder() -> quick_xml::encoding::Decoder {
 }
 
 /// A book (and its copies: barcode, location, price) as a MARC record.
-pub fn from_book(b: &crate::model::Book, copies: &[(String, Option<String>, Option<i64>)]) -> Record {
+pub fn from_book(b: &crate::model::Book, copies: &[CopyFields]) -> Record {
     let mut r = Record::book();
     let source = b.source_id.clone().unwrap_or_else(|| format!("pustaka:{}", b.id));
     r.fields.push(Field::Control("001".into(), source));

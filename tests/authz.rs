@@ -57,6 +57,7 @@ fn access(method: &str, path: &str) -> Access {
         | ("PATCH" | "DELETE", "/api/v1/books/{id}" | "/api/v1/copies/{barcode}" | "/api/v1/members/{id}")
         | ("DELETE", "/api/v1/closed-days/{date}") => Staff,
         ("GET", "/api/v1/export/{what}") => Staff,
+        ("POST", "/api/v1/import/{what}") => Admin,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
 }

@@ -7,6 +7,7 @@ pub mod circulation;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod imports;
 pub mod members;
 pub mod notices;
 pub mod table;
@@ -73,6 +74,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
         (name = "export", description = "The catalogue, copies, members and loans as CSV or XLSX (staff)"),
+        (name = "import", description = "Spreadsheets and MARC files into the catalogue and the members (admin)"),
     )
 )]
 struct ApiDoc;
@@ -172,7 +174,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(circulation::router())
         .merge(accounts::router())
         .merge(notices::router())
-        .merge(export::router());
+        .merge(export::router())
+        .merge(imports::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
