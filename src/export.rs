@@ -214,12 +214,10 @@ impl Export {
 /// One page of books as MARC records (with their copies in 952), after the book with id `after`;
 /// the last id read, `None` at the end.
 pub async fn marc_page(store: &Store, after: i64) -> Result<(Vec<crate::marc::Record>, Option<i64>)> {
-    let rows = store
-        .db
-        .all(sql("SELECT b.id FROM books b WHERE b.id > ? ORDER BY b.id LIMIT ?").bind(after).bind(PAGE))
-        .await?;
-    let ids = rows.iter().map(|r| r.get::<i64>("id")).collect::<std::result::Result<Vec<_>, _>>()?;
-    let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else { return Ok((Vec::new(), None)) };
+    let books = store.books_after(after, PAGE).await?;
+    let (Some(first), Some(last)) = (books.first().map(|b| b.id), books.last().map(|b| b.id)) else {
+        return Ok((Vec::new(), None));
+    };
     let copies = store
         .db
         .all(
@@ -232,10 +230,7 @@ pub async fn marc_page(store: &Store, after: i64) -> Result<(Vec<crate::marc::Re
     for c in &copies {
         by_book.entry(c.get("book_id")?).or_default().push((c.get("barcode")?, c.get("location")?, c.get("price")?));
     }
-    let mut out = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let book = store.book(*id).await?;
-        out.push(crate::marc::from_book(&book, by_book.get(id).map_or(&[][..], Vec::as_slice)));
-    }
-    Ok((out, if ids.len() < PAGE as usize { None } else { Some(last) }))
+    let out =
+        books.iter().map(|b| crate::marc::from_book(b, by_book.get(&b.id).map_or(&[][..], Vec::as_slice))).collect();
+    Ok((out, if books.len() < PAGE as usize { None } else { Some(last) }))
 }

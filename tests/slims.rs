@@ -22,6 +22,51 @@ contract!(
     an_unreachable_slims_is_one_clear_error,
 );
 
+/// The command as a librarian types it: `pustaka import slims`, then `pustaka export`, on an
+/// SQLite file of its own.
+#[test]
+fn the_command_line_end_to_end() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(src) = rt.block_on(Slims::create()) else { return eprintln!("{SKIPPED}") };
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+    let map = dir.path().join("tipe.txt");
+    std::fs::write(&map, "Alumni = public\n").unwrap();
+    let pustaka = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pustaka"))
+            .args(args)
+            .env("PUSTAKA_DATABASE_URL", &db)
+            .env("PUSTAKA_ADMIN_PASSWORD", "admin-test-password")
+            .env("PUSTAKA_PASSWORD_HASH_MEMORY_KIB", "64")
+            .env("PUSTAKA_PASSWORD_HASH_ITERATIONS", "1")
+            .output()
+            .expect("run pustaka")
+    };
+    let dry = pustaka(&["import", "slims", "--from", &src.db.url, "--dry-run", "--json"]);
+    assert_eq!(dry.status.code(), Some(2), "some rows are refused: {}", String::from_utf8_lossy(&dry.stderr));
+    let report: Value = serde_json::from_slice(&dry.stdout).expect("a JSON report");
+    assert_eq!((report["dry_run"].as_bool(), report["books_created"].as_i64()), (Some(true), Some(6)));
+    let done = pustaka(&["import", "slims", "--from", &src.db.url, "--category-map", map.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&done.stdout);
+    assert!(text.contains("mapping: member type Alumni -> public"), "{text}");
+    assert!(text.contains("members: 4 new, 0 already there"), "{text}");
+    let again = pustaka(&["import", "slims", "--from", &src.db.url, "--category-map", map.to_str().unwrap(), "--json"]);
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!((again["books_created"].as_i64(), again["loans_created"].as_i64()), (Some(0), Some(0)));
+    let csv = pustaka(&["export", "books"]);
+    assert!(csv.status.success());
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}source id,isbn,title") && csv.contains("slims:1,9789799731234,Bumi Manusia"),
+        "{csv}"
+    );
+    let xml = pustaka(&["export", "books", "--format", "marcxml"]);
+    let xml = String::from_utf8(xml.stdout).unwrap();
+    assert_eq!(xml.matches("<record>").count(), 6, "{xml}");
+    let bad = pustaka(&["export", "members", "--format", "mrc"]);
+    assert_eq!(bad.status.code(), Some(1));
+}
+
 /// The SLiMS tables, as much of them as the import reads (column names and types as SLiMS has
 /// them; SLiMS's own tables have more columns).
 const SCHEMA: &[&str] = &[

@@ -20,6 +20,22 @@ fn err(record: &str, field: &str, reason: impl Into<String>) -> RowError {
 }
 
 impl Store {
+    /// Up to `limit` books with ids above `after`, in id order (exports read the catalogue so).
+    pub async fn books_after(&self, after: i64, limit: i64) -> Result<Vec<crate::model::Book>> {
+        let rows = self
+            .db
+            .all(
+                sql(format!(
+                    "SELECT {} FROM books b WHERE b.id > ? ORDER BY b.id LIMIT ?",
+                    super::catalogue::BOOK_COLUMNS
+                ))
+                .bind(after)
+                .bind(limit),
+            )
+            .await?;
+        rows.iter().map(super::catalogue::book).collect()
+    }
+
     /// The library's categories as (code, name).
     pub async fn category_names(&self) -> Result<Vec<(String, String)>> {
         let rows = self.db.all(sql("SELECT code, name FROM categories ORDER BY code")).await?;
