@@ -1,4 +1,4 @@
-//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | licenses | import`.
+//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | licenses | import | export`.
 
 use std::{io::Read, process::ExitCode, time::Duration};
 
@@ -55,10 +55,99 @@ enum Command {
     },
     /// Print Pustaka's licence and the notices of the third-party code in this program.
     Licenses,
-    /// Bring books or members in from a spreadsheet (CSV or XLSX). Exits 0 when every row was
-    /// imported, 2 when some rows were not (each is listed with its reason), 1 on failure.
+    /// Bring books or members in from a spreadsheet (CSV or XLSX), or a whole SLiMS library. Exits
+    /// 0 when every row was imported, 2 when some rows were not (each is listed with its reason),
+    /// 1 on failure.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write the catalogue (books), copies, members or loans as CSV (streamed, any size) or XLSX
+    /// to standard output or a file. The books and copies files are what `import books` reads.
+    Export {
+        /// What to export.
+        what: crate::export::Export,
+        /// csv, xlsx, or for books marcxml or mrc (ISO 2709).
+        #[arg(long, default_value = "csv")]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+/// The export's file format.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Xlsx,
+    /// MARC 21 as MARCXML (books only, with their copies in 952).
+    Marcxml,
+    /// MARC 21 as ISO 2709 (books only).
+    Mrc,
+}
+
+/// Writes an export, a page at a time for CSV.
+async fn export(
+    store: &crate::store::Store,
+    what: crate::export::Export,
+    format: ExportFormat,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out: Box<dyn Write> = match &output {
+        Some(f) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(f).with_context(|| format!("cannot write {}", f.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        ExportFormat::Csv => {
+            use crate::http::table::CsvStream;
+            out.write_all(&CsvStream::header(what.columns()))?;
+            let mut after = 0;
+            loop {
+                let (rows, last) = what.page(store, after).await?;
+                out.write_all(&CsvStream::rows(&rows))?;
+                match last {
+                    Some(l) => after = l,
+                    None => break,
+                }
+            }
+        }
+        ExportFormat::Marcxml | ExportFormat::Mrc => {
+            anyhow::ensure!(what == crate::export::Export::Books, "MARC exports the books (with their copies)");
+            let xml = matches!(format, ExportFormat::Marcxml);
+            if xml {
+                out.write_all(crate::marc::XML_HEAD.as_bytes())?;
+            }
+            let mut after = 0;
+            loop {
+                let (records, last) = crate::export::marc_page(store, after).await?;
+                for r in &records {
+                    if xml {
+                        out.write_all(r.to_xml().as_bytes())?;
+                    } else {
+                        out.write_all(&r.to_iso2709())?;
+                    }
+                }
+                match last {
+                    Some(l) => after = l,
+                    None => break,
+                }
+            }
+            if xml {
+                out.write_all(crate::marc::XML_TAIL.as_bytes())?;
+            }
+        }
+        ExportFormat::Xlsx => {
+            let max = crate::export::XLSX_MAX_ROWS;
+            let table = what.table(store, max).await?.map_err(|n| {
+                anyhow::anyhow!("more than {max} rows ({n} read so far) for an XLSX file; use --format csv")
+            })?;
+            out.write_all(&table.to_xlsx().context("writing the XLSX file")?)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 // ---- import (issue #13) ----
@@ -88,6 +177,32 @@ enum ImportCommand {
         /// The category of rows that name none.
         #[arg(long, value_name = "CODE")]
         default_category: Option<String>,
+        #[command(flatten)]
+        output: ImportOutput,
+    },
+    /// Books and copies from a MARC 21 file, ISO 2709 (`.mrc`) or MARCXML: 245 title, 100/700
+    /// authors, 020 ISBN, 260 publisher and year, 082, 090, 650, 500 and more; copies from 952 $p
+    /// (barcode), $c (location), $g (price), as Koha writes them.
+    Marc {
+        /// An ISO 2709 or MARCXML file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        output: ImportOutput,
+    },
+    /// A SLiMS 9 (Bulian) library, read from its database: records (biblio), items, members,
+    /// open loans and unpaid fines. SLiMS is only read. Members keep their SLiMS member id as
+    /// their source id (`slims:ID`); it is their card number when it is a valid Pustaka card
+    /// number, otherwise they get a new card (the report lists them). Run it again after an
+    /// interruption or a new mapping: what is already there is left as it is.
+    Slims {
+        /// The SLiMS database, `mysql://USER:PASS@HOST:PORT/DB`.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// A file mapping SLiMS member types to Pustaka categories, one `SLiMS type = code` per
+        /// line (`* = code` for the types not named). Without one, a type must match a
+        /// category's code or name (e.g. `Siswa` is `student`); the dry run shows the mapping.
+        #[arg(long, value_name = "FILE")]
+        category_map: Option<std::path::PathBuf>,
         #[command(flatten)]
         output: ImportOutput,
     },
@@ -127,6 +242,27 @@ async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::
                 default_category,
             };
             (crate::import::members(store, &actor, &read(&file)?, &options, output.dry_run, progress).await?, output)
+        }
+        ImportCommand::Marc { file, output } => {
+            (crate::import::marc(store, &actor, &read(&file)?, output.dry_run, progress).await?, output)
+        }
+        ImportCommand::Slims { from, category_map, output } => {
+            let (categories, default_category) = match category_map {
+                Some(f) => {
+                    let text = String::from_utf8(read(&f)?).context("the mapping file is not UTF-8 text")?;
+                    crate::import::slims::read_category_map(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?
+                }
+                None => Default::default(),
+            };
+            let options = crate::import::slims::SlimsOptions { from, categories, default_category };
+            let staged = |stage: &str, done: usize, total: usize| {
+                if tty {
+                    eprint!("\r{stage}: ");
+                }
+                progress(done, total);
+            };
+            (crate::import::slims::import(store, &actor, &options, output.dry_run, staged).await?, output)
         }
     };
     if output.json {
@@ -209,6 +345,10 @@ impl Cli {
             Command::Import(command) => {
                 let store = app::connect(&settings).await?;
                 return import(&store, command).await;
+            }
+            Command::Export { what, format, output } => {
+                let store = app::connect(&settings).await?;
+                export(&store, what, format, output).await?;
             }
             Command::CreateUser { username, role, member_id } => {
                 let store = app::connect(&settings).await?;

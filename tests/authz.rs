@@ -73,6 +73,8 @@ fn access(method: &str, path: &str) -> Access {
         | ("POST", "/api/v1/print/loan-slip")
         | ("PUT" | "DELETE", "/api/v1/members/{id}/photo") => Staff,
         ("GET", "/api/v1/print/receipts/{id}") => Own,
+        ("GET", "/api/v1/export/{what}") => Staff,
+        ("POST", "/api/v1/import/{what}") => Admin,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
 }
@@ -172,6 +174,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{kind}", "overdue")
         .replace("{language}", "id")
         .replace("{name}", "loans-per-month")
+        .replace("{what}", "books")
 }
 
 /// A body that gets a well-formed request past parsing where the handler reads one.

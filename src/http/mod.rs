@@ -5,7 +5,9 @@ pub mod accounts;
 pub mod catalogue;
 pub mod circulation;
 pub mod error;
+pub mod export;
 pub mod extract;
+pub mod imports;
 pub mod members;
 pub mod notices;
 pub mod print;
@@ -79,6 +81,8 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "visits", description = "The visitor log (buku tamu): the entrance kiosk and visitor statistics"),
         (name = "stocktake", description = "Stock takes (inventarisasi): scanning the shelves, the report, missing copies"),
         (name = "print", description = "The library's identity, automatic barcodes, call numbers; labels and member cards as PDFs"),
+        (name = "export", description = "The catalogue, copies, members and loans as CSV or XLSX (staff)"),
+        (name = "import", description = "Spreadsheets and MARC files into the catalogue and the members (admin)"),
     )
 )]
 struct ApiDoc;
@@ -181,7 +185,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::router())
         .merge(visits::router())
         .merge(stocktake::router())
-        .merge(print::router());
+        .merge(print::router())
+        .merge(export::router())
+        .merge(imports::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

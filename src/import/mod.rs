@@ -14,6 +14,7 @@
 //! digest of its name, e-mail and phone.
 
 pub mod sheet;
+pub mod slims;
 
 use std::collections::{HashMap, HashSet};
 
@@ -44,6 +45,9 @@ pub enum ImportError {
     Sheet(#[from] SheetError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The system imported from could not be read (a SLiMS database).
+    #[error("{0}")]
+    Source(String),
 }
 
 /// Imports the books (and copies) of a spreadsheet; `progress` hears (books done, books in all).
@@ -61,6 +65,27 @@ pub async fn books(
     store.import_books(actor, &books, &mut report, progress).await?;
     report.errors.sort_by_key(|e| e.line);
     store.audit_import(actor, "import.books", &report).await?;
+    Ok(report)
+}
+
+/// Imports the books (and copies, from 952 $p) of a MARC file, ISO 2709 or MARCXML, through the
+/// same checks and identity rules as a spreadsheet of books ([`crate::marc::to_rows`]).
+pub async fn marc(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: impl FnMut(usize, usize),
+) -> Result<Report, ImportError> {
+    use chrono::Datelike;
+    let (sheet, broken) = crate::marc::read_sheet(bytes).map_err(|e| ImportError::Source(e.to_string()))?;
+    let (books, mut errors, _) = book_rows(&sheet, store.today(store.now()).year());
+    errors.extend(broken.into_iter().map(|e| RowError::new(e.index, "record", e.reason)));
+    let records = sheet.rows.iter().map(|(i, _)| *i).max().unwrap_or(0);
+    let mut report = Report { dry_run, rows: records, errors, ..Report::default() };
+    store.import_books(actor, &books, &mut report, progress).await?;
+    report.errors.sort_by_key(|e| e.line);
+    store.audit_import(actor, "import.marc", &report).await?;
     Ok(report)
 }
 
@@ -111,6 +136,8 @@ impl Report {
             ("books", self.books_created, self.books_existing),
             ("copies", self.copies_created, self.copies_existing),
             ("members", self.members_created, self.members_existing),
+            ("open loans", self.loans_created, self.loans_existing),
+            ("unpaid fines", self.fines_created, self.fines_existing),
         ] {
             if created + existing > 0 {
                 let _ = writeln!(out, "{what}: {created} new, {existing} already there (unchanged)");
@@ -143,9 +170,18 @@ impl Report {
         for (old, card) in &self.new_cards {
             let _ = writeln!(out, "  new card: {old} -> {card}");
         }
+        for m in &self.mappings {
+            let _ = writeln!(out, "  mapping: {m}");
+        }
+        if !self.warnings.is_empty() {
+            let _ = writeln!(out, "{} rows imported with a repair", self.warnings.len());
+        }
+        for e in &self.warnings {
+            let _ = writeln!(out, "  {}: {}: {}", e.place(), e.field, e.reason);
+        }
         let _ = writeln!(out, "{} rows not imported", self.errors.len());
         for e in &self.errors {
-            let _ = writeln!(out, "  line {}: {}: {}", e.line, e.field, e.reason);
+            let _ = writeln!(out, "  {}: {}: {}", e.place(), e.field, e.reason);
         }
         out
     }
@@ -157,8 +193,12 @@ pub const MAX_COPIES_PER_ROW: u32 = 500;
 /// Why one row (or one field of it) was not imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct RowError {
-    /// The line (CSV) or row (XLSX) number in the file, the header being 1.
+    /// The line (CSV) or row (XLSX) number in the file, the header being 1; 0 for a record of a
+    /// database (see `record`).
     pub line: usize,
+    /// The record of a database import at fault, e.g. `biblio 42`, `item 7`, `member M0001`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
     /// The field at fault (Pustaka's name for it, e.g. `isbn`, `barcode`).
     pub field: String,
     /// Why, in English.
@@ -167,7 +207,17 @@ pub struct RowError {
 
 impl RowError {
     fn new(line: usize, field: &str, reason: impl Into<String>) -> Self {
-        Self { line, field: field.to_owned(), reason: reason.into() }
+        Self { line, record: None, field: field.to_owned(), reason: reason.into() }
+    }
+
+    /// Where the row is: `line 12`, or its record (`biblio 42`).
+    pub fn place(&self) -> String {
+        self.record.clone().unwrap_or_else(|| format!("line {}", self.line))
+    }
+
+    /// An error about a field of a row (`line`) or of a database record (`record`).
+    pub fn at(line: usize, record: Option<&String>, field: &str, reason: impl Into<String>) -> Self {
+        Self { line, record: record.cloned(), field: field.to_owned(), reason: reason.into() }
     }
 
     fn from_validation(line: usize, field: &str, e: ValidationError) -> Self {
@@ -190,6 +240,18 @@ pub struct Report {
     pub members_created: u64,
     /// Members already registered (by card number or source id): kept as they are.
     pub members_existing: u64,
+    /// Open loans brought over (SLiMS).
+    pub loans_created: u64,
+    /// Open loans already there (the copy already on loan to that member).
+    pub loans_existing: u64,
+    /// Unpaid balances brought over as fines (SLiMS).
+    pub fines_created: u64,
+    /// Balances already brought over by an earlier run.
+    pub fines_existing: u64,
+    /// What the import mapped and how (SLiMS member types to categories, item statuses).
+    pub mappings: Vec<String>,
+    /// Rows imported with a repair worth knowing about (a value left out, a record merged).
+    pub warnings: Vec<RowError>,
     /// Columns the import does not know, left out.
     pub ignored_columns: Vec<String>,
     /// Every row, or field of a row, that was not imported, and why.
@@ -247,6 +309,7 @@ const BOOK_FIELDS: &[(&str, &[&str])] = &[
     ("barcode", &["barcode", "eksemplar", "kodeeksemplar", "kodebarcode", "itemcode", "barcodes"]),
     ("copies", &["jumlah", "jumlaheksemplar", "jumlahbuku", "copies", "copycount", "eks"]),
     ("location", &["lokasi", "rak", "location", "shelf"]),
+    ("price", &["harga", "hargabuku", "price"]),
 ];
 
 const MEMBER_FIELDS: &[(&str, &[&str])] = &[
@@ -282,8 +345,14 @@ const MEMBER_FIELDS: &[(&str, &[&str])] = &[
 #[derive(Debug, Clone)]
 pub struct CopyIn {
     pub line: usize,
+    /// The database record it came from (e.g. `item 7`).
+    pub record: Option<String>,
     pub barcode: Barcode,
     pub location: Option<ShortText>,
+    /// `available` when not given.
+    pub status: Option<&'static str>,
+    /// Rupiah.
+    pub price: Option<i64>,
 }
 
 /// One book of a sheet, with the copies its rows name.
@@ -291,6 +360,8 @@ pub struct CopyIn {
 pub struct BookIn {
     /// The line of the book's first row.
     pub line: usize,
+    /// The database record it came from (e.g. `biblio 42`).
+    pub record: Option<String>,
     pub book: NewBook,
     /// Copies by barcode.
     pub copies: Vec<CopyIn>,
@@ -330,6 +401,16 @@ pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError
             },
             None => None,
         };
+        let price = match cell("price").map(|p| p.replace(['.', ','], "").trim_start_matches("Rp").trim().to_owned()) {
+            None => None,
+            Some(p) => match p.parse::<i64>() {
+                Ok(n) if crate::domain::circulation::check_price(n).is_ok() => Some(n),
+                _ => {
+                    errors.push(RowError::new(line, "price", format!("{p:?} is not a price in whole rupiah")));
+                    continue;
+                }
+            },
+        };
         let mut copies = Vec::new();
         let mut bad = false;
         for code in cell("barcode").map(text::list).unwrap_or_default() {
@@ -343,7 +424,14 @@ pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError
                         errors.push(RowError::new(line, "barcode", format!("barcode {b} is twice on this line")));
                         bad = true;
                     }
-                    None => copies.push(CopyIn { line, barcode: b, location: location.clone() }),
+                    None => copies.push(CopyIn {
+                        line,
+                        record: None,
+                        barcode: b,
+                        location: location.clone(),
+                        status: None,
+                        price,
+                    }),
                 },
                 Err(e) => {
                     errors.push(RowError::from_validation(line, "barcode", e));
@@ -382,7 +470,7 @@ pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError
             }
             None => {
                 by_key.insert(key, books.len());
-                books.push(BookIn { line, book, copies, at_least: count, location });
+                books.push(BookIn { line, record: None, book, copies, at_least: count, location });
             }
         }
     }
@@ -520,6 +608,8 @@ fn digest(parts: &[&str]) -> String {
 #[derive(Debug)]
 pub struct MemberIn {
     pub line: usize,
+    /// The database record it came from (e.g. `member M0001`).
+    pub record: Option<String>,
     /// The sheet's number, when it is a valid Pustaka card number.
     pub card: Option<CardNumber>,
     /// How the member is known otherwise (`sheet:NUMBER`, or a digest when there is no number).
@@ -609,6 +699,7 @@ pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>)
         seen.insert(key, line);
         members.push(MemberIn {
             line,
+            record: None,
             card,
             source_id,
             number,

@@ -14,9 +14,17 @@ pub struct Sheet {
 }
 
 impl Sheet {
-    /// The cell of `row` in column `col`, trimmed; `None` when blank or missing.
+    /// The cell of `row` in column `col`, trimmed; `None` when blank or missing. The `'` that
+    /// Pustaka's own CSV exports put before text starting with `=`, `+`, `-` or `@` (so that a
+    /// spreadsheet keeps it as text) is taken off again.
     pub fn cell(row: &[String], col: Option<usize>) -> Option<&str> {
-        col.and_then(|c| row.get(c)).map(|v| v.trim()).filter(|v| !v.is_empty())
+        col.and_then(|c| row.get(c))
+            .map(|v| v.trim())
+            .map(|v| match v.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+                _ => v,
+            })
+            .filter(|v| !v.is_empty())
     }
 }
 

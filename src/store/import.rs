@@ -26,27 +26,35 @@ pub const BATCH: usize = 200;
 /// What one batch did; merged into the report once the batch is committed (or rolled back in a
 /// dry run), so that a batch run again after a deadlock is not counted twice.
 #[derive(Default)]
-struct Batch {
+pub(super) struct Batch {
     books_created: u64,
     books_existing: u64,
     copies_created: u64,
     copies_existing: u64,
     members_created: u64,
     members_existing: u64,
-    errors: Vec<RowError>,
+    pub(super) loans_created: u64,
+    pub(super) loans_existing: u64,
+    pub(super) fines_created: u64,
+    pub(super) fines_existing: u64,
+    pub(super) errors: Vec<RowError>,
     books: Vec<Book>,
     members: Vec<crate::model::Member>,
     new_cards: Vec<(String, String)>,
 }
 
 impl Batch {
-    fn merge_into(self, r: &mut Report) {
+    pub(super) fn merge_into(self, r: &mut Report) {
         r.books_created += self.books_created;
         r.books_existing += self.books_existing;
         r.copies_created += self.copies_created;
         r.copies_existing += self.copies_existing;
         r.members_created += self.members_created;
         r.members_existing += self.members_existing;
+        r.loans_created += self.loans_created;
+        r.loans_existing += self.loans_existing;
+        r.fines_created += self.fines_created;
+        r.fines_existing += self.fines_existing;
         r.errors.extend(self.errors);
         let room = PREVIEW.saturating_sub(r.preview_books.len());
         r.preview_books.extend(self.books.into_iter().take(room));
@@ -55,8 +63,8 @@ impl Batch {
         r.new_cards.extend(self.new_cards);
     }
 
-    fn summary(&self) -> String {
-        format!(
+    pub(super) fn summary(&self) -> String {
+        let mut s = format!(
             "books {} created, {} existing; copies {} created, {} existing; members {} created, {} existing; {} rows not imported",
             self.books_created,
             self.books_existing,
@@ -65,7 +73,14 @@ impl Batch {
             self.members_created,
             self.members_existing,
             self.errors.len()
-        )
+        );
+        if self.loans_created + self.loans_existing + self.fines_created + self.fines_existing > 0 {
+            s.push_str(&format!(
+                "; loans {} created, {} existing; fines {} created, {} existing",
+                self.loans_created, self.loans_existing, self.fines_created, self.fines_existing
+            ));
+        }
+        s
     }
 }
 
@@ -99,6 +114,8 @@ macro_rules! in_batches {
     }};
 }
 
+pub(super) use in_batches;
+
 impl Store {
     /// Writes the audit-log line of a whole import run (not for a dry run).
     pub async fn audit_import(&self, actor: &Actor, action: &str, report: &Report) -> Result<()> {
@@ -116,6 +133,18 @@ impl Store {
             report.members_existing,
             report.errors.len()
         );
+        let detail = if action == "import.slims" {
+            format!(
+                "{detail}; loans {} created, {} existing; fines {} created, {} existing; {} rows with a repair",
+                report.loans_created,
+                report.loans_existing,
+                report.fines_created,
+                report.fines_existing,
+                report.warnings.len()
+            )
+        } else {
+            detail
+        };
         crate::transaction!(self.db, |tx| self.audit(&mut tx, actor, action, "import", 0, detail.clone()).await)
     }
 
@@ -150,7 +179,7 @@ impl Store {
             None => match self.insert_book(tx, &b.book).await {
                 Ok(id) => (id, true),
                 Err(StoreError::Duplicate { field, detail }) => {
-                    batch.errors.push(RowError { line: b.line, field: field.to_owned(), reason: detail });
+                    batch.errors.push(RowError::at(b.line, b.record.as_ref(), field, detail));
                     return Ok(());
                 }
                 Err(e) => return Err(e),
@@ -160,17 +189,15 @@ impl Store {
             let on = tx.opt(sql("SELECT book_id FROM copies WHERE barcode = ?").bind(c.barcode.as_str())).await?;
             match on {
                 Some(row) if row.get::<i64>("book_id")? == id => batch.copies_existing += 1,
-                Some(row) => batch.errors.push(RowError {
-                    line: c.line,
-                    field: "barcode".into(),
-                    reason: format!(
-                        "barcode {} is already on another book (id {})",
-                        c.barcode,
-                        row.get::<i64>("book_id")?
-                    ),
-                }),
+                Some(row) => batch.errors.push(RowError::at(
+                    c.line,
+                    c.record.as_ref(),
+                    "barcode",
+                    format!("barcode {} is already on another book (id {})", c.barcode, row.get::<i64>("book_id")?),
+                )),
                 None => {
-                    self.insert_copy(tx, id, &c.barcode, c.location.as_ref().map(|l| l.as_str())).await?;
+                    let location = c.location.as_ref().map(|l| l.as_str());
+                    self.insert_copy(tx, id, &c.barcode, location, c.status.unwrap_or("available"), c.price).await?;
                     batch.copies_created += 1;
                 }
             }
@@ -188,7 +215,8 @@ impl Store {
                     Barcode::parse(&code).map_err(|e| StoreError::Internal(anyhow::anyhow!("{code}: {e}")))?;
                 let taken = tx.opt(sql("SELECT id FROM copies WHERE barcode = ?").bind(barcode.as_str())).await?;
                 if taken.is_none() {
-                    self.insert_copy(tx, id, &barcode, b.location.as_ref().map(|l| l.as_str())).await?;
+                    self.insert_copy(tx, id, &barcode, b.location.as_ref().map(|l| l.as_str()), "available", None)
+                        .await?;
                     batch.copies_created += 1;
                     made += 1;
                 }
@@ -210,13 +238,23 @@ impl Store {
         Ok(())
     }
 
-    async fn insert_copy(&self, tx: &mut Tx, book_id: i64, barcode: &Barcode, location: Option<&str>) -> Result<()> {
+    async fn insert_copy(
+        &self,
+        tx: &mut Tx,
+        book_id: i64,
+        barcode: &Barcode,
+        location: Option<&str>,
+        status: &str,
+        price: Option<i64>,
+    ) -> Result<()> {
         let at = self.now();
         tx.exec(
-            sql("INSERT INTO copies (book_id, barcode, location, status, created_at, updated_at) VALUES (?, ?, ?, 'available', ?, ?)")
+            sql("INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 .bind(book_id)
                 .bind(barcode.as_str())
                 .bind(location)
+                .bind(status)
+                .bind(price)
                 .bind(at)
                 .bind(at),
         )
@@ -262,7 +300,7 @@ impl Store {
             for m in chunk {
                 match resolve_category(m.category.as_deref(), map, &categories, default) {
                     Ok(code) => self.import_member(&mut tx, m, &code, &mut batch).await?,
-                    Err(reason) => batch.errors.push(RowError { line: m.line, field: "category".into(), reason }),
+                    Err(reason) => batch.errors.push(RowError::at(m.line, m.record.as_ref(), "category", reason)),
                 }
             }
         });
@@ -320,11 +358,12 @@ impl Store {
             }
         }
         let Some(id) = id else {
-            batch.errors.push(RowError {
-                line: m.line,
-                field: "card_number".into(),
-                reason: "no free card number could be issued; run the import again".into(),
-            });
+            batch.errors.push(RowError::at(
+                m.line,
+                m.record.as_ref(),
+                "card_number",
+                "no free card number could be issued; run the import again",
+            ));
             return Ok(());
         };
         batch.members_created += 1;

@@ -18,6 +18,7 @@ pub mod print;
 pub mod search;
 pub mod stocktake;
 pub mod visits;
+pub mod slims;
 
 use std::sync::Arc;
 

@@ -41,7 +41,11 @@ export async function request(method, path, { query, body } = {}) {
   // from this page; no page of another origin can send a custom header (no CORS is allowed).
   const headers = { Accept: 'application/json', 'X-Pustaka-Page': '1' };
   const init = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // A file as it is (the import's upload).
+    headers['Content-Type'] = body.type || 'application/octet-stream';
+    init.body = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -74,6 +78,7 @@ export const api = {
   put: (path, body) => request('PUT', path, { body }),
   patch: (path, body) => request('PATCH', path, { body }),
   del: (path) => request('DELETE', path),
+  upload: (path, file, query) => request('POST', path, { query, body: file }),
 };
 
 /** Fetch every page of a list endpoint (bounded), for small lists like a member's loans. */

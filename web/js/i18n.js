@@ -365,6 +365,22 @@ const id = {
   'book.classification': 'Klasifikasi (DDC)', 'book.classification_hint': 'Misalnya 005.13 atau 2X4.1.',
   'book.call_number': 'Nomor panggil', 'book.call_number_hint': 'Kosongkan untuk diusulkan dari klasifikasi, pengarang dan judul (misalnya 899.221 HIR p).',
   'copy.barcode_auto_hint': 'Kosongkan untuk barcode otomatis berikutnya.',
+  // Import from the page (issue 13).
+  'admin.tab.impor': 'Impor', 'import.title': 'Impor data', 'import.what': 'Jenis berkas',
+  'import.kind.books': 'Buku dan eksemplar (CSV/XLSX)', 'import.kind.members': 'Anggota (CSV/XLSX)', 'import.kind.marc': 'MARC 21 (ISO 2709 atau MARCXML)',
+  'import.file': 'Berkas', 'import.categories': 'Pemetaan kategori anggota', 'import.categories_hint': 'Mis. Dosen=staff, Alumni=public',
+  'import.default_category': 'Kategori bila kosong',
+  'import.intro': 'Pilih berkas lalu periksa dulu: tidak ada yang disimpan sampai Anda menekan Impor sekarang. Mengimpor berkas yang sama dua kali tidak mengubah apa pun.',
+  'import.slims_hint': 'Dari SLiMS: jalankan pustaka import slims --from mysql://… di server (lihat panduan “Pindah dari SLiMS”).',
+  'import.check': 'Periksa (uji coba)', 'import.confirm': 'Impor sekarang',
+  'import.dry_run_done': 'Uji coba: {rows} baris dibaca, belum ada yang disimpan.', 'import.done': 'Selesai: {rows} baris dibaca.',
+  'import.count.books': 'Buku: {created} baru, {existing} sudah ada', 'import.count.copies': 'Eksemplar: {created} baru, {existing} sudah ada',
+  'import.count.members': 'Anggota: {created} baru, {existing} sudah ada',
+  'import.ignored': 'Kolom yang tidak dikenal (dilewati): {columns}', 'import.preview': 'Baris pertama seperti yang akan disimpan',
+  'import.errors': 'Baris yang tidak bisa diimpor ({n})', 'import.no_errors': 'Semua baris bisa diimpor.',
+  'import.line': 'Baris', 'import.field': 'Kolom', 'import.reason': 'Alasan',
+  'import.col.title': 'Judul', 'import.col.authors': 'Pengarang', 'import.col.year': 'Tahun', 'import.col.call_number': 'Nomor panggil',
+  'import.col.name': 'Nama', 'import.col.card': 'Kartu', 'import.col.category': 'Kategori',
 };
 
 const en = {
@@ -731,6 +747,22 @@ const en = {
   'book.classification': 'Classification (DDC)', 'book.classification_hint': 'E.g. 005.13 or 2X4.1.',
   'book.call_number': 'Call number', 'book.call_number_hint': 'Leave empty to have it suggested from the class, author and title (e.g. 899.221 HIR p).',
   'copy.barcode_auto_hint': 'Leave empty for the next automatic barcode.',
+  // Import from the page (issue 13).
+  'admin.tab.impor': 'Import', 'import.title': 'Import data', 'import.what': 'Kind of file',
+  'import.kind.books': 'Books and copies (CSV/XLSX)', 'import.kind.members': 'Members (CSV/XLSX)', 'import.kind.marc': 'MARC 21 (ISO 2709 or MARCXML)',
+  'import.file': 'File', 'import.categories': 'Member category mapping', 'import.categories_hint': 'E.g. Dosen=staff, Alumni=public',
+  'import.default_category': 'Category when none is given',
+  'import.intro': 'Choose a file and check it first: nothing is stored until you press Import now. Importing the same file twice changes nothing.',
+  'import.slims_hint': 'From SLiMS: run pustaka import slims --from mysql://… on the server (see the “Moving from SLiMS” guide).',
+  'import.check': 'Check (dry run)', 'import.confirm': 'Import now',
+  'import.dry_run_done': 'Dry run: {rows} rows read, nothing stored yet.', 'import.done': 'Done: {rows} rows read.',
+  'import.count.books': 'Books: {created} new, {existing} already there', 'import.count.copies': 'Copies: {created} new, {existing} already there',
+  'import.count.members': 'Members: {created} new, {existing} already there',
+  'import.ignored': 'Columns not known (left out): {columns}', 'import.preview': 'The first rows as they will be stored',
+  'import.errors': 'Rows that cannot be imported ({n})', 'import.no_errors': 'Every row can be imported.',
+  'import.line': 'Row', 'import.field': 'Column', 'import.reason': 'Why',
+  'import.col.title': 'Title', 'import.col.authors': 'Authors', 'import.col.year': 'Year', 'import.col.call_number': 'Call number',
+  'import.col.name': 'Name', 'import.col.card': 'Card', 'import.col.category': 'Category',
 };
 
 const dictionaries = { id, en };

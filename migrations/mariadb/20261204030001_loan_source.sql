@@ -1,0 +1,5 @@
+-- Where an imported loan came from (e.g. `slims:42`, SLiMS's loan id), so that an import run again
+-- knows the loans it brought over, even those returned in Pustaka since (issue #13).
+ALTER TABLE loans
+    ADD COLUMN source_id VARCHAR(200) NULL,
+    ADD UNIQUE KEY loans_source_id (source_id);

@@ -1,0 +1,236 @@
+//! Moving out (issue #13): the catalogue, copies, members and loans as tables, read from the
+//! store in pages by id (keyset pages, so the millionth row costs what the first does) and written
+//! as they are read: CSV streams in constant memory whatever the library's size; XLSX is built in
+//! memory, up to [`XLSX_MAX_ROWS`] rows.
+//!
+//! The books and copies tables use the column names `pustaka import books` reads, so an export
+//! imported into an empty library gives the same catalogue (books first, then copies; a book's
+//! `source id` is kept, or becomes `pustaka:ID`).
+
+use crate::{
+    http::table::{Cell, Table},
+    store::{
+        db::{sql, Row},
+        error::{Result, StoreError},
+        Store,
+    },
+};
+
+/// Rows read per page.
+pub const PAGE: i64 = 1000;
+/// The most rows an XLSX export holds (built in memory; CSV has no limit).
+pub const XLSX_MAX_ROWS: i64 = 200_000;
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Export {
+    Books,
+    Copies,
+    Members,
+    Loans,
+}
+
+impl Export {
+    /// Parses the path segment of `/export/{what}`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "books" => Some(Self::Books),
+            "copies" => Some(Self::Copies),
+            "members" => Some(Self::Members),
+            "loans" => Some(Self::Loans),
+            _ => None,
+        }
+    }
+
+    /// The download's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Books => "books",
+            Self::Copies => "copies",
+            Self::Members => "members",
+            Self::Loans => "loans",
+        }
+    }
+
+    /// The header row.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Self::Books => &[
+                "source id",
+                "isbn",
+                "title",
+                "authors",
+                "subjects",
+                "publisher",
+                "year",
+                "language",
+                "edition",
+                "call number",
+                "classification",
+                "collation",
+                "series",
+                "notes",
+                "identifiers",
+            ],
+            Self::Copies => {
+                &["barcode", "location", "status", "price", "source id", "isbn", "title", "authors", "call number"]
+            }
+            Self::Members => {
+                &["card number", "name", "email", "phone", "category", "expires on", "blocked", "source id"]
+            }
+            Self::Loans => {
+                &["barcode", "title", "card number", "name", "loaned at", "due on", "returned at", "renewals"]
+            }
+        }
+    }
+
+    fn query(self) -> &'static str {
+        match self {
+            Self::Books => {
+                "SELECT b.id, b.source_id, b.isbn, b.title, b.authors, b.subjects, b.publisher, b.year, b.language, \
+                 b.edition, b.call_number, b.classification, b.collation, b.series, b.notes, b.identifiers \
+                 FROM books b WHERE b.id > ? ORDER BY b.id LIMIT ?"
+            }
+            Self::Copies => {
+                "SELECT c.id, c.barcode, c.location, c.status, c.price, b.id AS book_id, b.source_id, b.isbn, b.title, \
+                 b.authors, b.call_number FROM copies c JOIN books b ON b.id = c.book_id WHERE c.id > ? ORDER BY c.id LIMIT ?"
+            }
+            Self::Members => {
+                "SELECT m.id, m.card_number, m.name, m.email, m.phone, m.category, m.expires_on, m.blocked, m.source_id \
+                 FROM members m WHERE m.id > ? ORDER BY m.id LIMIT ?"
+            }
+            Self::Loans => {
+                "SELECT l.id, c.barcode, b.title, m.card_number, m.name, l.loaned_at, l.due_at, l.returned_at, l.renewals \
+                 FROM loans l JOIN copies c ON c.id = l.copy_id JOIN books b ON b.id = c.book_id \
+                 JOIN members m ON m.id = l.member_id WHERE l.id > ? ORDER BY l.id LIMIT ?"
+            }
+        }
+    }
+
+    /// One page of rows after the row with id `after`; the last id read, `None` at the end.
+    pub async fn page(self, store: &Store, after: i64) -> Result<(Vec<Vec<Cell>>, Option<i64>)> {
+        let rows = store.db.all(sql(self.query()).bind(after).bind(PAGE)).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for r in &rows {
+            last = Some(r.get::<i64>("id")?);
+            out.push(self.row(r, store)?);
+        }
+        Ok((out, if rows.len() < PAGE as usize { None } else { last }))
+    }
+
+    fn row(self, r: &Row, store: &Store) -> Result<Vec<Cell>> {
+        let text = |c: &str| -> Result<Cell> { Ok(r.get::<Option<String>>(c)?.into()) };
+        let list = |c: &str| -> Result<Cell> {
+            let items: Vec<String> = serde_json::from_str(&r.get::<String>(c)?)
+                .map_err(|e| StoreError::Internal(anyhow::anyhow!("column {c}: {e}")))?;
+            Ok(if items.is_empty() { Cell::Empty } else { Cell::Text(items.join("; ")) })
+        };
+        let source = || -> Result<Cell> {
+            Ok(match r.get::<Option<String>>("source_id")? {
+                Some(s) => Cell::Text(s),
+                None => Cell::Text(format!(
+                    "pustaka:{}",
+                    r.get::<i64>(if self == Self::Copies { "book_id" } else { "id" })?
+                )),
+            })
+        };
+        let day = |c: &str| -> Result<Cell> {
+            Ok(r.get::<Option<chrono::DateTime<chrono::Utc>>>(c)?.map(|t| store.today(t)).into())
+        };
+        Ok(match self {
+            Self::Books => vec![
+                source()?,
+                text("isbn")?,
+                text("title")?,
+                list("authors")?,
+                list("subjects")?,
+                text("publisher")?,
+                r.get::<Option<i64>>("year")?.into(),
+                text("language")?,
+                text("edition")?,
+                text("call_number")?,
+                text("classification")?,
+                text("collation")?,
+                text("series")?,
+                text("notes")?,
+                list("identifiers")?,
+            ],
+            Self::Copies => vec![
+                text("barcode")?,
+                text("location")?,
+                text("status")?,
+                r.get::<Option<i64>>("price")?.into(),
+                source()?,
+                text("isbn")?,
+                text("title")?,
+                list("authors")?,
+                text("call_number")?,
+            ],
+            Self::Members => vec![
+                text("card_number")?,
+                text("name")?,
+                text("email")?,
+                text("phone")?,
+                text("category")?,
+                r.get::<Option<chrono::NaiveDate>>("expires_on")?.into(),
+                Cell::Text(if r.get::<bool>("blocked")? { "yes" } else { "no" }.to_owned()),
+                text("source_id")?,
+            ],
+            Self::Loans => vec![
+                text("barcode")?,
+                text("title")?,
+                text("card_number")?,
+                text("name")?,
+                day("loaned_at")?,
+                day("due_at")?,
+                day("returned_at")?,
+                r.get::<i64>("renewals")?.into(),
+            ],
+        })
+    }
+
+    /// The whole export as one table (for XLSX); `Err(rows)` when it has more than `max` rows.
+    pub async fn table(self, store: &Store, max: i64) -> Result<std::result::Result<Table, i64>> {
+        let mut t = Table::new(self.name(), self.columns());
+        let mut after = 0;
+        loop {
+            let (rows, last) = self.page(store, after).await?;
+            for row in rows {
+                t.push(row);
+            }
+            if t.rows.len() as i64 > max {
+                return Ok(Err(t.rows.len() as i64));
+            }
+            match last {
+                Some(l) => after = l,
+                None => return Ok(Ok(t)),
+            }
+        }
+    }
+}
+
+/// One page of books as MARC records (with their copies in 952), after the book with id `after`;
+/// the last id read, `None` at the end.
+pub async fn marc_page(store: &Store, after: i64) -> Result<(Vec<crate::marc::Record>, Option<i64>)> {
+    let books = store.books_after(after, PAGE).await?;
+    let (Some(first), Some(last)) = (books.first().map(|b| b.id), books.last().map(|b| b.id)) else {
+        return Ok((Vec::new(), None));
+    };
+    let copies = store
+        .db
+        .all(
+            sql("SELECT book_id, barcode, location, price FROM copies WHERE book_id >= ? AND book_id <= ? ORDER BY book_id, id")
+                .bind(first)
+                .bind(last),
+        )
+        .await?;
+    let mut by_book: std::collections::HashMap<i64, Vec<crate::marc::CopyFields>> = Default::default();
+    for c in &copies {
+        by_book.entry(c.get("book_id")?).or_default().push((c.get("barcode")?, c.get("location")?, c.get("price")?));
+    }
+    let out =
+        books.iter().map(|b| crate::marc::from_book(b, by_book.get(&b.id).map_or(&[][..], Vec::as_slice))).collect();
+    Ok((out, if books.len() < PAGE as usize { None } else { Some(last) }))
+}

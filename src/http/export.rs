@@ -1,0 +1,133 @@
+//! `GET /api/v1/export/{what}`: the catalogue, copies, members or loans as a CSV or XLSX download
+//! (staff only). CSV is streamed: a task reads the store a page at a time and hands each page's
+//! bytes to the response through a small channel, so a million books leave in constant memory;
+//! XLSX is built in memory, up to [`crate::export::XLSX_MAX_ROWS`] rows.
+
+use std::{
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use axum::{
+    extract::State,
+    http::{header, HeaderValue},
+    response::{IntoResponse, Response},
+};
+use hyper::body::{Bytes, Frame};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    error::{ApiError, Problem, Result},
+    extract::{Path, Query, Staff},
+    table::{download, CsvStream},
+    AppState,
+};
+use crate::{
+    domain::ValidationError,
+    export::{Export, XLSX_MAX_ROWS},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(export))
+}
+
+/// How the export is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Comma-separated, UTF-8 with a byte-order mark; streamed (the default).
+    #[default]
+    Csv,
+    /// An Excel workbook with one sheet.
+    Xlsx,
+}
+
+/// The format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (the default) or `xlsx`.
+    format: Option<ExportFormat>,
+}
+
+/// Export the catalogue (`books`), `copies`, `members` or `loans` as a CSV or XLSX download.
+///
+/// The books and copies tables have the columns `pustaka import books` reads: importing the
+/// books file, then the copies file, into an empty library gives the same catalogue.
+#[utoipa::path(get, path = "/export/{what}", tag = "export",
+    params(("what" = String, Path, description = "`books`, `copies`, `members` or `loans`"), ExportQuery),
+    responses((status = 200, description = "the file", content_type = "text/csv"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "more rows than an XLSX export holds", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn export(
+    State(s): State<AppState>,
+    _: Staff,
+    Path(what): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response> {
+    let what = Export::parse(&what).ok_or(ApiError::NotFound("export"))?;
+    match q.format.unwrap_or_default() {
+        ExportFormat::Xlsx => match what.table(&s.store, XLSX_MAX_ROWS).await? {
+            Ok(table) => table.respond(super::table::TableFormat::Xlsx),
+            Err(_) => Err(ApiError::field(
+                "format",
+                ValidationError::new(
+                    "too_many",
+                    format!("an XLSX export holds at most {XLSX_MAX_ROWS} rows; use format=csv"),
+                ),
+            )),
+        },
+        ExportFormat::Csv => {
+            let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+            let store = s.store.clone();
+            tokio::spawn(async move {
+                if tx.send(Ok(Bytes::from(CsvStream::header(what.columns())))).await.is_err() {
+                    return;
+                }
+                let mut after = 0;
+                loop {
+                    match what.page(&store, after).await {
+                        Ok((rows, last)) => {
+                            if tx.send(Ok(Bytes::from(CsvStream::rows(&rows)))).await.is_err() {
+                                return; // The client went away.
+                            }
+                            match last {
+                                Some(l) => after = l,
+                                None => return,
+                            }
+                        }
+                        Err(e) => {
+                            // The status is sent already: the download ends broken, not short.
+                            tracing::error!(error = %e, "export {} failed part way", what.name());
+                            let _ = tx.send(Err(std::io::Error::other("the export failed part way"))).await;
+                            return;
+                        }
+                    }
+                }
+            });
+            let mut r = download(Vec::new(), "text/csv; charset=utf-8", &format!("{}.csv", what.name()));
+            *r.body_mut() = axum::body::Body::new(ChannelBody(rx));
+            r.headers_mut().remove(header::CONTENT_LENGTH);
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(r.into_response())
+        }
+    }
+}
+
+/// A response body fed by a channel, a chunk at a time.
+struct ChannelBody(tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<Frame<Bytes>, Self::Error>>> {
+        self.0.poll_recv(cx).map(|chunk| chunk.map(|r| r.map(Frame::data)))
+    }
+}

@@ -1,0 +1,832 @@
+//! Moving in from SLiMS 9 (Bulian): `pustaka import slims --from mysql://…` reads a SLiMS
+//! database directly and brings over its catalogue, items, members, open loans and unpaid fines.
+//!
+//! The tables and columns read are those of SLiMS's `install/senayan.sql`: `biblio` (with
+//! `biblio_author`/`mst_author`, `biblio_topic`/`mst_topic`, `mst_publisher`, `mst_place`,
+//! `mst_language`), `item` (with `mst_location`, `mst_item_status`), `member` (with
+//! `mst_member_type`), `loan` and `fines`. Nothing is written to SLiMS.
+//!
+//! SLiMS data is old and messy; each row is imported as well as it can be, or left out with its
+//! reason in the report, and the import never stops half way:
+//! - text is repaired ([`text::one_line`]: mojibake, `\r\n` inside one-line fields);
+//! - `isbn_issn` may hold several values: the first valid ISBN (ISBN-10 with or without dashes
+//!   becomes ISBN-13) is the book's, everything else (ISSNs, junk) is kept in `identifiers`;
+//! - two records with the same ISBN are one book in Pustaka: the second one's items go to the
+//!   first (a warning names both);
+//! - `0000-00-00` and other impossible dates are no date;
+//! - items whose record is missing are left out (there is no book to put them on);
+//! - a member's email or phone that is not valid is left out, the member is imported.
+//!
+//! Identity, so that a second run changes nothing: a book is `slims:BIBLIO_ID` (or its ISBN), a
+//! copy its item code, a member `slims:MEMBER_ID` (their SLiMS member id is their card number when
+//! it is a valid Pustaka card number, otherwise they get a new card, listed in the report), a loan
+//! the copy's open loan, a fine the member's imported balance.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use sqlx::{mysql::MySqlConnectOptions, ConnectOptions, Connection, MySqlConnection, Row};
+
+use super::{checked, resolve_category, BookIn, CopyIn, ImportError, MemberIn, Report, RowError};
+use crate::{
+    domain::{
+        text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode, Notes, PersonName, Phone,
+        ShortText, Subjects, Title, Year,
+    },
+    store::{
+        catalogue::{BookExtra, NewBook},
+        Actor, Store,
+    },
+};
+
+/// How a SLiMS import maps member types and where it reads from.
+#[derive(Debug, Default, Clone)]
+pub struct SlimsOptions {
+    /// `mysql://USER:PASS@HOST:PORT/DB`.
+    pub from: String,
+    /// A SLiMS member type name (lower-cased) → a category code.
+    pub categories: HashMap<String, String>,
+    /// The category of member types the map does not name (`*=CODE` in a mapping file).
+    pub default_category: Option<String>,
+}
+
+/// Reads a category mapping file: one `SLiMS member type = category code` per line, `#`
+/// comments and blank lines ignored, `* = CODE` for every type not named.
+pub fn read_category_map(text: &str) -> Result<(HashMap<String, String>, Option<String>), String> {
+    let mut map = HashMap::new();
+    let mut default = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        match line.split_once('=') {
+            Some((old, code)) if !old.trim().is_empty() && !code.trim().is_empty() => {
+                if old.trim() == "*" {
+                    default = Some(code.trim().to_owned());
+                } else {
+                    map.insert(old.trim().to_lowercase(), code.trim().to_owned());
+                }
+            }
+            _ => return Err(format!("line {}: {line:?} is not `SLiMS member type = category code`", i + 1)),
+        }
+    }
+    Ok((map, default))
+}
+
+/// A SLiMS `biblio` row with its names looked up.
+#[derive(Debug, Default, Clone)]
+pub struct Biblio {
+    pub id: i64,
+    pub title: Option<String>,
+    pub edition: Option<String>,
+    pub isbn_issn: Option<String>,
+    pub publish_year: Option<String>,
+    pub collation: Option<String>,
+    pub series_title: Option<String>,
+    pub call_number: Option<String>,
+    pub classification: Option<String>,
+    pub notes: Option<String>,
+    pub language_id: Option<String>,
+    pub language_name: Option<String>,
+    pub publisher: Option<String>,
+    pub place: Option<String>,
+    pub authors: Vec<String>,
+    pub topics: Vec<String>,
+}
+
+/// A SLiMS `item` row.
+#[derive(Debug, Default, Clone)]
+pub struct Item {
+    pub id: i64,
+    pub biblio_id: Option<i64>,
+    pub item_code: Option<String>,
+    pub location: Option<String>,
+    pub status_id: Option<String>,
+    pub status_name: Option<String>,
+    pub price: Option<i64>,
+}
+
+/// A SLiMS `member` row.
+#[derive(Debug, Default, Clone)]
+pub struct SlimsMember {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub expire_date: Option<String>,
+    pub type_name: Option<String>,
+}
+
+/// An open SLiMS `loan` (lent, not returned).
+#[derive(Debug, Default, Clone)]
+pub struct SlimsLoan {
+    pub id: i64,
+    pub item_code: Option<String>,
+    pub member_id: Option<String>,
+    pub loan_date: Option<String>,
+    pub due_date: Option<String>,
+    pub renewed: i64,
+}
+
+/// A member's fines in SLiMS: what was charged (`debet`) and paid (`credit`).
+#[derive(Debug, Default, Clone)]
+pub struct SlimsFines {
+    pub member_id: String,
+    pub debet: i64,
+    pub credit: i64,
+    pub descriptions: Vec<String>,
+}
+
+/// Everything the import reads from SLiMS.
+#[derive(Debug, Default)]
+pub struct Source {
+    pub biblios: Vec<Biblio>,
+    pub items: Vec<Item>,
+    pub members: Vec<SlimsMember>,
+    pub loans: Vec<SlimsLoan>,
+    pub fines: Vec<SlimsFines>,
+}
+
+/// Connects to SLiMS (read only: nothing is written there).
+async fn connect(url: &str) -> Result<MySqlConnection, ImportError> {
+    let opts: MySqlConnectOptions =
+        url.parse().map_err(|e| ImportError::Source(format!("--from is not a mysql:// URL: {e}")))?;
+    let opts = opts.charset("utf8mb4").disable_statement_logging();
+    MySqlConnection::connect_with(&opts)
+        .await
+        .map_err(|e| ImportError::Source(format!("cannot connect to the SLiMS database: {e}")))
+}
+
+fn read_err(table: &str) -> impl Fn(sqlx::Error) -> ImportError + '_ {
+    move |e| ImportError::Source(format!("cannot read SLiMS's {table} table: {e}"))
+}
+
+/// Reads the SLiMS tables the import uses.
+pub async fn read(url: &str) -> Result<Source, ImportError> {
+    let mut c = connect(url).await?;
+    // Zero dates are read as text, so that a `0000-00-00` is a value to repair, not a failure.
+    let rows = sqlx::query(
+        "SELECT CAST(b.biblio_id AS SIGNED) AS id, b.title, b.edition, b.isbn_issn, \
+         CAST(b.publish_year AS CHAR) AS publish_year, b.collation, b.series_title, b.call_number, \
+         b.classification, b.notes, CAST(b.language_id AS CHAR) AS language_id, l.language_name, \
+         p.publisher_name, pl.place_name \
+         FROM biblio b \
+         LEFT JOIN mst_publisher p ON p.publisher_id = b.publisher_id \
+         LEFT JOIN mst_place pl ON pl.place_id = b.publish_place_id \
+         LEFT JOIN mst_language l ON l.language_id = b.language_id \
+         ORDER BY b.biblio_id",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(read_err("biblio"))?;
+    let mut biblios = Vec::with_capacity(rows.len());
+    for r in &rows {
+        biblios.push(Biblio {
+            id: r.try_get("id").map_err(read_err("biblio"))?,
+            title: text_col(r, "title"),
+            edition: text_col(r, "edition"),
+            isbn_issn: text_col(r, "isbn_issn"),
+            publish_year: text_col(r, "publish_year"),
+            collation: text_col(r, "collation"),
+            series_title: text_col(r, "series_title"),
+            call_number: text_col(r, "call_number"),
+            classification: text_col(r, "classification"),
+            notes: text_col(r, "notes"),
+            language_id: text_col(r, "language_id"),
+            language_name: text_col(r, "language_name"),
+            publisher: text_col(r, "publisher_name"),
+            place: text_col(r, "place_name"),
+            ..Default::default()
+        });
+    }
+    let index: HashMap<i64, usize> = biblios.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
+    // Authors in SLiMS's order: by level (1 the main entry), then as entered.
+    let rows = sqlx::query(
+        "SELECT CAST(ba.biblio_id AS SIGNED) AS biblio_id, a.author_name AS name FROM biblio_author ba \
+         JOIN mst_author a ON a.author_id = ba.author_id ORDER BY ba.biblio_id, ba.level, ba.author_id",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(read_err("biblio_author"))?;
+    for r in &rows {
+        let id: i64 = r.try_get("biblio_id").map_err(read_err("biblio_author"))?;
+        if let (Some(&i), Some(name)) = (index.get(&id), text_col(r, "name")) {
+            biblios[i].authors.push(name);
+        }
+    }
+    let rows = sqlx::query(
+        "SELECT CAST(bt.biblio_id AS SIGNED) AS biblio_id, t.topic AS name FROM biblio_topic bt \
+         JOIN mst_topic t ON t.topic_id = bt.topic_id ORDER BY bt.biblio_id, bt.level, bt.topic_id",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(read_err("biblio_topic"))?;
+    for r in &rows {
+        let id: i64 = r.try_get("biblio_id").map_err(read_err("biblio_topic"))?;
+        if let (Some(&i), Some(name)) = (index.get(&id), text_col(r, "name")) {
+            biblios[i].topics.push(name);
+        }
+    }
+    let rows = sqlx::query(
+        "SELECT CAST(i.item_id AS SIGNED) AS id, CAST(i.biblio_id AS SIGNED) AS biblio_id, i.item_code, \
+         COALESCE(loc.location_name, i.location_id) AS location, CAST(i.item_status_id AS CHAR) AS status_id, \
+         s.item_status_name AS status_name, CAST(i.price AS SIGNED) AS price \
+         FROM item i LEFT JOIN mst_location loc ON loc.location_id = i.location_id \
+         LEFT JOIN mst_item_status s ON s.item_status_id = i.item_status_id ORDER BY i.item_id",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(read_err("item"))?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        items.push(Item {
+            id: r.try_get("id").map_err(read_err("item"))?,
+            biblio_id: r.try_get("biblio_id").map_err(read_err("item"))?,
+            item_code: text_col(r, "item_code"),
+            location: text_col(r, "location"),
+            status_id: text_col(r, "status_id"),
+            status_name: text_col(r, "status_name"),
+            price: r.try_get("price").map_err(read_err("item"))?,
+        });
+    }
+    let rows = sqlx::query(
+        "SELECT m.member_id AS id, m.member_name AS name, m.member_email AS email, m.member_phone AS phone, \
+         CAST(m.expire_date AS CHAR) AS expire_date, t.member_type_name AS type_name \
+         FROM member m LEFT JOIN mst_member_type t ON t.member_type_id = m.member_type_id ORDER BY m.member_id",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(read_err("member"))?;
+    let mut members = Vec::with_capacity(rows.len());
+    for r in &rows {
+        members.push(SlimsMember {
+            id: text_col(r, "id").unwrap_or_default(),
+            name: text_col(r, "name"),
+            email: text_col(r, "email"),
+            phone: text_col(r, "phone"),
+            expire_date: text_col(r, "expire_date"),
+            type_name: text_col(r, "type_name"),
+        });
+    }
+    let rows = sqlx::query(
+        "SELECT CAST(loan_id AS SIGNED) AS id, item_code, member_id, CAST(loan_date AS CHAR) AS loan_date, \
+         CAST(due_date AS CHAR) AS due_date, CAST(renewed AS SIGNED) AS renewed \
+         FROM loan WHERE is_lent = 1 AND is_return = 0 ORDER BY loan_id",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(read_err("loan"))?;
+    let mut loans = Vec::with_capacity(rows.len());
+    for r in &rows {
+        loans.push(SlimsLoan {
+            id: r.try_get("id").map_err(read_err("loan"))?,
+            item_code: text_col(r, "item_code"),
+            member_id: text_col(r, "member_id"),
+            loan_date: text_col(r, "loan_date"),
+            due_date: text_col(r, "due_date"),
+            renewed: r.try_get::<Option<i64>, _>("renewed").map_err(read_err("loan"))?.unwrap_or(0),
+        });
+    }
+    let rows = sqlx::query(
+        "SELECT member_id, CAST(COALESCE(debet, 0) AS SIGNED) AS debet, CAST(COALESCE(credit, 0) AS SIGNED) AS credit, \
+         description FROM fines ORDER BY member_id, fines_id",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(read_err("fines"))?;
+    let mut fines: Vec<SlimsFines> = Vec::new();
+    for r in &rows {
+        let member_id = text_col(r, "member_id").unwrap_or_default();
+        let debet: i64 = r.try_get("debet").map_err(read_err("fines"))?;
+        let credit: i64 = r.try_get("credit").map_err(read_err("fines"))?;
+        if fines.last().is_none_or(|f| f.member_id != member_id) {
+            fines.push(SlimsFines { member_id, ..Default::default() });
+        }
+        let f = fines.last_mut().expect("pushed");
+        f.debet = f.debet.saturating_add(debet);
+        f.credit = f.credit.saturating_add(credit);
+        if let Some(d) = text_col(r, "description").and_then(|d| text::one_line(&d)) {
+            if debet > 0 {
+                f.descriptions.push(d);
+            }
+        }
+    }
+    let _ = c.close().await;
+    Ok(Source { biblios, items, members, loans, fines })
+}
+
+/// A text column as text: NULL, blank and undecodable values are `None`.
+fn text_col(r: &sqlx::mysql::MySqlRow, name: &str) -> Option<String> {
+    match r.try_get::<Option<String>, _>(name) {
+        Ok(v) => v.filter(|v| !v.trim().is_empty()),
+        Err(_) => r
+            .try_get::<Option<Vec<u8>>, _>(name)
+            .ok()
+            .flatten()
+            .map(|b| crate::import::sheet::decode(&b))
+            .filter(|v| !v.trim().is_empty()),
+    }
+}
+
+/// Pustaka's copy status for a SLiMS item status (`mst_item_status`): missing or lost items are
+/// `lost`, weeded ones `withdrawn`; everything else (no status, repair, no loan) `available`.
+pub fn copy_status(status_id: Option<&str>, status_name: Option<&str>) -> &'static str {
+    let id = status_id.unwrap_or("").trim().to_lowercase();
+    let name = status_name.unwrap_or("").trim().to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| id == *w || name.contains(w));
+    if has(&["mis", "missing", "lost", "hilang"]) {
+        "lost"
+    } else if has(&["weed", "withdrawn", "dihapus", "dikeluarkan", "afkir"]) {
+        "withdrawn"
+    } else {
+        "available"
+    }
+}
+
+/// What the import makes of SLiMS's records before it writes anything.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub books: Vec<BookIn>,
+    pub members: Vec<MemberIn>,
+    pub loans: Vec<LoanIn>,
+    pub fines: Vec<FineIn>,
+    pub errors: Vec<RowError>,
+    pub warnings: Vec<RowError>,
+    /// Item statuses seen, as `id (name) → status` lines.
+    pub statuses: Vec<String>,
+}
+
+/// An open loan to bring over.
+#[derive(Debug, Clone)]
+pub struct LoanIn {
+    pub record: String,
+    /// `slims:LOAN_ID`.
+    pub source_id: String,
+    pub barcode: Barcode,
+    /// The member's `slims:` source id.
+    pub member: String,
+    pub loaned_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub renewals: i64,
+}
+
+/// A member's unpaid balance to bring over.
+#[derive(Debug, Clone)]
+pub struct FineIn {
+    pub record: String,
+    pub member: String,
+    pub amount: i64,
+    pub note: String,
+}
+
+fn err(record: &str, field: &str, reason: impl Into<String>) -> RowError {
+    RowError { line: 0, record: Some(record.to_owned()), field: field.to_owned(), reason: reason.into() }
+}
+
+/// Turns what was read into records to write, and every row that cannot be used with its reason.
+pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
+    let mut p = Plan::default();
+    // Books.
+    let mut book_of: HashMap<i64, usize> = HashMap::new();
+    let mut by_isbn: HashMap<String, (usize, i64)> = HashMap::new();
+    for b in &src.biblios {
+        let record = format!("biblio {}", b.id);
+        let Some(book) = book(b, current_year, &record, &mut p.errors, &mut p.warnings) else { continue };
+        if let Some(isbn) = &book.isbn {
+            if let Some(&(i, first)) = by_isbn.get(isbn.as_str()) {
+                p.warnings.push(err(
+                    &record,
+                    "isbn",
+                    format!("same ISBN {isbn} as biblio {first}: one book in Pustaka, this record's items go to it"),
+                ));
+                book_of.insert(b.id, i);
+                continue;
+            }
+            by_isbn.insert(isbn.as_str().to_owned(), (p.books.len(), b.id));
+        }
+        book_of.insert(b.id, p.books.len());
+        p.books.push(BookIn { line: 0, record: Some(record), book, copies: Vec::new(), at_least: 0, location: None });
+    }
+    // Items.
+    let biblio_ids: HashSet<i64> = src.biblios.iter().map(|b| b.id).collect();
+    let mut barcodes: HashSet<String> = HashSet::new();
+    let mut statuses: Vec<String> = Vec::new();
+    for it in &src.items {
+        let record = format!("item {}", it.id);
+        let Some(&book) = it.biblio_id.and_then(|id| book_of.get(&id)) else {
+            let why = match it.biblio_id {
+                Some(id) if biblio_ids.contains(&id) => format!("its record (biblio {id}) was not imported"),
+                Some(id) => format!("its record (biblio {id}) does not exist in SLiMS"),
+                None => "it belongs to no record".to_owned(),
+            };
+            p.errors.push(err(&record, "biblio_id", why));
+            continue;
+        };
+        let barcode = match it.item_code.as_deref().and_then(text::one_line) {
+            None => {
+                let code = format!("SLIMS-{}", it.id);
+                p.warnings.push(err(&record, "item_code", format!("no item code: given the barcode {code}")));
+                Barcode::parse(&code).ok()
+            }
+            Some(code) => match Barcode::parse(&code) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    p.errors.push(err(&record, "item_code", format!("{code:?}: {}", e.message)));
+                    None
+                }
+            },
+        };
+        let Some(barcode) = barcode else { continue };
+        if !barcodes.insert(barcode.as_str().to_lowercase()) {
+            p.errors.push(err(&record, "item_code", format!("item code {barcode} is on another item")));
+            continue;
+        }
+        let status = copy_status(it.status_id.as_deref(), it.status_name.as_deref());
+        if let Some(id) = &it.status_id {
+            let line = format!("{id} ({}) -> {status}", it.status_name.as_deref().unwrap_or("?"));
+            if !statuses.contains(&line) {
+                statuses.push(line);
+            }
+        }
+        let location = it.location.as_deref().and_then(text::one_line).and_then(|l| {
+            checked(&mut p.warnings, 0, "location", ShortText::parse_field("Location", &l)).or_else(|| {
+                if let Some(w) = p.warnings.last_mut() {
+                    w.record = Some(record.clone());
+                }
+                None
+            })
+        });
+        let price = match it.price {
+            Some(n) if n < 0 => {
+                p.warnings.push(err(&record, "price", format!("price {n} is negative: left out")));
+                None
+            }
+            Some(0) | None => None,
+            Some(n) => Some(n),
+        };
+        p.books[book].copies.push(CopyIn {
+            line: 0,
+            record: Some(record),
+            barcode,
+            location,
+            status: Some(status),
+            price,
+        });
+    }
+    p.statuses = statuses;
+    // Members.
+    let mut member_ids: HashSet<String> = HashSet::new();
+    for m in &src.members {
+        let record = format!("member {}", m.id);
+        let id = m.id.trim();
+        if id.is_empty() {
+            p.errors.push(err(&record, "member_id", "the member has no member id"));
+            continue;
+        }
+        if !member_ids.insert(id.to_lowercase()) {
+            p.errors.push(err(&record, "member_id", "another member has this member id"));
+            continue;
+        }
+        let source = format!("slims:{id}");
+        if source.chars().count() > 200 {
+            p.errors.push(err(&record, "member_id", "the member id is longer than 190 characters"));
+            continue;
+        }
+        let name = match PersonName::parse(&m.name.as_deref().and_then(text::one_line).unwrap_or_default()) {
+            Ok(n) => n,
+            Err(e) => {
+                p.errors.push(err(&record, "name", e.message));
+                continue;
+            }
+        };
+        let email = m.email.as_deref().and_then(text::one_line).and_then(|e| match Email::parse(&e) {
+            Ok(e) => Some(e),
+            Err(_) => {
+                p.warnings.push(err(&record, "email", format!("{e:?} is not an email address: left out")));
+                None
+            }
+        });
+        let phone = m.phone.as_deref().and_then(text::one_line).and_then(|ph| match Phone::parse(&ph) {
+            Ok(ph) => Some(ph),
+            Err(_) => {
+                p.warnings.push(err(&record, "phone", format!("{ph:?} is not a phone number: left out")));
+                None
+            }
+        });
+        let expires_on = m.expire_date.as_deref().and_then(text::date);
+        p.members.push(MemberIn {
+            line: 0,
+            record: Some(record),
+            card: CardNumber::parse(id).ok(),
+            source_id: Some(source),
+            number: Some(id.to_owned()),
+            name,
+            category: m.type_name.as_deref().and_then(text::one_line),
+            email,
+            phone,
+            expires_on,
+        });
+    }
+    // Loans: the copy and the member must come over too.
+    let members: HashSet<String> = p.members.iter().filter_map(|m| m.source_id.clone()).collect();
+    let mut lent: HashSet<String> = HashSet::new();
+    for l in &src.loans {
+        let record = format!("loan {}", l.id);
+        let Some(code) = l.item_code.as_deref().and_then(text::one_line) else {
+            p.errors.push(err(&record, "item_code", "the loan names no item"));
+            continue;
+        };
+        let Ok(barcode) = Barcode::parse(&code) else {
+            p.errors.push(err(&record, "item_code", format!("item {code:?} was not imported")));
+            continue;
+        };
+        if !barcodes.contains(&barcode.as_str().to_lowercase()) {
+            p.errors.push(err(&record, "item_code", format!("item {code} was not imported (or is not in SLiMS)")));
+            continue;
+        }
+        let member = format!("slims:{}", l.member_id.as_deref().unwrap_or("").trim());
+        if !members.contains(&member) {
+            p.errors.push(err(
+                &record,
+                "member_id",
+                format!("member {} was not imported (or is not in SLiMS)", l.member_id.as_deref().unwrap_or("")),
+            ));
+            continue;
+        }
+        if !lent.insert(barcode.as_str().to_lowercase()) {
+            p.errors.push(err(&record, "item_code", format!("item {barcode} is on another open loan")));
+            continue;
+        }
+        let loaned = l.loan_date.as_deref().and_then(text::date);
+        let due = l.due_date.as_deref().and_then(text::date);
+        let (loaned_on, due_on) = match (loaned, due) {
+            (Some(a), Some(b)) if b >= a => (a, b),
+            (Some(a), Some(b)) => {
+                p.warnings.push(err(&record, "due_date", format!("due {b} before lent {a}: due on the day lent")));
+                (a, a)
+            }
+            (Some(a), None) => {
+                p.warnings.push(err(&record, "due_date", "no due date: due 7 days after lent"));
+                (a, a + chrono::Duration::days(7))
+            }
+            (None, Some(b)) => {
+                p.warnings.push(err(&record, "loan_date", "no loan date: taken as the due date"));
+                (b.min(today), b)
+            }
+            (None, None) => {
+                p.warnings.push(err(&record, "loan_date", "no loan or due date: lent today, due in 7 days"));
+                (today, today + chrono::Duration::days(7))
+            }
+        };
+        let source_id = format!("slims:{}", l.id);
+        p.loans.push(LoanIn { record, source_id, barcode, member, loaned_on, due_on, renewals: l.renewed.max(0) });
+    }
+    // Fines: what each member still owes.
+    for f in &src.fines {
+        let record = format!("fines of member {}", f.member_id);
+        let owed = f.debet.saturating_sub(f.credit);
+        if owed <= 0 {
+            continue;
+        }
+        let member = format!("slims:{}", f.member_id.trim());
+        if !members.contains(&member) {
+            p.errors.push(err(&record, "member_id", format!("member {} was not imported", f.member_id)));
+            continue;
+        }
+        let mut note = format!("SLiMS ({member})");
+        if !f.descriptions.is_empty() {
+            note.push_str(": ");
+            note.push_str(&f.descriptions.join("; "));
+        }
+        let note: String = note.chars().take(200).collect();
+        p.fines.push(FineIn { record, member, amount: owed, note });
+    }
+    p
+}
+
+/// A SLiMS record's book, or `None` with its errors noted.
+fn book(
+    b: &Biblio,
+    current_year: i32,
+    record: &str,
+    errors: &mut Vec<RowError>,
+    warnings: &mut Vec<RowError>,
+) -> Option<NewBook> {
+    let at = |mut e: RowError| {
+        e.record = Some(record.to_owned());
+        e
+    };
+    let title = match Title::parse(&b.title.as_deref().and_then(text::one_line).unwrap_or_default()) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(err(record, "title", e.message));
+            return None;
+        }
+    };
+    let names: Vec<String> = b.authors.iter().filter_map(|a| text::one_line(a)).collect();
+    let authors = Authors::parse(if names.is_empty() { vec!["Anonim".to_owned()] } else { names });
+    let authors = match authors {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push(err(record, "authors", e.message));
+            return None;
+        }
+    };
+    let topics: Vec<String> = b.topics.iter().filter_map(|t| text::one_line(t)).collect();
+    let subjects = match Subjects::parse(topics) {
+        Ok(s) => s,
+        Err(e) => {
+            warnings.push(err(record, "subjects", format!("{}: subjects left out", e.message)));
+            Subjects::parse(Vec::<String>::new()).ok()?
+        }
+    };
+    let mut isbn = None;
+    let mut identifiers = Vec::new();
+    for raw in b.isbn_issn.as_deref().map(text::list).unwrap_or_default() {
+        match Isbn::parse(&raw) {
+            Ok(i) if isbn.is_none() => isbn = Some(i),
+            _ => identifiers.push(raw),
+        }
+    }
+    let identifiers = match Identifiers::parse(identifiers.clone()) {
+        Ok(i) => i,
+        Err(e) => {
+            errors.push(err(record, "isbn_issn", e.message));
+            return None;
+        }
+    };
+    let mut notes_extra = Vec::new();
+    let mut short = |field: &str, label: &str, v: &Option<String>| -> Option<ShortText> {
+        let v = v.as_deref().and_then(text::one_line)?;
+        match ShortText::parse_field(label, &v) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                // Too long for its field: kept in the notes rather than lost.
+                warnings.push(at(RowError::new(
+                    0,
+                    field,
+                    format!("{label} too long for its field: kept in the notes"),
+                )));
+                notes_extra.push(format!("{label}: {v}"));
+                None
+            }
+        }
+    };
+    let publisher = short("publisher", "Publisher", &b.publisher);
+    let edition = short("edition", "Edition", &b.edition);
+    let call_number = short("call_number", "Call number", &b.call_number);
+    let classification = short("classification", "Classification", &b.classification);
+    let collation = short("collation", "Collation", &b.collation);
+    let series = short("series_title", "Series", &b.series_title);
+    let year = match b.publish_year.as_deref() {
+        None => None,
+        Some(y) => match text::year(y).map(|v| Year::parse_relative_to(v, current_year)) {
+            Some(Ok(y)) => Some(y),
+            _ => {
+                warnings.push(err(record, "publish_year", format!("{y:?} is not a year: kept in the notes")));
+                notes_extra.push(format!("Tahun terbit: {y}"));
+                None
+            }
+        },
+    };
+    let language = match b.language_id.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => match LanguageCode::parse(l) {
+            Ok(code) => Some(code),
+            Err(_) => {
+                let name = b.language_name.as_deref().unwrap_or(l);
+                notes_extra.push(format!("Bahasa: {name}"));
+                None
+            }
+        },
+    };
+    if let Some(place) = b.place.as_deref().and_then(text::one_line) {
+        notes_extra.push(format!("Tempat terbit: {place}"));
+    }
+    let mut notes_text = b.notes.as_deref().map(text::fix_mojibake).unwrap_or_default();
+    for n in notes_extra {
+        if !notes_text.trim().is_empty() {
+            notes_text.push('\n');
+        }
+        notes_text.push_str(&n);
+    }
+    let notes = if notes_text.trim().is_empty() {
+        None
+    } else {
+        let clean: String =
+            notes_text.chars().filter(|c| *c == '\n' || *c == '\r' || !crate::domain::is_forbidden_char(*c)).collect();
+        let clipped: String = clean.chars().take(Notes::MAX_LEN).collect();
+        if clipped.chars().count() < clean.chars().count() {
+            warnings.push(err(record, "notes", format!("notes cut to {} characters", Notes::MAX_LEN)));
+        }
+        Notes::parse(&clipped).ok()
+    };
+    let source_id = ShortText::parse(&format!("slims:{}", b.id)).ok();
+    Some(NewBook {
+        isbn,
+        title,
+        authors,
+        subjects,
+        publisher,
+        year,
+        language,
+        extra: BookExtra { edition, call_number, classification, collation, series, notes, identifiers, source_id },
+    })
+}
+
+/// Imports a SLiMS database; `progress` hears (records done, records in all) per stage.
+pub async fn import(
+    store: &Store,
+    actor: &Actor,
+    options: &SlimsOptions,
+    dry_run: bool,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<Report, ImportError> {
+    use chrono::Datelike;
+    let src = read(&options.from).await?;
+    let today = store.today(store.now());
+    let plan = plan(&src, today.year(), today);
+    let rows = src.biblios.len() + src.items.len() + src.members.len() + src.loans.len() + src.fines.len();
+    let mut report = Report { dry_run, rows, errors: plan.errors, warnings: plan.warnings, ..Report::default() };
+    for s in &plan.statuses {
+        report.mappings.push(format!("item status {s}"));
+    }
+    let categories = store.category_names().await?;
+    // A mapping to a category that does not exist stops the import before it writes anything.
+    let known = |code: &str| categories.iter().any(|(c, _)| c == code);
+    if let Some(d) = options.default_category.as_deref().filter(|d| !known(d)) {
+        return Err(ImportError::Source(format!("the mapping's default (*) is {d:?}, which is not a category")));
+    }
+    if let Some((old, code)) = options.categories.iter().find(|(_, code)| !known(code)) {
+        return Err(ImportError::Source(format!("{old:?} is mapped to {code:?}, which is not a category")));
+    }
+    let mut types: Vec<&str> = plan.members.iter().filter_map(|m| m.category.as_deref()).collect();
+    types.sort_unstable();
+    types.dedup();
+    for t in types {
+        let to = resolve_category(Some(t), &options.categories, &categories, options.default_category.as_deref())
+            .unwrap_or_else(|_| "(no mapping: these members are not imported)".to_owned());
+        report.mappings.push(format!("member type {t} -> {to}"));
+    }
+    store.import_books(actor, &plan.books, &mut report, |d, t| progress("books", d, t)).await?;
+    store
+        .import_members(
+            actor,
+            &plan.members,
+            &options.categories,
+            options.default_category.as_deref(),
+            &mut report,
+            |d, t| progress("members", d, t),
+        )
+        .await?;
+    // Loans and fines of the members and items that did not come over (a member type without a
+    // mapping, an item code already on another book) cannot come either; said here, so that a
+    // dry run (which wrote nothing) tells the same as the real run.
+    let failed: HashSet<&str> = report.errors.iter().filter_map(|e| e.record.as_deref()).collect();
+    let lost_members: HashSet<String> = plan
+        .members
+        .iter()
+        .filter(|m| m.record.as_deref().is_some_and(|r| failed.contains(r)))
+        .filter_map(|m| m.source_id.clone())
+        .collect();
+    let lost_items: HashSet<String> = plan
+        .books
+        .iter()
+        .flat_map(|b| &b.copies)
+        .filter(|c| c.record.as_deref().is_some_and(|r| failed.contains(r)))
+        .map(|c| c.barcode.as_str().to_lowercase())
+        .collect();
+    let mut later = Vec::new();
+    let loans: Vec<LoanIn> = plan
+        .loans
+        .into_iter()
+        .filter(|l| {
+            if lost_members.contains(&l.member) {
+                later.push(err(&l.record, "member_id", format!("member {} was not imported", &l.member[6..])));
+                false
+            } else if lost_items.contains(&l.barcode.as_str().to_lowercase()) {
+                later.push(err(&l.record, "item_code", format!("item {} was not imported", l.barcode)));
+                false
+            } else {
+                true
+            }
+        })
+        .collect();
+    let fines: Vec<FineIn> = plan
+        .fines
+        .into_iter()
+        .filter(|f| {
+            let keep = !lost_members.contains(&f.member);
+            if !keep {
+                later.push(err(&f.record, "member_id", format!("member {} was not imported", &f.member[6..])));
+            }
+            keep
+        })
+        .collect();
+    report.errors.extend(later);
+    store.import_loans(actor, &loans, &mut report, |d, t| progress("loans", d, t)).await?;
+    store.import_fines(actor, &fines, &mut report, |d, t| progress("fines", d, t)).await?;
+    store.audit_import(actor, "import.slims", &report).await?;
+    Ok(report)
+}
