@@ -13,12 +13,12 @@ pub mod import;
 pub mod members;
 pub mod mysql_pool;
 pub mod notices;
-pub mod reports;
 pub mod print;
+pub mod reports;
 pub mod search;
+pub mod slims;
 pub mod stocktake;
 pub mod visits;
-pub mod slims;
 
 use std::sync::Arc;
 

@@ -270,11 +270,6 @@ impl Store {
             .collect()
     }
 
-    async fn category_names(&self) -> Result<Vec<(String, String)>> {
-        let rows = self.db.all(sql("SELECT code, name FROM categories ORDER BY code")).await?;
-        rows.iter().map(|r| Ok((r.get("code")?, r.get("name")?))).collect()
-    }
-
     async fn loans_by_category(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
         let q = "SELECT m.category AS category, COUNT(*) AS n, COUNT(DISTINCT l.member_id) AS borrowers \
                  FROM loans l JOIN members m ON m.id = l.member_id \
