@@ -1,6 +1,7 @@
 //! The reports of issue 15 on both backends, against a fixture counted by hand: seven loans made
 //! over 70 days by four members of three categories, from three books of two DDC classes and one
-//! with no class, one loan still out and overdue, one late return fined, paid in part and waived.
+//! with no class, one loan still out and overdue, one late return fined, paid in part and waived,
+//! and four visits (one a guest).
 //! Every figure of every report is asserted; so are the downloads and the refusals.
 
 mod common;
@@ -82,6 +83,17 @@ async fn reports_agree_with_a_hand_counted_fixture(app: TestApp) {
     let fine_id = fine["id"].as_i64().unwrap();
     app.post(&format!("/api/v1/fines/{fine_id}/pay"), admin, json!({"amount": 1_000})).await.expect(200);
     app.post(&format!("/api/v1/fines/{fine_id}/waive"), admin, json!({"reason": "keringanan"})).await.expect(200);
+
+    // Visits: two members and a guest 40 days ago, one member today (the visitor log).
+    for (i, (days, who)) in [(40, Some(&s1)), (40, Some(&t1)), (40, None), (0, Some(&s2))].into_iter().enumerate() {
+        let body = match who {
+            Some(card) => json!({"client_id": format!("report-visit-{i}"), "card_number": card}),
+            None => {
+                json!({"client_id": format!("report-visit-{i}"), "guest_name": "Tamu Sekolah", "institution": "SMP 2"})
+            }
+        };
+        days_ago(&app, days, app.post("/api/v1/visits", admin, body)).await.expect(201);
+    }
 
     let today = app.today();
     let from = today - Duration::days(60);
@@ -193,6 +205,21 @@ async fn reports_agree_with_a_hand_counted_fixture(app: TestApp) {
             (Some(charged_here), Some(paid), Some(waived)),
             "{key}: {rows:?}"
         );
+    }
+
+    // Visits per month: 3 (one a guest) 40 days ago, 1 today; the same month when both are.
+    let rows = report(&app, "visitors", &range).await;
+    for r in &rows {
+        let key = r["month"].as_str().unwrap();
+        let (mut visits, mut guests) = (0, 0);
+        if key == month(40) {
+            (visits, guests) = (visits + 3, guests + 1);
+        }
+        if key == month(0) {
+            visits += 1;
+        }
+        let got = (r["visits"].as_i64(), r["member_visits"].as_i64(), r["guest_visits"].as_i64());
+        assert_eq!(got, (Some(visits), Some(visits - guests), Some(guests)), "{key}: {rows:?}");
     }
 }
 

@@ -157,6 +157,9 @@ fn header(key: &str, lang: Language) -> &str {
         "charged" => ("Denda dikenakan (Rp)", "Fines charged (Rp)"),
         "paid" => ("Denda dibayar (Rp)", "Fines paid (Rp)"),
         "waived" => ("Denda dihapus (Rp)", "Fines waived (Rp)"),
+        "visits" => ("Kunjungan", "Visits"),
+        "member_visits" => ("Kunjungan anggota", "Member visits"),
+        "guest_visits" => ("Kunjungan tamu", "Guest visits"),
         _ => return key,
     };
     match lang {

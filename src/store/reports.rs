@@ -1,6 +1,6 @@
 //! The head librarian's reports: loans per month and per day, by member category and by DDC
 //! class, the most borrowed titles, active members, acquisitions, the collection by class and
-//! status, overdue loans with contacts, and fines charged, paid and waived.
+//! status, overdue loans with contacts, fines charged, paid and waived, and visits.
 //!
 //! Every figure is counted by the database from the same tables the desk writes (no copy kept
 //! on the side that could drift): the tests count the same rows by hand. Dates are the
@@ -43,11 +43,13 @@ pub enum ReportKind {
     Overdue,
     /// Fines charged, paid and waived in each month of the range.
     Fines,
+    /// Visits recorded by the visitor log in each month of the range, members and guests.
+    Visitors,
 }
 
 impl ReportKind {
     /// Every report, in the order the page lists them.
-    pub const ALL: [ReportKind; 10] = [
+    pub const ALL: [ReportKind; 11] = [
         ReportKind::LoansPerMonth,
         ReportKind::LoansPerDay,
         ReportKind::LoansByCategory,
@@ -58,6 +60,7 @@ impl ReportKind {
         ReportKind::Collection,
         ReportKind::Overdue,
         ReportKind::Fines,
+        ReportKind::Visitors,
     ];
 
     /// The name in the URL and in the downloaded file's name.
@@ -73,6 +76,7 @@ impl ReportKind {
             ReportKind::Collection => "collection",
             ReportKind::Overdue => "overdue",
             ReportKind::Fines => "fines",
+            ReportKind::Visitors => "visitors",
         }
     }
 
@@ -96,6 +100,7 @@ impl ReportKind {
                 &["due_date", "days_late", "member_name", "card_number", "phone", "email", "barcode", "title"]
             }
             ReportKind::Fines => &["month", "charged", "paid", "waived"],
+            ReportKind::Visitors => &["month", "visits", "member_visits", "guest_visits"],
         }
     }
 
@@ -246,6 +251,7 @@ impl Store {
             ReportKind::Collection => self.collection().await?,
             ReportKind::Overdue => self.overdue_report().await?,
             ReportKind::Fines => self.fines_report(range).await?,
+            ReportKind::Visitors => self.visitors_report(range).await?,
         };
         Ok(ReportData { kind, range, rows })
     }
@@ -441,6 +447,27 @@ impl Store {
                 let mut cells = vec![Cell::Text(m)];
                 cells.extend(row.map(Cell::Int));
                 Ok(cells)
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    async fn visitors_report(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
+        let month = self.local("visited_at", "%Y-%m", range);
+        // SUM() is DECIMAL on MariaDB: cast back to an integer both backends decode as i64.
+        let int = self.db.dialect().integer();
+        let q = format!(
+            "SELECT {month} AS period, COUNT(*) AS n, \
+             CAST(COALESCE(SUM(CASE WHEN category = 'guest' THEN 1 ELSE 0 END), 0) AS {int}) AS guests \
+             FROM visits WHERE visited_at >= ? AND visited_at < ? GROUP BY {month}"
+        );
+        let counts = Counts::new(self.db.all(self.in_range(q, range)).await?, "period")?;
+        months(range)
+            .into_iter()
+            .map(|m| {
+                let (n, guests) = (counts.int(&m, "n")?, counts.int(&m, "guests")?);
+                Ok(vec![Cell::Text(m), Cell::Int(n), Cell::Int(n - guests), Cell::Int(guests)])
             })
             .collect()
     }

@@ -19,10 +19,11 @@ const CHARTS = {
   acquisitions: ['month', ['titles', 'copies']],
   collection: ['class', ['available', 'on_loan', 'lost']],
   fines: ['month', ['charged', 'paid', 'waived']],
+  visitors: ['month', ['member_visits', 'guest_visits']],
 };
 const MONEY = new Set(['charged', 'paid', 'waived']);
 const NAMES = ['loans-per-month', 'loans-per-day', 'loans-by-category', 'loans-by-class', 'top-titles',
-  'active-members', 'acquisitions', 'collection', 'overdue', 'fines'];
+  'active-members', 'acquisitions', 'collection', 'overdue', 'fines', 'visitors'];
 const NOW_ONLY = new Set(['collection', 'overdue']);
 
 /** The first day of the month five months before `to`'s (a semester with `to`'s month). */
