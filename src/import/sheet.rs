@@ -86,9 +86,24 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut sheet = Sheet::default();
+    // The line a record starts on, as a spreadsheet or an editor numbers them, counted from the
+    // record's byte offset. The csv crate ends a CRLF row at its CR and starts the next record
+    // at the LF, so its own line count was one behind for every CRLF row before (Excel saves
+    // CSV with CRLF), which sent people to the wrong row. Files with only CRs count those.
+    let bytes = text.as_bytes();
+    let break_byte = if bytes.contains(&b'\n') { b'\n' } else { b'\r' };
+    let (mut counted_to, mut line) = (0_usize, 1_usize);
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| SheetError::Csv(e.to_string()))?;
-        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+        let start = record.position().and_then(|p| usize::try_from(p.byte()).ok());
+        let line = match start.map(|at| if bytes.get(at) == Some(&b'\n') { at + 1 } else { at }) {
+            Some(at) if at >= counted_to && at <= bytes.len() => {
+                line += bytes[counted_to..at].iter().filter(|b| **b == break_byte).count();
+                counted_to = at;
+                line
+            }
+            _ => i + 1,
+        };
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -174,6 +189,9 @@ mod tests {
         let s = read(b"judul,isbn\n\"Bumi\r\nManusia\",1\nB,2\n").unwrap();
         assert_eq!(s.rows[0].1[0], "Bumi\r\nManusia");
         assert_eq!(s.rows[1].0, 4);
+        // Excel's CRLF rows: each row's line is the line a spreadsheet shows, quoted breaks too.
+        let s = read(b"judul;isbn\r\nA;1\r\nB;2\r\n\"C\r\nD\";3\r\nE;4\r\n").unwrap();
+        assert_eq!(s.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3, 4, 6]);
         assert!(matches!(read(b" \n"), Err(SheetError::Empty)));
     }
 

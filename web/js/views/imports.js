@@ -53,9 +53,12 @@ function reportView(r, confirm) {
     ['members', r.members_created, r.members_existing],
   ].filter(([, a, b]) => a + b > 0)
     .map(([k, a, b]) => h('li', {}, t(`import.count.${k}`, { created: a, existing: b })));
+  // ui.table takes column objects ({ label, render }) and row objects.
+  const columns = (specs) => specs.map(([label, render]) => ({ label, render }));
   const rowErrors = (list) => table({
-    columns: [t('import.line'), t('import.field'), t('import.reason')],
-    rows: list.map((e) => [e.record || String(e.line), e.field, e.reason]),
+    columns: columns([[t('import.line'), (e) => e.record || String(e.line)], [t('import.field'), (e) => e.field],
+      [t('import.reason'), (e) => e.reason]]),
+    rows: list,
     empty: t('import.no_errors'),
     testid: 'import-errors',
   });
@@ -64,12 +67,17 @@ function reportView(r, confirm) {
     h('ul', {}, counts),
     r.ignored_columns.length ? h('p', { class: 'hint' }, t('import.ignored', { columns: r.ignored_columns.join(', ') })) : null,
     r.preview_books.length ? section(t('import.preview'), table({
-      columns: [t('import.col.title'), t('import.col.authors'), 'ISBN', t('import.col.year'), t('import.col.call_number')],
-      rows: r.preview_books.map((b) => [b.title, b.authors.join('; '), b.isbn || '', b.year ?? '', b.call_number || '']),
+      testid: 'import-preview',
+      columns: columns([[t('import.col.title'), (b) => b.title], [t('import.col.authors'), (b) => b.authors.join('; ')],
+        ['ISBN', (b) => b.isbn || ''], [t('import.col.year'), (b) => String(b.year ?? '')],
+        [t('import.col.call_number'), (b) => b.call_number || '']]),
+      rows: r.preview_books,
     })) : null,
     r.preview_members.length ? section(t('import.preview'), table({
-      columns: [t('import.col.name'), t('import.col.card'), t('import.col.category')],
-      rows: r.preview_members.map((m) => [m.name, m.card_number, m.category]),
+      testid: 'import-preview',
+      columns: columns([[t('import.col.name'), (m) => m.name], [t('import.col.card'), (m) => m.card_number],
+        [t('import.col.category'), (m) => m.category]]),
+      rows: r.preview_members,
     })) : null,
     section(t('import.errors', { n: r.errors.length }), rowErrors(r.errors)),
     confirm ? h('div', { class: 'actions' }, confirm) : null);
