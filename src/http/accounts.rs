@@ -165,7 +165,8 @@ pub struct UserInput {
 
 /// Create an account (admin).
 #[utoipa::path(post, path = "/users", tag = "accounts", request_body = UserInput,
-    responses((status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = User), (status = 403, body = Problem), (status = 404, description = "no member has this `member_id`", body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn create_user(
     State(s): State<AppState>,

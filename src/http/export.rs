@@ -58,7 +58,7 @@ pub struct ExportQuery {
 /// books file, then the copies file, into an empty library gives the same catalogue.
 #[utoipa::path(get, path = "/export/{what}", tag = "export",
     params(("what" = String, Path, description = "`books`, `copies`, `members` or `loans`"), ExportQuery),
-    responses((status = 200, description = "the file", content_type = "text/csv"),
+    responses((status = 200, description = "the file", content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, description = "more rows than an XLSX export holds", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]

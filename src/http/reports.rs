@@ -70,7 +70,7 @@ pub struct ReportQuery {
 #[utoipa::path(get, path = "/reports/{name}", tag = "reports",
     params(("name" = String, Path, description = "e.g. `loans-per-month`; `GET /reports` lists them"), ReportQuery),
     responses(
-        (status = 200, description = "rows as JSON objects, or a CSV or XLSX file", body = Vec<serde_json::Value>),
+        (status = 200, description = "rows as JSON objects, or a CSV or XLSX file", content((Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, description = "a bad date or range", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]

@@ -188,7 +188,7 @@ pub struct ReportQuery {
 /// seen although lent (with the loan), unknown barcodes, or seen at another location. Download
 /// as CSV or XLSX with `format`.
 #[utoipa::path(get, path = "/stocktakes/{id}/report", tag = "stocktake", params(("id" = i64, Path), ReportQuery),
-    responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", body = Vec<serde_json::Value>),
+    responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", content((Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn report(

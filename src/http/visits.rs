@@ -179,7 +179,7 @@ fn period(s: &AppState, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Resul
 /// The visits of a period, one row each (staff): `visited_at` (library time), category, card,
 /// name, institution, purpose. Download as CSV or XLSX with `format`.
 #[utoipa::path(get, path = "/visits", tag = "visits", params(VisitQuery),
-    responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", body = Vec<serde_json::Value>),
+    responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", content((Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn list_visits(State(s): State<AppState>, _: Staff, Query(q): Query<VisitQuery>) -> Result<Response> {
@@ -208,7 +208,7 @@ async fn list_visits(State(s): State<AppState>, _: Staff, Query(q): Query<VisitQ
 /// Visits counted per day, per hour of the day or per category over a period (staff), for the
 /// reports (school library accreditation asks for them). Download as CSV or XLSX with `format`.
 #[utoipa::path(get, path = "/visits/stats", tag = "visits", params(StatsQuery),
-    responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", body = Vec<serde_json::Value>),
+    responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", content((Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn visit_stats(State(s): State<AppState>, _: Staff, Query(q): Query<StatsQuery>) -> Result<Response> {
