@@ -338,11 +338,7 @@ impl Store {
     /// transaction ends, so that finishing waits for scans under way.
     async fn open_stocktake_in(&self, tx: &mut Tx, id: i64) -> Result<()> {
         let lock = tx.dialect().share_lock();
-        let row = tx
-            .opt(sql(format!("SELECT status FROM stocktakes WHERE id = ?{lock}")).bind(id))
-            .await?
-            .ok_or(StoreError::NotFound("stocktake"))?;
-        if row.get::<String>("status")? != "open" {
+        if stocktake_status_in(tx, id, lock).await? != "open" {
             return Err(Refusal::StocktakeFinished.into());
         }
         Ok(())
@@ -521,11 +517,7 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
                 let lock = tx.for_update();
-                let row = tx
-                    .opt(sql(format!("SELECT status FROM stocktakes WHERE id = ?{lock}")).bind(id))
-                    .await?
-                    .ok_or(StoreError::NotFound("stocktake"))?;
-                if row.get::<String>("status")? != "open" {
+                if stocktake_status_in(&mut tx, id, lock).await? != "open" {
                     return Err(Refusal::StocktakeFinished.into());
                 }
                 tx.exec(
@@ -550,11 +542,7 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
                 let lock = tx.for_update();
-                let row = tx
-                    .opt(sql(format!("SELECT status FROM stocktakes WHERE id = ?{lock}")).bind(id))
-                    .await?
-                    .ok_or(StoreError::NotFound("stocktake"))?;
-                if row.get::<String>("status")? != "finished" {
+                if stocktake_status_in(&mut tx, id, lock).await? != "finished" {
                     return Err(Refusal::StocktakeOpen.into());
                 }
                 let mut q = sql(format!(
@@ -644,6 +632,16 @@ impl Store {
         let rows = self.db.all(q.bind(id)).await?;
         rows.iter().map(|r| Ok(r.decode::<ReportLine>()?)).collect()
     }
+}
+
+/// A stock take's status, read with `lock` (a shared or an exclusive row lock, or none);
+/// `NotFound` when there is no such stock take.
+async fn stocktake_status_in(tx: &mut Tx, id: i64, lock: &str) -> Result<String> {
+    let row = tx
+        .opt(sql(format!("SELECT status FROM stocktakes WHERE id = ?{lock}")).bind(id))
+        .await?
+        .ok_or(StoreError::NotFound("stocktake"))?;
+    Ok(row.get("status")?)
 }
 
 #[cfg(test)]
