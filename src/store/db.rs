@@ -563,9 +563,14 @@ impl Db {
     }
 
     /// Starts a transaction (on SQLite, on the single writer connection).
+    ///
+    /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at the start, where the busy
+    /// timeout waits for it. A deferred transaction that reads first and then writes cannot
+    /// wait: when another process (a second replica, `pustaka import`) has committed since its
+    /// read, SQLite answers "database is locked" at once.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Pools::MySql(pool) => Tx::MySql(MySqlTx::begin(pool).await?),
         })
     }
