@@ -10,7 +10,11 @@ use chrono::{Duration, NaiveDate};
 use common::TestApp;
 use serde_json::{json, Value};
 
-contract!(reports_agree_with_a_hand_counted_fixture; tcp: reports_download_and_refuse);
+contract!(
+    reports_agree_with_a_hand_counted_fixture,
+    a_loan_is_reported_as_things_were_when_it_was_made;
+    tcp: reports_download_and_refuse
+);
 
 /// `f` with the store's clock set `days` back.
 async fn days_ago<T>(app: &TestApp, days: i64, f: impl std::future::Future<Output = T>) -> T {
@@ -221,6 +225,42 @@ async fn reports_agree_with_a_hand_counted_fixture(app: TestApp) {
         let got = (r["visits"].as_i64(), r["member_visits"].as_i64(), r["guest_visits"].as_i64());
         assert_eq!(got, (Some(visits), Some(visits - guests), Some(guests)), "{key}: {rows:?}");
     }
+}
+
+/// A loan counts under its borrower's category and its book's DDC class at the time it was made;
+/// the collection and the active members go by how things are now.
+async fn a_loan_is_reported_as_things_were_when_it_was_made(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    book(&app, "Serangga Nusantara", Some("595.7"), &["SN-1"]).await;
+    let (member, card) = app.member("Siswa Satu", "student").await;
+    app.checkout("SN-1", &card).await.expect(201);
+    // The student becomes staff; the book is reclassified, then gets a second copy.
+    app.patch(&format!("/api/v1/members/{member}"), admin, json!({"category": "staff"})).await.expect(200);
+    let id = app.get("/api/v1/copies/SN-1", admin).await.expect(200)["book_id"].as_i64().unwrap();
+    app.patch(&format!("/api/v1/books/{id}"), admin, json!({"classification": "005.13"})).await.expect(200);
+    app.copy(id, "SN-2").await;
+
+    let today = app.today();
+    let range = format!("from={today}&to={today}");
+    let rows = report(&app, "loans-by-category", &range).await;
+    assert_eq!(row(&rows, "category", "student")["loans"], 1, "{rows:?}");
+    assert_eq!(row(&rows, "category", "staff")["loans"], 0, "{rows:?}");
+    let rows = report(&app, "loans-by-class", &range).await;
+    assert_eq!(row(&rows, "class", "500")["loans"], 1, "{rows:?}");
+    assert_eq!(row(&rows, "class", "000")["loans"], 0, "{rows:?}");
+    let rows = report(&app, "active-members", &range).await;
+    assert_eq!(row(&rows, "category", "staff")["active_members"], 1, "{rows:?}");
+    assert_eq!(row(&rows, "category", "student")["active_members"], 0, "{rows:?}");
+    // Both copies are counted under the book's class now; none under the old one.
+    let rows = report(&app, "collection", &range).await;
+    assert_eq!(row(&rows, "class", "000")["on_loan"], 1, "{rows:?}");
+    assert_eq!(row(&rows, "class", "000")["available"], 1, "{rows:?}");
+    assert_eq!(row(&rows, "class", "500")["total"], 0, "{rows:?}");
+    // No classification any more: "other".
+    app.patch(&format!("/api/v1/books/{id}"), admin, json!({"classification": null})).await.expect(200);
+    let rows = report(&app, "collection", &range).await;
+    assert_eq!(row(&rows, "class", "other")["total"], 2, "{rows:?}");
+    assert_eq!(row(&rows, "class", "000")["total"], 0, "{rows:?}");
 }
 
 async fn reports_download_and_refuse(app: TestApp) {

@@ -287,6 +287,13 @@ impl Store {
             if done.rows == 0 {
                 return Err(StoreError::NotFound("book"));
             }
+            if p.classification.is_some() {
+                // The reports' class of each copy follows the book's (loans keep theirs).
+                let class = tx.dialect().ddc_class_of("?");
+                let q = sql(format!("UPDATE copies SET ddc_class = {class} WHERE book_id = ?"));
+                let classification = p.classification.as_ref().and_then(|c| c.as_ref()).map(|c| c.as_str());
+                tx.exec(q.bind(classification).bind(classification).bind(id)).await?;
+            }
             self.audit(&mut tx, actor, "book.update", "book", id, changed.join(", ")).await?;
             let book = self.book_in(&mut tx, id).await?;
             self.index_words(&mut tx, &book).await?;
@@ -388,15 +395,17 @@ impl Store {
                 None => self.next_barcode(&mut tx).await?,
             };
             let at = self.now();
+            let class = tx.dialect().ddc_class_of("classification");
             let id = tx
                 .exec(
-                    sql("INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at) VALUES (?, ?, ?, 'available', ?, ?, ?)")
-                        .bind(book_id)
+                    sql(format!("INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at, ddc_class) \
+                                 SELECT id, ?, ?, 'available', ?, ?, ?, {class} FROM books WHERE id = ?"))
                         .bind(barcode.as_str())
                         .bind(location.map(|l| l.as_str()))
                         .bind(price)
                         .bind(at)
-                        .bind(at),
+                        .bind(at)
+                        .bind(book_id),
                 )
                 .await
                 .map_err(|e| StoreError::duplicate(e, "barcode", "another copy already has this barcode"))?

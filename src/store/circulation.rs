@@ -166,11 +166,15 @@ impl Store {
                 let due_at = time::end_of_day(due, self.tz);
                 let id = tx
                 .exec(
-                    sql("INSERT INTO loans (copy_id, member_id, loaned_at, due_at, renewals) VALUES (?, ?, ?, ?, 0)")
-                        .bind(copy.id)
+                    // With what the reports group it by, as things are now (the copy's row is
+                    // already locked: reading it here takes no new lock).
+                    sql("INSERT INTO loans (copy_id, member_id, loaned_at, due_at, renewals, book_id, member_category, ddc_class) \
+                         SELECT id, ?, ?, ?, 0, book_id, ?, ddc_class FROM copies WHERE id = ?")
                         .bind(member.id)
                         .bind(at)
-                        .bind(due_at),
+                        .bind(due_at)
+                        .bind(&member.category)
+                        .bind(copy.id),
                 )
                 .await
                 .map_err(|e| {

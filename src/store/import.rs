@@ -248,15 +248,19 @@ impl Store {
         price: Option<i64>,
     ) -> Result<()> {
         let at = self.now();
+        let class = tx.dialect().ddc_class_of("classification");
         tx.exec(
-            sql("INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .bind(book_id)
-                .bind(barcode.as_str())
-                .bind(location)
-                .bind(status)
-                .bind(price)
-                .bind(at)
-                .bind(at),
+            sql(format!(
+                "INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at, ddc_class) \
+                 SELECT id, ?, ?, ?, ?, ?, ?, {class} FROM books WHERE id = ?"
+            ))
+            .bind(barcode.as_str())
+            .bind(location)
+            .bind(status)
+            .bind(price)
+            .bind(at)
+            .bind(at)
+            .bind(book_id),
         )
         .await
         .map_err(|e| StoreError::duplicate(e, "barcode", "another copy already has this barcode"))?;
