@@ -188,17 +188,13 @@ impl Dialect {
         }
     }
 
-    /// The DDC main class (`'000'` … `'900'`) of the classification in `column`, NULL when it
-    /// does not start with an ASCII digit: what `copies.ddc_class` and `loans.ddc_class` keep
-    /// for the reports (migration 20261205000001_report_columns).
+    /// The DDC main class of the classification in `column` as its first digit (0 for 000 … 9
+    /// for 900), NULL when it does not start with an ASCII digit: what `copies.ddc_class` and
+    /// `loans.ddc_class` keep for the reports (migration 20261205000001_report_columns).
     pub fn ddc_class_of(self, column: &str) -> String {
         match self {
-            Dialect::Sqlite => {
-                format!("CASE WHEN unicode({column}) BETWEEN 48 AND 57 THEN substr({column}, 1, 1) || '00' END")
-            }
-            Dialect::MariaDb => {
-                format!("IF(ASCII({column}) BETWEEN 48 AND 57, CONCAT(LEFT({column}, 1), '00'), NULL)")
-            }
+            Dialect::Sqlite => format!("CASE WHEN unicode({column}) BETWEEN 48 AND 57 THEN unicode({column}) - 48 END"),
+            Dialect::MariaDb => format!("IF(ASCII({column}) BETWEEN 48 AND 57, ASCII({column}) - 48, NULL)"),
         }
     }
 

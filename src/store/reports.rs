@@ -158,11 +158,11 @@ pub struct ReportData {
 /// DDC's ten main classes, then books with no (numeric) class.
 const CLASSES: [&str; 11] = ["000", "100", "200", "300", "400", "500", "600", "700", "800", "900", "other"];
 
-/// The main class of a classification's first character (`5` of `595.7` → `500`).
-fn main_class(first: Option<&str>) -> &'static str {
-    match first.and_then(|s| s.chars().next()).and_then(|c| c.to_digit(10)) {
-        Some(d) => CLASSES[d as usize],
-        None => "other",
+/// The row of [`CLASSES`] for a `ddc_class` column (the first digit, NULL for no class).
+fn class_row(digit: Option<i64>) -> usize {
+    match digit {
+        Some(d @ 0..=9) => d as usize,
+        _ => CLASSES.len() - 1,
     }
 }
 
@@ -300,8 +300,7 @@ impl Store {
         let rows = self.db.all(self.in_range(q.into(), range)).await?;
         let mut by_class = [0_i64; CLASSES.len()];
         for r in &rows {
-            let first: Option<String> = r.get("first")?;
-            let i = CLASSES.iter().position(|c| *c == main_class(first.as_deref())).unwrap_or(CLASSES.len() - 1);
+            let i = class_row(r.get("first")?);
             by_class[i] += r.get::<i64>("n")?;
         }
         Ok(CLASSES.iter().zip(by_class).map(|(c, n)| vec![Cell::from(*c), Cell::Int(n)]).collect())
@@ -371,8 +370,7 @@ impl Store {
         const STATUSES: [&str; 5] = ["available", "on_loan", "on_hold_shelf", "lost", "withdrawn"];
         let mut table = [[0_i64; STATUSES.len()]; CLASSES.len()];
         for r in &self.db.all(q).await? {
-            let first: Option<String> = r.get("first")?;
-            let class = CLASSES.iter().position(|c| *c == main_class(first.as_deref())).unwrap_or(CLASSES.len() - 1);
+            let class = class_row(r.get("first")?);
             let status: String = r.get("status")?;
             let s = STATUSES
                 .iter()
@@ -490,11 +488,11 @@ mod tests {
 
     #[test]
     fn main_classes() {
-        assert_eq!(main_class(Some("595.7")), "500");
-        assert_eq!(main_class(Some("005.13")), "000");
-        assert_eq!(main_class(Some("R 899")), "other");
-        assert_eq!(main_class(Some("")), "other");
-        assert_eq!(main_class(None), "other");
+        assert_eq!(CLASSES[class_row(Some(5))], "500");
+        assert_eq!(CLASSES[class_row(Some(0))], "000");
+        assert_eq!(CLASSES[class_row(Some(10))], "other");
+        assert_eq!(CLASSES[class_row(Some(-1))], "other");
+        assert_eq!(CLASSES[class_row(None)], "other");
     }
 
     #[test]
