@@ -510,6 +510,7 @@ async fn png_and_svg_logos_are_printed_and_barcodes_still_decode(app: TestApp) {
             json!({"barcodes": ["SK-1", "SK-2"], "kind": "barcode", "grid": small}),
         )
         .await;
+        keep(&labels, &format!("label-logo-{}.pdf", if kind == "image/png" { "png" } else { "svg" }));
         assert_eq!(images(&labels).len(), 1, "{kind}: the logo on the barcode labels");
         let mut codes = decode(&labels).0;
         codes.sort();
@@ -521,6 +522,7 @@ async fn png_and_svg_logos_are_printed_and_barcodes_still_decode(app: TestApp) {
         assert!(info.contains("226.772 x 255.118 pts"), "an 80 × 90 mm page:\n{info}");
         let loan = app.checkout("SK-1", &card).await.expect(201);
         let slip = print(&app, "/api/v1/print/loan-slip", json!({"loan_ids": [loan["id"]]})).await;
+        keep(&slip, "bukti-pinjam-logo.pdf");
         assert_eq!(images(&slip).len(), 1, "{kind}: the logo atop the loan slip");
         app.checkin("SK-1").await.expect(200);
     }

@@ -93,17 +93,22 @@ fn barcode_label(d: &mut Doc, library: &str, logo: Option<usize>, c: &LabelCopy,
     let inner = w - 2.0 * pad;
     let total = 23.5 * s;
     let top = y + ((h - total) / 2.0).max(pad * 0.5);
-    // The logo, where there is room, left of the name: as tall as the name's line and a little more.
+    // The logo, where there is room, just left of the name (the two centred together): as tall as
+    // the name's line and a little more.
     let logo_size = 3.4 * s;
-    let (name_x, name_w) = match logo {
+    match logo {
         Some(l) if logo_size >= MIN_LABEL_LOGO => {
-            d.picture(l, x + pad, top - 0.4 * s, logo_size, logo_size);
-            (x + pad + logo_size + 1.0, inner - logo_size - 1.0)
+            let name = d.fit(Weight::Regular, 6.5 * s, library, inner - logo_size - 1.0);
+            let group = logo_size + 1.0 + d.text_width(Weight::Regular, 6.5 * s, &name);
+            let left = x + (w - group) / 2.0;
+            d.picture(l, left, top - 0.4 * s, logo_size, logo_size);
+            d.text(Weight::Regular, 6.5 * s, left + logo_size + 1.0, top + 2.4 * s, &name);
         }
-        _ => (x + pad, inner),
-    };
-    let name = d.fit(Weight::Regular, 6.5 * s, library, name_w);
-    d.text_centred(Weight::Regular, 6.5 * s, name_x + name_w / 2.0, top + 2.4 * s, &name);
+        _ => {
+            let name = d.fit(Weight::Regular, 6.5 * s, library, inner);
+            d.text_centred(Weight::Regular, 6.5 * s, x + w / 2.0, top + 2.4 * s, &name);
+        }
+    }
     let bars_top = top + 3.4 * s;
     let _ = code128::draw(d, &c.barcode, x + pad, bars_top, inner, 13.0 * s, 0.33);
     d.text_centred(Weight::Bold, 9.0 * s, x + w / 2.0, bars_top + 13.0 * s + 3.6 * s, &c.barcode);
