@@ -3,7 +3,7 @@
 import { api, ApiError, API_BASE } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, getLang } from '../i18n.js';
-import { formatDate } from '../format.js';
+import { formatDateTime } from '../format.js';
 import { isAdmin } from '../session.js';
 import { field, onSubmit, intOrNull } from '../forms.js';
 import { heading, section, errorNotice, notice, flash } from '../ui.js';
@@ -53,7 +53,7 @@ function labelsForm(sheets, imports) {
   const out = h('div', { 'aria-live': 'polite' });
   // Which copies: the barcodes listed, every copy added today, or every copy of one import.
   const sources = [{ value: 'list', label: t('print.source_list') }, { value: 'today', label: t('print.added_today') },
-    ...imports.map((i) => ({ value: `import:${i.id}`, label: t('print.source_import', { id: i.id, date: formatDate(i.started_at), actor: i.actor, copies: i.copies }) }))];
+    ...imports.map((i) => ({ value: `import:${i.id}`, label: t('print.source_import', { id: i.id, date: formatDateTime(i.started_at), actor: i.actor, copies: i.copies }) }))];
   const form = h('form', { class: 'form-grid', 'data-testid': 'labels-form' },
     field({ name: 'source', label: t('print.source'), type: 'select', value: 'list', wide: true, testid: 'labels-source', options: sources }),
     field({ name: 'barcodes', label: t('print.barcodes'), type: 'textarea', wide: true, hint: t('print.barcodes_hint'), testid: 'labels-barcodes', attrs: { rows: 5 } }),
