@@ -51,7 +51,7 @@ fn access(method: &str, path: &str) -> Access {
         // A member sees their own notices only; staff everyone's.
         ("GET", "/api/v1/notices") => Account,
         ("GET", "/api/v1/notices/overdue-contacts") => Staff,
-        ("GET", "/api/v1/reports" | "/api/v1/reports/{name}") => Staff,
+        ("GET", "/api/v1/reports" | "/api/v1/reports/{name}" | "/api/v1/reports/summary") => Staff,
         ("GET", "/api/v1/audit" | "/api/v1/stats" | "/api/v1/members" | "/api/v1/loans" | "/api/v1/holds")
         | ("GET", "/api/v1/fines" | "/api/v1/categories")
         | ("POST", "/api/v1/books" | "/api/v1/books/{id}/copies" | "/api/v1/members" | "/api/v1/loans")
@@ -68,7 +68,8 @@ fn access(method: &str, path: &str) -> Access {
         ("GET", "/api/v1/library" | "/api/v1/library/logo") => Public,
         ("PUT", "/api/v1/library" | "/api/v1/library/logo" | "/api/v1/barcode-pattern")
         | ("DELETE", "/api/v1/library/logo") => Admin,
-        ("GET", "/api/v1/barcode-pattern" | "/api/v1/print/sheets" | "/api/v1/members/{id}/photo")
+        ("GET", "/api/v1/barcode-pattern" | "/api/v1/print/sheets" | "/api/v1/print/imports")
+        | ("GET", "/api/v1/members/{id}/photo")
         | ("POST", "/api/v1/call-numbers/suggest" | "/api/v1/print/labels" | "/api/v1/print/cards")
         | ("POST", "/api/v1/print/loan-slip")
         | ("PUT" | "DELETE", "/api/v1/members/{id}/photo") => Staff,

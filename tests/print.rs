@@ -22,6 +22,11 @@ contract!(
     bad_label_requests_name_their_field,
     cards_for_20_members_decode_and_read_back,
     receipts_and_loan_slips_are_small_pdfs,
+    png_and_svg_logos_are_printed_and_barcodes_still_decode,
+    each_preset_fills_one_sheet_with_labels_that_decode,
+    labels_of_a_whole_import,
+    print_speaks_english_when_asked,
+    the_semester_summary_pdf_has_the_reports_numbers,
 );
 
 async fn call_numbers_are_suggested_validated_and_shown(app: TestApp) {
@@ -432,4 +437,291 @@ async fn receipts_and_loan_slips_are_small_pdfs(app: TestApp) {
         assert!(text.contains(needle), "{needle:?} in the receipt:\n{text}");
     }
     app.get("/api/v1/print/receipts/999999", admin).await.problem(404, "not_found");
+}
+
+/// A 40 × 40 SVG logo: a dark square with a disc (no text: the printer draws no SVG text).
+const SVG_LOGO: &[u8] = b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\" height=\"40\" viewBox=\"0 0 40 40\">\
+<rect x=\"2\" y=\"2\" width=\"36\" height=\"36\" fill=\"#1a5d38\"/><circle cx=\"20\" cy=\"20\" r=\"10\" fill=\"#f2c12e\"/></svg>";
+
+/// The image objects `pdfimages -list` finds (an image drawn twice counted once, soft masks left
+/// out): (object number, width, height) of each.
+fn images(pdf: &[u8]) -> Vec<(u32, u32, u32)> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = Command::new("pdfimages").arg("-list").arg(&file).output().expect("pdfimages (poppler-utils) runs");
+    assert!(out.status.success());
+    let found: BTreeSet<(u32, u32, u32)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(2)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.get(2) == Some(&"image")).then(|| (f[10].parse().unwrap(), f[3].parse().unwrap(), f[4].parse().unwrap()))
+        })
+        .collect();
+    found.into_iter().collect()
+}
+
+/// A POST with a raw body (an import file), as the admin.
+async fn post_raw(app: &TestApp, path: &str, body: &[u8]) -> Res {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("authorization", format!("Bearer {}", app.admin))
+        .header("content-type", "text/csv")
+        .body(Body::from(body.to_vec()))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn png_and_svg_logos_are_printed_and_barcodes_still_decode(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    app.call(
+        Method::PUT,
+        "/api/v1/library",
+        admin,
+        Some(json!({"name": "Perpustakaan SD Harapan", "address": "Jl. Kenanga 3"})),
+    )
+    .await
+    .expect(200);
+    let (_, card) = app.member("Rina Marlina", "student").await;
+    let book = app.book("Si Kancil").await;
+    app.copy(book, "SK-1").await;
+    app.copy(book, "SK-2").await;
+    let no_logo = print(&app, "/api/v1/print/cards", json!({"card_numbers": [card]})).await;
+    assert!(images(&no_logo).is_empty(), "no logo, no image");
+    // A sheet of one's own, smaller than A4: the page is the sheet's size.
+    let small = json!({"columns": 1, "rows": 2, "label_width": 70, "label_height": 37, "margin_top": 5, "margin_left": 5,
+        "sheet_width": 80, "sheet_height": 90});
+    for (kind, logo) in [("image/png", tiny_png()), ("image/svg+xml", SVG_LOGO.to_vec())] {
+        upload(&app, "/api/v1/library/logo", kind, logo).await.expect(200);
+        let cards = print(&app, "/api/v1/print/cards", json!({"card_numbers": [card]})).await;
+        keep(&cards, &format!("kartu-logo-{}.pdf", if kind == "image/png" { "png" } else { "svg" }));
+        let found = images(&cards);
+        assert_eq!(found.len(), 1, "{kind}: one logo on the card sheet: {found:?}");
+        if kind == "image/svg+xml" {
+            assert_eq!((found[0].1, found[0].2), (600, 600), "an SVG is drawn at 600 px on its longer side");
+        }
+        assert_eq!(decode(&cards).0, vec![card.clone()], "{kind}: the card number still decodes");
+        let labels = print(
+            &app,
+            "/api/v1/print/labels",
+            json!({"barcodes": ["SK-1", "SK-2"], "kind": "barcode", "grid": small}),
+        )
+        .await;
+        keep(&labels, &format!("label-logo-{}.pdf", if kind == "image/png" { "png" } else { "svg" }));
+        assert_eq!(images(&labels).len(), 1, "{kind}: the logo on the barcode labels");
+        let mut codes = decode(&labels).0;
+        codes.sort();
+        assert_eq!(codes, vec!["SK-1", "SK-2"], "{kind}: labels still decode");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("l.pdf"), &labels).unwrap();
+        let info = Command::new("pdfinfo").arg(dir.path().join("l.pdf")).output().unwrap();
+        let info = String::from_utf8(info.stdout).unwrap();
+        assert!(info.contains("226.772 x 255.118 pts"), "an 80 × 90 mm page:\n{info}");
+        let loan = app.checkout("SK-1", &card).await.expect(201);
+        let slip = print(&app, "/api/v1/print/loan-slip", json!({"loan_ids": [loan["id"]]})).await;
+        keep(&slip, "bukti-pinjam-logo.pdf");
+        assert_eq!(images(&slip).len(), 1, "{kind}: the logo atop the loan slip");
+        app.checkin("SK-1").await.expect(200);
+    }
+    // The receipt too.
+    app.copy(book, "SK-3").await;
+    app.checkout_days_ago("SK-3", &card, 20).await.expect(201);
+    let fine = app.checkin("SK-3").await.expect(200)["fine"]["id"].as_i64().unwrap();
+    let paid = app.post(&format!("/api/v1/fines/{fine}/pay"), admin, json!({"amount": 500})).await.expect(200);
+    let receipt = print(&app, &format!("/api/v1/print/receipts/{}", paid["payment"]["id"]), Value::Null).await;
+    assert_eq!(images(&receipt).len(), 1, "the logo atop the receipt");
+    // An SVG that draws nothing, or is not SVG at all, is refused as a logo.
+    let empty = upload(
+        &app,
+        "/api/v1/library/logo",
+        "image/svg+xml",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"></svg>".to_vec(),
+    )
+    .await;
+    assert_eq!(empty.problem(422, "validation")["errors"][0]["code"], "invalid_image");
+    let broken = upload(
+        &app,
+        "/api/v1/library/logo",
+        "image/svg+xml",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"><rect</svg>".to_vec(),
+    )
+    .await;
+    assert_eq!(broken.problem(422, "validation")["errors"][0]["field"], "logo");
+}
+
+async fn each_preset_fills_one_sheet_with_labels_that_decode(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let sheets = app.get("/api/v1/print/sheets", admin).await.expect(200);
+    let most = sheets.as_array().unwrap().iter().map(|s| s["per_sheet"].as_u64().unwrap()).max().unwrap();
+    let book = app.book("Ensiklopedia Flora Nusantara").await;
+    let mut all = Vec::new();
+    for i in 0..most {
+        let c = app.post(&format!("/api/v1/books/{book}/copies"), admin, json!({})).await.expect(201);
+        all.push((i, c["barcode"].as_str().unwrap().to_owned()));
+    }
+    for sheet in sheets.as_array().unwrap() {
+        let (name, n) = (sheet["name"].as_str().unwrap(), sheet["per_sheet"].as_u64().unwrap() as usize);
+        let want: Vec<String> = all.iter().take(n).map(|(_, b)| b.clone()).collect();
+        let pdf =
+            print(&app, "/api/v1/print/labels", json!({"barcodes": want, "kind": "barcode", "sheet": name})).await;
+        keep(&pdf, &format!("sheet-{name}.pdf"));
+        let pages = pdf.windows(10).filter(|w| w == b"/Type /Pag").count() - 1;
+        assert_eq!(pages, 1, "{name}: {n} labels fill one sheet");
+        let (mut codes, _) = decode(&pdf);
+        codes.sort();
+        let mut want = want;
+        want.sort();
+        assert_eq!(codes, want, "{name}: all {n} labels decode");
+    }
+}
+
+async fn labels_of_a_whole_import(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    app.book("Added by hand").await;
+    let sheet =
+        "judul,pengarang,barcode\nLaskar Pelangi,Andrea Hirata,IMP-1;IMP-2\nBumi Manusia,Pramoedya Ananta Toer,IMP-3\n";
+    let report = post_raw(&app, "/api/v1/import/books", sheet.as_bytes()).await.expect(200);
+    let id = report["import_id"].as_i64().expect("the run's number");
+    assert_eq!(report["copies_created"], 3);
+    let dry = post_raw(&app, "/api/v1/import/books?dry_run=true", sheet.as_bytes()).await.expect(200);
+    assert_eq!(dry["import_id"], Value::Null, "a dry run is not a run");
+    let runs = app.get("/api/v1/print/imports", admin).await.expect(200);
+    assert_eq!(runs[0]["id"], id);
+    assert_eq!(runs[0]["copies"], 3);
+    assert_eq!(runs[0]["actor"], "admin");
+    let pdf = print(&app, "/api/v1/print/labels", json!({"import_id": id, "kind": "barcode"})).await;
+    let mut codes = decode(&pdf).0;
+    codes.sort();
+    assert_eq!(codes, vec!["IMP-1", "IMP-2", "IMP-3"], "the import's copies, and only those");
+    // Run again: nothing new, so nothing to print for the second run.
+    let again = post_raw(&app, "/api/v1/import/books", sheet.as_bytes()).await.expect(200);
+    let second = again["import_id"].as_i64().unwrap();
+    let field = |r: Res| {
+        let p = r.problem(422, "validation");
+        (p["errors"][0]["field"].as_str().unwrap().to_owned(), p["errors"][0]["code"].as_str().unwrap().to_owned())
+    };
+    let post = |body: Value| app.post("/api/v1/print/labels", admin, body);
+    assert_eq!(field(post(json!({"import_id": second})).await), ("import_id".into(), "nothing_to_print".into()));
+    assert_eq!(field(post(json!({"import_id": 99999})).await), ("import_id".into(), "unknown_import".into()));
+    assert_eq!(
+        field(post(json!({"import_id": id, "barcodes": ["IMP-1"]})).await),
+        ("barcodes".into(), "one_source".into())
+    );
+    // More than 1000 copies in one import: a clear 422, not a PDF of some.
+    let mut big = String::from("judul,jumlah\n");
+    for i in 0..11 {
+        big.push_str(&format!("Buku Paket {i},100\n"));
+    }
+    let report = post_raw(&app, "/api/v1/import/books", big.as_bytes()).await.expect(200);
+    assert_eq!(report["copies_created"], 1100);
+    let r = post(json!({"import_id": report["import_id"]})).await;
+    assert_eq!(field(r), ("import_id".into(), "too_many".into()));
+}
+
+async fn print_speaks_english_when_asked(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    app.call(Method::PUT, "/api/v1/library", admin, Some(json!({"name": "Campus Library", "address": ""})))
+        .await
+        .expect(200);
+    let (_, card) = app.member("Ayu Lestari", "student").await;
+    let book = app.book("Cantik Itu Luka").await;
+    app.copy(book, "CL-1").await;
+    let pdf = print(&app, "/api/v1/print/cards?lang=en", json!({"card_numbers": [card]})).await;
+    let (_, text) = decode(&pdf);
+    for needle in ["MEMBER CARD", "Category:", "Valid until"] {
+        assert!(text.contains(needle), "{needle:?} on the English card:\n{text}");
+    }
+    assert!(!text.contains("KARTU ANGGOTA"));
+    let loan = app.checkout("CL-1", &card).await.expect(201);
+    let pdf = print(&app, "/api/v1/print/loan-slip?lang=en", json!({"loan_ids": [loan["id"]]})).await;
+    let (_, text) = decode(&pdf);
+    for needle in ["LOAN SLIP", "Card number", "due", "Thank you"] {
+        assert!(text.contains(needle), "{needle:?} on the English slip:\n{text}");
+    }
+    let bad = app.post("/api/v1/print/cards?lang=fr", admin, json!({"card_numbers": [card]})).await;
+    assert_eq!(bad.status, 422, "an unknown language is refused");
+}
+
+async fn the_semester_summary_pdf_has_the_reports_numbers(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    app.call(
+        Method::PUT,
+        "/api/v1/library",
+        admin,
+        Some(json!({"name": "Perpustakaan MAN 2 Malang", "address": "Jl. Bandung 7\nMalang"})),
+    )
+    .await
+    .expect(200);
+    upload(&app, "/api/v1/library/logo", "image/svg+xml", SVG_LOGO.to_vec()).await.expect(200);
+    let a = app.book("Ayat-Ayat Cinta").await;
+    let b = app.book("Ronggeng Dukuh Paruk").await;
+    for code in ["AC-1", "AC-2", "AC-3"] {
+        app.copy(a, code).await;
+    }
+    app.copy(b, "RD-1").await;
+    let (_, c1) = app.member("Fajar Nugroho", "student").await;
+    let (_, c2) = app.member("Lina Marpaung", "staff").await;
+    app.checkout("AC-1", &c1).await.expect(201);
+    app.checkout("AC-2", &c2).await.expect(201);
+    app.checkout_days_ago("RD-1", &c1, 30).await.expect(201);
+    let fine = app.checkin("RD-1").await.expect(200)["fine"]["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/fines/{fine}/pay"), admin, json!({"amount": 700})).await.expect(200);
+    app.checkout_days_ago("AC-3", &c2, 40).await.expect(201);
+
+    let today = app.today();
+    let range = format!("from={}&to={today}", today - chrono::Duration::days(60));
+    let sum = |rows: &Value, k: &str| rows.as_array().unwrap().iter().map(|r| r[k].as_i64().unwrap_or(0)).sum::<i64>();
+    let this = &app;
+    let report = |name: &'static str| {
+        let path = format!("/api/v1/reports/{name}?{range}");
+        async move { this.get(&path, admin).await.expect(200) }
+    };
+    let loans = sum(&report("loans-per-month").await, "loans");
+    let active = sum(&report("active-members").await, "active_members");
+    let copies = sum(&report("acquisitions").await, "copies");
+    let collection = sum(&report("collection").await, "total");
+    let overdue = report("overdue").await.as_array().unwrap().len() as i64;
+    let fines = report("fines").await;
+    let (charged, paid) = (sum(&fines, "charged"), sum(&fines, "paid"));
+    assert_eq!(
+        (loans, active, copies, collection, overdue, paid),
+        (4, 2, 4, 4, 1, 700),
+        "the fixture as counted by hand"
+    );
+    assert!(charged >= paid);
+
+    let json = app.get(&format!("/api/v1/reports/summary?{range}&format=json"), admin).await.expect(200);
+    assert_eq!(
+        (json["loans"].as_i64(), json["active_members"].as_i64(), json["new_copies"].as_i64()),
+        (Some(loans), Some(active), Some(copies))
+    );
+    assert_eq!((json["fines_charged"].as_i64(), json["overdue"].as_i64()), (Some(charged), Some(overdue)));
+    let pdf = print(&app, &format!("/api/v1/reports/summary?{range}"), Value::Null).await;
+    keep(&pdf, "ringkasan.pdf");
+    assert_eq!(images(&pdf).len(), 1, "the logo");
+    let (_, text) = decode(&pdf);
+    let line = |label: &str| -> String {
+        let l =
+            text.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_else(|| panic!("{label:?} in:\n{text}"));
+        l.trim_start()[label.len()..].trim().to_owned()
+    };
+    assert_eq!(line("Peminjaman "), loans.to_string());
+    assert_eq!(line("Anggota aktif (meminjam)"), active.to_string());
+    assert_eq!(line("Eksemplar baru"), copies.to_string());
+    assert_eq!(line("Jumlah koleksi (eksemplar, saat ini)"), collection.to_string());
+    assert_eq!(line("Peminjaman terlambat (saat ini)"), overdue.to_string());
+    assert_eq!(line("Denda dikenakan"), pustaka::domain::format_rupiah(charged));
+    assert_eq!(line("Denda dibayar"), "Rp 700");
+    for needle in ["Perpustakaan MAN 2 Malang", "Malang", "RINGKASAN LAPORAN PERPUSTAKAAN", "Ayat-Ayat Cinta"] {
+        assert!(text.contains(needle), "{needle:?} in the summary:\n{text}");
+    }
+    let en = print(&app, &format!("/api/v1/reports/summary?{range}&lang=en&format=pdf"), Value::Null).await;
+    assert!(decode(&en).1.contains("LIBRARY REPORT SUMMARY"));
+    let bad = app.get(&format!("/api/v1/reports/summary?{range}&format=docx"), admin).await;
+    assert_eq!(bad.problem(422, "validation")["errors"][0]["field"], "format");
+    let bad = app.get("/api/v1/reports/summary?from=2026-05-01&to=2026-01-01", admin).await;
+    assert_eq!(bad.problem(422, "validation")["errors"][0]["field"], "to");
 }

@@ -80,11 +80,12 @@ impl NoticeKind {
     }
 }
 
-/// The language of a notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+/// The language of a notice (and of what is printed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     /// Bahasa Indonesia.
+    #[default]
     Id,
     /// English.
     En,

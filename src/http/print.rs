@@ -10,17 +10,18 @@ use axum::{
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{Admin, Auth, Json, Path, Staff},
+    extract::{Admin, Auth, Json, Path, Query, Staff},
     AppState,
 };
 use crate::{
     domain::{
         callnumber::{check_ddc, suggest, BarcodePattern},
+        notices::Language,
         Barcode, ShortText, ValidationError,
     },
     http::error::{ApiError, Fields, Result},
@@ -28,9 +29,9 @@ use crate::{
         self,
         pdf::Picture,
         sheet::{Grid, PRESETS},
-        LabelKind, Letterhead,
+        tr, LabelKind, Letterhead,
     },
-    store::print::{BarcodeSettings, Image, LibraryIdentity},
+    store::print::{BarcodeSettings, Image, ImportRun, LibraryIdentity},
 };
 
 /// Most labels or cards in one PDF.
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(print_labels))
         .routes(routes!(print_cards))
         .routes(routes!(list_sheets))
+        .routes(routes!(list_imports))
         .routes(routes!(get_photo, put_photo, delete_photo))
         .routes(routes!(print_receipt))
         .routes(routes!(print_loan_slip))
@@ -65,6 +67,15 @@ fn pdf(bytes: Vec<u8>, name: &str) -> Response {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
+}
+
+/// The language of what is printed.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PrintQuery {
+    /// `id` (Bahasa Indonesia, default) or `en`: the printed words and dates.
+    #[param(value_type = Option<String>)]
+    lang: Option<Language>,
 }
 
 /// The library's name, address and whether it has a logo (public: the page header shows them).
@@ -162,6 +173,7 @@ pub fn check_image(field: &str, headers: &HeaderMap, body: &[u8], svg: bool) -> 
             if lower.contains("<script") || lower.contains("javascript:") || lower.contains("<foreignobject") {
                 return Err(fail("invalid_image", "an SVG logo may not contain scripts or foreign objects".into()));
             }
+            Picture::svg(body).map_err(|e| fail("invalid_image", e))?;
             return Ok(Image { content_type: "image/svg+xml".into(), bytes: body.to_vec() });
         }
     }
@@ -169,7 +181,8 @@ pub fn check_image(field: &str, headers: &HeaderMap, body: &[u8], svg: bool) -> 
 }
 
 /// Upload the logo (admin): the body is the PNG or SVG file itself, at most 256 KiB. It shows in
-/// the page header; a PNG logo is printed on the member cards too.
+/// the page header and is printed on member cards, barcode labels, receipts and loan slips (an
+/// SVG drawn into pixels first; its text must be paths).
 #[utoipa::path(put, path = "/library/logo", tag = "print",
     request_body(content = Vec<u8>, content_type = "image/png", description = "a PNG or SVG (image/svg+xml), at most 256 KiB"),
     responses((status = 200, body = LibraryIdentity), (status = 403, body = Problem), (status = 422, description = "`logo`: not an image, or too large", body = Problem)),
@@ -299,6 +312,14 @@ async fn list_sheets(_: Staff) -> Json<Vec<SheetInfo>> {
     )
 }
 
+/// The latest 20 import runs that added copies, newest first (staff): what `import_id` prints.
+#[utoipa::path(get, path = "/print/imports", tag = "print",
+    responses((status = 200, body = Vec<ImportRun>), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_imports(State(s): State<AppState>, _: Staff) -> Result<Json<Vec<ImportRun>>> {
+    Ok(Json(s.store.imports_with_copies(20).await?))
+}
+
 fn default_kind() -> LabelKind {
     LabelKind::Both
 }
@@ -313,6 +334,8 @@ pub struct LabelsInput {
     barcodes: Vec<String>,
     /// Instead of `barcodes`: every copy added on this day (the library's calendar), oldest first.
     added_on: Option<NaiveDate>,
+    /// Instead of `barcodes`: every copy an import run added (its `import_id`, see `GET /print/imports`), oldest first.
+    import_id: Option<i64>,
     /// `barcode`, `spine` or `both` (default).
     #[serde(default = "default_kind")]
     kind: LabelKind,
@@ -327,11 +350,16 @@ pub struct LabelsInput {
 }
 
 /// Barcode and spine labels as an A4 PDF (staff).
-#[utoipa::path(post, path = "/print/labels", tag = "print", request_body = LabelsInput,
+#[utoipa::path(post, path = "/print/labels", tag = "print", request_body = LabelsInput, params(PrintQuery),
     responses((status = 200, description = "the labels", content_type = "application/pdf", body = Vec<u8>),
         (status = 422, description = "an unknown barcode, too many, a bad sheet or start; `errors` names the field", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn print_labels(State(s): State<AppState>, _: Staff, Json(input): Json<LabelsInput>) -> Result<Response> {
+async fn print_labels(
+    State(s): State<AppState>,
+    _: Staff,
+    Query(q): Query<PrintQuery>,
+    Json(input): Json<LabelsInput>,
+) -> Result<Response> {
     let mut f = Fields::new();
     let grid = match (&input.grid, input.sheet.as_deref()) {
         (Some(g), _) => match g.check() {
@@ -377,31 +405,50 @@ async fn print_labels(State(s): State<AppState>, _: Staff, Json(input): Json<Lab
             }
         }
     }
-    if barcodes.is_empty() && input.added_on.is_none() && input.barcodes.is_empty() {
-        f.add("barcodes", "required", "name the copies (barcodes) or a day (added_on)");
+    let ways = usize::from(!input.barcodes.is_empty())
+        + usize::from(input.added_on.is_some())
+        + usize::from(input.import_id.is_some());
+    if ways == 0 {
+        f.add("barcodes", "required", "name the copies (barcodes), a day (added_on) or an import (import_id)");
+    } else if ways > 1 {
+        f.add("barcodes", "one_source", "give one of barcodes, added_on and import_id");
     }
     f.finish()?;
-    if let Some(day) = input.added_on {
-        for b in s.store.barcodes_added_on(day).await? {
-            barcodes.push(
-                Barcode::parse(&b).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored barcode {b:?}: {e}")))?,
-            );
-        }
-        if barcodes.is_empty() {
+    let stored = |list: Vec<String>| -> Result<Vec<Barcode>> {
+        list.iter()
+            .map(|b| Barcode::parse(b).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored barcode {b:?}: {e}"))))
+            .collect()
+    };
+    let chosen = match (input.added_on, input.import_id) {
+        (Some(day), _) => Some(("added_on", stored(s.store.barcodes_added_on(day).await?)?, format!("on {day}"))),
+        (_, Some(id)) => match s.store.barcodes_of_import(id).await? {
+            Some(list) => Some(("import_id", stored(list)?, format!("by import {id}"))),
+            None => {
+                return Err(ApiError::field(
+                    "import_id",
+                    ValidationError::new("unknown_import", format!("there is no import {id}")),
+                ))
+            }
+        },
+        _ => None,
+    };
+    if let Some((field, list, when)) = chosen {
+        if list.is_empty() {
             return Err(ApiError::field(
-                "added_on",
-                ValidationError::new("nothing_to_print", format!("no copy was added on {day}")),
+                field,
+                ValidationError::new("nothing_to_print", format!("no copy was added {when}")),
             ));
         }
-        if barcodes.len() > MAX_ITEMS {
+        if list.len() > MAX_ITEMS {
             return Err(ApiError::field(
-                "added_on",
+                field,
                 ValidationError::new(
                     "too_many",
-                    format!("{} copies were added that day: at most {MAX_ITEMS} labels at once", barcodes.len()),
+                    format!("{} copies were added {when}: at most {MAX_ITEMS} labels at once", list.len()),
                 ),
             ));
         }
+        barcodes = list;
     }
     let copies = match s.store.label_copies(&barcodes).await? {
         Ok(c) => c,
@@ -412,8 +459,7 @@ async fn print_labels(State(s): State<AppState>, _: Staff, Json(input): Json<Lab
             ))
         }
     };
-    let identity = s.store.library().await?;
-    let letterhead = Letterhead { name: identity.name, address: identity.address, logo: None };
+    let letterhead = letterhead(&s, q.lang).await?;
     let copies: Vec<print::LabelCopy> = copies
         .into_iter()
         .map(|c| print::LabelCopy { barcode: c.barcode, title: c.title, call_number: c.call_number })
@@ -424,7 +470,7 @@ async fn print_labels(State(s): State<AppState>, _: Staff, Json(input): Json<Lab
     })
     .await
     .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(pdf(bytes, "label.pdf"))
+    Ok(pdf(bytes, tr(q.lang.unwrap_or_default(), "label.pdf", "labels.pdf")))
 }
 
 /// Whose cards to print.
@@ -436,22 +482,32 @@ pub struct CardsInput {
     card_numbers: Vec<String>,
 }
 
-/// The letterhead: the identity and, for print, a PNG logo.
-async fn letterhead(s: &AppState) -> Result<Letterhead> {
+/// The letterhead: the identity, the logo as a picture (a PNG read, an SVG drawn) and the language.
+pub async fn letterhead(s: &AppState, lang: Option<Language>) -> Result<Letterhead> {
     let identity = s.store.library().await?;
     let logo = match s.store.library_logo().await? {
         Some(l) if l.content_type == "image/png" => Picture::png(&l.bytes).ok(),
+        Some(l) if l.content_type == "image/svg+xml" => {
+            tokio::task::spawn_blocking(move || Picture::svg(&l.bytes).ok())
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?
+        }
         _ => None,
     };
-    Ok(Letterhead { name: identity.name, address: identity.address, logo })
+    Ok(Letterhead { name: identity.name, address: identity.address, logo, lang: lang.unwrap_or_default() })
 }
 
 /// Member cards as an A4 PDF, ten ID-1 cards (85.6 × 54 mm) a sheet with cut marks (staff).
-#[utoipa::path(post, path = "/print/cards", tag = "print", request_body = CardsInput,
+#[utoipa::path(post, path = "/print/cards", tag = "print", request_body = CardsInput, params(PrintQuery),
     responses((status = 200, description = "the cards", content_type = "application/pdf", body = Vec<u8>),
         (status = 422, description = "an unknown card number, or too many", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn print_cards(State(s): State<AppState>, _: Staff, Json(input): Json<CardsInput>) -> Result<Response> {
+async fn print_cards(
+    State(s): State<AppState>,
+    _: Staff,
+    Query(q): Query<PrintQuery>,
+    Json(input): Json<CardsInput>,
+) -> Result<Response> {
     if input.card_numbers.is_empty() {
         return Err(ApiError::field("card_numbers", ValidationError::required("card_numbers")));
     }
@@ -492,11 +548,11 @@ async fn print_cards(State(s): State<AppState>, _: Staff, Json(input): Json<Card
             photo,
         });
     }
-    let head = letterhead(&s).await?;
+    let head = letterhead(&s, q.lang).await?;
     let bytes = tokio::task::spawn_blocking(move || print::cards(&head, &printed))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(pdf(bytes, "kartu-anggota.pdf"))
+    Ok(pdf(bytes, tr(head_lang(q.lang), "kartu-anggota.pdf", "member-cards.pdf")))
 }
 
 /// A member's photo as uploaded (staff).
@@ -538,32 +594,43 @@ async fn delete_photo(State(s): State<AppState>, Staff(who): Staff, Path(id): Pa
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The day an instant falls on at the library, the Indonesian way (`27 Des 2026`).
-fn day(s: &AppState, at: chrono::DateTime<chrono::Utc>) -> String {
-    crate::domain::notices::format_date(s.store.today(at), crate::domain::notices::Language::Id)
+fn head_lang(lang: Option<Language>) -> Language {
+    lang.unwrap_or_default()
+}
+
+/// The day an instant falls on at the library, written in `lang` (`27 Des 2026`, `27 Dec 2026`).
+fn day(s: &AppState, at: chrono::DateTime<chrono::Utc>, lang: Language) -> String {
+    crate::domain::notices::format_date(s.store.today(at), lang)
 }
 
 /// A fine payment's receipt as a small PDF, 80 mm wide (staff, or the member who paid).
-#[utoipa::path(get, path = "/print/receipts/{id}", tag = "print", params(("id" = i64, Path, description = "the payment")),
+#[utoipa::path(get, path = "/print/receipts/{id}", tag = "print", params(("id" = i64, Path, description = "the payment"), PrintQuery),
     responses((status = 200, description = "the receipt", content_type = "application/pdf", body = Vec<u8>),
         (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn print_receipt(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
+async fn print_receipt(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<PrintQuery>,
+) -> Result<Response> {
     use print::SlipLine::*;
     let p = s.store.payment(&who.actor(), id).await?;
     let rp = crate::domain::format_rupiah;
+    let l = head_lang(q.lang);
+    let t = |id: &'static str, en: &'static str| tr(l, id, en).to_owned();
     let mut lines = vec![
-        Heading("KUITANSI PEMBAYARAN DENDA".into()),
-        Pair("Nomor".into(), format!("P-{:06}", p.id)),
-        Pair("Tanggal".into(), day(&s, p.paid_at)),
-        Pair("Anggota".into(), p.member_name.clone()),
-        Pair("Nomor kartu".into(), p.card_number.clone()),
+        Heading(t("KUITANSI PEMBAYARAN DENDA", "FINE PAYMENT RECEIPT")),
+        Pair(t("Nomor", "Number"), format!("P-{:06}", p.id)),
+        Pair(t("Tanggal", "Date"), day(&s, p.paid_at, l)),
+        Pair(t("Anggota", "Member"), p.member_name.clone()),
+        Pair(t("Nomor kartu", "Card number"), p.card_number.clone()),
         Pair(
-            "Denda".into(),
+            t("Denda", "Fine"),
             match p.reason.as_str() {
-                "overdue" => "terlambat".to_owned(),
-                "lost" => "buku hilang".to_owned(),
-                "damaged" => "buku rusak".to_owned(),
+                "overdue" => t("terlambat", "overdue"),
+                "lost" => t("buku hilang", "lost book"),
+                "damaged" => t("buku rusak", "damaged book"),
                 other => other.to_owned(),
             },
         ),
@@ -573,14 +640,14 @@ async fn print_receipt(State(s): State<AppState>, Auth(who): Auth, Path(id): Pat
     }
     lines.extend([
         Rule,
-        Pair("Jumlah denda".into(), rp(p.fine_amount)),
-        Pair("Dibayar".into(), rp(p.amount)),
-        Pair("Sisa denda".into(), rp(p.outstanding_after)),
+        Pair(t("Jumlah denda", "Fine amount"), rp(p.fine_amount)),
+        Pair(t("Dibayar", "Paid"), rp(p.amount)),
+        Pair(t("Sisa denda", "Still owed"), rp(p.outstanding_after)),
         Rule,
-        Pair("Diterima oleh".into(), p.received_by.clone()),
+        Pair(t("Diterima oleh", "Received by"), p.received_by.clone()),
     ]);
-    let head = letterhead(&s).await?;
-    Ok(pdf(print::slip(&head, &lines), &format!("kuitansi-P{:06}.pdf", p.id)))
+    let head = letterhead(&s, q.lang).await?;
+    Ok(pdf(print::slip(&head, &lines), &format!("{}-P{:06}.pdf", tr(l, "kuitansi", "receipt"), p.id)))
 }
 
 /// Which loans a slip lists.
@@ -593,16 +660,19 @@ pub struct LoanSlipInput {
 }
 
 /// A loan slip with the due dates, as a small PDF 80 mm wide (staff).
-#[utoipa::path(post, path = "/print/loan-slip", tag = "print", request_body = LoanSlipInput,
+#[utoipa::path(post, path = "/print/loan-slip", tag = "print", request_body = LoanSlipInput, params(PrintQuery),
     responses((status = 200, description = "the slip", content_type = "application/pdf", body = Vec<u8>),
         (status = 422, description = "no loans, too many, an unknown one, or loans of several members", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn print_loan_slip(
     State(s): State<AppState>,
     Staff(who): Staff,
+    Query(q): Query<PrintQuery>,
     Json(input): Json<LoanSlipInput>,
 ) -> Result<Response> {
     use print::SlipLine::*;
+    let l = head_lang(q.lang);
+    let t = |id: &'static str, en: &'static str| tr(l, id, en).to_owned();
     if input.loan_ids.is_empty() || input.loan_ids.len() > 50 {
         return Err(ApiError::field("loan_ids", ValidationError::new("out_of_range", "list 1 to 50 loans")));
     }
@@ -626,21 +696,21 @@ async fn print_loan_slip(
         ));
     }
     let mut lines = vec![
-        Heading("BUKTI PEMINJAMAN".into()),
-        Pair("Anggota".into(), loans[0].member_name.clone()),
-        Pair("Nomor kartu".into(), loans[0].card_number.clone()),
-        Pair("Tanggal pinjam".into(), day(&s, loans[0].loaned_at)),
+        Heading(t("BUKTI PEMINJAMAN", "LOAN SLIP")),
+        Pair(t("Anggota", "Member"), loans[0].member_name.clone()),
+        Pair(t("Nomor kartu", "Card number"), loans[0].card_number.clone()),
+        Pair(t("Tanggal pinjam", "Lent on"), day(&s, loans[0].loaned_at, l)),
         Rule,
     ];
-    for l in &loans {
-        lines.push(Text(l.title.clone()));
-        lines.push(Pair(l.barcode.clone(), format!("kembali {}", day(&s, l.due_at))));
+    for loan in &loans {
+        lines.push(Text(loan.title.clone()));
+        lines.push(Pair(loan.barcode.clone(), format!("{} {}", t("kembali", "due"), day(&s, loan.due_at, l))));
     }
     lines.extend([
         Rule,
-        Text("Harap dikembalikan paling lambat".into()),
-        Text("tanggal tersebut. Terima kasih.".into()),
+        Text(t("Harap dikembalikan paling lambat", "Please return by the date")),
+        Text(t("tanggal tersebut. Terima kasih.", "shown. Thank you.")),
     ]);
-    let head = letterhead(&s).await?;
-    Ok(pdf(print::slip(&head, &lines), "bukti-pinjam.pdf"))
+    let head = letterhead(&s, q.lang).await?;
+    Ok(pdf(print::slip(&head, &lines), tr(l, "bukti-pinjam.pdf", "loan-slip.pdf")))
 }

@@ -1,7 +1,11 @@
 //! `/api/v1/reports`: the head librarian's statistics over a date range, as JSON for the page's
 //! charts and as CSV or XLSX for the school (staff).
 
-use axum::{extract::State, response::Response};
+use axum::{
+    extract::State,
+    http::{header, HeaderValue},
+    response::{IntoResponse, Response},
+};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,11 +20,13 @@ use super::{
 use crate::{
     domain::notices::Language,
     http::error::{ApiError, Fields, Result},
-    store::reports::{ReportKind, ReportRange},
+    model::Cell,
+    print::{self, tr},
+    store::reports::{ReportData, ReportKind, ReportRange},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_reports)).routes(routes!(report))
+    OpenApiRouter::new().routes(routes!(list_reports)).routes(routes!(summary)).routes(routes!(report))
 }
 
 /// A report the service can make.
@@ -115,6 +121,191 @@ async fn report(
         table.push(row);
     }
     table.respond(format)
+}
+
+/// The semester summary's range, format and language.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// The first day (`YYYY-MM-DD`); default: a semester before `to`, as for the reports.
+    from: Option<String>,
+    /// The last day (`YYYY-MM-DD`); default: today.
+    to: Option<String>,
+    /// `pdf` (default): one A4 page with the library's name, address and logo; `json`: the figures.
+    format: Option<String>,
+    /// The language of the page: `id` (default) or `en`.
+    #[param(value_type = Option<String>)]
+    lang: Option<Language>,
+}
+
+/// A most borrowed title on the summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryTitle {
+    rank: i64,
+    title: String,
+    call_number: Option<String>,
+    loans: i64,
+}
+
+/// The summary's figures: each the sum of a report's column over the same range (the reports'
+/// own numbers), the collection and overdue loans as they are now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryFigures {
+    from: NaiveDate,
+    to: NaiveDate,
+    /// `loans-per-month`: `loans`.
+    loans: i64,
+    /// `active-members`: `active_members`.
+    active_members: i64,
+    /// `acquisitions`: `titles`.
+    new_titles: i64,
+    /// `acquisitions`: `copies`.
+    new_copies: i64,
+    /// `collection`: `total` (now).
+    collection: i64,
+    /// `overdue`: its rows (now).
+    overdue: i64,
+    /// `fines`: `charged`, `paid`, `waived` (rupiah).
+    fines_charged: i64,
+    fines_paid: i64,
+    fines_waived: i64,
+    /// `visitors`: `visits`.
+    visits: i64,
+    /// `top-titles`, the first ten.
+    top_titles: Vec<SummaryTitle>,
+}
+
+/// Sum of a report's integer column.
+fn total(data: &ReportData, column: &str) -> i64 {
+    let Some(i) = data.kind.columns().iter().position(|c| *c == column) else { return 0 };
+    data.rows.iter().map(|r| if let Some(Cell::Int(n)) = r.get(i) { *n } else { 0 }).sum()
+}
+
+/// A cell as text (empty for none).
+fn text(data: &ReportData, row: &[Cell], column: &str) -> Option<String> {
+    let i = data.kind.columns().iter().position(|c| *c == column)?;
+    match row.get(i)? {
+        Cell::Text(t) => Some(t.clone()),
+        Cell::Int(n) => Some(n.to_string()),
+        Cell::Date(d) => Some(d.to_string()),
+        Cell::Empty => None,
+    }
+}
+
+/// The semester summary (staff): the key numbers of the range on one A4 page with the library's
+/// identity (`format=pdf`, default), or the same numbers as JSON. Each number is what the reports
+/// give for the same range.
+#[utoipa::path(get, path = "/reports/summary", tag = "reports", params(SummaryQuery),
+    responses(
+        (status = 200, description = "the summary page, or its figures", content((Vec<u8> = "application/pdf"), (SummaryFigures = "application/json"))),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, description = "a bad date, range or format", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn summary(State(s): State<AppState>, _: Staff, Query(q): Query<SummaryQuery>) -> Result<Response> {
+    let mut fields = Fields::new();
+    let mut date = |field: &str, value: &Option<String>| {
+        value.as_deref().and_then(|v| match v.trim().parse::<NaiveDate>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                fields.add(field, "invalid_date", "a date as YYYY-MM-DD");
+                None
+            }
+        })
+    };
+    let (from, to) = (date("from", &q.from), date("to", &q.to));
+    let pdf = match q.format.as_deref().map(str::trim) {
+        None | Some("pdf") => true,
+        Some("json") => false,
+        Some(_) => {
+            fields.add("format", "invalid_format", "format must be pdf or json");
+            true
+        }
+    };
+    fields.finish()?;
+    let to = to.unwrap_or_else(|| s.store.today(s.store.now()));
+    let from = from.unwrap_or_else(|| semester_start(to));
+    let range = ReportRange::new(from, to, ReportKind::LoansPerMonth).map_err(|e| ApiError::field("to", e))?;
+    let get = |kind| s.store.report(kind, range);
+    let (loans, active, acq) = (
+        get(ReportKind::LoansPerMonth).await?,
+        get(ReportKind::ActiveMembers).await?,
+        get(ReportKind::Acquisitions).await?,
+    );
+    let (collection, overdue, fines) =
+        (get(ReportKind::Collection).await?, get(ReportKind::Overdue).await?, get(ReportKind::Fines).await?);
+    let (visitors, top) = (get(ReportKind::Visitors).await?, get(ReportKind::TopTitles).await?);
+    let figures = SummaryFigures {
+        from,
+        to,
+        loans: total(&loans, "loans"),
+        active_members: total(&active, "active_members"),
+        new_titles: total(&acq, "titles"),
+        new_copies: total(&acq, "copies"),
+        collection: total(&collection, "total"),
+        overdue: overdue.rows.len() as i64,
+        fines_charged: total(&fines, "charged"),
+        fines_paid: total(&fines, "paid"),
+        fines_waived: total(&fines, "waived"),
+        visits: total(&visitors, "visits"),
+        top_titles: top
+            .rows
+            .iter()
+            .take(10)
+            .map(|r| SummaryTitle {
+                rank: text(&top, r, "rank").and_then(|t| t.parse().ok()).unwrap_or(0),
+                title: text(&top, r, "title").unwrap_or_default(),
+                call_number: text(&top, r, "call_number"),
+                loans: text(&top, r, "loans").and_then(|t| t.parse().ok()).unwrap_or(0),
+            })
+            .collect(),
+    };
+    if !pdf {
+        return Ok(Json(figures).into_response());
+    }
+    let lang = q.lang.unwrap_or_default();
+    let head = super::print::letterhead(&s, Some(lang)).await?;
+    let t = |id: &'static str, en: &'static str| tr(lang, id, en).to_owned();
+    let date = |d: NaiveDate| crate::domain::notices::format_date(d, lang);
+    let rp = crate::domain::format_rupiah;
+    let f = &figures;
+    let page = print::SummaryPage {
+        title: t("RINGKASAN LAPORAN PERPUSTAKAAN", "LIBRARY REPORT SUMMARY"),
+        subtitle: format!("{} {} – {}", t("Periode", "Period"), date(from), date(to)),
+        figures: vec![
+            (t("Peminjaman", "Loans"), f.loans.to_string()),
+            (t("Anggota aktif (meminjam)", "Active members (borrowed)"), f.active_members.to_string()),
+            (t("Judul baru", "New titles"), f.new_titles.to_string()),
+            (t("Eksemplar baru", "New copies"), f.new_copies.to_string()),
+            (t("Jumlah koleksi (eksemplar, saat ini)", "Collection (copies, now)"), f.collection.to_string()),
+            (t("Peminjaman terlambat (saat ini)", "Overdue loans (now)"), f.overdue.to_string()),
+            (t("Denda dikenakan", "Fines charged"), rp(f.fines_charged)),
+            (t("Denda dibayar", "Fines paid"), rp(f.fines_paid)),
+            (t("Denda dihapus", "Fines waived"), rp(f.fines_waived)),
+            (t("Kunjungan", "Visits"), f.visits.to_string()),
+        ],
+        list_heading: t("Judul paling banyak dipinjam", "Most borrowed titles"),
+        list: f
+            .top_titles
+            .iter()
+            .map(|x| {
+                let call = x.call_number.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+                (format!("{}. {}{call}", x.rank, x.title), x.loans.to_string())
+            })
+            .collect(),
+        footer: format!("{} {}", t("Dibuat", "Made on"), date(s.store.today(s.store.now()))),
+    };
+    let bytes = tokio::task::spawn_blocking(move || print::summary(&head, &page))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "inline; filename=\"{}-{from}-{to}.pdf\"",
+        tr(lang, "ringkasan-laporan", "report-summary")
+    )) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }
 
 /// The first day of the month five months before `to`'s: with `to`'s month, six months.

@@ -262,6 +262,9 @@ pub struct Report {
     pub preview_members: Vec<Member>,
     /// Members whose number in the sheet was not a Pustaka card number: old number → new card.
     pub new_cards: Vec<(String, String)>,
+    /// This run's number (not in a dry run): the copies it added carry it, and
+    /// `POST /print/labels` with `{"import_id": …}` prints their labels.
+    pub import_id: Option<i64>,
 }
 
 /// How many records a report's previews keep.

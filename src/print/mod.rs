@@ -34,12 +34,21 @@ pub enum LabelKind {
     Both,
 }
 
-/// The library as printed.
+/// The library as printed, and the language to print in.
 #[derive(Clone, Default)]
 pub struct Letterhead {
     pub name: String,
     pub address: String,
     pub logo: Option<Picture>,
+    pub lang: Language,
+}
+
+/// `id` in Bahasa Indonesia, `en` in English.
+pub fn tr(lang: Language, id: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Language::Id => id,
+        Language::En => en,
+    }
 }
 
 /// The short title: before a colon or slash (the subtitle and statement of responsibility).
@@ -49,7 +58,8 @@ pub fn short_title(title: &str) -> &str {
 
 /// Labels for `copies` on sheets of `grid`, the first `skip` places of the first sheet left empty.
 pub fn labels(library: &Letterhead, copies: &[LabelCopy], kind: LabelKind, grid: &Grid, skip: usize) -> Vec<u8> {
-    let mut doc = Doc::a4();
+    let mut doc = Doc::new(grid.sheet_width(), grid.sheet_height());
+    let logo = library.logo.clone().map(|l| doc.add_picture(l));
     let mut place = skip;
     let per_sheet = grid.per_sheet();
     let mut draw = |doc: &mut Doc, f: &dyn Fn(&mut Doc, f32, f32)| {
@@ -64,7 +74,7 @@ pub fn labels(library: &Letterhead, copies: &[LabelCopy], kind: LabelKind, grid:
     let (w, h) = (grid.label_width, grid.label_height);
     for c in copies {
         if matches!(kind, LabelKind::Barcode | LabelKind::Both) {
-            draw(&mut doc, &|d, x, y| barcode_label(d, &library.name, c, x, y, w, h));
+            draw(&mut doc, &|d, x, y| barcode_label(d, &library.name, logo, c, x, y, w, h));
         }
         if matches!(kind, LabelKind::Spine | LabelKind::Both) {
             draw(&mut doc, &|d, x, y| spine_label(d, &library.name, c, x, y, w, h));
@@ -73,14 +83,32 @@ pub fn labels(library: &Letterhead, copies: &[LabelCopy], kind: LabelKind, grid:
     doc.finish()
 }
 
-fn barcode_label(d: &mut Doc, library: &str, c: &LabelCopy, x: f32, y: f32, w: f32, h: f32) {
+/// Smallest logo printed on a label (mm): below it, the label shows the library's name only.
+const MIN_LABEL_LOGO: f32 = 3.0;
+
+#[allow(clippy::too_many_arguments)]
+fn barcode_label(d: &mut Doc, library: &str, logo: Option<usize>, c: &LabelCopy, x: f32, y: f32, w: f32, h: f32) {
     let s = (h / 37.0).clamp(0.45, 1.2);
     let pad = (w.min(h) * 0.06).min(2.5);
     let inner = w - 2.0 * pad;
     let total = 23.5 * s;
     let top = y + ((h - total) / 2.0).max(pad * 0.5);
-    let name = d.fit(Weight::Regular, 6.5 * s, library, inner);
-    d.text_centred(Weight::Regular, 6.5 * s, x + w / 2.0, top + 2.4 * s, &name);
+    // The logo, where there is room, just left of the name (the two centred together): as tall as
+    // the name's line and a little more.
+    let logo_size = 3.4 * s;
+    match logo {
+        Some(l) if logo_size >= MIN_LABEL_LOGO => {
+            let name = d.fit(Weight::Regular, 6.5 * s, library, inner - logo_size - 1.0);
+            let group = logo_size + 1.0 + d.text_width(Weight::Regular, 6.5 * s, &name);
+            let left = x + (w - group) / 2.0;
+            d.picture(l, left, top - 0.4 * s, logo_size, logo_size);
+            d.text(Weight::Regular, 6.5 * s, left + logo_size + 1.0, top + 2.4 * s, &name);
+        }
+        _ => {
+            let name = d.fit(Weight::Regular, 6.5 * s, library, inner);
+            d.text_centred(Weight::Regular, 6.5 * s, x + w / 2.0, top + 2.4 * s, &name);
+        }
+    }
     let bars_top = top + 3.4 * s;
     let _ = code128::draw(d, &c.barcode, x + pad, bars_top, inner, 13.0 * s, 0.33);
     d.text_centred(Weight::Bold, 9.0 * s, x + w / 2.0, bars_top + 13.0 * s + 3.6 * s, &c.barcode);
@@ -132,6 +160,8 @@ const CARD_GRID: Grid = Grid {
     margin_left: 15.4,
     gap_x: 8.0,
     gap_y: 4.0,
+    sheet_width: None,
+    sheet_height: None,
 };
 
 /// Member cards, ten to an A4 sheet, each with cut marks at its corners.
@@ -174,7 +204,8 @@ fn card(d: &mut Doc, library: &Letterhead, logo: Option<usize>, m: &CardMember, 
         let address = library.address.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", ");
         d.text(Weight::Regular, 6.0, left, y + 11.5, &d.fit(Weight::Regular, 6.0, &address, head));
     }
-    d.text(Weight::Bold, 6.0, left, y + 15.0, "KARTU ANGGOTA");
+    let lang = library.lang;
+    d.text(Weight::Bold, 6.0, left, y + 15.0, tr(lang, "KARTU ANGGOTA", "MEMBER CARD"));
     d.line((x + pad, y + 17.0), (x + w - pad, y + 17.0), 0.3, 0.0);
     let mut text_w = w - 2.0 * pad;
     if let Some(photo) = &m.photo {
@@ -189,10 +220,10 @@ fn card(d: &mut Doc, library: &Letterhead, logo: Option<usize>, m: &CardMember, 
         7.5,
         x + pad,
         y + 28.5,
-        &d.fit(Weight::Regular, 7.5, &format!("Kategori: {}", m.category), text_w),
+        &d.fit(Weight::Regular, 7.5, &format!("{}: {}", tr(lang, "Kategori", "Category"), m.category), text_w),
     );
-    let until = m.valid_until.map_or_else(|| "tanpa batas".to_owned(), |v| format_date(v, Language::Id));
-    d.text(Weight::Regular, 7.5, x + pad, y + 32.5, &format!("Berlaku s.d. {until}"));
+    let until = m.valid_until.map_or_else(|| tr(lang, "tanpa batas", "no end").to_owned(), |v| format_date(v, lang));
+    d.text(Weight::Regular, 7.5, x + pad, y + 32.5, &format!("{} {until}", tr(lang, "Berlaku s.d.", "Valid until")));
     let bars_w = w - 2.0 * pad - if m.photo.is_some() { 20.0 } else { 0.0 };
     let _ = code128::draw(d, &m.card_number, x + pad, y + 36.0, bars_w, 10.0, 0.33);
     d.text_centred(Weight::Bold, 8.0, x + pad + bars_w / 2.0, y + 49.5, &m.card_number);
@@ -200,6 +231,9 @@ fn card(d: &mut Doc, library: &Letterhead, logo: Option<usize>, m: &CardMember, 
 
 /// Width of a slip: the 80 mm paper roll of receipt printers (and it fits any page).
 const SLIP_WIDTH: f32 = 80.0;
+
+/// Height of the logo atop a slip (mm).
+const SLIP_LOGO: f32 = 12.0;
 
 /// One line of a slip: a label and a value, or a heading.
 pub enum SlipLine {
@@ -216,12 +250,18 @@ pub enum SlipLine {
 /// A small slip 80 mm wide (as tall as its lines): the letterhead, then the lines.
 pub fn slip(library: &Letterhead, lines: &[SlipLine]) -> Vec<u8> {
     let pad = 5.0;
-    let head = 8.0 + if library.address.is_empty() { 0.0 } else { 4.0 * library.address.lines().count() as f32 };
+    let logo_h = if library.logo.is_some() { SLIP_LOGO + 2.0 } else { 0.0 };
+    let head =
+        8.0 + logo_h + if library.address.is_empty() { 0.0 } else { 4.0 * library.address.lines().count() as f32 };
     let height = pad * 2.0 + head + 5.0 * lines.len() as f32 + 4.0;
     let mut d = Doc::new(SLIP_WIDTH, height);
     let inner = SLIP_WIDTH - 2.0 * pad;
     let cx = SLIP_WIDTH / 2.0;
-    let mut y = pad + 4.0;
+    if let Some(logo) = library.logo.clone() {
+        let logo = d.add_picture(logo);
+        d.picture(logo, pad, pad, inner, SLIP_LOGO);
+    }
+    let mut y = pad + logo_h + 4.0;
     let size = d.size_to_fit(Weight::Bold, 10.0, 7.0, &library.name, inner);
     d.text_centred(Weight::Bold, size, cx, y, &d.fit(Weight::Bold, size, &library.name, inner));
     for line in library.address.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -245,6 +285,65 @@ pub fn slip(library: &Letterhead, lines: &[SlipLine]) -> Vec<u8> {
             SlipLine::Rule => d.line((pad, y - 1.5), (SLIP_WIDTH - pad, y - 1.5), 0.2, 0.0),
         }
     }
+    d.finish()
+}
+
+/// A one-page A4 summary: the letterhead, a title and a line under it, figures as label and value,
+/// then a ranked list (e.g. the most borrowed titles) under its heading, and a footer line.
+pub struct SummaryPage {
+    pub title: String,
+    pub subtitle: String,
+    pub figures: Vec<(String, String)>,
+    pub list_heading: String,
+    /// A line's text and the figure on its right.
+    pub list: Vec<(String, String)>,
+    pub footer: String,
+}
+
+/// The summary page as an A4 PDF.
+pub fn summary(library: &Letterhead, page: &SummaryPage) -> Vec<u8> {
+    let mut d = Doc::a4();
+    let (left, right) = (20.0, 190.0);
+    let mut text_left = left;
+    if let Some(logo) = library.logo.clone() {
+        let logo = d.add_picture(logo);
+        d.picture(logo, left, 12.0, 22.0, 22.0);
+        text_left += 26.0;
+    }
+    let head = right - text_left;
+    let size = d.size_to_fit(Weight::Bold, 16.0, 10.0, &library.name, head);
+    d.text(Weight::Bold, size, text_left, 21.0, &d.fit(Weight::Bold, size, &library.name, head));
+    let mut y = 21.0;
+    for line in library.address.lines().map(str::trim).filter(|l| !l.is_empty()).take(3) {
+        y += 5.0;
+        d.text(Weight::Regular, 9.5, text_left, y, &d.fit(Weight::Regular, 9.5, line, head));
+    }
+    let y = y.max(34.0) + 4.0;
+    d.line((left, y), (right, y), 0.6, 0.0);
+    let width = right - left;
+    d.text_centred(Weight::Bold, 14.0, 105.0, y + 12.0, &d.fit(Weight::Bold, 14.0, &page.title, width));
+    d.text_centred(Weight::Regular, 10.5, 105.0, y + 19.0, &d.fit(Weight::Regular, 10.5, &page.subtitle, width));
+    let mut y = y + 32.0;
+    for (label, value) in &page.figures {
+        d.text(Weight::Regular, 11.0, left + 4.0, y, &d.fit(Weight::Regular, 11.0, label, width * 0.7));
+        d.text(Weight::Bold, 11.0, right - 4.0 - d.text_width(Weight::Bold, 11.0, value), y, value);
+        d.line((left, y + 2.8), (right, y + 2.8), 0.15, 0.6);
+        y += 8.0;
+    }
+    y += 8.0;
+    d.text(Weight::Bold, 12.0, left, y, &page.list_heading);
+    y += 2.5;
+    d.line((left, y), (right, y), 0.3, 0.0);
+    for (text, figure) in &page.list {
+        y += 6.5;
+        if y > 280.0 {
+            break;
+        }
+        let fw = d.text_width(Weight::Bold, 10.0, figure);
+        d.text(Weight::Regular, 10.0, left + 4.0, y, &d.fit(Weight::Regular, 10.0, text, width - fw - 12.0));
+        d.text(Weight::Bold, 10.0, right - 4.0 - fw, y, figure);
+    }
+    d.text(Weight::Regular, 8.0, left, 288.0, &d.fit(Weight::Regular, 8.0, &page.footer, width));
     d.finish()
 }
 

@@ -74,6 +74,9 @@ impl FontUse {
     }
 }
 
+/// Pixels on the longer side of an SVG drawn for print: 600 (a 12 mm logo at over 1200 dpi).
+pub const SVG_PIXELS: f32 = 600.0;
+
 /// An image ready to place: samples, size and colour.
 #[derive(Clone)]
 pub struct Picture {
@@ -127,6 +130,37 @@ impl Picture {
             png::ColorType::Indexed => return Err("an indexed PNG the decoder did not expand".into()),
         }
         let alpha = (!alpha.is_empty() && alpha.iter().any(|&a| a != 255)).then(|| deflate(&alpha));
+        Ok(Self { width: w, height: h, kind: PictureKind::Raw { rgb: deflate(&rgb), alpha } })
+    }
+
+    /// Reads an SVG and draws it (with resvg) into pixels, [`SVG_PIXELS`] on its longer side: sharp
+    /// at any size a logo is printed. Only images inside the SVG (`data:` URLs) are drawn, never a
+    /// file it names; text is not drawn (no fonts are loaded), so a logo's words must be paths.
+    pub fn svg(bytes: &[u8]) -> Result<Self, String> {
+        use resvg::{tiny_skia, usvg};
+        let options = usvg::Options {
+            image_href_resolver: usvg::ImageHrefResolver {
+                resolve_data: usvg::ImageHrefResolver::default_data_resolver(),
+                resolve_string: Box::new(|_, _| None),
+            },
+            ..usvg::Options::default()
+        };
+        let tree = usvg::Tree::from_data(bytes, &options).map_err(|e| format!("not a readable SVG: {e}"))?;
+        let size = tree.size();
+        let scale = SVG_PIXELS / size.width().max(size.height());
+        let (w, h) = ((size.width() * scale).round().max(1.0) as u32, (size.height() * scale).round().max(1.0) as u32);
+        let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or("the SVG has no size")?;
+        resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+        let (mut rgb, mut alpha) = (Vec::with_capacity((w * h * 3) as usize), Vec::with_capacity((w * h) as usize));
+        for px in pixmap.pixels() {
+            let c = px.demultiply();
+            rgb.extend_from_slice(&[c.red(), c.green(), c.blue()]);
+            alpha.push(c.alpha());
+        }
+        if alpha.iter().all(|&a| a == 0) {
+            return Err("the SVG draws nothing (text in an SVG logo must be converted to paths)".into());
+        }
+        let alpha = alpha.iter().any(|&a| a != 255).then(|| deflate(&alpha));
         Ok(Self { width: w, height: h, kind: PictureKind::Raw { rgb: deflate(&rgb), alpha } })
     }
 

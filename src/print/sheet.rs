@@ -1,4 +1,4 @@
-//! Label sheets: where each label of an A4 sheet lies.
+//! Label sheets: where each label of a sheet (A4 unless told) lies.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,7 +8,8 @@ use crate::domain::ValidationError;
 /// A4 in millimetres.
 pub const A4: (f32, f32) = (210.0, 297.0);
 
-/// A grid of labels on an A4 sheet, in millimetres.
+/// A grid of labels on a sheet (A4 unless `sheet_width` and `sheet_height` say otherwise), in
+/// millimetres. The PDF's page is the sheet's size.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grid {
@@ -30,6 +31,12 @@ pub struct Grid {
     /// Between two rows (mm).
     #[serde(default)]
     pub gap_y: f32,
+    /// The sheet's width (mm), 50–420; default A4's 210.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet_width: Option<f32>,
+    /// The sheet's height (mm), 50–420; default A4's 297.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet_height: Option<f32>,
 }
 
 /// One named layout.
@@ -41,13 +48,27 @@ pub struct Preset {
 
 #[allow(clippy::too_many_arguments)]
 const fn grid(columns: u32, rows: u32, w: f32, h: f32, top: f32, left: f32, gx: f32, gy: f32) -> Grid {
-    Grid { columns, rows, label_width: w, label_height: h, margin_top: top, margin_left: left, gap_x: gx, gap_y: gy }
+    Grid {
+        columns,
+        rows,
+        label_width: w,
+        label_height: h,
+        margin_top: top,
+        margin_left: left,
+        gap_x: gx,
+        gap_y: gy,
+        sheet_width: None,
+        sheet_height: None,
+    }
 }
 
 /// The named sheets. `103` and `121` are the label sizes of the numbered label paper sold in
 /// Indonesian stationery shops (No. 103: 32 × 64 mm, No. 121: 18 × 38 mm), laid out on A4; a
 /// test print on plain paper held against the label sheet shows whether a printer needs the
-/// generic grid with its own margins instead.
+/// generic grid with its own margins instead. Source: not verified. A search of the stored public
+/// pages (December 2026) found no maker's sheet dimensions for these numbers; the packs sold in
+/// shops are smaller than A4, so the layout of the shop sheet itself (its size, rows and columns)
+/// is left to a custom `grid` with `sheet_width` and `sheet_height` until measured.
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "a4-3x8",
@@ -77,12 +98,22 @@ impl Grid {
         PRESETS.iter().find(|p| p.name == name).map(|p| p.grid)
     }
 
+    /// The sheet's width (mm).
+    pub fn sheet_width(&self) -> f32 {
+        self.sheet_width.unwrap_or(A4.0)
+    }
+
+    /// The sheet's height (mm).
+    pub fn sheet_height(&self) -> f32 {
+        self.sheet_height.unwrap_or(A4.1)
+    }
+
     /// Labels on one sheet.
     pub fn per_sheet(&self) -> usize {
         (self.columns * self.rows) as usize
     }
 
-    /// Checks that the grid is sane and fits on A4; the first fault as (field, error).
+    /// Checks that the grid is sane and fits on its sheet; the first fault as (field, error).
     pub fn check(&self) -> Result<(), (&'static str, ValidationError)> {
         let range = |field: &'static str, v: f32, min: f32, max: f32| {
             if v.is_finite() && v >= min && v <= max {
@@ -97,29 +128,36 @@ impl Grid {
         if !(1..=40).contains(&self.rows) {
             return Err(("rows", ValidationError::new("out_of_range", "rows must be from 1 to 40")));
         }
-        range("label_width", self.label_width, 10.0, A4.0)?;
-        range("label_height", self.label_height, 5.0, A4.1)?;
-        range("margin_top", self.margin_top, 0.0, A4.1)?;
-        range("margin_left", self.margin_left, 0.0, A4.0)?;
-        range("gap_x", self.gap_x, 0.0, A4.0)?;
-        range("gap_y", self.gap_y, 0.0, A4.1)?;
+        if let Some(w) = self.sheet_width {
+            range("sheet_width", w, 50.0, 420.0)?;
+        }
+        if let Some(h) = self.sheet_height {
+            range("sheet_height", h, 50.0, 420.0)?;
+        }
+        let (sw, sh) = (self.sheet_width(), self.sheet_height());
+        range("label_width", self.label_width, 10.0, sw)?;
+        range("label_height", self.label_height, 5.0, sh)?;
+        range("margin_top", self.margin_top, 0.0, sh)?;
+        range("margin_left", self.margin_left, 0.0, sw)?;
+        range("gap_x", self.gap_x, 0.0, sw)?;
+        range("gap_y", self.gap_y, 0.0, sh)?;
         let right = self.margin_left + self.columns as f32 * self.label_width + (self.columns - 1) as f32 * self.gap_x;
         let bottom = self.margin_top + self.rows as f32 * self.label_height + (self.rows - 1) as f32 * self.gap_y;
-        if right > A4.0 + 0.01 {
+        if right > sw + 0.01 {
             return Err((
                 "columns",
                 ValidationError::new(
                     "too_wide",
-                    format!("the labels end {right:.1} mm from the left edge: wider than A4 (210 mm)"),
+                    format!("the labels end {right:.1} mm from the left edge: wider than the sheet ({sw} mm)"),
                 ),
             ));
         }
-        if bottom > A4.1 + 0.01 {
+        if bottom > sh + 0.01 {
             return Err((
                 "rows",
                 ValidationError::new(
                     "too_tall",
-                    format!("the labels end {bottom:.1} mm from the top edge: taller than A4 (297 mm)"),
+                    format!("the labels end {bottom:.1} mm from the top edge: taller than the sheet ({sh} mm)"),
                 ),
             ));
         }
@@ -157,5 +195,9 @@ mod tests {
         assert_eq!(Grid { rows: 0, ..g }.check().unwrap_err().0, "rows");
         assert_eq!(Grid { margin_top: 10.0, ..g }.check().unwrap_err().0, "rows");
         assert_eq!(g.position(4), (70.0, 37.5));
+        let small = Grid { sheet_width: Some(100.0), sheet_height: Some(150.0), columns: 1, rows: 4, ..g };
+        assert!(small.check().is_ok());
+        assert_eq!(Grid { columns: 2, ..small }.check().unwrap_err().0, "columns");
+        assert_eq!(Grid { sheet_width: Some(10.0), ..small }.check().unwrap_err().0, "sheet_width");
     }
 }

@@ -156,15 +156,24 @@ impl Store {
         report: &mut Report,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<()> {
+        if !report.dry_run && report.import_id.is_none() {
+            let at = self.now();
+            let done = crate::transaction!(self.db, |tx| tx
+                .exec(sql("INSERT INTO imports (actor, started_at) VALUES (?, ?)").bind(&actor.username).bind(at))
+                .await
+                .map_err(StoreError::from))?;
+            report.import_id = Some(done.last_id);
+        }
+        let run = report.import_id;
         in_batches!(self, books, report, progress, (actor.clone(), "import.books"), |tx, chunk, batch| {
             for b in chunk {
-                self.import_book(&mut tx, b, &mut batch).await?;
+                self.import_book(&mut tx, b, run, &mut batch).await?;
             }
         });
         Ok(())
     }
 
-    async fn import_book(&self, tx: &mut Tx, b: &BookIn, batch: &mut Batch) -> Result<()> {
+    async fn import_book(&self, tx: &mut Tx, b: &BookIn, run: Option<i64>, batch: &mut Batch) -> Result<()> {
         let mut found = None;
         if let Some(s) = &b.book.extra.source_id {
             found = tx.opt(sql("SELECT id FROM books WHERE source_id = ?").bind(s.as_str())).await?;
@@ -197,7 +206,8 @@ impl Store {
                 )),
                 None => {
                     let location = c.location.as_ref().map(|l| l.as_str());
-                    self.insert_copy(tx, id, &c.barcode, location, c.status.unwrap_or("available"), c.price).await?;
+                    self.insert_copy(tx, id, &c.barcode, location, c.status.unwrap_or("available"), c.price, run)
+                        .await?;
                     batch.copies_created += 1;
                 }
             }
@@ -215,7 +225,7 @@ impl Store {
                     Barcode::parse(&code).map_err(|e| StoreError::Internal(anyhow::anyhow!("{code}: {e}")))?;
                 let taken = tx.opt(sql("SELECT id FROM copies WHERE barcode = ?").bind(barcode.as_str())).await?;
                 if taken.is_none() {
-                    self.insert_copy(tx, id, &barcode, b.location.as_ref().map(|l| l.as_str()), "available", None)
+                    self.insert_copy(tx, id, &barcode, b.location.as_ref().map(|l| l.as_str()), "available", None, run)
                         .await?;
                     batch.copies_created += 1;
                     made += 1;
@@ -238,6 +248,8 @@ impl Store {
         Ok(())
     }
 
+    /// Adds a copy; `run` is the import run that adds it.
+    #[allow(clippy::too_many_arguments)]
     async fn insert_copy(
         &self,
         tx: &mut Tx,
@@ -246,13 +258,14 @@ impl Store {
         location: Option<&str>,
         status: &str,
         price: Option<i64>,
+        run: Option<i64>,
     ) -> Result<()> {
         let at = self.now();
         let class = tx.dialect().ddc_class_of("classification");
         tx.exec(
             sql(format!(
-                "INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at, ddc_class) \
-                 SELECT id, ?, ?, ?, ?, ?, ?, {class} FROM books WHERE id = ?"
+                "INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at, ddc_class, import_id) \
+                 SELECT id, ?, ?, ?, ?, ?, ?, {class}, ? FROM books WHERE id = ?"
             ))
             .bind(barcode.as_str())
             .bind(location)
@@ -260,6 +273,7 @@ impl Store {
             .bind(price)
             .bind(at)
             .bind(at)
+            .bind(run)
             .bind(book_id),
         )
         .await

@@ -26,6 +26,18 @@ pub struct LibraryIdentity {
     pub updated_at: DateTime<Utc>,
 }
 
+/// An import run that added copies.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportRun {
+    /// What `POST /print/labels` takes as `import_id`.
+    pub id: i64,
+    /// Who ran it.
+    pub actor: String,
+    pub started_at: DateTime<Utc>,
+    /// Copies it added (still in the catalogue).
+    pub copies: i64,
+}
+
 /// An uploaded image: its type and bytes.
 #[derive(Debug, Clone)]
 pub struct Image {
@@ -252,6 +264,38 @@ impl Store {
             )
             .await?;
         rows.iter().map(|r| Ok(r.get("barcode")?)).collect()
+    }
+
+    /// The barcodes of the copies import run `id` added, oldest first; `None` when there was no
+    /// such run.
+    pub async fn barcodes_of_import(&self, id: i64) -> Result<Option<Vec<String>>> {
+        if self.db.opt(sql("SELECT id FROM imports WHERE id = ?").bind(id)).await?.is_none() {
+            return Ok(None);
+        }
+        let rows = self.db.all(sql("SELECT barcode FROM copies WHERE import_id = ? ORDER BY id").bind(id)).await?;
+        Ok(Some(rows.iter().map(|r| r.get("barcode")).collect::<std::result::Result<_, _>>()?))
+    }
+
+    /// The latest import runs that added copies (at most `limit`), newest first.
+    pub async fn imports_with_copies(&self, limit: i64) -> Result<Vec<ImportRun>> {
+        let rows = self
+            .db
+            .all(
+                sql("SELECT i.id, i.actor, i.started_at, COUNT(c.id) AS copies FROM imports i \
+                     JOIN copies c ON c.import_id = i.id GROUP BY i.id, i.actor, i.started_at ORDER BY i.id DESC LIMIT ?")
+                .bind(limit),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ImportRun {
+                    id: r.get("id")?,
+                    actor: r.get("actor")?,
+                    started_at: r.get("started_at")?,
+                    copies: r.get("copies")?,
+                })
+            })
+            .collect()
     }
 
     /// The members whose cards to print, in the order asked; `Err(index)` for the first unknown card.

@@ -2,7 +2,8 @@
 // pattern of automatic barcodes. A PDF opens in a new tab: the browser's viewer previews and prints it.
 import { api, ApiError, API_BASE } from '../api.js';
 import { h, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, getLang } from '../i18n.js';
+import { formatDateTime } from '../format.js';
 import { isAdmin } from '../session.js';
 import { field, onSubmit, intOrNull } from '../forms.js';
 import { heading, section, errorNotice, notice, flash } from '../ui.js';
@@ -12,7 +13,7 @@ const lines = (text) => (text || '').split(/[\s,;]+/).map((x) => x.trim()).filte
 
 /** Posts to a print route and opens the PDF in a new tab; errors come back as ApiError. */
 async function openPdf(path, body, out) {
-  const response = await fetch(`${API_BASE}${path}`, {
+  const response = await fetch(`${API_BASE}${path}?lang=${getLang()}`, {
     method: 'POST', credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', Accept: 'application/pdf, application/json', 'X-Pustaka-Page': '1' },
     body: JSON.stringify(body),
@@ -32,14 +33,15 @@ async function openPdf(path, body, out) {
 export async function render(root, ctx) {
   replace(root, heading(t('print.title')), h('p', { class: 'hint' }, t('print.intro')));
   let sheets = [];
+  let imports = [];
   try {
-    sheets = await api.get('/print/sheets');
+    [sheets, imports] = await Promise.all([api.get('/print/sheets'), api.get('/print/imports')]);
   } catch (err) {
     root.append(errorNotice(err));
     return;
   }
   if (!ctx.isCurrent()) return;
-  root.append(section(t('print.labels'), labelsForm(sheets)), section(t('print.cards'), cardsForm()));
+  root.append(section(t('print.labels'), labelsForm(sheets, imports)), section(t('print.cards'), cardsForm()));
   if (isAdmin(ctx.user)) {
     const admin = h('div', {});
     root.append(admin);
@@ -47,11 +49,14 @@ export async function render(root, ctx) {
   }
 }
 
-function labelsForm(sheets) {
+function labelsForm(sheets, imports) {
   const out = h('div', { 'aria-live': 'polite' });
+  // Which copies: the barcodes listed, every copy added today, or every copy of one import.
+  const sources = [{ value: 'list', label: t('print.source_list') }, { value: 'today', label: t('print.added_today') },
+    ...imports.map((i) => ({ value: `import:${i.id}`, label: t('print.source_import', { id: i.id, date: formatDateTime(i.started_at), actor: i.actor, copies: i.copies }) }))];
   const form = h('form', { class: 'form-grid', 'data-testid': 'labels-form' },
+    field({ name: 'source', label: t('print.source'), type: 'select', value: 'list', wide: true, testid: 'labels-source', options: sources }),
     field({ name: 'barcodes', label: t('print.barcodes'), type: 'textarea', wide: true, hint: t('print.barcodes_hint'), testid: 'labels-barcodes', attrs: { rows: 5 } }),
-    field({ name: 'today', label: t('print.added_today'), type: 'checkbox', testid: 'labels-today' }),
     field({ name: 'kind', label: t('print.kind'), type: 'select', value: 'both', testid: 'labels-kind',
       options: ['both', 'barcode', 'spine'].map((k) => ({ value: k, label: t(`print.kind.${k}`) })) }),
     field({ name: 'sheet', label: t('print.sheet'), type: 'select', value: 'a4-3x8', testid: 'labels-sheet',
@@ -61,13 +66,16 @@ function labelsForm(sheets) {
     out);
   onSubmit(form, async (v) => {
     const body = { kind: v.kind, sheet: v.sheet, start: intOrNull(v.start) };
-    if (v.today) {
+    if (v.source === 'today') {
       const d = new Date();
       body.added_on = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    } else if (v.source.startsWith('import:')) {
+      body.import_id = Number(v.source.slice('import:'.length));
+    } else {
+      body.barcodes = lines(v.barcodes);
     }
-    body.barcodes = lines(v.barcodes);
     await openPdf('/print/labels', body, out);
-  }, { fieldMap: { added_on: 'today' } });
+  }, { fieldMap: { added_on: 'source', import_id: 'source' } });
   return form;
 }
 

@@ -159,7 +159,8 @@ async function summary(body, from, to, ctx) {
           stat(t('report.col.copies'), String(sum(acq, 'copies')), 'summary-copies'),
           stat(t('report.col.paid'), formatMoney(sum(fines, 'paid')), 'summary-paid'),
           stat(t('report.overdue_now'), String(overdue.length), 'summary-overdue')),
-        h('div', { class: 'actions no-print' }, h('button', { type: 'button', class: 'primary', onClick: () => window.print() }, t('report.print'))),
+        h('div', { class: 'actions no-print' }, h('button', { type: 'button', class: 'primary', onClick: () => window.print() }, t('report.print')),
+          h('a', { class: 'button secondary', href: `/api/v1/reports/summary?from=${from}&to=${to}&format=pdf&lang=${getLang()}`, target: '_blank', rel: 'noopener', 'data-testid': 'summary-pdf' }, 'PDF')),
         section(t('report.name.loans-per-month'), barChart(perMonth, 'month', ['loans'], t('report.name.loans-per-month'))),
         section(t('report.name.loans-by-class'), barChart(byClass, 'class', ['loans'], t('report.name.loans-by-class'))),
         section(t('report.top10'), top.length
