@@ -60,8 +60,8 @@ enum Command {
     /// 1 on failure.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Write the catalogue (books), copies, members or loans as CSV (streamed, any size) or XLSX
-    /// to standard output or a file. The books and copies files are what `import books` reads.
+    /// Write the catalogue (books), copies, members or loans as CSV or XLSX (both streamed: any
+    /// size, up to Excel's 1,048,575 rows for XLSX) to standard output or a file. The books and copies files are what `import books` reads.
     Export {
         /// What to export.
         what: crate::export::Export,
@@ -140,10 +140,22 @@ async fn export(
         }
         ExportFormat::Xlsx => {
             let max = crate::export::XLSX_MAX_ROWS;
-            let table = what.table(store, max).await?.map_err(|n| {
-                anyhow::anyhow!("more than {max} rows ({n} read so far) for an XLSX file; use --format csv")
-            })?;
-            out.write_all(&table.to_xlsx().context("writing the XLSX file")?)?;
+            let n = what.count(store).await?;
+            anyhow::ensure!(n <= max, "{n} rows are more than an XLSX sheet holds ({max}); use --format csv");
+            // Streamed a page at a time, like CSV (crate::xlsx).
+            let mut sheet = crate::xlsx::SheetWriter::new(&mut out, what.columns())?;
+            let mut after = 0;
+            loop {
+                let (rows, last) = what.page(store, after).await?;
+                for row in &rows {
+                    sheet.row(row)?;
+                }
+                match last {
+                    Some(l) => after = l,
+                    None => break,
+                }
+            }
+            sheet.finish()?;
         }
     }
     out.flush()?;
