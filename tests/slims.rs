@@ -50,6 +50,11 @@ fn the_command_line_end_to_end() {
     let text = String::from_utf8_lossy(&done.stdout);
     assert!(text.contains("mapping: member type Alumni -> public"), "{text}");
     assert!(text.contains("members: 4 new, 0 already there"), "{text}");
+    // Not a terminal: no bar, a line at the end of each stage (and every 25 batches).
+    let progress = String::from_utf8_lossy(&done.stderr);
+    for line in ["importing books: 6/6 (100%)", "importing members: 4/4 (100%)"] {
+        assert!(progress.lines().any(|l| l == line), "{line:?} in {progress}");
+    }
     let again = pustaka(&["import", "slims", "--from", &src.db.url, "--category-map", map.to_str().unwrap(), "--json"]);
     let again: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!((again["books_created"].as_i64(), again["loans_created"].as_i64()), (Some(0), Some(0)));
