@@ -4,6 +4,12 @@ and subjects, and three search terms of known frequency.
 
     catalogue.py --books N --tsv FILE       rows for MariaDB's LOAD DATA (\\N for NULL)
     catalogue.py --books N --sqlite FILE    rows inserted into a migrated Pustaka SQLite file
+    catalogue.py --books N --csv FILE       a spreadsheet for `pustaka import books` (a row per book,
+                                            one barcode each, 9 in 10 with an ISBN)
+    catalogue.py --books N --slims DIR      SLiMS tables as TSV files for LOAD DATA (biblio with its
+                                            authors, topics, publishers and places; an item per
+                                            record and a second for every third; members, open
+                                            loans, unpaid fines), named after their tables
 
 The same seed gives the same catalogue on both backends. The terms:
     rare     "nusantara"  in 10 books, whatever N
@@ -100,17 +106,83 @@ def load_sqlite(n, path):
     db.close()
 
 
+def isbn13(i):
+    """A valid ISBN-13 for book i (978 + 9 digits + check digit)."""
+    digits = f"978{600_000_000 + i:09d}"
+    check = (10 - sum(int(d) * (3 if k % 2 else 1) for k, d in enumerate(digits)) % 10) % 10
+    return digits + str(check)
+
+
+def write_import_csv(n, path):
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["Judul", "Pengarang", "ISBN", "Penerbit", "Tahun", "Nomor Panggil", "Barcode", "Lokasi"])
+        for i, title, authors, subjects, publisher, year, lang, at in books(n):
+            w.writerow([title, "; ".join(dict.fromkeys(json.loads(authors))), isbn13(i) if i % 10 else "", publisher or "", year,
+                        f"{i % 1000:03d} {title[:3].upper()}", f"B{i:07d}", f"Rak {i % 40}"])
+
+
+def write_slims(n, folder):
+    """SLiMS's tables (the columns tests/slims.rs builds), one TSV file each."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {t: open(folder / f"{t}.tsv", "w", encoding="utf-8") for t in
+             ["biblio", "biblio_author", "mst_author", "biblio_topic", "mst_topic", "mst_publisher", "item",
+              "member", "loan", "fines"]}
+
+    def put(table, *row):
+        files[table].write("\t".join("\\N" if v is None else str(v).replace("\t", " ") for v in row) + "\n")
+
+    ids = {"mst_author": {}, "mst_topic": {}, "mst_publisher": {}}
+
+    def ref(table, name):
+        known = ids[table]
+        if name not in known:
+            known[name] = len(known) + 1
+            put(table, known[name], name)
+        return known[name]
+
+    for i, title, authors, subjects, publisher, year, lang, at in books(n):
+        pub = ref("mst_publisher", publisher) if publisher else None
+        put("biblio", i, title, None, isbn13(i) if i % 10 else None, pub, year, "200 hlm. ; 21 cm", None,
+            f"{i % 1000:03d} {title[:3].upper()}", "id", 1 + i % 3, f"{i % 1000:03d}", None)
+        for level, a in enumerate(dict.fromkeys(json.loads(authors)), 1):
+            put("biblio_author", i, ref("mst_author", a), level)
+        for s in json.loads(subjects):
+            put("biblio_topic", i, ref("mst_topic", s), 1)
+        put("item", i, i, f"B{i:07d}", "SL", None, 50_000 + i % 50 * 1000)
+        if i % 3 == 0:
+            put("item", n + i, i, f"B{i:07d}-2", "SL", "NL" if i % 30 == 0 else None, None)
+    members = max(n // 50, 10)
+    for m in range(1, members + 1):
+        put("member", f"M{m:06d}", f"Anggota {m}", 1 + m % 2, None, None, "2027-12-31")
+    for k in range(1, members // 2 + 1):
+        put("loan", k, f"B{k:07d}", f"M{k:06d}", "2026-11-20", "2026-11-27", 0, 1, 0)
+    for k in range(1, members // 10 + 1):
+        put("fines", k, "2026-11-01", f"M{k:06d}", 1500, 0, "Denda keterlambatan")
+    for f in files.values():
+        f.close()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--books", type=int, required=True)
     p.add_argument("--tsv")
     p.add_argument("--sqlite")
+    p.add_argument("--csv")
+    p.add_argument("--slims")
     a = p.parse_args()
-    if bool(a.tsv) == bool(a.sqlite):
-        p.error("give exactly one of --tsv and --sqlite")
+    given = [(f, v) for f, v in [(write_tsv, a.tsv), (load_sqlite, a.sqlite), (write_import_csv, a.csv),
+                                 (write_slims, a.slims)] if v]
+    if len(given) != 1:
+        p.error("give exactly one of --tsv, --sqlite, --csv and --slims")
     if a.books < 10:
         p.error("--books must be at least 10")
-    (write_tsv if a.tsv else load_sqlite)(a.books, a.tsv or a.sqlite)
+    given[0][0](a.books, given[0][1])
 
 
 if __name__ == "__main__":

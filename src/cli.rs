@@ -60,8 +60,8 @@ enum Command {
     /// 1 on failure.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Write the catalogue (books), copies, members or loans as CSV (streamed, any size) or XLSX
-    /// to standard output or a file. The books and copies files are what `import books` reads.
+    /// Write the catalogue (books), copies, members or loans as CSV or XLSX (both streamed: any
+    /// size, up to Excel's 1,048,575 rows for XLSX) to standard output or a file. The books and copies files are what `import books` reads.
     Export {
         /// What to export.
         what: crate::export::Export,
@@ -140,10 +140,22 @@ async fn export(
         }
         ExportFormat::Xlsx => {
             let max = crate::export::XLSX_MAX_ROWS;
-            let table = what.table(store, max).await?.map_err(|n| {
-                anyhow::anyhow!("more than {max} rows ({n} read so far) for an XLSX file; use --format csv")
-            })?;
-            out.write_all(&table.to_xlsx().context("writing the XLSX file")?)?;
+            let n = what.count(store).await?;
+            anyhow::ensure!(n <= max, "{n} rows are more than an XLSX sheet holds ({max}); use --format csv");
+            // Streamed a page at a time, like CSV (crate::xlsx).
+            let mut sheet = crate::xlsx::SheetWriter::new(&mut out, what.columns())?;
+            let mut after = 0;
+            loop {
+                let (rows, last) = what.page(store, after).await?;
+                for row in &rows {
+                    sheet.row(row)?;
+                }
+                match last {
+                    Some(l) => after = l,
+                    None => break,
+                }
+            }
+            sheet.finish()?;
         }
     }
     out.flush()?;
@@ -218,22 +230,66 @@ struct ImportOutput {
     json: bool,
 }
 
-/// Runs an import command; the exit code says whether every row made it.
-async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::Result<ExitCode> {
-    use std::io::IsTerminal;
-    let actor = Actor::system();
-    let tty = std::io::stderr().is_terminal();
-    let progress = |done: usize, total: usize| {
-        if tty {
-            eprint!("\rimporting: {done}/{total} ({}%)", done.saturating_mul(100).checked_div(total).unwrap_or(100));
-            if done == total {
-                eprintln!();
+/// An import's progress on standard error: a bar when it is a terminal, otherwise (a log, a
+/// pipe) a line every [`Progress::LINE_EVERY`] batches and at the end of each stage.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    tty: bool,
+    stage: String,
+    batches: usize,
+}
+
+impl Progress {
+    const LINE_EVERY: usize = 25;
+
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Self { bar: None, tty: std::io::stderr().is_terminal(), stage: String::new(), batches: 0 }
+    }
+
+    /// Called after each batch of a stage (`books`, `members`, …) with the records done.
+    fn update(&mut self, stage: &str, done: usize, total: usize) {
+        if stage != self.stage {
+            if let Some(bar) = self.bar.take() {
+                bar.finish();
+            }
+            self.stage = stage.to_owned();
+            self.batches = 0;
+            if self.tty {
+                let style = indicatif::ProgressStyle::with_template(
+                    "{prefix:>8} [{bar:40}] {human_pos}/{human_len} ({percent}%), {eta} left",
+                )
+                .map(|s| s.progress_chars("=> "))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+                let bar = indicatif::ProgressBar::new(total as u64).with_style(style).with_prefix(stage.to_owned());
+                self.bar = Some(bar);
             }
         }
-    };
+        self.batches += 1;
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(done as u64);
+                if done >= total {
+                    bar.finish();
+                }
+            }
+            None if self.batches % Self::LINE_EVERY == 0 || done >= total => {
+                let percent = done.saturating_mul(100).checked_div(total).unwrap_or(100);
+                eprintln!("importing {stage}: {done}/{total} ({percent}%)");
+            }
+            None => {}
+        }
+    }
+}
+
+/// Runs an import command; the exit code says whether every row made it.
+async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::Result<ExitCode> {
+    let actor = Actor::system();
+    let mut bar = Progress::new();
     let read = |f: &std::path::Path| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()));
     let (report, output) = match command {
         ImportCommand::Books { file, output } => {
+            let progress = |done, total| bar.update("books", done, total);
             (crate::import::books(store, &actor, &read(&file)?, output.dry_run, progress).await?, output)
         }
         ImportCommand::Members { file, categories, default_category, output } => {
@@ -241,9 +297,11 @@ async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::
                 categories: crate::import::category_map(&categories).map_err(|e| anyhow::anyhow!("--category: {e}"))?,
                 default_category,
             };
+            let progress = |done, total| bar.update("members", done, total);
             (crate::import::members(store, &actor, &read(&file)?, &options, output.dry_run, progress).await?, output)
         }
         ImportCommand::Marc { file, output } => {
+            let progress = |done, total| bar.update("books", done, total);
             (crate::import::marc(store, &actor, &read(&file)?, output.dry_run, progress).await?, output)
         }
         ImportCommand::Slims { from, category_map, output } => {
@@ -256,12 +314,7 @@ async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::
                 None => Default::default(),
             };
             let options = crate::import::slims::SlimsOptions { from, categories, default_category };
-            let staged = |stage: &str, done: usize, total: usize| {
-                if tty {
-                    eprint!("\r{stage}: ");
-                }
-                progress(done, total);
-            };
+            let staged = |stage: &str, done: usize, total: usize| bar.update(stage, done, total);
             (crate::import::slims::import(store, &actor, &options, output.dry_run, staged).await?, output)
         }
     };

@@ -1,14 +1,14 @@
 //! Moving out (issue #13): the catalogue, copies, members and loans as tables, read from the
 //! store in pages by id (keyset pages, so the millionth row costs what the first does) and written
-//! as they are read: CSV streams in constant memory whatever the library's size; XLSX is built in
-//! memory, up to [`XLSX_MAX_ROWS`] rows.
+//! as they are read: CSV and XLSX ([`crate::xlsx`]) both stream in constant memory whatever the
+//! library's size, XLSX up to the [`XLSX_MAX_ROWS`] rows an Excel sheet holds.
 //!
 //! The books and copies tables use the column names `pustaka import books` reads, so an export
 //! imported into an empty library gives the same catalogue (books first, then copies; a book's
 //! `source id` is kept, or becomes `pustaka:ID`).
 
 use crate::{
-    http::table::{Cell, Table},
+    http::table::Cell,
     store::{
         db::{sql, Row},
         error::{Result, StoreError},
@@ -18,8 +18,8 @@ use crate::{
 
 /// Rows read per page.
 pub const PAGE: i64 = 1000;
-/// The most rows an XLSX export holds (built in memory; CSV has no limit).
-pub const XLSX_MAX_ROWS: i64 = 200_000;
+/// The most rows an XLSX export holds: as many as an Excel sheet does (CSV has no limit).
+pub const XLSX_MAX_ROWS: i64 = crate::xlsx::MAX_ROWS as i64;
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema, clap::ValueEnum)]
@@ -191,23 +191,16 @@ impl Export {
         })
     }
 
-    /// The whole export as one table (for XLSX); `Err(rows)` when it has more than `max` rows.
-    pub async fn table(self, store: &Store, max: i64) -> Result<std::result::Result<Table, i64>> {
-        let mut t = Table::new(self.name(), self.columns());
-        let mut after = 0;
-        loop {
-            let (rows, last) = self.page(store, after).await?;
-            for row in rows {
-                t.push(row);
-            }
-            if t.rows.len() as i64 > max {
-                return Ok(Err(t.rows.len() as i64));
-            }
-            match last {
-                Some(l) => after = l,
-                None => return Ok(Ok(t)),
-            }
-        }
+    /// How many rows the export has (checked before an XLSX export starts).
+    pub async fn count(self, store: &Store) -> Result<i64> {
+        let table = match self {
+            Self::Books => "books",
+            Self::Copies => "copies",
+            Self::Members => "members",
+            Self::Loans => "loans",
+        };
+        let row = store.db.opt(sql(format!("SELECT COUNT(*) AS n FROM {table}"))).await?;
+        Ok(row.map(|r| r.get::<i64>("n")).transpose()?.unwrap_or(0))
     }
 }
 

@@ -21,3 +21,4 @@ pub mod passwords;
 pub mod print;
 pub mod store;
 pub mod telemetry;
+pub mod xlsx;

@@ -50,6 +50,11 @@ fn the_command_line_end_to_end() {
     let text = String::from_utf8_lossy(&done.stdout);
     assert!(text.contains("mapping: member type Alumni -> public"), "{text}");
     assert!(text.contains("members: 4 new, 0 already there"), "{text}");
+    // Not a terminal: no bar, a line at the end of each stage (and every 25 batches).
+    let progress = String::from_utf8_lossy(&done.stderr);
+    for line in ["importing books: 6/6 (100%)", "importing members: 4/4 (100%)"] {
+        assert!(progress.lines().any(|l| l == line), "{line:?} in {progress}");
+    }
     let again = pustaka(&["import", "slims", "--from", &src.db.url, "--category-map", map.to_str().unwrap(), "--json"]);
     let again: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!((again["books_created"].as_i64(), again["loans_created"].as_i64()), (Some(0), Some(0)));
@@ -134,13 +139,16 @@ const ROWS: &[&str] = &[
     "INSERT INTO biblio_author VALUES (1, 1, 1), (2, 2, 1), (3, 4, 2), (3, 3, 1), (5, 5, 1), (4, 1, 1)",
     "INSERT INTO biblio_topic VALUES (1, 2, 1), (1, 1, 1), (2, 1, 1), (5, 3, 1)",
     "INSERT INTO mst_location VALUES ('SL', 'Rak Sastra'), ('REF', 'Ruang Referensi')",
-    "INSERT INTO mst_item_status VALUES ('R', 'Repair'), ('NL', 'No Loan'), ('MIS', 'Missing')",
+    // SLiMS's three statuses and a library's own (Pameran: on show at an exhibition).
+    "INSERT INTO mst_item_status VALUES ('R', 'Repair'), ('NL', 'No Loan'), ('MIS', 'Missing'), ('PMR', 'Pameran')",
     // Items: 4 points at a record that is gone, 5 has no item code, 7 belongs to the record with
-    // no title, 9 has a code no scanner can type.
+    // no title, 9 has a code no scanner can type; 10 and 12 have the library's own status, 11 one
+    // that is not in mst_item_status at all.
     "INSERT INTO item (item_id, biblio_id, item_code, location_id, item_status_id, price) VALUES \
      (1, 1, 'B001', 'SL', NULL, 85000), (2, 1, 'B002', 'SL', 'MIS', 0), (3, 4, 'B003', 'SL', '0', NULL), \
      (4, 99, 'B099', 'SL', NULL, NULL), (5, 2, NULL, 'REF', NULL, 60000), (6, 3, 'B006', 'XX', 'R', NULL), \
-     (7, 7, 'B007', NULL, NULL, NULL), (8, 5, 'J001', 'REF', 'NL', -5), (9, 2, 'B 009', NULL, NULL, NULL)",
+     (7, 7, 'B007', NULL, NULL, NULL), (8, 5, 'J001', 'REF', 'NL', -5), (9, 2, 'B 009', NULL, NULL, NULL), \
+     (10, 8, 'C010', 'SL', 'PMR', NULL), (11, 8, 'C011', NULL, 'Z', NULL), (12, 8, 'C012', NULL, 'PMR', NULL)",
     "INSERT INTO mst_member_type VALUES (1, 'Siswa'), (2, 'Guru'), (3, 'Alumni')",
     // Members: a zero expiry date, a SLiMS id that is a valid Pustaka card, mojibake and a bad
     // email, a line break in a name, a type (Alumni) with no mapping.
@@ -242,15 +250,31 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let Some(src) = Slims::create().await else { return eprintln!("{SKIPPED}") };
     let dry = run(&app, &src.options(), true).await;
     assert!(dry.dry_run);
-    assert_eq!((dry.books_created, dry.copies_created, dry.members_created), (6, 6, 3), "{dry:#?}");
+    assert_eq!((dry.books_created, dry.copies_created, dry.members_created), (6, 9, 3), "{dry:#?}");
     assert_eq!((dry.loans_created, dry.fines_created), (2, 1), "{dry:#?}");
     assert_eq!(records(&dry), strs(EXPECTED_ERRORS), "{:#?}", dry.errors);
     assert!(dry.mappings.iter().any(|m| m == "member type Siswa -> student"), "{:?}", dry.mappings);
     assert!(dry.mappings.iter().any(|m| m.starts_with("member type Alumni -> (no mapping")), "{:?}", dry.mappings);
-    assert!(dry.mappings.iter().any(|m| m == "item status MIS (Missing) -> lost"), "{:?}", dry.mappings);
+    for status in [
+        "MIS (Missing) -> lost",
+        "R (Repair) -> withdrawn (off the shelf until it is marked available again)",
+        "NL (No Loan) -> available (Pustaka has no reference-only copies: it can be lent)",
+        "PMR (Pameran) -> available (a status the import does not know: kept available)",
+    ] {
+        assert!(dry.mappings.iter().any(|m| *m == format!("item status {status}")), "{status} in {:?}", dry.mappings);
+    }
+    let pameran = dry.warnings.iter().find(|w| w.record.as_deref() == Some("item status PMR")).unwrap();
+    assert!(pameran.reason.contains("on 2 items: kept available"), "{pameran:?}");
     let warned: Vec<(String, String)> =
         dry.warnings.iter().map(|w| (w.record.clone().unwrap_or_default(), w.field.clone())).collect();
-    for w in [("biblio 4", "isbn"), ("item 5", "item_code"), ("item 8", "price"), ("loan 2", "loan_date")] {
+    for w in [
+        ("biblio 4", "isbn"),
+        ("item 5", "item_code"),
+        ("item 8", "price"),
+        ("loan 2", "loan_date"),
+        ("item status PMR", "item_status_id"),
+        ("item status Z", "item_status_id"),
+    ] {
         assert!(warned.contains(&(w.0.to_owned(), w.1.to_owned())), "{w:?} in {warned:?}");
     }
     let list = app.get("/api/v1/books", None).await.expect(200);
@@ -260,7 +284,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let done = run(&app, &src.options(), false).await;
     assert_eq!(
         (done.books_created, done.copies_created, done.members_created, done.loans_created, done.fines_created),
-        (6, 6, 3, 2, 1),
+        (6, 9, 3, 2, 1),
         "{done:#?}"
     );
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
@@ -316,7 +340,12 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let generated = app.get("/api/v1/copies/SLIMS-5", None).await.expect(200);
     assert_eq!((generated["location"].as_str(), generated["price"].as_i64()), (Some("Ruang Referensi"), Some(60000)));
     let b006 = app.get("/api/v1/copies/B006", None).await.expect(200);
-    assert_eq!((b006["location"].as_str(), b006["status"].as_str()), (Some("XX"), Some("available")));
+    assert_eq!((b006["location"].as_str(), b006["status"].as_str()), (Some("XX"), Some("withdrawn")), "in repair");
+    let j001 = app.get("/api/v1/copies/J001", None).await.expect(200);
+    assert_eq!(j001["status"], "available", "no loan: Pustaka has no reference-only copies");
+    for code in ["C010", "C011", "C012"] {
+        assert_eq!(app.get(&format!("/api/v1/copies/{code}"), None).await.expect(200)["status"], "available");
+    }
     assert_eq!(app.get("/api/v1/copies/B099", None).await.status, 404);
 
     // Members: SLiMS id kept; a valid Pustaka card number stays the card, others get a new one.
@@ -354,7 +383,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         (0, 0, 0, 0, 0),
         "{again:#?}"
     );
-    assert_eq!((again.books_existing, again.copies_existing, again.members_existing), (6, 6, 3));
+    assert_eq!((again.books_existing, again.copies_existing, again.members_existing), (6, 9, 3));
     assert_eq!(again.fines_existing, 1);
     // B003 was returned in Pustaka meanwhile: its SLiMS loan is known and not lent again.
     assert_eq!(again.loans_existing, 2, "{again:#?}");

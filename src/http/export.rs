@@ -1,7 +1,7 @@
 //! `GET /api/v1/export/{what}`: the catalogue, copies, members or loans as a CSV or XLSX download
-//! (staff only). CSV is streamed: a task reads the store a page at a time and hands each page's
-//! bytes to the response through a small channel, so a million books leave in constant memory;
-//! XLSX is built in memory, up to [`crate::export::XLSX_MAX_ROWS`] rows.
+//! (staff only). Both are streamed: a task reads the store a page at a time and hands each page's
+//! bytes to the response through a small channel, so a million books leave in constant memory
+//! (XLSX through [`crate::xlsx`], up to the [`crate::export::XLSX_MAX_ROWS`] rows of a sheet).
 
 use std::{
     pin::Pin,
@@ -27,6 +27,7 @@ use super::{
 use crate::{
     domain::ValidationError,
     export::{Export, XLSX_MAX_ROWS},
+    xlsx::{Chunks, SheetWriter},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -60,7 +61,7 @@ pub struct ExportQuery {
     params(("what" = String, Path, description = "`books`, `copies`, `members` or `loans`"), ExportQuery),
     responses((status = 200, description = "the file", content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 422, description = "more rows than an XLSX export holds", body = Problem)),
+        (status = 422, description = "more rows than an XLSX sheet holds", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn export(
     State(s): State<AppState>,
@@ -69,52 +70,84 @@ async fn export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response> {
     let what = Export::parse(&what).ok_or(ApiError::NotFound("export"))?;
-    match q.format.unwrap_or_default() {
-        ExportFormat::Xlsx => match what.table(&s.store, XLSX_MAX_ROWS).await? {
-            Ok(table) => table.respond(super::table::TableFormat::Xlsx),
-            Err(_) => Err(ApiError::field(
-                "format",
-                ValidationError::new(
-                    "too_many",
-                    format!("an XLSX export holds at most {XLSX_MAX_ROWS} rows; use format=csv"),
-                ),
-            )),
-        },
-        ExportFormat::Csv => {
-            let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
-            let store = s.store.clone();
-            tokio::spawn(async move {
+    let format = q.format.unwrap_or_default();
+    if format == ExportFormat::Xlsx && what.count(&s.store).await? > XLSX_MAX_ROWS {
+        return Err(ApiError::field(
+            "format",
+            ValidationError::new(
+                "too_many",
+                format!("an XLSX sheet holds at most {XLSX_MAX_ROWS} rows; use format=csv"),
+            ),
+        ));
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    let store = s.store.clone();
+    tokio::spawn(async move {
+        let failed = |e: &dyn std::fmt::Display| {
+            // The status is sent already: the download ends broken, not short.
+            tracing::error!(error = %e, "export {} failed part way", what.name());
+            Err(std::io::Error::other("the export failed part way"))
+        };
+        let chunks = Chunks::default();
+        let mut sheet = match format {
+            ExportFormat::Csv => {
                 if tx.send(Ok(Bytes::from(CsvStream::header(what.columns())))).await.is_err() {
                     return;
                 }
-                let mut after = 0;
-                loop {
-                    match what.page(&store, after).await {
-                        Ok((rows, last)) => {
-                            if tx.send(Ok(Bytes::from(CsvStream::rows(&rows)))).await.is_err() {
-                                return; // The client went away.
-                            }
-                            match last {
-                                Some(l) => after = l,
-                                None => return,
-                            }
-                        }
-                        Err(e) => {
-                            // The status is sent already: the download ends broken, not short.
-                            tracing::error!(error = %e, "export {} failed part way", what.name());
-                            let _ = tx.send(Err(std::io::Error::other("the export failed part way"))).await;
-                            return;
-                        }
-                    }
+                None
+            }
+            ExportFormat::Xlsx => match SheetWriter::new(chunks.clone(), what.columns()) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    let _ = tx.send(failed(&e)).await;
+                    return;
                 }
-            });
-            let mut r = download(Vec::new(), "text/csv; charset=utf-8", &format!("{}.csv", what.name()));
-            *r.body_mut() = axum::body::Body::new(ChannelBody(rx));
-            r.headers_mut().remove(header::CONTENT_LENGTH);
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Ok(r.into_response())
+            },
+        };
+        let mut after = 0;
+        loop {
+            let (rows, last) = match what.page(&store, after).await {
+                Ok(page) => page,
+                Err(e) => {
+                    let _ = tx.send(failed(&e)).await;
+                    return;
+                }
+            };
+            let bytes = match &mut sheet {
+                None => CsvStream::rows(&rows),
+                Some(w) => match rows.iter().try_for_each(|r| w.row(r)) {
+                    Ok(()) => chunks.take(),
+                    Err(e) => {
+                        let _ = tx.send(failed(&e)).await;
+                        return;
+                    }
+                },
+            };
+            if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
+                return; // The client went away.
+            }
+            match last {
+                Some(l) => after = l,
+                None => break,
+            }
         }
-    }
+        if let Some(w) = sheet {
+            let end = match w.finish() {
+                Ok(_) => Ok(Bytes::from(chunks.take())),
+                Err(e) => failed(&e),
+            };
+            let _ = tx.send(end).await;
+        }
+    });
+    let (content_type, extension) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    };
+    let mut r = download(Vec::new(), content_type, &format!("{}.{extension}", what.name()));
+    *r.body_mut() = axum::body::Body::new(ChannelBody(rx));
+    r.headers_mut().remove(header::CONTENT_LENGTH);
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r.into_response())
 }
 
 /// A response body fed by a channel, a chunk at a time.

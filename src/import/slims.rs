@@ -329,19 +329,30 @@ fn text_col(r: &sqlx::mysql::MySqlRow, name: &str) -> Option<String> {
     }
 }
 
-/// Pustaka's copy status for a SLiMS item status (`mst_item_status`): missing or lost items are
-/// `lost`, weeded ones `withdrawn`; everything else (no status, repair, no loan) `available`.
-pub fn copy_status(status_id: Option<&str>, status_name: Option<&str>) -> &'static str {
+/// Pustaka's copy status for a SLiMS item status (`mst_item_status`), with a word on why when
+/// the mapping is not plain; `None` for a status the import does not know (a library's own).
+///
+/// SLiMS ships three: `MIS` Missing is `lost`; `R` Repair is `withdrawn` (off the shelf and not
+/// lendable, as in SLiMS; marked available again by hand once repaired); `NL` No Loan is
+/// `available` (Pustaka has no reference-only copies, so it can be lent). No status, `0` or an
+/// "available" name is `available`; weeded ones are `withdrawn`.
+pub fn copy_status(status_id: Option<&str>, status_name: Option<&str>) -> Option<(&'static str, &'static str)> {
     let id = status_id.unwrap_or("").trim().to_lowercase();
     let name = status_name.unwrap_or("").trim().to_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| id == *w || name.contains(w));
-    if has(&["mis", "missing", "lost", "hilang"]) {
-        "lost"
-    } else if has(&["weed", "withdrawn", "dihapus", "dikeluarkan", "afkir"]) {
-        "withdrawn"
+    let has = |ids: &[&str], words: &[&str]| ids.contains(&id.as_str()) || words.iter().any(|w| name.contains(w));
+    Some(if id.is_empty() || id == "0" || has(&[], &["available", "tersedia"]) {
+        ("available", "")
+    } else if has(&["mis"], &["missing", "lost", "hilang"]) {
+        ("lost", "")
+    } else if has(&["r"], &["repair", "perbaikan", "rusak", "damaged"]) {
+        ("withdrawn", " (off the shelf until it is marked available again)")
+    } else if has(&["nl"], &["no loan", "not for loan", "tidak dipinjam", "referensi", "reference"]) {
+        ("available", " (Pustaka has no reference-only copies: it can be lent)")
+    } else if has(&["w", "weed"], &["weed", "withdrawn", "dihapus", "dikeluarkan", "afkir"]) {
+        ("withdrawn", "")
     } else {
-        "available"
-    }
+        return None;
+    })
 }
 
 /// What the import makes of SLiMS's records before it writes anything.
@@ -412,6 +423,7 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
     let biblio_ids: HashSet<i64> = src.biblios.iter().map(|b| b.id).collect();
     let mut barcodes: HashSet<String> = HashSet::new();
     let mut statuses: Vec<String> = Vec::new();
+    let mut unknown: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for it in &src.items {
         let record = format!("item {}", it.id);
         let Some(&book) = it.biblio_id.and_then(|id| book_of.get(&id)) else {
@@ -442,9 +454,18 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             p.errors.push(err(&record, "item_code", format!("item code {barcode} is on another item")));
             continue;
         }
-        let status = copy_status(it.status_id.as_deref(), it.status_name.as_deref());
+        let known = copy_status(it.status_id.as_deref(), it.status_name.as_deref());
+        let status = known.map_or("available", |(s, _)| s);
         if let Some(id) = &it.status_id {
-            let line = format!("{id} ({}) -> {status}", it.status_name.as_deref().unwrap_or("?"));
+            let name = it.status_name.as_deref().unwrap_or("?");
+            let why = match known {
+                Some((_, why)) => why,
+                None => {
+                    *unknown.entry((id.clone(), name.to_owned())).or_insert(0) += 1;
+                    " (a status the import does not know: kept available)"
+                }
+            };
+            let line = format!("{id} ({name}) -> {status}{why}");
             if !statuses.contains(&line) {
                 statuses.push(line);
             }
@@ -475,6 +496,15 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
         });
     }
     p.statuses = statuses;
+    // One warning per status the import does not know (a library's own), not one per item.
+    for ((id, name), n) in unknown {
+        let items = if n == 1 { "1 item".to_owned() } else { format!("{n} items") };
+        p.warnings.push(err(
+            &format!("item status {id}"),
+            "item_status_id",
+            format!("unknown item status {id} ({name}) on {items}: kept available; change them by hand if need be"),
+        ));
+    }
     // Members.
     let mut member_ids: HashSet<String> = HashSet::new();
     for m in &src.members {
