@@ -53,12 +53,73 @@ def _binary() -> Path:
     return path
 
 
+def _serve(binary: Path, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str, list[str]]:
+    """Starts `pustaka serve` and waits for the line with its address: (process, base URL, log)."""
+    proc = subprocess.Popen([str(binary), "serve"], cwd=cwd, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, errors="replace")
+    log: list[str] = []
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def drain():
+        # Keeps reading for the server's whole life, so a full pipe can never block it.
+        for line in proc.stderr:
+            line = ANSI.sub("", line.rstrip("\n"))
+            log.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=drain, daemon=True).start()
+
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError("server did not log its address in time:\n" + "\n".join(log))
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"server exited ({proc.wait()}) before serving:\n" + "\n".join(log))
+            if m := SERVING.search(line):
+                return proc, m.group(1), log
+    except BaseException:
+        _stop(proc)
+        raise
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 @dataclass
 class Server:
     base_url: str
     admin_password: str
     db_path: Path
     log: list[str] = field(default_factory=list)
+    _binary: Path | None = field(default=None, repr=False)
+    _env: dict[str, str] = field(default_factory=dict, repr=False)
+    _cwd: Path | None = field(default=None, repr=False)
+    _proc: subprocess.Popen | None = field(default=None, repr=False)
+
+    def restart(self, **env: str) -> None:
+        """Stops the server (SIGTERM: a clean shutdown) and starts it again on the same address and
+        database, with `env` added to its environment (kept for later restarts). The browser's
+        origin and its login stay valid; `log` is the new process's."""
+        _stop(self._proc)
+        self._env.update(env)
+        env = dict(self._env, PUSTAKA_LISTEN=self.base_url.removeprefix("http://"))
+        self._proc, base_url, log = _serve(self._binary, env, self._cwd)
+        assert base_url == self.base_url, (base_url, self.base_url)
+        self.log = log
 
 
 @pytest.fixture
@@ -82,45 +143,13 @@ def server(request, tmp_path) -> Server:
                                 capture_output=True, text=True, timeout=30)
         assert seeded.returncode == 0, f"seed-demo failed:\n{seeded.stderr}"
 
-    proc = subprocess.Popen([str(binary), "serve"], cwd=tmp_path, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, errors="replace")
-    log: list[str] = []
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def drain():
-        # Keeps reading for the server's whole life, so a full pipe can never block it.
-        for line in proc.stderr:
-            line = ANSI.sub("", line.rstrip("\n"))
-            log.append(line)
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=drain, daemon=True).start()
-
-    base_url = None
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    proc, base_url, log = _serve(binary, env, tmp_path)
+    srv = Server(base_url=base_url, admin_password=env["PUSTAKA_ADMIN_PASSWORD"], db_path=db_path, log=log,
+                 _binary=binary, _env=env, _cwd=tmp_path, _proc=proc)
     try:
-        while base_url is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError("server did not log its address in time:\n" + "\n".join(log))
-            try:
-                line = lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise AssertionError(f"server exited ({proc.wait()}) before serving:\n" + "\n".join(log))
-            if m := SERVING.search(line):
-                base_url = m.group(1)
-        yield Server(base_url=base_url, admin_password=env["PUSTAKA_ADMIN_PASSWORD"], db_path=db_path, log=log)
+        yield srv
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        _stop(srv._proc)
 
 
 @pytest.fixture(scope="session")
