@@ -753,7 +753,10 @@ pub fn resolve_category(
             return Ok(code.clone());
         }
     }
-    Err(format!("unknown category {given:?}; map it with --category \"{given}=CODE\""))
+    Err(format!(
+        "unknown category {given:?}; map it to a category's code (a sheet: --category \"{given}=CODE\"; \
+         SLiMS: a line `{given} = CODE` in the --category-map file)"
+    ))
 }
 
 #[cfg(test)]
