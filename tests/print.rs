@@ -155,6 +155,12 @@ async fn the_library_has_one_name(app: TestApp) {
 }
 
 /// Sends `body` as the raw request body with a content type.
+/// Sets the library's name and address (admin).
+async fn set_library(app: &TestApp, name: &str, address: &str) {
+    let body = json!({"name": name, "address": address});
+    app.call(Method::PUT, "/api/v1/library", Some(app.admin.as_str()), Some(body)).await.expect(200);
+}
+
 async fn upload(app: &TestApp, path: &str, content_type: &str, body: Vec<u8>) -> Res {
     let req = Request::builder()
         .method(Method::PUT)
@@ -275,14 +281,7 @@ fn decode(pdf: &[u8]) -> (Vec<String>, String) {
 
 async fn labels_for_50_copies_decode_and_read_back(app: TestApp) {
     let admin = Some(app.admin.as_str());
-    app.call(
-        Method::PUT,
-        "/api/v1/library",
-        admin,
-        Some(json!({"name": "Perpustakaan SMA Negeri 1 Yogyakarta", "address": ""})),
-    )
-    .await
-    .expect(200);
+    set_library(&app, "Perpustakaan SMA Negeri 1 Yogyakarta", "").await;
     let mut expected = Vec::new();
     for i in 0..10 {
         let b = app
@@ -350,15 +349,7 @@ async fn bad_label_requests_name_their_field(app: TestApp) {
 }
 
 async fn cards_for_20_members_decode_and_read_back(app: TestApp) {
-    let admin = Some(app.admin.as_str());
-    app.call(
-        Method::PUT,
-        "/api/v1/library",
-        admin,
-        Some(json!({"name": "Perpustakaan Kota Bandung", "address": "Jl. Seram No. 2, Bandung"})),
-    )
-    .await
-    .expect(200);
+    set_library(&app, "Perpustakaan Kota Bandung", "Jl. Seram No. 2, Bandung").await;
     upload(&app, "/api/v1/library/logo", "image/png", tiny_png()).await.expect(200);
     let names = ["Siti Nurhaliza", "Made Wiryawan", "Ni Ketut Sriwedari", "Ölçüm Çağrı", "Đặng Thị Hồng"];
     let mut cards = Vec::new();
@@ -392,14 +383,7 @@ async fn cards_for_20_members_decode_and_read_back(app: TestApp) {
 
 async fn receipts_and_loan_slips_are_small_pdfs(app: TestApp) {
     let admin = Some(app.admin.as_str());
-    app.call(
-        Method::PUT,
-        "/api/v1/library",
-        admin,
-        Some(json!({"name": "Perpustakaan Desa Sukamaju", "address": "Jl. Mawar 1"})),
-    )
-    .await
-    .expect(200);
+    set_library(&app, "Perpustakaan Desa Sukamaju", "Jl. Mawar 1").await;
     let a = app.book("Negeri 5 Menara").await;
     let b = app.book("Perahu Kertas").await;
     app.copy(a, "NM-1").await;
@@ -477,14 +461,7 @@ async fn post_raw(app: &TestApp, path: &str, body: &[u8]) -> Res {
 
 async fn png_and_svg_logos_are_printed_and_barcodes_still_decode(app: TestApp) {
     let admin = Some(app.admin.as_str());
-    app.call(
-        Method::PUT,
-        "/api/v1/library",
-        admin,
-        Some(json!({"name": "Perpustakaan SD Harapan", "address": "Jl. Kenanga 3"})),
-    )
-    .await
-    .expect(200);
+    set_library(&app, "Perpustakaan SD Harapan", "Jl. Kenanga 3").await;
     let (_, card) = app.member("Rina Marlina", "student").await;
     let book = app.book("Si Kancil").await;
     app.copy(book, "SK-1").await;
@@ -623,9 +600,7 @@ async fn labels_of_a_whole_import(app: TestApp) {
 
 async fn print_speaks_english_when_asked(app: TestApp) {
     let admin = Some(app.admin.as_str());
-    app.call(Method::PUT, "/api/v1/library", admin, Some(json!({"name": "Campus Library", "address": ""})))
-        .await
-        .expect(200);
+    set_library(&app, "Campus Library", "").await;
     let (_, card) = app.member("Ayu Lestari", "student").await;
     let book = app.book("Cantik Itu Luka").await;
     app.copy(book, "CL-1").await;
@@ -647,14 +622,7 @@ async fn print_speaks_english_when_asked(app: TestApp) {
 
 async fn the_semester_summary_pdf_has_the_reports_numbers(app: TestApp) {
     let admin = Some(app.admin.as_str());
-    app.call(
-        Method::PUT,
-        "/api/v1/library",
-        admin,
-        Some(json!({"name": "Perpustakaan MAN 2 Malang", "address": "Jl. Bandung 7\nMalang"})),
-    )
-    .await
-    .expect(200);
+    set_library(&app, "Perpustakaan MAN 2 Malang", "Jl. Bandung 7\nMalang").await;
     upload(&app, "/api/v1/library/logo", "image/svg+xml", SVG_LOGO.to_vec()).await.expect(200);
     let a = app.book("Ayat-Ayat Cinta").await;
     let b = app.book("Ronggeng Dukuh Paruk").await;

@@ -59,7 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A PDF answer.
-fn pdf(bytes: Vec<u8>, name: &str) -> Response {
+pub(super) fn pdf(bytes: Vec<u8>, name: &str) -> Response {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
@@ -483,7 +483,7 @@ pub struct CardsInput {
 }
 
 /// The letterhead: the identity, the logo as a picture (a PNG read, an SVG drawn) and the language.
-pub async fn letterhead(s: &AppState, lang: Option<Language>) -> Result<Letterhead> {
+pub(super) async fn letterhead(s: &AppState, lang: Option<Language>) -> Result<Letterhead> {
     let identity = s.store.library().await?;
     let logo = match s.store.library_logo().await? {
         Some(l) if l.content_type == "image/png" => Picture::png(&l.bytes).ok(),

@@ -3,7 +3,6 @@
 
 use axum::{
     extract::State,
-    http::{header, HeaderValue},
     response::{IntoResponse, Response},
 };
 use chrono::{Datelike, Months, NaiveDate};
@@ -88,21 +87,9 @@ async fn report(
 ) -> Result<Response> {
     let kind = ReportKind::parse(&name).ok_or(ApiError::NotFound("report"))?;
     let mut fields = Fields::new();
-    let date = |fields: &mut Fields, field: &str, value: &Option<String>| {
-        value.as_deref().and_then(|v| match v.trim().parse::<NaiveDate>() {
-            Ok(d) => Some(d),
-            Err(_) => {
-                fields.add(field, "invalid_date", "a date as YYYY-MM-DD");
-                None
-            }
-        })
-    };
-    let from = date(&mut fields, "from", &q.from);
-    let to = date(&mut fields, "to", &q.to);
+    let (from, to) = (date(&mut fields, "from", &q.from), date(&mut fields, "to", &q.to));
     fields.finish()?;
-    let to = to.unwrap_or_else(|| s.store.today(s.store.now()));
-    let from = from.unwrap_or_else(|| semester_start(to));
-    let range = ReportRange::new(from, to, kind).map_err(|e| ApiError::field("to", e))?;
+    let range = range(&s, from, to, kind)?;
     let data = s.store.report(kind, range).await?;
 
     let format = q.format.unwrap_or_default();
@@ -112,10 +99,7 @@ async fn report(
     } else {
         kind.columns().iter().map(|c| header(c, lang)).collect()
     };
-    let stem = match lang {
-        Language::Id => "laporan",
-        Language::En => "report",
-    };
+    let stem = tr(lang, "laporan", "report");
     let mut table = Table::new(format!("{stem}-{}-{}-{}", kind.name(), range.from, range.to), &columns);
     for row in data.rows {
         table.push(row);
@@ -175,10 +159,18 @@ pub struct SummaryFigures {
     top_titles: Vec<SummaryTitle>,
 }
 
+/// An integer cell of a report's row (0 for none).
+fn int(data: &ReportData, row: &[Cell], column: &str) -> i64 {
+    let i = data.kind.columns().iter().position(|c| *c == column);
+    match i.and_then(|i| row.get(i)) {
+        Some(Cell::Int(n)) => *n,
+        _ => 0,
+    }
+}
+
 /// Sum of a report's integer column.
 fn total(data: &ReportData, column: &str) -> i64 {
-    let Some(i) = data.kind.columns().iter().position(|c| *c == column) else { return 0 };
-    data.rows.iter().map(|r| if let Some(Cell::Int(n)) = r.get(i) { *n } else { 0 }).sum()
+    data.rows.iter().map(|r| int(data, r, column)).sum()
 }
 
 /// A cell as text (empty for none).
@@ -203,16 +195,7 @@ fn text(data: &ReportData, row: &[Cell], column: &str) -> Option<String> {
     security(("bearer" = []), ("cookie" = [])))]
 async fn summary(State(s): State<AppState>, _: Staff, Query(q): Query<SummaryQuery>) -> Result<Response> {
     let mut fields = Fields::new();
-    let mut date = |field: &str, value: &Option<String>| {
-        value.as_deref().and_then(|v| match v.trim().parse::<NaiveDate>() {
-            Ok(d) => Some(d),
-            Err(_) => {
-                fields.add(field, "invalid_date", "a date as YYYY-MM-DD");
-                None
-            }
-        })
-    };
-    let (from, to) = (date("from", &q.from), date("to", &q.to));
+    let (from, to) = (date(&mut fields, "from", &q.from), date(&mut fields, "to", &q.to));
     let pdf = match q.format.as_deref().map(str::trim) {
         None | Some("pdf") => true,
         Some("json") => false,
@@ -222,9 +205,8 @@ async fn summary(State(s): State<AppState>, _: Staff, Query(q): Query<SummaryQue
         }
     };
     fields.finish()?;
-    let to = to.unwrap_or_else(|| s.store.today(s.store.now()));
-    let from = from.unwrap_or_else(|| semester_start(to));
-    let range = ReportRange::new(from, to, ReportKind::LoansPerMonth).map_err(|e| ApiError::field("to", e))?;
+    let range = range(&s, from, to, ReportKind::LoansPerMonth)?;
+    let (from, to) = (range.from, range.to);
     let get = |kind| s.store.report(kind, range);
     let (loans, active, acq) = (
         get(ReportKind::LoansPerMonth).await?,
@@ -252,10 +234,10 @@ async fn summary(State(s): State<AppState>, _: Staff, Query(q): Query<SummaryQue
             .iter()
             .take(10)
             .map(|r| SummaryTitle {
-                rank: text(&top, r, "rank").and_then(|t| t.parse().ok()).unwrap_or(0),
+                rank: int(&top, r, "rank"),
                 title: text(&top, r, "title").unwrap_or_default(),
                 call_number: text(&top, r, "call_number"),
-                loans: text(&top, r, "loans").and_then(|t| t.parse().ok()).unwrap_or(0),
+                loans: int(&top, r, "loans"),
             })
             .collect(),
     };
@@ -297,15 +279,25 @@ async fn summary(State(s): State<AppState>, _: Staff, Query(q): Query<SummaryQue
     let bytes = tokio::task::spawn_blocking(move || print::summary(&head, &page))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let mut res = bytes.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "inline; filename=\"{}-{from}-{to}.pdf\"",
-        tr(lang, "ringkasan-laporan", "report-summary")
-    )) {
-        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(super::print::pdf(bytes, &format!("{}-{from}-{to}.pdf", tr(lang, "ringkasan-laporan", "report-summary"))))
+}
+
+/// The date in query parameter `field`, if given; a bad one is named in `fields`.
+fn date(fields: &mut Fields, field: &str, value: &Option<String>) -> Option<NaiveDate> {
+    value.as_deref().and_then(|v| match v.trim().parse::<NaiveDate>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            fields.add(field, "invalid_date", "a date as YYYY-MM-DD");
+            None
+        }
+    })
+}
+
+/// The range `from`..=`to` checked for `kind`, by default a semester up to today.
+fn range(s: &AppState, from: Option<NaiveDate>, to: Option<NaiveDate>, kind: ReportKind) -> Result<ReportRange> {
+    let to = to.unwrap_or_else(|| s.store.today(s.store.now()));
+    let from = from.unwrap_or_else(|| semester_start(to));
+    ReportRange::new(from, to, kind).map_err(|e| ApiError::field("to", e))
 }
 
 /// The first day of the month five months before `to`'s: with `to`'s month, six months.
@@ -353,10 +345,7 @@ fn header(key: &str, lang: Language) -> &str {
         "guest_visits" => ("Kunjungan tamu", "Guest visits"),
         _ => return key,
     };
-    match lang {
-        Language::Id => id,
-        Language::En => en,
-    }
+    tr(lang, id, en)
 }
 
 #[cfg(test)]
