@@ -189,12 +189,13 @@ const BOOKS: &[DemoBook] = &[
 ];
 
 /// (name, category, email)
-const MEMBERS: &[(&str, &str, &str)] = &[
-    ("Budi Santoso", "student", "budi.santoso@sekolah.sch.id"),
-    ("Siti Rahmawati", "student", "siti.rahma@sekolah.sch.id"),
-    ("Agus Wijaya", "student", "agus.wijaya@sekolah.sch.id"),
-    ("Dewi Lestari Putri", "staff", "dewi.putri@sekolah.sch.id"),
-    ("Rina Marlina", "public", "rina.marlina@surel.id"),
+/// Name, category, email and class (kelas) of the demo members.
+const MEMBERS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("Budi Santoso", "student", "budi.santoso@sekolah.sch.id", Some("VIII-B")),
+    ("Siti Rahmawati", "student", "siti.rahma@sekolah.sch.id", Some("VIII-B")),
+    ("Agus Wijaya", "student", "agus.wijaya@sekolah.sch.id", Some("IX-A")),
+    ("Dewi Lestari Putri", "staff", "dewi.putri@sekolah.sch.id", None),
+    ("Rina Marlina", "public", "rina.marlina@surel.id", None),
 ];
 
 fn parse<T>(r: Result<T, crate::domain::ValidationError>, what: &str) -> anyhow::Result<T> {
@@ -254,7 +255,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<DemoLogin> {
         }),
     };
     let mut cards = Vec::new();
-    for (i, (name, category, email)) in MEMBERS.iter().enumerate() {
+    for (i, (name, category, email, grade)) in MEMBERS.iter().enumerate() {
         let login = if i == 0 {
             Some((
                 parse(crate::domain::Username::parse(&demo_login.username), "username")?,
@@ -269,6 +270,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<DemoLogin> {
                 &NewMember {
                     name: parse(PersonName::parse(name), "name")?,
                     category: category.to_string(),
+                    grade: grade.map(|g| parse(crate::domain::Grade::parse(g), "grade")).transpose()?,
                     email: Some(parse(crate::domain::Email::parse(email), "email")?),
                     phone: None,
                     expires_on: Some(store.now().date_naive() + Duration::days(365)),

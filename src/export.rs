@@ -77,7 +77,7 @@ impl Export {
                 &["barcode", "location", "status", "price", "source id", "isbn", "title", "authors", "call number"]
             }
             Self::Members => {
-                &["card number", "name", "email", "phone", "category", "expires on", "blocked", "source id"]
+                &["card number", "name", "email", "phone", "category", "grade", "expires on", "blocked", "source id"]
             }
             Self::Loans => {
                 &["barcode", "title", "card number", "name", "loaned at", "due on", "returned at", "renewals"]
@@ -97,7 +97,7 @@ impl Export {
                  b.authors, b.call_number FROM copies c JOIN books b ON b.id = c.book_id WHERE c.id > ? ORDER BY c.id LIMIT ?"
             }
             Self::Members => {
-                "SELECT m.id, m.card_number, m.name, m.email, m.phone, m.category, m.expires_on, m.blocked, m.source_id \
+                "SELECT m.id, m.card_number, m.name, m.email, m.phone, m.category, m.grade, m.expires_on, m.blocked, m.source_id \
                  FROM members m WHERE m.id > ? ORDER BY m.id LIMIT ?"
             }
             Self::Loans => {
@@ -174,6 +174,7 @@ impl Export {
                 text("email")?,
                 text("phone")?,
                 text("category")?,
+                text("grade")?,
                 r.get::<Option<chrono::NaiveDate>>("expires_on")?.into(),
                 Cell::Text(if r.get::<bool>("blocked")? { "yes" } else { "no" }.to_owned()),
                 text("source_id")?,

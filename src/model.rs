@@ -122,6 +122,9 @@ pub struct Member {
     pub phone: Option<String>,
     /// The loan-rule category's code.
     pub category: String,
+    /// A school student's class (kelas), e.g. `7A`, `XII IPA 2`; none for a teacher or the public.
+    #[schema(example = "VIII-B")]
+    pub grade: Option<String>,
     /// Last day the membership is valid.
     pub expires_on: Option<NaiveDate>,
     pub blocked: bool,

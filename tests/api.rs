@@ -18,6 +18,7 @@ contract!(
     search_stays_bounded_for_very_common_words,
     copies_crud,
     members_crud_and_card_numbers,
+    members_have_a_grade,
     members_see_only_their_own,
     checkout_and_return,
     checkout_refusals,
@@ -510,6 +511,67 @@ async fn members_crud_and_card_numbers(app: TestApp) {
     app.post("/api/v1/members", admin, json!({"name": "Dewi 3", "category": "student", "username": "dewi3"}))
         .await
         .problem(422, "validation");
+}
+
+/// A school member's class (kelas): kept trimmed, changed and cleared, listed and filtered by,
+/// and refused with the field named when it is not a short line of text.
+async fn members_have_a_grade(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let create = |name: &str, grade: serde_json::Value| {
+        app.post("/api/v1/members", admin, json!({"name": name, "category": "student", "grade": grade}))
+    };
+    let a = create("Andi", json!("  VIII-B ")).await.expect(201);
+    assert_eq!(a["grade"], "VIII-B");
+    let b = create("Bunga", json!("XII  IPA   2")).await.expect(201);
+    assert_eq!(b["grade"], "XII IPA 2", "runs of spaces inside are one");
+    let c = create("Citra", json!("viii-b")).await.expect(201);
+    // Blank or absent: no class (a teacher).
+    let t = create("Pak Tono", json!("  ")).await.expect(201);
+    assert_eq!(t["grade"], serde_json::Value::Null);
+    let t2 = app.member("Bu Tini", "staff").await.0;
+    assert_eq!(app.get(&format!("/api/v1/members/{t2}"), admin).await.expect(200)["grade"], serde_json::Value::Null);
+
+    // Filtered by class, whatever its case; with a search too.
+    let ids = |v: serde_json::Value| -> Vec<i64> {
+        v["items"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect()
+    };
+    let in_8b = app.get("/api/v1/members?grade=viii-B", admin).await.expect(200);
+    assert_eq!(ids(in_8b), [a["id"].as_i64().unwrap(), c["id"].as_i64().unwrap()]);
+    let found = app.get("/api/v1/members?grade=VIII-B&q=citra", admin).await.expect(200);
+    assert_eq!(ids(found), [c["id"].as_i64().unwrap()]);
+    assert_eq!(app.get("/api/v1/members?grade=XII%20IPA%202", admin).await.expect(200)["total"], 1);
+    assert_eq!(app.get("/api/v1/members?grade=", admin).await.expect(200)["total"], 5, "a blank filter is none");
+
+    // Moved up a class, then cleared.
+    let id = a["id"].as_i64().unwrap();
+    let p = app.patch(&format!("/api/v1/members/{id}"), admin, json!({"grade": "IX-B"})).await.expect(200);
+    assert_eq!(p["grade"], "IX-B");
+    let p = app.patch(&format!("/api/v1/members/{id}"), admin, json!({"name": "Andi S."})).await.expect(200);
+    assert_eq!(p["grade"], "IX-B", "a change of something else keeps the class");
+    let p = app.patch(&format!("/api/v1/members/{id}"), admin, json!({"grade": null})).await.expect(200);
+    assert_eq!(p["grade"], serde_json::Value::Null);
+    let p = app.patch(&format!("/api/v1/members/{id}"), admin, json!({"grade": "7A"})).await.expect(200);
+    let p2 = app.patch(&format!("/api/v1/members/{id}"), admin, json!({"grade": ""})).await.expect(200);
+    assert_eq!((p["grade"].as_str(), &p2["grade"]), (Some("7A"), &serde_json::Value::Null), "blank clears it");
+
+    // Bad input names the field and changes nothing.
+    let field = |r: serde_json::Value| r["errors"][0]["field"].as_str().unwrap().to_owned();
+    for bad in [json!("X".repeat(21)), json!("7\nA"), json!("7A\u{202e}"), json!(7)] {
+        let r = app.post("/api/v1/members", admin, json!({"name": "Dedi", "category": "student", "grade": bad})).await;
+        if bad.is_number() {
+            // Not a string at all: the JSON body is refused as a whole.
+            assert_eq!(r.status, 422, "{bad}");
+            continue;
+        }
+        assert_eq!(field(r.problem(422, "validation")), "grade", "{bad}");
+        let r =
+            app.patch(&format!("/api/v1/members/{id}"), admin, json!({"grade": bad})).await.problem(422, "validation");
+        assert_eq!(field(r), "grade", "{bad}");
+    }
+    let r = app.get(&format!("/api/v1/members?grade={}", "X".repeat(21)), admin).await.problem(422, "validation");
+    assert_eq!(field(r), "grade");
+    assert_eq!(app.get("/api/v1/members", admin).await.expect(200)["total"], 5, "nothing was added");
+    assert_eq!(app.get(&format!("/api/v1/members/{id}"), admin).await.expect(200)["grade"], serde_json::Value::Null);
 }
 
 async fn members_see_only_their_own(app: TestApp) {

@@ -138,10 +138,21 @@ async fn members_and_loans_and_refusals(app: TestApp) {
     app.copy(book, "SN-1").await;
     let (_, card) = app.member("Rina", "student").await;
     app.checkout("SN-1", &card).await.expect(201);
+    let kelas = app
+        .post("/api/v1/members", Some(&app.admin), json!({"name": "Sari", "category": "student", "grade": "XI IPS 1"}))
+        .await
+        .expect(201);
     let members = download(&app, "/api/v1/export/members?format=csv").await;
     let mut lines = members.lines();
-    assert_eq!(lines.next().unwrap(), "\u{feff}card number,name,email,phone,category,expires on,blocked,source id");
-    assert!(members.contains(&format!("{card},Rina,,,student,")), "{members}");
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}card number,name,email,phone,category,grade,expires on,blocked,source id"
+    );
+    assert!(members.contains(&format!("{card},Rina,,,student,,")), "{members}");
+    assert!(
+        members.contains(&format!("{},Sari,,,student,XI IPS 1,", kelas["card_number"].as_str().unwrap())),
+        "{members}"
+    );
     let loans = download(&app, "/api/v1/export/loans").await;
     assert!(loans.contains(&format!("SN-1,Siti Nurbaya,{card},Rina,{},", app.today())), "{loans}");
 

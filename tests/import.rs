@@ -18,6 +18,7 @@ contract!(
     an_interrupted_import_is_finished_by_running_it_again,
     unreadable_files_are_refused_whole,
     spreadsheet_members_cards_categories_and_rerun,
+    spreadsheet_members_have_a_class_and_move_up,
 );
 
 async fn books(app: &TestApp, bytes: &[u8], dry_run: bool) -> Report {
@@ -309,4 +310,60 @@ async fn spreadsheet_members_cards_categories_and_rerun(app: TestApp) {
         .unwrap_err();
     assert!(e.to_string().contains("alumni"), "{e}");
     assert_eq!(app.get("/api/v1/members", Some(&app.admin)).await.expect(200)["total"], 5);
+}
+
+/// A `kelas` (or `rombel`, `class`, `grade`) column: each member's class; the next year's class
+/// lists imported again move the members already there (and only their class), a blank class
+/// changes nothing, a bad one is that row's error.
+async fn spreadsheet_members_have_a_class_and_move_up(app: TestApp) {
+    let options = MemberOptions { default_category: Some("student".into()), ..Default::default() };
+    let grade_of = |name: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.get(&format!("/api/v1/members?q={name}"), Some(&app.admin)).await.expect(200);
+            r["items"][0]["grade"].clone()
+        }
+    };
+    let sheet = "Nama;NIS;Kelas\nSiti;2025-001;7A\nBudi;2025-002;\nAni;2025-003; VIII  B \nEko;2025-004;Kelas tujuh A yang sangat panjang\n";
+    let r = members(&app, sheet.as_bytes(), &options, false).await;
+    assert_eq!(r.members_created, 3, "{r:#?}");
+    assert_eq!(lines(&r), [(5, "grade")]);
+    assert!(r.ignored_columns.is_empty(), "{:?}", r.ignored_columns);
+    assert_eq!(
+        (grade_of("Siti").await, grade_of("Budi").await, grade_of("Ani").await),
+        (json!("7A"), Value::Null, json!("VIII B"))
+    );
+
+    // A year later: the class lists again, under another of the column's names.
+    for (header, name) in [("Rombel", "rombel"), ("Class", "class"), ("grade", "grade")] {
+        let sheet = format!("Nama,NIS,{header}\nSiti,2025-001,8A\nBudi,2025-002,8B\nAni,2025-003,\n");
+        let dry = members(&app, sheet.as_bytes(), &options, true).await;
+        assert_eq!((dry.members_existing, dry.members_regraded), (3, 2), "{name}: {dry:#?}");
+        assert_eq!(grade_of("Siti").await, json!("7A"), "a dry run changes nothing");
+        if name != "grade" {
+            continue;
+        }
+        let done = members(&app, sheet.as_bytes(), &options, false).await;
+        assert_eq!((done.members_created, done.members_existing, done.members_regraded), (0, 3, 2));
+        assert!(done.to_text().contains("moved to the class the file names: 2"), "{}", done.to_text());
+    }
+    // Siti and Budi moved up; Ani's blank cell left her class alone.
+    assert_eq!(
+        (grade_of("Siti").await, grade_of("Budi").await, grade_of("Ani").await),
+        (json!("8A"), json!("8B"), json!("VIII B"))
+    );
+    // The same lists once more: nothing to move.
+    let sheet = "Nama,NIS,Kelas\nSiti,2025-001,8A\nBudi,2025-002,8b\n";
+    let again = members(&app, sheet.as_bytes(), &options, false).await;
+    assert_eq!((again.members_existing, again.members_regraded), (2, 1), "8b is a change of how it is written");
+
+    // What the members export writes, the members import reads back (the class included).
+    let export = app.get("/api/v1/export/members?format=csv", Some(&app.admin)).await;
+    let text = export.body.as_str().unwrap().to_owned();
+    assert!(text.contains(",student,8A,"), "{text}");
+    let moved = text.replace(",student,8A,", ",student,9A,");
+    let r = members(&app, moved.as_bytes(), &options, false).await;
+    assert!(r.errors.is_empty(), "{r:#?}");
+    assert_eq!((r.members_created, r.members_regraded), (0, 1));
+    assert_eq!(grade_of("Siti").await, json!("9A"));
 }

@@ -1,6 +1,6 @@
 //! The visitor log's contract, on both backends: a kiosk account records visits once each, even
-//! when the same visit is sent again, and reaches nothing else; staff count them per day, hour
-//! and category, as JSON, CSV and XLSX.
+//! when the same visit is sent again, and reaches nothing else; staff count them per day, hour,
+//! category and class (kelas), as JSON, CSV and XLSX; a visit keeps the class of its day.
 
 mod common;
 
@@ -11,6 +11,8 @@ contract!(
     a_kiosk_records_member_and_guest_visits_once,
     the_kiosk_role_reaches_nothing_but_visits,
     visits_are_counted_per_day_hour_and_category,
+    visits_count_under_the_class_of_their_day,
+    blocked_and_expired_members_are_greeted_and_counted,
     bad_visits_name_their_field,
 );
 
@@ -184,6 +186,142 @@ async fn visits_are_counted_per_day_hour_and_category(app: TestApp) {
     assert!(xlsx.headers["content-disposition"].to_str().unwrap().contains(".xlsx"));
 }
 
+/// A visit at `h`:15 library time on day `d`, as the `at` of a kiosk that sends it later.
+fn local_at(d: chrono::NaiveDate, h: u32) -> String {
+    let utc = d.and_hms_opt(h, 15, 0).unwrap() - chrono::Duration::hours(7);
+    format!("{}Z", utc.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+async fn visits_count_under_the_class_of_their_day(app: TestApp) {
+    let k = kiosk(&app).await;
+    let admin = Some(app.admin.as_str());
+    let new_member = |name: &str, category: &str, grade: Option<&str>| {
+        let body = json!({"name": name, "category": category, "grade": grade});
+        let app = &app;
+        async move {
+            let m = app.post("/api/v1/members", Some(&app.admin), body).await.expect(201);
+            (m["id"].as_i64().unwrap(), m["card_number"].as_str().unwrap().to_owned())
+        }
+    };
+    let (andi, andi_card) = new_member("Andi", "student", Some("7A")).await;
+    let (_, bunga) = new_member("Bunga", "student", Some("7a")).await;
+    let (_, guru) = new_member("Pak Guru", "staff", None).await;
+    let today = app.today();
+    let before = today - chrono::Duration::days(3);
+    let visit = |card: &str, at: String| {
+        let body = json!({"client_id": uuid(), "card_number": card, "at": at});
+        let (app, k) = (&app, k.clone());
+        async move { app.post("/api/v1/visits", Some(&k), body).await.expect(201) }
+    };
+    // In 7A: Andi twice, Bunga once (her class written in another case). A teacher, a guest.
+    visit(&andi_card, local_at(before, 8)).await;
+    visit(&andi_card, local_at(before, 9)).await;
+    visit(&bunga, local_at(before, 9)).await;
+    visit(&guru, local_at(before, 10)).await;
+    app.post(
+        "/api/v1/visits",
+        Some(&k),
+        json!({"client_id": uuid(), "guest_name": "Ibu Ratna", "at": local_at(before, 11)}),
+    )
+    .await
+    .expect(201);
+    // Andi moves up a class and comes again: that visit is 8A's, the earlier ones stay 7A's.
+    app.patch(&format!("/api/v1/members/{andi}"), admin, json!({"grade": "8A"})).await.expect(200);
+    visit(&andi_card, local_at(today, 7)).await;
+
+    let stats = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/visits/stats?from={from}&to={to}&by=grade"), Some(&app.admin)).await.expect(200)
+        }
+    };
+    let null = Value::Null;
+    assert_eq!(
+        stats(before, today).await,
+        json!([
+            {"grade": "7A", "kind": "grade", "visits": 3, "visitors": 2},
+            {"grade": "8A", "kind": "grade", "visits": 1, "visitors": 1},
+            {"grade": null, "kind": "no_grade", "visits": 1, "visitors": 1},
+            {"grade": null, "kind": "guest", "visits": 1, "visitors": null},
+        ])
+    );
+    // The earlier days alone: as they were before Andi moved up, whatever his class is now.
+    let earlier = stats(before, before).await;
+    assert_eq!(earlier[0], json!({"grade": "7A", "kind": "grade", "visits": 3, "visitors": 2}));
+    assert_eq!(earlier.as_array().unwrap().len(), 3, "{earlier:#}");
+    // No visits: the two closing rows, at 0.
+    let empty = stats(today - chrono::Duration::days(1), today - chrono::Duration::days(1)).await;
+    assert_eq!(
+        empty,
+        json!([{"grade": null, "kind": "no_grade", "visits": 0, "visitors": 0}, {"grade": null, "kind": "guest", "visits": 0, "visitors": null}])
+    );
+
+    // The visit list says each visit's class of the day.
+    let list = app.get(&format!("/api/v1/visits?from={before}&to={today}"), admin).await.expect(200);
+    let andi_rows: Vec<&Value> =
+        list.as_array().unwrap().iter().filter(|r| r["card_number"] == andi_card.as_str()).collect();
+    let grades: Vec<&Value> = andi_rows.iter().map(|r| &r["grade"]).collect();
+    assert_eq!(grades, [&json!("7A"), &json!("7A"), &json!("8A")]);
+    let guest = list.as_array().unwrap().iter().find(|r| r["category"] == "guest").unwrap();
+    assert_eq!(guest["grade"], null);
+    // A member deleted later: their visits keep their class.
+    let (ani, ani_card) = new_member("Ani", "student", Some("9C")).await;
+    visit(&ani_card, local_at(today, 8)).await;
+    app.delete(&format!("/api/v1/members/{ani}"), admin).await.expect(204);
+    let rows = stats(today, today).await;
+    assert!(
+        rows.as_array().unwrap().contains(&json!({"grade": "9C", "kind": "grade", "visits": 1, "visitors": 1})),
+        "{rows:#}"
+    );
+
+    // As a download: the same columns.
+    let csv = app.get(&format!("/api/v1/visits/stats?from={before}&to={before}&by=grade&format=csv"), admin).await;
+    let text = csv.body.as_str().unwrap().to_owned();
+    assert!(
+        text.contains("grade,kind,visits,visitors") && text.contains("7A,grade,3,2") && text.contains(",guest,1,"),
+        "{text}"
+    );
+    let csv = app.get(&format!("/api/v1/visits?from={before}&to={today}&format=csv"), admin).await;
+    let text = csv.body.as_str().unwrap().to_owned();
+    assert!(text.contains("date,time,category,grade,card_number"), "{text}");
+    let xlsx = app.get(&format!("/api/v1/visits/stats?from={before}&to={today}&by=grade&format=xlsx"), admin).await;
+    assert_eq!(xlsx.status, 200);
+}
+
+async fn blocked_and_expired_members_are_greeted_and_counted(app: TestApp) {
+    let k = kiosk(&app).await;
+    let admin = Some(app.admin.as_str());
+    let (blocked, blocked_card) = app.member("Bambang Blokir", "student").await;
+    app.patch(
+        &format!("/api/v1/members/{blocked}"),
+        admin,
+        json!({"blocked": true, "blocked_reason": "Buku hilang belum diganti"}),
+    )
+    .await
+    .expect(200);
+    let expired = app
+        .post(
+            "/api/v1/members",
+            admin,
+            json!({"name": "Eka Kadaluwarsa", "category": "student", "expires_on": "2020-01-01"}),
+        )
+        .await
+        .expect(201);
+    // A visit is a visit: both are recorded and greeted by first name, and the answer says no
+    // more than it says of anyone (nothing of the block, its reason or the expiry).
+    for (card, first) in [(blocked_card.as_str(), "Bambang"), (expired["card_number"].as_str().unwrap(), "Eka")] {
+        let r =
+            app.post("/api/v1/visits", Some(&k), json!({"client_id": uuid(), "card_number": card})).await.expect(201);
+        assert_eq!((r["kind"].as_str(), r["greeting"].as_str()), (Some("member"), Some(first)));
+        let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["client_id", "greeting", "id", "kind", "visited_at"], "{r}");
+        assert!(!r.to_string().to_lowercase().contains("hilang"), "{r}");
+    }
+    let by_cat = app.get("/api/v1/visits/stats?by=category", admin).await.expect(200);
+    assert_eq!(by_cat, json!([{"category": "student", "visits": 2}]));
+}
+
 async fn bad_visits_name_their_field(app: TestApp) {
     let k = kiosk(&app).await;
     let (_, card) = app.member("Wati", "student").await;
@@ -211,6 +349,8 @@ async fn bad_visits_name_their_field(app: TestApp) {
     let r = app.get("/api/v1/visits?to=%2B262142-12-31", admin).await.problem(422, "validation");
     assert_eq!(r["errors"][0]["field"], "to");
     let r = app.get("/api/v1/visits/stats?by=week", admin).await.problem(422, "validation");
+    assert_eq!(r["errors"][0]["field"], "by");
+    let r = app.get("/api/v1/visits/stats?by=kelas", admin).await.problem(422, "validation");
     assert_eq!(r["errors"][0]["field"], "by");
     // Nothing was recorded by any of them.
     assert_eq!(app.get("/api/v1/visits", admin).await.expect(200).as_array().unwrap().len(), 0);

@@ -276,6 +276,27 @@ impl Phone {
 }
 impl_string_newtype!(Phone);
 
+/// A school member's class (kelas, rombel), e.g. `7A`, `VIII-B`, `XII IPA 2`: trimmed, runs of
+/// spaces inside made one, plain text, at most 20 characters. Case is kept as written (the
+/// visitor statistics count `7a` and `7A` as one class).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Grade(String);
+
+impl Grade {
+    /// Longest accepted class, in characters.
+    pub const MAX_LEN: usize = 20;
+
+    /// Trims and checks the class.
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let joined = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Control characters are checked on the input as given (split_whitespace would drop a tab).
+        plain_text("Class", input.trim())?;
+        bounded_text("Class", &joined, Self::MAX_LEN).map(|v| Self(v.to_owned()))
+    }
+}
+impl_string_newtype!(Grade);
+
 /// A login name: 3–32 characters of `a-z`, `0-9`, `.`, `_`, `-`, starting with a letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String")]
@@ -720,6 +741,20 @@ mod tests {
         for bad in ["62+812345", "(021) 5551234", "------", "+-62812345", "0812345-", "08123x45"] {
             assert_eq!(Phone::parse(bad).unwrap_err().code, "invalid_format", "{bad}");
         }
+    }
+
+    #[test]
+    fn grade_rules() {
+        for (given, kept) in
+            [("7A", "7A"), ("  VIII-B ", "VIII-B"), ("XII  IPA   2", "XII IPA 2"), ("x mipa 1", "x mipa 1")]
+        {
+            assert_eq!(Grade::parse(given).unwrap().as_str(), kept);
+        }
+        assert_eq!(Grade::parse("   ").unwrap_err().code, "required");
+        assert_eq!(Grade::parse(&"X".repeat(21)).unwrap_err().code, "too_long");
+        assert!(Grade::parse(&"X".repeat(20)).is_ok());
+        assert_eq!(Grade::parse("7\tA").unwrap_err().code, "invalid_characters");
+        assert_eq!(Grade::parse("7A\u{202E}").unwrap_err().code, "invalid_characters");
     }
 
     #[test]

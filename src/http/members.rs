@@ -13,7 +13,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{circulation::LoanPolicy, Email, Password, PersonName, Phone, ShortText, Username},
+    domain::{circulation::LoanPolicy, Email, Grade, Password, PersonName, Phone, ShortText, Username},
     http::error::{ApiError, Fields, Result},
     model::{Category, ClosedDay, Fine, Hold, Items, Loan, Member, Page},
     store::{
@@ -41,6 +41,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct MemberQuery {
     /// Part of a name, or a whole card number or email.
     q: Option<String>,
+    /// Only members of this class (kelas), whatever its case, e.g. `7A`.
+    grade: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -51,7 +53,11 @@ pub struct MemberQuery {
     security(("bearer" = []), ("cookie" = [])))]
 async fn list_members(State(s): State<AppState>, _: Staff, Query(q): Query<MemberQuery>) -> Result<Json<Page<Member>>> {
     let page = page_request(q.page, q.per_page)?;
-    Ok(Json(s.store.members(q.q.as_deref(), page).await?))
+    let grade = match q.grade.as_deref().filter(|g| !g.trim().is_empty()) {
+        Some(g) => Some(Grade::parse(g).map_err(|e| ApiError::field("grade", e))?),
+        None => None,
+    };
+    Ok(Json(s.store.members(q.q.as_deref(), grade.as_ref(), page).await?))
 }
 
 /// A new member.
@@ -63,6 +69,10 @@ pub struct MemberInput {
     /// A category code from `/api/v1/categories`.
     #[schema(example = "student")]
     category: String,
+    /// A school student's class (kelas), e.g. `7A` or `XII IPA 2`: at most 20 characters;
+    /// blank or absent for none.
+    #[schema(example = "VIII-B")]
+    grade: Option<String>,
     email: Option<String>,
     phone: Option<String>,
     /// Last day of membership.
@@ -83,6 +93,7 @@ async fn create_member(
 ) -> Result<(StatusCode, Json<Member>)> {
     let mut f = Fields::new();
     let name = f.check("name", PersonName::parse(&m.name));
+    let grade = f.opt("grade", m.grade.filter(|g| !g.trim().is_empty()), |g| Grade::parse(&g));
     let email = f.opt("email", m.email.filter(|e| !e.trim().is_empty()), |e| Email::parse(&e));
     let phone = f.opt("phone", m.phone.filter(|p| !p.trim().is_empty()), |p| Phone::parse(&p));
     let username = f.opt("username", m.username, |u| Username::parse(&u));
@@ -103,6 +114,7 @@ async fn create_member(
     let new = NewMember {
         name: name.expect("checked"),
         category: m.category.trim().to_owned(),
+        grade,
         email,
         phone,
         expires_on: m.expires_on,
@@ -131,6 +143,10 @@ pub struct MemberPatchInput {
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     category: Option<String>,
+    /// The class (kelas); `null` or blank: none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    grade: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     email: Option<Option<String>>,
@@ -162,6 +178,7 @@ async fn update_member(
     let patch = MemberPatch {
         name: f.opt("name", p.name, |n| PersonName::parse(&n)),
         category: p.category.map(|c| c.trim().to_owned()),
+        grade: clearable(&mut f, "grade", p.grade.map(|g| g.filter(|g| !g.trim().is_empty())), |g| Grade::parse(&g)),
         email: clearable(&mut f, "email", p.email, |e| Email::parse(&e)),
         phone: clearable(&mut f, "phone", p.phone, |v| Phone::parse(&v)),
         expires_on: p.expires_on,

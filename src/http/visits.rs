@@ -1,6 +1,6 @@
 //! `/api/v1/visits`: the visitor log (buku tamu). A kiosk account records visits and can do
-//! nothing else; staff read them, per visit or counted per day, hour or category, as JSON, CSV
-//! or XLSX.
+//! nothing else; staff read them, per visit or counted per day, hour, category or class, as
+//! JSON, CSV or XLSX.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +25,7 @@ use crate::{
     model::Role,
     store::{
         accounts::Session,
-        visits::{ClientId, NewVisit, VisitReceipt, Visitor},
+        visits::{count_by_grade, ClientId, NewVisit, VisitReceipt, Visitor},
     },
 };
 
@@ -142,6 +142,9 @@ pub enum Grouping {
     Hour,
     /// One row per member category, and `guest`.
     Category,
+    /// One row per class (kelas) the members had when they visited, then one for members without
+    /// a class (`kind` `no_grade`) and one for guests (`kind` `guest`).
+    Grade,
 }
 
 /// A period, a grouping and a format.
@@ -150,7 +153,7 @@ pub enum Grouping {
 pub struct StatsQuery {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    /// `day` (default), `hour` or `category`.
+    /// `day` (default), `hour`, `category` or `grade`.
     #[param(value_type = Option<Grouping>, inline)]
     by: Option<String>,
     #[param(inline)]
@@ -176,8 +179,8 @@ fn period(s: &AppState, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Resul
     Ok((from, to))
 }
 
-/// The visits of a period, one row each (staff): `visited_at` (library time), category, card,
-/// name, institution, purpose. Download as CSV or XLSX with `format`.
+/// The visits of a period, one row each (staff): `visited_at` (library time), category and class
+/// (kelas) at the time, card, name, institution, purpose. Download as CSV or XLSX with `format`.
 #[utoipa::path(get, path = "/visits", tag = "visits", params(VisitQuery),
     responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", content((Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem)),
@@ -187,7 +190,7 @@ async fn list_visits(State(s): State<AppState>, _: Staff, Query(q): Query<VisitQ
     let visits = s.store.visits_between(from, to).await?;
     let mut t = Table::new(
         format!("kunjungan-{from}-{to}"),
-        &["date", "time", "category", "card_number", "name", "institution", "purpose", "recorded_by"],
+        &["date", "time", "category", "grade", "card_number", "name", "institution", "purpose", "recorded_by"],
     );
     for v in visits {
         let local = v.visited_at.with_timezone(&s.store.tz);
@@ -195,6 +198,7 @@ async fn list_visits(State(s): State<AppState>, _: Staff, Query(q): Query<VisitQ
             local.date_naive().into(),
             local.format("%H:%M").to_string().into(),
             v.category.into(),
+            v.grade.into(),
             v.card_number.into(),
             v.name.into(),
             v.institution.into(),
@@ -205,8 +209,9 @@ async fn list_visits(State(s): State<AppState>, _: Staff, Query(q): Query<VisitQ
     t.respond(q.format.unwrap_or_default())
 }
 
-/// Visits counted per day, per hour of the day or per category over a period (staff), for the
-/// reports (school library accreditation asks for them). Download as CSV or XLSX with `format`.
+/// Visits counted per day, per hour of the day, per category or per class (kelas) over a period
+/// (staff), for the reports (school library accreditation asks for them). A visit counts under
+/// the category and class its member had on the day of the visit. Download as CSV or XLSX with `format`.
 #[utoipa::path(get, path = "/visits/stats", tag = "visits", params(StatsQuery),
     responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", content((Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem)),
@@ -217,8 +222,12 @@ async fn visit_stats(State(s): State<AppState>, _: Staff, Query(q): Query<StatsQ
         None | Some("" | "day") => Grouping::Day,
         Some("hour") => Grouping::Hour,
         Some("category") => Grouping::Category,
+        Some("grade") => Grouping::Grade,
         Some(_) => {
-            return Err(ApiError::field("by", ValidationError::new("invalid_value", "by is day, hour or category")))
+            return Err(ApiError::field(
+                "by",
+                ValidationError::new("invalid_value", "by is day, hour, category or grade"),
+            ))
         }
     };
     let visits = s.store.visits_between(from, to).await?;
@@ -263,6 +272,14 @@ async fn visit_stats(State(s): State<AppState>, _: Staff, Query(q): Query<StatsQ
             let mut t = Table::new(format!("kunjungan-per-kategori-{from}-{to}"), &["category", "visits"]);
             for (c, n) in cats {
                 t.push(vec![c.into(), n.into()]);
+            }
+            t
+        }
+        Grouping::Grade => {
+            let mut t =
+                Table::new(format!("kunjungan-per-kelas-{from}-{to}"), &["grade", "kind", "visits", "visitors"]);
+            for r in count_by_grade(&visits) {
+                t.push(vec![r.grade.into(), r.kind.into(), r.visits.into(), r.visitors.into()]);
             }
             t
         }

@@ -27,7 +27,7 @@ pub use sheet::{Sheet, SheetError};
 
 use crate::{
     domain::{
-        text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode, Notes, PersonName, Phone,
+        text, Authors, Barcode, CardNumber, Email, Grade, Identifiers, Isbn, LanguageCode, Notes, PersonName, Phone,
         ShortText, Subjects, Title, ValidationError, Year,
     },
     model::{Book, Member},
@@ -143,6 +143,9 @@ impl Report {
                 let _ = writeln!(out, "{what}: {created} new, {existing} already there (unchanged)");
             }
         }
+        if self.members_regraded > 0 {
+            let _ = writeln!(out, "members moved to the class the file names: {}", self.members_regraded);
+        }
         if !self.ignored_columns.is_empty() {
             let _ = writeln!(out, "columns left out: {}", self.ignored_columns.join(", "));
         }
@@ -160,10 +163,11 @@ impl Report {
         for m in &self.preview_members {
             let _ = writeln!(
                 out,
-                "  member: {} / card {} / {} / from {}",
+                "  member: {} / card {} / {} / class {} / from {}",
                 m.name,
                 m.card_number,
                 m.category,
+                m.grade.as_deref().unwrap_or("-"),
                 m.source_id.as_deref().unwrap_or("-")
             );
         }
@@ -238,8 +242,12 @@ pub struct Report {
     /// Barcodes already on that book.
     pub copies_existing: u64,
     pub members_created: u64,
-    /// Members already registered (by card number or source id): kept as they are.
+    /// Members already registered (by card number or source id): kept as they are, but for
+    /// their class (see `members_regraded`).
     pub members_existing: u64,
+    /// Members already registered whose class (kelas) the sheet changed: the yearly move up a
+    /// class is a re-import of the class lists. A blank class in the sheet changes nothing.
+    pub members_regraded: u64,
     /// Open loans brought over (SLiMS).
     pub loans_created: u64,
     /// Open loans already there (the copy already on loan to that member).
@@ -336,6 +344,7 @@ const MEMBER_FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("category", &["kategori", "jenisanggota", "tipeanggota", "tipe", "category", "type", "membertype"]),
+    ("grade", &["kelas", "rombel", "rombonganbelajar", "class", "grade"]),
     ("email", &["email", "surel", "surat elektronik"]),
     ("phone", &["telepon", "telp", "hp", "nohp", "nomorhp", "phone", "mobile"]),
     (
@@ -622,6 +631,9 @@ pub struct MemberIn {
     pub name: PersonName,
     /// The category as the sheet writes it; the store maps it to a category code.
     pub category: Option<String>,
+    /// The class (kelas), when the sheet has one: a member already registered gets it too
+    /// (students move up a class every year).
+    pub grade: Option<Grade>,
     pub email: Option<Email>,
     pub phone: Option<Phone>,
     pub expires_on: Option<NaiveDate>,
@@ -656,6 +668,8 @@ pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>)
             cell("email").and_then(text::one_line).and_then(|e| checked(&mut errors, line, "email", Email::parse(&e)));
         let phone =
             cell("phone").and_then(text::one_line).and_then(|p| checked(&mut errors, line, "phone", Phone::parse(&p)));
+        let grade =
+            cell("grade").and_then(text::one_line).and_then(|g| checked(&mut errors, line, "grade", Grade::parse(&g)));
         let expires_on = match cell("expires_on") {
             Some(d) if d.starts_with("0000") => None,
             Some(d) => match text::date(d) {
@@ -708,6 +722,7 @@ pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>)
             number,
             name,
             category: cell("category").and_then(text::one_line),
+            grade,
             email,
             phone,
             expires_on,

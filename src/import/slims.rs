@@ -15,7 +15,10 @@
 //!   first (a warning names both);
 //! - `0000-00-00` and other impossible dates are no date;
 //! - items whose record is missing are left out (there is no book to put them on);
-//! - a member's email or phone that is not valid is left out, the member is imported.
+//! - a member's email or phone that is not valid is left out, the member is imported;
+//! - SLiMS keeps no class (kelas) for a member (`member` has `inst_name`, an institution, and
+//!   `member_notes`, free text), so SLiMS members come without a grade: import a sheet with a
+//!   `kelas` column over them afterwards (matched by their card or `slims:` id) to set it.
 //!
 //! Identity, so that a second run changes nothing: a book is `slims:BIBLIO_ID` (or its ISBN), a
 //! copy its item code, a member `slims:MEMBER_ID` (their SLiMS member id is their card number when
@@ -553,6 +556,8 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             number: Some(id.to_owned()),
             name,
             category: m.type_name.as_deref().and_then(text::one_line),
+            // SLiMS's `member` table has no class: its `inst_name` is the member's institution.
+            grade: None,
             email,
             phone,
             expires_on,

@@ -33,6 +33,7 @@ pub(super) struct Batch {
     copies_existing: u64,
     members_created: u64,
     members_existing: u64,
+    members_regraded: u64,
     pub(super) loans_created: u64,
     pub(super) loans_existing: u64,
     pub(super) fines_created: u64,
@@ -51,6 +52,7 @@ impl Batch {
         r.copies_existing += self.copies_existing;
         r.members_created += self.members_created;
         r.members_existing += self.members_existing;
+        r.members_regraded += self.members_regraded;
         r.loans_created += self.loans_created;
         r.loans_existing += self.loans_existing;
         r.fines_created += self.fines_created;
@@ -74,6 +76,9 @@ impl Batch {
             self.members_existing,
             self.errors.len()
         );
+        if self.members_regraded > 0 {
+            s.push_str(&format!("; {} members moved to another class", self.members_regraded));
+        }
         if self.loans_created + self.loans_existing + self.fines_created + self.fines_existing > 0 {
             s.push_str(&format!(
                 "; loans {} created, {} existing; fines {} created, {} existing",
@@ -133,6 +138,11 @@ impl Store {
             report.members_existing,
             report.errors.len()
         );
+        let detail = if report.members_regraded > 0 {
+            format!("{detail}; {} members moved to another class", report.members_regraded)
+        } else {
+            detail
+        };
         let detail = if action == "import.slims" {
             format!(
                 "{detail}; loans {} created, {} existing; fines {} created, {} existing; {} rows with a repair",
@@ -327,12 +337,30 @@ impl Store {
 
     async fn import_member(&self, tx: &mut Tx, m: &MemberIn, category: &str, batch: &mut Batch) -> Result<()> {
         let found = match (&m.card, &m.source_id) {
-            (Some(card), _) => tx.opt(sql("SELECT id FROM members WHERE card_number = ?").bind(card.as_str())).await?,
-            (None, Some(source)) => tx.opt(sql("SELECT id FROM members WHERE source_id = ?").bind(source)).await?,
+            (Some(card), _) => {
+                tx.opt(sql("SELECT id, grade FROM members WHERE card_number = ?").bind(card.as_str())).await?
+            }
+            (None, Some(source)) => {
+                tx.opt(sql("SELECT id, grade FROM members WHERE source_id = ?").bind(source)).await?
+            }
             (None, None) => None,
         };
-        if found.is_some() {
+        if let Some(row) = found {
             batch.members_existing += 1;
+            // The one thing a sheet changes about a member already registered: their class, so
+            // that next year's class lists move everyone up.
+            if let Some(grade) = &m.grade {
+                if row.get::<Option<String>>("grade")?.as_deref() != Some(grade.as_str()) {
+                    tx.exec(
+                        sql("UPDATE members SET grade = ?, updated_at = ? WHERE id = ?")
+                            .bind(grade.as_str())
+                            .bind(self.now())
+                            .bind(row.get::<i64>("id")?),
+                    )
+                    .await?;
+                    batch.members_regraded += 1;
+                }
+            }
             return Ok(());
         }
         let at = self.now();
@@ -345,13 +373,14 @@ impl Store {
             };
             let r = tx
                 .exec(
-                    sql("INSERT INTO members (card_number, name, email, phone, category, expires_on, blocked, source_id, created_at, updated_at) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    sql("INSERT INTO members (card_number, name, email, phone, category, grade, expires_on, blocked, source_id, created_at, updated_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                         .bind(card.as_str())
                         .bind(m.name.as_str())
                         .bind(m.email.as_ref().map(|e| e.as_str()))
                         .bind(m.phone.as_ref().map(|p| p.as_str()))
                         .bind(category)
+                        .bind(m.grade.as_ref().map(|g| g.as_str()))
                         .bind(m.expires_on)
                         .bind(false)
                         .bind(m.source_id.as_deref())

@@ -12,7 +12,7 @@ use crate::{
         circulation::{may_delete, may_delete_category, overdue_standing, LoanPolicy, Record},
         Calendar, ValidationError,
     },
-    domain::{CardNumber, Email, Password, PersonName, Phone, ShortText, Username},
+    domain::{CardNumber, Email, Grade, Password, PersonName, Phone, ShortText, Username},
     model::{Category, ClosedDay, Member, Page, Role},
 };
 
@@ -21,6 +21,7 @@ use crate::{
 pub struct NewMember {
     pub name: PersonName,
     pub category: String,
+    pub grade: Option<Grade>,
     pub email: Option<Email>,
     pub phone: Option<Phone>,
     pub expires_on: Option<NaiveDate>,
@@ -33,6 +34,7 @@ pub struct NewMember {
 pub struct MemberPatch {
     pub name: Option<PersonName>,
     pub category: Option<String>,
+    pub grade: Option<Option<Grade>>,
     pub email: Option<Option<Email>>,
     pub phone: Option<Option<Phone>>,
     pub expires_on: Option<Option<NaiveDate>>,
@@ -41,7 +43,7 @@ pub struct MemberPatch {
 }
 
 pub(super) const MEMBER_COLUMNS: &str =
-    "m.id, m.card_number, m.name, m.email, m.phone, m.category, m.expires_on, m.blocked, \
+    "m.id, m.card_number, m.name, m.email, m.phone, m.category, m.grade, m.expires_on, m.blocked, \
      m.blocked_reason, m.source_id, m.created_at, \
      (SELECT u.username FROM users u WHERE u.member_id = m.id) AS username, \
      (SELECT COUNT(*) FROM loans l WHERE l.member_id = m.id AND l.returned_at IS NULL) AS active_loans, \
@@ -121,14 +123,20 @@ impl Store {
         Ok(m)
     }
 
-    /// Members matching `q` (name, card number or email), by name.
-    pub async fn members(&self, q: Option<&str>, page: PageRequest) -> Result<Page<Member>> {
-        let mut filter = String::new();
+    /// Members matching `q` (name, card number or email) and in class `grade` (whatever its
+    /// case), by name.
+    pub async fn members(&self, q: Option<&str>, grade: Option<&Grade>, page: PageRequest) -> Result<Page<Member>> {
+        let mut conditions = Vec::new();
         let mut args = Vec::new();
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-            filter = " WHERE m.name LIKE ? ESCAPE '!' OR m.card_number = ? OR m.email = ?".into();
-            args = vec![format!("%{}%", like_escape(q)), q.to_uppercase(), q.to_lowercase()];
+            conditions.push("(m.name LIKE ? ESCAPE '!' OR m.card_number = ? OR m.email = ?)");
+            args.extend([format!("%{}%", like_escape(q)), q.to_uppercase(), q.to_lowercase()]);
         }
+        if let Some(g) = grade {
+            conditions.push("LOWER(m.grade) = ?");
+            args.push(g.as_str().to_lowercase());
+        }
+        let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
         let mut select =
             sql(format!("SELECT {MEMBER_COLUMNS} FROM members m{filter} ORDER BY m.name, m.id LIMIT ? OFFSET ?"));
         let mut count = sql(format!("SELECT COUNT(*) AS n FROM members m{filter}"));
@@ -197,13 +205,14 @@ impl Store {
                 let card = CardNumber::generate(&mut rand::thread_rng());
                 let r = tx
                     .exec(
-                        sql("INSERT INTO members (card_number, name, email, phone, category, expires_on, blocked, created_at, updated_at) \
-                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        sql("INSERT INTO members (card_number, name, email, phone, category, grade, expires_on, blocked, created_at, updated_at) \
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                             .bind(card.as_str())
                             .bind(m.name.as_str())
                             .bind(m.email.as_ref().map(|e| e.as_str()))
                             .bind(m.phone.as_ref().map(|p| p.as_str()))
                             .bind(&m.category)
+                            .bind(m.grade.as_ref().map(|g| g.as_str()))
                             .bind(m.expires_on)
                             .bind(false)
                             .bind(at)
@@ -255,6 +264,10 @@ impl Store {
                 self.known_category(&mut tx, v).await?;
                 q = q.push(", category = ?").bind(v);
                 changed.push("category");
+            }
+            if let Some(v) = &p.grade {
+                q = q.push(", grade = ?").bind(v.as_ref().map(|v| v.as_str()));
+                changed.push("grade");
             }
             if let Some(v) = &p.email {
                 q = q.push(", email = ?").bind(v.as_ref().map(|v| v.as_str()));

@@ -72,6 +72,10 @@ pub struct StocktakeCounts {
     pub not_seen: i64,
     /// Expected copies not scanned that are lent out (not expected on the shelf).
     pub on_loan_not_seen: i64,
+    /// Expected copies not scanned, not lent out now, but lent or taken back at the desk since
+    /// the stock take began (e.g. returned after their shelf was scanned): not missing, so neither
+    /// in `not_seen` nor ever marked lost by it.
+    pub at_desk_not_seen: i64,
     /// Copies scanned that the records say are lent.
     pub seen_on_loan: i64,
     /// Barcodes scanned that no copy has.
@@ -207,6 +211,11 @@ pub fn misplaced(own: Option<&str>, seen: Option<&str>) -> bool {
     }
 }
 
+/// A copy (`c`) of a stock take (`sc`) lent or taken back at the desk since the stock take began:
+/// it exists, wherever it was when its shelf was scanned.
+const AT_THE_DESK: &str = "EXISTS (SELECT 1 FROM loans dl JOIN stocktakes st ON st.id = sc.stocktake_id \
+     WHERE dl.copy_id = c.id AND (dl.loaned_at >= st.started_at OR dl.returned_at >= st.started_at))";
+
 /// `LOWER(TRIM(x))` compared, the SQL of [`misplaced`].
 const MISPLACED: &str = "(sc.seen_location IS NOT NULL AND c.location IS NOT NULL \
      AND LOWER(TRIM(sc.seen_location)) <> LOWER(TRIM(c.location)))";
@@ -237,14 +246,15 @@ impl Store {
         let int = self.db.dialect().integer();
         let sum = |cond: &str| format!("CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS {int})");
         let q = format!(
-            "SELECT {} AS expected, {} AS seen, {} AS not_seen, {} AS on_loan_not_seen, {} AS seen_on_loan, \
-             {} AS wrong_location, {} AS unexpected, {} AS marked_lost, \
+            "SELECT {} AS expected, {} AS seen, {} AS not_seen, {} AS on_loan_not_seen, {} AS at_desk_not_seen, \
+             {} AS seen_on_loan, {} AS wrong_location, {} AS unexpected, {} AS marked_lost, \
              (SELECT COUNT(*) FROM stocktake_unknown u WHERE u.stocktake_id = ?) AS unknown \
              FROM stocktake_copies sc JOIN copies c ON c.id = sc.copy_id WHERE sc.stocktake_id = ?",
             sum("sc.expected = 1"),
             sum("sc.seen_at IS NOT NULL"),
-            sum("sc.expected = 1 AND sc.seen_at IS NULL AND c.status <> 'on_loan'"),
+            sum(&format!("sc.expected = 1 AND sc.seen_at IS NULL AND c.status <> 'on_loan' AND NOT {AT_THE_DESK}")),
             sum("sc.expected = 1 AND sc.seen_at IS NULL AND c.status = 'on_loan'"),
+            sum(&format!("sc.expected = 1 AND sc.seen_at IS NULL AND c.status <> 'on_loan' AND {AT_THE_DESK}")),
             sum("sc.seen_at IS NOT NULL AND c.status = 'on_loan'"),
             sum(&format!("sc.seen_at IS NOT NULL AND {MISPLACED}")),
             sum("sc.expected = 0"),
@@ -256,6 +266,7 @@ impl Store {
             seen: r.get("seen")?,
             not_seen: r.get("not_seen")?,
             on_loan_not_seen: r.get("on_loan_not_seen")?,
+            at_desk_not_seen: r.get("at_desk_not_seen")?,
             seen_on_loan: r.get("seen_on_loan")?,
             unknown: r.get("unknown")?,
             wrong_location: r.get("wrong_location")?,
@@ -535,7 +546,8 @@ impl Store {
     }
 
     /// Marks lost the copies a finished stock take expected and did not see that are still on
-    /// the shelf by the records (`available`): all of them, or those of `only` (copy barcodes).
+    /// the shelf by the records (`available`) and were not lent or taken back at the desk since it
+    /// began: all of them, or those of `only` (copy barcodes).
     /// Each gets an audit line; a copy that turns up later is put back by a scan in a stock
     /// take or by setting it `available`, which passes it to a waiting hold first.
     pub async fn mark_missing_lost(&self, actor: &Actor, id: i64, only: Option<&[Barcode]>) -> Result<LostMarked> {
@@ -548,7 +560,7 @@ impl Store {
                 let mut q = sql(format!(
                     "SELECT c.id, c.barcode FROM stocktake_copies sc JOIN copies c ON c.id = sc.copy_id \
                      WHERE sc.stocktake_id = ? AND sc.expected = 1 AND sc.seen_at IS NULL AND sc.lost_at IS NULL \
-                     AND c.status = 'available' ORDER BY c.barcode{lock}"
+                     AND c.status = 'available' AND NOT {AT_THE_DESK} ORDER BY c.barcode{lock}"
                 ))
                 .bind(id);
                 if let Some(only) = only {
@@ -558,7 +570,7 @@ impl Store {
                     q = sql(format!(
                         "SELECT c.id, c.barcode FROM stocktake_copies sc JOIN copies c ON c.id = sc.copy_id \
                          WHERE sc.stocktake_id = ? AND sc.expected = 1 AND sc.seen_at IS NULL AND sc.lost_at IS NULL \
-                         AND c.status = 'available' AND ({}) ORDER BY c.barcode{lock}",
+                         AND c.status = 'available' AND NOT {AT_THE_DESK} AND ({}) ORDER BY c.barcode{lock}",
                         vec![format!("c.barcode = ?{}", tx.dialect().nocase()); only.len()].join(" OR ")
                     ))
                     .bind(id);
@@ -615,7 +627,7 @@ impl Store {
             ReportList::Seen => sql(format!("{copy_line} AND sc.seen_at IS NOT NULL ORDER BY sc.seen_at, c.barcode")),
             ReportList::NotSeen => sql(format!(
                 "{copy_line} AND sc.expected = 1 AND sc.seen_at IS NULL AND c.status <> 'on_loan' \
-                 ORDER BY b.call_number, c.barcode"
+                 AND NOT {AT_THE_DESK} ORDER BY b.call_number, c.barcode"
             )),
             ReportList::OnLoan => sql(format!(
                 "{copy_line} AND sc.seen_at IS NOT NULL AND c.status = 'on_loan' ORDER BY c.barcode"

@@ -95,6 +95,8 @@ pub struct Visit {
     pub visited_at: DateTime<Utc>,
     /// The member's category at the time, or `guest`.
     pub category: String,
+    /// The member's class (kelas) at the time, if they had one; none for a guest.
+    pub grade: Option<String>,
     pub member_id: Option<i64>,
     pub card_number: Option<String>,
     /// The member's or the guest's name.
@@ -103,6 +105,102 @@ pub struct Visit {
     pub purpose: Option<String>,
     /// The account that recorded it (the kiosk's).
     pub recorded_by: String,
+}
+
+/// Visits of one row of the statistics per class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GradeCount {
+    /// The class as most of its visits spell it (`7a` and `7A` are one class); `None` on the
+    /// rows of members without a class and of guests.
+    pub grade: Option<String>,
+    /// `grade`, `no_grade` (members without a class at the time) or `guest`.
+    pub kind: &'static str,
+    pub visits: i64,
+    /// Different members among them (`None` for guests, who are not told apart). A visit of a
+    /// member deleted since counts as a visitor of its own.
+    pub visitors: Option<i64>,
+}
+
+/// Counts visits per class the member had at the time, classes in school order (`7A` before
+/// `10A`, `VIII` before `IX`), then one row of members without a class and one of guests (both
+/// always there, 0 when none).
+pub fn count_by_grade(visits: &[Visit]) -> Vec<GradeCount> {
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    // key → (spelling → visits, members, visits)
+    type Group = (BTreeMap<String, i64>, BTreeSet<i64>, i64);
+    let mut grades: HashMap<String, Group> = HashMap::new();
+    let (mut none, mut none_members, mut guests) = (0i64, BTreeSet::new(), 0i64);
+    for v in visits {
+        // Who: the member, or this visit alone when its member was deleted since.
+        let member = Some(v.member_id.unwrap_or(-v.id));
+        match (&v.grade, member, v.category.as_str()) {
+            (_, _, "guest") => guests += 1,
+            (Some(g), member, _) => {
+                let e = grades.entry(g.to_lowercase()).or_default();
+                *e.0.entry(g.clone()).or_default() += 1;
+                e.1.extend(member);
+                e.2 += 1;
+            }
+            (None, member, _) => {
+                none += 1;
+                none_members.extend(member);
+            }
+        }
+    }
+    let mut rows: Vec<GradeCount> = grades
+        .into_values()
+        .map(|(spellings, members, visits)| {
+            // The most used spelling; on a tie the first in order.
+            let name = spellings.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(s, _)| s.clone());
+            GradeCount { grade: name, kind: "grade", visits, visitors: Some(members.len() as i64) }
+        })
+        .collect();
+    rows.sort_by_cached_key(|r| grade_order(r.grade.as_deref().unwrap_or_default()));
+    rows.push(GradeCount { grade: None, kind: "no_grade", visits: none, visitors: Some(none_members.len() as i64) });
+    rows.push(GradeCount { grade: None, kind: "guest", visits: guests, visitors: None });
+    rows
+}
+
+/// How classes sort the way a school lists them: by the level the class starts with (digits, or
+/// a Roman numeral I to XII), then by the rest with its numbers as numbers; a class without a
+/// level after all those with one.
+fn grade_order(grade: &str) -> (u32, Vec<(String, u32)>) {
+    let g = grade.to_uppercase();
+    let split = g.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(g.len());
+    let (head, rest) = g.split_at(split);
+    let digits = head.len() - head.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (level, rest) = if digits > 0 {
+        (head[..digits].parse().unwrap_or(u32::MAX), format!("{}{rest}", &head[digits..]))
+    } else if let Some(n) = roman(head) {
+        (n, rest.to_owned())
+    } else {
+        // "KELAS 7A", "Guru": no level in front.
+        (u32::MAX, g.clone())
+    };
+    // The rest in pieces of letters and numbers: "IPA 10" after "IPA 2".
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut num: Option<u32> = None;
+    for c in rest.chars() {
+        match (c.to_digit(10), num) {
+            (Some(d), Some(n)) => num = Some(n.saturating_mul(10).saturating_add(d)),
+            (Some(d), None) => num = Some(d),
+            (None, Some(n)) => {
+                parts.push((std::mem::take(&mut text), n));
+                num = None;
+                text.push(c);
+            }
+            (None, None) => text.push(c),
+        }
+    }
+    parts.push((text, num.unwrap_or(0)));
+    (level, parts)
+}
+
+/// I to XII as a number.
+fn roman(s: &str) -> Option<u32> {
+    const LEVELS: [&str; 12] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"];
+    LEVELS.iter().position(|l| *l == s).map(|i| i as u32 + 1)
 }
 
 /// The first word of a name, to greet with ("Budi Santoso" → "Budi").
@@ -167,25 +265,33 @@ impl Store {
         };
         let inserted = crate::transaction!(self.db, |tx| {
             async {
-                let (member_id, category, guest) = match &v.visitor {
+                // The member's category and class as they are now, kept with the visit: a student
+                // who moves up a class next year still counts under this year's class this year.
+                let (member_id, category, grade, guest) = match &v.visitor {
                     Visitor::Member(card) => {
                         let row = tx
-                            .opt(sql("SELECT id, category FROM members WHERE card_number = ?").bind(card.as_str()))
+                            .opt(sql("SELECT id, category, grade FROM members WHERE card_number = ?").bind(card.as_str()))
                             .await?
                             .ok_or(StoreError::NotFound("member"))?;
-                        (Some(row.get::<i64>("id")?), row.get::<String>("category")?, None)
+                        (
+                            Some(row.get::<i64>("id")?),
+                            row.get::<String>("category")?,
+                            row.get::<Option<String>>("grade")?,
+                            None,
+                        )
                     }
                     Visitor::Guest { name, institution, purpose } => {
-                        (None, "guest".to_owned(), Some((name, institution, purpose)))
+                        (None, "guest".to_owned(), None, Some((name, institution, purpose)))
                     }
                 };
                 tx.exec(
-                    sql("INSERT INTO visits (client_id, visited_at, member_id, category, guest_name, institution, \
-                         purpose, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    sql("INSERT INTO visits (client_id, visited_at, member_id, category, grade, guest_name, institution, \
+                         purpose, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                     .bind(v.client_id.as_str())
                     .bind(at)
                     .bind(member_id)
                     .bind(category)
+                    .bind(grade)
                     .bind(guest.map(|g| g.0.as_str()))
                     .bind(guest.and_then(|g| g.1.as_ref()).map(|s| s.as_str()))
                     .bind(guest.and_then(|g| g.2.as_ref()).map(|s| s.as_str()))
@@ -214,7 +320,7 @@ impl Store {
         let rows = self
             .db
             .all(
-                sql("SELECT v.id, v.visited_at, v.category, v.member_id, m.card_number, \
+                sql("SELECT v.id, v.visited_at, v.category, v.grade, v.member_id, m.card_number, \
                      COALESCE(v.guest_name, m.name) AS name, v.institution, v.purpose, v.recorded_by \
                      FROM visits v LEFT JOIN members m ON m.id = v.member_id \
                      WHERE v.visited_at >= ? AND v.visited_at < ? ORDER BY v.visited_at, v.id")
@@ -236,6 +342,60 @@ mod tests {
         assert!(ClientId::parse("short").is_err());
         assert!(ClientId::parse("has space in it").is_err());
         assert!(ClientId::parse(&"x".repeat(65)).is_err());
+    }
+
+    fn visit(grade: Option<&str>, member: Option<i64>, category: &str) -> Visit {
+        Visit {
+            id: 0,
+            visited_at: Utc::now(),
+            category: category.into(),
+            grade: grade.map(Into::into),
+            member_id: member,
+            card_number: None,
+            name: None,
+            institution: None,
+            purpose: None,
+            recorded_by: "kiosk".into(),
+        }
+    }
+
+    #[test]
+    fn classes_are_counted_in_school_order() {
+        let visits = [
+            visit(Some("10A"), Some(1), "student"),
+            visit(Some("7a"), Some(2), "student"),
+            visit(Some("7A"), Some(3), "student"),
+            visit(Some("7A"), Some(3), "student"),
+            visit(Some("IX"), Some(4), "student"),
+            visit(Some("VIII-B"), Some(5), "student"),
+            visit(Some("XII IPA 10"), Some(6), "student"),
+            visit(Some("XII IPA 2"), Some(7), "student"),
+            visit(Some("Kelas Khusus"), Some(8), "student"),
+            visit(None, Some(9), "staff"),
+            visit(None, Some(9), "staff"),
+            visit(None, None, "guest"),
+        ];
+        let rows = count_by_grade(&visits);
+        let names: Vec<(Option<&str>, &str, i64, Option<i64>)> =
+            rows.iter().map(|r| (r.grade.as_deref(), r.kind, r.visits, r.visitors)).collect();
+        assert_eq!(
+            names,
+            [
+                (Some("7A"), "grade", 3, Some(2)),
+                (Some("VIII-B"), "grade", 1, Some(1)),
+                (Some("IX"), "grade", 1, Some(1)),
+                (Some("10A"), "grade", 1, Some(1)),
+                (Some("XII IPA 2"), "grade", 1, Some(1)),
+                (Some("XII IPA 10"), "grade", 1, Some(1)),
+                (Some("Kelas Khusus"), "grade", 1, Some(1)),
+                (None, "no_grade", 2, Some(1)),
+                (None, "guest", 1, None),
+            ]
+        );
+        // Nothing: the two closing rows, at 0.
+        let empty = count_by_grade(&[]);
+        assert_eq!(empty.len(), 2);
+        assert!(empty.iter().all(|r| r.visits == 0));
     }
 
     #[test]

@@ -72,7 +72,9 @@ function allowed(access, user) {
   if (access === 'public') return true;
   if (access === 'user') return Boolean(user);
   if (access === 'staff') return isStaff(user);
-  if (access === 'kiosk') return isStaff(user) || isKiosk(user);
+  // Without a login the kiosk shows itself locked (keeping visits, asking staff to log in): the
+  // login page would take the next card scanned as a username.
+  if (access === 'kiosk') return !user || isStaff(user) || isKiosk(user);
   return isAdmin(user);
 }
 
@@ -216,6 +218,8 @@ async function start() {
   window.addEventListener('pustaka:unauthenticated', () => {
     if (!getUser()) return;
     setUser(null);
+    // The visitor kiosk runs unattended: it stays, keeps the visits and asks for a login itself.
+    if (kiosk.isShowing()) return;
     flash(t('login.expired'), 'error');
     location.hash = `#/masuk?next=${encodeURIComponent(location.hash)}`;
   });

@@ -6,14 +6,14 @@ import { t, errorText } from './i18n.js';
  * A labelled search box with its button; `onSearch(text)` runs on Enter or click.
  * Returns the form and its input (focus it when the view opens).
  */
-export function searchForm({ id, label, value = '', testid, hint, onSearch }) {
+export function searchForm({ id, label, value = '', testid, hint, onSearch, extra = [] }) {
   const input = h('input', {
     id, name: 'q', type: 'search', value, autocomplete: 'off', 'data-testid': testid,
     ...(hint ? { 'aria-describedby': `${id}-hint` } : {}),
   });
   const form = h('form', { class: 'search-form', role: 'search' },
     h('label', { for: id }, label),
-    h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'primary' }, t('catalog.search'))),
+    h('div', { class: 'search-row' }, input, ...extra, h('button', { type: 'submit', class: 'primary' }, t('catalog.search'))),
     hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null);
   form.addEventListener('submit', (e) => { e.preventDefault(); onSearch(input.value.trim()); });
   return { form, input };

@@ -53,6 +53,7 @@ function reportView(r, confirm) {
     ['members', r.members_created, r.members_existing],
   ].filter(([, a, b]) => a + b > 0)
     .map(([k, a, b]) => h('li', {}, t(`import.count.${k}`, { created: a, existing: b })));
+  if (r.members_regraded) counts.push(h('li', { 'data-testid': 'import-regraded' }, t('import.count.regraded', { count: r.members_regraded })));
   // ui.table takes column objects ({ label, render }) and row objects.
   const columns = (specs) => specs.map(([label, render]) => ({ label, render }));
   const rowErrors = (list) => table({
@@ -76,7 +77,7 @@ function reportView(r, confirm) {
     r.preview_members.length ? section(t('import.preview'), table({
       testid: 'import-preview',
       columns: columns([[t('import.col.name'), (m) => m.name], [t('import.col.card'), (m) => m.card_number],
-        [t('import.col.category'), (m) => m.category]]),
+        [t('import.col.category'), (m) => m.category], [t('member.grade'), (m) => m.grade || '—']]),
       rows: r.preview_members,
     })) : null,
     section(t('import.errors', { n: r.errors.length }), rowErrors(r.errors)),

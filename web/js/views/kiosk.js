@@ -7,18 +7,32 @@
 // answer stays kept and is sent again when the network returns (the `online` event, and every
 // 15 s). The service stores a client_id once, so a visit sent twice (its answer was lost) is one
 // visit. Nothing about a member is shown but the first name to greet.
+//
+// The kiosk's login ends (PUSTAKA_SESSION_HOURS, 12 by default; a password change) while nobody
+// watches: the kiosk then stays on screen instead of going to the login page (where the next
+// card scanned would be typed into the username field and lost), greets and keeps every visit,
+// and says in a bar that stays that staff must log in again, with the way there. Once someone
+// logs in (on this page's link, or in another tab of this browser, noticed within 15 s), the kept
+// visits are sent. Opened without a login, the page is the same locked kiosk.
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { heading } from '../ui.js';
 import { field } from '../forms.js';
+import { getUser, loadMe } from '../session.js';
 import { createScanQueue, attachScanField, isCardNumber } from '../scanqueue.js';
 
 const STORE_KEY = 'pustaka.kiosk.visits';
 const GREETING_MS = 4000;
 const RETRY_MS = 15000;
 
-const state = { view: null, timer: null, retry: null, last: null };
+// locked: the service said the login is gone (401), or there was none: visits are only kept.
+const state = { view: null, timer: null, retry: null, last: null, locked: false };
+
+/** Whether the kiosk is on screen (the page then leaves a lost login to it; see app.js). */
+export function isShowing() {
+  return Boolean(live());
+}
 
 /** A v4 UUID; crypto.randomUUID needs HTTPS, which a school's LAN address may not have. */
 function newId() {
@@ -56,9 +70,9 @@ async function handle(job) {
   }
   // Kept before it is sent: a page closed meanwhile still sends it next time.
   keep([...kept(), visit]);
-  const outcome = await send(visit);
+  const outcome = state.locked ? { later: true } : await send(visit);
   if (outcome.ok) show('ok', t('kiosk.welcome', { name: outcome.greeting }));
-  else if (outcome.later) show('ok', t('kiosk.welcome_offline'), t('kiosk.saved_offline'));
+  else if (outcome.later) show('ok', t('kiosk.welcome_offline'), state.locked ? t('kiosk.saved_locked') : t('kiosk.saved_offline'));
   else show('refused', outcome.message);
   return undefined;
 }
@@ -71,20 +85,42 @@ async function send(visit) {
     return { ok: true, greeting: receipt.greeting };
   } catch (err) {
     if (err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429) return { later: true };
-    if (err.status === 401) return { later: true }; // logged out meanwhile: kept for the next login
+    if (err.status === 401) { // the login is gone: kept for the next one
+      lock();
+      return { later: true };
+    }
     forget(visit.client_id);
     if (err.code === 'not_found') return { message: t('kiosk.unknown_card') };
     return { message: t('kiosk.refused') };
   }
 }
 
-/** Sends the visits kept while the network was away, oldest first; stops at the first failure. */
+/** Sends the visits kept while the network (or the login) was away, oldest first; stops at the first failure. */
 async function flush() {
+  if (state.locked) return;
   for (const visit of kept()) {
     const outcome = await send(visit);
     if (outcome.later) break;
   }
   drawPending();
+}
+
+/** The login is gone: keep visits here and ask for a login until someone logs in. */
+function lock() {
+  state.locked = true;
+  drawLock();
+  drawPending();
+}
+
+/** Every 15 s while locked: has someone logged in in this browser (another tab)? Then send. */
+async function checkLogin() {
+  if (!state.locked || !live()) return;
+  const user = await loadMe();
+  if (user && state.locked && live()) {
+    state.locked = false;
+    drawLock();
+    queue.push({ kind: 'flush' });
+  }
 }
 
 export async function render(root, ctx) {
@@ -97,8 +133,11 @@ export async function render(root, ctx) {
     input,
     banner: h('div', { class: 'kiosk-banner desk-result desk-result-idle', 'data-testid': 'kiosk-result', 'aria-live': 'assertive', 'aria-atomic': 'true' }),
     pending: h('p', { class: 'desk-pending', 'data-testid': 'kiosk-pending', 'aria-live': 'polite' }),
+    lock: h('div', { 'data-testid': 'kiosk-lock', 'aria-live': 'polite' }),
   };
   state.view = view;
+  // A page rendered with a login is unlocked; without one (opened so, or the login just ended) locked.
+  state.locked = !(ctx.user || getUser());
   attachScanField(input, queue, { isActive: () => state.view === view && input.isConnected });
 
   const guest = h('form', { class: 'kiosk-guest', 'data-testid': 'kiosk-guest-form' },
@@ -121,6 +160,7 @@ export async function render(root, ctx) {
 
   replace(root,
     heading(t('kiosk.title')),
+    view.lock,
     h('div', { class: 'kiosk' },
       view.banner,
       h('div', { class: 'scan-form' },
@@ -129,11 +169,15 @@ export async function render(root, ctx) {
         view.pending),
       guest));
   drawIdle();
+  drawLock();
   drawPending();
   input.focus();
 
   if (!state.retry) {
-    state.retry = setInterval(() => { if (kept().length && !queue.pending) queue.push({ kind: 'flush' }); }, RETRY_MS);
+    state.retry = setInterval(() => {
+      if (state.locked) checkLogin().catch(() => {});
+      else if (kept().length && !queue.pending) queue.push({ kind: 'flush' });
+    }, RETRY_MS);
     window.addEventListener('online', () => { if (kept().length) queue.push({ kind: 'flush' }); });
   }
   if (kept().length) queue.push({ kind: 'flush' });
@@ -162,9 +206,21 @@ function show(kind, title, line) {
   if (!a || a === document.body || !v.root.querySelector('form')?.contains(a)) v.input.focus();
 }
 
+/** The bar that says the kiosk needs a login, while it does (role="alert" once, when it appears). */
+function drawLock() {
+  const v = live();
+  if (!v) return;
+  if (!state.locked) { v.lock.replaceChildren(); return; }
+  if (v.lock.firstChild) return;
+  const next = encodeURIComponent('#/tamu');
+  replace(v.lock, h('div', { class: 'notice notice-error kiosk-lock', role: 'alert' },
+    h('p', {}, h('strong', {}, t('kiosk.locked_title')), ' ', t('kiosk.locked_text')),
+    h('p', {}, h('a', { href: `#/masuk?next=${next}`, class: 'button primary', 'data-testid': 'kiosk-login' }, t('kiosk.locked_login')))));
+}
+
 function drawPending() {
   const v = live();
   if (!v) return;
   const n = kept().length;
-  v.pending.textContent = n ? t('kiosk.pending', { count: n }) : '';
+  v.pending.textContent = n ? t(state.locked ? 'kiosk.pending_locked' : 'kiosk.pending', { count: n }) : '';
 }

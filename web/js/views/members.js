@@ -16,20 +16,25 @@ function memberStatus(m) {
 
 export async function renderList(root, ctx) {
   const results = h('div', { 'aria-live': 'polite' });
+  const gradeInput = h('input', {
+    id: 'members-grade', name: 'grade', type: 'text', class: 'search-grade', value: ctx.query.grade || '', maxlength: 20,
+    autocomplete: 'off', 'data-testid': 'members-grade',
+  });
   const { form, input } = searchForm({
     id: 'members-q', label: t('members.search_label'), value: ctx.query.q || '', testid: 'members-search',
-    onSearch: (q) => load(q, 1),
+    extra: [h('label', { for: 'members-grade', class: 'search-inline-label' }, t('member.grade')), gradeInput],
+    onSearch: (q) => load(q, gradeInput.value.trim(), 1),
   });
   replace(root, heading(t('members.title'), h('a', { href: '#/anggota/baru', class: 'button primary', 'data-testid': 'member-new' }, t('members.new'))), form, results);
   input.focus();
 
   let cats = [];
   try { cats = await categories(); } catch { /* show codes */ }
-  async function load(q, page) {
-    ctx.replaceQuery({ q, page });
+  async function load(q, grade, page) {
+    ctx.replaceQuery({ q, grade, page });
     results.replaceChildren(loading());
     try {
-      const list = await api.get('/members', { q, page, per_page: 20 });
+      const list = await api.get('/members', { q, grade, page, per_page: 20 });
       replace(results,
         table({
           testid: 'members-table', caption: t('members.title'), rows: list.items, empty: t('members.none'),
@@ -37,18 +42,19 @@ export async function renderList(root, ctx) {
             { label: t('member.card_number'), render: (m) => h('code', {}, m.card_number) },
             { label: t('member.name'), render: (m) => h('a', { href: `#/anggota/${m.id}` }, m.name) },
             { label: t('member.category'), render: (m) => categoryLabel(m.category, cats.find((c) => c.code === m.category)) },
+            { label: t('member.grade'), render: (m) => m.grade || '—' },
             { label: t('member.expires_on'), render: (m) => (m.expires_on ? formatDate(m.expires_on) : '—') },
             { label: t('member.status'), render: memberStatus },
             { label: t('member.active_loans'), render: (m) => String(m.active_loans), class: 'num' },
             { label: t('member.unpaid_fines'), render: (m) => formatMoney(m.unpaid_fines), class: 'num' },
           ],
         }),
-        pager(list, (p) => load(q, p)));
+        pager(list, (p) => load(q, grade, p)));
     } catch (err) {
       replace(results, errorNotice(err));
     }
   }
-  await load(ctx.query.q || '', Number(ctx.query.page) || 1);
+  await load(ctx.query.q || '', ctx.query.grade || '', Number(ctx.query.page) || 1);
 }
 
 function memberFields(cats, m = {}) {
@@ -56,6 +62,8 @@ function memberFields(cats, m = {}) {
     field({ name: 'name', label: t('member.name'), required: true, value: m.name, attrs: { autocomplete: 'off' } }),
     field({ name: 'category', label: t('member.category'), type: 'select', required: true, value: m.category,
       options: cats.map((c) => ({ value: c.code, label: categoryLabel(c.code, c) })) }),
+    field({ name: 'grade', label: t('member.grade'), value: m.grade, hint: t('member.grade_hint'), testid: 'member-grade',
+      attrs: { autocomplete: 'off', maxlength: 20 } }),
     field({ name: 'email', label: t('member.email'), type: 'email', value: m.email, attrs: { autocomplete: 'off' } }),
     field({ name: 'phone', label: t('member.phone'), type: 'tel', value: m.phone, attrs: { autocomplete: 'off' } }),
     field({ name: 'expires_on', label: t('member.expires_on'), type: 'date', value: m.expires_on, hint: t('member.expires_hint') }),
@@ -76,7 +84,7 @@ export async function renderCreate(root, ctx) {
     h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('common.save'))));
   onSubmit(form, async (v) => {
     const body = { name: v.name, category: v.category };
-    for (const k of ['email', 'phone', 'expires_on', 'username', 'password']) if (v[k]) body[k] = v[k];
+    for (const k of ['grade', 'email', 'phone', 'expires_on', 'username', 'password']) if (v[k]) body[k] = v[k];
     const m = await api.post('/members', body);
     flash(t('members.created', { name: m.name, card: m.card_number }));
     ctx.navigate(`#/anggota/${m.id}`);
@@ -105,6 +113,7 @@ export async function renderDetail(root, ctx) {
   const summary = facts([
     [t('member.card_number'), h('code', {}, m.card_number)],
     [t('member.category'), categoryLabel(m.category, cats.find((c) => c.code === m.category))],
+    m.grade && [t('member.grade'), m.grade],
     [t('member.expires_on'), m.expires_on ? formatDate(m.expires_on) : t('member.no_expiry')],
     [t('member.active_loans'), String(m.active_loans)],
     [t('member.unpaid_fines'), formatMoney(m.unpaid_fines)],
@@ -131,7 +140,7 @@ export async function renderDetail(root, ctx) {
   const editForm = h('form', { class: 'form-grid', 'data-testid': 'member-edit-form' }, memberFields(cats, m),
     h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('common.save'))));
   onSubmit(editForm, async (v) => {
-    await api.patch(`/members/${m.id}`, { name: v.name, category: v.category, email: orNull(v.email), phone: orNull(v.phone), expires_on: orNull(v.expires_on) });
+    await api.patch(`/members/${m.id}`, { name: v.name, category: v.category, grade: orNull(v.grade), email: orNull(v.email), phone: orNull(v.phone), expires_on: orNull(v.expires_on) });
     flash(t('common.saved'));
     again();
   });

@@ -132,6 +132,7 @@ async function refresh() {
     stat(t('stocktake.count.expected'), String(c.expected), 'count-expected'),
     stat(t('stocktake.count.seen'), String(c.seen), 'count-seen'),
     stat(t('stocktake.count.not_seen'), String(c.not_seen), 'count-not_seen'),
+    c.at_desk_not_seen ? stat(t('stocktake.count.at_desk_not_seen'), String(c.at_desk_not_seen), 'count-at_desk_not_seen') : null,
     stat(t('stocktake.count.seen_on_loan'), String(c.seen_on_loan), 'count-on_loan'),
     stat(t('stocktake.count.unknown'), String(c.unknown), 'count-unknown'),
     stat(t('stocktake.count.wrong_location'), String(c.wrong_location), 'count-wrong_location'),

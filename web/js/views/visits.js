@@ -1,4 +1,4 @@
-// Kunjungan: visitor statistics for staff (per day, hour or category) with CSV/XLSX downloads,
+// Kunjungan: visitor statistics for staff (per day, hour, category or class) with CSV/XLSX downloads,
 // and the way to the entrance kiosk.
 import { api, API_BASE } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -7,7 +7,22 @@ import { todayIso } from '../format.js';
 import { heading, notice, table, tabs } from '../ui.js';
 import { field } from '../forms.js';
 
-const GROUPS = ['day', 'hour', 'category'];
+const GROUPS = ['day', 'hour', 'category', 'grade'];
+// The columns of each table in the API's order (a JSON object's keys come sorted). `kind` only
+// says what a row of the per-class table is: it is shown in the row's class cell instead.
+const COLUMNS = {
+  day: ['date', 'visits', 'members', 'guests'],
+  hour: ['hour', 'visits'],
+  category: ['category', 'visits'],
+  grade: ['grade', 'visits', 'visitors'],
+};
+
+/** A cell of the statistics: per class, the rows of members without a class and of guests say so. */
+function cell(r, c) {
+  if (c === 'grade' && r.grade == null) return h('em', {}, t(`visits.kind.${r.kind}`, {}, r.kind));
+  if (c === 'category' && r.category === 'guest') return t('visits.kind.guest');
+  return String(r[c] ?? '');
+}
 
 /** The way between the desk and the library's two other scanners' pages (see app.js). */
 export function scannerTabs(active) {
@@ -46,12 +61,12 @@ export async function render(root, ctx) {
       return;
     }
     if (!ctx.isCurrent()) return;
-    const cols = rows.length ? Object.keys(rows[0]) : [];
+    const cols = COLUMNS[q.by] || (rows.length ? Object.keys(rows[0]) : []);
     const link = (path, format, label) => h('a', { href: `${API_BASE}${path}?${new URLSearchParams({ ...q, format })}`, class: 'button secondary small' }, label);
     replace(out,
       h('p', {}, t('visits.download'), ' ', link('/visits/stats', 'csv', 'CSV'), ' ', link('/visits/stats', 'xlsx', 'XLSX'),
         ' · ', t('visits.download_all'), ' ', link('/visits', 'csv', 'CSV'), ' ', link('/visits', 'xlsx', 'XLSX')),
-      table({ caption: t('visits.title'), rows, columns: cols.map((c) => ({ label: t(`visits.col.${c}`, {}, c), render: (r) => String(r[c] ?? '') })) }));
+      table({ caption: t('visits.title'), rows, columns: cols.map((c) => ({ label: t(`visits.col.${c}`, {}, c), render: (r) => cell(r, c), class: c === 'visits' || c === 'members' || c === 'guests' || c === 'visitors' ? 'num' : undefined })) }));
   }
   await load();
 }
