@@ -75,7 +75,7 @@ fn access(method: &str, path: &str) -> Access {
         | ("PUT" | "DELETE", "/api/v1/members/{id}/photo") => Staff,
         ("GET", "/api/v1/print/receipts/{id}") => Own,
         ("GET", "/api/v1/export/{what}") => Staff,
-        ("POST", "/api/v1/import/{what}") => Admin,
+        ("POST", "/api/v1/import/{what}") | ("GET", "/api/v1/import/jobs" | "/api/v1/import/jobs/{id}") => Admin,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
 }

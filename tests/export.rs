@@ -198,44 +198,40 @@ async fn round_trip_through_marc(app: TestApp) {
     assert_eq!((r.errors[0].line, r.errors[0].field.as_str()), (1, "record"));
 }
 
-/// The page's import: the file as the body, a dry run first, then the real run (admin only).
+/// The page's import: the file as the body, a dry run first, then the real run (admin only),
+/// each a job answered 202 at once and followed until done.
 async fn the_page_imports_a_dry_run_then_for_real(app: TestApp) {
-    use axum::{body::Body, http::Request};
-    let upload = |path: &str, token: &str, bytes: &[u8]| {
-        Request::post(path)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "text/csv")
-            .body(Body::from(bytes.to_vec()))
-            .unwrap()
-    };
     let sheet = "judul;pengarang;isbn;barcode;harga\nBumi Manusia;Pramoedya Ananta Toer;979-97312-3-2;B1;85.000\n;Tanpa Judul;;B2;\n";
-    let dry = app.send(upload("/api/v1/import/books?dry_run=true", &app.admin, sheet.as_bytes())).await.expect(200);
+    let dry = app.import_file("/api/v1/import/books?dry_run=true", sheet.as_bytes()).await;
     assert_eq!((dry["dry_run"].as_bool(), dry["books_created"].as_i64()), (Some(true), Some(1)), "{dry:#}");
     assert_eq!(dry["errors"][0]["line"], 3);
     assert_eq!(dry["preview_books"][0]["title"], "Bumi Manusia");
     assert_eq!(app.get("/api/v1/books", None).await.expect(200)["total"], 0, "a dry run writes nothing");
-    let done = app.send(upload("/api/v1/import/books", &app.admin, sheet.as_bytes())).await.expect(200);
+    let done = app.import_file("/api/v1/import/books", sheet.as_bytes()).await;
     assert_eq!(done["copies_created"], 1);
     assert_eq!(app.get("/api/v1/copies/B1", None).await.expect(200)["price"], 85000);
     let members = "nama;kategori\nEko;Alumni\n";
-    let r = app
-        .send(upload("/api/v1/import/members?categories=Alumni%3Dpublic", &app.admin, members.as_bytes()))
-        .await
-        .expect(200);
+    let r = app.import_file("/api/v1/import/members?categories=Alumni%3Dpublic", members.as_bytes()).await;
     assert_eq!(r["members_created"], 1, "{r:#}");
-    // A file that is no spreadsheet: 422 naming the file; librarians may not import.
-    let bad =
-        app.send(upload("/api/v1/import/books", &app.admin, b"PK\x03\x04broken")).await.problem(422, "validation");
+    // Refused before any job starts: a file that is no spreadsheet (422 naming the file), a
+    // category map that is not OLD=CODE, an unknown kind; librarians may not import.
+    let bad = app.upload("/api/v1/import/books", &app.admin, b"PK\x03\x04broken").await.problem(422, "validation");
     assert_eq!(bad["errors"][0]["field"], "file");
+    let bad = app
+        .upload("/api/v1/import/members?categories=Alumni", &app.admin, members.as_bytes())
+        .await
+        .problem(422, "validation");
+    assert_eq!(bad["errors"][0]["field"], "categories");
     let librarian = app.add_librarian().await;
-    app.send(upload("/api/v1/import/books", &librarian, sheet.as_bytes())).await.problem(403, "forbidden");
-    app.send(upload("/api/v1/import/users", &app.admin, b"x")).await.problem(404, "not_found");
+    app.upload("/api/v1/import/books", &librarian, sheet.as_bytes()).await.problem(403, "forbidden");
+    app.get("/api/v1/import/jobs", Some(&librarian)).await.problem(403, "forbidden");
+    app.upload("/api/v1/import/users", &app.admin, b"x").await.problem(404, "not_found");
     // Bigger than the API's usual 64 KiB limit, smaller than the import's.
     let mut big = String::from("judul;pengarang\n");
     for i in 0..3000 {
         big.push_str(&format!("Buku Contoh Nomor {i};Penulis Contoh\n"));
     }
     assert!(big.len() > 64 * 1024);
-    let r = app.send(upload("/api/v1/import/books?dry_run=true", &app.admin, big.as_bytes())).await.expect(200);
+    let r = app.import_file("/api/v1/import/books?dry_run=true", big.as_bytes()).await;
     assert_eq!(r["books_created"], 3000);
 }

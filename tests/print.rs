@@ -448,17 +448,6 @@ fn images(pdf: &[u8]) -> Vec<(u32, u32, u32)> {
 }
 
 /// A POST with a raw body (an import file), as the admin.
-async fn post_raw(app: &TestApp, path: &str, body: &[u8]) -> Res {
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header("authorization", format!("Bearer {}", app.admin))
-        .header("content-type", "text/csv")
-        .body(Body::from(body.to_vec()))
-        .unwrap();
-    app.send(req).await
-}
-
 async fn png_and_svg_logos_are_printed_and_barcodes_still_decode(app: TestApp) {
     let admin = Some(app.admin.as_str());
     set_library(&app, "Perpustakaan SD Harapan", "Jl. Kenanga 3").await;
@@ -560,12 +549,14 @@ async fn labels_of_a_whole_import(app: TestApp) {
     app.book("Added by hand").await;
     let sheet =
         "judul,pengarang,barcode\nLaskar Pelangi,Andrea Hirata,IMP-1;IMP-2\nBumi Manusia,Pramoedya Ananta Toer,IMP-3\n";
-    let report = post_raw(&app, "/api/v1/import/books", sheet.as_bytes()).await.expect(200);
+    let report = app.import_file("/api/v1/import/books", sheet.as_bytes()).await;
     let id = report["import_id"].as_i64().expect("the run's number");
     assert_eq!(report["copies_created"], 3);
-    let dry = post_raw(&app, "/api/v1/import/books?dry_run=true", sheet.as_bytes()).await.expect(200);
+    let dry_job = app.upload("/api/v1/import/books?dry_run=true", &app.admin, sheet.as_bytes()).await.expect(202);
+    let dry = app.wait_for_job(dry_job["id"].as_i64().unwrap()).await["report"].clone();
     assert_eq!(dry["import_id"], Value::Null, "a dry run is not a run");
     let runs = app.get("/api/v1/print/imports", admin).await.expect(200);
+    assert_eq!(runs.as_array().unwrap().len(), 1, "the dry run is not listed: {runs:#}");
     assert_eq!(runs[0]["id"], id);
     assert_eq!(runs[0]["copies"], 3);
     assert_eq!(runs[0]["actor"], "admin");
@@ -574,7 +565,7 @@ async fn labels_of_a_whole_import(app: TestApp) {
     codes.sort();
     assert_eq!(codes, vec!["IMP-1", "IMP-2", "IMP-3"], "the import's copies, and only those");
     // Run again: nothing new, so nothing to print for the second run.
-    let again = post_raw(&app, "/api/v1/import/books", sheet.as_bytes()).await.expect(200);
+    let again = app.import_file("/api/v1/import/books", sheet.as_bytes()).await;
     let second = again["import_id"].as_i64().unwrap();
     let field = |r: Res| {
         let p = r.problem(422, "validation");
@@ -583,6 +574,8 @@ async fn labels_of_a_whole_import(app: TestApp) {
     let post = |body: Value| app.post("/api/v1/print/labels", admin, body);
     assert_eq!(field(post(json!({"import_id": second})).await), ("import_id".into(), "nothing_to_print".into()));
     assert_eq!(field(post(json!({"import_id": 99999})).await), ("import_id".into(), "unknown_import".into()));
+    // The dry run's job is no import run: nothing to list, no labels to print.
+    assert_eq!(field(post(json!({"import_id": dry_job["id"]})).await), ("import_id".into(), "unknown_import".into()));
     assert_eq!(
         field(post(json!({"import_id": id, "barcodes": ["IMP-1"]})).await),
         ("barcodes".into(), "one_source".into())
@@ -592,7 +585,7 @@ async fn labels_of_a_whole_import(app: TestApp) {
     for i in 0..11 {
         big.push_str(&format!("Buku Paket {i},100\n"));
     }
-    let report = post_raw(&app, "/api/v1/import/books", big.as_bytes()).await.expect(200);
+    let report = app.import_file("/api/v1/import/books", big.as_bytes()).await;
     assert_eq!(report["copies_created"], 1100);
     let r = post(json!({"import_id": report["import_id"]})).await;
     assert_eq!(field(r), ("import_id".into(), "too_many".into()));

@@ -230,6 +230,8 @@ pub const PROBLEM_CODES: &[&str] = &[
     // Stock takes (Refusal, through `refusal_code`)
     "stocktake_finished",
     "stocktake_open",
+    // Imports (`http/imports.rs`)
+    "import_running",
 ];
 
 impl From<StoreError> for ApiError {

@@ -1,10 +1,30 @@
-//! `POST /api/v1/import/{what}`: the page's import (admin): the file's bytes as the body, a dry run
-//! first (`dry_run=true`: the report of what would be stored, written nothing), then the real run.
-//! The same imports as `pustaka import books|members|marc`.
+//! The page's import (admin), the same imports as `pustaka import books|members|marc`:
+//! `POST /api/v1/import/{what}` with the file's bytes as the body reads the file (a file that
+//! cannot be read at all is refused at once, 422) and starts a background job, answering
+//! 202 Accepted with the job; `GET /api/v1/import/jobs/{id}` follows it (stage, records done of
+//! all) until it is done, with the report; `GET /api/v1/import/jobs` lists the latest jobs, so a
+//! report can be found again after the tab was closed. A dry run (`dry_run=true`: the report of
+//! what would be stored, written nothing) is a job too: it does the whole import's work and
+//! takes about as long.
+//!
+//! Why a job: a big file takes longer than the balancer waits for an answer (HAProxy's
+//! `timeout server 30s`; 100k rows take over a minute). The job's state lives in the database
+//! ([`crate::store::import_jobs`]), so a poll may reach any replica; the replica running it
+//! writes its progress about every second, and a job whose replica stopped reads as
+//! `interrupted` after 30 s. One import that writes runs at a time (409 `import_running`);
+//! dry runs may run alongside.
 
-use axum::{body::Bytes, extract::DefaultBodyLimit, extract::State};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    body::Bytes,
+    extract::DefaultBodyLimit,
+    extract::State,
+    http::{header::LOCATION, StatusCode},
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -14,14 +34,29 @@ use super::{
 };
 use crate::{
     domain::ValidationError,
-    import::{self, ImportError, MemberOptions, Report},
+    import::{self, ImportError, Input, MemberOptions, Report},
+    store::{
+        error::StoreError,
+        import_jobs::{ImportJob, JobStart, JobStatus},
+        Actor, Store,
+    },
 };
 
 /// The largest file the page may send.
 pub const MAX_FILE: usize = 20 * 1024 * 1024;
 
+/// How often a running job writes its progress (the heartbeat).
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How many jobs `GET /import/jobs` lists.
+const RECENT_JOBS: i64 = 20;
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(import_file)).layer(DefaultBodyLimit::max(MAX_FILE))
+    OpenApiRouter::new()
+        .routes(routes!(import_file))
+        .layer(DefaultBodyLimit::max(MAX_FILE))
+        .routes(routes!(list_jobs))
+        .routes(routes!(get_job))
 }
 
 /// How to run the import.
@@ -36,14 +71,95 @@ pub struct ImportQuery {
     default_category: Option<String>,
 }
 
-/// Import books (`books`, CSV or XLSX), members (`members`) or a MARC file (`marc`, ISO 2709 or
-/// MARCXML); the body is the file.
+/// An import job: where it is, and its report once done.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Job {
+    pub id: i64,
+    /// `books`, `members` or `marc`.
+    pub what: String,
+    pub dry_run: bool,
+    /// `running`; then `done` (see `report`) or `failed` (see `error`); `interrupted` when the
+    /// replica running it stopped: importing the file again is safe (an import is idempotent).
+    pub status: JobStatus,
+    /// While running: `reading` (the file's rows), `importing` (`done` of `total` written, or
+    /// checked in a dry run), `finishing`.
+    pub stage: Option<String>,
+    /// Records (books or members) done so far.
+    pub done: i64,
+    /// Records in all (0 while reading).
+    pub total: i64,
+    /// Who started it.
+    pub actor: String,
+    pub started_at: DateTime<Utc>,
+    /// The last sign of life of the replica running it.
+    pub updated_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The report once done (`GET /import/jobs/{id}` only; the list leaves it out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Report>)]
+    pub report: Option<serde_json::Value>,
+    pub links: JobLinks,
+}
+
+/// Where to follow a job.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobLinks {
+    /// `GET` it to follow the job.
+    #[serde(rename = "self")]
+    pub this: String,
+}
+
+fn job_url(id: i64) -> String {
+    format!("/api/v1/import/jobs/{id}")
+}
+
+impl TryFrom<ImportJob> for Job {
+    type Error = ApiError;
+
+    fn try_from(j: ImportJob) -> Result<Self> {
+        let report = match j.report {
+            Some(text) => Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("the report of import job {}: {e}", j.id)))?,
+            ),
+            None => None,
+        };
+        Ok(Job {
+            id: j.id,
+            what: j.what,
+            dry_run: j.dry_run,
+            status: j.status,
+            stage: j.stage,
+            done: j.done,
+            total: j.total,
+            actor: j.actor,
+            started_at: j.started_at,
+            updated_at: j.updated_at,
+            finished_at: j.finished_at,
+            error: j.error,
+            report,
+            links: JobLinks { this: job_url(j.id) },
+        })
+    }
+}
+
+/// Starts importing books (`books`, CSV or XLSX), members (`members`) or a MARC file (`marc`,
+/// ISO 2709 or MARCXML); the body is the file. Answers at once with the job to follow
+/// (`Location`, `GET /import/jobs/{id}`); its report is what the import did (or, in a dry run,
+/// would do).
 #[utoipa::path(post, path = "/import/{what}", tag = "import",
     params(("what" = String, Path, description = "`books`, `members` or `marc`"), ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
-    responses((status = 200, body = Report), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 413, body = Problem),
-        (status = 422, description = "the file cannot be read at all", body = Problem)),
+    responses(
+        (status = 202, description = "the job started; follow it at `Location`", body = Job,
+            headers(("Location" = String, description = "the job, `/api/v1/import/jobs/{id}`"))),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, description = "no such kind of import", body = Problem),
+        (status = 409, description = "`import_running`: another import that writes is running (a dry run may run alongside)", body = Problem),
+        (status = 413, body = Problem),
+        (status = 422, description = "the file cannot be read at all, or `categories` is not OLD=CODE pairs", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn import_file(
     State(s): State<AppState>,
@@ -51,12 +167,11 @@ async fn import_file(
     Path(what): Path<String>,
     Query(q): Query<ImportQuery>,
     body: Bytes,
-) -> Result<Json<Report>> {
+) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1], Json<Job>)> {
     let actor = who.actor();
     let dry_run = q.dry_run.unwrap_or(false);
-    let done = match what.as_str() {
-        "books" => import::books(&s.store, &actor, &body, dry_run, |_, _| {}).await,
-        "marc" => import::marc(&s.store, &actor, &body, dry_run, |_, _| {}).await,
+    let options = match what.as_str() {
+        "books" | "marc" => None,
         "members" => {
             let pairs: Vec<String> = q
                 .categories
@@ -67,15 +182,125 @@ async fn import_file(
                 .collect();
             let categories = import::category_map(&pairs)
                 .map_err(|e| ApiError::field("categories", ValidationError::new("invalid_format", e)))?;
-            let options =
-                MemberOptions { categories, default_category: q.default_category.filter(|d| !d.trim().is_empty()) };
-            import::members(&s.store, &actor, &body, &options, dry_run, |_, _| {}).await
+            Some(MemberOptions { categories, default_category: q.default_category.filter(|d| !d.trim().is_empty()) })
         }
         _ => return Err(ApiError::NotFound("import")),
     };
-    match done {
-        Ok(report) => Ok(Json(report)),
-        Err(ImportError::Store(e)) => Err(e.into()),
-        Err(e) => Err(ApiError::field("file", ValidationError::new("unreadable_file", e.to_string()))),
+    // Reading a big file is a few seconds of work for one core: off the async threads.
+    let marc = what == "marc";
+    let input = tokio::task::spawn_blocking(move || Input::read(&body, marc))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the file: {e}")))?
+        .map_err(|e| ApiError::field("file", ValidationError::new("unreadable_file", e.to_string())))?;
+    let id = match s.store.start_import_job(&actor, &what, dry_run).await? {
+        JobStart::Started(id) => id,
+        JobStart::Busy(other) => {
+            return Err(ApiError::conflict(
+                "import_running",
+                format!("another import is running (job {other}); one import at a time, a dry run may run alongside"),
+            ))
+        }
+    };
+    tracing::info!(job = id, what = %what, dry_run, "import job started");
+    tokio::spawn(run_job(s.store.clone(), actor, id, input, options, dry_run));
+    let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
+    Ok((StatusCode::ACCEPTED, [(LOCATION, job_url(id))], Json(job.try_into()?)))
+}
+
+/// One import job: its stage and progress while running, its report once done (admin).
+#[utoipa::path(get, path = "/import/jobs/{id}", tag = "import", params(("id" = i64, Path)),
+    responses((status = 200, body = Job), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, description = "no such job", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn get_job(State(s): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Job>> {
+    let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
+    Ok(Json(job.try_into()?))
+}
+
+/// The latest 20 import jobs, newest first, without their reports (admin): to find a running
+/// import, or the report of a finished one, again.
+#[utoipa::path(get, path = "/import/jobs", tag = "import",
+    responses((status = 200, body = Vec<Job>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_jobs(State(s): State<AppState>, _: Admin) -> Result<Json<Vec<Job>>> {
+    let jobs = s.store.import_jobs(RECENT_JOBS).await?;
+    Ok(Json(jobs.into_iter().map(Job::try_from).collect::<Result<_>>()?))
+}
+
+/// What the import has done so far, as its progress callback hears it: `None` until the first
+/// batch is done.
+#[derive(Default)]
+struct Progress(Mutex<Option<(usize, usize)>>);
+
+impl Progress {
+    fn set(&self, done: usize, total: usize) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((done, total));
+    }
+
+    /// The stage, records done and records in all.
+    fn get(&self) -> (&'static str, usize, usize) {
+        match *self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+            None => ("reading", 0, 0),
+            Some((done, total)) if done >= total => ("finishing", done, total),
+            Some((done, total)) => ("importing", done, total),
+        }
+    }
+}
+
+/// Runs an import job to its end: the import in a task of its own, and here its heartbeat
+/// (stage and progress written about every second), then the report or the failure.
+async fn run_job(store: Store, actor: Actor, id: i64, input: Input, options: Option<MemberOptions>, dry_run: bool) {
+    let progress = Arc::new(Progress::default());
+    let mut work = {
+        let (store, progress) = (store.clone(), progress.clone());
+        tokio::spawn(async move {
+            let heard = |done, total| progress.set(done, total);
+            match (input, options) {
+                (Input::Marc(sheet, broken), _) => {
+                    import::marc_of(&store, &actor, sheet, broken, dry_run, Some(id), heard).await
+                }
+                (Input::Sheet(sheet), Some(options)) => {
+                    import::members_of(&store, &actor, sheet, &options, dry_run, heard).await
+                }
+                (Input::Sheet(sheet), None) => import::books_of(&store, &actor, sheet, dry_run, Some(id), heard).await,
+            }
+        })
+    };
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    beat.tick().await;
+    let ended = loop {
+        tokio::select! {
+            ended = &mut work => break ended,
+            _ = beat.tick() => {
+                let (stage, done, total) = progress.get();
+                if let Err(e) = store.import_job_progress(id, stage, done, total).await {
+                    tracing::warn!(job = id, error = %e, "writing an import job's progress failed");
+                }
+            }
+        }
+    };
+    let outcome: std::result::Result<String, String> = match ended {
+        Ok(Ok(report)) => serde_json::to_string(&report).map_err(|e| format!("the report could not be written: {e}")),
+        Ok(Err(ImportError::Store(StoreError::Unavailable(e)))) => {
+            tracing::error!(job = id, error = %e, "import job failed: the database is not available");
+            Err("the database was not available; the whole batches written so far stay, run the import again".into())
+        }
+        Ok(Err(ImportError::Store(e))) => {
+            tracing::error!(job = id, error = ?e, "import job failed");
+            Err(format!("the database refused a write (job {id} in the server's log); run the import again"))
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => {
+            tracing::error!(job = id, error = %e, "import job panicked");
+            Err(format!("the import stopped on an internal error (job {id} in the server's log)"))
+        }
+    };
+    let status = if outcome.is_ok() { "done" } else { "failed" };
+    let (_, done, total) = progress.get();
+    match store.finish_import_job(id, (done, total), outcome.as_deref().map_err(String::as_str)).await {
+        Ok(()) => tracing::info!(job = id, status, "import job ended"),
+        // Its heartbeat stops: it reads as interrupted after a while.
+        Err(e) => tracing::error!(job = id, error = %e, "writing an import job's end failed"),
     }
 }

@@ -50,6 +50,28 @@ pub enum ImportError {
     Source(String),
 }
 
+/// A file read for an import, before its rows are checked: what the page reads while the
+/// request is still open, so that a file that cannot be read at all is refused at once.
+#[derive(Debug)]
+pub enum Input {
+    /// A spreadsheet (books or members).
+    Sheet(Sheet),
+    /// A MARC file as rows of a sheet, and the records that could not be read.
+    Marc(Sheet, Vec<crate::marc::MarcError>),
+}
+
+impl Input {
+    /// Reads a spreadsheet, or a MARC file when `marc`.
+    pub fn read(bytes: &[u8], marc: bool) -> Result<Self, ImportError> {
+        if marc {
+            let (sheet, broken) = crate::marc::read_sheet(bytes).map_err(|e| ImportError::Source(e.to_string()))?;
+            Ok(Input::Marc(sheet, broken))
+        } else {
+            Ok(Input::Sheet(sheet::read(bytes)?))
+        }
+    }
+}
+
 /// Imports the books (and copies) of a spreadsheet; `progress` hears (books done, books in all).
 pub async fn books(
     store: &Store,
@@ -58,10 +80,29 @@ pub async fn books(
     dry_run: bool,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
+    books_of(store, actor, sheet::read(bytes)?, dry_run, None, progress).await
+}
+
+/// [`books`] of a sheet already read; a run that writes records itself as import run `run`
+/// (the page's job), or as a new one when `None`.
+pub async fn books_of(
+    store: &Store,
+    actor: &Actor,
+    sheet: Sheet,
+    dry_run: bool,
+    run: Option<i64>,
+    progress: impl FnMut(usize, usize),
+) -> Result<Report, ImportError> {
     use chrono::Datelike;
-    let sheet = sheet::read(bytes)?;
     let (books, errors, ignored) = book_rows(&sheet, store.today(store.now()).year());
-    let mut report = Report { dry_run, rows: sheet.rows.len(), ignored_columns: ignored, errors, ..Report::default() };
+    let mut report = Report {
+        dry_run,
+        rows: sheet.rows.len(),
+        ignored_columns: ignored,
+        errors,
+        import_id: run.filter(|_| !dry_run),
+        ..Report::default()
+    };
     store.import_books(actor, &books, &mut report, progress).await?;
     report.errors.sort_by_key(|e| e.line);
     store.audit_import(actor, "import.books", &report).await?;
@@ -77,12 +118,26 @@ pub async fn marc(
     dry_run: bool,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
-    use chrono::Datelike;
     let (sheet, broken) = crate::marc::read_sheet(bytes).map_err(|e| ImportError::Source(e.to_string()))?;
+    marc_of(store, actor, sheet, broken, dry_run, None, progress).await
+}
+
+/// [`marc`] of a file already read (see [`books_of`] for `run`).
+pub async fn marc_of(
+    store: &Store,
+    actor: &Actor,
+    sheet: Sheet,
+    broken: Vec<crate::marc::MarcError>,
+    dry_run: bool,
+    run: Option<i64>,
+    progress: impl FnMut(usize, usize),
+) -> Result<Report, ImportError> {
+    use chrono::Datelike;
     let (books, mut errors, _) = book_rows(&sheet, store.today(store.now()).year());
     errors.extend(broken.into_iter().map(|e| RowError::new(e.index, "record", e.reason)));
     let records = sheet.rows.iter().map(|(i, _)| *i).max().unwrap_or(0);
-    let mut report = Report { dry_run, rows: records, errors, ..Report::default() };
+    let mut report =
+        Report { dry_run, rows: records, errors, import_id: run.filter(|_| !dry_run), ..Report::default() };
     store.import_books(actor, &books, &mut report, progress).await?;
     report.errors.sort_by_key(|e| e.line);
     store.audit_import(actor, "import.marc", &report).await?;
@@ -107,7 +162,18 @@ pub async fn members(
     dry_run: bool,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
-    let sheet = sheet::read(bytes)?;
+    members_of(store, actor, sheet::read(bytes)?, options, dry_run, progress).await
+}
+
+/// [`members`] of a sheet already read.
+pub async fn members_of(
+    store: &Store,
+    actor: &Actor,
+    sheet: Sheet,
+    options: &MemberOptions,
+    dry_run: bool,
+    progress: impl FnMut(usize, usize),
+) -> Result<Report, ImportError> {
     let (members, errors, ignored) = member_rows(&sheet);
     let mut report = Report { dry_run, rows: sheet.rows.len(), ignored_columns: ignored, errors, ..Report::default() };
     store

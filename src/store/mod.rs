@@ -10,6 +10,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod import;
+pub mod import_jobs;
 pub mod members;
 pub mod mysql_pool;
 pub mod notices;

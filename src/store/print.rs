@@ -269,7 +269,7 @@ impl Store {
     /// The barcodes of the copies import run `id` added, oldest first; `None` when there was no
     /// such run.
     pub async fn barcodes_of_import(&self, id: i64) -> Result<Option<Vec<String>>> {
-        if self.db.opt(sql("SELECT id FROM imports WHERE id = ?").bind(id)).await?.is_none() {
+        if self.db.opt(sql("SELECT id FROM imports WHERE id = ? AND dry_run = 0").bind(id)).await?.is_none() {
             return Ok(None);
         }
         let rows = self.db.all(sql("SELECT barcode FROM copies WHERE import_id = ? ORDER BY id").bind(id)).await?;

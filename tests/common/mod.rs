@@ -350,6 +350,43 @@ impl TestApp {
         res
     }
 
+    /// Sends a file to the page's import (`POST /api/v1/import/...`) as the holder of `token`.
+    pub async fn upload(&self, path: &str, token: &str, bytes: &[u8]) -> Res {
+        let req = Request::post(uri(path))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(bytes.to_vec()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Follows an import job (`GET /api/v1/import/jobs/{id}`) until it is no longer running
+    /// (at most two minutes); the job as it ended.
+    pub async fn wait_for_job(&self, id: i64) -> Value {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let job = self.get(&format!("/api/v1/import/jobs/{id}"), Some(&self.admin)).await.expect(200);
+            if job["status"] != "running" {
+                return job;
+            }
+            assert!(std::time::Instant::now() < until, "import job {id} still running: {job:#}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Imports a file as the admin through the page's API: 202 with a job, followed until it is
+    /// done; the job's report.
+    pub async fn import_file(&self, path: &str, bytes: &[u8]) -> Value {
+        let r = self.upload(path, &self.admin, bytes).await;
+        let location = r.headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let job = r.expect(202);
+        assert_eq!(location.as_deref(), job["links"]["self"].as_str(), "Location names the job");
+        assert_eq!(job["status"], "running", "{job:#}");
+        let done = self.wait_for_job(job["id"].as_i64().expect("the job's id")).await;
+        assert_eq!(done["status"], "done", "{done:#}");
+        done["report"].clone()
+    }
+
     /// Today in the library's calendar.
     pub fn today(&self) -> chrono::NaiveDate {
         self.store.today(self.store.now())

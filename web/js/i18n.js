@@ -398,6 +398,15 @@ const id = {
   'import.line': 'Baris', 'import.field': 'Kolom', 'import.reason': 'Alasan',
   'import.col.title': 'Judul', 'import.col.authors': 'Pengarang', 'import.col.year': 'Tahun', 'import.col.call_number': 'Nomor panggil',
   'import.col.name': 'Nama', 'import.col.card': 'Kartu', 'import.col.category': 'Kategori',
+  'import.running': 'Impor berjalan:', 'import.running_dry': 'Uji coba berjalan:',
+  'import.stage.reading': 'membaca berkas…', 'import.stage.importing': 'menyimpan…', 'import.stage.importing_dry': 'memeriksa…', 'import.stage.finishing': 'menyelesaikan…',
+  'import.progress_of': '{done} dari {total} ({pct}%)',
+  'import.running_hint': 'Berjalan di server: halaman ini boleh ditutup. Buka lagi tab Impor untuk melihat kemajuan atau laporannya.',
+  'import.failed': 'Impor gagal: {error}. Yang sudah tersimpan tetap ada; mengimpor berkas yang sama lagi aman.',
+  'import.interrupted': 'Impor terputus (server yang menjalankannya berhenti). Yang sudah tersimpan tetap ada; impor berkas yang sama lagi dengan aman: yang sudah ada tidak berubah.',
+  'import.last': 'Impor terakhir: {what}, {at}, {status}.', 'import.last_report': 'Lihat hasilnya',
+  'import.status.running': 'berjalan', 'import.status.done': 'selesai', 'import.status.failed': 'gagal', 'import.status.interrupted': 'terputus',
+  'err.import_running': 'Impor lain sedang berjalan. Tunggu sampai selesai; uji coba tetap bisa dijalankan.',
 };
 
 const en = {
@@ -797,6 +806,15 @@ const en = {
   'import.line': 'Row', 'import.field': 'Column', 'import.reason': 'Why',
   'import.col.title': 'Title', 'import.col.authors': 'Authors', 'import.col.year': 'Year', 'import.col.call_number': 'Call number',
   'import.col.name': 'Name', 'import.col.card': 'Card', 'import.col.category': 'Category',
+  'import.running': 'Import running:', 'import.running_dry': 'Dry run running:',
+  'import.stage.reading': 'reading the file…', 'import.stage.importing': 'storing…', 'import.stage.importing_dry': 'checking…', 'import.stage.finishing': 'finishing…',
+  'import.progress_of': '{done} of {total} ({pct}%)',
+  'import.running_hint': 'It runs on the server: you may close this page. Open the Import tab again to see its progress or its report.',
+  'import.failed': 'The import failed: {error}. What was stored stays; importing the same file again is safe.',
+  'import.interrupted': 'The import was interrupted (the server running it stopped). What was stored stays; import the same file again safely: what is already there does not change.',
+  'import.last': 'Last import: {what}, {at}, {status}.', 'import.last_report': 'Show its result',
+  'import.status.running': 'running', 'import.status.done': 'done', 'import.status.failed': 'failed', 'import.status.interrupted': 'interrupted',
+  'err.import_running': 'Another import is running. Wait until it is done; a dry run can still be run.',
 };
 
 const dictionaries = { id, en };

@@ -1,12 +1,18 @@
 // Import (admin): choose a file → a dry run shows what would be stored (counts, the first rows as
 // they will be stored, every row that cannot come in and why) → confirm → the report.
+// Both runs are background jobs on the server (POST answers 202 with the job): the page follows
+// the job every second with a progress bar, then shows its report. Opening the tab again finds
+// a running job (and follows it) or the last one (its report one click away).
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { field } from '../forms.js';
+import { formatDateTime } from '../format.js';
 import { table, section, notice, loading } from '../ui.js';
 
 const KINDS = ['books', 'members', 'marc'];
+/** How often a running job is asked about. */
+const POLL_MS = 1000;
 
 /** The admin's Import tab. */
 export async function importTab(body) {
@@ -32,19 +38,111 @@ export async function importTab(body) {
     await run(result, file, query, true);
   });
   replace(body, section(t('import.title'), h('p', { class: 'hint' }, t('import.intro')), form), result);
+  await latest(result);
+}
+
+/** The latest job, found again: a running one is followed; a finished one offers its report. */
+async function latest(box, before = []) {
+  let jobs;
+  try {
+    jobs = await api.get('/import/jobs');
+  } catch {
+    return;
+  }
+  // Opening the tab: a run the librarian started meanwhile goes first.
+  if (!before.length && box.dataset.following) return;
+  const job = jobs.find((j) => j.status === 'running') || jobs[0];
+  if (!job) return;
+  if (job.status === 'running') {
+    await follow(box, job.id, null, before);
+    return;
+  }
+  const show = h('button', { type: 'button', 'data-testid': 'import-last-report', onClick: () => follow(box, job.id, null) },
+    t('import.last_report'));
+  replace(box, ...before, h('p', { class: 'hint', 'data-testid': 'import-last' },
+    t('import.last', { what: t(`import.kind.${job.what}`), at: formatDateTime(job.started_at), status: t(`import.status.${job.status}`) }),
+    ' ', show));
 }
 
 async function run(box, file, { what, ...query }, dryRun) {
+  box.dataset.following = 'run';
   replace(box, loading());
+  let job;
   try {
-    const report = await api.upload(`/import/${what}`, file, { ...query, dry_run: dryRun });
-    replace(box, reportView(report, dryRun
-      ? h('button', { type: 'button', class: 'primary', 'data-testid': 'import-confirm',
-        onClick: () => run(box, file, { what, ...query }, false) }, t('import.confirm'))
-      : null));
+    job = await api.upload(`/import/${what}`, file, { ...query, dry_run: dryRun });
   } catch (err) {
-    replace(box, notice('error', errorText(err)));
+    const said = notice('error', errorText(err));
+    replace(box, said);
+    // Another import is running: follow it here.
+    if (err.code === 'import_running') await latest(box, [said]);
+    return;
   }
+  await follow(box, job.id, dryRun ? () => run(box, file, { what, ...query }, false) : null);
+}
+
+/**
+ * Follows job `id` until it ends, with a progress bar; then its report, with the confirm button
+ * (`confirm`) after a dry run of a file still at hand. Stops when the view is left.
+ */
+async function follow(box, id, confirm, before = []) {
+  // One job followed per view: a newer run (or leaving the view) ends this loop.
+  box.dataset.following = String(id);
+  const gone = () => !box.isConnected || box.dataset.following !== String(id);
+  let misses = 0;
+  for (;;) {
+    let job;
+    try {
+      job = await api.get(`/import/jobs/${id}`);
+      misses = 0;
+    } catch (err) {
+      // A blip between the page and the server (a replica restarting): keep asking a while.
+      misses += 1;
+      if (gone()) return;
+      if (misses > 30) {
+        replace(box, ...before, notice('error', errorText(err)));
+        return;
+      }
+      await sleep(POLL_MS);
+      continue;
+    }
+    if (gone()) return;
+    if (job.status === 'running') {
+      replace(box, ...before, progressView(job));
+      await sleep(POLL_MS);
+      continue;
+    }
+    if (job.status === 'done') {
+      const again = confirm && job.dry_run
+        ? h('button', { type: 'button', class: 'primary', 'data-testid': 'import-confirm', onClick: confirm }, t('import.confirm'))
+        : null;
+      replace(box, ...before, reportView(job.report, again));
+    } else {
+      const why = job.status === 'failed' ? t('import.failed', { error: job.error || '' }) : t('import.interrupted');
+      replace(box, ...before, h('div', { 'data-testid': 'import-ended' }, notice('error', why), progressCounts(job)));
+    }
+    return;
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+/** "1.200 dari 100.000 (1%)" */
+function progressCounts(job) {
+  if (!job.total) return null;
+  const pct = Math.floor((job.done * 100) / job.total);
+  const n = (x) => x.toLocaleString('id-ID');
+  return h('p', { class: 'import-count' }, t('import.progress_of', { done: n(job.done), total: n(job.total), pct }));
+}
+
+function progressView(job) {
+  const stage = t(`import.stage.${job.stage}${job.dry_run && job.stage === 'importing' ? '_dry' : ''}`, {}, job.stage || '');
+  // No value: the bar moves without a figure while the file is read.
+  const bar = h('progress', { max: job.total || 1, value: job.total ? job.done : null, 'aria-label': stage });
+  return h('div', { class: 'import-progress', 'data-testid': 'import-progress', role: 'status' },
+    h('p', {}, h('strong', {}, job.dry_run ? t('import.running_dry') : t('import.running')), ' ', stage),
+    bar,
+    progressCounts(job),
+    h('p', { class: 'hint' }, t('import.running_hint')));
 }
 
 function reportView(r, confirm) {

@@ -1,0 +1,109 @@
+//! The page's import as a background job (issue #13): `POST /api/v1/import/{what}` answers 202
+//! with a job at once, `GET /api/v1/import/jobs/{id}` follows it to its report, and the job's
+//! state is in the database (a job whose replica stopped reads as interrupted; one import that
+//! writes at a time). Both backends.
+
+mod common;
+
+use common::TestApp;
+use pustaka::store::{db::sql, import_jobs::JobStart, Actor};
+use serde_json::Value;
+
+contract!(a_page_import_is_a_job_followed_to_its_report, one_writing_import_at_a_time_and_interrupted_jobs);
+
+/// A spreadsheet of `n` books with a copy each.
+fn sheet(n: usize) -> String {
+    let mut s = String::from("judul;pengarang;barcode\n");
+    for i in 0..n {
+        s.push_str(&format!("Buku Pekerjaan {i};Penulis {};JOB-{i:05}\n", i % 37));
+    }
+    s
+}
+
+async fn a_page_import_is_a_job_followed_to_its_report(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let file = sheet(1500);
+    let r = app.upload("/api/v1/import/books", &app.admin, file.as_bytes()).await;
+    let location = r.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let job = r.expect(202);
+    let id = job["id"].as_i64().unwrap();
+    assert_eq!(location, format!("/api/v1/import/jobs/{id}"));
+    assert_eq!(
+        (job["status"].as_str(), job["what"].as_str(), job["dry_run"].as_bool()),
+        (Some("running"), Some("books"), Some(false))
+    );
+    assert_eq!(job["links"]["self"], location.as_str());
+    assert!(job.get("report").is_none(), "no report before it is done: {job:#}");
+    // Every poll answers while it runs; the count only grows, and never past the total.
+    let mut last = 0;
+    let ended = loop {
+        let j = app.get(&location, admin).await.expect(200);
+        let done = j["done"].as_i64().unwrap();
+        assert!(done >= last && (j["total"] == 0 || done <= j["total"].as_i64().unwrap()), "{j:#}");
+        last = done;
+        if j["status"] != "running" {
+            break j;
+        }
+        assert!(["reading", "importing", "finishing"].contains(&j["stage"].as_str().unwrap()), "{j:#}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(ended["status"], "done", "{ended:#}");
+    assert_eq!((ended["done"].as_i64(), ended["total"].as_i64()), (Some(1500), Some(1500)), "{ended:#}");
+    assert_eq!(ended["stage"], Value::Null);
+    assert!(ended["finished_at"].is_string());
+    let report = &ended["report"];
+    assert_eq!((report["books_created"].as_i64(), report["copies_created"].as_i64()), (Some(1500), Some(1500)));
+    assert_eq!(report["import_id"], id, "the copies carry the job's number for their labels");
+    assert_eq!(app.get("/api/v1/print/imports", admin).await.expect(200)[0]["copies"], 1500);
+    // The audit log has the run's counts, as before.
+    let audit = app.get("/api/v1/audit?per_page=100", admin).await.expect(200);
+    let line = audit["items"].as_array().unwrap().iter().find(|a| a["action"] == "import.books").expect("audited");
+    assert!(line["detail"].as_str().unwrap().contains("books 1500 created"), "{line:#}");
+
+    // A second run changes nothing.
+    let again = app.import_file("/api/v1/import/books", file.as_bytes()).await;
+    assert_eq!((again["books_created"].as_i64(), again["books_existing"].as_i64()), (Some(0), Some(1500)));
+    assert_eq!((again["copies_created"].as_i64(), again["copies_existing"].as_i64()), (Some(0), Some(1500)));
+    assert_eq!(app.get("/api/v1/books", None).await.expect(200)["total"], 1500);
+
+    // The latest jobs, newest first, to find a report again; without the reports themselves.
+    let jobs = app.get("/api/v1/import/jobs", admin).await.expect(200);
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[1]["id"], id);
+    assert!(jobs.iter().all(|j| j["status"] == "done" && j.get("report").is_none()), "{jobs:#?}");
+
+    // Unknown and malformed job ids; only the admin follows jobs.
+    app.get("/api/v1/import/jobs/999999", admin).await.problem(404, "not_found");
+    app.get("/api/v1/import/jobs/abc", admin).await.problem(400, "bad_request");
+    let librarian = app.add_librarian().await;
+    app.get(&location, Some(&librarian)).await.problem(403, "forbidden");
+    app.get(&location, None).await.problem(401, "unauthenticated");
+}
+
+async fn one_writing_import_at_a_time_and_interrupted_jobs(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    // An import that writes, running on some replica (its heartbeat is fresh).
+    let JobStart::Started(running) = app.store.start_import_job(&Actor::system(), "books", false).await.unwrap() else {
+        panic!("nothing else runs")
+    };
+    let file = sheet(3);
+    let busy = app.upload("/api/v1/import/books", &app.admin, file.as_bytes()).await.problem(409, "import_running");
+    assert!(busy["detail"].as_str().unwrap().contains(&format!("job {running}")), "{busy:#}");
+    // A dry run may run alongside.
+    let dry = app.import_file("/api/v1/import/members?dry_run=true", b"nama;kategori\nEko;student\n").await;
+    assert_eq!((dry["dry_run"].as_bool(), dry["members_created"].as_i64()), (Some(true), Some(1)), "{dry:#}");
+
+    // Its replica stops: no heartbeat for a minute. It reads as interrupted, and a new import may start.
+    let then = app.store.now() - chrono::Duration::seconds(60);
+    let mut tx = app.store.db.begin().await.unwrap();
+    tx.exec(sql("UPDATE imports SET updated_at = ? WHERE id = ?").bind(then).bind(running)).await.unwrap();
+    tx.commit().await.unwrap();
+    let job = app.get(&format!("/api/v1/import/jobs/{running}"), admin).await.expect(200);
+    assert_eq!((job["status"].as_str(), job["stage"].as_str()), (Some("interrupted"), None), "{job:#}");
+    let report = app.import_file("/api/v1/import/books", file.as_bytes()).await;
+    assert_eq!(report["books_created"], 3);
+    let jobs = app.get("/api/v1/import/jobs", admin).await.expect(200);
+    let statuses: Vec<&str> = jobs.as_array().unwrap().iter().map(|j| j["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["done", "done", "interrupted"]);
+}
