@@ -37,11 +37,12 @@ pub struct Page<T> {
     pub page: i64,
     /// Records per page.
     pub per_page: i64,
-    /// Records on all pages.
+    /// Records on all pages. The catalogue listed without a search counts every book, as counted
+    /// by the server at most a few seconds before (and again after a change made through it), so
+    /// books added or removed through another server may take that long to be counted.
     pub total: i64,
     /// True when more records match than were counted: `total` is then a lower bound (a
-    /// search counts and ranks at most its first 1000 matches; the catalogue listed without a
-    /// search is counted up to 10,000 books).
+    /// search counts and ranks at most its first 1000 matches).
     pub total_capped: bool,
 }
 

@@ -16,6 +16,7 @@ contract!(
     books_crud_and_isbn_rules,
     search_finds_words_and_isbns,
     search_stays_bounded_for_very_common_words,
+    catalogue_total_follows_adds_and_deletes,
     copies_crud,
     members_crud_and_card_numbers,
     members_have_a_grade,
@@ -406,6 +407,44 @@ async fn search_stays_bounded_for_very_common_words(app: TestApp) {
     assert_eq!((r["total"].as_i64(), r["total_capped"].as_bool()), (Some(1), Some(false)));
     let r = app.get("/api/v1/books?q=sejarahw", None).await.expect(200);
     assert_eq!(r["items"][0]["title"], "Umumnya Sejarahwan");
+}
+
+async fn catalogue_total_follows_adds_and_deletes(app: TestApp) {
+    // The front page's total is the whole catalogue, counted exactly (no cap); a server counts it
+    // again after its own changes, before it answers.
+    let total = |r: &serde_json::Value| (r["total"].as_i64(), r["total_capped"].as_bool());
+    let r = app.get("/api/v1/books", None).await.expect(200);
+    assert_eq!(total(&r), (Some(0), Some(false)), "{r}");
+    let first = app.book("Laskar Pelangi").await;
+    let second = app.book("Bumi Manusia").await;
+    let third = app.book("Ronggeng Dukuh Paruk").await;
+    let r = app.get("/api/v1/books?page=1&per_page=2", None).await.expect(200);
+    assert_eq!(total(&r), (Some(3), Some(false)), "{r}");
+    let ids: Vec<_> = r["items"].as_array().unwrap().iter().map(|b| b["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [third, second], "newest first");
+    app.delete(&format!("/api/v1/books/{second}"), Some(&app.admin)).await.expect(204);
+    let r = app.get("/api/v1/books?page=2&per_page=1", None).await.expect(200);
+    assert_eq!(total(&r), (Some(2), Some(false)), "{r}");
+    assert_eq!(r["items"][0]["id"].as_i64(), Some(first));
+    // Books loaded with SQL (another server's, or an operator's followed by `pustaka reindex`).
+    let mut tx = app.store.db.begin().await.unwrap();
+    let at = app.store.now();
+    for i in 0..5 {
+        tx.exec(
+            pustaka::store::db::sql(
+                "INSERT INTO books (title, authors, subjects, created_at, updated_at) VALUES (?, '[\"A\"]', '[]', ?, ?)",
+            )
+            .bind(format!("Dimuat {i}"))
+            .bind(at)
+            .bind(at),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    app.store.reindex().await.unwrap();
+    let r = app.get("/api/v1/books", None).await.expect(200);
+    assert_eq!(total(&r), (Some(7), Some(false)), "{r}");
 }
 
 async fn copies_crud(app: TestApp) {

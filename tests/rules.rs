@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 contract!(
     an_overdue_loan_blocks_borrowing_and_renewing_until_returned,
+    a_members_loans_are_read_without_locking_the_member,
     a_category_can_allow_days_of_grace,
     fines_accruing_on_loans_still_out_count_towards_the_limit,
     a_new_copy_goes_to_the_first_waiting_member,
@@ -95,6 +96,27 @@ async fn an_overdue_loan_blocks_borrowing_and_renewing_until_returned(app: TestA
     // Returned loans carry no renewal advice.
     let all = app.get(&format!("/api/v1/members/{member}/loans?status=returned"), Some(&token)).await.expect(200);
     assert!(all["items"][0]["renewable"].is_null(), "{all}");
+}
+
+async fn a_members_loans_are_read_without_locking_the_member(app: TestApp) {
+    let book = app.book("Bumi Manusia").await;
+    app.copy(book, "BM-1").await;
+    let (member, card, token) = app.member_with_login("Budi", "budi").await;
+    app.checkout("BM-1", &card).await.expect(201);
+    // A desk's transaction holds the member's row (on SQLite: the write lock). Saying whether
+    // each loan can be renewed is a read: it answers at once instead of waiting for that.
+    let mut desk = app.store.db.begin().await.unwrap();
+    let lock = desk.for_update();
+    desk.opt(pustaka::store::db::sql(format!("SELECT id FROM members WHERE id = ?{lock}")).bind(member)).await.unwrap();
+    let loans = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.get(&format!("/api/v1/members/{member}/loans"), Some(&token)),
+    )
+    .await
+    .expect("the member's loans are read without waiting for the desk")
+    .expect(200);
+    assert_eq!(loans["items"][0]["renewable"], true, "{loans}");
+    desk.commit().await.unwrap();
 }
 
 async fn a_category_can_allow_days_of_grace(app: TestApp) {

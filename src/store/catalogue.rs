@@ -211,7 +211,7 @@ impl Store {
 
     /// Catalogues a book.
     pub async fn create_book(&self, actor: &Actor, b: &NewBook) -> Result<Book> {
-        crate::transaction!(self.db, |tx| {
+        let book = crate::transaction!(self.db, |tx| {
             async {
                 let id = self.insert_book(&mut tx, b).await?;
                 self.audit(&mut tx, actor, "book.create", "book", id, b.title.as_str()).await?;
@@ -220,7 +220,9 @@ impl Store {
                 Ok(book)
             }
             .await
-        })
+        });
+        self.books_changed();
+        book
     }
 
     /// Changes a book's fields.
@@ -320,7 +322,9 @@ impl Store {
                 self.audit(&mut tx, actor, "book.delete", "book", id, book.title).await
             }
             .await
-        })
+        })?;
+        self.books_changed();
+        Ok(())
     }
 
     /// A book's copies.

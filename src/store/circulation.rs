@@ -408,32 +408,30 @@ impl Store {
         if loans.is_empty() {
             return Ok(Vec::new());
         }
-        crate::transaction!(self.db, |tx| {
-            async {
-                let at = self.now();
-                let today = self.today(at);
-                let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
-                let policy = self.category_in(&mut tx, &member.category).await?.rules;
-                let calendar = self.calendar(&mut tx, today).await?;
-                let standing = standing(&member);
-                let mut checks = Vec::with_capacity(loans.len());
-                for l in loans {
-                    let others_waiting = tx
-                        .opt(
-                            sql("SELECT id FROM holds WHERE book_id = ? AND status = 'waiting' AND member_id <> ? LIMIT 1")
-                                .bind(l.book_id)
-                                .bind(member_id),
-                        )
-                        .await?
-                        .is_some();
-                    let terms =
-                        LoanTerms { returned: l.returned_at.is_some(), renewals: l.renewals, due: self.today(l.due_at) };
-                    checks.push(renewal(&policy, &calendar, &standing, terms, today, others_waiting).map(|_| ()));
-                }
-                Ok::<_, StoreError>(checks)
-            }
-            .await
-        })
+        // A read: one snapshot, no locks (it used to lock the member's row as a renewal does).
+        let mut tx = self.db.begin_read().await?;
+        let at = self.now();
+        let today = self.today(at);
+        let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
+        let policy = self.category_in(&mut tx, &member.category).await?.rules;
+        let calendar = self.calendar(&mut tx, today).await?;
+        let standing = standing(&member);
+        let mut checks = Vec::with_capacity(loans.len());
+        for l in loans {
+            let others_waiting = tx
+                .opt(
+                    sql("SELECT id FROM holds WHERE book_id = ? AND status = 'waiting' AND member_id <> ? LIMIT 1")
+                        .bind(l.book_id)
+                        .bind(member_id),
+                )
+                .await?
+                .is_some();
+            let terms =
+                LoanTerms { returned: l.returned_at.is_some(), renewals: l.renewals, due: self.today(l.due_at) };
+            checks.push(renewal(&policy, &calendar, &standing, terms, today, others_waiting).map(|_| ()));
+        }
+        tx.commit().await?; // ends the snapshot; nothing was written
+        Ok(checks)
     }
 
     /// A copy came free: it goes to the hold shelf for the first member waiting for its book, or

@@ -456,9 +456,13 @@ impl Tx {
         self.backend().into()
     }
 
-    /// ` FOR UPDATE` where the backend has row locks (see [`Dialect::for_update`]).
+    /// ` FOR UPDATE` where the backend has row locks (see [`Dialect::for_update`]); nothing in a
+    /// read-only transaction ([`Db::begin_read`]), whose reads take no locks.
     pub fn for_update(&self) -> &'static str {
-        self.dialect().for_update()
+        match self {
+            Tx::MySql(t) if t.read_only => "",
+            _ => self.dialect().for_update(),
+        }
     }
 
     /// All rows.
@@ -581,7 +585,17 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match &self.pools {
             Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Pools::MySql(pool) => Tx::MySql(MySqlTx::begin(pool).await?),
+            Pools::MySql(pool) => Tx::MySql(MySqlTx::begin(pool, false).await?),
+        })
+    }
+
+    /// Starts a read-only transaction: several reads from one snapshot, with no locks and no
+    /// writer waited for (on SQLite a deferred transaction on a read connection; on MariaDB
+    /// `START TRANSACTION READ ONLY`, where [`Tx::for_update`] is empty). Writes in it fail.
+    pub async fn begin_read(&self) -> Result<Tx, DbError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            Pools::MySql(pool) => Tx::MySql(MySqlTx::begin(pool, true).await?),
         })
     }
 

@@ -113,6 +113,7 @@ macro_rules! in_batches {
                 .await)?
             };
             batch.merge_into($report);
+            $self.books_changed(); // the catalogue's total is counted again
             done += $chunk.len();
             $progress(done, total);
         }

@@ -129,6 +129,8 @@ pub struct Store {
     clock: SharedClock,
     /// Hashes and checks passwords at the configured cost.
     pub passwords: crate::passwords::Hasher,
+    /// This server's count of the books, for the catalogue's front page.
+    book_count: Arc<search::BookCount>,
 }
 
 /// Turns a JSON array column's text into a list.
@@ -177,7 +179,15 @@ impl Store {
     /// A store over `db` with the library's calendar settings, hashing passwords at Argon2id's
     /// default cost.
     pub fn new(db: Db, tz: Tz, closed_weekdays: Vec<Weekday>, session_hours: i64) -> Self {
-        Self { db, tz, closed_weekdays, session_hours, clock: Arc::new(SystemClock), passwords: Default::default() }
+        Self {
+            db,
+            tz,
+            closed_weekdays,
+            session_hours,
+            clock: Arc::new(SystemClock),
+            passwords: Default::default(),
+            book_count: Default::default(),
+        }
     }
 
     /// The same store reading time from `clock`.

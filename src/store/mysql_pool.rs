@@ -190,9 +190,11 @@ impl Pooled {
         self.from_idle && e.is_connection_lost()
     }
 
-    /// Starts a transaction (sqlx's BEGIN, which keeps its transaction depth right).
-    async fn begin(&mut self) -> Result<(), DbError> {
-        let r = Transactions::begin(self.conn(), None).await.map_err(DbError::from);
+    /// Starts a transaction (sqlx's BEGIN, which keeps its transaction depth right); a read-only
+    /// one with `START TRANSACTION READ ONLY` (one snapshot for all its reads, no locks).
+    async fn begin(&mut self, read_only: bool) -> Result<(), DbError> {
+        let statement = read_only.then(|| "START TRANSACTION READ ONLY".into());
+        let r = Transactions::begin(self.conn(), statement).await.map_err(DbError::from);
         self.settle(&r);
         r
     }
@@ -228,23 +230,25 @@ impl Drop for Pooled {
 /// in the background before the connection is reused (or the connection is closed).
 pub struct MySqlTx {
     pooled: Option<Pooled>,
+    /// Started `READ ONLY`: its reads take no locks (see [`super::db::Tx::for_update`]).
+    pub(super) read_only: bool,
 }
 
 impl MySqlTx {
     /// Starts a transaction. A BEGIN that finds its idle connection dead runs once more on another.
-    pub(super) async fn begin(pool: &MySqlConnPool) -> Result<Self, DbError> {
+    pub(super) async fn begin(pool: &MySqlConnPool, read_only: bool) -> Result<Self, DbError> {
         let mut pooled = pool.acquire().await?;
-        match pooled.begin().await {
+        match pooled.begin(read_only).await {
             Ok(()) => {}
             Err(e) if pooled.worth_retrying(&e) => {
                 tracing::warn!(error = %e, "BEGIN on an idle MariaDB connection failed; retrying on another");
                 drop(pooled);
                 pooled = pool.acquire().await?;
-                pooled.begin().await?;
+                pooled.begin(read_only).await?;
             }
             Err(e) => return Err(e),
         }
-        Ok(Self { pooled: Some(pooled) })
+        Ok(Self { pooled: Some(pooled), read_only })
     }
 
     /// The pooled connection.

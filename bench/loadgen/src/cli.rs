@@ -19,6 +19,8 @@ pub enum Scenario {
     Search,
     /// `GET /api/v1/books?per_page=20&page={1..=5}`.
     List,
+    /// `GET /api/v1/books?page=1&per_page=20`: the catalogue's front page, as the OPAC asks for it.
+    FirstPage,
     /// 60% search, 20% list, 15% get, 5% a checkout/return step on the user's own pair.
     Mixed,
     /// Checkout (`POST /api/v1/loans`) then return (`POST /api/v1/returns`) of the user's own pair, in a loop.
@@ -31,6 +33,7 @@ impl Scenario {
             Scenario::Get => "get",
             Scenario::Search => "search",
             Scenario::List => "list",
+            Scenario::FirstPage => "first-page",
             Scenario::Mixed => "mixed",
             Scenario::Circulation => "circulation",
         }

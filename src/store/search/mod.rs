@@ -5,8 +5,11 @@
 //! counting ever walks a third of the catalogue. SQLite uses its FTS5 index ([`sqlite`]); MariaDB
 //! Pustaka's own word index, kept in each book's transaction ([`mariadb`]).
 
+mod count;
 mod mariadb;
 mod sqlite;
+
+pub(crate) use count::BookCount;
 
 use super::{
     catalogue::{book, BOOK_COLUMNS},
@@ -27,9 +30,6 @@ pub(super) fn search_terms(q: &str) -> Vec<String> {
 /// Search results ranked by relevance at most; more matches are listed newest first.
 pub const RANKED: i64 = 1000;
 
-/// The whole catalogue, listed without a search, is counted up to this many books.
-pub const LISTED: i64 = 10_000;
-
 /// A word being typed matches at most this many whole words (the first in alphabetical order).
 pub(super) const PREFIX_WORDS: i64 = 50;
 
@@ -43,22 +43,22 @@ impl Store {
     /// the newest books first.
     pub async fn search_books(&self, q: Option<&str>, page: PageRequest) -> Result<Page<Book>> {
         let q = q.map(str::trim).filter(|q| !q.is_empty());
-        // The count stops at `cap`: InnoDB counts a table by reading it (70 ms for a million books,
-        // on every page), so the whole catalogue is counted up to LISTED.
-        let (select, count, cap) = match q {
+        let (select, count) = match q {
+            // The whole catalogue, newest first (the index `books_created`, read backwards). Its
+            // total is not counted here: InnoDB counts a table by reading it (70 ms for a million
+            // books), so each server counts it every few seconds and after its own changes
+            // ([`BookCount`]).
             None => (
                 sql(format!(
                     "SELECT {BOOK_COLUMNS} FROM books b ORDER BY b.created_at DESC, b.id DESC LIMIT ? OFFSET ?"
                 )),
-                sql("SELECT COUNT(*) AS n FROM (SELECT 1 FROM books LIMIT ?) m").bind(LISTED + 1),
-                LISTED,
+                None,
             ),
             Some(q) if looks_like_isbn(q) && Isbn::parse(q).is_ok() => {
                 let isbn = Isbn::parse(q).map(|i| i.as_str().to_owned()).unwrap_or_default();
                 (
                     sql(format!("SELECT {BOOK_COLUMNS} FROM books b WHERE b.isbn = ? LIMIT ? OFFSET ?")).bind(&isbn),
-                    sql("SELECT COUNT(*) AS n FROM books WHERE isbn = ?").bind(isbn),
-                    i64::MAX,
+                    Some(sql("SELECT COUNT(*) AS n FROM books WHERE isbn = ?").bind(isbn)),
                 )
             }
             Some(q) => {
@@ -74,8 +74,11 @@ impl Store {
         };
         let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
         let items = rows.iter().map(book).collect::<Result<Vec<_>>>()?;
-        let total = self.count(count).await?;
-        Ok(Page { total_capped: total > cap, ..page.wrap(items, total.min(cap)) })
+        let total = match count {
+            Some(count) => self.count(count).await?,
+            None => self.books_total().await?,
+        };
+        Ok(page.wrap(items, total))
     }
 
     /// Books by id, in the order of `ids`.
@@ -121,6 +124,7 @@ impl Store {
 
     /// Rebuilds the search index from the books table (after books were loaded with SQL).
     pub async fn reindex(&self) -> Result<u64> {
+        self.books_changed(); // books loaded with SQL are counted again too
         match self.db.dialect() {
             Dialect::Sqlite => {
                 let mut tx = self.db.begin().await?;
