@@ -2,13 +2,15 @@
 //! front page, its most requested page). InnoDB counts a table by reading an index of it: 70 ms
 //! for a million books, which on every request made that page 10–20 times slower than one book.
 //! So each server counts it at most every [`EVERY`] (longer when counting is slow, so that
-//! counting takes at most 2% of one database connection), and again, before it answers, after any
-//! change to the books it made itself. Books added or removed through another server are in the
-//! total within that time. The count is exact when made: no cap, no estimate.
+//! counting takes at most 2% of one database connection), in a background task while requests
+//! answer with the last count: no request waits for an old count to be redone. After a change to
+//! the books made through this server, the next request waits for a count that began after it,
+//! and requests waiting together share one count. Books added or removed through another server
+//! are in the total within that time. The count is exact when made: no cap, no estimate.
 
 use std::{
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Mutex,
     },
     time::{Duration, Instant},
@@ -31,6 +33,8 @@ pub(crate) struct BookCount {
     last: Mutex<Option<Counted>>,
     /// Held while counting, so that requests arriving together count once.
     counting: tokio::sync::Mutex<()>,
+    /// A background count has been started and has not ended.
+    refreshing: AtomicBool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,18 +67,31 @@ impl Store {
             if last.fresh() {
                 return Ok(last.books);
             }
-            // Only old: one request counts again while the others answer with the last count.
-            match state.counting.try_lock() {
-                Ok(_counting) => return self.count_books(changes).await,
-                Err(_) => return Ok(last.books),
+            // Only old: counted again in the background; this request answers with the last count.
+            if !state.refreshing.swap(true, Ordering::AcqRel) {
+                let store = self.clone();
+                tokio::spawn(async move {
+                    let state = &store.book_count;
+                    {
+                        let _counting = state.counting.lock().await;
+                        let changes = state.changes.load(Ordering::Acquire);
+                        if !state.last().is_some_and(|c| c.changes == changes && c.fresh()) {
+                            if let Err(e) = store.count_books(changes).await {
+                                tracing::warn!(error = %e, "counting the books failed; the last count stays");
+                            }
+                        }
+                    }
+                    state.refreshing.store(false, Ordering::Release);
+                });
             }
+            return Ok(last.books);
         }
-        // Never counted, or changed here since: wait for a count that begins after the change.
+        // Never counted, or changed here since: wait for a count that began after the change this
+        // request saw (one made for a request that waited before it will do).
         let _counting = state.counting.lock().await;
-        let changes = state.changes.load(Ordering::Acquire);
-        match state.last().filter(|c| c.changes == changes && c.fresh()) {
-            Some(last) => Ok(last.books),
-            None => self.count_books(changes).await,
+        match state.last().filter(|c| c.changes >= changes) {
+            Some(last) if last.fresh() => Ok(last.books),
+            _ => self.count_books(state.changes.load(Ordering::Acquire)).await,
         }
     }
 
