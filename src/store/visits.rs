@@ -132,18 +132,18 @@ pub fn count_by_grade(visits: &[Visit]) -> Vec<GradeCount> {
     let (mut none, mut none_members, mut guests) = (0i64, BTreeSet::new(), 0i64);
     for v in visits {
         // Who: the member, or this visit alone when its member was deleted since.
-        let member = Some(v.member_id.unwrap_or(-v.id));
-        match (&v.grade, member, v.category.as_str()) {
-            (_, _, "guest") => guests += 1,
-            (Some(g), member, _) => {
+        let member = v.member_id.unwrap_or(-v.id);
+        match (&v.grade, v.category.as_str()) {
+            (_, "guest") => guests += 1,
+            (Some(g), _) => {
                 let e = grades.entry(g.to_lowercase()).or_default();
                 *e.0.entry(g.clone()).or_default() += 1;
-                e.1.extend(member);
+                e.1.insert(member);
                 e.2 += 1;
             }
-            (None, member, _) => {
+            (None, _) => {
                 none += 1;
-                none_members.extend(member);
+                none_members.insert(member);
             }
         }
     }
