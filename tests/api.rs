@@ -674,6 +674,8 @@ async fn checkout_and_return(app: TestApp) {
     assert_eq!(m["active_loans"], 1);
     let active = app.get("/api/v1/loans?status=active", Some(&app.admin)).await.expect(200);
     assert_eq!(active["total"], 1);
+    // The desk answers with what was written, not a read back: it must be what is stored.
+    assert_eq!(active["items"][0], loan, "the checkout's answer is the loan as stored");
 
     let r = app.checkin("LP-1").await.expect(200);
     assert!(r["loan"]["returned_at"].is_string());
@@ -683,6 +685,7 @@ async fn checkout_and_return(app: TestApp) {
     app.checkin("LP-1").await.problem(409, "not_on_loan");
     let all = app.get(&format!("/api/v1/loans?status=returned&member_id={member}"), Some(&app.admin)).await.expect(200);
     assert_eq!(all["total"], 1);
+    assert_eq!(all["items"][0], r["loan"], "the return's answer is the loan as stored");
     // The same copy goes out again.
     app.checkout("LP-1", &card).await.expect(201);
 }

@@ -204,7 +204,24 @@ impl Store {
                     format!("{} to {} due {due}", copy.barcode, member.card_number),
                 )
                 .await?;
-                self.loan_in(&mut tx, id).await
+                // What was just written, not read back (times are whole seconds on both backends).
+                Ok(Loan {
+                    id,
+                    copy_id: copy.id,
+                    barcode: copy.barcode,
+                    book_id: copy.book_id,
+                    title: copy.title,
+                    member_id: member.id,
+                    card_number: member.card_number,
+                    member_name: member.name,
+                    loaned_at: at,
+                    due_at,
+                    returned_at: None,
+                    renewals: 0,
+                    overdue: is_overdue(false, due_at, at),
+                    renewable: None,
+                    renew_refusal: None,
+                })
             }
             .await
         })
@@ -289,13 +306,19 @@ impl Store {
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
                 let (lock, open_loan) = (tx.for_update(), tx.dialect().open_loan_of_copy());
                 let open = tx
-                    .opt(sql(format!("SELECT id, member_id, due_at FROM loans WHERE {open_loan}{lock}")).bind(copy.id))
+                    .opt(
+                        sql(format!(
+                            "SELECT id, member_id, loaned_at, due_at, renewals FROM loans WHERE {open_loan}{lock}"
+                        ))
+                        .bind(copy.id),
+                    )
                     .await?
                     .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?;
                 let loan_id: i64 = open.get("id")?;
                 let member_id: i64 = open.get("member_id")?;
-                let due = self.today(open.get("due_at")?);
-                let (policy, fine) = self.end_loan(&mut tx, actor, loan_id, member_id, due, at).await?;
+                let due_at: DateTime<Utc> = open.get("due_at")?;
+                let (member, policy, fine) =
+                    self.end_loan(&mut tx, actor, loan_id, member_id, self.today(due_at), at).await?;
                 let damage_fine = if damaged {
                     self.charge(&mut tx, actor, member_id, loan_id, "damaged", damage_charge(&policy, copy.price))
                         .await?
@@ -305,15 +328,33 @@ impl Store {
                 let hold = self.pass_copy_on(&mut tx, &copy, today).await?;
                 let detail = if damaged { format!("{} damaged", copy.barcode) } else { copy.barcode.clone() };
                 self.audit(&mut tx, actor, "loan.return", "loan", loan_id, detail).await?;
-                Ok(ReturnOutcome { loan: self.loan_in(&mut tx, loan_id).await?, fine, hold, damage_fine })
+                // The loan as it now is, from what was read and written (not read back).
+                let loan = Loan {
+                    id: loan_id,
+                    copy_id: copy.id,
+                    barcode: copy.barcode,
+                    book_id: copy.book_id,
+                    title: copy.title,
+                    member_id,
+                    card_number: member.card_number,
+                    member_name: member.name,
+                    loaned_at: open.get("loaned_at")?,
+                    due_at,
+                    returned_at: Some(at),
+                    renewals: open.get("renewals")?,
+                    overdue: false,
+                    renewable: None,
+                    renew_refusal: None,
+                };
+                Ok(ReturnOutcome { loan, fine, hold, damage_fine })
             }
             .await
         })
     }
 
     /// Ends a loan still out at `at` and charges its overdue fine (the part of a return that
-    /// [`Store::checkin`] and [`Store::declare_lost`] share). Returns the member's category rules,
-    /// for any further charge, and the overdue fine.
+    /// [`Store::checkin`] and [`Store::declare_lost`] share). Returns the member (as before the
+    /// fine), their category's rules, for any further charge, and the overdue fine.
     async fn end_loan(
         &self,
         tx: &mut Tx,
@@ -322,7 +363,7 @@ impl Store {
         member_id: i64,
         due: NaiveDate,
         at: DateTime<Utc>,
-    ) -> Result<(LoanPolicy, Option<Fine>)> {
+    ) -> Result<(Member, LoanPolicy, Option<Fine>)> {
         let done = tx
             .exec(
                 sql(format!(
@@ -341,7 +382,7 @@ impl Store {
         let calendar = self.calendar(tx, due).await?;
         let owed = overdue_fine(&calendar, &policy, due, self.today(at));
         let fine = self.charge(tx, actor, member_id, loan_id, "overdue", owed).await?;
-        Ok((policy, fine))
+        Ok((member, policy, fine))
     }
 
     /// Charges a member `amount` rupiah for a loan (nothing when it is 0), with its audit line.
@@ -390,7 +431,7 @@ impl Store {
                     return Err(Refusal::AlreadyReturned.into());
                 }
                 let due = self.today(row.get("due_at")?);
-                let (policy, fine) = self.end_loan(&mut tx, actor, loan_id, current.member_id, due, at).await?;
+                let (_, policy, fine) = self.end_loan(&mut tx, actor, loan_id, current.member_id, due, at).await?;
                 self.set_copy_status(&mut tx, &copy, CopyStatus::Lost).await?;
                 let lost_fine = self
                     .charge(&mut tx, actor, current.member_id, loan_id, "lost", lost_charge(&policy, copy.price))

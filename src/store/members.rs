@@ -170,7 +170,11 @@ impl Store {
         };
         let row = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?;
         let mut m = member(&row)?;
-        m.unpaid_fines = super::unpaid_total_of(tx.opt(super::unpaid_total_query(tx.dialect(), Some(m.id))).await?)?;
+        // The total only for a member who owes something (one statement fewer at most desks).
+        if row.get::<i64>("unpaid_count")? > 0 {
+            m.unpaid_fines =
+                super::unpaid_total_of(tx.opt(super::unpaid_total_query(tx.dialect(), Some(m.id))).await?)?;
+        }
         let at = self.now();
         if row.get::<Option<DateTime<Utc>>>("first_due")?.is_some_and(|d| d < at) {
             let today = self.today(at);
