@@ -65,6 +65,24 @@ async fn page_and_docs_are_served(app: TestApp) {
     }
     let docs = reqwest::get(format!("{}/api/docs/", app.base())).await.unwrap();
     assert_eq!(docs.status(), 200);
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self';"), "the docs run no inline script: {csp}");
+    let page = docs.text().await.unwrap();
+    // Every file the page loads is served here, with its type (nothing from elsewhere).
+    for (file, kind) in [
+        ("swagger-ui-bundle.js", "text/javascript"),
+        ("swagger-initializer.js", "text/javascript"),
+        ("swagger-ui.css", "text/css"),
+        ("favicon-32x32.png", "image/png"),
+    ] {
+        assert!(page.contains(&format!("\"{file}\"")), "{file} in the docs page");
+        let res = reqwest::get(format!("{}/api/docs/{file}", app.base())).await.unwrap();
+        assert_eq!(res.status(), 200, "{file}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with(kind), "{file}");
+    }
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let bare = no_redirect.get(format!("{}/api/docs", app.base())).send().await.unwrap();
+    assert_eq!((bare.status().as_u16(), bare.headers()["location"].to_str().unwrap()), (308, "/api/docs/"));
     app.get("/api/v1/nothing-here", None).await.problem(404, "not_found");
 }
 

@@ -1,0 +1,76 @@
+//! The interactive API docs at `/api/docs/` (Swagger UI) and the OpenAPI document they read at
+//! `/api/openapi.json`. Swagger UI's files are the three the page needs, taken at build time out of
+//! the release vendored by `utoipa-swagger-ui-vendored` (see `build.rs`); nothing is fetched from
+//! elsewhere, and the page starts Swagger UI from a script file, not an inline script, so the
+//! docs need no `'unsafe-inline'` for scripts either.
+
+use axum::{
+    http::{header, HeaderValue},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+    Router,
+};
+
+const BUNDLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/swagger-ui-bundle.js"));
+const CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/swagger-ui.css"));
+const FAVICON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/favicon-32x32.png"));
+
+const INDEX: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Pustaka API</title>
+<link rel="icon" type="image/png" href="favicon-32x32.png">
+<link rel="stylesheet" href="swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="swagger-ui-bundle.js"></script>
+<script src="swagger-initializer.js"></script>
+</body>
+</html>
+"#;
+
+const INITIALIZER: &str = r##"window.ui = SwaggerUIBundle({
+  url: "/api/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout"
+});
+"##;
+
+/// One of the page's files, with its type; the files change only with the binary.
+fn file(content_type: &'static str, body: &'static [u8]) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+}
+
+/// `/api/openapi.json` (the document, serialized once) and the docs page under `/api/docs/`.
+pub fn router<S: Clone + Send + Sync + 'static>(doc: &utoipa::openapi::OpenApi) -> Router<S> {
+    let json: &'static [u8] = doc.to_json().expect("the OpenAPI document serializes").into_bytes().leak();
+    Router::new()
+        .route("/api/openapi.json", get(move || async move { file("application/json", json) }))
+        .route("/api/docs", get(|| async { Redirect::permanent("/api/docs/") }))
+        .route("/api/docs/", get(|| async { file("text/html; charset=utf-8", INDEX.as_bytes()) }))
+        .route("/api/docs/index.html", get(|| async { file("text/html; charset=utf-8", INDEX.as_bytes()) }))
+        .route(
+            "/api/docs/swagger-initializer.js",
+            get(|| async { file("text/javascript; charset=utf-8", INITIALIZER.as_bytes()) }),
+        )
+        .route("/api/docs/swagger-ui-bundle.js", get(|| async { file("text/javascript; charset=utf-8", BUNDLE) }))
+        .route("/api/docs/swagger-ui.css", get(|| async { file("text/css; charset=utf-8", CSS) }))
+        .route("/api/docs/favicon-32x32.png", get(|| async { file("image/png", FAVICON) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_swagger_ui_files_are_the_real_ones() {
+        assert!(BUNDLE.len() > 500_000 && std::str::from_utf8(BUNDLE).unwrap().contains("SwaggerUIBundle"));
+        assert!(std::str::from_utf8(CSS).unwrap().contains(".swagger-ui"));
+        assert!(FAVICON.starts_with(b"\x89PNG"));
+    }
+}
