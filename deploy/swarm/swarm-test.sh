@@ -139,6 +139,12 @@ db_unreachable() {
 network_opts() {   # NETWORK: internal?, encrypted?
     docker network inspect -f '{{.Driver}} internal={{.Internal}} encrypted={{index .Options "encrypted"}}' "${STACK}_$1" 2> /dev/null
 }
+migrate_done() {   # migrate_done SECONDS: its task completed (it may still wait for the lock)
+    local deadline=$((SECONDS + $1))
+    until docker service ps --format '{{.CurrentState}}' "$(svc migrate)" | grep -q '^Complete' || [ $SECONDS -ge $deadline ]; do sleep 1; done
+    docker service ps --format '{{.CurrentState}}' "$(svc migrate)" | grep -q '^Complete' ||
+        { docker service ps --no-trunc "$(svc migrate)" | tail -n 3 | sed 's/^/      /'; return 1; }
+}
 backup_works() {
     local file; file=$(umask 022; backup "$T/backup.sql" 2> /dev/null) || return 1
     [ "$(stat -c %a "$file")" = 600 ] && grep -qF "$BOOK_TITLE" "$file"
@@ -241,8 +247,12 @@ rollback() {
     st=$(wait_update 300 rollback_completed)
     ROLLBACK_S=$(elapsed "$t0" "$(now)")
     check "an update that fails its health check is rolled back by Swarm ($st in $ROLLBACK_S s)" test "$st" = rollback_completed
-    check "after the rollback: $REPLICAS replicas up in the balancer, the API answers" \
-        bash -c "for _ in \$(seq 60); do [ \"\$(up_servers)\" -ge $REPLICAS ] && break; sleep 1; done; [ \"\$(up_servers)\" -ge $REPLICAS ] && [ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 '$BASE/readyz')\" = 200 ]"
+    check "after the rollback: $REPLICAS replicas up in the balancer, the API answers" serving_again 60
+}
+serving_again() {   # serving_again SECONDS
+    local deadline=$((SECONDS + $1))
+    until [ "$(up_servers)" -ge "$REPLICAS" ] || [ $SECONDS -ge $deadline ]; do sleep 1; done
+    [ "$(up_servers)" -ge "$REPLICAS" ] && [ "$(http GET /readyz)" = 200 ]
 }
 
 scale() {
@@ -285,7 +295,7 @@ run_swarm_test() {
     check "swarm deploy: stack $STACK with $REPLICAS web replicas, all running and up in the balancer" in_subshell deploy_ > "$T/deploy.log" 2>&1 ||
         { tail -n 20 "$T/deploy.log"; }
     log "deployed in $((SECONDS - t0)) s"
-    check "migrate one-shot finished (Complete, not restarting)" bash -c "docker service ps --format '{{.CurrentState}}' $(svc migrate) | grep -q '^Complete'"
+    check "migrate one-shot finished (Complete, not restarting)" migrate_done 120
     check "hardening: read-only root, cap_drop ALL, non-root, memory limit, bounded logs (every container)" hardened
     check "db placed on the node labelled pustaka.db=true" test "$(docker service inspect -f '{{json .Spec.TaskTemplate.Placement.Constraints}}' "$(svc db)")" = '["node.labels.pustaka.db == true"]'
     check "web: update_config start-first, rollback on failure" test "$(docker service inspect -f '{{.Spec.UpdateConfig.Order}} {{.Spec.UpdateConfig.FailureAction}} {{.Spec.RollbackConfig.Order}}' "$(svc web)")" = "start-first rollback start-first"
