@@ -45,6 +45,7 @@ swarm_cleanup() {
         [ "$GWBRIDGE_BEFORE" = yes ] || docker network rm docker_gwbridge > /dev/null 2>&1
         SWARM_MADE=no
     fi
+    flock -u 8 2> /dev/null
     rm -rf "$T"
 }
 
@@ -92,6 +93,10 @@ make_swarm() {
         echo "this engine is already in a swarm ($(docker info -f '{{.Swarm.LocalNodeState}}')): the test makes and leaves its own, so it will not run here" >&2
         return 1
     }
+    # A swarm adds the engine's own firewall rules (docker_gwbridge, ingress): `deploy/stack test`
+    # compares the rules before and after its firewall checks, so the two take turns on its lock.
+    exec 8> /run/lock/pustaka-stack-test.lock
+    flock -w 600 8 || { echo "another stack test held /run/lock/pustaka-stack-test.lock for 10 minutes" >&2; return 1; }
     docker network inspect docker_gwbridge > /dev/null 2>&1 || GWBRIDGE_BEFORE=no
     SWARM_MADE=yes     # from here on the trap leaves it, also if init fails half-way
     docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377 > /dev/null
@@ -148,6 +153,11 @@ migrate_done() {   # migrate_done SECONDS: its task completed (it may still wait
 backup_works() {
     local file; file=$(umask 022; backup "$T/backup.sql" 2> /dev/null) || return 1
     [ "$(stat -c %a "$file")" = 600 ] && grep -qF "$BOOK_TITLE" "$file"
+}
+restore_works() {   # the dump loads back into the running database; the book is read again
+    local q; q=$(jq -rn --arg t "$BOOK_TITLE" '$t | @uri')
+    restore "$T/backup.sql" > /dev/null 2>&1 && [ "$(TOKEN='' http GET "/api/v1/books?q=$q")" = 200 ] &&
+        [ "$(json '.items[0].title')" = "$BOOK_TITLE" ]
 }
 
 flow() {
@@ -308,6 +318,7 @@ run_swarm_test() {
     check "backend network: overlay, internal, encrypted ($(network_opts backend))" test "$(network_opts backend)" = "overlay internal=true encrypted=true"
     check "frontend network: overlay, encrypted ($(network_opts frontend))" test "$(network_opts frontend)" = "overlay internal=false encrypted=true"
     check "swarm backup: a dump with the book, file 0600" backup_works
+    check "swarm restore: the dump loads back, the book is found through the balancer" restore_works
     if start_load; then
         rolling_update
     else
@@ -322,6 +333,7 @@ run_swarm_test() {
     [ "$GWBRIDGE_BEFORE" = yes ] || docker network rm docker_gwbridge > /dev/null 2>&1
     SWARM_MADE=no
     check "stack, volumes, secrets removed and the swarm left" clean_after
+    flock -u 8
     log "swarm test took $((SECONDS - start)) s"
     echo "$PASSED passed, $FAILED failed"
     jq -nc --argjson a "$S1_FAILED" --argjson b "$S1_REQUESTS" --argjson c "$S1_UPDATE_S" --argjson d "$S1_LOST" \
