@@ -9,6 +9,8 @@
 # requests and checks that every acknowledged write is in the database exactly once.
 # Full run: 3 replicas, also scale to 4 and an update that fails its health check and is rolled
 # back by Swarm. --quick: 2 replicas, no scaling and no rollback (CI).
+# While its swarm exists it holds deploy/stack test's lock (/run/lock/pustaka-stack-test.lock):
+# a swarm adds firewall rules of the engine's own, which that test's firewall checks compare.
 # Prints PASS/FAIL per check, then one JSON line; non-zero when a check failed. The stack, its
 # volumes, secrets, configs and networks, and the swarm are removed at the end. Every wait is
 # bounded.
