@@ -24,7 +24,6 @@ S1_FAILED=null S1_REQUESTS=null S1_UPDATE_S=null S1_LOST=null S1_DUP=null ROLLBA
 pass() { echo "PASS  $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL  $*"; FAILED=$((FAILED + 1)); }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-not() { ! "$@"; }
 in_subshell() { ( set -e; "$@" ); }     # a `die` in it fails the check, not the whole test
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
