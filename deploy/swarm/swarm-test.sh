@@ -7,8 +7,10 @@
 # replaced, one at a time, start-first) while bench/loadgen's fault load (readers and writers
 # through the balancer, every request recorded) runs for the whole update; counts the failed
 # requests and checks that every acknowledged write is in the database exactly once.
-# Full run: 3 replicas, also scale to 4 and an update that fails its health check and is rolled
-# back by Swarm. --quick: 2 replicas, no scaling and no rollback (CI).
+# Full run: 3 replicas, the admin password and the certificate's names chosen, a second update
+# under load (a new image tag deployed with `swarm deploy`), scaling to 4, and an update that
+# fails its health check and is rolled back by Swarm. --quick (CI): 2 replicas, generated
+# secrets, the one update under load.
 # While its swarm exists it holds deploy/stack test's lock (/run/lock/pustaka-stack-test.lock):
 # a swarm adds firewall rules of the engine's own, which that test's firewall checks compare.
 # Prints PASS/FAIL per check, then one JSON line; non-zero when a check failed. The stack, its
@@ -20,6 +22,7 @@ T=$(mktemp -d)
 SWARM_MADE=no GWBRIDGE_BEFORE=yes LOAD_PID='' LOADGEN=''
 RUN_ID=swarm-$(date +%s)-$$
 S1_FAILED=null S1_REQUESTS=null S1_UPDATE_S=null S1_LOST=null S1_DUP=null ROLLBACK_S=null
+S2_FAILED=null S2_REQUESTS=null S2_UPDATE_S=null NEXT_TAG='' CHOSEN_PW=''
 
 pass() { echo "PASS  $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL  $*"; FAILED=$((FAILED + 1)); }
@@ -46,6 +49,7 @@ swarm_cleanup() {
         [ "$GWBRIDGE_BEFORE" = yes ] || docker network rm docker_gwbridge > /dev/null 2>&1
         SWARM_MADE=no
     fi
+    [ -z "$NEXT_TAG" ] || docker rmi "$NEXT_TAG" > /dev/null 2>&1
     flock -u 8 2> /dev/null
     rm -rf "$T"
 }
@@ -165,13 +169,17 @@ flow() {
     local pw book tag=$RANDOM$RANDOM title
     pw=$(admin_password 2> /dev/null)
     ADMIN_PW=$pw
-    check "admin password read back from the Swarm secret (swarm admin-password)" test ${#pw} -ge 32
+    if [ -n "$CHOSEN_PW" ]; then
+        check "admin password read back from the Swarm secret is the one chosen in PUSTAKA_ADMIN_PASSWORD_FILE" test "$pw" = "$CHOSEN_PW"
+    else
+        check "admin password read back from the Swarm secret (swarm admin-password): generated, 48 characters" test ${#pw} -eq 48
+    fi
     check "GET /healthz through the balancer" test "$(http GET /healthz)" = 200
     check "GET /readyz through the balancer (the database answers)" test "$(http GET /readyz)" = 200
     check "page: GET / is 200 HTML" bash -c "[ \"\$(curl -s -o '$T/page' -w '%{http_code}' --max-time 10 '$BASE/')\" = 200 ] && grep -qi '<html' '$T/page'"
     TOKEN=
     [ "$(http POST /api/v1/auth/login "$(jq -nc --arg p "$pw" '{username: "admin", password: $p}')")" = 200 ] && TOKEN=$(json .token)
-    check "log in as admin with the generated password" test -n "$TOKEN" -a "$TOKEN" != null
+    check "log in as admin with that password" test -n "$TOKEN" -a "$TOKEN" != null
     title="Laskar Pelangi $tag"
     [ "$(http POST /api/v1/books "$(jq -nc --arg t "$title" '{title: $t, authors: ["Andrea Hirata"]}')")" = 201 ] && book=$(json .id)
     check "create a book (201)" test -n "${book:-}" -a "${book:-null}" != null
@@ -185,6 +193,10 @@ flow() {
 https_checks() {
     certificate > "$T/cert.pem" 2> /dev/null
     check "HTTPS: the certificate (a Swarm secret) is Pustaka's generated one" bash -c "openssl x509 -in '$T/cert.pem' -noout -subject 2> /dev/null | grep -q 'O = Pustaka'"
+    if [ -n "$CHOSEN_PW" ]; then
+        check "HTTPS: the certificate is valid for PUSTAKA_TLS_NAMES (perpus.test, 192.0.2.10) too" \
+            bash -c "openssl x509 -in '$T/cert.pem' -noout -ext subjectAltName 2> /dev/null | grep -q 'DNS:perpus.test.*IP Address:192.0.2.10'"
+    fi
     check "HTTPS: the balancer answers on :$HTTPS_PORT with it (curl --cacert)" \
         test "$(curl -sS --max-time 10 --cacert "$T/cert.pem" --resolve "localhost:$HTTPS_PORT:127.0.0.1" -o /dev/null -w '%{http_code}' "https://localhost:$HTTPS_PORT/healthz" 2> /dev/null)" = 200
 }
@@ -202,60 +214,88 @@ start_load() {
 }
 
 # update_state: the web service's update state (updating, completed, rollback_completed, ...)
-update_state() { docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$(svc web)" 2> /dev/null; }
-# wait_update SECONDS STATE...: until the update ends in one of the states; the final state on stdout
+# and when that update started
+update_state() { docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}} {{.UpdateStatus.StartedAt}}{{end}}' "$(svc web)" 2> /dev/null; }
+# wait_update SECONDS BEFORE STATE: until an update that started after BEFORE (update_state
+# before it) ends; its final state on stdout, success if it is STATE
 wait_update() {
-    local deadline=$((SECONDS + $1)) st=''; shift
+    local deadline=$((SECONDS + $1)) before=$2 want=$3 st=''
     while [ $SECONDS -lt $deadline ]; do
         st=$(update_state)
-        case " $* " in *" $st "*) echo "$st"; return 0 ;; esac
-        case $st in paused | rollback_paused | completed | rollback_completed) echo "$st"; return 1 ;; esac
+        if [ "${st#* }" != "${before#* }" ]; then
+            case ${st%% *} in
+                "$want") echo "$want"; return 0 ;;
+                paused | rollback_paused | completed | rollback_completed) echo "${st%% *}"; return 1 ;;
+            esac
+        fi
         sleep 0.5
     done
-    echo "${st:-none} (timed out)"; return 1
+    echo "${st%% *} (timed out)"; return 1
 }
 web_tasks() { docker service ps -q --filter desired-state=running "$(svc web)" | sort; }
 
-rolling_update() {
-    local before after t0 t1 st
-    before=$(web_tasks)
-    echo s1 > "$T/phase"
-    log "$(date +%T) docker service update --force $(svc web), under load"
+# update_under_load PHASE WHAT COMMAND...: COMMAND starts an update of web, recorded as PHASE by
+# the load; waits (bounded) until it completed and the balancer sees every replica again
+update_under_load() {
+    local phase=$1 what=$2 before after t0 st prev secs; shift 2
+    before=$(web_tasks) prev=$(update_state)
+    echo "$phase" > "$T/phase"
+    log "$(date +%T) $what, under load"
     sleep 2
     t0=$(now)
-    docker service update --force --detach "$(svc web)" > /dev/null
-    st=$(wait_update 400 completed)
-    t1=$(now)
-    S1_UPDATE_S=$(elapsed "$t0" "$t1")
-    check "rolling update of web: $st in $S1_UPDATE_S s" test "$st" = completed
+    "$@" > "$T/$phase.log" 2>&1 || { fail "$what: $(tail -n 3 "$T/$phase.log")"; return; }
+    st=$(wait_update 400 "$prev" completed)
+    secs=$(elapsed "$t0" "$(now)")
+    printf -v "${phase^^}_UPDATE_S" '%s' "$secs"
+    check "$what: $st in $secs s" test "$st" = completed
     after=$(web_tasks)
     check "every replica replaced ($(grep -c . <<< "$after") running, none of them from before)" \
         test -z "$(comm -12 <(echo "$before") <(echo "$after"))" -a "$(grep -c . <<< "$after")" -eq "$REPLICAS"
-    # requests still under way after the last replica was replaced count as s1 too
+    # requests still under way after the last replica was replaced count for this phase too
     local deadline=$((SECONDS + 60))
     until [ "$(up_servers)" -ge "$REPLICAS" ] || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
     sleep 3
+    echo between > "$T/phase"
+}
+
+# new_image: the web image under a new tag, deployed the way a new version is (swarm deploy)
+new_image() {
+    NEXT_TAG=${STANDIN_WEB_IMAGE%%:*}:next-$$
+    docker tag "$STANDIN_WEB_IMAGE" "$NEXT_TAG" && ( export STANDIN_WEB_IMAGE=$NEXT_TAG; set -e; deploy_ )
+}
+
+# phase_figures PHASE: "failed requests" and "requests" of a phase in the load report
+phase_failed() { jq ".phases.$1 | .failed_reads + .failed_writes" "$T/report.json"; }
+phase_requests() { jq ".phases.$1 | .reads + .writes" "$T/report.json"; }
+
+reckon() {
     echo end > "$T/phase"
     sleep 1
     stop_load
     db_sql "SELECT title FROM books WHERE title LIKE '$RUN_ID-%'" > "$T/db-titles" || { fail "read this run's titles from the database"; return; }
     "$LOADGEN" faults report --records "$T/records.jsonl" --db-titles "$T/db-titles" > "$T/report.json" || { fail "the load report"; return; }
-    S1_FAILED=$(jq '.phases.s1 | .failed_reads + .failed_writes' "$T/report.json")
-    S1_REQUESTS=$(jq '.phases.s1 | .reads + .writes' "$T/report.json")
+    local ph
+    for ph in s1 s2; do
+        jq -e ".phases.$ph" "$T/report.json" > /dev/null || continue
+        printf -v "${ph^^}_FAILED" '%s' "$(phase_failed "$ph")"
+        printf -v "${ph^^}_REQUESTS" '%s' "$(phase_requests "$ph")"
+        jq -c ".phases.$ph | {phase: \"$ph\", reads, failed_reads, writes, acked_writes, failed_writes, max_latency_s, statuses}" "$T/report.json" | sed 's/^/      /'
+        check "$ph: $(phase_failed "$ph") of $(phase_requests "$ph") requests failed during the update" \
+            test "$(phase_failed "$ph")" = 0 -a "$(phase_requests "$ph")" -gt 100
+    done
     S1_LOST=$(jq '[.phases[] | .lost_writes] | add' "$T/report.json")
     S1_DUP=$(jq '[.phases[] | .duplicate_writes] | add' "$T/report.json")
-    jq -c '.phases.s1 | {reads, failed_reads, writes, acked_writes, failed_writes, max_latency_s, statuses}' "$T/report.json" | sed 's/^/      /'
-    check "rolling update under load: $S1_FAILED of $S1_REQUESTS requests failed" test "${S1_FAILED:-1}" = 0 -a "${S1_REQUESTS:-0}" -gt 100
     check "every acknowledged write in the database exactly once (lost $S1_LOST, twice $S1_DUP)" test "$S1_LOST" = 0 -a "$S1_DUP" = 0
 }
 
 # An update whose new replicas never become healthy (a database that does not exist): Swarm
 # rolls it back (failure_action: rollback) and the old replicas keep serving.
 rollback() {
-    local t0 st
+    local t0 st prev
+    prev=$(update_state)
     t0=$(now)
     docker service update --detach --env-add PUSTAKA_DATABASE_URL=mysql://pustaka@db:3306/no_such_database "$(svc web)" > /dev/null
-    st=$(wait_update 300 rollback_completed)
+    st=$(wait_update 300 "$prev" rollback_completed)
     ROLLBACK_S=$(elapsed "$t0" "$(now)")
     check "an update that fails its health check is rolled back by Swarm ($st in $ROLLBACK_S s)" test "$st" = rollback_completed
     check "after the rollback: $REPLICAS replicas up in the balancer, the API answers" serving_again 60
@@ -297,7 +337,14 @@ run_swarm_test() {
     REPLICAS=3; [ "$QUICK" = yes ] && REPLICAS=2
     export PUSTAKA_WEB_REPLICAS=$REPLICAS PUSTAKA_RESOLVE_IMAGE=never
     HTTPS_PORT=$PUSTAKA_HTTPS_PORT BASE=http://127.0.0.1:$PUSTAKA_HTTP_PORT
-    unset PUSTAKA_ADMIN_PASSWORD_FILE PUSTAKA_TLS_PEM_FILE
+    unset PUSTAKA_ADMIN_PASSWORD_FILE PUSTAKA_TLS_PEM_FILE PUSTAKA_TLS_NAMES
+    if [ "$QUICK" = no ]; then
+        # the full run chooses the admin password (a file of root's, 0600) and the certificate's
+        # names; --quick (CI) has them generated
+        CHOSEN_PW=$(head -c 18 /dev/urandom | base64 | tr '/+' '_-')
+        (umask 077; printf '%s\n' "$CHOSEN_PW" > "$T/admin-password")
+        export PUSTAKA_ADMIN_PASSWORD_FILE=$T/admin-password PUSTAKA_TLS_NAMES=perpus.test,192.0.2.10
+    fi
     build_loadgen || { fail "the load generator (bench/loadgen) did not build"; return 1; }
     log "stand-in images (deploy/stack images)"
     swarm_images || { fail "stand-in images"; return 1; }
@@ -321,7 +368,11 @@ run_swarm_test() {
     check "swarm backup: a dump with the book, file 0600" backup_works
     check "swarm restore: the dump loads back, the book is found through the balancer" restore_works
     if start_load; then
-        rolling_update
+        update_under_load s1 "rolling update of web (docker service update --force)" docker service update --force --detach "$(svc web)"
+        if [ "$QUICK" = no ]; then
+            update_under_load s2 "new version (a new image tag, swarm deploy)" new_image
+        fi
+        reckon
     else
         fail "the load generator did not start"
     fi
@@ -339,6 +390,8 @@ run_swarm_test() {
     echo "$PASSED passed, $FAILED failed"
     jq -nc --argjson a "$S1_FAILED" --argjson b "$S1_REQUESTS" --argjson c "$S1_UPDATE_S" --argjson d "$S1_LOST" \
         --argjson e "$S1_DUP" --argjson f "$ROLLBACK_S" --argjson n "$REPLICAS" --argjson p "$PASSED" --argjson q "$FAILED" \
-        '{s1_rolling_failed: $a, s1_requests: $b, s1_update_s: $c, s1_lost_writes: $d, s1_duplicate_writes: $e, s1_replicas: $n, rollback_s: $f, checks_passed: $p, checks_failed: $q}'
+        --argjson g "$S2_FAILED" --argjson h "$S2_REQUESTS" --argjson i "$S2_UPDATE_S" \
+        '{s1_rolling_failed: $a, s1_requests: $b, s1_update_s: $c, s1_lost_writes: $d, s1_duplicate_writes: $e, s1_replicas: $n,
+          s2_new_image_failed: $g, s2_requests: $h, s2_update_s: $i, rollback_s: $f, checks_passed: $p, checks_failed: $q}'
     [ "$FAILED" -eq 0 ]
 }
