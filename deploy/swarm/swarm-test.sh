@@ -155,6 +155,14 @@ migrate_done() {   # migrate_done SECONDS: its task completed (it may still wait
     docker service ps --format '{{.CurrentState}}' "$(svc migrate)" | grep -q '^Complete' ||
         { docker service ps --no-trunc "$(svc migrate)" | tail -n 3 | sed 's/^/      /'; return 1; }
 }
+# migrations_once: migrate and the replicas started together on an empty database; each migration
+# is recorded once, all of them succeeded, and there are as many as the repository has
+migrations_once() {
+    local got want
+    want=$(find migrations/mariadb -name '*.sql' | grep -c .)
+    got=$(db_sql "SELECT CONCAT(COUNT(*), ' ', COUNT(DISTINCT version), ' ', SUM(success)) FROM _sqlx_migrations")
+    [ "$got" = "$want $want $want" ] || { echo "      rows, versions, successes: $got (want $want each)"; return 1; }
+}
 backup_works() {
     local file; file=$(umask 022; backup "$T/backup.sql" 2> /dev/null) || return 1
     [ "$(stat -c %a "$file")" = 600 ] && grep -qF "$BOOK_TITLE" "$file"
@@ -354,6 +362,7 @@ run_swarm_test() {
         { tail -n 20 "$T/deploy.log"; }
     log "deployed in $((SECONDS - t0)) s"
     check "migrate one-shot finished (Complete, not restarting)" migrate_done 120
+    check "migrations applied once each, with migrate and the replicas starting together" migrations_once
     check "hardening: read-only root, cap_drop ALL, non-root, memory limit, bounded logs (every container)" hardened
     check "db placed on the node labelled pustaka.db=true" test "$(docker service inspect -f '{{json .Spec.TaskTemplate.Placement.Constraints}}' "$(svc db)")" = '["node.labels.pustaka.db == true"]'
     check "web: update_config start-first, rollback on failure" test "$(docker service inspect -f '{{.Spec.UpdateConfig.Order}} {{.Spec.UpdateConfig.FailureAction}} {{.Spec.RollbackConfig.Order}}' "$(svc web)")" = "start-first rollback start-first"
