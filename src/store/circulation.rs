@@ -138,7 +138,7 @@ impl Store {
                 let today = self.today(at);
                 // Lock order everywhere: copy, then member, then loans and holds.
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
-                let member = self.member_in(&mut tx, MemberKey::Card(card)).await?;
+                let (member, policy) = self.borrower_in(&mut tx, MemberKey::Card(card)).await?;
                 // Lent from the hold shelf, the copy fills the ready hold it waits for.
                 let ready_hold = if copy.status == CopyStatus::OnHoldShelf {
                     let lock = tx.for_update();
@@ -157,8 +157,6 @@ impl Store {
                 let desk =
                     CopyAtDesk { barcode: &copy.barcode, status: copy.status, held_for: ready_hold.map(|h| h.1) };
                 may_lend(&desk, member.id)?;
-                let category = self.category_in(&mut tx, &member.category).await?;
-                let policy = category.rules;
                 may_borrow(&policy, &standing(&member), today)?;
 
                 let calendar = self.calendar(&mut tx, today).await?;
@@ -253,7 +251,7 @@ impl Store {
                 let current = actor.hide_missing(self.loan_in(&mut tx, loan_id).await)?;
                 actor.ensure_for(current.member_id)?;
                 let copy = self.copy_in(&mut tx, current.copy_id).await?;
-                let member = self.member_in(&mut tx, MemberKey::Id(current.member_id)).await?;
+                let (member, policy) = self.borrower_in(&mut tx, MemberKey::Id(current.member_id)).await?;
                 let lock = tx.for_update();
                 let row = tx
                     .opt(
@@ -276,7 +274,6 @@ impl Store {
                     )
                     .await?
                     .is_some();
-                let policy = self.category_in(&mut tx, &member.category).await?.rules;
                 let calendar = self.calendar(&mut tx, today).await?;
                 let new_due = renewal(&policy, &calendar, &standing(&member), terms, today, others_waiting)?;
                 tx.exec(
@@ -377,8 +374,7 @@ impl Store {
         if done.rows != 1 {
             return Err(Refusal::AlreadyReturned.into());
         }
-        let member = self.member_in(tx, MemberKey::Id(member_id)).await?;
-        let policy = self.category_in(tx, &member.category).await?.rules;
+        let (member, policy) = self.borrower_in(tx, MemberKey::Id(member_id)).await?;
         let calendar = self.calendar(tx, due).await?;
         let owed = overdue_fine(&calendar, &policy, due, self.today(at));
         let fine = self.charge(tx, actor, member_id, loan_id, "overdue", owed).await?;
@@ -453,8 +449,7 @@ impl Store {
         let mut tx = self.db.begin_read().await?;
         let at = self.now();
         let today = self.today(at);
-        let member = self.member_in(&mut tx, MemberKey::Id(member_id)).await?;
-        let policy = self.category_in(&mut tx, &member.category).await?.rules;
+        let (member, policy) = self.borrower_in(&mut tx, MemberKey::Id(member_id)).await?;
         let calendar = self.calendar(&mut tx, today).await?;
         let standing = standing(&member);
         let mut checks = Vec::with_capacity(loans.len());
@@ -571,9 +566,8 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound("book"))?
                 .get("title")?;
-            let member = actor.hide_missing(self.member_in(&mut tx, member).await)?;
+            let (member, policy) = actor.hide_missing(self.borrower_in(&mut tx, member).await)?;
             actor.ensure_for(member.id)?;
-            let policy = self.category_in(&mut tx, &member.category).await?.rules;
             let has_open_hold = tx
                 .opt(sql("SELECT id FROM holds WHERE book_id = ? AND member_id = ? AND status IN ('waiting', 'ready')").bind(book_id).bind(member.id))
                 .await?

@@ -54,8 +54,9 @@ pub(super) fn member(r: &Row) -> Result<Member> {
     Ok(r.decode()?)
 }
 
-/// A `categories` row: a code, a name and the loan rules.
-#[derive(sqlx::FromRow)]
+/// A `categories` row: a code, a name and the loan rules (also read as one JSON object, see
+/// [`CATEGORY_OF_MEMBER`]).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct CategoryRow {
     code: String,
     name: String,
@@ -71,9 +72,30 @@ struct CategoryRow {
     damage_charge: i64,
 }
 
+/// The member's category as one JSON object, a column of a member's row (`m`): read in the
+/// member's statement, one round trip fewer at the desk, and not locked by its `FOR UPDATE`
+/// (a nested subquery's rows are not locked), so desks lending to members of one category never
+/// wait for each other on the category's row. `json_object` is the same function on both backends.
+const CATEGORY_OF_MEMBER: &str = "(SELECT json_object('code', k.code, 'name', k.name, 'max_loans', k.max_loans, \
+     'loan_days', k.loan_days, 'max_renewals', k.max_renewals, 'fine_per_day', k.fine_per_day, \
+     'max_fine_per_loan', k.max_fine_per_loan, 'fine_limit', k.fine_limit, 'hold_pickup_days', k.hold_pickup_days, \
+     'overdue_grace_days', k.overdue_grace_days, 'lost_charge', k.lost_charge, 'damage_charge', k.damage_charge) \
+     FROM categories k WHERE k.code = m.category) AS category_json";
+
 fn category(r: &Row) -> Result<Category> {
-    let c: CategoryRow = r.decode()?;
-    Ok(Category {
+    Ok(category_of(r.decode()?))
+}
+
+/// The category of a member's row read with [`CATEGORY_OF_MEMBER`].
+fn category_of_member(r: &Row) -> Result<Category> {
+    let json: Option<String> = r.get("category_json")?;
+    let json = json.ok_or(StoreError::NotFound("category"))?;
+    let c = serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("the category of a member reads wrong: {e}"))?;
+    Ok(category_of(c))
+}
+
+fn category_of(c: CategoryRow) -> Category {
+    Category {
         code: c.code,
         name: c.name,
         // Rules stored before money had a ceiling are read within it.
@@ -90,7 +112,7 @@ fn category(r: &Row) -> Result<Category> {
             damage_charge: c.damage_charge,
         }
         .clamp_money(),
-    })
+    }
 }
 
 impl Store {
@@ -161,15 +183,21 @@ impl Store {
 
     /// Locks and reads a member, with their unpaid fines.
     pub(super) async fn member_in(&self, tx: &mut Tx, by: MemberKey<'_>) -> Result<Member> {
+        Ok(self.borrower_in(tx, by).await?.0)
+    }
+
+    /// Locks and reads a member, with their unpaid fines, and their category's loan rules (in the
+    /// same statement, without locking the category).
+    pub(super) async fn borrower_in(&self, tx: &mut Tx, by: MemberKey<'_>) -> Result<(Member, LoanPolicy)> {
         let lock = tx.for_update();
+        let select = format!("SELECT {MEMBER_COLUMNS}, {CATEGORY_OF_MEMBER} FROM members m");
         let q = match by {
-            MemberKey::Id(id) => sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?{lock}")).bind(id),
-            MemberKey::Card(card) => {
-                sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.card_number = ?{lock}")).bind(card.as_str())
-            }
+            MemberKey::Id(id) => sql(format!("{select} WHERE m.id = ?{lock}")).bind(id),
+            MemberKey::Card(card) => sql(format!("{select} WHERE m.card_number = ?{lock}")).bind(card.as_str()),
         };
         let row = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?;
         let mut m = member(&row)?;
+        let policy = category_of_member(&row)?.rules;
         // The total only for a member who owes something (one statement fewer at most desks).
         if row.get::<i64>("unpaid_count")? > 0 {
             m.unpaid_fines =
@@ -187,10 +215,9 @@ impl Store {
                 .await?;
             let dues = rows.iter().map(|r| Ok(self.today(r.get("due_at")?))).collect::<Result<Vec<_>>>()?;
             let calendar = self.calendar(tx, dues.iter().copied().min().unwrap_or(today)).await?;
-            let policy = self.category_in(tx, &m.category).await?.rules;
             (m.overdue_since, m.accruing_fines) = overdue_standing(&calendar, &policy, dues, today);
         }
-        Ok(m)
+        Ok((m, policy))
     }
 
     /// Registers a member with a fresh card number (and a member login, if asked).
