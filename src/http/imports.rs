@@ -201,9 +201,11 @@ async fn import_file(
             ))
         }
     };
+    // The answer is the job as it starts (read before it runs: a small file can be done before a
+    // read after it, and the answer would change with the machine's speed).
+    let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
     tracing::info!(job = id, what = %what, dry_run, "import job started");
     tokio::spawn(run_job(s.store.clone(), actor, id, input, options, dry_run));
-    let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
     Ok((StatusCode::ACCEPTED, [(LOCATION, job_url(id))], Json(job.try_into()?)))
 }
 
