@@ -141,6 +141,44 @@ test_flow() {
     check "X-Request-Id passed through and echoed" test "$(curl -s -D - -o /dev/null -H 'X-Request-Id: stack-test-42' "$BASE/healthz" | grep -i '^x-request-id:' | tr -d ' \r' | cut -d: -f2)" = stack-test-42
     check "X-Request-Id made by the balancer when absent" test -n "$(curl -s -D - -o /dev/null "$BASE/healthz" | grep -i '^x-request-id:')"
 }
+# Issue 18, metrics: each replica's /metrics (:9100) and HAProxy's exporter (:8405) answer inside
+# the Docker network, are published nowhere, and the public port has no /metrics.
+# inside GET_HOST PORT: GET /metrics over the frontend network, from a throw-away container on it
+inside() {
+    # shellcheck disable=SC2016  # expanded inside the container
+    docker run --rm --network "${COMPOSE_PROJECT_NAME}_frontend" --entrypoint bash "$STANDIN_LB_IMAGE" -c \
+        'for h in "$@"; do echo "== $h"; timeout 5 bash -c "exec 3<>/dev/tcp/\${1%:*}/\${1#*:} && printf \"GET /metrics HTTP/1.0\r\nHost: scraper\r\n\r\n\" >&3 && cat <&3" _ "$h"; done' _ "$@" 2> /dev/null
+}
+replicas_metrics_inside() {   # every replica: requests by route template, the MariaDB pool
+    local ids=() hosts=() id n=0
+    mapfile -t ids < <(web_ids)
+    for id in "${ids[@]}"; do
+        hosts+=("$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k "'"$COMPOSE_PROJECT_NAME"'_frontend"}}{{$v.IPAddress}}{{end}}{{end}}' "$id"):9100")
+    done
+    inside "${hosts[@]}" > "$T/metrics"
+    n=$(awk '/^== /{ok=0} /^pustaka_http_requests_total\{route="\/readyz",method="GET",status="200"\} [1-9]/{ok++} /^pustaka_db_pool_max_connections\{pool="mariadb"\}/{if (ok) print}' "$T/metrics" | wc -l)
+    if [ "${#ids[@]}" -lt 3 ] || [ "$n" -ne "${#ids[@]}" ]; then
+        echo "      $n of ${#ids[@]} replicas answered ($(grep -c '' "$T/metrics") lines)"
+        return 1
+    fi
+}
+haproxy_metrics_inside() {
+    inside lb:8405 | grep -q '^haproxy_frontend_http_requests_total{proxy="public"}'
+}
+not_published() {   # neither metrics port is published by any container of the stack
+    local id
+    for id in $(dc ps -q web lb); do
+        docker port "$id" | grep -qE '^(9100|8405)/' && return 1
+    done
+    return 0
+}
+test_metrics() {
+    check "metrics: each replica's /metrics (:9100) answers inside the Docker network (requests by route, pool)" replicas_metrics_inside
+    check "metrics: HAProxy's Prometheus exporter (lb:8405/metrics) answers inside the Docker network" haproxy_metrics_inside
+    check "metrics: neither :9100 nor :8405 is published to the host" not_published
+    check "metrics: the public port has no /metrics (404)" test "$(TOKEN='' http GET /metrics)" = 404
+}
+
 # Issue 12, item 13: the admin password chosen for the first start comes in a file (a compose
 # secret), never in the environment of a container, where `docker inspect` shows it.
 test_admin_password_file() {
@@ -314,6 +352,8 @@ test_network() {
     check "from another namespace: balancer answers HTTPS on :$HTTPS_PORT" answers_from_ns "$H4" "$HTTPS_PORT"
     check "from another namespace: database port $DB_PORT does not answer" silent_from_ns "$H4" "$DB_PORT"
     check "from another namespace: stats port $STATS_PORT does not answer" silent_from_ns "$H4" "$STATS_PORT"
+    check "from another namespace: the replicas' metrics port 9100 does not answer" silent_from_ns "$H4" 9100
+    check "from another namespace: HAProxy's exporter port 8405 does not answer" silent_from_ns "$H4" 8405
     check "from another namespace (IPv6): database port does not answer" silent_from_ns "$H6" "$DB_PORT"
     local lb db_ip; lb=$(dc ps -q lb); db_ip=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k "'"$COMPOSE_PROJECT_NAME"'_backend"}}{{$v.IPAddress}}{{end}}{{end}}' "$(dc ps -q db)")
     check "load balancer cannot resolve or reach the database ($db_ip)" lb_cannot_reach_db "$lb" "$db_ip"
@@ -404,6 +444,7 @@ run_tests() {
         bash -c "docker cp '$(web_ids | head -1)':/etc/ssl/certs/ca-certificates.crt - | tar -xO | grep -q 'BEGIN CERTIFICATE'"
     test_admin_password_file
     test_flow
+    test_metrics
     test_https
     test_database_users
     test_balancing

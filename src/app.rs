@@ -36,6 +36,8 @@ pub struct App {
     pub max_open_connections: usize,
     /// Sends notices while serving, when an SMTP server is configured.
     pub scheduler: Option<crate::notices::Scheduler>,
+    /// What `GET /metrics` shows on the metrics listener ([`crate::metrics::serve`]).
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Connects to the database, runs the migrations, makes sure an admin exists, and builds the router.
@@ -55,6 +57,7 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         );
     }
     let draining = Arc::new(AtomicBool::new(false));
+    let metrics = crate::metrics::Metrics::new(store.clone());
     let state = AppState {
         store: store.clone(),
         trust_forwarded_for: settings.trust_forwarded_for,
@@ -62,17 +65,20 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         notices_enabled: settings.smtp.is_some(),
     };
     let scheduler = match &settings.smtp {
-        Some(smtp) => Some(crate::notices::Scheduler::new(
-            store.clone(),
-            crate::notices::Mailer::new(smtp).context("PUSTAKA_SMTP_URL")?,
-            &settings.instance,
-        )),
+        Some(smtp) => Some(
+            crate::notices::Scheduler::new(
+                store.clone(),
+                crate::notices::Mailer::new(smtp).context("PUSTAKA_SMTP_URL")?,
+                &settings.instance,
+            )
+            .with_counters(metrics.notices()),
+        ),
         None => {
             tracing::info!("notices are off: PUSTAKA_SMTP_URL is not set");
             None
         }
     };
-    let router = http::router(state, &settings.web_dir, &settings.instance);
+    let router = http::router(state, &settings.web_dir, &settings.instance, &metrics);
     Ok(App {
         store,
         router,
@@ -81,6 +87,7 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         header_read_timeout: settings.header_read_timeout,
         max_open_connections: settings.max_open_connections,
         scheduler,
+        metrics,
     })
 }
 

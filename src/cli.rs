@@ -361,6 +361,17 @@ impl Cli {
                     .await
                     .with_context(|| format!("cannot listen on {}", settings.listen))?;
                 let app = app::build(&settings).await?;
+                // Metrics on a port of their own (the internal network's), never on the API's.
+                let metrics = match settings.metrics_listen {
+                    None => None,
+                    Some(addr) => {
+                        let l = tokio::net::TcpListener::bind(addr)
+                            .await
+                            .with_context(|| format!("cannot listen on {addr} (PUSTAKA_METRICS_LISTEN)"))?;
+                        tracing::info!(listen = %l.local_addr()?, "metrics are served at /metrics");
+                        Some(tokio::spawn(crate::metrics::serve(l, app.metrics.clone())))
+                    }
+                };
                 tracing::info!(
                     listen = %listener.local_addr()?,
                     database = ?settings.database.backend,
@@ -368,7 +379,11 @@ impl Cli {
                     "Pustaka is serving; open http://{}/",
                     listener.local_addr()?
                 );
-                app::serve(listener, app, app::shutdown_signal()).await?;
+                let served = app::serve(listener, app, app::shutdown_signal()).await;
+                if let Some(task) = metrics {
+                    task.abort();
+                }
+                served?;
             }
             Command::Migrate => {
                 app::connect(&settings).await?;

@@ -86,6 +86,8 @@ pub enum LogFormat {
 pub struct Settings {
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// Address to serve `GET /metrics` on (Prometheus); none: no metrics listener.
+    pub metrics_listen: Option<SocketAddr>,
     /// The database.
     pub database: DatabaseSettings,
     /// Password for the first `admin` account, when none exists yet.
@@ -143,9 +145,22 @@ impl Settings {
         };
 
         let listen = var("PUSTAKA_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen
+        let listen: SocketAddr = listen
             .parse()
             .with_context(|| format!("PUSTAKA_LISTEN={listen:?} is not an address like 127.0.0.1:8080"))?;
+        let metrics_listen = match var("PUSTAKA_METRICS_LISTEN") {
+            None => None,
+            Some(m) => {
+                let addr: SocketAddr = m
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("PUSTAKA_METRICS_LISTEN={m:?} is not an address like 0.0.0.0:9100"))?;
+                if addr.port() == listen.port() && addr.port() != 0 {
+                    bail!("PUSTAKA_METRICS_LISTEN={m:?} must use another port than PUSTAKA_LISTEN ({listen})");
+                }
+                Some(addr)
+            }
+        };
         let url = var("PUSTAKA_DATABASE_URL").unwrap_or_else(|| "sqlite://pustaka.db?mode=rwc".into());
         let mut database = DatabaseSettings::from_url(&url, secret("PUSTAKA_DATABASE_PASSWORD")?)?;
         if let Some(n) = var("PUSTAKA_DATABASE_MAX_CONNECTIONS") {
@@ -199,6 +214,7 @@ impl Settings {
         password_hash.params().context("PUSTAKA_PASSWORD_HASH_MEMORY_KIB / PUSTAKA_PASSWORD_HASH_ITERATIONS")?;
         Ok(Self {
             listen,
+            metrics_listen,
             database,
             admin_password: secret("PUSTAKA_ADMIN_PASSWORD")?,
             web_dir: var("PUSTAKA_WEB_DIR").unwrap_or_else(|| "web".into()).into(),
@@ -260,6 +276,11 @@ pub fn env_settings() -> Vec<EnvSetting> {
     let s = |name, default: &str, meaning| EnvSetting { name, default: default.to_owned(), meaning };
     vec![
         s("PUSTAKA_LISTEN", "127.0.0.1:8080", "address and port to serve on"),
+        s(
+            "PUSTAKA_METRICS_LISTEN",
+            "off",
+            "address and port of GET /metrics (Prometheus), e.g. 0.0.0.0:9100; keep it off the public network",
+        ),
         s(
             "PUSTAKA_DATABASE_URL",
             "sqlite://pustaka.db?mode=rwc",
@@ -464,5 +485,19 @@ mod tests {
     fn bad_listen_address_says_which_setting() {
         let err = settings(&[("PUSTAKA_LISTEN", "everywhere")]).unwrap_err();
         assert!(err.to_string().contains("PUSTAKA_LISTEN"));
+    }
+
+    #[test]
+    fn metrics_listen_is_off_unless_set_and_needs_its_own_port() {
+        assert_eq!(settings(&[]).unwrap().metrics_listen, None);
+        let s = settings(&[("PUSTAKA_METRICS_LISTEN", "0.0.0.0:9100")]).unwrap();
+        assert_eq!(s.metrics_listen.unwrap().to_string(), "0.0.0.0:9100");
+        for bad in ["9100", "metrics"] {
+            let err = settings(&[("PUSTAKA_METRICS_LISTEN", bad)]).unwrap_err();
+            assert!(err.to_string().contains("PUSTAKA_METRICS_LISTEN"), "{err}");
+        }
+        let err =
+            settings(&[("PUSTAKA_LISTEN", "0.0.0.0:8080"), ("PUSTAKA_METRICS_LISTEN", "127.0.0.1:8080")]).unwrap_err();
+        assert!(err.to_string().contains("another port"), "{err}");
     }
 }

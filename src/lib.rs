@@ -4,6 +4,7 @@
 //! - [`store`]: records and transactions over SQLite or MariaDB;
 //! - [`http`]: the REST API, its OpenAPI document and the page;
 //! - [`notices`]: reminders and overdue notices by email, sent by one replica at a time;
+//! - [`metrics`]: Prometheus metrics on a listener of their own;
 //! - [`app`]: builds and serves the whole thing from [`config::Settings`].
 
 pub mod app;
@@ -15,6 +16,7 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod marc;
+pub mod metrics;
 pub mod model;
 pub mod notices;
 pub mod passwords;

@@ -13,6 +13,7 @@
 //! threads also bounds what stays behind after a burst.
 
 use std::sync::{
+    atomic::{AtomicU64, AtomicUsize, Ordering},
     mpsc::{sync_channel, SyncSender, TrySendError},
     Arc, Mutex, OnceLock,
 };
@@ -136,6 +137,46 @@ impl Pool {
     }
 }
 
+/// How many hashes run and wait, for the metrics.
+#[derive(Debug, Default)]
+struct QueueCounts {
+    running: AtomicUsize,
+    waiting: AtomicUsize,
+    refused: AtomicU64,
+}
+
+/// The hashing queue as the metrics show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStatus {
+    /// Threads that hash.
+    pub threads: usize,
+    /// Hashes that may wait for a thread.
+    pub capacity: usize,
+    /// Hashes running now.
+    pub in_progress: usize,
+    /// Hashes waiting for a thread.
+    pub waiting: usize,
+    /// Hashes refused with [`HashError::Busy`] since the start.
+    pub refused: u64,
+}
+
+/// Moves a hash from waiting to running while alive (also when the hash panics).
+struct Running(Arc<QueueCounts>);
+
+impl Running {
+    fn start(counts: Arc<QueueCounts>) -> Self {
+        counts.waiting.fetch_sub(1, Ordering::Relaxed);
+        counts.running.fetch_add(1, Ordering::Relaxed);
+        Self(counts)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Hashes and verifies passwords on threads of their own (at the production cost a hash takes
 /// tens of milliseconds and 19 MiB on purpose), at most one per core at a time.
 #[derive(Clone)]
@@ -146,6 +187,7 @@ pub struct Hasher {
     dummy: Arc<OnceLock<String>>,
     /// Started on first use, so that a hasher replaced before use starts no threads.
     pool: Arc<OnceLock<Pool>>,
+    counts: Arc<QueueCounts>,
 }
 
 impl std::fmt::Debug for Hasher {
@@ -164,7 +206,13 @@ impl Hasher {
     /// A hasher at `cost`, or why the cost cannot be used.
     pub fn new(cost: HashCost) -> anyhow::Result<Self> {
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, cost.params()?);
-        Ok(Self { cost, argon2, dummy: Arc::new(OnceLock::new()), pool: Arc::new(OnceLock::new()) })
+        Ok(Self {
+            cost,
+            argon2,
+            dummy: Arc::new(OnceLock::new()),
+            pool: Arc::new(OnceLock::new()),
+            counts: Arc::default(),
+        })
     }
 
     /// How many threads hash at once: one per core the process may use, at most [`MAX_THREADS`].
@@ -177,16 +225,41 @@ impl Hasher {
         let threads = Self::threads();
         let pool = self.pool.get_or_init(|| Pool::start(threads, threads * QUEUE_PER_THREAD));
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let counts = self.counts.clone();
         let job: Job = Box::new(move || {
+            let running = Running::start(counts);
+            let out = f();
+            drop(running);
             // The caller may have gone (a closed connection): nobody to tell.
-            let _ = tx.send(f());
+            let _ = tx.send(out);
         });
-        match pool.jobs.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(HashError::Busy),
-            Err(TrySendError::Disconnected(_)) => return Err(anyhow!("the password hashing threads stopped").into()),
+        // Counted as waiting before it can start, so the count never goes below zero.
+        self.counts.waiting.fetch_add(1, Ordering::Relaxed);
+        let refused = match pool.jobs.try_send(job) {
+            Ok(()) => None,
+            Err(TrySendError::Full(_)) => Some(HashError::Busy),
+            Err(TrySendError::Disconnected(_)) => Some(anyhow!("the password hashing threads stopped").into()),
+        };
+        if let Some(e) = refused {
+            self.counts.waiting.fetch_sub(1, Ordering::Relaxed);
+            if matches!(e, HashError::Busy) {
+                self.counts.refused.fetch_add(1, Ordering::Relaxed);
+            }
+            return Err(e);
         }
         rx.await.map_err(|_| anyhow!("a password hashing thread failed").into())
+    }
+
+    /// Hashes running, waiting and refused so far (for the metrics).
+    pub fn queue_status(&self) -> QueueStatus {
+        let threads = Self::threads();
+        QueueStatus {
+            threads,
+            capacity: threads * QUEUE_PER_THREAD,
+            in_progress: self.counts.running.load(Ordering::Relaxed),
+            waiting: self.counts.waiting.load(Ordering::Relaxed),
+            refused: self.counts.refused.load(Ordering::Relaxed),
+        }
     }
 
     /// The cost of new hashes.
@@ -348,10 +421,15 @@ mod tests {
         }
         assert!(busy >= 1, "{} accepted of {}", accepted.len(), capacity + 1);
         assert!(accepted.len() <= capacity);
+        let q = h.queue_status();
+        assert_eq!(q.refused, busy);
+        assert_eq!(q.in_progress + q.waiting, accepted.len(), "{q:?}");
         drop(release);
         for job in accepted {
             job.await.unwrap();
         }
+        let q = h.queue_status();
+        assert_eq!((q.in_progress, q.waiting), (0, 0), "{q:?}");
         // Room again once they are done.
         assert!(h.verify("x", None).await.is_ok());
     }

@@ -219,7 +219,7 @@ async fn smtp_down_then_up_delivers_each_notice_once(app: TestApp) {
     let port = free_port();
     configure(&app).await;
     three_notices_and_one_without_email(&app).await;
-    let a = Scheduler::new(app.store.clone(), mailer(port), "replica-a");
+    let a = Scheduler::new(app.store.clone(), mailer(port), "replica-a").with_counters(app.metrics.notices());
     // Nothing listens: the first attempt fails, is recorded, and the round stops there.
     let r = a.run_once().await.unwrap();
     assert_eq!((r.leader, r.planned, r.sent, r.failed), (true, 4, 0, 1), "{r:?}");
@@ -251,6 +251,11 @@ async fn smtp_down_then_up_delivers_each_notice_once(app: TestApp) {
     let all = notices(&app).await;
     assert_eq!(all.iter().filter(|n| n["status"] == "sent").count(), 3);
     assert!(all.iter().filter(|n| n["status"] == "sent").all(|n| n["last_error"].is_null()));
+    // The metrics count what the scheduler did: two failed attempts, three mails sent.
+    let metrics = app.metrics.render();
+    for line in ["pustaka_notices_total{result=\"sent\"} 3\n", "pustaka_notices_total{result=\"failed\"} 2\n"] {
+        assert!(metrics.contains(line), "{line:?} not in:\n{metrics}");
+    }
 }
 
 async fn a_scheduler_stopped_mid_batch_is_finished_by_another(app: TestApp) {

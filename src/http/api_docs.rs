@@ -46,21 +46,31 @@ fn file(content_type: &'static str, body: &'static [u8]) -> Response {
     ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
 }
 
+/// The paths [`router`] serves, in its order (the metrics count requests under them).
+pub const PATHS: [&str; 8] = [
+    "/api/openapi.json",
+    "/api/docs",
+    "/api/docs/",
+    "/api/docs/index.html",
+    "/api/docs/swagger-initializer.js",
+    "/api/docs/swagger-ui-bundle.js",
+    "/api/docs/swagger-ui.css",
+    "/api/docs/favicon-32x32.png",
+];
+
 /// `/api/openapi.json` (the document, serialized once) and the docs page under `/api/docs/`.
 pub fn router<S: Clone + Send + Sync + 'static>(doc: &utoipa::openapi::OpenApi) -> Router<S> {
     let json: &'static [u8] = doc.to_json().expect("the OpenAPI document serializes").into_bytes().leak();
+    let [openapi, docs, page, index, initializer, bundle, css, favicon] = PATHS;
     Router::new()
-        .route("/api/openapi.json", get(move || async move { file("application/json", json) }))
-        .route("/api/docs", get(|| async { Redirect::permanent("/api/docs/") }))
-        .route("/api/docs/", get(|| async { file("text/html; charset=utf-8", INDEX.as_bytes()) }))
-        .route("/api/docs/index.html", get(|| async { file("text/html; charset=utf-8", INDEX.as_bytes()) }))
-        .route(
-            "/api/docs/swagger-initializer.js",
-            get(|| async { file("text/javascript; charset=utf-8", INITIALIZER.as_bytes()) }),
-        )
-        .route("/api/docs/swagger-ui-bundle.js", get(|| async { file("text/javascript; charset=utf-8", BUNDLE) }))
-        .route("/api/docs/swagger-ui.css", get(|| async { file("text/css; charset=utf-8", CSS) }))
-        .route("/api/docs/favicon-32x32.png", get(|| async { file("image/png", FAVICON) }))
+        .route(openapi, get(move || async move { file("application/json", json) }))
+        .route(docs, get(|| async { Redirect::permanent("/api/docs/") }))
+        .route(page, get(|| async { file("text/html; charset=utf-8", INDEX.as_bytes()) }))
+        .route(index, get(|| async { file("text/html; charset=utf-8", INDEX.as_bytes()) }))
+        .route(initializer, get(|| async { file("text/javascript; charset=utf-8", INITIALIZER.as_bytes()) }))
+        .route(bundle, get(|| async { file("text/javascript; charset=utf-8", BUNDLE) }))
+        .route(css, get(|| async { file("text/css; charset=utf-8", CSS) }))
+        .route(favicon, get(|| async { file("image/png", FAVICON) }))
 }
 
 #[cfg(test)]

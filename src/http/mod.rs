@@ -199,9 +199,24 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
-/// The whole application: API, docs, page, and the layers around them.
-pub fn router(state: AppState, web_dir: &Path, instance: &str) -> Router {
+/// Routes outside the OpenAPI document: the catch-alls of unknown API paths, and `/metrics`
+/// (refused here: metrics have a port of their own).
+const API_ROOT: &str = "/api";
+const API_REST: &str = "/api/{*rest}";
+const METRICS: &str = "/metrics";
+
+/// Every route template of [`router`] (as axum's `MatchedPath` gives them), for the metrics:
+/// the document's paths, the API docs' own ([`api_docs::PATHS`]) and the routes above.
+fn route_templates(doc: &utoipa::openapi::OpenApi) -> impl Iterator<Item = String> + '_ {
+    let others = api_docs::PATHS.into_iter().chain([API_ROOT, API_REST, METRICS]).map(str::to_owned);
+    doc.paths.paths.keys().cloned().chain(others)
+}
+
+/// The whole application: API, docs, page, and the layers around them; each request is counted
+/// in `metrics` by its route template.
+pub fn router(state: AppState, web_dir: &Path, instance: &str, metrics: &crate::metrics::Metrics) -> Router {
     let (api, doc) = api();
+    let counted = metrics.http(route_templates(&doc));
     let page = ServeDir::new(web_dir)
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(web_dir.join("index.html")));
@@ -210,9 +225,10 @@ pub fn router(state: AppState, web_dir: &Path, instance: &str) -> Router {
     Router::new()
         .merge(api)
         .merge(api_docs::router(&doc))
-        .route("/api", get(api_not_found))
+        .route(METRICS, axum::routing::any(metrics_elsewhere))
+        .route(API_ROOT, get(api_not_found))
         .route(
-            "/api/{*rest}",
+            API_REST,
             get(api_not_found).post(api_not_found).put(api_not_found).patch(api_not_found).delete(api_not_found),
         )
         .fallback_service(page)
@@ -232,6 +248,15 @@ pub fn router(state: AppState, web_dir: &Path, instance: &str) -> Router {
             tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost, so the time counted is the whole answer's; a layer of the router, so it runs
+        // after routing and sees the route template.
+        .layer(crate::metrics::HttpMetricsLayer(counted))
+}
+
+/// `/metrics` is not served on the API's port (it would tell anybody on the network how the
+/// service is doing): it has its own listener, `PUSTAKA_METRICS_LISTEN`, on the internal network.
+async fn metrics_elsewhere() -> Response {
+    error::problem(StatusCode::NOT_FOUND, "not_found", "metrics are not served on this port", vec![])
 }
 
 /// Unknown `/api/...` paths answer with a problem, not the page.

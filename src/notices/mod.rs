@@ -146,13 +146,19 @@ pub struct Scheduler {
     pub lease: Duration,
     /// Most notices sent in one round.
     pub batch: i64,
+    counters: crate::metrics::NoticeCounters,
 }
 
 impl Scheduler {
     /// A scheduler named `instance` (the replica's name; a random suffix tells restarts apart).
     pub fn new(store: Store, mailer: Mailer, instance: &str) -> Self {
         let holder = format!("{instance}/{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        Self { store, mailer, holder, lease: Duration::seconds(90), batch: 100 }
+        Self { store, mailer, holder, lease: Duration::seconds(90), batch: 100, counters: Default::default() }
+    }
+
+    /// The same scheduler, counting the notices it sends and fails in `counters` (the metrics).
+    pub fn with_counters(self, counters: crate::metrics::NoticeCounters) -> Self {
+        Self { counters, ..self }
     }
 
     /// This scheduler's name in the lease and in the notices it sends.
@@ -184,11 +190,13 @@ impl Scheduler {
             }
             match self.mailer.send(sender, &notice).await {
                 Ok(()) => {
+                    self.counters.sent();
                     self.store.notice_sent(notice.id, &self.holder).await?;
                     round.sent += 1;
                 }
                 Err(e) => {
                     tracing::warn!(notice = notice.id, error = %e.message, "sending a notice failed");
+                    self.counters.failed();
                     self.store.notice_failed(notice.id, &self.holder, &e.message, e.permanent).await?;
                     round.failed += 1;
                     if e.server_down {

@@ -424,8 +424,46 @@ impl Conn<'_> {
 /// fail with `SQLITE_BUSY`) and several readers; MariaDB one pool.
 #[derive(Clone, Debug)]
 enum Pools {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite { read: SqlitePool, write: SqlitePool, waiting: std::sync::Arc<SqliteWaiting> },
     MySql(MySqlConnPool),
+}
+
+/// Requests waiting for an SQLite connection (sqlx's pool does not count them), for the metrics.
+#[derive(Debug, Default)]
+struct SqliteWaiting {
+    read: std::sync::atomic::AtomicUsize,
+    write: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one request as waiting while it is alive.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn on(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// One pool's figures for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolGauges {
+    /// `sqlite_read`, `sqlite_write` or `mariadb`.
+    pub pool: &'static str,
+    /// Connections it may open.
+    pub max: usize,
+    /// Connections open, idle or in use.
+    pub open: usize,
+    /// Open connections not in use.
+    pub idle: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
 }
 
 /// A handle on the database; cheap to clone.
@@ -521,7 +559,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts.read_only(true))
                     .await?;
-                Pools::Sqlite { read, write }
+                Pools::Sqlite { read, write, waiting: Default::default() }
             }
             Backend::MariaDb => {
                 let opts = MySqlConnectOptions::from_str(url)?.charset("utf8mb4");
@@ -584,7 +622,10 @@ impl Db {
     /// read, SQLite answers "database is locked" at once.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Sqlite { write, waiting, .. } => {
+                let _waiting = Waiting::on(&waiting.write);
+                Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
             Pools::MySql(pool) => Tx::MySql(MySqlTx::begin(pool, false).await?),
         })
     }
@@ -594,7 +635,10 @@ impl Db {
     /// `START TRANSACTION READ ONLY`, where [`Tx::for_update`] is empty). Writes in it fail.
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
         Ok(match &self.pools {
-            Pools::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            Pools::Sqlite { read, waiting, .. } => {
+                let _waiting = Waiting::on(&waiting.read);
+                Tx::Sqlite(read.begin().await?)
+            }
             Pools::MySql(pool) => Tx::MySql(MySqlTx::begin(pool, true).await?),
         })
     }
@@ -602,7 +646,13 @@ impl Db {
     /// All rows of a read.
     pub async fn all(&self, q: Query) -> Result<Vec<Row>, DbError> {
         match &self.pools {
-            Pools::Sqlite { read, .. } => Conn::Sqlite(&mut *read.acquire().await?).all(&q).await,
+            Pools::Sqlite { read, waiting, .. } => {
+                let mut conn = {
+                    let _waiting = Waiting::on(&waiting.read);
+                    read.acquire().await?
+                };
+                Conn::Sqlite(&mut conn).all(&q).await
+            }
             Pools::MySql(pool) => read_retried!(pool, all, &q),
         }
     }
@@ -610,7 +660,13 @@ impl Db {
     /// At most one row of a read.
     pub async fn opt(&self, q: Query) -> Result<Option<Row>, DbError> {
         match &self.pools {
-            Pools::Sqlite { read, .. } => Conn::Sqlite(&mut *read.acquire().await?).opt(&q).await,
+            Pools::Sqlite { read, waiting, .. } => {
+                let mut conn = {
+                    let _waiting = Waiting::on(&waiting.read);
+                    read.acquire().await?
+                };
+                Conn::Sqlite(&mut conn).opt(&q).await
+            }
             Pools::MySql(pool) => read_retried!(pool, opt, &q),
         }
     }
@@ -624,6 +680,33 @@ impl Db {
         }
     }
 
+    /// Each pool's size limit, open and idle connections, and requests waiting (for the metrics).
+    pub fn pool_gauges(&self) -> Vec<PoolGauges> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let sqlite = |pool: &'static str, p: &SqlitePool, waiting: &std::sync::atomic::AtomicUsize| PoolGauges {
+            pool,
+            max: p.options().get_max_connections() as usize,
+            open: p.size() as usize,
+            idle: p.num_idle(),
+            waiting: waiting.load(Relaxed),
+        };
+        match &self.pools {
+            Pools::Sqlite { read, write, waiting } => {
+                vec![sqlite("sqlite_read", read, &waiting.read), sqlite("sqlite_write", write, &waiting.write)]
+            }
+            Pools::MySql(pool) => {
+                let s = pool.status();
+                vec![PoolGauges {
+                    pool: "mariadb",
+                    max: s.max_size,
+                    open: s.size,
+                    idle: s.available,
+                    waiting: s.waiting,
+                }]
+            }
+        }
+    }
+
     /// Answers when the database does (for `/readyz`).
     pub async fn ping(&self) -> Result<(), DbError> {
         self.opt(sql("SELECT 1 AS one")).await.map(|_| ())
@@ -632,7 +715,7 @@ impl Db {
     /// Closes every pooled connection (at shutdown).
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { read, write } => {
+            Pools::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

@@ -49,6 +49,8 @@ pub struct TestApp {
     pub admin: String,
     /// The settings the app was built from (its database, for [`TestApp::replica_store`]).
     pub settings: Settings,
+    /// What its metrics listener would show ([`pustaka::metrics::serve`]).
+    pub metrics: pustaka::metrics::Metrics,
     tcp: Option<Tcp>,
     // Dropped after the app: the test's MariaDB database goes, then the SQLite folder.
     _database: Option<TestDatabase>,
@@ -144,6 +146,7 @@ impl TestApp {
         let mut t = TestApp {
             router: app.router,
             store: app.store,
+            metrics: app.metrics,
             clock,
             admin: String::new(),
             settings,
@@ -170,6 +173,7 @@ impl TestApp {
             header_read_timeout: std::time::Duration::from_secs(1),
             max_open_connections: 512,
             scheduler: None,
+            metrics: t.metrics.clone(),
         };
         tokio::spawn(app::serve(listener, served, std::future::pending()));
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
