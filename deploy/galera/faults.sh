@@ -36,6 +36,7 @@ watch_engine() {
         --format '{{.Time}} {{.Action}} {{.Actor.Attributes.name}}' > "$T/events" 2>/dev/null &
     EVENTS_PID=$!
 }
+swarm_seen() { [ -s "$T/events" ] && awk '$3 == "ingress" || $3 == "docker_gwbridge" { found = 1 } END { exit !found }' "$T/events"; }
 engine_disturbed() {
     [ -n "$EVENTS_PID" ] || return 1
     kill "$EVENTS_PID" 2>/dev/null
@@ -84,7 +85,9 @@ cluster_up() {
 fault_reject_queries() {
     phase g0
     sleep 2
-    if [ "$(writer)" != galera1 ]; then problem "g0: the writer is $(writer), not galera1"; return 1; fi
+    local w deadline=$((SECONDS + 10))
+    until w=$(writer); [ -n "$w" ] || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
+    if [ "$w" != galera1 ]; then problem "g0: the writer is '$w', not galera1: $(proxy_csv | tr '\n' ' ')"; return 1; fi
     log "galera1 refuses every statement for 3 s (wsrep_reject_queries = ALL)"
     root_sql_galera1 "SET GLOBAL wsrep_reject_queries = ALL" || problem "g0: cannot set wsrep_reject_queries"
     sleep 3
@@ -97,8 +100,9 @@ fault_kill_writer() {
     local victim
     phase g1
     sleep 3
-    victim=$(writer)
-    [ -n "$victim" ] || { problem "g1: no node holds the replicas' connections"; return 1; }
+    local deadline=$((SECONDS + 10))
+    until victim=$(writer); [ -n "$victim" ] || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
+    [ -n "$victim" ] || { problem "g1: no node holds the replicas' connections: $(proxy_csv | tr '\n' ' ')"; return 1; }
     G1_VICTIM=$victim
     log "docker kill $victim (the writer)"
     T_KILL=$(now)
@@ -246,10 +250,11 @@ run_cluster_faults() {
     watch_engine
     log "compose up: 3 Galera nodes, 2 web replicas (project $COMPOSE_PROJECT_NAME, port $PORT)"
     if [ -n "$LOADGEN" ] && cluster_up && start_load; then
-        fault_reject_queries
-        fault_kill_writer
-        fault_rejoin
-        fault_partition
+        local fault
+        for fault in fault_reject_queries fault_kill_writer fault_rejoin fault_partition; do
+            swarm_seen && break      # void already: stop early
+            $fault
+        done
         phase end
         sleep 1
         stop_load

@@ -50,10 +50,12 @@ status_of() {   # status_of VAR...: "name<TAB>value" lines of these global statu
 # mariabackup keeps serving while it copies its state to a joining node (what clustercheck calls
 # AVAILABLE_WHEN_DONOR); counting it out would take the only synced node out of service while it
 # sends the second and third nodes their first copy, cutting the migrations' connection.
+# A node whose wsrep_reject_queries is set (an operator draining it) does not serve either.
 health() {
     local out
     out=$(status_of wsrep_ready wsrep_local_state) || return 1
-    grep -qx $'wsrep_ready\tON' <<< "$out" && grep -qxE $'wsrep_local_state\t(4|2)' <<< "$out"
+    grep -qx $'wsrep_ready\tON' <<< "$out" && grep -qxE $'wsrep_local_state\t(4|2)' <<< "$out" &&
+        [ "$(local_sql 'SELECT @@global.wsrep_reject_queries')" = NONE ]
 }
 
 http() {
