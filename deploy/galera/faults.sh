@@ -208,6 +208,12 @@ reckon_cluster_load() {
     G1_DUP=$(figure g1 duplicate_writes)
     G1_RECOVERY=$(g1_recovery)
     G3_FAILED=$(figure g3 failed_reads failed_writes)
+    # g1 as it happened: the failed requests, and the longest wait for an acknowledged write
+    jq -rs --argjson kill "$T_KILL" '[.[] | select(.phase == "g1" and .t1 >= $kill)] as $g
+        | "g1 failed requests (start..end s after the kill, status): " + ([$g[] | select((.status == 200 or .status == 201) | not)
+            | "\(.kind) \((.t0 - $kill) * 100 | round / 100)..\((.t1 - $kill) * 100 | round / 100) \(.status)"] | join(", ")),
+          "g1 longest gap between acknowledged writes after the kill: " + ([$kill] + ([$g[] | select(.kind == "write" and .status == 201) | .t1] | sort)
+            | [range(1; length) as $i | .[$i] - .[$i - 1]] | max // 0 | . * 100 | round / 100 | tostring) + " s"' "$T/records.jsonl" >&2
     LOST=$(jq '[.phases[] | .lost_writes] | add // 0' "$T/report.json")
     DUP=$(jq '[.phases[] | .duplicate_writes] | add // 0' "$T/report.json")
     local all500 acked3

@@ -110,11 +110,22 @@ own_address() {
     echo "$ip"
 }
 
+# recovered_position: uuid:seqno of the last transaction InnoDB committed, read by starting the
+# server once with --wsrep-recover (it stops by itself); empty when none is found
+recovered_position() {
+    local pos
+    rm -f /tmp/recover.log
+    mariadbd --wsrep_on=ON --wsrep_provider="$PROVIDER" --wsrep-recover --log-error=/tmp/recover.log \
+        --socket=/tmp/recover.sock --skip-networking > /dev/null 2>&1 || true
+    pos=$(grep -o 'Recovered position: .*' /tmp/recover.log 2>/dev/null | tail -n 1) || true
+    pos=${pos#Recovered position: }
+    [[ $pos =~ ^[0-9a-f-]{36}:-?[0-9]+$ ]] && [ "${pos##*:}" != -1 ] && echo "$pos"
+    return 0
+}
+
 recover() {
     local pos
-    pos=$(mariadbd --wsrep_on=ON --wsrep_provider="$PROVIDER" --wsrep-recover --log-error=/tmp/recover.log \
-        --socket=/tmp/recover.sock --skip-networking > /dev/null 2>&1; grep -o 'Recovered position: .*' /tmp/recover.log | tail -n 1) || true
-    pos=${pos#Recovered position: }
+    pos=$(recovered_position)
     printf '%s grastate_uuid=%s grastate_seqno=%s recovered=%s safe_to_bootstrap=%s\n' "$NODE" \
         "$(grastate uuid)" "$(grastate seqno)" "${pos:-none}" "$(grastate safe_to_bootstrap)"
 }
@@ -146,11 +157,19 @@ start() {
         --binlog_format=ROW --default_storage_engine=InnoDB --innodb_autoinc_lock_mode=2
         # gcache: 128 MB of recent write sets (GALERA_GCACHE_SIZE), what a node that was away
         # catches up from (IST) without a full copy: days of a library's writes. Until a dead node
-        # is evicted, the others cannot commit: it is suspected after 2 s of silence (Galera's
-        # default is 5 s) and evicted after 5 s at most (default 15 s).
-        "--wsrep_provider_options=gcache.size=${GALERA_GCACHE_SIZE:-128M};evs.suspect_timeout=PT2S;evs.inactive_timeout=PT5S;evs.inactive_check_period=PT0.5S;evs.keepalive_period=PT0.5S"
+        # is evicted, the others cannot commit: it is suspected after 1.5 s of silence (Galera's
+        # default is 5 s, made for links between sites) and evicted after 3 s at most (default 15 s).
+        "--wsrep_provider_options=gcache.size=${GALERA_GCACHE_SIZE:-128M};evs.suspect_timeout=PT1.5S;evs.inactive_timeout=PT3S;evs.inactive_check_period=PT0.5S;evs.keepalive_period=PT0.5S"
     )
     [ "$bootstrap" = no ] || args+=(--wsrep-new-cluster)
+    # After a crash grastate.dat says seqno -1: the position is in InnoDB. Started directly (no
+    # mysqld_safe, which would do this), the server would not know it and ask for a full copy
+    # (SST) where the write sets it missed (IST) would do.
+    if [ -d "$DATADIR/mysql" ] && [ "$(grastate seqno)" = -1 ]; then
+        local pos
+        pos=$(recovered_position)
+        if [ -n "$pos" ]; then log "after a crash: recovered position $pos"; args+=(--wsrep_start_position="$pos"); fi
+    fi
     # The health responder: HAProxy (deploy/galera/haproxy.cfg) checks :9200 every second.
     socat -T 5 TCP-LISTEN:9200,reuseaddr,fork,backlog=32 SYSTEM:"bash /opt/galera/node.sh http" &
     if [ -d "$DATADIR/mysql" ] || [ "$bootstrap" = yes ]; then
