@@ -31,6 +31,15 @@ NODE=${GALERA_NODE:?GALERA_NODE names this node (galera1, galera2, galera3)}
 NODES=${GALERA_NODES:-galera1,galera2,galera3}
 FIRST=${GALERA_FIRST:-${NODES%%,*}}
 
+# What every start of the server needs, serving or only reading its position (--wsrep-recover).
+WSREP_ARGS=(
+    --wsrep_on=ON --wsrep_provider="$PROVIDER"
+    --wsrep_cluster_name=pustaka --wsrep_cluster_address="gcomm://$NODES"
+    # mariabackup: the donor keeps serving during a full copy (rsync would block it)
+    --wsrep_sst_method=mariabackup --wsrep_sst_auth=mysql:
+    --binlog_format=ROW --default_storage_engine=InnoDB --innodb_autoinc_lock_mode=2
+)
+
 log() { printf '%s [Note] [galera %s]: %s\n' "$(date --rfc-3339=seconds)" "$NODE" "$*" >&2; }
 
 # The local server, as the OS user mysql through the socket (unix_socket: no password). That
@@ -115,8 +124,9 @@ own_address() {
 recovered_position() {
     local pos
     rm -f /tmp/recover.log
-    mariadbd --wsrep_on=ON --wsrep_provider="$PROVIDER" --wsrep-recover --log-error=/tmp/recover.log \
-        --socket=/tmp/recover.sock --skip-networking > /dev/null 2>&1 || true
+    # (with the settings it serves with: without them it refuses to start)
+    mariadbd "${WSREP_ARGS[@]}" --wsrep-recover --log-error=/tmp/recover.log \
+        --socket=/tmp/recover.sock --skip-networking > /dev/null 2> /tmp/recover.err || log "--wsrep-recover failed: $(tail -n 3 /tmp/recover.err /tmp/recover.log 2>/dev/null | tr '\n' ' ')"
     pos=$(grep -o 'Recovered position: .*' /tmp/recover.log 2>/dev/null | tail -n 1) || true
     pos=${pos#Recovered position: }
     [[ $pos =~ ^[0-9a-f-]{36}:-?[0-9]+$ ]] && [ "${pos##*:}" != -1 ] && echo "$pos"
@@ -149,12 +159,7 @@ start() {
         bootstrap=yes; log "no data and no other node up: a new cluster"
     fi
     local args=(
-        --wsrep_on=ON --wsrep_provider="$PROVIDER"
-        --wsrep_cluster_name=pustaka --wsrep_cluster_address="gcomm://$NODES"
-        --wsrep_node_name="$NODE" --wsrep_node_address="$ip"
-        # mariabackup: the donor keeps serving during a full copy (rsync would block it)
-        --wsrep_sst_method=mariabackup --wsrep_sst_auth=mysql:
-        --binlog_format=ROW --default_storage_engine=InnoDB --innodb_autoinc_lock_mode=2
+        "${WSREP_ARGS[@]}" --wsrep_node_name="$NODE" --wsrep_node_address="$ip"
         # gcache: 128 MB of recent write sets (GALERA_GCACHE_SIZE), what a node that was away
         # catches up from (IST) without a full copy: days of a library's writes. Until a dead node
         # is evicted, the others cannot commit: it is suspected after 1.5 s of silence (Galera's
