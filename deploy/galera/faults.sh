@@ -24,7 +24,7 @@
 
 SETTLE=10
 G0_500=null G0_503=null G1_VICTIM='' G1_FAILED=null G1_LOST=null G1_DUP=null G1_RECOVERY=null T_KILL=0
-G2_REJOIN=null G2_TRANSFER=null G3_VICTIM='' G3_PART_SERVING=null G3_OTHERS_PRIMARY=null G3_OTHERS=null
+G1_GAP=null G2_REJOIN=null G2_TRANSFER=null G3_VICTIM='' G3_PART_SERVING=null G3_OTHERS_PRIMARY=null G3_OTHERS=null
 G3_FAILED=null G3_REJOIN=null LOST=null DUP=null NODES_EQUAL=null
 
 # watch_engine: the engine's network events while the run lasts, in $T/events. A Docker Swarm
@@ -186,14 +186,23 @@ fault_partition() {
     sleep 2
 }
 
-# g1_recovery: seconds from the kill to the end of the first acknowledged write that started after
-# the last failed request of g1 (the kill itself when none failed)
+# g1_recovery: seconds from the kill until writes are acknowledged again for good: the later of
+# the end of the first acknowledged write that started after the last failed request, and the end
+# of the longest wait between two acknowledged writes (a write may be acknowledged just after the
+# kill, before the others notice the node is gone and stop committing until it is evicted)
 g1_recovery() {
     jq -s --argjson kill "$T_KILL" '
         [.[] | select(.phase == "g1")] as $g1
         | ([$g1[] | select((.status == 200 or .status == 201) | not) | .t1] | max // $kill) as $last_fail
-        | [$g1[] | select(.kind == "write" and .status == 201 and .t0 >= $last_fail and .t0 >= $kill) | .t1] | min
-        | if . == null then null else ((. - $kill) * 100 | round / 100) end' "$T/records.jsonl"
+        | ([$g1[] | select(.kind == "write" and .status == 201 and .t0 >= $last_fail and .t0 >= $kill) | .t1] | min) as $first_ok
+        | ([$kill] + ([$g1[] | select(.kind == "write" and .status == 201 and .t1 >= $kill) | .t1] | sort)) as $acks
+        | ([range(1; $acks | length) as $i | {gap: ($acks[$i] - $acks[$i - 1]), end: $acks[$i]}] | max_by(.gap) // {gap: 0, end: $kill}) as $longest
+        | if $first_ok == null then null else ([$first_ok, $longest.end] | max) - $kill | . * 100 | round / 100 end' "$T/records.jsonl"
+}
+# g1_write_gap: the longest wait between two acknowledged writes from the kill on, in seconds
+g1_write_gap() {
+    jq -s --argjson kill "$T_KILL" '([$kill] + ([.[] | select(.phase == "g1" and .kind == "write" and .status == 201 and .t1 >= $kill) | .t1] | sort))
+        | [range(1; length) as $i | .[$i] - .[$i - 1]] | max // null | if . == null then null else . * 100 | round / 100 end' "$T/records.jsonl"
 }
 
 reckon_cluster_load() {
@@ -209,6 +218,7 @@ reckon_cluster_load() {
     G1_LOST=$(figure g1 lost_writes)
     G1_DUP=$(figure g1 duplicate_writes)
     G1_RECOVERY=$(g1_recovery)
+    G1_GAP=$(g1_write_gap)
     G3_FAILED=$(figure g3 failed_reads failed_writes)
     # g1 as it happened: the failed requests, and the longest wait for an acknowledged write
     jq -rs --argjson kill "$T_KILL" '[.[] | select(.phase == "g1" and .t1 >= $kill)] as $g
@@ -277,11 +287,11 @@ run_cluster_faults() {
     log "cluster faults run took $((SECONDS - start)) s"
     local json
     json=$(jq -nc --argjson g0 "$G0_500" --argjson g0b "$G0_503" --arg v1 "$G1_VICTIM" --argjson f1 "$G1_FAILED" \
-        --argjson l1 "$G1_LOST" --argjson d1 "$G1_DUP" --argjson r1 "$G1_RECOVERY" --argjson r2 "$G2_REJOIN" \
+        --argjson l1 "$G1_LOST" --argjson d1 "$G1_DUP" --argjson r1 "$G1_RECOVERY" --argjson gap "$G1_GAP" --argjson r2 "$G2_REJOIN" \
         --argjson t2 "$G2_TRANSFER" --arg v3 "$G3_VICTIM" --argjson p3 "$G3_PART_SERVING" --argjson o3 "$G3_OTHERS" \
         --argjson f3 "$G3_FAILED" --argjson r3 "$G3_REJOIN" --argjson l "$LOST" --argjson d "$DUP" --argjson eq "$NODES_EQUAL" \
         '{g0_500s: $g0, g0_503s: $g0b, g1_victim: $v1, g1_failed_requests: $f1, g1_lost_writes: $l1, g1_doubled_writes: $d1,
-          g1_recovery_s: $r1, g2_rejoin_s: $r2, g2_transfer: $t2, g3_victim: $v3, g3_partitioned_serving: $p3,
+          g1_recovery_s: $r1, g1_write_gap_s: $gap, g2_rejoin_s: $r2, g2_transfer: $t2, g3_victim: $v3, g3_partitioned_serving: $p3,
           g3_others_serving: $o3, g3_failed_requests: $f3, g3_rejoin_s: $r3, lost_writes: $l, doubled_writes: $d, nodes_equal: $eq}')
     jq -e '.g0_500s == 0 and .g1_recovery_s != null and .g1_recovery_s <= 5 and .g1_lost_writes == 0 and .g1_doubled_writes == 0
         and .g2_rejoin_s != null and .g3_partitioned_serving == false and .g3_others_serving == true and .g3_rejoin_s != null
