@@ -178,7 +178,8 @@ mod tests {
         use crate::store::db::mariadb_connection_unusable;
         // 1047: the node is not in the primary component or not synced; the lost connections of
         // a fail-over (2013 mid-query, 2006 on the next use) and a node shutting down (1053).
-        for number in [1047, 1053, 1927, 2006, 2013, 4031] {
+        // 1180: a commit on a node that left the primary component meanwhile.
+        for number in [1047, 1053, 1180, 1927, 2006, 2013, 4031] {
             assert!(mariadb_connection_unusable(number), "{number}");
         }
         // A certification failure is a deadlock (1213): run again, not an outage. Duplicates,
