@@ -111,3 +111,28 @@ async fn replicas_starting_together_migrate_once() {
     let migrations = std::fs::read_dir("migrations/mariadb").unwrap().count() as i64;
     assert_eq!(applied, migrations, "each migration applied once");
 }
+
+#[tokio::test]
+async fn every_mariadb_table_has_a_primary_key() {
+    // Galera (deploy/galera) replicates row changes by primary key; a table without one is
+    // replicated by whole rows and DELETE on it is unsupported.
+    let Some(database) = common::TestDatabase::create().await else {
+        eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: skipped");
+        return;
+    };
+    let (name, url) = (database.name.clone(), database.url.clone());
+    let s = pustaka::config::DatabaseSettings::from_url(&url, None).unwrap();
+    let db = pustaka::store::db::Db::connect(&s).await.unwrap();
+    db.migrate().await.unwrap();
+    let admin = sqlx::MySqlPool::connect(&url).await.unwrap();
+    let without_key: Vec<String> = sqlx::query_scalar(
+        "SELECT CAST(t.table_name AS CHAR) FROM information_schema.tables t WHERE t.table_schema = ? \
+         AND t.table_type = 'BASE TABLE' AND NOT EXISTS (SELECT 1 FROM information_schema.table_constraints c \
+         WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.constraint_type = 'PRIMARY KEY')",
+    )
+    .bind(&name)
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert!(without_key.is_empty(), "tables without a primary key: {without_key:?}");
+}

@@ -2,7 +2,8 @@
 # Stand-in for the official MariaDB image's entrypoint, used only by deploy/stack on engines
 # that cannot pull images. It honours the part of the official contract that compose.yaml
 # uses: MARIADB_DATABASE, MARIADB_USER, MARIADB_PASSWORD[_FILE], MARIADB_ROOT_PASSWORD[_FILE],
-# MARIADB_ROOT_HOST; initialises an empty datadir; runs as the (non-root) mysql user.
+# MARIADB_ROOT_HOST, MARIADB_MYSQL_LOCALHOST_USER and MARIADB_MYSQL_LOCALHOST_GRANTS (the Galera
+# option's SST user, deploy/galera); initialises an empty datadir; runs as the (non-root) mysql user.
 set -eo pipefail
 log() { printf '%s [Note] [Entrypoint]: %s\n' "$(date --rfc-3339=seconds)" "$*"; }
 die() { printf '%s [ERROR] [Entrypoint]: %s\n' "$(date --rfc-3339=seconds)" "$*" >&2; exit 1; }
@@ -31,7 +32,7 @@ if [ ! -d "$DATADIR/mysql" ]; then
     mariadb-install-db --datadir="$DATADIR" --auth-root-authentication-method=normal \
         --skip-test-db --skip-name-resolve > /dev/null
     log "Starting temporary server"
-    "$@" --skip-networking --socket="$SOCKET" &
+    "$@" --skip-networking --socket="$SOCKET" --wsrep_on=OFF &
     pid=$!
     for _ in $(seq 60); do
         mariadb --protocol=socket --socket="$SOCKET" -uroot -e 'SELECT 1' > /dev/null 2>&1 && break
@@ -55,6 +56,11 @@ if [ ! -d "$DATADIR/mysql" ]; then
             if [ -n "$MARIADB_DATABASE" ]; then
                 echo "GRANT ALL ON \`${MARIADB_DATABASE//_/\\_}\`.* TO '$MARIADB_USER'@'%';"
             fi
+        fi
+        if [ -n "${MARIADB_MYSQL_LOCALHOST_USER:-}" ]; then
+            # as the official image: the OS user mysql, by its socket only, no password
+            echo "CREATE USER 'mysql'@'localhost' IDENTIFIED VIA unix_socket;"
+            echo "GRANT ${MARIADB_MYSQL_LOCALHOST_GRANTS:-USAGE} ON *.* TO 'mysql'@'localhost';"
         fi
         echo "FLUSH PRIVILEGES;"
     } | mariadb --protocol=socket --socket="$SOCKET" -uroot

@@ -107,16 +107,16 @@ impl DbError {
         }
     }
 
-    /// Whether the connection itself is gone (rather than the server refusing one statement): an
-    /// I/O or TLS error, or MariaDB's 1053 shutdown in progress, 1927 connection killed, 2006
-    /// server gone away, 2013 lost connection, 4031 disconnected for inactivity. The pool closes
-    /// such a connection; the store reports the database unavailable.
+    /// Whether the connection itself is gone or of no use (rather than the server refusing one
+    /// statement): an I/O or TLS error, or one of MariaDB's errors in
+    /// [`mariadb_connection_unusable`]. The pool closes such a connection; the store reports the
+    /// database unavailable.
     pub fn is_connection_lost(&self) -> bool {
         match self {
             DbError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => true,
             DbError::Sqlx(sqlx::Error::Database(e)) => e
                 .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .is_some_and(|e| matches!(e.number(), 1053 | 1927 | 2006 | 2013 | 4031)),
+                .is_some_and(|e| mariadb_connection_unusable(e.number())),
             _ => false,
         }
     }
@@ -130,6 +130,24 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         self.kind() == DbErrorKind::Unavailable
     }
+}
+
+/// MariaDB's error numbers that leave a connection of no further use: 1053 shutdown in progress,
+/// 1927 connection killed, 2006 server gone away, 2013 lost connection, 4031 disconnected for
+/// inactivity, and 1047, which a Galera node answers to every statement while it is not part of
+/// the cluster's primary component or not yet synced ("WSREP has not yet prepared node for
+/// application use"; also while `wsrep_reject_queries` is set), and 1180, an error during COMMIT,
+/// which is what a Galera node answers when it drops out of the primary component while it
+/// commits ("Not connected to Primary Component": the transaction was not replicated and is
+/// rolled back). The connection to such a node is closed rather than reused, so that the next one
+/// goes through the balancer to a node that serves (deploy/galera); the request meanwhile answers
+/// 503, like any outage (measured: four 500s while a partitioned node rejoined, before 1180 was here).
+///
+/// A transaction that Galera aborts (a certification failure, or one brute-force aborted by a
+/// replicated write) gets 1213, a deadlock, and runs again like any deadlock
+/// ([`DbErrorKind::Transient`]): Galera has rolled it back whole.
+pub fn mariadb_connection_unusable(number: u16) -> bool {
+    matches!(number, 1047 | 1053 | 1180 | 1927 | 2006 | 2013 | 4031)
 }
 
 /// Where the two backends' SQL differs, in one place.

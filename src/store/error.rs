@@ -174,6 +174,22 @@ mod tests {
     }
 
     #[test]
+    fn a_galera_node_not_ready_is_an_outage_whose_connection_is_closed() {
+        use crate::store::db::mariadb_connection_unusable;
+        // 1047: the node is not in the primary component or not synced; the lost connections of
+        // a fail-over (2013 mid-query, 2006 on the next use) and a node shutting down (1053).
+        // 1180: a commit on a node that left the primary component meanwhile.
+        for number in [1047, 1053, 1180, 1927, 2006, 2013, 4031] {
+            assert!(mariadb_connection_unusable(number), "{number}");
+        }
+        // A certification failure is a deadlock (1213): run again, not an outage. Duplicates,
+        // lock wait timeouts and SQL errors leave the connection usable.
+        for number in [1213, 1205, 1062, 1064, 1146] {
+            assert!(!mariadb_connection_unusable(number), "{number}");
+        }
+    }
+
+    #[test]
     fn an_outage_is_never_a_validation_error() {
         assert!(matches!(StoreError::from(sqlx::Error::PoolTimedOut), StoreError::Unavailable(_)));
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");

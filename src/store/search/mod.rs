@@ -135,7 +135,7 @@ impl Store {
             Dialect::MariaDb => {
                 let mut tx = self.db.begin().await?;
                 tx.exec(sql("DELETE FROM search_reindex")).await?;
-                tx.exec(sql("INSERT INTO search_reindex VALUES (0)")).await?;
+                tx.exec(sql("INSERT INTO search_reindex (after_book_id) VALUES (0)")).await?;
                 tx.commit().await?;
                 self.index_pending_words().await
             }
