@@ -60,10 +60,14 @@ pub const PATHS: [&str; 8] = [
 
 /// `/api/openapi.json` (the document, serialized once) and the docs page under `/api/docs/`.
 pub fn router<S: Clone + Send + Sync + 'static>(doc: &utoipa::openapi::OpenApi) -> Router<S> {
-    let json: &'static [u8] = doc.to_json().expect("the OpenAPI document serializes").into_bytes().leak();
+    // Shared, not leaked: every router built (one per test server) would leak its own copy.
+    let json = axum::body::Bytes::from(doc.to_json().expect("the OpenAPI document serializes"));
     let [openapi, docs, page, index, initializer, bundle, css, favicon] = PATHS;
     Router::new()
-        .route(openapi, get(move || async move { file("application/json", json) }))
+        .route(openapi, get(move || {
+            let json = json.clone();
+            async move { ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json).into_response() }
+        }))
         .route(docs, get(|| async { Redirect::permanent("/api/docs/") }))
         .route(page, get(|| async { file("text/html; charset=utf-8", INDEX.as_bytes()) }))
         .route(index, get(|| async { file("text/html; charset=utf-8", INDEX.as_bytes()) }))
