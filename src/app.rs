@@ -132,24 +132,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight.
-///
-/// Served with hyper directly rather than `axum::serve`, for two limits a replica needs when a
-/// client is slow on purpose: a client must send a request's headers within
-/// `app.header_read_timeout` (an idle keep-alive connection waiting for its next request too),
-/// and at most `app.max_open_connections` connections are open at once (more wait in the
-/// listen backlog, so the open files last for the database and `/healthz`).
 pub async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use hyper_util::{
-        rt::{TokioIo, TokioTimer},
-        server::graceful::GracefulShutdown,
-        service::TowerToHyperService,
-    };
-    use tower::ServiceExt;
-
     let expiry = tokio::spawn(expire_holds_every_minute(app.store.clone()));
     // Notices stop between two mails when shutdown starts, and let their lease go.
     let (stop_notices, notices_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -169,12 +156,56 @@ pub async fn serve(
             tokio::time::sleep(drain).await;
         }
     };
+    let limits =
+        Limits { header_read_timeout: app.header_read_timeout, max_open_connections: app.max_open_connections };
+    serve_router(listener, app.router, limits, shutdown).await?;
+    expiry.abort();
+    let _ = stop_notices.send(());
+    if let Some(task) = notices {
+        // A round in flight finishes its current mail (bounded by the SMTP timeout).
+        let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+    }
+    app.store.db.close().await;
+    Ok(())
+}
+
+/// What a listener allows a client (see [`serve_router`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Time for a client to send a request's headers (an idle keep-alive connection waiting for
+    /// its next request too).
+    pub header_read_timeout: Duration,
+    /// Connections open at once; more wait in the listen backlog.
+    pub max_open_connections: usize,
+}
+
+/// Accepts connections on `listener` and serves `router` on them (HTTP/1.1) until `shutdown`
+/// resolves; then stops accepting, lets idle connections go and waits for the requests in flight.
+///
+/// Served with hyper directly rather than `axum::serve`, for two limits a listener needs when a
+/// client is slow on purpose: a client must send a request's headers within
+/// `limits.header_read_timeout`, and at most `limits.max_open_connections` connections are open
+/// at once (more wait in the listen backlog, so the open files last for the database and
+/// `/healthz`). The API's listener and the metrics listener ([`crate::metrics::serve`]) both.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    use hyper_util::{
+        rt::{TokioIo, TokioTimer},
+        server::graceful::GracefulShutdown,
+        service::TowerToHyperService,
+    };
+    use tower::ServiceExt;
+
     let mut shutdown = std::pin::pin!(shutdown);
     // HTTP/1.1, as `axum::serve` with axum's default features.
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(app.header_read_timeout);
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     let graceful = GracefulShutdown::new();
-    let open = Arc::new(tokio::sync::Semaphore::new(app.max_open_connections));
+    let open = Arc::new(tokio::sync::Semaphore::new(limits.max_open_connections));
     loop {
         let permit = tokio::select! {
             () = &mut shutdown => break,
@@ -194,7 +225,7 @@ pub async fn serve(
             },
         };
         // The handlers read the client's address as `ConnectInfo` (login throttling).
-        let service = app.router.clone().map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+        let service = router.clone().map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
             req
         });
@@ -207,16 +238,8 @@ pub async fn serve(
             drop(permit);
         });
     }
-    // Stop accepting, let idle connections go and the requests in flight finish.
     drop(listener);
     graceful.shutdown().await;
-    expiry.abort();
-    let _ = stop_notices.send(());
-    if let Some(task) = notices {
-        // A round in flight finishes its current mail (bounded by the SMTP timeout).
-        let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
-    }
-    app.store.db.close().await;
     Ok(())
 }
 

@@ -427,10 +427,14 @@ impl Collector for Scrape {
     }
 }
 
-/// Serves `GET /metrics` (and nothing else) on `listener` until the task is dropped.
-pub async fn serve(listener: tokio::net::TcpListener, metrics: Metrics) -> std::io::Result<()> {
+/// Serves `GET /metrics` (and nothing else) on `listener` until the task is dropped, with the
+/// API's own limits made small: a scraper sends its headers at once and keeps one connection, so
+/// 10 s for the headers and 8 connections at most; a client on the internal network holding
+/// connections open cannot take the replica's open files.
+pub async fn serve(listener: tokio::net::TcpListener, metrics: Metrics) -> anyhow::Result<()> {
     let app = Router::new().route("/metrics", get(scrape)).with_state(metrics);
-    axum::serve(listener, app).await
+    let limits = crate::app::Limits { header_read_timeout: Duration::from_secs(10), max_open_connections: 8 };
+    crate::app::serve_router(listener, app, limits, std::future::pending()).await
 }
 
 async fn scrape(State(metrics): State<Metrics>) -> impl IntoResponse {

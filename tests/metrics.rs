@@ -2,7 +2,8 @@
 //! `PUSTAKA_METRICS_LISTEN` gives one) answers in Prometheus' text format, which is checked line
 //! by line; requests are counted by route template (never the raw path), method and status, with
 //! a latency histogram; the database pools and the password-hashing queue are there; the API's
-//! port does not serve `/metrics`.
+//! port does not serve `/metrics`; the metrics listener keeps at most eight connections open, so
+//! a client on the internal network holding connections cannot take the replica's open files.
 
 mod common;
 
@@ -13,7 +14,7 @@ use serde_json::json;
 
 contract!(
     every_route_is_counted_under_its_template;
-    tcp: metrics_are_served_on_their_own_port,
+    tcp: metrics_are_served_on_their_own_port, metrics_listener_holds_eight_connections_at_most,
 );
 
 /// One sample of a scrape.
@@ -285,4 +286,41 @@ async fn every_route_is_counted_under_its_template(app: TestApp) {
             assert!(table.contains(route.as_str()), "{route} is not a route template");
         }
     }
+}
+
+async fn metrics_listener_holds_eight_connections_at_most(app: TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(pustaka::metrics::serve(listener, app.metrics.clone()));
+    // A scrape on a connection of its own: its status line.
+    async fn scrape_raw(addr: std::net::SocketAddr) -> String {
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        let mut out = Vec::new();
+        c.read_to_end(&mut out).await.unwrap();
+        String::from_utf8_lossy(&out).lines().next().unwrap_or_default().to_owned()
+    }
+    assert_eq!(scrape_raw(addr).await, "HTTP/1.1 200 OK");
+
+    // Eight idle connections, each served (a scrape on it answered, the connection kept open).
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        let mut buf = [0u8; 12];
+        c.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"HTTP/1.1 200");
+        idle.push(c);
+    }
+    // A ninth waits in the listen backlog while they are open ...
+    let mut ninth = tokio::spawn(scrape_raw(addr));
+    let early = tokio::time::timeout(std::time::Duration::from_millis(500), &mut ninth).await;
+    assert!(early.is_err(), "a ninth connection was served while eight were open");
+    // ... and is served once one of them closes.
+    drop(idle.pop());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), ninth).await.expect("served").unwrap();
+    assert_eq!(status, "HTTP/1.1 200 OK");
 }
