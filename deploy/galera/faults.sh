@@ -21,6 +21,8 @@
 
 # shellcheck source=deploy/stack-faults.sh
 . deploy/stack-faults.sh    # the load's helpers: build_loadgen, start_load, stop_load, phase, figure, problem; T, BASE
+# shellcheck source=deploy/galera/recovery.sh
+. deploy/galera/recovery.sh   # g1_recovery, g1_write_gap, transfer_of
 
 SETTLE=10
 G0_500=null G0_503=null G1_VICTIM='' G1_FAILED=null G1_LOST=null G1_DUP=null G1_RECOVERY=null T_KILL=0
@@ -132,10 +134,7 @@ fault_rejoin() {
         # The joiner prepares to receive write sets from a position: from seqno 0 of an empty
         # history after a full copy (SST), from its own last seqno when it catches up (IST).
         docker logs --since "$(date -d "@${t_start%.*}" +%Y-%m-%dT%H:%M:%S)" "$id" > "$T/rejoin.log" 2>&1
-        if grep -q 'IST uuid:00000000-0000-0000-0000-000000000000' "$T/rejoin.log"; then G2_TRANSFER='"SST"'
-        elif grep -q 'IST received' "$T/rejoin.log"; then G2_TRANSFER='"IST"'
-        else G2_TRANSFER='"none"'
-        fi
+        G2_TRANSFER=\"$(transfer_of "$T/rejoin.log")\"
         log "$G1_VICTIM Synced $G2_REJOIN s after its start (${G2_TRANSFER//\"/}); writer: $(writer)"
     else
         problem "g2: $G1_VICTIM not Synced 300 s after its start: $(node_state "$G1_VICTIM")"
@@ -184,25 +183,6 @@ fault_partition() {
     wait_synced 240 "$victim" || problem "g3: $victim did not rejoin within 240 s"
     synced "$victim" && G3_REJOIN=$(elapsed "$t_back" "$(now)")
     sleep 2
-}
-
-# g1_recovery: seconds from the kill until writes are acknowledged again for good: the later of
-# the end of the first acknowledged write that started after the last failed request, and the end
-# of the longest wait between two acknowledged writes (a write may be acknowledged just after the
-# kill, before the others notice the node is gone and stop committing until it is evicted)
-g1_recovery() {
-    jq -s --argjson kill "$T_KILL" '
-        [.[] | select(.phase == "g1")] as $g1
-        | ([$g1[] | select((.status == 200 or .status == 201) | not) | .t1] | max // $kill) as $last_fail
-        | ([$g1[] | select(.kind == "write" and .status == 201 and .t0 >= $last_fail and .t0 >= $kill) | .t1] | min) as $first_ok
-        | ([$kill] + ([$g1[] | select(.kind == "write" and .status == 201 and .t1 >= $kill) | .t1] | sort)) as $acks
-        | ([range(1; $acks | length) as $i | {gap: ($acks[$i] - $acks[$i - 1]), end: $acks[$i]}] | max_by(.gap) // {gap: 0, end: $kill}) as $longest
-        | if $first_ok == null then null else ([$first_ok, $longest.end] | max) - $kill | . * 100 | round / 100 end' "$T/records.jsonl"
-}
-# g1_write_gap: the longest wait between two acknowledged writes from the kill on, in seconds
-g1_write_gap() {
-    jq -s --argjson kill "$T_KILL" '([$kill] + ([.[] | select(.phase == "g1" and .kind == "write" and .status == 201 and .t1 >= $kill) | .t1] | sort))
-        | [range(1; length) as $i | .[$i] - .[$i - 1]] | max // null | if . == null then null else . * 100 | round / 100 end' "$T/records.jsonl"
 }
 
 reckon_cluster_load() {
@@ -259,7 +239,14 @@ nodes_equal() {
 
 run_cluster_faults() {
     set +e +o pipefail
-    [ "${1:-}" = --quick ] && SETTLE=6
+    local arg quick=no swarm=yes
+    for arg in "$@"; do
+        case $arg in
+            --quick) SETTLE=6 quick=yes ;;
+            --no-swarm) swarm=no ;;
+            *) echo "cluster faults: unknown argument $arg (--quick, --no-swarm)" >&2; return 2 ;;
+        esac
+    done
     trap faults_cleanup EXIT
     local start=$SECONDS rc=0
     build_loadgen
@@ -297,6 +284,21 @@ run_cluster_faults() {
         and .g2_rejoin_s != null and .g3_partitioned_serving == false and .g3_others_serving == true and .g3_rejoin_s != null
         and .lost_writes == 0 and .doubled_writes == 0 and .nodes_equal == true' <<< "$json" > /dev/null || rc=1
     [ ${#PROBLEMS[@]} -eq 0 ] || rc=1
+    if [ $swarm = yes ]; then
+        # The same option on a Swarm (after `down`: joining and leaving a swarm disconnects every
+        # container of the engine); its figures join this run's line.
+        local sw args=(--galera)
+        [ $quick = no ] || args+=(--quick)
+        log "the Galera option on a single-node Swarm: deploy/swarm/swarm test ${args[*]}"
+        PUSTAKA_LOADGEN=$LOADGEN deploy/swarm/swarm test "${args[@]}" | tee "$T/swarm.log" >&2
+        [ "${PIPESTATUS[0]}" -eq 0 ] || { rc=1; PROBLEMS+=("the Swarm test failed"); }
+        sw=$(tail -n 1 "$T/swarm.log")
+        if jq -e 'type == "object"' <<< "$sw" > /dev/null 2>&1; then
+            json=$(jq -c --argjson sw "$sw" '. + ($sw | del(.checks_passed, .checks_failed, .galera) | with_entries(select(.value != null)))' <<< "$json")
+        else
+            rc=1; PROBLEMS+=("the Swarm test printed no JSON line")
+        fi
+    fi
     if [ $rc -eq 0 ]; then log "cluster faults: all figures in bounds"; else log "cluster faults: FAILED (${#PROBLEMS[@]} problems noted)"; fi
     echo "$json"
     return $rc
@@ -336,7 +338,7 @@ primary_keys_everywhere() {   # Galera replicates tables without a primary key b
     [ "$(db_sql "SELECT COUNT(*) FROM information_schema.tables t WHERE t.table_schema = 'pustaka' AND t.table_type = 'BASE TABLE' AND NOT EXISTS (SELECT 1 FROM information_schema.table_constraints c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.constraint_type = 'PRIMARY KEY')")" = 0 ]
 }
 clean_stop_then_start() {   # docker compose stop, then up: the last node to stop bootstraps again
-    dc stop > "$T/stop.log" 2>&1 && dc up -d --no-build --scale web=2 > "$T/up2.log" 2>&1 && wait_healthy 420 > "$T/wait2.log" 2>&1 &&
+    dc stop > "$T/stop.log" 2>&1 && dc_up --scale web=2 > "$T/up2.log" 2>&1 && wait_healthy 420 > "$T/wait2.log" 2>&1 &&
         wait_synced 120 "${NODES[@]}" && book_on_every_node && return 0
     grep -hv 'undefined secret' "$T/stop.log" "$T/up2.log" "$T/wait2.log" | tail -n 12 | sed 's/^/      /'; status | sed 's/^/      /'
     return 1

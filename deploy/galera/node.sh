@@ -108,11 +108,43 @@ peer_alive() {
     return 1
 }
 
-# This node's address on the network the nodes share: its own name is an alias there only.
+# peer_serving: another node's health responder (:9200) says it serves (Synced, or a donor)
+peer_serving() {
+    local peer status
+    for peer in ${NODES//,/ }; do
+        [ "$peer" = "$NODE" ] && continue
+        # shellcheck disable=SC2016  # $0 is the peer, in the inner shell
+        status=$(timeout 2 bash -c 'exec 3<>/dev/tcp/$0/9200 && printf "GET /health HTTP/1.0\r\n\r\n" >&3 && head -n 1 <&3' "$peer" 2>/dev/null) || continue
+        [[ $status == *" 200 "* ]] && { log "$peer serves: joining the cluster"; return 0; }
+    done
+    return 1
+}
+
+# wait_for_cluster: a node about to join waits (GALERA_JOIN_WAIT seconds, 120 by default) until
+# another node serves. Where nothing orders the starts (a Swarm has no depends_on), a joiner
+# started first would otherwise listen on 4567 while it looks for a cluster, and the first node,
+# seeing it, would join it instead of bootstrapping: neither would ever be Primary. After the
+# wait it starts anyway (it fails and is started again when still no cluster is up).
+wait_for_cluster() {
+    local deadline=$((SECONDS + ${GALERA_JOIN_WAIT:-120}))
+    until peer_serving; do
+        if [ $SECONDS -ge $deadline ]; then log "no node serves after ${GALERA_JOIN_WAIT:-120} s: starting anyway"; return 0; fi
+        sleep 2
+    done
+}
+
+# This node's address on the network the nodes share: its own name is an alias there only
+# (compose). On a Swarm (GALERA_OWN_ADDRESS=hostname) a task's name is in the DNS only once it is
+# healthy, which a node is only once it serves: there the node is on that one network only, and
+# its address is the one of its own host name.
 own_address() {
     local ip=''
+    if [ "${GALERA_OWN_ADDRESS:-dns}" = hostname ]; then
+        ip=$(hostname -i | awk '{ print $1 }')
+    fi
     for _ in $(seq 20); do
-        ip=$(getent hosts "$NODE" | awk '{ print $1; exit }') && [ -n "$ip" ] && break
+        [ -n "$ip" ] && break
+        ip=$(timeout 2 getent hosts "$NODE" | awk '{ print $1; exit }') && [ -n "$ip" ] && break
         sleep 0.5
     done
     [ -n "$ip" ] || { log "cannot resolve my own name $NODE"; exit 1; }
@@ -168,7 +200,7 @@ start() {
         # three nodes once suspected each other and no primary component was left.
         "--wsrep_provider_options=gcache.size=${GALERA_GCACHE_SIZE:-128M};evs.suspect_timeout=PT2S;evs.inactive_timeout=PT5S;evs.inactive_check_period=PT0.5S;evs.keepalive_period=PT0.5S"
     )
-    [ "$bootstrap" = no ] || args+=(--wsrep-new-cluster)
+    if [ "$bootstrap" = yes ]; then args+=(--wsrep-new-cluster); else wait_for_cluster; fi
     # After a crash grastate.dat says seqno -1: the position is in InnoDB. Started directly (no
     # mysqld_safe, which would do this), the server would not know it and ask for a full copy
     # (SST) where the write sets it missed (IST) would do.

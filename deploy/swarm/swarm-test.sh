@@ -13,6 +13,10 @@
 # secrets, the one update under load.
 # While its swarm exists it holds deploy/stack test's lock (/run/lock/pustaka-stack-test.lock):
 # a swarm adds firewall rules of the engine's own, which that test's firewall checks compare.
+# --galera: the stack with the Galera option (deploy/swarm/galera.yaml): the same checks, and the
+# three nodes Synced in one cluster, the proxy seeing them, a book on every node; after the rolling
+# update the writer node's container is killed under the same load (g1: failed requests, the time
+# until writes are acknowledged again; g2: Swarm starts the node again and it catches up).
 # Prints PASS/FAIL per check, then one JSON line; non-zero when a check failed. The stack, its
 # volumes, secrets, configs and networks, and the swarm are removed at the end. Every wait is
 # bounded.
@@ -23,6 +27,9 @@ SWARM_MADE=no GWBRIDGE_BEFORE=yes LOAD_PID='' LOADGEN=''
 RUN_ID=swarm-$(date +%s)-$$
 S1_FAILED=null S1_REQUESTS=null S1_UPDATE_S=null S1_LOST=null S1_DUP=null ROLLBACK_S=null
 S2_FAILED=null S2_REQUESTS=null S2_UPDATE_S=null NEXT_TAG='' CHOSEN_PW=''
+G1_VICTIM='' G1_FAILED=null G1_RECOVERY=null G2_REJOIN=null G2_TRANSFER=null T_KILL=0 NODES_EQUAL=null
+# shellcheck source=deploy/galera/recovery.sh
+. deploy/galera/recovery.sh   # g1_recovery, transfer_of
 
 pass() { echo "PASS  $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL  $*"; FAILED=$((FAILED + 1)); }
@@ -65,7 +72,14 @@ stop_load() {
 }
 
 # swarm_images: the stand-in images of deploy/stack, and the web image with the page in it
+# (with --galera, deploy/cluster's node image too)
 swarm_images() {
+    if galera; then
+        local g
+        g=$(deploy/cluster images 2> "$T/galera-images.log" | sed -n 's/^STANDIN_GALERA_IMAGE=//p')
+        [ -n "$g" ] || { tail -n 20 "$T/galera-images.log" >&2; return 1; }
+        export STANDIN_GALERA_IMAGE=$g
+    fi
     local line
     while IFS= read -r line; do
         case $line in STANDIN_*_IMAGE=*) export "${line?}" ;; esac
@@ -108,8 +122,11 @@ make_swarm() {
 }
 
 db_sql() {
+    local sql=$1
+    # Galera applies other nodes' write sets a moment after they commit: read after them all
+    if galera; then sql="SET SESSION wsrep_sync_wait = 1; $sql"; fi
     # shellcheck disable=SC2016  # expanded inside the container
-    docker exec -i "$(container_of db)" bash -c 'exec mariadb --defaults-extra-file=<(printf "[client]\nuser=pustaka\npassword=%s\n" "$(cat /run/secrets/db_password)") -N -B pustaka' <<< "$1"
+    docker exec -i "$(container_of db)" bash -c 'exec mariadb --defaults-extra-file=<(printf "[client]\nuser=pustaka\npassword=%s\n" "$(cat /run/secrets/db_password)") -N -B pustaka' <<< "$sql"
 }
 
 # every running container of the stack: read-only root, all capabilities dropped, not root,
@@ -332,8 +349,116 @@ clean_after() {
         { [ "$GWBRIDGE_BEFORE" = yes ] || ! docker network inspect docker_gwbridge > /dev/null 2>&1; }
 }
 
+# ---- --galera ------------------------------------------------------------------------------
+node_service() { if [ "$1" = galera1 ]; then echo db; else echo "$1"; fi; }
+# node_state NODE: "galera2 ready=ON state=4(Synced) cluster=Primary size=3 seqno=123" (node.sh state)
+node_state() {
+    local id; id=$(container_of "$(node_service "$1")")
+    [ -n "$id" ] || { echo "$1 down"; return; }
+    docker exec "$id" bash /opt/galera/node.sh state 2> /dev/null || echo "$1 no-answer"
+}
+synced3() { [[ $(node_state "$1") == *"ready=ON state=4("*"cluster=Primary size=3 "* ]]; }
+three_synced() { synced3 galera1 && synced3 galera2 && synced3 galera3; }
+wait_three_synced() {   # SECONDS
+    local deadline=$((SECONDS + $1))
+    until three_synced || [ $SECONDS -ge $deadline ]; do sleep 1; done
+    three_synced || { for n in galera1 galera2 galera3; do echo "      $(node_state $n)"; done; return 1; }
+}
+# proxy_csv: "server,status,current sessions" of the Galera backend, from inside the proxy
+proxy_csv() {
+    local id; id=$(container_of dbproxy)
+    [ -n "$id" ] || return 1
+    # shellcheck disable=SC2016  # run by the container's bash
+    docker exec "$id" timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8405 && printf "GET /;csv HTTP/1.0\r\n\r\n" >&3 && cat <&3' 2> /dev/null |
+        awk -F, '$1 == "galera" && $2 ~ /^galera[0-9]$/ { print $2 "," $18 "," $5 }'
+}
+writer() { proxy_csv | sort -t, -k3,3nr | awk -F, '$3 > 0 { print $1; exit }'; }
+proxy_sees_three() { [ "$(proxy_csv | grep -c ',UP,')" -eq 3 ] || { echo "      $(proxy_csv | tr '\n' ' ')"; return 1; }; }
+# sql_on NODE SQL: as the application user, from galera1's container, on NODE over the network
+sql_on() {
+    # shellcheck disable=SC2016  # expanded inside the container
+    docker exec -i "$(container_of db)" bash -c 'exec mariadb --defaults-extra-file=<(printf "[client]\nuser=pustaka\npassword=%s\n" "$(cat /run/secrets/db_password)") --connect-timeout=3 -h "$0" -N -B pustaka' "$1" <<< "$2"
+}
+book_on_every_node() {
+    local n got
+    for n in galera1 galera2 galera3; do
+        got=$(sql_on "$n" "SELECT COUNT(*) FROM books WHERE title = '$BOOK_TITLE'")
+        [ "$got" = 1 ] || { echo "      $n: '$got'"; return 1; }
+    done
+}
+# nodes_equal: every node at the same last write set, and the same rows (CHECKSUM TABLE of all)
+nodes_equal() {
+    local deadline=$((SECONDS + 30)) seqnos tables n sums=()
+    until seqnos=$(for n in galera1 galera2 galera3; do node_state "$n" | sed 's/.*seqno=//'; done | sort -u); [ "$(grep -c . <<< "$seqnos")" = 1 ] || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
+    tables=$(sql_on galera1 "SELECT GROUP_CONCAT(CONCAT('\`', table_name, '\`') ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'pustaka' AND table_type = 'BASE TABLE'")
+    for n in galera1 galera2 galera3; do sums+=("$(sql_on "$n" "CHECKSUM TABLE $tables" | sha256sum | cut -c1-16)"); done
+    if [ "${sums[0]}" != "${sums[1]}" ] || [ "${sums[1]}" != "${sums[2]}" ]; then echo "      checksums ${sums[*]}"; return 1; fi
+}
+
+galera_checks() {
+    check "Galera: three nodes Synced in one Primary component of 3" wait_three_synced 120
+    check "Galera: the proxy sees all three nodes UP, one writer ($(writer))" proxy_sees_three
+    check "Galera: galera2 and galera3 placed on the nodes labelled for them" test \
+        "$(docker service inspect -f '{{json .Spec.TaskTemplate.Placement.Constraints}}' "$(svc galera2)" "$(svc galera3)" | tr -d '\n')" = \
+        '["node.labels.pustaka.galera2 == true"]["node.labels.pustaka.galera3 == true"]'
+    check "Galera: the book created through the balancer is on every node" book_on_every_node
+}
+
+# kill_writer: under the load (phase g1), docker kill of the writer node's container; Swarm starts
+# a new task, which rejoins (g2: from its container's start until Synced)
+kill_writer() {
+    local victim deadline id new t_start
+    echo g1 > "$T/phase"
+    sleep 3
+    deadline=$((SECONDS + 10))
+    until victim=$(writer); [ -n "$victim" ] || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
+    [ -n "$victim" ] || { fail "g1: no node holds the replicas' connections: $(proxy_csv | tr '\n' ' ')"; return; }
+    G1_VICTIM=$victim
+    id=$(container_of "$(node_service "$victim")")
+    log "$(date +%T) docker kill $victim (the writer), under load"
+    T_KILL=$(now)
+    docker kill "$id" > /dev/null
+    sleep 8
+    log "writer now: $(writer); $(proxy_csv | tr '\n' ' ')"
+    deadline=$((SECONDS + 300))
+    until new=$(container_of "$(node_service "$victim")"); [ -n "$new" ] && [ "$new" != "$id" ] || [ $SECONDS -ge $deadline ]; do sleep 1; done
+    if [ -z "$new" ] || [ "$new" = "$id" ]; then fail "g2: Swarm did not start $victim again"; echo between > "$T/phase"; return; fi
+    t_start=$(date -d "$(docker inspect -f '{{.State.StartedAt}}' "$new")" +%s.%N)
+    until synced3 "$victim" || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
+    if synced3 "$victim"; then
+        G2_REJOIN=$(elapsed "$t_start" "$(now)")
+        docker logs "$new" > "$T/rejoin.log" 2>&1
+        G2_TRANSFER=\"$(transfer_of "$T/rejoin.log")\"
+        pass "g2: Swarm started $victim again; Synced $G2_REJOIN s after its start (${G2_TRANSFER//\"/})"
+    else
+        fail "g2: $victim not Synced 300 s after the kill: $(node_state "$victim")"
+    fi
+    sleep 3
+    echo between > "$T/phase"
+}
+
+within_5() { [ "$1" != null ] && awk -v r="$1" 'BEGIN { exit !(r <= 5) }'; }
+galera_reckon() {
+    [ -n "$G1_VICTIM" ] || return 0
+    G1_FAILED=$(jq '.phases.g1 | .failed_reads + .failed_writes' "$T/report.json")
+    G1_RECOVERY=$(g1_recovery)
+    jq -c '.phases.g1 | {phase: "g1", reads, failed_reads, writes, acked_writes, failed_writes, max_latency_s, statuses}' "$T/report.json" | sed 's/^/      /'
+    check "g1: writes acknowledged again $G1_RECOVERY s after the kill (at most 5), $G1_FAILED requests failed" \
+        within_5 "$G1_RECOVERY"
+    check "g1: no answer 500 during the run" test "$(jq '[.phases[] | .statuses | to_entries[] | select(.key | test(" 500$")) | .value] | add // 0' "$T/report.json")" = 0
+    if wait_three_synced 120 && nodes_equal; then NODES_EQUAL=true; else NODES_EQUAL=false; fi
+    check "at the end: three nodes Synced at the same write set with the same rows (CHECKSUM TABLE)" test "$NODES_EQUAL" = true
+}
+
 run_swarm_test() {
-    [ "${1:-}" = --quick ] && QUICK=yes
+    local arg
+    for arg in "$@"; do
+        case $arg in
+            --quick) QUICK=yes ;;
+            --galera) export PUSTAKA_GALERA=1 ;;
+            *) echo "swarm test: unknown argument $arg (--quick, --galera)" >&2; return 2 ;;
+        esac
+    done
     set +e +o pipefail
     trap swarm_cleanup EXIT
     trap 'exit 130' INT TERM
@@ -364,9 +489,10 @@ run_swarm_test() {
     check "migrate one-shot finished (Complete, not restarting)" migrate_done 120
     check "migrations applied once each, with migrate and the replicas starting together" migrations_once
     check "hardening: read-only root, cap_drop ALL, non-root, memory limit, bounded logs (every container)" hardened
-    check "db placed on the node labelled pustaka.db=true" test "$(docker service inspect -f '{{json .Spec.TaskTemplate.Placement.Constraints}}' "$(svc db)")" = '["node.labels.pustaka.db == true"]'
+    check "db$(galera && echo ' (galera1)') placed on the node labelled pustaka.db=true" test "$(docker service inspect -f '{{json .Spec.TaskTemplate.Placement.Constraints}}' "$(svc db)")" = '["node.labels.pustaka.db == true"]'
     check "web: update_config start-first, rollback on failure" test "$(docker service inspect -f '{{.Spec.UpdateConfig.Order}} {{.Spec.UpdateConfig.FailureAction}} {{.Spec.RollbackConfig.Order}}' "$(svc web)")" = "start-first rollback start-first"
     flow
+    if galera; then galera_checks; fi
     https_checks
     check "secrets: the TLS key for the balancer's user only (0400 haproxy), the database's for mysql only (0400)" secret_modes
     check "secrets: no password in any service's spec (docker service inspect)" no_secret_in_specs "$ADMIN_PW"
@@ -381,7 +507,9 @@ run_swarm_test() {
         if [ "$QUICK" = no ]; then
             update_under_load s2 "new version (a new image tag, swarm deploy)" new_image
         fi
+        if galera; then kill_writer; fi
         reckon
+        galera_reckon
     else
         fail "the load generator did not start"
     fi
@@ -397,10 +525,19 @@ run_swarm_test() {
     flock -u 8
     log "swarm test took $((SECONDS - start)) s"
     echo "$PASSED passed, $FAILED failed"
-    jq -nc --argjson a "$S1_FAILED" --argjson b "$S1_REQUESTS" --argjson c "$S1_UPDATE_S" --argjson d "$S1_LOST" \
+    local json
+    json=$(jq -nc --argjson a "$S1_FAILED" --argjson b "$S1_REQUESTS" --argjson c "$S1_UPDATE_S" --argjson d "$S1_LOST" \
         --argjson e "$S1_DUP" --argjson f "$ROLLBACK_S" --argjson n "$REPLICAS" --argjson p "$PASSED" --argjson q "$FAILED" \
         --argjson g "$S2_FAILED" --argjson h "$S2_REQUESTS" --argjson i "$S2_UPDATE_S" \
         '{s1_rolling_failed: $a, s1_requests: $b, s1_update_s: $c, s1_lost_writes: $d, s1_duplicate_writes: $e, s1_replicas: $n,
-          s2_new_image_failed: $g, s2_requests: $h, s2_update_s: $i, rollback_s: $f, checks_passed: $p, checks_failed: $q}'
+          s2_new_image_failed: $g, s2_requests: $h, s2_update_s: $i, rollback_s: $f, checks_passed: $p, checks_failed: $q}')
+    if galera; then
+        # the Swarm's own g1/g2 (the writer killed under load), beside deploy/cluster faults' compose ones
+        json=$(jq -c --arg v "$G1_VICTIM" --argjson f "$G1_FAILED" --argjson r "$G1_RECOVERY" --argjson j "$G2_REJOIN" \
+            --argjson t "$G2_TRANSFER" --argjson eq "$NODES_EQUAL" \
+            '{galera: true} + . + {swarm_g1_victim: $v, swarm_g1_failed_requests: $f, swarm_g1_recovery_s: $r, swarm_g2_rejoin_s: $j,
+              swarm_g2_transfer: $t, swarm_nodes_equal: $eq}' <<< "$json")
+    fi
+    echo "$json"
     [ "$FAILED" -eq 0 ]
 }
