@@ -21,6 +21,9 @@ pub enum Scenario {
     List,
     /// `GET /api/v1/books?page=1&per_page=20`: the catalogue's front page, as the OPAC asks for it.
     FirstPage,
+    /// `GET /healthz`: no database work, so the HTTP stack and the kernel alone (what `get` could
+    /// reach if reading the book cost nothing).
+    Health,
     /// 60% search, 20% list, 15% get, 5% a checkout/return step on the user's own pair.
     Mixed,
     /// Checkout (`POST /api/v1/loans`) then return (`POST /api/v1/returns`) of the user's own pair, in a loop.
@@ -34,6 +37,7 @@ impl Scenario {
             Scenario::Search => "search",
             Scenario::List => "list",
             Scenario::FirstPage => "first-page",
+            Scenario::Health => "health",
             Scenario::Mixed => "mixed",
             Scenario::Circulation => "circulation",
         }

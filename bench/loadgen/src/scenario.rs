@@ -195,6 +195,7 @@ impl User {
             Scenario::Search => self.search(config),
             Scenario::List => self.list(config),
             Scenario::FirstPage => planned_get(Kind::List, format!("{}/api/v1/books?page=1&per_page=20", config.base)),
+            Scenario::Health => planned_get(Kind::Get, format!("{}/healthz", config.base)),
             Scenario::Circulation => self.circulation_step(config),
             Scenario::Mixed => match choose_mixed(&mut self.rng) {
                 MixChoice::Search => self.search(config),
