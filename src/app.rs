@@ -30,10 +30,8 @@ pub struct App {
     pub draining: Arc<AtomicBool>,
     /// How long to keep serving after raising `draining`.
     pub drain: Duration,
-    /// How long a client may take to send a request's headers.
-    pub header_read_timeout: Duration,
-    /// Open client connections served at once.
-    pub max_open_connections: usize,
+    /// What the API's listener allows a client (headers' time, connections at once).
+    pub limits: Limits,
     /// Sends notices while serving, when an SMTP server is configured.
     pub scheduler: Option<crate::notices::Scheduler>,
     /// What `GET /metrics` shows on the metrics listener ([`crate::metrics::serve`]).
@@ -84,8 +82,10 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         router,
         draining,
         drain: settings.drain,
-        header_read_timeout: settings.header_read_timeout,
-        max_open_connections: settings.max_open_connections,
+        limits: Limits {
+            header_read_timeout: settings.header_read_timeout,
+            max_open_connections: settings.max_open_connections,
+        },
         scheduler,
         metrics,
     })
@@ -156,9 +156,7 @@ pub async fn serve(
             tokio::time::sleep(drain).await;
         }
     };
-    let limits =
-        Limits { header_read_timeout: app.header_read_timeout, max_open_connections: app.max_open_connections };
-    serve_router(listener, app.router, limits, shutdown).await?;
+    serve_router(listener, app.router, app.limits, shutdown).await?;
     expiry.abort();
     let _ = stop_notices.send(());
     if let Some(task) = notices {

@@ -169,9 +169,11 @@ impl TestApp {
             router: t.router.clone(),
             draining: Default::default(),
             drain: std::time::Duration::ZERO,
-            // Short, so that the test of a client trickling its headers is quick.
-            header_read_timeout: std::time::Duration::from_secs(1),
-            max_open_connections: 512,
+            limits: app::Limits {
+                // Short, so that the test of a client trickling its headers is quick.
+                header_read_timeout: std::time::Duration::from_secs(1),
+                max_open_connections: 512,
+            },
             scheduler: None,
             metrics: t.metrics.clone(),
         };
