@@ -316,8 +316,13 @@ cluster_of_three() {
     local n
     for n in "${NODES[@]}"; do [[ $(node_state "$n") == *"ready=ON state=4(Synced) cluster=Primary size=3 "* ]] || return 1; done
 }
-proxy_view() {   # all three UP, and one writer: the replicas' connections all on one node
+proxy_view_now() {   # all three UP, and one writer: the replicas' connections all on one node
     [ "$(proxy_csv | awk -F, '$2 == "UP"' | wc -l)" = 3 ] && [ "$(proxy_csv | awk -F, '$3 > 0' | wc -l)" = 1 ]
+}
+proxy_view() {   # proxy_view SECONDS: the proxy's view converges (checks every second): wait for it
+    local deadline=$((SECONDS + $1))
+    until proxy_view_now || [ $SECONDS -ge $deadline ]; do sleep 1; done
+    proxy_view_now || { echo "      $(proxy_csv | tr '\n' ' ')"; return 1; }
 }
 health_200() { [[ $(health_answer "$1") == *' 200 '* ]]; }
 book_on_every_node() {   # a book added through the balancer is on each node
@@ -328,7 +333,8 @@ book_on_every_node() {   # a book added through the balancer is on each node
         --data '{"title":"Galera cluster test","authors":["Uji"]}' "$BASE/api/v1/books" | jq -r .id)
     [ -n "$id" ] && [ "$id" != null ] || return 1
     for n in "${NODES[@]}"; do
-        [ "$(cluster_sql "$n" "SELECT title FROM books WHERE id = $id")" = "Galera cluster test" ] || return 1
+        # wsrep_sync_wait: a node applies the others' write sets a moment after they commit
+        [ "$(cluster_sql "$n" "SET SESSION wsrep_sync_wait = 1; SELECT title FROM books WHERE id = $id")" = "Galera cluster test" ] || return 1
     done
 }
 sst_user_socket_only() {   # the SST account: the OS user mysql by its socket, no password
@@ -359,7 +365,8 @@ run_cluster_test() {
     watch_engine
     check "up: 3 Galera nodes, the proxy, 2 web replicas, all healthy" cluster_up
     check "three nodes Synced in one Primary component of 3" cluster_of_three
-    check "the proxy: all three nodes UP, one writer ($(writer))" proxy_view
+    check "the proxy: all three nodes UP, one writer (within 60 s)" proxy_view 60
+    log "writer: $(writer)"
     for n in "${NODES[@]}"; do check "$n's health responder answers 200" health_200 "$n"; done
     for s in db galera2 galera3 dbproxy; do check "$s: read-only, no capabilities, not root, limits" hardened "$s"; done
     check "the SST account authenticates by its socket only" sst_user_socket_only
