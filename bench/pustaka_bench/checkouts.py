@@ -26,8 +26,11 @@ def p6(
     b.out.check_errors(r, "checkout/return", allowed=())
     b.db.stop(proc)
     broken = exactly_once(b, backend, r, tag)
-    b.out.row(f"checkout + return pairs, {backend}{which}, {connections} desks", f"{r['pairs_per_s']:,.0f} pairs/s",
-             f"{lat(r)}; exactly once: {'yes' if not broken else 'NO: ' + '; '.join(broken)}")
+    b.out.row(
+        f"checkout + return pairs, {backend}{which}, {connections} desks",
+        f"{r['pairs_per_s']:,.0f} pairs/s",
+        f"{lat(r)}; exactly once: {'yes' if not broken else 'NO: ' + '; '.join(broken)}",
+    )
     return r["pairs_per_s"], broken
 
 
@@ -39,7 +42,7 @@ def p6_side_by_side(b: Bench, baseline: str | None) -> bool:
     broken = []
     for n in range(1 if b.quick else 3):
         for backend, url in [("mariadb", b.db.mariadb_url()), ("sqlite", f"sqlite://{b.sqlite_file}")]:
-            for which, binary in binaries[::1 if n % 2 == 0 else -1]:
+            for which, binary in binaries[:: 1 if n % 2 == 0 else -1]:
                 tag = f"{backend}-{n}-{'b' if binary else 'n'}"
                 rate, bad = p6(b, backend, url, binary=binary, tag=tag, which=which)
                 runs[(backend, which)].append(rate)
@@ -49,8 +52,11 @@ def p6_side_by_side(b: Bench, baseline: str | None) -> bool:
         if which:
             key = key.replace("p6_", "p6_baseline_", 1)
         b.out.figures[key] = round(statistics.median(rates))
-        b.out.row(f"checkout + return pairs, {backend}{which}, median of {len(rates)}",
-                 f"{statistics.median(rates):,.0f} pairs/s", ", ".join(f"{r:,.0f}" for r in rates))
+        b.out.row(
+            f"checkout + return pairs, {backend}{which}, median of {len(rates)}",
+            f"{statistics.median(rates):,.0f} pairs/s",
+            ", ".join(f"{r:,.0f}" for r in rates),
+        )
     b.out.figures["p6_exactly_once"] = not broken
     return not broken
 
@@ -62,12 +68,12 @@ def exactly_once(b: Bench, backend: str, r: dict[str, Any], tag: str) -> list[st
     checks = {
         "loans": f"SELECT COUNT(*) FROM loans l JOIN copies c ON c.id = l.copy_id WHERE c.barcode LIKE '{mine}'",
         "returned": "SELECT COUNT(*) FROM loans l JOIN copies c ON c.id = l.copy_id "
-                    f"WHERE c.barcode LIKE '{mine}' AND l.returned_at IS NOT NULL",
+        f"WHERE c.barcode LIKE '{mine}' AND l.returned_at IS NOT NULL",
         "double": "SELECT COUNT(*) FROM (SELECT copy_id FROM loans WHERE returned_at IS NULL "
-                  "GROUP BY copy_id HAVING COUNT(*) > 1) d",
+        "GROUP BY copy_id HAVING COUNT(*) > 1) d",
         "status": f"SELECT COUNT(*) FROM copies c WHERE c.barcode LIKE '{mine}' AND "
-                  "(c.status = 'on_loan') <> EXISTS (SELECT 1 FROM loans l WHERE l.copy_id = c.id "
-                  "AND l.returned_at IS NULL)",
+        "(c.status = 'on_loan') <> EXISTS (SELECT 1 FROM loans l WHERE l.copy_id = c.id "
+        "AND l.returned_at IS NULL)",
         "fines": "SELECT COUNT(*) FROM fines",
     }
     got = {}

@@ -20,9 +20,27 @@ def p7_image(b: Bench) -> None:
     for i in range(3):
         port = free_port()
         name = f"pustaka-bench-ready-{os.getpid()}-{i}"
-        run(["docker", "create", "--name", name, "--network", "host", "--read-only", "--cap-drop", "ALL",
-             "--security-opt", "no-new-privileges", "-e", f"PUSTAKA_LISTEN=127.0.0.1:{port}",
-             "-e", f"PUSTAKA_DATABASE_URL={b.db.mariadb_url()}", image, "serve"])
+        run(
+            [
+                "docker",
+                "create",
+                "--name",
+                name,
+                "--network",
+                "host",
+                "--read-only",
+                "--cap-drop",
+                "ALL",
+                "--security-opt",
+                "no-new-privileges",
+                "-e",
+                f"PUSTAKA_LISTEN=127.0.0.1:{port}",
+                "-e",
+                f"PUSTAKA_DATABASE_URL={b.db.mariadb_url()}",
+                image,
+                "serve",
+            ]
+        )
         b.db.containers.append(name)
         t0 = time.monotonic()
         run(["docker", "start", name])
@@ -30,6 +48,9 @@ def p7_image(b: Bench) -> None:
         times.append(time.monotonic() - t0)
         run(["docker", "rm", "-f", name])
         b.db.containers.remove(name)
-    b.out.row("container start → /readyz 200 (median of 3)", f"{statistics.median(times):.2f} s",
-             ", ".join(f"{t:.2f}" for t in times) + " s; host network, migrated MariaDB")
+    b.out.row(
+        "container start → /readyz 200 (median of 3)",
+        f"{statistics.median(times):.2f} s",
+        ", ".join(f"{t:.2f}" for t in times) + " s; host network, migrated MariaDB",
+    )
     b.out.figures["p7_ready_s"] = round(statistics.median(times), 2)

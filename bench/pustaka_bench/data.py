@@ -15,16 +15,18 @@ def load_catalogue(b: Bench, binary: str | None = None) -> None:
     b.db.pustaka(["migrate"], b.db.mariadb_url(), binary)
     tsv = b.work / "books.tsv"
     run([sys.executable, str(ROOT / "bench/catalogue.py"), "--books", str(b.books), "--tsv", str(tsv)])
-    b.db.sql(f"LOAD DATA LOCAL INFILE '{tsv}' INTO TABLE books CHARACTER SET utf8mb4 (id, isbn, title, authors, "
-             "subjects, publisher, year, language, created_at, updated_at); ANALYZE TABLE books;",
-             db="pt_bench", local_infile=True)
+    b.db.sql(
+        f"LOAD DATA LOCAL INFILE '{tsv}' INTO TABLE books CHARACTER SET utf8mb4 (id, isbn, title, authors, "
+        "subjects, publisher, year, language, created_at, updated_at); ANALYZE TABLE books;",
+        db="pt_bench",
+        local_infile=True,
+    )
     # Books loaded with SQL are indexed for search the way an operator would after an import.
     b.db.pustaka(["reindex"], b.db.mariadb_url(), binary)
     b.db.sql("ANALYZE TABLE book_words;", db="pt_bench")
     b.sqlite_file = b.work / "bench.db"
     b.db.pustaka(["migrate"], f"sqlite://{b.sqlite_file}?mode=rwc", binary)
-    run([sys.executable, str(ROOT / "bench/catalogue.py"), "--books", str(b.books),
-         "--sqlite", str(b.sqlite_file)])
+    run([sys.executable, str(ROOT / "bench/catalogue.py"), "--books", str(b.books), "--sqlite", str(b.sqlite_file)])
     tsv.unlink()
 
 
@@ -38,8 +40,10 @@ def add_copies(b: Bench) -> None:
         "INSERT INTO copies (book_id, barcode, status, created_at, updated_at) SELECT id, 'D' || id, "
         "'available', created_at, created_at FROM books WHERE id % 3 = 0",
     ]
-    b.db.sql("SET sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT'); " + "; ".join(statements)
-             + "; ANALYZE TABLE copies;", db="pt_bench")
+    b.db.sql(
+        "SET sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT'); " + "; ".join(statements) + "; ANALYZE TABLE copies;",
+        db="pt_bench",
+    )
     with contextlib.closing(sqlite3.connect(b.sqlite_file)) as db:
         for q in statements:
             db.execute(q)
@@ -65,9 +69,12 @@ def desk_pairs(b: Bench, port: int, token: str, count: int, tag: str) -> Path:
 def shelf_copies(b: Bench, copies: int, if_missing: bool = False) -> None:
     """A copy of each of the first `copies` books, barcodes ST-0000001... on shelves "Rak 0" to "Rak 39"
     (the stock take's and the labels'); with `if_missing`, those already there stay as they are."""
-    b.db.sql(f"INSERT {'IGNORE ' if if_missing else ''}INTO copies (book_id, barcode, location, status, created_at, "
-             "updated_at) SELECT id, CONCAT('ST-', LPAD(id, 7, '0')), CONCAT('Rak ', id % 40), 'available', NOW(), "
-             f"NOW() FROM books WHERE id <= {copies}", db="pt_bench")
+    b.db.sql(
+        f"INSERT {'IGNORE ' if if_missing else ''}INTO copies (book_id, barcode, location, status, created_at, "
+        "updated_at) SELECT id, CONCAT('ST-', LPAD(id, 7, '0')), CONCAT('Rak ', id % 40), 'available', NOW(), "
+        f"NOW() FROM books WHERE id <= {copies}",
+        db="pt_bench",
+    )
 
 
 def shelf_barcodes(copies: int) -> list[str]:

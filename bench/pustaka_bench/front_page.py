@@ -1,6 +1,5 @@
 """P8: the catalogue's front page against one book by id."""
 
-
 from .common import log
 from .context import Bench
 from .loadgen import lat, load
@@ -27,10 +26,14 @@ def p8_list(b: Bench, ports: dict[str, int], baselines: dict[str, int] | None = 
         best_get = max(gets, key=lambda r: r["rps"])
         best_list = max(lists, key=lambda r: r["rps"])
         ratio = round(best_list["rps"] / best_get["rps"], 3)
-        b.out.row(f"GET /books/{{id}}, {backend}{which}, {t} connections", f"{best_get['rps']:,.0f} req/s",
-                 lat(best_get))
-        b.out.row(f"  GET /books?page=1&per_page=20 (front page), {b.books:,} books",
-                 f"{best_list['rps']:,.0f} req/s", f"{lat(best_list)}; list ÷ get {ratio}")
+        b.out.row(
+            f"GET /books/{{id}}, {backend}{which}, {t} connections", f"{best_get['rps']:,.0f} req/s", lat(best_get)
+        )
+        b.out.row(
+            f"  GET /books?page=1&per_page=20 (front page), {b.books:,} books",
+            f"{best_list['rps']:,.0f} req/s",
+            f"{lat(best_list)}; list ÷ get {ratio}",
+        )
         key = "p8_list_vs_get" if backend == "mariadb" else f"p8_{backend}_list_vs_get"
         if which:
             key = key.replace("p8_", "p8_baseline_", 1)

@@ -52,7 +52,6 @@ SLIMS_SCHEMA = [
 ]
 
 
-
 def imports(b: Bench, books: int | None = None) -> None:
     """Moving in and out (#13): `pustaka import books` of a generated spreadsheet and `pustaka
     import slims` of a generated SLiMS database (each into a fresh Pustaka database on
@@ -68,13 +67,18 @@ def imports(b: Bench, books: int | None = None) -> None:
     run([sys.executable, str(ROOT / "bench/catalogue.py"), "--books", str(n), "--slims", str(gen / "slims")])
     b.db.sql("CREATE DATABASE pt_slims; CREATE DATABASE pt_import_csv; CREATE DATABASE pt_import_slims;")
     b.db.sql(";".join(SLIMS_SCHEMA), db="pt_slims")
-    b.db.sql("INSERT INTO mst_language VALUES ('id', 'Indonesia'), ('en', 'English');"
-             "INSERT INTO mst_place VALUES (1, 'Jakarta'), (2, 'Bandung'), (3, 'Yogyakarta');"
-             "INSERT INTO mst_location VALUES ('SL', 'Rak Umum');"
-             "INSERT INTO mst_item_status VALUES ('R', 'Repair'), ('NL', 'No Loan'), ('MIS', 'Missing');"
-             "INSERT INTO mst_member_type VALUES (1, 'Siswa'), (2, 'Guru');", db="pt_slims")
-    loads = [f"LOAD DATA LOCAL INFILE '{f}' IGNORE INTO TABLE {f.stem} CHARACTER SET utf8mb4"
-             for f in sorted((gen / "slims").glob("*.tsv"))]
+    b.db.sql(
+        "INSERT INTO mst_language VALUES ('id', 'Indonesia'), ('en', 'English');"
+        "INSERT INTO mst_place VALUES (1, 'Jakarta'), (2, 'Bandung'), (3, 'Yogyakarta');"
+        "INSERT INTO mst_location VALUES ('SL', 'Rak Umum');"
+        "INSERT INTO mst_item_status VALUES ('R', 'Repair'), ('NL', 'No Loan'), ('MIS', 'Missing');"
+        "INSERT INTO mst_member_type VALUES (1, 'Siswa'), (2, 'Guru');",
+        db="pt_slims",
+    )
+    loads = [
+        f"LOAD DATA LOCAL INFILE '{f}' IGNORE INTO TABLE {f.stem} CHARACTER SET utf8mb4"
+        for f in sorted((gen / "slims").glob("*.tsv"))
+    ]
     b.db.sql(";".join(loads), db="pt_slims", local_infile=True)
     items = int(b.db.sql("SELECT COUNT(*) FROM item", db="pt_slims").strip())
 
@@ -94,17 +98,23 @@ def imports(b: Bench, books: int | None = None) -> None:
     t, out, _ = timed(["import", "books", str(csv_file), "--json"], "pt_import_csv")
     r = json.loads(out)
     rate = r["books_created"] / t
-    b.out.row(f"pustaka import books, {n:,}-row CSV, mariadb", f"{rate:,.0f} books/s",
-             f"{r['books_created']:,} books and {r['copies_created']:,} copies in {t:.1f} s; "
-             f"{len(r['errors'])} rows not imported")
+    b.out.row(
+        f"pustaka import books, {n:,}-row CSV, mariadb",
+        f"{rate:,.0f} books/s",
+        f"{r['books_created']:,} books and {r['copies_created']:,} copies in {t:.1f} s; "
+        f"{len(r['errors'])} rows not imported",
+    )
     b.out.figures["import_csv_books_per_s"] = round(rate)
     t, out, _ = timed(["import", "slims", "--from", f"{b.db.db_url}/pt_slims", "--json"], "pt_import_slims")
     r = json.loads(out)
     rate = r["books_created"] / t
-    b.out.row(f"pustaka import slims, {n:,} records, mariadb", f"{rate:,.0f} books/s",
-             f"{r['books_created']:,} books, {r['copies_created']:,} copies, {r['members_created']:,} members, "
-             f"{r['loans_created']:,} loans, {r['fines_created']:,} fines in {t:.1f} s; "
-             f"{len(r['errors'])} rows not imported")
+    b.out.row(
+        f"pustaka import slims, {n:,} records, mariadb",
+        f"{rate:,.0f} books/s",
+        f"{r['books_created']:,} books, {r['copies_created']:,} copies, {r['members_created']:,} members, "
+        f"{r['loans_created']:,} loans, {r['fines_created']:,} fines in {t:.1f} s; "
+        f"{len(r['errors'])} rows not imported",
+    )
     b.out.figures["import_slims_books_per_s"] = round(rate)
 
     for fmt in ["csv", "xlsx"]:
@@ -114,8 +124,9 @@ def imports(b: Bench, books: int | None = None) -> None:
         t0 = time.monotonic()
         errors = gen / "export.err"
         with open(errors, "w") as err:
-            p = subprocess.Popen([str(PUSTAKA), "export", "books", "--format", fmt, "--output", str(target)],
-                                 env=env, stderr=err)
+            p = subprocess.Popen(
+                [str(PUSTAKA), "export", "books", "--format", fmt, "--output", str(target)], env=env, stderr=err
+            )
             # wait4 for the child's own peak RSS (ru_maxrss, KiB), which Popen.wait does not give.
             _, status, usage = os.wait4(p.pid, 0)
             p.returncode = os.waitstatus_to_exitcode(status)
@@ -124,8 +135,11 @@ def imports(b: Bench, books: int | None = None) -> None:
             sys.exit(f"bench: pustaka export books --format {fmt} failed: {errors.read_text()[-2000:]}")
         rate = n / elapsed
         peak = usage.ru_maxrss / 1024
-        b.out.row(f"pustaka export books --format {fmt}, {n:,} books, mariadb", f"{rate:,.0f} rows/s",
-                 f"{elapsed:.1f} s, {target.stat().st_size / 1e6:.1f} MB written, peak RSS {peak:.1f} MB")
+        b.out.row(
+            f"pustaka export books --format {fmt}, {n:,} books, mariadb",
+            f"{rate:,.0f} rows/s",
+            f"{elapsed:.1f} s, {target.stat().st_size / 1e6:.1f} MB written, peak RSS {peak:.1f} MB",
+        )
         b.out.figures[f"export_{fmt}_rows_per_s"] = round(rate)
         if fmt == "xlsx":
             b.out.figures["export_xlsx_rss_mb"] = round(peak, 1)

@@ -23,8 +23,12 @@ def labels(b: Bench, url: str, copies: int = 1000) -> None:
     for _ in range(3):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         t0 = time.monotonic()
-        conn.request("POST", "/api/v1/print/labels", body, {"Content-Type": "application/json",
-                                                             "Authorization": f"Bearer {token}"})
+        conn.request(
+            "POST",
+            "/api/v1/print/labels",
+            body,
+            {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
         res = conn.getresponse()
         data = res.read()
         times.append(time.monotonic() - t0)
@@ -34,6 +38,9 @@ def labels(b: Bench, url: str, copies: int = 1000) -> None:
         size = len(data)
     b.db.stop(proc)
     t = statistics.median(times)
-    b.out.row(f"barcode labels PDF, {copies:,} copies, mariadb", f"{t:.2f} s",
-             f"median of 3 ({', '.join(f'{x:.2f}' for x in times)} s); {size / 1e6:.1f} MB")
+    b.out.row(
+        f"barcode labels PDF, {copies:,} copies, mariadb",
+        f"{t:.2f} s",
+        f"median of 3 ({', '.join(f'{x:.2f}' for x in times)} s); {size / 1e6:.1f} MB",
+    )
     b.out.figures["labels_1000_s"] = round(t, 2)

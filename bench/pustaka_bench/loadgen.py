@@ -19,10 +19,23 @@ def load(
 ) -> dict[str, Any]:
     """One run of bench/loadgen against 127.0.0.1:`port` (`opts`: more flags, `terms=` is `--terms`); its JSON line.
     The measured window is `seconds` (by default the run's), after the run's warm-up."""
-    cmd = [str(LOADGEN), "--url", f"http://127.0.0.1:{port}", "--scenario", scenario,
-           "--connections", str(connections), "--threads", str(threads),
-           "--duration", str(seconds or b.seconds), "--warmup", str(b.warmup),
-           "--max-id", str(b.books)]
+    cmd = [
+        str(LOADGEN),
+        "--url",
+        f"http://127.0.0.1:{port}",
+        "--scenario",
+        scenario,
+        "--connections",
+        str(connections),
+        "--threads",
+        str(threads),
+        "--duration",
+        str(seconds or b.seconds),
+        "--warmup",
+        str(b.warmup),
+        "--max-id",
+        str(b.books),
+    ]
     if rate:
         cmd += ["--rate", str(int(rate))]
     for k, v in opts.items():

@@ -35,8 +35,9 @@ def prerequisites(args: argparse.Namespace) -> None:
         return
     log("cargo build --release (pustaka and bench/loadgen)")
     run(["cargo", "build", "--release", "--locked"], cwd=ROOT, capture_output=False, stdout=sys.stderr)
-    run(["cargo", "build", "--release", "--locked"], cwd=ROOT / "bench/loadgen", capture_output=False,
-        stdout=sys.stderr)
+    run(
+        ["cargo", "build", "--release", "--locked"], cwd=ROOT / "bench/loadgen", capture_output=False, stdout=sys.stderr
+    )
 
 
 def run_bench(b: Bench) -> int:
@@ -46,9 +47,11 @@ def run_bench(b: Bench) -> int:
         # The stock take alone: a small catalogue, no other measurement.
         b.books = b.args.copies or 20_000
         b.db.pustaka(["migrate"], b.db.mariadb_url())
-        b.db.sql("INSERT INTO books (title, authors, subjects, created_at, updated_at) "
-                 f"SELECT CONCAT('Buku ', seq), '[]', '[]', NOW(), NOW() FROM seq_1_to_{b.books}",
-                 db="pt_bench")
+        b.db.sql(
+            "INSERT INTO books (title, authors, subjects, created_at, updated_at) "
+            f"SELECT CONCAT('Buku ', seq), '[]', '[]', NOW(), NOW() FROM seq_1_to_{b.books}",
+            db="pt_bench",
+        )
         once = stocktake(b, b.db.mariadb_url(), copies=b.args.copies)
         b.report()
         return 0 if once else 1
@@ -56,10 +59,13 @@ def run_bench(b: Bench) -> int:
         # The reports alone: 1M books (--books) added over the ten years the history spans.
         span = 10 * 365 * 86400
         b.db.pustaka(["migrate"], b.db.mariadb_url())
-        b.db.sql(f"INSERT INTO books (title, authors, subjects, created_at, updated_at) "
-                 f"SELECT CONCAT('Buku ', seq), '[]', '[]', "
-                 f"TIMESTAMP('2016-11-01') + INTERVAL (seq * {span // b.books}) SECOND, NOW() "
-                 f"FROM seq_1_to_{b.books}", db="pt_bench")
+        b.db.sql(
+            f"INSERT INTO books (title, authors, subjects, created_at, updated_at) "
+            f"SELECT CONCAT('Buku ', seq), '[]', '[]', "
+            f"TIMESTAMP('2016-11-01') + INTERVAL (seq * {span // b.books}) SECOND, NOW() "
+            f"FROM seq_1_to_{b.books}",
+            db="pt_bench",
+        )
         port, _ = b.db.replica("a", b.db.mariadb_url())
         p9_reports(b, port)
         b.report()
@@ -67,9 +73,12 @@ def run_bench(b: Bench) -> int:
     if b.args.only == "labels":
         b.books = 1000
         b.db.pustaka(["migrate"], b.db.mariadb_url())
-        b.db.sql("INSERT INTO books (title, authors, subjects, call_number, created_at, updated_at) "
-                 "SELECT CONCAT('Buku ', seq), '[\"Penulis\"]', '[]', CONCAT('899.221 PEN b'), NOW(), NOW() "
-                 "FROM seq_1_to_1000", db="pt_bench")
+        b.db.sql(
+            "INSERT INTO books (title, authors, subjects, call_number, created_at, updated_at) "
+            "SELECT CONCAT('Buku ', seq), '[\"Penulis\"]', '[]', CONCAT('899.221 PEN b'), NOW(), NOW() "
+            "FROM seq_1_to_1000",
+            db="pt_bench",
+        )
         labels(b, b.db.mariadb_url())
         b.report()
         return 0
@@ -150,15 +159,21 @@ def main(doc: str) -> int:
     p.add_argument("--clients", type=int, default=16, help="client threads for P1/P2 (default 16)")
     p.add_argument("--no-docker", action="store_true", help="skip the image size and container start")
     p.add_argument("--no-write", action="store_true", help="do not write docs/perf/RESULTS.md")
-    p.add_argument("--only", choices=["stocktake", "reports", "import", "list", "labels", "desk"],
-                   help="run one measurement alone (with --no-write: a quick check)")
-    p.add_argument("--import-books", type=int,
-                   help="rows of the import spreadsheet and records of the SLiMS database (default 100,000; "
-                        "--quick 5,000)")
+    p.add_argument(
+        "--only",
+        choices=["stocktake", "reports", "import", "list", "labels", "desk"],
+        help="run one measurement alone (with --no-write: a quick check)",
+    )
+    p.add_argument(
+        "--import-books",
+        type=int,
+        help="rows of the import spreadsheet and records of the SLiMS database (default 100,000; --quick 5,000)",
+    )
     p.add_argument("--copies", type=int, help="copies for the stock-take measurement (default 20,000; --quick 2,000)")
-    p.add_argument("--baseline-bin",
-                   help="with --only list or desk: also measure this pustaka binary on the same databases "
-                        "(before/after)")
+    p.add_argument(
+        "--baseline-bin",
+        help="with --only list or desk: also measure this pustaka binary on the same databases (before/after)",
+    )
     p.add_argument("--no-build", action="store_true", help="use the binaries as they are (PUSTAKA_BIN names pustaka)")
     args = p.parse_args()
     bench = Bench(args)

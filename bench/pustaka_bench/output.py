@@ -44,7 +44,6 @@ GOALS = {
 }
 
 
-
 @dataclass(frozen=True)
 class Scale:
     """How big a run was, for its report."""
@@ -118,8 +117,11 @@ class Output:
             "|---|---|---|---|",
         ]
         for key, (v, op, goal, ok) in verdicts.items():
-            shown = "; ".join(f"{b}: " + ", ".join(f"{k} {x}" for k, x in t.items()) for b, t in v.items()) \
-                if isinstance(v, dict) else v
+            shown = (
+                "; ".join(f"{b}: " + ", ".join(f"{k} {x}" for k, x in t.items()) for b, t in v.items())
+                if isinstance(v, dict)
+                else v
+            )
             lines.append(f"| `{key}` | {shown} | {op} {goal} | {'met' if ok else '**missed**'} |")
         lines += ["", "## Every measurement", "", "| Measure | Figure | Detail |", "|---|---|---|"]
         lines += [f"| {m.strip()} | {f} | {d} |" for m, f, d in self.rows]

@@ -8,14 +8,22 @@ from .loadgen import lat, load
 
 
 def sysbench(b: Bench, threads: int) -> tuple[float, float]:
-    base = ["sysbench", "oltp_point_select", "--db-driver=mysql", "--mysql-host=127.0.0.1",
-            f"--mysql-port={b.db.db_port}", f"--mysql-user={b.db.db_user}", f"--mysql-password={b.db.db_password}",
-            "--mysql-db=pt_sbtest", "--tables=1", f"--table-size={min(b.books, 100_000)}"]
+    base = [
+        "sysbench",
+        "oltp_point_select",
+        "--db-driver=mysql",
+        "--mysql-host=127.0.0.1",
+        f"--mysql-port={b.db.db_port}",
+        f"--mysql-user={b.db.db_user}",
+        f"--mysql-password={b.db.db_password}",
+        "--mysql-db=pt_sbtest",
+        "--tables=1",
+        f"--table-size={min(b.books, 100_000)}",
+    ]
     if not b.sysbench_ready:
         run([*base, "prepare"])
         b.sysbench_ready = True
-    out = run([*base, f"--threads={threads}", f"--time={int(b.seconds)}",
-               "--percentile=99", "run"]).stdout
+    out = run([*base, f"--threads={threads}", f"--time={int(b.seconds)}", "--percentile=99", "run"]).stdout
     qps = float(re.search(r"queries:\s+\d+\s+\(([\d.]+) per sec", out).group(1))
     p99 = float(re.search(r"99th percentile:\s+([\d.]+)", out).group(1))
     return qps, p99
@@ -42,11 +50,13 @@ def p1_p2(b: Bench, direct: int, lb: int) -> None:
     best_lb = max(via_lb, key=lambda r: r["rps"])
     best_health = max(health, key=lambda r: r["rps"])
     b.out.row(f"sysbench oltp_point_select, {t} threads", f"{best_db[0]:,.0f} q/s", f"p99 {best_db[1]:.2f} ms")
-    b.out.row(f"GET /books/{{id}} to one replica, {t} connections", f"{best_api['rps']:,.0f} req/s",
-             lat(best_api))
+    b.out.row(f"GET /books/{{id}} to one replica, {t} connections", f"{best_api['rps']:,.0f} req/s", lat(best_api))
     b.out.row("  the same through HAProxy", f"{best_lb['rps']:,.0f} req/s", lat(best_lb))
-    b.out.row("  GET /healthz to the same replica (no database: p1's ceiling here)",
-             f"{best_health['rps']:,.0f} req/s", lat(best_health))
+    b.out.row(
+        "  GET /healthz to the same replica (no database: p1's ceiling here)",
+        f"{best_health['rps']:,.0f} req/s",
+        lat(best_health),
+    )
     b.out.figures["p1_api_vs_db"] = round(best_api["rps"] / best_db[0], 3)
     # The most p1 can be on this machine: a request with no database work at all, ÷ sysbench.
     b.out.figures["p1_ceiling_vs_db"] = round(best_health["rps"] / best_db[0], 3)

@@ -8,9 +8,19 @@ import time
 from .common import Api, log
 from .context import Bench
 
-REPORTS = ["loans-per-month", "loans-per-day", "loans-by-category", "loans-by-class", "top-titles",
-           "active-members", "acquisitions", "collection", "overdue", "fines", "visitors"]
-
+REPORTS = [
+    "loans-per-month",
+    "loans-per-day",
+    "loans-by-category",
+    "loans-by-class",
+    "top-titles",
+    "active-members",
+    "acquisitions",
+    "collection",
+    "overdue",
+    "fines",
+    "visitors",
+]
 
 
 def p9_reports(b: Bench, port: int) -> None:
@@ -21,7 +31,8 @@ def p9_reports(b: Bench, port: int) -> None:
     loans = 50_000 if b.quick else 1_000_000
     log(f"P9: reports over {loans:,} loans — generating the history in MariaDB")
     span = 10 * 365 * 86400
-    b.db.sql(f"""
+    b.db.sql(
+        f"""
         UPDATE books SET classification = CONCAT(id % 10, LPAD(id % 100, 2, '0'), '.', id % 7);
         INSERT INTO copies (book_id, barcode, status, created_at, updated_at, ddc_class)
             SELECT id, CONCAT('RPT', id), 'available', created_at, created_at,
@@ -52,7 +63,9 @@ def p9_reports(b: Bench, port: int) -> None:
                    IF(seq % 4 = 0, 'Tamu', NULL), 'kiosk', NOW()
             FROM seq_1_to_{loans // 5};
         ANALYZE TABLE books, copies, members, loans, fines, fine_payments;
-    """, db="pt_bench")
+    """,
+        db="pt_bench",
+    )
     end = dt.date(2016, 11, 1) + dt.timedelta(seconds=span)
     start = dt.date(end.year if end.month > 6 else end.year - 1, (end.month - 6 - 1) % 12 + 1, 1)
     api = Api(port, b.db.login(port))
@@ -68,6 +81,9 @@ def p9_reports(b: Bench, port: int) -> None:
         times.sort()
         p95 = times[math.ceil(0.95 * len(times)) - 1]
         result[name] = round(p95, 1)
-        b.out.row(f"report {name}, {loans:,} loans, {start}..{end}", f"{p95:.1f} ms",
-                 f"p95 of {len(times)}; median {statistics.median(times):.1f} ms")
+        b.out.row(
+            f"report {name}, {loans:,} loans, {start}..{end}",
+            f"{p95:.1f} ms",
+            f"p95 of {len(times)}; median {statistics.median(times):.1f} ms",
+        )
     b.out.figures["p9_reports_p95_ms"] = {"mariadb": result}

@@ -39,8 +39,11 @@ class Servers:
     def start_mariadb(self) -> None:
         # The stack's database settings (durable commits, no binary log), with a buffer pool
         # that holds the generated catalogue.
-        env = dict(self.db_env, PUSTAKA_TEST_MARIADB_ARGS="--innodb-buffer-pool-size=1G "
-                   "--innodb-flush-log-at-trx-commit=1 --max-connections=2000")
+        env = dict(
+            self.db_env,
+            PUSTAKA_TEST_MARIADB_ARGS="--innodb-buffer-pool-size=1G "
+            "--innodb-flush-log-at-trx-commit=1 --max-connections=2000",
+        )
         out = run([str(ROOT / "scripts/mariadb-test-server"), "start"], env=env).stdout
         self.db_url = re.search(r"PUSTAKA_TEST_MARIADB_URL=(\S+)", out).group(1)
         u = urllib.parse.urlparse(self.db_url)
@@ -65,13 +68,21 @@ class Servers:
     ) -> tuple[int, subprocess.Popen[bytes]]:
         """Starts a pustaka replica (of `binary`, by default PUSTAKA) on a free port; returns (port, pid)."""
         port = free_port()
-        env = dict(os.environ, PUSTAKA_LISTEN=f"127.0.0.1:{port}", PUSTAKA_DATABASE_URL=url,
-                   PUSTAKA_ADMIN_PASSWORD=self.admin_password, PUSTAKA_LOG_FORMAT="json",
-                   PUSTAKA_INSTANCE=name, PUSTAKA_TRUST_FORWARDED_FOR="1", PUSTAKA_WEB_DIR=str(ROOT / "web"),
-                   **(extra_env or {}))
+        env = dict(
+            os.environ,
+            PUSTAKA_LISTEN=f"127.0.0.1:{port}",
+            PUSTAKA_DATABASE_URL=url,
+            PUSTAKA_ADMIN_PASSWORD=self.admin_password,
+            PUSTAKA_LOG_FORMAT="json",
+            PUSTAKA_INSTANCE=name,
+            PUSTAKA_TRUST_FORWARDED_FOR="1",
+            PUSTAKA_WEB_DIR=str(ROOT / "web"),
+            **(extra_env or {}),
+        )
         logf = open(self.work / f"{name}.log", "w")
-        p = subprocess.Popen([str(binary or PUSTAKA), "serve"], env=env, stdout=logf, stderr=logf,
-                             preexec_fn=lambda: raise_nofile())
+        p = subprocess.Popen(
+            [str(binary or PUSTAKA), "serve"], env=env, stdout=logf, stderr=logf, preexec_fn=lambda: raise_nofile()
+        )
         self.procs.append(p)
         try:
             wait_until(f"replica {name}", lambda: http_status(port, "/readyz") == 200)
@@ -104,8 +115,9 @@ class Servers:
                 sys.exit(f"bench: deploy/haproxy/haproxy.cfg changed shape ({pattern!r}): update bench/run")
         path = self.work / f"haproxy-{port}.cfg"
         path.write_text(cfg)
-        p = subprocess.Popen(["haproxy", "-db", "-f", str(path)], stdout=subprocess.DEVNULL,
-                             stderr=open(self.work / "haproxy.log", "a"))
+        p = subprocess.Popen(
+            ["haproxy", "-db", "-f", str(path)], stdout=subprocess.DEVNULL, stderr=open(self.work / "haproxy.log", "a")
+        )
         self.procs.append(p)
         wait_until("haproxy", lambda: http_status(port, "/readyz") == 200)
         return port, p

@@ -29,7 +29,9 @@ def stocktake(b: Bench, url: str, copies: int | None = None, scanners: int = 16)
         seen = {}
         for code in mine:
             try:
-                r = api.call("POST", f"/stocktakes/{st['id']}/scans", {"barcode": code, "location": "Rak 1"}, expect=(200,))
+                r = api.call(
+                    "POST", f"/stocktakes/{st['id']}/scans", {"barcode": code, "location": "Rak 1"}, expect=(200,)
+                )
                 seen[code] = seen.get(code, ()) + (r["result"],)
             except SystemExit as e:  # Api.call exits on an unexpected status
                 with lock:
@@ -49,12 +51,19 @@ def stocktake(b: Bench, url: str, copies: int | None = None, scanners: int = 16)
     counts = Api(port, token).call("GET", f"/stocktakes/{st['id']}")["counts"]
     b.db.stop(proc)
     scans = sum(len(w) for w in work)
-    once = (not errors and len(results) == copies and counts["seen"] == copies
-            and all(sorted(v) == ["already_seen", "seen"] for v in results.values()))
+    once = (
+        not errors
+        and len(results) == copies
+        and counts["seen"] == copies
+        and all(sorted(v) == ["already_seen", "seen"] for v in results.values())
+    )
     rate = scans / elapsed
-    b.out.row(f"stock-take scans, mariadb, {scanners} scanners", f"{rate:,.0f} scans/s",
-             f"{scans:,} scans of {copies:,} copies in {elapsed:.1f} s; each copy counted once: "
-             f"{'yes' if once else 'NO'}{'; errors ' + errors[0][:200] if errors else ''}")
+    b.out.row(
+        f"stock-take scans, mariadb, {scanners} scanners",
+        f"{rate:,.0f} scans/s",
+        f"{scans:,} scans of {copies:,} copies in {elapsed:.1f} s; each copy counted once: "
+        f"{'yes' if once else 'NO'}{'; errors ' + errors[0][:200] if errors else ''}",
+    )
     b.out.figures["stocktake_scans_per_s"] = round(rate)
     b.out.figures["stocktake_exactly_once"] = once
     return once
