@@ -15,6 +15,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
+from api_client import Api
 from test_desk import log_in
 
 LATENCY_MS = 400
@@ -23,56 +24,6 @@ BETWEEN_SCANS_MS = 150
 PER_MEMBER = 20
 # Each scan costs one request (400 ms here), a card three: 42 scans finish in about 20 s.
 SETTLE_TIMEOUT_MS = 90_000
-
-
-def luhn_card(payload: str) -> str:
-    """A card number as src/domain/card.rs makes them: P + 7 digits + Luhn check digit."""
-    total = 0
-    for i, ch in enumerate(reversed(payload)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return f"P{payload}{(10 - total % 10) % 10}"
-
-
-class Api:
-    """Setup and checks through the API with a bearer token (never slowed, never through the page)."""
-
-    def __init__(self, page: Page, password: str):
-        self.request = page.context.request
-        r = self.request.post("/api/v1/auth/login", data={"username": "admin", "password": password})
-        assert r.ok, r.text()
-        self.headers = {"Authorization": f"Bearer {r.json()['token']}"}
-        # The login also set the browser context's session cookie; the page logs in on its own.
-        page.context.clear_cookies()
-
-    def call(self, method: str, path: str, body=None, expect_status: int | tuple[int, ...] | None = None):
-        r = self.request.fetch(f"/api/v1{path}", method=method, data=body, headers=self.headers)
-        if expect_status is not None:
-            wanted = expect_status if isinstance(expect_status, tuple) else (expect_status,)
-            assert r.status in wanted, f"{method} {path}: {r.status} {r.text()}"
-        return r.json() if r.status != 204 else None
-
-    def member(self, name: str, category: str) -> str:
-        return self.call("POST", "/members", {"name": name, "category": category}, 201)["card_number"]
-
-    def book_with_copy(self, title: str, barcode: str) -> None:
-        book = self.call("POST", "/books", {"title": title, "authors": ["Penulis Uji"]}, 201)
-        self.call("POST", f"/books/{book['id']}/copies", {"barcode": barcode}, 201)
-
-    def active_loans(self) -> dict[str, str]:
-        """barcode -> card number of every loan not yet returned."""
-        loans: dict[str, str] = {}
-        for page in range(1, 10):
-            data = self.call("GET", f"/loans?status=active&per_page=100&page={page}", None, 200)
-            for loan in data["items"]:
-                assert loan["barcode"] not in loans, f"two open loans of {loan['barcode']}"
-                loans[loan["barcode"]] = loan["card_number"]
-            if page * 100 >= data["total"]:
-                break
-        return loans
 
 
 def scan_like_a_scanner(page: Page, code: str) -> None:
@@ -207,7 +158,7 @@ def test_a_card_scanned_over_a_name_list_selects_its_own_member(page: Page, serv
     )
 
     # A card that passes the check digit but belongs to nobody.
-    nobody = luhn_card("0000001")
+    nobody = api.card_of_nobody()
     assert nobody not in (card_1, card_2, card_3)
     scan_like_a_scanner(page, nobody)
     expect(page.get_by_test_id("desk-result").locator(".desk-result-title")).to_have_text(
