@@ -31,7 +31,9 @@ RARE, MEDIUM, COMMON = "nusantara", "kimia", "sejarah"
 SYLLABLES = "ba be bi bu da di du ga gi gu ka ki ku la li lu ma mi mu na ni nu pa pi pu ra ri ru sa si su ta ti tu wa ya".split()
 FIRST = "Budi Siti Agus Dewi Rudi Sri Andi Rina Joko Ayu Hendra Wati Bambang Lestari Eko Putri Dian Yusuf Ratna Taufik".split()
 LAST = "Santoso Wijaya Saputra Hidayat Kusuma Pratama Nugroho Setiawan Siregar Harahap Nasution Lubis Simanjuntak Wibowo".split()
-SUBJECTS = "Matematika Fisika Biologi Geografi Ekonomi Sastra Agama Seni Bahasa Teknologi Hukum Pendidikan Kesehatan".split()
+SUBJECTS = (
+    "Matematika Fisika Biologi Geografi Ekonomi Sastra Agama Seni Bahasa Teknologi Hukum Pendidikan Kesehatan".split()
+)
 PUBLISHERS = ["Gramedia", "Erlangga", "Balai Pustaka", "Mizan", "Pustaka Jaya", None]
 START = dt.datetime(2015, 1, 1)
 
@@ -119,9 +121,19 @@ def write_import_csv(n, path):
     with open(path, "w", encoding="utf-8", newline="") as out:
         w = csv.writer(out)
         w.writerow(["Judul", "Pengarang", "ISBN", "Penerbit", "Tahun", "Nomor Panggil", "Barcode", "Lokasi"])
-        for i, title, authors, subjects, publisher, year, lang, at in books(n):
-            w.writerow([title, "; ".join(dict.fromkeys(json.loads(authors))), isbn13(i) if i % 10 else "", publisher or "", year,
-                        f"{i % 1000:03d} {title[:3].upper()}", f"B{i:07d}", f"Rak {i % 40}"])
+        for i, title, authors, _subjects, publisher, year, _lang, _at in books(n):
+            w.writerow(
+                [
+                    title,
+                    "; ".join(dict.fromkeys(json.loads(authors))),
+                    isbn13(i) if i % 10 else "",
+                    publisher or "",
+                    year,
+                    f"{i % 1000:03d} {title[:3].upper()}",
+                    f"B{i:07d}",
+                    f"Rak {i % 40}",
+                ]
+            )
 
 
 def write_slims(n, folder):
@@ -130,9 +142,21 @@ def write_slims(n, folder):
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    files = {t: open(folder / f"{t}.tsv", "w", encoding="utf-8") for t in
-             ["biblio", "biblio_author", "mst_author", "biblio_topic", "mst_topic", "mst_publisher", "item",
-              "member", "loan", "fines"]}
+    files = {
+        t: open(folder / f"{t}.tsv", "w", encoding="utf-8")
+        for t in [
+            "biblio",
+            "biblio_author",
+            "mst_author",
+            "biblio_topic",
+            "mst_topic",
+            "mst_publisher",
+            "item",
+            "member",
+            "loan",
+            "fines",
+        ]
+    }
 
     def put(table, *row):
         files[table].write("\t".join("\\N" if v is None else str(v).replace("\t", " ") for v in row) + "\n")
@@ -146,10 +170,24 @@ def write_slims(n, folder):
             put(table, known[name], name)
         return known[name]
 
-    for i, title, authors, subjects, publisher, year, lang, at in books(n):
+    for i, title, authors, subjects, publisher, year, _lang, _at in books(n):
         pub = ref("mst_publisher", publisher) if publisher else None
-        put("biblio", i, title, None, isbn13(i) if i % 10 else None, pub, year, "200 hlm. ; 21 cm", None,
-            f"{i % 1000:03d} {title[:3].upper()}", "id", 1 + i % 3, f"{i % 1000:03d}", None)
+        put(
+            "biblio",
+            i,
+            title,
+            None,
+            isbn13(i) if i % 10 else None,
+            pub,
+            year,
+            "200 hlm. ; 21 cm",
+            None,
+            f"{i % 1000:03d} {title[:3].upper()}",
+            "id",
+            1 + i % 3,
+            f"{i % 1000:03d}",
+            None,
+        )
         for level, a in enumerate(dict.fromkeys(json.loads(authors)), 1):
             put("biblio_author", i, ref("mst_author", a), level)
         for s in json.loads(subjects):
@@ -176,8 +214,11 @@ def main():
     p.add_argument("--csv")
     p.add_argument("--slims")
     a = p.parse_args()
-    given = [(f, v) for f, v in [(write_tsv, a.tsv), (load_sqlite, a.sqlite), (write_import_csv, a.csv),
-                                 (write_slims, a.slims)] if v]
+    given = [
+        (f, v)
+        for f, v in [(write_tsv, a.tsv), (load_sqlite, a.sqlite), (write_import_csv, a.csv), (write_slims, a.slims)]
+        if v
+    ]
     if len(given) != 1:
         p.error("give exactly one of --tsv, --sqlite, --csv and --slims")
     if a.books < 10:

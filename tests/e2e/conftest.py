@@ -55,9 +55,16 @@ def _binary() -> Path:
 
 def _serve(binary: Path, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str, list[str]]:
     """Starts `pustaka serve` and waits for the line with its address: (process, base URL, log)."""
-    proc = subprocess.Popen([str(binary), "serve"], cwd=cwd, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, errors="replace")
+    proc = subprocess.Popen(
+        [str(binary), "serve"],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
     log: list[str] = []
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -139,13 +146,22 @@ def server(request, tmp_path) -> Server:
         env.pop(key, None)
 
     if request.node.get_closest_marker("seed_demo"):
-        seeded = subprocess.run([str(binary), "seed-demo"], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=30)
+        seeded = subprocess.run(
+            [str(binary), "seed-demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
+        )
         assert seeded.returncode == 0, f"seed-demo failed:\n{seeded.stderr}"
 
     proc, base_url, log = _serve(binary, env, tmp_path)
-    srv = Server(base_url=base_url, admin_password=env["PUSTAKA_ADMIN_PASSWORD"], db_path=db_path, log=log,
-                 _binary=binary, _env=env, _cwd=tmp_path, _proc=proc)
+    srv = Server(
+        base_url=base_url,
+        admin_password=env["PUSTAKA_ADMIN_PASSWORD"],
+        db_path=db_path,
+        log=log,
+        _binary=binary,
+        _env=env,
+        _cwd=tmp_path,
+        _proc=proc,
+    )
     try:
         yield srv
     finally:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from api_client import Api
 
 # The library's time zone (Asia/Jakarta) has had no daylight saving since 1964: UTC+7.
 JAKARTA = timezone(timedelta(hours=7))
@@ -25,10 +27,11 @@ STUDENT_FINE_PER_DAY = 500
 SUNDAY = 6
 
 OK_GREEN = "rgb(23, 113, 58)"  # --ok
-BAD_RED = "rgb(180, 35, 24)"   # --bad
+BAD_RED = "rgb(180, 35, 24)"  # --bad
 
 
 # ---------- expectations computed independently of the page ----------
+
 
 def library_today() -> date:
     return datetime.now(JAKARTA).date()
@@ -58,6 +61,7 @@ def rupiah(amount: int) -> str:
 
 
 # ---------- what a person does on the page ----------
+
 
 def flash(page: Page):
     return page.locator("#flash")
@@ -89,8 +93,9 @@ def log_in(page: Page, username: str, password: str, role_name: str):
     expect(page.get_by_test_id("user-badge")).to_have_text(f"{username} {role_name}")
 
 
-def catalogue_book(page: Page, *, title: str, authors: str, isbn: str = "", year: str = "",
-                   subjects: str = "", publisher: str = "") -> None:
+def catalogue_book(
+    page: Page, *, title: str, authors: str, isbn: str = "", year: str = "", subjects: str = "", publisher: str = ""
+) -> None:
     page.get_by_test_id("nav-collection").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Koleksi")
     page.get_by_test_id("book-new").click()
@@ -169,6 +174,7 @@ def expect_banner(page: Page, kind: str, title: str, lines: list[str]) -> None:
 
 # ---------- 1. the whole librarian flow ----------
 
+
 def test_librarian_flow(page: Page, server):
     # The admin creates a librarian account; everything after is done by the librarian.
     log_in(page, "admin", server.admin_password, "Admin")
@@ -192,8 +198,15 @@ def test_librarian_flow(page: Page, server):
 
     # Catalogue a book and add two copies.
     title = "Cantik Itu Luka"
-    catalogue_book(page, title=title, authors="Eka Kurniawan", isbn="9786020332956", year="2015",
-                   subjects="Fiksi", publisher="Gramedia Pustaka Utama")
+    catalogue_book(
+        page,
+        title=title,
+        authors="Eka Kurniawan",
+        isbn="9786020332956",
+        year="2015",
+        subjects="Fiksi",
+        publisher="Gramedia Pustaka Utama",
+    )
     expect(page.get_by_test_id("copies-table")).to_have_text("Belum ada eksemplar")
     add_copy(page, "CIL-001", "Rak A3")
     add_copy(page, "CIL-002", "Rak A3")
@@ -215,8 +228,12 @@ def test_librarian_flow(page: Page, server):
     expect_scan_field_ready(page, "desk-scan")
     scan(page, "desk-scan", "CIL-001")
     due = id_date(expected_due(library_today()))
-    expect_banner(page, "ok", f"✓ Dipinjamkan: {title}",
-                  [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-001", f"Kembali paling lambat: {due}"])
+    expect_banner(
+        page,
+        "ok",
+        f"✓ Dipinjamkan: {title}",
+        [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-001", f"Kembali paling lambat: {due}"],
+    )
     summary = page.get_by_test_id("member-summary")
     expect(summary.locator("tbody tr")).to_have_count(1)
     expect(summary.locator("tbody tr td").nth(1)).to_have_text("CIL-001")
@@ -227,38 +244,60 @@ def test_librarian_flow(page: Page, server):
     page.get_by_test_id("desk-tab-perpanjang").click()
     expect_scan_field_ready(page, "desk-scan")
     scan(page, "desk-scan", "CIL-001")
-    expect_banner(page, "ok", f"✓ Diperpanjang: {title}",
-                  [f"Anggota: Siti Rahmawati ({card})", f"Kembali paling lambat (baru): {id_date(expected_due(expected_due(library_today())))}", "Perpanjangan: 1"])
+    expect_banner(
+        page,
+        "ok",
+        f"✓ Diperpanjang: {title}",
+        [
+            f"Anggota: Siti Rahmawati ({card})",
+            f"Kembali paling lambat (baru): {id_date(expected_due(expected_due(library_today())))}",
+            "Perpanjangan: 1",
+        ],
+    )
     expect_scan_field_ready(page, "desk-scan")
 
     # Take back on time: no fine.
     page.get_by_test_id("desk-tab-kembali").click()
     expect_scan_field_ready(page, "desk-scan")
     scan(page, "desk-scan", "CIL-001")
-    expect_banner(page, "ok", f"✓ Dikembalikan: {title}",
-                  [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-001", f"Kembali paling lambat: {id_date(expected_due(expected_due(library_today())))}"])
+    expect_banner(
+        page,
+        "ok",
+        f"✓ Dikembalikan: {title}",
+        [
+            f"Anggota: Siti Rahmawati ({card})",
+            "Barcode: CIL-001",
+            f"Kembali paling lambat: {id_date(expected_due(expected_due(library_today())))}",
+        ],
+    )
     expect_scan_field_ready(page, "desk-scan")
 
     # Lend the second copy (the member is still at the desk), then let it become overdue.
     page.get_by_test_id("desk-tab-pinjam").click()
     expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Siti Rahmawati")
     scan(page, "desk-scan", "CIL-002")
-    expect_banner(page, "ok", f"✓ Dipinjamkan: {title}",
-                  [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-002", f"Kembali paling lambat: {due}"])
+    expect_banner(
+        page,
+        "ok",
+        f"✓ Dipinjamkan: {title}",
+        [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-002", f"Kembali paling lambat: {due}"],
+    )
 
     # Time travel (the only step not done through the page): the loan was made 20 days ago
     # and fell due 10 days ago at the end of that library day (23:59:59 Jakarta).
     today = library_today()
     late_due = today - timedelta(days=10)
-    loaned = datetime.now(timezone.utc) - timedelta(days=20)
-    due_at = datetime.combine(late_due, time(23, 59, 59), JAKARTA).astimezone(timezone.utc)
+    loaned = datetime.now(UTC) - timedelta(days=20)
+    due_at = datetime.combine(late_due, time(23, 59, 59), JAKARTA).astimezone(UTC)
     with sqlite3.connect(server.db_path, timeout=5) as db:
         (loan_id,) = db.execute(
-            "SELECT l.id FROM loans l JOIN copies c ON c.id = l.copy_id "
-            "WHERE c.barcode = ? AND l.returned_at IS NULL", ("CIL-002",)).fetchone()
-        updated = db.execute("UPDATE loans SET loaned_at=?, due_at=? WHERE id=?",
-                             (loaned.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-                              due_at.strftime("%Y-%m-%dT%H:%M:%S+00:00"), loan_id)).rowcount
+            "SELECT l.id FROM loans l JOIN copies c ON c.id = l.copy_id WHERE c.barcode = ? AND l.returned_at IS NULL",
+            ("CIL-002",),
+        ).fetchone()
+        updated = db.execute(
+            "UPDATE loans SET loaned_at=?, due_at=? WHERE id=?",
+            (loaned.strftime("%Y-%m-%dT%H:%M:%S+00:00"), due_at.strftime("%Y-%m-%dT%H:%M:%S+00:00"), loan_id),
+        ).rowcount
         assert updated == 1
     fine = open_days_after(late_due, today) * STUDENT_FINE_PER_DAY
     assert fine > 0
@@ -266,10 +305,17 @@ def test_librarian_flow(page: Page, server):
     # Take back late: the desk says a fine was charged, and how much.
     page.get_by_test_id("desk-tab-kembali").click()
     scan(page, "desk-scan", "CIL-002")
-    expect_banner(page, "ok", f"✓ Dikembalikan: {title}",
-                  [f"Anggota: Siti Rahmawati ({card})", "Barcode: CIL-002",
-                   f"Kembali paling lambat: {id_date(late_due)}",
-                   f"Denda keterlambatan (belum dibayar): {rupiah(fine)}"])
+    expect_banner(
+        page,
+        "ok",
+        f"✓ Dikembalikan: {title}",
+        [
+            f"Anggota: Siti Rahmawati ({card})",
+            "Barcode: CIL-002",
+            f"Kembali paling lambat: {id_date(late_due)}",
+            f"Denda keterlambatan (belum dibayar): {rupiah(fine)}",
+        ],
+    )
     # One line per scan: the member (from the card on the member's page), lent, renewed, returned, lent, returned.
     expect(page.get_by_test_id("desk-history").locator("li")).to_have_count(6)
 
@@ -284,9 +330,13 @@ def test_librarian_flow(page: Page, server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Siti Rahmawati")
     expect(fact(page, "Denda belum dibayar")).to_have_text(rupiah(fine))
     expect(fact(page, "Pinjaman aktif")).to_have_text("0")
-    loans = page.locator("section.panel", has=page.get_by_role("heading", name="Pinjaman", exact=True)).locator("tbody tr")
+    loans = page.locator("section.panel", has=page.get_by_role("heading", name="Pinjaman", exact=True)).locator(
+        "tbody tr"
+    )
     expect(loans).to_have_count(2)
-    expect(loans.locator("td:nth-child(7)")).to_have_text(["Dikembalikan", "Dikembalikan"])  # the status column; actions follow it
+    expect(loans.locator("td:nth-child(7)")).to_have_text(
+        ["Dikembalikan", "Dikembalikan"]
+    )  # the status column; actions follow it
     fines = page.locator("section.panel", has=page.get_by_role("heading", name="Denda", exact=True)).locator("tbody tr")
     expect(fines).to_have_count(1)
     expect(fines.locator("td").nth(1)).to_have_text(title)
@@ -316,7 +366,10 @@ def test_librarian_flow(page: Page, server):
 
 # ---------- 2. keyboard-first desk ----------
 
+
 def test_desk_is_keyboard_first(page: Page, server):
+    # A card the API issued that belongs to nobody (its member deleted again), for the refusal below.
+    nobody = Api(page, server.admin_password).card_of_nobody()
     log_in(page, "admin", server.admin_password, "Admin")
     title = "Ronggeng Dukuh Paruk"
     catalogue_book(page, title=title, authors="Ahmad Tohari", year="1982")
@@ -332,8 +385,8 @@ def test_desk_is_keyboard_first(page: Page, server):
     expect_scan_field_ready(page, "desk-scan")
 
     # An unknown card (the check digit is right): refused in words, field cleared, cursor stays there.
-    scan(page, "desk-scan", "P00000000")
-    expect_banner(page, "refused", "✕ Ditolak: tidak ada anggota dengan kartu atau nama “P00000000”", [])
+    scan(page, "desk-scan", nobody)
+    expect_banner(page, "refused", f"✕ Ditolak: tidak ada anggota dengan kartu atau nama “{nobody}”", [])
     expect_scan_field_ready(page, "desk-scan")
     expect(page.get_by_test_id("member-summary")).to_have_count(0)
 
@@ -353,22 +406,31 @@ def test_desk_is_keyboard_first(page: Page, server):
     # The right barcode: a green success; field cleared and focused for the next book.
     scan(page, "desk-scan", "RDP-1")
     due = id_date(expected_due(library_today()))
-    expect_banner(page, "ok", f"✓ Dipinjamkan: {title}",
-                  [f"Anggota: Budi Santoso ({card})", "Barcode: RDP-1", f"Kembali paling lambat: {due}"])
+    expect_banner(
+        page,
+        "ok",
+        f"✓ Dipinjamkan: {title}",
+        [f"Anggota: Budi Santoso ({card})", "Barcode: RDP-1", f"Kembali paling lambat: {due}"],
+    )
     ok_colour = banner(page).evaluate("el => getComputedStyle(el).backgroundColor")
     assert (refused_colour, ok_colour) == (BAD_RED, OK_GREEN)
     expect_scan_field_ready(page, "desk-scan")
 
     # The same copy again: it is on loan, and the page says so in words.
     scan(page, "desk-scan", "RDP-1")
-    expect_banner(page, "refused",
-                  "✕ Ditolak: eksemplar ini tidak tersedia untuk dipinjam (sedang dipinjam, hilang, atau ditarik)",
-                  ["Barcode: RDP-1"])
+    expect_banner(
+        page,
+        "refused",
+        "✕ Ditolak: eksemplar ini tidak tersedia untuk dipinjam (sedang dipinjam, hilang, atau ditarik)",
+        ["Barcode: RDP-1"],
+    )
     expect_scan_field_ready(page, "desk-scan")
 
     history = page.get_by_test_id("desk-history").locator("li")
     expect(history).to_have_count(5)  # newest first
-    expect(history).to_have_class(["history-refused", "history-ok", "history-refused", "history-member", "history-refused"])
+    expect(history).to_have_class(
+        ["history-refused", "history-ok", "history-refused", "history-member", "history-refused"]
+    )
 
     # Esc lets go of the member; the cursor stays in the scan field.
     page.keyboard.press("Escape")
@@ -379,20 +441,37 @@ def test_desk_is_keyboard_first(page: Page, server):
     page.get_by_test_id("desk-tab-perpanjang").click()
     expect_scan_field_ready(page, "desk-scan")
     scan(page, "desk-scan", "RDP-1")
-    expect_banner(page, "ok", f"✓ Diperpanjang: {title}",
-                  [f"Anggota: Budi Santoso ({card})", f"Kembali paling lambat (baru): {id_date(expected_due(expected_due(library_today())))}", "Perpanjangan: 1"])
+    expect_banner(
+        page,
+        "ok",
+        f"✓ Diperpanjang: {title}",
+        [
+            f"Anggota: Budi Santoso ({card})",
+            f"Kembali paling lambat (baru): {id_date(expected_due(expected_due(library_today())))}",
+            "Perpanjangan: 1",
+        ],
+    )
     expect_scan_field_ready(page, "desk-scan")
     scan(page, "desk-scan", "RDP-1")
-    expect_banner(page, "refused", "✕ Ditolak: batas perpanjangan sudah tercapai",
-                  [f"Judul: {title}", "Barcode: RDP-1"])
+    expect_banner(
+        page, "refused", "✕ Ditolak: batas perpanjangan sudah tercapai", [f"Judul: {title}", "Barcode: RDP-1"]
+    )
     expect_scan_field_ready(page, "desk-scan")
 
     # Return: once is fine, twice is refused in words.
     page.get_by_test_id("desk-tab-kembali").click()
     expect_scan_field_ready(page, "desk-scan")
     scan(page, "desk-scan", "RDP-1")
-    expect_banner(page, "ok", f"✓ Dikembalikan: {title}",
-                  [f"Anggota: Budi Santoso ({card})", "Barcode: RDP-1", f"Kembali paling lambat: {id_date(expected_due(expected_due(library_today())))}"])
+    expect_banner(
+        page,
+        "ok",
+        f"✓ Dikembalikan: {title}",
+        [
+            f"Anggota: Budi Santoso ({card})",
+            "Barcode: RDP-1",
+            f"Kembali paling lambat: {id_date(expected_due(expected_due(library_today())))}",
+        ],
+    )
     expect_scan_field_ready(page, "desk-scan")
     # This time typed and submitted with the mouse: the cursor still comes back to the field.
     page.get_by_test_id("desk-scan").type("RDP-1")
@@ -487,9 +566,24 @@ INLINE_ATTRS_JS = """() => [...document.querySelectorAll('*')].flatMap((el) =>
 
 ANON_ROUTES = ["#/katalog", "#/katalog?q=Pramoedya", "#/buku/1", "#/masuk", "#/tidak-ada"]
 STAFF_ROUTES = [
-    "#/meja", "#/meja/kembali", "#/meja/perpanjang", "#/anggota", "#/anggota/baru", "#/anggota/1",
-    "#/koleksi", "#/koleksi/baru", "#/koleksi/1", "#/buku/1", "#/pinjaman", "#/pinjaman/terlambat",
-    "#/pinjaman/menunggu", "#/pinjaman/siap", "#/akun", "#/admin", "#/admin/libur", "#/admin/pengguna",
+    "#/meja",
+    "#/meja/kembali",
+    "#/meja/perpanjang",
+    "#/anggota",
+    "#/anggota/baru",
+    "#/anggota/1",
+    "#/koleksi",
+    "#/koleksi/baru",
+    "#/koleksi/1",
+    "#/buku/1",
+    "#/pinjaman",
+    "#/pinjaman/terlambat",
+    "#/pinjaman/menunggu",
+    "#/pinjaman/siap",
+    "#/akun",
+    "#/admin",
+    "#/admin/libur",
+    "#/admin/pengguna",
     "#/admin/audit",
 ]
 

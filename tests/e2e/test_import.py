@@ -21,7 +21,8 @@ CSV = (
 
 def upload(page: Page, data: bytes = CSV, name: str = "koleksi.csv") -> None:
     page.get_by_test_id("import-form").locator("input[type=file]").set_input_files(
-        {"name": name, "mimeType": "text/csv", "buffer": data})
+        {"name": name, "mimeType": "text/csv", "buffer": data}
+    )
     page.get_by_test_id("import-form").locator("button[type=submit]").click()
 
 

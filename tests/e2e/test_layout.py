@@ -35,7 +35,9 @@ def test_header_is_one_row_at_1366_in_both_languages(page: Page, server):
         expect(page.locator("html")).to_have_attribute("lang", lang)
         expect(page.get_by_test_id("lang-toggle")).to_have_text(toggle)
         row = page.evaluate(HEADER_ROW_JS)
-        assert row["count"] == 12, row  # brand, 8 menu items (reports, print; my account is the name), user, log out, language
+        assert row["count"] == 12, (
+            row
+        )  # brand, 8 menu items (reports, print; my account is the name), user, log out, language
         # One row: every item's middle on one line, the header one line tall, nothing past the edge.
         assert max(row["tops"]) - min(row["tops"]) <= 4, (lang, row)
         assert row["height"] < 64, (lang, row)
@@ -51,8 +53,9 @@ def test_the_desk_works_at_375_px(browser, server):
     page = context.new_page()
     try:
         log_in(page, "admin", server.admin_password, "Admin")
-        token = page.context.request.post("/api/v1/auth/login",
-                                          data={"username": "admin", "password": server.admin_password}).json()["token"]
+        token = page.context.request.post(
+            "/api/v1/auth/login", data={"username": "admin", "password": server.admin_password}
+        ).json()["token"]
         agus = page.context.request.get("/api/v1/members?q=Agus", headers={"Authorization": f"Bearer {token}"}).json()
         card = agus["items"][0]["card_number"]
         page.goto("/#/meja")

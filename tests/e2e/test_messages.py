@@ -18,7 +18,9 @@ def test_a_throttled_login_says_how_many_minutes_to_wait(page: Page, server):
         page.get_by_test_id("login-submit").click()
         if attempt < 6:
             expect(error).to_have_text("Nama pengguna atau kata sandi salah.")
-    expect(error).to_have_text(re.compile(r"^Terlalu banyak percobaan masuk yang gagal\. Coba lagi dalam (\d+) menit\.$"))
+    expect(error).to_have_text(
+        re.compile(r"^Terlalu banyak percobaan masuk yang gagal\. Coba lagi dalam (\d+) menit\.$")
+    )
     minutes = int(re.search(r"dalam (\d+) menit", error.inner_text()).group(1))
     assert 1 <= minutes <= 15, minutes  # the window is 15 minutes, rounded up to whole minutes
 

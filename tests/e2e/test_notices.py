@@ -59,9 +59,21 @@ class SmtpSink:
         self.errors = folder / "aiosmtpd.log"
         with open(self.errors, "wb") as err:
             self.proc = subprocess.Popen(
-                [PYTHON, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
-                 "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+                [
+                    PYTHON,
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    f"127.0.0.1:{self.port}",
+                    "-c",
+                    "aiosmtpd.handlers.Mailbox",
+                    str(self.maildir),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
         deadline = time.monotonic() + SMTP_START_S
         while True:
             try:
@@ -70,8 +82,10 @@ class SmtpSink:
             except OSError:
                 pass
             if self.proc.poll() is not None:
-                pytest.fail(f"aiosmtpd exited at start ({self.proc.returncode}): is python3-aiosmtpd "
-                            f"installed for {PYTHON}?\n{self.errors.read_text(errors='replace')}")
+                pytest.fail(
+                    f"aiosmtpd exited at start ({self.proc.returncode}): is python3-aiosmtpd "
+                    f"installed for {PYTHON}?\n{self.errors.read_text(errors='replace')}"
+                )
             if time.monotonic() > deadline:
                 self.stop()
                 pytest.fail(f"aiosmtpd did not listen on port {self.port} within {SMTP_START_S:.0f} s")
@@ -120,7 +134,8 @@ def mail_page(mail: EmailMessage) -> str:
     """The mail as a plain mail reader shows it: headers, then the text. No external URLs."""
     rows = "".join(
         f"<tr><th>{label}</th><td>{html.escape(str(mail[key]))}</td></tr>"
-        for label, key in (("Dari", "From"), ("Kepada", "To"), ("Subjek", "Subject"), ("Tanggal", "Date")))
+        for label, key in (("Dari", "From"), ("Kepada", "To"), ("Subjek", "Subject"), ("Tanggal", "Date"))
+    )
     return f"""<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Kotak masuk</title><style>
       body {{ margin: 0; background: #eef1f4; font: 15px/1.5 "DejaVu Sans", sans-serif; color: #1d2733; }}
       .bar {{ background: #2b4a6f; color: #fff; padding: 10px 20px; font-weight: bold; }}
@@ -156,8 +171,11 @@ def test_overdue_notice_arrives_in_indonesian_and_is_listed_as_sent(page: Page, 
     overdue = page.request.get("/api/v1/notices/overdue-contacts").json()["items"]
     assert len(overdue) == 1, overdue
     loan = overdue[0]
-    assert (loan["member_name"], loan["title"], loan["email"]) == \
-        ("Budi Santoso", "Bumi Manusia", "budi.santoso@sekolah.sch.id"), loan
+    assert (loan["member_name"], loan["title"], loan["email"]) == (
+        "Budi Santoso",
+        "Bumi Manusia",
+        "budi.santoso@sekolah.sch.id",
+    ), loan
 
     assert smtp.messages() == []
     server.restart(PUSTAKA_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
@@ -169,8 +187,13 @@ def test_overdue_notice_arrives_in_indonesian_and_is_listed_as_sent(page: Page, 
     assert mail["Subject"] == f'Terlambat {loan["days_late"]} hari: "Bumi Manusia"', mail["Subject"]
     body = mail.get_content()
     due = library_date(loan["due_at"])
-    for text in ("Yth. Budi Santoso,", f'Buku "Bumi Manusia" ({loan["barcode"]})',
-                 f"seharusnya dikembalikan pada {due}", f"terlambat {loan['days_late']} hari", f"Salam,\n{LIBRARY}"):
+    for text in (
+        "Yth. Budi Santoso,",
+        f'Buku "Bumi Manusia" ({loan["barcode"]})',
+        f"seharusnya dikembalikan pada {due}",
+        f"terlambat {loan['days_late']} hari",
+        f"Salam,\n{LIBRARY}",
+    ):
         assert text in body, f"{text!r} not in:\n{body}"
 
     reader = page.context.new_page()
@@ -191,7 +214,8 @@ def test_overdue_notice_arrives_in_indonesian_and_is_listed_as_sent(page: Page, 
     # For the screenshot only: the six template forms between the settings and the list are
     # hidden, so the status line and the list fit in one picture (the doc's caption says so).
     page.get_by_test_id("template-overdue-id").locator("xpath=ancestor::section[1]").evaluate(
-        "section => { section.style.display = 'none'; }")
+        "section => { section.style.display = 'none'; }"
+    )
     expect(page.get_by_test_id("template-overdue-id")).to_be_hidden()
     keep(page, "notifikasi-admin-terkirim.png")
 

@@ -15,6 +15,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
+from api_client import Api
 from test_desk import log_in
 
 LATENCY_MS = 400
@@ -23,56 +24,6 @@ BETWEEN_SCANS_MS = 150
 PER_MEMBER = 20
 # Each scan costs one request (400 ms here), a card three: 42 scans finish in about 20 s.
 SETTLE_TIMEOUT_MS = 90_000
-
-
-def luhn_card(payload: str) -> str:
-    """A card number as src/domain/card.rs makes them: P + 7 digits + Luhn check digit."""
-    total = 0
-    for i, ch in enumerate(reversed(payload)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return f"P{payload}{(10 - total % 10) % 10}"
-
-
-class Api:
-    """Setup and checks through the API with a bearer token (never slowed, never through the page)."""
-
-    def __init__(self, page: Page, password: str):
-        self.request = page.context.request
-        r = self.request.post("/api/v1/auth/login", data={"username": "admin", "password": password})
-        assert r.ok, r.text()
-        self.headers = {"Authorization": f"Bearer {r.json()['token']}"}
-        # The login also set the browser context's session cookie; the page logs in on its own.
-        page.context.clear_cookies()
-
-    def call(self, method: str, path: str, body=None, expect_status: int | tuple[int, ...] | None = None):
-        r = self.request.fetch(f"/api/v1{path}", method=method, data=body, headers=self.headers)
-        if expect_status is not None:
-            wanted = expect_status if isinstance(expect_status, tuple) else (expect_status,)
-            assert r.status in wanted, f"{method} {path}: {r.status} {r.text()}"
-        return r.json() if r.status != 204 else None
-
-    def member(self, name: str, category: str) -> str:
-        return self.call("POST", "/members", {"name": name, "category": category}, 201)["card_number"]
-
-    def book_with_copy(self, title: str, barcode: str) -> None:
-        book = self.call("POST", "/books", {"title": title, "authors": ["Penulis Uji"]}, 201)
-        self.call("POST", f"/books/{book['id']}/copies", {"barcode": barcode}, 201)
-
-    def active_loans(self) -> dict[str, str]:
-        """barcode -> card number of every loan not yet returned."""
-        loans: dict[str, str] = {}
-        for page in range(1, 10):
-            data = self.call("GET", f"/loans?status=active&per_page=100&page={page}", None, 200)
-            for loan in data["items"]:
-                assert loan["barcode"] not in loans, f"two open loans of {loan['barcode']}"
-                loans[loan["barcode"]] = loan["card_number"]
-            if page * 100 >= data["total"]:
-                break
-        return loans
 
 
 def scan_like_a_scanner(page: Page, code: str) -> None:
@@ -84,8 +35,10 @@ def scan_like_a_scanner(page: Page, code: str) -> None:
 def slow_network(page: Page, latency_ms: int):
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions",
-             {"offline": False, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": -1})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     return cdp
 
 
@@ -95,17 +48,28 @@ def history(page: Page):
 
 def history_entries(page: Page) -> list[tuple[str, str, str]]:
     """(scanned text, kind, line) of every history line, oldest first."""
-    rows = history(page).evaluate_all(
-        "els => els.map((li) => [li.dataset.scan, li.className, li.textContent])")
+    rows = history(page).evaluate_all("els => els.map((li) => [li.dataset.scan, li.className, li.textContent])")
     return [tuple(r) for r in reversed(rows)]
 
 
 def test_scans_at_scanner_speed_over_a_slow_network(page: Page, server):
     api = Api(page, server.admin_password)
     # A category that may borrow 20 books at once (the seeded ones allow 3 or 5).
-    api.call("PUT", "/categories/uji", {"name": "Uji meja", "max_loans": 30, "loan_days": 7, "max_renewals": 1,
-                                         "fine_per_day": 500, "max_fine_per_loan": 0, "fine_limit": 10000,
-                                         "hold_pickup_days": 3}, (200, 201))
+    api.call(
+        "PUT",
+        "/categories/uji",
+        {
+            "name": "Uji meja",
+            "max_loans": 30,
+            "loan_days": 7,
+            "max_renewals": 1,
+            "fine_per_day": 500,
+            "max_fine_per_loan": 0,
+            "fine_limit": 10000,
+            "hold_pickup_days": 3,
+        },
+        (200, 201),
+    )
     card_a = api.member("Ani Lestari", "uji")
     card_b = api.member("Bayu Pratama", "uji")
     # Barcodes that differ only in their first characters: a garbled scan would hit another copy.
@@ -129,8 +93,10 @@ def test_scans_at_scanner_speed_over_a_slow_network(page: Page, server):
     expect(history(page)).to_have_count(len(scans), timeout=SETTLE_TIMEOUT_MS)
     expect(page.get_by_test_id("desk-pending")).to_have_text("")
     settled_s = time.monotonic() - started
-    print(f"\n{len(scans)} scans typed in {typed_s:.1f} s, all answered after {settled_s:.1f} s "
-          f"({LATENCY_MS} ms latency, {BETWEEN_SCANS_MS} ms between scans)")
+    print(
+        f"\n{len(scans)} scans typed in {typed_s:.1f} s, all answered after {settled_s:.1f} s "
+        f"({LATENCY_MS} ms latency, {BETWEEN_SCANS_MS} ms between scans)"
+    )
 
     # Through the API: exactly these loans, for exactly these members.
     expected = {**{c: card_a for c in codes_a}, **{c: card_b for c in codes_b}}
@@ -139,13 +105,17 @@ def test_scans_at_scanner_speed_over_a_slow_network(page: Page, server):
     # The page listed each scan once, in the order scanned, and said what happened to it.
     entries = history_entries(page)
     assert [e[0] for e in entries] == scans
-    assert [e[1] for e in entries] == ["history-member"] + ["history-ok"] * PER_MEMBER + ["history-member"] + ["history-ok"] * PER_MEMBER
-    for (scanned, _, line), code in zip(entries, scans):
+    assert [e[1] for e in entries] == ["history-member"] + ["history-ok"] * PER_MEMBER + ["history-member"] + [
+        "history-ok"
+    ] * PER_MEMBER
+    for (_scanned, _, line), code in zip(entries, scans, strict=False):
         if code in expected:
             who = "Ani Lestari" if expected[code] == card_a else "Bayu Pratama"
             assert line.endswith(f"Dipinjamkan: Buku {code} [{code}] kepada {who}"), line
         else:
-            assert line.endswith(f"Anggota dipilih: {'Ani Lestari' if code == card_a else 'Bayu Pratama'} ({code})"), line
+            assert line.endswith(f"Anggota dipilih: {'Ani Lestari' if code == card_a else 'Bayu Pratama'} ({code})"), (
+                line
+            )
     expect(scan_field).to_be_focused()
     expect(scan_field).to_have_value("")
     expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Bayu Pratama")
@@ -161,10 +131,10 @@ def test_scans_at_scanner_speed_over_a_slow_network(page: Page, server):
     expect(history(page)).to_have_count(len(scans) + len(returns), timeout=SETTLE_TIMEOUT_MS)
     expect(page.get_by_test_id("desk-pending")).to_have_text("")
     assert api.active_loans() == {c: card_b for c in codes_b}
-    entries = history_entries(page)[len(scans):]
+    entries = history_entries(page)[len(scans) :]
     assert [e[0] for e in entries] == returns
     assert all(kind == "history-ok" for _, kind, _ in entries), entries
-    for (_, _, line), code in zip(entries, codes_a):
+    for (_, _, line), code in zip(entries, codes_a, strict=False):
         assert line.endswith(f"Dikembalikan: Buku {code} [{code}] dari Ani Lestari"), line
 
 
@@ -183,14 +153,17 @@ def test_a_card_scanned_over_a_name_list_selects_its_own_member(page: Page, serv
     # A barcode with no member selected: refused in words, nothing lent.
     scan_like_a_scanner(page, "N5M-1")
     expect(page.get_by_test_id("desk-result")).to_have_class("desk-result desk-result-refused")
-    expect(page.get_by_test_id("desk-result").locator(".desk-result-title")).to_contain_text("pindai kartu anggota dulu")
+    expect(page.get_by_test_id("desk-result").locator(".desk-result-title")).to_contain_text(
+        "pindai kartu anggota dulu"
+    )
 
     # A card that passes the check digit but belongs to nobody.
-    nobody = luhn_card("0000001")
+    nobody = api.card_of_nobody()
     assert nobody not in (card_1, card_2, card_3)
     scan_like_a_scanner(page, nobody)
     expect(page.get_by_test_id("desk-result").locator(".desk-result-title")).to_have_text(
-        f"✕ Ditolak: tidak ada anggota dengan kartu atau nama “{nobody}”")
+        f"✕ Ditolak: tidak ada anggota dengan kartu atau nama “{nobody}”"
+    )
 
     # A name typed by hand lists three members; Enter from the keyboard does not pick one.
     page.keyboard.type("Sari")
@@ -211,13 +184,17 @@ def test_a_card_scanned_over_a_name_list_selects_its_own_member(page: Page, serv
     expect(choices).to_have_count(0)
     expect(scan_field).to_be_focused()
     scan_like_a_scanner(page, "N5M-1")
-    expect(page.get_by_test_id("desk-result").locator(".desk-result-title")).to_have_text("✓ Dipinjamkan: Negeri 5 Menara")
+    expect(page.get_by_test_id("desk-result").locator(".desk-result-title")).to_have_text(
+        "✓ Dipinjamkan: Negeri 5 Menara"
+    )
 
     # The next student's card, scanned without Esc: selects them; their book goes to them.
     scan_like_a_scanner(page, card_3)
     expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Sari Puspita")
     scan_like_a_scanner(page, "AAC-1")
-    expect(page.get_by_test_id("desk-result").locator(".desk-result-title")).to_have_text("✓ Dipinjamkan: Ayat-Ayat Cinta")
+    expect(page.get_by_test_id("desk-result").locator(".desk-result-title")).to_have_text(
+        "✓ Dipinjamkan: Ayat-Ayat Cinta"
+    )
     assert api.active_loans() == {"N5M-1": card_2, "AAC-1": card_3}
 
     # Choosing from the list by keyboard: arrows, then Space (a key a scanner does not send).

@@ -47,8 +47,10 @@ def test_the_kiosk_greets_members_and_keeps_visits_while_offline(page: Page, ser
     assert sari not in page.locator("main").inner_text()
 
     # The network drops: three more scans are greeted and kept.
-    cdp.send("Network.emulateNetworkConditions",
-             {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     for card in (budi, sari, budi):
         scan_like_a_scanner(page, card)
     expect(page.get_by_test_id("kiosk-pending")).to_have_text("3 kunjungan menunggu jaringan…")
@@ -63,8 +65,10 @@ def test_the_kiosk_greets_members_and_keeps_visits_while_offline(page: Page, ser
     expect(scan_field).to_be_focused()
 
     # Back online (slow): every kept visit is sent, once.
-    cdp.send("Network.emulateNetworkConditions",
-             {"offline": False, "latency": LATENCY_MS, "downloadThroughput": -1, "uploadThroughput": -1})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": LATENCY_MS, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     expect(page.get_by_test_id("kiosk-pending")).to_have_text("", timeout=SETTLE_TIMEOUT_MS)
     visits = api.call("GET", "/visits", None, 200)
     assert len(visits) == 6, visits
@@ -73,16 +77,20 @@ def test_the_kiosk_greets_members_and_keeps_visits_while_offline(page: Page, ser
     assert (guest["institution"], guest["purpose"]) == ("SMP 2 Bandung", "Studi banding")
 
     # The server restarts mid-day (an update): sessions live in the database, the kiosk goes on.
-    cdp.send("Network.emulateNetworkConditions",
-             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     server.restart()
     scan_like_a_scanner(page, sari)
     expect(page.get_by_test_id("kiosk-greeting")).to_have_text("Selamat datang, Sari!")
 
     # The kiosk's login ends while nobody watches (as at the end of PUSTAKA_SESSION_HOURS).
     with sqlite3.connect(server.db_path) as db:
-        db.execute("UPDATE sessions SET revoked_at = created_at WHERE revoked_at IS NULL "
-                   "AND user_id = (SELECT id FROM users WHERE username = 'kios_pintu')")
+        db.execute(
+            "UPDATE sessions SET revoked_at = created_at WHERE revoked_at IS NULL "
+            "AND user_id = (SELECT id FROM users WHERE username = 'kios_pintu')"
+        )
     scan_like_a_scanner(page, budi)
     # Still the kiosk, not the login page: the visitor is greeted, the visit kept, staff told.
     expect(page.get_by_test_id("kiosk-greeting")).to_have_text("Selamat datang!")
@@ -90,7 +98,8 @@ def test_the_kiosk_greets_members_and_keeps_visits_while_offline(page: Page, ser
     expect(page.get_by_role("heading", level=1)).to_have_text("Buku tamu")
     scan_like_a_scanner(page, sari)
     expect(page.get_by_test_id("kiosk-pending")).to_have_text(
-        "2 kunjungan tersimpan di perangkat ini, menunggu petugas masuk…")
+        "2 kunjungan tersimpan di perangkat ini, menunggu petugas masuk…"
+    )
     expect(scan_field).to_be_focused()
     keep(page, "kiosk-locked.png")
     assert len(api.call("GET", "/visits", None, 200)) == 7
@@ -116,16 +125,28 @@ def test_visitor_statistics_per_class(page: Page, server):
     had that day; the member list filtered by class."""
     api = Api(page, server.admin_password)
     members = {}
-    for name, grade in (("Andi Saputra", "VII-A"), ("Bunga Citra", "VII-A"), ("Candra", "VIII-B"),
-                        ("Dina", "IX-C"), ("Pak Eko", None)):
+    for name, grade in (
+        ("Andi Saputra", "VII-A"),
+        ("Bunga Citra", "VII-A"),
+        ("Candra", "VIII-B"),
+        ("Dina", "IX-C"),
+        ("Pak Eko", None),
+    ):
         body = {"name": name, "category": "staff" if grade is None else "student"}
         if grade:
             body["grade"] = grade
         members[name] = api.call("POST", "/members", body, 201)
 
     def visit(name):
-        api.call("POST", "/visits", {"client_id": f"{name[:4]}-{len(visits_sent)}-0000".replace(" ", "x").lower(),
-                                     "card_number": members[name]["card_number"]}, 201)
+        api.call(
+            "POST",
+            "/visits",
+            {
+                "client_id": f"{name[:4]}-{len(visits_sent)}-0000".replace(" ", "x").lower(),
+                "card_number": members[name]["card_number"],
+            },
+            201,
+        )
         visits_sent.append(name)
 
     visits_sent = []

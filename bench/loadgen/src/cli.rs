@@ -1,48 +1,13 @@
 //! Command line: parsed by clap into [`Args`], then checked and resolved into a [`Config`]; or the `faults`
 //! subcommand, whose arguments live in [`crate::faults`].
 
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use hyper::Uri;
+use clap::{Parser, Subcommand};
 
-use crate::scenario::{parse_pairs, percent_encode, Pair};
-
-/// The request mix each virtual user runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Scenario {
-    /// `GET /api/v1/books/{id}`, id uniform in 1..=max-id.
-    Get,
-    /// `GET /api/v1/books?q={term}&per_page=20`, a random term from --terms.
-    Search,
-    /// `GET /api/v1/books?per_page=20&page={1..=5}`.
-    List,
-    /// `GET /api/v1/books?page=1&per_page=20`: the catalogue's front page, as the OPAC asks for it.
-    FirstPage,
-    /// `GET /healthz`: no database work, so the HTTP stack and the kernel alone (what `get` could
-    /// reach if reading the book cost nothing).
-    Health,
-    /// 60% search, 20% list, 15% get, 5% a checkout/return step on the user's own pair.
-    Mixed,
-    /// Checkout (`POST /api/v1/loans`) then return (`POST /api/v1/returns`) of the user's own pair, in a loop.
-    Circulation,
-}
-
-impl Scenario {
-    pub fn name(self) -> &'static str {
-        match self {
-            Scenario::Get => "get",
-            Scenario::Search => "search",
-            Scenario::List => "list",
-            Scenario::FirstPage => "first-page",
-            Scenario::Health => "health",
-            Scenario::Mixed => "mixed",
-            Scenario::Circulation => "circulation",
-        }
-    }
-}
+use crate::config::{parse_pairs, Config, Scenario};
+use crate::url::{percent_encode, resolve};
 
 /// HTTP load generator for Pustaka benchmarks; prints one JSON line with the results on stdout.
 ///
@@ -99,30 +64,6 @@ pub enum Command {
     /// reckoning of lost and duplicated writes afterwards.
     #[command(subcommand)]
     Faults(crate::faults::Command),
-}
-
-/// Everything a run needs, checked.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub scenario: Scenario,
-    /// Where to connect.
-    pub addr: SocketAddr,
-    /// Value of the `Host` header (the URL's authority).
-    pub host: String,
-    /// Path prefix from the URL without trailing slash ("" for none); requests go to `{base}/api/v1/...`.
-    pub base: String,
-    pub connections: usize,
-    pub threads: usize,
-    pub duration: Duration,
-    pub warmup: Duration,
-    pub rate: Option<f64>,
-    pub max_id: u64,
-    /// Search terms, already percent-encoded for a query string.
-    pub terms: Vec<String>,
-    pub token: Option<String>,
-    pub pairs: Vec<Pair>,
-    pub seed: u64,
-    pub label: Option<String>,
 }
 
 impl Args {
@@ -200,27 +141,6 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
     Duration::try_from_secs_f64(value).map_err(|_| format!("{flag} must be a non-negative number of seconds"))
 }
 
-/// Splits `http://host:port/prefix` into a socket address, the `Host` header value and the path prefix.
-pub fn resolve(url: &str) -> Result<(SocketAddr, String, String), String> {
-    let uri: Uri = url.parse().map_err(|e| format!("--url {url:?}: {e}"))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(format!("--url {url:?}: only http:// URLs are supported"));
-    }
-    let authority = uri.authority().ok_or_else(|| format!("--url {url:?}: no host"))?;
-    if uri.query().is_some() {
-        return Err(format!("--url {url:?}: must not have a query"));
-    }
-    let host = authority.host().trim_start_matches('[').trim_end_matches(']');
-    let port = authority.port_u16().unwrap_or(80);
-    let addr = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("--url {url:?}: cannot resolve {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("--url {url:?}: {host} has no address"))?;
-    let base = uri.path().trim_end_matches('/').to_string();
-    Ok((addr, authority.as_str().to_string(), base))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +174,16 @@ mod tests {
         assert!(config(&["--url", url, "--scenario", "get", "faults", "report"]).is_err());
         let c = config(&["--url", url, "--scenario", "search", "--terms", "a b,,c&d"]).unwrap();
         assert_eq!(c.terms, ["a%20b", "c%26d"]);
+    }
+
+    #[test]
+    fn faults_is_a_subcommand() {
+        let argv = ["pustaka-loadgen", "faults", "report", "--records", "r", "--db-titles", "t"];
+        match Args::try_parse_from(argv).unwrap().command {
+            Some(Command::Faults(crate::faults::Command::Report(args))) => {
+                assert_eq!(args.db_titles, PathBuf::from("t"))
+            }
+            other => panic!("not a faults report: {other:?}"),
+        }
     }
 }

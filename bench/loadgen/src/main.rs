@@ -17,12 +17,14 @@
 //! replica, restarts the database and rolls the replicas, recording every request with the fault phase it
 //! ran in, and the reckoning of lost and duplicated writes afterwards ([`faults`]).
 //!
-//! Modules: [`cli`] (arguments → checked [`cli::Config`]), [`scenario`] (what each request is, pairs file,
-//! circulation state machine), [`schedule`] (the open-loop ticket schedule), [`run`] (connections, users,
-//! measurement window), [`report`] (the JSON line), [`http`] (the client plumbing they share with
-//! [`faults`]).
+//! Modules: [`cli`] (arguments → checked [`config::Config`]), [`config`] (the checked run, the pairs file),
+//! [`scenario`] (what each request is, circulation state machine), [`schedule`] (the open-loop ticket
+//! schedule), [`run`] (connections, users, measurement window), [`report`] (the JSON line), [`http`] and
+//! [`url`] (the client plumbing and URL handling they share with [`faults`]). No two modules use each other,
+//! even through a third: what two of them share lives in a module below both (`config`, `url`, `http`).
 
 mod cli;
+mod config;
 mod faults;
 mod http;
 mod report;
@@ -31,6 +33,7 @@ mod scenario;
 mod schedule;
 #[cfg(test)]
 mod stand_in;
+mod url;
 
 use std::process::ExitCode;
 

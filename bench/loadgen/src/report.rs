@@ -6,7 +6,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::cli::Config;
+use crate::config::Config;
 use crate::scenario::Kind;
 
 /// Latencies (µs) and counters; users record into a few shards of these, merged at the end.

@@ -16,7 +16,7 @@ use hyper::Request;
 use tokio::sync::Semaphore;
 use tokio::time::{sleep_until, timeout, timeout_at};
 
-use crate::cli::Config;
+use crate::config::Config;
 use crate::http::{connect, exchange, Sender};
 use crate::report::{Report, Stats};
 use crate::scenario::{Completed, Kind, Planned, User};
@@ -263,8 +263,8 @@ mod tests {
     use hyper::{Method, Response};
 
     use super::*;
-    use crate::cli::{Args, Scenario};
-    use crate::scenario::parse_pairs;
+    use crate::cli::Args;
+    use crate::config::{parse_pairs, Scenario};
     use clap::Parser;
 
     /// A tiny stand-in for the API on 127.0.0.1: even book ids exist and odd ones are 404, book lists are

@@ -6,7 +6,7 @@ use hyper::Method;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::cli::{Config, Scenario};
+use crate::config::{Config, Scenario};
 
 /// The kinds of request, for per-kind statistics.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -34,52 +34,6 @@ impl Kind {
     pub fn index(self) -> usize {
         self as usize
     }
-}
-
-/// One copy (by barcode) and one member (by card number) that a single user checks out and returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pair {
-    pub barcode: String,
-    pub card_number: String,
-}
-
-/// Parses a pairs file: one `BARCODE CARDNUMBER` per line, whitespace-separated. Blank lines and lines
-/// starting with `#` are skipped; any other line without exactly two fields is an error naming its line.
-pub fn parse_pairs(text: &str) -> Result<Vec<Pair>, String> {
-    let mut pairs = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        match fields[..] {
-            [barcode, card_number] => {
-                pairs.push(Pair { barcode: barcode.to_string(), card_number: card_number.to_string() })
-            }
-            _ => {
-                return Err(format!(
-                    "line {}: expected \"BARCODE CARDNUMBER\", found {} field(s): {line:?}",
-                    i + 1,
-                    fields.len()
-                ))
-            }
-        }
-    }
-    Ok(pairs)
-}
-
-/// Percent-encodes a query-string value (everything but RFC 3986 unreserved characters).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// What a `mixed` request is.
@@ -247,22 +201,6 @@ fn planned_get(kind: Kind, path: String) -> Planned {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pairs_file_parses() {
-        let text = "# barcode card\nB0001 M-0001\n\n  B0002\t M-0002  \n";
-        let pairs = parse_pairs(text).unwrap();
-        assert_eq!(pairs.len(), 2);
-        assert_eq!(pairs[1], Pair { barcode: "B0002".into(), card_number: "M-0002".into() });
-    }
-
-    #[test]
-    fn pairs_file_bad_line_names_its_number() {
-        let err = parse_pairs("B1 M1\nB2 M2\nB3\n").unwrap_err();
-        assert!(err.starts_with("line 3:"), "{err}");
-        let err = parse_pairs("B1 M1 extra\n").unwrap_err();
-        assert!(err.starts_with("line 1:"), "{err}");
-    }
 
     #[test]
     fn mixed_weights_are_about_right() {

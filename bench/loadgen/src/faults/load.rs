@@ -23,9 +23,8 @@ use tokio::sync::watch;
 use tokio::time::{sleep, timeout};
 
 use super::{RunArgs, TIMEOUT};
-use crate::cli::resolve;
 use crate::http::{connect, exchange_with_body};
-use crate::scenario::percent_encode;
+use crate::url::{percent_encode, resolve};
 
 /// The environment variable that holds the admin's password.
 pub const PASSWORD_VAR: &str = "FAULTS_ADMIN_PASSWORD";
@@ -400,9 +399,16 @@ mod tests {
     use hyper::Response;
 
     use super::*;
-    use crate::cli::{Args, Command};
     use crate::faults::reckon::{parse_records, parse_titles, reckon};
+    use crate::faults::Command;
     use clap::Parser;
+
+    /// `pustaka-loadgen faults` alone (the whole command line is `cli::Args`).
+    #[derive(Parser)]
+    struct Faults {
+        #[command(subcommand)]
+        command: Command,
+    }
 
     /// What the stand-in API saw.
     #[derive(Default)]
@@ -472,11 +478,11 @@ mod tests {
         let base = format!("http://127.0.0.1:{port}");
         let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
         let (phase, out, ready) = (path("phase"), path("records.jsonl"), path("ready"));
-        let mut argv = vec!["pustaka-loadgen", "faults", "run", "--base", &base, "--run-id", "faults-1"];
+        let mut argv = vec!["faults", "run", "--base", &base, "--run-id", "faults-1"];
         argv.extend(["--phase-file", &phase, "--out", &out, "--ready-file", &ready]);
         argv.extend_from_slice(extra);
-        match Args::try_parse_from(argv).unwrap().command {
-            Some(Command::Faults(super::super::Command::Run(args))) => Settings::new(&args, "pw".into()).unwrap(),
+        match Faults::try_parse_from(argv).unwrap().command {
+            Command::Run(args) => Settings::new(&args, "pw".into()).unwrap(),
             other => panic!("not a faults run: {other:?}"),
         }
     }
