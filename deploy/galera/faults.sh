@@ -50,8 +50,6 @@ engine_disturbed() {
     problem "a Docker Swarm joined or left this engine during the run ($swarm), which disconnects every container from its networks: the figures are void; run it again"
 }
 
-admin_password() { dc run --rm -T secrets show-admin-password 2>/dev/null | tr -d '\r\n'; }
-
 # cluster_sql HOST SQL: SQL as the application user on HOST (dbproxy, galera1, galera2, galera3),
 # from a one-off client container on the backend network (the nodes' image, the secrets volume)
 cluster_sql() {
