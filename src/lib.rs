@@ -21,6 +21,8 @@ pub mod model;
 pub mod notices;
 pub mod passwords;
 pub mod print;
+pub mod serve;
+pub mod sheet;
 pub mod store;
 pub mod telemetry;
 pub mod xlsx;

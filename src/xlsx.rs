@@ -20,7 +20,7 @@ use zip::{
     CompressionMethod, ZipWriter,
 };
 
-use crate::model::Cell;
+use crate::domain::cell::Cell;
 
 /// The most data rows an Excel sheet holds (1,048,576 rows, one of them the header).
 pub const MAX_ROWS: u32 = 1_048_575;
