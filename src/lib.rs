@@ -11,7 +11,6 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod domain;
 pub mod export;
 pub mod http;
 pub mod import;
@@ -26,3 +25,6 @@ pub mod sheet;
 pub mod store;
 pub mod telemetry;
 pub mod xlsx;
+
+/// The library's rules (the `pustaka-domain` crate).
+pub use pustaka_domain as domain;
