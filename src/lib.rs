@@ -1,6 +1,7 @@
 //! Pustaka: library management for school and campus libraries.
 //!
-//! - [`domain`]: the library's rules as pure functions and parsed types (no I/O);
+//! - [`domain`]: the library's rules as pure functions and parsed types (no I/O): the crate
+//!   `pustaka-domain` (crates/domain), which cannot name anything of the server;
 //! - [`store`]: records and transactions over SQLite or MariaDB;
 //! - [`http`]: the REST API, its OpenAPI document and the page;
 //! - [`notices`]: reminders and overdue notices by email, sent by one replica at a time;
