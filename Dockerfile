@@ -33,6 +33,7 @@ WORKDIR /src
 # manifests and lock file (and build.rs, so its own dependencies are built here too).
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY crates/domain/Cargo.toml crates/domain/
+COPY crates/formats/Cargo.toml crates/formats/
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
  && for c in crates/*/; do mkdir "$c/src" && touch "$c/src/lib.rs"; done \
  && cargo build --release --locked --target "$(cat /triple)" \
