@@ -29,17 +29,24 @@ RUN case "$TARGETARCH" in \
     fi \
  && rustup target add "$(cat /triple)"
 WORKDIR /src
-# Dependencies only: a placeholder crate with the real manifest and lock file.
-COPY Cargo.toml Cargo.lock ./
+# Dependencies only: placeholder crates (the server and the workspace's crates/*) with the real
+# manifests and lock file (and build.rs, so its own dependencies are built here too).
+COPY Cargo.toml Cargo.lock build.rs ./
+COPY crates/domain/Cargo.toml crates/domain/
+COPY crates/formats/Cargo.toml crates/formats/
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+ && for c in crates/*/; do mkdir "$c/src" && touch "$c/src/lib.rs"; done \
  && cargo build --release --locked --target "$(cat /triple)" \
- && rm -rf src
+ && rm -rf src crates/*/src
+COPY crates crates
 COPY src src
 COPY migrations migrations
-# Embedded by the binary (served at /licenses, printed by `pustaka licenses`).
+# Embedded by the binary: the fonts of printed PDFs, and the notices (served at /licenses,
+# printed by `pustaka licenses`).
+COPY fonts fonts
 COPY licenses/THIRD-PARTY-NOTICES.txt licenses/
 # touch: COPY keeps the files' old times, older than the placeholder build
-RUN touch src/main.rs src/lib.rs \
+RUN touch src/main.rs src/lib.rs crates/*/src/lib.rs \
  && cargo build --release --locked --target "$(cat /triple)" \
  && cp "target/$(cat /triple)/release/pustaka" /pustaka
 

@@ -5,72 +5,13 @@ use std::{net::SocketAddr, path::PathBuf};
 use anyhow::{bail, Context};
 use chrono::Weekday;
 use chrono_tz::Tz;
-use secrecy::{ExposeSecret, SecretString};
-use url::Url;
+use secrecy::SecretString;
 
+pub use crate::store::settings::{redact, Backend, DatabaseSettings};
 use crate::{
     domain::{calendar::parse_weekdays, time::parse_timezone},
     passwords::HashCost,
 };
-
-/// Which database a URL selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// An embedded SQLite file (the default when run alone).
-    Sqlite,
-    /// A MariaDB (or MySQL) server.
-    MariaDb,
-}
-
-/// Where the database is and how to reach it. The URL never appears in `Debug` output with its password.
-#[derive(Clone)]
-pub struct DatabaseSettings {
-    /// The connection URL with any password already merged in.
-    pub url: SecretString,
-    /// The backend the URL's scheme selects.
-    pub backend: Backend,
-    /// Upper bound on pooled connections (MariaDB; SQLite uses one writer and a few readers).
-    pub max_connections: u32,
-}
-
-impl std::fmt::Debug for DatabaseSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseSettings")
-            .field("url", &redact(self.url.expose_secret()))
-            .field("backend", &self.backend)
-            .field("max_connections", &self.max_connections)
-            .finish()
-    }
-}
-
-impl DatabaseSettings {
-    /// Parses a database URL: `sqlite:`…, `mysql://`… or `mariadb://`…; anything else is refused.
-    pub fn from_url(raw: &str, password: Option<SecretString>) -> anyhow::Result<Self> {
-        let backend = match raw.split(':').next().unwrap_or_default() {
-            "sqlite" => Backend::Sqlite,
-            "mysql" | "mariadb" => Backend::MariaDb,
-            other => bail!(
-                "PUSTAKA_DATABASE_URL has the scheme {other:?}; use sqlite://FILE or mysql://USER@HOST/DB (mariadb:// works too)"
-            ),
-        };
-        let url = match backend {
-            Backend::Sqlite => raw.to_owned(),
-            Backend::MariaDb => {
-                let mut url = Url::parse(raw).context("PUSTAKA_DATABASE_URL is not a valid URL")?;
-                if url.scheme() == "mariadb" {
-                    // sqlx speaks the MySQL protocol under the name `mysql`.
-                    url = Url::parse(&format!("mysql{}", &raw["mariadb".len()..]))?;
-                }
-                if let Some(pw) = password {
-                    url.set_password(Some(pw.expose_secret()))
-                        .map_err(|()| anyhow::anyhow!("PUSTAKA_DATABASE_URL cannot carry a password"))?;
-                }
-                url.to_string()
-            }
-        };
-        Ok(Self { url: url.into(), backend, max_connections: 10 })
-    }
-}
 
 /// Log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,19 +286,10 @@ fn host_name() -> String {
         .unwrap_or_else(|| "pustaka".into())
 }
 
-/// A URL with its password replaced by `***`, for logs.
-pub fn redact(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     /// Every `.rs` file under `dir`, with its text.
@@ -375,7 +307,10 @@ mod tests {
     #[test]
     fn every_environment_variable_read_is_listed_for_help() {
         let mut files = Vec::new();
-        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        // The server and the crates it is built from (crates/*).
+        for dir in ["src", "crates"] {
+            sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
+        }
         let listed: Vec<&str> = env_settings().iter().map(|s| s.name).collect();
         let mut seen = std::collections::BTreeSet::new();
         for (path, text) in &files {

@@ -8,7 +8,9 @@
 //! `source id` is kept, or becomes `pustaka:ID`).
 
 use crate::{
-    http::table::Cell,
+    domain::cell::Cell,
+    marc::{CopyFields, Field, Record},
+    model::Book,
     store::{
         db::{sql, Row},
         error::{Result, StoreError},
@@ -207,7 +209,7 @@ impl Export {
 
 /// One page of books as MARC records (with their copies in 952), after the book with id `after`;
 /// the last id read, `None` at the end.
-pub async fn marc_page(store: &Store, after: i64) -> Result<(Vec<crate::marc::Record>, Option<i64>)> {
+pub async fn marc_page(store: &Store, after: i64) -> Result<(Vec<Record>, Option<i64>)> {
     let books = store.books_after(after, PAGE).await?;
     let (Some(first), Some(last)) = (books.first().map(|b| b.id), books.last().map(|b| b.id)) else {
         return Ok((Vec::new(), None));
@@ -220,11 +222,51 @@ pub async fn marc_page(store: &Store, after: i64) -> Result<(Vec<crate::marc::Re
                 .bind(last),
         )
         .await?;
-    let mut by_book: std::collections::HashMap<i64, Vec<crate::marc::CopyFields>> = Default::default();
+    let mut by_book: std::collections::HashMap<i64, Vec<CopyFields>> = Default::default();
     for c in &copies {
         by_book.entry(c.get("book_id")?).or_default().push((c.get("barcode")?, c.get("location")?, c.get("price")?));
     }
-    let out =
-        books.iter().map(|b| crate::marc::from_book(b, by_book.get(&b.id).map_or(&[][..], Vec::as_slice))).collect();
+    let out = books.iter().map(|b| marc_of(b, by_book.get(&b.id).map_or(&[][..], Vec::as_slice))).collect();
     Ok((out, if books.len() < PAGE as usize { None } else { Some(last) }))
+}
+
+/// A book (and its copies: barcode, location, price) as a MARC record.
+fn marc_of(b: &Book, copies: &[CopyFields]) -> Record {
+    let mut r = Record::book();
+    let source = b.source_id.clone().unwrap_or_else(|| format!("pustaka:{}", b.id));
+    r.fields.push(Field::Control("001".into(), source));
+    let one = |v: &Option<String>, code: char| v.iter().map(|v| (code, v.clone())).collect::<Vec<_>>();
+    r.data("020", [' ', ' '], one(&b.isbn, 'a'));
+    for id in &b.identifiers {
+        r.data("024", ['8', ' '], vec![('a', id.clone())]);
+    }
+    r.data("041", [' ', ' '], one(&b.language, 'a'));
+    r.data("082", ['0', '4'], one(&b.classification, 'a'));
+    r.data("090", [' ', ' '], one(&b.call_number, 'a'));
+    if let Some((first, rest)) = b.authors.split_first() {
+        r.data("100", ['1', ' '], vec![('a', first.clone())]);
+        for a in rest {
+            r.data("700", ['1', ' '], vec![('a', a.clone())]);
+        }
+    }
+    r.data("245", ['1', '0'], vec![('a', b.title.clone())]);
+    r.data("250", [' ', ' '], one(&b.edition, 'a'));
+    let mut imprint = one(&b.publisher, 'b');
+    imprint.extend(b.year.map(|y| ('c', y.to_string())));
+    r.data("260", [' ', ' '], imprint);
+    r.data("300", [' ', ' '], one(&b.collation, 'a'));
+    r.data("490", ['0', ' '], one(&b.series, 'a'));
+    for line in b.notes.iter().flat_map(|n| n.lines()).filter(|l| !l.trim().is_empty()) {
+        r.data("500", [' ', ' '], vec![('a', line.to_owned())]);
+    }
+    for s in &b.subjects {
+        r.data("650", [' ', '4'], vec![('a', s.clone())]);
+    }
+    for (barcode, location, price) in copies {
+        let mut subs = vec![('p', barcode.clone())];
+        subs.extend(location.iter().map(|l| ('c', l.clone())));
+        subs.extend(price.map(|p| ('g', p.to_string())));
+        r.data("952", [' ', ' '], subs);
+    }
+    r
 }

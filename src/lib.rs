@@ -1,6 +1,9 @@
 //! Pustaka: library management for school and campus libraries.
 //!
-//! - [`domain`]: the library's rules as pure functions and parsed types (no I/O);
+//! - [`domain`]: the library's rules as pure functions and parsed types (no I/O): the crate
+//!   `pustaka-domain` (crates/domain), which cannot name anything of the server;
+//! - [`sheet`], [`marc`], [`xlsx`], [`print`]: files in and out, bytes in and records out (the
+//!   crate `pustaka-formats`, crates/formats, over the domain only);
 //! - [`store`]: records and transactions over SQLite or MariaDB;
 //! - [`http`]: the REST API, its OpenAPI document and the page;
 //! - [`notices`]: reminders and overdue notices by email, sent by one replica at a time;
@@ -11,16 +14,18 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod domain;
 pub mod export;
 pub mod http;
 pub mod import;
-pub mod marc;
 pub mod metrics;
 pub mod model;
 pub mod notices;
 pub mod passwords;
-pub mod print;
+pub mod serve;
 pub mod store;
 pub mod telemetry;
-pub mod xlsx;
+
+/// The library's rules (the `pustaka-domain` crate).
+pub use pustaka_domain as domain;
+/// Files in and out: spreadsheets, MARC, XLSX, printed PDFs (the `pustaka-formats` crate).
+pub use pustaka_formats::{marc, print, sheet, xlsx};

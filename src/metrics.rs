@@ -433,8 +433,8 @@ impl Collector for Scrape {
 /// connections open cannot take the replica's open files.
 pub async fn serve(listener: tokio::net::TcpListener, metrics: Metrics) -> anyhow::Result<()> {
     let app = Router::new().route("/metrics", get(scrape)).with_state(metrics);
-    let limits = crate::app::Limits { header_read_timeout: Duration::from_secs(10), max_open_connections: 8 };
-    crate::app::serve_router(listener, app, limits, std::future::pending()).await
+    let limits = crate::serve::Limits { header_read_timeout: Duration::from_secs(10), max_open_connections: 8 };
+    crate::serve::serve_router(listener, app, limits, std::future::pending()).await
 }
 
 async fn scrape(State(metrics): State<Metrics>) -> impl IntoResponse {

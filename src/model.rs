@@ -1,32 +1,13 @@
 //! The records Pustaka returns: what the store reads and the API sends, as they appear in OpenAPI.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::status::text_enum;
-pub use crate::domain::status::{CopyStatus, FineStatus, HoldStatus};
-
-text_enum! {
-    /// What an account may do.
-    Role {
-        /// Everything, including loan rules and accounts.
-        Admin = "admin",
-        /// The desk: catalogue, members, circulation, fines.
-        Librarian = "librarian",
-        /// A library member: their own loans, holds and fines.
-        Member = "member",
-        /// The entrance kiosk of the visitor log: records visits, nothing else.
-        Kiosk = "kiosk",
-    }
-}
-
-impl Role {
-    /// Admins and librarians.
-    pub fn is_staff(self) -> bool {
-        matches!(self, Role::Admin | Role::Librarian)
-    }
-}
+pub use crate::domain::{
+    cell::Cell,
+    status::{CopyStatus, FineStatus, HoldStatus, Role},
+};
 
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -324,44 +305,4 @@ pub struct Stats {
     pub overdue_loans: i64,
     /// Rupiah owed in all unpaid fines.
     pub unpaid_fines: i64,
-}
-
-/// One cell of a table that is downloaded as JSON, CSV or XLSX (`crate::http::table::Table`),
-/// e.g. a report's.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    /// Nothing (an empty CSV field, a JSON `null`).
-    Empty,
-    /// Text, always kept as text.
-    Text(String),
-    /// A whole number.
-    Int(i64),
-    /// A calendar date, written `YYYY-MM-DD` (and as a real date in XLSX).
-    Date(NaiveDate),
-}
-
-impl From<String> for Cell {
-    fn from(s: String) -> Self {
-        Cell::Text(s)
-    }
-}
-impl From<&str> for Cell {
-    fn from(s: &str) -> Self {
-        Cell::Text(s.to_owned())
-    }
-}
-impl From<i64> for Cell {
-    fn from(n: i64) -> Self {
-        Cell::Int(n)
-    }
-}
-impl From<NaiveDate> for Cell {
-    fn from(d: NaiveDate) -> Self {
-        Cell::Date(d)
-    }
-}
-impl<T: Into<Cell>> From<Option<T>> for Cell {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Cell::Empty, Into::into)
-    }
 }

@@ -13,24 +13,23 @@
 //! (the report lists old number → new card); a row without a number is known by `sheet:` + a
 //! digest of its name, e-mail and phone.
 
-pub mod sheet;
 pub mod slims;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use chrono::NaiveDate;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
-pub use sheet::{Sheet, SheetError};
+pub use crate::{
+    sheet::{Sheet, SheetError},
+    store::import::{resolve_category, BookIn, CopyIn, MemberIn, Report, RowError, MAX_COPIES_PER_ROW, PREVIEW},
+};
 
 use crate::{
     domain::{
         text, Authors, Barcode, CardNumber, Email, Grade, Identifiers, Isbn, LanguageCode, Notes, PersonName, Phone,
         ShortText, Subjects, Title, ValidationError, Year,
     },
-    model::{Book, Member},
+    sheet,
     store::{
         catalogue::{BookExtra, NewBook},
         error::StoreError,
@@ -191,159 +190,6 @@ pub async fn members_of(
     Ok(report)
 }
 
-impl Report {
-    /// The report for a person at a terminal.
-    pub fn to_text(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        let would = if self.dry_run { "DRY RUN, nothing was written. Would be: " } else { "" };
-        let _ = writeln!(out, "{would}{} rows read", self.rows);
-        for (what, created, existing) in [
-            ("books", self.books_created, self.books_existing),
-            ("copies", self.copies_created, self.copies_existing),
-            ("members", self.members_created, self.members_existing),
-            ("open loans", self.loans_created, self.loans_existing),
-            ("unpaid fines", self.fines_created, self.fines_existing),
-        ] {
-            if created + existing > 0 {
-                let _ = writeln!(out, "{what}: {created} new, {existing} already there (unchanged)");
-            }
-        }
-        if self.members_regraded > 0 {
-            let _ = writeln!(out, "members moved to the class the file names: {}", self.members_regraded);
-        }
-        if !self.ignored_columns.is_empty() {
-            let _ = writeln!(out, "columns left out: {}", self.ignored_columns.join(", "));
-        }
-        for b in &self.preview_books {
-            let _ = writeln!(
-                out,
-                "  book: {} / {} / ISBN {} / {} / call number {}",
-                b.title,
-                b.authors.join("; "),
-                b.isbn.as_deref().unwrap_or("-"),
-                b.year.map_or("-".to_owned(), |y| y.to_string()),
-                b.call_number.as_deref().unwrap_or("-")
-            );
-        }
-        for m in &self.preview_members {
-            let _ = writeln!(
-                out,
-                "  member: {} / card {} / {} / class {} / from {}",
-                m.name,
-                m.card_number,
-                m.category,
-                m.grade.as_deref().unwrap_or("-"),
-                m.source_id.as_deref().unwrap_or("-")
-            );
-        }
-        for (old, card) in &self.new_cards {
-            let _ = writeln!(out, "  new card: {old} -> {card}");
-        }
-        for m in &self.mappings {
-            let _ = writeln!(out, "  mapping: {m}");
-        }
-        if !self.warnings.is_empty() {
-            let _ = writeln!(out, "{} rows imported with a repair", self.warnings.len());
-        }
-        for e in &self.warnings {
-            let _ = writeln!(out, "  {}: {}: {}", e.place(), e.field, e.reason);
-        }
-        let _ = writeln!(out, "{} rows not imported", self.errors.len());
-        for e in &self.errors {
-            let _ = writeln!(out, "  {}: {}: {}", e.place(), e.field, e.reason);
-        }
-        out
-    }
-}
-
-/// The most copies one row's copies column may ask for.
-pub const MAX_COPIES_PER_ROW: u32 = 500;
-
-/// Why one row (or one field of it) was not imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct RowError {
-    /// The line (CSV) or row (XLSX) number in the file, the header being 1; 0 for a record of a
-    /// database (see `record`).
-    pub line: usize,
-    /// The record of a database import at fault, e.g. `biblio 42`, `item 7`, `member M0001`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record: Option<String>,
-    /// The field at fault (Pustaka's name for it, e.g. `isbn`, `barcode`).
-    pub field: String,
-    /// Why, in English.
-    pub reason: String,
-}
-
-impl RowError {
-    fn new(line: usize, field: &str, reason: impl Into<String>) -> Self {
-        Self { line, record: None, field: field.to_owned(), reason: reason.into() }
-    }
-
-    /// Where the row is: `line 12`, or its record (`biblio 42`).
-    pub fn place(&self) -> String {
-        self.record.clone().unwrap_or_else(|| format!("line {}", self.line))
-    }
-
-    /// An error about a field of a row (`line`) or of a database record (`record`).
-    pub fn at(line: usize, record: Option<&String>, field: &str, reason: impl Into<String>) -> Self {
-        Self { line, record: record.cloned(), field: field.to_owned(), reason: reason.into() }
-    }
-
-    fn from_validation(line: usize, field: &str, e: ValidationError) -> Self {
-        Self::new(line, field, e.message)
-    }
-}
-
-/// What an import did (or, in a dry run, would do).
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct Report {
-    pub dry_run: bool,
-    /// Data rows read (the header not counted).
-    pub rows: usize,
-    pub books_created: u64,
-    /// Books already in the catalogue (by source id or ISBN): kept as they are.
-    pub books_existing: u64,
-    pub copies_created: u64,
-    /// Barcodes already on that book.
-    pub copies_existing: u64,
-    pub members_created: u64,
-    /// Members already registered (by card number or source id): kept as they are, but for
-    /// their class (see `members_regraded`).
-    pub members_existing: u64,
-    /// Members already registered whose class (kelas) the sheet changed: the yearly move up a
-    /// class is a re-import of the class lists. A blank class in the sheet changes nothing.
-    pub members_regraded: u64,
-    /// Open loans brought over (SLiMS).
-    pub loans_created: u64,
-    /// Open loans already there (the copy already on loan to that member).
-    pub loans_existing: u64,
-    /// Unpaid balances brought over as fines (SLiMS).
-    pub fines_created: u64,
-    /// Balances already brought over by an earlier run.
-    pub fines_existing: u64,
-    /// What the import mapped and how (SLiMS member types to categories, item statuses).
-    pub mappings: Vec<String>,
-    /// Rows imported with a repair worth knowing about (a value left out, a record merged).
-    pub warnings: Vec<RowError>,
-    /// Columns the import does not know, left out.
-    pub ignored_columns: Vec<String>,
-    /// Every row, or field of a row, that was not imported, and why.
-    pub errors: Vec<RowError>,
-    /// The first books as stored (or as they would be stored).
-    pub preview_books: Vec<Book>,
-    /// The first members as stored (or as they would be stored).
-    pub preview_members: Vec<Member>,
-    /// Members whose number in the sheet was not a Pustaka card number: old number → new card.
-    pub new_cards: Vec<(String, String)>,
-    /// This run's number (not in a dry run): the copies it added carry it, and
-    /// `POST /print/labels` with `{"import_id": …}` prints their labels.
-    pub import_id: Option<i64>,
-}
-
-/// How many records a report's previews keep.
-pub const PREVIEW: usize = 5;
-
 /// Lower-cased letters and digits only: `Nomor Panggil` and `nomor_panggil` are one name.
 fn normal(header: &str) -> String {
     header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
@@ -418,37 +264,6 @@ const MEMBER_FIELDS: &[(&str, &[&str])] = &[
         &["berlakuhingga", "berlakusampai", "kedaluwarsa", "kadaluarsa", "expires", "expireson", "expirydate"],
     ),
 ];
-
-/// One copy a sheet names.
-#[derive(Debug, Clone)]
-pub struct CopyIn {
-    pub line: usize,
-    /// The database record it came from (e.g. `item 7`).
-    pub record: Option<String>,
-    pub barcode: Barcode,
-    pub location: Option<ShortText>,
-    /// `available` when not given.
-    pub status: Option<&'static str>,
-    /// Rupiah.
-    pub price: Option<i64>,
-}
-
-/// One book of a sheet, with the copies its rows name.
-#[derive(Debug)]
-pub struct BookIn {
-    /// The line of the book's first row.
-    pub line: usize,
-    /// The database record it came from (e.g. `biblio 42`).
-    pub record: Option<String>,
-    pub book: NewBook,
-    /// Copies by barcode.
-    pub copies: Vec<CopyIn>,
-    /// Copies without barcodes a copies column asks for: the book has at least this many
-    /// copies afterwards (counting those it had), new ones get generated barcodes.
-    pub at_least: u32,
-    /// The location for generated copies.
-    pub location: Option<ShortText>,
-}
 
 /// The sheet's books: rows grouped into books (one row per copy, or a copies column), every
 /// row that cannot be used with its reason. Copies of one book may be spread over rows anywhere
@@ -682,29 +497,6 @@ fn digest(parts: &[&str]) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
-/// One member of a sheet.
-#[derive(Debug)]
-pub struct MemberIn {
-    pub line: usize,
-    /// The database record it came from (e.g. `member M0001`).
-    pub record: Option<String>,
-    /// The sheet's number, when it is a valid Pustaka card number.
-    pub card: Option<CardNumber>,
-    /// How the member is known otherwise (`sheet:NUMBER`, or a digest when there is no number).
-    pub source_id: Option<String>,
-    /// The sheet's own number, as written.
-    pub number: Option<String>,
-    pub name: PersonName,
-    /// The category as the sheet writes it; the store maps it to a category code.
-    pub category: Option<String>,
-    /// The class (kelas), when the sheet has one: a member already registered gets it too
-    /// (students move up a class every year).
-    pub grade: Option<Grade>,
-    pub email: Option<Email>,
-    pub phone: Option<Phone>,
-    pub expires_on: Option<NaiveDate>,
-}
-
 /// `r`'s value, or `None` after noting its error for `field` on `line`.
 fn checked<T>(errors: &mut Vec<RowError>, line: usize, field: &str, r: Result<T, ValidationError>) -> Option<T> {
     r.map_err(|e| errors.push(RowError::from_validation(line, field, e))).ok()
@@ -810,38 +602,10 @@ pub fn category_map(pairs: &[String]) -> Result<HashMap<String, String>, String>
         .collect()
 }
 
-/// Which category code a sheet's category names, given the map from `--category`, the codes
-/// and the names of the library's categories (a name like `Siswa / Mahasiswa` answers to each
-/// part); `default` when the sheet names none.
-pub fn resolve_category(
-    given: Option<&str>,
-    map: &HashMap<String, String>,
-    categories: &[(String, String)],
-    default: Option<&str>,
-) -> Result<String, String> {
-    let Some(given) = given else {
-        return default
-            .map(str::to_owned)
-            .ok_or_else(|| "the row has no category; give one, or a default with --default-category".to_owned());
-    };
-    let g = given.trim().to_lowercase();
-    if let Some(code) = map.get(&g) {
-        return Ok(code.clone());
-    }
-    for (code, name) in categories {
-        let parts: HashSet<String> = name.split('/').map(|p| p.trim().to_lowercase()).collect();
-        if code.to_lowercase() == g || name.to_lowercase() == g || parts.contains(&g) {
-            return Ok(code.clone());
-        }
-    }
-    Err(format!(
-        "unknown category {given:?}; map it to a category's code (a sheet: --category \"{given}=CODE\"; \
-         SLiMS: a line `{given} = CODE` in the --category-map file)"
-    ))
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     fn sheet(text: &str) -> Sheet {

@@ -30,6 +30,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use sqlx::{mysql::MySqlConnectOptions, ConnectOptions, Connection, MySqlConnection, Row};
 
+pub use crate::store::slims::{FineIn, LoanIn};
+
 use super::{checked, resolve_category, BookIn, CopyIn, ImportError, MemberIn, Report, RowError};
 use crate::{
     domain::{
@@ -327,7 +329,7 @@ fn text_col(r: &sqlx::mysql::MySqlRow, name: &str) -> Option<String> {
             .try_get::<Option<Vec<u8>>, _>(name)
             .ok()
             .flatten()
-            .map(|b| crate::import::sheet::decode(&b))
+            .map(|b| crate::sheet::decode(&b))
             .filter(|v| !v.trim().is_empty()),
     }
 }
@@ -369,29 +371,6 @@ pub struct Plan {
     pub warnings: Vec<RowError>,
     /// Item statuses seen, as `id (name) → status` lines.
     pub statuses: Vec<String>,
-}
-
-/// An open loan to bring over.
-#[derive(Debug, Clone)]
-pub struct LoanIn {
-    pub record: String,
-    /// `slims:LOAN_ID`.
-    pub source_id: String,
-    pub barcode: Barcode,
-    /// The member's `slims:` source id.
-    pub member: String,
-    pub loaned_on: NaiveDate,
-    pub due_on: NaiveDate,
-    pub renewals: i64,
-}
-
-/// A member's unpaid balance to bring over.
-#[derive(Debug, Clone)]
-pub struct FineIn {
-    pub record: String,
-    pub member: String,
-    pub amount: i64,
-    pub note: String,
 }
 
 fn err(record: &str, field: &str, reason: impl Into<String>) -> RowError {

@@ -36,7 +36,7 @@ pub struct SmtpSettings {
 
 impl std::fmt::Debug for SmtpSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpSettings").field("url", &crate::config::redact(self.url.expose_secret())).finish()
+        f.debug_struct("SmtpSettings").field("url", &crate::store::settings::redact(self.url.expose_secret())).finish()
     }
 }
 

@@ -325,10 +325,10 @@ impl Store {
         let since = at - Duration::minutes(THROTTLE_WINDOW_MINUTES);
         let (username, address) = (attempt_key(username), attempt_key(address));
         let upsert = match self.db.backend() {
-            crate::config::Backend::MariaDb => {
+            super::settings::Backend::MariaDb => {
                 "INSERT INTO login_addresses (address, at) VALUES (?, ?) ON DUPLICATE KEY UPDATE at = VALUES(at)"
             }
-            crate::config::Backend::Sqlite => {
+            super::settings::Backend::Sqlite => {
                 "INSERT INTO login_addresses (address, at) VALUES (?, ?) ON CONFLICT (address) DO UPDATE SET at = excluded.at"
             }
         };

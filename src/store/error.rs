@@ -5,7 +5,105 @@
 
 use crate::domain::{circulation::Refusal, ValidationError};
 
-use super::db::{DbError, DbErrorKind};
+/// Errors from the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The query or connection failed.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// What kind of failure a [`DbError`] is, as far as the store must tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbErrorKind {
+    /// A unique index refused the write.
+    UniqueViolation,
+    /// A foreign key refused the write.
+    ForeignKeyViolation,
+    /// Worth running the whole transaction again: a deadlock, a lock wait timeout, a busy file.
+    Transient,
+    /// The database could not be reached at all (as opposed to refusing one query).
+    Unavailable,
+    /// Anything else.
+    Other,
+}
+
+impl DbError {
+    /// Classifies the failure.
+    pub fn kind(&self) -> DbErrorKind {
+        match self {
+            DbError::Sqlx(sqlx::Error::Database(e)) => {
+                // MariaDB's error number (its `code()` is the SQLSTATE, shared by many errors);
+                // SQLite's extended result code.
+                let mysql = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|my| u32::from(my.number()));
+                let number = mysql.or_else(|| e.code().and_then(|c| c.parse::<u32>().ok()));
+                let mysql = mysql.is_some();
+                if e.is_unique_violation() {
+                    DbErrorKind::UniqueViolation
+                } else if e.is_foreign_key_violation() {
+                    DbErrorKind::ForeignKeyViolation
+                } else if matches!((mysql, number), (true, Some(1213 | 1205)) | (false, Some(5 | 6 | 517 | 261 | 262)))
+                {
+                    // MariaDB: 1213 deadlock, 1205 lock wait timeout. SQLite: busy and locked, with
+                    // their extended codes (517 busy snapshot, 261 busy recovery, 262 locked shared cache).
+                    DbErrorKind::Transient
+                } else if self.is_connection_lost() {
+                    DbErrorKind::Unavailable
+                } else {
+                    DbErrorKind::Other
+                }
+            }
+            DbError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => DbErrorKind::Unavailable,
+            _ if self.is_connection_lost() => DbErrorKind::Unavailable,
+            _ => DbErrorKind::Other,
+        }
+    }
+
+    /// Whether the connection itself is gone or of no use (rather than the server refusing one
+    /// statement): an I/O or TLS error, or one of MariaDB's errors in
+    /// [`mariadb_connection_unusable`]. The pool closes such a connection; the store reports the
+    /// database unavailable.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => true,
+            DbError::Sqlx(sqlx::Error::Database(e)) => e
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|e| mariadb_connection_unusable(e.number())),
+            _ => false,
+        }
+    }
+
+    /// A unique index refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        self.kind() == DbErrorKind::UniqueViolation
+    }
+
+    /// The database could not be reached at all.
+    pub fn is_unavailable(&self) -> bool {
+        self.kind() == DbErrorKind::Unavailable
+    }
+}
+
+/// MariaDB's error numbers that leave a connection of no further use: 1053 shutdown in progress,
+/// 1927 connection killed, 2006 server gone away, 2013 lost connection, 4031 disconnected for
+/// inactivity, and 1047, which a Galera node answers to every statement while it is not part of
+/// the cluster's primary component or not yet synced ("WSREP has not yet prepared node for
+/// application use"; also while `wsrep_reject_queries` is set), and 1180, an error during COMMIT,
+/// which is what a Galera node answers when it drops out of the primary component while it
+/// commits ("Not connected to Primary Component": the transaction was not replicated and is
+/// rolled back). The connection to such a node is closed rather than reused, so that the next one
+/// goes through the balancer to a node that serves (deploy/galera); the request meanwhile answers
+/// 503, like any outage (measured: four 500s while a partitioned node rejoined, before 1180 was here).
+///
+/// A transaction that Galera aborts (a certification failure, or one brute-force aborted by a
+/// replicated write) gets 1213, a deadlock, and runs again like any deadlock
+/// ([`DbErrorKind::Transient`]): Galera has rolled it back whole.
+pub fn mariadb_connection_unusable(number: u16) -> bool {
+    matches!(number, 1047 | 1053 | 1180 | 1927 | 2006 | 2013 | 4031)
+}
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -175,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_galera_node_not_ready_is_an_outage_whose_connection_is_closed() {
-        use crate::store::db::mariadb_connection_unusable;
+        use super::mariadb_connection_unusable;
         // 1047: the node is not in the primary component or not synced; the lost connections of
         // a fail-over (2013 mid-query, 2006 on the next use) and a node shutting down (1053).
         // 1180: a commit on a node that left the primary component meanwhile.

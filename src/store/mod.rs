@@ -17,6 +17,7 @@ pub mod notices;
 pub mod print;
 pub mod reports;
 pub mod search;
+pub mod settings;
 pub mod slims;
 pub mod stocktake;
 pub mod visits;

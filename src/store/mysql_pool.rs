@@ -27,7 +27,7 @@ use sqlx::{
     ConnectOptions, Connection, Database, MySql, TransactionManager,
 };
 
-use super::db::DbError;
+use super::error::DbError;
 
 /// How the pool is doing: its size limit, connections open, idle, and requests waiting.
 pub use deadpool::managed::Status as PoolStatus;

@@ -4,16 +4,12 @@
 use super::{
     db::{sql, Tx},
     error::{Result, StoreError},
-    import::{in_batches, Batch, BATCH},
+    import::{in_batches, Batch, Report, RowError, BATCH},
     Actor, Store,
 };
-use crate::{
-    domain::time,
-    import::{
-        slims::{FineIn, LoanIn},
-        Report, RowError,
-    },
-};
+use chrono::NaiveDate;
+
+use crate::domain::{time, Barcode};
 
 fn err(record: &str, field: &str, reason: impl Into<String>) -> RowError {
     RowError { line: 0, record: Some(record.to_owned()), field: field.to_owned(), reason: reason.into() }
@@ -171,4 +167,27 @@ impl Store {
         batch.fines_created += 1;
         Ok(())
     }
+}
+
+/// An open loan to bring over.
+#[derive(Debug, Clone)]
+pub struct LoanIn {
+    pub record: String,
+    /// `slims:LOAN_ID`.
+    pub source_id: String,
+    pub barcode: Barcode,
+    /// The member's `slims:` source id.
+    pub member: String,
+    pub loaned_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub renewals: i64,
+}
+
+/// A member's unpaid balance to bring over.
+#[derive(Debug, Clone)]
+pub struct FineIn {
+    pub record: String,
+    pub member: String,
+    pub amount: i64,
+    pub note: String,
 }

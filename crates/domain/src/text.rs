@@ -122,7 +122,7 @@ mod tests {
         #[test]
         fn one_line_is_always_a_valid_single_line(s in "\\PC*") {
             if let Some(v) = one_line(&s) {
-                prop_assert!(!v.chars().any(crate::domain::is_forbidden_char));
+                prop_assert!(!v.chars().any(crate::is_forbidden_char));
                 prop_assert_eq!(v.trim(), v.as_str());
             }
         }

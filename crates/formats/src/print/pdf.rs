@@ -8,8 +8,8 @@ use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use subsetter::GlyphRemapper;
 
 /// DejaVu Sans and DejaVu Sans Bold, from Debian's fonts-dejavu-core (licence in fonts/LICENSE).
-const REGULAR: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
-const BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
+const REGULAR: &[u8] = include_bytes!("../../../../fonts/DejaVuSans.ttf");
+const BOLD: &[u8] = include_bytes!("../../../../fonts/DejaVuSans-Bold.ttf");
 
 /// Points per millimetre.
 const PT: f32 = 72.0 / 25.4;

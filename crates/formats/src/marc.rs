@@ -170,7 +170,7 @@ impl Record {
 /// Text of a field: UTF-8, or Windows-1252 when it is not (old MARC-8 files are read that way:
 /// their ASCII is right, their diacritics may not be).
 fn text(raw: &[u8]) -> String {
-    crate::import::sheet::decode(raw)
+    crate::sheet::decode(raw)
 }
 
 /// A value without the bytes that delimit ISO 2709 (and without line breaks).
@@ -338,47 +338,6 @@ fn reader_decoder() -> quick_xml::encoding::Decoder {
     Reader::from_str("").decoder()
 }
 
-/// A book (and its copies: barcode, location, price) as a MARC record.
-pub fn from_book(b: &crate::model::Book, copies: &[CopyFields]) -> Record {
-    let mut r = Record::book();
-    let source = b.source_id.clone().unwrap_or_else(|| format!("pustaka:{}", b.id));
-    r.fields.push(Field::Control("001".into(), source));
-    let one = |v: &Option<String>, code: char| v.iter().map(|v| (code, v.clone())).collect::<Vec<_>>();
-    r.data("020", [' ', ' '], one(&b.isbn, 'a'));
-    for id in &b.identifiers {
-        r.data("024", ['8', ' '], vec![('a', id.clone())]);
-    }
-    r.data("041", [' ', ' '], one(&b.language, 'a'));
-    r.data("082", ['0', '4'], one(&b.classification, 'a'));
-    r.data("090", [' ', ' '], one(&b.call_number, 'a'));
-    if let Some((first, rest)) = b.authors.split_first() {
-        r.data("100", ['1', ' '], vec![('a', first.clone())]);
-        for a in rest {
-            r.data("700", ['1', ' '], vec![('a', a.clone())]);
-        }
-    }
-    r.data("245", ['1', '0'], vec![('a', b.title.clone())]);
-    r.data("250", [' ', ' '], one(&b.edition, 'a'));
-    let mut imprint = one(&b.publisher, 'b');
-    imprint.extend(b.year.map(|y| ('c', y.to_string())));
-    r.data("260", [' ', ' '], imprint);
-    r.data("300", [' ', ' '], one(&b.collation, 'a'));
-    r.data("490", ['0', ' '], one(&b.series, 'a'));
-    for line in b.notes.iter().flat_map(|n| n.lines()).filter(|l| !l.trim().is_empty()) {
-        r.data("500", [' ', ' '], vec![('a', line.to_owned())]);
-    }
-    for s in &b.subjects {
-        r.data("650", [' ', '4'], vec![('a', s.clone())]);
-    }
-    for (barcode, location, price) in copies {
-        let mut subs = vec![('p', barcode.clone())];
-        subs.extend(location.iter().map(|l| ('c', l.clone())));
-        subs.extend(price.map(|p| ('g', p.to_string())));
-        r.data("952", [' ', ' '], subs);
-    }
-    r
-}
-
 /// A MARC record as the columns of a spreadsheet row, so that `pustaka import marc` goes
 /// through the same checks (and the same identity rules) as `pustaka import books`: one row per
 /// copy (or one row without a barcode).
@@ -464,7 +423,7 @@ pub const ROW_HEADERS: &[&str] = &[
 
 /// Reads a MARC file, ISO 2709 or MARCXML (told apart by a leading `<`), as a sheet of rows
 /// (see [`to_rows`]); a record that cannot be read is an error on its own row.
-pub fn read_sheet(bytes: &[u8]) -> Result<(crate::import::Sheet, Vec<MarcError>), MarcError> {
+pub fn read_sheet(bytes: &[u8]) -> Result<(crate::sheet::Sheet, Vec<MarcError>), MarcError> {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
     let bytes = bytes[start..].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes[start..]);
     let results: Vec<Result<Record, MarcError>> = if bytes.starts_with(b"<") {
@@ -474,7 +433,7 @@ pub fn read_sheet(bytes: &[u8]) -> Result<(crate::import::Sheet, Vec<MarcError>)
         read_iso2709(bytes)
     };
     let mut sheet =
-        crate::import::Sheet { headers: ROW_HEADERS.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
+        crate::sheet::Sheet { headers: ROW_HEADERS.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
     let mut errors = Vec::new();
     for (i, r) in results.into_iter().enumerate() {
         match r {

@@ -126,7 +126,7 @@ macro_rules! impl_string_newtype {
         }
 
         impl TryFrom<String> for $name {
-            type Error = $crate::domain::validation::ValidationError;
+            type Error = $crate::validation::ValidationError;
 
             fn try_from(value: String) -> Result<Self, Self::Error> {
                 Self::parse(&value)
@@ -134,7 +134,7 @@ macro_rules! impl_string_newtype {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = $crate::domain::validation::ValidationError;
+            type Err = $crate::validation::ValidationError;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::parse(s)

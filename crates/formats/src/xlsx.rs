@@ -8,7 +8,7 @@
 //! (a million books are several hundred MB of sheet XML), and the balancer gives up on a reply
 //! that sends nothing for 30 s.
 //!
-//! The sheet looks like [`crate::http::table::Table::to_xlsx`]'s: a bold, frozen header row;
+//! The sheet looks like the server's `http::table::Table::to_xlsx`: a bold, frozen header row;
 //! text always as (inline) text, never a formula; whole numbers as numbers; dates as dates.
 //! Column widths are set from the column names (there is no autofit without all the rows).
 
@@ -20,7 +20,7 @@ use zip::{
     CompressionMethod, ZipWriter,
 };
 
-use crate::model::Cell;
+use pustaka_domain::cell::Cell;
 
 /// The most data rows an Excel sheet holds (1,048,576 rows, one of them the header).
 pub const MAX_ROWS: u32 = 1_048_575;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::ValidationError;
+use pustaka_domain::ValidationError;
 
 /// A4 in millimetres.
 pub const A4: (f32, f32) = (210.0, 297.0);

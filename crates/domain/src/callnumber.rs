@@ -239,7 +239,7 @@ mod tests {
         #[test]
         fn barcodes_are_valid_and_distinct(a in 0i64..1_000_000_000, b in 0i64..1_000_000_000, digits in 1i64..=12) {
             let p = BarcodePattern::new("B-", digits).unwrap();
-            prop_assert!(crate::domain::Barcode::parse(&p.barcode(a)).is_ok());
+            prop_assert!(crate::Barcode::parse(&p.barcode(a)).is_ok());
             prop_assert_eq!(p.barcode(a) == p.barcode(b), a == b);
         }
     }

@@ -1,4 +1,5 @@
-//! The states of copies, holds and fines: plain values the desk's rules decide over.
+//! The states of copies, holds and fines, and the roles of accounts: plain values the rules
+//! decide over.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -38,7 +39,6 @@ macro_rules! text_enum {
         }
     };
 }
-pub(crate) use text_enum;
 
 text_enum! {
     /// What a copy is doing now.
@@ -81,5 +81,26 @@ text_enum! {
         Paid = "paid",
         /// Forgiven by staff, with a reason.
         Waived = "waived",
+    }
+}
+
+text_enum! {
+    /// What an account may do.
+    Role {
+        /// Everything, including loan rules and accounts.
+        Admin = "admin",
+        /// The desk: catalogue, members, circulation, fines.
+        Librarian = "librarian",
+        /// A library member: their own loans, holds and fines.
+        Member = "member",
+        /// The entrance kiosk of the visitor log: records visits, nothing else.
+        Kiosk = "kiosk",
+    }
+}
+
+impl Role {
+    /// Admins and librarians.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Librarian)
     }
 }

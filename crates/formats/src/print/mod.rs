@@ -7,11 +7,11 @@ pub mod sheet;
 
 use chrono::NaiveDate;
 
-use crate::domain::{
+use pdf::{Doc, Picture, Weight};
+use pustaka_domain::{
     callnumber::spine_lines,
     notices::{format_date, Language},
 };
-use pdf::{Doc, Picture, Weight};
 use sheet::Grid;
 
 /// What a label shows of a copy.

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod callnumber;
 pub mod card;
+pub mod cell;
 pub mod circulation;
 pub mod isbn;
 pub mod notices;
