@@ -2,7 +2,7 @@
 //! COMMIT, and the size limit under load. These run only when `PUSTAKA_TEST_MARIADB_URL` is set
 //! (see `scripts/mariadb-test-server`); each gets its own `pt_*` database.
 
-mod common;
+use crate::common;
 
 use std::{
     sync::{
