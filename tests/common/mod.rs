@@ -6,6 +6,10 @@
 //! `PUSTAKA_TEST_MARIADB_URL` (a URL whose user may create databases, e.g.
 //! `mysql://pustaka_test:pw@127.0.0.1:3306`) is set; the database is dropped when the test ends,
 //! passed or failed. Passwords are hashed at a low cost ([`TEST_HASH_MEMORY_KIB`]).
+//!
+//! On SQLite, the migrations run once per test process, into a template file; each test's file is
+//! a copy of it (as the Rust package registry's test databases are), and the app's own migrations
+//! at start find every one of them applied.
 
 #![allow(dead_code)]
 
@@ -19,10 +23,11 @@ use axum::{
 use pustaka::{
     app,
     config::{Backend, DatabaseSettings, Settings},
-    store::{clock::SettableClock, Store},
+    store::{clock::SettableClock, db::Db as Database, Store},
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use sqlx::Connection;
 use tower::ServiceExt;
 
 /// The admin password every test app starts with.
@@ -115,14 +120,11 @@ impl TestApp {
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let (database, test_database) = match db {
-            Db::Sqlite => (
-                DatabaseSettings::from_url(
-                    &format!("sqlite://{}?mode=rwc", dir.path().join("pustaka.db").display()),
-                    None,
-                )
-                .unwrap(),
-                None,
-            ),
+            Db::Sqlite => {
+                let file = dir.path().join("pustaka.db");
+                std::fs::write(&file, sqlite_template().await).expect("copy the SQLite template");
+                (DatabaseSettings::from_url(&format!("sqlite://{}?mode=rwc", file.display()), None).unwrap(), None)
+            }
             Db::MariaDb => {
                 let t = TestDatabase::create().await?;
                 let mut s = DatabaseSettings::from_url(&t.url, None).unwrap();
@@ -404,6 +406,33 @@ impl TestApp {
         let store = app::connect(&self.settings).await.expect("a second replica connects");
         store.with_clock(std::sync::Arc::new(self.clock.clone()))
     }
+}
+
+/// The migrated SQLite database every test's file is copied from: the migrations run once per
+/// test process, into a file of a folder of its own, which `VACUUM INTO` turns into one
+/// self-contained file (nothing left in a write-ahead log); its bytes are kept and the folder
+/// removed. The app still migrates at start, which finds every migration applied.
+async fn sqlite_template() -> &'static [u8] {
+    static TEMPLATE: tokio::sync::OnceCell<Vec<u8>> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let (migrated, template) = (dir.path().join("migrated.db"), dir.path().join("template.db"));
+            let url = format!("sqlite://{}?mode=rwc", migrated.display());
+            let db =
+                Database::connect(&DatabaseSettings::from_url(&url, None).unwrap()).await.expect("open the template");
+            db.migrate().await.expect("migrate the SQLite template");
+            db.close().await;
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open the template");
+            sqlx::query("VACUUM INTO ?")
+                .bind(template.display().to_string())
+                .execute(&mut conn)
+                .await
+                .expect("VACUUM INTO the template");
+            conn.close().await.expect("close the template");
+            std::fs::read(&template).expect("read the template")
+        })
+        .await
 }
 
 /// The test MariaDB server's URL without a database, or `None` when `PUSTAKA_TEST_MARIADB_URL`
