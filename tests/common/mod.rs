@@ -459,7 +459,7 @@ impl MariaDbTemplate {
     /// template whose lock is free belongs to a test process that has ended, and is dropped here.
     async fn make(server: &str) -> MariaDbTemplate {
         let name = format!("{TEMPLATE_PREFIX}{}", uuid::Uuid::new_v4().simple());
-        hold_lock_while_the_process_lives(server, &name);
+        hold_lock_while_the_process_lives(server, &name).await;
         let mut admin = sqlx::MySqlConnection::connect(server).await.expect("connect to the test MariaDB");
         let templates: Vec<String> = sqlx::query_scalar(
             "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?",
@@ -539,9 +539,9 @@ impl MariaDbTemplate {
 
 /// Takes the lock `name` on a connection of its own, kept open on a thread of its own until the
 /// process exits (test runtimes come and go with their tests).
-fn hold_lock_while_the_process_lives(server: &str, name: &str) {
+async fn hold_lock_while_the_process_lives(server: &str, name: &str) {
     let (server, name) = (server.to_owned(), name.to_owned());
-    let (taken, locked) = std::sync::mpsc::channel();
+    let (taken, locked) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
@@ -566,7 +566,7 @@ fn hold_lock_while_the_process_lives(server: &str, name: &str) {
             }
         });
     });
-    locked.recv().expect("the lock's thread").expect("lock the template's name");
+    locked.await.expect("the lock's thread").expect("lock the template's name");
 }
 
 /// `CREATE DATABASE` of a test database.
