@@ -3,10 +3,11 @@
 //! MariaDB, cause no InnoDB deadlock and never a 500. (SQLite has one writer and no row locks:
 //! these tests run on MariaDB only.)
 //!
-//! InnoDB's deadlock counter is server-wide: this file holds its tests alone and runs them one
-//! after the other (a mutex), so the counter's change is theirs; `cargo test` runs test files one
-//! at a time. A run beside other users of the same server could only see more deadlocks, never
-//! fewer.
+//! A test binary of its own, outside the contract suite (`tests/contract`): InnoDB's deadlock
+//! counter is server-wide, so these tests must not run beside the suite's MariaDB tests. This
+//! binary holds them alone and runs them one after the other (a mutex), so the counter's change is
+//! theirs; `cargo test` runs test binaries one at a time. A run beside other users of the same
+//! server could only see more deadlocks, never fewer.
 
 mod common;
 

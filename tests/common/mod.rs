@@ -6,6 +6,10 @@
 //! `PUSTAKA_TEST_MARIADB_URL` (a URL whose user may create databases, e.g.
 //! `mysql://pustaka_test:pw@127.0.0.1:3306`) is set; the database is dropped when the test ends,
 //! passed or failed. Passwords are hashed at a low cost ([`TEST_HASH_MEMORY_KIB`]).
+//!
+//! The migrations run once per test process, into a template database; each test's database is a
+//! copy of it (as the Rust package registry's test databases are), and the app's own migrations
+//! at start find every one of them applied.
 
 #![allow(dead_code)]
 
@@ -19,10 +23,11 @@ use axum::{
 use pustaka::{
     app,
     config::{Backend, DatabaseSettings, Settings},
-    store::{clock::SettableClock, Store},
+    store::{clock::SettableClock, db::Db as Database, Store},
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use sqlx::Connection;
 use tower::ServiceExt;
 
 /// The admin password every test app starts with.
@@ -115,16 +120,13 @@ impl TestApp {
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let (database, test_database) = match db {
-            Db::Sqlite => (
-                DatabaseSettings::from_url(
-                    &format!("sqlite://{}?mode=rwc", dir.path().join("pustaka.db").display()),
-                    None,
-                )
-                .unwrap(),
-                None,
-            ),
+            Db::Sqlite => {
+                let file = dir.path().join("pustaka.db");
+                std::fs::write(&file, sqlite_template().await).expect("copy the SQLite template");
+                (DatabaseSettings::from_url(&format!("sqlite://{}?mode=rwc", file.display()), None).unwrap(), None)
+            }
             Db::MariaDb => {
-                let t = TestDatabase::create().await?;
+                let t = TestDatabase::migrated().await?;
                 let mut s = DatabaseSettings::from_url(&t.url, None).unwrap();
                 s.max_connections = 20;
                 (s, Some(t))
@@ -406,6 +408,172 @@ impl TestApp {
     }
 }
 
+/// The migrated SQLite database every test's file is copied from: the migrations run once per
+/// test process, into a file of a folder of its own, which `VACUUM INTO` turns into one
+/// self-contained file (nothing left in a write-ahead log); its bytes are kept and the folder
+/// removed. The app still migrates at start, which finds every migration applied.
+async fn sqlite_template() -> &'static [u8] {
+    static TEMPLATE: tokio::sync::OnceCell<Vec<u8>> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let (migrated, template) = (dir.path().join("migrated.db"), dir.path().join("template.db"));
+            let url = format!("sqlite://{}?mode=rwc", migrated.display());
+            let db =
+                Database::connect(&DatabaseSettings::from_url(&url, None).unwrap()).await.expect("open the template");
+            db.migrate().await.expect("migrate the SQLite template");
+            db.close().await;
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open the template");
+            sqlx::query("VACUUM INTO ?")
+                .bind(template.display().to_string())
+                .execute(&mut conn)
+                .await
+                .expect("VACUUM INTO the template");
+            conn.close().await.expect("close the template");
+            std::fs::read(&template).expect("read the template")
+        })
+        .await
+}
+
+/// The migrated MariaDB database every test's database is copied from, made once per test
+/// process: its name, and the statements that copy it into the current database (each table as
+/// `SHOW CREATE TABLE` gives it, foreign keys included, then its rows, `_sqlx_migrations` too).
+struct MariaDbTemplate {
+    name: String,
+    copy: String,
+}
+
+/// The prefix of template databases' names (`pt_` like every test database: the test user of
+/// `scripts/mariadb-test-server` may create only those).
+const TEMPLATE_PREFIX: &str = "pt_tmpl_";
+
+impl MariaDbTemplate {
+    /// The process's template on `server` (made by the first test that asks).
+    async fn get(server: &str) -> &'static MariaDbTemplate {
+        static TEMPLATE: tokio::sync::OnceCell<MariaDbTemplate> = tokio::sync::OnceCell::const_new();
+        TEMPLATE.get_or_init(|| Self::make(server)).await
+    }
+
+    /// Makes the template. Its name is this process's, held by a lock of the same name for as
+    /// long as the process lives (the server lets a lock go when its connection does): a
+    /// template whose lock is free belongs to a test process that has ended, and is dropped here.
+    async fn make(server: &str) -> MariaDbTemplate {
+        let name = format!("{TEMPLATE_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        hold_lock_while_the_process_lives(server, &name).await;
+        let mut admin = sqlx::MySqlConnection::connect(server).await.expect("connect to the test MariaDB");
+        let templates: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?",
+        )
+        .bind(format!("{}%", TEMPLATE_PREFIX.replace('_', "\\_")))
+        .fetch_all(&mut admin)
+        .await
+        .expect("list the template databases");
+        for old in templates {
+            let free: Option<i64> =
+                sqlx::query_scalar("SELECT IS_FREE_LOCK(?)").bind(&old).fetch_one(&mut admin).await.unwrap();
+            if free == Some(1) {
+                sqlx::query(&format!("DROP DATABASE IF EXISTS `{old}`")).execute(&mut admin).await.unwrap();
+            }
+        }
+        sqlx::query(&create_database(&name)).execute(&mut admin).await.expect("create the template database");
+        let db =
+            Database::connect(&DatabaseSettings::from_url(&format!("{server}/{name}"), None).unwrap()).await.unwrap();
+        db.migrate().await.expect("migrate the MariaDB template");
+        db.close().await;
+
+        // Tables only: a view, trigger or routine would need copying too.
+        let others: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'BASE TABLE') \
+             + (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?) \
+             + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?)",
+        )
+        .bind(&name)
+        .bind(&name)
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        assert_eq!(others, 0, "the migrations made a view, trigger or routine: copy it in MariaDbTemplate::make");
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+        )
+        .bind(&name)
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        // Foreign keys are checked by the rows' inserts, not by the order the tables come in.
+        let mut copy = String::from("SET foreign_key_checks = 0;\n");
+        let mut rows = String::new();
+        for table in &tables {
+            let create: (String, String) =
+                sqlx::query_as(&format!("SHOW CREATE TABLE `{name}`.`{table}`")).fetch_one(&mut admin).await.unwrap();
+            copy.push_str(&create.1);
+            copy.push_str(";\n");
+            let filled: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM `{name}`.`{table}`"))
+                .fetch_one(&mut admin)
+                .await
+                .unwrap();
+            if filled > 0 {
+                // Generated columns are computed again, never inserted.
+                let columns: Vec<String> = sqlx::query_scalar(
+                    "SELECT CONCAT('`', CAST(COLUMN_NAME AS CHAR), '`') FROM information_schema.COLUMNS \
+                     WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND IS_GENERATED = 'NEVER' ORDER BY ORDINAL_POSITION",
+                )
+                .bind(&name)
+                .bind(table)
+                .fetch_all(&mut admin)
+                .await
+                .unwrap();
+                let columns = columns.join(", ");
+                rows.push_str(&format!(
+                    "INSERT INTO `{table}` ({columns}) SELECT {columns} FROM `{name}`.`{table}`;\n"
+                ));
+            }
+        }
+        copy.push_str(&rows);
+        copy.push_str("SET foreign_key_checks = 1;\n");
+        admin.close().await.unwrap();
+        MariaDbTemplate { name, copy }
+    }
+}
+
+/// Takes the lock `name` on a connection of its own, kept open on a thread of its own until the
+/// process exits (test runtimes come and go with their tests).
+async fn hold_lock_while_the_process_lives(server: &str, name: &str) {
+    let (server, name) = (server.to_owned(), name.to_owned());
+    let (taken, locked) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let held = async {
+                let mut conn = sqlx::MySqlConnection::connect(&server).await?;
+                let got: Option<i64> =
+                    sqlx::query_scalar("SELECT GET_LOCK(?, 0)").bind(&name).fetch_one(&mut conn).await?;
+                Ok::<_, sqlx::Error>((conn, got == Some(1)))
+            };
+            match held.await {
+                Ok((conn, true)) => {
+                    let _ = taken.send(Ok(()));
+                    std::future::pending::<()>().await;
+                    drop(conn);
+                }
+                Ok((_, false)) => {
+                    let _ = taken.send(Err(format!("the lock {name} is taken")));
+                }
+                Err(e) => {
+                    let _ = taken.send(Err(e.to_string()));
+                }
+            }
+        });
+    });
+    locked.await.expect("the lock's thread").expect("lock the template's name");
+}
+
+/// `CREATE DATABASE` of a test database.
+fn create_database(name: &str) -> String {
+    format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+}
+
 /// The test MariaDB server's URL without a database, or `None` when `PUSTAKA_TEST_MARIADB_URL`
 /// is not set.
 pub fn mariadb_base_url() -> Option<String> {
@@ -422,8 +590,8 @@ fn uri(path: &str) -> String {
     }
 }
 
-/// A fresh MariaDB database `pt_*` on the test server, dropped when this value is: at the end of
-/// the test, passed or failed (a panic drops it too while unwinding).
+/// A MariaDB database `pt_*` of its own on the test server, dropped when this value is: at the
+/// end of the test, passed or failed (a panic drops it too while unwinding).
 pub struct TestDatabase {
     /// The server's URL without a database.
     server: String,
@@ -434,18 +602,35 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates one, or `None` when `PUSTAKA_TEST_MARIADB_URL` is not set.
+    /// An empty one, or `None` when `PUSTAKA_TEST_MARIADB_URL` is not set.
     pub async fn create() -> Option<TestDatabase> {
-        let server = std::env::var("PUSTAKA_TEST_MARIADB_URL").ok()?.trim_end_matches('/').to_owned();
+        Self::make(false).await
+    }
+
+    /// A migrated one, a copy of the process's template; `None` when `PUSTAKA_TEST_MARIADB_URL`
+    /// is not set.
+    pub async fn migrated() -> Option<TestDatabase> {
+        Self::make(true).await
+    }
+
+    async fn make(migrated: bool) -> Option<TestDatabase> {
+        let server = mariadb_base_url()?;
+        let template = match migrated {
+            true => Some(MariaDbTemplate::get(&server).await),
+            false => None,
+        };
         let name = format!("pt_{}", uuid::Uuid::new_v4().simple());
-        let admin = sqlx::MySqlPool::connect(&server).await.expect("connect to the test MariaDB");
-        sqlx::query(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-            .execute(&admin)
-            .await
-            .expect("create the test database");
-        admin.close().await;
+        let mut admin = sqlx::MySqlConnection::connect(&server).await.expect("connect to the test MariaDB");
+        sqlx::query(&create_database(&name)).execute(&mut admin).await.expect("create the test database");
         let url = format!("{server}/{name}");
-        Some(TestDatabase { server, name, url })
+        // Dropped with its database if the copy fails.
+        let database = TestDatabase { server, name, url };
+        if let Some(template) = template {
+            let copy = format!("USE `{}`;\n{}", database.name, template.copy);
+            sqlx::raw_sql(&copy).execute(&mut admin).await.expect("copy the template database");
+        }
+        admin.close().await.expect("close the test MariaDB connection");
+        Some(database)
     }
 
     /// Ends the connections still using the database (a test that panicked may leave one inside

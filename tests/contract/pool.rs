@@ -2,7 +2,7 @@
 //! COMMIT, and the size limit under load. These run only when `PUSTAKA_TEST_MARIADB_URL` is set
 //! (see `scripts/mariadb-test-server`); each gets its own `pt_*` database.
 
-mod common;
+use crate::common;
 
 use std::{
     sync::{
@@ -22,7 +22,7 @@ use sqlx::{Connection, MySqlConnection};
 /// database's name; and a connection of the same test user outside any database, to watch and
 /// kill the pool's connections (its `DB` in PROCESSLIST is NULL, so it never counts as one of them).
 async fn pool_of(size: u32) -> Option<(Db, common::TestDatabase, MySqlConnection)> {
-    let Some(test_db) = common::TestDatabase::create().await else {
+    let Some(test_db) = common::TestDatabase::migrated().await else {
         eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: this MariaDB pool test is skipped");
         return None;
     };

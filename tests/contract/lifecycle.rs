@@ -1,6 +1,6 @@
 //! Start-up and shutdown as an operator sees them.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

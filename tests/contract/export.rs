@@ -2,7 +2,7 @@
 //! exported (books, then copies) and imported into an empty library is the same catalogue. Both
 //! backends; CSV through the API, XLSX through a real workbook read back by the import.
 
-mod common;
+use crate::common;
 
 use common::{db_of, TestApp};
 use pustaka::{export::Export, import, store::Actor};

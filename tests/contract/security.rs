@@ -2,7 +2,7 @@
 //! and of the hold queue (item 7), on both backends. The memory check of item 1 needs a release
 //! build: `tests/security/login-burst`; HTTPS through the balancer is checked by `deploy/stack test`.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

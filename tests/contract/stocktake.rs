@@ -3,7 +3,7 @@
 //! is missing, what was seen although lent, which barcodes are unknown and what stands in the
 //! wrong place; missing copies can be marked lost and come back (honouring holds) when found.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

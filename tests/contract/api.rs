@@ -1,6 +1,6 @@
 //! The contract suite: black-box over HTTP, the same tests on SQLite and on MariaDB.
 
-mod common;
+use crate::common;
 
 use axum::{body::Body, http::Request};
 use chrono::{Datelike, Duration, Weekday};

@@ -2,7 +2,7 @@
 //! member, the member, librarian, admin). The route list comes from the OpenAPI document the
 //! router generates, so a new route fails this test until it is given an access level here.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::Method;

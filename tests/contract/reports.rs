@@ -4,7 +4,7 @@
 //! and four visits (one a guest).
 //! Every figure of every report is asserted; so are the downloads and the refusals.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDate};
 use common::TestApp;

@@ -3,7 +3,7 @@
 //! state is in the database (a job whose replica stopped reads as interrupted; one import that
 //! writes at a time). Both backends.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use pustaka::store::{db::sql, import_jobs::JobStart, Actor};

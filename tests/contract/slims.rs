@@ -4,7 +4,7 @@
 //! Pustaka on SQLite and on MariaDB in turn. Without `PUSTAKA_TEST_MARIADB_URL` there is no server
 //! to build the SLiMS database on, and these tests say so and pass without running.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, TestDatabase};
 use pustaka::{

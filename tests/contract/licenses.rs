@@ -2,11 +2,11 @@
 //! command line answer with the notices file `licenses/generate` writes (CI checks that file is
 //! current; `licenses/gate` checks that a disallowed licence or stale notices fail CI).
 
-mod common;
+use crate::common;
 
 use common::{Db, TestApp};
 
-const NOTICES: &str = include_str!("../licenses/THIRD-PARTY-NOTICES.txt");
+const NOTICES: &str = include_str!("../../licenses/THIRD-PARTY-NOTICES.txt");
 
 /// Crates and bundled parts that must be named, as "name version" lines or part headings.
 fn assert_lists_what_we_ship(text: &str) {
@@ -50,6 +50,6 @@ fn licenses_command_prints_the_notices() {
 
 #[test]
 fn page_footer_links_the_licenses() {
-    let app_js = include_str!("../web/js/app.js");
+    let app_js = include_str!("../../web/js/app.js");
     assert!(app_js.contains("href: '/licenses'"), "web/js/app.js: the footer has no link to /licenses");
 }

@@ -3,7 +3,7 @@
 //! exactly once by schedulers racing for the lease, an SMTP server that is down gets its notices
 //! once it is back, and a scheduler that stops mid-batch leaves the rest to another.
 
-mod common;
+use crate::common;
 
 use std::{
     path::Path,

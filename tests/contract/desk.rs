@@ -1,7 +1,7 @@
 //! The circulation desk's contract, on both backends: what a barcode scanner sends is matched the
 //! way a librarian expects.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use serde_json::json;

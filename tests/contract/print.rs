@@ -3,7 +3,7 @@
 //! cards whose every barcode decodes (rasterised by `pdftoppm` at 300 dpi, read by `zbarimg`) and
 //! whose text `pdftotext` reads back.
 
-mod common;
+use crate::common;
 
 use std::{collections::BTreeSet, process::Command};
 

@@ -3,7 +3,7 @@
 //! loans say whether they can be renewed, holds are honoured on every path by which a copy becomes
 //! available, lost and damaged charges, part payments and their receipts.
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::TestApp;

@@ -1,6 +1,6 @@
 //! The OpenAPI document is generated from the router, so it cannot drift from the routes; this
 //! snapshot makes every change to it visible in review. After an intended change:
-//! `UPDATE_SNAPSHOTS=1 cargo test --test openapi`, then commit the snapshot.
+//! `UPDATE_SNAPSHOTS=1 cargo test --test contract openapi`, then commit the snapshot.
 
 #[test]
 fn openapi_document_matches_the_snapshot() {
@@ -15,7 +15,7 @@ fn openapi_document_matches_the_snapshot() {
     assert!(
         actual == expected,
         "the OpenAPI document differs from tests/snapshots/openapi.json; if the API change is intended, \
-         run `UPDATE_SNAPSHOTS=1 cargo test --test openapi` and commit the snapshot"
+         run `UPDATE_SNAPSHOTS=1 cargo test --test contract openapi` and commit the snapshot"
     );
 }
 

@@ -2,7 +2,7 @@
 //! when the same visit is sent again, and reaches nothing else; staff count them per day, hour,
 //! category and class (kelas), as JSON, CSV and XLSX; a visit keeps the class of its day.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use serde_json::{json, Value};

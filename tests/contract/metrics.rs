@@ -5,7 +5,7 @@
 //! port does not serve `/metrics`; the metrics listener keeps at most eight connections open, so
 //! a client on the internal network holding connections cannot take the replica's open files.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashSet};
 

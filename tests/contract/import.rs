@@ -2,7 +2,7 @@
 //! of books and members. The imports are called as `pustaka import` calls them, into the test's
 //! Pustaka; what they stored is read back through the API. Both backends.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use pustaka::{
