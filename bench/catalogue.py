@@ -137,7 +137,7 @@ def write_import_csv(n, path):
 
 
 def write_slims(n, folder):
-    """SLiMS's tables (the columns tests/slims.rs builds), one TSV file each."""
+    """SLiMS's tables (the columns tests/contract/slims.rs builds), one TSV file each."""
     from pathlib import Path
 
     folder = Path(folder)

@@ -259,7 +259,7 @@ mod tests {
     }
 
     // The fake is not a MariaDB error, so its code reads as SQLite's result code. (MariaDB's
-    // error numbers cannot be built outside sqlx; tests/pool.rs meets real ones.)
+    // error numbers cannot be built outside sqlx; tests/contract/pool.rs meets real ones.)
     #[test]
     fn only_transient_database_errors_are_retried() {
         assert!(StoreError::from(db_error("5")).is_retryable()); // SQLite busy
