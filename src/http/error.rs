@@ -182,7 +182,7 @@ pub fn refusal_code(r: &Refusal) -> &'static str {
     }
 }
 
-/// Every problem `code` the API can answer, for the page's translations (a test in `tests/i18n.rs`
+/// Every problem `code` the API can answer, for the page's translations (a test in `tests/contract/i18n.rs`
 /// fails when `web/js/i18n.js` lacks one in either language). The unit tests below check that each
 /// `ApiError` variant and each `Refusal` answers a code from this list.
 pub const PROBLEM_CODES: &[&str] = &[
