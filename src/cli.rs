@@ -92,6 +92,7 @@ async fn export(
     format: ExportFormat,
     output: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
+    use crate::export::Pages;
     use std::io::Write;
     let mut out: Box<dyn Write> = match &output {
         Some(f) => Box::new(std::io::BufWriter::new(
@@ -103,14 +104,9 @@ async fn export(
         ExportFormat::Csv => {
             use crate::http::table::CsvStream;
             out.write_all(&CsvStream::header(what.columns()))?;
-            let mut after = 0;
-            loop {
-                let (rows, last) = what.page(store, after).await?;
+            let mut pages = Pages::new(store, what);
+            while let Some(rows) = pages.next().await? {
                 out.write_all(&CsvStream::rows(&rows))?;
-                match last {
-                    Some(l) => after = l,
-                    None => break,
-                }
             }
         }
         ExportFormat::Marcxml | ExportFormat::Mrc => {
@@ -119,19 +115,14 @@ async fn export(
             if xml {
                 out.write_all(crate::marc::XML_HEAD.as_bytes())?;
             }
-            let mut after = 0;
-            loop {
-                let (records, last) = crate::export::marc_page(store, after).await?;
+            let mut pages = Pages::new(store, crate::export::Marc);
+            while let Some(records) = pages.next().await? {
                 for r in &records {
                     if xml {
                         out.write_all(r.to_xml().as_bytes())?;
                     } else {
                         out.write_all(&r.to_iso2709())?;
                     }
-                }
-                match last {
-                    Some(l) => after = l,
-                    None => break,
                 }
             }
             if xml {
@@ -144,15 +135,10 @@ async fn export(
             anyhow::ensure!(n <= max, "{n} rows are more than an XLSX sheet holds ({max}); use --format csv");
             // Streamed a page at a time, like CSV (crate::xlsx).
             let mut sheet = crate::xlsx::SheetWriter::new(&mut out, what.columns())?;
-            let mut after = 0;
-            loop {
-                let (rows, last) = what.page(store, after).await?;
+            let mut pages = Pages::new(store, what);
+            while let Some(rows) = pages.next().await? {
                 for row in &rows {
                     sheet.row(row)?;
-                }
-                match last {
-                    Some(l) => after = l,
-                    None => break,
                 }
             }
             sheet.finish()?;

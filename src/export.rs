@@ -7,6 +7,8 @@
 //! imported into an empty library gives the same catalogue (books first, then copies; a book's
 //! `source id` is kept, or becomes `pustaka:ID`).
 
+use std::future::Future;
+
 use crate::{
     domain::cell::Cell,
     marc::{CopyFields, Field, Record},
@@ -204,6 +206,56 @@ impl Export {
         };
         let row = store.db.opt(sql(format!("SELECT COUNT(*) AS n FROM {table}"))).await?;
         Ok(row.map(|r| r.get::<i64>("n")).transpose()?.unwrap_or(0))
+    }
+}
+
+/// What an export reads a page at a time, in id order: a table's rows ([`Export`]), or the books as
+/// MARC records ([`Marc`]).
+pub trait Paged: Copy {
+    /// What one page holds.
+    type Item;
+    /// One page after the row with id `after`; the last id read, `None` at the end.
+    fn fetch(self, store: &Store, after: i64) -> impl Future<Output = Result<(Vec<Self::Item>, Option<i64>)>> + Send;
+}
+
+impl Paged for Export {
+    type Item = Vec<Cell>;
+    fn fetch(self, store: &Store, after: i64) -> impl Future<Output = Result<(Vec<Vec<Cell>>, Option<i64>)>> + Send {
+        self.page(store, after)
+    }
+}
+
+/// The books as MARC records, with their copies in 952.
+#[derive(Debug, Clone, Copy)]
+pub struct Marc;
+
+impl Paged for Marc {
+    type Item = Record;
+    fn fetch(self, store: &Store, after: i64) -> impl Future<Output = Result<(Vec<Record>, Option<i64>)>> + Send {
+        marc_page(store, after)
+    }
+}
+
+/// Reads a [`Paged`] a page at a time: the one loop of every export (the command's CSV, XLSX and
+/// MARC files, and the download).
+pub struct Pages<'s, P> {
+    store: &'s Store,
+    what: P,
+    /// Where the next page starts; `None` once the last page was read.
+    after: Option<i64>,
+}
+
+impl<'s, P: Paged> Pages<'s, P> {
+    pub fn new(store: &'s Store, what: P) -> Self {
+        Self { store, what, after: Some(0) }
+    }
+
+    /// The next page, or `None` once the last one was read.
+    pub async fn next(&mut self) -> Result<Option<Vec<P::Item>>> {
+        let Some(after) = self.after else { return Ok(None) };
+        let (items, last) = self.what.fetch(self.store, after).await?;
+        self.after = last;
+        Ok(Some(items))
     }
 }
 

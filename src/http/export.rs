@@ -26,7 +26,7 @@ use super::{
 };
 use crate::{
     domain::ValidationError,
-    export::{Export, XLSX_MAX_ROWS},
+    export::{Export, Pages, XLSX_MAX_ROWS},
     xlsx::{Chunks, SheetWriter},
 };
 
@@ -104,10 +104,11 @@ async fn export(
                 }
             },
         };
-        let mut after = 0;
+        let mut pages = Pages::new(&store, what);
         loop {
-            let (rows, last) = match what.page(&store, after).await {
-                Ok(page) => page,
+            let rows = match pages.next().await {
+                Ok(Some(rows)) => rows,
+                Ok(None) => break,
                 Err(e) => {
                     let _ = tx.send(failed(&e)).await;
                     return;
@@ -125,10 +126,6 @@ async fn export(
             };
             if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
                 return; // The client went away.
-            }
-            match last {
-                Some(l) => after = l,
-                None => break,
             }
         }
         if let Some(w) = sheet {
