@@ -242,6 +242,80 @@ pub enum Refusal {
     StocktakeOpen,
 }
 
+impl Refusal {
+    /// How many kinds of refusal there are ([`Refusal::kind`] numbers them `0..KINDS`).
+    pub const KINDS: usize = 25;
+
+    /// The kind's number. An exhaustive match: a new kind does not compile until it is numbered,
+    /// and the test `samples_cover_every_kind` then fails until [`Refusal::samples`] has one.
+    pub fn kind(&self) -> usize {
+        match self {
+            Self::Blocked { .. } => 0,
+            Self::Expired { .. } => 1,
+            Self::LoanLimit { .. } => 2,
+            Self::FinesOwed { .. } => 3,
+            Self::RenewLimit { .. } => 4,
+            Self::Overdue { .. } => 5,
+            Self::HeldForOthers => 6,
+            Self::CopyOnLoan { .. } => 7,
+            Self::CopyUnavailable { .. } => 8,
+            Self::CopyHeldForOther { .. } => 9,
+            Self::CopyInCirculation { .. } => 10,
+            Self::CopyChanged { .. } => 11,
+            Self::NotOnLoan { .. } => 12,
+            Self::AlreadyReturned => 13,
+            Self::HoldExists => 14,
+            Self::AlreadyBorrowed => 15,
+            Self::CopyOnShelf => 16,
+            Self::HoldClosed { .. } => 17,
+            Self::FineSettled { .. } => 18,
+            Self::HasHistory(_) => 19,
+            Self::CategoryInUse => 20,
+            Self::LastAdmin => 21,
+            Self::OverdueLoans { .. } => 22,
+            Self::StocktakeFinished => 23,
+            Self::StocktakeOpen => 24,
+        }
+    }
+
+    /// At least one refusal of each kind, for the tests that must cover them all: each reads as a
+    /// sentence (here), each has a problem code the page can translate (the server's errors).
+    pub fn samples() -> Vec<Refusal> {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date");
+        let b = || "B1".to_owned();
+        vec![
+            Self::Blocked { reason: String::new() },
+            Self::Expired { on: d },
+            Self::LoanLimit { max: 1 },
+            Self::FinesOwed { owed: 1, limit: 1 },
+            Self::RenewLimit { max: 1 },
+            Self::Overdue { due: d },
+            Self::HeldForOthers,
+            Self::CopyOnLoan { barcode: b() },
+            Self::CopyUnavailable { barcode: b(), status: CopyStatus::Lost },
+            Self::CopyHeldForOther { barcode: b() },
+            Self::CopyInCirculation { barcode: b(), status: CopyStatus::OnLoan },
+            Self::CopyChanged { barcode: b() },
+            Self::NotOnLoan { barcode: b() },
+            Self::AlreadyReturned,
+            Self::HoldExists,
+            Self::AlreadyBorrowed,
+            Self::CopyOnShelf,
+            Self::HoldClosed { status: HoldStatus::Fulfilled },
+            Self::HoldClosed { status: HoldStatus::Cancelled },
+            Self::FineSettled { status: FineStatus::Paid },
+            Self::HasHistory(Record::Book),
+            Self::HasHistory(Record::Copy),
+            Self::HasHistory(Record::Member),
+            Self::CategoryInUse,
+            Self::LastAdmin,
+            Self::OverdueLoans { since: d },
+            Self::StocktakeFinished,
+            Self::StocktakeOpen,
+        ]
+    }
+}
+
 /// A kind of record a rule speaks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Record {
@@ -949,37 +1023,14 @@ mod tests {
     }
 
     #[test]
+    fn samples_cover_every_kind() {
+        let covered: std::collections::BTreeSet<usize> = Refusal::samples().iter().map(Refusal::kind).collect();
+        assert_eq!(covered, (0..Refusal::KINDS).collect(), "a kind of refusal has no sample");
+    }
+
+    #[test]
     fn refusals_are_sentences() {
-        let d = date(2025, 1, 1);
-        let all = [
-            Refusal::Blocked { reason: String::new() },
-            Refusal::Expired { on: d },
-            Refusal::LoanLimit { max: 1 },
-            Refusal::FinesOwed { owed: 1, limit: 1 },
-            Refusal::RenewLimit { max: 1 },
-            Refusal::Overdue { due: d },
-            Refusal::HeldForOthers,
-            Refusal::CopyOnLoan { barcode: "B1".into() },
-            Refusal::CopyUnavailable { barcode: "B1".into(), status: CopyStatus::Lost },
-            Refusal::CopyHeldForOther { barcode: "B1".into() },
-            Refusal::CopyInCirculation { barcode: "B1".into(), status: CopyStatus::OnLoan },
-            Refusal::CopyChanged { barcode: "B1".into() },
-            Refusal::NotOnLoan { barcode: "B1".into() },
-            Refusal::AlreadyReturned,
-            Refusal::HoldExists,
-            Refusal::AlreadyBorrowed,
-            Refusal::CopyOnShelf,
-            Refusal::HoldClosed { status: HoldStatus::Fulfilled },
-            Refusal::FineSettled { status: FineStatus::Paid },
-            Refusal::HasHistory(Record::Book),
-            Refusal::HasHistory(Record::Copy),
-            Refusal::HasHistory(Record::Member),
-            Refusal::CategoryInUse,
-            Refusal::LastAdmin,
-            Refusal::StocktakeFinished,
-            Refusal::StocktakeOpen,
-        ];
-        for refusal in all {
+        for refusal in Refusal::samples() {
             let text = refusal.to_string();
             assert!(text.ends_with('.') && text.starts_with(char::is_uppercase), "{text}");
         }
