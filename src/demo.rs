@@ -5,7 +5,7 @@
 //! libraries hold them.
 
 use anyhow::Context;
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 
 use crate::{
     domain::{Authors, Barcode, CardNumber, Isbn, LanguageCode, PersonName, ShortText, Subjects, Title, Year},
@@ -231,7 +231,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<DemoLogin> {
             authors: parse(Authors::parse(authors.iter().map(|s| s.to_string()).collect::<Vec<_>>()), "authors")?,
             subjects: parse(Subjects::parse(subjects.iter().map(|s| s.to_string()).collect::<Vec<_>>()), "subjects")?,
             publisher: Some(parse(ShortText::parse(publisher), "publisher")?),
-            year: Some(parse(Year::parse(*year), "year")?),
+            year: Some(parse(Year::parse(*year, store.now().year()), "year")?),
             language: Some(parse(LanguageCode::parse(lang), "language")?),
             extra: Default::default(),
         };

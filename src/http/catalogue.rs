@@ -1,6 +1,7 @@
 //! `/api/v1/books` and `/api/v1/copies`: the catalogue. Reading is public; changing it is for staff.
 
 use axum::{extract::State, http::StatusCode};
+use chrono::Datelike;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -122,14 +123,15 @@ fn parse_extra(
 }
 
 impl BookInput {
-    fn parse(self) -> Result<NewBook> {
+    /// `this_year`: from the store's clock (a year may be at most next year).
+    fn parse(self, this_year: i32) -> Result<NewBook> {
         let mut f = Fields::new();
         let isbn = f.opt("isbn", self.isbn.filter(|i| !i.trim().is_empty()), |i| Isbn::parse(&i));
         let title = f.check("title", Title::parse(&self.title));
         let authors = f.check("authors", Authors::parse(self.authors));
         let subjects = f.check("subjects", Subjects::parse(self.subjects));
         let publisher = f.opt("publisher", self.publisher, |p| ShortText::parse(&p));
-        let year = f.opt("year", self.year, Year::parse);
+        let year = f.opt("year", self.year, |y| Year::parse(y, this_year));
         let language = f.opt("language", self.language, |l| LanguageCode::parse(&l));
         let extra = parse_extra(
             &mut f,
@@ -164,7 +166,7 @@ async fn create_book(
     Staff(who): Staff,
     Json(b): Json<BookInput>,
 ) -> Result<(StatusCode, Json<Book>)> {
-    let book = s.store.create_book(&who.actor(), &b.parse()?).await?;
+    let book = s.store.create_book(&who.actor(), &b.parse(s.store.now().year())?).await?;
     Ok((StatusCode::CREATED, Json(book)))
 }
 
@@ -255,7 +257,7 @@ async fn update_book(
         authors: f.opt("authors", p.authors, Authors::parse),
         subjects: f.opt("subjects", p.subjects, Subjects::parse),
         publisher: clearable(&mut f, "publisher", p.publisher, |v| ShortText::parse(&v)),
-        year: clearable(&mut f, "year", p.year, Year::parse),
+        year: clearable(&mut f, "year", p.year, |y| Year::parse(y, s.store.now().year())),
         language: clearable(&mut f, "language", p.language, |v| LanguageCode::parse(&v)),
         edition: clearable(&mut f, "edition", p.edition, |v| ShortText::parse_field("Edition", &v)),
         call_number: clearable(&mut f, "call_number", p.call_number, |v| parse_call_number(&v)),

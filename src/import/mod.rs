@@ -423,7 +423,7 @@ fn parse_book(
     let year = match cell("year") {
         None => None,
         Some(y) => match text::year(y) {
-            Some(v) => checked(errors, line, "year", Year::parse_relative_to(v, current_year)),
+            Some(v) => checked(errors, line, "year", Year::parse(v, current_year)),
             None => {
                 errors.push(RowError::new(line, "year", format!("{y:?} is not a year")));
                 None

@@ -695,7 +695,7 @@ fn book(
     let series = short("series_title", "Series", &b.series_title);
     let year = match b.publish_year.as_deref() {
         None => None,
-        Some(y) => match text::year(y).map(|v| Year::parse_relative_to(v, current_year)) {
+        Some(y) => match text::year(y).map(|v| Year::parse(v, current_year)) {
             Some(Ok(y)) => Some(y),
             _ => {
                 warnings.push(err(record, "publish_year", format!("{y:?} is not a year: kept in the notes")));

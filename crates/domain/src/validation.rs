@@ -13,7 +13,6 @@
 
 use std::fmt;
 
-use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 /// Why a piece of input was refused: a stable machine `code` plus an English `message`.
@@ -380,23 +379,18 @@ impl TryFrom<String> for Password {
     }
 }
 
-/// A publication year between 1000 and next year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "i32")]
+/// A publication year between 1000 and next year. "This year" is the caller's, from the store's
+/// `Clock`: the rule reads no clock of its own (so a test that sets the clock sets it here too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Year(i32);
 
 impl Year {
     /// Earliest accepted year.
     pub const MIN: i32 = 1000;
 
-    /// Checks `value` against the current year taken from the system clock (UTC).
-    pub fn parse(value: i32) -> Result<Self, ValidationError> {
-        Self::parse_relative_to(value, chrono::Utc::now().year())
-    }
-
-    /// Checks `value` is within `1000..=current_year + 1` (the clock-free variant of `parse`).
-    pub fn parse_relative_to(value: i32, current_year: i32) -> Result<Self, ValidationError> {
-        let max = current_year.saturating_add(1);
+    /// Checks `value` is within `1000..=this_year + 1`.
+    pub fn parse(value: i32, this_year: i32) -> Result<Self, ValidationError> {
+        let max = this_year.saturating_add(1);
         if (Self::MIN..=max).contains(&value) {
             Ok(Self(value))
         } else {
@@ -418,14 +412,6 @@ impl Year {
 impl fmt::Display for Year {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
-    }
-}
-
-impl TryFrom<i32> for Year {
-    type Error = ValidationError;
-
-    fn try_from(value: i32) -> Result<Self, Self::Error> {
-        Self::parse(value)
     }
 }
 
@@ -783,12 +769,13 @@ mod tests {
 
     #[test]
     fn year_bounds() {
-        assert_eq!(Year::parse_relative_to(2025, 2024).unwrap().value(), 2025);
-        assert_eq!(Year::parse_relative_to(2026, 2024).unwrap_err().code, "out_of_range");
-        assert!(Year::parse_relative_to(1000, 2024).is_ok());
-        assert!(Year::parse_relative_to(999, 2024).is_err());
-        assert!(Year::parse(1980).is_ok());
-        assert!(Year::parse(i32::MAX).is_err());
+        assert_eq!(Year::parse(2025, 2024).unwrap().value(), 2025);
+        assert_eq!(Year::parse(2026, 2024).unwrap_err().code, "out_of_range");
+        assert!(Year::parse(1000, 2024).is_ok());
+        assert!(Year::parse(999, 2024).is_err());
+        assert!(Year::parse(1980, 2026).is_ok());
+        assert!(Year::parse(i32::MAX, 2026).is_err());
+        assert!(Year::parse(2026, i32::MAX).is_ok());
     }
 
     #[test]
@@ -838,7 +825,7 @@ mod tests {
         let a: Authors = serde_json::from_str("[\" A \", \"\"]").unwrap();
         assert_eq!(a.as_slice(), ["A"]);
         assert_eq!(serde_json::to_string(&a).unwrap(), "[\"A\"]");
-        assert_eq!(serde_json::to_string(&Year::parse(1999).unwrap()).unwrap(), "1999");
+        assert_eq!(serde_json::to_string(&Year::parse(1999, 2026).unwrap()).unwrap(), "1999");
     }
 
     #[test]
