@@ -208,6 +208,9 @@ async fn visits_count_under_the_class_of_their_day(app: TestApp) {
     let (_, guru) = new_member("Pak Guru", "staff", None).await;
     let today = app.today();
     let before = today - chrono::Duration::days(3);
+    // Andi's later visit is two days ago, not today: a visit at 07:15 today would be in the
+    // future when the suite runs between midnight and 07:10 in Jakarta.
+    let later = today - chrono::Duration::days(2);
     let visit = |card: &str, at: String| {
         let body = json!({"client_id": uuid(), "card_number": card, "at": at});
         let (app, k) = (&app, k.clone());
@@ -227,7 +230,7 @@ async fn visits_count_under_the_class_of_their_day(app: TestApp) {
     .expect(201);
     // Andi moves up a class and comes again: that visit is 8A's, the earlier ones stay 7A's.
     app.patch(&format!("/api/v1/members/{andi}"), admin, json!({"grade": "8A"})).await.expect(200);
-    visit(&andi_card, local_at(today, 7)).await;
+    visit(&andi_card, local_at(later, 7)).await;
 
     let stats = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
         let app = &app;
@@ -266,9 +269,9 @@ async fn visits_count_under_the_class_of_their_day(app: TestApp) {
     assert_eq!(guest["grade"], null);
     // A member deleted later: their visits keep their class.
     let (ani, ani_card) = new_member("Ani", "student", Some("9C")).await;
-    visit(&ani_card, local_at(today, 8)).await;
+    visit(&ani_card, local_at(later, 8)).await;
     app.delete(&format!("/api/v1/members/{ani}"), admin).await.expect(204);
-    let rows = stats(today, today).await;
+    let rows = stats(later, later).await;
     assert!(
         rows.as_array().unwrap().contains(&json!({"grade": "9C", "kind": "grade", "visits": 1, "visitors": 1})),
         "{rows:#}"
