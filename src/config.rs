@@ -61,6 +61,222 @@ pub struct Settings {
     pub smtp: Option<crate::notices::SmtpSettings>,
 }
 
+/// What a setting is when it is not set.
+#[derive(Debug, Clone, Copy)]
+pub enum Unset {
+    /// This value, read exactly as if it had been given (so `--help` shows what runs).
+    Value(&'static str),
+    /// A value worked out where it is defined (Argon2's own defaults), read as if given.
+    Computed(fn() -> String),
+    /// Nothing: the text says what happens instead (off, generated, …).
+    Nothing(&'static str),
+}
+
+/// One environment variable the binary reads: its name, default and meaning, declared once.
+/// The parsing in [`Settings::from_lookup`] and the `--help` listing both read these.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// Its name.
+    pub name: &'static str,
+    /// What it is when unset.
+    pub unset: Unset,
+    /// What it does.
+    pub meaning: &'static str,
+    /// For a number: the smallest and largest value taken (`--help` says them too).
+    pub range: Option<(u64, u64)>,
+}
+
+impl Setting {
+    const fn new(name: &'static str, unset: Unset, meaning: &'static str) -> Self {
+        Self { name, unset, meaning, range: None }
+    }
+
+    const fn number(name: &'static str, default: &'static str, range: (u64, u64), meaning: &'static str) -> Self {
+        Self { name, unset: Unset::Value(default), meaning, range: Some(range) }
+    }
+
+    /// The value used when the setting is not given, if there is one.
+    pub fn default_value(&self) -> Option<String> {
+        match self.unset {
+            Unset::Value(v) => Some(v.to_owned()),
+            Unset::Computed(f) => Some(f()),
+            Unset::Nothing(_) => None,
+        }
+    }
+
+    /// The default as `--help` shows it.
+    pub fn default_text(&self) -> String {
+        match self.unset {
+            Unset::Nothing(text) => text.to_owned(),
+            _ => self.default_value().unwrap_or_default(),
+        }
+    }
+}
+
+/// Every setting, one constant each: the parser below names them, `--help` lists [`SETTINGS`].
+pub mod env {
+    use super::{DatabaseSettings, Setting, Unset};
+    use crate::passwords::HashCost;
+
+    pub const LISTEN: Setting =
+        Setting::new("PUSTAKA_LISTEN", Unset::Value("127.0.0.1:8080"), "address and port to serve on");
+    pub const METRICS_LISTEN: Setting = Setting::new(
+        "PUSTAKA_METRICS_LISTEN",
+        Unset::Nothing("off"),
+        "address and port of GET /metrics (Prometheus), e.g. 0.0.0.0:9100; keep it off the public network",
+    );
+    pub const DATABASE_URL: Setting = Setting::new(
+        "PUSTAKA_DATABASE_URL",
+        Unset::Value("sqlite://pustaka.db?mode=rwc"),
+        "sqlite://FILE, or mysql://USER@HOST/DB (mariadb:// too)",
+    );
+    pub const DATABASE_PASSWORD: Setting = Setting::new(
+        "PUSTAKA_DATABASE_PASSWORD",
+        Unset::Nothing("none"),
+        "the MariaDB password (or a file with it in PUSTAKA_DATABASE_PASSWORD_FILE)",
+    );
+    pub const DATABASE_MAX_CONNECTIONS: Setting = Setting {
+        name: "PUSTAKA_DATABASE_MAX_CONNECTIONS",
+        unset: Unset::Computed(|| DatabaseSettings::DEFAULT_MAX_CONNECTIONS.to_string()),
+        meaning: "MariaDB connections in the pool",
+        range: Some((1, 500)),
+    };
+    pub const ADMIN_PASSWORD: Setting = Setting::new(
+        "PUSTAKA_ADMIN_PASSWORD",
+        Unset::Nothing("generated, logged once"),
+        "password of the first admin account, first start only (or PUSTAKA_ADMIN_PASSWORD_FILE)",
+    );
+    pub const WEB_DIR: Setting =
+        Setting::new("PUSTAKA_WEB_DIR", Unset::Value("web"), "folder with the web page's files");
+    pub const INSTANCE: Setting =
+        Setting::new("PUSTAKA_INSTANCE", Unset::Nothing("the host name"), "name sent in the X-Served-By header");
+    pub const TIMEZONE: Setting =
+        Setting::new("PUSTAKA_TIMEZONE", Unset::Value("Asia/Jakarta"), "the library's time zone (its calendar days)");
+    pub const CLOSED_WEEKDAYS: Setting = Setting::new(
+        "PUSTAKA_CLOSED_WEEKDAYS",
+        Unset::Value("sun"),
+        "weekdays always closed, e.g. sat,sun; empty for none",
+    );
+    pub const LOG_FORMAT: Setting = Setting::new("PUSTAKA_LOG_FORMAT", Unset::Value("text"), "text or json");
+    pub const SESSION_HOURS: Setting =
+        Setting::number("PUSTAKA_SESSION_HOURS", "12", (1, 24 * 90), "how long a login lasts, in hours");
+    pub const TRUST_FORWARDED_FOR: Setting = Setting::new(
+        "PUSTAKA_TRUST_FORWARDED_FOR",
+        Unset::Value("no"),
+        "yes: the client address is X-Forwarded-For (only behind a balancer)",
+    );
+    pub const DRAIN_SECONDS: Setting = Setting::number(
+        "PUSTAKA_DRAIN_SECONDS",
+        "0",
+        (0, 60),
+        "on SIGTERM, answer /readyz 503 this long before closing",
+    );
+    // Argon2's minimums, and a ceiling against typos (each login in flight holds the memory).
+    pub const PASSWORD_HASH_MEMORY_KIB: Setting = Setting {
+        name: "PUSTAKA_PASSWORD_HASH_MEMORY_KIB",
+        unset: Unset::Computed(|| HashCost::default().memory_kib.to_string()),
+        meaning: "Argon2id memory per password hash, in KiB",
+        range: Some((HashCost::MIN_MEMORY_KIB as u64, HashCost::MAX_MEMORY_KIB as u64)),
+    };
+    pub const PASSWORD_HASH_ITERATIONS: Setting = Setting {
+        name: "PUSTAKA_PASSWORD_HASH_ITERATIONS",
+        unset: Unset::Computed(|| HashCost::default().iterations.to_string()),
+        meaning: "Argon2id passes per password hash",
+        range: Some((HashCost::MIN_ITERATIONS as u64, HashCost::MAX_ITERATIONS as u64)),
+    };
+    pub const HEADER_READ_TIMEOUT_SECONDS: Setting = Setting::number(
+        "PUSTAKA_HEADER_READ_TIMEOUT_SECONDS",
+        "10",
+        (1, 300),
+        "time for a client to send its request headers",
+    );
+    pub const MAX_OPEN_CONNECTIONS: Setting =
+        Setting::number("PUSTAKA_MAX_OPEN_CONNECTIONS", "512", (1, 100_000), "client connections served at once");
+    pub const SMTP_URL: Setting = Setting::new(
+        "PUSTAKA_SMTP_URL",
+        Unset::Nothing("none: notices off"),
+        "smtp://USER@HOST:PORT or smtps://…, the mail server for notices",
+    );
+    pub const SMTP_PASSWORD: Setting = Setting::new(
+        "PUSTAKA_SMTP_PASSWORD",
+        Unset::Nothing("none"),
+        "the SMTP password (or a file with it in PUSTAKA_SMTP_PASSWORD_FILE)",
+    );
+    pub const DEMO_MEMBER_PASSWORD: Setting = Setting::new(
+        "PUSTAKA_DEMO_MEMBER_PASSWORD",
+        Unset::Nothing("generated, printed"),
+        "seed-demo: password of the demo member login budi",
+    );
+    pub const RUST_LOG: Setting =
+        Setting::new("RUST_LOG", Unset::Value("info,sqlx=warn,tower_http=info"), "which log lines to write");
+}
+
+/// Every setting, in the order `--help` lists them.
+pub const SETTINGS: &[Setting] = &[
+    env::LISTEN,
+    env::METRICS_LISTEN,
+    env::DATABASE_URL,
+    env::DATABASE_PASSWORD,
+    env::DATABASE_MAX_CONNECTIONS,
+    env::ADMIN_PASSWORD,
+    env::WEB_DIR,
+    env::INSTANCE,
+    env::TIMEZONE,
+    env::CLOSED_WEEKDAYS,
+    env::LOG_FORMAT,
+    env::SESSION_HOURS,
+    env::TRUST_FORWARDED_FOR,
+    env::DRAIN_SECONDS,
+    env::PASSWORD_HASH_MEMORY_KIB,
+    env::PASSWORD_HASH_ITERATIONS,
+    env::HEADER_READ_TIMEOUT_SECONDS,
+    env::MAX_OPEN_CONNECTIONS,
+    env::SMTP_URL,
+    env::SMTP_PASSWORD,
+    env::DEMO_MEMBER_PASSWORD,
+    env::RUST_LOG,
+];
+
+/// The environment as the parser reads it: a setting's value if given (blank counts as not
+/// given), else its declared default.
+struct Lookup<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Lookup<F> {
+    /// The value given for `name`, if any.
+    fn given(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// The value given, else the declared default (`None` only for a setting without one).
+    fn value(&self, s: &Setting) -> Option<String> {
+        self.given(s.name).or_else(|| s.default_value())
+    }
+
+    /// A number setting: given or default, within its declared range.
+    fn number<T: TryFrom<u64>>(&self, s: &Setting) -> anyhow::Result<T> {
+        let (min, max) = s.range.expect("a number setting declares its range");
+        let v = self.value(s).unwrap_or_default();
+        v.trim().parse::<u64>().ok().filter(|n| (min..=max).contains(n)).and_then(|n| T::try_from(n).ok()).with_context(
+            || format!("{}={v:?}: must be a number from {min} to {max}; the default is {}", s.name, s.default_text()),
+        )
+    }
+
+    /// A secret: the value given, or the contents of the file `NAME_FILE` names.
+    fn secret(&self, s: &Setting) -> anyhow::Result<Option<SecretString>> {
+        if let Some(v) = self.given(s.name) {
+            return Ok(Some(v.into()));
+        }
+        let file_key = format!("{}_FILE", s.name);
+        match self.given(&file_key) {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).with_context(|| format!("{file_key}: cannot read {path}"))?;
+                Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned().into()))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
 impl Settings {
     /// Reads settings from the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -69,27 +285,14 @@ impl Settings {
 
     /// Reads settings through `get`, so tests can pass their own environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let secret = |k: &str| -> anyhow::Result<Option<SecretString>> {
-            if let Some(v) = var(k) {
-                return Ok(Some(v.into()));
-            }
-            let file_key = format!("{k}_FILE");
-            match var(&file_key) {
-                Some(path) => {
-                    let text =
-                        std::fs::read_to_string(&path).with_context(|| format!("{file_key}: cannot read {path}"))?;
-                    Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned().into()))
-                }
-                None => Ok(None),
-            }
-        };
+        let env = Lookup(get);
+        let value = |s: &Setting| env.value(s).unwrap_or_default();
 
-        let listen = var("PUSTAKA_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = value(&env::LISTEN);
         let listen: SocketAddr = listen
             .parse()
             .with_context(|| format!("PUSTAKA_LISTEN={listen:?} is not an address like 127.0.0.1:8080"))?;
-        let metrics_listen = match var("PUSTAKA_METRICS_LISTEN") {
+        let metrics_listen = match env.given(env::METRICS_LISTEN.name) {
             None => None,
             Some(m) => {
                 let addr: SocketAddr = m
@@ -102,104 +305,49 @@ impl Settings {
                 Some(addr)
             }
         };
-        let url = var("PUSTAKA_DATABASE_URL").unwrap_or_else(|| "sqlite://pustaka.db?mode=rwc".into());
-        let mut database = DatabaseSettings::from_url(&url, secret("PUSTAKA_DATABASE_PASSWORD")?)?;
-        if let Some(n) = var("PUSTAKA_DATABASE_MAX_CONNECTIONS") {
-            database.max_connections = n
-                .parse()
-                .ok()
-                .filter(|n| (1..=500).contains(n))
-                .context("PUSTAKA_DATABASE_MAX_CONNECTIONS must be a number from 1 to 500")?;
-        }
-        let timezone = parse_timezone(&var("PUSTAKA_TIMEZONE").unwrap_or_else(|| "Asia/Jakarta".into()))
-            .map_err(|e| anyhow::anyhow!("PUSTAKA_TIMEZONE: {e}"))?;
-        let closed_weekdays = parse_weekdays(&get("PUSTAKA_CLOSED_WEEKDAYS").unwrap_or_else(|| "sun".into()))
-            .map_err(|e| anyhow::anyhow!("PUSTAKA_CLOSED_WEEKDAYS: {e}"))?;
-        let log_format = match var("PUSTAKA_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => bail!("PUSTAKA_LOG_FORMAT={other:?}: use text or json"),
+        let mut database =
+            DatabaseSettings::from_url(&value(&env::DATABASE_URL), env.secret(&env::DATABASE_PASSWORD)?)?;
+        database.max_connections = env.number(&env::DATABASE_MAX_CONNECTIONS)?;
+        let timezone = parse_timezone(&value(&env::TIMEZONE)).map_err(|e| anyhow::anyhow!("PUSTAKA_TIMEZONE: {e}"))?;
+        // Set but empty is a choice here (no closed weekday), not "unset".
+        let closed_weekdays = (env.0)(env::CLOSED_WEEKDAYS.name).unwrap_or_else(|| value(&env::CLOSED_WEEKDAYS));
+        let closed_weekdays =
+            parse_weekdays(&closed_weekdays).map_err(|e| anyhow::anyhow!("PUSTAKA_CLOSED_WEEKDAYS: {e}"))?;
+        let log_format = match value(&env::LOG_FORMAT).as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => bail!("PUSTAKA_LOG_FORMAT={other:?}: use text or json"),
         };
-        let session_hours = match var("PUSTAKA_SESSION_HOURS") {
-            None => 12,
-            Some(h) => h
-                .parse()
-                .ok()
-                .filter(|h| (1..=24 * 90).contains(h))
-                .context("PUSTAKA_SESSION_HOURS must be a number of hours from 1 to 2160")?,
-        };
-        // Argon2's minimums, and a ceiling against typos (each login in flight holds the memory).
-        let cost = |key: &str, default: u32, min: u32, max: u32| -> anyhow::Result<u32> {
-            let Some(v) = var(key) else { return Ok(default) };
-            v.trim().parse().ok().filter(|n| (min..=max).contains(n)).with_context(|| {
-                format!(
-                    "{key}={v:?}: must be a number from {min} (Argon2's minimum) to {max}; the default is {default}"
-                )
-            })
-        };
-        let default_cost = HashCost::default();
         let password_hash = HashCost {
-            memory_kib: cost(
-                "PUSTAKA_PASSWORD_HASH_MEMORY_KIB",
-                default_cost.memory_kib,
-                HashCost::MIN_MEMORY_KIB,
-                HashCost::MAX_MEMORY_KIB,
-            )?,
-            iterations: cost(
-                "PUSTAKA_PASSWORD_HASH_ITERATIONS",
-                default_cost.iterations,
-                HashCost::MIN_ITERATIONS,
-                HashCost::MAX_ITERATIONS,
-            )?,
+            memory_kib: env.number(&env::PASSWORD_HASH_MEMORY_KIB)?,
+            iterations: env.number(&env::PASSWORD_HASH_ITERATIONS)?,
         };
         password_hash.params().context("PUSTAKA_PASSWORD_HASH_MEMORY_KIB / PUSTAKA_PASSWORD_HASH_ITERATIONS")?;
         Ok(Self {
             listen,
             metrics_listen,
             database,
-            admin_password: secret("PUSTAKA_ADMIN_PASSWORD")?,
-            web_dir: var("PUSTAKA_WEB_DIR").unwrap_or_else(|| "web".into()).into(),
-            instance: var("PUSTAKA_INSTANCE").unwrap_or_else(host_name),
+            admin_password: env.secret(&env::ADMIN_PASSWORD)?,
+            web_dir: value(&env::WEB_DIR).into(),
+            instance: env.given(env::INSTANCE.name).unwrap_or_else(host_name),
             timezone,
             closed_weekdays,
             log_format,
-            session_hours,
-            trust_forwarded_for: matches!(var("PUSTAKA_TRUST_FORWARDED_FOR").as_deref(), Some("1" | "true" | "yes")),
-            drain: match var("PUSTAKA_DRAIN_SECONDS") {
-                None => std::time::Duration::ZERO,
-                Some(s) => std::time::Duration::from_secs(
-                    s.parse()
-                        .ok()
-                        .filter(|s| *s <= 60)
-                        .context("PUSTAKA_DRAIN_SECONDS must be a number from 0 to 60")?,
-                ),
-            },
+            session_hours: env.number(&env::SESSION_HOURS)?,
+            trust_forwarded_for: matches!(value(&env::TRUST_FORWARDED_FOR).as_str(), "1" | "true" | "yes"),
+            drain: std::time::Duration::from_secs(env.number(&env::DRAIN_SECONDS)?),
             password_hash,
-            header_read_timeout: std::time::Duration::from_secs(match var("PUSTAKA_HEADER_READ_TIMEOUT_SECONDS") {
-                None => 10,
-                Some(s) => s
-                    .parse()
-                    .ok()
-                    .filter(|s| (1..=300).contains(s))
-                    .context("PUSTAKA_HEADER_READ_TIMEOUT_SECONDS must be a number from 1 to 300")?,
-            }),
-            max_open_connections: match var("PUSTAKA_MAX_OPEN_CONNECTIONS") {
-                None => 512,
-                Some(n) => n
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100_000).contains(n))
-                    .context("PUSTAKA_MAX_OPEN_CONNECTIONS must be a number from 1 to 100000")?,
-            },
-            smtp: match var("PUSTAKA_SMTP_URL") {
+            header_read_timeout: std::time::Duration::from_secs(env.number(&env::HEADER_READ_TIMEOUT_SECONDS)?),
+            max_open_connections: env.number(&env::MAX_OPEN_CONNECTIONS)?,
+            smtp: match env.given(env::SMTP_URL.name) {
                 None => None,
-                Some(url) => Some(crate::notices::SmtpSettings::from_url(&url, secret("PUSTAKA_SMTP_PASSWORD")?)?),
+                Some(url) => Some(crate::notices::SmtpSettings::from_url(&url, env.secret(&env::SMTP_PASSWORD)?)?),
             },
         })
     }
 }
 
-/// One environment variable the binary reads.
+/// One environment variable as `--help` lists it.
 #[derive(Debug)]
 pub struct EnvSetting {
     /// Its name.
@@ -207,62 +355,23 @@ pub struct EnvSetting {
     /// What it is when unset.
     pub default: String,
     /// What it does.
-    pub meaning: &'static str,
+    pub meaning: String,
 }
 
-/// Every environment variable the binary reads, with its default: `pustaka --help` prints them,
-/// and a test checks the list against every `PUSTAKA_*` name in the source.
+/// Every environment variable the binary reads, with its default, as `pustaka --help` prints
+/// them (from [`SETTINGS`]); a test checks the list against every `PUSTAKA_*` name in the source.
 pub fn env_settings() -> Vec<EnvSetting> {
-    let cost = HashCost::default();
-    let s = |name, default: &str, meaning| EnvSetting { name, default: default.to_owned(), meaning };
-    vec![
-        s("PUSTAKA_LISTEN", "127.0.0.1:8080", "address and port to serve on"),
-        s(
-            "PUSTAKA_METRICS_LISTEN",
-            "off",
-            "address and port of GET /metrics (Prometheus), e.g. 0.0.0.0:9100; keep it off the public network",
-        ),
-        s(
-            "PUSTAKA_DATABASE_URL",
-            "sqlite://pustaka.db?mode=rwc",
-            "sqlite://FILE, or mysql://USER@HOST/DB (mariadb:// too)",
-        ),
-        s(
-            "PUSTAKA_DATABASE_PASSWORD",
-            "none",
-            "the MariaDB password (or a file with it in PUSTAKA_DATABASE_PASSWORD_FILE)",
-        ),
-        s("PUSTAKA_DATABASE_MAX_CONNECTIONS", "10", "MariaDB connections in the pool, 1 to 500"),
-        s(
-            "PUSTAKA_ADMIN_PASSWORD",
-            "generated, logged once",
-            "password of the first admin account, first start only (or PUSTAKA_ADMIN_PASSWORD_FILE)",
-        ),
-        s("PUSTAKA_WEB_DIR", "web", "folder with the web page's files"),
-        s("PUSTAKA_INSTANCE", "the host name", "name sent in the X-Served-By header"),
-        s("PUSTAKA_TIMEZONE", "Asia/Jakarta", "the library's time zone (its calendar days)"),
-        s("PUSTAKA_CLOSED_WEEKDAYS", "sun", "weekdays always closed, e.g. sat,sun; empty for none"),
-        s("PUSTAKA_LOG_FORMAT", "text", "text or json"),
-        s("PUSTAKA_SESSION_HOURS", "12", "how long a login lasts, 1 to 2160 hours"),
-        s("PUSTAKA_TRUST_FORWARDED_FOR", "no", "yes: the client address is X-Forwarded-For (only behind a balancer)"),
-        s("PUSTAKA_DRAIN_SECONDS", "0", "on SIGTERM, answer /readyz 503 this long before closing, 0 to 60"),
-        EnvSetting {
-            name: "PUSTAKA_PASSWORD_HASH_MEMORY_KIB",
-            default: cost.memory_kib.to_string(),
-            meaning: "Argon2id memory per password hash, in KiB",
-        },
-        EnvSetting {
-            name: "PUSTAKA_PASSWORD_HASH_ITERATIONS",
-            default: cost.iterations.to_string(),
-            meaning: "Argon2id passes per password hash",
-        },
-        s("PUSTAKA_HEADER_READ_TIMEOUT_SECONDS", "10", "time for a client to send its request headers, 1 to 300"),
-        s("PUSTAKA_MAX_OPEN_CONNECTIONS", "512", "client connections served at once, 1 to 100000"),
-        s("PUSTAKA_SMTP_URL", "none: notices off", "smtp://USER@HOST:PORT or smtps://…, the mail server for notices"),
-        s("PUSTAKA_SMTP_PASSWORD", "none", "the SMTP password (or a file with it in PUSTAKA_SMTP_PASSWORD_FILE)"),
-        s("PUSTAKA_DEMO_MEMBER_PASSWORD", "generated, printed", "seed-demo: password of the demo member login budi"),
-        s("RUST_LOG", "info,sqlx=warn,tower_http=info", "which log lines to write"),
-    ]
+    SETTINGS
+        .iter()
+        .map(|s| EnvSetting {
+            name: s.name,
+            default: s.default_text(),
+            meaning: match s.range {
+                Some((min, max)) => format!("{}, {min} to {max}", s.meaning),
+                None => s.meaning.to_owned(),
+            },
+        })
+        .collect()
 }
 
 /// The settings as `--help` shows them.
@@ -331,10 +440,32 @@ mod tests {
                 seen.insert(name);
             }
         }
-        for name in listed.iter().filter(|n| n.starts_with("PUSTAKA_")) {
-            let quoted = format!("\"{name}\"");
-            let uses = files.iter().map(|(_, t)| t.matches(&quoted).count()).sum::<usize>();
-            assert!(uses >= 2, "{name} is listed but never read");
+        // Each is declared once, as a constant of `env`, and read through that constant
+        // somewhere other than the `SETTINGS` list.
+        for name in &listed {
+            let constant = format!("env::{}", name.strip_prefix("PUSTAKA_").unwrap_or(name));
+            let reads = files
+                .iter()
+                .flat_map(|(_, t)| t.match_indices(&constant).map(move |(i, m)| &t[i + m.len()..]))
+                .filter(|rest| !rest.starts_with(|c: char| c == ',' || c == '_' || c.is_ascii_alphanumeric()))
+                .count();
+            assert!(reads >= 1, "{name} is listed but never read");
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_every_setting_with_its_default() {
+        let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("read README.md");
+        for s in SETTINGS.iter().filter(|s| s.name.starts_with("PUSTAKA_")) {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}", s.name)))
+                .unwrap_or_else(|| panic!("{} has no row in the README's settings table", s.name));
+            if let Unset::Value(_) | Unset::Computed(_) = s.unset {
+                let default = s.default_value().unwrap();
+                assert!(row.contains(&format!("| `{default}` |")), "README says another default for {}: {row}", s.name);
+            }
         }
     }
 

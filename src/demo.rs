@@ -244,7 +244,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<DemoLogin> {
             barcodes.push((book.id, barcode));
         }
     }
-    let given = std::env::var("PUSTAKA_DEMO_MEMBER_PASSWORD").ok().filter(|p| !p.trim().is_empty());
+    let given = std::env::var(crate::config::env::DEMO_MEMBER_PASSWORD.name).ok().filter(|p| !p.trim().is_empty());
     let demo_login = DemoLogin {
         username: "budi".into(),
         generated: given.is_none(),

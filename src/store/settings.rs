@@ -36,6 +36,9 @@ impl std::fmt::Debug for DatabaseSettings {
 }
 
 impl DatabaseSettings {
+    /// Connections in a MariaDB pool unless `PUSTAKA_DATABASE_MAX_CONNECTIONS` says otherwise.
+    pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
     /// Parses a database URL: `sqlite:`…, `mysql://`… or `mariadb://`…; anything else is refused.
     pub fn from_url(raw: &str, password: Option<SecretString>) -> anyhow::Result<Self> {
         let backend = match raw.split(':').next().unwrap_or_default() {
@@ -60,7 +63,7 @@ impl DatabaseSettings {
                 url.to_string()
             }
         };
-        Ok(Self { url: url.into(), backend, max_connections: 10 })
+        Ok(Self { url: url.into(), backend, max_connections: Self::DEFAULT_MAX_CONNECTIONS })
     }
 }
 
