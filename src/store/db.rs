@@ -646,15 +646,37 @@ impl Db {
 /// Runs `$body` (an expression using the transaction `$tx`, evaluating to `Result<T, E>`) in a
 /// transaction, committing on `Ok`; a deadlock or busy database runs it again, a few times at most.
 /// `E` must be `From<DbError>` and convert into [`super::error::StoreError`], which decides by type
-/// whether a failure may run again.
+/// whether a failure may run again. `transaction!(rollback_if COND, db, |tx| body)` does the same
+/// work and, when `COND` is true, rolls it back instead of committing (an import's dry run).
+///
+/// A macro, not a method taking an async closure: the handlers' futures must be `Send`, and a
+/// bound saying so on an async closure's future cannot be written on stable Rust yet.
+///
+/// **The body may run more than once.** After a deadlock (MariaDB) or a busy database (SQLite)
+/// the transaction is rolled back and the body runs again from the start, on a new transaction.
+/// So inside a body:
+/// - read and write only through `$tx`: the database's effects are undone with it;
+/// - do not change anything outside the database (no counters, caches, files, mail, channels,
+///   and no `Vec` from outside the body pushed to): do that after the macro returns `Ok`;
+/// - values the body builds (ids, a generated barcode, a timestamp from the store's clock) are
+///   built again on a rerun, which is right: the first attempt's were rolled back;
+/// - `?` leaves the body, not the function: the error rolls the transaction back, and reaches
+///   the caller only if it is not one that is retried.
 #[macro_export]
 macro_rules! transaction {
-    ($db:expr, |$tx:ident| $body:expr) => {{
+    ($db:expr, |$tx:ident| $body:expr) => {
+        $crate::transaction!(rollback_if false, $db, |$tx| $body)
+    };
+    (rollback_if $rollback:expr, $db:expr, |$tx:ident| $body:expr) => {{
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             let mut $tx = $db.begin().await?;
             let outcome = match $body {
+                Ok(v) if $rollback => {
+                    drop($tx); // dropped uncommitted: rolled back
+                    Ok(v)
+                }
                 Ok(v) => $tx.commit().await.map(|()| v).map_err(Into::into),
                 Err(e) => Err(e),
             };

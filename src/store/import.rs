@@ -100,22 +100,18 @@ macro_rules! in_batches {
         let total = $items.len();
         let mut done = 0;
         for $chunk in $items.chunks(BATCH) {
-            let batch = if $report.dry_run {
-                let mut $tx = $self.db.begin().await?;
+            // A dry run does the same work in a transaction rolled back at the end.
+            let dry_run = $report.dry_run;
+            let batch = crate::transaction!(rollback_if dry_run, $self.db, |$tx| async {
                 let mut $batch = Batch::default();
                 $work;
-                drop($tx);
-                $batch
-            } else {
-                crate::transaction!($self.db, |$tx| async {
-                    let mut $batch = Batch::default();
-                    $work;
+                if !dry_run {
                     let summary = $batch.summary();
                     $self.audit(&mut $tx, &$action.0, &format!("{}.batch", $action.1), "import", 0, summary).await?;
-                    Ok::<_, StoreError>($batch)
                 }
-                .await)?
-            };
+                Ok::<_, StoreError>($batch)
+            }
+            .await)?;
             batch.merge_into($report);
             $self.books_changed(); // the catalogue's total is counted again
             done += $chunk.len();
