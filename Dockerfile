@@ -34,6 +34,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY crates/domain/Cargo.toml crates/domain/
 COPY crates/formats/Cargo.toml crates/formats/
+COPY crates/store/Cargo.toml crates/store/
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
  && for c in crates/*/; do mkdir "$c/src" && touch "$c/src/lib.rs"; done \
  && cargo build --release --locked --target "$(cat /triple)" \

@@ -2,13 +2,11 @@
 
 use super::RANKED;
 use crate::{
+    catalogue::{book, BOOK_COLUMNS},
+    db::sql,
+    error::Result,
     model::{Book, Page},
-    store::{
-        catalogue::{book, BOOK_COLUMNS},
-        db::sql,
-        error::Result,
-        PageRequest, Store,
-    },
+    PageRequest, Store,
 };
 
 impl Store {

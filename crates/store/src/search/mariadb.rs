@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 
 use super::{placeholders, PREFIX_WORDS, RANKED};
 use crate::{
+    db::{sql, Dialect, Query, Tx},
     domain::search,
+    error::{Result, StoreError},
+    json_list,
     model::{Book, Page},
-    store::{
-        db::{sql, Dialect, Query, Tx},
-        error::{Result, StoreError},
-        json_list, PageRequest, Store,
-    },
+    PageRequest, Store,
 };
 
 /// What the search index is made of.

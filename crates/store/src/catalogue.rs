@@ -8,12 +8,12 @@ use super::{
     json_list, Actor, Store,
 };
 use crate::{
+    db::{Row, Tx},
     domain::{
         circulation::{check_price, may_change_copy_status, may_delete, may_delete_copy, settable_by_hand, Record},
         Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, ValidationError, Year,
     },
     model::{Book, Copy, CopyStatus},
-    store::db::{Row, Tx},
 };
 
 /// A validated new book.

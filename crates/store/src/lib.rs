@@ -2,6 +2,16 @@
 //!
 //! Each change runs in one transaction with its audit-log entry, so a change is either stored
 //! whole, with its audit line, or not at all.
+//!
+//! The crate `pustaka-store` (crates/store), over the domain only: it cannot name the server
+//! (HTTP, the app, notices' mail, metrics) nor the file formats. The server re-exports it as
+//! `pustaka::store` (and its [`model`] and [`passwords`] as `pustaka::model`, `pustaka::passwords`).
+
+/// The library's rules (the `pustaka-domain` crate).
+pub use pustaka_domain as domain;
+
+pub mod model;
+pub mod passwords;
 
 pub mod accounts;
 pub mod catalogue;

@@ -507,7 +507,7 @@ impl Db {
     /// Runs the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match &self.pools {
-            Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
+            Pools::Sqlite { write, .. } => sqlx::migrate!("../../migrations/sqlite").run(write).await?,
             Pools::MySql(pool) => {
                 // sqlx locks with GET_LOCK(name, -1), which MariaDB answers with NULL at once
                 // instead of waiting, so replicas starting together could both migrate. Take
@@ -521,7 +521,7 @@ impl Db {
                         "timed out waiting for the migration lock".into(),
                     )));
                 }
-                let mut migrator = sqlx::migrate!("migrations/mariadb");
+                let mut migrator = sqlx::migrate!("../../migrations/mariadb");
                 migrator.set_locking(false);
                 // run_direct: `run` with a borrowed connection is not Send (sqlx's "Acquire is not general enough").
                 let result = migrator.run_direct(&mut *conn).await;
@@ -681,7 +681,7 @@ macro_rules! transaction {
                 Err(e) => Err(e),
             };
             match outcome {
-                Err(e) if attempt < 6 && $crate::store::error::StoreError::is_retryable(&e) => {
+                Err(e) if attempt < 6 && $crate::error::StoreError::is_retryable(&e) => {
                     tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
                 }
                 other => break other,
