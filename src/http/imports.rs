@@ -22,9 +22,8 @@ use axum::{
     extract::State,
     http::{header::LOCATION, StatusCode},
 };
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -34,10 +33,10 @@ use super::{
 };
 use crate::{
     domain::ValidationError,
-    import::{self, ImportError, Input, MemberOptions, Report},
+    import::{self, ImportError, Input, MemberOptions},
     store::{
         error::StoreError,
-        import_jobs::{ImportJob, JobStart, JobStatus},
+        import_jobs::{ImportJob, JobLinks, JobStart},
         Actor, Store,
     },
 };
@@ -71,78 +70,14 @@ pub struct ImportQuery {
     default_category: Option<String>,
 }
 
-/// An import job: where it is, and its report once done.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Job {
-    pub id: i64,
-    /// `books`, `members` or `marc`.
-    pub what: String,
-    pub dry_run: bool,
-    /// `running`; then `done` (see `report`) or `failed` (see `error`); `interrupted` when the
-    /// replica running it stopped: importing the file again is safe (an import is idempotent).
-    pub status: JobStatus,
-    /// While running: `reading` (the file's rows), `importing` (`done` of `total` written, or
-    /// checked in a dry run), `finishing`.
-    pub stage: Option<String>,
-    /// Records (books or members) done so far.
-    pub done: i64,
-    /// Records in all (0 while reading).
-    pub total: i64,
-    /// Who started it.
-    pub actor: String,
-    pub started_at: DateTime<Utc>,
-    /// The last sign of life of the replica running it.
-    pub updated_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-    /// Why it failed.
-    pub error: Option<String>,
-    /// The report once done (`GET /import/jobs/{id}` only; the list leaves it out).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Report>)]
-    pub report: Option<serde_json::Value>,
-    pub links: JobLinks,
-}
-
-/// Where to follow a job.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JobLinks {
-    /// `GET` it to follow the job.
-    #[serde(rename = "self")]
-    pub this: String,
-}
-
 fn job_url(id: i64) -> String {
     format!("/api/v1/import/jobs/{id}")
 }
 
-impl TryFrom<ImportJob> for Job {
-    type Error = ApiError;
-
-    fn try_from(j: ImportJob) -> Result<Self> {
-        let report = match j.report {
-            Some(text) => Some(
-                serde_json::from_str(&text)
-                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("the report of import job {}: {e}", j.id)))?,
-            ),
-            None => None,
-        };
-        Ok(Job {
-            id: j.id,
-            what: j.what,
-            dry_run: j.dry_run,
-            status: j.status,
-            stage: j.stage,
-            done: j.done,
-            total: j.total,
-            actor: j.actor,
-            started_at: j.started_at,
-            updated_at: j.updated_at,
-            finished_at: j.finished_at,
-            error: j.error,
-            report,
-            links: JobLinks { this: job_url(j.id) },
-        })
-    }
+/// The job as the API shows it: with the link to follow it.
+fn linked(mut job: ImportJob) -> ImportJob {
+    job.links = JobLinks { this: job_url(job.id) };
+    job
 }
 
 /// Starts importing books (`books`, CSV or XLSX), members (`members`) or a MARC file (`marc`,
@@ -153,7 +88,7 @@ impl TryFrom<ImportJob> for Job {
     params(("what" = String, Path, description = "`books`, `members` or `marc`"), ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
     responses(
-        (status = 202, description = "the job started; follow it at `Location`", body = Job,
+        (status = 202, description = "the job started; follow it at `Location`", body = ImportJob,
             headers(("Location" = String, description = "the job, `/api/v1/import/jobs/{id}`"))),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, description = "no such kind of import", body = Problem),
@@ -167,7 +102,7 @@ async fn import_file(
     Path(what): Path<String>,
     Query(q): Query<ImportQuery>,
     body: Bytes,
-) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1], Json<Job>)> {
+) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1], Json<ImportJob>)> {
     let actor = who.actor();
     let dry_run = q.dry_run.unwrap_or(false);
     let options = match what.as_str() {
@@ -206,27 +141,27 @@ async fn import_file(
     let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
     tracing::info!(job = id, what = %what, dry_run, "import job started");
     tokio::spawn(run_job(s.store.clone(), actor, id, input, options, dry_run));
-    Ok((StatusCode::ACCEPTED, [(LOCATION, job_url(id))], Json(job.try_into()?)))
+    Ok((StatusCode::ACCEPTED, [(LOCATION, job_url(id))], Json(linked(job))))
 }
 
 /// One import job: its stage and progress while running, its report once done (admin).
 #[utoipa::path(get, path = "/import/jobs/{id}", tag = "import", params(("id" = i64, Path)),
-    responses((status = 200, body = Job), (status = 400, body = Problem), (status = 401, body = Problem),
+    responses((status = 200, body = ImportJob), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 404, description = "no such job", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_job(State(s): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<Job>> {
+async fn get_job(State(s): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<ImportJob>> {
     let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
-    Ok(Json(job.try_into()?))
+    Ok(Json(linked(job)))
 }
 
 /// The latest 20 import jobs, newest first, without their reports (admin): to find a running
 /// import, or the report of a finished one, again.
 #[utoipa::path(get, path = "/import/jobs", tag = "import",
-    responses((status = 200, body = Vec<Job>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 200, body = Vec<ImportJob>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_jobs(State(s): State<AppState>, _: Admin) -> Result<Json<Vec<Job>>> {
+async fn list_jobs(State(s): State<AppState>, _: Admin) -> Result<Json<Vec<ImportJob>>> {
     let jobs = s.store.import_jobs(RECENT_JOBS).await?;
-    Ok(Json(jobs.into_iter().map(Job::try_from).collect::<Result<_>>()?))
+    Ok(Json(jobs.into_iter().map(linked).collect()))
 }
 
 /// What the import has done so far, as its progress callback hears it: `None` until the first

@@ -40,6 +40,22 @@ fn user(r: &Row) -> Result<User> {
     Ok(r.decode()?)
 }
 
+/// An account with its password hash (for a login).
+#[derive(sqlx::FromRow)]
+struct UserWithHash {
+    #[sqlx(flatten)]
+    user: User,
+    password_hash: String,
+}
+
+/// A live session and its account.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    session_id: i64,
+    #[sqlx(flatten)]
+    user: User,
+}
+
 /// A new login session; the token is shown once.
 #[derive(Debug)]
 pub struct NewSession {
@@ -91,8 +107,8 @@ impl Store {
                         .bind(&username),
                 )
                 .await?;
-                let (found, hash) = match &row {
-                    Some(r) => (Some(user(r)?), Some(r.get::<String>("password_hash")?)),
+                let (found, hash) = match row.map(|r| r.decode::<UserWithHash>()).transpose()? {
+                    Some(u) => (Some(u.user), Some(u.password_hash)),
                     None => (None, None),
                 };
                 let ok = self.verify_password(password, hash).await?;
@@ -161,7 +177,11 @@ impl Store {
                 .bind(self.now()),
             )
             .await?;
-        row.map(|r| Ok(Session { id: r.get("session_id")?, user: user(&r)? })).transpose()
+        row.map(|r| {
+            let s: SessionRow = r.decode()?;
+            Ok(Session { id: s.session_id, user: s.user })
+        })
+        .transpose()
     }
 
     /// Ends one session.
@@ -181,7 +201,7 @@ impl Store {
     /// Changes the caller's password after checking the current one; their other sessions end.
     pub async fn change_password(&self, s: &Session, current: &SecretString, new: &Password) -> Result<()> {
         let row = self.db.opt(sql("SELECT password_hash FROM users WHERE id = ?").bind(s.user.id)).await?;
-        let hash: String = row.ok_or(StoreError::NotFound("user"))?.get("password_hash")?;
+        let (hash,): (String,) = row.ok_or(StoreError::NotFound("user"))?.decode()?;
         if !self.verify_password(current, Some(hash)).await? {
             return Err(StoreError::invalid(
                 "current_password",
@@ -347,8 +367,8 @@ impl Store {
                 )
                 .await?
                 .iter()
-                .map(|r| r.get::<DateTime<Utc>>("at"))
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|r| Ok(r.decode::<(DateTime<Utc>,)>()?.0))
+                .collect::<Result<Vec<_>>>()?;
             // Open again when the oldest of the last `max` failures leaves the window.
             let opens = |oldest: DateTime<Utc>| (oldest - since).num_seconds().max(1);
             if pair.len() >= MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS {
@@ -367,7 +387,7 @@ impl Store {
                 if all.len() >= MAX_FAILURES_PER_ADDRESS {
                     // Open again when this account's failures from here have all left the
                     // window, or the address is back under its limit, whichever comes first.
-                    let under_limit: DateTime<Utc> = all[MAX_FAILURES_PER_ADDRESS - 1].get("at")?;
+                    let (under_limit,): (DateTime<Utc>,) = all[MAX_FAILURES_PER_ADDRESS - 1].decode()?;
                     return Err(StoreError::Throttled { retry_after: opens(newest.min(under_limit)) });
                 }
             }

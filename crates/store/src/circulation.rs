@@ -102,6 +102,48 @@ const PAYMENT_SELECT: &str = "SELECT p.id, p.fine_id, p.amount, p.paid_at, p.rec
      FROM fine_payments p JOIN fines f ON f.id = p.fine_id JOIN members m ON m.id = f.member_id \
      LEFT JOIN loans l ON l.id = f.loan_id LEFT JOIN copies c ON c.id = l.copy_id LEFT JOIN books b ON b.id = c.book_id";
 
+/// The ready hold a copy on the hold shelf waits for.
+#[derive(sqlx::FromRow)]
+struct ReadyHold {
+    id: i64,
+    member_id: i64,
+}
+
+/// What renewing a loan or declaring its copy lost checks, read locked.
+const LOAN_STATE: &str = "renewals, due_at, returned_at";
+
+/// A loan's row read with [`LOAN_STATE`].
+#[derive(sqlx::FromRow)]
+struct LoanState {
+    renewals: i64,
+    due_at: DateTime<Utc>,
+    returned_at: Option<DateTime<Utc>>,
+}
+
+/// The open loan of a copy being returned.
+#[derive(sqlx::FromRow)]
+struct OpenLoan {
+    id: i64,
+    member_id: i64,
+    loaned_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+    renewals: i64,
+}
+
+/// The first hold waiting for a book, and its member's category.
+#[derive(sqlx::FromRow)]
+struct NextInLine {
+    id: i64,
+    category: String,
+}
+
+/// A hold's row as ending it reads it (`status` as stored, for the audit line).
+#[derive(sqlx::FromRow)]
+struct HoldState {
+    copy_id: Option<i64>,
+    status: String,
+}
+
 fn standing(m: &Member) -> MemberStanding {
     MemberStanding {
         blocked: m.blocked,
@@ -150,12 +192,15 @@ impl Store {
                             .bind(copy.id),
                         )
                         .await?;
-                    row.map(|r| Ok::<_, StoreError>((r.get::<i64>("id")?, r.get::<i64>("member_id")?))).transpose()?
+                    row.map(|r| r.decode::<ReadyHold>()).transpose()?
                 } else {
                     None
                 };
-                let desk =
-                    CopyAtDesk { barcode: &copy.barcode, status: copy.status, held_for: ready_hold.map(|h| h.1) };
+                let desk = CopyAtDesk {
+                    barcode: &copy.barcode,
+                    status: copy.status,
+                    held_for: ready_hold.as_ref().map(|h| h.member_id),
+                };
                 may_lend(&desk, member.id)?;
                 may_borrow(&policy, &standing(&member), today)?;
 
@@ -185,11 +230,11 @@ impl Store {
                 })?
                 .last_id;
                 self.set_copy_status(&mut tx, &copy, CopyStatus::OnLoan).await?;
-                if let Some((hold_id, _)) = ready_hold {
+                if let Some(hold) = ready_hold {
                     tx.exec(
                         sql("UPDATE holds SET status = 'fulfilled', resolved_at = ? WHERE id = ?")
                             .bind(at)
-                            .bind(hold_id),
+                            .bind(hold.id),
                     )
                     .await?;
                 }
@@ -253,18 +298,15 @@ impl Store {
                 let copy = self.copy_in(&mut tx, current.copy_id).await?;
                 let (member, policy) = self.borrower_in(&mut tx, MemberKey::Id(current.member_id)).await?;
                 let lock = tx.for_update();
-                let row = tx
-                    .opt(
-                        sql(format!("SELECT renewals, due_at, returned_at FROM loans WHERE id = ?{lock}"))
-                            .bind(loan_id),
-                    )
+                let state: LoanState = tx
+                    .opt(sql(format!("SELECT {LOAN_STATE} FROM loans WHERE id = ?{lock}")).bind(loan_id))
                     .await?
-                    .ok_or(StoreError::NotFound("loan"))?;
-                let due_at: DateTime<Utc> = row.get("due_at")?;
+                    .ok_or(StoreError::NotFound("loan"))?
+                    .decode()?;
                 let terms = LoanTerms {
-                    returned: row.get::<Option<DateTime<Utc>>>("returned_at")?.is_some(),
-                    renewals: row.get("renewals")?,
-                    due: self.today(due_at),
+                    returned: state.returned_at.is_some(),
+                    renewals: state.renewals,
+                    due: self.today(state.due_at),
                 };
                 let others_waiting = tx
                     .opt(
@@ -302,7 +344,7 @@ impl Store {
                 let today = self.today(at);
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
                 let (lock, open_loan) = (tx.for_update(), tx.dialect().open_loan_of_copy());
-                let open = tx
+                let open: OpenLoan = tx
                     .opt(
                         sql(format!(
                             "SELECT id, member_id, loaned_at, due_at, renewals FROM loans WHERE {open_loan}{lock}"
@@ -310,10 +352,9 @@ impl Store {
                         .bind(copy.id),
                     )
                     .await?
-                    .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?;
-                let loan_id: i64 = open.get("id")?;
-                let member_id: i64 = open.get("member_id")?;
-                let due_at: DateTime<Utc> = open.get("due_at")?;
+                    .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?
+                    .decode()?;
+                let (loan_id, member_id, due_at) = (open.id, open.member_id, open.due_at);
                 let (member, policy, fine) =
                     self.end_loan(&mut tx, actor, loan_id, member_id, self.today(due_at), at).await?;
                 let damage_fine = if damaged {
@@ -335,10 +376,10 @@ impl Store {
                     member_id,
                     card_number: member.card_number,
                     member_name: member.name,
-                    loaned_at: open.get("loaned_at")?,
+                    loaned_at: open.loaned_at,
                     due_at,
                     returned_at: Some(at),
-                    renewals: open.get("renewals")?,
+                    renewals: open.renewals,
                     overdue: false,
                     renewable: None,
                     renew_refusal: None,
@@ -419,14 +460,15 @@ impl Store {
                 let current = self.loan_in(&mut tx, loan_id).await?;
                 let copy = self.copy_in(&mut tx, current.copy_id).await?;
                 let lock = tx.for_update();
-                let row = tx
-                    .opt(sql(format!("SELECT due_at, returned_at FROM loans WHERE id = ?{lock}")).bind(loan_id))
+                let state: LoanState = tx
+                    .opt(sql(format!("SELECT {LOAN_STATE} FROM loans WHERE id = ?{lock}")).bind(loan_id))
                     .await?
-                    .ok_or(StoreError::NotFound("loan"))?;
-                if row.get::<Option<DateTime<Utc>>>("returned_at")?.is_some() {
+                    .ok_or(StoreError::NotFound("loan"))?
+                    .decode()?;
+                if state.returned_at.is_some() {
                     return Err(Refusal::AlreadyReturned.into());
                 }
-                let due = self.today(row.get("due_at")?);
+                let due = self.today(state.due_at);
                 let (_, policy, fine) = self.end_loan(&mut tx, actor, loan_id, current.member_id, due, at).await?;
                 self.set_copy_status(&mut tx, &copy, CopyStatus::Lost).await?;
                 let lost_fine = self
@@ -484,7 +526,9 @@ impl Store {
                 ))
                 .bind(copy.book_id),
             )
-            .await?;
+            .await?
+            .map(|r| r.decode::<NextInLine>())
+            .transpose()?;
         let next = match copy_goes_to(next) {
             CopyGoesTo::Shelf => {
                 self.set_copy_status(tx, copy, CopyStatus::Available).await?;
@@ -492,8 +536,7 @@ impl Store {
             }
             CopyGoesTo::HoldShelf(next) => next,
         };
-        let hold_id: i64 = next.get("id")?;
-        let category: String = next.get("category")?;
+        let NextInLine { id: hold_id, category } = next;
         let policy = self.category_in(tx, &category).await?.rules;
         let calendar = self.calendar(tx, today).await?;
         let pickup_by = policy.hold_pickup_deadline(&calendar, today);
@@ -561,11 +604,11 @@ impl Store {
             async {
             let at = self.now();
             let lock = tx.for_update();
-            let title: String = tx
+            let (title,): (String,) = tx
                 .opt(sql(format!("SELECT title FROM books WHERE id = ?{lock}")).bind(book_id))
                 .await?
                 .ok_or(StoreError::NotFound("book"))?
-                .get("title")?;
+                .decode()?;
             let (member, policy) = actor.hide_missing(self.borrower_in(&mut tx, member).await)?;
             actor.ensure_for(member.id)?;
             let has_open_hold = tx
@@ -617,12 +660,11 @@ impl Store {
     pub(super) async fn end_hold_in(&self, tx: &mut Tx, actor: &Actor, id: i64, to: HoldStatus) -> Result<()> {
         let at = self.now();
         let lock = tx.for_update();
-        let row = tx
+        let HoldState { copy_id, status } = tx
             .opt(sql(format!("SELECT copy_id, status FROM holds WHERE id = ?{lock}")).bind(id))
             .await?
-            .ok_or(StoreError::NotFound("hold"))?;
-        let status: String = row.get("status")?;
-        let copy_id: Option<i64> = row.get("copy_id")?;
+            .ok_or(StoreError::NotFound("hold"))?
+            .decode()?;
         tx.exec(sql("UPDATE holds SET status = ?, resolved_at = ? WHERE id = ?").bind(to.as_str()).bind(at).bind(id))
             .await?;
         if let (Some("ready"), Some(copy_id)) = (Some(status.as_str()), copy_id) {
@@ -642,7 +684,7 @@ impl Store {
             self.db.all(sql("SELECT id FROM holds WHERE status = 'ready' AND pickup_by < ?").bind(today)).await?;
         let mut n = 0;
         for r in &rows {
-            let id: i64 = r.get("id")?;
+            let (id,): (i64,) = r.decode()?;
             let ended = crate::transaction!(self.db, |tx| {
                 async {
                     // Someone may have picked it up or cancelled it since the list was read.
@@ -798,7 +840,7 @@ impl Store {
     /// The payments towards a fine, oldest first (staff, or the member who owes it).
     pub async fn payments_of(&self, actor: &Actor, fine_id: i64) -> Result<Vec<Payment>> {
         let f = self.db.opt(sql("SELECT member_id FROM fines WHERE id = ?").bind(fine_id)).await?;
-        let member_id: i64 = f.ok_or_else(|| actor.missing("fine"))?.get("member_id")?;
+        let (member_id,): (i64,) = f.ok_or_else(|| actor.missing("fine"))?.decode()?;
         actor.ensure_for(member_id)?;
         let rows =
             self.db.all(sql(format!("{PAYMENT_SELECT} WHERE p.fine_id = ? ORDER BY p.id")).bind(fine_id)).await?;
@@ -844,6 +886,6 @@ impl Store {
 
 /// What is left of a fine of `amount` after the payments in `upto` (rows with an `amount`).
 fn outstanding_after(amount: i64, upto: &[Row]) -> Result<i64> {
-    let paid = total_money(upto.iter().map(|r| r.get::<i64>("amount")).collect::<Result<Vec<_>, _>>()?);
+    let paid = total_money(upto.iter().map(|r| Ok(r.decode::<(i64,)>()?.0)).collect::<Result<Vec<_>>>()?);
     Ok((amount - paid).max(0))
 }

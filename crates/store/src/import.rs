@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::{
     catalogue::{book, NewBook},
-    db::{sql, Tx},
+    db::{sql, Row, Tx},
     error::{Result, StoreError},
     members::{member, MEMBER_COLUMNS},
     Actor, Store,
@@ -26,6 +26,13 @@ use crate::{
 
 /// Books (or members) written per transaction.
 pub const BATCH: usize = 200;
+
+/// A member already registered, found by card number or source id.
+#[derive(sqlx::FromRow)]
+struct KnownMember {
+    id: i64,
+    grade: Option<String>,
+}
 
 /// What one batch did; merged into the report once the batch is committed (or rolled back in a
 /// dry run), so that a batch run again after a deadlock is not counted twice.
@@ -195,7 +202,7 @@ impl Store {
             }
         }
         let (id, created) = match found {
-            Some(row) => (row.get::<i64>("id")?, false),
+            Some(row) => (row.decode::<(i64,)>()?.0, false),
             None => match self.insert_book(tx, &b.book).await {
                 Ok(id) => (id, true),
                 Err(StoreError::Duplicate { field, detail }) => {
@@ -207,13 +214,13 @@ impl Store {
         };
         for c in &b.copies {
             let on = tx.opt(sql("SELECT book_id FROM copies WHERE barcode = ?").bind(c.barcode.as_str())).await?;
-            match on {
-                Some(row) if row.get::<i64>("book_id")? == id => batch.copies_existing += 1,
-                Some(row) => batch.errors.push(RowError::at(
+            match on.map(|r| r.decode::<(i64,)>()).transpose()? {
+                Some((book,)) if book == id => batch.copies_existing += 1,
+                Some((book,)) => batch.errors.push(RowError::at(
                     c.line,
                     c.record.as_ref(),
                     "barcode",
-                    format!("barcode {} is already on another book (id {})", c.barcode, row.get::<i64>("book_id")?),
+                    format!("barcode {} is already on another book (id {book})", c.barcode),
                 )),
                 None => {
                     let location = c.location.as_ref().map(|l| l.as_str());
@@ -225,7 +232,7 @@ impl Store {
         }
         if b.at_least > 0 {
             let row = tx.opt(sql("SELECT COUNT(*) AS n FROM copies WHERE book_id = ?").bind(id)).await?;
-            let have = row.map(|r| r.get::<i64>("n")).transpose()?.unwrap_or(0);
+            let have = row.map(|r| r.decode::<(i64,)>()).transpose()?.map_or(0, |(n,)| n);
             let (mut made, mut next) = (have, have + 1);
             let last = have + 10 * i64::from(MAX_COPIES_PER_ROW);
             while made < i64::from(b.at_least) && next <= last {
@@ -303,11 +310,7 @@ impl Store {
         report: &mut Report,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<()> {
-        let rows = self.db.all(sql("SELECT code, name FROM categories ORDER BY code")).await?;
-        let categories = rows
-            .iter()
-            .map(|r| Ok((r.get::<String>("code")?, r.get::<String>("name")?)))
-            .collect::<Result<Vec<_>>>()?;
+        let categories = self.category_names().await?;
         if let Some(d) = default {
             if !categories.iter().any(|(c, _)| c == d) {
                 return Err(StoreError::invalid(
@@ -337,7 +340,7 @@ impl Store {
     }
 
     async fn import_member(&self, tx: &mut Tx, m: &MemberIn, category: &str, batch: &mut Batch) -> Result<()> {
-        let found = match (&m.card, &m.source_id) {
+        let found: Option<Row> = match (&m.card, &m.source_id) {
             (Some(card), _) => {
                 tx.opt(sql("SELECT id, grade FROM members WHERE card_number = ?").bind(card.as_str())).await?
             }
@@ -346,17 +349,17 @@ impl Store {
             }
             (None, None) => None,
         };
-        if let Some(row) = found {
+        if let Some(found) = found.map(|r| r.decode::<KnownMember>()).transpose()? {
             batch.members_existing += 1;
             // The one thing a sheet changes about a member already registered: their class, so
             // that next year's class lists move everyone up.
             if let Some(grade) = &m.grade {
-                if row.get::<Option<String>>("grade")?.as_deref() != Some(grade.as_str()) {
+                if found.grade.as_deref() != Some(grade.as_str()) {
                     tx.exec(
                         sql("UPDATE members SET grade = ?, updated_at = ? WHERE id = ?")
                             .bind(grade.as_str())
                             .bind(self.now())
-                            .bind(row.get::<i64>("id")?),
+                            .bind(found.id),
                     )
                     .await?;
                     batch.members_regraded += 1;

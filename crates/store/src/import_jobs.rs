@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use super::{
     db::{sql, Row},
     error::{Result, StoreError},
+    import::Report,
     Actor, Store,
 };
 
@@ -46,41 +47,92 @@ impl JobStatus {
             JobStatus::Interrupted => "interrupted",
         }
     }
+}
 
-    fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
+impl TryFrom<String> for JobStatus {
+    type Error = String;
+
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        Ok(match s.as_str() {
             "running" => JobStatus::Running,
             "done" => JobStatus::Done,
             "failed" => JobStatus::Failed,
             "interrupted" => JobStatus::Interrupted,
-            other => return Err(StoreError::Internal(anyhow::anyhow!("import job status {other:?}"))),
+            _ => return Err(format!("unknown import job status {s:?}")),
         })
     }
 }
 
-/// One import job as stored.
-#[derive(Debug, Clone)]
+// The doc comments below are the API's (the OpenAPI snapshot pins them); notes for the store
+// are plain comments.
+
+/// An import job: where it is, and its report once done.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[schema(as = Job)]
 pub struct ImportJob {
     pub id: i64,
     /// `books`, `members` or `marc`.
     pub what: String,
     pub dry_run: bool,
-    /// As read: a running job without a heartbeat for [`STALE_AFTER`] is `Interrupted`.
+    /// `running`; then `done` (see `report`) or `failed` (see `error`); `interrupted` when the
+    /// replica running it stopped: importing the file again is safe (an import is idempotent).
+    // As read: a running job without a heartbeat for `STALE_AFTER` is `Interrupted` (`job_of`).
+    #[sqlx(try_from = "String")]
     pub status: JobStatus,
-    /// `reading`, `importing` or `finishing` while running.
+    /// While running: `reading` (the file's rows), `importing` (`done` of `total` written, or
+    /// checked in a dry run), `finishing`.
     pub stage: Option<String>,
-    /// Records (books or members) done so far, of `total` (0 until the file is read).
+    /// Records (books or members) done so far.
+    #[sqlx(rename = "rows_done")]
     pub done: i64,
+    /// Records in all (0 while reading).
+    #[sqlx(rename = "rows_total")]
     pub total: i64,
+    /// Who started it.
     pub actor: String,
     pub started_at: DateTime<Utc>,
-    /// The last heartbeat.
+    /// The last sign of life of the replica running it.
     pub updated_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
-    /// Why the job failed.
+    /// Why it failed.
     pub error: Option<String>,
-    /// The report as JSON, once done (only read by [`Store::import_job`]).
-    pub report: Option<String>,
+    /// The report once done (`GET /import/jobs/{id}` only; the list leaves it out).
+    // Read only by `Store::import_job` (the list selects no `report`).
+    #[serde(skip_serializing_if = "JobReport::is_none")]
+    #[schema(value_type = Option<Report>)]
+    #[sqlx(try_from = "Option<String>", default)]
+    pub report: JobReport,
+    // Where the API serves the job: the http layer fills it in (the store knows no URLs).
+    #[sqlx(skip)]
+    pub links: JobLinks,
+}
+
+/// A finished job's report, stored as JSON text, read as a JSON value to send on as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct JobReport(pub Option<serde_json::Value>);
+
+impl JobReport {
+    /// No report (yet).
+    pub fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl TryFrom<Option<String>> for JobReport {
+    type Error = serde_json::Error;
+
+    fn try_from(text: Option<String>) -> std::result::Result<Self, serde_json::Error> {
+        text.map(|t| serde_json::from_str(&t)).transpose().map(JobReport)
+    }
+}
+
+/// Where to follow a job.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct JobLinks {
+    /// `GET` it to follow the job.
+    #[serde(rename = "self")]
+    pub this: String,
 }
 
 /// Whether a job could start.
@@ -127,7 +179,7 @@ impl Store {
             Err(StoreError::Duplicate { .. }) => {
                 let row = self.db.opt(sql("SELECT id FROM imports WHERE writing = 1")).await?;
                 // It may have finished in between: say busy all the same, the client may retry.
-                Ok(JobStart::Busy(row.map(|r| r.get("id")).transpose()?.unwrap_or(0)))
+                Ok(JobStart::Busy(row.map(|r| r.decode::<(i64,)>()).transpose()?.map_or(0, |(id,)| id)))
             }
             Err(e) => Err(e),
         }
@@ -187,12 +239,7 @@ impl Store {
             .db
             .opt(sql(format!("SELECT {JOB_COLUMNS}, report FROM imports WHERE id = ? AND what IS NOT NULL")).bind(id))
             .await?;
-        row.map(|r| {
-            let mut job = self.job_of(&r)?;
-            job.report = r.get("report")?;
-            Ok(job)
-        })
-        .transpose()
+        row.map(|r| self.job_of(&r)).transpose()
     }
 
     /// The latest jobs, newest first, without their reports.
@@ -207,26 +254,16 @@ impl Store {
         rows.iter().map(|r| self.job_of(r)).collect()
     }
 
+    /// A job's row as read: a running job without a heartbeat for [`STALE_AFTER`] is
+    /// `Interrupted`, and only a running job has a stage.
     fn job_of(&self, r: &Row) -> Result<ImportJob> {
-        let mut status = JobStatus::parse(&r.get::<String>("status")?)?;
-        let updated_at: Option<DateTime<Utc>> = r.get("updated_at")?;
-        if status == JobStatus::Running && updated_at.is_none_or(|at| at < self.now() - STALE_AFTER) {
-            status = JobStatus::Interrupted;
+        let mut job: ImportJob = r.decode()?;
+        if job.status == JobStatus::Running && job.updated_at.is_none_or(|at| at < self.now() - STALE_AFTER) {
+            job.status = JobStatus::Interrupted;
         }
-        Ok(ImportJob {
-            id: r.get("id")?,
-            what: r.get("what")?,
-            dry_run: r.get("dry_run")?,
-            status,
-            stage: if status == JobStatus::Running { r.get("stage")? } else { None },
-            done: r.get("rows_done")?,
-            total: r.get("rows_total")?,
-            actor: r.get("actor")?,
-            started_at: r.get("started_at")?,
-            updated_at,
-            finished_at: r.get("finished_at")?,
-            error: r.get("error")?,
-            report: None,
-        })
+        if job.status != JobStatus::Running {
+            job.stage = None;
+        }
+        Ok(job)
     }
 }

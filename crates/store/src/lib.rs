@@ -186,6 +186,47 @@ const AUDIT_PAGE: &str = "SELECT a.id, a.at, a.actor, a.action, a.entity, a.enti
      LEFT JOIN members mm ON a.entity = 'member' AND mm.id = a.entity_id \
      ORDER BY a.id DESC";
 
+/// The row of a `SELECT COUNT(*) AS n` (see [`Store::count`]).
+#[derive(sqlx::FromRow)]
+struct Count {
+    n: Option<i64>,
+}
+
+/// Where a read runs: on the pool (each read on a connection of its own, no locks), or in the
+/// caller's transaction (its snapshot, and the locks it holds). For the reads the two share.
+enum Reader<'a> {
+    /// On the pool.
+    Pool(&'a Db),
+    /// In a transaction.
+    Tx(&'a mut Tx),
+}
+
+impl Reader<'_> {
+    /// The SQL dialect of the backend.
+    fn dialect(&self) -> db::Dialect {
+        match self {
+            Reader::Pool(db) => db.dialect(),
+            Reader::Tx(tx) => tx.dialect(),
+        }
+    }
+
+    /// All rows.
+    async fn all(&mut self, q: db::Query) -> Result<Vec<Row>> {
+        Ok(match self {
+            Reader::Pool(db) => db.all(q).await?,
+            Reader::Tx(tx) => tx.all(q).await?,
+        })
+    }
+
+    /// At most one row.
+    async fn opt(&mut self, q: db::Query) -> Result<Option<Row>> {
+        Ok(match self {
+            Reader::Pool(db) => db.opt(q).await?,
+            Reader::Tx(tx) => tx.opt(q).await?,
+        })
+    }
+}
+
 impl Store {
     /// A store over `db` with the library's calendar settings, hashing passwords at Argon2id's
     /// default cost.
@@ -223,8 +264,13 @@ impl Store {
 
     /// The calendar for dates from `from` on: weekly closed days and the closed days stored.
     async fn calendar(&self, tx: &mut Tx, from: NaiveDate) -> Result<Calendar> {
-        let rows = tx.all(sql("SELECT day FROM closed_days WHERE day >= ? ORDER BY day").bind(from)).await?;
-        let days = rows.iter().map(|r| r.get::<NaiveDate>("day")).collect::<Result<Vec<_>, _>>()?;
+        self.calendar_on(&mut Reader::Tx(tx), from).await
+    }
+
+    /// [`Store::calendar`], read on the pool or in a transaction.
+    async fn calendar_on(&self, on: &mut Reader<'_>, from: NaiveDate) -> Result<Calendar> {
+        let rows = on.all(sql("SELECT day FROM closed_days WHERE day >= ? ORDER BY day").bind(from)).await?;
+        let days = rows.iter().map(|r| Ok(r.decode::<(NaiveDate,)>()?.0)).collect::<Result<Vec<_>>>()?;
         Ok(Calendar::new(self.closed_weekdays.iter().copied(), days))
     }
 
@@ -262,7 +308,7 @@ impl Store {
     /// Runs a `SELECT COUNT(*) AS n` (or any single integer `n`).
     async fn count(&self, q: db::Query) -> Result<i64> {
         match self.db.opt(q).await? {
-            Some(row) => Ok(row.get::<Option<i64>>("n")?.unwrap_or(0)),
+            Some(row) => Ok(row.decode::<Count>()?.n.unwrap_or(0)),
             None => Ok(0),
         }
     }
@@ -293,7 +339,7 @@ impl Store {
             "SELECT VARIABLE_VALUE AS v FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'",
         );
         let Some(row) = self.db.opt(q).await? else { return Ok(None) };
-        let v: String = row.get("v")?;
+        let (v,): (String,) = row.decode()?;
         Ok(v.trim().parse().ok())
     }
 
@@ -324,10 +370,17 @@ fn unpaid_total_query(dialect: db::Dialect, member_id: Option<i64>) -> db::Query
     q
 }
 
+/// The row of [`unpaid_total_query`].
+#[derive(sqlx::FromRow)]
+struct SplitTotal {
+    high: i64,
+    low: i64,
+}
+
 /// The total from [`unpaid_total_query`]'s row, saturating at `i64::MAX`.
 fn unpaid_total_of(row: Option<Row>) -> Result<i64> {
     let Some(row) = row else { return Ok(0) };
-    let (high, low): (i64, i64) = (row.get("high")?, row.get("low")?);
+    let SplitTotal { high, low } = row.decode()?;
     Ok(joined_total(high, low))
 }
 

@@ -5,12 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{
     db::{sql, Row, Tx},
     error::{Result, StoreError},
-    like_escape, Actor, PageRequest, Store,
+    like_escape, Actor, PageRequest, Reader, Store,
 };
 use crate::{
     domain::{
         circulation::{may_delete, may_delete_category, overdue_standing, LoanPolicy, Record},
-        Calendar, ValidationError,
+        ValidationError,
     },
     domain::{CardNumber, Email, Grade, Password, PersonName, Phone, ShortText, Username},
     model::{Category, ClosedDay, Member, Page, Role},
@@ -54,6 +54,27 @@ pub(super) fn member(r: &Row) -> Result<Member> {
     Ok(r.decode()?)
 }
 
+/// A row read with [`MEMBER_COLUMNS`]: the member, and what tells whether their fines and
+/// overdue loans need reading (see [`Store::with_standing`]).
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    #[sqlx(flatten)]
+    member: Member,
+    /// Their unpaid fines.
+    unpaid_count: i64,
+    /// The earliest due time of a loan still out.
+    first_due: Option<DateTime<Utc>>,
+}
+
+/// A member's row read with [`MEMBER_COLUMNS`] and [`CATEGORY_OF_MEMBER`].
+#[derive(sqlx::FromRow)]
+struct BorrowerRow {
+    #[sqlx(flatten)]
+    member: MemberRow,
+    /// Their category as JSON (none if it is gone).
+    category_json: Option<String>,
+}
+
 /// A `categories` row: a code, a name and the loan rules (also read as one JSON object, see
 /// [`CATEGORY_OF_MEMBER`]).
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -86,9 +107,8 @@ fn category(r: &Row) -> Result<Category> {
     Ok(category_of(r.decode()?))
 }
 
-/// The category of a member's row read with [`CATEGORY_OF_MEMBER`].
-fn category_of_member(r: &Row) -> Result<Category> {
-    let json: Option<String> = r.get("category_json")?;
+/// The category of a member's row, from its JSON read with [`CATEGORY_OF_MEMBER`].
+fn category_of_member(json: Option<String>) -> Result<Category> {
     let json = json.ok_or(StoreError::NotFound("category"))?;
     let c = serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("the category of a member reads wrong: {e}"))?;
     Ok(category_of(c))
@@ -116,30 +136,35 @@ fn category_of(c: CategoryRow) -> Category {
 }
 
 impl Store {
-    /// Fills in what a member owes (only for members who owe something) and the fines accruing
-    /// on their overdue loans (only for members with a loan out past its due time).
-    async fn with_fines(&self, mut m: Member, r: &Row) -> Result<Member> {
-        if r.get::<i64>("unpaid_count")? > 0 {
-            m.unpaid_fines = self.unpaid_total(Some(m.id)).await?;
+    /// The member of a row read with [`MEMBER_COLUMNS`], with what they owe (only for members
+    /// who owe something) and the fines accruing on their overdue loans (only for members with a
+    /// loan out past its due time), read with `on`: on the pool for a list or a page, in the
+    /// transaction that locked the member for a change at the desk. `policy`: the member's
+    /// category's rules when already read (else read here, when needed).
+    async fn with_standing(&self, on: &mut Reader<'_>, row: MemberRow, policy: Option<LoanPolicy>) -> Result<Member> {
+        let MemberRow { member: mut m, unpaid_count, first_due } = row;
+        // The total only for a member who owes something (one statement fewer at most desks).
+        if unpaid_count > 0 {
+            let q = super::unpaid_total_query(on.dialect(), Some(m.id));
+            m.unpaid_fines = super::unpaid_total_of(on.opt(q).await?)?;
         }
         let at = self.now();
-        if r.get::<Option<DateTime<Utc>>>("first_due")?.is_some_and(|d| d < at) {
+        if first_due.is_some_and(|d| d < at) {
             let today = self.today(at);
-            let rows = self
-                .db
+            let rows = on
                 .all(
                     sql("SELECT due_at FROM loans WHERE member_id = ? AND returned_at IS NULL AND due_at < ?")
                         .bind(m.id)
                         .bind(at),
                 )
                 .await?;
-            let dues = rows.iter().map(|r| Ok(self.today(r.get("due_at")?))).collect::<Result<Vec<_>>>()?;
-            let from = dues.iter().copied().min().unwrap_or(today);
-            let days = self.db.all(sql("SELECT day FROM closed_days WHERE day >= ? ORDER BY day").bind(from)).await?;
-            let days = days.iter().map(|r| r.get::<NaiveDate>("day")).collect::<Result<Vec<_>, _>>()?;
-            let calendar = Calendar::new(self.closed_weekdays.iter().copied(), days);
-            let row = self.db.opt(sql("SELECT * FROM categories WHERE code = ?").bind(&m.category)).await?;
-            let policy = row.as_ref().map(category).transpose()?.ok_or(StoreError::NotFound("category"))?.rules;
+            let dues =
+                rows.iter().map(|r| Ok(self.today(r.decode::<(DateTime<Utc>,)>()?.0))).collect::<Result<Vec<_>>>()?;
+            let calendar = self.calendar_on(on, dues.iter().copied().min().unwrap_or(today)).await?;
+            let policy = match policy {
+                Some(p) => p,
+                None => self.category_on(on, &m.category).await?.rules,
+            };
             (m.overdue_since, m.accruing_fines) = overdue_standing(&calendar, &policy, dues, today);
         }
         Ok(m)
@@ -169,7 +194,7 @@ impl Store {
         let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
         let mut items = Vec::with_capacity(rows.len());
         for r in &rows {
-            items.push(self.with_fines(member(r)?, r).await?);
+            items.push(self.with_standing(&mut Reader::Pool(&self.db), r.decode()?, None).await?);
         }
         Ok(page.wrap(items, self.count(count).await?))
     }
@@ -178,7 +203,7 @@ impl Store {
     pub async fn member(&self, id: i64) -> Result<Member> {
         let row = self.db.opt(sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?")).bind(id)).await?;
         let row = row.ok_or(StoreError::NotFound("member"))?;
-        self.with_fines(member(&row)?, &row).await
+        self.with_standing(&mut Reader::Pool(&self.db), row.decode()?, None).await
     }
 
     /// Locks and reads a member, with their unpaid fines.
@@ -195,28 +220,9 @@ impl Store {
             MemberKey::Id(id) => sql(format!("{select} WHERE m.id = ?{lock}")).bind(id),
             MemberKey::Card(card) => sql(format!("{select} WHERE m.card_number = ?{lock}")).bind(card.as_str()),
         };
-        let row = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?;
-        let mut m = member(&row)?;
-        let policy = category_of_member(&row)?.rules;
-        // The total only for a member who owes something (one statement fewer at most desks).
-        if row.get::<i64>("unpaid_count")? > 0 {
-            m.unpaid_fines =
-                super::unpaid_total_of(tx.opt(super::unpaid_total_query(tx.dialect(), Some(m.id))).await?)?;
-        }
-        let at = self.now();
-        if row.get::<Option<DateTime<Utc>>>("first_due")?.is_some_and(|d| d < at) {
-            let today = self.today(at);
-            let rows = tx
-                .all(
-                    sql("SELECT due_at FROM loans WHERE member_id = ? AND returned_at IS NULL AND due_at < ?")
-                        .bind(m.id)
-                        .bind(at),
-                )
-                .await?;
-            let dues = rows.iter().map(|r| Ok(self.today(r.get("due_at")?))).collect::<Result<Vec<_>>>()?;
-            let calendar = self.calendar(tx, dues.iter().copied().min().unwrap_or(today)).await?;
-            (m.overdue_since, m.accruing_fines) = overdue_standing(&calendar, &policy, dues, today);
-        }
+        let row: BorrowerRow = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?.decode()?;
+        let policy = category_of_member(row.category_json)?.rules;
+        let m = self.with_standing(&mut Reader::Tx(tx), row.member, Some(policy)).await?;
         Ok((m, policy))
     }
 
@@ -344,7 +350,8 @@ impl Store {
                 .all(sql("SELECT id FROM holds WHERE member_id = ? AND status = 'ready'").bind(id))
                 .await?;
             for r in &ready {
-                self.end_hold_in(&mut tx, actor, r.get("id")?, crate::model::HoldStatus::Cancelled).await?;
+                let (hold,): (i64,) = r.decode()?;
+                self.end_hold_in(&mut tx, actor, hold, crate::model::HoldStatus::Cancelled).await?;
             }
             tx.exec(sql("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE member_id = ?)").bind(id)).await?;
             tx.exec(sql("DELETE FROM users WHERE member_id = ?").bind(id)).await?;
@@ -363,7 +370,12 @@ impl Store {
     }
 
     pub(super) async fn category_in(&self, tx: &mut Tx, code: &str) -> Result<Category> {
-        let row = tx.opt(sql("SELECT * FROM categories WHERE code = ?").bind(code)).await?;
+        self.category_on(&mut Reader::Tx(tx), code).await
+    }
+
+    /// [`Store::category_in`], read on the pool or in a transaction.
+    async fn category_on(&self, on: &mut Reader<'_>, code: &str) -> Result<Category> {
+        let row = on.opt(sql("SELECT * FROM categories WHERE code = ?").bind(code)).await?;
         row.as_ref().map(category).transpose()?.ok_or(StoreError::NotFound("category"))
     }
 

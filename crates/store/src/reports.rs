@@ -15,7 +15,7 @@
 use chrono::{DateTime, Datelike, Months, NaiveDate, Offset, TimeDelta, TimeZone, Utc};
 
 use super::{
-    db::{sql, Dialect, Query, Row},
+    db::{sql, Dialect, Query, Record, Row},
     error::{Result, StoreError},
     Store,
 };
@@ -167,20 +167,27 @@ fn class_row(digit: Option<i64>) -> usize {
 }
 
 /// An amount summed in SQL as two parts that cannot overflow (see `unpaid_total_query`):
-/// `<alias>_hi` (multiples of 10^9) and `<alias>_lo` (the rest).
-fn split_sum(dialect: Dialect, expr: &str, alias: &str) -> String {
+/// `hi` (multiples of 10^9) and `lo` (the rest), read as a [`SplitSum`].
+fn split_sum(dialect: Dialect, expr: &str) -> String {
     let (int, div) = (dialect.integer(), dialect.int_div());
     format!(
-        "CAST(COALESCE(SUM(({expr}) {div} 1000000000), 0) AS {int}) AS {alias}_hi, \
-         CAST(COALESCE(SUM(({expr}) % 1000000000), 0) AS {int}) AS {alias}_lo"
+        "CAST(COALESCE(SUM(({expr}) {div} 1000000000), 0) AS {int}) AS hi, \
+         CAST(COALESCE(SUM(({expr}) % 1000000000), 0) AS {int}) AS lo"
     )
 }
 
-/// Joins the two parts of [`split_sum`], saturating.
-fn split_total(r: &Row, alias: &str) -> Result<i64> {
-    let hi: i64 = r.get(&format!("{alias}_hi"))?;
-    let lo: i64 = r.get(&format!("{alias}_lo"))?;
-    Ok(hi.saturating_mul(1_000_000_000).saturating_add(lo))
+/// The two parts of a [`split_sum`].
+#[derive(sqlx::FromRow, Default, Clone, Copy)]
+struct SplitSum {
+    hi: i64,
+    lo: i64,
+}
+
+impl SplitSum {
+    /// The parts joined, saturating.
+    fn total(self) -> i64 {
+        self.hi.saturating_mul(1_000_000_000).saturating_add(self.lo)
+    }
 }
 
 /// The first day of `date`'s month.
@@ -199,26 +206,90 @@ fn months(range: ReportRange) -> Vec<String> {
     out
 }
 
-/// Counts looked up by their group's key, zero where the database had no row.
-struct Counts(std::collections::HashMap<String, Row>);
+/// A row of a grouped count: its group's key (`grp`: a period, a category code; NULL read as
+/// "") and the figures `T`.
+#[derive(sqlx::FromRow)]
+struct Grouped<T> {
+    grp: Option<String>,
+    #[sqlx(flatten)]
+    figures: T,
+}
 
-impl Counts {
-    fn new(rows: Vec<Row>, key: &str) -> Result<Self> {
+/// A count (`n`).
+#[derive(sqlx::FromRow, Default, Clone, Copy)]
+struct N {
+    n: i64,
+}
+
+/// Loans (`n`) and the members who made them (`borrowers`).
+#[derive(sqlx::FromRow, Default, Clone, Copy)]
+struct LoansAndBorrowers {
+    n: i64,
+    borrowers: i64,
+}
+
+/// Visits (`n`), of them by guests (`guests`).
+#[derive(sqlx::FromRow, Default, Clone, Copy)]
+struct VisitsAndGuests {
+    n: i64,
+    guests: i64,
+}
+
+/// The figures of each group, looked up by the group's key: zeros where the database had no row.
+struct Counts<T>(std::collections::HashMap<String, T>);
+
+impl<T: Default + Copy> Counts<T>
+where
+    Grouped<T>: Record,
+{
+    fn new(rows: Vec<Row>) -> Result<Self> {
         let mut map = std::collections::HashMap::with_capacity(rows.len());
         for r in rows {
-            let k: Option<String> = r.get(key)?;
-            map.insert(k.unwrap_or_default(), r);
+            let g: Grouped<T> = r.decode()?;
+            map.insert(g.grp.unwrap_or_default(), g.figures);
         }
         Ok(Self(map))
     }
 
-    fn int(&self, key: &str, column: &str) -> Result<i64> {
-        self.0.get(key).map_or(Ok(0), |r| Ok(r.get::<i64>(column)?))
+    fn of(&self, key: &str) -> T {
+        self.0.get(key).copied().unwrap_or_default()
     }
+}
 
-    fn total(&self, key: &str, alias: &str) -> Result<i64> {
-        self.0.get(key).map_or(Ok(0), |r| split_total(r, alias))
-    }
+/// A count by DDC class (`first`: the class's digit, NULL for none).
+#[derive(sqlx::FromRow)]
+struct ClassCount {
+    first: Option<i64>,
+    n: i64,
+}
+
+/// A count of copies by DDC class and status.
+#[derive(sqlx::FromRow)]
+struct ClassStatusCount {
+    first: Option<i64>,
+    status: String,
+    n: i64,
+}
+
+/// A line of the most borrowed titles.
+#[derive(sqlx::FromRow)]
+struct TopTitle {
+    id: i64,
+    title: String,
+    call_number: Option<String>,
+    n: i64,
+}
+
+/// A line of the overdue report.
+#[derive(sqlx::FromRow)]
+struct OverdueLine {
+    due_at: DateTime<Utc>,
+    name: String,
+    card_number: String,
+    phone: Option<String>,
+    email: Option<String>,
+    barcode: String,
+    title: String,
 }
 
 impl Store {
@@ -269,29 +340,31 @@ impl Store {
     async fn loans_per_period(&self, range: ReportRange, format: &str, keys: Vec<String>) -> Result<Vec<Vec<Cell>>> {
         let period = self.local("loaned_at", format, range);
         let q = format!(
-            "SELECT {period} AS period, COUNT(*) AS n FROM loans WHERE loaned_at >= ? AND loaned_at < ? GROUP BY {period}"
+            "SELECT {period} AS grp, COUNT(*) AS n FROM loans WHERE loaned_at >= ? AND loaned_at < ? GROUP BY {period}"
         );
-        let counts = Counts::new(self.db.all(self.in_range(q, range)).await?, "period")?;
-        keys.into_iter()
+        let counts = Counts::<N>::new(self.db.all(self.in_range(q, range)).await?)?;
+        Ok(keys
+            .into_iter()
             .map(|k| {
-                let n = counts.int(&k, "n")?;
-                Ok(vec![Cell::Text(k), Cell::Int(n)])
+                let n = counts.of(&k).n;
+                vec![Cell::Text(k), Cell::Int(n)]
             })
-            .collect()
+            .collect())
     }
 
     async fn loans_by_category(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
-        let q = "SELECT member_category AS category, COUNT(*) AS n, COUNT(DISTINCT member_id) AS borrowers \
+        let q = "SELECT member_category AS grp, COUNT(*) AS n, COUNT(DISTINCT member_id) AS borrowers \
                  FROM loans WHERE loaned_at >= ? AND loaned_at < ? GROUP BY member_category";
-        let counts = Counts::new(self.db.all(self.in_range(q.into(), range)).await?, "category")?;
-        self.category_names()
+        let counts = Counts::<LoansAndBorrowers>::new(self.db.all(self.in_range(q.into(), range)).await?)?;
+        Ok(self
+            .category_names()
             .await?
             .into_iter()
             .map(|(code, name)| {
-                let (n, b) = (counts.int(&code, "n")?, counts.int(&code, "borrowers")?);
-                Ok(vec![Cell::Text(code), Cell::Text(name), Cell::Int(n), Cell::Int(b)])
+                let LoansAndBorrowers { n, borrowers } = counts.of(&code);
+                vec![Cell::Text(code), Cell::Text(name), Cell::Int(n), Cell::Int(borrowers)]
             })
-            .collect()
+            .collect())
     }
 
     async fn loans_by_class(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
@@ -300,8 +373,8 @@ impl Store {
         let rows = self.db.all(self.in_range(q.into(), range)).await?;
         let mut by_class = [0_i64; CLASSES.len()];
         for r in &rows {
-            let i = class_row(r.get("first")?);
-            by_class[i] += r.get::<i64>("n")?;
+            let c: ClassCount = r.decode()?;
+            by_class[class_row(c.first)] += c.n;
         }
         Ok(CLASSES.iter().zip(by_class).map(|(c, n)| vec![Cell::from(*c), Cell::Int(n)]).collect())
     }
@@ -316,13 +389,8 @@ impl Store {
         rows.iter()
             .zip(1_i64..)
             .map(|(r, rank)| {
-                Ok(vec![
-                    Cell::Int(rank),
-                    Cell::Int(r.get("id")?),
-                    Cell::Text(r.get("title")?),
-                    r.get::<Option<String>>("call_number")?.into(),
-                    Cell::Int(r.get("n")?),
-                ])
+                let t: TopTitle = r.decode()?;
+                Ok(vec![Cell::Int(rank), Cell::Int(t.id), Cell::Text(t.title), t.call_number.into(), Cell::Int(t.n)])
             })
             .collect()
     }
@@ -330,39 +398,40 @@ impl Store {
     async fn active_members(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
         // By the member's category now, beside the category's members now: each active member
         // counted once (the borrowers of "loans by category" go by the category at each loan).
-        let active = "SELECT m.category AS category, COUNT(*) AS n \
+        let active = "SELECT m.category AS grp, COUNT(*) AS n \
                       FROM (SELECT DISTINCT member_id FROM loans WHERE loaned_at >= ? AND loaned_at < ?) a \
                       JOIN members m ON m.id = a.member_id GROUP BY m.category";
-        let active = Counts::new(self.db.all(self.in_range(active.into(), range)).await?, "category")?;
-        let all = sql("SELECT category, COUNT(*) AS n FROM members GROUP BY category");
-        let all = Counts::new(self.db.all(all).await?, "category")?;
-        self.category_names()
+        let active = Counts::<N>::new(self.db.all(self.in_range(active.into(), range)).await?)?;
+        let all = sql("SELECT category AS grp, COUNT(*) AS n FROM members GROUP BY category");
+        let all = Counts::<N>::new(self.db.all(all).await?)?;
+        Ok(self
+            .category_names()
             .await?
             .into_iter()
             .map(|(code, name)| {
-                let (a, n) = (active.int(&code, "n")?, all.int(&code, "n")?);
-                Ok(vec![Cell::Text(code), Cell::Text(name), Cell::Int(a), Cell::Int(n)])
+                let (a, n) = (active.of(&code).n, all.of(&code).n);
+                vec![Cell::Text(code), Cell::Text(name), Cell::Int(a), Cell::Int(n)]
             })
-            .collect()
+            .collect())
     }
 
     async fn acquisitions(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
         let per_month = |table: &str| {
             let month = self.local("created_at", "%Y-%m", range);
             format!(
-                "SELECT {month} AS period, COUNT(*) AS n FROM {table} \
+                "SELECT {month} AS grp, COUNT(*) AS n FROM {table} \
                  WHERE created_at >= ? AND created_at < ? GROUP BY {month}"
             )
         };
-        let titles = Counts::new(self.db.all(self.in_range(per_month("books"), range)).await?, "period")?;
-        let copies = Counts::new(self.db.all(self.in_range(per_month("copies"), range)).await?, "period")?;
-        months(range)
+        let titles = Counts::<N>::new(self.db.all(self.in_range(per_month("books"), range)).await?)?;
+        let copies = Counts::<N>::new(self.db.all(self.in_range(per_month("copies"), range)).await?)?;
+        Ok(months(range)
             .into_iter()
             .map(|m| {
-                let (t, c) = (titles.int(&m, "n")?, copies.int(&m, "n")?);
-                Ok(vec![Cell::Text(m), Cell::Int(t), Cell::Int(c)])
+                let (t, c) = (titles.of(&m).n, copies.of(&m).n);
+                vec![Cell::Text(m), Cell::Int(t), Cell::Int(c)]
             })
-            .collect()
+            .collect())
     }
 
     async fn collection(&self) -> Result<Vec<Vec<Cell>>> {
@@ -370,13 +439,12 @@ impl Store {
         const STATUSES: [&str; 5] = ["available", "on_loan", "on_hold_shelf", "lost", "withdrawn"];
         let mut table = [[0_i64; STATUSES.len()]; CLASSES.len()];
         for r in &self.db.all(q).await? {
-            let class = class_row(r.get("first")?);
-            let status: String = r.get("status")?;
+            let ClassStatusCount { first, status, n } = r.decode()?;
             let s = STATUSES
                 .iter()
                 .position(|x| *x == status)
                 .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("a copy has the unknown status {status:?}")))?;
-            table[class][s] += r.get::<i64>("n")?;
+            table[class_row(first)][s] += n;
         }
         Ok(CLASSES
             .iter()
@@ -404,16 +472,17 @@ impl Store {
             .await?
             .iter()
             .map(|r| {
-                let due = self.today(r.get::<DateTime<Utc>>("due_at")?);
+                let l: OverdueLine = r.decode()?;
+                let due = self.today(l.due_at);
                 Ok(vec![
                     Cell::Date(due),
                     Cell::Int((today - due).num_days().max(0)),
-                    Cell::Text(r.get("name")?),
-                    Cell::Text(r.get("card_number")?),
-                    r.get::<Option<String>>("phone")?.into(),
-                    r.get::<Option<String>>("email")?.into(),
-                    Cell::Text(r.get("barcode")?),
-                    Cell::Text(r.get("title")?),
+                    Cell::Text(l.name),
+                    Cell::Text(l.card_number),
+                    l.phone.into(),
+                    l.email.into(),
+                    Cell::Text(l.barcode),
+                    Cell::Text(l.title),
                 ])
             })
             .collect()
@@ -423,33 +492,33 @@ impl Store {
         let d = self.db.dialect();
         let created = self.local("created_at", "%Y-%m", range);
         let charged = format!(
-            "SELECT {created} AS period, {} FROM fines WHERE created_at >= ? AND created_at < ? GROUP BY {created}",
-            split_sum(d, "amount", "s")
+            "SELECT {created} AS grp, {} FROM fines WHERE created_at >= ? AND created_at < ? GROUP BY {created}",
+            split_sum(d, "amount")
         );
         let paid_month = self.local("paid_at", "%Y-%m", range);
         let paid = format!(
-            "SELECT {paid_month} AS period, {} FROM fine_payments WHERE paid_at >= ? AND paid_at < ? GROUP BY {paid_month}",
-            split_sum(d, "amount", "s")
+            "SELECT {paid_month} AS grp, {} FROM fine_payments WHERE paid_at >= ? AND paid_at < ? GROUP BY {paid_month}",
+            split_sum(d, "amount")
         );
         // A waived fine is waived for what was left unpaid.
         let resolved = self.local("resolved_at", "%Y-%m", range);
         let waived = format!(
-            "SELECT {resolved} AS period, {} FROM fines WHERE status = 'waived' AND resolved_at >= ? AND resolved_at < ? \
+            "SELECT {resolved} AS grp, {} FROM fines WHERE status = 'waived' AND resolved_at >= ? AND resolved_at < ? \
              GROUP BY {resolved}",
-            split_sum(d, "amount - paid", "s")
+            split_sum(d, "amount - paid")
         );
-        let charged = Counts::new(self.db.all(self.in_range(charged, range)).await?, "period")?;
-        let paid = Counts::new(self.db.all(self.in_range(paid, range)).await?, "period")?;
-        let waived = Counts::new(self.db.all(self.in_range(waived, range)).await?, "period")?;
-        months(range)
+        let charged = Counts::<SplitSum>::new(self.db.all(self.in_range(charged, range)).await?)?;
+        let paid = Counts::<SplitSum>::new(self.db.all(self.in_range(paid, range)).await?)?;
+        let waived = Counts::<SplitSum>::new(self.db.all(self.in_range(waived, range)).await?)?;
+        Ok(months(range)
             .into_iter()
             .map(|m| {
-                let row = [charged.total(&m, "s")?, paid.total(&m, "s")?, waived.total(&m, "s")?];
+                let row = [charged.of(&m).total(), paid.of(&m).total(), waived.of(&m).total()];
                 let mut cells = vec![Cell::Text(m)];
                 cells.extend(row.map(Cell::Int));
-                Ok(cells)
+                cells
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -459,18 +528,18 @@ impl Store {
         // SUM() is DECIMAL on MariaDB: cast back to an integer both backends decode as i64.
         let int = self.db.dialect().integer();
         let q = format!(
-            "SELECT {month} AS period, COUNT(*) AS n, \
+            "SELECT {month} AS grp, COUNT(*) AS n, \
              CAST(COALESCE(SUM(CASE WHEN category = 'guest' THEN 1 ELSE 0 END), 0) AS {int}) AS guests \
              FROM visits WHERE visited_at >= ? AND visited_at < ? GROUP BY {month}"
         );
-        let counts = Counts::new(self.db.all(self.in_range(q, range)).await?, "period")?;
-        months(range)
+        let counts = Counts::<VisitsAndGuests>::new(self.db.all(self.in_range(q, range)).await?)?;
+        Ok(months(range)
             .into_iter()
             .map(|m| {
-                let (n, guests) = (counts.int(&m, "n")?, counts.int(&m, "guests")?);
-                Ok(vec![Cell::Text(m), Cell::Int(n), Cell::Int(n - guests), Cell::Int(guests)])
+                let VisitsAndGuests { n, guests } = counts.of(&m);
+                vec![Cell::Text(m), Cell::Int(n), Cell::Int(n - guests), Cell::Int(guests)]
             })
-            .collect()
+            .collect())
     }
 }
 

@@ -11,6 +11,13 @@ use chrono::NaiveDate;
 
 use crate::domain::{time, Barcode};
 
+/// A category's code and name.
+#[derive(sqlx::FromRow)]
+struct CategoryName {
+    code: String,
+    name: String,
+}
+
 fn err(record: &str, field: &str, reason: impl Into<String>) -> RowError {
     RowError { line: 0, record: Some(record.to_owned()), field: field.to_owned(), reason: reason.into() }
 }
@@ -35,7 +42,12 @@ impl Store {
     /// The library's categories as (code, name).
     pub async fn category_names(&self) -> Result<Vec<(String, String)>> {
         let rows = self.db.all(sql("SELECT code, name FROM categories ORDER BY code")).await?;
-        rows.iter().map(|r| Ok((r.get::<String>("code")?, r.get::<String>("name")?))).collect()
+        rows.iter()
+            .map(|r| {
+                let c: CategoryName = r.decode()?;
+                Ok((c.code, c.name))
+            })
+            .collect()
     }
 
     /// Brings open loans over: the copy goes `on_loan`. A copy already on loan to the same member
@@ -67,7 +79,7 @@ impl Store {
             tx.opt(sql(format!("SELECT id FROM copies WHERE barcode = ?{nocase}")).bind(l.barcode.as_str())).await?;
         let member = tx.opt(sql("SELECT id FROM members WHERE source_id = ?").bind(&l.member)).await?;
         let (copy, member) = match (copy, member) {
-            (Some(c), Some(m)) => (c.get::<i64>("id")?, m.get::<i64>("id")?),
+            (Some(c), Some(m)) => (c.decode::<(i64,)>()?.0, m.decode::<(i64,)>()?.0),
             // A dry run rolled the copies and members back; the plan made sure they come over.
             _ if dry_run => {
                 batch.loans_created += 1;
@@ -85,7 +97,7 @@ impl Store {
         let open =
             tx.opt(sql("SELECT member_id FROM loans WHERE copy_id = ? AND returned_at IS NULL").bind(copy)).await?;
         if let Some(open) = open {
-            if open.get::<i64>("member_id")? == member {
+            if open.decode::<(i64,)>()?.0 == member {
                 batch.loans_existing += 1;
             } else {
                 batch.errors.push(err(
@@ -142,7 +154,7 @@ impl Store {
             }
             return Ok(());
         };
-        let member: i64 = member.get("id")?;
+        let (member,): (i64,) = member.decode()?;
         let found = tx
             .opt(
                 sql("SELECT id FROM fines WHERE member_id = ? AND loan_id IS NULL AND note = ?")

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::{placeholders, PREFIX_WORDS, RANKED};
 use crate::{
-    db::{sql, Dialect, Query, Tx},
+    db::{sql, Dialect, Query, Row, Tx},
     domain::search,
     error::{Result, StoreError},
     json_list,
@@ -21,6 +21,13 @@ struct WordsRow {
     title: String,
     authors: String,
     subjects: String,
+}
+
+/// A book's relevance to a search: the weights of the searched words in it.
+#[derive(sqlx::FromRow)]
+struct Scored {
+    id: i64,
+    score: i64,
 }
 
 /// Replaces a book's words in the index.
@@ -43,7 +50,7 @@ impl Store {
         let q = sql("SELECT word FROM search_words WHERE word LIKE ? ORDER BY word LIMIT ?")
             .bind(format!("{prefix}%"))
             .bind(PREFIX_WORDS);
-        self.db.all(q).await?.iter().map(|r| Ok(r.get("word")?)).collect()
+        self.db.all(q).await?.iter().map(|r| Ok(r.decode::<(String,)>()?.0)).collect()
     }
 
     /// Full-text search on MariaDB, over Pustaka's own word index (`book_words`).
@@ -88,7 +95,10 @@ impl Store {
                 .all(q)
                 .await?
                 .iter()
-                .map(|r| Ok((r.get::<i64>("score")?, r.get::<i64>("id")?)))
+                .map(|r| {
+                    let s: Scored = r.decode()?;
+                    Ok((s.score, s.id))
+                })
                 .collect::<Result<Vec<_>>>()?;
             scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             scored.into_iter().skip(page.offset() as usize).take(page.per_page as usize).map(|(_, id)| id).collect()
@@ -153,7 +163,7 @@ impl Store {
             bind_rest(lead.iter().fold(q, |q, w| q.bind(w)))
         };
         let rows = self.db.all(q.bind(limit).bind(offset)).await?;
-        rows.iter().map(|r| Ok(r.get("id")?)).collect()
+        rows.iter().map(|r| Ok(r.decode::<(i64,)>()?.0)).collect()
     }
 
     /// Indexes the books that `pustaka reindex` or the migration left to index (MariaDB), a
@@ -167,7 +177,7 @@ impl Store {
                     let Some(mark) = tx.opt(sql("SELECT after_book_id FROM search_reindex FOR UPDATE")).await? else {
                         return Ok(0);
                     };
-                    let after: i64 = mark.get("after_book_id")?;
+                    let (after,): (i64,) = mark.decode()?;
                     // A shared lock, so a rename committed meanwhile is read, or waits for this batch.
                     let rows = tx
                         .all(
@@ -177,15 +187,16 @@ impl Store {
                             ))
                             .bind(after),
                         )
-                        .await?;
-                    let Some(last) = rows.last() else {
+                        .await?
+                        .iter()
+                        .map(Row::decode::<WordsRow>)
+                        .collect::<std::result::Result<Vec<_>, _>>()?;
+                    let Some(last) = rows.last().map(|w| w.id) else {
                         tx.exec(sql("DELETE FROM search_reindex")).await?;
                         return Ok(0);
                     };
-                    let last: i64 = last.get("id")?;
                     let mut books = Vec::with_capacity(rows.len());
-                    for r in &rows {
-                        let w: WordsRow = r.decode()?;
+                    for w in &rows {
                         let (authors, subjects) =
                             (json_list(&w.authors, "authors")?, json_list(&w.subjects, "subjects")?);
                         books.push((w.id, search::book_words(&w.title, &authors, &subjects)));
@@ -225,7 +236,7 @@ async fn insert_words(tx: &mut Tx, books: &[(i64, BTreeMap<String, i64>)]) -> Re
         let q = sql(format!("SELECT word FROM search_words WHERE word IN ({})", vec!["?"; chunk.len()].join(", ")));
         let known = tx.all(chunk.iter().fold(q, |q, w| q.bind(w.as_str()))).await?;
         let known =
-            known.iter().map(|r| r.get::<String>("word")).collect::<Result<std::collections::HashSet<_>, _>>()?;
+            known.iter().map(|r| Ok(r.decode::<(String,)>()?.0)).collect::<Result<std::collections::HashSet<_>>>()?;
         // `known` holds the column's spelling; words equal under its collation ("Ärzte",
         // "arzte") are caught by INSERT IGNORE below.
         let new: Vec<&&String> = chunk.iter().filter(|w| !known.contains(w.as_str())).collect();
