@@ -13,7 +13,7 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
-pub use crate::serve::{serve_router, Limits};
+use crate::serve::{serve_router, Limits};
 use crate::{
     config::Settings,
     http::{self, AppState},
@@ -114,7 +114,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
     loop {
         match db.migrate().await {
             Ok(()) => break,
-            Err(e) if waited < Duration::from_secs(60) && matches!(e, crate::store::db::DbError::Sqlx(_)) => {
+            Err(e) if waited < Duration::from_secs(60) && matches!(e, crate::store::error::DbError::Sqlx(_)) => {
                 tracing::warn!(error = %e, "database not ready; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 waited += Duration::from_secs(1);

@@ -84,7 +84,7 @@ pub enum ApiError {
     },
     /// The database is unreachable.
     #[error("the database is not available")]
-    Unavailable(#[source] crate::store::db::DbError),
+    Unavailable(#[source] crate::store::error::DbError),
     /// Anything else: a bug or an unexpected database failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

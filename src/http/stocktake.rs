@@ -8,11 +8,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{ApiError, Fields, Problem, Result},
     extract::{Json, Path, Query, Staff},
-    table::{Cell, Table, TableFormat},
+    table::{Table, TableFormat},
     AppState,
 };
 use crate::{
-    domain::{Barcode, ShortText, ValidationError},
+    domain::{cell::Cell, Barcode, ShortText, ValidationError},
     model::Items,
     store::stocktake::{ClassPrefix, LostMarked, NewStocktake, ReportList, ScanOutcome, Stocktake, MAX_SCOPE},
 };

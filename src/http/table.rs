@@ -37,7 +37,7 @@ pub enum TableFormat {
     Xlsx,
 }
 
-pub use crate::domain::cell::Cell;
+use crate::domain::cell::Cell;
 
 /// A named table: a header row and rows of cells, each row as long as the header.
 #[derive(Debug, Clone, PartialEq)]

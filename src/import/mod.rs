@@ -19,9 +19,9 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
-pub use crate::{
+use crate::{
     sheet::{Sheet, SheetError},
-    store::import::{resolve_category, BookIn, CopyIn, MemberIn, Report, RowError, MAX_COPIES_PER_ROW, PREVIEW},
+    store::import::{resolve_category, BookIn, CopyIn, MemberIn, Report, RowError, MAX_COPIES_PER_ROW},
 };
 
 use crate::{

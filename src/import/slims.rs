@@ -30,7 +30,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use sqlx::{mysql::MySqlConnectOptions, ConnectOptions, Connection, MySqlConnection, Row};
 
-pub use crate::store::slims::{FineIn, LoanIn};
+use crate::store::slims::{FineIn, LoanIn};
 
 use super::{checked, resolve_category, BookIn, CopyIn, ImportError, MemberIn, Report, RowError};
 use crate::{

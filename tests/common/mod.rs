@@ -171,7 +171,7 @@ impl TestApp {
             router: t.router.clone(),
             draining: Default::default(),
             drain: std::time::Duration::ZERO,
-            limits: app::Limits {
+            limits: pustaka::serve::Limits {
                 // Short, so that the test of a client trickling its headers is quick.
                 header_read_timeout: std::time::Duration::from_secs(1),
                 max_open_connections: 512,

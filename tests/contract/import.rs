@@ -6,8 +6,8 @@ use crate::common;
 
 use common::TestApp;
 use pustaka::{
-    import::{self, ImportError, MemberOptions, Report},
-    store::Actor,
+    import::{self, ImportError, MemberOptions},
+    store::{import::Report, Actor},
 };
 use serde_json::{json, Value};
 

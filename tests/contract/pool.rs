@@ -14,7 +14,10 @@ use std::{
 
 use pustaka::{
     config::DatabaseSettings,
-    store::db::{sql, Db, DbError},
+    store::{
+        db::{sql, Db},
+        error::DbError,
+    },
 };
 use sqlx::{Connection, MySqlConnection};
 

@@ -8,11 +8,8 @@ use crate::common;
 
 use common::{TestApp, TestDatabase};
 use pustaka::{
-    import::{
-        slims::{self, SlimsOptions},
-        Report,
-    },
-    store::Actor,
+    import::slims::{self, SlimsOptions},
+    store::{import::Report, Actor},
 };
 use serde_json::{json, Value};
 

@@ -138,7 +138,7 @@ pub(super) fn copy(r: &Row) -> Result<Copy> {
 
 /// A unique-key clash on a book's ISBN (a clash on its source id is found before writing, by
 /// [`source_taken`]; one that races past it is named as both).
-fn duplicate_book(e: super::db::DbError, has_source: bool) -> StoreError {
+fn duplicate_book(e: super::error::DbError, has_source: bool) -> StoreError {
     if has_source {
         StoreError::duplicate(e, "isbn", "a book with this ISBN or this source id is already catalogued")
     } else {

@@ -48,7 +48,7 @@ macro_rules! read_retried {
     }};
 }
 
-pub use super::error::{mariadb_connection_unusable, DbError, DbErrorKind};
+use super::error::DbError;
 use super::settings::{Backend, DatabaseSettings};
 
 /// Where the two backends' SQL differs, in one place.
