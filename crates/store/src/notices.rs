@@ -124,6 +124,91 @@ const NOTICE_SELECT: &str = "SELECT n.id, n.kind, n.ref_id, n.stage, n.member_id
      m.card_number, n.email, n.language, n.subject, n.body, n.status, n.attempts, n.next_attempt_at, \
      n.last_error, n.created_at, n.sent_at FROM notices n JOIN members m ON m.id = n.member_id";
 
+/// The `notice_settings` row with the library's name; the overdue days are a JSON array in text.
+#[derive(sqlx::FromRow)]
+struct NoticeSettingsRow {
+    sender: Option<String>,
+    library_name: String,
+    language: String,
+    due_soon_days: i64,
+    overdue_days: String,
+}
+
+/// A `notice_category_days` row: a category's own due-soon days.
+#[derive(sqlx::FromRow)]
+struct CategoryDueSoon {
+    category: String,
+    due_soon_days: i64,
+}
+
+/// An admin's wording of a template (`notice_templates`).
+#[derive(sqlx::FromRow)]
+struct TemplateText {
+    subject: String,
+    body: String,
+}
+
+/// Who a notice goes to and about which copy: the values every notice has.
+#[derive(sqlx::FromRow)]
+struct NoticeAbout {
+    name: String,
+    card_number: String,
+    title: String,
+    /// None for a ready hold whose copy is gone.
+    barcode: Option<String>,
+}
+
+/// An open loan due soon or late, for the due-soon and overdue notices.
+#[derive(sqlx::FromRow)]
+struct LoanToNotify {
+    id: i64,
+    due_at: DateTime<Utc>,
+    member_id: i64,
+    email: Option<String>,
+    category: String,
+    #[sqlx(flatten)]
+    about: NoticeAbout,
+}
+
+/// A hold whose copy waits on the hold shelf, for the hold-ready notice.
+#[derive(sqlx::FromRow)]
+struct HoldToNotify {
+    id: i64,
+    pickup_by: Option<NaiveDate>,
+    member_id: i64,
+    email: Option<String>,
+    #[sqlx(flatten)]
+    about: NoticeAbout,
+}
+
+/// The number of notices with one status.
+#[derive(sqlx::FromRow)]
+struct StatusCount {
+    status: String,
+    n: i64,
+}
+
+/// A `leases` row: who holds it, until when.
+#[derive(sqlx::FromRow)]
+struct LeaseRow {
+    holder: Option<String>,
+    expires_at: DateTime<Utc>,
+}
+
+/// An open loan past its due time, with the member's contacts.
+#[derive(sqlx::FromRow)]
+struct OverdueLoan {
+    id: i64,
+    due_at: DateTime<Utc>,
+    member_id: i64,
+    name: String,
+    card_number: String,
+    email: Option<String>,
+    phone: Option<String>,
+    barcode: String,
+    title: String,
+}
+
 /// A notice to record: who, what, and its text.
 struct Planned {
     kind: NoticeKind,
@@ -142,25 +227,25 @@ impl Store {
 
     /// The notice settings.
     pub async fn notice_settings(&self) -> Result<NoticeSettings> {
-        let row = self
+        let row: NoticeSettingsRow = self
             .db
             .opt(sql("SELECT n.sender, i.name AS library_name, n.language, n.due_soon_days, n.overdue_days \
                  FROM notice_settings n JOIN library_identity i ON i.id = 1 WHERE n.id = 1"))
             .await?
-            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("notice_settings has no row")))?;
-        let language: String = row.get("language")?;
-        let overdue: String = row.get("overdue_days")?;
-        let overdue_days: Vec<i64> = serde_json::from_str(&overdue)
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("notice_settings has no row")))?
+            .decode()?;
+        let overdue_days: Vec<i64> = serde_json::from_str(&row.overdue_days)
             .map_err(|e| StoreError::Internal(anyhow::anyhow!("notice_settings.overdue_days: {e}")))?;
         let mut category_due_soon_days = BTreeMap::new();
         for r in self.db.all(sql("SELECT category, due_soon_days FROM notice_category_days")).await? {
-            category_due_soon_days.insert(r.get::<String>("category")?, r.get::<i64>("due_soon_days")?);
+            let CategoryDueSoon { category, due_soon_days } = r.decode()?;
+            category_due_soon_days.insert(category, due_soon_days);
         }
         Ok(NoticeSettings {
-            sender: row.get("sender")?,
-            library_name: row.get("library_name")?,
-            language: Language::parse(&language).map_err(|e| StoreError::Internal(anyhow::anyhow!(e.message)))?,
-            due_soon_days: row.get("due_soon_days")?,
+            sender: row.sender,
+            library_name: row.library_name,
+            language: Language::parse(&row.language).map_err(|e| StoreError::Internal(anyhow::anyhow!(e.message)))?,
+            due_soon_days: row.due_soon_days,
             category_due_soon_days,
             overdue_days,
         })
@@ -230,7 +315,10 @@ impl Store {
             )
             .await?;
         let (subject, body, custom) = match row {
-            Some(r) => (r.get("subject")?, r.get("body")?, true),
+            Some(r) => {
+                let TemplateText { subject, body } = r.decode()?;
+                (subject, body, true)
+            }
             None => {
                 let (s, b) = kind.default_template(language);
                 (s.to_owned(), b.to_owned(), false)
@@ -338,23 +426,23 @@ impl Store {
             )
             .await?;
         for r in &rows {
-            let due = self.today(r.get::<DateTime<Utc>>("due_at")?);
-            let category: String = r.get("category")?;
+            let loan: LoanToNotify = r.decode()?;
+            let due = self.today(loan.due_at);
             let Some((kind, stage)) =
-                loan_notice_due(today, due, settings.due_soon_days_for(&category), &settings.overdue_days)
+                loan_notice_due(today, due, settings.due_soon_days_for(&loan.category), &settings.overdue_days)
             else {
                 continue;
             };
-            let mut values = person_values(r, &settings.library_name)?;
+            let mut values = person_values(loan.about, &settings.library_name);
             values.push(("due_date", format_date(due, settings.language)));
             values.push(("days_left", (due - today).num_days().max(0).to_string()));
             values.push(("days_late", (today - due).num_days().max(0).to_string()));
             planned.push(Planned {
                 kind,
-                ref_id: r.get("id")?,
+                ref_id: loan.id,
                 stage,
-                member_id: r.get("member_id")?,
-                email: r.get("email")?,
+                member_id: loan.member_id,
+                email: loan.email,
                 values,
             });
         }
@@ -369,15 +457,15 @@ impl Store {
             ))
             .await?;
         for r in &rows {
-            let mut values = person_values(r, &settings.library_name)?;
-            let pickup: Option<NaiveDate> = r.get("pickup_by")?;
-            values.push(("pickup_by", pickup.map(|d| format_date(d, settings.language)).unwrap_or_default()));
+            let hold: HoldToNotify = r.decode()?;
+            let mut values = person_values(hold.about, &settings.library_name);
+            values.push(("pickup_by", hold.pickup_by.map(|d| format_date(d, settings.language)).unwrap_or_default()));
             planned.push(Planned {
                 kind: NoticeKind::HoldReady,
-                ref_id: r.get("id")?,
+                ref_id: hold.id,
                 stage: 0,
-                member_id: r.get("member_id")?,
-                email: r.get("email")?,
+                member_id: hold.member_id,
+                email: hold.email,
                 values,
             });
         }
@@ -533,7 +621,7 @@ impl Store {
         else {
             return Ok(());
         };
-        let attempts: i64 = row.get("attempts")?;
+        let (attempts,) = row.decode::<(i64,)>()?;
         let status = if permanent || attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
         let error: String = error.chars().take(1000).collect();
         self.write(
@@ -577,16 +665,17 @@ impl Store {
     pub async fn notice_counts(&self) -> Result<NoticeCounts> {
         let mut by = BTreeMap::new();
         for r in self.db.all(sql("SELECT status, COUNT(*) AS n FROM notices GROUP BY status")).await? {
-            by.insert(r.get::<String>("status")?, r.get::<i64>("n")?);
+            let StatusCount { status, n } = r.decode()?;
+            by.insert(status, n);
         }
         let lease =
             self.db.opt(sql("SELECT holder, expires_at FROM leases WHERE name = ?").bind(NOTICES_LEASE)).await?;
         let (mut holder, mut expires) = (None, None);
         if let Some(r) = lease {
-            let at: DateTime<Utc> = r.get("expires_at")?;
-            if at >= self.now() {
-                holder = r.get::<Option<String>>("holder")?;
-                expires = holder.as_ref().map(|_| at);
+            let lease: LeaseRow = r.decode()?;
+            if lease.expires_at >= self.now() {
+                holder = lease.holder;
+                expires = holder.as_ref().map(|_| lease.expires_at);
             }
         }
         let n = |s: &str| by.get(s).copied().unwrap_or(0);
@@ -603,14 +692,14 @@ impl Store {
 }
 
 /// The values about the member and the copy that every notice has.
-fn person_values(r: &Row, library: &str) -> Result<Vec<(&'static str, String)>> {
-    Ok(vec![
-        ("name", r.get::<String>("name")?),
-        ("card_number", r.get::<String>("card_number")?),
-        ("title", r.get::<String>("title")?),
-        ("barcode", r.get::<Option<String>>("barcode")?.unwrap_or_default()),
+fn person_values(about: NoticeAbout, library: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", about.name),
+        ("card_number", about.card_number),
+        ("title", about.title),
+        ("barcode", about.barcode.unwrap_or_default()),
         ("library", library.to_owned()),
-    ])
+    ]
 }
 
 /// Example values for a preview.
@@ -680,11 +769,9 @@ impl Store {
             .await?;
         let mut items = Vec::with_capacity(rows.len());
         for r in &rows {
-            let due_at: DateTime<Utc> = r.get("due_at")?;
+            let OverdueLoan { id, due_at, member_id, name, card_number, email, phone, barcode, title } = r.decode()?;
             let due = self.today(due_at);
             let days_late = (today - due).num_days().max(0);
-            let (name, title): (String, String) = (r.get("name")?, r.get("title")?);
-            let phone: Option<String> = r.get("phone")?;
             let message = match settings.language {
                 Language::Id => format!(
                     "Yth. {name}, buku \"{title}\" seharusnya dikembalikan pada {} (terlambat {days_late} hari). Mohon segera dikembalikan. Terima kasih, {}",
@@ -698,11 +785,11 @@ impl Store {
                 ),
             };
             items.push(OverdueContact {
-                loan_id: r.get("id")?,
-                barcode: r.get("barcode")?,
-                member_id: r.get("member_id")?,
-                card_number: r.get("card_number")?,
-                email: r.get("email")?,
+                loan_id: id,
+                barcode,
+                member_id,
+                card_number,
+                email,
                 whatsapp_url: phone.as_deref().and_then(|p| crate::domain::notices::whatsapp_link(p, &message)),
                 phone,
                 due_at,

@@ -7,14 +7,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{
-    db::{sql, Tx},
+    db::{sql, Row, Tx},
     error::{Result, StoreError},
     Actor, Store,
 };
 use crate::domain::{callnumber::BarcodePattern, Barcode, ValidationError};
 
 /// The library as it names itself on the page and on paper.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema, sqlx::FromRow)]
 pub struct LibraryIdentity {
     #[schema(example = "Perpustakaan SMA Negeri 1 Yogyakarta")]
     pub name: String,
@@ -27,7 +27,7 @@ pub struct LibraryIdentity {
 }
 
 /// An import run that added copies.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct ImportRun {
     /// What `POST /print/labels` takes as `import_id`.
     pub id: i64,
@@ -80,8 +80,32 @@ pub struct CardMember {
     pub expires_on: Option<NaiveDate>,
 }
 
-fn hex_image(content_type: Option<String>, hex_text: Option<String>) -> Result<Option<Image>> {
-    match (content_type, hex_text) {
+const BARCODE_PATTERN: &str = "SELECT prefix, digits, next_number FROM barcode_pattern WHERE id = 1";
+
+/// The `barcode_pattern` row ([`BARCODE_PATTERN`]).
+#[derive(sqlx::FromRow)]
+struct BarcodePatternRow {
+    prefix: String,
+    digits: i64,
+    next_number: i64,
+}
+
+impl BarcodePatternRow {
+    /// The pattern, its width within 1 to 12 digits.
+    fn pattern(&self) -> BarcodePattern {
+        BarcodePattern { prefix: self.prefix.clone(), digits: self.digits.clamp(1, 12) as u32 }
+    }
+}
+
+/// An image as stored: its type and its bytes in hex (the library's logo, a member's photo).
+#[derive(sqlx::FromRow)]
+struct StoredImage {
+    content_type: Option<String>,
+    hex_bytes: Option<String>,
+}
+
+fn hex_image(stored: StoredImage) -> Result<Option<Image>> {
+    match (stored.content_type, stored.hex_bytes) {
         (Some(content_type), Some(h)) => {
             let bytes = hex::decode(h).map_err(|e| StoreError::Internal(anyhow::anyhow!("stored image: {e}")))?;
             Ok(Some(Image { content_type, bytes }))
@@ -98,18 +122,13 @@ impl Store {
             .opt(sql("SELECT name, address, logo_type, updated_at FROM library_identity WHERE id = 1"))
             .await?
             .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("library_identity has no row")))?;
-        Ok(LibraryIdentity {
-            name: row.get("name")?,
-            address: row.get("address")?,
-            logo_type: row.get("logo_type")?,
-            updated_at: row.get("updated_at")?,
-        })
+        Ok(row.decode()?)
     }
 
     /// The library's name (what the notices sign with).
     pub(super) async fn library_name_in(&self, tx: &mut Tx) -> Result<String> {
         let row = tx.opt(sql("SELECT name FROM library_identity WHERE id = 1")).await?;
-        Ok(row.map(|r| r.get::<String>("name")).transpose()?.unwrap_or_default())
+        Ok(row.map(|r| r.decode::<(String,)>()).transpose()?.map(|(name,)| name).unwrap_or_default())
     }
 
     /// Sets the name in the caller's transaction (the notice settings carry it too).
@@ -137,9 +156,12 @@ impl Store {
 
     /// The logo, when there is one.
     pub async fn library_logo(&self) -> Result<Option<Image>> {
-        let row = self.db.opt(sql("SELECT logo_type, logo FROM library_identity WHERE id = 1")).await?;
+        let row = self
+            .db
+            .opt(sql("SELECT logo_type AS content_type, logo AS hex_bytes FROM library_identity WHERE id = 1"))
+            .await?;
         match row {
-            Some(r) => hex_image(r.get("logo_type")?, r.get("logo")?),
+            Some(r) => hex_image(r.decode()?),
             None => Ok(None),
         }
     }
@@ -163,16 +185,14 @@ impl Store {
 
     /// The pattern of automatic barcodes.
     pub async fn barcode_settings(&self) -> Result<BarcodeSettings> {
-        let row = self
+        let row: BarcodePatternRow = self
             .db
-            .opt(sql("SELECT prefix, digits, next_number FROM barcode_pattern WHERE id = 1"))
+            .opt(sql(BARCODE_PATTERN))
             .await?
-            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("barcode_pattern has no row")))?;
-        let (prefix, digits, next_number): (String, i64, i64) =
-            (row.get("prefix")?, row.get("digits")?, row.get("next_number")?);
-        let example =
-            BarcodePattern { prefix: prefix.clone(), digits: digits.clamp(1, 12) as u32 }.barcode(next_number);
-        Ok(BarcodeSettings { prefix, digits, next_number, example })
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("barcode_pattern has no row")))?
+            .decode()?;
+        let example = row.pattern().barcode(row.next_number);
+        Ok(BarcodeSettings { prefix: row.prefix, digits: row.digits, next_number: row.next_number, example })
     }
 
     /// Sets the pattern, and the next number when given.
@@ -203,12 +223,13 @@ impl Store {
         let nocase = tx.dialect().nocase();
         for _ in 0..1000 {
             tx.exec(sql("UPDATE barcode_pattern SET next_number = next_number + 1 WHERE id = 1")).await?;
-            let row = tx
-                .opt(sql("SELECT prefix, digits, next_number - 1 AS n FROM barcode_pattern WHERE id = 1"))
+            let row: BarcodePatternRow = tx
+                .opt(sql(BARCODE_PATTERN))
                 .await?
-                .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("barcode_pattern has no row")))?;
-            let (prefix, digits, n): (String, i64, i64) = (row.get("prefix")?, row.get("digits")?, row.get("n")?);
-            let text = BarcodePattern { prefix, digits: digits.clamp(1, 12) as u32 }.barcode(n);
+                .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("barcode_pattern has no row")))?
+                .decode()?;
+            // The number taken is the one before the counter's new value.
+            let text = row.pattern().barcode(row.next_number - 1);
             let barcode = Barcode::parse(&text).map_err(|e| StoreError::invalid("barcode", e))?;
             let taken =
                 tx.opt(sql(format!("SELECT id FROM copies WHERE barcode = ?{nocase}")).bind(barcode.as_str())).await?;
@@ -263,7 +284,7 @@ impl Store {
                     .bind(until),
             )
             .await?;
-        rows.iter().map(|r| Ok(r.get("barcode")?)).collect()
+        rows.iter().map(|r| Ok(r.decode::<(String,)>()?.0)).collect()
     }
 
     /// The barcodes of the copies import run `id` added, oldest first; `None` when there was no
@@ -273,7 +294,7 @@ impl Store {
             return Ok(None);
         }
         let rows = self.db.all(sql("SELECT barcode FROM copies WHERE import_id = ? ORDER BY id").bind(id)).await?;
-        Ok(Some(rows.iter().map(|r| r.get("barcode")).collect::<std::result::Result<_, _>>()?))
+        Ok(Some(rows.iter().map(|r| r.decode::<(String,)>().map(|(b,)| b)).collect::<std::result::Result<_, _>>()?))
     }
 
     /// The latest import runs that added copies (at most `limit`), newest first.
@@ -286,16 +307,7 @@ impl Store {
                 .bind(limit),
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ImportRun {
-                    id: r.get("id")?,
-                    actor: r.get("actor")?,
-                    started_at: r.get("started_at")?,
-                    copies: r.get("copies")?,
-                })
-            })
-            .collect()
+        Ok(rows.iter().map(Row::decode::<ImportRun>).collect::<std::result::Result<_, _>>()?)
     }
 
     /// The members whose cards to print, in the order asked; `Err(index)` for the first unknown card.
@@ -322,10 +334,10 @@ impl Store {
     pub async fn member_photo(&self, member_id: i64) -> Result<Option<Image>> {
         let row = self
             .db
-            .opt(sql("SELECT content_type, photo FROM member_photos WHERE member_id = ?").bind(member_id))
+            .opt(sql("SELECT content_type, photo AS hex_bytes FROM member_photos WHERE member_id = ?").bind(member_id))
             .await?;
         match row {
-            Some(r) => hex_image(r.get("content_type")?, r.get("photo")?),
+            Some(r) => hex_image(r.decode()?),
             None => Ok(None),
         }
     }

@@ -62,7 +62,7 @@ pub struct NewStocktake {
 }
 
 /// The counts of a stock take, as they are now.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema, sqlx::FromRow)]
 pub struct StocktakeCounts {
     /// Copies listed when it started (in the scope, not withdrawn, not lost).
     pub expected: i64,
@@ -108,7 +108,7 @@ pub struct Stocktake {
 }
 
 /// The loan of a copy that was seen on the shelf although the records say it is lent.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct ScanLoan {
     pub loan_id: i64,
     pub member_name: String,
@@ -223,24 +223,47 @@ const MISPLACED: &str = "(sc.seen_location IS NOT NULL AND c.location IS NOT NUL
 const STOCKTAKE_COLUMNS: &str =
     "id, name, locations, classes, status, started_by, started_at, finished_by, finished_at";
 
-const COPY_COLUMNS: &str = "c.id, c.book_id, c.barcode, c.location, c.status, c.price, c.created_at, b.title";
+/// A `stocktakes` row ([`STOCKTAKE_COLUMNS`]); its scope lists are JSON arrays in text.
+#[derive(sqlx::FromRow)]
+struct StocktakeRow {
+    id: i64,
+    name: String,
+    locations: String,
+    classes: String,
+    status: String,
+    started_by: String,
+    started_at: DateTime<Utc>,
+    finished_by: Option<String>,
+    finished_at: Option<DateTime<Utc>>,
+}
 
-impl Store {
-    fn stocktake_row(&self, r: &Row, counts: StocktakeCounts) -> Result<Stocktake> {
+impl StocktakeRow {
+    fn with_counts(self, counts: StocktakeCounts) -> Result<Stocktake> {
         Ok(Stocktake {
-            id: r.get("id")?,
-            name: r.get("name")?,
-            locations: json_list(&r.get::<String>("locations")?, "locations")?,
-            classes: json_list(&r.get::<String>("classes")?, "classes")?,
-            status: r.get("status")?,
-            started_by: r.get("started_by")?,
-            started_at: r.get("started_at")?,
-            finished_by: r.get("finished_by")?,
-            finished_at: r.get("finished_at")?,
+            id: self.id,
+            name: self.name,
+            locations: json_list(&self.locations, "locations")?,
+            classes: json_list(&self.classes, "classes")?,
+            status: self.status,
+            started_by: self.started_by,
+            started_at: self.started_at,
+            finished_by: self.finished_by,
+            finished_at: self.finished_at,
             counts,
         })
     }
+}
 
+/// An expected copy not seen, to mark lost.
+#[derive(sqlx::FromRow)]
+struct MissingCopy {
+    id: i64,
+    barcode: String,
+}
+
+const COPY_COLUMNS: &str = "c.id, c.book_id, c.barcode, c.location, c.status, c.price, c.created_at, b.title";
+
+impl Store {
     /// The counts of a stock take, now.
     async fn stocktake_counts(&self, id: i64) -> Result<StocktakeCounts> {
         let int = self.db.dialect().integer();
@@ -261,29 +284,19 @@ impl Store {
             sum("sc.lost_at IS NOT NULL"),
         );
         let Some(r) = self.db.opt(sql(q).bind(id).bind(id)).await? else { return Ok(StocktakeCounts::default()) };
-        Ok(StocktakeCounts {
-            expected: r.get("expected")?,
-            seen: r.get("seen")?,
-            not_seen: r.get("not_seen")?,
-            on_loan_not_seen: r.get("on_loan_not_seen")?,
-            at_desk_not_seen: r.get("at_desk_not_seen")?,
-            seen_on_loan: r.get("seen_on_loan")?,
-            unknown: r.get("unknown")?,
-            wrong_location: r.get("wrong_location")?,
-            unexpected: r.get("unexpected")?,
-            marked_lost: r.get("marked_lost")?,
-        })
+        Ok(r.decode()?)
     }
 
     /// One stock take with its counts.
     pub async fn stocktake(&self, id: i64) -> Result<Stocktake> {
-        let row = self
+        let row: StocktakeRow = self
             .db
             .opt(sql(format!("SELECT {STOCKTAKE_COLUMNS} FROM stocktakes WHERE id = ?")).bind(id))
             .await?
-            .ok_or(StoreError::NotFound("stocktake"))?;
+            .ok_or(StoreError::NotFound("stocktake"))?
+            .decode()?;
         let counts = self.stocktake_counts(id).await?;
-        self.stocktake_row(&row, counts)
+        row.with_counts(counts)
     }
 
     /// Every stock take, newest first, with its counts.
@@ -291,8 +304,9 @@ impl Store {
         let rows = self.db.all(sql(format!("SELECT {STOCKTAKE_COLUMNS} FROM stocktakes ORDER BY id DESC"))).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let counts = self.stocktake_counts(r.get("id")?).await?;
-            out.push(self.stocktake_row(r, counts)?);
+            let row: StocktakeRow = r.decode()?;
+            let counts = self.stocktake_counts(row.id).await?;
+            out.push(row.with_counts(counts)?);
         }
         Ok(out)
     }
@@ -452,20 +466,13 @@ impl Store {
                 let loan = if copy.status == CopyStatus::OnLoan {
                     let r = tx
                         .opt(
-                            sql("SELECT l.id, m.name, m.card_number, l.due_at FROM loans l JOIN members m ON m.id = l.member_id \
+                            sql("SELECT l.id AS loan_id, m.name AS member_name, m.card_number, l.due_at \
+                                 FROM loans l JOIN members m ON m.id = l.member_id \
                                  WHERE l.copy_id = ? AND l.returned_at IS NULL")
                             .bind(copy.id),
                         )
                         .await?;
-                    r.map(|r| {
-                        Ok::<_, StoreError>(ScanLoan {
-                            loan_id: r.get("id")?,
-                            member_name: r.get("name")?,
-                            card_number: r.get("card_number")?,
-                            due_at: r.get("due_at")?,
-                        })
-                    })
-                    .transpose()?
+                    r.as_ref().map(Row::decode::<ScanLoan>).transpose()?
                 } else {
                     None
                 };
@@ -582,8 +589,7 @@ impl Store {
                 let at = self.now();
                 let mut barcodes = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    let copy_id: i64 = r.get("id")?;
-                    let barcode: String = r.get("barcode")?;
+                    let MissingCopy { id: copy_id, barcode } = r.decode()?;
                     let done = tx
                         .exec(
                             sql("UPDATE copies SET status = 'lost', updated_at = ? WHERE id = ? AND status = 'available'")
@@ -653,7 +659,8 @@ async fn stocktake_status_in(tx: &mut Tx, id: i64, lock: &str) -> Result<String>
         .opt(sql(format!("SELECT status FROM stocktakes WHERE id = ?{lock}")).bind(id))
         .await?
         .ok_or(StoreError::NotFound("stocktake"))?;
-    Ok(row.get("status")?)
+    let (status,) = row.decode::<(String,)>()?;
+    Ok(status)
 }
 
 #[cfg(test)]

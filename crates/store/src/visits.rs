@@ -107,6 +107,26 @@ pub struct Visit {
     pub recorded_by: String,
 }
 
+/// A stored visit with its member's name, for the kiosk's receipt.
+#[derive(sqlx::FromRow)]
+struct ReceiptRow {
+    id: i64,
+    client_id: String,
+    visited_at: DateTime<Utc>,
+    member_id: Option<i64>,
+    guest_name: Option<String>,
+    /// The member's name.
+    name: Option<String>,
+}
+
+/// The member who came in, with what a visit keeps of them: their category and class now.
+#[derive(sqlx::FromRow)]
+struct VisitingMember {
+    id: i64,
+    category: String,
+    grade: Option<String>,
+}
+
 /// Visits of one row of the statistics per class.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GradeCount {
@@ -224,19 +244,17 @@ impl Store {
             )
             .await?;
         let Some(r) = row else { return Ok(None) };
-        let member: Option<i64> = r.get("member_id")?;
-        let name: Option<String> = r.get("name")?;
-        let guest: Option<String> = r.get("guest_name")?;
+        let r: ReceiptRow = r.decode()?;
         Ok(Some(VisitReceipt {
-            id: r.get("id")?,
-            client_id: r.get("client_id")?,
-            kind: if guest.is_some() { "guest" } else { "member" }.into(),
-            greeting: match (member, name, guest) {
+            id: r.id,
+            client_id: r.client_id,
+            kind: if r.guest_name.is_some() { "guest" } else { "member" }.into(),
+            greeting: match (r.member_id, r.name, r.guest_name) {
                 (_, _, Some(g)) => g,
                 (_, Some(n), None) => first_name(&n),
                 _ => String::new(),
             },
-            visited_at: r.get("visited_at")?,
+            visited_at: r.visited_at,
         }))
     }
 
@@ -269,16 +287,12 @@ impl Store {
                 // who moves up a class next year still counts under this year's class this year.
                 let (member_id, category, grade, guest) = match &v.visitor {
                     Visitor::Member(card) => {
-                        let row = tx
+                        let m: VisitingMember = tx
                             .opt(sql("SELECT id, category, grade FROM members WHERE card_number = ?").bind(card.as_str()))
                             .await?
-                            .ok_or(StoreError::NotFound("member"))?;
-                        (
-                            Some(row.get::<i64>("id")?),
-                            row.get::<String>("category")?,
-                            row.get::<Option<String>>("grade")?,
-                            None,
-                        )
+                            .ok_or(StoreError::NotFound("member"))?
+                            .decode()?;
+                        (Some(m.id), m.category, m.grade, None)
                     }
                     Visitor::Guest { name, institution, purpose } => {
                         (None, "guest".to_owned(), None, Some((name, institution, purpose)))
