@@ -16,8 +16,36 @@
 # The load generator is built first (`cargo build --release --locked` in bench/loadgen, quick
 # when nothing changed); PUSTAKA_LOADGEN=path uses another binary.
 
-# shellcheck source=deploy/stack-test.sh
-. deploy/stack-test.sh     # helpers: db_sql, fingerprint, stack_up, up_servers, web_ids; $T
+# The helpers this file and deploy/galera/faults.sh took from deploy/stack-test.sh (now
+# deploy/tests/test_stack.py, pytest), until they move to pytest too.
+PASSED=0 FAILED=0
+T=$(mktemp -d)
+BASE=http://127.0.0.1:$PORT
+pass() { echo "PASS  $*"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL  $*"; FAILED=$((FAILED + 1)); }
+check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+db_sql() {
+    # shellcheck disable=SC2016  # expanded inside the container
+    dc exec -T db bash -c 'exec mariadb --defaults-extra-file=<(printf "[client]\nuser=pustaka\npassword=%s\n" "$(cat /run/secrets/db_password)") -N -B pustaka' <<< "$1"
+}
+# a checksum of every table of the application's database
+fingerprint() {
+    local tables
+    tables=$(db_sql "SELECT GROUP_CONCAT(CONCAT('\`', table_name, '\`') ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'pustaka' AND table_type = 'BASE TABLE'")
+    [ -n "$tables" ] && [ "$tables" != NULL ] || return 1
+    db_sql "CHECKSUM TABLE $tables"
+}
+web_ids() { dc ps -q web | xargs -r docker inspect -f '{{if .State.Running}}{{.Id}}{{end}}' | grep . || true; }
+up_servers() { curl -s --max-time 3 "http://127.0.0.1:$STATS_PORT/;csv" | awk -F, '$1 == "web" && $18 == "UP"' | wc -l; }
+cleanup() {
+    [ "${KEEP:-}" = 1 ] || down > /dev/null 2>&1
+    rm -rf "$T"
+}
+stack_up() {
+    dc up -d --no-build --scale web=3 > "$T/up.log" 2>&1 && wait_healthy 240 > "$T/wait.log" 2>&1 && return 0
+    tail -n 5 "$T/up.log" "$T/wait.log"; dc logs --tail=20 2>&1 | tail -n 60
+    return 1
+}
 
 LOAD_PID='' LOADGEN='' RUN_ID=faults-$(date +%s)-$$ T_DB_STOP=0 T_DB_START=0
 R1_FAILED_READS=null R1_LOST=null R1_DUP=null R2_RECOVERY=null R2_LOST=null R8_FAILED=null R4_DIFF=null
