@@ -19,8 +19,8 @@
 # hold the same rows (counts and CHECKSUM TABLE of every table, once the load stopped). One JSON
 # line; non-zero when a figure is off. --quick shortens the waits between faults (CI).
 
-# shellcheck source=deploy/stack-faults.sh
-. deploy/stack-faults.sh    # the load's helpers: build_loadgen, start_load, stop_load, phase, figure, problem; T, BASE
+# shellcheck source=deploy/galera/load.sh
+. deploy/galera/load.sh     # check; the load's helpers: build_loadgen, start_load, stop_load, phase, figure, problem; T, BASE
 # shellcheck source=deploy/galera/recovery.sh
 . deploy/galera/recovery.sh   # g1_recovery, g1_write_gap, transfer_of
 
@@ -60,7 +60,7 @@ cluster_sql() {
         --user mysql --read-only --cap-drop ALL --security-opt no-new-privileges --entrypoint bash "$image" \
         -c 'exec mariadb --defaults-extra-file=<(printf "[client]\nuser=pustaka\npassword=%s\n" "$(cat /run/secrets/db_password)") --connect-timeout=3 -h "$0" -N -B pustaka' "$1" <<< "$2"
 }
-# The application's view, through the proxy (stack-faults' reckoning and fingerprint use it).
+# The application's view, through the proxy.
 db_sql() { cluster_sql dbproxy "$1"; }
 
 # root_sql_galera1 SQL: as root inside galera1 (root exists on localhost only; its password is
