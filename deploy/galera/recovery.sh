@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Sourced by deploy/galera/faults.sh (`deploy/cluster faults`) and deploy/swarm/swarm-test.sh
-# (`deploy/swarm/swarm --galera test`): the figures of a writer node killed under bench/loadgen's
+# Sourced by deploy/galera/faults.sh (`deploy/cluster faults`); deploy/tests/deploylib.py has the same
+# for `deploy/swarm/swarm --galera test` (pytest). The figures of a writer node killed under bench/loadgen's
 # fault load, read from the load's records ($T/records.jsonl: one line per request with its
 # phase, kind, status, start t0 and end t1) and the time of the kill ($T_KILL, epoch seconds).
 
