@@ -1,6 +1,6 @@
 # deploy/lib.sh: what the operator tools run on the host share (deploy/stack, deploy/cluster,
-# deploy/swarm/swarm, deploy/firewall/pustaka-firewall, deploy/backup, deploy/restore), and with
-# them the test scripts they source. Not for the scripts that run inside a container
+# deploy/swarm/swarm, deploy/firewall/pustaka-firewall, deploy/backup, deploy/restore); their test
+# suites are pytest (deploy/tests/). Not for the scripts that run inside a container
 # (deploy/secrets/secrets.sh, deploy/galera/node.sh, deploy/standin/*.sh): this file is not there.
 # Sourced, never run: `. "$(dirname "$0")/../lib.sh"` or, from the repository's root, `. deploy/lib.sh`.
 # shellcheck shell=bash

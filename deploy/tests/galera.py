@@ -1,0 +1,188 @@
+"""The Galera option of compose (deploy/cluster): its nodes, their states and the proxy's view, as
+the tests read them (deploy/cluster's own functions, for the pytest suites)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from deploylib import dc, dc_ids, docker, inspect, wait_until
+
+NODES = ("galera1", "galera2", "galera3")
+
+
+def service_of(node: str) -> str:
+    """The compose service of a node (galera1 is `db`)."""
+    return "db" if node == "galera1" else node
+
+
+def container_of(node: str) -> str:
+    ids = dc_ids(service_of(node))
+    return ids[0] if ids else ""
+
+
+def node_state(node: str) -> str:
+    """ "galera2 ready=ON state=4(Synced) cluster=Primary size=3 seqno=123", or "galera2 down"."""
+    cid = container_of(node)
+    if not cid or inspect("{{.State.Running}}", cid) != "true":
+        return f"{node} down"
+    r = docker("exec", cid, "bash", "/opt/galera/node.sh", "state", timeout=30)
+    return r.stdout.strip() if r.returncode == 0 else f"{node} no-answer"
+
+
+def synced(node: str) -> bool:
+    return "ready=ON state=4(" in node_state(node)
+
+
+class Engine:
+    """The engine's network events while the run lasts. A Docker Swarm joined or left on this engine
+    (another project's test) makes Docker 20.10 disconnect every container from its networks, which
+    would be counted as the cluster's failure: such a run is void. Swarm's join and leave create and
+    destroy the `ingress` and `docker_gwbridge` networks."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.file = open(path, "w")  # noqa: SIM115 - closed by stop()
+        self.proc: subprocess.Popen | None = subprocess.Popen(
+            [
+                "docker",
+                "events",
+                "--filter",
+                "type=network",
+                "--filter",
+                "event=create",
+                "--filter",
+                "event=destroy",
+                "--format",
+                "{{.Time}} {{.Action}} {{.Actor.Attributes.name}}",
+            ],
+            stdout=self.file,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def swarm_events(self) -> list[str]:
+        lines = self.path.read_text().splitlines() if self.path.exists() else []
+        return [ln for ln in lines if len(f := ln.split()) >= 3 and f[2] in ("ingress", "docker_gwbridge")]
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait()
+            self.proc = None
+            self.file.close()
+
+
+def wait_synced(seconds: float, *nodes: str, engine: Engine | None = None) -> bool:
+    """Until every NODE is Synced; False after SECONDS, or at once when the run is void (a swarm seen)."""
+    void = [False]
+
+    def done() -> bool:
+        if all(synced(n) for n in nodes):
+            return True
+        if engine is not None and engine.swarm_events():
+            void[0] = True
+            return True
+        return False
+
+    return bool(wait_until(done, seconds)) and not void[0]
+
+
+def proxy_csv() -> list[str]:
+    """The proxy's stats: "server,status,current sessions" of the galera backend."""
+    ids = dc_ids("dbproxy")
+    if not ids:
+        return []
+    script = 'exec 3<>/dev/tcp/127.0.0.1/8405 && printf "GET /;csv HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'
+    text = docker("exec", ids[0], "bash", "-c", script, timeout=30).stdout
+    rows = []
+    for line in text.splitlines():
+        f = line.split(",")
+        if len(f) > 17 and f[0] == "galera" and re.fullmatch(r"galera[0-9]", f[1]):
+            rows.append(f"{f[1]},{f[17]},{f[4]}")
+    return rows
+
+
+def writer() -> str:
+    """The node holding the replicas' connections (most current sessions), if any."""
+    rows = sorted((r.split(",") for r in proxy_csv()), key=lambda f: -int(f[2] or 0))
+    return next((f[0] for f in rows if int(f[2] or 0) > 0), "")
+
+
+def status() -> str:
+    return "\n".join([*(node_state(n) for n in NODES), f"proxy (server,status,sessions): {' '.join(proxy_csv())}"])
+
+
+_CLIENT = (
+    'exec mariadb --defaults-extra-file=<(printf "[client]\\nuser=pustaka\\npassword=%s\\n" '
+    '"$(cat /run/secrets/db_password)") --connect-timeout=3 -h "$0" -N -B pustaka'
+)
+
+
+def cluster_sql(host: str, sql: str) -> str | None:
+    """SQL as the application user on HOST (dbproxy, galera1, galera2, galera3), from a one-off
+    client container on the backend network (the nodes' image, the secrets volume); None on failure."""
+    project = os.environ.get("COMPOSE_PROJECT_NAME", "pustaka")
+    image = inspect("{{.Config.Image}}", container_of("galera1"))
+    if not image:
+        return None
+    r = docker(
+        "run",
+        "--rm",
+        "-i",
+        "--network",
+        f"{project}_backend",
+        "-v",
+        f"{project}_secrets:/run/secrets:ro",
+        "--user",
+        "mysql",
+        "--read-only",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--entrypoint",
+        "bash",
+        image,
+        "-c",
+        _CLIENT,
+        host,
+        input=sql,
+    )
+    return r.stdout if r.returncode == 0 else None
+
+
+def db_sql(sql: str) -> str | None:
+    """The application's view, through the proxy."""
+    return cluster_sql("dbproxy", sql)
+
+
+def root_sql_galera1(sql: str) -> str | None:
+    """As root inside galera1 (root exists on localhost only; its password is in galera1's secrets)."""
+    script = (
+        'exec mariadb --defaults-extra-file=<(printf "[client]\\nuser=root\\npassword=%s\\n" '
+        '"$(cat /run/secrets/db_root_password)") -N -B'
+    )
+    r = dc("exec", "-T", "db", "bash", "-c", script, input=sql)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def health_answer(node: str) -> str:
+    """The status line of NODE's :9200 responder, asked from inside NODE."""
+    script = 'exec 3<>/dev/tcp/127.0.0.1/9200 && printf "GET /health HTTP/1.0\\r\\n\\r\\n" >&3 && head -n 1 <&3'
+    r = docker("exec", container_of(node), "timeout", "5", "bash", "-c", script, timeout=30)
+    return r.stdout.replace("\r", "").strip()
+
+
+def dc_up(*args: str) -> bool:
+    """`up -d --no-build ARGS`. Right after `stop`, docker-compose 1.29 may read a node's health the
+    moment it restarts, when Docker (20.10) still shows the `unhealthy` a stopped container keeps,
+    and give up ("Container ... is unhealthy"); the same command once more goes on."""
+    r = dc("up", "-d", "--no-build", *args, timeout=600)
+    if r.returncode == 0:
+        return True
+    if "is unhealthy" not in r.stdout + r.stderr:
+        print(r.stderr[-2000:])
+        return False
+    return dc("up", "-d", "--no-build", *args, timeout=600).returncode == 0
