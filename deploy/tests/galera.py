@@ -94,20 +94,33 @@ def proxy_csv() -> list[str]:
     ids = dc_ids("dbproxy")
     if not ids:
         return []
-    script = 'exec 3<>/dev/tcp/127.0.0.1/8405 && printf "GET /;csv HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'
-    text = docker("exec", ids[0], "bash", "-c", script, timeout=30).stdout
+    text = docker("exec", ids[0], "bash", "-c", PROXY_STATS, timeout=30).stdout
+    return galera_rows(text)
+
+
+# Asks the proxy's stats listener for its CSV, from inside the proxy's container.
+PROXY_STATS = 'exec 3<>/dev/tcp/127.0.0.1/8405 && printf "GET /;csv HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'
+
+
+def galera_rows(csv: str) -> list[str]:
+    """The galera backend's servers in HAProxy's CSV stats, as "server,status,current sessions"."""
     rows = []
-    for line in text.splitlines():
+    for line in csv.splitlines():
         f = line.split(",")
         if len(f) > 17 and f[0] == "galera" and re.fullmatch(r"galera[0-9]", f[1]):
             rows.append(f"{f[1]},{f[17]},{f[4]}")
     return rows
 
 
-def writer() -> str:
+def writer_of(rows: list[str]) -> str:
     """The node holding the replicas' connections (most current sessions), if any."""
-    rows = sorted((r.split(",") for r in proxy_csv()), key=lambda f: -int(f[2] or 0))
-    return next((f[0] for f in rows if int(f[2] or 0) > 0), "")
+    fields = sorted((r.split(",") for r in rows), key=lambda f: -int(f[2] or 0))
+    return next((f[0] for f in fields if int(f[2] or 0) > 0), "")
+
+
+def writer() -> str:
+    """The writer as the compose deployment's proxy sees it."""
+    return writer_of(proxy_csv())
 
 
 def status() -> str:

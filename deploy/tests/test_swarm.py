@@ -53,6 +53,7 @@ from deploylib import (
     transfer_of,
     wait_until,
 )
+from galera import PROXY_STATS, galera_rows, writer_of
 
 RUN_ID_PREFIX = "swarm"
 SWARM = str(REPO / "deploy" / "swarm" / "swarm")
@@ -365,20 +366,12 @@ def proxy_csv() -> list[str]:
     cid = container_of("dbproxy")
     if not cid:
         return []
-    script = 'exec 3<>/dev/tcp/127.0.0.1/8405 && printf "GET /;csv HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'
-    text = docker("exec", cid, "timeout", "3", "bash", "-c", script).stdout
-    rows = []
-    for line in text.splitlines():
-        f = line.split(",")
-        if len(f) > 17 and f[0] == "galera" and re.fullmatch(r"galera[0-9]", f[1]):
-            rows.append(f"{f[1]},{f[17]},{f[4]}")
-    return rows
+    return galera_rows(docker("exec", cid, "timeout", "3", "bash", "-c", PROXY_STATS).stdout)
 
 
 def writer() -> str:
-    """The node holding the replicas' connections (most current sessions), if any."""
-    rows = sorted((r.split(",") for r in proxy_csv()), key=lambda f: -int(f[2] or 0))
-    return next((f[0] for f in rows if int(f[2] or 0) > 0), "")
+    """The writer as the Swarm's proxy sees it."""
+    return writer_of(proxy_csv())
 
 
 def sql_on(node: str, sql: str) -> str:
