@@ -519,6 +519,17 @@ class FaultLoad:
         self.proc = None
         self.log_file.close()
 
+    def end(self) -> None:
+        """The run's last phase: `end` marked, a second for the requests in flight, the load stopped."""
+        self.phase("end")
+        time.sleep(1)
+        self.stop()
+
+    @property
+    def titles_sql(self) -> str:
+        """The query for the titles this run wrote, to reckon against."""
+        return f"SELECT title FROM books WHERE title LIKE '{self.run_id}-%'"
+
     def reckon(self, db_titles: str) -> dict:
         """Stops the load, then `faults report` against the titles found in the database (this run's,
         one a line): the per-phase figures (also in workdir/report.json). Its summary goes to stderr."""

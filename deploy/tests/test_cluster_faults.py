@@ -247,10 +247,8 @@ def test_g3_partition(gc, load, results):
 def test_reckon(gc, load, results):
     """No answer 500 in the whole run; during g3 the other two nodes went on serving."""
     going(gc)
-    load.phase("end")
-    time.sleep(1)
-    load.stop()
-    titles = db_sql(f"SELECT title FROM books WHERE title LIKE '{load.run_id}-%'")
+    load.end()
+    titles = db_sql(load.titles_sql)
     assert titles is not None, "cannot read this run's titles from the cluster"
     load.reckon(titles)
     gc.reckoned = True

@@ -142,10 +142,8 @@ def test_reckon_load(state, load, results):
     an acknowledged write lost or stored twice anywhere is a failure. While the database restarted
     (R2) every request got an answer (503) within its timeout."""
     started(state)
-    load.phase("end")
-    time.sleep(1)
-    load.stop()
-    titles = db_sql(f"SELECT title FROM books WHERE title LIKE '{load.run_id}-%'")
+    load.end()
+    titles = db_sql(load.titles_sql)
     assert titles is not None, "cannot read this run's titles from the database"
     load.reckon(titles)
     state.reckoned = True

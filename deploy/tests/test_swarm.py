@@ -666,10 +666,8 @@ def test_reckon(sw, load, check, results):
     made(sw)
     if not sw.load_started:
         pytest.fail("the load did not run")
-    load.phase("end")
-    time.sleep(1)
-    load.stop()
-    titles = db_sql(f"SELECT title FROM books WHERE title LIKE '{load.run_id}-%'")
+    load.end()
+    titles = db_sql(load.titles_sql)
     if not check("read this run's titles from the database", titles is not None):
         return
     try:
