@@ -1,5 +1,6 @@
 """`deploy/cluster test`: the Galera option up (3 nodes, the proxy, 2 web replicas) and checked from
-the host: the nodes Synced in one component, the proxy's view, each node's health responder, the
+the host: the nodes Synced in one component, the proxy's view, the librarian's flow through the
+balancer (through_balancer.py, as on compose and the Swarm), each node's health responder, the
 containers' hardening, the SST account, primary keys, a book on every node, a clean stop and start
 (the cluster bootstraps itself again), and every node killed (`deploy/cluster recover`)."""
 
@@ -38,6 +39,7 @@ from galera import (
     wait_synced,
     writer,
 )
+from through_balancer import librarian_flow
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +93,7 @@ def test_cluster(engine, check, ports):
 
     check("the proxy: all three nodes UP, one writer (within 60 s)", proxy_view)
     log(f"writer: {writer()}")
+    librarian_flow(ports.base, check, admin_password(), title="Bumi Manusia", replicas=2)
     for n in NODES:
         check(f"{n}'s health responder answers 200", " 200 " in health_answer(n) + " ")
     for s in ("db", "galera2", "galera3", "dbproxy"):

@@ -1,7 +1,8 @@
 """`deploy/cluster faults [--quick] [--no-swarm]`: the Galera option under faults, on this machine.
 
 The option up with 2 web replicas, bench/loadgen's fault load through the balancer (readers and
-writers, every request recorded with its phase, writes never retried; the `load` fixture), then
+writers, every request recorded with its phase, writes never retried; the `load` fixture), the
+librarian's flow through the balancer as on compose and the Swarm (through_balancer.py), then
   g0  the writer node refuses every statement for 3 s (SET GLOBAL wsrep_reject_queries = ALL: the
       1047 of a node that is not ready): requests answer 503 (or 200 elsewhere), never 500
   g1  docker kill of the writer node: the time until writes are acknowledged again for good (the
@@ -58,6 +59,7 @@ from galera import (
     wait_synced,
     writer,
 )
+from through_balancer import librarian_flow
 
 RUN_ID_PREFIX = "faults"
 FIGURES = (
@@ -130,6 +132,12 @@ def test_cluster_and_load_start(gc, load, ports):
     assert ok, "the cluster did not come up"
     load.start(ports.base, admin_password())
     gc.started = True
+
+
+def test_librarian_flow(gc, check, ports):
+    """The checks every deployment passes through its balancer (through_balancer.py), under the load."""
+    going(gc)
+    librarian_flow(ports.base, check, admin_password(), title="Bumi Manusia", replicas=2)
 
 
 def test_g0_reject_queries(gc, load):

@@ -14,7 +14,6 @@ import difflib
 import hashlib
 import os
 import re
-import secrets
 import socket
 import ssl
 import subprocess
@@ -22,7 +21,6 @@ import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import quote
 
 import pytest
 
@@ -51,15 +49,15 @@ from deploylib import (
     wait_until,
     web_ids,
 )
+from through_balancer import book_found, librarian_flow
 
 FW = str(REPO / "deploy" / "firewall" / "pustaka-firewall")
 
 
 @pytest.fixture(scope="module")
 def st(compose, ports, project, workdir):
-    """What the tests of this module share: the API client, the chosen admin password, the book."""
+    """What the tests of this module share: the chosen admin password, the book."""
     return SimpleNamespace(
-        api=Api(ports.base),
         chosen_pw="",
         book_title="",
         volumes_before=compose,
@@ -67,19 +65,6 @@ def st(compose, ports, project, workdir):
         cert=workdir / "cert.pem",
         jar="",
         t=workdir,
-    )
-
-
-def book_found(st, ports) -> bool:
-    """The book of the flow is found by a search through the balancer (no token)."""
-    r = request(ports.base, "GET", f"/api/v1/books?q={quote(st.book_title, safe='')}")
-    data = r.json() if r.status == 200 else None
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("total"), int)
-        and data["total"] >= 1
-        and bool(data.get("items"))
-        and data["items"][0].get("title") == st.book_title
     )
 
 
@@ -169,44 +154,9 @@ def test_admin_password_file(st, check, project):
 
 
 def test_flow(st, check, ports):
-    api, tag = st.api, f"{secrets.randbelow(10**9)}"
     pw = admin_password()
     check("admin password readable (secrets show-admin-password)", bool(pw))
-    page = request(ports.base, "GET", "/")
-    check("page: GET / is 200 HTML", page.status == 200 and "<html" in page.text.lower())
-    lic = request(ports.base, "GET", "/licenses")
-    check(
-        "licences: GET /licenses is 200 text/plain and lists the crates and Swagger UI",
-        lic.status == 200
-        and lic.header("Content-Type") == "text/plain; charset=utf-8"
-        and re.search(r"^axum ", lic.text, re.M)
-        and re.search(r"^Swagger UI ", lic.text, re.M),
-    )
-    check("librarian flow: log in as admin", api.login(pw))
-    st.book_title = f"Cantik Itu Luka {tag}"
-    book = None
-    body = {"title": st.book_title, "authors": ["Eka Kurniawan"], "isbn": "9786020332956"}
-    if api("POST", "/api/v1/books", body) == 201:
-        book = api.field("id")
-    check("librarian flow: add a book (201)", book is not None)
-    check(
-        "librarian flow: add a copy (201)",
-        api("POST", f"/api/v1/books/{book or 0}/copies", {"barcode": f"B{tag}"}) == 201,
-    )
-    member = None
-    if api("POST", "/api/v1/members", {"name": "Budi Santoso", "category": "student"}) == 201:
-        member = api.field("card_number")
-    check("librarian flow: register a member (201)", member is not None)
-    check(
-        "librarian flow: lend the copy (201)",
-        api("POST", "/api/v1/loans", {"barcode": f"B{tag}", "card_number": member or "x"}) == 201,
-    )
-    check("librarian flow: take it back (200)", api("POST", "/api/v1/returns", {"barcode": f"B{tag}"}) == 200)
-    check("librarian flow: search finds the book", book_found, st, ports)
-    echoed = request(ports.base, "GET", "/healthz", headers={"X-Request-Id": "stack-test-42"})
-    check("X-Request-Id passed through and echoed", echoed.header("X-Request-Id") == "stack-test-42")
-    made = request(ports.base, "GET", "/healthz")
-    check("X-Request-Id made by the balancer when absent", bool(made.header("X-Request-Id")))
+    st.book_title = librarian_flow(ports.base, check, pw, title="Cantik Itu Luka", replicas=3)
 
 
 # Issue 18, metrics: each replica's /metrics (:9100) and HAProxy's exporter (:8405) answer inside
@@ -649,7 +599,7 @@ def test_persistence(st, check, ports):
     check("down, then up again", stack_up, 3)
     pw2 = admin_password()
     check("secrets reused by the second up", bool(pw1) and pw1 == pw2)
-    check("data kept across down/up", book_found, st, ports)
+    check("data kept across down/up", book_found, ports.base, st.book_title)
     fp1 = fingerprint()
     # issue 12, item 12: dumps hold password hashes and members' contacts. A folder left open by
     # an older deploy/backup, and a permissive umask: the folder is closed, the file private.
@@ -666,7 +616,7 @@ def test_persistence(st, check, ports):
     # zero configuration again: no admin password chosen, so a random one
     os.environ.pop("PUSTAKA_ADMIN_PASSWORD_FILE", None)
     check("down -v, then up on fresh volumes", stack_up, 3)
-    check("fresh volumes start without the book", not book_found(st, ports))
+    check("fresh volumes start without the book", not book_found(ports.base, st.book_title))
     pw3 = admin_password()
     check(
         "no PUSTAKA_ADMIN_PASSWORD_FILE: a random admin password, and it logs in",
@@ -675,7 +625,7 @@ def test_persistence(st, check, ports):
     check("restore from ./backups/", ok(["deploy/restore", str(path)]))
     fp2 = fingerprint()
     check("restored data equals the backup (checksums of all tables)", fp1 is not None and fp1 == fp2)
-    check("restored book found through the balancer", book_found, st, ports)
+    check("restored book found through the balancer", book_found, ports.base, st.book_title)
     path.unlink(missing_ok=True)
 
 

@@ -26,7 +26,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import subprocess
 import time
 from types import SimpleNamespace
@@ -37,7 +36,6 @@ import pytest
 from deploylib import (
     NETWORK_LOCK,
     REPO,
-    Api,
     bash_connects,
     docker,
     docker_time,
@@ -54,6 +52,7 @@ from deploylib import (
     wait_until,
 )
 from galera import PROXY_STATS, galera_rows, writer_of
+from through_balancer import librarian_flow
 
 RUN_ID_PREFIX = "swarm"
 SWARM = str(REPO / "deploy" / "swarm" / "swarm")
@@ -299,7 +298,6 @@ def admin_password() -> str:
 
 def test_flow(sw, check):
     made(sw)
-    api, tag = Api(sw.base), f"{secrets.randbelow(10**9)}"
     pw = admin_password()
     sw.admin_pw = pw
     if sw.chosen_pw:
@@ -312,21 +310,7 @@ def test_flow(sw, check):
             "admin password read back from the Swarm secret (swarm admin-password): generated, 48 characters",
             len(pw) == 48,
         )
-    check("GET /healthz through the balancer", api("GET", "/healthz") == 200)
-    check("GET /readyz through the balancer (the database answers)", api("GET", "/readyz") == 200)
-    page = request(sw.base, "GET", "/")
-    check("page: GET / is 200 HTML", page.status == 200 and "<html" in page.text.lower())
-    check("log in as admin with that password", api.login(pw))
-    title = f"Laskar Pelangi {tag}"
-    book = (
-        api.field("id") if api("POST", "/api/v1/books", {"title": title, "authors": ["Andrea Hirata"]}) == 201 else None
-    )
-    check("create a book (201)", book is not None)
-    sw.book_title = title
-    code = api("GET", f"/api/v1/books/{book or 0}", auth=False)
-    check("read it back (GET /books/{id}): 200 with its title", code == 200 and api.field("title") == title)
-    served = {request(sw.base, "GET", "/healthz", timeout=5).header("X-Served-By").strip() for _ in range(20)} - {""}
-    check(f"requests spread over the replicas (X-Served-By: {len(served)} different)", len(served) >= 2)
+    sw.book_title = librarian_flow(sw.base, check, pw, title="Laskar Pelangi", replicas=sw.replicas)
 
 
 # ---- --galera ------------------------------------------------------------------------------------
