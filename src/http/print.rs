@@ -106,7 +106,7 @@ async fn put_library(
     Json(input): Json<LibraryInput>,
 ) -> Result<Json<LibraryIdentity>> {
     let mut f = Fields::new();
-    let name = f.check("name", ShortText::parse_field("Name", &input.name));
+    let name = f.check("name", ShortText::parse_name("Name", &input.name));
     let address = input.address.trim().to_owned();
     if address.chars().count() > 300 {
         f.add("address", "too_long", "Address must be at most 300 characters long.");
