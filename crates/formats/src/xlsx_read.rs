@@ -429,7 +429,7 @@ fn cell_ref(r: &str) -> Option<(usize, usize)> {
     }
     let col = r[..letters].bytes().fold(0_usize, |n, b| n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1));
     let row: usize = r[letters..].parse().ok()?;
-    (row >= 1 && row <= 1_048_576 && col <= 16_384).then_some((row, col))
+    ((1..=1_048_576).contains(&row) && col <= 16_384).then_some((row, col))
 }
 
 /// The cell being read.
@@ -669,7 +669,7 @@ mod tests {
         ws.write(1, 3, "berlaku hingga").unwrap();
         ws.write(2, 1, "Laskar Pelangi & <Belitung>").unwrap();
         ws.write(2, 2, 2005).unwrap();
-        ws.write_datetime_with_format(2, 3, &rust_xlsxwriter::ExcelDateTime::from_ymd(2027, 6, 30).unwrap(), &date)
+        ws.write_datetime_with_format(2, 3, rust_xlsxwriter::ExcelDateTime::from_ymd(2027, 6, 30).unwrap(), &date)
             .unwrap();
         ws.write(4, 1, "Laskar Pelangi & <Belitung>").unwrap();
         ws.write(4, 2, 1.5).unwrap();
