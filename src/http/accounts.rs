@@ -129,16 +129,18 @@ pub struct PasswordInput {
 /// Change your password; your other sessions end.
 #[utoipa::path(post, path = "/auth/password", tag = "accounts", request_body = PasswordInput,
     responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "too many wrong passwords (logins and password changes) for this account from this address; see Retry-After", body = Problem),
         (status = 503, description = "`busy`: too many passwords are being checked at once, see Retry-After; \
             `unavailable`: the database is not available", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn change_password(
     State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Auth(who): Auth,
     Json(p): Json<PasswordInput>,
 ) -> Result<StatusCode> {
     let new = Password::parse(&p.new_password).map_err(|e| ApiError::field("new_password", e))?;
-    s.store.change_password(&who, &p.current_password, &new).await?;
+    s.store.change_password(&who, &p.current_password, &new, &addr).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

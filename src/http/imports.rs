@@ -36,6 +36,7 @@ use crate::{
     import::{self, ImportError, Input, MemberOptions},
     store::{
         error::StoreError,
+        import::REPORT_KEEPS,
         import_jobs::{ImportJob, JobLinks, JobStart},
         Actor, Store,
     },
@@ -218,7 +219,8 @@ async fn run_job(store: Store, actor: Actor, id: i64, input: Input, options: Opt
         }
     };
     let outcome: std::result::Result<String, String> = match ended {
-        Ok(Ok(report)) => serde_json::to_string(&report).map_err(|e| format!("the report could not be written: {e}")),
+        Ok(Ok(report)) => serde_json::to_string(&report.capped(REPORT_KEEPS))
+            .map_err(|e| format!("the report could not be written: {e}")),
         Ok(Err(ImportError::Store(StoreError::Unavailable(e)))) => {
             tracing::error!(job = id, error = %e, "import job failed: the database is not available");
             Err("the database was not available; the whole batches written so far stay, run the import again".into())

@@ -106,7 +106,7 @@ async fn put_library(
     Json(input): Json<LibraryInput>,
 ) -> Result<Json<LibraryIdentity>> {
     let mut f = Fields::new();
-    let name = f.check("name", ShortText::parse_field("Name", &input.name));
+    let name = f.check("name", ShortText::parse_name("Name", &input.name));
     let address = input.address.trim().to_owned();
     if address.chars().count() > 300 {
         f.add("address", "too_long", "Address must be at most 300 characters long.");
@@ -117,7 +117,10 @@ async fn put_library(
     Ok(Json(s.store.set_library(&who.actor(), name.expect("checked").as_str(), &address).await?))
 }
 
-/// The logo as uploaded (public).
+/// The policy the logo is served with.
+pub const LOGO_CSP: &str = "default-src 'none'; sandbox";
+
+/// The logo as uploaded, normalised (public).
 #[utoipa::path(get, path = "/library/logo", tag = "print",
     responses((status = 200, description = "the logo: a PNG, or an SVG (image/svg+xml)", content_type = "image/png"), (status = 404, body = Problem)))]
 async fn get_logo(State(s): State<AppState>) -> Result<Response> {
@@ -125,11 +128,9 @@ async fn get_logo(State(s): State<AppState>) -> Result<Response> {
     let mut res = logo.bytes.into_response();
     let ct = HeaderValue::from_str(&logo.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     res.headers_mut().insert(header::CONTENT_TYPE, ct);
-    // An SVG opened on its own may not run scripts.
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
-    );
+    // An SVG opened on its own may not run scripts nor load anything: its own policy, which the
+    // page's headers layer leaves in place.
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(LOGO_CSP));
     Ok(res)
 }
 
@@ -170,11 +171,11 @@ pub fn check_image(field: &str, headers: &HeaderMap, body: &[u8], svg: bool) -> 
         let lower = text.to_ascii_lowercase();
         if (head.starts_with("<svg") || head.starts_with("<?xml")) && lower.contains("<svg") && lower.contains("</svg>")
         {
-            if lower.contains("<script") || lower.contains("javascript:") || lower.contains("<foreignobject") {
-                return Err(fail("invalid_image", "an SVG logo may not contain scripts or foreign objects".into()));
-            }
-            Picture::svg(body).map_err(|e| fail("invalid_image", e))?;
-            return Ok(Image { content_type: "image/svg+xml".into(), bytes: body.to_vec() });
+            // Normalised once, here: no DTD or entity, no script, handler or outside link is stored,
+            // and what is stored is what was drawn to check it.
+            let clean = crate::print::svg::sanitize(body).map_err(|e| fail("invalid_image", e))?;
+            Picture::svg(&clean).map_err(|e| fail("invalid_image", e))?;
+            return Ok(Image { content_type: "image/svg+xml".into(), bytes: clean });
         }
     }
     Err(fail("invalid_image", format!("this is not {wanted} image")))

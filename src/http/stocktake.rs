@@ -62,7 +62,7 @@ async fn start_stocktake(
     Json(i): Json<StocktakeInput>,
 ) -> Result<(StatusCode, Json<Stocktake>)> {
     let mut f = Fields::new();
-    let name = f.check("name", ShortText::parse_field("Name", &i.name));
+    let name = f.check("name", ShortText::parse_name("Name", &i.name));
     if i.locations.len() > MAX_SCOPE {
         f.add("locations", "too_many", format!("at most {MAX_SCOPE} locations"));
     }

@@ -65,14 +65,9 @@ impl Table {
     /// The table as CSV bytes (UTF-8 with a byte-order mark).
     pub fn to_csv(&self) -> Vec<u8> {
         let mut out = b"\xEF\xBB\xBF".to_vec();
-        {
-            let mut w = csv::Writer::from_writer(&mut out);
-            // Writing into a Vec cannot fail.
-            let _ = w.write_record(&self.columns);
-            for row in &self.rows {
-                let _ = w.write_record(row.iter().map(csv_field));
-            }
-            let _ = w.flush();
+        csv_line(&mut out, self.columns.iter().cloned());
+        for row in &self.rows {
+            csv_line(&mut out, row.iter().map(csv_field));
         }
         out
     }
@@ -169,10 +164,7 @@ impl CsvStream {
     }
 
     fn write(out: &mut Vec<u8>, fields: impl Iterator<Item = String>) {
-        let mut w = csv::Writer::from_writer(out);
-        // Writing into a Vec cannot fail.
-        let _ = w.write_record(fields.collect::<Vec<_>>());
-        let _ = w.flush();
+        csv_line(out, fields);
     }
 }
 
@@ -194,15 +186,63 @@ fn col(c: usize) -> u16 {
     u16::try_from(c).unwrap_or(u16::MAX)
 }
 
-/// One CSV field; text that a spreadsheet would run as a formula gets a leading `'`.
+/// The separators a spreadsheet may split a CSV line on: `,` `;` (Excel in Indonesian and other
+/// regional settings where `,` is the decimal mark) and tab.
+const SEPARATORS: [char; 3] = [',', ';', '\t'];
+
+/// One CSV line: fields joined by `,`, every field that any common separator (`,` `;` tab), a
+/// quote or a line break could split quoted, so that it stays one cell whichever separator the
+/// program reading it splits on.
+fn csv_line(out: &mut Vec<u8>, fields: impl Iterator<Item = String>) {
+    let fields: Vec<String> = fields.collect();
+    let single = fields.len() == 1;
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if f.contains([',', ';', '\t', '\r', '\n', '"']) || (single && f.is_empty()) {
+            out.push(b'"');
+            out.extend(f.replace('"', "\"\"").as_bytes());
+            out.push(b'"');
+        } else {
+            out.extend(f.as_bytes());
+        }
+    }
+    out.push(b'\n');
+}
+
+/// One CSV field. Text that a spreadsheet would run as a formula gets a `'` before it: at its
+/// start, and after every separator (`,` `;` tab) where what follows starts one (`Tamu;=HYPERLINK(…)`
+/// read by a program that splits on `;` despite the quotes is `Tamu` and `'=HYPERLINK(…)`).
+/// `pustaka import` takes those `'` off again (`crate::sheet`).
 fn csv_field(cell: &Cell) -> String {
     match cell {
         Cell::Empty => String::new(),
-        Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => defuse(s),
         Cell::Int(n) => n.to_string(),
         Cell::Date(d) => d.to_string(),
     }
+}
+
+/// [`csv_field`]'s text.
+pub fn defuse(s: &str) -> String {
+    let starts_formula = |piece: &str| piece.trim_start_matches(' ').starts_with(['=', '+', '-', '@']);
+    let mut out = String::with_capacity(s.len() + 1);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        out.push('\'');
+    }
+    let mut rest = s;
+    while let Some(at) = rest.find(SEPARATORS) {
+        let sep = rest[at..].chars().next().unwrap_or(',');
+        let after = &rest[at + sep.len_utf8()..];
+        out.push_str(&rest[..at + sep.len_utf8()]);
+        if starts_formula(after) {
+            out.push('\'');
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -222,6 +262,32 @@ mod tests {
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv.contains("Laskar Pelangi,3,2026-01-31"));
         assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\",,"), "{csv}");
+    }
+
+    #[test]
+    fn csv_fields_stay_one_cell_whatever_the_separator() {
+        // Issue 29, medium 6: a guest's name typed at the kiosk, in a spreadsheet split on `;`.
+        let mut t = Table::new("tamu", &["nama", "kelas"]);
+        t.push(vec!["Tamu;=HYPERLINK(\"http://x\")".into(), "VII\tB".into()]);
+        t.push(vec!["Tamu, -2+3; @SUM(A1)".into(), "Siti Aminah".into()]);
+        let csv = String::from_utf8(t.to_csv()).unwrap();
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[1], "\"Tamu;'=HYPERLINK(\"\"http://x\"\")\",\"VII\tB\"");
+        assert_eq!(lines[2], "\"Tamu,' -2+3;' @SUM(A1)\",Siti Aminah");
+        // Whichever separator splits it, quotes heeded or not, no piece starts a formula.
+        for line in &lines[1..] {
+            for sep in SEPARATORS {
+                for piece in line.split(sep) {
+                    let piece = piece.trim_start_matches(['"', ' ']);
+                    assert!(!piece.starts_with(['=', '+', '-', '@']), "{piece:?} of {line:?} split on {sep:?}");
+                }
+            }
+        }
+        // Read back by the import, it is the text that was written.
+        let sheet = crate::sheet::read(csv.as_bytes()).unwrap();
+        let cell = |r: usize, c: usize| crate::sheet::Sheet::cell(&sheet.rows[r].1, Some(c));
+        assert_eq!(cell(0, 0), Some("Tamu;=HYPERLINK(\"http://x\")"));
+        assert_eq!(cell(1, 0), Some("Tamu, -2+3; @SUM(A1)"));
     }
 
     #[test]

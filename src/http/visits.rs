@@ -99,7 +99,7 @@ async fn record_visit(
             f.check("card_number", CardNumber::parse(&card)).map(Visitor::Member)
         }
         (None, Some(name)) => {
-            let name = f.check("guest_name", ShortText::parse_field("Name", &name));
+            let name = f.check("guest_name", ShortText::parse_name("Name", &name));
             let institution = f.opt("institution", nonblank(v.institution), |s| ShortText::parse(&s));
             let purpose = f.opt("purpose", nonblank(v.purpose), |s| ShortText::parse(&s));
             name.map(|name| Visitor::Guest { name, institution, purpose })

@@ -374,7 +374,7 @@ pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError
 /// row cannot be a book.
 fn parse_book(
     line: usize,
-    row: &[String],
+    row: &[crate::sheet::Text],
     col: &dyn Fn(&str) -> Option<usize>,
     current_year: i32,
     errors: &mut Vec<RowError>,

@@ -9,7 +9,12 @@ use common::TestApp;
 use pustaka::store::{db::sql, import_jobs::JobStart, Actor};
 use serde_json::Value;
 
-contract!(a_page_import_is_a_job_followed_to_its_report, one_writing_import_at_a_time_and_interrupted_jobs);
+contract!(
+    a_page_import_is_a_job_followed_to_its_report,
+    one_writing_import_at_a_time_and_interrupted_jobs,
+    a_jobs_report_keeps_the_first_errors_and_counts_the_rest,
+    hostile_files_are_refused_naming_what_was_too_big,
+);
 
 /// A spreadsheet of `n` books with a copy each.
 fn sheet(n: usize) -> String {
@@ -106,4 +111,103 @@ async fn one_writing_import_at_a_time_and_interrupted_jobs(app: TestApp) {
     let jobs = app.get("/api/v1/import/jobs", admin).await.expect(200);
     let statuses: Vec<&str> = jobs.as_array().unwrap().iter().map(|j| j["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["done", "done", "interrupted"]);
+}
+
+/// Issue 29, medium 5: one error per row was stored (52 MB of JSON for 873,000 rows) and read
+/// again by every poll of the job.
+async fn a_jobs_report_keeps_the_first_errors_and_counts_the_rest(app: TestApp) {
+    let mut file = String::from("judul;tahun\n");
+    for i in 0..2_500 {
+        file.push_str(&format!("Buku {i};{}\n", 90_000 + i));
+    }
+    let r = app.upload("/api/v1/import/books?dry_run=true", &app.admin, file.as_bytes()).await;
+    let job = app.wait_for_job(r.expect(202)["id"].as_i64().unwrap()).await;
+    let report = &job["report"];
+    assert_eq!(report["rows"], 2_500, "{report:#}");
+    assert_eq!(report["errors"].as_array().unwrap().len(), 1_000);
+    assert_eq!(report["errors"][0]["line"], 2, "the first errors are kept");
+    assert_eq!(report["errors_omitted"], 1_500);
+}
+
+/// A workbook of the given shared strings and rows.
+fn workbook(strings: &str, rows: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, body) in [
+        (
+            "xl/workbook.xml",
+            "<workbook xmlns:r=\"r\"><sheets><sheet name=\"A\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+                .to_owned(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            "<Relationships><Relationship Id=\"rId1\" Type=\"x/worksheet\" Target=\"worksheets/sheet1.xml\"/>\
+             <Relationship Id=\"rId2\" Type=\"x/sharedStrings\" Target=\"sharedStrings.xml\"/></Relationships>"
+                .to_owned(),
+        ),
+        ("xl/sharedStrings.xml", strings.to_owned()),
+        ("xl/worksheets/sheet1.xml", format!("<worksheet><sheetData>{rows}</sheetData></worksheet>")),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Issue 29, high 1-3 and low 10, through the page's API: each of these files took the process
+/// down, or hundreds of MB, or answered 500. Now: a 422 naming what was too big, or a job.
+async fn hostile_files_are_refused_naming_what_was_too_big(app: TestApp) {
+    let refused = |r: common::Res| {
+        let body = r.problem(422, "validation");
+        assert_eq!(body["errors"][0]["field"], "file", "{body:#}");
+        body["errors"][0]["message"].as_str().unwrap().to_owned()
+    };
+    // A shared-string count of 10^14 (1.8 KB; the process aborted): read, its one row a book.
+    let declared = workbook(
+        "<sst count=\"100000000000000\" uniqueCount=\"100000000000000\"><si><t>judul</t></si><si><t>Buku</t></si></sst>",
+        "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row><row r=\"2\"><c r=\"A2\" t=\"s\"><v>1</v></c></row>",
+    );
+    let r = app.upload("/api/v1/import/books?dry_run=true", &app.admin, &declared).await;
+    let job = app.wait_for_job(r.expect(202)["id"].as_i64().unwrap()).await;
+    assert_eq!(job["report"]["rows"], 1, "{job:#}");
+    // The last cell of the sheet: not the rectangle up to it.
+    let far = workbook(
+        "<sst/>",
+        "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>judul</t></is></c></row>\
+         <row r=\"1048576\"><c r=\"XFD1048576\" t=\"inlineStr\"><is><t>x</t></is></c></row>",
+    );
+    let m = refused(app.upload("/api/v1/import/books?dry_run=true", &app.admin, &far).await);
+    assert!(m.contains("too big to import") && m.contains("column 1024"), "{m}");
+    // One 1 MB shared string in 200 cells.
+    let mut rows = String::from("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>");
+    for r in 2..=201 {
+        rows.push_str(&format!("<row r=\"{r}\"><c r=\"A{r}\" t=\"s\"><v>1</v></c></row>"));
+    }
+    let amplified =
+        workbook(&format!("<sst><si><t>judul</t></si><si><t>{}</t></si></sst>", "a".repeat(1_000_000)), &rows);
+    let m = refused(app.upload("/api/v1/import/books?dry_run=true", &app.admin, &amplified).await);
+    assert!(m.contains("MB of text"), "{m}");
+    // A MARC record whose directory points many entries at one field.
+    let data = b"B1\x1e  \x1faCatatan panjang\x1e";
+    let mut directory = b"001000300000".to_vec();
+    for _ in 0..100 {
+        directory.extend(b"500001800003");
+    }
+    directory.push(0x1e);
+    let base = 24 + directory.len();
+    let mut record = format!("{:05}nam a22{base:05} i 4500", base + data.len() + 1).into_bytes();
+    record.extend(directory);
+    record.extend(data);
+    record.push(0x1d);
+    let r = app.upload("/api/v1/import/marc?dry_run=true", &app.admin, &record).await;
+    let job = app.wait_for_job(r.expect(202)["id"].as_i64().unwrap()).await;
+    let errors = job["report"]["errors"].as_array().unwrap();
+    assert!(errors[0]["reason"].as_str().unwrap().contains("same bytes"), "{job:#}");
+    // A multi-byte character in the directory: a refused record, not a 500.
+    record[26..28].copy_from_slice("é".as_bytes());
+    let r = app.upload("/api/v1/import/marc?dry_run=true", &app.admin, &record).await;
+    let job = app.wait_for_job(r.expect(202)["id"].as_i64().unwrap()).await;
+    assert_eq!(job["status"], "done", "{job:#}");
+    assert!(job["report"]["errors"][0]["reason"].as_str().unwrap().contains("not ASCII"), "{job:#}");
 }

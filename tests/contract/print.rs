@@ -18,6 +18,7 @@ contract!(
     automatic_barcodes_stay_unique_under_200_concurrent_creations,
     the_library_has_one_name,
     a_logo_must_be_an_image,
+    an_svg_logo_is_normalised_once_and_served_with_its_own_policy,
     labels_for_50_copies_decode_and_read_back,
     bad_label_requests_name_their_field,
     cards_for_20_members_decode_and_read_back,
@@ -218,6 +219,38 @@ async fn a_logo_must_be_an_image(app: TestApp) {
     assert_eq!(svg["logo_type"], "image/svg+xml");
     let got = app.get("/api/v1/library/logo", None).await;
     assert_eq!(got.headers["content-type"], "image/svg+xml");
+}
+
+/// Issue 29, high 4 and low 8: a 10 KB logo of nested entities cost 470 MB, and again for every
+/// PDF; `onload=` and an entity-encoded `javascript:` were stored; the logo's own policy was
+/// replaced by the page's.
+async fn an_svg_logo_is_normalised_once_and_served_with_its_own_policy(app: TestApp) {
+    // Wide rather than deep (XML parsers cap the depth): 250 references of a 4 KB entity, used
+    // 20 times here (100 MB before the fix; 470 times in the issue's file).
+    let bomb = format!(
+        "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY a \"{}\"><!ENTITY b \"{}\">]>\
+         <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><text>{}</text>\
+         <rect width=\"10\" height=\"10\"/></svg>",
+        "A".repeat(4000),
+        "&a;".repeat(250),
+        "&b;".repeat(20)
+    );
+    let refused = upload(&app, "/api/v1/library/logo", "image/svg+xml", bomb.into_bytes()).await;
+    let refused = refused.problem(422, "validation");
+    assert_eq!(refused["errors"][0]["field"], "logo");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("DTD"), "{refused}");
+    let sly = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"10\" \
+               height=\"10\" onload=\"alert(1)\"><a xlink:href=\"&#x6A;avascript:alert(2)\"><rect width=\"10\" \
+               height=\"10\" fill=\"#1a5d38\" onmouseover=\"alert(3)\"/></a></svg>";
+    upload(&app, "/api/v1/library/logo", "image/svg+xml", sly.as_bytes().to_vec()).await.expect(200);
+    let got = app.get("/api/v1/library/logo", None).await;
+    assert_eq!(got.headers["content-type"], "image/svg+xml");
+    assert_eq!(got.headers["content-security-policy"], "default-src 'none'; sandbox");
+    let stored = got.body.as_str().unwrap().to_ascii_lowercase();
+    assert!(stored.contains("<rect") && !stored.contains("alert") && !stored.contains("onload"), "{stored}");
+    // The page keeps its own policy.
+    let page = app.get("/api/v1/library", None).await;
+    assert!(page.headers["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
 }
 
 /// Posts a print request (GET without a body) and returns the PDF's bytes.

@@ -18,6 +18,7 @@ contract!(
     a_strangers_failures_do_not_lock_out_the_owner,
     a_shared_address_does_not_lock_out_its_users,
     parallel_guesses_cannot_pass_the_limit,
+    a_password_change_guesses_against_the_login_throttle,
     copies_do_not_skip_the_hold_queue,
     cross_site_requests_with_the_cookie_change_nothing,
     the_pages_requests_with_the_cookie_are_accepted,
@@ -81,6 +82,34 @@ async fn parallel_guesses_cannot_pass_the_limit(app: TestApp) {
     let count = |code| codes.iter().filter(|c| **c == code).count();
     assert_eq!((count(401), count(429)), (5, 20), "limit 5 per account and address: {codes:?}");
     // The owner is not locked out by them.
+    app.login("admin", ADMIN_PASSWORD).await;
+}
+
+/// Issue 29, medium 7: an open session could check 25 wrong current passwords in under a
+/// second, then the right one worked.
+async fn a_password_change_guesses_against_the_login_throttle(app: TestApp) {
+    let token = app.add_librarian().await;
+    let (username, password) = LIBRARIAN;
+    let change = |current: String| {
+        app.post(
+            "/api/v1/auth/password",
+            Some(&token),
+            json!({"current_password": current, "new_password": "a-brand-new-password"}),
+        )
+    };
+    let mut codes = Vec::new();
+    for i in 0..25 {
+        codes.push(change(format!("guess-{i}")).await.status.as_u16());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 422).count(), 5, "limit 5 per account and address: {codes:?}");
+    assert!(codes[5..].iter().all(|c| *c == 429), "{codes:?}");
+    // The right password now waits too, and so does a login from the same address...
+    change(password.to_owned()).await.problem(429, "too_many_attempts");
+    app.post("/api/v1/auth/login", None, json!({"username": username, "password": password}))
+        .await
+        .problem(429, "too_many_attempts");
+    // ...but not the account's owner elsewhere, nor anybody else here.
+    app.login_from(STRANGER, username, password).await.expect(200);
     app.login("admin", ADMIN_PASSWORD).await;
 }
 

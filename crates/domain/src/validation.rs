@@ -73,6 +73,49 @@ pub fn is_forbidden_char(c: char) -> bool {
         || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether `c` is an invisible formatting character that a name may not hold: two names that
+/// read the same ("Siti Aminah" and "Siti\u{200B} Aminah") must be the same name. The soft
+/// hyphen U+00AD, the combining grapheme joiner U+034F, the Hangul and Khmer fillers and
+/// vowels that show nothing (U+115F, U+1160, U+17B4, U+17B5, U+3164, U+FFA0), the Mongolian
+/// vowel separator U+180E, the zero-width space U+200B (not the joiners U+200C and U+200D, which
+/// emoji sequences and some scripts need), the word
+/// joiner and invisible operators U+2060–U+2064, the deprecated format characters
+/// U+206A–U+206F, the byte-order mark U+FEFF, the interlinear annotation marks U+FFF9–U+FFFB,
+/// the musical formatting characters U+1D173–U+1D17A and the tag characters U+E0000–U+E007F.
+pub fn is_invisible_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// A name's text: [`bounded_text`], and no invisible formatting character ([`is_invisible_char`]).
+fn name_text<'a>(field: &str, input: &'a str, max: usize) -> Result<&'a str, ValidationError> {
+    let text = bounded_text(field, input, max)?;
+    if text.chars().any(is_invisible_char) {
+        return Err(ValidationError::new(
+            "invalid_characters",
+            format!("{field} must not contain invisible characters (such as a zero-width space or a soft hyphen)."),
+        ));
+    }
+    Ok(text)
+}
+
 /// The one check every text field shares: `invalid_characters` if `text` holds a character
 /// [`is_forbidden_char`] refuses.
 pub fn plain_text(field: &str, text: &str) -> Result<(), ValidationError> {
@@ -196,7 +239,7 @@ impl PersonName {
 
     /// Trims and checks the name.
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        bounded_text("Name", input, Self::MAX_LEN).map(|v| Self(v.to_owned()))
+        name_text("Name", input, Self::MAX_LEN).map(|v| Self(v.to_owned()))
     }
 }
 impl_string_newtype!(PersonName);
@@ -311,7 +354,7 @@ impl Username {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         // ASCII lower-casing on purpose: full Unicode lower-casing would turn
         // look-alikes such as the Kelvin sign (U+212A) into a plain `k`.
-        let value = bounded_text("Username", input, Self::MAX_LEN)?.to_ascii_lowercase();
+        let value = name_text("Username", input, Self::MAX_LEN)?.to_ascii_lowercase();
         if value.chars().count() < Self::MIN_LEN {
             return Err(ValidationError::too_short("Username", Self::MIN_LEN));
         }
@@ -456,6 +499,12 @@ impl ShortText {
     /// Like [`ShortText::parse`], naming the field in messages (e.g. "Publisher is required.").
     pub fn parse_field(field: &str, input: &str) -> Result<Self, ValidationError> {
         bounded_text(field, input, Self::MAX_LEN).map(|v| Self(v.to_owned()))
+    }
+
+    /// Like [`ShortText::parse_field`] for a name (a guest's, the library's, a stock take's):
+    /// no invisible formatting characters either, as in a [`PersonName`].
+    pub fn parse_name(field: &str, input: &str) -> Result<Self, ValidationError> {
+        name_text(field, input, Self::MAX_LEN).map(|v| Self(v.to_owned()))
     }
 }
 impl_string_newtype!(ShortText);
@@ -688,6 +737,15 @@ mod tests {
         assert_eq!(PersonName::parse(" Pramoedya Ananta Toer ").unwrap().as_str(), "Pramoedya Ananta Toer");
         assert_eq!(PersonName::parse("Ani\u{0007}").unwrap_err().code, "invalid_characters");
         assert_eq!(PersonName::parse("Ani\nBudi").unwrap_err().code, "invalid_characters");
+        // Issue 29, low 9: names that read the same are the same name.
+        for c in ['\u{200B}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{E0041}', '\u{3164}'] {
+            let e = PersonName::parse(&format!("Siti{c} Aminah")).unwrap_err();
+            assert_eq!(e.code, "invalid_characters", "{c:?}");
+            assert!(e.message.contains("invisible"), "{}", e.message);
+            assert_eq!(ShortText::parse_name("Name", &format!("Tamu{c}")).unwrap_err().code, "invalid_characters");
+        }
+        assert!(PersonName::parse("Siti Aminah binti Ahmad-Yusuf").is_ok());
+        assert!(ShortText::parse_field("Location", "Rak\u{00AD}A").is_ok(), "other texts keep them");
         assert_eq!(PersonName::parse("").unwrap_err().code, "required");
         assert_eq!(PersonName::parse(&"a".repeat(201)).unwrap_err().code, "too_long");
     }

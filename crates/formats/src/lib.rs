@@ -7,3 +7,4 @@ pub mod marc;
 pub mod print;
 pub mod sheet;
 pub mod xlsx;
+pub mod xlsx_read;

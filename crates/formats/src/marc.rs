@@ -2,9 +2,13 @@
 //! (`.mrc`) and MARCXML, both ways, and the mapping between a record and a Pustaka book.
 //!
 //! A small codec of our own rather than a crate: the one maintained Rust MARC crate reads ISO 2709
-//! but its MARCXML side needs another XML stack next to the one we already compile (quick-xml,
-//! through calamine); ISO 2709 is a 24-byte leader, a directory and delimited fields, which
-//! fits in a page and is tested here by round trips and against hand-made records.
+//! but its MARCXML side needs another XML stack next to the one we already compile (quick-xml);
+//! ISO 2709 is a 24-byte leader, a directory and delimited fields, which fits in a page and is
+//! tested here by round trips and against hand-made records.
+//!
+//! Outside bytes within a budget: the directory is checked before a field is read (ASCII, inside
+//! the data, no two entries over the same bytes), fields and copies per record are capped, records
+//! are read one at a time and their rows share the record's columns ([`read_sheet`]).
 //!
 //! Mapping (what Koha and SLiMS write): 001 source id, 020 $a ISBN, 024 $a other identifiers,
 //! 041 $a language, 082 $a classification, 090 $a call number, 100/700 $a authors, 245 $a title,
@@ -12,6 +16,8 @@
 //! notes (one per line), 650 $a subjects, 952 $p barcode $c location $g price (one per copy).
 
 use quick_xml::{events::Event, Reader};
+
+use crate::sheet::Text;
 
 /// A copy as MARC carries it in 952: barcode ($p), location ($c), price ($g).
 pub type CopyFields = (String, Option<String>, Option<i64>);
@@ -125,14 +131,18 @@ impl Record {
         out
     }
 
-    /// Reads one ISO 2709 record (without its record terminator or with it).
+    /// Reads one ISO 2709 record (without its record terminator or with it). The directory is
+    /// checked before any field is read: entries of ASCII digits, each inside the data, none
+    /// overlapping another, at most [`MAX_FIELDS`] of them and [`MAX_COPIES`] copies (952).
     pub fn from_iso2709(bytes: &[u8]) -> Result<Self, String> {
         if bytes.len() < 25 {
             return Err("shorter than a leader".into());
         }
         let leader = String::from_utf8_lossy(&bytes[..24]).into_owned();
-        let base: usize =
-            leader.get(12..17).and_then(|b| b.trim().parse().ok()).ok_or("the leader has no base address")?;
+        let base: usize = std::str::from_utf8(&bytes[12..17])
+            .ok()
+            .and_then(|b| b.trim().parse().ok())
+            .ok_or("the leader has no base address")?;
         if base < 25 || base > bytes.len() {
             return Err(format!("base address {base} is outside the record"));
         }
@@ -140,14 +150,38 @@ impl Record {
         if dir.len() % 12 != 0 {
             return Err("the directory is not a list of 12-byte entries".into());
         }
+        if dir.len() / 12 > MAX_FIELDS {
+            return Err(format!("more than {MAX_FIELDS} fields in one record"));
+        }
         let data = &bytes[base..];
-        let mut fields = Vec::new();
+        let mut entries = Vec::with_capacity(dir.len() / 12);
         for e in dir.chunks(12) {
-            let e = std::str::from_utf8(e).map_err(|_| "the directory is not text")?;
-            let tag = e[..3].to_owned();
-            let len: usize = e[3..7].parse().map_err(|_| format!("field {tag}: bad length"))?;
-            let start: usize = e[7..12].parse().map_err(|_| format!("field {tag}: bad start"))?;
-            let raw = data.get(start..start + len).ok_or(format!("field {tag} is outside the record"))?;
+            if !e.is_ascii() {
+                return Err("the directory is not ASCII".into());
+            }
+            let tag = String::from_utf8_lossy(&e[..3]).into_owned();
+            let number = |b: &[u8]| -> Option<usize> {
+                b.iter().all(u8::is_ascii_digit).then(|| std::str::from_utf8(b).ok()?.parse().ok()).flatten()
+            };
+            let len = number(&e[3..7]).ok_or(format!("field {tag}: bad length"))?;
+            let start = number(&e[7..12]).ok_or(format!("field {tag}: bad start"))?;
+            if start.checked_add(len).is_none_or(|end| end > data.len()) {
+                return Err(format!("field {tag} is outside the record"));
+            }
+            entries.push((tag, start, len));
+        }
+        if entries.iter().filter(|(t, _, _)| t == "952").count() > MAX_COPIES {
+            return Err(format!("more than {MAX_COPIES} copies (952) in one record"));
+        }
+        let mut spans: Vec<(usize, usize)> =
+            entries.iter().filter(|(_, _, len)| *len > 0).map(|(_, start, len)| (*start, start + len)).collect();
+        spans.sort_unstable();
+        if spans.windows(2).any(|w| w[1].0 < w[0].1) {
+            return Err("two directory entries point at the same bytes".into());
+        }
+        let mut fields = Vec::with_capacity(entries.len());
+        for (tag, start, len) in entries {
+            let raw = &data[start..start + len];
             let raw = raw.strip_suffix(&[FT]).unwrap_or(raw);
             if tag.as_str() < "010" {
                 fields.push(Field::Control(tag, text(raw)));
@@ -167,6 +201,20 @@ impl Record {
     }
 }
 
+/// The most fields one record may have (ISO 2709 or MARCXML).
+pub const MAX_FIELDS: usize = 2_000;
+/// The most copies (952 fields) one record may have.
+pub const MAX_COPIES: usize = 1_000;
+/// The most subfields one field may have.
+pub const MAX_SUBFIELDS: usize = 1_000;
+/// The most text one MARCXML field value may hold.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+/// The text that reading a MARC file may produce in all, each record's own columns counted once
+/// and each copy's columns once.
+pub const MAX_TEXT_BYTES: usize = 64 << 20;
+/// The most rows (copies, or books without one) a MARC file may produce.
+pub const MAX_ROWS: usize = 200_000;
+
 /// Text of a field: UTF-8, or Windows-1252 when it is not (old MARC-8 files are read that way:
 /// their ASCII is right, their diacritics may not be).
 fn text(raw: &[u8]) -> String {
@@ -178,15 +226,15 @@ fn clean(v: &str) -> String {
     v.chars().map(|c| if matches!(c, '\u{1d}' | '\u{1e}' | '\u{1f}' | '\n' | '\r') { ' ' } else { c }).collect()
 }
 
-/// Reads every record of an ISO 2709 file; a broken record is reported and skipped.
-pub fn read_iso2709(bytes: &[u8]) -> Vec<Result<Record, MarcError>> {
+/// Reads every record of an ISO 2709 file, one at a time; a broken record is reported and
+/// skipped.
+pub fn read_iso2709(bytes: &[u8]) -> impl Iterator<Item = Result<Record, MarcError>> + '_ {
     bytes
         .split(|b| *b == RT)
         .map(|r| r.strip_prefix(b"\n").unwrap_or(r).strip_prefix(b"\r\n").unwrap_or(r))
         .filter(|r| !r.iter().all(u8::is_ascii_whitespace))
         .enumerate()
         .map(|(i, r)| Record::from_iso2709(r).map_err(|reason| MarcError { index: i + 1, reason }))
-        .collect()
 }
 
 /// Escapes text for XML.
@@ -246,9 +294,22 @@ impl Record {
 /// Reads the records of a MARCXML document (a `<collection>` or one `<record>`, with or without
 /// the `marc:` prefix).
 pub fn read_xml(text: &str) -> Result<Vec<Record>, MarcError> {
+    let mut records = Vec::new();
+    read_xml_each(text, |r| {
+        records.push(r);
+        Ok(())
+    })?;
+    Ok(records)
+}
+
+/// Reads the records of a MARCXML document one at a time, each handed to `each` as soon as it
+/// ends. A DTD is refused (no entity but XML's own is ever expanded); a record is refused past
+/// [`MAX_FIELDS`] fields or [`MAX_COPIES`] copies, a field past [`MAX_SUBFIELDS`], a value past
+/// [`MAX_VALUE_BYTES`].
+pub fn read_xml_each(text: &str, mut each: impl FnMut(Record) -> Result<(), MarcError>) -> Result<(), MarcError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
-    let mut records = Vec::new();
+    let mut records = 0_usize;
     let mut current: Option<Record> = None;
     let mut value = String::new();
     // (tag, ind1, ind2) of the data field being read; the code of the subfield.
@@ -262,8 +323,12 @@ pub fn read_xml(text: &str) -> Result<Vec<Record>, MarcError> {
     let mut control: Option<String> = None;
     let mut code: Option<char> = None;
     loop {
-        let fail = |reason: String| MarcError { index: records.len() + 1, reason };
+        let fail = |reason: String| MarcError { index: records + 1, reason };
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(fail(format!("a value holds more than {} KB", MAX_VALUE_BYTES >> 10)));
+        }
         match reader.read_event().map_err(|e| fail(format!("not well-formed XML: {e}")))? {
+            Event::DocType(_) => return Err(fail("the document has a DTD, which MARCXML does not use".into())),
             Event::Start(e) => match e.local_name().as_ref() {
                 b"record" => current = Some(Record::default()),
                 b"leader" | b"controlfield" | b"subfield" => {
@@ -304,7 +369,12 @@ pub fn read_xml(text: &str) -> Result<Vec<Record>, MarcError> {
             }
             Event::CData(t) => value.push_str(&String::from_utf8_lossy(&t)),
             Event::End(e) => match e.local_name().as_ref() {
-                b"record" => records.extend(current.take()),
+                b"record" => {
+                    if let Some(r) = current.take() {
+                        records += 1;
+                        each(r)?;
+                    }
+                }
                 b"leader" => {
                     if let Some(r) = current.as_mut() {
                         r.leader = value.clone();
@@ -312,16 +382,31 @@ pub fn read_xml(text: &str) -> Result<Vec<Record>, MarcError> {
                 }
                 b"controlfield" => {
                     if let (Some(r), Some(tag)) = (current.as_mut(), control.take()) {
+                        if r.fields.len() >= MAX_FIELDS {
+                            return Err(fail(format!("more than {MAX_FIELDS} fields in one record")));
+                        }
                         r.fields.push(Field::Control(tag, value.clone()));
                     }
                 }
                 b"subfield" => {
                     if let (Some(d), Some(c)) = (data.as_mut(), code.take()) {
+                        if d.2.len() >= MAX_SUBFIELDS {
+                            return Err(fail(format!("more than {MAX_SUBFIELDS} subfields in one field")));
+                        }
                         d.2.push((c, value.clone()));
                     }
                 }
                 b"datafield" => {
                     if let (Some(r), Some((tag, ind, subs))) = (current.as_mut(), data.take()) {
+                        if r.fields.len() >= MAX_FIELDS {
+                            return Err(fail(format!("more than {MAX_FIELDS} fields in one record")));
+                        }
+                        if tag == "952"
+                            && r.fields.iter().filter(|f| matches!(f, Field::Data(t, _, _) if t == "952")).count()
+                                >= MAX_COPIES
+                        {
+                            return Err(fail(format!("more than {MAX_COPIES} copies (952) in one record")));
+                        }
                         r.fields.push(Field::Data(tag, ind, subs));
                     }
                 }
@@ -331,7 +416,7 @@ pub fn read_xml(text: &str) -> Result<Vec<Record>, MarcError> {
             _ => {}
         }
     }
-    Ok(records)
+    Ok(())
 }
 
 fn reader_decoder() -> quick_xml::encoding::Decoder {
@@ -340,8 +425,9 @@ fn reader_decoder() -> quick_xml::encoding::Decoder {
 
 /// A MARC record as the columns of a spreadsheet row, so that `pustaka import marc` goes
 /// through the same checks (and the same identity rules) as `pustaka import books`: one row per
-/// copy (or one row without a barcode).
-pub fn to_rows(r: &Record) -> Vec<Vec<String>> {
+/// copy (or one row without a barcode). The record's own columns are shared by its copies' rows,
+/// never copied.
+pub fn to_rows(r: &Record) -> Vec<Vec<Text>> {
     let join = |v: Vec<String>| v.join("; ");
     let title = {
         let mut t = r.value("245", 'a').unwrap_or_default();
@@ -380,6 +466,7 @@ pub fn to_rows(r: &Record) -> Vec<Vec<String>> {
         r.values("500", 'a').join("\n"),
         join(r.values("650", 'a')),
     ];
+    let base: Vec<Text> = base.into_iter().map(Text::from).collect();
     let copies: Vec<Vec<String>> = r
         .fields
         .iter()
@@ -392,9 +479,10 @@ pub fn to_rows(r: &Record) -> Vec<Vec<String>> {
         })
         .collect();
     if copies.is_empty() {
-        vec![[base, vec![String::new(); 3]].concat()]
+        let empty = Text::from("");
+        vec![[base, vec![empty; 3]].concat()]
     } else {
-        copies.into_iter().map(|c| [base.clone(), c].concat()).collect()
+        copies.into_iter().map(|c| base.iter().cloned().chain(c.into_iter().map(Text::from)).collect()).collect()
     }
 }
 
@@ -422,24 +510,66 @@ pub const ROW_HEADERS: &[&str] = &[
 ];
 
 /// Reads a MARC file, ISO 2709 or MARCXML (told apart by a leading `<`), as a sheet of rows
-/// (see [`to_rows`]); a record that cannot be read is an error on its own row.
+/// (see [`to_rows`]); a record that cannot be read is an error on its own row. Records are read
+/// and turned into rows one at a time; past [`MAX_ROWS`] rows or [`MAX_TEXT_BYTES`] of text the
+/// whole file is refused.
 pub fn read_sheet(bytes: &[u8]) -> Result<(crate::sheet::Sheet, Vec<MarcError>), MarcError> {
+    read_sheet_within(bytes, MAX_TEXT_BYTES, MAX_ROWS)
+}
+
+fn read_sheet_within(
+    bytes: &[u8],
+    max_text: usize,
+    max_rows: usize,
+) -> Result<(crate::sheet::Sheet, Vec<MarcError>), MarcError> {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
     let bytes = bytes[start..].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes[start..]);
-    let results: Vec<Result<Record, MarcError>> = if bytes.starts_with(b"<") {
-        let text = std::str::from_utf8(bytes).map_err(|e| MarcError { index: 0, reason: format!("not UTF-8: {e}") })?;
-        read_xml(text)?.into_iter().map(Ok).collect()
-    } else {
-        read_iso2709(bytes)
-    };
     let mut sheet =
         crate::sheet::Sheet { headers: ROW_HEADERS.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
     let mut errors = Vec::new();
-    for (i, r) in results.into_iter().enumerate() {
+    let mut text_bytes = 0_usize;
+    let mut add = |i: usize, r: Result<Record, MarcError>| -> Result<(), MarcError> {
         match r {
             // The "line" of a record's rows is its number in the file.
-            Ok(r) => sheet.rows.extend(to_rows(&r).into_iter().map(|row| (i + 1, row))),
-            Err(e) => errors.push(e),
+            Ok(r) => {
+                let rows = to_rows(&r);
+                // The record's own columns are shared by its rows: counted once; each copy's own.
+                let own = ROW_HEADERS.len() - 3;
+                text_bytes += rows.first().map_or(0, |row| row.iter().take(own).map(|c| c.len()).sum());
+                text_bytes += rows.iter().flat_map(|row| row.iter().skip(own)).map(|c| c.len()).sum::<usize>();
+                if text_bytes > max_text {
+                    return Err(MarcError {
+                        index: i,
+                        reason: format!("this file is too big to import: more than {} KB of text", max_text >> 10),
+                    });
+                }
+                if sheet.rows.len() + rows.len() > max_rows {
+                    return Err(MarcError {
+                        index: i,
+                        reason: format!("this file is too big to import: more than {max_rows} rows (copies)"),
+                    });
+                }
+                sheet.rows.extend(rows.into_iter().map(|row| (i, row)));
+            }
+            Err(e) => {
+                if errors.len() >= max_rows {
+                    return Err(MarcError { index: i, reason: format!("more than {max_rows} records cannot be read") });
+                }
+                errors.push(e);
+            }
+        }
+        Ok(())
+    };
+    if bytes.starts_with(b"<") {
+        let text = std::str::from_utf8(bytes).map_err(|e| MarcError { index: 0, reason: format!("not UTF-8: {e}") })?;
+        let mut i = 0;
+        read_xml_each(text, |r| {
+            i += 1;
+            add(i, Ok(r))
+        })?;
+    } else {
+        for (i, r) in read_iso2709(bytes).enumerate() {
+            add(i + 1, r)?;
         }
     }
     Ok((sheet, errors))
@@ -465,7 +595,7 @@ mod tests {
         let bytes = r.to_iso2709();
         assert_eq!(&bytes[..5], format!("{:05}", bytes.len()).as_bytes(), "the leader counts bytes, not characters");
         assert_eq!(*bytes.last().unwrap(), RT);
-        let back = read_iso2709(&[bytes.clone(), bytes].concat());
+        let back: Vec<_> = read_iso2709(&[bytes.clone(), bytes].concat()).collect();
         assert_eq!(back.len(), 2);
         let back = back[0].clone().unwrap();
         assert_eq!(back.fields, r.fields);
@@ -477,7 +607,7 @@ mod tests {
         let good = sample().to_iso2709();
         let mut file = b"00042nam a2209999 i 4500garbage\x1d".to_vec();
         file.extend(&good);
-        let read = read_iso2709(&file);
+        let read: Vec<_> = read_iso2709(&file).collect();
         assert_eq!(read.len(), 2);
         assert_eq!(read[0].as_ref().unwrap_err().index, 1);
         assert!(read[1].is_ok());
@@ -491,5 +621,93 @@ mod tests {
         assert_eq!(back, vec![r.clone()]);
         let prefixed = xml.replace("<record", "<marc:record").replace("</record", "</marc:record");
         assert_eq!(read_xml(&prefixed).unwrap()[0].fields, r.fields);
+    }
+
+    /// A record of the given directory entries (tag, length, start) over `data`.
+    fn raw_record(entries: &[(&str, usize, usize)], data: &[u8]) -> Vec<u8> {
+        let mut dir: Vec<u8> = entries.iter().flat_map(|(t, l, s)| format!("{t}{l:04}{s:05}").into_bytes()).collect();
+        dir.push(FT);
+        let base = 24 + dir.len();
+        let mut out = format!("{:05}nam a22{:05} i 4500", base + data.len() + 1, base).into_bytes();
+        out.extend(dir);
+        out.extend(data);
+        out.push(RT);
+        out
+    }
+
+    #[test]
+    fn overlapping_directory_entries_are_refused() {
+        // 100 note entries pointing at one 9 KB field made 900 KB out of it (and each copy
+        // cloned the whole record).
+        let note = [b"  \x1fa".as_slice(), &vec![b'n'; 9_000], &[FT]].concat();
+        let mut data = b"B1\x1e".to_vec();
+        let note_at = data.len();
+        data.extend(&note);
+        let mut entries = vec![("001", 3, 0)];
+        entries.extend(std::iter::repeat_n(("500", note.len(), note_at), 100));
+        let read: Vec<_> = read_iso2709(&raw_record(&entries, &data)).collect();
+        assert_eq!(read[0].as_ref().unwrap_err().reason, "two directory entries point at the same bytes");
+        // One entry each is a record.
+        let read: Vec<_> = read_iso2709(&raw_record(&entries[..2], &data)).collect();
+        assert_eq!(read[0].as_ref().unwrap().values("500", 'a')[0].len(), 9_000);
+        // Past the data.
+        let read: Vec<_> = read_iso2709(&raw_record(&[("500", 9_999, 4)], &data)).collect();
+        assert!(read[0].as_ref().unwrap_err().reason.contains("outside the record"));
+    }
+
+    #[test]
+    fn a_multibyte_character_in_the_directory_is_a_refusal_not_a_panic() {
+        let mut file = sample().to_iso2709();
+        // é's two bytes across the tag and the length of the first entry: slicing it as text panicked.
+        file[26..28].copy_from_slice("\u{e9}".as_bytes());
+        let read: Vec<_> = read_iso2709(&file).collect();
+        assert!(read[0].is_err());
+        let mut file = sample().to_iso2709();
+        file[27..29].copy_from_slice("\u{e9}".as_bytes());
+        let read: Vec<_> = read_iso2709(&file).collect();
+        assert_eq!(read[0].as_ref().unwrap_err().reason, "the directory is not ASCII");
+    }
+
+    #[test]
+    fn copies_per_record_are_capped_and_share_the_record() {
+        let mut r = sample();
+        r.data("500", [' ', ' '], vec![('a', "n".repeat(50_000))]);
+        // sample() has one copy already.
+        for i in 1..MAX_COPIES {
+            r.data("952", [' ', ' '], vec![('p', format!("C{i}"))]);
+        }
+        let xml = format!("{XML_HEAD}{}{XML_TAIL}", r.to_xml());
+        let (sheet, errors) = read_sheet(xml.as_bytes()).unwrap();
+        assert!(errors.is_empty());
+        assert_eq!(sheet.rows.len(), MAX_COPIES);
+        let notes = ROW_HEADERS.iter().position(|h| *h == "notes").unwrap();
+        let last = MAX_COPIES - 1;
+        assert!(std::sync::Arc::ptr_eq(&sheet.rows[0].1[notes], &sheet.rows[last].1[notes]), "shared, not cloned");
+        r.data("952", [' ', ' '], vec![('p', "one more".into())]);
+        let xml = format!("{XML_HEAD}{}{XML_TAIL}", r.to_xml());
+        let e = read_sheet(xml.as_bytes()).unwrap_err();
+        assert!(e.reason.contains("more than 1000 copies"), "{e}");
+    }
+
+    #[test]
+    fn marcxml_refuses_a_dtd_and_caps_text() {
+        let xml = "<?xml version=\"1.0\"?><!DOCTYPE c [<!ENTITY a \"aaaa\">]><collection><record><leader>x</leader>\
+                   <datafield tag=\"245\"><subfield code=\"a\">&a;</subfield></datafield></record></collection>";
+        assert!(read_sheet(xml.as_bytes()).unwrap_err().reason.contains("DTD"));
+        // Many records each of a 200 KB note: the text produced in all is capped.
+        let mut r = sample();
+        r.data("500", [' ', ' '], vec![('a', "n".repeat(200_000))]);
+        let xml = format!("{XML_HEAD}{}{XML_TAIL}", r.to_xml().repeat(10));
+        assert_eq!(read_sheet(xml.as_bytes()).unwrap().0.rows.len(), 10);
+        let e = read_sheet_within(xml.as_bytes(), 1 << 20, MAX_ROWS).unwrap_err();
+        assert!(e.reason.contains("too big to import: more than 1024 KB of text"), "{e}");
+        assert_eq!(e.index, 6);
+        let e = read_sheet_within(xml.as_bytes(), MAX_TEXT_BYTES, 5).unwrap_err();
+        assert!(e.reason.contains("more than 5 rows"), "{e}");
+        // One value past its own cap.
+        let mut r = sample();
+        r.data("500", [' ', ' '], vec![('a', "n".repeat(MAX_VALUE_BYTES + 1))]);
+        let xml = format!("{XML_HEAD}{}{XML_TAIL}", r.to_xml());
+        assert!(read_sheet(xml.as_bytes()).unwrap_err().reason.contains("a value holds more than"));
     }
 }

@@ -1,23 +1,26 @@
 //! Reading a spreadsheet into rows of text: CSV (`,` `;` or tab; UTF-8 or Windows-1252; a header
 //! row) or XLSX (the first worksheet; a header row).
 
-use std::io::Cursor;
+use std::{borrow::Cow, sync::Arc};
 
-use calamine::{Data, Reader, Xlsx};
+/// The text of a cell: shared, so that a string a workbook refers to from many cells is held
+/// once.
+pub type Text = Arc<str>;
 
 /// A sheet as text: the header row and the data rows, each with the line (CSV) or row (XLSX)
 /// number a person sees in their program, the header being 1.
 #[derive(Debug, Default)]
 pub struct Sheet {
     pub headers: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+    pub rows: Vec<(usize, Vec<Text>)>,
 }
 
 impl Sheet {
     /// The cell of `row` in column `col`, trimmed; `None` when blank or missing. The `'` that
     /// Pustaka's own CSV exports put before text starting with `=`, `+`, `-` or `@` (so that a
-    /// spreadsheet keeps it as text) is taken off again.
-    pub fn cell(row: &[String], col: Option<usize>) -> Option<&str> {
+    /// spreadsheet keeps it as text) is taken off again (those after a `,` `;` or tab, when the
+    /// CSV is read).
+    pub fn cell(row: &[Text], col: Option<usize>) -> Option<&str> {
         col.and_then(|c| row.get(c))
             .map(|v| v.trim())
             .map(|v| match v.strip_prefix('\'') {
@@ -26,6 +29,25 @@ impl Sheet {
             })
             .filter(|v| !v.is_empty())
     }
+}
+
+/// Takes off the `'` that an export put after a separator before a formula start.
+fn undefuse(v: &str) -> Cow<'_, str> {
+    if !v.contains([',', ';', '\t']) || !v.contains('\'') {
+        return Cow::Borrowed(v);
+    }
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(at) = rest.find([',', ';', '\t']) {
+        let after = &rest[at + 1..];
+        out.push_str(&rest[..=at]);
+        rest = match after.strip_prefix('\'') {
+            Some(r) if r.trim_start_matches(' ').starts_with(['=', '+', '-', '@']) => r,
+            _ => after,
+        };
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// Why a file could not be read at all (a row that cannot be used is reported by row instead).
@@ -37,6 +59,9 @@ pub enum SheetError {
     Xlsx(String),
     #[error("this CSV file cannot be read: {0}")]
     Csv(String),
+    /// A budget of the reader was reached: what was too big.
+    #[error("this file is too big to import: {0}")]
+    TooBig(String),
 }
 
 /// Reads CSV or XLSX, told apart by content (an XLSX file is a ZIP archive).
@@ -45,7 +70,7 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
         return Err(SheetError::Empty);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+        crate::xlsx_read::read(bytes)
     } else {
         read_csv(bytes)
     }
@@ -93,6 +118,8 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
     let bytes = text.as_bytes();
     let break_byte = if bytes.contains(&b'\n') { b'\n' } else { b'\r' };
     let (mut counted_to, mut line) = (0_usize, 1_usize);
+    // Empty cells share one (empty) string.
+    let empty = Text::from("");
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| SheetError::Csv(e.to_string()))?;
         let start = record.position().and_then(|p| usize::try_from(p.byte()).ok());
@@ -104,12 +131,13 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
             }
             _ => i + 1,
         };
-        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        let cells: Vec<Text> =
+            record.iter().map(|c| if c.is_empty() { empty.clone() } else { Text::from(undefuse(c)) }).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
         if sheet.headers.is_empty() {
-            sheet.headers = cells;
+            sheet.headers = cells.iter().map(|c| c.to_string()).collect();
         } else {
             sheet.rows.push((line, cells));
         }
@@ -118,55 +146,6 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
         return Err(SheetError::Empty);
     }
     Ok(sheet)
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Sheet, SheetError> {
-    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Xlsx(e.to_string()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| SheetError::Xlsx("it has no worksheet".into()))?
-        .map_err(|e| SheetError::Xlsx(e.to_string()))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let mut sheet = Sheet::default();
-    for (i, row) in range.rows().enumerate() {
-        let mut cells: Vec<String> = std::iter::repeat_n(String::new(), first_col).collect();
-        cells.extend(row.iter().map(cell_text));
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if sheet.headers.is_empty() {
-            sheet.headers = cells;
-        } else {
-            sheet.rows.push((first_row + i + 1, cells));
-        }
-    }
-    if sheet.headers.is_empty() {
-        return Err(SheetError::Empty);
-    }
-    Ok(sheet)
-}
-
-/// A cell as the text a person sees: whole numbers without `.0`, dates as `YYYY-MM-DD`.
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) if dt.is_datetime() => {
-            // Serial days since 1899-12-30 (Excel's 1900 date system).
-            let days = dt.as_f64().floor() as i64;
-            chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
-                .and_then(|d| d.checked_add_signed(chrono::Duration::days(days)))
-                .map_or_else(|| dt.as_f64().to_string(), |d| d.to_string())
-        }
-        Data::DateTime(dt) => dt.as_f64().to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
 }
 
 #[cfg(test)]
@@ -178,16 +157,16 @@ mod tests {
         for (text, sep) in [("judul,isbn\nA,1\n", ','), ("judul;isbn\nA;1\n", ';'), ("judul\tisbn\nA\t1\n", '\t')] {
             let s = read(text.as_bytes()).unwrap();
             assert_eq!(s.headers, ["judul", "isbn"], "{sep:?}");
-            assert_eq!(s.rows, [(2, vec!["A".to_owned(), "1".to_owned()])]);
+            assert_eq!(s.rows, [(2, vec![Text::from("A"), Text::from("1")])]);
         }
         // A comma inside quotes does not make a semicolon file a comma file.
         assert_eq!(read(b"\"judul, lengkap\";isbn\nA;1").unwrap().headers, ["judul, lengkap", "isbn"]);
         // Windows-1252: 0xE9 is é; a UTF-8 byte-order mark is dropped.
-        assert_eq!(read(b"judul\nCaf\xe9\n").unwrap().rows[0].1, ["Café"]);
+        assert_eq!(read(b"judul\nCaf\xe9\n").unwrap().rows[0].1, [Text::from("Café")]);
         assert_eq!(read(b"\xEF\xBB\xBFjudul\nA\n").unwrap().headers, ["judul"]);
         // A quoted field spanning lines is one row; the next row's line number counts the break.
         let s = read(b"judul,isbn\n\"Bumi\r\nManusia\",1\nB,2\n").unwrap();
-        assert_eq!(s.rows[0].1[0], "Bumi\r\nManusia");
+        assert_eq!(&*s.rows[0].1[0], "Bumi\r\nManusia");
         assert_eq!(s.rows[1].0, 4);
         // Excel's CRLF rows: each row's line is the line a spreadsheet shows, quoted breaks too.
         let s = read(b"judul;isbn\r\nA;1\r\nB;2\r\n\"C\r\nD\";3\r\nE;4\r\n").unwrap();

@@ -199,14 +199,40 @@ impl Store {
     }
 
     /// Changes the caller's password after checking the current one; their other sessions end.
-    pub async fn change_password(&self, s: &Session, current: &SecretString, new: &Password) -> Result<()> {
-        let row = self.db.opt(sql("SELECT password_hash FROM users WHERE id = ?").bind(s.user.id)).await?;
-        let (hash,): (String,) = row.ok_or(StoreError::NotFound("user"))?.decode()?;
-        if !self.verify_password(current, Some(hash)).await? {
-            return Err(StoreError::invalid(
-                "current_password",
-                ValidationError::new("wrong_password", "the current password is wrong"),
-            ));
+    ///
+    /// The check of the current password is a guess like a login's: it is counted against the
+    /// same throttle (this account from `address`, see [`Store::reserve_attempt`]), so a session
+    /// left open cannot be used to try passwords faster than the login page allows.
+    pub async fn change_password(
+        &self,
+        s: &Session,
+        current: &SecretString,
+        new: &Password,
+        address: &str,
+    ) -> Result<()> {
+        let username = s.user.username.to_lowercase();
+        let attempt = self.reserve_attempt(&username, address).await?;
+        let checked = async {
+            let row = self.db.opt(sql("SELECT password_hash FROM users WHERE id = ?").bind(s.user.id)).await?;
+            let (hash,): (String,) = row.ok_or(StoreError::NotFound("user"))?.decode()?;
+            self.verify_password(current, Some(hash)).await
+        }
+        .await;
+        match checked {
+            // A wrong password: the reserved attempt stays, as a failure.
+            Ok(false) => {
+                return Err(StoreError::invalid(
+                    "current_password",
+                    ValidationError::new("wrong_password", "the current password is wrong"),
+                ))
+            }
+            Ok(true) => {}
+            Err(e) => {
+                if let Err(release) = self.release_attempt(attempt).await {
+                    tracing::warn!(error = %release, "could not take back a password attempt");
+                }
+                return Err(e);
+            }
         }
         let new_hash = self.hash_password(new).await?;
         crate::transaction!(self.db, |tx| {
@@ -217,6 +243,14 @@ impl Store {
                         .bind(self.now())
                         .bind(s.user.id)
                         .bind(s.id),
+                )
+                .await?;
+                // As a login: the right password takes its attempt back and forgives this
+                // address's earlier failures for the account.
+                tx.exec(
+                    sql("DELETE FROM login_failures WHERE address = ? AND username = ?")
+                        .bind(attempt_key(address))
+                        .bind(attempt_key(&username)),
                 )
                 .await?;
                 self.audit(&mut tx, &s.actor(), "user.password", "user", s.user.id, "password changed").await

@@ -576,7 +576,40 @@ pub struct Report {
     /// This run's number (not in a dry run): the copies it added carry it, and
     /// `POST /print/labels` with `{"import_id": …}` prints their labels.
     pub import_id: Option<i64>,
+    /// Errors left out of `errors` (a job's stored report keeps the first [`REPORT_KEEPS`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub errors_omitted: usize,
+    /// Warnings left out of `warnings`, likewise.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub warnings_omitted: usize,
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Report {
+    /// The report with at most `keep` errors and `keep` warnings (the first ones, by line), the
+    /// rest counted in `errors_omitted` and `warnings_omitted`: what an import job stores, so that
+    /// a sheet of a million bad rows is not a report of a million errors that every poll of the
+    /// job reads again.
+    pub fn capped(mut self, keep: usize) -> Self {
+        if self.errors.len() > keep {
+            self.errors_omitted += self.errors.len() - keep;
+            self.errors.truncate(keep);
+            self.errors.shrink_to_fit();
+        }
+        if self.warnings.len() > keep {
+            self.warnings_omitted += self.warnings.len() - keep;
+            self.warnings.truncate(keep);
+            self.warnings.shrink_to_fit();
+        }
+        self
+    }
+}
+
+/// How many errors (and warnings) an import job's stored report keeps.
+pub const REPORT_KEEPS: usize = 1_000;
 
 /// How many records a report's previews keep.
 pub const PREVIEW: usize = 5;

@@ -4,6 +4,7 @@
 pub mod code128;
 pub mod pdf;
 pub mod sheet;
+pub mod svg;
 
 use chrono::NaiveDate;
 
