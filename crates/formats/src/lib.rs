@@ -5,6 +5,7 @@
 
 pub mod marc;
 pub mod print;
+pub mod rows;
 pub mod sheet;
 pub mod xlsx;
 pub mod xlsx_read;

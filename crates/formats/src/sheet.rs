@@ -1,35 +1,9 @@
 //! Reading a spreadsheet into rows of text: CSV (`,` `;` or tab; UTF-8 or Windows-1252; a header
 //! row) or XLSX (the first worksheet; a header row).
 
-use std::{borrow::Cow, sync::Arc};
+use std::borrow::Cow;
 
-/// The text of a cell: shared, so that a string a workbook refers to from many cells is held
-/// once.
-pub type Text = Arc<str>;
-
-/// A sheet as text: the header row and the data rows, each with the line (CSV) or row (XLSX)
-/// number a person sees in their program, the header being 1.
-#[derive(Debug, Default)]
-pub struct Sheet {
-    pub headers: Vec<String>,
-    pub rows: Vec<(usize, Vec<Text>)>,
-}
-
-impl Sheet {
-    /// The cell of `row` in column `col`, trimmed; `None` when blank or missing. The `'` that
-    /// Pustaka's own CSV exports put before text starting with `=`, `+`, `-` or `@` (so that a
-    /// spreadsheet keeps it as text) is taken off again (those after a `,` `;` or tab, when the
-    /// CSV is read).
-    pub fn cell(row: &[Text], col: Option<usize>) -> Option<&str> {
-        col.and_then(|c| row.get(c))
-            .map(|v| v.trim())
-            .map(|v| match v.strip_prefix('\'') {
-                Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
-                _ => v,
-            })
-            .filter(|v| !v.is_empty())
-    }
-}
+pub use crate::rows::{Sheet, SheetError, Text};
 
 /// Takes off the `'` that an export put after a separator before a formula start.
 fn undefuse(v: &str) -> Cow<'_, str> {
@@ -48,20 +22,6 @@ fn undefuse(v: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
-}
-
-/// Why a file could not be read at all (a row that cannot be used is reported by row instead).
-#[derive(Debug, thiserror::Error)]
-pub enum SheetError {
-    #[error("the file is empty")]
-    Empty,
-    #[error("this XLSX file cannot be read: {0}")]
-    Xlsx(String),
-    #[error("this CSV file cannot be read: {0}")]
-    Csv(String),
-    /// A budget of the reader was reached: what was too big.
-    #[error("this file is too big to import: {0}")]
-    TooBig(String),
 }
 
 /// Reads CSV or XLSX, told apart by content (an XLSX file is a ZIP archive).

@@ -19,7 +19,7 @@ use std::{
 use quick_xml::{events::Event, Reader};
 use zip::ZipArchive;
 
-use crate::sheet::{Sheet, SheetError, Text};
+use crate::rows::{Sheet, SheetError, Text};
 
 /// What a workbook may cost. The defaults keep the memory a read takes, beyond the file itself,
 /// within some tens of MB whatever the file holds.

@@ -1,0 +1,47 @@
+//! What a spreadsheet reader gives: the sheet as rows of shared text, and why a file could not be
+//! read. Its own module, below both readers (`sheet` for CSV and the choice of reader,
+//! `xlsx_read` for XLSX), so that neither imports the other's module back.
+
+use std::sync::Arc;
+
+/// The text of a cell: shared, so that a string a workbook refers to from many cells is held
+/// once.
+pub type Text = Arc<str>;
+
+/// A sheet as text: the header row and the data rows, each with the line (CSV) or row (XLSX)
+/// number a person sees in their program, the header being 1.
+#[derive(Debug, Default)]
+pub struct Sheet {
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, Vec<Text>)>,
+}
+
+impl Sheet {
+    /// The cell of `row` in column `col`, trimmed; `None` when blank or missing. The `'` that
+    /// Pustaka's own CSV exports put before text starting with `=`, `+`, `-` or `@` (so that a
+    /// spreadsheet keeps it as text) is taken off again (those after a `,` `;` or tab, when the
+    /// CSV is read).
+    pub fn cell(row: &[Text], col: Option<usize>) -> Option<&str> {
+        col.and_then(|c| row.get(c))
+            .map(|v| v.trim())
+            .map(|v| match v.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+                _ => v,
+            })
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// Why a file could not be read at all (a row that cannot be used is reported by row instead).
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("this XLSX file cannot be read: {0}")]
+    Xlsx(String),
+    #[error("this CSV file cannot be read: {0}")]
+    Csv(String),
+    /// A budget of the reader was reached: what was too big.
+    #[error("this file is too big to import: {0}")]
+    TooBig(String),
+}
