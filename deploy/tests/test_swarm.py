@@ -29,7 +29,6 @@ import re
 import subprocess
 import time
 from types import SimpleNamespace
-from urllib.parse import quote
 
 import pytest
 
@@ -52,7 +51,7 @@ from deploylib import (
     wait_until,
 )
 from galera import PROXY_STATS, galera_rows, writer_of
-from through_balancer import librarian_flow
+from through_balancer import book_found, librarian_flow
 
 RUN_ID_PREFIX = "swarm"
 SWARM = str(REPO / "deploy" / "swarm" / "swarm")
@@ -506,9 +505,7 @@ def test_https_and_secrets(sw, check):
     def restore_works() -> bool:  # the dump loads back into the running database; the book is read again
         if swarm_cmd("restore", str(dump)).returncode != 0:
             return False
-        r = request(sw.base, "GET", f"/api/v1/books?q={quote(sw.book_title, safe='')}")
-        items = (r.json() or {}).get("items") if r.status == 200 else None
-        return bool(items) and items[0].get("title") == sw.book_title
+        return book_found(sw.base, sw.book_title)
 
     check("swarm restore: the dump loads back, the book is found through the balancer", restore_works)
 
