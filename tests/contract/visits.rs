@@ -13,6 +13,7 @@ contract!(
     visits_are_counted_per_day_hour_and_category,
     visits_count_under_the_class_of_their_day,
     blocked_and_expired_members_are_greeted_and_counted,
+    members_are_greeted_by_the_name_they_are_called_by,
     bad_visits_name_their_field,
 );
 
@@ -26,6 +27,20 @@ async fn kiosk(app: &TestApp) -> String {
     .await
     .expect(201);
     app.login("kios_pintu", "kiosk-password").await
+}
+
+/// Names as school lists hold them greet by the name a person is called by, not "NI!" or "MUH.!"
+/// (the rule and its cases: domain::names).
+async fn members_are_greeted_by_the_name_they_are_called_by(app: TestApp) {
+    let k = kiosk(&app).await;
+    for (name, greeting) in
+        [("NI LUH PUTU AYU LESTARI", "Ayu"), ("MUH. RIZKI PRATAMA", "Rizki"), ("Budi, S.Pd.", "Budi")]
+    {
+        let (_, card) = app.member(name, "student").await;
+        let r =
+            app.post("/api/v1/visits", Some(&k), json!({"client_id": uuid(), "card_number": card})).await.expect(201);
+        assert_eq!(r["greeting"], greeting, "{name}");
+    }
 }
 
 fn uuid() -> String {

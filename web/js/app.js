@@ -89,6 +89,12 @@ let activeNav = 'catalog';
 async function renderRoute() {
   const view = document.getElementById('view');
   const match = matchRoute(location.hash);
+  // A kiosk account shows the kiosk and nothing else: any other address (typed, or a link kept
+  // from before) leads back to it. Staff leave it with a staff login on the kiosk itself.
+  if (isKiosk(getUser()) && (!match || match.route[3] !== 'kiosk')) {
+    location.replace('#/tamu');
+    return;
+  }
   const root = h('div', { class: 'view' });
   replace(view, root);
   renderCount += 1;
@@ -157,8 +163,25 @@ async function loadLibrary() {
   renderHeader();
 }
 
+/** Pustaka's mark and the library's name (and logo): a link to the catalogue (TAG `a`), or not. */
+function brand(tag) {
+  return h(tag, { href: tag === 'a' ? '#/katalog' : null, class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 28, height: 28 }),
+    h('span', { class: 'brand-text' }, 'Pustaka',
+      library ? h('span', { class: 'library-name', 'data-testid': 'library-name', title: library.name },
+        library.logo_type ? h('img', { src: `/api/v1/library/logo?v=${encodeURIComponent(library.updated_at)}`, alt: '', height: 14 }) : null,
+        library.name) : null));
+}
+
 function renderHeader() {
   const user = getUser();
+  if (activeNav === 'kiosk') {
+    // The kiosk on screen: the library's name, and no way elsewhere (no menu, account, logout or
+    // language); staff leave through the kiosk's own staff login (views/kiosk.js).
+    replace(document.getElementById('app-header'),
+      h('div', { class: 'header-inner' }, brand('span')));
+    replace(document.getElementById('app-footer'));
+    return;
+  }
   const items = [navLink('catalog', '#/katalog', t('nav.catalog'))];
   if (isStaff(user)) {
     items.push(navLink('desk', '#/meja', t('nav.desk')), navLink('members', '#/anggota', t('nav.members')),
@@ -182,11 +205,7 @@ function renderHeader() {
   replace(document.getElementById('app-header'),
     h('a', { href: '#main', class: 'skip-link' }, t('nav.skip')),
     h('div', { class: 'header-inner' },
-      h('a', { href: '#/katalog', class: 'brand' }, h('img', { src: 'favicon.svg', alt: '', width: 28, height: 28 }),
-        h('span', { class: 'brand-text' }, 'Pustaka',
-          library ? h('span', { class: 'library-name', 'data-testid': 'library-name', title: library.name },
-            library.logo_type ? h('img', { src: `/api/v1/library/logo?v=${encodeURIComponent(library.updated_at)}`, alt: '', height: 14 }) : null,
-            library.name) : null)),
+      brand('a'),
       h('nav', { class: 'main-nav', 'aria-label': t('nav.main') }, h('ul', {}, items)),
       h('div', { class: 'header-tools' },
         userBox,

@@ -14,7 +14,7 @@ use super::{
     error::{Result, StoreError},
     Actor, Store,
 };
-use crate::domain::{time, CardNumber, ShortText, ValidationError};
+use crate::domain::{names, time, CardNumber, ShortText, ValidationError};
 
 /// How far back a visit queued by an offline kiosk may be dated.
 pub const MAX_VISIT_AGE_DAYS: i64 = 7;
@@ -223,11 +223,6 @@ fn roman(s: &str) -> Option<u32> {
     LEVELS.iter().position(|l| *l == s).map(|i| i as u32 + 1)
 }
 
-/// The first word of a name, to greet with ("Budi Santoso" → "Budi").
-pub fn first_name(name: &str) -> String {
-    name.split_whitespace().next().unwrap_or(name).to_owned()
-}
-
 /// The first instant of `date` at the library.
 pub fn start_of_day(date: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
     time::end_of_day(date - Duration::days(1), tz) + Duration::seconds(1)
@@ -251,7 +246,7 @@ impl Store {
             kind: if r.guest_name.is_some() { "guest" } else { "member" }.into(),
             greeting: match (r.member_id, r.name, r.guest_name) {
                 (_, _, Some(g)) => g,
-                (_, Some(n), None) => first_name(&n),
+                (_, Some(n), None) => names::call_name(&n),
                 _ => String::new(),
             },
             visited_at: r.visited_at,
@@ -410,12 +405,6 @@ mod tests {
         let empty = count_by_grade(&[]);
         assert_eq!(empty.len(), 2);
         assert!(empty.iter().all(|r| r.visits == 0));
-    }
-
-    #[test]
-    fn greetings_use_the_first_name() {
-        assert_eq!(first_name("Budi Santoso"), "Budi");
-        assert_eq!(first_name("  Sukarno "), "Sukarno");
     }
 
     #[test]

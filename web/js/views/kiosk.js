@@ -14,12 +14,18 @@
 // and says in a bar that stays that staff must log in again, with the way there. Once someone
 // logs in (on this page's link, or in another tab of this browser, noticed within 15 s), the kept
 // visits are sent. Opened without a login, the page is the same locked kiosk.
+//
+// On screen, the kiosk is all there is (app.js shows no menu, account or logout, and leads a kiosk
+// account's every other address back here): a visitor cannot wander into the rest of the page.
+// Staff leave it with "Petugas" and a staff login; any other login there ends the kiosk's
+// session too (the kiosk then locks as above, keeping visits), so a member's password does not
+// open it.
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { heading } from '../ui.js';
-import { field } from '../forms.js';
-import { getUser, loadMe } from '../session.js';
+import { field, onSubmit } from '../forms.js';
+import { getUser, isStaff, loadMe, login, logout } from '../session.js';
 import { createScanQueue, attachScanField, isCardNumber } from '../scanqueue.js';
 
 const STORE_KEY = 'pustaka.kiosk.visits';
@@ -167,7 +173,8 @@ export async function render(root, ctx) {
         h('label', { for: 'kiosk-scan' }, t('kiosk.scan_label')),
         input,
         view.pending),
-      guest));
+      guest),
+    staffExit(ctx, input));
   drawIdle();
   drawLock();
   drawPending();
@@ -181,6 +188,32 @@ export async function render(root, ctx) {
     window.addEventListener('online', () => { if (kept().length) queue.push({ kind: 'flush' }); });
   }
   if (kept().length) queue.push({ kind: 'flush' });
+}
+
+/** "Petugas": a staff login that leaves the kiosk for the desk; folded away until asked for. */
+function staffExit(ctx, input) {
+  const form = h('form', { class: 'kiosk-staff-form narrow', 'data-testid': 'kiosk-staff-form', hidden: true },
+    h('p', {}, t('kiosk.staff_text')),
+    field({ name: 'username', label: t('login.username'), required: true, testid: 'kiosk-staff-username', attrs: { autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false' } }),
+    field({ name: 'password', label: t('login.password'), type: 'password', required: true, testid: 'kiosk-staff-password', attrs: { autocomplete: 'off' } }),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary', 'data-testid': 'kiosk-staff-submit' }, t('kiosk.staff_submit')),
+      h('button', { type: 'button', 'data-testid': 'kiosk-staff-cancel', onClick: () => { form.reset(); form.hidden = true; input.focus(); } }, t('common.cancel'))));
+  onSubmit(form, async (v) => {
+    const user = await login(v.username, v.password);
+    if (isStaff(user)) { ctx.navigate('#/meja'); return; }
+    // Someone else's password: the kiosk's own session is gone with it, so it locks (and keeps visits).
+    await logout().catch(() => {});
+    form.reset();
+    form.hidden = true;
+    lock();
+    show('refused', t('kiosk.staff_only'));
+  });
+  const open = h('button', { type: 'button', class: 'link-button kiosk-staff', 'data-testid': 'kiosk-staff', onClick: () => {
+    form.hidden = false;
+    form.querySelector('input').focus();
+  } }, t('kiosk.staff'));
+  return h('div', { class: 'kiosk-staff-exit' }, open, form);
 }
 
 function live() {
