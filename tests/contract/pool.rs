@@ -1,5 +1,5 @@
 //! The MariaDB connection pool, in-process: a restart while idle, a dropped transaction, a failed
-//! COMMIT, and the size limit under load. These run only when `PUSTAKA_TEST_MARIADB_URL` is set
+//! COMMIT, a connection lost inside a transaction, and the size limit under load. These run only when `PUSTAKA_TEST_MARIADB_URL` is set
 //! (see `scripts/mariadb-test-server`); each gets its own `pt_*` database.
 
 use crate::common;
@@ -16,7 +16,7 @@ use pustaka::{
     config::DatabaseSettings,
     store::{
         db::{sql, Db},
-        error::DbError,
+        error::{DbError, StoreError},
     },
 };
 use sqlx::{Connection, MySqlConnection};
@@ -241,4 +241,45 @@ async fn concurrency_never_exceeds_the_pool_size() {
     assert!(max >= 2, "the tasks never ran concurrently (at most {max} connection open)");
     let rows: i64 = db.opt(sql("SELECT COUNT(*) AS c FROM probe")).await.unwrap().unwrap().get("c").unwrap();
     assert_eq!(rows, 50);
+}
+
+/// A connection lost between two statements of a transaction (MariaDB restarted, the Galera
+/// writer killed, a proxy cut it): the server rolled back what it had, so the transaction runs
+/// again whole on a fresh connection and commits once, instead of answering 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_transaction_whose_connection_is_lost_midway_runs_again_whole() {
+    let Some((db, _test_db, watcher)) = pool_of(2).await else { return };
+    let watcher = tokio::sync::Mutex::new(watcher);
+    let runs = std::sync::atomic::AtomicU32::new(0);
+    // The macro's `?` leaves the enclosing function: an async block of its own.
+    let outcome: Result<u32, StoreError> = async {
+        pustaka::store::transaction!(db, |tx| async {
+            let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
+            let id: i64 =
+                tx.opt(sql("SELECT CAST(CONNECTION_ID() AS SIGNED) AS id")).await?.expect("a row").get("id")?;
+            tx.exec(sql("INSERT INTO probe (n) VALUES (?)").bind(i64::from(run))).await?;
+            if run == 1 {
+                sqlx::query(&format!("KILL CONNECTION {id}")).execute(&mut *watcher.lock().await).await.unwrap();
+            }
+            tx.exec(sql("INSERT INTO probe (n) VALUES (?)").bind(i64::from(run) * 10)).await?;
+            Ok(run)
+        }
+        .await)
+    }
+    .await;
+    assert_eq!(outcome.expect("the transaction ran again and committed"), 2);
+    let rows: Vec<i64> =
+        db.all(sql("SELECT n FROM probe ORDER BY n")).await.unwrap().iter().map(|r| r.get("n").unwrap()).collect();
+    assert_eq!(rows, [2, 20], "the first run's row stayed, or the second's is missing");
+}
+
+/// A COMMIT whose connection is lost is not run again: whether it committed is unknown, and a
+/// second run could store it twice. (The rule itself: StoreError::may_run_again.)
+#[test]
+fn a_lost_commit_is_not_run_again() {
+    let lost =
+        || StoreError::from(DbError::from(sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset))));
+    assert!(lost().may_run_again(false));
+    assert!(!lost().may_run_again(true));
+    assert!(!StoreError::NotFound("book").may_run_again(false));
 }

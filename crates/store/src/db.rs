@@ -644,7 +644,8 @@ impl Db {
 }
 
 /// Runs `$body` (an expression using the transaction `$tx`, evaluating to `Result<T, E>`) in a
-/// transaction, committing on `Ok`; a deadlock or busy database runs it again, a few times at most.
+/// transaction, committing on `Ok`; a deadlock, a busy database or a connection lost before the
+/// COMMIT runs it again, a few times at most ([`super::error::StoreError::may_run_again`]).
 /// `E` must be `From<DbError>` and convert into [`super::error::StoreError`], which decides by type
 /// whether a failure may run again. `transaction!(rollback_if COND, db, |tx| body)` does the same
 /// work and, when `COND` is true, rolls it back instead of committing (an import's dry run).
@@ -652,8 +653,9 @@ impl Db {
 /// A macro, not a method taking an async closure: the handlers' futures must be `Send`, and a
 /// bound saying so on an async closure's future cannot be written on stable Rust yet.
 ///
-/// **The body may run more than once.** After a deadlock (MariaDB) or a busy database (SQLite)
-/// the transaction is rolled back and the body runs again from the start, on a new transaction.
+/// **The body may run more than once.** After a deadlock (MariaDB), a busy database (SQLite) or
+/// a connection lost midway (MariaDB restarted, a Galera writer killed: the server rolled it back)
+/// the body runs again from the start, on a new transaction.
 /// So inside a body:
 /// - read and write only through `$tx`: the database's effects are undone with it;
 /// - do not change anything outside the database (no counters, caches, files, mail, channels,
@@ -672,16 +674,20 @@ macro_rules! transaction {
         loop {
             attempt += 1;
             let mut $tx = $db.begin().await?;
+            let mut committing = false;
             let outcome = match $body {
                 Ok(v) if $rollback => {
                     drop($tx); // dropped uncommitted: rolled back
                     Ok(v)
                 }
-                Ok(v) => $tx.commit().await.map(|()| v).map_err(Into::into),
+                Ok(v) => {
+                    committing = true;
+                    $tx.commit().await.map(|()| v).map_err(Into::into)
+                }
                 Err(e) => Err(e),
             };
             match outcome {
-                Err(e) if attempt < 6 && $crate::error::StoreError::is_retryable(&e) => {
+                Err(e) if attempt < 6 && $crate::error::StoreError::may_run_again(&e, committing) => {
                     tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
                 }
                 other => break other,

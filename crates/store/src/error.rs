@@ -95,8 +95,10 @@ impl DbError {
 /// which is what a Galera node answers when it drops out of the primary component while it
 /// commits ("Not connected to Primary Component": the transaction was not replicated and is
 /// rolled back). The connection to such a node is closed rather than reused, so that the next one
-/// goes through the balancer to a node that serves (deploy/galera); the request meanwhile answers
-/// 503, like any outage (measured: four 500s while a partitioned node rejoined, before 1180 was here).
+/// goes through the balancer to a node that serves (deploy/galera). A transaction that lost its
+/// connection before its COMMIT runs again whole on a new one ([`StoreError::may_run_again`]);
+/// otherwise the request answers 503, like any outage (measured: four 500s while a partitioned
+/// node rejoined, before 1180 was here).
 ///
 /// A transaction that Galera aborts (a certification failure, or one brute-force aborted by a
 /// replicated write) gets 1213, a deadlock, and runs again like any deadlock
@@ -172,6 +174,15 @@ impl StoreError {
     /// lock wait timeout, a busy file).
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Db(e) if e.kind() == DbErrorKind::Transient)
+    }
+
+    /// Whether a transaction that failed with this error may run again whole, on a fresh
+    /// connection: when [`Self::is_retryable`], or when its connection was lost before its COMMIT
+    /// was sent (`committing` false). The server rolls back what a lost connection had not
+    /// committed, so nothing of the first run stays; a connection lost during the COMMIT leaves
+    /// unknown whether it committed, so that one is not run again.
+    pub fn may_run_again(&self, committing: bool) -> bool {
+        self.is_retryable() || (!committing && matches!(self, Self::Unavailable(e) if e.is_connection_lost()))
     }
 
     /// Maps a unique-index refusal to [`StoreError::Duplicate`] naming `field`; any other error as usual.
