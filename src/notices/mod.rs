@@ -185,9 +185,10 @@ impl Scheduler {
                 tracing::warn!("lost the notices lease mid-round; another replica goes on");
                 break;
             }
-            if !self.store.claim_notice(notice.id, &self.holder).await? {
+            // Written as it goes: the template and library name of now (the record keeps it).
+            let Some(notice) = self.store.claim_notice(&notice, &self.holder).await? else {
                 continue;
-            }
+            };
             match self.mailer.send(sender, &notice).await {
                 Ok(()) => {
                     self.counters.sent();

@@ -20,6 +20,7 @@ contract!(
     due_soon_overdue_and_hold_ready_are_sent_once_by_racing_schedulers,
     smtp_down_then_up_delivers_each_notice_once,
     a_scheduler_stopped_mid_batch_is_finished_by_another,
+    notices_are_written_when_sent_not_when_recorded,
     settings_and_templates_are_checked_and_previewed,
     overdue_contacts_carry_whatsapp_links,
     members_see_only_their_own_notices
@@ -290,6 +291,46 @@ async fn a_scheduler_stopped_mid_batch_is_finished_by_another(app: TestApp) {
     for i in 0..5 {
         one_to(&mails, &format!("a{i}@example.org"));
     }
+}
+
+/// A library that turns notices on before it sets its name and wording: notices recorded
+/// meanwhile go out with the name and template of when they are sent, and the record keeps
+/// what was sent.
+async fn notices_are_written_when_sent_not_when_recorded(app: TestApp) {
+    let port = free_port();
+    let smtp = SmtpSink::start(port);
+    let settings = |sender: Value, name: &str| json!({ "sender": sender, "library_name": name, "language": "id", "due_soon_days": 3, "overdue_days": [1, 7, 14] });
+    let put = |body: Value| app.call(reqwest::Method::PUT, "/api/v1/notices/settings", Some(&app.admin), Some(body));
+    put(settings(Value::Null, "Perpustakaan Lama")).await.expect(200);
+    three_notices_and_one_without_email(&app).await;
+    let a = Scheduler::new(app.store.clone(), mailer(port), "replica-a");
+    let r = a.run_once().await.unwrap();
+    assert_eq!((r.planned, r.sent), (4, 0), "no sender yet: recorded, not sent ({r:?})");
+
+    // Then the library writes its own wording and name, and sets the sender.
+    app.call(
+        reqwest::Method::PUT,
+        "/api/v1/notices/templates/overdue/id",
+        Some(&app.admin),
+        Some(json!({ "subject": "Terlambat: {{title}} ({{library}})", "body": "{{name}}, sudah {{days_late}} hari. {{library}}" })),
+    )
+    .await
+    .expect(200);
+    put(settings(json!("perpustakaan@sekolah.example"), "Perpustakaan SMP Negeri 1")).await.expect(200);
+    let r = a.run_once().await.unwrap();
+    assert_eq!(r.sent, 3, "{r:?}");
+
+    let mails = smtp.messages();
+    assert!(mails.iter().all(|m| !m.contains("Perpustakaan Lama")), "{mails:#?}");
+    let tono = one_to(&mails, "tono@example.org");
+    assert!(tono.contains("Subject: Terlambat: Ronggeng Dukuh Paruk (Perpustakaan SMP Negeri 1)"), "{tono}");
+    assert!(tono.contains("Tono Wijaya, sudah"), "{tono}");
+    assert!(one_to(&mails, "sari@example.org").contains("Perpustakaan SMP Negeri 1"));
+    // The record says what went.
+    let all = notices(&app).await;
+    let sent = all.iter().find(|n| n["status"] == "sent" && n["member_name"] == "Tono Wijaya").unwrap();
+    assert_eq!(sent["subject"], "Terlambat: Ronggeng Dukuh Paruk (Perpustakaan SMP Negeri 1)");
+    assert!(sent["body"].as_str().unwrap().ends_with("Perpustakaan SMP Negeri 1"), "{sent:#}");
 }
 
 async fn settings_and_templates_are_checked_and_previewed(app: TestApp) {

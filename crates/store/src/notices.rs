@@ -181,6 +181,36 @@ struct HoldToNotify {
     about: NoticeAbout,
 }
 
+/// Open loans with what their notices say; `WHERE` follows.
+const LOANS_TO_NOTIFY: &str = "SELECT l.id, l.due_at, l.member_id, m.name, m.card_number, m.email, m.category, \
+     c.barcode, b.title FROM loans l JOIN members m ON m.id = l.member_id JOIN copies c ON c.id = l.copy_id \
+     JOIN books b ON b.id = c.book_id";
+
+/// Holds with what their notices say; `WHERE` follows.
+const HOLDS_TO_NOTIFY: &str = "SELECT h.id, h.pickup_by, h.member_id, m.name, m.card_number, m.email, c.barcode, \
+     b.title FROM holds h JOIN members m ON m.id = h.member_id JOIN books b ON b.id = h.book_id \
+     LEFT JOIN copies c ON c.id = h.copy_id";
+
+impl LoanToNotify {
+    /// The values of its due-soon or overdue notice, as of `today`.
+    fn values(self, settings: &NoticeSettings, today: NaiveDate, due: NaiveDate) -> Vec<(&'static str, String)> {
+        let mut values = person_values(self.about, &settings.library_name);
+        values.push(("due_date", format_date(due, settings.language)));
+        values.push(("days_left", (due - today).num_days().max(0).to_string()));
+        values.push(("days_late", (today - due).num_days().max(0).to_string()));
+        values
+    }
+}
+
+impl HoldToNotify {
+    /// The values of its hold-ready notice.
+    fn values(self, settings: &NoticeSettings) -> Vec<(&'static str, String)> {
+        let mut values = person_values(self.about, &settings.library_name);
+        values.push(("pickup_by", self.pickup_by.map(|d| format_date(d, settings.language)).unwrap_or_default()));
+        values
+    }
+}
+
 /// The number of notices with one status.
 #[derive(sqlx::FromRow)]
 struct StatusCount {
@@ -419,10 +449,8 @@ impl Store {
         let rows = self
             .db
             .all(
-                sql("SELECT l.id, l.due_at, l.member_id, m.name, m.card_number, m.email, m.category, c.barcode, b.title \
-                     FROM loans l JOIN members m ON m.id = l.member_id JOIN copies c ON c.id = l.copy_id \
-                     JOIN books b ON b.id = c.book_id WHERE l.returned_at IS NULL AND l.due_at < ? ORDER BY l.id")
-                .bind(now + Duration::days(longest + 2)),
+                sql(format!("{LOANS_TO_NOTIFY} WHERE l.returned_at IS NULL AND l.due_at < ? ORDER BY l.id"))
+                    .bind(now + Duration::days(longest + 2)),
             )
             .await?;
         for r in &rows {
@@ -433,41 +461,23 @@ impl Store {
             else {
                 continue;
             };
-            let mut values = person_values(loan.about, &settings.library_name);
-            values.push(("due_date", format_date(due, settings.language)));
-            values.push(("days_left", (due - today).num_days().max(0).to_string()));
-            values.push(("days_late", (today - due).num_days().max(0).to_string()));
-            planned.push(Planned {
-                kind,
-                ref_id: loan.id,
-                stage,
-                member_id: loan.member_id,
-                email: loan.email,
-                values,
-            });
+            let (ref_id, member_id, email) = (loan.id, loan.member_id, loan.email.clone());
+            let values = loan.values(settings, today, due);
+            planned.push(Planned { kind, ref_id, stage, member_id, email, values });
         }
         // Holds whose copy waits on the hold shelf, not yet told.
         let rows = self
             .db
-            .all(sql(
-                "SELECT h.id, h.pickup_by, h.member_id, m.name, m.card_number, m.email, c.barcode, b.title \
-                 FROM holds h JOIN members m ON m.id = h.member_id JOIN books b ON b.id = h.book_id \
-                 LEFT JOIN copies c ON c.id = h.copy_id WHERE h.status = 'ready' AND NOT EXISTS \
-                 (SELECT 1 FROM notices n WHERE n.kind = 'hold_ready' AND n.ref_id = h.id AND n.stage = 0) ORDER BY h.id",
-            ))
+            .all(sql(format!(
+                "{HOLDS_TO_NOTIFY} WHERE h.status = 'ready' AND NOT EXISTS \
+                 (SELECT 1 FROM notices n WHERE n.kind = 'hold_ready' AND n.ref_id = h.id AND n.stage = 0) ORDER BY h.id"
+            )))
             .await?;
         for r in &rows {
             let hold: HoldToNotify = r.decode()?;
-            let mut values = person_values(hold.about, &settings.library_name);
-            values.push(("pickup_by", hold.pickup_by.map(|d| format_date(d, settings.language)).unwrap_or_default()));
-            planned.push(Planned {
-                kind: NoticeKind::HoldReady,
-                ref_id: hold.id,
-                stage: 0,
-                member_id: hold.member_id,
-                email: hold.email,
-                values,
-            });
+            let (ref_id, member_id, email) = (hold.id, hold.member_id, hold.email.clone());
+            let values = hold.values(settings);
+            planned.push(Planned { kind: NoticeKind::HoldReady, ref_id, stage: 0, member_id, email, values });
         }
         let mut recorded = 0;
         for p in planned {
@@ -553,45 +563,75 @@ impl Store {
         Ok(rows.iter().map(Row::decode::<Notice>).collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Marks a notice `sending` by `holder`, recorded before the mail goes: false when someone
-    /// else has it or it is done. A notice no longer needed (the book came back, the hold
-    /// ended) is `skipped` instead, and false returned.
-    pub async fn claim_notice(&self, id: i64, holder: &str) -> Result<bool> {
+    /// Marks a notice `sending` by `holder`, recorded before the mail goes, and writes it as it
+    /// is sent: from the template, library name and language of now, not of when it was recorded
+    /// (a library that sets its name and wording after turning notices on sends those), and the
+    /// member's address of now when they have one. The record keeps what was sent. None when
+    /// someone else has it or it is done; a notice no longer needed (the book came back, the hold
+    /// ended) is `skipped` instead, and None returned.
+    pub async fn claim_notice(&self, notice: &Notice, holder: &str) -> Result<Option<Notice>> {
         let now = self.now();
         let claimed = self
             .write(
                 sql("UPDATE notices SET status = 'sending', claimed_by = ?, attempts = attempts + 1 \
                      WHERE id = ? AND (status = 'pending' OR (status = 'sending' AND claimed_by <> ?))")
                 .bind(holder)
-                .bind(id)
+                .bind(notice.id)
                 .bind(holder),
             )
             .await?;
         if claimed.rows != 1 {
-            return Ok(false);
+            return Ok(None);
         }
-        let still = self
-            .db
-            .opt(
-                sql("SELECT n.id FROM notices n WHERE n.id = ? AND ( \
-                     (n.kind IN ('due_soon', 'overdue') AND EXISTS (SELECT 1 FROM loans l WHERE l.id = n.ref_id AND l.returned_at IS NULL)) \
-                     OR (n.kind = 'hold_ready' AND EXISTS (SELECT 1 FROM holds h WHERE h.id = n.ref_id AND h.status = 'ready')))")
-                .bind(id),
-            )
-            .await?
-            .is_some();
-        if !still {
+        let settings = self.notice_settings().await?;
+        let Some((kind, values, email)) = self.notice_values_now(notice, &settings).await? else {
             self.write(
                 sql("UPDATE notices SET status = 'skipped', attempts = attempts - 1, last_error = ?, sent_at = NULL, \
                          next_attempt_at = ? WHERE id = ? AND claimed_by = ?")
                 .bind("no longer needed: the book was returned or the hold ended before it was sent")
                 .bind(now)
-                .bind(id)
+                .bind(notice.id)
                 .bind(holder),
             )
             .await?;
+            return Ok(None);
+        };
+        let template = self.notice_template(kind, settings.language).await?;
+        self.write(
+            sql("UPDATE notices SET language = ?, subject = ?, body = ?, email = COALESCE(?, email) \
+                 WHERE id = ? AND claimed_by = ?")
+            .bind(settings.language.as_str())
+            .bind(render(&template.subject, &values))
+            .bind(render(&template.body, &values))
+            .bind(email.filter(|e| !e.trim().is_empty()))
+            .bind(notice.id)
+            .bind(holder),
+        )
+        .await?;
+        let row = self.db.opt(sql(format!("{NOTICE_SELECT} WHERE n.id = ?")).bind(notice.id)).await?;
+        Ok(row.map(|r| r.decode::<Notice>()).transpose()?)
+    }
+
+    /// What NOTICE would say now (its kind, its values with SETTINGS, the member's address), or
+    /// None when it is no longer needed: its loan returned, its hold no longer waiting.
+    async fn notice_values_now(
+        &self,
+        notice: &Notice,
+        settings: &NoticeSettings,
+    ) -> Result<Option<(NoticeKind, Vec<(&'static str, String)>, Option<String>)>> {
+        let kind = NoticeKind::parse(&notice.kind).map_err(|e| StoreError::Internal(anyhow::anyhow!(e.message)))?;
+        if kind == NoticeKind::HoldReady {
+            let q = sql(format!("{HOLDS_TO_NOTIFY} WHERE h.id = ? AND h.status = 'ready'")).bind(notice.ref_id);
+            let Some(row) = self.db.opt(q).await? else { return Ok(None) };
+            let hold: HoldToNotify = row.decode()?;
+            let email = hold.email.clone();
+            return Ok(Some((kind, hold.values(settings), email)));
         }
-        Ok(still)
+        let q = sql(format!("{LOANS_TO_NOTIFY} WHERE l.id = ? AND l.returned_at IS NULL")).bind(notice.ref_id);
+        let Some(row) = self.db.opt(q).await? else { return Ok(None) };
+        let loan: LoanToNotify = row.decode()?;
+        let (email, due) = (loan.email.clone(), self.today(loan.due_at));
+        Ok(Some((kind, loan.values(settings, self.today(self.now()), due), email)))
     }
 
     /// Records that the SMTP server accepted the notice.
