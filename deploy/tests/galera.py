@@ -189,13 +189,26 @@ def health_answer(node: str) -> str:
 
 
 def dc_up(*args: str) -> bool:
-    """`up -d --no-build ARGS`. Right after `stop`, docker-compose 1.29 may read a node's health the
-    moment it restarts, when Docker (20.10) still shows the `unhealthy` a stopped container keeps,
-    and give up ("Container ... is unhealthy"); the same command once more goes on."""
-    r = dc("up", "-d", "--no-build", *args, timeout=600)
-    if r.returncode == 0:
-        return True
-    if "is unhealthy" not in r.stdout + r.stderr:
-        print(r.stderr[-2000:])
-        return False
-    return dc("up", "-d", "--no-build", *args, timeout=600).returncode == 0
+    """`up -d --no-build ARGS`, once more when the first fails (see [`up_reason`])."""
+    reason = up_reason(*args)
+    if reason:
+        print(reason)
+    return reason is None
+
+
+def up_reason(*args: str) -> str | None:
+    """`up -d --no-build ARGS`: None when it succeeded, else why, in a line. Right after `stop`,
+    docker-compose 1.29 may read a node's health the moment it restarts, when Docker (20.10) still
+    shows the `unhealthy` a stopped container keeps, and give up ("Container ... is unhealthy"); a
+    dependency may also turn unhealthy for a moment while a state transfer loads the machine. `up`
+    starts only what is not running yet, so the same command once more goes on; its second failure
+    is the answer (a CI run failed once within 45 s of the first start, without saying why)."""
+    why = ""
+    for attempt in (1, 2):
+        r = dc("up", "-d", "--no-build", *args, timeout=600)
+        if r.returncode == 0:
+            return None
+        lines = [line for line in (r.stdout + r.stderr).splitlines() if line.strip()]
+        why = f"`up` failed (attempt {attempt}, status {r.returncode}): " + " | ".join(lines[-3:])
+        print(why, flush=True)
+    return why

@@ -74,7 +74,7 @@ def book_on_every_node(base: str) -> bool:
 
 def test_cluster(engine, check, ports):
     def cluster_up() -> bool:
-        if dc("up", "-d", "--no-build", "--scale", "web=2", timeout=600).returncode != 0:
+        if not dc_up("--scale", "web=2"):
             return False
         return wait_healthy(420) and wait_synced(120, *NODES, engine=engine) and replicas_ready(2, 60, ports.stats)
 

@@ -56,6 +56,7 @@ from galera import (
     root_sql_galera1,
     status,
     synced,
+    up_reason,
     wait_synced,
     writer,
 )
@@ -119,17 +120,17 @@ def going(gc) -> None:
 
 def test_cluster_and_load_start(gc, load, ports):
     log(f"compose up: 3 Galera nodes, 2 web replicas (port {ports.http})")
-    up = dc("up", "-d", "--no-build", "--scale", "web=2", timeout=600)
-    ok = (
-        up.returncode == 0
-        and wait_healthy(420)
-        and wait_synced(120, *NODES, engine=gc.engine)
-        and replicas_ready(2, 60, ports.stats)
-    )
-    if not ok:
-        print("\n".join((up.stdout + up.stderr).splitlines()[-5:]))
+    why = up_reason("--scale", "web=2")
+    if why is None and not wait_healthy(420):
+        why = "not every container healthy within 420 s"
+    if why is None and not wait_synced(120, *NODES, engine=gc.engine):
+        why = "the three nodes not Synced within 120 s: " + "; ".join(node_state(n) for n in NODES)
+    if why is None and not replicas_ready(2, 60, ports.stats):
+        why = "two replicas not up in the balancer within 60 s"
+    if why:
+        print(dc("ps").stdout)
         print("\n".join(dc("logs", "--tail=20").stdout.splitlines()[-80:]))
-    assert ok, "the cluster did not come up"
+    assert why is None, f"the cluster did not come up: {why}"
     load.start(ports.base, admin_password())
     gc.started = True
 
