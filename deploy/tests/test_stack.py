@@ -521,6 +521,10 @@ class TestNetwork:
         with (
             background(["python3", "-m", "http.server", "18097", "--bind", "::"]),
             background(["python3", "-m", "http.server", "18022", "--bind", "::"]),
+            # a Swarm node's manager and gossip ports (no swarm on this engine meanwhile: the
+            # Swarm test holds the network lock too)
+            background(["python3", "-m", "http.server", "2377", "--bind", "::"]),
+            background(["python3", "-m", "http.server", "7946", "--bind", "::"]),
         ):
             try:
                 docker(
@@ -572,6 +576,32 @@ class TestNetwork:
         check("firewall remove restores the previous rules exactly", same_rules, before, rules())
         check("firewall check fails once removed", not ok([FW, "check", *opts]))
         check("firewall off again: other published port answers", n.answers(n.h4, 18098))
+        # A Swarm node: the other nodes (here the namespace's addresses) reach the swarm's ports,
+        # nobody else does; both input methods.
+        for how in ("", "--input iptables"):
+            peers = ["--swarm-peer", n.n4, "--swarm-peer", n.n6]
+            fw.applied = True
+            run([FW, "apply", *opts, *peers, *how.split()])
+            check(f"firewall --swarm-peer {how}: check passes", ok([FW, "check", *opts, *peers, *how.split()]))
+            check(
+                f"firewall --swarm-peer {how}: the peer reaches 2377 and 7946 (IPv4, IPv6), other ports stay blocked",
+                lambda: (
+                    n.answers(n.h4, 2377)
+                    and n.answers(n.h4, 7946)
+                    and n.answers(n.h6, 7946)
+                    and n.answers(n.h4, ports.http)
+                    and n.silent(n.h4, 18097)
+                ),
+            )
+            others = ["--swarm-peer", "10.213.78.1", "--swarm-peer", "fd7a:7a3b:5e0f::1"]
+            run([FW, "apply", *opts, *others, *how.split()])
+            check(
+                f"firewall --swarm-peer {how}: an address that is not a peer does not reach 2377 or 7946",
+                lambda: n.silent(n.h4, 2377) and n.silent(n.h4, 7946) and n.silent(n.h6, 7946),
+            )
+            run([FW, "remove"])
+            fw.applied = False
+            check(f"firewall --swarm-peer {how}: remove restores the previous rules", same_rules, before, rules())
         # the other methods, as on hosts without nftables or without Docker's DOCKER-USER
         for how in ("--input iptables", "--forward nft"):
             fw.applied = True
