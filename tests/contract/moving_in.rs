@@ -286,7 +286,19 @@ struct SchoolFiles {
 }
 
 /// (title, author, publisher, city, year, class, copies as written, shelf, source)
-const BOOK_ROWS: &[(&str, &str, &str, &str, &str, &str, &str, &str, &str)] = &[
+type BookRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const BOOK_ROWS: &[BookRow] = &[
     ("Laskar Pelangi", "Andrea Hirata", "Bentang Pustaka", "Yogyakarta", "2005", "899.221", "2 eks", "Rak A1", "BOS"),
     (
         "Bumi Manusia",
@@ -370,7 +382,9 @@ const BOOK_ROWS: &[(&str, &str, &str, &str, &str, &str, &str, &str, &str)] = &[
 ];
 
 /// (name, NIPD, sex, NISN, place of birth, date of birth, class)
-const STUDENT_ROWS: &[(&str, &str, &str, &str, &str, (u16, u8, u8), &str)] = &[
+type StudentRow = (&'static str, &'static str, &'static str, &'static str, &'static str, (u16, u8, u8), &'static str);
+
+const STUDENT_ROWS: &[StudentRow] = &[
     ("Adi Nugroho", "2526001", "L", "0121234501", "Sleman", (2013, 1, 5), "7A"),
     ("Bela Putri Anggraini", "2526002", "P", "0121234502", "Yogyakarta", (2012, 11, 23), "7A"),
     ("Citra Dewi", "2526003", "P", "0121234503", "Bantul", (2013, 3, 14), "7A"),
