@@ -95,13 +95,15 @@ impl MemberNumber {
         if value.is_empty() {
             return Err(ValidationError::required("Number"));
         }
-        if value.chars().count() > MEMBER_NUMBER_MAX {
-            return Err(ValidationError::too_long("Number", MEMBER_NUMBER_MAX));
-        }
         if !value.chars().all(|c| c.is_alphanumeric() || ".-/_:".contains(c)) {
             return Err(ValidationError::invalid_format("Number", "be letters, digits and . - / _ : only"));
         }
-        Ok(Self(value.to_uppercase()))
+        // Counted as stored: upper-casing may lengthen it (`ß` is `SS`).
+        let upper = value.to_uppercase();
+        if upper.chars().count() > MEMBER_NUMBER_MAX {
+            return Err(ValidationError::too_long("Number", MEMBER_NUMBER_MAX));
+        }
+        Ok(Self(upper))
     }
 }
 impl_string_newtype!(MemberNumber);
@@ -187,6 +189,8 @@ mod tests {
         assert_eq!(MemberNumber::parse("").unwrap_err().code, "required");
         assert_eq!(MemberNumber::parse("a b").unwrap_err().code, "invalid_format");
         assert_eq!(MemberNumber::parse(&"9".repeat(41)).unwrap_err().code, "too_long");
+        assert_eq!(MemberNumber::parse(&"ß".repeat(20)).unwrap().as_str(), "SS".repeat(20));
+        assert_eq!(MemberNumber::parse(&"ß".repeat(21)).unwrap_err().code, "too_long", "42 characters stored");
         assert_eq!(MemberRef::parse("p12345674").unwrap(), MemberRef::Card(CardNumber::parse("P12345674").unwrap()));
         assert_eq!(MemberRef::parse("P12345675").unwrap_err().code, "invalid_card_number");
         assert_eq!(
