@@ -214,6 +214,9 @@ struct ImportOutput {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// The language of the reasons rows were not imported: id (Bahasa Indonesia) or en.
+    #[arg(long, default_value = "id", value_parser = ["id", "en"])]
+    lang: String,
 }
 
 /// An import's progress on standard error: a bar when it is a terminal, otherwise (a log, a
@@ -304,6 +307,8 @@ async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::
             (crate::import::slims::import(store, &actor, &options, output.dry_run, staged).await?, output)
         }
     };
+    let lang = crate::domain::notices::Language::parse(&output.lang).map_err(|e| anyhow::anyhow!(e.message))?;
+    let report = crate::import::words::localise(report, lang);
     if output.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -8,7 +8,9 @@ use anyhow::Context;
 use chrono::{Datelike, Duration};
 
 use crate::{
-    domain::{Authors, Barcode, CardNumber, Isbn, LanguageCode, PersonName, ShortText, Subjects, Title, Year},
+    domain::{
+        Authors, Barcode, CardNumber, Isbn, LanguageCode, MemberRef, PersonName, ShortText, Subjects, Title, Year,
+    },
     store::{
         catalogue::NewBook,
         clock::SettableClock,
@@ -278,7 +280,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<DemoLogin> {
                 },
             )
             .await?;
-        cards.push((m.id, parse(CardNumber::parse(&m.card_number), "card")?));
+        cards.push((m.id, MemberRef::Card(parse(CardNumber::parse(&m.card_number), "card")?)));
     }
 
     // Budi borrows Laskar Pelangi (current) and Bumi Manusia (overdue by ten days).

@@ -11,7 +11,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{Barcode, CardNumber, ShortText},
+    domain::{Barcode, MemberRef, ShortText},
     http::error::{ApiError, Fields, Result},
     model::{Fine, FineStatus, Hold, HoldStatus, Items, Loan, Page, Payment},
     store::{
@@ -42,6 +42,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct CheckoutInput {
     #[schema(example = "B000123")]
     barcode: String,
+    /// The member's Pustaka card, or another number of theirs (a SLiMS member id, NIS, NISN,
+    /// an old card).
     #[schema(example = "P00000018")]
     card_number: String,
 }
@@ -59,7 +61,7 @@ async fn checkout(
 ) -> Result<(StatusCode, Json<Loan>)> {
     let mut f = Fields::new();
     let barcode = f.check("barcode", Barcode::parse(&c.barcode));
-    let card = f.check("card_number", CardNumber::parse(&c.card_number));
+    let card = f.check("card_number", MemberRef::parse(&c.card_number));
     f.finish()?;
     let loan = s.store.checkout(&who.actor(), &barcode.expect("checked"), &card.expect("checked")).await?;
     Ok((StatusCode::CREATED, Json(loan)))
@@ -171,7 +173,7 @@ async fn place_hold(
     let card = h
         .card_number
         .filter(|c| !c.trim().is_empty())
-        .map(|c| CardNumber::parse(&c).map_err(|e| ApiError::field("card_number", e)))
+        .map(|c| MemberRef::parse(&c).map_err(|e| ApiError::field("card_number", e)))
         .transpose()?;
     let member = match (&card, actor.member_id) {
         (Some(card), _) => MemberKey::Card(card),

@@ -32,7 +32,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::ValidationError,
+    domain::{notices::Language, ValidationError},
     import::{self, ImportError, Input, MemberOptions},
     store::{
         error::StoreError,
@@ -69,6 +69,9 @@ pub struct ImportQuery {
     categories: Option<String>,
     /// Members: the category of rows that name none.
     default_category: Option<String>,
+    /// `id` (Bahasa Indonesia, default) or `en`: the language of the report's row reasons.
+    #[param(value_type = Option<String>)]
+    lang: Option<Language>,
 }
 
 fn job_url(id: i64) -> String {
@@ -95,7 +98,7 @@ fn linked(mut job: ImportJob) -> ImportJob {
         (status = 404, description = "no such kind of import", body = Problem),
         (status = 409, description = "`import_running`: another import that writes is running (a dry run may run alongside)", body = Problem),
         (status = 413, body = Problem),
-        (status = 422, description = "the file cannot be read at all, or `categories` is not OLD=CODE pairs", body = Problem)),
+        (status = 422, description = "the file cannot be read at all, `categories` is not OLD=CODE pairs, or it or `default_category` names a category there is not", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn import_file(
     State(s): State<AppState>,
@@ -122,6 +125,11 @@ async fn import_file(
         }
         _ => return Err(ApiError::NotFound("import")),
     };
+    // A category that is not there is the request's mistake, told now (422 naming the field),
+    // not a job that fails later.
+    if let Some(o) = &options {
+        s.store.check_member_options(&o.categories, o.default_category.as_deref()).await?;
+    }
     // Reading a big file is a few seconds of work for one core: off the async threads.
     let marc = what == "marc";
     let input = tokio::task::spawn_blocking(move || Input::read(&body, marc))
@@ -141,7 +149,8 @@ async fn import_file(
     // read after it, and the answer would change with the machine's speed).
     let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
     tracing::info!(job = id, what = %what, dry_run, "import job started");
-    tokio::spawn(run_job(s.store.clone(), actor, id, input, options, dry_run));
+    let lang = q.lang.unwrap_or(Language::Id);
+    tokio::spawn(run_job(s.store.clone(), actor, id, input, options, dry_run, lang));
     Ok((StatusCode::ACCEPTED, [(LOCATION, job_url(id))], Json(linked(job))))
 }
 
@@ -187,7 +196,15 @@ impl Progress {
 
 /// Runs an import job to its end: the import in a task of its own, and here its heartbeat
 /// (stage and progress written about every second), then the report or the failure.
-async fn run_job(store: Store, actor: Actor, id: i64, input: Input, options: Option<MemberOptions>, dry_run: bool) {
+async fn run_job(
+    store: Store,
+    actor: Actor,
+    id: i64,
+    input: Input,
+    options: Option<MemberOptions>,
+    dry_run: bool,
+    lang: Language,
+) {
     let progress = Arc::new(Progress::default());
     let mut work = {
         let (store, progress) = (store.clone(), progress.clone());
@@ -219,12 +236,13 @@ async fn run_job(store: Store, actor: Actor, id: i64, input: Input, options: Opt
         }
     };
     let outcome: std::result::Result<String, String> = match ended {
-        Ok(Ok(report)) => serde_json::to_string(&report.capped(REPORT_KEEPS))
+        Ok(Ok(report)) => serde_json::to_string(&import::words::localise(report.capped(REPORT_KEEPS), lang))
             .map_err(|e| format!("the report could not be written: {e}")),
         Ok(Err(ImportError::Store(StoreError::Unavailable(e)))) => {
             tracing::error!(job = id, error = %e, "import job failed: the database is not available");
             Err("the database was not available; the whole batches written so far stay, run the import again".into())
         }
+        Ok(Err(ImportError::Store(StoreError::Invalid { field, error }))) => Err(format!("{field}: {}", error.message)),
         Ok(Err(ImportError::Store(e))) => {
             tracing::error!(job = id, error = ?e, "import job failed");
             Err(format!("the database refused a write (job {id} in the server's log); run the import again"))

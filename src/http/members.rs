@@ -13,7 +13,10 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{circulation::LoanPolicy, Email, Grade, Password, PersonName, Phone, ShortText, Username},
+    domain::{
+        circulation::LoanPolicy, Email, Grade, MemberNumber, NumberKind, Password, PersonName, Phone, ShortText,
+        Username,
+    },
     http::error::{ApiError, Fields, Result},
     model::{Category, ClosedDay, Fine, Hold, Items, Loan, Member, Page},
     store::{
@@ -26,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_members, create_member))
         .routes(routes!(get_member, update_member, delete_member))
+        .routes(routes!(add_member_number))
+        .routes(routes!(remove_member_number))
         .routes(routes!(member_loans))
         .routes(routes!(member_holds))
         .routes(routes!(member_fines))
@@ -39,7 +44,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MemberQuery {
-    /// Part of a name, or a whole card number or email.
+    /// Part of a name, or a whole card number, other number (SLiMS id, NIS, NISN, old card) or
+    /// email.
     q: Option<String>,
     /// Only members of this class (kelas), whatever its case, e.g. `7A`.
     grade: Option<String>,
@@ -121,6 +127,53 @@ async fn create_member(
         login,
     };
     Ok((StatusCode::CREATED, Json(s.store.create_member(&who.actor(), &new).await?)))
+}
+
+/// Another number of a member's.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberInput {
+    /// `slims`, `nis`, `nisn` or `old_card`.
+    #[schema(example = "nisn")]
+    kind: String,
+    /// 1 to 40 letters, digits and `. - / _ :`; stored upper-cased. No other member may have it.
+    #[schema(example = "0051234567")]
+    number: String,
+}
+
+/// Give a member another number (a SLiMS member id, NIS, NISN, an old card): the desk, the
+/// kiosk and the member search take it like their card. A number another member has is 422
+/// (`number`); one the member has already changes nothing.
+#[utoipa::path(post, path = "/members/{id}/numbers", tag = "members", params(("id" = i64, Path)),
+    request_body = NumberInput,
+    responses((status = 201, body = Member), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn add_member_number(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<i64>,
+    Json(n): Json<NumberInput>,
+) -> Result<(StatusCode, Json<Member>)> {
+    let mut f = Fields::new();
+    let kind = f.check("kind", NumberKind::parse(&n.kind));
+    let number = f.check("number", MemberNumber::parse(&n.number));
+    f.finish()?;
+    let m = s.store.add_member_number(&who.actor(), id, kind.expect("checked"), &number.expect("checked")).await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+/// Take another number from a member.
+#[utoipa::path(delete, path = "/members/{id}/numbers/{number}", tag = "members",
+    params(("id" = i64, Path), ("number" = String, Path)),
+    responses((status = 200, body = Member), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn remove_member_number(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Path((id, number)): Path<(i64, String)>,
+) -> Result<Json<Member>> {
+    let number = MemberNumber::parse(&number).map_err(|e| ApiError::field("number", e))?;
+    Ok(Json(s.store.remove_member_number(&who.actor(), id, &number).await?))
 }
 
 /// One member (staff, or the member themself).

@@ -21,7 +21,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{CardNumber, ShortText, ValidationError},
+    domain::{MemberRef, ShortText, ValidationError},
     model::Role,
     store::{
         accounts::Session,
@@ -57,7 +57,8 @@ pub struct VisitInput {
     /// The kiosk's own id for this visit (a UUID): sending the same visit again records it once.
     #[schema(example = "0f8fad5b-d9cb-469f-a165-70867728950e")]
     client_id: String,
-    /// The member's card, as scanned.
+    /// The member's card, as scanned: their Pustaka card, or another number of theirs (a SLiMS
+    /// member id, NIS, NISN, an old card).
     #[schema(example = "P00000018")]
     card_number: Option<String>,
     /// A guest's name (instead of a card).
@@ -96,7 +97,7 @@ async fn record_visit(
                     f.add(field, "not_allowed", "only a guest's visit has an institution and a purpose");
                 }
             }
-            f.check("card_number", CardNumber::parse(&card)).map(Visitor::Member)
+            f.check("card_number", MemberRef::parse(&card)).map(Visitor::Member)
         }
         (None, Some(name)) => {
             let name = f.check("guest_name", ShortText::parse_name("Name", &name));

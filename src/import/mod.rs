@@ -13,7 +13,9 @@
 //! (the report lists old number → new card); a row without a number is known by `sheet:` + a
 //! digest of its name, e-mail and phone.
 
+mod columns;
 pub mod slims;
+pub mod words;
 
 use std::collections::HashMap;
 
@@ -21,13 +23,13 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     sheet::{Sheet, SheetError},
-    store::import::{resolve_category, BookIn, CopyIn, MemberIn, Report, RowError, MAX_COPIES_PER_ROW},
+    store::import::{resolve_category, BookIn, CopyIn, MemberIn, NumberIn, Report, RowError, MAX_COPIES_PER_ROW},
 };
 
 use crate::{
     domain::{
-        text, Authors, Barcode, CardNumber, Email, Grade, Identifiers, Isbn, LanguageCode, Notes, PersonName, Phone,
-        ShortText, Subjects, Title, ValidationError, Year,
+        text, Authors, Barcode, CardNumber, Email, Grade, Identifiers, Isbn, LanguageCode, MemberNumber, Notes,
+        NumberKind, PersonName, Phone, ShortText, Subjects, Title, ValidationError, Year,
     },
     sheet,
     store::{
@@ -93,10 +95,13 @@ pub async fn books_of(
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
     use chrono::Datelike;
-    let (books, errors, ignored) = book_rows(&sheet, store.today(store.now()).year());
+    let sheet = columns::locate(sheet, &columns::BOOKS);
+    let (books, errors, ignored, skipped) = book_rows(&sheet, store.today(store.now()).year());
     let mut report = Report {
         dry_run,
-        rows: sheet.rows.len(),
+        header_line: sheet.header_line,
+        rows: sheet.rows.len() - skipped,
+        rows_skipped: skipped,
         ignored_columns: ignored,
         errors,
         import_id: run.filter(|_| !dry_run),
@@ -132,7 +137,7 @@ pub async fn marc_of(
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
     use chrono::Datelike;
-    let (books, mut errors, _) = book_rows(&sheet, store.today(store.now()).year());
+    let (books, mut errors, _, _) = book_rows(&sheet, store.today(store.now()).year());
     errors.extend(broken.into_iter().map(|e| RowError::new(e.index, "record", e.reason)));
     let records = sheet.rows.iter().map(|(i, _)| *i).max().unwrap_or(0);
     let mut report =
@@ -173,8 +178,17 @@ pub async fn members_of(
     dry_run: bool,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
-    let (members, errors, ignored) = member_rows(&sheet);
-    let mut report = Report { dry_run, rows: sheet.rows.len(), ignored_columns: ignored, errors, ..Report::default() };
+    let sheet = columns::locate(sheet, &columns::MEMBERS);
+    let (members, errors, ignored, skipped) = member_rows(&sheet);
+    let mut report = Report {
+        dry_run,
+        header_line: sheet.header_line,
+        rows: sheet.rows.len() - skipped,
+        rows_skipped: skipped,
+        ignored_columns: ignored,
+        errors,
+        ..Report::default()
+    };
     store
         .import_members(
             actor,
@@ -190,97 +204,41 @@ pub async fn members_of(
     Ok(report)
 }
 
-/// Lower-cased letters and digits only: `Nomor Panggil` and `nomor_panggil` are one name.
-fn normal(header: &str) -> String {
-    header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
-}
-
-/// Finds each field's column by its Indonesian or English names; unknown headers are returned.
-fn columns(headers: &[String], fields: &[(&'static str, &[&str])]) -> (HashMap<&'static str, usize>, Vec<String>) {
-    let mut found = HashMap::new();
-    let mut ignored = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
-        let n = normal(h);
-        match fields.iter().find(|(_, names)| names.contains(&n.as_str())) {
-            Some((field, _)) => {
-                found.entry(*field).or_insert(i);
-            }
-            None if n.is_empty() => {}
-            None => ignored.push(h.trim().to_owned()),
-        }
-    }
-    (found, ignored)
-}
-
-const BOOK_FIELDS: &[(&str, &[&str])] = &[
-    ("title", &["judul", "title", "judulbuku", "booktitle"]),
-    ("authors", &["pengarang", "penulis", "pengarangpenulis", "author", "authors", "creator"]),
-    ("isbn", &["isbn", "isbnissn", "isbn13", "isbn10"]),
-    ("publisher", &["penerbit", "publisher"]),
-    ("year", &["tahun", "tahunterbit", "year", "publishyear", "yearpublished"]),
-    ("language", &["bahasa", "language", "lang"]),
-    ("subjects", &["subjek", "topik", "subject", "subjects", "topic", "topics"]),
-    ("place", &["tempatterbit", "kotaterbit", "place", "publishplace"]),
-    ("edition", &["edisi", "cetakan", "edition"]),
-    ("call_number", &["nomorpanggil", "nopanggil", "callnumber", "callno"]),
-    ("classification", &["klasifikasi", "ddc", "classification", "class"]),
-    ("collation", &["kolasi", "deskripsifisik", "collation"]),
-    ("series", &["seri", "judulseri", "series", "seriestitle"]),
-    ("notes", &["catatan", "keterangan", "notes", "note"]),
-    ("identifiers", &["identifier", "identifiers", "issn", "pengenal"]),
-    ("source_id", &["sourceid", "idsumber", "source"]),
-    ("barcode", &["barcode", "eksemplar", "kodeeksemplar", "kodebarcode", "itemcode", "barcodes"]),
-    ("copies", &["jumlah", "jumlaheksemplar", "jumlahbuku", "copies", "copycount", "eks"]),
-    ("location", &["lokasi", "rak", "location", "shelf"]),
-    ("price", &["harga", "hargabuku", "price"]),
-];
-
-const MEMBER_FIELDS: &[(&str, &[&str])] = &[
-    ("name", &["nama", "namaanggota", "namalengkap", "name", "fullname", "membername"]),
-    (
-        "number",
-        &[
-            "nomoranggota",
-            "noanggota",
-            "idanggota",
-            "nomorkartu",
-            "nokartu",
-            "kartu",
-            "nis",
-            "nim",
-            "nip",
-            "cardnumber",
-            "card",
-            "memberid",
-            "membernumber",
-        ],
-    ),
-    ("category", &["kategori", "jenisanggota", "tipeanggota", "tipe", "category", "type", "membertype"]),
-    ("grade", &["kelas", "rombel", "rombonganbelajar", "class", "grade"]),
-    ("email", &["email", "surel", "surat elektronik"]),
-    ("phone", &["telepon", "telp", "hp", "nohp", "nomorhp", "phone", "mobile"]),
-    (
-        "expires_on",
-        &["berlakuhingga", "berlakusampai", "kedaluwarsa", "kadaluarsa", "expires", "expireson", "expirydate"],
-    ),
-];
-
 /// The sheet's books: rows grouped into books (one row per copy, or a copies column), every
-/// row that cannot be used with its reason. Copies of one book may be spread over rows anywhere
-/// in the file.
-pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError>, Vec<String>) {
-    let (cols, ignored) = columns(&sheet.headers, BOOK_FIELDS);
+/// row that cannot be used with its reason, the columns left out and how many rows are not
+/// records (totals, notes; see [`columns::not_a_record`]). Copies of one book may be spread over
+/// rows anywhere in the file.
+pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError>, Vec<String>, usize) {
+    let (mut cols, ignored) = columns::columns(&sheet.headers, columns::BOOKS.fields);
     let mut errors = Vec::new();
     if !cols.contains_key("title") {
-        errors.push(RowError::new(1, "title", "the file has no title column (judul or title)"));
-        return (Vec::new(), errors, ignored);
+        errors.push(RowError::new(sheet.header_line.max(1), "title", "the file has no title column (judul or title)"));
+        return (Vec::new(), errors, ignored, 0);
+    }
+    // `Eksemplar` is a column of barcodes in some sheets and of numbers of copies in others:
+    // numbers of copies when every cell of it is one.
+    if let Some(&at) = cols.get("barcode") {
+        let quantities = sheet
+            .rows
+            .iter()
+            .filter_map(|(_, row)| Sheet::cell(row, Some(at)))
+            .all(|v| text::quantity(v).is_some_and(|n| n <= MAX_COPIES_PER_ROW));
+        if quantities && columns::normal(&sheet.headers[at]) == "eksemplar" && !cols.contains_key("copies") {
+            cols.remove("barcode");
+            cols.insert("copies", at);
+        }
     }
     let col = |name: &str| cols.get(name).copied();
     let mut books: Vec<BookIn> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
     let mut barcodes: HashMap<String, usize> = HashMap::new();
+    let mut skipped = 0;
     for (line, row) in &sheet.rows {
         let line = *line;
+        if columns::not_a_record(row, &cols, columns::BOOKS.main) {
+            skipped += 1;
+            continue;
+        }
         let cell = |name: &str| Sheet::cell(row, col(name));
         let Some(parsed) = parse_book(line, row, &col, current_year, &mut errors) else { continue };
         let (book, key) = parsed;
@@ -334,8 +292,8 @@ pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError
         }
         let count = match cell("copies") {
             None => 0,
-            Some(n) => match n.trim_end_matches(".0").parse::<u32>() {
-                Ok(n) if n <= MAX_COPIES_PER_ROW => n,
+            Some(n) => match text::quantity(n) {
+                Some(n) if n <= MAX_COPIES_PER_ROW => n,
                 _ => {
                     errors.push(RowError::new(
                         line,
@@ -367,7 +325,7 @@ pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError
             }
         }
     }
-    (books, errors, ignored)
+    (books, errors, ignored, skipped)
 }
 
 /// A row's book and the key rows of the same book share; `None` (with errors pushed) when the
@@ -419,6 +377,8 @@ fn parse_book(
     let series = short!("series", "Series");
     let source_id = short!("source_id", "Source id");
     let place = cell("place").and_then(text::one_line);
+    let acquired_from = cell("acquired_from").and_then(text::one_line);
+    let received_on = cell("received_on").and_then(text::one_line);
     let notes = cell("notes").map(text::fix_mojibake).and_then(|n| checked(errors, line, "notes", Notes::parse(&n)));
     let year = match cell("year") {
         None => None,
@@ -438,11 +398,13 @@ fn parse_book(
     }
     let (title, authors) = (title?, authors?);
     let mut notes = notes;
-    if let Some(place) = place {
-        // Pustaka has no field for the place of publication: it goes into the notes.
+    // Pustaka has no field for the place of publication, where the book came from or when it
+    // came: they go into the notes.
+    for (label, value) in [("Tempat terbit", place), ("Sumber", acquired_from), ("Tanggal masuk", received_on)] {
+        let Some(value) = value else { continue };
         let joined = match &notes {
-            Some(n) => format!("{n}\nTempat terbit: {place}"),
-            None => format!("Tempat terbit: {place}"),
+            Some(n) => format!("{n}\n{label}: {value}"),
+            None => format!("{label}: {value}"),
         };
         notes = Notes::parse(&joined).ok().or(notes);
     }
@@ -502,18 +464,24 @@ fn checked<T>(errors: &mut Vec<RowError>, line: usize, field: &str, r: Result<T,
     r.map_err(|e| errors.push(RowError::from_validation(line, field, e))).ok()
 }
 
-/// The sheet's members, and every row that cannot be used with its reason.
-pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>) {
-    let (cols, ignored) = columns(&sheet.headers, MEMBER_FIELDS);
+/// The sheet's members, every row that cannot be used with its reason, the columns left out
+/// and how many rows are not records.
+pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>, usize) {
+    let (cols, ignored) = columns::columns(&sheet.headers, columns::MEMBERS.fields);
     let mut errors = Vec::new();
     if !cols.contains_key("name") {
-        errors.push(RowError::new(1, "name", "the file has no name column (nama or name)"));
-        return (Vec::new(), errors, ignored);
+        errors.push(RowError::new(sheet.header_line.max(1), "name", "the file has no name column (nama or name)"));
+        return (Vec::new(), errors, ignored, 0);
     }
     let mut members = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut skipped = 0;
     for (line, row) in &sheet.rows {
         let line = *line;
+        if columns::not_a_record(row, &cols, columns::MEMBERS.main) {
+            skipped += 1;
+            continue;
+        }
         let cell = |name: &str| Sheet::cell(row, cols.get(name).copied());
         let before = errors.len();
         let name = checked(
@@ -543,6 +511,30 @@ pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>)
             },
             None => None,
         };
+        let birth_date = match cell("birth_date") {
+            Some(d) if d.starts_with("0000") => None,
+            Some(d) => match text::date(d) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(RowError::new(
+                        line,
+                        "birth_date",
+                        format!("{d:?} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut numbers = Vec::new();
+        for (field, kind) in [("nis", NumberKind::Nis), ("nisn", NumberKind::Nisn)] {
+            // `0051 2345 67` as some lists space it out is one number.
+            if let Some(n) = cell(field).map(|n| n.split_whitespace().collect::<String>()) {
+                if let Some(number) = checked(&mut errors, line, field, MemberNumber::parse(&n)) {
+                    numbers.push(NumberIn { kind, number, field });
+                }
+            }
+        }
         let number = cell("number").and_then(text::one_line);
         if let Some(n) = &number {
             if n.chars().count() > 180 {
@@ -554,7 +546,15 @@ pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>)
         }
         let Some(name) = name else { continue };
         let card = number.as_deref().and_then(|n| CardNumber::parse(n).ok());
-        let source_id = match (&card, &number) {
+        // A member number that is not a Pustaka card is an old card: it keeps working.
+        if let (None, Some(n)) = (&card, &number) {
+            if let Ok(number) = MemberNumber::parse(n) {
+                numbers.push(NumberIn { kind: NumberKind::OldCard, number, field: "card_number" });
+            }
+        }
+        // Without a member number, the NIS is the one (as it was before NIS had a column of its own).
+        let nis = cell("nis").and_then(text::one_line).filter(|_| numbers.iter().any(|n| n.kind == NumberKind::Nis));
+        let source_id = match (&card, number.as_ref().or(nis.as_ref())) {
             (Some(_), _) => None,
             (None, Some(n)) => Some(format!("sheet:{n}")),
             (None, None) => Some(format!(
@@ -571,7 +571,14 @@ pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>)
             errors.push(RowError::new(line, "card_number", format!("this member is already on line {first}")));
             continue;
         }
+        if let Some((n, first)) = numbers.iter().find_map(|n| Some((n, *seen.get(&format!("number:{}", n.number))?))) {
+            errors.push(RowError::new(line, n.field, format!("{} is already on line {first}", n.number)));
+            continue;
+        }
         seen.insert(key, line);
+        for n in &numbers {
+            seen.insert(format!("number:{}", n.number), line);
+        }
         members.push(MemberIn {
             line,
             record: None,
@@ -581,12 +588,14 @@ pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>)
             name,
             category: cell("category").and_then(text::one_line),
             grade,
+            birth_date,
+            numbers,
             email,
             phone,
             expires_on,
         });
     }
-    (members, errors, ignored)
+    (members, errors, ignored, skipped)
 }
 
 /// Parses `OLD=code` pairs (the `--category` flag) into a lower-cased map.
@@ -623,7 +632,7 @@ mod tests {
              Ronggeng Dukuh Paruk;Ahmad Tohari;1234567890;1982;;B5\n\
              Cantik Itu Luka;Eka Kurniawan;;2002;;B2 ; B6\n",
         );
-        let (books, errors, ignored) = book_rows(&s, 2026);
+        let (books, errors, ignored, _) = book_rows(&s, 2026);
         assert_eq!(ignored, ["Warna"]);
         assert_eq!(books.len(), 2, "{books:#?}");
         assert_eq!(books[0].book.isbn.as_ref().unwrap().as_str(), "9789799731234");
@@ -640,7 +649,7 @@ mod tests {
 
     #[test]
     fn a_file_without_titles_is_one_clear_error() {
-        let (books, errors, _) = book_rows(&sheet("isbn,barcode\n1,2\n"), 2026);
+        let (books, errors, _, _) = book_rows(&sheet("isbn,barcode\n1,2\n"), 2026);
         assert!(books.is_empty());
         assert_eq!(errors, [RowError::new(1, "title", "the file has no title column (judul or title)")]);
     }
@@ -654,7 +663,7 @@ mod tests {
              Ani,,Umum,not-an-email,\n\
              Siti Lagi,p12345674,Siswa,,\n",
         );
-        let (members, errors, _) = member_rows(&s);
+        let (members, errors, _, _) = member_rows(&s);
         assert_eq!(members.len(), 2);
         assert_eq!(members[0].card.as_ref().unwrap().as_str(), "P12345674");
         assert_eq!(members[0].expires_on, NaiveDate::from_ymd_opt(2027, 12, 31));

@@ -32,11 +32,11 @@ use sqlx::{mysql::MySqlConnectOptions, ConnectOptions, Connection, MySqlConnecti
 
 use crate::store::slims::{FineIn, LoanIn};
 
-use super::{checked, resolve_category, BookIn, CopyIn, ImportError, MemberIn, Report, RowError};
+use super::{checked, resolve_category, BookIn, CopyIn, ImportError, MemberIn, NumberIn, Report, RowError};
 use crate::{
     domain::{
-        text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode, Notes, PersonName, Phone,
-        ShortText, Subjects, Title, Year,
+        text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode, MemberNumber, Notes, NumberKind,
+        PersonName, Phone, ShortText, Subjects, Title, Year,
     },
     store::{
         catalogue::{BookExtra, NewBook},
@@ -527,16 +527,31 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             }
         });
         let expires_on = m.expire_date.as_deref().and_then(text::date);
+        let card = CardNumber::parse(id).ok();
+        // The SLiMS member id on the cards already printed keeps working at the desk.
+        let mut numbers = Vec::new();
+        if card.is_none() {
+            match MemberNumber::parse(id) {
+                Ok(number) => numbers.push(NumberIn { kind: NumberKind::Slims, number, field: "member_id" }),
+                Err(e) => p.warnings.push(err(
+                    &record,
+                    "member_id",
+                    format!("the member id cannot be scanned at the desk ({}): the member gets a new card", e.message),
+                )),
+            }
+        }
         p.members.push(MemberIn {
             line: 0,
             record: Some(record),
-            card: CardNumber::parse(id).ok(),
+            card,
             source_id: Some(source),
             number: Some(id.to_owned()),
             name,
             category: m.type_name.as_deref().and_then(text::one_line),
             // SLiMS's `member` table has no class: its `inst_name` is the member's institution.
             grade: None,
+            birth_date: None,
+            numbers,
             email,
             phone,
             expires_on,

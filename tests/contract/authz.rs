@@ -73,6 +73,8 @@ fn access(method: &str, path: &str) -> Access {
         | ("POST", "/api/v1/call-numbers/suggest" | "/api/v1/print/labels" | "/api/v1/print/cards")
         | ("POST", "/api/v1/print/loan-slip")
         | ("PUT" | "DELETE", "/api/v1/members/{id}/photo") => Staff,
+        // A member's other numbers (#28).
+        ("POST", "/api/v1/members/{id}/numbers") | ("DELETE", "/api/v1/members/{id}/numbers/{number}") => Staff,
         ("GET", "/api/v1/print/receipts/{id}") => Own,
         ("GET", "/api/v1/export/{what}") => Staff,
         ("POST", "/api/v1/import/{what}") | ("GET", "/api/v1/import/jobs" | "/api/v1/import/jobs/{id}") => Admin,

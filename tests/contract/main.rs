@@ -21,6 +21,7 @@ mod import_jobs;
 mod licenses;
 mod lifecycle;
 mod metrics;
+mod moving_in;
 mod notices;
 mod openapi;
 mod pool;

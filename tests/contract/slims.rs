@@ -350,6 +350,10 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     assert_eq!((siti["category"].as_str(), siti["expires_on"].as_str()), (Some("student"), Some("2027-12-31")));
     assert_eq!((siti["email"].as_str(), siti["phone"].as_str()), (Some("siti@example.org"), Some("0812-1111-2222")));
     assert!(done.new_cards.iter().any(|(old, card)| old == "M0001" && siti["card_number"] == card.as_str()));
+    // Her SLiMS card keeps working: the search (and so the desk) finds her by its number.
+    assert_eq!(siti["other_numbers"], json!([{"kind": "slims", "number": "M0001"}]));
+    let by_old_card = app.get("/api/v1/members?q=m0001", Some(&app.admin)).await.expect(200);
+    assert_eq!(by_old_card["items"][0]["id"], siti["id"], "{by_old_card:#}");
     let budi = member_by_source(&app, "slims:P12345674").await.expect("Budi");
     assert_eq!((budi["card_number"].as_str(), budi["category"].as_str()), (Some("P12345674"), Some("staff")));
     assert!(budi["expires_on"].is_null(), "0000-00-00 is no date");

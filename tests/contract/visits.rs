@@ -353,7 +353,12 @@ async fn bad_visits_name_their_field(app: TestApp) {
     };
     assert_eq!(field(json!({"client_id": "x", "card_number": card})).await, "client_id");
     assert_eq!(field(json!({"client_id": uuid()})).await, "card_number");
-    assert_eq!(field(json!({"client_id": uuid(), "card_number": "123"})).await, "card_number");
+    // A card's shape with a wrong check digit, or what can be no member's number (#28: any other
+    // number of a member's is looked up, and is a 404 when no member has it).
+    assert_eq!(field(json!({"client_id": uuid(), "card_number": "P12345675"})).await, "card_number");
+    assert_eq!(field(json!({"client_id": uuid(), "card_number": "12 3"})).await, "card_number");
+    let nobody = app.post("/api/v1/visits", Some(&k), json!({"client_id": uuid(), "card_number": "123"})).await;
+    nobody.problem(404, "not_found");
     assert_eq!(field(json!({"client_id": uuid(), "card_number": card, "guest_name": "A"})).await, "guest_name");
     assert_eq!(field(json!({"client_id": uuid(), "guest_name": "A", "purpose": "x".repeat(300)})).await, "purpose");
     let future = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();

@@ -112,6 +112,18 @@ export function attachScanField(input, queue, { isActive = () => input.isConnect
 }
 
 /**
+ * Whether `text` could be a member's card or another number of theirs (a SLiMS member id, NIS,
+ * NISN, an old card: 1 to 40 letters, digits and . - / _ :), as the API's MemberRef takes them;
+ * a Pustaka card (`P` and 8 digits) only with its check digit right.
+ * @param {string} text
+ */
+export function isMemberNumber(text) {
+  const v = text.trim();
+  if (/^[Pp]\d{8}$/.test(v)) return isCardNumber(v);
+  return /^[\p{L}\p{N}.\-/_:]{1,40}$/u.test(v);
+}
+
+/**
  * Whether `text` has the form of a library card number: `P` and 8 digits whose last is the Luhn
  * check digit of the seven before it (as src/domain/card.rs makes them). A copy barcode that
  * happens to look like one would have to pass the check digit too.

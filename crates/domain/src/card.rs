@@ -77,8 +77,132 @@ fn luhn_check_digit(payload: &[u8]) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
+/// The longest number from another system a member may carry.
+pub const MEMBER_NUMBER_MAX: usize = 40;
+
+/// A number another system gave a member, printed on cards the library already has: a SLiMS
+/// member id, a school's NIS or the national NISN, an old card. Unique across members; the desk,
+/// the kiosk and the member search take it like the Pustaka card. Trimmed and upper-cased (a
+/// scanner and a person typing it agree), 1 to 40 letters, digits and `. - / _ :`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String")]
+pub struct MemberNumber(String);
+
+impl MemberNumber {
+    /// Errors: `required` for blank input, `too_long`, `invalid_format` for other characters.
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err(ValidationError::required("Number"));
+        }
+        if !value.chars().all(|c| c.is_alphanumeric() || ".-/_:".contains(c)) {
+            return Err(ValidationError::invalid_format("Number", "be letters, digits and . - / _ : only"));
+        }
+        // Counted as stored: upper-casing may lengthen it (`ß` is `SS`).
+        let upper = value.to_uppercase();
+        if upper.chars().count() > MEMBER_NUMBER_MAX {
+            return Err(ValidationError::too_long("Number", MEMBER_NUMBER_MAX));
+        }
+        Ok(Self(upper))
+    }
+}
+impl_string_newtype!(MemberNumber);
+
+/// What a member's other number is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberKind {
+    /// Their member id in SLiMS.
+    Slims,
+    /// The school's student number (NIS; `NIPD` in the administration system's export).
+    Nis,
+    /// The national student number (NISN).
+    Nisn,
+    /// A card number of the library's earlier system or list.
+    OldCard,
+}
+
+impl NumberKind {
+    pub const ALL: [NumberKind; 4] = [NumberKind::Slims, NumberKind::Nis, NumberKind::Nisn, NumberKind::OldCard];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberKind::Slims => "slims",
+            NumberKind::Nis => "nis",
+            NumberKind::Nisn => "nisn",
+            NumberKind::OldCard => "old_card",
+        }
+    }
+
+    /// Errors: `invalid_kind`.
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or_else(|| {
+            ValidationError::new("invalid_kind", "The kind of number is one of slims, nis, nisn, old_card.")
+        })
+    }
+}
+
+/// What a desk, a kiosk or a search is given to find a member by: their Pustaka card, or
+/// another number of theirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberRef {
+    Card(CardNumber),
+    Other(MemberNumber),
+}
+
+impl MemberRef {
+    /// A valid Pustaka card number is the card; anything with the shape of one (`P` and 8
+    /// digits) but a wrong check digit is refused as a card (`invalid_card_number`: a misread
+    /// scan, not another number); anything else is another number.
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        match CardNumber::parse(input) {
+            Ok(card) => Ok(MemberRef::Card(card)),
+            Err(e) if e.code == "required" => Err(e),
+            Err(e) if looks_like_card(input) => Err(e),
+            Err(_) => MemberNumber::parse(input).map(MemberRef::Other),
+        }
+    }
+
+    /// The text looked up.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MemberRef::Card(c) => c.as_str(),
+            MemberRef::Other(n) => n.as_str(),
+        }
+    }
+}
+
+/// `P` followed by 8 digits: the shape of a Pustaka card.
+fn looks_like_card(input: &str) -> bool {
+    let v = input.trim();
+    v.strip_prefix(['P', 'p']).is_some_and(|d| d.len() == PAYLOAD_DIGITS + 1 && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn other_numbers_and_what_a_scan_finds() {
+        assert_eq!(MemberNumber::parse(" m0042 ").unwrap().as_str(), "M0042");
+        assert_eq!(MemberNumber::parse("0051234567").unwrap().as_str(), "0051234567");
+        assert_eq!(MemberNumber::parse("2024/7A.01").unwrap().as_str(), "2024/7A.01");
+        assert_eq!(MemberNumber::parse("").unwrap_err().code, "required");
+        assert_eq!(MemberNumber::parse("a b").unwrap_err().code, "invalid_format");
+        assert_eq!(MemberNumber::parse(&"9".repeat(41)).unwrap_err().code, "too_long");
+        assert_eq!(MemberNumber::parse(&"ß".repeat(20)).unwrap().as_str(), "SS".repeat(20));
+        assert_eq!(MemberNumber::parse(&"ß".repeat(21)).unwrap_err().code, "too_long", "42 characters stored");
+        assert_eq!(MemberRef::parse("p12345674").unwrap(), MemberRef::Card(CardNumber::parse("P12345674").unwrap()));
+        assert_eq!(MemberRef::parse("P12345675").unwrap_err().code, "invalid_card_number");
+        assert_eq!(
+            MemberRef::parse(" 0051234567").unwrap(),
+            MemberRef::Other(MemberNumber::parse("0051234567").unwrap())
+        );
+        assert_eq!(MemberRef::parse("").unwrap_err().code, "required");
+        for k in NumberKind::ALL {
+            assert_eq!(NumberKind::parse(k.as_str()).unwrap(), k);
+        }
+        assert!(NumberKind::parse("ktp").is_err());
+    }
     use super::*;
     use proptest::prelude::*;
     use rand::rngs::StdRng;

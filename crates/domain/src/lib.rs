@@ -16,7 +16,7 @@ pub mod time;
 pub mod validation;
 
 pub use calendar::{parse_weekdays, Calendar};
-pub use card::CardNumber;
+pub use card::{CardNumber, MemberNumber, MemberRef, NumberKind};
 pub use circulation::{format_rupiah, may_borrow, may_renew, overdue_fine, LoanPolicy, MemberStanding, Refusal};
 pub use isbn::{looks_like_isbn, Isbn};
 pub use time::{end_of_day, library_date, parse_timezone};

@@ -79,6 +79,28 @@ pub fn date(s: &str) -> Option<NaiveDate> {
         .find_map(|f| NaiveDate::parse_from_str(day, f).ok())
 }
 
+/// A number of things as a school's sheet writes it: `2`, `2.0` (a spreadsheet's number),
+/// `2 eks`, `2 eks.`, `3 buah`, `2 bh`, `2 exp`, `1 jilid`, `2 (dua)` (the number written out
+/// in words after it). Anything else (`dua`, `2-3`, `2 rak`) is `None`.
+pub fn quantity(s: &str) -> Option<u32> {
+    const UNITS: &[&str] =
+        &["eks", "exs", "exp", "expl", "eksemplar", "exemplar", "buah", "bh", "jilid", "jld", "pcs", "copy", "copies"];
+    let s = s.trim();
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    if digits == 0 {
+        return None;
+    }
+    let n: u32 = s[..digits].parse().ok()?;
+    let rest = s[digits..].strip_prefix(".0").unwrap_or(&s[digits..]).trim();
+    let rest = rest.trim_end_matches('.').to_lowercase();
+    let words_in_brackets = |r: &str| {
+        r.strip_prefix('(')
+            .and_then(|r| r.strip_suffix(')'))
+            .is_some_and(|w| !w.trim().is_empty() && w.chars().all(|c| c.is_alphabetic() || c == ' '))
+    };
+    (rest.is_empty() || UNITS.contains(&rest.as_str()) || words_in_brackets(&rest)).then_some(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +115,28 @@ mod tests {
         // A real Ã followed by something that is not a continuation byte stays.
         assert_eq!(fix_mojibake("SÃO PAULO"), "SÃO PAULO");
         assert_eq!(fix_mojibake("Ã"), "Ã");
+    }
+
+    #[test]
+    fn quantities_as_schools_write_them() {
+        for (text, n) in [
+            ("2", 2),
+            (" 12 ", 12),
+            ("2.0", 2),
+            ("2 eks", 2),
+            ("2 Eks.", 2),
+            ("3 buah", 3),
+            ("3 bh", 3),
+            ("1 jilid", 1),
+            ("2 (dua)", 2),
+            ("10 (sepuluh)", 10),
+            ("4eks", 4),
+        ] {
+            assert_eq!(quantity(text), Some(n), "{text:?}");
+        }
+        for text in ["", "dua", "2-3", "2 rak", "-1", "2,5", "eks 2", "2 ()", "2 (2)"] {
+            assert_eq!(quantity(text), None, "{text:?}");
+        }
     }
 
     #[test]

@@ -525,7 +525,7 @@ fn read_sheet_within(
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
     let bytes = bytes[start..].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes[start..]);
     let mut sheet =
-        crate::sheet::Sheet { headers: ROW_HEADERS.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
+        crate::sheet::Sheet { headers: ROW_HEADERS.iter().map(|h| (*h).to_owned()).collect(), ..Default::default() };
     let mut errors = Vec::new();
     let mut text_bytes = 0_usize;
     let mut add = |i: usize, r: Result<Record, MarcError>| -> Result<(), MarcError> {

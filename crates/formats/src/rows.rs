@@ -9,14 +9,37 @@ use std::sync::Arc;
 pub type Text = Arc<str>;
 
 /// A sheet as text: the header row and the data rows, each with the line (CSV) or row (XLSX)
-/// number a person sees in their program, the header being 1.
+/// number a person sees in their program. The readers take the first row that holds something
+/// as the header; [`Sheet::rehead`] moves it further down when title rows stand above it.
 #[derive(Debug, Default)]
 pub struct Sheet {
     pub headers: Vec<String>,
+    /// The line (CSV) or row (XLSX) of the header.
+    pub header_line: usize,
     pub rows: Vec<(usize, Vec<Text>)>,
 }
 
 impl Sheet {
+    /// The sheet with its data row `index` as the header: the header read first and the rows
+    /// above `index` (a school's name, a date, a title above the real header) are left out.
+    /// Out of range: the sheet as it is.
+    pub fn rehead(mut self, index: usize) -> Sheet {
+        if index >= self.rows.len() {
+            return self;
+        }
+        let mut rest = self.rows.split_off(index);
+        let (line, header) = rest.remove(0);
+        Sheet { headers: header.iter().map(|c| c.to_string()).collect(), header_line: line, rows: rest }
+    }
+
+    /// The cells of the header and of the first `n` data rows, each with its line: where a
+    /// header may be.
+    pub fn top(&self, n: usize) -> impl Iterator<Item = (usize, Vec<&str>)> + '_ {
+        let header = (self.header_line, self.headers.iter().map(String::as_str).collect());
+        std::iter::once(header)
+            .chain(self.rows.iter().take(n).map(|(line, cells)| (*line, cells.iter().map(|c| &**c).collect())))
+    }
+
     /// The cell of `row` in column `col`, trimmed; `None` when blank or missing. The `'` that
     /// Pustaka's own CSV exports put before text starting with `=`, `+`, `-` or `@` (so that a
     /// spreadsheet keeps it as text) is taken off again (those after a `,` `;` or tab, when the

@@ -46,21 +46,39 @@ pub fn decode(bytes: &[u8]) -> String {
     }
 }
 
-/// The separator of the header line: whichever of `,` `;` and tab it has most of, outside quotes.
+/// How many lines [`delimiter`] looks at.
+const DELIMITER_LINES: usize = 30;
+
+/// The separator of the file: whichever of `,` `;` and tab the line with the most separators
+/// (outside quotes) among the first 30 has most of. Not simply the first line's: a school's sheet
+/// saved as CSV may start with its title ("DAFTAR BUKU") above the header.
 fn delimiter(text: &str) -> u8 {
-    let (mut quoted, mut counts) = (false, [0usize; 3]);
+    let (mut quoted, mut counts, mut best) = (false, [0usize; 3], [0usize; 3]);
+    let mut lines = 0;
     for c in text.chars() {
         match c {
             '"' => quoted = !quoted,
-            '\n' | '\r' if !quoted => break,
+            '\n' | '\r' if !quoted => {
+                if counts.iter().max() > best.iter().max() {
+                    best = counts;
+                }
+                counts = [0; 3];
+                lines += 1;
+                if lines >= DELIMITER_LINES {
+                    break;
+                }
+            }
             ',' if !quoted => counts[0] += 1,
             ';' if !quoted => counts[1] += 1,
             '\t' if !quoted => counts[2] += 1,
             _ => {}
         }
     }
-    let best = (0..3).max_by_key(|&i| (counts[i], usize::from(i == 0))).unwrap_or(0);
-    [b',', b';', b'\t'][best]
+    if counts.iter().max() > best.iter().max() {
+        best = counts;
+    }
+    let i = (0..3).max_by_key(|&i| (best[i], usize::from(i == 0))).unwrap_or(0);
+    [b',', b';', b'\t'][i]
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
@@ -98,6 +116,7 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
         }
         if sheet.headers.is_empty() {
             sheet.headers = cells.iter().map(|c| c.to_string()).collect();
+            sheet.header_line = line;
         } else {
             sheet.rows.push((line, cells));
         }
@@ -121,6 +140,9 @@ mod tests {
         }
         // A comma inside quotes does not make a semicolon file a comma file.
         assert_eq!(read(b"\"judul, lengkap\";isbn\nA;1").unwrap().headers, ["judul, lengkap", "isbn"]);
+        // A title above the header, with a comma in it, does not choose the separator.
+        let s = read(b"Daftar Buku, 2026\njudul;pengarang;isbn\nA;B;1\n").unwrap();
+        assert_eq!(s.rows[0].1, [Text::from("judul"), Text::from("pengarang"), Text::from("isbn")]);
         // Windows-1252: 0xE9 is é; a UTF-8 byte-order mark is dropped.
         assert_eq!(read(b"judul\nCaf\xe9\n").unwrap().rows[0].1, [Text::from("Café")]);
         assert_eq!(read(b"\xEF\xBB\xBFjudul\nA\n").unwrap().headers, ["judul"]);

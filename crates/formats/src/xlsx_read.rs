@@ -486,6 +486,7 @@ fn worksheet<B: BufRead>(
                 }
                 if sheet.headers.is_empty() {
                     sheet.headers = out.iter().map(|c| c.to_string()).collect();
+                    sheet.header_line = row_no;
                 } else {
                     sheet.rows.push((row_no, out));
                 }

@@ -15,7 +15,7 @@ use crate::{
             may_settle_fine, overdue_fine, payment_amount, renewal, total_money, CopyAtDesk, CopyGoesTo, HoldContext,
             LoanPolicy, LoanTerms, MemberStanding, Refusal,
         },
-        time, Barcode, CardNumber, ShortText,
+        time, Barcode, MemberRef, ShortText,
     },
     model::{Copy, CopyStatus, Fine, FineStatus, Hold, HoldStatus, Loan, Member, Page, Payment},
 };
@@ -172,8 +172,9 @@ impl Store {
         row.as_ref().map(fine).transpose()?.ok_or(StoreError::NotFound("fine"))
     }
 
-    /// Lends the copy with `barcode` to the member with `card`.
-    pub async fn checkout(&self, actor: &Actor, barcode: &Barcode, card: &CardNumber) -> Result<Loan> {
+    /// Lends the copy with `barcode` to the member with `card` (their Pustaka card or another
+    /// number of theirs).
+    pub async fn checkout(&self, actor: &Actor, barcode: &Barcode, card: &MemberRef) -> Result<Loan> {
         crate::transaction!(self.db, |tx| {
             async {
                 let at = self.now();

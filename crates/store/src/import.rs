@@ -14,24 +14,28 @@ use utoipa::ToSchema;
 
 use super::{
     catalogue::{book, NewBook},
-    db::{sql, Row, Tx},
+    db::{sql, Tx},
     error::{Result, StoreError},
     members::{member, MEMBER_COLUMNS},
     Actor, Store,
 };
 use crate::{
-    domain::{Barcode, CardNumber, Email, Grade, PersonName, Phone, ShortText, ValidationError},
+    domain::{
+        Barcode, CardNumber, Email, Grade, MemberNumber, NumberKind, PersonName, Phone, ShortText, ValidationError,
+    },
     model::{Book, Member},
 };
 
 /// Books (or members) written per transaction.
 pub const BATCH: usize = 200;
 
-/// A member already registered, found by card number or source id.
+/// A member already registered, found by card number, another number, source id, or name and
+/// date of birth.
 #[derive(sqlx::FromRow)]
 struct KnownMember {
     id: i64,
     grade: Option<String>,
+    birth_date: Option<NaiveDate>,
 }
 
 /// What one batch did; merged into the report once the batch is committed (or rolled back in a
@@ -45,6 +49,8 @@ pub(super) struct Batch {
     members_created: u64,
     members_existing: u64,
     members_regraded: u64,
+    members_corrected: u64,
+    numbers_created: u64,
     pub(super) loans_created: u64,
     pub(super) loans_existing: u64,
     pub(super) fines_created: u64,
@@ -64,6 +70,8 @@ impl Batch {
         r.members_created += self.members_created;
         r.members_existing += self.members_existing;
         r.members_regraded += self.members_regraded;
+        r.members_corrected += self.members_corrected;
+        r.numbers_created += self.numbers_created;
         r.loans_created += self.loans_created;
         r.loans_existing += self.loans_existing;
         r.fines_created += self.fines_created;
@@ -89,6 +97,12 @@ impl Batch {
         );
         if self.members_regraded > 0 {
             s.push_str(&format!("; {} members moved to another class", self.members_regraded));
+        }
+        if self.members_corrected > 0 {
+            s.push_str(&format!("; {} members' dates of birth corrected", self.members_corrected));
+        }
+        if self.numbers_created > 0 {
+            s.push_str(&format!("; {} other member numbers kept", self.numbers_created));
         }
         if self.loans_created + self.loans_existing + self.fines_created + self.fines_existing > 0 {
             s.push_str(&format!(
@@ -310,24 +324,7 @@ impl Store {
         report: &mut Report,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<()> {
-        let categories = self.category_names().await?;
-        if let Some(d) = default {
-            if !categories.iter().any(|(c, _)| c == d) {
-                return Err(StoreError::invalid(
-                    "default_category",
-                    crate::domain::ValidationError::new("unknown_category", format!("there is no category {d:?}")),
-                ));
-            }
-        }
-        if let Some((old, code)) = map.iter().find(|(_, code)| !categories.iter().any(|(c, _)| c == *code)) {
-            return Err(StoreError::invalid(
-                "category",
-                crate::domain::ValidationError::new(
-                    "unknown_category",
-                    format!("{old:?} is mapped to {code:?}, which is not a category"),
-                ),
-            ));
-        }
+        let categories = self.check_member_options(map, default).await?;
         in_batches!(self, members, report, progress, (actor.clone(), "import.members"), |tx, chunk, batch| {
             for m in chunk {
                 match resolve_category(m.category.as_deref(), map, &categories, default) {
@@ -339,20 +336,121 @@ impl Store {
         Ok(())
     }
 
-    async fn import_member(&self, tx: &mut Tx, m: &MemberIn, category: &str, batch: &mut Batch) -> Result<()> {
-        let found: Option<Row> = match (&m.card, &m.source_id) {
-            (Some(card), _) => {
-                tx.opt(sql("SELECT id, grade FROM members WHERE card_number = ?").bind(card.as_str())).await?
-            }
-            (None, Some(source)) => {
-                tx.opt(sql("SELECT id, grade FROM members WHERE source_id = ?").bind(source)).await?
-            }
-            (None, None) => None,
+    /// The member a row of members is, if registered: by the card, else by another number
+    /// (NIS, NISN, a SLiMS id, an old card), else by source id, else by name and date of birth
+    /// (one member only). `Err` with the row's error when its numbers belong to two members.
+    async fn known_member(&self, tx: &mut Tx, m: &MemberIn) -> Result<Result<Option<KnownMember>, RowError>> {
+        const COLUMNS: &str = "SELECT id, grade, birth_date FROM members";
+        let mut found: Option<KnownMember> = match &m.card {
+            Some(card) => tx
+                .opt(sql(format!("{COLUMNS} WHERE card_number = ?")).bind(card.as_str()))
+                .await?
+                .map(|r| r.decode())
+                .transpose()?,
+            None => None,
         };
-        if let Some(found) = found.map(|r| r.decode::<KnownMember>()).transpose()? {
+        let mut owners = Vec::new();
+        for n in &m.numbers {
+            let owner =
+                tx.opt(sql("SELECT member_id FROM member_numbers WHERE number = ?").bind(n.number.as_str())).await?;
+            if let Some(owner) = owner {
+                owners.push((n, owner.decode::<(i64,)>()?.0));
+            }
+        }
+        if found.is_none() {
+            if let Some((_, id)) = owners.first() {
+                found =
+                    tx.opt(sql(format!("{COLUMNS} WHERE id = ?")).bind(*id)).await?.map(|r| r.decode()).transpose()?;
+            }
+        }
+        if found.is_none() {
+            if let Some(source) = &m.source_id {
+                found = tx
+                    .opt(sql(format!("{COLUMNS} WHERE source_id = ?")).bind(source))
+                    .await?
+                    .map(|r| r.decode())
+                    .transpose()?;
+            }
+        }
+        if found.is_none() {
+            if let Some(born) = m.birth_date {
+                let rows = tx
+                    .all(
+                        sql(format!("{COLUMNS} WHERE LOWER(name) = ? AND birth_date = ? LIMIT 2"))
+                            .bind(m.name.as_str().to_lowercase())
+                            .bind(born),
+                    )
+                    .await?;
+                if rows.len() == 1 {
+                    found = Some(rows[0].decode()?);
+                }
+            }
+        }
+        if let Some(f) = &found {
+            if let Some((n, _)) = owners.iter().find(|(_, owner)| *owner != f.id) {
+                return Ok(Err(RowError::at(
+                    m.line,
+                    m.record.as_ref(),
+                    n.field,
+                    format!("{} is already a number of another member", n.number),
+                )));
+            }
+        }
+        Ok(Ok(found))
+    }
+
+    /// The library's categories as (code, name), once the category map (`categories`) and the
+    /// default category (`default_category`) are known to name only categories there are: an
+    /// `Invalid` naming the field and the categories there are otherwise, checked before an
+    /// import starts (the page's import answers 422 at once).
+    pub async fn check_member_options(
+        &self,
+        map: &HashMap<String, String>,
+        default: Option<&str>,
+    ) -> Result<Vec<(String, String)>> {
+        let categories = self.category_names().await?;
+        let there_are = || categories.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(", ");
+        if let Some(d) = default {
+            if !categories.iter().any(|(c, _)| c == d) {
+                return Err(StoreError::invalid(
+                    "default_category",
+                    ValidationError::new(
+                        "unknown_category",
+                        format!("there is no category {d:?}; the categories are {}", there_are()),
+                    ),
+                ));
+            }
+        }
+        let mut wrong: Vec<_> = map.iter().filter(|(_, code)| !categories.iter().any(|(c, _)| c == *code)).collect();
+        wrong.sort();
+        if let Some((old, code)) = wrong.first() {
+            return Err(StoreError::invalid(
+                "categories",
+                ValidationError::new(
+                    "unknown_category",
+                    format!(
+                        "{old:?} is mapped to {code:?}, which is not a category; the categories are {}",
+                        there_are()
+                    ),
+                ),
+            ));
+        }
+        Ok(categories)
+    }
+
+    async fn import_member(&self, tx: &mut Tx, m: &MemberIn, category: &str, batch: &mut Batch) -> Result<()> {
+        let found = match self.known_member(tx, m).await? {
+            Ok(found) => found,
+            Err(e) => {
+                batch.errors.push(e);
+                return Ok(());
+            }
+        };
+        if let Some(found) = found {
             batch.members_existing += 1;
-            // The one thing a sheet changes about a member already registered: their class, so
-            // that next year's class lists move everyone up.
+            // What a sheet changes about a member already registered: their class, so that next
+            // year's class lists move everyone up; their date of birth, when a corrected list
+            // has it; and the numbers they are known by, added.
             if let Some(grade) = &m.grade {
                 if found.grade.as_deref() != Some(grade.as_str()) {
                     tx.exec(
@@ -365,6 +463,17 @@ impl Store {
                     batch.members_regraded += 1;
                 }
             }
+            if let Some(born) = m.birth_date.filter(|b| found.birth_date != Some(*b)) {
+                tx.exec(
+                    sql("UPDATE members SET birth_date = ?, updated_at = ? WHERE id = ?")
+                        .bind(born)
+                        .bind(self.now())
+                        .bind(found.id),
+                )
+                .await?;
+                batch.members_corrected += 1;
+            }
+            self.add_numbers(tx, found.id, m, batch).await?;
             return Ok(());
         }
         let at = self.now();
@@ -377,8 +486,8 @@ impl Store {
             };
             let r = tx
                 .exec(
-                    sql("INSERT INTO members (card_number, name, email, phone, category, grade, expires_on, blocked, source_id, created_at, updated_at) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    sql("INSERT INTO members (card_number, name, email, phone, category, grade, expires_on, blocked, source_id, created_at, updated_at, birth_date) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                         .bind(card.as_str())
                         .bind(m.name.as_str())
                         .bind(m.email.as_ref().map(|e| e.as_str()))
@@ -389,7 +498,8 @@ impl Store {
                         .bind(false)
                         .bind(m.source_id.as_deref())
                         .bind(at)
-                        .bind(at),
+                        .bind(at)
+                        .bind(m.birth_date),
                 )
                 .await;
             match r {
@@ -418,10 +528,24 @@ impl Store {
             return Ok(());
         };
         batch.members_created += 1;
+        self.add_numbers(tx, id, m, batch).await?;
         if batch.members.len() < PREVIEW {
             let row = tx.opt(sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?")).bind(id)).await?;
             if let Some(row) = row {
                 batch.members.push(member(&row)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Gives member `id` the row's other numbers they do not have yet (none of them is another
+    /// member's: [`Store::known_member`] saw to that).
+    async fn add_numbers(&self, tx: &mut Tx, id: i64, m: &MemberIn, batch: &mut Batch) -> Result<()> {
+        for n in &m.numbers {
+            if self.add_number_in(tx, id, n.kind, &n.number, n.field).await? {
+                batch.numbers_created += 1;
             }
         }
         Ok(())
@@ -435,6 +559,14 @@ impl Report {
         let mut out = String::new();
         let would = if self.dry_run { "DRY RUN, nothing was written. Would be: " } else { "" };
         let _ = writeln!(out, "{would}{} rows read", self.rows);
+        if self.header_line > 1 {
+            let _ = writeln!(out, "header found on line {} (the lines above it left out)", self.header_line);
+        }
+        if self.rows_skipped > 0 {
+            let _ =
+                writeln!(out, "{} rows below the header are not records (totals, notes): left out", self.rows_skipped);
+        }
+        let books = self.books_created + self.books_existing > 0;
         for (what, created, existing) in [
             ("books", self.books_created, self.books_existing),
             ("copies", self.copies_created, self.copies_existing),
@@ -442,12 +574,19 @@ impl Report {
             ("open loans", self.loans_created, self.loans_existing),
             ("unpaid fines", self.fines_created, self.fines_existing),
         ] {
-            if created + existing > 0 {
+            // Books come with their copies: a books import without any says so.
+            if created + existing > 0 || (what == "copies" && books) {
                 let _ = writeln!(out, "{what}: {created} new, {existing} already there (unchanged)");
             }
         }
         if self.members_regraded > 0 {
             let _ = writeln!(out, "members moved to the class the file names: {}", self.members_regraded);
+        }
+        if self.members_corrected > 0 {
+            let _ = writeln!(out, "members whose date of birth the file corrected: {}", self.members_corrected);
+        }
+        if self.numbers_created > 0 {
+            let _ = writeln!(out, "other member numbers kept (NIS, NISN, old cards): {}", self.numbers_created);
         }
         if !self.ignored_columns.is_empty() {
             let _ = writeln!(out, "columns left out: {}", self.ignored_columns.join(", "));
@@ -536,8 +675,14 @@ impl RowError {
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct Report {
     pub dry_run: bool,
-    /// Data rows read (the header not counted).
+    /// The line (CSV) or row (XLSX) of the header found: the first row with two known column
+    /// names, below any title rows (0 for a database import).
+    pub header_line: usize,
+    /// Records read (the header, title rows above it and the rows in `rows_skipped` not counted).
     pub rows: usize,
+    /// Rows below the header that are not records: totals rows (`JUMLAH`, `Total`), notes and
+    /// signatures below the list.
+    pub rows_skipped: usize,
     pub books_created: u64,
     /// Books already in the catalogue (by source id or ISBN): kept as they are.
     pub books_existing: u64,
@@ -551,6 +696,11 @@ pub struct Report {
     /// Members already registered whose class (kelas) the sheet changed: the yearly move up a
     /// class is a re-import of the class lists. A blank class in the sheet changes nothing.
     pub members_regraded: u64,
+    /// Members already registered whose date of birth the sheet corrected.
+    pub members_corrected: u64,
+    /// Other numbers (NIS, NISN, a SLiMS member id, an old card) given to members, new or
+    /// already registered: the desk, the kiosk and the search take them like the card.
+    pub numbers_created: u64,
     /// Open loans brought over (SLiMS).
     pub loans_created: u64,
     /// Open loans already there (the copy already on loan to that member).
@@ -663,9 +813,22 @@ pub struct MemberIn {
     /// The class (kelas), when the sheet has one: a member already registered gets it too
     /// (students move up a class every year).
     pub grade: Option<Grade>,
+    /// Date of birth: kept, and with the name how a member without numbers is found again.
+    pub birth_date: Option<NaiveDate>,
+    /// Other numbers the member is known by (NIS, NISN, a SLiMS id, an old card).
+    pub numbers: Vec<NumberIn>,
     pub email: Option<Email>,
     pub phone: Option<Phone>,
     pub expires_on: Option<NaiveDate>,
+}
+
+/// Another number of a member's, from a sheet or SLiMS.
+#[derive(Debug, Clone)]
+pub struct NumberIn {
+    pub kind: NumberKind,
+    pub number: MemberNumber,
+    /// The field it came from, named in the row's error when another member has it.
+    pub field: &'static str,
 }
 
 /// Which category code a sheet's category names, given the map from `--category`, the codes

@@ -12,8 +12,10 @@ use crate::{
         circulation::{may_delete, may_delete_category, overdue_standing, LoanPolicy, Record},
         ValidationError,
     },
-    domain::{CardNumber, Email, Grade, Password, PersonName, Phone, ShortText, Username},
-    model::{Category, ClosedDay, Member, Page, Role},
+    domain::{
+        CardNumber, Email, Grade, MemberNumber, MemberRef, NumberKind, Password, PersonName, Phone, ShortText, Username,
+    },
+    model::{Category, ClosedDay, Member, OtherNumber, Page, Role},
 };
 
 /// A validated new member.
@@ -44,7 +46,7 @@ pub struct MemberPatch {
 
 pub(super) const MEMBER_COLUMNS: &str =
     "m.id, m.card_number, m.name, m.email, m.phone, m.category, m.grade, m.expires_on, m.blocked, \
-     m.blocked_reason, m.source_id, m.created_at, \
+     m.blocked_reason, m.source_id, m.birth_date, m.created_at, \
      (SELECT u.username FROM users u WHERE u.member_id = m.id) AS username, \
      (SELECT COUNT(*) FROM loans l WHERE l.member_id = m.id AND l.returned_at IS NULL) AS active_loans, \
      (SELECT COUNT(*) FROM fines f WHERE f.member_id = m.id AND f.status = 'unpaid') AS unpaid_count, \
@@ -170,14 +172,17 @@ impl Store {
         Ok(m)
     }
 
-    /// Members matching `q` (name, card number or email) and in class `grade` (whatever its
-    /// case), by name.
+    /// Members matching `q` (name, card number, another number of theirs or email) and in class
+    /// `grade` (whatever its case), by name.
     pub async fn members(&self, q: Option<&str>, grade: Option<&Grade>, page: PageRequest) -> Result<Page<Member>> {
         let mut conditions = Vec::new();
         let mut args = Vec::new();
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-            conditions.push("(m.name LIKE ? ESCAPE '!' OR m.card_number = ? OR m.email = ?)");
-            args.extend([format!("%{}%", like_escape(q)), q.to_uppercase(), q.to_lowercase()]);
+            conditions.push(
+                "(m.name LIKE ? ESCAPE '!' OR m.card_number = ? OR m.email = ? \
+                 OR m.id IN (SELECT n.member_id FROM member_numbers n WHERE n.number = ?))",
+            );
+            args.extend([format!("%{}%", like_escape(q)), q.to_uppercase(), q.to_lowercase(), q.to_uppercase()]);
         }
         if let Some(g) = grade {
             conditions.push("LOWER(m.grade) = ?");
@@ -196,6 +201,7 @@ impl Store {
         for r in &rows {
             items.push(self.with_standing(&mut Reader::Pool(&self.db), r.decode()?, None).await?);
         }
+        self.with_numbers(&mut Reader::Pool(&self.db), &mut items).await?;
         Ok(page.wrap(items, self.count(count).await?))
     }
 
@@ -203,7 +209,115 @@ impl Store {
     pub async fn member(&self, id: i64) -> Result<Member> {
         let row = self.db.opt(sql(format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id = ?")).bind(id)).await?;
         let row = row.ok_or(StoreError::NotFound("member"))?;
-        self.with_standing(&mut Reader::Pool(&self.db), row.decode()?, None).await
+        let mut m = [self.with_standing(&mut Reader::Pool(&self.db), row.decode()?, None).await?];
+        self.with_numbers(&mut Reader::Pool(&self.db), &mut m).await?;
+        let [m] = m;
+        Ok(m)
+    }
+
+    /// Fills in the other numbers of `members`, in one statement.
+    async fn with_numbers(&self, on: &mut Reader<'_>, members: &mut [Member]) -> Result<()> {
+        if members.is_empty() {
+            return Ok(());
+        }
+        let marks = vec!["?"; members.len()].join(", ");
+        let mut q = sql(format!(
+            "SELECT member_id, kind, number FROM member_numbers WHERE member_id IN ({marks}) ORDER BY kind, number"
+        ));
+        for m in members.iter() {
+            q = q.bind(m.id);
+        }
+        for r in on.all(q).await? {
+            let (member_id, kind, number): (i64, String, String) = r.decode()?;
+            let kind = NumberKind::parse(&kind).map_err(|e| StoreError::Internal(anyhow::anyhow!(e.message)))?;
+            if let Some(m) = members.iter_mut().find(|m| m.id == member_id) {
+                m.other_numbers.push(OtherNumber { kind, number });
+            }
+        }
+        Ok(())
+    }
+
+    /// A member read in `tx` with their other numbers: what a change answers.
+    async fn member_with_numbers_in(&self, tx: &mut Tx, id: i64) -> Result<Member> {
+        let mut m = [self.member_in(tx, MemberKey::Id(id)).await?];
+        self.with_numbers(&mut Reader::Tx(tx), &mut m).await?;
+        let [m] = m;
+        Ok(m)
+    }
+
+    /// Gives member `member_id` another number of kind `kind`, unless they have it already. A
+    /// number another member has is `Invalid` for `field` (the sheet's or the request's name
+    /// for it), naming that member's card.
+    pub(super) async fn add_number_in(
+        &self,
+        tx: &mut Tx,
+        member_id: i64,
+        kind: NumberKind,
+        number: &MemberNumber,
+        field: &'static str,
+    ) -> Result<bool> {
+        let owner = tx
+            .opt(
+                sql("SELECT n.member_id, m.card_number FROM member_numbers n JOIN members m ON m.id = n.member_id \
+                     WHERE n.number = ?")
+                .bind(number.as_str()),
+            )
+            .await?;
+        if let Some(owner) = owner {
+            let (owner, card): (i64, String) = owner.decode()?;
+            if owner == member_id {
+                return Ok(false);
+            }
+            return Err(number_taken(field, number, &card));
+        }
+        tx.exec(
+            sql("INSERT INTO member_numbers (member_id, kind, number, created_at) VALUES (?, ?, ?, ?)")
+                .bind(member_id)
+                .bind(kind.as_str())
+                .bind(number.as_str())
+                .bind(self.now()),
+        )
+        .await
+        .map_err(|e| if e.is_unique_violation() { number_taken(field, number, "?") } else { e.into() })?;
+        Ok(true)
+    }
+
+    /// Gives a member another number (a SLiMS id, NIS, NISN, an old card) that the desk, the
+    /// kiosk and the search take like their card.
+    pub async fn add_member_number(
+        &self,
+        actor: &Actor,
+        id: i64,
+        kind: NumberKind,
+        number: &MemberNumber,
+    ) -> Result<Member> {
+        crate::transaction!(self.db, |tx| async {
+            self.member_in(&mut tx, MemberKey::Id(id)).await?;
+            if self.add_number_in(&mut tx, id, kind, number, "number").await? {
+                let detail = format!("{} {}", kind.as_str(), number);
+                self.audit(&mut tx, actor, "member.number.add", "member", id, detail).await?;
+            }
+            self.member_with_numbers_in(&mut tx, id).await
+        }
+        .await)
+    }
+
+    /// Takes another number from a member.
+    pub async fn remove_member_number(&self, actor: &Actor, id: i64, number: &MemberNumber) -> Result<Member> {
+        crate::transaction!(self.db, |tx| async {
+            self.member_in(&mut tx, MemberKey::Id(id)).await?;
+            let done = tx
+                .exec(
+                    sql("DELETE FROM member_numbers WHERE member_id = ? AND number = ?").bind(id).bind(number.as_str()),
+                )
+                .await?;
+            if done.rows == 0 {
+                return Err(StoreError::NotFound("member number"));
+            }
+            self.audit(&mut tx, actor, "member.number.remove", "member", id, number.as_str().to_owned()).await?;
+            self.member_with_numbers_in(&mut tx, id).await
+        }
+        .await)
     }
 
     /// Locks and reads a member, with their unpaid fines.
@@ -218,7 +332,13 @@ impl Store {
         let select = format!("SELECT {MEMBER_COLUMNS}, {CATEGORY_OF_MEMBER} FROM members m");
         let q = match by {
             MemberKey::Id(id) => sql(format!("{select} WHERE m.id = ?{lock}")).bind(id),
-            MemberKey::Card(card) => sql(format!("{select} WHERE m.card_number = ?{lock}")).bind(card.as_str()),
+            MemberKey::Card(MemberRef::Card(card)) => {
+                sql(format!("{select} WHERE m.card_number = ?{lock}")).bind(card.as_str())
+            }
+            MemberKey::Card(MemberRef::Other(number)) => sql(format!(
+                "{select} WHERE m.id = (SELECT n.member_id FROM member_numbers n WHERE n.number = ?){lock}"
+            ))
+            .bind(number.as_str()),
         };
         let row: BorrowerRow = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?.decode()?;
         let policy = category_of_member(row.category_json)?.rules;
@@ -281,7 +401,7 @@ impl Store {
                 .map_err(|e| StoreError::duplicate(e, "username", "this username is taken"))?;
             }
             self.audit(&mut tx, actor, "member.create", "member", id, m.name.as_str()).await?;
-            self.member_in(&mut tx, MemberKey::Id(id)).await
+            self.member_with_numbers_in(&mut tx, id).await
         }
         .await
         })
@@ -331,7 +451,7 @@ impl Store {
             }
             tx.exec(q.push(" WHERE id = ?").bind(id)).await?;
             self.audit(&mut tx, actor, "member.update", "member", id, changed.join(", ")).await?;
-            self.member_in(&mut tx, MemberKey::Id(id)).await
+            self.member_with_numbers_in(&mut tx, id).await
         }
         .await)
     }
@@ -356,6 +476,7 @@ impl Store {
             tx.exec(sql("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE member_id = ?)").bind(id)).await?;
             tx.exec(sql("DELETE FROM users WHERE member_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM holds WHERE member_id = ?").bind(id)).await?;
+            tx.exec(sql("DELETE FROM member_numbers WHERE member_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM members WHERE id = ?").bind(id)).await?;
             self.audit(&mut tx, actor, "member.delete", "member", id, m.name).await
         }
@@ -485,8 +606,15 @@ impl Store {
 pub enum MemberKey<'a> {
     /// By id.
     Id(i64),
-    /// By the card scanned at the desk.
-    Card(&'a CardNumber),
+    /// By the card scanned at the desk: the Pustaka card, or another number of the member's.
+    Card(&'a MemberRef),
+}
+
+fn number_taken(field: &'static str, number: &MemberNumber, card: &str) -> StoreError {
+    StoreError::invalid(
+        field,
+        ValidationError::new("number_taken", format!("{number} is already a number of another member (card {card})")),
+    )
 }
 
 fn unknown_category(code: &str) -> StoreError {

@@ -129,7 +129,21 @@ pub struct Member {
     /// The member's number in the system they were imported from (e.g. `sheet:2024-0117`,
     /// `slims:M0042`); their card number is a Pustaka one.
     pub source_id: Option<String>,
+    /// Date of birth (with the name, how a corrected class list finds a student).
+    pub birth_date: Option<NaiveDate>,
+    /// Other numbers the member is known by (a SLiMS member id, NIS, NISN, an old card): the
+    /// desk, the kiosk and the member search take each like `card_number`.
+    #[sqlx(skip)]
+    pub other_numbers: Vec<OtherNumber>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Another number a member is known by.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OtherNumber {
+    pub kind: crate::domain::NumberKind,
+    #[schema(example = "0051234567")]
+    pub number: String,
 }
 
 /// A member category and its loan rules. Money is in rupiah.

@@ -14,7 +14,7 @@ use super::{
     error::{Result, StoreError},
     Actor, Store,
 };
-use crate::domain::{names, time, CardNumber, ShortText, ValidationError};
+use crate::domain::{names, time, ShortText, ValidationError};
 
 /// How far back a visit queued by an offline kiosk may be dated.
 pub const MAX_VISIT_AGE_DAYS: i64 = 7;
@@ -50,7 +50,7 @@ impl ClientId {
 #[derive(Debug, Clone)]
 pub enum Visitor {
     /// A member, by the card they scanned.
-    Member(CardNumber),
+    Member(crate::domain::MemberRef),
     /// A guest, as they wrote themselves in.
     Guest {
         /// Their name.
@@ -282,8 +282,14 @@ impl Store {
                 // who moves up a class next year still counts under this year's class this year.
                 let (member_id, category, grade, guest) = match &v.visitor {
                     Visitor::Member(card) => {
+                        let by = match card {
+                            crate::domain::MemberRef::Card(_) => "card_number = ?",
+                            crate::domain::MemberRef::Other(_) => {
+                                "id = (SELECT n.member_id FROM member_numbers n WHERE n.number = ?)"
+                            }
+                        };
                         let m: VisitingMember = tx
-                            .opt(sql("SELECT id, category, grade FROM members WHERE card_number = ?").bind(card.as_str()))
+                            .opt(sql(format!("SELECT id, category, grade FROM members WHERE {by}")).bind(card.as_str()))
                             .await?
                             .ok_or(StoreError::NotFound("member"))?
                             .decode()?;

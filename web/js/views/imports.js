@@ -5,7 +5,7 @@
 // a running job (and follows it) or the last one (its report one click away).
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
-import { t, errorText } from '../i18n.js';
+import { t, errorText, getLang } from '../i18n.js';
 import { field } from '../forms.js';
 import { formatDateTime } from '../format.js';
 import { table, section, notice, loading } from '../ui.js';
@@ -69,7 +69,7 @@ async function run(box, file, { what, ...query }, dryRun) {
   replace(box, loading());
   let job;
   try {
-    job = await api.upload(`/import/${what}`, file, { ...query, dry_run: dryRun });
+    job = await api.upload(`/import/${what}`, file, { ...query, dry_run: dryRun, lang: getLang() });
   } catch (err) {
     const said = notice('error', errorText(err));
     replace(box, said);
@@ -149,8 +149,14 @@ function reportView(r, confirm) {
   const counts = [
     ['books', r.books_created, r.books_existing], ['copies', r.copies_created, r.copies_existing],
     ['members', r.members_created, r.members_existing],
-  ].filter(([, a, b]) => a + b > 0)
+  ]
+    // Books come with their copies: a books import without any says so.
+    .filter(([k, a, b]) => a + b > 0 || (k === 'copies' && r.books_created + r.books_existing > 0))
     .map(([k, a, b]) => h('li', {}, t(`import.count.${k}`, { created: a, existing: b })));
+  if (r.header_line > 1) counts.unshift(h('li', { 'data-testid': 'import-header-line' }, t('import.count.header_line', { line: r.header_line })));
+  if (r.rows_skipped) counts.push(h('li', {}, t('import.count.skipped', { count: r.rows_skipped })));
+  if (r.numbers_created) counts.push(h('li', {}, t('import.count.numbers', { count: r.numbers_created })));
+  if (r.members_corrected) counts.push(h('li', {}, t('import.count.corrected', { count: r.members_corrected })));
   if (r.members_regraded) counts.push(h('li', { 'data-testid': 'import-regraded' }, t('import.count.regraded', { count: r.members_regraded })));
   // ui.table takes column objects ({ label, render }) and row objects.
   const columns = (specs) => specs.map(([label, render]) => ({ label, render }));

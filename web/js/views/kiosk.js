@@ -26,7 +26,7 @@ import { t } from '../i18n.js';
 import { heading } from '../ui.js';
 import { field, onSubmit } from '../forms.js';
 import { getUser, isStaff, loadMe, login, logout } from '../session.js';
-import { createScanQueue, attachScanField, isCardNumber } from '../scanqueue.js';
+import { createScanQueue, attachScanField, isMemberNumber } from '../scanqueue.js';
 
 const STORE_KEY = 'pustaka.kiosk.visits';
 const GREETING_MS = 4000;
@@ -69,7 +69,7 @@ async function handle(job) {
   if (job && job.kind === 'flush') return flush();
   let visit;
   if (typeof job === 'string') {
-    if (!isCardNumber(job)) { show('refused', t('kiosk.not_a_card')); return undefined; }
+    if (!isMemberNumber(job)) { show('refused', t('kiosk.not_a_card')); return undefined; }
     visit = { client_id: newId(), card_number: job.trim(), at: new Date().toISOString() };
   } else {
     visit = { client_id: newId(), ...job.guest, at: new Date().toISOString() };
