@@ -12,7 +12,9 @@
 //! ([`crate::store::import_jobs`]), so a poll may reach any replica; the replica running it
 //! writes its progress about every second, and a job whose replica stopped reads as
 //! `interrupted` after 30 s. One import that writes runs at a time (409 `import_running`);
-//! dry runs may run alongside.
+//! dry runs may run alongside. A replica runs at most [`super::limits::IMPORTS_PER_REPLICA`] jobs, dry runs
+//! included, at once (reading the file is counted too): past it, 503 `import_busy` with
+//! `Retry-After` (see [`super::limits`]).
 
 use std::sync::{Arc, Mutex};
 
@@ -27,7 +29,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    error::{ApiError, Problem, Result},
+    error::{ApiError, FieldError, Problem, Result},
     extract::{Admin, Json, Path, Query},
     AppState,
 };
@@ -95,7 +97,8 @@ fn linked(mut job: ImportJob) -> ImportJob {
         (status = 404, description = "no such kind of import", body = Problem),
         (status = 409, description = "`import_running`: another import that writes is running (a dry run may run alongside)", body = Problem),
         (status = 413, body = Problem),
-        (status = 422, description = "the file cannot be read at all, or `categories` is not OLD=CODE pairs", body = Problem)),
+        (status = 422, description = "the file cannot be read at all, or `categories` is not OLD=CODE pairs", body = Problem),
+        (status = 503, description = "`import_busy`: this replica runs as many imports (dry runs included) as it takes; see Retry-After", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn import_file(
     State(s): State<AppState>,
@@ -122,12 +125,14 @@ async fn import_file(
         }
         _ => return Err(ApiError::NotFound("import")),
     };
+    // A slot of this replica's, held from reading the file to the job's end.
+    let slot = s.work.import_slot()?;
     // Reading a big file is a few seconds of work for one core: off the async threads.
     let marc = what == "marc";
     let input = tokio::task::spawn_blocking(move || Input::read(&body, marc))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the file: {e}")))?
-        .map_err(|e| ApiError::field("file", ValidationError::new("unreadable_file", e.to_string())))?;
+        .map_err(file_refused)?;
     let id = match s.store.start_import_job(&actor, &what, dry_run).await? {
         JobStart::Started(id) => id,
         JobStart::Busy(other) => {
@@ -141,8 +146,23 @@ async fn import_file(
     // read after it, and the answer would change with the machine's speed).
     let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
     tracing::info!(job = id, what = %what, dry_run, "import job started");
-    tokio::spawn(run_job(s.store.clone(), actor, id, input, options, dry_run));
+    tokio::spawn(async move {
+        run_job(s.store.clone(), actor, id, input, options, dry_run).await;
+        drop(slot);
+    });
     Ok((StatusCode::ACCEPTED, [(LOCATION, job_url(id))], Json(linked(job))))
+}
+
+/// A file that cannot be imported at all: past a reader's budget (the code and limit of that
+/// budget, for the page to word), or unreadable.
+fn file_refused(e: ImportError) -> ApiError {
+    let message = e.to_string();
+    match e {
+        ImportError::Sheet(crate::sheet::SheetError::TooBig(budget)) => {
+            ApiError::Validation(vec![FieldError::budget("file", &budget, message)])
+        }
+        _ => ApiError::field("file", ValidationError::new("unreadable_file", message)),
+    }
 }
 
 /// One import job: its stage and progress while running, its report once done (admin).
@@ -195,12 +215,14 @@ async fn run_job(store: Store, actor: Actor, id: i64, input: Input, options: Opt
             let heard = |done, total| progress.set(done, total);
             match (input, options) {
                 (Input::Marc(sheet, broken), _) => {
-                    import::marc_of(&store, &actor, sheet, broken, dry_run, Some(id), heard).await
+                    import::marc_of(&store, &actor, sheet, broken, dry_run, Some(id), REPORT_KEEPS, heard).await
                 }
                 (Input::Sheet(sheet), Some(options)) => {
-                    import::members_of(&store, &actor, sheet, &options, dry_run, heard).await
+                    import::members_of(&store, &actor, sheet, &options, dry_run, REPORT_KEEPS, heard).await
                 }
-                (Input::Sheet(sheet), None) => import::books_of(&store, &actor, sheet, dry_run, Some(id), heard).await,
+                (Input::Sheet(sheet), None) => {
+                    import::books_of(&store, &actor, sheet, dry_run, Some(id), REPORT_KEEPS, heard).await
+                }
             }
         })
     };
