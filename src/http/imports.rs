@@ -19,7 +19,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::{
-    body::Bytes,
+    body::Body,
     extract::DefaultBodyLimit,
     extract::State,
     http::{header::LOCATION, StatusCode},
@@ -105,7 +105,7 @@ async fn import_file(
     Admin(who): Admin,
     Path(what): Path<String>,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1], Json<ImportJob>)> {
     let actor = who.actor();
     let dry_run = q.dry_run.unwrap_or(false);
@@ -125,8 +125,10 @@ async fn import_file(
         }
         _ => return Err(ApiError::NotFound("import")),
     };
-    // A slot of this replica's, held from reading the file to the job's end.
+    // A slot of this replica's, held from reading the file to the job's end, and taken before the
+    // file is read: a request over the limit is answered without buffering its 20 MB.
     let slot = s.work.import_slot()?;
+    let body = axum::body::to_bytes(body, MAX_FILE).await.map_err(body_refused)?;
     // Reading a big file is a few seconds of work for one core: off the async threads.
     let marc = what == "marc";
     let input = tokio::task::spawn_blocking(move || Input::read(&body, marc))
@@ -151,6 +153,18 @@ async fn import_file(
         drop(slot);
     });
     Ok((StatusCode::ACCEPTED, [(LOCATION, job_url(id))], Json(linked(job))))
+}
+
+/// A body that could not be read: past [`MAX_FILE`] (413), or cut short.
+fn body_refused(e: axum::Error) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if c.to_string().contains("length limit exceeded") {
+            return ApiError::TooLarge;
+        }
+        cause = c.source();
+    }
+    ApiError::BadRequest(format!("the file was not received whole: {e}"))
 }
 
 /// A file that cannot be imported at all: past a reader's budget (the code and limit of that

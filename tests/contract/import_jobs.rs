@@ -249,8 +249,13 @@ async fn imports_and_prints_are_bounded_per_replica(app: TestApp) {
         r.problem(503, "import_busy");
     }
     assert_eq!(app.get("/api/v1/import/jobs", admin).await.expect(200), json!([]), "no job was started");
+    // The slot is taken before the file is read: a busy replica does not buffer it. A free one reads
+    // at most 20 MB of it.
+    let big = vec![b'a'; pustaka::http::imports::MAX_FILE + 1];
+    app.upload("/api/v1/import/books?dry_run=true", &app.admin, &big).await.problem(503, "import_busy");
     // One ends: an import is taken, and its slot given back when its job ends.
     held.pop();
+    app.upload("/api/v1/import/books?dry_run=true", &app.admin, &big).await.problem(413, "too_large");
     let r = app.upload("/api/v1/import/books?dry_run=true", &app.admin, file.as_bytes()).await;
     let job = app.wait_for_job(r.expect(202)["id"].as_i64().unwrap()).await;
     assert_eq!(job["report"]["books_created"], 3, "{job:#}");
