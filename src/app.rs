@@ -37,6 +37,8 @@ pub struct App {
     pub scheduler: Option<crate::notices::Scheduler>,
     /// What `GET /metrics` shows on the metrics listener ([`crate::metrics::serve`]).
     pub metrics: crate::metrics::Metrics,
+    /// The replica's slots for imports and PDFs (shared with the handlers).
+    pub work: http::limits::Work,
 }
 
 /// Connects to the database, runs the migrations, makes sure an admin exists, and builds the router.
@@ -57,11 +59,13 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
     }
     let draining = Arc::new(AtomicBool::new(false));
     let metrics = crate::metrics::Metrics::new(store.clone());
+    let work = http::limits::Work::default();
     let state = AppState {
         store: store.clone(),
         trust_forwarded_for: settings.trust_forwarded_for,
         draining: draining.clone(),
         notices_enabled: settings.smtp.is_some(),
+        work: work.clone(),
     };
     let scheduler = match &settings.smtp {
         Some(smtp) => Some(
@@ -89,6 +93,7 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         },
         scheduler,
         metrics,
+        work,
     })
 }
 

@@ -429,13 +429,20 @@ impl Collector for Scrape {
 
 /// Serves `GET /metrics` (and nothing else) on `listener` until the task is dropped, with the
 /// API's own limits made small: a scraper sends its headers at once and keeps one connection, so
-/// 10 s for the headers and 8 connections at most; a client on the internal network holding
-/// connections open cannot take the replica's open files.
+/// [`METRICS_HEADER_READ_TIMEOUT`] for the headers and 8 connections at most; a client on the
+/// internal network holding connections open cannot take the replica's open files.
 pub async fn serve(listener: tokio::net::TcpListener, metrics: Metrics) -> anyhow::Result<()> {
     let app = Router::new().route("/metrics", get(scrape)).with_state(metrics);
-    let limits = crate::serve::Limits { header_read_timeout: Duration::from_secs(10), max_open_connections: 8 };
+    let limits = crate::serve::Limits { header_read_timeout: METRICS_HEADER_READ_TIMEOUT, max_open_connections: 8 };
     crate::serve::serve_router(listener, app, limits, std::future::pending()).await
 }
+
+/// Time for a client of the metrics listener to send its request's headers (and how long an idle
+/// connection stays open there). A scraper sends them at once; 10 s, the API's, let eight
+/// half-sent requests keep a scrape waiting for 10 s, again and again as they reconnected (issue
+/// 29, low 12): now a half-sent request is shed after a second and the scrape waiting in the
+/// listen backlog is served.
+pub const METRICS_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(1);
 
 async fn scrape(State(metrics): State<Metrics>) -> impl IntoResponse {
     // Rendering reads every counter: off the async threads, it never holds up a request.

@@ -183,6 +183,7 @@ async fn place_hold(
                 field: "card_number".into(),
                 code: "required".into(),
                 message: "say whose hold this is".into(),
+                limit: None,
             }]))
         }
     };

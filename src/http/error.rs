@@ -23,12 +23,27 @@ pub struct FieldError {
     pub code: String,
     /// An English sentence for people.
     pub message: String,
+    /// A file past a reader's budget (the code is one of `pustaka_formats::budget::CODES`): how far
+    /// the budget goes, a count or bytes, for the page to word the refusal in its own language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
 }
 
 impl FieldError {
     /// A field error from a domain validation failure.
     pub fn new(field: &str, e: ValidationError) -> Self {
-        Self { field: field.to_owned(), code: e.code.to_owned(), message: e.message }
+        Self { field: field.to_owned(), code: e.code.to_owned(), message: e.message, limit: None }
+    }
+
+    /// An uploaded file (in `field`) refused for going past a reader's `budget`; `message` says so
+    /// in English.
+    pub fn budget(field: &str, budget: &crate::budget::Budget, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            code: budget.code.to_owned(),
+            message: message.into(),
+            limit: Some(budget.limit),
+        }
     }
 }
 
@@ -76,9 +91,14 @@ pub enum ApiError {
         /// An English sentence for people.
         detail: String,
     },
-    /// Too many passwords are being checked at once; try again after `retry_after` seconds.
-    #[error("too many logins at once; try again in {retry_after} s")]
+    /// This replica is doing as much of some work as it takes at once (passwords being checked,
+    /// imports, PDFs); try again after `retry_after` seconds. 503 with `Retry-After`.
+    #[error("{detail}; try again in {retry_after} s")]
     Busy {
+        /// `busy` (passwords), `import_busy` or `print_busy`.
+        code: &'static str,
+        /// What is busy, for people.
+        detail: &'static str,
         /// Seconds to wait.
         retry_after: i64,
     },
@@ -94,6 +114,11 @@ pub enum ApiError {
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 impl ApiError {
+    /// Too many password checks at once (the hashing queue is full).
+    pub fn busy_hashing(retry_after: i64) -> Self {
+        Self::Busy { code: "busy", detail: "too many logins at once", retry_after }
+    }
+
     /// A conflict with a code and a sentence.
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         Self::Conflict { code, detail: detail.into() }
@@ -138,7 +163,7 @@ impl Fields {
 
     /// Adds an error that is not a parse failure.
     pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), code: code.into(), message: message.into() });
+        self.0.push(FieldError { field: field.into(), code: code.into(), message: message.into(), limit: None });
     }
 
     /// `Err(Validation)` when any field failed.
@@ -198,6 +223,8 @@ pub const PROBLEM_CODES: &[&str] = &[
     "not_found",
     "conflict",
     "busy",
+    "import_busy",
+    "print_busy",
     "unavailable",
     "internal",
     // Refusal, through `refusal_code`
@@ -247,7 +274,7 @@ impl From<StoreError> for ApiError {
                 ApiError::Unauthenticated { code: "invalid_credentials", detail: "the username or password is wrong" }
             }
             StoreError::Throttled { retry_after } => ApiError::TooManyRequests { retry_after },
-            StoreError::Busy { retry_after } => ApiError::Busy { retry_after },
+            StoreError::Busy { retry_after } => ApiError::busy_hashing(retry_after),
             StoreError::Unavailable(e) => ApiError::Unavailable(e),
             StoreError::Db(e) => ApiError::Internal(e.into()),
             StoreError::Internal(e) => ApiError::Internal(e),
@@ -331,11 +358,11 @@ impl IntoResponse for ApiError {
                 problem(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), vec![])
             }
             ApiError::Conflict { code, detail } => problem(StatusCode::CONFLICT, code, detail, vec![]),
-            ApiError::Busy { retry_after } => {
+            ApiError::Busy { code, detail, retry_after } => {
                 let res = problem(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    format!("too many logins at once; try again in {retry_after} seconds"),
+                    code,
+                    format!("{detail}; try again in {retry_after} seconds"),
                     vec![],
                 );
                 with_retry_after(res, HeaderValue::from(retry_after))
@@ -397,7 +424,7 @@ impl From<JsonRejection> for ApiError {
                 let msg = text.split("target type: ").nth(1).unwrap_or(&text);
                 let (field, message) = field_of(msg);
                 let code = if message.ends_with("is required") { "required" } else { "invalid_type" };
-                ApiError::Validation(vec![FieldError { field, code: code.into(), message }])
+                ApiError::Validation(vec![FieldError { field, code: code.into(), message, limit: None }])
             }
             JsonRejection::JsonSyntaxError(e) => {
                 ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
@@ -416,7 +443,7 @@ impl From<QueryRejection> for ApiError {
         let text = r.body_text();
         let msg = text.split("query string: ").nth(1).unwrap_or(&text);
         let (field, message) = field_of(msg);
-        ApiError::Validation(vec![FieldError { field, code: "invalid_query".into(), message }])
+        ApiError::Validation(vec![FieldError { field, code: "invalid_query".into(), message, limit: None }])
     }
 }
 
@@ -474,7 +501,9 @@ mod tests {
             ApiError::CrossSite,
             ApiError::NotFound("x"),
             ApiError::conflict("conflict", "x"),
-            ApiError::Busy { retry_after: 1 },
+            ApiError::busy_hashing(1),
+            ApiError::Busy { code: "import_busy", detail: "x", retry_after: 10 },
+            ApiError::Busy { code: "print_busy", detail: "x", retry_after: 2 },
             ApiError::from(StoreError::from(sqlx::Error::PoolTimedOut)),
             ApiError::Internal(anyhow::anyhow!("x")),
         ]

@@ -54,6 +54,7 @@ pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequ
             field: "page".into(),
             code: "out_of_range".into(),
             message: "page counts from 1".into(),
+            limit: None,
         });
     }
     if !(1..=100).contains(&per_page) {
@@ -61,6 +62,7 @@ pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequ
             field: "per_page".into(),
             code: "out_of_range".into(),
             message: "per_page must be from 1 to 100".into(),
+            limit: None,
         });
     }
     if errors.is_empty() {

@@ -12,12 +12,14 @@
 //! ([`crate::store::import_jobs`]), so a poll may reach any replica; the replica running it
 //! writes its progress about every second, and a job whose replica stopped reads as
 //! `interrupted` after 30 s. One import that writes runs at a time (409 `import_running`);
-//! dry runs may run alongside.
+//! dry runs may run alongside. A replica runs at most [`super::limits::IMPORTS_PER_REPLICA`] jobs, dry runs
+//! included, at once (reading the file is counted too): past it, 503 `import_busy` with
+//! `Retry-After` (see [`super::limits`]).
 
 use std::sync::{Arc, Mutex};
 
 use axum::{
-    body::Bytes,
+    body::Body,
     extract::DefaultBodyLimit,
     extract::State,
     http::{header::LOCATION, StatusCode},
@@ -27,7 +29,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    error::{ApiError, Problem, Result},
+    error::{ApiError, FieldError, Problem, Result},
     extract::{Admin, Json, Path, Query},
     AppState,
 };
@@ -98,14 +100,15 @@ fn linked(mut job: ImportJob) -> ImportJob {
         (status = 404, description = "no such kind of import", body = Problem),
         (status = 409, description = "`import_running`: another import that writes is running (a dry run may run alongside)", body = Problem),
         (status = 413, body = Problem),
-        (status = 422, description = "the file cannot be read at all, `categories` is not OLD=CODE pairs, or it or `default_category` names a category there is not", body = Problem)),
+        (status = 422, description = "the file cannot be read at all, `categories` is not OLD=CODE pairs, or it or `default_category` names a category there is not", body = Problem),
+        (status = 503, description = "`import_busy`: this replica runs as many imports (dry runs included) as it takes; see Retry-After", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn import_file(
     State(s): State<AppState>,
     Admin(who): Admin,
     Path(what): Path<String>,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1], Json<ImportJob>)> {
     let actor = who.actor();
     let dry_run = q.dry_run.unwrap_or(false);
@@ -130,12 +133,16 @@ async fn import_file(
     if let Some(o) = &options {
         s.store.check_member_options(&o.categories, o.default_category.as_deref()).await?;
     }
+    // A slot of this replica's, held from reading the file to the job's end, and taken before the
+    // file is read: a request over the limit is answered without buffering its 20 MB.
+    let slot = s.work.import_slot()?;
+    let body = axum::body::to_bytes(body, MAX_FILE).await.map_err(body_refused)?;
     // Reading a big file is a few seconds of work for one core: off the async threads.
     let marc = what == "marc";
     let input = tokio::task::spawn_blocking(move || Input::read(&body, marc))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the file: {e}")))?
-        .map_err(|e| ApiError::field("file", ValidationError::new("unreadable_file", e.to_string())))?;
+        .map_err(file_refused)?;
     let id = match s.store.start_import_job(&actor, &what, dry_run).await? {
         JobStart::Started(id) => id,
         JobStart::Busy(other) => {
@@ -150,8 +157,35 @@ async fn import_file(
     let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
     tracing::info!(job = id, what = %what, dry_run, "import job started");
     let lang = q.lang.unwrap_or(Language::Id);
-    tokio::spawn(run_job(s.store.clone(), actor, id, input, options, dry_run, lang));
+    tokio::spawn(async move {
+        run_job(s.store.clone(), actor, id, input, options, dry_run, lang).await;
+        drop(slot);
+    });
     Ok((StatusCode::ACCEPTED, [(LOCATION, job_url(id))], Json(linked(job))))
+}
+
+/// A body that could not be read: past [`MAX_FILE`] (413), or cut short.
+fn body_refused(e: axum::Error) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if c.to_string().contains("length limit exceeded") {
+            return ApiError::TooLarge;
+        }
+        cause = c.source();
+    }
+    ApiError::BadRequest(format!("the file was not received whole: {e}"))
+}
+
+/// A file that cannot be imported at all: past a reader's budget (the code and limit of that
+/// budget, for the page to word), or unreadable.
+fn file_refused(e: ImportError) -> ApiError {
+    let message = e.to_string();
+    match e {
+        ImportError::Sheet(crate::sheet::SheetError::TooBig(budget)) => {
+            ApiError::Validation(vec![FieldError::budget("file", &budget, message)])
+        }
+        _ => ApiError::field("file", ValidationError::new("unreadable_file", message)),
+    }
 }
 
 /// One import job: its stage and progress while running, its report once done (admin).
@@ -212,12 +246,14 @@ async fn run_job(
             let heard = |done, total| progress.set(done, total);
             match (input, options) {
                 (Input::Marc(sheet, broken), _) => {
-                    import::marc_of(&store, &actor, sheet, broken, dry_run, Some(id), heard).await
+                    import::marc_of(&store, &actor, sheet, broken, dry_run, Some(id), REPORT_KEEPS, heard).await
                 }
                 (Input::Sheet(sheet), Some(options)) => {
-                    import::members_of(&store, &actor, sheet, &options, dry_run, heard).await
+                    import::members_of(&store, &actor, sheet, &options, dry_run, REPORT_KEEPS, heard).await
                 }
-                (Input::Sheet(sheet), None) => import::books_of(&store, &actor, sheet, dry_run, Some(id), heard).await,
+                (Input::Sheet(sheet), None) => {
+                    import::books_of(&store, &actor, sheet, dry_run, Some(id), REPORT_KEEPS, heard).await
+                }
             }
         })
     };

@@ -9,6 +9,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod imports;
+pub mod limits;
 pub mod members;
 pub mod notices;
 pub mod print;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Whether an SMTP server is configured, so notices are sent.
     pub notices_enabled: bool,
+    /// How many imports and PDFs this replica takes at once.
+    pub work: limits::Work,
 }
 
 /// The header carrying the request id, set by the balancer or by us.

@@ -1,6 +1,7 @@
 //! `/api/v1/print`, `/api/v1/library`, `/api/v1/barcode-pattern`, `/api/v1/call-numbers`: the
 //! library's identity, automatic barcodes, call number suggestions, and the PDFs printed from
-//! them (labels, member cards).
+//! them (labels, member cards). A replica makes at most
+//! [`super::limits::PRINTS_PER_REPLICA`] PDFs at once; past it, 503 `print_busy` with `Retry-After`.
 
 use axum::{
     body::Bytes,
@@ -24,7 +25,7 @@ use crate::{
         notices::Language,
         Barcode, ShortText, ValidationError,
     },
-    http::error::{ApiError, Fields, Result},
+    http::error::{ApiError, FieldError, Fields, Result},
     print::{
         self,
         pdf::Picture,
@@ -158,8 +159,10 @@ pub fn check_image(field: &str, headers: &HeaderMap, body: &[u8], svg: bool) -> 
         .to_ascii_lowercase();
     let wanted = if svg { "a PNG or SVG" } else { "a PNG or JPEG" };
     if body.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Picture::png(body).map_err(|e| fail("invalid_image", e))?;
-        return Ok(Image { content_type: "image/png".into(), bytes: body.to_vec() });
+        // Normalised once, here: decoded within the budget (a declared size past 4 million pixels
+        // is refused before anything is allocated) and written again as a plain PNG, pixels only.
+        let plain = crate::print::pdf::plain_png(body).map_err(|e| fail("invalid_image", e))?;
+        return Ok(Image { content_type: "image/png".into(), bytes: plain });
     }
     if !svg && body.starts_with(&[0xFF, 0xD8]) {
         Picture::jpeg(body).map_err(|e| fail("invalid_image", e))?;
@@ -173,7 +176,12 @@ pub fn check_image(field: &str, headers: &HeaderMap, body: &[u8], svg: bool) -> 
         {
             // Normalised once, here: no DTD or entity, no script, handler or outside link is stored,
             // and what is stored is what was drawn to check it.
-            let clean = crate::print::svg::sanitize(body).map_err(|e| fail("invalid_image", e))?;
+            let clean = crate::print::svg::sanitize(body).map_err(|e| match e {
+                crate::print::svg::SvgError::TooBig(budget) => {
+                    ApiError::Validation(vec![FieldError::budget(field, &budget, budget.english.clone())])
+                }
+                crate::print::svg::SvgError::Refused(why) => fail("invalid_image", why),
+            })?;
             Picture::svg(&clean).map_err(|e| fail("invalid_image", e))?;
             return Ok(Image { content_type: "image/svg+xml".into(), bytes: clean });
         }
@@ -361,6 +369,8 @@ async fn print_labels(
     Query(q): Query<PrintQuery>,
     Json(input): Json<LabelsInput>,
 ) -> Result<Response> {
+    // A slot of this replica's for making PDFs, held until this one is made (see `super::limits`).
+    let _slot = s.work.print_slot()?;
     let mut f = Fields::new();
     let grid = match (&input.grid, input.sheet.as_deref()) {
         (Some(g), _) => match g.check() {
@@ -509,6 +519,7 @@ async fn print_cards(
     Query(q): Query<PrintQuery>,
     Json(input): Json<CardsInput>,
 ) -> Result<Response> {
+    let _slot = s.work.print_slot()?;
     if input.card_numbers.is_empty() {
         return Err(ApiError::field("card_numbers", ValidationError::required("card_numbers")));
     }
@@ -616,6 +627,7 @@ async fn print_receipt(
     Query(q): Query<PrintQuery>,
 ) -> Result<Response> {
     use print::SlipLine::*;
+    let _slot = s.work.print_slot()?;
     let p = s.store.payment(&who.actor(), id).await?;
     let rp = crate::domain::format_rupiah;
     let l = head_lang(q.lang);
@@ -672,6 +684,7 @@ async fn print_loan_slip(
     Json(input): Json<LoanSlipInput>,
 ) -> Result<Response> {
     use print::SlipLine::*;
+    let _slot = s.work.print_slot()?;
     let l = head_lang(q.lang);
     let t = |id: &'static str, en: &'static str| tr(l, id, en).to_owned();
     if input.loan_ids.is_empty() || input.loan_ids.len() > 50 {

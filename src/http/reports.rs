@@ -244,6 +244,7 @@ async fn summary(State(s): State<AppState>, _: Staff, Query(q): Query<SummaryQue
     if !pdf {
         return Ok(Json(figures).into_response());
     }
+    let _slot = s.work.print_slot()?;
     let lang = q.lang.unwrap_or_default();
     let head = super::print::letterhead(&s, Some(lang)).await?;
     let t = |id: &'static str, en: &'static str| tr(lang, id, en).to_owned();

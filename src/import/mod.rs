@@ -39,6 +39,46 @@ use crate::{
     },
 };
 
+/// The errors of a sheet's rows as they are checked: the first `keep` kept, the rest only
+/// counted. A sheet of 200,000 rows with a bad value in each of ten columns is two million errors,
+/// some hundreds of MB as `RowError`s; a job stores the first 1,000 of them only.
+#[derive(Debug)]
+pub struct RowErrors {
+    kept: Vec<RowError>,
+    omitted: usize,
+    keep: usize,
+}
+
+impl RowErrors {
+    /// Keeps the first `keep` errors.
+    pub fn keeping(keep: usize) -> Self {
+        Self { kept: Vec::new(), omitted: 0, keep }
+    }
+
+    pub fn push(&mut self, e: RowError) {
+        if self.kept.len() < self.keep {
+            self.kept.push(e);
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    /// Errors seen, kept or not.
+    pub fn len(&self) -> usize {
+        self.kept.len() + self.omitted
+    }
+
+    /// Whether no error was seen.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The errors kept, and how many more there were.
+    pub fn into_parts(self) -> (Vec<RowError>, usize) {
+        (self.kept, self.omitted)
+    }
+}
+
 /// Why an import could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -65,11 +105,20 @@ impl Input {
     /// Reads a spreadsheet, or a MARC file when `marc`.
     pub fn read(bytes: &[u8], marc: bool) -> Result<Self, ImportError> {
         if marc {
-            let (sheet, broken) = crate::marc::read_sheet(bytes).map_err(|e| ImportError::Source(e.to_string()))?;
+            let (sheet, broken) = crate::marc::read_sheet(bytes).map_err(marc_refused)?;
             Ok(Input::Marc(sheet, broken))
         } else {
             Ok(Input::Sheet(sheet::read(bytes)?))
         }
+    }
+}
+
+/// A MARC file refused whole: past a budget, as a sheet past one is (so the refusal names the
+/// budget); otherwise why it cannot be read.
+fn marc_refused(e: crate::marc::MarcError) -> ImportError {
+    match e.budget {
+        Some(budget) => ImportError::Sheet(SheetError::TooBig(budget)),
+        None => ImportError::Source(e.to_string()),
     }
 }
 
@@ -81,29 +130,37 @@ pub async fn books(
     dry_run: bool,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
-    books_of(store, actor, sheet::read(bytes)?, dry_run, None, progress).await
+    books_of(store, actor, sheet::read(bytes)?, dry_run, None, usize::MAX, progress).await
 }
 
 /// [`books`] of a sheet already read; a run that writes records itself as import run `run`
-/// (the page's job), or as a new one when `None`.
+/// (the page's job), or as a new one when `None`. Of the rows' errors the first `keep` are kept
+/// and the rest counted in the report's `errors_omitted` (the page's job keeps what its report
+/// stores: a sheet of bad rows is not held as an error per row while the job runs).
 pub async fn books_of(
     store: &Store,
     actor: &Actor,
     sheet: Sheet,
     dry_run: bool,
     run: Option<i64>,
+    keep: usize,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
     use chrono::Datelike;
     let sheet = columns::locate(sheet, &columns::BOOKS);
-    let (books, errors, ignored, skipped) = book_rows(&sheet, store.today(store.now()).year());
+    let (books, errors, ignored, skipped) = book_rows_keeping(&sheet, store.today(store.now()).year(), keep);
+    let (header_line, rows) = (sheet.header_line, sheet.rows.len() - skipped);
+    // The records are made: the sheet's text is not needed while they are written.
+    drop(sheet);
+    let (errors, errors_omitted) = errors.into_parts();
     let mut report = Report {
         dry_run,
-        header_line: sheet.header_line,
-        rows: sheet.rows.len() - skipped,
+        header_line,
+        rows,
         rows_skipped: skipped,
         ignored_columns: ignored,
         errors,
+        errors_omitted,
         import_id: run.filter(|_| !dry_run),
         ..Report::default()
     };
@@ -122,11 +179,12 @@ pub async fn marc(
     dry_run: bool,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
-    let (sheet, broken) = crate::marc::read_sheet(bytes).map_err(|e| ImportError::Source(e.to_string()))?;
-    marc_of(store, actor, sheet, broken, dry_run, None, progress).await
+    let (sheet, broken) = crate::marc::read_sheet(bytes).map_err(marc_refused)?;
+    marc_of(store, actor, sheet, broken, dry_run, None, usize::MAX, progress).await
 }
 
-/// [`marc`] of a file already read (see [`books_of`] for `run`).
+/// [`marc`] of a file already read (see [`books_of`] for `run` and `keep`).
+#[allow(clippy::too_many_arguments)]
 pub async fn marc_of(
     store: &Store,
     actor: &Actor,
@@ -134,14 +192,25 @@ pub async fn marc_of(
     broken: Vec<crate::marc::MarcError>,
     dry_run: bool,
     run: Option<i64>,
+    keep: usize,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
     use chrono::Datelike;
-    let (books, mut errors, _, _) = book_rows(&sheet, store.today(store.now()).year());
-    errors.extend(broken.into_iter().map(|e| RowError::new(e.index, "record", e.reason)));
+    let (books, mut errors, _, _) = book_rows_keeping(&sheet, store.today(store.now()).year(), keep);
+    for e in broken {
+        errors.push(RowError::new(e.index, "record", e.reason));
+    }
     let records = sheet.rows.iter().map(|(i, _)| *i).max().unwrap_or(0);
-    let mut report =
-        Report { dry_run, rows: records, errors, import_id: run.filter(|_| !dry_run), ..Report::default() };
+    drop(sheet);
+    let (errors, errors_omitted) = errors.into_parts();
+    let mut report = Report {
+        dry_run,
+        rows: records,
+        errors,
+        errors_omitted,
+        import_id: run.filter(|_| !dry_run),
+        ..Report::default()
+    };
     store.import_books(actor, &books, &mut report, progress).await?;
     report.errors.sort_by_key(|e| e.line);
     store.audit_import(actor, "import.marc", &report).await?;
@@ -166,27 +235,32 @@ pub async fn members(
     dry_run: bool,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
-    members_of(store, actor, sheet::read(bytes)?, options, dry_run, progress).await
+    members_of(store, actor, sheet::read(bytes)?, options, dry_run, usize::MAX, progress).await
 }
 
-/// [`members`] of a sheet already read.
+/// [`members`] of a sheet already read (see [`books_of`] for `keep`).
 pub async fn members_of(
     store: &Store,
     actor: &Actor,
     sheet: Sheet,
     options: &MemberOptions,
     dry_run: bool,
+    keep: usize,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
     let sheet = columns::locate(sheet, &columns::MEMBERS);
-    let (members, errors, ignored, skipped) = member_rows(&sheet);
+    let (members, errors, ignored, skipped) = member_rows_keeping(&sheet, keep);
+    let (header_line, rows) = (sheet.header_line, sheet.rows.len() - skipped);
+    drop(sheet);
+    let (errors, errors_omitted) = errors.into_parts();
     let mut report = Report {
         dry_run,
-        header_line: sheet.header_line,
-        rows: sheet.rows.len() - skipped,
+        header_line,
+        rows,
         rows_skipped: skipped,
         ignored_columns: ignored,
         errors,
+        errors_omitted,
         ..Report::default()
     };
     store
@@ -209,8 +283,14 @@ pub async fn members_of(
 /// records (totals, notes; see [`columns::not_a_record`]). Copies of one book may be spread over
 /// rows anywhere in the file.
 pub fn book_rows(sheet: &Sheet, current_year: i32) -> (Vec<BookIn>, Vec<RowError>, Vec<String>, usize) {
+    let (books, errors, ignored, skipped) = book_rows_keeping(sheet, current_year, usize::MAX);
+    (books, errors.into_parts().0, ignored, skipped)
+}
+
+/// [`book_rows`], keeping the first `keep` errors and counting the rest.
+fn book_rows_keeping(sheet: &Sheet, current_year: i32, keep: usize) -> (Vec<BookIn>, RowErrors, Vec<String>, usize) {
     let (mut cols, ignored) = columns::columns(&sheet.headers, columns::BOOKS.fields);
-    let mut errors = Vec::new();
+    let mut errors = RowErrors::keeping(keep);
     if !cols.contains_key("title") {
         errors.push(RowError::new(sheet.header_line.max(1), "title", "the file has no title column (judul or title)"));
         return (Vec::new(), errors, ignored, 0);
@@ -335,7 +415,7 @@ fn parse_book(
     row: &[crate::sheet::Text],
     col: &dyn Fn(&str) -> Option<usize>,
     current_year: i32,
-    errors: &mut Vec<RowError>,
+    errors: &mut RowErrors,
 ) -> Option<(NewBook, String)> {
     let cell = |name: &str| Sheet::cell(row, col(name));
     let before = errors.len();
@@ -460,15 +540,21 @@ fn digest(parts: &[&str]) -> String {
 }
 
 /// `r`'s value, or `None` after noting its error for `field` on `line`.
-fn checked<T>(errors: &mut Vec<RowError>, line: usize, field: &str, r: Result<T, ValidationError>) -> Option<T> {
+fn checked<T>(errors: &mut RowErrors, line: usize, field: &str, r: Result<T, ValidationError>) -> Option<T> {
     r.map_err(|e| errors.push(RowError::from_validation(line, field, e))).ok()
 }
 
 /// The sheet's members, every row that cannot be used with its reason, the columns left out
 /// and how many rows are not records.
 pub fn member_rows(sheet: &Sheet) -> (Vec<MemberIn>, Vec<RowError>, Vec<String>, usize) {
+    let (members, errors, ignored, skipped) = member_rows_keeping(sheet, usize::MAX);
+    (members, errors.into_parts().0, ignored, skipped)
+}
+
+/// [`member_rows`], keeping the first `keep` errors and counting the rest.
+fn member_rows_keeping(sheet: &Sheet, keep: usize) -> (Vec<MemberIn>, RowErrors, Vec<String>, usize) {
     let (cols, ignored) = columns::columns(&sheet.headers, columns::MEMBERS.fields);
-    let mut errors = Vec::new();
+    let mut errors = RowErrors::keeping(keep);
     if !cols.contains_key("name") {
         errors.push(RowError::new(sheet.header_line.max(1), "name", "the file has no name column (nama or name)"));
         return (Vec::new(), errors, ignored, 0);

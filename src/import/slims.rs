@@ -32,7 +32,7 @@ use sqlx::{mysql::MySqlConnectOptions, ConnectOptions, Connection, MySqlConnecti
 
 use crate::store::slims::{FineIn, LoanIn};
 
-use super::{checked, resolve_category, BookIn, CopyIn, ImportError, MemberIn, NumberIn, Report, RowError};
+use super::{resolve_category, BookIn, CopyIn, ImportError, MemberIn, NumberIn, Report, RowError};
 use crate::{
     domain::{
         text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode, MemberNumber, Notes, NumberKind,
@@ -453,12 +453,9 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             }
         }
         let location = it.location.as_deref().and_then(text::one_line).and_then(|l| {
-            checked(&mut p.warnings, 0, "location", ShortText::parse_field("Location", &l)).or_else(|| {
-                if let Some(w) = p.warnings.last_mut() {
-                    w.record = Some(record.clone());
-                }
-                None
-            })
+            ShortText::parse_field("Location", &l)
+                .map_err(|e| p.warnings.push(RowError::at(0, Some(&record), "location", e.message)))
+                .ok()
         });
         let price = match it.price {
             Some(n) if n < 0 => {

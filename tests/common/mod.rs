@@ -56,6 +56,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// What its metrics listener would show ([`pustaka::metrics::serve`]).
     pub metrics: pustaka::metrics::Metrics,
+    /// Its slots for imports and PDFs (a test takes them all to see the 503).
+    pub work: pustaka::http::limits::Work,
     tcp: Option<Tcp>,
     // Dropped after the app: the test's MariaDB database goes, then the SQLite folder.
     _database: Option<TestDatabase>,
@@ -149,6 +151,7 @@ impl TestApp {
             router: app.router,
             store: app.store,
             metrics: app.metrics,
+            work: app.work,
             clock,
             admin: String::new(),
             settings,
@@ -178,6 +181,7 @@ impl TestApp {
             },
             scheduler: None,
             metrics: t.metrics.clone(),
+            work: t.work.clone(),
         };
         tokio::spawn(app::serve(listener, served, std::future::pending()));
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();

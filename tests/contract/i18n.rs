@@ -34,3 +34,28 @@ fn every_problem_code_has_an_indonesian_and_an_english_message() {
     }
     assert!(missing.is_empty(), "problem codes without a message in web/js/i18n.js: {missing:?}");
 }
+
+/// A file past a reader's budget is refused with the budget's code and limit (issue 29): the page
+/// words each code in both languages, with the limit in it.
+#[test]
+fn every_budget_refusal_has_an_indonesian_and_an_english_message() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/js/i18n.js");
+    let source = std::fs::read_to_string(path).expect("read web/js/i18n.js");
+    let start = |name: &str| source.find(&format!("const {name} = {{")).expect("dictionary");
+    let (id_at, en_at) = (start("id"), start("en"));
+    let mut missing = Vec::new();
+    for (code, bytes) in pustaka::budget::CODES {
+        let placeholder = if *bytes { "{size}" } else { "{limit}" };
+        for (lang, at) in [("id", id_at), ("en", en_at)] {
+            let body = &source[at..];
+            let body = &body[..body.find("\n};").expect("dictionary end")];
+            let key = format!("'field.{code}': '");
+            match body.find(&key) {
+                Some(k) if body[k..].lines().next().unwrap_or("").contains(placeholder) => {}
+                Some(_) => missing.push(format!("{lang}: field.{code} does not say {placeholder}")),
+                None => missing.push(format!("{lang}: field.{code}")),
+            }
+        }
+    }
+    assert!(missing.is_empty(), "budget refusals without a message in web/js/i18n.js: {missing:?}");
+}

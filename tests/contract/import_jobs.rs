@@ -7,13 +7,14 @@ use crate::common;
 
 use common::TestApp;
 use pustaka::store::{db::sql, import_jobs::JobStart, Actor};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 contract!(
     a_page_import_is_a_job_followed_to_its_report,
     one_writing_import_at_a_time_and_interrupted_jobs,
     a_jobs_report_keeps_the_first_errors_and_counts_the_rest,
     hostile_files_are_refused_naming_what_was_too_big,
+    imports_and_prints_are_bounded_per_replica,
 );
 
 /// A spreadsheet of `n` books with a copy each.
@@ -179,6 +180,22 @@ async fn hostile_files_are_refused_naming_what_was_too_big(app: TestApp) {
     );
     let m = refused(app.upload("/api/v1/import/books?dry_run=true", &app.admin, &far).await);
     assert!(m.contains("too big to import") && m.contains("column 1024"), "{m}");
+    // The refusal carries the budget's code and limit, which the page words in its language.
+    let body = app.upload("/api/v1/import/books?dry_run=true", &app.admin, &far).await.problem(422, "validation");
+    let e = &body["errors"][0];
+    assert_eq!((e["code"].as_str(), e["limit"].as_u64()), (Some("too_many_columns"), Some(1024)), "{body:#}");
+    // Issue 29, medium 5: 873,000 rows of one letter (2.5 MB) took 500-900 MB while the job ran.
+    // A sheet has at most 200,000 rows: this one is refused while it is read.
+    let rows = format!("judul\n{}", "a\n".repeat(873_000));
+    let body =
+        app.upload("/api/v1/import/books?dry_run=true", &app.admin, rows.as_bytes()).await.problem(422, "validation");
+    let e = &body["errors"][0];
+    assert_eq!(
+        (e["field"].as_str(), e["code"].as_str(), e["limit"].as_u64()),
+        (Some("file"), Some("too_many_rows"), Some(200_000)),
+        "{body:#}"
+    );
+    assert!(e["message"].as_str().unwrap().contains("more than 200000 rows"), "{body:#}");
     // One 1 MB shared string in 200 cells.
     let mut rows = String::from("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>");
     for r in 2..=201 {
@@ -210,4 +227,64 @@ async fn hostile_files_are_refused_naming_what_was_too_big(app: TestApp) {
     let job = app.wait_for_job(r.expect(202)["id"].as_i64().unwrap()).await;
     assert_eq!(job["status"], "done", "{job:#}");
     assert!(job["report"]["errors"][0]["reason"].as_str().unwrap().contains("not ASCII"), "{job:#}");
+}
+
+/// Issue 29, medium 5 and low 11: nothing bounded how many dry runs, nor how many PDFs, one
+/// replica worked on at once. Now a replica runs at most two import jobs (dry runs too) and makes
+/// at most four PDFs at once; past that the answer is 503 with Retry-After, and a slot given
+/// back is taken again.
+async fn imports_and_prints_are_bounded_per_replica(app: TestApp) {
+    use pustaka::http::limits::{IMPORTS_PER_REPLICA, PRINTS_PER_REPLICA};
+    let admin = Some(app.admin.as_str());
+    // Other imports running on this replica.
+    let mut held = Vec::new();
+    while let Ok(slot) = app.work.import_slot() {
+        held.push(slot);
+    }
+    assert_eq!(held.len(), IMPORTS_PER_REPLICA);
+    let file = sheet(3);
+    for path in ["/api/v1/import/books?dry_run=true", "/api/v1/import/books"] {
+        let r = app.upload(path, &app.admin, file.as_bytes()).await;
+        assert_eq!(r.headers.get("retry-after").map(|v| v.to_str().unwrap()), Some("10"), "{path}");
+        r.problem(503, "import_busy");
+    }
+    assert_eq!(app.get("/api/v1/import/jobs", admin).await.expect(200), json!([]), "no job was started");
+    // The slot is taken before the file is read: a busy replica does not buffer it. A free one reads
+    // at most 20 MB of it.
+    let big = vec![b'a'; pustaka::http::imports::MAX_FILE + 1];
+    app.upload("/api/v1/import/books?dry_run=true", &app.admin, &big).await.problem(503, "import_busy");
+    // One ends: an import is taken, and its slot given back when its job ends.
+    held.pop();
+    app.upload("/api/v1/import/books?dry_run=true", &app.admin, &big).await.problem(413, "too_large");
+    let r = app.upload("/api/v1/import/books?dry_run=true", &app.admin, file.as_bytes()).await;
+    let job = app.wait_for_job(r.expect(202)["id"].as_i64().unwrap()).await;
+    assert_eq!(job["report"]["books_created"], 3, "{job:#}");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let slot = loop {
+        match app.work.import_slot() {
+            Ok(slot) => break slot,
+            Err(_) if std::time::Instant::now() < until => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+            }
+            Err(e) => panic!("the job's slot was not given back: {e}"),
+        }
+    };
+    drop((slot, held));
+
+    // PDFs: with every slot taken, each kind of print answers 503.
+    let m = app.post("/api/v1/members", admin, json!({"name": "Siti Aminah", "category": "student"})).await.expect(201);
+    let card = m["card_number"].as_str().unwrap().to_owned();
+    let mut printing = Vec::new();
+    while let Ok(slot) = app.work.print_slot() {
+        printing.push(slot);
+    }
+    assert_eq!(printing.len(), PRINTS_PER_REPLICA);
+    let cards = app.post("/api/v1/print/cards", admin, json!({"card_numbers": [card]})).await;
+    assert_eq!(cards.headers.get("retry-after").map(|v| v.to_str().unwrap()), Some("2"));
+    cards.problem(503, "print_busy");
+    app.post("/api/v1/print/labels", admin, json!({"barcodes": ["X1"]})).await.problem(503, "print_busy");
+    app.get("/api/v1/reports/summary?format=pdf", admin).await.problem(503, "print_busy");
+    drop(printing);
+    let pdf = app.post("/api/v1/print/cards", admin, json!({"card_numbers": [card]})).await;
+    assert_eq!(pdf.status, 200);
 }

@@ -15,6 +15,7 @@ use serde_json::json;
 contract!(
     every_route_is_counted_under_its_template;
     tcp: metrics_are_served_on_their_own_port, metrics_listener_holds_eight_connections_at_most,
+    a_scrape_is_answered_while_eight_half_sent_requests_are_open,
 );
 
 /// One sample of a scrape.
@@ -323,4 +324,59 @@ async fn metrics_listener_holds_eight_connections_at_most(app: TestApp) {
     drop(idle.pop());
     let status = tokio::time::timeout(std::time::Duration::from_secs(10), ninth).await.expect("served").unwrap();
     assert_eq!(status, "HTTP/1.1 200 OK");
+}
+
+/// Issue 29, low 12: eight connections that sent half a request line kept a scrape waiting until
+/// they were dropped (10 s each, and again as they reconnected). They are shed after a second now:
+/// the scrape is answered within a couple of seconds, and again while they reconnect.
+async fn a_scrape_is_answered_while_eight_half_sent_requests_are_open(app: TestApp) {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(pustaka::metrics::serve(listener, app.metrics.clone()));
+    let half_sent = move || async move {
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET /metr").await.unwrap();
+        c
+    };
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        held.push(half_sent().await);
+    }
+    // Some of them reconnect as soon as they are shed.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let again = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut open = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                open.push(half_sent().await);
+                open.truncate(16);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+    };
+    for round in 0..2 {
+        let started = Instant::now();
+        let scrape = async {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            c.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+            let mut out = Vec::new();
+            c.read_to_end(&mut out).await.unwrap();
+            String::from_utf8_lossy(&out).lines().next().unwrap_or_default().to_owned()
+        };
+        let status = tokio::time::timeout(Duration::from_secs(4), scrape).await;
+        assert_eq!(
+            status.as_deref(),
+            Ok("HTTP/1.1 200 OK"),
+            "scrape {round} not answered within 4 s ({:?}) while half-sent requests were open",
+            started.elapsed()
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    again.await.unwrap();
+    drop(held);
 }

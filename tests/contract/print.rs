@@ -19,6 +19,7 @@ contract!(
     the_library_has_one_name,
     a_logo_must_be_an_image,
     an_svg_logo_is_normalised_once_and_served_with_its_own_policy,
+    a_png_logo_is_normalised_to_its_pixels,
     labels_for_50_copies_decode_and_read_back,
     bad_label_requests_name_their_field,
     cards_for_20_members_decode_and_read_back,
@@ -239,6 +240,19 @@ async fn an_svg_logo_is_normalised_once_and_served_with_its_own_policy(app: Test
     let refused = refused.problem(422, "validation");
     assert_eq!(refused["errors"][0]["field"], "logo");
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("DTD"), "{refused}");
+    // Past a budget: the budget's code and limit, for the page to word.
+    let crowded = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">{}<rect width=\"1\" height=\"1\"/>{}</svg>",
+        "<g>".repeat(70),
+        "</g>".repeat(70)
+    );
+    let refused = upload(&app, "/api/v1/library/logo", "image/svg+xml", crowded.into_bytes()).await;
+    let refused = refused.problem(422, "validation");
+    let e = &refused["errors"][0];
+    assert_eq!(
+        (e["field"].as_str(), e["code"].as_str(), e["limit"].as_u64()),
+        (Some("logo"), Some("svg_too_complex"), Some(20_000))
+    );
     let sly = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"10\" \
                height=\"10\" onload=\"alert(1)\"><a xlink:href=\"&#x6A;avascript:alert(2)\"><rect width=\"10\" \
                height=\"10\" fill=\"#1a5d38\" onmouseover=\"alert(3)\"/></a></svg>";
@@ -251,6 +265,77 @@ async fn an_svg_logo_is_normalised_once_and_served_with_its_own_policy(app: Test
     // The page keeps its own policy.
     let page = app.get("/api/v1/library", None).await;
     assert!(page.headers["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+}
+
+/// A PNG chunk: length, type, data and CRC-32.
+fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut crc = !0u32;
+    for &b in kind.iter().chain(data) {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    let mut out = (data.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&(!crc).to_be_bytes());
+    out
+}
+
+/// Issue 29: an uploaded PNG is decoded within a budget and stored as a plain PNG of its pixels:
+/// its text chunks and what follows its end (a polyglot's second format) are not stored; a PNG of
+/// a few bytes declaring 100000 × 100000 pixels is refused, naming the field, before anything is
+/// allocated for them.
+async fn a_png_logo_is_normalised_to_its_pixels(app: TestApp) {
+    let png = tiny_png();
+    let mut sly = png[..33].to_vec(); // signature and IHDR
+    sly.extend(chunk(b"tEXt", b"Comment\0<script>alert(1)</script>"));
+    sly.extend(chunk(b"zzZz", b"private"));
+    sly.extend_from_slice(&png[33..]);
+    sly.extend_from_slice(b"<html><script>alert(2)</script></html>");
+    assert!(sly.windows(4).any(|w| w == b"tEXt") && sly.len() > png.len() + 60);
+    upload(&app, "/api/v1/library/logo", "image/png", sly).await.expect(200);
+    let req = Request::builder().uri("/api/v1/library/logo").body(Body::empty()).unwrap();
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let got = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+    assert!(got.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(got.ends_with(&chunk(b"IEND", b"")), "nothing after the end is stored");
+    let text = String::from_utf8_lossy(&got).to_ascii_lowercase();
+    assert!(!text.contains("script"), "{text}");
+    assert!(!got.windows(4).any(|w| w == b"tEXt" || w == b"zzZz"), "the text and private chunks are not stored");
+    // The same pixels.
+    let pixels = |bytes: &[u8]| {
+        let mut r = png::Decoder::new(std::io::Cursor::new(bytes.to_vec())).read_info().unwrap();
+        let mut buf = vec![0; r.output_buffer_size().unwrap()];
+        let info = r.next_frame(&mut buf).unwrap();
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, info.color_type, buf)
+    };
+    assert_eq!(pixels(&got), pixels(&png));
+
+    // 100000 × 100000 RGB declared in a file of 60 bytes.
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
+    huge.extend(chunk(b"IHDR", &ihdr));
+    huge.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00]));
+    huge.extend(chunk(b"IEND", b""));
+    let refused = upload(&app, "/api/v1/library/logo", "image/png", huge.clone()).await;
+    let refused = refused.problem(422, "validation");
+    assert_eq!(refused["errors"][0]["field"], "logo");
+    assert_eq!(refused["errors"][0]["code"], "invalid_image");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("100000×100000 pixels"), "{refused}");
+    // A member's photo is read the same way.
+    let m = app
+        .post("/api/v1/members", Some(app.admin.as_str()), json!({"name": "Siti Aminah", "category": "student"}))
+        .await
+        .expect(201);
+    let photo = upload(&app, &format!("/api/v1/members/{}/photo", m["id"]), "image/png", huge).await;
+    assert_eq!(photo.problem(422, "validation")["errors"][0]["field"], "photo");
 }
 
 /// Posts a print request (GET without a body) and returns the PDF's bytes.

@@ -375,6 +375,18 @@ const id = {
   'print.prefix': 'Awalan', 'print.digits': 'Jumlah angka', 'print.next_number': 'Nomor berikutnya',
   'field.invalid_ddc': 'Bukan nomor kelas DDC (contoh: 005.13).', 'field.invalid_call_number': 'Nomor panggil tidak sah (contoh: 005.13 VAL p).',
   'field.unknown_barcode': 'Tidak ada eksemplar dengan barcode ini.', 'field.unknown_card': 'Tidak ada anggota dengan nomor kartu ini.',
+  'field.unreadable_file': 'Berkas ini tidak bisa dibaca sebagai spreadsheet atau MARC.',
+  'field.too_many_rows': 'Berkas terlalu besar untuk diimpor: lebih dari {limit} baris. Impor dalam beberapa bagian.',
+  'field.too_many_cells': 'Berkas terlalu besar untuk diimpor: lebih dari {limit} sel.',
+  'field.too_many_columns': 'Berkas terlalu besar untuk diimpor: ada sel yang berisi di luar kolom ke-{limit}.',
+  'field.too_many_strings': 'Berkas terlalu besar untuk diimpor: lebih dari {limit} teks bersama (shared string).',
+  'field.too_many_parts': 'Berkas ini terlalu rumit untuk dibaca: lebih dari {limit} bagian.',
+  'field.too_much_text': 'Berkas terlalu besar untuk diimpor: teksnya lebih dari {size}.',
+  'field.part_too_big': 'Berkas terlalu besar untuk diimpor: satu bagiannya lebih dari {size} setelah dibuka.',
+  'field.run_too_long': 'Berkas terlalu besar untuk diimpor: ada teks atau tag lebih dari {size} tanpa jeda.',
+  'field.value_too_long': 'Berkas terlalu besar untuk diimpor: ada nilai lebih dari {size}.',
+  'field.too_many_records': 'Berkas terlalu besar untuk diimpor: lebih dari {limit} rekaman tidak bisa dibaca.',
+  'field.svg_too_complex': 'Logo SVG ini terlalu rumit: paling banyak {limit} elemen (atau <use>).',
   'field.invalid_image': 'Berkas ini bukan gambar yang bisa dipakai.', 'field.unknown_sheet': 'Kertas label tidak dikenal.',
   'field.too_many': 'Terlalu banyak sekaligus (paling banyak 1000).', 'field.nothing_to_print': 'Tidak ada yang bisa dicetak.',
   'field.too_wide': 'Label melebihi lebar A4.', 'field.too_tall': 'Label melebihi tinggi A4.',
@@ -401,6 +413,7 @@ const id = {
   'import.count.regraded': 'Kelas diperbarui: {count} anggota yang sudah ada pindah ke kelas yang tertulis di berkas',
   'import.ignored': 'Kolom yang tidak dikenal (dilewati): {columns}', 'import.preview': 'Baris pertama seperti yang akan disimpan',
   'import.errors': 'Baris yang tidak bisa diimpor ({n})', 'import.no_errors': 'Semua baris bisa diimpor.',
+  'import.errors_omitted': 'Hanya {shown} yang pertama ditampilkan; {omitted} baris lain juga tidak bisa diimpor. Perbaiki baris di atas lalu jalankan uji coba lagi.',
   'import.line': 'Baris', 'import.field': 'Kolom', 'import.reason': 'Alasan',
   'import.col.title': 'Judul', 'import.col.authors': 'Pengarang', 'import.col.year': 'Tahun', 'import.col.call_number': 'Nomor panggil',
   'import.col.name': 'Nama', 'import.col.card': 'Kartu', 'import.col.category': 'Kategori',
@@ -413,6 +426,8 @@ const id = {
   'import.last': 'Impor terakhir: {what}, {at}, {status}.', 'import.last_report': 'Lihat hasilnya',
   'import.status.running': 'berjalan', 'import.status.done': 'selesai', 'import.status.failed': 'gagal', 'import.status.interrupted': 'terputus',
   'err.import_running': 'Impor lain sedang berjalan. Tunggu sampai selesai; uji coba tetap bisa dijalankan.',
+  'err.import_busy': 'Server sedang menjalankan impor sebanyak yang ia sanggup sekaligus. Coba lagi beberapa detik lagi.',
+  'err.print_busy': 'Server sedang membuat PDF sebanyak yang ia sanggup sekaligus. Coba lagi sebentar lagi.',
 };
 
 const en = {
@@ -789,6 +804,18 @@ const en = {
   'print.prefix': 'Prefix', 'print.digits': 'Digits', 'print.next_number': 'Next number',
   'field.invalid_ddc': 'Not a DDC class (e.g. 005.13).', 'field.invalid_call_number': 'Not a valid call number (e.g. 005.13 VAL p).',
   'field.unknown_barcode': 'No copy has this barcode.', 'field.unknown_card': 'No member has this card number.',
+  'field.unreadable_file': 'This file cannot be read as a spreadsheet or a MARC file.',
+  'field.too_many_rows': 'The file is too big to import: more than {limit} rows. Import it in parts.',
+  'field.too_many_cells': 'The file is too big to import: more than {limit} cells.',
+  'field.too_many_columns': 'The file is too big to import: a cell holds something past column {limit}.',
+  'field.too_many_strings': 'The file is too big to import: more than {limit} shared strings.',
+  'field.too_many_parts': 'This file is too complex to read: more than {limit} parts.',
+  'field.too_much_text': 'The file is too big to import: more than {size} of text.',
+  'field.part_too_big': 'The file is too big to import: a part of it is more than {size} unpacked.',
+  'field.run_too_long': 'The file is too big to import: a text or tag of more than {size} without a break.',
+  'field.value_too_long': 'The file is too big to import: a value of more than {size}.',
+  'field.too_many_records': 'The file is too big to import: more than {limit} records cannot be read.',
+  'field.svg_too_complex': 'This SVG logo is too complex: at most {limit} elements (or <use>).',
   'field.invalid_image': 'This file is not an image that can be used.', 'field.unknown_sheet': 'Unknown label paper.',
   'field.too_many': 'Too many at once (at most 1000).', 'field.nothing_to_print': 'Nothing to print.',
   'field.too_wide': 'The labels are wider than A4.', 'field.too_tall': 'The labels are taller than A4.',
@@ -815,6 +842,7 @@ const en = {
   'import.count.regraded': 'Classes updated: {count} members already there moved to the class the file names',
   'import.ignored': 'Columns not known (left out): {columns}', 'import.preview': 'The first rows as they will be stored',
   'import.errors': 'Rows that cannot be imported ({n})', 'import.no_errors': 'Every row can be imported.',
+  'import.errors_omitted': 'Only the first {shown} are listed; {omitted} more rows cannot be imported either. Fix the rows above and run the dry run again.',
   'import.line': 'Row', 'import.field': 'Column', 'import.reason': 'Why',
   'import.col.title': 'Title', 'import.col.authors': 'Authors', 'import.col.year': 'Year', 'import.col.call_number': 'Call number',
   'import.col.name': 'Name', 'import.col.card': 'Card', 'import.col.category': 'Category',
@@ -827,6 +855,8 @@ const en = {
   'import.last': 'Last import: {what}, {at}, {status}.', 'import.last_report': 'Show its result',
   'import.status.running': 'running', 'import.status.done': 'done', 'import.status.failed': 'failed', 'import.status.interrupted': 'interrupted',
   'err.import_running': 'Another import is running. Wait until it is done; a dry run can still be run.',
+  'err.import_busy': 'The server is running as many imports as it takes at once. Try again in a few seconds.',
+  'err.print_busy': 'The server is making as many PDFs as it takes at once. Try again in a moment.',
 };
 
 const dictionaries = { id, en };
@@ -878,7 +908,27 @@ export function errorText(err) {
   return lang === 'en' && err.detail ? err.detail : t('err.unknown');
 }
 
-/** One entry of a 422 `errors` array as a short sentence. */
+/** A count as the page's language writes it (1.000 or 1,000). */
+function formatCount(n) {
+  return Number(n).toLocaleString(lang === 'en' ? 'en-GB' : 'id-ID');
+}
+
+/** Bytes as KB or MB (a reader's budget). */
+function formatSize(bytes) {
+  return bytes >= 1 << 20 ? `${formatCount(Math.round(bytes / (1 << 20)))} MB` : `${formatCount(Math.round(bytes / 1024))} KB`;
+}
+
+/**
+ * One entry of a 422 `errors` array as a short sentence. A file past a reader's budget carries
+ * the budget's `limit` (a count, or bytes): it goes into the sentence as `{limit}` and `{size}`.
+ */
 export function fieldErrorText(e) {
-  return t(`field.${e.code}`, {}, null) ?? (lang === 'en' && e.message ? e.message : t('field.invalid'));
+  const params = e.limit != null ? { limit: formatCount(e.limit), size: formatSize(e.limit) } : {};
+  return t(`field.${e.code}`, params, null) ?? (lang === 'en' && e.message ? e.message : t('field.invalid'));
+}
+
+/** An ApiError as a sentence, with its fields' own sentences when it is a 422 about fields. */
+export function errorWithFields(err) {
+  if (err && err.code === 'validation' && err.errors && err.errors.length) return err.errors.map(fieldErrorText).join(' ');
+  return errorText(err);
 }

@@ -3,6 +3,7 @@
 //! member cards, report pages with Code 128 barcodes). Pure: no database, no HTTP, no async;
 //! what the rules are comes from `pustaka-domain`.
 
+pub mod budget;
 pub mod marc;
 pub mod print;
 pub mod rows;

@@ -48,6 +48,19 @@ pub struct MarcError {
     /// Which record of the file, from 1.
     pub index: usize,
     pub reason: String,
+    /// The budget the file went past, when that is why the whole file is refused.
+    pub budget: Option<crate::budget::Budget>,
+}
+
+impl MarcError {
+    fn new(index: usize, reason: String) -> Self {
+        Self { index, reason, budget: None }
+    }
+
+    /// The whole file refused for going past `budget`.
+    fn too_big(index: usize, budget: crate::budget::Budget) -> Self {
+        Self { index, reason: format!("this file is too big to import: {budget}"), budget: Some(budget) }
+    }
 }
 
 const FT: u8 = 0x1E;
@@ -234,7 +247,7 @@ pub fn read_iso2709(bytes: &[u8]) -> impl Iterator<Item = Result<Record, MarcErr
         .map(|r| r.strip_prefix(b"\n").unwrap_or(r).strip_prefix(b"\r\n").unwrap_or(r))
         .filter(|r| !r.iter().all(u8::is_ascii_whitespace))
         .enumerate()
-        .map(|(i, r)| Record::from_iso2709(r).map_err(|reason| MarcError { index: i + 1, reason }))
+        .map(|(i, r)| Record::from_iso2709(r).map_err(|reason| MarcError::new(i + 1, reason)))
 }
 
 /// Escapes text for XML.
@@ -323,7 +336,7 @@ pub fn read_xml_each(text: &str, mut each: impl FnMut(Record) -> Result<(), Marc
     let mut control: Option<String> = None;
     let mut code: Option<char> = None;
     loop {
-        let fail = |reason: String| MarcError { index: records + 1, reason };
+        let fail = |reason: String| MarcError::new(records + 1, reason);
         if value.len() > MAX_VALUE_BYTES {
             return Err(fail(format!("a value holds more than {} KB", MAX_VALUE_BYTES >> 10)));
         }
@@ -538,22 +551,37 @@ fn read_sheet_within(
                 text_bytes += rows.first().map_or(0, |row| row.iter().take(own).map(|c| c.len()).sum());
                 text_bytes += rows.iter().flat_map(|row| row.iter().skip(own)).map(|c| c.len()).sum::<usize>();
                 if text_bytes > max_text {
-                    return Err(MarcError {
-                        index: i,
-                        reason: format!("this file is too big to import: more than {} KB of text", max_text >> 10),
-                    });
+                    return Err(MarcError::too_big(
+                        i,
+                        crate::budget::Budget::new(
+                            "too_much_text",
+                            max_text,
+                            format!("more than {} KB of text", max_text >> 10),
+                        ),
+                    ));
                 }
                 if sheet.rows.len() + rows.len() > max_rows {
-                    return Err(MarcError {
-                        index: i,
-                        reason: format!("this file is too big to import: more than {max_rows} rows (copies)"),
-                    });
+                    return Err(MarcError::too_big(
+                        i,
+                        crate::budget::Budget::new(
+                            "too_many_rows",
+                            max_rows,
+                            format!("more than {max_rows} rows (copies)"),
+                        ),
+                    ));
                 }
                 sheet.rows.extend(rows.into_iter().map(|row| (i, row)));
             }
             Err(e) => {
                 if errors.len() >= max_rows {
-                    return Err(MarcError { index: i, reason: format!("more than {max_rows} records cannot be read") });
+                    return Err(MarcError::too_big(
+                        i,
+                        crate::budget::Budget::new(
+                            "too_many_records",
+                            max_rows,
+                            format!("more than {max_rows} records cannot be read"),
+                        ),
+                    ));
                 }
                 errors.push(e);
             }
@@ -561,7 +589,7 @@ fn read_sheet_within(
         Ok(())
     };
     if bytes.starts_with(b"<") {
-        let text = std::str::from_utf8(bytes).map_err(|e| MarcError { index: 0, reason: format!("not UTF-8: {e}") })?;
+        let text = std::str::from_utf8(bytes).map_err(|e| MarcError::new(0, format!("not UTF-8: {e}")))?;
         let mut i = 0;
         read_xml_each(text, |r| {
             i += 1;

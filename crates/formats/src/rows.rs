@@ -4,9 +4,15 @@
 
 use std::sync::Arc;
 
-/// The text of a cell: shared, so that a string a workbook refers to from many cells is held
-/// once.
+/// The text of a cell: shared, so that a string a workbook refers to from many cells (or a short
+/// value many rows of a CSV repeat) is held once.
 pub type Text = Arc<str>;
+
+/// The most data rows a sheet (CSV or XLSX) may have, as a MARC file ([`crate::marc::MAX_ROWS`]):
+/// the rows are held while an import runs, so their number is what bounds its memory (a CSV of
+/// 873,000 rows of two bytes each took 500–900 MB). Far above a school's or a campus's catalogue;
+/// a bigger one is imported in parts.
+pub const MAX_ROWS: usize = 200_000;
 
 /// A sheet as text: the header row and the data rows, each with the line (CSV) or row (XLSX)
 /// number a person sees in their program. The readers take the first row that holds something
@@ -66,5 +72,5 @@ pub enum SheetError {
     Csv(String),
     /// A budget of the reader was reached: what was too big.
     #[error("this file is too big to import: {0}")]
-    TooBig(String),
+    TooBig(crate::budget::Budget),
 }

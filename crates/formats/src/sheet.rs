@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-pub use crate::rows::{Sheet, SheetError, Text};
+pub use crate::rows::{Sheet, SheetError, Text, MAX_ROWS};
 
 /// Takes off the `'` that an export put after a separator before a formula start.
 fn undefuse(v: &str) -> Cow<'_, str> {
@@ -81,7 +81,19 @@ fn delimiter(text: &str) -> u8 {
     [b',', b';', b'\t'][i]
 }
 
+/// Cells at most this long are looked up among the values seen before, and share their text.
+const SHARED_CELL_BYTES: usize = 32;
+/// How many distinct short values are remembered for sharing.
+const SHARED_CELLS: usize = 4_096;
+
 fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
+    read_csv_within(bytes, MAX_ROWS)
+}
+
+/// Reads a CSV file of at most `max_rows` data rows. What is kept per row is its line, and its
+/// cells as shared text: a short value that rows repeat (a year, a location, a category, or the
+/// same letter 873,000 times) is one allocation however many rows hold it.
+fn read_csv_within(bytes: &[u8], max_rows: usize) -> Result<Sheet, SheetError> {
     let text = decode(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(&text))
@@ -96,8 +108,26 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
     let bytes = text.as_bytes();
     let break_byte = if bytes.contains(&b'\n') { b'\n' } else { b'\r' };
     let (mut counted_to, mut line) = (0_usize, 1_usize);
-    // Empty cells share one (empty) string.
+    // Empty cells share one (empty) string; short values seen before share theirs.
     let empty = Text::from("");
+    let mut seen: std::collections::HashSet<Text> = std::collections::HashSet::new();
+    let mut cell_text = |c: &str| -> Text {
+        if c.is_empty() {
+            return empty.clone();
+        }
+        let c = undefuse(c);
+        if c.len() > SHARED_CELL_BYTES {
+            return Text::from(c);
+        }
+        if let Some(t) = seen.get(&*c) {
+            return t.clone();
+        }
+        let t = Text::from(c);
+        if seen.len() < SHARED_CELLS {
+            seen.insert(t.clone());
+        }
+        t
+    };
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| SheetError::Csv(e.to_string()))?;
         let start = record.position().and_then(|p| usize::try_from(p.byte()).ok());
@@ -109,14 +139,19 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
             }
             _ => i + 1,
         };
-        let cells: Vec<Text> =
-            record.iter().map(|c| if c.is_empty() { empty.clone() } else { Text::from(undefuse(c)) }).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
+        if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        let cells: Vec<Text> = record.iter().map(&mut cell_text).collect();
         if sheet.headers.is_empty() {
             sheet.headers = cells.iter().map(|c| c.to_string()).collect();
             sheet.header_line = line;
+        } else if sheet.rows.len() >= max_rows {
+            return Err(SheetError::TooBig(crate::budget::Budget::new(
+                "too_many_rows",
+                max_rows,
+                format!("more than {max_rows} rows (import it in parts)"),
+            )));
         } else {
             sheet.rows.push((line, cells));
         }
@@ -154,6 +189,34 @@ mod tests {
         let s = read(b"judul;isbn\r\nA;1\r\nB;2\r\n\"C\r\nD\";3\r\nE;4\r\n").unwrap();
         assert_eq!(s.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3, 4, 6]);
         assert!(matches!(read(b" \n"), Err(SheetError::Empty)));
+    }
+
+    /// Issue 29, medium 5: 873,000 rows of one letter (2.5 MB) were held as 873,000 strings and
+    /// took hundreds of MB. The rows are capped, and a repeated short value is held once.
+    #[test]
+    fn csv_rows_are_capped_and_repeated_values_shared() {
+        let mut file = String::from("judul;tahun\n");
+        for _ in 0..10 {
+            file.push_str("a;2001\n");
+        }
+        let s = read_csv_within(file.as_bytes(), 10).unwrap();
+        assert_eq!(s.rows.len(), 10);
+        assert!(s.rows.windows(2).all(|w| std::sync::Arc::ptr_eq(&w[0].1[0], &w[1].1[0])), "one `a` for all rows");
+        assert!(std::sync::Arc::ptr_eq(&s.rows[0].1[1], &s.rows[9].1[1]));
+        file.push_str("b;2002\n");
+        match read_csv_within(file.as_bytes(), 10) {
+            Err(SheetError::TooBig(m)) => {
+                assert_eq!((m.code, m.limit, m.english.contains("more than 10 rows")), ("too_many_rows", 10, true))
+            }
+            other => panic!("not refused: {other:?}"),
+        }
+        // The issue's file, whole: refused once it has more rows than a sheet may have.
+        let attack = format!("judul\n{}", "a\n".repeat(873_000));
+        assert!(matches!(read(attack.as_bytes()), Err(SheetError::TooBig(m)) if m.english.contains("200000 rows")));
+        // Long values are not looked up, and stay themselves.
+        let long = "x".repeat(40);
+        let s = read(format!("judul\n{long}\n{long}\n").as_bytes()).unwrap();
+        assert_eq!(&*s.rows[1].1[0], long);
     }
 
     #[test]

@@ -19,7 +19,10 @@ use std::{
 use quick_xml::{events::Event, Reader};
 use zip::ZipArchive;
 
-use crate::rows::{Sheet, SheetError, Text};
+use crate::{
+    budget::Budget,
+    rows::{Sheet, SheetError, Text},
+};
 
 /// What a workbook may cost. The defaults keep the memory a read takes, beyond the file itself,
 /// within some tens of MB whatever the file holds.
@@ -46,6 +49,8 @@ pub struct Limits {
     pub text_bytes: usize,
     /// The last column a cell holding something may be in (1 is A).
     pub columns: usize,
+    /// Data rows holding something ([`crate::rows::MAX_ROWS`]).
+    pub rows: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +67,7 @@ impl Default for Limits {
             grid_cells: 3_000_000,
             text_bytes: 32 << 20,
             columns: 1_024,
+            rows: crate::rows::MAX_ROWS,
         }
     }
 }
@@ -70,8 +76,8 @@ fn broken(why: impl std::fmt::Display) -> SheetError {
     SheetError::Xlsx(why.to_string())
 }
 
-fn too_big(what: impl std::fmt::Display) -> SheetError {
-    SheetError::TooBig(what.to_string())
+fn too_big(code: &'static str, limit: impl TryInto<u64>, english: impl Into<String>) -> SheetError {
+    SheetError::TooBig(Budget::new(code, limit, english))
 }
 
 /// Reads the first worksheet with the default [`Limits`].
@@ -84,7 +90,11 @@ pub fn read_with(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
     check_directory(bytes, limits)?;
     let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(broken)?;
     if zip.len() > limits.entries {
-        return Err(too_big(format!("more than {} parts in the archive", limits.entries)));
+        return Err(too_big(
+            "too_many_parts",
+            limits.entries,
+            format!("more than {} parts in the archive", limits.entries),
+        ));
     }
     let rels = match part(&mut zip, "xl/_rels/workbook.xml.rels", limits.small_part_bytes, limits)? {
         Some(r) => relationships(r, limits)?,
@@ -135,7 +145,11 @@ fn check_directory(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
     }
     let entries = usize::from(u16::from_le_bytes([eocd[10], eocd[11]]));
     if entries > limits.entries {
-        return Err(too_big(format!("more than {} parts in the archive", limits.entries)));
+        return Err(too_big(
+            "too_many_parts",
+            limits.entries,
+            format!("more than {} parts in the archive", limits.entries),
+        ));
     }
     Ok(())
 }
@@ -173,10 +187,10 @@ impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n as u64 > self.left {
-            return Err(std::io::Error::other(format!(
-                "the part {} inflates to more than {} MB",
-                self.name,
-                self.cap >> 20
+            return Err(std::io::Error::other(Budget::new(
+                "part_too_big",
+                self.cap,
+                format!("the part {} inflates to more than {} MB", self.name, self.cap >> 20),
             )));
         }
         self.left -= n as u64;
@@ -188,10 +202,10 @@ impl<R: Read> Read for Capped<R> {
             }
         }
         if self.run > self.run_cap {
-            return Err(std::io::Error::other(format!(
-                "the part {} has a text or tag of more than {} KB",
-                self.name,
-                self.run_cap >> 10
+            return Err(std::io::Error::other(Budget::new(
+                "run_too_long",
+                self.run_cap,
+                format!("the part {} has a text or tag of more than {} KB", self.name, self.run_cap >> 10),
             )));
         }
         Ok(n)
@@ -201,7 +215,9 @@ impl<R: Read> Read for Capped<R> {
 /// An XML reading error as a refusal: the budget's own errors say what was too big.
 fn xml_err(e: quick_xml::Error) -> SheetError {
     match &e {
-        quick_xml::Error::Io(io) if io.to_string().contains("more than") => too_big(io),
+        quick_xml::Error::Io(io) if Budget::of_io(io).is_some() => {
+            SheetError::TooBig(Budget::of_io(io).cloned().expect("checked"))
+        }
         _ => broken(format!("not well-formed XML: {e}")),
     }
 }
@@ -229,7 +245,7 @@ fn relationships<B: BufRead>(mut r: Reader<B>, _: &Limits) -> Result<Vec<(String
         match next(&mut r, &mut buf)? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"Relationship" => {
                 if out.len() >= 10_000 {
-                    return Err(too_big("more than 10000 relationships"));
+                    return Err(too_big("too_many_parts", 10_000, "more than 10000 relationships"));
                 }
                 out.push((
                     attr(&e, b"Id").unwrap_or_default(),
@@ -308,9 +324,9 @@ fn unescape_ooxml(s: &str) -> String {
 }
 
 /// Appends text to `out`, failing when `out` would pass `cap` bytes.
-fn push_capped(out: &mut String, s: &str, cap: usize, what: &str) -> Result<(), SheetError> {
+fn push_capped(out: &mut String, s: &str, cap: usize, what: &Budget) -> Result<(), SheetError> {
     if out.len() + s.len() > cap {
-        return Err(too_big(what));
+        return Err(SheetError::TooBig(what.clone()));
     }
     out.push_str(s);
     Ok(())
@@ -323,7 +339,11 @@ fn shared_strings<B: BufRead>(mut r: Reader<B>, limits: &Limits) -> Result<Vec<T
     let mut current = String::new();
     // Inside <si>; inside a <t> that is not phonetic (<rPh>).
     let (mut in_si, mut in_t, mut phonetic) = (false, false, false);
-    let what = format!("the shared strings hold more than {} MB of text", limits.string_bytes >> 20);
+    let what = Budget::new(
+        "too_much_text",
+        limits.string_bytes,
+        format!("the shared strings hold more than {} MB of text", limits.string_bytes >> 20),
+    );
     loop {
         match next(&mut r, &mut buf)? {
             Event::Start(e) => match e.local_name().as_ref() {
@@ -337,7 +357,11 @@ fn shared_strings<B: BufRead>(mut r: Reader<B>, limits: &Limits) -> Result<Vec<T
             },
             Event::Empty(e) if e.local_name().as_ref() == b"si" => {
                 if out.len() >= limits.strings {
-                    return Err(too_big(format!("more than {} shared strings", limits.strings)));
+                    return Err(too_big(
+                        "too_many_strings",
+                        limits.strings,
+                        format!("more than {} shared strings", limits.strings),
+                    ));
                 }
                 out.push(Text::from(""));
             }
@@ -360,7 +384,11 @@ fn shared_strings<B: BufRead>(mut r: Reader<B>, limits: &Limits) -> Result<Vec<T
                 b"si" if in_si => {
                     in_si = false;
                     if out.len() >= limits.strings {
-                        return Err(too_big(format!("more than {} shared strings", limits.strings)));
+                        return Err(too_big(
+                            "too_many_strings",
+                            limits.strings,
+                            format!("more than {} shared strings", limits.strings),
+                        ));
                     }
                     total += current.len();
                     out.push(Text::from(unescape_ooxml(&current)));
@@ -390,7 +418,7 @@ fn date_styles<B: BufRead>(mut r: Reader<B>, _: &Limits) -> Result<Vec<bool>, Sh
                 b"cellXfs" => in_xfs = true,
                 b"xf" if in_xfs => {
                     if xfs.len() >= 100_000 {
-                        return Err(too_big("more than 100000 cell styles"));
+                        return Err(too_big("too_many_parts", 100_000, "more than 100000 cell styles"));
                     }
                     let id = attr(&e, b"numFmtId").and_then(|i| i.parse::<u32>().ok()).unwrap_or(0);
                     xfs.push(custom.get(&id).copied().unwrap_or(matches!(id, 14..=17 | 22 | 27..=36 | 50..=58)));
@@ -457,7 +485,11 @@ fn worksheet<B: BufRead>(
     let mut row: Vec<(usize, Text)> = Vec::new();
     let mut cell: Option<OpenCell> = None;
     let empty = Text::from("");
-    let text_what = format!("the cells hold more than {} MB of text", limits.text_bytes >> 20);
+    let text_what = Budget::new(
+        "too_much_text",
+        limits.text_bytes,
+        format!("the cells hold more than {} MB of text", limits.text_bytes >> 20),
+    );
     loop {
         let event = next(&mut r, &mut buf)?;
         let is_empty_element = matches!(event, Event::Empty(_));
@@ -474,7 +506,11 @@ fn worksheet<B: BufRead>(
                 let Some(width) = row.iter().map(|(c, _)| *c).max() else { continue };
                 grid += width;
                 if grid > limits.grid_cells {
-                    return Err(too_big(format!("more than {} cells in the rows", limits.grid_cells)));
+                    return Err(too_big(
+                        "too_many_cells",
+                        limits.grid_cells,
+                        format!("more than {} cells in the rows", limits.grid_cells),
+                    ));
                 }
                 let mut out = vec![empty.clone(); width];
                 for (c, v) in row.drain(..) {
@@ -487,6 +523,12 @@ fn worksheet<B: BufRead>(
                 if sheet.headers.is_empty() {
                     sheet.headers = out.iter().map(|c| c.to_string()).collect();
                     sheet.header_line = row_no;
+                } else if sheet.rows.len() >= limits.rows {
+                    return Err(too_big(
+                        "too_many_rows",
+                        limits.rows,
+                        format!("more than {} rows (import it in parts)", limits.rows),
+                    ));
                 } else {
                     sheet.rows.push((row_no, out));
                 }
@@ -561,15 +603,23 @@ fn worksheet<B: BufRead>(
                     continue;
                 }
                 if c.col > limits.columns {
-                    return Err(too_big(format!("a cell holds something past column {}", limits.columns)));
+                    return Err(too_big(
+                        "too_many_columns",
+                        limits.columns,
+                        format!("a cell holds something past column {}", limits.columns),
+                    ));
                 }
                 cells += 1;
                 text += value.len();
                 if cells > limits.cells {
-                    return Err(too_big(format!("more than {} cells hold something", limits.cells)));
+                    return Err(too_big(
+                        "too_many_cells",
+                        limits.cells,
+                        format!("more than {} cells hold something", limits.cells),
+                    ));
                 }
                 if text > limits.text_bytes {
-                    return Err(too_big(text_what));
+                    return Err(SheetError::TooBig(text_what));
                 }
                 match row.iter_mut().find(|(col, _)| *col == c.col) {
                     Some(slot) => slot.1 = value,
@@ -655,7 +705,7 @@ mod tests {
 
     fn too_big_naming(r: Result<Sheet, SheetError>, what: &str) {
         match r {
-            Err(SheetError::TooBig(m)) => assert!(m.contains(what), "{m}"),
+            Err(SheetError::TooBig(m)) => assert!(m.english.contains(what), "{m}"),
             other => panic!("not refused as too big ({what}): {other:?}"),
         }
     }
@@ -752,6 +802,11 @@ mod tests {
         too_big_naming(read_with(&file, &limits), "xl/worksheets/sheet1.xml inflates to more than");
         let limits = Limits { cells: 1_000, ..Limits::default() };
         too_big_naming(read_with(&file, &limits), "more than 1000 cells");
+        // Rows are capped as a CSV's are (the header row is not counted).
+        let limits = Limits { rows: 1_999, ..Limits::default() };
+        assert_eq!(read_with(&file, &limits).unwrap().rows.len(), 1_999);
+        let limits = Limits { rows: 1_998, ..Limits::default() };
+        too_big_naming(read_with(&file, &limits), "more than 1998 rows");
         // One text of 2 MB without markup in it is more than any cell holds.
         let long =
             format!("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>{}</t></is></c></row>", "b".repeat(2 << 20));

@@ -5,7 +5,7 @@
 // a running job (and follows it) or the last one (its report one click away).
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
-import { t, errorText, getLang } from '../i18n.js';
+import { t, errorText, errorWithFields, getLang } from '../i18n.js';
 import { field } from '../forms.js';
 import { formatDateTime } from '../format.js';
 import { table, section, notice, loading } from '../ui.js';
@@ -71,7 +71,8 @@ async function run(box, file, { what, ...query }, dryRun) {
   try {
     job = await api.upload(`/import/${what}`, file, { ...query, dry_run: dryRun, lang: getLang() });
   } catch (err) {
-    const said = notice('error', errorText(err));
+    // A file refused whole says why (too big: what, and the limit), in the page's language.
+    const said = notice('error', errorWithFields(err));
     replace(box, said);
     // Another import is running: follow it here.
     if (err.code === 'import_running') await latest(box, [said]);
@@ -184,6 +185,9 @@ function reportView(r, confirm) {
         [t('import.col.category'), (m) => m.category], [t('member.grade'), (m) => m.grade || '—']]),
       rows: r.preview_members,
     })) : null,
-    section(t('import.errors', { n: r.errors.length }), rowErrors(r.errors)),
+    section(t('import.errors', { n: r.errors.length + (r.errors_omitted || 0) }), rowErrors(r.errors),
+      // A job's report keeps the first 1,000 errors; the rest are counted.
+      r.errors_omitted ? h('p', { class: 'hint', 'data-testid': 'import-errors-omitted' },
+        t('import.errors_omitted', { shown: r.errors.length, omitted: r.errors_omitted })) : null),
     confirm ? h('div', { class: 'actions' }, confirm) : null);
 }

@@ -77,6 +77,58 @@ impl FontUse {
 /// Pixels on the longer side of an SVG drawn for print: 600 (a 12 mm logo at over 1200 dpi).
 pub const SVG_PIXELS: f32 = 600.0;
 
+/// Most pixels a PNG may have (a logo or a photo printed 12 to 30 mm wide needs far fewer).
+pub const MAX_PIXELS: u64 = 4_000_000;
+/// Most bytes the PNG decoder may allocate for what it reads beside the pixels (text, colour
+/// profiles: the `png` crate's own budget, 64 MiB by default).
+pub const PNG_DECODER_BYTES: usize = 8 << 20;
+
+/// A PNG's first frame as 8-bit samples (`color` is RGB, RGBA, grey or grey and alpha).
+struct Decoded {
+    width: u32,
+    height: u32,
+    color: png::ColorType,
+    data: Vec<u8>,
+}
+
+/// Decodes a PNG within the budget: its declared size is checked against [`MAX_PIXELS`] before
+/// any pixel is allocated (a PNG of a few hundred bytes may declare 100000 × 100000), and the
+/// decoder's other allocations are held to [`PNG_DECODER_BYTES`].
+fn decode_png(bytes: &[u8]) -> Result<Decoded, String> {
+    let mut decoder =
+        png::Decoder::new_with_limits(std::io::Cursor::new(bytes), png::Limits { bytes: PNG_DECODER_BYTES });
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(|e| format!("not a readable PNG: {e}"))?;
+    let (w, h) = (reader.info().width, reader.info().height);
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(format!("{w}×{h} pixels is too large (at most 4 million)"));
+    }
+    let mut buf = vec![0; reader.output_buffer_size().ok_or("the PNG is too large")?];
+    let frame = reader.next_frame(&mut buf).map_err(|e| format!("not a readable PNG: {e}"))?;
+    buf.truncate(frame.buffer_size());
+    if frame.color_type == png::ColorType::Indexed || frame.bit_depth != png::BitDepth::Eight {
+        return Err("a PNG the decoder did not expand to 8-bit samples".into());
+    }
+    Ok(Decoded { width: frame.width, height: frame.height, color: frame.color_type, data: buf })
+}
+
+/// An uploaded PNG written again as a plain one, what is stored and served: its pixels as 8-bit
+/// samples of the same colours, the first frame only, and nothing else — no text, colour
+/// profile, EXIF or private chunk, nothing after its end (where a polyglot file keeps a second
+/// format). Decoded within the budget of [`decode_png`].
+pub fn plain_png(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let Decoded { width, height, color, data } = decode_png(bytes)?;
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(color);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Balanced);
+    let mut writer = encoder.write_header().map_err(|e| format!("the PNG could not be written again: {e}"))?;
+    writer.write_image_data(&data).map_err(|e| format!("the PNG could not be written again: {e}"))?;
+    writer.finish().map_err(|e| format!("the PNG could not be written again: {e}"))?;
+    Ok(out)
+}
+
 /// An image ready to place: samples, size and colour.
 #[derive(Clone)]
 pub struct Picture {
@@ -99,20 +151,13 @@ impl Picture {
         self.width as f32 / self.height.max(1) as f32
     }
 
-    /// Reads a PNG (any colour type and depth, not animated).
+    /// Reads a PNG (any colour type and depth; of an animated one, the first frame), within
+    /// [`MAX_PIXELS`] and [`PNG_DECODER_BYTES`].
     pub fn png(bytes: &[u8]) -> Result<Self, String> {
-        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-        decoder.set_transformations(png::Transformations::normalize_to_color8());
-        let mut reader = decoder.read_info().map_err(|e| format!("not a readable PNG: {e}"))?;
-        let (w, h) = (reader.info().width, reader.info().height);
-        if u64::from(w) * u64::from(h) > 4_000_000 {
-            return Err(format!("{w}×{h} pixels is too large (at most 4 million)"));
-        }
-        let mut buf = vec![0; reader.output_buffer_size().ok_or("the PNG is too large")?];
-        let frame = reader.next_frame(&mut buf).map_err(|e| format!("not a readable PNG: {e}"))?;
-        let data = &buf[..frame.buffer_size()];
+        let Decoded { width: w, height: h, color, data } = decode_png(bytes)?;
+        let data = &data[..];
         let (mut rgb, mut alpha) = (Vec::with_capacity((w * h * 3) as usize), Vec::new());
-        match frame.color_type {
+        match color {
             png::ColorType::Rgb => rgb.extend_from_slice(data),
             png::ColorType::Rgba => {
                 for px in data.chunks_exact(4) {
@@ -241,20 +286,38 @@ impl Doc {
         self.font(w).width(text, size)
     }
 
-    /// `text` cut with `…` to fit `max` mm.
+    /// `text` cut with `…` to fit `max` mm: its longest beginning (without trailing spaces) that
+    /// fits with the `…`, or nothing when not even `…` fits.
+    ///
+    /// One walk through the text, in time linear in its length: a beginning's width is the sum of
+    /// its characters' advances (no kerning), so it is added up character by character, and the
+    /// beginnings that fit are the shorter ones (a longer beginning is never narrower). It used to
+    /// take one character off at a time and measure the rest again, quadratic in the length: a
+    /// thousand labels with long titles took seconds of CPU.
     pub fn fit(&self, w: Weight, size: f32, text: &str, max: f32) -> String {
         if self.text_width(w, size, text) <= max {
             return text.to_owned();
         }
-        let mut chars: Vec<char> = text.chars().collect();
-        while !chars.is_empty() {
-            chars.pop();
-            let cut: String = chars.iter().collect::<String>().trim_end().to_owned() + "…";
-            if self.text_width(w, size, &cut) <= max {
-                return cut;
+        let font = self.font(w);
+        let fits = |units: u32| units as f32 / font.units() * size / PT <= max;
+        let ellipsis = u32::from(font.advance('…'));
+        // The beginning before the character at hand, without its trailing white space: where it
+        // ends and its width in font units.
+        let (mut units, mut end, mut end_units) = (0_u32, 0_usize, 0_u32);
+        let mut best = None;
+        for (i, c) in text.char_indices() {
+            if !fits(end_units.saturating_add(ellipsis)) {
+                break;
+            }
+            best = Some(end);
+            if !c.is_control() {
+                units = units.saturating_add(u32::from(font.advance(c)));
+            }
+            if !c.is_whitespace() {
+                (end, end_units) = (i + c.len_utf8(), units);
             }
         }
-        String::new()
+        best.map(|end| format!("{}…", &text[..end])).unwrap_or_default()
     }
 
     /// The largest size at most `size` at which `text` fits `max` mm (not below `min`).
@@ -450,4 +513,59 @@ fn write_font(pdf: &mut Pdf, alloc: &mut impl FnMut() -> Ref, f: &FontUse, id: R
         cmap.pair(*g, *ch);
     }
     pdf.cmap(cmap_id, &cmap.finish());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fitting as it was: a character off at a time, measured again each time.
+    fn fit_by_shortening(d: &Doc, w: Weight, size: f32, text: &str, max: f32) -> String {
+        if d.text_width(w, size, text) <= max {
+            return text.to_owned();
+        }
+        let mut chars: Vec<char> = text.chars().collect();
+        while !chars.is_empty() {
+            chars.pop();
+            let cut: String = chars.iter().collect::<String>().trim_end().to_owned() + "…";
+            if d.text_width(w, size, &cut) <= max {
+                return cut;
+            }
+        }
+        String::new()
+    }
+
+    #[test]
+    fn fitting_cuts_where_shortening_did() {
+        let d = Doc::a4();
+        for text in ["Ronggeng Dukuh Paruk", "Bumi   Manusia  ", "  x", "Laskar\tPelangi\u{200b}é日本語", "", "…"]
+        {
+            for max in [0.0, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 200.0] {
+                for w in [Weight::Regular, Weight::Bold] {
+                    assert_eq!(d.fit(w, 6.5, text, max), fit_by_shortening(&d, w, 6.5, text, max), "{text:?} in {max}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fitting_is_shortening_for_any_text(text in "[ a-zA-Z\\t日é\u{200b}-]{0,40}", max in 0.0f32..60.0) {
+            let d = Doc::a4();
+            proptest::prop_assert_eq!(d.fit(Weight::Regular, 7.0, &text, max), fit_by_shortening(&d, Weight::Regular, 7.0, &text, max));
+        }
+    }
+
+    /// Issue 29, low 11: a title of 300,000 characters took minutes to fit (each shorter try
+    /// measured again); it takes one walk now.
+    #[test]
+    fn a_long_title_fits_in_linear_time() {
+        let d = Doc::a4();
+        let title = "Sejarah Panjang Nusantara ".repeat(12_000);
+        let started = std::time::Instant::now();
+        let fitted = d.fit(Weight::Regular, 6.5, &title, 40.0);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(fitted.ends_with('…') && fitted.len() < 60, "{fitted}");
+        assert!(d.text_width(Weight::Regular, 6.5, &fitted) <= 40.0);
+    }
 }

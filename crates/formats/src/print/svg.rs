@@ -116,8 +116,47 @@ fn cleaned(e: &BytesStart) -> Result<BytesStart<'static>, String> {
     Ok(out)
 }
 
+/// Why an SVG logo is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SvgError {
+    /// Past a budget: too many elements, too deep, too many `<use>`.
+    #[error("{0}")]
+    TooBig(crate::budget::Budget),
+    /// Anything else: not an SVG, a DTD, an unknown entity.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<String> for SvgError {
+    fn from(why: String) -> Self {
+        Self::Refused(why)
+    }
+}
+
+impl From<&str> for SvgError {
+    fn from(why: &str) -> Self {
+        Self::Refused(why.to_owned())
+    }
+}
+
+impl SvgError {
+    /// Whether the refusal's English sentence holds `part`.
+    pub fn contains(&self, part: &str) -> bool {
+        self.to_string().contains(part)
+    }
+}
+
+/// The refusal of an SVG past its elements or depth.
+fn too_complex() -> SvgError {
+    SvgError::TooBig(crate::budget::Budget::new(
+        "svg_too_complex",
+        MAX_ELEMENTS,
+        format!("an SVG logo may have at most {MAX_ELEMENTS} elements, {MAX_DEPTH} deep"),
+    ))
+}
+
 /// The SVG with nothing but the drawing, or why it is refused.
-pub fn sanitize(bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub fn sanitize(bytes: &[u8]) -> Result<Vec<u8>, SvgError> {
     let text = std::str::from_utf8(bytes).map_err(|_| "an SVG logo must be UTF-8 text".to_owned())?;
     let text = text.trim_start_matches('\u{feff}');
     let mut reader = Reader::from_str(text);
@@ -152,7 +191,7 @@ pub fn sanitize(bytes: &[u8]) -> Result<Vec<u8>, String> {
                 elements += 1;
                 depth += 1;
                 if elements > MAX_ELEMENTS || depth > MAX_DEPTH {
-                    return Err(format!("an SVG logo may have at most {MAX_ELEMENTS} elements, {MAX_DEPTH} deep"));
+                    return Err(too_complex());
                 }
                 if !root {
                     if local_lower(e.name().as_ref()) != b"svg" {
@@ -173,7 +212,7 @@ pub fn sanitize(bytes: &[u8]) -> Result<Vec<u8>, String> {
             Event::Empty(e) => {
                 elements += 1;
                 if elements > MAX_ELEMENTS {
-                    return Err(format!("an SVG logo may have at most {MAX_ELEMENTS} elements, {MAX_DEPTH} deep"));
+                    return Err(too_complex());
                 }
                 if !root {
                     return Err("this is not an SVG image".into());
@@ -207,7 +246,7 @@ pub fn sanitize(bytes: &[u8]) -> Result<Vec<u8>, String> {
                 let name = r.decode().map_err(|e| format!("not a readable SVG: {e}"))?;
                 let known = matches!(name.as_ref(), "amp" | "lt" | "gt" | "quot" | "apos") || name.starts_with('#');
                 if !known {
-                    return Err(format!("an SVG logo may not use the entity &{name};"));
+                    return Err(format!("an SVG logo may not use the entity &{name};").into());
                 }
                 write(&mut writer, Event::GeneralRef(r))?;
             }
@@ -222,7 +261,11 @@ pub fn sanitize(bytes: &[u8]) -> Result<Vec<u8>, String> {
     // A <use> of something holding a <use> multiplies: ten of ten of ten… is how a small file
     // becomes a million shapes to draw.
     if used.len() > MAX_USES || used.iter().any(|u| holding_use.contains(u)) {
-        return Err(format!("an SVG logo may have at most {MAX_USES} <use> elements, none repeating another <use>"));
+        return Err(SvgError::TooBig(crate::budget::Budget::new(
+            "svg_too_complex",
+            MAX_USES,
+            format!("an SVG logo may have at most {MAX_USES} <use> elements, none repeating another <use>"),
+        )));
     }
     Ok(writer.into_inner())
 }
