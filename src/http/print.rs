@@ -5,7 +5,7 @@
 
 use axum::{
     body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -44,7 +44,7 @@ pub const MAX_IMAGE: usize = 256 * 1024;
 const PRINT_BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    let routes = OpenApiRouter::new()
         .routes(routes!(get_library, put_library))
         .routes(routes!(get_logo, put_logo, delete_logo))
         .routes(routes!(get_barcode_pattern, put_barcode_pattern))
@@ -55,8 +55,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_imports))
         .routes(routes!(get_photo, put_photo, delete_photo))
         .routes(routes!(print_receipt))
-        .routes(routes!(print_loan_slip))
-        .layer(DefaultBodyLimit::max(PRINT_BODY_LIMIT))
+        .routes(routes!(print_loan_slip));
+    super::limits::body_limit(routes, PRINT_BODY_LIMIT)
 }
 
 /// A PDF answer.

@@ -20,6 +20,7 @@ contract!(
     a_logo_must_be_an_image,
     an_svg_logo_is_normalised_once_and_served_with_its_own_policy,
     a_png_logo_is_normalised_to_its_pixels,
+    an_upload_past_the_print_routes_limit_names_it,
     labels_for_50_copies_decode_and_read_back,
     bad_label_requests_name_their_field,
     cards_for_20_members_decode_and_read_back,
@@ -336,6 +337,17 @@ async fn a_png_logo_is_normalised_to_its_pixels(app: TestApp) {
         .expect(201);
     let photo = upload(&app, &format!("/api/v1/members/{}/photo", m["id"]), "image/png", huge).await;
     assert_eq!(photo.problem(422, "validation")["errors"][0]["field"], "photo");
+}
+
+/// Issue 29: a body past the print routes' limit (1 MiB) is a 413 that names it, not the 64 KiB
+/// of other routes.
+async fn an_upload_past_the_print_routes_limit_names_it(app: TestApp) {
+    let big = upload(&app, "/api/v1/library/logo", "image/png", vec![0x89; 1024 * 1024 + 1]).await;
+    let big = big.problem(413, "too_large");
+    assert_eq!(big["detail"], "the request body is larger than 1 MiB", "{big}");
+    let labels = json!({"barcodes": vec!["B".repeat(100); 11_000]});
+    let big = app.post("/api/v1/print/labels", Some(app.admin.as_str()), labels).await.problem(413, "too_large");
+    assert_eq!(big["detail"], "the request body is larger than 1 MiB", "{big}");
 }
 
 /// Posts a print request (GET without a body) and returns the PDF's bytes.
