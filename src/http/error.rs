@@ -324,9 +324,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::BadRequest(detail) => problem(StatusCode::BAD_REQUEST, "bad_request", detail, vec![]),
-            ApiError::TooLarge => {
-                problem(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than 64 KiB", vec![])
-            }
+            ApiError::TooLarge => too_large(super::BODY_LIMIT),
             ApiError::Validation(errors) => {
                 let detail =
                     errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
@@ -390,6 +388,27 @@ impl IntoResponse for ApiError {
             }
         }
     }
+}
+
+/// A body limit in words: `64 KiB`, `1 MiB`, `20 MiB`.
+pub fn size_text(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The 413 of a body larger than `limit`. [`ApiError::TooLarge`] names the limit of routes
+/// without one of their own (`http::BODY_LIMIT`); a group of routes with its own answers its 413s
+/// with that (`limits::body_limit`).
+pub fn too_large(limit: usize) -> Response {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!("the request body is larger than {}", size_text(limit)),
+        vec![],
+    )
 }
 
 /// `res` with `Retry-After: seconds`.
@@ -456,6 +475,15 @@ impl From<PathRejection> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_are_named_in_their_unit() {
+        assert_eq!(size_text(super::super::BODY_LIMIT), "64 KiB");
+        assert_eq!(size_text(1024 * 1024), "1 MiB");
+        assert_eq!(size_text(20 * 1024 * 1024), "20 MiB");
+        assert_eq!(size_text(256 * 1024), "256 KiB");
+        assert_eq!(size_text(1000), "1000 bytes");
+    }
 
     #[test]
     fn store_errors_keep_their_codes() {

@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex};
 
 use axum::{
     body::Body,
-    extract::DefaultBodyLimit,
     extract::State,
     http::{header::LOCATION, StatusCode},
 };
@@ -54,9 +53,7 @@ const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(1);
 const RECENT_JOBS: i64 = 20;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(import_file))
-        .layer(DefaultBodyLimit::max(MAX_FILE))
+    super::limits::body_limit(OpenApiRouter::new().routes(routes!(import_file)), MAX_FILE)
         .routes(routes!(list_jobs))
         .routes(routes!(get_job))
 }
@@ -99,7 +96,6 @@ fn linked(mut job: ImportJob) -> ImportJob {
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, description = "no such kind of import", body = Problem),
         (status = 409, description = "`import_running`: another import that writes is running (a dry run may run alongside)", body = Problem),
-        (status = 413, body = Problem),
         (status = 422, description = "the file cannot be read at all, `categories` is not OLD=CODE pairs, or it or `default_category` names a category there is not", body = Problem),
         (status = 503, description = "`import_busy`: this replica runs as many imports (dry runs included) as it takes; see Retry-After", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]

@@ -3,12 +3,40 @@
 //! `crate::passwords`), never queued: a queue would hold each waiting request's body (an import's
 //! file is up to 20 MB) and the balancer would time it out anyway. Another replica, or the same one
 //! a moment later, takes it.
+//!
+//! And how large a request's body may be: 64 KiB unless a group of routes says otherwise with
+//! [`body_limit`], whose 413s then name that group's own limit (the 413 itself is
+//! [`super::error::too_large`]'s).
 
 use std::sync::Arc;
 
+use axum::{extract::DefaultBodyLimit, http::StatusCode, response::Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use utoipa_axum::router::OpenApiRouter;
 
-use super::error::ApiError;
+use super::error::{size_text, too_large, ApiError};
+
+/// The routes of `router` take bodies of up to `limit` bytes (instead of the 64 KiB of the others,
+/// `http::BODY_LIMIT`); a larger one is answered 413 naming `limit`, whoever noticed it (axum's
+/// extractors, or a handler reading the body itself), and their OpenAPI operations say so.
+pub fn body_limit<S: Clone + Send + Sync + 'static>(mut router: OpenApiRouter<S>, limit: usize) -> OpenApiRouter<S> {
+    for item in router.get_openapi_mut().paths.paths.values_mut() {
+        let ops = [&mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
+        for op in ops.into_iter().flatten().filter(|op| op.request_body.is_some()) {
+            let description = format!("The body is larger than {}", size_text(limit));
+            op.responses.responses.insert("413".into(), super::problem_response(&description));
+        }
+    }
+    router
+        .layer(axum::middleware::map_response(move |res: Response| async move {
+            if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large(limit)
+            } else {
+                res
+            }
+        }))
+        .layer(DefaultBodyLimit::max(limit))
+}
 
 /// Import jobs (reading the file, then the job itself) one replica runs at once.
 pub const IMPORTS_PER_REPLICA: usize = 2;

@@ -64,7 +64,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The header naming the replica that answered.
 pub const SERVED_BY: HeaderName = HeaderName::from_static("x-served-by");
 
-/// Largest request body accepted (JSON only; no uploads).
+/// Largest request body of a route without a limit of its own (`limits::body_limit`): JSON.
 const BODY_LIMIT: usize = 64 * 1024;
 
 #[derive(OpenApi)]
@@ -120,16 +120,9 @@ struct ProblemResponses;
 
 impl Modify for ProblemResponses {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let problem = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-                )
-                .build()
-        };
+        use utoipa::openapi::RefOr;
+        let problem = |description: &str| problem_response(description);
+        let too_large = format!("The body is larger than {}", error::size_text(BODY_LIMIT));
         for item in doc.paths.paths.values_mut() {
             let ops = [
                 (&mut item.get, false),
@@ -167,14 +160,29 @@ impl Modify for ProblemResponses {
                     });
                 }
                 if op.request_body.is_some() {
-                    standard.push(("413", "The body is larger than 64 KiB"));
+                    // Routes with a limit of their own have said so already (`limits::body_limit`).
+                    standard.push(("413", too_large.as_str()));
                 }
                 for (status, description) in standard {
-                    responses.entry(status.into()).or_insert_with(|| RefOr::T(problem(description)));
+                    responses.entry(status.into()).or_insert_with(|| problem(description));
                 }
             }
         }
     }
+}
+
+/// An OpenAPI response of `description` whose body is a problem.
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+            )
+            .build(),
+    )
 }
 
 /// The API's routes and their OpenAPI document.
@@ -332,7 +340,8 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         return if status.is_server_error() { with_request_id(res, request_id).await } else { res };
     }
     let (code, detail) = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is larger than 64 KiB"),
+        // A route with a limit of its own has named it already (`limits::body_limit`).
+        StatusCode::PAYLOAD_TOO_LARGE => return error::too_large(BODY_LIMIT),
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not take that method"),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {

@@ -5,7 +5,7 @@
 
 use axum::{
     body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -44,7 +44,7 @@ pub const MAX_IMAGE: usize = 256 * 1024;
 const PRINT_BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    let routes = OpenApiRouter::new()
         .routes(routes!(get_library, put_library))
         .routes(routes!(get_logo, put_logo, delete_logo))
         .routes(routes!(get_barcode_pattern, put_barcode_pattern))
@@ -55,8 +55,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_imports))
         .routes(routes!(get_photo, put_photo, delete_photo))
         .routes(routes!(print_receipt))
-        .routes(routes!(print_loan_slip))
-        .layer(DefaultBodyLimit::max(PRINT_BODY_LIMIT))
+        .routes(routes!(print_loan_slip));
+    super::limits::body_limit(routes, PRINT_BODY_LIMIT)
 }
 
 /// A PDF answer.
@@ -157,16 +157,18 @@ pub fn check_image(field: &str, headers: &HeaderMap, body: &[u8], svg: bool) -> 
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let wanted = if svg { "a PNG or SVG" } else { "a PNG or JPEG" };
+    let wanted = if svg { "a PNG, JPEG or SVG" } else { "a PNG or JPEG" };
+    // A PNG or a JPEG is normalised once, here: decoded within the budget (a declared size past 4
+    // million pixels is refused before anything is allocated) and written again as a plain PNG,
+    // pixels only. A JPEG is stored as a PNG too: no EXIF (where a phone writes where the photo
+    // was taken), comment or thumbnail, nothing after its end.
     if body.starts_with(b"\x89PNG\r\n\x1a\n") {
-        // Normalised once, here: decoded within the budget (a declared size past 4 million pixels
-        // is refused before anything is allocated) and written again as a plain PNG, pixels only.
         let plain = crate::print::pdf::plain_png(body).map_err(|e| fail("invalid_image", e))?;
         return Ok(Image { content_type: "image/png".into(), bytes: plain });
     }
-    if !svg && body.starts_with(&[0xFF, 0xD8]) {
-        Picture::jpeg(body).map_err(|e| fail("invalid_image", e))?;
-        return Ok(Image { content_type: "image/jpeg".into(), bytes: body.to_vec() });
+    if body.starts_with(&[0xFF, 0xD8]) {
+        let plain = crate::print::pdf::plain_jpeg(body).map_err(|e| fail("invalid_image", e))?;
+        return Ok(Image { content_type: "image/png".into(), bytes: plain });
     }
     if svg && (declared == "image/svg+xml" || declared.is_empty()) {
         let text = std::str::from_utf8(body).map_err(|_| fail("invalid_image", format!("this is not {wanted}")))?;
@@ -189,11 +191,12 @@ pub fn check_image(field: &str, headers: &HeaderMap, body: &[u8], svg: bool) -> 
     Err(fail("invalid_image", format!("this is not {wanted} image")))
 }
 
-/// Upload the logo (admin): the body is the PNG or SVG file itself, at most 256 KiB. It shows in
-/// the page header and is printed on member cards, barcode labels, receipts and loan slips (an
-/// SVG drawn into pixels first; its text must be paths).
+/// Upload the logo (admin): the body is the PNG, JPEG or SVG file itself, at most 256 KiB. It
+/// shows in the page header and is printed on member cards, barcode labels, receipts and loan
+/// slips (an SVG drawn into pixels first; its text must be paths). A PNG or JPEG is stored and
+/// served as a plain PNG of its pixels (at most 4 million), an SVG without DTD, scripts or handlers.
 #[utoipa::path(put, path = "/library/logo", tag = "print",
-    request_body(content = Vec<u8>, content_type = "image/png", description = "a PNG or SVG (image/svg+xml), at most 256 KiB"),
+    request_body(content = Vec<u8>, content_type = "image/png", description = "a PNG, JPEG or SVG (image/svg+xml), at most 256 KiB"),
     responses((status = 200, body = LibraryIdentity), (status = 403, body = Problem), (status = 422, description = "`logo`: not an image, or too large", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_logo(
@@ -567,9 +570,9 @@ async fn print_cards(
     Ok(pdf(bytes, tr(head_lang(q.lang), "kartu-anggota.pdf", "member-cards.pdf")))
 }
 
-/// A member's photo as uploaded (staff).
+/// A member's photo as stored (staff): a PNG of the pixels uploaded.
 #[utoipa::path(get, path = "/members/{id}/photo", tag = "print", params(("id" = i64, Path)),
-    responses((status = 200, description = "the photo: a JPEG, or a PNG (image/png)", content_type = "image/jpeg"), (status = 404, body = Problem)),
+    responses((status = 200, description = "the photo, a PNG (a photo uploaded before JPEGs were normalised may still be the JPEG sent, image/jpeg)", content_type = "image/png"), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn get_photo(State(s): State<AppState>, _: Staff, Path(id): Path<i64>) -> Result<Response> {
     let photo = s.store.member_photo(id).await?.ok_or(ApiError::NotFound("photo"))?;
@@ -580,9 +583,9 @@ async fn get_photo(State(s): State<AppState>, _: Staff, Path(id): Path<i64>) -> 
 }
 
 /// Upload a member's photo for their card (staff): the body is the PNG or JPEG file itself, at
-/// most 256 KiB.
+/// most 256 KiB. It is stored and served as a plain PNG of its pixels (at most 4 million).
 #[utoipa::path(put, path = "/members/{id}/photo", tag = "print", params(("id" = i64, Path)),
-    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "a JPEG or PNG, at most 256 KiB"),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "a JPEG or PNG, at most 256 KiB; stored as a PNG"),
     responses((status = 204), (status = 404, body = Problem), (status = 422, description = "`photo`: not an image, or too large", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_photo(

@@ -44,6 +44,18 @@ const REASONS: &[(&str, &str)] = &[
         "kategori {0} tidak dikenal; petakan ke kode kategori (lembar: --category \"{1}=KODE\"; SLiMS: baris `{2} = KODE` di berkas --category-map)",
     ),
     ("no free card number could be issued; run the import again", "tidak ada nomor kartu bebas; jalankan impor lagi"),
+    // A MARC record that cannot be read (`pustaka_formats::marc`, ISO 2709): the record's own row.
+    ("more than {} fields in one record", "lebih dari {0} field dalam satu rekaman"),
+    ("more than {} copies (952) in one record", "lebih dari {0} eksemplar (952) dalam satu rekaman"),
+    ("two directory entries point at the same bytes", "dua entri direktori menunjuk ke byte yang sama"),
+    ("shorter than a leader", "lebih pendek dari leader (24 byte pertama rekaman)"),
+    ("the leader has no base address", "leader tidak punya alamat awal data (base address)"),
+    ("base address {} is outside the record", "alamat awal data {0} ada di luar rekaman"),
+    ("the directory is not a list of 12-byte entries", "direktori bukan daftar entri 12 byte"),
+    ("the directory is not ASCII", "direktori berisi karakter selain ASCII"),
+    ("field {}: bad length", "field {0}: panjangnya tidak valid"),
+    ("field {}: bad start", "field {0}: posisi awalnya tidak valid"),
+    ("field {} is outside the record", "field {0} ada di luar rekaman"),
     // The domain's field rules.
     ("{} is required.", "{0} wajib diisi."),
     ("At least one author is required.", "Paling sedikit satu pengarang wajib diisi."),
@@ -184,10 +196,74 @@ mod tests {
             assert_eq!(reason_in(Language::En, r), r);
         }
         assert_eq!(reason_in(Language::Id, "Title is required."), "Judul wajib diisi.");
+        assert_eq!(
+            reason_in(Language::Id, "more than 1000 copies (952) in one record"),
+            "lebih dari 1000 eksemplar (952) dalam satu rekaman"
+        );
         assert_eq!(reason_in(Language::Id, "barcode B2 is already on line 3"), "barcode B2 sudah ada di baris 3");
         assert_eq!(
             reason_in(Language::Id, "Publisher must be at most 200 characters long."),
             "Penerbit paling banyak 200 karakter."
         );
+    }
+
+    /// An ISO 2709 record of `entries` (tag, length, start) over `data`.
+    fn iso2709(entries: &[(&str, usize, usize)], data: &[u8]) -> Vec<u8> {
+        let mut dir: Vec<u8> = entries.iter().flat_map(|(t, l, s)| format!("{t}{l:04}{s:05}").into_bytes()).collect();
+        dir.push(0x1E);
+        let base = 24 + dir.len();
+        let mut out = format!("{:05}nam a22{base:05} i 4500", base + data.len() + 1).into_bytes();
+        out.extend(dir);
+        out.extend_from_slice(data);
+        out.push(0x1D);
+        out
+    }
+
+    /// Every reason a MARC record is refused for on its own row (the rest of the file imported) is
+    /// put into Indonesian: each made by a record that has it.
+    #[test]
+    fn every_reason_a_marc_record_is_refused_has_its_indonesian() {
+        use crate::marc::{read_iso2709, Record, MAX_COPIES, MAX_FIELDS};
+        let data = b"B1\x1e10\x1faJudul\x1e";
+        let good = iso2709(&[("001", 3, 0), ("245", 10, 3)], data);
+        let set = |at: usize, with: &[u8]| {
+            let mut r = good.clone();
+            r[at..at + with.len()].copy_from_slice(with);
+            r
+        };
+        let many = |tag: &str, n: usize| {
+            let mut r = Record::book();
+            for i in 0..n {
+                r.data(tag, [' ', ' '], vec![('a', format!("n{i}"))]);
+            }
+            r.to_iso2709()
+        };
+        let broken = [
+            many("500", MAX_FIELDS + 1),
+            many("952", MAX_COPIES + 1),
+            b"00012nam".to_vec(),
+            set(12, b"abcde"),
+            set(12, b"99999"),
+            set(12, b"00050"),
+            set(26, "é".as_bytes()),
+            set(27, b"ab"),
+            set(32, b"x"),
+            set(39, b"9999"),
+            iso2709(&[("001", 3, 0), ("245", 10, 3), ("500", 10, 3)], data),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for bytes in broken {
+            let reason = match read_iso2709(&bytes).next() {
+                Some(Err(e)) => e.reason,
+                other => panic!("not refused: {:?}", other.map(|r| r.map(|r| r.fields.len()))),
+            };
+            let id = reason_in(Language::Id, &reason);
+            assert_ne!(id, reason, "no Indonesian for {reason:?}");
+            assert!(!id.contains('{'), "{id}");
+            seen.insert(reason);
+        }
+        assert_eq!(seen.len(), 11, "each a reason of its own: {seen:#?}");
+        assert!(seen.contains(&format!("more than {MAX_FIELDS} fields in one record")), "{seen:#?}");
+        assert!(seen.contains(&format!("more than {MAX_COPIES} copies (952) in one record")), "{seen:#?}");
     }
 }

@@ -237,7 +237,8 @@ async fn bad_input_is_a_problem_never_a_500(app: TestApp) {
     app.get("/api/v1/books/999999", None).await.problem(404, "not_found");
     app.get(&format!("/api/v1/books/{}", i64::MAX), None).await.problem(404, "not_found");
     let big = "x".repeat(100_000);
-    app.post("/api/v1/books", admin, json!({"title": big, "authors": ["A"]})).await.problem(413, "too_large");
+    let p = app.post("/api/v1/books", admin, json!({"title": big, "authors": ["A"]})).await.problem(413, "too_large");
+    assert_eq!(p["detail"], "the request body is larger than 64 KiB");
     app.call(reqwest::Method::PUT, "/api/v1/books", admin, Some(json!({}))).await.problem(405, "method_not_allowed");
     // Odd text is data, not a crash: quotes, SQL, full-text operators, emoji.
     let odd = "Robert'); DROP TABLE books;-- \"*+-~<>()@ 📚";

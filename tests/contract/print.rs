@@ -20,6 +20,8 @@ contract!(
     a_logo_must_be_an_image,
     an_svg_logo_is_normalised_once_and_served_with_its_own_policy,
     a_png_logo_is_normalised_to_its_pixels,
+    a_jpeg_logo_or_photo_is_stored_as_a_plain_png,
+    an_upload_past_the_print_routes_limit_names_it,
     labels_for_50_copies_decode_and_read_back,
     bad_label_requests_name_their_field,
     cards_for_20_members_decode_and_read_back,
@@ -336,6 +338,103 @@ async fn a_png_logo_is_normalised_to_its_pixels(app: TestApp) {
         .expect(201);
     let photo = upload(&app, &format!("/api/v1/members/{}/photo", m["id"]), "image/png", huge).await;
     assert_eq!(photo.problem(422, "validation")["errors"][0]["field"], "photo");
+}
+
+/// A 64 × 48 baseline JPEG photo, written by `tests/fixtures/jpeg.py`.
+const PHOTO_JPEG: &[u8] = include_bytes!("../fixtures/photo.jpg");
+
+/// GETs `path` as the admin: its content type and bytes.
+async fn raw_get(app: &TestApp, path: &str) -> (String, Vec<u8>) {
+    let req = Request::builder()
+        .uri(path)
+        .header("authorization", format!("Bearer {}", app.admin))
+        .body(Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+    (ct, axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec())
+}
+
+/// Issue 29: a JPEG logo or member photo is decoded within the same budget as a PNG and stored
+/// as a plain PNG of its pixels: its EXIF, comment and what follows its end are not kept. A JPEG
+/// of a kilobyte declaring 60000 × 60000 pixels, or a broken one, is a 422 naming the field.
+/// Before, a JPEG photo was stored as sent (its markers checked, nothing decoded) and a JPEG
+/// logo was refused.
+async fn a_jpeg_logo_or_photo_is_stored_as_a_plain_png(app: TestApp) {
+    let mut sly = PHOTO_JPEG[..2].to_vec();
+    let exif = b"Exif\0\0MM\0*\0\0\0\x08GPS -7.78 110.36 <script>alert(1)</script>";
+    sly.extend_from_slice(&[0xFF, 0xE1]);
+    sly.extend_from_slice(&(exif.len() as u16 + 2).to_be_bytes());
+    sly.extend_from_slice(exif);
+    sly.extend_from_slice(&PHOTO_JPEG[2..]);
+    sly.extend_from_slice(b"<html><script>alert(2)</script></html>");
+    let pixels = |bytes: &[u8]| {
+        let mut r = png::Decoder::new(std::io::Cursor::new(bytes.to_vec())).read_info().unwrap();
+        let mut buf = vec![0; r.output_buffer_size().unwrap()];
+        let info = r.next_frame(&mut buf).unwrap();
+        (info.width, info.height, info.color_type)
+    };
+    let plain = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes).to_ascii_lowercase();
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+            && bytes.ends_with(&chunk(b"IEND", b""))
+            && !text.contains("script")
+            && !text.contains("exif")
+            && !text.contains("gps")
+    };
+
+    let logo = upload(&app, "/api/v1/library/logo", "image/jpeg", sly.clone()).await.expect(200);
+    assert_eq!(logo["logo_type"], "image/png", "the API says what is stored");
+    assert_eq!(app.get("/api/v1/library", None).await.expect(200)["logo_type"], "image/png");
+    let (ct, got) = raw_get(&app, "/api/v1/library/logo").await;
+    assert_eq!(ct, "image/png");
+    assert!(plain(&got), "{}", String::from_utf8_lossy(&got));
+    assert_eq!(pixels(&got), (64, 48, png::ColorType::Rgb));
+
+    let (id, card) = app.member("Siti Aminah", "student").await;
+    let photo = format!("/api/v1/members/{id}/photo");
+    upload(&app, &photo, "image/jpeg", sly).await.expect(204);
+    let (ct, got) = raw_get(&app, &photo).await;
+    assert_eq!(ct, "image/png");
+    assert!(plain(&got));
+    assert_eq!(pixels(&got), (64, 48, png::ColorType::Rgb));
+    // Printed: the card sheet has the logo and the photo.
+    let pdf = print(&app, "/api/v1/print/cards", json!({"card_numbers": [card]})).await;
+    assert_eq!(images(&pdf).len(), 2, "the logo and the photo on the card");
+
+    // 60000 × 60000 declared in the frame header of a file of about a kilobyte.
+    let mut huge = PHOTO_JPEG.to_vec();
+    let sof = huge.windows(2).position(|m| m == [0xFF, 0xC0]).unwrap();
+    huge[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+    for (path, field) in [("/api/v1/library/logo", "logo"), (photo.as_str(), "photo")] {
+        let refused = upload(&app, path, "image/jpeg", huge.clone()).await;
+        let refused = refused.problem(422, "validation");
+        let e = &refused["errors"][0];
+        assert_eq!((e["field"].as_str(), e["code"].as_str()), (Some(field), Some("invalid_image")), "{refused}");
+        assert!(e["message"].as_str().unwrap().contains("60000×60000 pixels"), "{refused}");
+        // Broken: cut in the middle of its data, or not a JPEG past its first bytes.
+        for broken in [&PHOTO_JPEG[..PHOTO_JPEG.len() / 2], b"\xFF\xD8\xFF\xE0 not a jpeg"] {
+            let refused = upload(&app, path, "image/jpeg", broken.to_vec()).await;
+            let refused = refused.problem(422, "validation");
+            assert_eq!(refused["errors"][0]["field"], field);
+            assert_eq!(refused["errors"][0]["code"], "invalid_image");
+        }
+    }
+    // What was stored before stays.
+    assert_eq!(raw_get(&app, &photo).await.0, "image/png");
+    assert_eq!(app.get("/api/v1/library", None).await.expect(200)["logo_type"], "image/png");
+}
+
+/// Issue 29: a body past the print routes' limit (1 MiB) is a 413 that names it, not the 64 KiB
+/// of other routes.
+async fn an_upload_past_the_print_routes_limit_names_it(app: TestApp) {
+    let big = upload(&app, "/api/v1/library/logo", "image/png", vec![0x89; 1024 * 1024 + 1]).await;
+    let big = big.problem(413, "too_large");
+    assert_eq!(big["detail"], "the request body is larger than 1 MiB", "{big}");
+    let labels = json!({"barcodes": vec!["B".repeat(100); 11_000]});
+    let big = app.post("/api/v1/print/labels", Some(app.admin.as_str()), labels).await.problem(413, "too_large");
+    assert_eq!(big["detail"], "the request body is larger than 1 MiB", "{big}");
 }
 
 /// Posts a print request (GET without a body) and returns the PDF's bytes.

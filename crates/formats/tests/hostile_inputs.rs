@@ -1,5 +1,5 @@
 //! Property tests over generated and mutated files (issue 29): whatever the bytes, the readers of
-//! outside files (XLSX, CSV, ISO 2709, MARCXML, SVG) answer with records or a refusal, never a
+//! outside files (XLSX, CSV, ISO 2709, MARCXML, SVG, PNG, JPEG) answer with records or a refusal, never a
 //! panic, within a memory budget (measured by this test binary's own allocator) and in bounded
 //! time (a bounded number of cases, each small).
 
@@ -13,7 +13,12 @@ use std::{
 
 use proptest::prelude::*;
 use pustaka_domain::cell::Cell;
-use pustaka_formats::{marc, print::svg, sheet, xlsx::SheetWriter};
+use pustaka_formats::{
+    marc,
+    print::{pdf, svg},
+    sheet,
+    xlsx::SheetWriter,
+};
 
 /// Counts the bytes allocated now and the most at once since the last [`reset_peak`].
 struct Counting;
@@ -139,6 +144,14 @@ proptest! {
         if let Ok(clean) = within_budget(&bytes, svg::sanitize) {
             // What is kept is clean again, unchanged.
             prop_assert_eq!(svg::sanitize(&clean).ok(), Some(clean.clone()));
+        }
+    }
+
+    #[test]
+    fn mutated_jpeg_is_normalised_or_refused(bytes in mutate(include_bytes!("../../../tests/fixtures/photo.jpg").to_vec())) {
+        if let Ok(png) = within_budget(&bytes, pdf::plain_jpeg) {
+            // What is kept is a plain PNG, read again the same.
+            prop_assert_eq!(pdf::plain_png(&png).ok(), Some(png.clone()));
         }
     }
 

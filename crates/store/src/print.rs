@@ -21,7 +21,8 @@ pub struct LibraryIdentity {
     /// Street, town; may span lines.
     #[schema(example = "Jl. HOS Cokroaminoto 10, Yogyakarta")]
     pub address: String,
-    /// The logo's type (`image/png` or `image/svg+xml`), when there is one.
+    /// The logo's type, when there is one: `image/png` (a PNG or JPEG uploaded, stored as a PNG of
+    /// its pixels) or `image/svg+xml`.
     pub logo_type: Option<String>,
     pub updated_at: DateTime<Utc>,
 }

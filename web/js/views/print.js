@@ -105,7 +105,7 @@ async function adminForms(box) {
     const logoOut = h('div', { 'aria-live': 'polite' });
     const logo = h('form', { class: 'form-grid', 'data-testid': 'logo-form' },
       lib.logo_type ? h('p', { class: 'field-wide' }, h('img', { src: `${API_BASE}/library/logo?v=${encodeURIComponent(lib.updated_at)}`, alt: t('print.logo'), class: 'library-logo-preview', height: 64 })) : null,
-      field({ name: 'logo', label: t('print.logo'), type: 'file', hint: t('print.logo_hint'), attrs: { accept: 'image/png,image/svg+xml' }, wide: true }),
+      field({ name: 'logo', label: t('print.logo'), type: 'file', hint: t('print.logo_hint'), attrs: { accept: 'image/png,image/jpeg,image/svg+xml' }, wide: true }),
       h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('print.upload'))),
       logoOut);
     onSubmit(logo, async (_, form) => {

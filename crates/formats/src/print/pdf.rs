@@ -77,18 +77,40 @@ impl FontUse {
 /// Pixels on the longer side of an SVG drawn for print: 600 (a 12 mm logo at over 1200 dpi).
 pub const SVG_PIXELS: f32 = 600.0;
 
-/// Most pixels a PNG may have (a logo or a photo printed 12 to 30 mm wide needs far fewer).
+/// Most pixels an uploaded PNG or JPEG may have (a logo or a photo printed 12 to 30 mm wide needs
+/// far fewer).
 pub const MAX_PIXELS: u64 = 4_000_000;
 /// Most bytes the PNG decoder may allocate for what it reads beside the pixels (text, colour
 /// profiles: the `png` crate's own budget, 64 MiB by default).
 pub const PNG_DECODER_BYTES: usize = 8 << 20;
+/// Most bytes the JPEG decoder may allocate, reckoned from the frame header before it decodes:
+/// `zune-jpeg` has no allocation limit of its own, but what it allocates is known from the header
+/// (the RGB output, and for a progressive file a plane of 16-bit coefficients per component, each
+/// padded to whole blocks of up to 32 × 32 pixels). For [`MAX_PIXELS`] and four components, in
+/// the worst shape a JPEG's 16-bit sides allow, that comes to about 46 MB; the check keeps it so
+/// whatever the header says (more components, a limit changed). What the decoder keeps beside the
+/// pixels (EXIF, colour profile, XMP) are copies of the file's own bytes, at most the 256 KiB an
+/// upload may have.
+pub const JPEG_DECODER_BYTES: u64 = 48 << 20;
+/// Most scans a progressive JPEG may have: each scan is a pass over every block of the image, and
+/// a scan can be a few bytes, so a file of many scans costs CPU far past its size. Encoders write
+/// 10 or so.
+pub const JPEG_MAX_SCANS: usize = 64;
 
-/// A PNG's first frame as 8-bit samples (`color` is RGB, RGBA, grey or grey and alpha).
+/// An image's pixels as 8-bit samples (`color` is RGB, RGBA, grey or grey and alpha).
 struct Decoded {
     width: u32,
     height: u32,
     color: png::ColorType,
     data: Vec<u8>,
+}
+
+/// A refusal of a size past [`MAX_PIXELS`], the same for both formats.
+fn too_many_pixels(w: u32, h: u32) -> Result<(), String> {
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(format!("{w}×{h} pixels is too large (at most 4 million)"));
+    }
+    Ok(())
 }
 
 /// Decodes a PNG within the budget: its declared size is checked against [`MAX_PIXELS`] before
@@ -100,9 +122,7 @@ fn decode_png(bytes: &[u8]) -> Result<Decoded, String> {
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(|e| format!("not a readable PNG: {e}"))?;
     let (w, h) = (reader.info().width, reader.info().height);
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(format!("{w}×{h} pixels is too large (at most 4 million)"));
-    }
+    too_many_pixels(w, h)?;
     let mut buf = vec![0; reader.output_buffer_size().ok_or("the PNG is too large")?];
     let frame = reader.next_frame(&mut buf).map_err(|e| format!("not a readable PNG: {e}"))?;
     buf.truncate(frame.buffer_size());
@@ -112,21 +132,71 @@ fn decode_png(bytes: &[u8]) -> Result<Decoded, String> {
     Ok(Decoded { width: frame.width, height: frame.height, color: frame.color_type, data: buf })
 }
 
-/// An uploaded PNG written again as a plain one, what is stored and served: its pixels as 8-bit
-/// samples of the same colours, the first frame only, and nothing else — no text, colour
-/// profile, EXIF or private chunk, nothing after its end (where a polyglot file keeps a second
-/// format). Decoded within the budget of [`decode_png`].
-pub fn plain_png(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let Decoded { width, height, color, data } = decode_png(bytes)?;
+/// Decodes a baseline or progressive JPEG (grey, YCbCr, RGB or CMYK) into RGB within the budget:
+/// the frame header is read first, with nothing allocated for pixels, and its size checked against
+/// [`MAX_PIXELS`] and what decoding it would allocate against [`JPEG_DECODER_BYTES`]; at most
+/// [`JPEG_MAX_SCANS`] scans. Strict: a file cut short, or with stray bytes between its headers, is
+/// refused rather than drawn in part.
+fn decode_jpeg(bytes: &[u8]) -> Result<Decoded, String> {
+    use zune_jpeg::{
+        zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions},
+        JpegDecoder,
+    };
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        // Its own limits are per side and refuse with words of their own; the pixel count below
+        // speaks for both formats.
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX))
+        .jpeg_set_max_scans(JPEG_MAX_SCANS)
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(|e| format!("not a readable JPEG: {e}"))?;
+    let info = decoder.info().ok_or("not a readable JPEG")?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    too_many_pixels(w, h)?;
+    let padded = u64::from(w.div_ceil(32) * 32) * u64::from(h.div_ceil(32) * 32);
+    let allocates = u64::from(w) * u64::from(h) * 3 + padded * 2 * u64::from(info.components);
+    if allocates > JPEG_DECODER_BYTES {
+        return Err(format!(
+            "a JPEG of {w}×{h} pixels in {} components takes more memory to read than an upload may ({} MB)",
+            info.components,
+            JPEG_DECODER_BYTES >> 20
+        ));
+    }
+    let data = decoder.decode().map_err(|e| format!("not a readable JPEG: {e}"))?;
+    if data.len() as u64 != u64::from(w) * u64::from(h) * 3 {
+        return Err("not a readable JPEG: it decoded to fewer pixels than it declares".into());
+    }
+    Ok(Decoded { width: w, height: h, color: png::ColorType::Rgb, data })
+}
+
+/// Pixels written as a plain PNG: 8-bit samples, nothing but the image.
+fn encode_png(Decoded { width, height, color, data }: Decoded) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(color);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Balanced);
-    let mut writer = encoder.write_header().map_err(|e| format!("the PNG could not be written again: {e}"))?;
-    writer.write_image_data(&data).map_err(|e| format!("the PNG could not be written again: {e}"))?;
-    writer.finish().map_err(|e| format!("the PNG could not be written again: {e}"))?;
+    let mut writer = encoder.write_header().map_err(|e| format!("the image could not be written as a PNG: {e}"))?;
+    writer.write_image_data(&data).map_err(|e| format!("the image could not be written as a PNG: {e}"))?;
+    writer.finish().map_err(|e| format!("the image could not be written as a PNG: {e}"))?;
     Ok(out)
+}
+
+/// An uploaded PNG written again as a plain one, what is stored and served: its pixels as 8-bit
+/// samples of the same colours, the first frame only, and nothing else — no text, colour
+/// profile, EXIF or private chunk, nothing after its end (where a polyglot file keeps a second
+/// format). Decoded within the budget of [`decode_png`].
+pub fn plain_png(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    encode_png(decode_png(bytes)?)
+}
+
+/// An uploaded JPEG written as a plain PNG of its pixels (RGB), what is stored and served: no
+/// EXIF, colour profile, comment or thumbnail, nothing after its end. Decoded within the budget of
+/// [`decode_jpeg`]; the decoder is gone before the PNG is written.
+pub fn plain_jpeg(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    encode_png(decode_jpeg(bytes)?)
 }
 
 /// An image ready to place: samples, size and colour.
@@ -209,7 +279,9 @@ impl Picture {
         Ok(Self { width: w, height: h, kind: PictureKind::Raw { rgb: deflate(&rgb), alpha } })
     }
 
-    /// Reads a baseline or progressive JPEG's size and components (its bytes go into the PDF as they are).
+    /// Reads a baseline or progressive JPEG's size and components (its bytes go into the PDF as they
+    /// are). Only for member photos stored before uploads were normalised: an uploaded JPEG is
+    /// stored as a PNG of its pixels ([`plain_jpeg`]).
     pub fn jpeg(bytes: &[u8]) -> Result<Self, String> {
         if !bytes.starts_with(&[0xFF, 0xD8]) {
             return Err("not a JPEG".into());
@@ -518,6 +590,72 @@ fn write_font(pdf: &mut Pdf, alloc: &mut impl FnMut() -> Ref, f: &FontUse, id: R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 64 × 48 baseline JPEG photo (written by `tests/fixtures/jpeg.py`): a green-to-yellow
+    /// gradient with a red disc in the middle.
+    const PHOTO: &[u8] = include_bytes!("../../../../tests/fixtures/photo.jpg");
+
+    /// `jpeg` with its frame header's size set to `w` × `h`.
+    fn declaring(jpeg: &[u8], w: u16, h: u16) -> Vec<u8> {
+        let mut out = jpeg.to_vec();
+        let sof = out.windows(2).position(|m| m == [0xFF, 0xC0]).expect("a baseline frame header");
+        out[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
+        out[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn a_jpeg_becomes_a_plain_png_of_its_pixels() {
+        let mut sly = PHOTO[..2].to_vec();
+        // An EXIF segment and a comment, and an HTML page after the end.
+        let exif = b"Exif\0\0MM\0*\0\0\0\x08<script>alert(1)</script>";
+        sly.extend_from_slice(&[0xFF, 0xE1]);
+        sly.extend_from_slice(&(exif.len() as u16 + 2).to_be_bytes());
+        sly.extend_from_slice(exif);
+        sly.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x0B]);
+        sly.extend_from_slice(b"a comment");
+        sly.extend_from_slice(&PHOTO[2..]);
+        sly.extend_from_slice(b"<html><script>alert(2)</script></html>");
+        let png = plain_jpeg(&sly).expect("an ordinary photo is read");
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        let text = String::from_utf8_lossy(&png).to_ascii_lowercase();
+        assert!(!text.contains("script") && !text.contains("comment") && !text.contains("exif"), "{text}");
+        let Decoded { width, height, color, data } = decode_png(&png).unwrap();
+        assert_eq!((width, height, color), (64, 48, png::ColorType::Rgb));
+        let at = |x: usize, y: usize| &data[(y * 64 + x) * 3..(y * 64 + x) * 3 + 3];
+        let near = |got: &[u8], want: [u8; 3]| got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 24);
+        assert!(near(at(32, 24), [192, 48, 48]), "the red disc: {:?}", at(32, 24));
+        assert!(near(at(1, 2), [29, 95, 55]), "green on the left: {:?}", at(1, 2));
+        assert!(near(at(62, 45), [236, 190, 33]), "yellow on the right: {:?}", at(62, 45));
+        // The same pixels as the photo as it was sent.
+        assert_eq!(plain_jpeg(PHOTO).unwrap(), png);
+    }
+
+    #[test]
+    fn a_jpeg_is_held_to_the_budget_and_refused_when_broken() {
+        // 60000 × 60000 declared in a file of a kilobyte: refused from the header.
+        let e = plain_jpeg(&declaring(PHOTO, 60_000, 60_000)).unwrap_err();
+        assert_eq!(e, "60000×60000 pixels is too large (at most 4 million)");
+        // The most a frame header may declare within the pixels is within the decoder's budget.
+        for (w, h) in [(65_535_u32, 61_u32), (33, 65_535), (2000, 2000)] {
+            let padded = u64::from(w.div_ceil(32) * 32) * u64::from(h.div_ceil(32) * 32);
+            assert!(u64::from(w) * u64::from(h) * 3 + padded * 2 * 4 <= JPEG_DECODER_BYTES, "{w}×{h}");
+        }
+        // Cut in its data or in its headers, or not a JPEG past its first bytes. (Bytes overwritten
+        // inside the compressed data may still decode, to other pixels: nothing tells them apart.)
+        for (i, broken) in
+            [&PHOTO[..PHOTO.len() / 2], &PHOTO[..200], b"\xFF\xD8\xFF\xE0 not a jpeg at all", b"\xFF\xD8"]
+                .iter()
+                .enumerate()
+        {
+            let Err(e) = plain_jpeg(broken) else { panic!("broken file {i} was read") };
+            assert!(e.starts_with("not a readable JPEG"), "{i}: {e}");
+        }
+        // A size its data does not fill is drawn as far as the data goes, the rest filled (as a
+        // browser shows it): within the pixels, so within the budget.
+        let filled = decode_png(&plain_jpeg(&declaring(PHOTO, 640, 480)).unwrap()).unwrap();
+        assert_eq!((filled.width, filled.height), (640, 480));
+    }
 
     /// The fitting as it was: a character off at a time, measured again each time.
     fn fit_by_shortening(d: &Doc, w: Weight, size: f32, text: &str, max: f32) -> String {
