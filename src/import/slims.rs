@@ -758,7 +758,8 @@ fn book(
         year,
         language,
         extra: BookExtra { edition, call_number, classification, collation, series, notes, identifiers, source_id },
-    })
+    }
+    .with_suggested_call_number())
 }
 
 /// Imports a SLiMS database; `progress` hears (records done, records in all) per stage.

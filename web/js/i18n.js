@@ -396,6 +396,9 @@ const id = {
   'book.call_number': 'Nomor panggil', 'book.call_number_hint': 'Kosongkan untuk diusulkan dari klasifikasi, pengarang dan judul (misalnya 899.221 HIR p).',
   'copy.barcode_auto_hint': 'Kosongkan untuk barcode otomatis berikutnya.',
   // Import from the page (issue 13).
+  'callnumbers.title': 'Nomor panggil yang kosong', 'callnumbers.fill': 'Isi nomor panggil yang kosong',
+  'callnumbers.hint': 'Buku yang punya klasifikasi DDC tetapi belum punya nomor panggil diberi nomor yang diusulkan (klasifikasi, tiga huruf pengarang, huruf judul; mis. 899.221 HIR l). Nomor yang sudah ada tidak diubah.',
+  'callnumbers.filled': '{n} buku diberi nomor panggil.',
   'admin.tab.impor': 'Impor', 'import.title': 'Impor data', 'import.what': 'Jenis berkas',
   'import.kind.books': 'Buku dan eksemplar (CSV/XLSX)', 'import.kind.members': 'Anggota (CSV/XLSX)', 'import.kind.marc': 'MARC 21 (ISO 2709 atau MARCXML)',
   'import.file': 'Berkas', 'import.categories': 'Pemetaan kategori anggota', 'import.categories_hint': 'Mis. Dosen=staff, Alumni=public',
@@ -825,6 +828,9 @@ const en = {
   'book.call_number': 'Call number', 'book.call_number_hint': 'Leave empty to have it suggested from the class, author and title (e.g. 899.221 HIR p).',
   'copy.barcode_auto_hint': 'Leave empty for the next automatic barcode.',
   // Import from the page (issue 13).
+  'callnumbers.title': 'Missing call numbers', 'callnumbers.fill': 'Fill missing call numbers',
+  'callnumbers.hint': 'Books with a DDC class but no call number get the suggested one (class, three letters of the author, the title letter; e.g. 899.221 HIR l). Call numbers already there are not changed.',
+  'callnumbers.filled': '{n} books were given a call number.',
   'admin.tab.impor': 'Import', 'import.title': 'Import data', 'import.what': 'Kind of file',
   'import.kind.books': 'Books and copies (CSV/XLSX)', 'import.kind.members': 'Members (CSV/XLSX)', 'import.kind.marc': 'MARC 21 (ISO 2709 or MARCXML)',
   'import.file': 'File', 'import.categories': 'Member category mapping', 'import.categories_hint': 'E.g. Dosen=staff, Alumni=public',
