@@ -551,6 +551,29 @@ impl Store {
         })
     }
 
+    /// Inserts a new category in the caller's transaction.
+    pub(super) async fn insert_category(&self, tx: &mut Tx, c: &Category) -> Result<()> {
+        tx.exec(
+            sql("INSERT INTO categories (name, max_loans, loan_days, max_renewals, fine_per_day, max_fine_per_loan, \
+                 fine_limit, hold_pickup_days, overdue_grace_days, lost_charge, damage_charge, code) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&c.name)
+            .bind(c.rules.max_loans)
+            .bind(c.rules.loan_days)
+            .bind(c.rules.max_renewals)
+            .bind(c.rules.fine_per_day)
+            .bind(c.rules.max_fine_per_loan)
+            .bind(c.rules.fine_limit)
+            .bind(c.rules.hold_pickup_days)
+            .bind(c.rules.overdue_grace_days)
+            .bind(c.rules.lost_charge)
+            .bind(c.rules.damage_charge)
+            .bind(&c.code),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Removes a category no member is in.
     pub async fn delete_category(&self, actor: &Actor, code: &str) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
