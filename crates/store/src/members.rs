@@ -40,6 +40,8 @@ pub struct MemberPatch {
     pub email: Option<Option<Email>>,
     pub phone: Option<Option<Phone>>,
     pub expires_on: Option<Option<NaiveDate>>,
+    /// Checked by [`crate::domain::check_birth_date`].
+    pub birth_date: Option<Option<NaiveDate>>,
     pub blocked: Option<bool>,
     pub blocked_reason: Option<Option<ShortText>>,
 }
@@ -433,6 +435,10 @@ impl Store {
             if let Some(v) = &p.phone {
                 q = q.push(", phone = ?").bind(v.as_ref().map(|v| v.as_str()));
                 changed.push("phone");
+            }
+            if let Some(v) = &p.birth_date {
+                q = q.push(", birth_date = ?").bind(*v);
+                changed.push("birth_date");
             }
             if let Some(v) = &p.expires_on {
                 q = q.push(", expires_on = ?").bind(*v);
