@@ -14,8 +14,8 @@ use super::{
 };
 use crate::{
     domain::{
-        check_birth_date, circulation::LoanPolicy, Email, Grade, MemberNumber, NumberKind, Password, PersonName, Phone, ShortText,
-        Username,
+        check_birth_date, circulation::LoanPolicy, Email, Grade, MemberNumber, NumberKind, Password, PersonName, Phone,
+        ShortText, Username,
     },
     http::error::{ApiError, Fields, Result},
     model::{Category, ClosedDay, Fine, Hold, Items, Loan, Member, Page},

@@ -40,9 +40,8 @@ use crate::store::slims::{FineIn, LoanIn};
 use super::{resolve_category, BookIn, CopyIn, ImportError, MemberIn, NumberIn, Report, RowError};
 use crate::{
     domain::{
-        circulation::LoanPolicy,
-        text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode, MemberNumber, Notes, NumberKind,
-        PersonName, Phone, ShortText, Subjects, Title, Year,
+        circulation::LoanPolicy, text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode,
+        MemberNumber, Notes, NumberKind, PersonName, Phone, ShortText, Subjects, Title, Year,
     },
     model::Category,
     store::{
@@ -865,17 +864,19 @@ fn book(
         Notes::parse(&clipped).ok()
     };
     let source_id = ShortText::parse(&format!("slims:{}", b.id)).ok();
-    Some(NewBook {
-        isbn,
-        title,
-        authors,
-        subjects,
-        publisher,
-        year,
-        language,
-        extra: BookExtra { edition, call_number, classification, collation, series, notes, identifiers, source_id },
-    }
-    .with_suggested_call_number())
+    Some(
+        NewBook {
+            isbn,
+            title,
+            authors,
+            subjects,
+            publisher,
+            year,
+            language,
+            extra: BookExtra { edition, call_number, classification, collation, series, notes, identifiers, source_id },
+        }
+        .with_suggested_call_number(),
+    )
 }
 
 /// Imports a SLiMS database; `progress` hears (records done, records in all) per stage.
@@ -917,8 +918,9 @@ pub async fn import(
             Ok(code) => code,
             Err(_) => {
                 let slims_type = src.member_types.iter().find(|m| m.name.eq_ignore_ascii_case(t)).cloned();
-                match category_of(&slims_type.unwrap_or_else(|| MemberType { name: t.to_owned(), ..Default::default() }))
-                {
+                match category_of(
+                    &slims_type.unwrap_or_else(|| MemberType { name: t.to_owned(), ..Default::default() }),
+                ) {
                     Some((c, notes)) => {
                         let r = &c.rules;
                         let mut line = format!(
@@ -1034,7 +1036,10 @@ mod tests {
         let (c, notes) = category_of(&t).unwrap();
         assert_eq!((c.code.as_str(), c.name.as_str()), ("standard", "Standard"));
         let r = c.rules;
-        assert_eq!((r.max_loans, r.loan_days, r.max_renewals, r.fine_per_day, r.overdue_grace_days), (2, 10, 1, 500, 2));
+        assert_eq!(
+            (r.max_loans, r.loan_days, r.max_renewals, r.fine_per_day, r.overdue_grace_days),
+            (2, 10, 1, 500, 2)
+        );
         assert_eq!((r.fine_limit, r.hold_pickup_days), (0, 3));
         assert!(notes.is_empty());
         // SLiMS allows 0 days and a thousand loans; Pustaka does not: brought within, and said.

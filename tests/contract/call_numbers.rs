@@ -113,7 +113,8 @@ async fn the_admin_fills_every_book_still_missing_one(app: TestApp) {
     // Books catalogued before this rule (or given a class in the database) have none: take it away.
     let laskar = book_titled(&app, "Laskar Pelangi").await;
     let mut tx = app.store.db.begin().await.unwrap();
-    let q = pustaka::store::db::sql("UPDATE books SET call_number = NULL WHERE id = ?").bind(laskar["id"].as_i64().unwrap());
+    let q = pustaka::store::db::sql("UPDATE books SET call_number = NULL WHERE id = ?")
+        .bind(laskar["id"].as_i64().unwrap());
     tx.exec(q).await.unwrap();
     tx.commit().await.unwrap();
     assert!(book_titled(&app, "Laskar Pelangi").await["call_number"].is_null());

@@ -546,7 +546,10 @@ async fn a_birth_date_is_set_and_cleared_on_the_member(app: TestApp) {
     assert_eq!(m["birth_date"], "2012-03-04");
     let tomorrow = (app.today() + chrono::Duration::days(1)).to_string();
     let bad = app.patch(&path, admin, json!({ "birth_date": tomorrow })).await.problem(422, "validation");
-    assert_eq!((bad["errors"][0]["field"].as_str(), bad["errors"][0]["code"].as_str()), (Some("birth_date"), Some("out_of_range")));
+    assert_eq!(
+        (bad["errors"][0]["field"].as_str(), bad["errors"][0]["code"].as_str()),
+        (Some("birth_date"), Some("out_of_range"))
+    );
     let bad = app.patch(&path, admin, json!({ "birth_date": "4 Maret 2012" })).await;
     assert_eq!(bad.status, 422, "{:#}", bad.body);
     let m = app.patch(&path, admin, json!({ "name": "Siti Aminah" })).await.expect(200);

@@ -285,7 +285,9 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let list = app.get("/api/v1/books", None).await.expect(200);
     assert_eq!(list["total"], 0, "a dry run writes nothing");
     assert_eq!(app.get("/api/v1/members", Some(&app.admin)).await.expect(200)["total"], 0);
-    let codes = |c: Value| c["items"].as_array().unwrap().iter().map(|k| k["code"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let codes = |c: Value| {
+        c["items"].as_array().unwrap().iter().map(|k| k["code"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
     let categories = app.get("/api/v1/categories", Some(&app.admin)).await.expect(200);
     assert_eq!(codes(categories), ["public", "staff", "student"], "nor a category");
 
@@ -433,8 +435,9 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
 
 async fn an_explicit_map_still_wins(app: TestApp) {
     let Some(src) = Slims::create().await else { return eprintln!("{SKIPPED}") };
-    let (map, default) = slims::read_category_map("# SLiMS type = Pustaka category\nStandard = public\n\n* = student\n")
-        .expect("a mapping file");
+    let (map, default) =
+        slims::read_category_map("# SLiMS type = Pustaka category\nStandard = public\n\n* = student\n")
+            .expect("a mapping file");
     assert_eq!(default.as_deref(), Some("student"));
     let options = SlimsOptions { categories: map, default_category: default, ..src.options() };
     let done = run(&app, &options, false).await;

@@ -199,7 +199,10 @@ mod tests {
 
     #[test]
     fn a_book_without_a_call_number_gets_one_from_a_ddc_class_only() {
-        assert_eq!(suggestion(Some("899.221"), &v(&["Andrea Hirata"]), "Sang Pemimpi").as_deref(), Some("899.221 HIR p"));
+        assert_eq!(
+            suggestion(Some("899.221"), &v(&["Andrea Hirata"]), "Sang Pemimpi").as_deref(),
+            Some("899.221 HIR p")
+        );
         assert_eq!(suggestion(Some(" 2x4.1 "), &[], "Fikih Ibadah").as_deref(), Some("2X4.1 FIK f"));
         assert_eq!(suggestion(Some("NONFIKSI"), &v(&["Andrea Hirata"]), "Laskar Pelangi"), None);
         assert_eq!(suggestion(Some(""), &v(&["Andrea Hirata"]), "Laskar Pelangi"), None);

@@ -340,7 +340,10 @@ impl Grade {
 impl_string_newtype!(Grade);
 
 /// Checks a date of birth: not after `today` (the library's date), not before 1900.
-pub fn check_birth_date(date: chrono::NaiveDate, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, ValidationError> {
+pub fn check_birth_date(
+    date: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<chrono::NaiveDate, ValidationError> {
     let first = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
     if date > today || date < first {
         return Err(ValidationError::new(

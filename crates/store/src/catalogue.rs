@@ -358,7 +358,8 @@ impl Store {
             let n = crate::transaction!(self.db, |tx| async {
                 let mut n = 0_u64;
                 for (id, call) in &todo {
-                    let q = sql("UPDATE books SET call_number = ?, updated_at = ? WHERE id = ? AND call_number IS NULL");
+                    let q =
+                        sql("UPDATE books SET call_number = ?, updated_at = ? WHERE id = ? AND call_number IS NULL");
                     n += tx.exec(q.bind(call).bind(self.now()).bind(*id)).await?.rows;
                 }
                 let detail = format!("{n} call numbers suggested, books {} to {}", todo[0].0, after);
