@@ -348,7 +348,7 @@ impl Store {
             for c in creating {
                 if tx.opt(sql("SELECT code FROM categories WHERE code = ?").bind(&c.code)).await?.is_none() {
                     self.insert_category(&mut tx, c).await?;
-                    self.audit(&mut tx, &actor, "category.create", "category", 0, c.code.clone()).await?;
+                    self.audit(&mut tx, actor, "category.create", "category", 0, c.code.clone()).await?;
                 }
             }
             for m in chunk {
