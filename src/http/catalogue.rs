@@ -2,17 +2,17 @@
 
 use axum::{extract::State, http::StatusCode};
 use chrono::Datelike;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{page_request, present, Json, Path, Query, Staff},
+    extract::{page_request, present, Admin, Json, Path, Query, Staff},
     AppState,
 };
 use crate::{
     domain::{
-        callnumber::{check_call_number, check_ddc, suggest},
+        callnumber::{check_call_number, check_ddc},
         circulation::check_price,
         Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, Year,
     },
@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_books, create_book))
         .routes(routes!(get_book, update_book, delete_book))
+        .routes(routes!(fill_call_numbers))
         .routes(routes!(list_copies, add_copy))
         .routes(routes!(get_copy, update_copy, delete_copy))
 }
@@ -70,8 +71,8 @@ pub struct BookInput {
     /// Edition statement, e.g. `Cet. 3`.
     edition: Option<String>,
     /// The spine label's call number, e.g. `899.221 KUR c`: up to four parts, the class (when it
-    /// begins with a digit) a DDC class. Left out with a `classification`: suggested from it, the
-    /// main author's surname and the title (`POST /call-numbers/suggest`).
+    /// begins with a digit) a DDC class. Left out or empty with a `classification` that is a DDC
+    /// class: suggested from it, the main author's surname and the title (`POST /call-numbers/suggest`).
     call_number: Option<String>,
     /// The DDC class, e.g. `899.221` (`2X0`–`2X9` for the Indonesian adaptation's Islam classes).
     classification: Option<String>,
@@ -136,7 +137,7 @@ impl BookInput {
         let extra = parse_extra(
             &mut f,
             self.edition,
-            self.call_number,
+            self.call_number.filter(|c| !c.trim().is_empty()),
             self.classification,
             self.collation,
             self.series,
@@ -146,13 +147,9 @@ impl BookInput {
         );
         f.finish()?;
         let (title, authors) = (title.expect("checked"), authors.expect("checked"));
-        let mut extra = extra;
-        // No call number given: suggest one from the class, the main author and the title.
-        if let (None, Some(class)) = (&extra.call_number, &extra.classification) {
-            let suggested = suggest(class.as_str(), authors.as_ref(), title.as_str());
-            extra.call_number = ShortText::parse_field("Call number", &suggested).ok();
-        }
-        Ok(NewBook { isbn, title, authors, subjects: subjects.expect("checked"), publisher, year, language, extra })
+        // No call number given: suggested from the class, the main author and the title.
+        Ok(NewBook { isbn, title, authors, subjects: subjects.expect("checked"), publisher, year, language, extra }
+            .with_suggested_call_number())
     }
 }
 
@@ -177,7 +174,9 @@ async fn get_book(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json
     Ok(Json(s.store.book(id).await?))
 }
 
-/// Changes to a book: send only the fields to change; `null` clears an optional one.
+/// Changes to a book: send only the fields to change; `null` clears an optional one. A book
+/// left without a call number (`null` or empty, or never given one) whose classification is a
+/// DDC class gets the suggested one, as a new book does.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookPatchInput {
@@ -260,7 +259,10 @@ async fn update_book(
         year: clearable(&mut f, "year", p.year, |y| Year::parse(y, s.store.now().year())),
         language: clearable(&mut f, "language", p.language, |v| LanguageCode::parse(&v)),
         edition: clearable(&mut f, "edition", p.edition, |v| ShortText::parse_field("Edition", &v)),
-        call_number: clearable(&mut f, "call_number", p.call_number, |v| parse_call_number(&v)),
+        // Empty is cleared: the store then suggests one from the class.
+        call_number: clearable(&mut f, "call_number", p.call_number.map(|c| c.filter(|c| !c.trim().is_empty())), |v| {
+            parse_call_number(&v)
+        }),
         classification: clearable(&mut f, "classification", p.classification, |v| parse_classification(&v)),
         collation: clearable(&mut f, "collation", p.collation, |v| ShortText::parse_field("Collation", &v)),
         series: clearable(&mut f, "series", p.series, |v| ShortText::parse_field("Series", &v)),
@@ -270,6 +272,23 @@ async fn update_book(
     };
     f.finish()?;
     Ok(Json(s.store.update_book(&who.actor(), id, &patch).await?))
+}
+
+/// How many books were given a call number.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallNumbersFilled {
+    #[schema(example = 1882)]
+    filled: u64,
+}
+
+/// Give every book still without a call number the suggested one (admin): the rule of a new
+/// book (DDC class, the main author's surname's first three letters, the title's first letter),
+/// for books whose classification is a DDC class; others are left as they are.
+#[utoipa::path(post, path = "/books/call-numbers", tag = "catalogue",
+    responses((status = 200, body = CallNumbersFilled), (status = 403, body = super::error::Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn fill_call_numbers(State(s): State<AppState>, Admin(who): Admin) -> Result<Json<CallNumbersFilled>> {
+    Ok(Json(CallNumbersFilled { filled: s.store.fill_call_numbers(&who.actor()).await? }))
 }
 
 /// Delete a book that was never lent (with its copies).

@@ -14,8 +14,8 @@ use super::{
 };
 use crate::{
     domain::{
-        circulation::LoanPolicy, Email, Grade, MemberNumber, NumberKind, Password, PersonName, Phone, ShortText,
-        Username,
+        check_birth_date, circulation::LoanPolicy, Email, Grade, MemberNumber, NumberKind, Password, PersonName, Phone,
+        ShortText, Username,
     },
     http::error::{ApiError, Fields, Result},
     model::{Category, ClosedDay, Fine, Hold, Items, Loan, Member, Page},
@@ -209,6 +209,11 @@ pub struct MemberPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<NaiveDate>)]
     expires_on: Option<Option<NaiveDate>>,
+    /// Date of birth (`YYYY-MM-DD`, from 1900 to today); `null` clears it. With the name, it
+    /// finds the member again when a later student list has neither card nor number.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    birth_date: Option<Option<NaiveDate>>,
     /// Blocks or unblocks borrowing (unblocking clears the reason).
     #[serde(default, deserialize_with = "present")]
     blocked: Option<bool>,
@@ -235,6 +240,9 @@ async fn update_member(
         email: clearable(&mut f, "email", p.email, |e| Email::parse(&e)),
         phone: clearable(&mut f, "phone", p.phone, |v| Phone::parse(&v)),
         expires_on: p.expires_on,
+        birth_date: clearable(&mut f, "birth_date", p.birth_date, |d| {
+            check_birth_date(d, s.store.today(s.store.now()))
+        }),
         blocked: p.blocked,
         blocked_reason: clearable(&mut f, "blocked_reason", p.blocked_reason, |v| ShortText::parse(&v)),
     };

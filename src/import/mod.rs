@@ -525,7 +525,8 @@ fn parse_book(
             identifiers: identifiers?,
             source_id,
         },
-    };
+    }
+    .with_suggested_call_number();
     Some((book, key))
 }
 

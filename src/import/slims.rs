@@ -15,7 +15,12 @@
 //!   first (a warning names both);
 //! - `0000-00-00` and other impossible dates are no date;
 //! - items whose record is missing are left out (there is no book to put them on);
-//! - a member's email or phone that is not valid is left out, the member is imported;
+//! - a member's email or phone that is not valid is left out, the member is imported; their
+//!   birth date comes along (a zero or future one is no date);
+//! - a member type that no map names and that is no category's code or name (SLiMS's own
+//!   `Standard` among them) becomes a category of its own with the type's loan rules
+//!   ([`category_of`]); an explicit map, or its `*` default, wins;
+//! - a refused or repaired item is named by its item code, the barcode the librarian knows;
 //! - SLiMS keeps no class (kelas) for a member (`member` has `inst_name`, an institution, and
 //!   `member_notes`, free text), so SLiMS members come without a grade: import a sheet with a
 //!   `kelas` column over them afterwards (matched by their card or `slims:` id) to set it.
@@ -35,9 +40,10 @@ use crate::store::slims::{FineIn, LoanIn};
 use super::{resolve_category, BookIn, CopyIn, ImportError, MemberIn, NumberIn, Report, RowError};
 use crate::{
     domain::{
-        text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode, MemberNumber, Notes, NumberKind,
-        PersonName, Phone, ShortText, Subjects, Title, Year,
+        circulation::LoanPolicy, text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode,
+        MemberNumber, Notes, NumberKind, PersonName, Phone, ShortText, Subjects, Title, Year,
     },
+    model::Category,
     store::{
         catalogue::{BookExtra, NewBook},
         Actor, Store,
@@ -120,6 +126,7 @@ pub struct SlimsMember {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub expire_date: Option<String>,
+    pub birth_date: Option<String>,
     pub type_name: Option<String>,
 }
 
@@ -151,6 +158,24 @@ pub struct Source {
     pub members: Vec<SlimsMember>,
     pub loans: Vec<SlimsLoan>,
     pub fines: Vec<SlimsFines>,
+    pub member_types: Vec<MemberType>,
+}
+
+/// A SLiMS member type (`mst_member_type`) with its loan rules (`None`: the column is not in
+/// this SLiMS, or empty).
+#[derive(Debug, Default, Clone)]
+pub struct MemberType {
+    pub name: String,
+    /// `loan_limit`: loans at once.
+    pub loan_limit: Option<i64>,
+    /// `loan_periode`: days of a loan.
+    pub loan_periode: Option<i64>,
+    /// `reborrow_limit`: renewals of a loan.
+    pub reborrow_limit: Option<i64>,
+    /// `fine_each_day`: rupiah a day late.
+    pub fine_each_day: Option<i64>,
+    /// `grace_periode`: days late before SLiMS fines.
+    pub grace_periode: Option<i64>,
 }
 
 /// Connects to SLiMS (read only: nothing is written there).
@@ -257,7 +282,8 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
     }
     let rows = sqlx::query(
         "SELECT m.member_id AS id, m.member_name AS name, m.member_email AS email, m.member_phone AS phone, \
-         CAST(m.expire_date AS CHAR) AS expire_date, t.member_type_name AS type_name \
+         CAST(m.expire_date AS CHAR) AS expire_date, CAST(m.birth_date AS CHAR) AS birth_date, \
+         t.member_type_name AS type_name \
          FROM member m LEFT JOIN mst_member_type t ON t.member_type_id = m.member_type_id ORDER BY m.member_id",
     )
     .fetch_all(&mut c)
@@ -271,6 +297,7 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
             email: text_col(r, "email"),
             phone: text_col(r, "phone"),
             expire_date: text_col(r, "expire_date"),
+            birth_date: text_col(r, "birth_date"),
             type_name: text_col(r, "type_name"),
         });
     }
@@ -317,8 +344,92 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
             }
         }
     }
+    let member_types = read_member_types(&mut c).await?;
     let _ = c.close().await;
-    Ok(Source { biblios, items, members, loans, fines })
+    Ok(Source { biblios, items, members, loans, fines, member_types })
+}
+
+/// The member types with their loan rules. A SLiMS older than the rules' columns (or with some
+/// missing) gives the names alone, and the categories made of them get Pustaka's defaults.
+async fn read_member_types(c: &mut MySqlConnection) -> Result<Vec<MemberType>, ImportError> {
+    let full = "SELECT member_type_name AS name, CAST(loan_limit AS SIGNED) AS loan_limit, \
+                CAST(loan_periode AS SIGNED) AS loan_periode, CAST(reborrow_limit AS SIGNED) AS reborrow_limit, \
+                CAST(fine_each_day AS SIGNED) AS fine_each_day, CAST(grace_periode AS SIGNED) AS grace_periode \
+                FROM mst_member_type ORDER BY member_type_id";
+    let rows = match sqlx::query(full).fetch_all(&mut *c).await {
+        Ok(rows) => rows,
+        Err(_) => sqlx::query("SELECT member_type_name AS name FROM mst_member_type ORDER BY member_type_id")
+            .fetch_all(&mut *c)
+            .await
+            .map_err(read_err("mst_member_type"))?,
+    };
+    let int = |r: &sqlx::mysql::MySqlRow, col: &str| r.try_get::<Option<i64>, _>(col).ok().flatten();
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(MemberType {
+                name: text_col(r, "name").and_then(|n| text::one_line(&n))?,
+                loan_limit: int(r, "loan_limit"),
+                loan_periode: int(r, "loan_periode"),
+                reborrow_limit: int(r, "reborrow_limit"),
+                fine_each_day: int(r, "fine_each_day"),
+                grace_periode: int(r, "grace_periode"),
+            })
+        })
+        .collect())
+}
+
+/// The code of the category made of a SLiMS member type: its name in lower case, letters and
+/// digits kept, anything else one `-`, at most 32 characters (`Standard` → `standard`, `Siswa
+/// SMA` → `siswa-sma`); `None` when nothing is left (a name of symbols only).
+pub fn category_code(name: &str) -> Option<String> {
+    let mut code = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            code.push(c.to_ascii_lowercase());
+        } else if !code.is_empty() && !code.ends_with('-') {
+            code.push('-');
+        }
+    }
+    let code: String = code.chars().take(32).collect();
+    let code = code.trim_end_matches('-');
+    (!code.is_empty()).then(|| code.to_owned())
+}
+
+/// The Pustaka category a SLiMS member type becomes: its name, a code made of it, and its loan
+/// rules: `loan_limit` → `max_loans`, `loan_periode` → `loan_days`, `reborrow_limit` →
+/// `max_renewals`, `fine_each_day` → `fine_per_day`, `grace_periode` → `overdue_grace_days`
+/// (SLiMS fines nothing within its grace; Pustaka fines from the first day late, and its grace
+/// is the days a late loan does not yet stop the member borrowing). What SLiMS's types do not hold
+/// is Pustaka's default: no fine ceiling per loan, unpaid fines never block, 3 days to collect a
+/// hold, no lost or damage charge. Each value beyond Pustaka's bounds is brought within them and
+/// said in the second part.
+pub fn category_of(t: &MemberType) -> Option<(Category, Vec<String>)> {
+    let code = category_code(&t.name)?;
+    let name = ShortText::parse(&t.name).ok()?.into_inner();
+    let mut notes = Vec::new();
+    let mut rule = |what: &str, v: Option<i64>, default: i64, min: i64, max: i64| {
+        let v = v.unwrap_or(default);
+        let within = v.clamp(min, max);
+        if within != v {
+            notes.push(format!("{what} {v} is taken as {within}"));
+        }
+        within
+    };
+    let rules = LoanPolicy {
+        max_loans: rule("loan_limit", t.loan_limit, 2, 0, 100),
+        loan_days: rule("loan_periode", t.loan_periode, 7, 1, 365),
+        max_renewals: rule("reborrow_limit", t.reborrow_limit, 1, 0, 20),
+        fine_per_day: rule("fine_each_day", t.fine_each_day, 0, 0, 10_000_000),
+        max_fine_per_loan: 0,
+        fine_limit: 0,
+        hold_pickup_days: 3,
+        overdue_grace_days: rule("grace_periode", t.grace_periode, 0, 0, 365),
+        lost_charge: 0,
+        damage_charge: 0,
+    };
+    let rules = rules.validate().ok()?;
+    Some((Category { code, name, rules }, notes))
 }
 
 /// A text column as text: NULL, blank and undecodable values are `None`.
@@ -407,7 +518,11 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
     let mut statuses: Vec<String> = Vec::new();
     let mut unknown: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for it in &src.items {
-        let record = format!("item {}", it.id);
+        // Named by the item code on its label, which the librarian knows (SLiMS's own id if none).
+        let record = match it.item_code.as_deref().and_then(text::one_line) {
+            Some(code) => format!("item {code}"),
+            None => format!("item without a code (SLiMS item_id {})", it.id),
+        };
         let Some(&book) = it.biblio_id.and_then(|id| book_of.get(&id)) else {
             let why = match it.biblio_id {
                 Some(id) if biblio_ids.contains(&id) => format!("its record (biblio {id}) was not imported"),
@@ -547,7 +662,7 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             category: m.type_name.as_deref().and_then(text::one_line),
             // SLiMS's `member` table has no class: its `inst_name` is the member's institution.
             grade: None,
-            birth_date: None,
+            birth_date: m.birth_date.as_deref().and_then(text::date).filter(|d| *d <= today),
             numbers,
             email,
             phone,
@@ -749,16 +864,19 @@ fn book(
         Notes::parse(&clipped).ok()
     };
     let source_id = ShortText::parse(&format!("slims:{}", b.id)).ok();
-    Some(NewBook {
-        isbn,
-        title,
-        authors,
-        subjects,
-        publisher,
-        year,
-        language,
-        extra: BookExtra { edition, call_number, classification, collation, series, notes, identifiers, source_id },
-    })
+    Some(
+        NewBook {
+            isbn,
+            title,
+            authors,
+            subjects,
+            publisher,
+            year,
+            language,
+            extra: BookExtra { edition, call_number, classification, collation, series, notes, identifiers, source_id },
+        }
+        .with_suggested_call_number(),
+    )
 }
 
 /// Imports a SLiMS database; `progress` hears (records done, records in all) per stage.
@@ -790,18 +908,53 @@ pub async fn import(
     let mut types: Vec<&str> = plan.members.iter().filter_map(|m| m.category.as_deref()).collect();
     types.sort_unstable();
     types.dedup();
+    // A type that no map names, and that is no category's code or name, becomes a category
+    // with its SLiMS rules.
+    let mut creating: Vec<Category> = Vec::new();
+    let mut map = options.categories.clone();
     for t in types {
-        let to = resolve_category(Some(t), &options.categories, &categories, options.default_category.as_deref())
-            .unwrap_or_else(|_| "(no mapping: these members are not imported)".to_owned());
+        let default = options.default_category.as_deref();
+        let to = match resolve_category(Some(t), &options.categories, &categories, default) {
+            Ok(code) => code,
+            Err(_) => {
+                let slims_type = src.member_types.iter().find(|m| m.name.eq_ignore_ascii_case(t)).cloned();
+                match category_of(
+                    &slims_type.unwrap_or_else(|| MemberType { name: t.to_owned(), ..Default::default() }),
+                ) {
+                    Some((c, notes)) => {
+                        let r = &c.rules;
+                        let mut line = format!(
+                            "{} (a new category with SLiMS's rules: {} loans, {} days, {} renewals, Rp {} a day late, \
+                             {} days' grace",
+                            c.code, r.max_loans, r.loan_days, r.max_renewals, r.fine_per_day, r.overdue_grace_days
+                        );
+                        for n in notes {
+                            line.push_str("; ");
+                            line.push_str(&n);
+                        }
+                        line.push(')');
+                        if known(&c.code) {
+                            // Its code is a category's already (named otherwise): its members go there.
+                            map.insert(t.to_lowercase(), c.code.clone());
+                        } else if !creating.iter().any(|k| k.code == c.code) {
+                            creating.push(c);
+                        }
+                        line
+                    }
+                    None => "(no mapping: these members are not imported)".to_owned(),
+                }
+            }
+        };
         report.mappings.push(format!("member type {t} -> {to}"));
     }
     store.import_books(actor, &plan.books, &mut report, |d, t| progress("books", d, t)).await?;
     store
-        .import_members(
+        .import_members_creating(
             actor,
             &plan.members,
-            &options.categories,
+            &map,
             options.default_category.as_deref(),
+            &creating,
             &mut report,
             |d, t| progress("members", d, t),
         )
@@ -855,4 +1008,47 @@ pub async fn import(
     store.import_fines(actor, &fines, &mut report, |d, t| progress("fines", d, t)).await?;
     store.audit_import(actor, "import.slims", &report).await?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_type_names_make_category_codes() {
+        assert_eq!(category_code("Standard").as_deref(), Some("standard"));
+        assert_eq!(category_code("  Siswa SMA / Kelas X ").as_deref(), Some("siswa-sma-kelas-x"));
+        assert_eq!(category_code("Guru_Honorer").as_deref(), Some("guru-honorer"));
+        assert_eq!(category_code("---"), None);
+        assert_eq!(category_code(&"a".repeat(40)).map(|c| c.len()), Some(32));
+    }
+
+    #[test]
+    fn a_member_type_keeps_its_rules_within_pustaka_bounds() {
+        let t = MemberType {
+            name: "Standard".into(),
+            loan_limit: Some(2),
+            loan_periode: Some(10),
+            reborrow_limit: Some(1),
+            fine_each_day: Some(500),
+            grace_periode: Some(2),
+        };
+        let (c, notes) = category_of(&t).unwrap();
+        assert_eq!((c.code.as_str(), c.name.as_str()), ("standard", "Standard"));
+        let r = c.rules;
+        assert_eq!(
+            (r.max_loans, r.loan_days, r.max_renewals, r.fine_per_day, r.overdue_grace_days),
+            (2, 10, 1, 500, 2)
+        );
+        assert_eq!((r.fine_limit, r.hold_pickup_days), (0, 3));
+        assert!(notes.is_empty());
+        // SLiMS allows 0 days and a thousand loans; Pustaka does not: brought within, and said.
+        let odd = MemberType { loan_periode: Some(0), loan_limit: Some(1000), ..t.clone() };
+        let (c, notes) = category_of(&odd).unwrap();
+        assert_eq!((c.rules.loan_days, c.rules.max_loans), (1, 100));
+        assert_eq!(notes, ["loan_limit 1000 is taken as 100", "loan_periode 0 is taken as 1"]);
+        // A SLiMS without the rules' columns: Pustaka's defaults.
+        let bare = category_of(&MemberType { name: "Umum".into(), ..Default::default() }).unwrap().0;
+        assert_eq!((bare.rules.max_loans, bare.rules.loan_days), (2, 7));
+    }
 }

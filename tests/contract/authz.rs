@@ -43,6 +43,8 @@ fn access(method: &str, path: &str) -> Access {
         | ("POST", "/api/v1/loans/{id}/renew" | "/api/v1/holds")
         | ("DELETE", "/api/v1/holds/{id}") => Own,
         ("PUT" | "DELETE", "/api/v1/categories/{code}") | ("GET" | "POST", "/api/v1/users") => Admin,
+        // Filling every missing call number (#28).
+        ("POST", "/api/v1/books/call-numbers") => Admin,
         ("DELETE", "/api/v1/users/{id}") => Admin,
         ("GET" | "PUT", "/api/v1/notices/settings") | ("GET", "/api/v1/notices/templates") => Admin,
         ("PUT" | "DELETE", "/api/v1/notices/templates/{kind}/{language}") | ("POST", "/api/v1/notices/preview") => {

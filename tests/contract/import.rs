@@ -102,7 +102,7 @@ async fn book_fields_are_settable_and_shown(app: TestApp) {
         .post(
             "/api/v1/books",
             admin,
-            json!({ "title": "Z", "authors": ["Y"], "call_number": "", "notes": "a\u{7}b", "edition": "x".repeat(201),
+            json!({ "title": "Z", "authors": ["Y"], "call_number": "12", "notes": "a\u{7}b", "edition": "x".repeat(201),
                     "identifiers": ["ok", "a\u{202E}b"] }),
         )
         .await

@@ -25,6 +25,7 @@ contract!(
     a_wrong_category_is_a_422_naming_the_field,
     row_reasons_are_in_the_library_language,
     generated_school_files_import_with_no_edits,
+    a_birth_date_is_set_and_cleared_on_the_member,
 );
 
 async fn books(app: &TestApp, bytes: &[u8], dry_run: bool) -> Report {
@@ -535,4 +536,24 @@ async fn generated_school_files_import_with_no_edits(app: TestApp) {
     let book = app.get("/api/v1/books?q=Laskar", None).await.expect(200)["items"][0]["id"].as_i64().unwrap();
     app.copy(book, "T-1").await;
     assert_eq!(app.checkout("T-1", "2526002").await.expect(201)["member_id"], bela["id"]);
+}
+
+async fn a_birth_date_is_set_and_cleared_on_the_member(app: TestApp) {
+    let (id, _) = app.member("Siti Aminah", "student").await;
+    let path = format!("/api/v1/members/{id}");
+    let admin = Some(app.admin.as_str());
+    let m = app.patch(&path, admin, json!({ "birth_date": "2012-03-04" })).await.expect(200);
+    assert_eq!(m["birth_date"], "2012-03-04");
+    let tomorrow = (app.today() + chrono::Duration::days(1)).to_string();
+    let bad = app.patch(&path, admin, json!({ "birth_date": tomorrow })).await.problem(422, "validation");
+    assert_eq!(
+        (bad["errors"][0]["field"].as_str(), bad["errors"][0]["code"].as_str()),
+        (Some("birth_date"), Some("out_of_range"))
+    );
+    let bad = app.patch(&path, admin, json!({ "birth_date": "4 Maret 2012" })).await;
+    assert_eq!(bad.status, 422, "{:#}", bad.body);
+    let m = app.patch(&path, admin, json!({ "name": "Siti Aminah" })).await.expect(200);
+    assert_eq!(m["birth_date"], "2012-03-04", "untouched");
+    let m = app.patch(&path, admin, json!({ "birth_date": null })).await.expect(200);
+    assert!(m["birth_date"].is_null());
 }

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 contract!(
     dry_run_then_import_then_nothing_changes,
-    a_mapping_file_brings_the_unmapped_members_in_on_a_second_run,
+    an_explicit_map_still_wins,
     an_unreachable_slims_is_one_clear_error,
 );
 
@@ -28,7 +28,7 @@ fn the_command_line_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
     let map = dir.path().join("tipe.txt");
-    std::fs::write(&map, "Alumni = public\n").unwrap();
+    std::fs::write(&map, "Standard = public\n").unwrap();
     let pustaka = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_pustaka"))
             .args(args)
@@ -45,7 +45,7 @@ fn the_command_line_end_to_end() {
     assert_eq!((report["dry_run"].as_bool(), report["books_created"].as_i64()), (Some(true), Some(6)));
     let done = pustaka(&["import", "slims", "--from", &src.db.url, "--category-map", map.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&done.stdout);
-    assert!(text.contains("mapping: member type Alumni -> public"), "{text}");
+    assert!(text.contains("mapping: member type Standard -> public"), "{text}");
     assert!(text.contains("members: 4 new, 0 already there"), "{text}");
     // Not a terminal: no bar, a line at the end of each stage (and every 25 batches).
     let progress = String::from_utf8_lossy(&done.stderr);
@@ -100,9 +100,12 @@ const SCHEMA: &[&str] = &[
      ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE member (member_id varchar(20) NOT NULL PRIMARY KEY, member_name varchar(100) NOT NULL, \
      member_type_id int(6) DEFAULT NULL, member_email varchar(100) DEFAULT NULL, member_phone varchar(50) DEFAULT NULL, \
-     expire_date date NOT NULL) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
+     expire_date date NOT NULL, birth_date date DEFAULT NULL) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE mst_member_type (member_type_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-     member_type_name varchar(50) NOT NULL) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
+     member_type_name varchar(50) NOT NULL, loan_limit int(11) NOT NULL, loan_periode int(11) NOT NULL, \
+     enable_reserve int(1) NOT NULL DEFAULT 0, reserve_limit int(11) NOT NULL DEFAULT 0, member_periode int(11) NOT NULL, \
+     reborrow_limit int(11) NOT NULL, fine_each_day int(11) NOT NULL, grace_periode int(2) DEFAULT 0, \
+     UNIQUE KEY member_type_name (member_type_name)) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE loan (loan_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, item_code varchar(20) DEFAULT NULL, \
      member_id varchar(20) DEFAULT NULL, loan_date date NOT NULL, due_date date NOT NULL, renewed int(11) NOT NULL DEFAULT 0, \
      is_lent int(11) NOT NULL DEFAULT 0, is_return int(11) NOT NULL DEFAULT 0) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
@@ -146,14 +149,18 @@ const ROWS: &[&str] = &[
      (4, 99, 'B099', 'SL', NULL, NULL), (5, 2, NULL, 'REF', NULL, 60000), (6, 3, 'B006', 'XX', 'R', NULL), \
      (7, 7, 'B007', NULL, NULL, NULL), (8, 5, 'J001', 'REF', 'NL', -5), (9, 2, 'B 009', NULL, NULL, NULL), \
      (10, 8, 'C010', 'SL', 'PMR', NULL), (11, 8, 'C011', NULL, 'Z', NULL), (12, 8, 'C012', NULL, 'PMR', NULL)",
-    "INSERT INTO mst_member_type VALUES (1, 'Siswa'), (2, 'Guru'), (3, 'Alumni')",
+    // Siswa and Guru are Pustaka's categories by name; Standard, SLiMS's own default type, is not:
+    // it becomes a category with these rules (2 loans, 10 days, 1 renewal, Rp 500 a day, 2 days' grace).
+    "INSERT INTO mst_member_type (member_type_id, member_type_name, loan_limit, loan_periode, member_periode, \
+     reborrow_limit, fine_each_day, grace_periode) VALUES \
+     (1, 'Siswa', 3, 7, 365, 1, 500, 0), (2, 'Guru', 10, 14, 365, 2, 0, 0), (3, 'Standard', 2, 10, 365, 1, 500, 2)",
     // Members: a zero expiry date, a SLiMS id that is a valid Pustaka card, mojibake and a bad
-    // email, a line break in a name, a type (Alumni) with no mapping.
+    // email, a line break in a name, SLiMS's default type (Standard); birth dates, one of them zero.
     "INSERT INTO member VALUES \
-     ('M0001', 'Siti Aminah', 1, 'siti@example.org', '0812-1111-2222', '2027-12-31'), \
-     ('P12345674', 'Budi Santoso', 2, NULL, NULL, '0000-00-00'), \
-     ('M0003', 'Dewi LestarÃ¯', 3, 'bukan email', NULL, '2026-01-31'), \
-     ('M0004', 'Rudi\\r\\nHartono', 1, '', '', '2028-06-30')",
+     ('M0001', 'Siti Aminah', 1, 'siti@example.org', '0812-1111-2222', '2027-12-31', '2012-03-04'), \
+     ('P12345674', 'Budi Santoso', 2, NULL, NULL, '0000-00-00', '0000-00-00'), \
+     ('M0003', 'Dewi LestarÃ¯', 3, 'bukan email', NULL, '2026-01-31', NULL), \
+     ('M0004', 'Rudi\\r\\nHartono', 1, '', '', '2028-06-30', '2011-12-25')",
     // Loans: 1 and 2 open (2 with a zero loan date), 3 for an item that is gone, 4 for the
     // unmapped member, 5 returned, 6 for a member who is gone.
     "INSERT INTO loan (loan_id, item_code, member_id, loan_date, due_date, renewed, is_lent, is_return) VALUES \
@@ -230,28 +237,29 @@ async fn member_by_source(app: &TestApp, source: &str) -> Option<Value> {
     list["items"].as_array().unwrap().iter().find(|m| m["source_id"] == source).cloned()
 }
 
-/// The rows that cannot come over without a mapping for Alumni, and why.
+/// The rows that cannot come over, and why; items are named by their item code.
 const EXPECTED_ERRORS: &[(&str, &str)] = &[
     ("biblio 7", "title"),
-    ("item 4", "biblio_id"),
-    ("item 7", "biblio_id"),
-    ("item 9", "item_code"),
+    ("item B099", "biblio_id"),
+    ("item B007", "biblio_id"),
+    ("item B 009", "item_code"),
     ("loan 3", "item_code"),
     ("loan 6", "member_id"),
-    ("member M0003", "category"),
-    ("loan 4", "member_id"),
-    ("fines of member M0003", "member_id"),
 ];
+
+/// What SLiMS's Standard type becomes.
+const STANDARD: &str = "member type Standard -> standard (a new category with SLiMS's rules: 2 loans, 10 days, \
+                        1 renewals, Rp 500 a day late, 2 days' grace)";
 
 async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let Some(src) = Slims::create().await else { return eprintln!("{SKIPPED}") };
     let dry = run(&app, &src.options(), true).await;
     assert!(dry.dry_run);
-    assert_eq!((dry.books_created, dry.copies_created, dry.members_created), (6, 9, 3), "{dry:#?}");
-    assert_eq!((dry.loans_created, dry.fines_created), (2, 1), "{dry:#?}");
+    assert_eq!((dry.books_created, dry.copies_created, dry.members_created), (6, 9, 4), "{dry:#?}");
+    assert_eq!((dry.loans_created, dry.fines_created), (3, 2), "{dry:#?}");
     assert_eq!(records(&dry), strs(EXPECTED_ERRORS), "{:#?}", dry.errors);
     assert!(dry.mappings.iter().any(|m| m == "member type Siswa -> student"), "{:?}", dry.mappings);
-    assert!(dry.mappings.iter().any(|m| m.starts_with("member type Alumni -> (no mapping")), "{:?}", dry.mappings);
+    assert!(dry.mappings.iter().any(|m| m == STANDARD), "{:?}", dry.mappings);
     for status in [
         "MIS (Missing) -> lost",
         "R (Repair) -> withdrawn (off the shelf until it is marked available again)",
@@ -266,8 +274,8 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         dry.warnings.iter().map(|w| (w.record.clone().unwrap_or_default(), w.field.clone())).collect();
     for w in [
         ("biblio 4", "isbn"),
-        ("item 5", "item_code"),
-        ("item 8", "price"),
+        ("item without a code (SLiMS item_id 5)", "item_code"),
+        ("item J001", "price"),
         ("loan 2", "loan_date"),
         ("item status PMR", "item_status_id"),
         ("item status Z", "item_status_id"),
@@ -277,11 +285,16 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let list = app.get("/api/v1/books", None).await.expect(200);
     assert_eq!(list["total"], 0, "a dry run writes nothing");
     assert_eq!(app.get("/api/v1/members", Some(&app.admin)).await.expect(200)["total"], 0);
+    let codes = |c: Value| {
+        c["items"].as_array().unwrap().iter().map(|k| k["code"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let categories = app.get("/api/v1/categories", Some(&app.admin)).await.expect(200);
+    assert_eq!(codes(categories), ["public", "staff", "student"], "nor a category");
 
     let done = run(&app, &src.options(), false).await;
     assert_eq!(
         (done.books_created, done.copies_created, done.members_created, done.loans_created, done.fines_created),
-        (6, 9, 3, 2, 1),
+        (6, 9, 4, 3, 2),
         "{done:#?}"
     );
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
@@ -337,7 +350,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let generated = app.get("/api/v1/copies/SLIMS-5", None).await.expect(200);
     assert_eq!((generated["location"].as_str(), generated["price"].as_i64()), (Some("Ruang Referensi"), Some(60000)));
     let b006 = app.get("/api/v1/copies/B006", None).await.expect(200);
-    assert_eq!((b006["location"].as_str(), b006["status"].as_str()), (Some("XX"), Some("withdrawn")), "in repair");
+    assert_eq!((b006["location"].as_str(), b006["status"].as_str()), (Some("XX"), Some("on_loan")), "lent to Dewi");
     let j001 = app.get("/api/v1/copies/J001", None).await.expect(200);
     assert_eq!(j001["status"], "available", "no loan: Pustaka has no reference-only copies");
     for code in ["C010", "C011", "C012"] {
@@ -350,16 +363,31 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     assert_eq!((siti["category"].as_str(), siti["expires_on"].as_str()), (Some("student"), Some("2027-12-31")));
     assert_eq!((siti["email"].as_str(), siti["phone"].as_str()), (Some("siti@example.org"), Some("0812-1111-2222")));
     assert!(done.new_cards.iter().any(|(old, card)| old == "M0001" && siti["card_number"] == card.as_str()));
+    assert_eq!(siti["birth_date"], "2012-03-04", "birth dates come along");
     // Her SLiMS card keeps working: the search (and so the desk) finds her by its number.
     assert_eq!(siti["other_numbers"], json!([{"kind": "slims", "number": "M0001"}]));
     let by_old_card = app.get("/api/v1/members?q=m0001", Some(&app.admin)).await.expect(200);
     assert_eq!(by_old_card["items"][0]["id"], siti["id"], "{by_old_card:#}");
     let budi = member_by_source(&app, "slims:P12345674").await.expect("Budi");
     assert_eq!((budi["card_number"].as_str(), budi["category"].as_str()), (Some("P12345674"), Some("staff")));
-    assert!(budi["expires_on"].is_null(), "0000-00-00 is no date");
+    assert!(budi["expires_on"].is_null() && budi["birth_date"].is_null(), "0000-00-00 is no date");
     let rudi = member_by_source(&app, "slims:M0004").await.expect("Rudi");
     assert_eq!(rudi["name"], "Rudi Hartono");
-    assert!(member_by_source(&app, "slims:M0003").await.is_none(), "Alumni has no mapping");
+    // SLiMS's Standard type: a category of its own, with its SLiMS rules.
+    let dewi = member_by_source(&app, "slims:M0003").await.expect("Dewi");
+    assert_eq!(dewi["category"], "standard");
+    let standard = app.get("/api/v1/categories", Some(&app.admin)).await.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "standard")
+        .cloned()
+        .expect("a category standard");
+    assert_eq!(
+        (&standard["name"], &standard["max_loans"], &standard["loan_days"], &standard["max_renewals"]),
+        (&json!("Standard"), &json!(2), &json!(10), &json!(1))
+    );
+    assert_eq!((&standard["fine_per_day"], &standard["overdue_grace_days"]), (&json!(500), &json!(2)));
 
     // Open loans with their dates; Siti's unpaid balance.
     let loans = app.get(&format!("/api/v1/members/{}/loans", siti["id"]), Some(&app.admin)).await.expect(200);
@@ -384,10 +412,11 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         (0, 0, 0, 0, 0),
         "{again:#?}"
     );
-    assert_eq!((again.books_existing, again.copies_existing, again.members_existing), (6, 9, 3));
-    assert_eq!(again.fines_existing, 1);
+    assert_eq!((again.books_existing, again.copies_existing, again.members_existing), (6, 9, 4));
+    assert_eq!(again.fines_existing, 2);
     // B003 was returned in Pustaka meanwhile: its SLiMS loan is known and not lent again.
-    assert_eq!(again.loans_existing, 2, "{again:#?}");
+    assert_eq!(again.loans_existing, 3, "{again:#?}");
+    assert!(again.mappings.iter().any(|m| m == "member type Standard -> standard"), "{:?}", again.mappings);
     assert_eq!(app.get("/api/v1/copies/B003", None).await.expect(200)["status"], "available");
     assert_eq!(app.get("/api/v1/books", None).await.expect(200)["total"], 6);
 
@@ -401,34 +430,30 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         .map(|e| e["detail"].as_str().unwrap())
         .collect();
     assert_eq!(runs.len(), 2, "{runs:?}");
-    assert!(runs[1].contains("books 6 created") && runs[1].contains("loans 2 created"), "{}", runs[1]);
+    assert!(runs[1].contains("books 6 created") && runs[1].contains("members 4 created"), "{}", runs[1]);
 }
 
-async fn a_mapping_file_brings_the_unmapped_members_in_on_a_second_run(app: TestApp) {
+async fn an_explicit_map_still_wins(app: TestApp) {
     let Some(src) = Slims::create().await else { return eprintln!("{SKIPPED}") };
-    let first = run(&app, &src.options(), false).await;
-    assert_eq!(first.members_created, 3);
-    let (map, default) = slims::read_category_map("# SLiMS type = Pustaka category\nAlumni = public\n\n* = student\n")
-        .expect("a mapping file");
+    let (map, default) =
+        slims::read_category_map("# SLiMS type = Pustaka category\nStandard = public\n\n* = student\n")
+            .expect("a mapping file");
     assert_eq!(default.as_deref(), Some("student"));
     let options = SlimsOptions { categories: map, default_category: default, ..src.options() };
-    let dry = run(&app, &options, true).await;
-    assert!(dry.mappings.iter().any(|m| m == "member type Alumni -> public"), "{:?}", dry.mappings);
-    assert_eq!((dry.members_created, dry.loans_created, dry.fines_created), (1, 1, 1), "{dry:#?}");
-    let second = run(&app, &options, false).await;
-    assert_eq!((second.members_created, second.members_existing), (1, 3));
-    assert_eq!((second.loans_created, second.loans_existing), (1, 2));
-    assert_eq!((second.fines_created, second.fines_existing), (1, 1));
+    let done = run(&app, &options, false).await;
+    assert!(done.mappings.iter().any(|m| m == "member type Standard -> public"), "{:?}", done.mappings);
+    assert_eq!((done.members_created, done.loans_created, done.fines_created), (4, 3, 2), "{done:#?}");
     let dewi = member_by_source(&app, "slims:M0003").await.expect("Dewi");
     assert_eq!((dewi["name"].as_str(), dewi["category"].as_str()), (Some("Dewi Lestarï"), Some("public")));
     assert!(dewi["email"].is_null(), "a bad email is left out, the member is not");
-    assert_eq!(app.get("/api/v1/copies/B006", None).await.expect(200)["status"], "on_loan");
+    let categories = app.get("/api/v1/categories", Some(&app.admin)).await.expect(200);
+    assert_eq!(categories["items"].as_array().unwrap().len(), 3, "no category made: {categories:#}");
 
     // Bad mapping files are refused with the line at fault.
-    assert!(slims::read_category_map("Alumni public\n").unwrap_err().contains("line 1"));
+    assert!(slims::read_category_map("Standard public\n").unwrap_err().contains("line 1"));
     // A mapping to a category that does not exist stops the import before it writes anything.
     let wrong = SlimsOptions {
-        categories: [("alumni".to_owned(), "alumni".to_owned())].into_iter().collect(),
+        categories: [("standard".to_owned(), "alumni".to_owned())].into_iter().collect(),
         ..src.options()
     };
     let e = slims::import(&app.store, &Actor::system(), &wrong, false, |_, _, _| {}).await.unwrap_err();

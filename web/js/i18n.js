@@ -80,6 +80,11 @@ const id = {
   'reason.validation': '“{barcode}” bukan barcode yang sah (hanya huruf, angka, - . _)',
   'reason.hold_closed': 'pesanan ini sudah tidak aktif',
 
+  'member.birth_date': 'Tanggal lahir', 'member.birth_date_hint': 'Dengan nama, menemukan anggota ini lagi saat daftar siswa berikutnya tanpa nomor.',
+  'members.numbers': 'Nomor lain', 'members.no_numbers': 'Belum ada nomor lain (NIS, NISN, ID SLiMS, kartu lama).',
+  'members.add_number': 'Tambah nomor', 'members.number_added': 'Nomor {number} ditambahkan.', 'members.remove_number_confirm': 'Hapus nomor {number} dari anggota ini?',
+  'number.kind': 'Jenis', 'number.number': 'Nomor', 'number.hint': 'Kartu lama, NIS atau NISN tetap bisa dipindai di meja sirkulasi dan kios.',
+  'number.kind.nis': 'NIS', 'number.kind.nisn': 'NISN', 'number.kind.slims': 'ID anggota SLiMS', 'number.kind.old_card': 'Kartu lama',
   'member.name': 'Nama', 'member.card_number': 'Nomor kartu', 'member.category': 'Kategori', 'member.email': 'Email', 'member.phone': 'Telepon',
   'member.grade': 'Kelas', 'member.grade_hint': 'Kelas siswa, mis. 7A, VIII-B atau XII IPA 2 (paling banyak 20 karakter). Kosongkan untuk guru dan anggota umum.',
   'member.expires_on': 'Berlaku sampai', 'member.expires_hint': 'Kosongkan jika tidak ada batas.', 'member.no_expiry': 'Tanpa batas',
@@ -396,6 +401,9 @@ const id = {
   'book.call_number': 'Nomor panggil', 'book.call_number_hint': 'Kosongkan untuk diusulkan dari klasifikasi, pengarang dan judul (misalnya 899.221 HIR p).',
   'copy.barcode_auto_hint': 'Kosongkan untuk barcode otomatis berikutnya.',
   // Import from the page (issue 13).
+  'callnumbers.title': 'Nomor panggil yang kosong', 'callnumbers.fill': 'Isi nomor panggil yang kosong',
+  'callnumbers.hint': 'Buku yang punya klasifikasi DDC tetapi belum punya nomor panggil diberi nomor yang diusulkan (klasifikasi, tiga huruf pengarang, huruf judul; mis. 899.221 HIR l). Nomor yang sudah ada tidak diubah.',
+  'callnumbers.filled': '{n} buku diberi nomor panggil.',
   'admin.tab.impor': 'Impor', 'import.title': 'Impor data', 'import.what': 'Jenis berkas',
   'import.kind.books': 'Buku dan eksemplar (CSV/XLSX)', 'import.kind.members': 'Anggota (CSV/XLSX)', 'import.kind.marc': 'MARC 21 (ISO 2709 atau MARCXML)',
   'import.file': 'Berkas', 'import.categories': 'Pemetaan kategori anggota', 'import.categories_hint': 'Mis. Dosen=staff, Alumni=public',
@@ -509,6 +517,11 @@ const en = {
   'reason.validation': '“{barcode}” is not a valid barcode (letters, digits, - . _ only)',
   'reason.hold_closed': 'this hold is no longer open',
 
+  'member.birth_date': 'Date of birth', 'member.birth_date_hint': 'With the name, finds this member again when a later student list has no number.',
+  'members.numbers': 'Other numbers', 'members.no_numbers': 'No other numbers yet (NIS, NISN, SLiMS id, old card).',
+  'members.add_number': 'Add number', 'members.number_added': 'Number {number} added.', 'members.remove_number_confirm': 'Remove number {number} from this member?',
+  'number.kind': 'Kind', 'number.number': 'Number', 'number.hint': 'An old card, NIS or NISN keeps scanning at the desk and the kiosk.',
+  'number.kind.nis': 'NIS', 'number.kind.nisn': 'NISN', 'number.kind.slims': 'SLiMS member id', 'number.kind.old_card': 'Old card',
   'member.name': 'Name', 'member.card_number': 'Card number', 'member.category': 'Category', 'member.email': 'Email', 'member.phone': 'Phone',
   'member.grade': 'Class', 'member.grade_hint': 'A student\'s class, e.g. 7A, VIII-B or XII IPA 2 (at most 20 characters). Leave empty for teachers and the public.',
   'member.expires_on': 'Valid until', 'member.expires_hint': 'Leave empty for no expiry.', 'member.no_expiry': 'No expiry',
@@ -825,6 +838,9 @@ const en = {
   'book.call_number': 'Call number', 'book.call_number_hint': 'Leave empty to have it suggested from the class, author and title (e.g. 899.221 HIR p).',
   'copy.barcode_auto_hint': 'Leave empty for the next automatic barcode.',
   // Import from the page (issue 13).
+  'callnumbers.title': 'Missing call numbers', 'callnumbers.fill': 'Fill missing call numbers',
+  'callnumbers.hint': 'Books with a DDC class but no call number get the suggested one (class, three letters of the author, the title letter; e.g. 899.221 HIR l). Call numbers already there are not changed.',
+  'callnumbers.filled': '{n} books were given a call number.',
   'admin.tab.impor': 'Import', 'import.title': 'Import data', 'import.what': 'Kind of file',
   'import.kind.books': 'Books and copies (CSV/XLSX)', 'import.kind.members': 'Members (CSV/XLSX)', 'import.kind.marc': 'MARC 21 (ISO 2709 or MARCXML)',
   'import.file': 'File', 'import.categories': 'Member category mapping', 'import.categories_hint': 'E.g. Dosen=staff, Alumni=public',

@@ -80,6 +80,15 @@ pub fn suggest(ddc: &str, authors: &[String], title: &str) -> String {
         .join(" ")
 }
 
+/// The call number a book without one gets: [`suggest`]ed from its classification when that is a
+/// DDC class (anything else, e.g. `NONFIKSI`, suggests nothing), its main author and its title.
+/// The rule of a new book in the page, of a book saved with the call number left empty, of
+/// imported books and of the admin's filling of every book still missing one.
+pub fn suggestion(classification: Option<&str>, authors: &[String], title: &str) -> Option<String> {
+    let class = check_ddc(classification?).ok()?;
+    check_call_number(&suggest(&class, authors, title)).ok()
+}
+
 /// Checks a call number typed by hand: 1–3 parts separated by spaces (the spine label prints one a
 /// line; a leading collection mark such as `R` or `F` may be a fourth); when it begins with a digit
 /// its first part must be a DDC class.
@@ -186,6 +195,18 @@ mod tests {
         assert_eq!(title_letter("The"), "t");
         assert_eq!(author_mark(&v(&["Ng"]), "X"), "NG");
         assert_eq!(author_mark(&v(&["Çelik, Öz"]), "X"), "ÇEL");
+    }
+
+    #[test]
+    fn a_book_without_a_call_number_gets_one_from_a_ddc_class_only() {
+        assert_eq!(
+            suggestion(Some("899.221"), &v(&["Andrea Hirata"]), "Sang Pemimpi").as_deref(),
+            Some("899.221 HIR p")
+        );
+        assert_eq!(suggestion(Some(" 2x4.1 "), &[], "Fikih Ibadah").as_deref(), Some("2X4.1 FIK f"));
+        assert_eq!(suggestion(Some("NONFIKSI"), &v(&["Andrea Hirata"]), "Laskar Pelangi"), None);
+        assert_eq!(suggestion(Some(""), &v(&["Andrea Hirata"]), "Laskar Pelangi"), None);
+        assert_eq!(suggestion(None, &v(&["Andrea Hirata"]), "Laskar Pelangi"), None);
     }
 
     #[test]

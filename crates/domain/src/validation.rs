@@ -339,6 +339,21 @@ impl Grade {
 }
 impl_string_newtype!(Grade);
 
+/// Checks a date of birth: not after `today` (the library's date), not before 1900.
+pub fn check_birth_date(
+    date: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<chrono::NaiveDate, ValidationError> {
+    let first = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+    if date > today || date < first {
+        return Err(ValidationError::new(
+            "out_of_range",
+            format!("a date of birth is from 1900-01-01 to today ({today}), not {date}"),
+        ));
+    }
+    Ok(date)
+}
+
 /// A login name: 3–32 characters of `a-z`, `0-9`, `.`, `_`, `-`, starting with a letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String")]
@@ -1046,5 +1061,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn birth_dates_are_in_the_past_and_after_1900() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let today = d(2026, 12, 7);
+        assert_eq!(check_birth_date(d(2012, 3, 4), today), Ok(d(2012, 3, 4)));
+        assert_eq!(check_birth_date(today, today), Ok(today));
+        assert_eq!(check_birth_date(d(2026, 12, 8), today).unwrap_err().code, "out_of_range");
+        assert_eq!(check_birth_date(d(1899, 12, 31), today).unwrap_err().code, "out_of_range");
     }
 }

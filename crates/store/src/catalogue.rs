@@ -10,6 +10,7 @@ use super::{
 use crate::{
     db::{Row, Tx},
     domain::{
+        callnumber::suggestion,
         circulation::{check_price, may_change_copy_status, may_delete, may_delete_copy, settable_by_hand, Record},
         Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, ValidationError, Year,
     },
@@ -27,6 +28,19 @@ pub struct NewBook {
     pub year: Option<Year>,
     pub language: Option<LanguageCode>,
     pub extra: BookExtra,
+}
+
+impl NewBook {
+    /// Gives a book without a call number the one suggested from its DDC class, main author and
+    /// title ([`suggestion`]); a book without a class, or with another kind of class, keeps none.
+    pub fn with_suggested_call_number(mut self) -> Self {
+        if self.extra.call_number.is_none() {
+            let class = self.extra.classification.as_ref().map(|c| c.as_str());
+            self.extra.call_number = suggestion(class, self.authors.as_ref(), self.title.as_str())
+                .and_then(|c| ShortText::parse_field("Call number", &c).ok());
+        }
+        self
+    }
 }
 
 /// The descriptive fields a book may have beyond the core ones (what imports bring).
@@ -296,12 +310,65 @@ impl Store {
                 let classification = p.classification.as_ref().and_then(|c| c.as_ref()).map(|c| c.as_str());
                 tx.exec(q.bind(classification).bind(classification).bind(id)).await?;
             }
+            let mut book = self.book_in(&mut tx, id).await?;
+            if let (None, Some(call)) =
+                (&book.call_number, suggestion(book.classification.as_deref(), &book.authors, &book.title))
+            {
+                // Saved without a call number (the form's "leave empty to have it suggested").
+                tx.exec(sql("UPDATE books SET call_number = ? WHERE id = ?").bind(&call).bind(id)).await?;
+                changed.push("call_number (suggested)");
+                book.call_number = Some(call);
+            }
             self.audit(&mut tx, actor, "book.update", "book", id, changed.join(", ")).await?;
-            let book = self.book_in(&mut tx, id).await?;
             self.index_words(&mut tx, &book).await?;
             Ok(book)
         }
         .await)
+    }
+
+    /// Gives every book without a call number whose class is a DDC class the suggested one
+    /// ([`suggestion`]), a few hundred books a transaction, each with an audit line; returns how
+    /// many were filled. A book given a call number meanwhile keeps it.
+    pub async fn fill_call_numbers(&self, actor: &Actor) -> Result<u64> {
+        const BATCH: i64 = 500;
+        let (mut after, mut filled) = (0_i64, 0_u64);
+        loop {
+            let rows = self
+                .db
+                .all(
+                    sql("SELECT id, title, authors, classification FROM books \
+                         WHERE id > ? AND call_number IS NULL AND classification IS NOT NULL ORDER BY id LIMIT ?")
+                    .bind(after)
+                    .bind(BATCH),
+                )
+                .await?;
+            let Some(last) = rows.last() else { return Ok(filled) };
+            after = last.decode::<(i64, String, String, String)>()?.0;
+            let mut todo = Vec::new();
+            for r in &rows {
+                let (id, title, authors, class) = r.decode::<(i64, String, String, String)>()?;
+                let authors: Vec<String> = json_list(&authors, "authors")?;
+                if let Some(call) = suggestion(Some(&class), &authors, &title) {
+                    todo.push((id, call));
+                }
+            }
+            if todo.is_empty() {
+                continue;
+            }
+            let n = crate::transaction!(self.db, |tx| async {
+                let mut n = 0_u64;
+                for (id, call) in &todo {
+                    let q =
+                        sql("UPDATE books SET call_number = ?, updated_at = ? WHERE id = ? AND call_number IS NULL");
+                    n += tx.exec(q.bind(call).bind(self.now()).bind(*id)).await?.rows;
+                }
+                let detail = format!("{n} call numbers suggested, books {} to {}", todo[0].0, after);
+                self.audit(&mut tx, actor, "book.call_numbers", "book", 0, detail).await?;
+                Ok(n)
+            }
+            .await)?;
+            filled += n;
+        }
     }
 
     /// Removes a book and its copies, unless a copy was ever lent (then withdraw the copies instead).

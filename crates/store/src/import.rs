@@ -23,7 +23,7 @@ use crate::{
     domain::{
         Barcode, CardNumber, Email, Grade, MemberNumber, NumberKind, PersonName, Phone, ShortText, ValidationError,
     },
-    model::{Book, Member},
+    model::{Book, Category, Member},
 };
 
 /// Books (or members) written per transaction.
@@ -322,10 +322,35 @@ impl Store {
         map: &HashMap<String, String>,
         default: Option<&str>,
         report: &mut Report,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<()> {
+        self.import_members_creating(actor, members, map, default, &[], report, progress).await
+    }
+
+    /// [`Store::import_members`] with categories made for the import (a SLiMS member type that
+    /// no map names): each is created, with an audit line, in the first batch's transaction
+    /// unless its code is there already (so a dry run, rolled back, creates none), and members
+    /// whose category names one of them by name are put in it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn import_members_creating(
+        &self,
+        actor: &Actor,
+        members: &[MemberIn],
+        map: &HashMap<String, String>,
+        default: Option<&str>,
+        creating: &[Category],
+        report: &mut Report,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<()> {
-        let categories = self.check_member_options(map, default).await?;
+        let mut categories = self.check_member_options(map, default).await?;
+        categories.extend(creating.iter().map(|c| (c.code.clone(), c.name.clone())));
         in_batches!(self, members, report, progress, (actor.clone(), "import.members"), |tx, chunk, batch| {
+            for c in creating {
+                if tx.opt(sql("SELECT code FROM categories WHERE code = ?").bind(&c.code)).await?.is_none() {
+                    self.insert_category(&mut tx, c).await?;
+                    self.audit(&mut tx, actor, "category.create", "category", 0, c.code.clone()).await?;
+                }
+            }
             for m in chunk {
                 match resolve_category(m.category.as_deref(), map, &categories, default) {
                     Ok(code) => self.import_member(&mut tx, m, &code, &mut batch).await?,

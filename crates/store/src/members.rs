@@ -40,6 +40,8 @@ pub struct MemberPatch {
     pub email: Option<Option<Email>>,
     pub phone: Option<Option<Phone>>,
     pub expires_on: Option<Option<NaiveDate>>,
+    /// Checked by [`crate::domain::check_birth_date`].
+    pub birth_date: Option<Option<NaiveDate>>,
     pub blocked: Option<bool>,
     pub blocked_reason: Option<Option<ShortText>>,
 }
@@ -434,6 +436,10 @@ impl Store {
                 q = q.push(", phone = ?").bind(v.as_ref().map(|v| v.as_str()));
                 changed.push("phone");
             }
+            if let Some(v) = &p.birth_date {
+                q = q.push(", birth_date = ?").bind(*v);
+                changed.push("birth_date");
+            }
             if let Some(v) = &p.expires_on {
                 q = q.push(", expires_on = ?").bind(*v);
                 changed.push("expires_on");
@@ -549,6 +555,29 @@ impl Store {
         }
         .await
         })
+    }
+
+    /// Inserts a new category in the caller's transaction.
+    pub(super) async fn insert_category(&self, tx: &mut Tx, c: &Category) -> Result<()> {
+        tx.exec(
+            sql("INSERT INTO categories (name, max_loans, loan_days, max_renewals, fine_per_day, max_fine_per_loan, \
+                 fine_limit, hold_pickup_days, overdue_grace_days, lost_charge, damage_charge, code) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&c.name)
+            .bind(c.rules.max_loans)
+            .bind(c.rules.loan_days)
+            .bind(c.rules.max_renewals)
+            .bind(c.rules.fine_per_day)
+            .bind(c.rules.max_fine_per_loan)
+            .bind(c.rules.fine_limit)
+            .bind(c.rules.hold_pickup_days)
+            .bind(c.rules.overdue_grace_days)
+            .bind(c.rules.lost_charge)
+            .bind(c.rules.damage_charge)
+            .bind(&c.code),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Removes a category no member is in.

@@ -37,8 +37,26 @@ export async function importTab(body) {
     };
     await run(result, file, query, true);
   });
-  replace(body, section(t('import.title'), h('p', { class: 'hint' }, t('import.intro')), form), result);
+  replace(body, section(t('import.title'), h('p', { class: 'hint' }, t('import.intro')), form), result, callNumbersSection());
   await latest(result);
+}
+
+/** Books still without a call number (imported, or catalogued before) get the suggested one. */
+function callNumbersSection() {
+  const said = h('p', { 'aria-live': 'polite', 'data-testid': 'call-numbers-result' });
+  const button = h('button', { type: 'button', class: 'secondary', 'data-testid': 'call-numbers-fill',
+    onClick: async () => {
+      button.disabled = true;
+      try {
+        const r = await api.post('/books/call-numbers', {});
+        said.textContent = t('callnumbers.filled', { n: r.filled });
+      } catch (err) {
+        said.textContent = errorText(err);
+      } finally {
+        button.disabled = false;
+      }
+    } }, t('callnumbers.fill'));
+  return section(t('callnumbers.title'), h('p', { class: 'hint' }, t('callnumbers.hint')), h('div', { class: 'actions' }, button), said);
 }
 
 /** The latest job, found again: a running one is followed; a finished one offers its report. */

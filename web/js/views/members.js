@@ -114,6 +114,7 @@ export async function renderDetail(root, ctx) {
     [t('member.card_number'), h('code', {}, m.card_number)],
     [t('member.category'), categoryLabel(m.category, cats.find((c) => c.code === m.category))],
     m.grade && [t('member.grade'), m.grade],
+    m.birth_date && [t('member.birth_date'), h('span', { 'data-testid': 'member-birth-date' }, formatDate(m.birth_date))],
     [t('member.expires_on'), m.expires_on ? formatDate(m.expires_on) : t('member.no_expiry')],
     [t('member.active_loans'), String(m.active_loans)],
     [t('member.unpaid_fines'), formatMoney(m.unpaid_fines)],
@@ -138,9 +139,10 @@ export async function renderDetail(root, ctx) {
       } }, t('common.delete')));
 
   const editForm = h('form', { class: 'form-grid', 'data-testid': 'member-edit-form' }, memberFields(cats, m),
+    field({ name: 'birth_date', label: t('member.birth_date'), type: 'date', value: m.birth_date, hint: t('member.birth_date_hint'), testid: 'member-birth-date-input', attrs: { max: todayIso() } }),
     h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('common.save'))));
   onSubmit(editForm, async (v) => {
-    await api.patch(`/members/${m.id}`, { name: v.name, category: v.category, grade: orNull(v.grade), email: orNull(v.email), phone: orNull(v.phone), expires_on: orNull(v.expires_on) });
+    await api.patch(`/members/${m.id}`, { name: v.name, category: v.category, grade: orNull(v.grade), email: orNull(v.email), phone: orNull(v.phone), expires_on: orNull(v.expires_on), birth_date: orNull(v.birth_date) });
     flash(t('common.saved'));
     again();
   });
@@ -149,6 +151,7 @@ export async function renderDetail(root, ctx) {
   const holdsBox = h('div', {}, loading());
   const finesBox = h('div', {}, loading());
   root.append(head, summary, actions,
+    section(t('members.numbers'), numbersPanel(m, act, again)),
     section(t('members.loans'), loansBox),
     section(t('members.holds'), holdsBox),
     section(t('members.fines'), finesBox),
@@ -163,6 +166,39 @@ export async function renderDetail(root, ctx) {
   replace(loansBox, loans.status === 'rejected' ? errorNotice(loans.reason) : loansTable([...loans.value.items].sort(activeFirst), null, act));
   replace(holdsBox, holds.status === 'rejected' ? errorNotice(holds.reason) : holdsTable(holds.value.items, act));
   replace(finesBox, fines.status === 'rejected' ? errorNotice(fines.reason) : finesTable(fines.value.items, act));
+}
+
+const NUMBER_KINDS = ['nis', 'nisn', 'slims', 'old_card'];
+
+/** A member's other numbers (NIS, NISN, SLiMS id, an old card): the desk, the kiosk and the search
+ *  take each like the card. Listed with their kind; one is added (kind + number; the API's 422, a
+ *  number another member has, shown on the field) or removed. */
+function numbersPanel(m, act, again) {
+  const numbers = m.other_numbers || [];
+  const list = table({
+    testid: 'member-numbers', caption: t('members.numbers'), rows: numbers, empty: t('members.no_numbers'),
+    columns: [
+      { label: t('number.kind'), render: (n) => t(`number.kind.${n.kind}`, {}, n.kind) },
+      { label: t('number.number'), render: (n) => h('code', {}, n.number) },
+      { label: t('common.actions'), render: (n) => h('button', { type: 'button', class: 'danger small', 'data-testid': `number-remove-${n.number}`,
+        onClick: async () => {
+          if (await confirmDialog(t('members.remove_number_confirm', { number: n.number }), { danger: true, confirmLabel: t('common.delete') })) {
+            act(() => api.del(`/members/${m.id}/numbers/${encodeURIComponent(n.number)}`), t('common.deleted'));
+          }
+        } }, t('common.delete')) },
+    ],
+  });
+  const form = h('form', { class: 'inline-form', 'data-testid': 'number-form' },
+    field({ name: 'kind', label: t('number.kind'), type: 'select', value: 'nis', testid: 'number-kind',
+      options: NUMBER_KINDS.map((k) => ({ value: k, label: t(`number.kind.${k}`) })) }),
+    field({ name: 'number', label: t('number.number'), required: true, testid: 'number-input', hint: t('number.hint'), attrs: { autocomplete: 'off', maxlength: 40 } }),
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'number-add' }, t('members.add_number')));
+  onSubmit(form, async (v) => {
+    await api.post(`/members/${m.id}/numbers`, { kind: v.kind, number: v.number });
+    flash(t('members.number_added', { number: v.number.toUpperCase() }));
+    again();
+  });
+  return h('div', {}, list, form);
 }
 
 /** Fines accruing on overdue loans and the overdue date: what stops borrowing besides fines charged. */
