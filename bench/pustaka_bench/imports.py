@@ -41,7 +41,7 @@ SLIMS_SCHEMA = [
     "ENGINE=MyISAM DEFAULT CHARSET=utf8",
     "CREATE TABLE member (member_id varchar(20) NOT NULL PRIMARY KEY, member_name varchar(100) NOT NULL, "
     "member_type_id int(6) DEFAULT NULL, member_email varchar(100) DEFAULT NULL, member_phone varchar(50) DEFAULT NULL, "
-    "expire_date date NOT NULL) ENGINE=MyISAM DEFAULT CHARSET=utf8",
+    "expire_date date NOT NULL, birth_date date DEFAULT NULL) ENGINE=MyISAM DEFAULT CHARSET=utf8",
     "CREATE TABLE mst_member_type (member_type_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, "
     "member_type_name varchar(50) NOT NULL) ENGINE=MyISAM DEFAULT CHARSET=utf8",
     "CREATE TABLE loan (loan_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, item_code varchar(20) DEFAULT NULL, "

@@ -280,15 +280,19 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
             price: r.try_get("price").map_err(read_err("item"))?,
         });
     }
-    let rows = sqlx::query(
-        "SELECT m.member_id AS id, m.member_name AS name, m.member_email AS email, m.member_phone AS phone, \
-         CAST(m.expire_date AS CHAR) AS expire_date, CAST(m.birth_date AS CHAR) AS birth_date, \
-         t.member_type_name AS type_name \
-         FROM member m LEFT JOIN mst_member_type t ON t.member_type_id = m.member_type_id ORDER BY m.member_id",
-    )
-    .fetch_all(&mut c)
-    .await
-    .map_err(read_err("member"))?;
+    // A SLiMS (or a trimmed copy of one) whose member table has no birth_date gives the members
+    // without their dates of birth rather than none at all.
+    let members_query = |birth_date: &str| {
+        format!(
+            "SELECT m.member_id AS id, m.member_name AS name, m.member_email AS email, m.member_phone AS phone, \
+             CAST(m.expire_date AS CHAR) AS expire_date, {birth_date} AS birth_date, t.member_type_name AS type_name \
+             FROM member m LEFT JOIN mst_member_type t ON t.member_type_id = m.member_type_id ORDER BY m.member_id"
+        )
+    };
+    let rows = match sqlx::query(&members_query("CAST(m.birth_date AS CHAR)")).fetch_all(&mut c).await {
+        Ok(rows) => rows,
+        Err(_) => sqlx::query(&members_query("NULL")).fetch_all(&mut c).await.map_err(read_err("member"))?,
+    };
     let mut members = Vec::with_capacity(rows.len());
     for r in &rows {
         members.push(SlimsMember {

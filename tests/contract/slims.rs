@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 contract!(
     dry_run_then_import_then_nothing_changes,
     an_explicit_map_still_wins,
+    an_older_slims_without_birth_dates_or_type_rules_still_comes_over,
     an_unreachable_slims_is_one_clear_error,
 );
 
@@ -458,6 +459,28 @@ async fn an_explicit_map_still_wins(app: TestApp) {
     };
     let e = slims::import(&app.store, &Actor::system(), &wrong, false, |_, _, _| {}).await.unwrap_err();
     assert!(e.to_string().contains("alumni"), "{e}");
+}
+
+/// A SLiMS older than the member table's `birth_date` and the member types' rule columns (or a
+/// trimmed copy of one, like the benchmark's): the members come over without dates of birth, and
+/// the categories made of its types get Pustaka's defaults, rather than the import failing.
+async fn an_older_slims_without_birth_dates_or_type_rules_still_comes_over(app: TestApp) {
+    let Some(src) = Slims::create().await else { return eprintln!("{SKIPPED}") };
+    let pool = sqlx::MySqlPool::connect(&src.db.url).await.unwrap();
+    for s in [
+        "ALTER TABLE member DROP COLUMN birth_date",
+        "ALTER TABLE mst_member_type DROP COLUMN loan_limit, DROP COLUMN loan_periode, DROP COLUMN reborrow_limit, \
+         DROP COLUMN fine_each_day, DROP COLUMN grace_periode",
+    ] {
+        sqlx::query(s).execute(&pool).await.unwrap_or_else(|e| panic!("{e}: {s}"));
+    }
+    pool.close().await;
+    let done = run(&app, &src.options(), false).await;
+    assert_eq!((done.members_created, done.loans_created, done.fines_created), (4, 3, 2), "{done:#?}");
+    let siti = member_by_source(&app, "slims:M0001").await.expect("Siti");
+    assert!(siti["birth_date"].is_null(), "{siti:#}");
+    let dewi = member_by_source(&app, "slims:M0003").await.expect("Dewi, of the Standard type");
+    assert_eq!(dewi["category"], "standard");
 }
 
 async fn an_unreachable_slims_is_one_clear_error(app: TestApp) {
