@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    db::{sql, Row, Tx},
+    db::{sql, Query, Row, Tx},
     error::{Result, StoreError},
     like_escape, Actor, PageRequest, Reader, Store,
 };
@@ -524,58 +524,34 @@ impl Store {
     pub async fn put_category(&self, actor: &Actor, c: &Category) -> Result<Category> {
         crate::transaction!(self.db, |tx| {
             async {
-            let exists = self.category_exists(&mut tx, &c.code).await?;
-            let q = if exists {
-                sql("UPDATE categories SET name = ?, max_loans = ?, loan_days = ?, max_renewals = ?, fine_per_day = ?, \
-                     max_fine_per_loan = ?, fine_limit = ?, hold_pickup_days = ?, overdue_grace_days = ?, \
-                     lost_charge = ?, damage_charge = ? WHERE code = ?")
-            } else {
-                sql("INSERT INTO categories (name, max_loans, loan_days, max_renewals, fine_per_day, max_fine_per_loan, \
-                     fine_limit, hold_pickup_days, overdue_grace_days, lost_charge, damage_charge, code) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            };
-            tx.exec(
-                q.bind(&c.name)
-                    .bind(c.rules.max_loans)
-                    .bind(c.rules.loan_days)
-                    .bind(c.rules.max_renewals)
-                    .bind(c.rules.fine_per_day)
-                    .bind(c.rules.max_fine_per_loan)
-                    .bind(c.rules.fine_limit)
-                    .bind(c.rules.hold_pickup_days)
-                    .bind(c.rules.overdue_grace_days)
-                    .bind(c.rules.lost_charge)
-                    .bind(c.rules.damage_charge)
-                    .bind(&c.code),
-            )
-            .await?;
-            let action = if exists { "category.update" } else { "category.create" };
-            self.audit(&mut tx, actor, action, "category", 0, c.code.clone()).await?;
-            self.category_in(&mut tx, &c.code).await
-        }
-        .await
+                let exists = self.category_exists(&mut tx, &c.code).await?;
+                if exists {
+                    tx.exec(category_columns(
+                        sql("UPDATE categories SET name = ?, max_loans = ?, loan_days = ?, max_renewals = ?, \
+                         fine_per_day = ?, max_fine_per_loan = ?, fine_limit = ?, hold_pickup_days = ?, \
+                         overdue_grace_days = ?, lost_charge = ?, damage_charge = ? WHERE code = ?"),
+                        c,
+                    ))
+                    .await?;
+                } else {
+                    self.insert_category(&mut tx, c).await?;
+                }
+                let action = if exists { "category.update" } else { "category.create" };
+                self.audit(&mut tx, actor, action, "category", 0, c.code.clone()).await?;
+                self.category_in(&mut tx, &c.code).await
+            }
+            .await
         })
     }
 
     /// Inserts a new category in the caller's transaction.
     pub(super) async fn insert_category(&self, tx: &mut Tx, c: &Category) -> Result<()> {
-        tx.exec(
+        tx.exec(category_columns(
             sql("INSERT INTO categories (name, max_loans, loan_days, max_renewals, fine_per_day, max_fine_per_loan, \
                  fine_limit, hold_pickup_days, overdue_grace_days, lost_charge, damage_charge, code) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(&c.name)
-            .bind(c.rules.max_loans)
-            .bind(c.rules.loan_days)
-            .bind(c.rules.max_renewals)
-            .bind(c.rules.fine_per_day)
-            .bind(c.rules.max_fine_per_loan)
-            .bind(c.rules.fine_limit)
-            .bind(c.rules.hold_pickup_days)
-            .bind(c.rules.overdue_grace_days)
-            .bind(c.rules.lost_charge)
-            .bind(c.rules.damage_charge)
-            .bind(&c.code),
-        )
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            c,
+        ))
         .await?;
         Ok(())
     }
@@ -651,4 +627,21 @@ fn unknown_category(code: &str) -> StoreError {
         "category",
         ValidationError::new("unknown_category", format!("there is no member category {code:?}")),
     )
+}
+
+/// Binds a category's columns to Q in the order its INSERT and UPDATE name them: name, the
+/// rules, then the code.
+fn category_columns(q: Query, c: &Category) -> Query {
+    q.bind(&c.name)
+        .bind(c.rules.max_loans)
+        .bind(c.rules.loan_days)
+        .bind(c.rules.max_renewals)
+        .bind(c.rules.fine_per_day)
+        .bind(c.rules.max_fine_per_loan)
+        .bind(c.rules.fine_limit)
+        .bind(c.rules.hold_pickup_days)
+        .bind(c.rules.overdue_grace_days)
+        .bind(c.rules.lost_charge)
+        .bind(c.rules.damage_charge)
+        .bind(&c.code)
 }
