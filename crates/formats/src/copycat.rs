@@ -51,6 +51,9 @@ pub struct Found {
     pub notes: Option<String>,
     /// An absolute `http(s)` address of the cover image, when the source has one.
     pub cover_url: Option<String>,
+    /// The record's id at the source (a SLiMS biblio id), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_record: Option<String>,
 }
 
 /// What a source answered.
@@ -136,6 +139,7 @@ pub fn from_marc(r: &marc::Record) -> Found {
         series: tidy(r.value("490", 'a')),
         notes: some(notes.join("\n")),
         cover_url: None,
+        source_record: r.control("001").and_then(some),
     }
 }
 
@@ -322,7 +326,9 @@ pub fn slims_mods(text: &str, base: &str) -> Result<Answer, Unreadable> {
                     b"modsCollection" => saw_mods = true,
                     b"mods" => {
                         saw_mods = true;
-                        current = Some(Found::default());
+                        let id = e.attributes().flatten().find(|a| a.key.local_name().as_ref().eq_ignore_ascii_case(b"id"));
+                        let id = id.map(|a| String::from_utf8_lossy(&a.value).trim().to_owned());
+                        current = Some(Found { source_record: id.filter(|v| !v.is_empty()), ..Found::default() });
                         path.clear();
                         title_sub.clear();
                         continue;
@@ -388,7 +394,7 @@ pub fn slims_mods(text: &str, base: &str) -> Result<Answer, Unreadable> {
                         (b"image", _) if f.cover_url.is_none() && !v.is_empty() => {
                             // SLiMS's own P2P screen reads the cover from its thumbnail script.
                             f.cover_url = Some(format!(
-                                "{base}lib/minigalnano/createthumb.php?filename=images/docs/{}&width=400",
+                                "{base}lib/minigalnano/createthumb.php?filename=images/docs/{}&width=200",
                                 encode_query_value(&percent_decoded(v))
                             ))
                         }
@@ -556,7 +562,8 @@ pub fn open_library(bytes: &[u8]) -> Result<Answer, Unreadable> {
                 .or_else(|| book.number_of_pages.map(|n| format!("{n} hlm."))),
             series: None,
             notes,
-            cover_url: cover.large.or(cover.medium).filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+            source_record: None,
+            cover_url: cover.medium.or(cover.large).filter(|u| u.starts_with("http://") || u.starts_with("https://")),
         };
         if !f.title.is_empty() {
             found.push(f);
@@ -706,10 +713,11 @@ mod tests {
         assert_eq!(f.classification.as_deref(), Some("899.221 3"));
         assert_eq!(f.call_number.as_deref(), Some("899.221 3 HAB a"));
         assert_eq!(f.subjects, ["Novel religi"]);
+        assert_eq!(f.source_record.as_deref(), Some("17"));
         assert_eq!(f.collation.as_deref(), Some("xxxviii, 418 hlm. ; 20 cm"));
         assert_eq!(
             f.cover_url.as_deref(),
-            Some("http://opac.example/lib/minigalnano/createthumb.php?filename=images/docs/ayat%20ayat%20cinta.jpg&width=400")
+            Some("http://opac.example/lib/minigalnano/createthumb.php?filename=images/docs/ayat%20ayat%20cinta.jpg&width=200")
         );
     }
 
@@ -730,7 +738,7 @@ mod tests {
         assert_eq!(f.year, Some(1988));
         assert_eq!(f.classification.as_deref(), Some("823.914"));
         assert_eq!(f.collation.as_deref(), Some("96 hlm."));
-        assert_eq!(f.cover_url.as_deref(), Some("https://covers.openlibrary.org/b/id/8739161-L.jpg"));
+        assert_eq!(f.cover_url.as_deref(), Some("https://covers.openlibrary.org/b/id/8739161-M.jpg"));
         assert_eq!(open_library(b"{}").unwrap(), Answer::Records(vec![]));
     }
 
