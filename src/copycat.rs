@@ -15,8 +15,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::Isbn,
     copycat_formats::{self as copycat, Answer, Found, MAX_ANSWER_BYTES},
+    domain::Isbn,
     store::{
         copycat::{CatalogueSource, SourceKind},
         Store,
@@ -122,13 +122,13 @@ impl Lookup {
 
     /// GETs `url` within `limit` bytes (and the caller's time limit): the body, or why not.
     async fn get(&self, url: &str, limit: usize, timeout: Duration) -> Result<Vec<u8>, String> {
-        let mut res = self
-            .client
-            .get(url)
-            .timeout(timeout)
-            .send()
-            .await
-            .map_err(|e| if e.is_timeout() { "timed out".to_owned() } else { describe(&e) })?;
+        let mut res = self.client.get(url).timeout(timeout).send().await.map_err(|e| {
+            if e.is_timeout() {
+                "timed out".to_owned()
+            } else {
+                describe(&e)
+            }
+        })?;
         if !res.status().is_success() {
             return Err(format!("the source answered HTTP {}", res.status().as_u16()));
         }
@@ -175,8 +175,9 @@ impl Lookup {
                             copycat::encode_query_value(&id)
                         );
                         if let Ok(body) = self.get(&detail, MAX_ANSWER_BYTES, left()).await {
-                            if let Ok(Answer::Records(mut more)) =
-                                String::from_utf8(body).map_err(|_| ()).and_then(|t| copycat::slims_mods(&t, &source.url).map_err(|_| ()))
+                            if let Ok(Answer::Records(mut more)) = String::from_utf8(body)
+                                .map_err(|_| ())
+                                .and_then(|t| copycat::slims_mods(&t, &source.url).map_err(|_| ()))
                             {
                                 if let Some(first) = more.drain(..).next() {
                                     let mut all = vec![first];
@@ -195,9 +196,15 @@ impl Lookup {
     /// Looks an ISBN up in every enabled source at once, each within its time limit; what a
     /// source answered before is given again without asking it, unless `refresh`. New answers
     /// (records or "not found") are kept; covers found are fetched and kept in the background.
-    pub async fn lookup(&self, store: &Store, isbn: &Isbn, refresh: bool) -> crate::store::error::Result<Vec<SourceAnswer>> {
+    pub async fn lookup(
+        &self,
+        store: &Store,
+        isbn: &Isbn,
+        refresh: bool,
+    ) -> crate::store::error::Result<Vec<SourceAnswer>> {
         let isbn = isbn.as_str().to_owned();
-        let sources: Vec<CatalogueSource> = store.catalogue_sources().await?.into_iter().filter(|s| s.enabled).collect();
+        let sources: Vec<CatalogueSource> =
+            store.catalogue_sources().await?.into_iter().filter(|s| s.enabled).collect();
         let mut tasks = tokio::task::JoinSet::new();
         for (i, source) in sources.into_iter().enumerate() {
             let (this, store, isbn) = (self.clone(), store.clone(), isbn.clone());
@@ -363,7 +370,14 @@ mod tests {
 
     #[test]
     fn private_addresses_are_told() {
-        for u in ["http://127.0.0.1/", "http://10.1.2.3/", "http://192.168.0.1/", "http://[::1]/", "http://localhost:8080/", "http://169.254.169.254/"] {
+        for u in [
+            "http://127.0.0.1/",
+            "http://10.1.2.3/",
+            "http://192.168.0.1/",
+            "http://[::1]/",
+            "http://localhost:8080/",
+            "http://169.254.169.254/",
+        ] {
             assert!(private_host(&u.parse().unwrap()), "{u}");
         }
         for u in ["https://openlibrary.org/", "http://8.8.8.8/"] {
@@ -385,7 +399,11 @@ mod tests {
 
     #[test]
     fn a_slims_class_is_tidied_and_a_bad_one_left_out() {
-        let f = tidy(Found { classification: Some("899.221 3".into()), isbn: Some("979-97312-3-2".into()), ..Found::default() });
+        let f = tidy(Found {
+            classification: Some("899.221 3".into()),
+            isbn: Some("979-97312-3-2".into()),
+            ..Found::default()
+        });
         assert_eq!(f.classification.as_deref(), Some("899.2213"));
         assert_eq!(tidy(Found { classification: Some("PZ7".into()), ..Found::default() }).classification, None);
     }

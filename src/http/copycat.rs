@@ -117,7 +117,11 @@ fn parse_source(b: SourceBody) -> Result<SourceInput> {
     let name = f.check("name", ShortText::parse_field("Name", &b.name));
     let url = f.check("url", SourceUrl::parse(&b.url, b.kind));
     if !TIMEOUT_MS.contains(&b.timeout_ms) {
-        f.add("timeout_ms", "out_of_range", format!("timeout_ms must be from {} to {}", TIMEOUT_MS.start(), TIMEOUT_MS.end()));
+        f.add(
+            "timeout_ms",
+            "out_of_range",
+            format!("timeout_ms must be from {} to {}", TIMEOUT_MS.start(), TIMEOUT_MS.end()),
+        );
     }
     if !(-1000..=1000).contains(&b.position) {
         f.add("position", "out_of_range", "position must be from -1000 to 1000");

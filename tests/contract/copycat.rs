@@ -240,7 +240,12 @@ async fn add_source(app: &TestApp, name: &str, kind: &str, url: &str, timeout_ms
 }
 
 fn source<'a>(answer: &'a Value, name: &str) -> &'a Value {
-    answer["sources"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("no {name} in {answer:#}"))
+    answer["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {answer:#}"))
 }
 
 async fn every_source_is_asked_at_once_and_each_says_how_it_answered(app: TestApp) {
@@ -252,9 +257,13 @@ async fn every_source_is_asked_at_once_and_each_says_how_it_answered(app: TestAp
     add_source(&app, "Lambat", "sru", &format!("{base}/slow"), 500).await;
     add_source(&app, "Rusak", "sru", &format!("{base}/broken"), 3000).await;
     // A book of this library with the ISBN already.
-    app.post("/api/v1/books", Some(&app.admin), json!({ "title": "Cantik Itu Luka", "authors": ["Eka Kurniawan"], "isbn": ISBN }))
-        .await
-        .expect(201);
+    app.post(
+        "/api/v1/books",
+        Some(&app.admin),
+        json!({ "title": "Cantik Itu Luka", "authors": ["Eka Kurniawan"], "isbn": ISBN }),
+    )
+    .await
+    .expect(201);
 
     let librarian = app.add_librarian().await;
     // ISBN-10 with hyphens, as typed: the same ISBN-13.
@@ -336,7 +345,8 @@ async fn answers_are_kept_and_serve_with_every_source_down(app: TestApp) {
     // Every source down: kept answers still serve, even when asked to refresh.
     server.abort();
     let _ = server.await;
-    let down = app.get(&format!("/api/v1/copy-cataloguing?isbn={ISBN}&refresh=true"), Some(&app.admin)).await.expect(200);
+    let down =
+        app.get(&format!("/api/v1/copy-cataloguing?isbn={ISBN}&refresh=true"), Some(&app.admin)).await.expect(200);
     let sru = source(&down, "Perpusnas");
     assert_eq!(sru["status"], "found", "{sru:#}");
     assert_eq!(sru["cached"], true);
@@ -368,7 +378,11 @@ async fn a_cover_found_is_kept_and_shown_for_the_book(app: TestApp) {
     let again = app.get(&format!("/api/v1/copy-cataloguing?isbn={ISBN}"), Some(&app.admin)).await.expect(200);
     assert_eq!(again["cover"], format!("/api/v1/covers/{ISBN}"));
     let book = app
-        .post("/api/v1/books", Some(&app.admin), json!({ "title": "Cantik Itu Luka", "authors": ["Eka Kurniawan"], "isbn": ISBN }))
+        .post(
+            "/api/v1/books",
+            Some(&app.admin),
+            json!({ "title": "Cantik Itu Luka", "authors": ["Eka Kurniawan"], "isbn": ISBN }),
+        )
         .await
         .expect(201)["id"]
         .as_i64()

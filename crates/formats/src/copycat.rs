@@ -326,7 +326,8 @@ pub fn slims_mods(text: &str, base: &str) -> Result<Answer, Unreadable> {
                     b"modsCollection" => saw_mods = true,
                     b"mods" => {
                         saw_mods = true;
-                        let id = e.attributes().flatten().find(|a| a.key.local_name().as_ref().eq_ignore_ascii_case(b"id"));
+                        let id =
+                            e.attributes().flatten().find(|a| a.key.local_name().as_ref().eq_ignore_ascii_case(b"id"));
                         let id = id.map(|a| String::from_utf8_lossy(&a.value).trim().to_owned());
                         current = Some(Found { source_record: id.filter(|v| !v.is_empty()), ..Found::default() });
                         path.clear();
@@ -334,14 +335,16 @@ pub fn slims_mods(text: &str, base: &str) -> Result<Answer, Unreadable> {
                         continue;
                     }
                     b"identifier" => {
-                        isbn_identifier = e.attributes().flatten().any(|a| {
-                            a.key.local_name().as_ref() == b"type" && a.value.eq_ignore_ascii_case(b"isbn")
-                        })
+                        isbn_identifier = e
+                            .attributes()
+                            .flatten()
+                            .any(|a| a.key.local_name().as_ref() == b"type" && a.value.eq_ignore_ascii_case(b"isbn"))
                     }
                     b"languageTerm" => {
-                        language_code = e.attributes().flatten().any(|a| {
-                            a.key.local_name().as_ref() == b"type" && a.value.as_ref() == b"code"
-                        })
+                        language_code = e
+                            .attributes()
+                            .flatten()
+                            .any(|a| a.key.local_name().as_ref() == b"type" && a.value.as_ref() == b"code")
                     }
                     _ => {}
                 }
@@ -556,10 +559,7 @@ pub fn open_library(bytes: &[u8]) -> Result<Answer, Unreadable> {
             edition: None,
             classification: book.classifications.unwrap_or_default().dewey_decimal_class.first().and_then(some),
             call_number: None,
-            collation: book
-                .pagination
-                .and_then(some)
-                .or_else(|| book.number_of_pages.map(|n| format!("{n} hlm."))),
+            collation: book.pagination.and_then(some).or_else(|| book.number_of_pages.map(|n| format!("{n} hlm."))),
             series: None,
             notes,
             source_record: None,
@@ -782,7 +782,10 @@ mod tests {
         let Answer::Records(r) = slims_mods(&text, "http://x/").unwrap() else { panic!() };
         assert_eq!(r.len(), MAX_RECORDS);
         assert_eq!(r[0].title.chars().count(), MAX_VALUE_CHARS);
-        let huge = format!("<modsCollection><mods><titleInfo><title>{}</title></titleInfo></mods></modsCollection>", "y".repeat(MAX_VALUE_CHARS * 5));
+        let huge = format!(
+            "<modsCollection><mods><titleInfo><title>{}</title></titleInfo></mods></modsCollection>",
+            "y".repeat(MAX_VALUE_CHARS * 5)
+        );
         assert!(slims_mods(&huge, "http://x/").is_err());
     }
 }

@@ -123,7 +123,8 @@ impl SourceUrl {
         if v.len() > 500 {
             return Err(bad("the address is longer than 500 characters"));
         }
-        let url = url::Url::parse(v).map_err(|_| bad("not an address: write it whole, e.g. https://opac.example.sch.id/"))?;
+        let url =
+            url::Url::parse(v).map_err(|_| bad("not an address: write it whole, e.g. https://opac.example.sch.id/"))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
             return Err(bad("the address must start with http:// or https:// and name a host"));
         }
@@ -172,10 +173,8 @@ fn cover(row: StoredCover) -> Result<Image> {
 impl Store {
     /// Every source, in the page's order.
     pub async fn catalogue_sources(&self) -> Result<Vec<CatalogueSource>> {
-        let rows = self
-            .db
-            .all(sql(format!("SELECT {SOURCE_COLUMNS} FROM catalogue_sources ORDER BY position, id")))
-            .await?;
+        let rows =
+            self.db.all(sql(format!("SELECT {SOURCE_COLUMNS} FROM catalogue_sources ORDER BY position, id"))).await?;
         rows.iter().map(|r| r.decode::<SourceRow>()?.try_into()).collect()
     }
 
@@ -207,8 +206,15 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::duplicate(e, "name", "another source has this name"))?;
             let id = done.last_id;
-            self.audit(&mut tx, actor, "catalogue_source.add", "catalogue_source", id, format!("{} {}", s.kind.as_str(), s.url.as_str()))
-                .await?;
+            self.audit(
+                &mut tx,
+                actor,
+                "catalogue_source.add",
+                "catalogue_source",
+                id,
+                format!("{} {}", s.kind.as_str(), s.url.as_str()),
+            )
+            .await?;
             Ok(id)
         }
         .await)?;
@@ -217,7 +223,8 @@ impl Store {
 
     /// Changes a source.
     pub async fn update_catalogue_source(&self, actor: &Actor, id: i64, s: &SourceInput) -> Result<CatalogueSource> {
-        crate::transaction!(self.db, |tx| async {
+        crate::transaction!(self.db, |tx| {
+            async {
             let done = tx
                 .exec(
                     sql("UPDATE catalogue_sources SET name = ?, kind = ?, url = ?, enabled = ?, position = ?, timeout_ms = ? \
@@ -250,7 +257,8 @@ impl Store {
             self.audit(&mut tx, actor, "catalogue_source.update", "catalogue_source", id, format!("{} {}", s.kind.as_str(), s.url.as_str()))
                 .await
         }
-        .await)?;
+        .await
+        })?;
         self.catalogue_source(id).await
     }
 
@@ -271,7 +279,11 @@ impl Store {
     pub async fn kept_answer(&self, source_id: i64, isbn: &str) -> Result<Option<KeptAnswer>> {
         let row = self
             .db
-            .opt(sql("SELECT records, fetched_at FROM copycat_answers WHERE source_id = ? AND isbn = ?").bind(source_id).bind(isbn))
+            .opt(
+                sql("SELECT records, fetched_at FROM copycat_answers WHERE source_id = ? AND isbn = ?")
+                    .bind(source_id)
+                    .bind(isbn),
+            )
             .await?;
         Ok(match row {
             Some(r) => {
@@ -287,7 +299,8 @@ impl Store {
     pub async fn keep_answer(&self, source_id: i64, isbn: &str, records: &str) -> Result<()> {
         let now = self.now();
         let outcome = crate::transaction!(self.db, |tx| async {
-            tx.exec(sql("DELETE FROM copycat_answers WHERE source_id = ? AND isbn = ?").bind(source_id).bind(isbn)).await?;
+            tx.exec(sql("DELETE FROM copycat_answers WHERE source_id = ? AND isbn = ?").bind(source_id).bind(isbn))
+                .await?;
             tx.exec(
                 sql("INSERT INTO copycat_answers (source_id, isbn, records, fetched_at) VALUES (?, ?, ?, ?)")
                     .bind(source_id)
@@ -320,7 +333,8 @@ impl Store {
 
     /// Keeps a cover found for an ISBN-13 (a plain PNG, already checked), unless one is kept.
     pub async fn keep_isbn_cover(&self, isbn: &str, png: &[u8], source_url: &str) -> Result<()> {
-        let outcome = crate::transaction!(self.db, |tx| async {
+        let outcome = crate::transaction!(self.db, |tx| {
+            async {
             tx.exec(
                 sql("INSERT INTO isbn_covers (isbn, content_type, image, source_url, fetched_at) VALUES (?, 'image/png', ?, ?, ?)")
                     .bind(isbn)
@@ -331,7 +345,8 @@ impl Store {
             .await?;
             Ok(())
         }
-        .await);
+        .await
+        });
         match outcome {
             Err(StoreError::Duplicate { .. }) => Ok(()),
             other => other,
@@ -340,7 +355,8 @@ impl Store {
 
     /// A book's cover: its own, else the one found for its ISBN.
     pub async fn book_cover(&self, book_id: i64) -> Result<Option<Image>> {
-        let own = self.db.opt(sql("SELECT content_type, image FROM book_covers WHERE book_id = ?").bind(book_id)).await?;
+        let own =
+            self.db.opt(sql("SELECT content_type, image FROM book_covers WHERE book_id = ?").bind(book_id)).await?;
         if let Some(r) = own {
             return Ok(Some(cover(r.decode()?)?));
         }
@@ -359,7 +375,8 @@ impl Store {
 
     /// Replaces (or with `None` removes) a book's own cover, a plain PNG already checked.
     pub async fn set_book_cover(&self, actor: &Actor, book_id: i64, png: Option<&[u8]>) -> Result<()> {
-        crate::transaction!(self.db, |tx| async {
+        crate::transaction!(self.db, |tx| {
+            async {
             if tx.opt(sql("SELECT id FROM books WHERE id = ?").bind(book_id)).await?.is_none() {
                 return Err(StoreError::NotFound("book"));
             }
@@ -376,6 +393,7 @@ impl Store {
             let detail = png.map_or_else(|| "removed".to_owned(), |p| format!("{} bytes", p.len()));
             self.audit(&mut tx, actor, "book.cover", "book", book_id, detail).await
         }
-        .await)
+        .await
+        })
     }
 }
