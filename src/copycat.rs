@@ -104,7 +104,7 @@ impl Lookup {
             if attempt.previous().len() >= 3 {
                 attempt.error("more than three redirects")
             } else if private_host(attempt.url())
-                && !attempt.previous().first().is_some_and(|first| first.host() == attempt.url().host())
+                && attempt.previous().first().is_none_or(|first| first.host() != attempt.url().host())
             {
                 attempt.error("a redirect to a private address")
             } else {

@@ -225,10 +225,8 @@ pub fn sru(text: &str) -> Result<Answer, Unreadable> {
             },
             Event::End(e) => match e.local_name().as_ref() {
                 b"recordSchema" => schema = value.trim().to_owned(),
-                b"message" | b"details" if in_diagnostic => {
-                    if !value.trim().is_empty() && diagnostics.len() < 5 {
-                        diagnostics.push(cut(&value));
-                    }
+                b"message" | b"details" if in_diagnostic && !value.trim().is_empty() && diagnostics.len() < 5 => {
+                    diagnostics.push(cut(&value));
                 }
                 b"diagnostic" => in_diagnostic = false,
                 _ => {}
@@ -371,11 +369,11 @@ pub fn slims_mods(text: &str, base: &str) -> Result<Answer, Unreadable> {
                     let parent = path.len().checked_sub(2).and_then(|i| path.get(i)).map(Vec::as_slice);
                     let in_related = path.iter().any(|p| p.as_slice() == b"relatedItem");
                     match (name.as_slice(), parent) {
-                        (b"title", Some(b"titleInfo")) if in_related => {
-                            if f.series.is_none() {
-                                f.series = some(v)
-                            }
+                        // SLiMS writes a series' title beside its empty titleInfo, not in it.
+                        (b"title", Some(b"titleInfo" | b"relatedItem")) if in_related && f.series.is_none() => {
+                            f.series = some(v)
                         }
+                        (b"title", _) if in_related => {}
                         (b"title", Some(b"titleInfo")) if f.title.is_empty() => f.title = cut(v),
                         (b"subTitle", _) if !in_related && title_sub.is_empty() => title_sub = cut(v),
                         (b"namePart", Some(b"name")) => push_list(&mut f.authors, v),
@@ -714,6 +712,7 @@ mod tests {
         assert_eq!(f.call_number.as_deref(), Some("899.221 3 HAB a"));
         assert_eq!(f.subjects, ["Novel religi"]);
         assert_eq!(f.source_record.as_deref(), Some("17"));
+        assert_eq!(f.series.as_deref(), Some("Seri Novel"));
         assert_eq!(f.collation.as_deref(), Some("xxxviii, 418 hlm. ; 20 cm"));
         assert_eq!(
             f.cover_url.as_deref(),
