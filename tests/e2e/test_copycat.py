@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 
 from api_client import Api
 from test_desk import flash, log_in
+from test_layout import keep
 
 ISBN = "9780140328721"
 PHOTO = Path(__file__).resolve().parents[1] / "fixtures" / "photo.jpg"
@@ -108,6 +109,7 @@ def test_a_scanned_isbn_becomes_a_book_with_copies_and_labels(page: Page, server
     record = page.get_by_test_id("copycat-record")
     expect(record).to_have_count(1)
     expect(record).to_contain_text("Fantastic Mr. Fox")
+    keep(page, "salin-katalog-hasil.png")
     # The first record's button has the focus: Enter takes it.
     expect(record.get_by_test_id("copycat-use")).to_be_focused()
     page.keyboard.press("Enter")
@@ -128,6 +130,7 @@ def test_a_scanned_isbn_becomes_a_book_with_copies_and_labels(page: Page, server
     assert len(barcodes) == 2, barcodes
     # The scan field is ready for the next book.
     expect(isbn).to_be_focused()
+    keep(page, "salin-katalog-tersimpan.png")
     # The labels of the two copies, as a PDF.
     with page.context.expect_page() as popup:
         page.get_by_test_id("book-labels").click()
@@ -149,6 +152,7 @@ def test_a_scanned_isbn_becomes_a_book_with_copies_and_labels(page: Page, server
     cover = page.get_by_test_id("book-cover")
     expect(cover).to_be_visible()
     assert page.evaluate("document.querySelector('[data-testid=book-cover]').naturalWidth") > 0
+    keep(page, "salin-katalog-sampul.png")
 
     # Every source stopped: the same ISBN is answered from what was kept.
     sources.shutdown()
@@ -174,3 +178,4 @@ def test_the_admin_sets_the_sources_in_the_page(page: Page, server):
     new.get_by_role("button", name="Tambah sumber").click()
     expect(flash(page)).to_have_text("Tersimpan.")
     expect(page.get_by_test_id("sources-table")).to_contain_text("https://opac.example.sch.id/")
+    keep(page, "salin-katalog-sumber.png")

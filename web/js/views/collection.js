@@ -109,7 +109,7 @@ export async function renderCreate(root, ctx) {
       const copy = await api.post(`/books/${book.id}/copies`, v.location ? { location: v.location } : {});
       barcodes.push(copy.barcode);
     }
-    flash(t('collection.created', { title: book.title }));
+    flash(t('copycat.saved', { title: book.title, count: barcodes.length }));
     extra = {};
     const out = h('div', {});
     replace(done, notice('ok',
@@ -120,9 +120,11 @@ export async function renderCreate(root, ctx) {
           try { await openPdf('/print/labels', { barcodes, kind: 'both', sheet: 'a4-3x8' }, out); } catch (err) { flash(errorText(err), 'error'); }
         } }, t('copycat.print_labels')) : null,
       h('span', { 'data-testid': 'book-barcodes' }, barcodes.length ? ` ${barcodes.join(', ')}` : '')), out);
-    form.reset();
-    lookup.input.value = '';
-    lookup.input.focus();
+    // The form as it opens, for the next book.
+    for (const el of form.elements) if (el.name) el.value = '';
+    form.elements.language.value = 'id';
+    form.elements.copies.value = '1';
+    lookup.clear();
   }, { conflictField: 'isbn' });
   replace(root, h('p', { class: 'back' }, h('a', { href: '#/koleksi' }, `← ${t('collection.title')}`)), heading(t('collection.new')),
     section(t('copycat.title'), lookup.element), done, section(t('copycat.by_hand'), form));

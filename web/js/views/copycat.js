@@ -76,7 +76,9 @@ export function lookupPanel({ onChoose }) {
     }
     out.querySelector('[data-testid=copycat-use]')?.focus();
   });
-  return { element: h('div', { class: 'copycat' }, form, cameraButton(input, form), out), input };
+  /** Ready for the next book: the results gone, the field empty and focused. */
+  const clear = () => { current += 1; out.replaceChildren(); input.value = ''; input.focus(); };
+  return { element: h('div', { class: 'copycat' }, form, cameraButton(input, form), out), input, clear };
 }
 
 /**
