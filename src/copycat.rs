@@ -65,6 +65,23 @@ pub struct SourceAnswer {
     pub records: Vec<Found>,
 }
 
+/// What is looked up: an ISBN (answers kept), or words of a title or an author (not kept).
+#[derive(Debug, Clone)]
+pub enum Wanted {
+    Isbn(Isbn),
+    Words(String),
+}
+
+impl Wanted {
+    /// The ISBN-13, for an ISBN lookup.
+    fn isbn(&self) -> Option<&str> {
+        match self {
+            Wanted::Isbn(i) => Some(i.as_str()),
+            Wanted::Words(_) => None,
+        }
+    }
+}
+
 /// The outgoing side: one HTTP client for every source.
 #[derive(Clone)]
 pub struct Lookup {
@@ -145,24 +162,46 @@ impl Lookup {
         Ok(body)
     }
 
-    /// Asks one source for an ISBN-13: its records, or why not.
-    async fn ask(&self, source: &CatalogueSource, isbn: &str, timeout: Duration) -> Result<Answer, String> {
+    /// Asks one source: its records, or why not.
+    async fn ask(&self, source: &CatalogueSource, wanted: &Wanted, timeout: Duration) -> Result<Answer, String> {
         let started = Instant::now();
         let left = || timeout.saturating_sub(started.elapsed());
         let text = |body: Vec<u8>| String::from_utf8(body).map_err(|_| "the answer is not UTF-8".to_owned());
         match source.kind {
             SourceKind::Sru => {
-                let url = sru_url(&source.url, isbn);
+                let url = sru_url(&source.url, wanted);
                 let body = text(self.get(&url, MAX_ANSWER_BYTES, left()).await?)?;
                 copycat::sru(&body).map_err(|e| e.0)
             }
-            SourceKind::Openlibrary => {
-                let url = format!("{}api/books?bibkeys=ISBN:{isbn}&format=json&jscmd=data", source.url);
-                let body = self.get(&url, MAX_ANSWER_BYTES, left()).await?;
-                copycat::open_library(&body).map_err(|e| e.0)
-            }
+            SourceKind::Openlibrary => match wanted {
+                Wanted::Isbn(isbn) => {
+                    let url = format!("{}api/books?bibkeys=ISBN:{}&format=json&jscmd=data", source.url, isbn.as_str());
+                    let body = self.get(&url, MAX_ANSWER_BYTES, left()).await?;
+                    copycat::open_library(&body).map_err(|e| e.0)
+                }
+                Wanted::Words(words) => {
+                    let url = format!(
+                        "{}search.json?q={}&limit=5&fields=title,subtitle,author_name,first_publish_year,publisher,isbn,language,subject,cover_i",
+                        source.url,
+                        copycat::encode_query_value(words)
+                    );
+                    let body = self.get(&url, MAX_ANSWER_BYTES, left()).await?;
+                    copycat::open_library_search(&body, &covers_of(&source.url)).map_err(|e| e.0)
+                }
+            },
             SourceKind::Slims => {
-                let url = format!("{}index.php?resultXML=true&search=Search&isbn={isbn}", source.url);
+                // An ISBN by SLiMS's advanced search field `isbn`; words by its `title` field
+                // (its simple search's `keywords` match a whole title only, by default).
+                let url = match wanted {
+                    Wanted::Isbn(isbn) => {
+                        format!("{}index.php?resultXML=true&search=Search&isbn={}", source.url, isbn.as_str())
+                    }
+                    Wanted::Words(words) => format!(
+                        "{}index.php?resultXML=true&search=Search&title={}",
+                        source.url,
+                        copycat::encode_query_value(words)
+                    ),
+                };
                 let body = text(self.get(&url, MAX_ANSWER_BYTES, left()).await?)?;
                 let answer = copycat::slims_mods(&body, &source.url).map_err(|e| e.0)?;
                 // A search result is brief (no subjects, no class): the first record's detail,
@@ -193,22 +232,22 @@ impl Lookup {
         }
     }
 
-    /// Looks an ISBN up in every enabled source at once, each within its time limit; what a
-    /// source answered before is given again without asking it, unless `refresh`. New answers
-    /// (records or "not found") are kept; covers found are fetched and kept in the background.
+    /// Looks an ISBN (or words) up in every enabled source at once, each within its time limit.
+    /// For an ISBN, what a source answered before is given again without asking it, unless
+    /// `refresh`; new answers (records or "not found") are kept; covers found are fetched and kept
+    /// in the background. Words are asked every time and nothing is kept.
     pub async fn lookup(
         &self,
         store: &Store,
-        isbn: &Isbn,
+        wanted: &Wanted,
         refresh: bool,
     ) -> crate::store::error::Result<Vec<SourceAnswer>> {
-        let isbn = isbn.as_str().to_owned();
         let sources: Vec<CatalogueSource> =
             store.catalogue_sources().await?.into_iter().filter(|s| s.enabled).collect();
         let mut tasks = tokio::task::JoinSet::new();
         for (i, source) in sources.into_iter().enumerate() {
-            let (this, store, isbn) = (self.clone(), store.clone(), isbn.clone());
-            tasks.spawn(async move { (i, this.answer_of(&store, source, &isbn, refresh).await) });
+            let (this, store, wanted) = (self.clone(), store.clone(), wanted.clone());
+            tasks.spawn(async move { (i, this.answer_of(&store, source, &wanted, refresh).await) });
         }
         let mut answers = Vec::new();
         while let Some(done) = tasks.join_next().await {
@@ -221,7 +260,7 @@ impl Lookup {
         let answers: Vec<SourceAnswer> = answers.into_iter().map(|(_, a)| a).collect();
         // The first cover any source has, kept for the ISBN, unless one is kept.
         let cover = answers.iter().flat_map(|a| a.records.iter()).find_map(|r| r.cover_url.clone());
-        if let Some(url) = cover {
+        if let (Some(url), Some(isbn)) = (cover, wanted.isbn().map(String::from)) {
             if !store.has_isbn_cover(&isbn).await.unwrap_or(true) {
                 let (this, store) = (self.clone(), store.clone());
                 tokio::spawn(async move { this.keep_cover(&store, &isbn, &url).await });
@@ -231,13 +270,16 @@ impl Lookup {
     }
 
     /// One source's answer: kept, or asked now (and kept).
-    async fn answer_of(&self, store: &Store, source: CatalogueSource, isbn: &str, refresh: bool) -> SourceAnswer {
-        let kept = match store.kept_answer(source.id, isbn).await {
-            Ok(k) => k,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading a kept copy-cataloguing answer");
-                None
-            }
+    async fn answer_of(&self, store: &Store, source: CatalogueSource, wanted: &Wanted, refresh: bool) -> SourceAnswer {
+        let kept = match wanted.isbn() {
+            Some(isbn) => match store.kept_answer(source.id, isbn).await {
+                Ok(k) => k,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading a kept copy-cataloguing answer");
+                    None
+                }
+            },
+            None => None,
         };
         let from_kept = |k: &crate::store::copycat::KeptAnswer, message: Option<String>| {
             let records: Vec<Found> = serde_json::from_str(&k.records).unwrap_or_default();
@@ -258,7 +300,7 @@ impl Lookup {
         }
         let started = Instant::now();
         let limit = Duration::from_millis(source.timeout_ms.max(1) as u64);
-        let outcome = tokio::time::timeout(limit, self.ask(&source, isbn, limit)).await;
+        let outcome = tokio::time::timeout(limit, self.ask(&source, wanted, limit)).await;
         let took_ms = started.elapsed().as_millis() as u64;
         let (status, message, records) = match outcome {
             Err(_) => (Status::TimedOut, Some(format!("no answer within {} ms", source.timeout_ms)), Vec::new()),
@@ -269,9 +311,11 @@ impl Lookup {
             Ok(Ok(Answer::Diagnostic(why))) => (Status::Refused, Some(why), Vec::new()),
             Ok(Ok(Answer::Records(records))) => {
                 let records: Vec<Found> = records.into_iter().map(tidy).collect();
-                let json = serde_json::to_string(&records).unwrap_or_else(|_| "[]".into());
-                if let Err(e) = store.keep_answer(source.id, isbn, &json).await {
-                    tracing::warn!(error = %e, "keeping a copy-cataloguing answer");
+                if let Some(isbn) = wanted.isbn() {
+                    let json = serde_json::to_string(&records).unwrap_or_else(|_| "[]".into());
+                    if let Err(e) = store.keep_answer(source.id, isbn, &json).await {
+                        tracing::warn!(error = %e, "keeping a copy-cataloguing answer");
+                    }
                 }
                 let status = if records.is_empty() { Status::NotFound } else { Status::Found };
                 (status, None, records)
@@ -322,14 +366,38 @@ impl Lookup {
     }
 }
 
-/// An SRU searchRetrieve for an ISBN: the source's address with `{isbn}` in it, as written; else
-/// the address with SRU 1.2's parameters, querying the `bath.isbn` index in MARCXML.
-fn sru_url(base: &str, isbn: &str) -> String {
-    if base.contains("%7Bisbn%7D") || base.contains("{isbn}") {
-        return base.replace("%7Bisbn%7D", isbn).replace("{isbn}", isbn);
+/// An SRU searchRetrieve: the source's address with `{isbn}` (or `{query}`, for words) in it, as
+/// written; else the address with SRU 1.2's parameters, an ISBN by the `bath.isbn` index and
+/// words as one quoted CQL term (the server's own choice of index), in MARCXML.
+fn sru_url(base: &str, wanted: &Wanted) -> String {
+    let (placeholder, value, cql) = match wanted {
+        Wanted::Isbn(isbn) => ("isbn", isbn.as_str().to_owned(), format!("bath.isbn={}", isbn.as_str())),
+        Wanted::Words(words) => {
+            let quoted = format!("\"{}\"", words.replace(['"', '\\'], " "));
+            ("query", copycat::encode_query_value(&quoted), quoted)
+        }
+    };
+    let braces = format!("{{{placeholder}}}");
+    let encoded = format!("%7B{placeholder}%7D");
+    if base.contains(&braces) || base.contains(&encoded) {
+        return base.replace(&encoded, &value).replace(&braces, &value);
     }
     let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}version=1.2&operation=searchRetrieve&query=bath.isbn%3D{isbn}&maximumRecords=5&recordSchema=marcxml")
+    format!(
+        "{base}{sep}version=1.2&operation=searchRetrieve&query={}&maximumRecords=5&recordSchema=marcxml",
+        copycat::encode_query_value(&cql)
+    )
+}
+
+/// Where Open Library's covers are: its covers service for openlibrary.org, else the source's
+/// own address (a mirror, or the tests' server).
+fn covers_of(base: &str) -> String {
+    match reqwest::Url::parse(base).ok().and_then(|u| u.host_str().map(str::to_owned)) {
+        Some(h) if h == "openlibrary.org" || h.ends_with(".openlibrary.org") => {
+            "https://covers.openlibrary.org/".into()
+        }
+        _ => base.to_owned(),
+    }
 }
 
 /// A found record made ready for the book form: a classification that is not a DDC class (SLiMS
@@ -387,14 +455,22 @@ mod tests {
 
     #[test]
     fn sru_addresses() {
+        let isbn = Wanted::Isbn(Isbn::parse("9789799731234").unwrap());
         assert_eq!(
-            sru_url("http://z.example/sru", "9789799731234"),
+            sru_url("http://z.example/sru", &isbn),
             "http://z.example/sru?version=1.2&operation=searchRetrieve&query=bath.isbn%3D9789799731234&maximumRecords=5&recordSchema=marcxml"
         );
         assert_eq!(
-            sru_url("http://z.example/sru?version=2.0&query=dc.identifier={isbn}", "978"),
-            "http://z.example/sru?version=2.0&query=dc.identifier=978"
+            sru_url("http://z.example/sru?version=2.0&query=dc.identifier={isbn}", &isbn),
+            "http://z.example/sru?version=2.0&query=dc.identifier=9789799731234"
         );
+        let words = Wanted::Words("laskar \"pelangi".into());
+        assert_eq!(
+            sru_url("http://z.example/sru", &words),
+            "http://z.example/sru?version=1.2&operation=searchRetrieve&query=%22laskar%20%20pelangi%22&maximumRecords=5&recordSchema=marcxml"
+        );
+        assert_eq!(covers_of("https://openlibrary.org/"), "https://covers.openlibrary.org/");
+        assert_eq!(covers_of("http://127.0.0.1:9/ol/"), "http://127.0.0.1:9/ol/");
     }
 
     #[test]

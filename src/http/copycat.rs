@@ -19,8 +19,8 @@ use super::{
     AppState,
 };
 use crate::{
-    copycat::SourceAnswer,
-    domain::{Isbn, ShortText},
+    copycat::{SourceAnswer, Wanted},
+    domain::{Isbn, ShortText, ValidationError},
     model::Book,
     store::{
         copycat::{CatalogueSource, SourceInput, SourceKind, SourceUrl, TIMEOUT_MS},
@@ -45,7 +45,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct LookupQuery {
     /// An ISBN-13 or ISBN-10, with or without hyphens (as a scanner reads the barcode).
     #[param(example = "9789799731234")]
-    isbn: String,
+    isbn: Option<String>,
+    /// Instead of an ISBN: words of the title or the author, 2 to 200 characters (answers of a
+    /// search by words are not kept).
+    #[param(example = "laskar pelangi")]
+    q: Option<String>,
     /// `true`: ask every source again instead of giving what it answered before.
     #[serde(default)]
     refresh: bool,
@@ -54,9 +58,11 @@ pub struct LookupQuery {
 /// What every source answered for an ISBN.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LookupAnswer {
-    /// The ISBN-13 looked up.
+    /// The ISBN-13 looked up (`null` for a search by words).
     #[schema(example = "9789799731234")]
-    pub isbn: String,
+    pub isbn: Option<String>,
+    /// The words looked up (`null` for an ISBN).
+    pub q: Option<String>,
     /// Books of this library with this ISBN already.
     pub local: Vec<Book>,
     /// Each enabled source, in the admin page's order.
@@ -66,21 +72,48 @@ pub struct LookupAnswer {
     pub cover: Option<String>,
 }
 
-/// Look an ISBN up in this catalogue and in the other catalogues (staff). Sources are asked at
-/// once, each within its own time limit; what a source answered before is given again without
-/// asking it (`cached`), so a lookup repeated works with every source down. A source that fails
-/// or is slow never holds up the others: its `status` says so.
+/// Look an ISBN (or words of a title or author, `q`) up in this catalogue and in the other
+/// catalogues (staff). Sources are asked at once, each within its own time limit; what a source
+/// answered before for an ISBN is given again without asking it (`cached`), so a lookup repeated
+/// works with every source down. A source that fails or is slow never holds up the others: its
+/// `status` says so.
 #[utoipa::path(get, path = "/copy-cataloguing", tag = "catalogue", params(LookupQuery),
     responses((status = 200, body = LookupAnswer), (status = 403, body = Problem), (status = 422, description = "`isbn`: not an ISBN", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn lookup(State(s): State<AppState>, _: Staff, Query(q): Query<LookupQuery>) -> Result<Json<LookupAnswer>> {
-    let isbn = Isbn::parse(&q.isbn).map_err(|e| ApiError::field("isbn", e))?;
+    let wanted = match (q.isbn.as_deref().map(str::trim).filter(|v| !v.is_empty()), q.q.as_deref().map(str::trim)) {
+        (Some(isbn), None) => Wanted::Isbn(Isbn::parse(isbn).map_err(|e| ApiError::field("isbn", e))?),
+        (None, Some(words)) => {
+            let n = words.chars().count();
+            if !(2..=200).contains(&n) {
+                return Err(ApiError::field(
+                    "q",
+                    ValidationError::new("out_of_range", "search words are 2 to 200 characters"),
+                ));
+            }
+            Wanted::Words(words.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::field("q", ValidationError::new("invalid", "give an ISBN or words (q), not both")))
+        }
+        (None, None) => return Err(ApiError::field("isbn", ValidationError::required("isbn"))),
+    };
+    let local_query = match &wanted {
+        Wanted::Isbn(i) => i.as_str().to_owned(),
+        Wanted::Words(w) => w.clone(),
+    };
     let (local, sources) = tokio::join!(
-        s.store.search_books(Some(isbn.as_str()), PageRequest { page: 1, per_page: 5 }),
-        s.lookup.lookup(&s.store, &isbn, q.refresh)
+        s.store.search_books(Some(&local_query), PageRequest { page: 1, per_page: 5 }),
+        s.lookup.lookup(&s.store, &wanted, q.refresh)
     );
-    let cover = s.store.has_isbn_cover(isbn.as_str()).await?.then(|| format!("/api/v1/covers/{}", isbn.as_str()));
-    Ok(Json(LookupAnswer { isbn: isbn.as_str().to_owned(), local: local?.items, sources: sources?, cover }))
+    let (isbn, words, cover) = match &wanted {
+        Wanted::Isbn(i) => {
+            let cover = s.store.has_isbn_cover(i.as_str()).await?.then(|| format!("/api/v1/covers/{}", i.as_str()));
+            (Some(i.as_str().to_owned()), None, cover)
+        }
+        Wanted::Words(w) => (None, Some(w.clone()), None),
+    };
+    Ok(Json(LookupAnswer { isbn, q: words, local: local?.items, sources: sources?, cover }))
 }
 
 /// A catalogue source to add or change.

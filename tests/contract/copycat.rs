@@ -32,6 +32,7 @@ contract!(
     a_cover_found_is_kept_and_shown_for_the_book,
     hostile_sources_are_bounded,
     sources_are_checked,
+    a_search_by_words_asks_every_source_and_keeps_nothing,
 );
 
 const ISBN: &str = "9789799731234";
@@ -120,6 +121,13 @@ struct Params {
     isbn: Option<String>,
     bibkeys: Option<String>,
     p: Option<String>,
+    title: Option<String>,
+    q: Option<String>,
+}
+
+/// Whether a search by words asks for "Cantik itu luka".
+fn asks_for_luka(p: &Params) -> bool {
+    [&p.query, &p.title, &p.q].iter().any(|v| v.as_deref().is_some_and(|v| v.to_lowercase().contains("luka")))
 }
 
 fn xml(text: String) -> Response {
@@ -144,7 +152,7 @@ async fn sources() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
             get(|State(s): State<Sources>, Query(p): Query<Params>| async move {
                 s.asked.fetch_add(1, Ordering::SeqCst);
                 let isbn = isbn_of(&p);
-                xml(if isbn == ISBN { sru_marc(&isbn) } else { SRU_EMPTY.to_owned() })
+                xml(if isbn == ISBN || asks_for_luka(&p) { sru_marc(ISBN) } else { SRU_EMPTY.to_owned() })
             }),
         )
         .route(
@@ -162,8 +170,8 @@ async fn sources() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
                     return xml(slims_detail(ISBN));
                 }
                 let isbn = isbn_of(&p);
-                xml(if isbn == ISBN {
-                    slims_brief(&isbn)
+                xml(if isbn == ISBN || asks_for_luka(&p) {
+                    slims_brief(ISBN)
                 } else {
                     r#"<modsCollection xmlns="http://www.loc.gov/mods/v3" xmlns:slims="http://slims.web.id"><slims:resultInfo><slims:modsResultNum>0</slims:modsResultNum></slims:resultInfo></modsCollection>"#.to_owned()
                 })
@@ -183,6 +191,19 @@ async fn sources() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
                 } else {
                     axum::Json(json!({})).into_response()
                 }
+            }),
+        )
+        .route(
+            "/ol/search.json",
+            get(|State(s): State<Sources>, Query(p): Query<Params>| async move {
+                s.asked.fetch_add(1, Ordering::SeqCst);
+                let docs = if asks_for_luka(&p) {
+                    json!([{"title": "Beauty Is a Wound", "author_name": ["Eka Kurniawan"], "first_publish_year": 2015,
+                            "isbn": ["0811223639", ISBN], "publisher": ["New Directions"], "cover_i": 7}])
+                } else {
+                    json!([])
+                };
+                axum::Json(json!({"numFound": docs.as_array().unwrap().len(), "docs": docs})).into_response()
             }),
         )
         .route("/cover.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], jpeg()).into_response() }))
@@ -448,4 +469,35 @@ async fn sources_are_checked(app: TestApp) {
     // No source at all: a lookup still answers, with this catalogue only.
     let a = app.get(&format!("/api/v1/copy-cataloguing?isbn={ISBN}"), admin).await.expect(200);
     assert_eq!(a["sources"], json!([]));
+}
+
+async fn a_search_by_words_asks_every_source_and_keeps_nothing(app: TestApp) {
+    let (base, asked, _server) = sources().await;
+    add_source(&app, "Perpusnas", "sru", &format!("{base}/sru"), 3000).await;
+    add_source(&app, "SLiMS SMA 1", "slims", &format!("{base}/slims"), 3000).await;
+    add_source(&app, "Open Library", "openlibrary", &format!("{base}/ol"), 3000).await;
+    app.book("Cantik Itu Luka").await;
+    let a = app.get("/api/v1/copy-cataloguing?q=cantik%20%20itu%20luka", Some(&app.admin)).await.expect(200);
+    assert_eq!(a["isbn"], Value::Null);
+    assert_eq!(a["q"], "cantik itu luka");
+    assert_eq!(a["local"][0]["title"], "Cantik Itu Luka", "{a:#}");
+    for name in ["Perpusnas", "SLiMS SMA 1", "Open Library"] {
+        let s = source(&a, name);
+        assert_eq!(s["status"], "found", "{s:#}");
+        assert_eq!(s["cached"], false);
+    }
+    let ol = &source(&a, "Open Library")["records"][0];
+    assert_eq!(ol["isbn"], ISBN, "the ISBN-13 of the work's ISBNs");
+    assert_eq!(ol["cover_url"], format!("{base}/ol/b/id/7-M.jpg"));
+    let before = asked.load(Ordering::SeqCst);
+    let again = app.get("/api/v1/copy-cataloguing?q=cantik%20itu%20luka", Some(&app.admin)).await.expect(200);
+    assert_eq!(source(&again, "Perpusnas")["cached"], false, "words are asked again, not kept");
+    assert!(asked.load(Ordering::SeqCst) > before);
+    // Nothing kept for the ISBN by a search by words.
+    app.get(&format!("/api/v1/covers/{ISBN}"), None).await.expect(404);
+
+    for (query, field) in [("q=x", "q"), ("isbn=9789799731234&q=luka", "q"), ("", "isbn")] {
+        let p = app.get(&format!("/api/v1/copy-cataloguing?{query}"), Some(&app.admin)).await.expect(422);
+        assert_eq!(p["errors"][0]["field"], field, "{query}: {p:#}");
+    }
 }

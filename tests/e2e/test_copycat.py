@@ -44,7 +44,15 @@ class Sources(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (the standard library's name)
         port = self.server.server_address[1]
-        if self.path.startswith("/ol/api/books"):
+        if self.path.startswith("/ol/search.json"):
+            doc = {
+                "title": "Fantastic Mr. Fox",
+                "author_name": ["Roald Dahl"],
+                "isbn": [ISBN],
+                "first_publish_year": 1970,
+            }
+            self._send(200, json.dumps({"numFound": 1, "docs": [doc]}).encode(), "application/json")
+        elif self.path.startswith("/ol/api/books"):
             body = {
                 f"ISBN:{ISBN}": {
                     "title": "Fantastic Mr. Fox",
@@ -153,6 +161,13 @@ def test_a_scanned_isbn_becomes_a_book_with_copies_and_labels(page: Page, server
     expect(cover).to_be_visible()
     assert page.evaluate("document.querySelector('[data-testid=book-cover]').naturalWidth") > 0
     keep(page, "salin-katalog-sampul.png")
+
+    # A title typed instead of an ISBN: a search by words.
+    page.goto("/#/koleksi/baru")
+    page.get_by_test_id("copycat-isbn").fill("fantastic fox")
+    page.get_by_test_id("copycat-isbn").press("Enter")
+    expect(page.locator("[data-testid=copycat-record][data-source='Open Library']")).to_contain_text("Roald Dahl")
+    expect(page.get_by_test_id("copycat-local")).to_have_text("Fantastic Mr. Fox")
 
     # Every source stopped: the same ISBN is answered from what was kept.
     sources.shutdown()

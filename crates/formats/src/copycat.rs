@@ -570,6 +570,72 @@ pub fn open_library(bytes: &[u8]) -> Result<Answer, Unreadable> {
     Ok(Answer::Records(found))
 }
 
+#[derive(serde::Deserialize)]
+struct OlSearch {
+    #[serde(default)]
+    docs: Vec<OlDoc>,
+}
+
+#[derive(serde::Deserialize)]
+struct OlDoc {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    subtitle: Option<String>,
+    #[serde(default)]
+    author_name: Vec<String>,
+    #[serde(default)]
+    first_publish_year: Option<i32>,
+    #[serde(default)]
+    publisher: Vec<String>,
+    #[serde(default)]
+    isbn: Vec<String>,
+    #[serde(default)]
+    language: Vec<String>,
+    #[serde(default)]
+    subject: Vec<String>,
+    #[serde(default)]
+    cover_i: Option<i64>,
+}
+
+/// Reads Open Library's search API answer (`/search.json?q=…`): its `docs`, each a work with the
+/// first of its ISBNs. `covers` is the covers service's address (ending in `/`), for `cover_i`.
+pub fn open_library_search(bytes: &[u8], covers: &str) -> Result<Answer, Unreadable> {
+    let answer: OlSearch =
+        serde_json::from_slice(bytes).map_err(|e| Unreadable(format!("not Open Library's search JSON: {e}")))?;
+    let mut found = Vec::new();
+    for doc in answer.docs.into_iter().take(MAX_RECORDS) {
+        let mut authors = Vec::new();
+        for a in &doc.author_name {
+            push_list(&mut authors, a);
+        }
+        let mut subjects = Vec::new();
+        for s in doc.subject.iter().take(MAX_LIST) {
+            push_list(&mut subjects, s);
+        }
+        let title = match doc.subtitle.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(sub) => format!("{}: {sub}", doc.title.trim()),
+            None => doc.title.trim().to_owned(),
+        };
+        let isbn = doc.isbn.iter().find(|i| i.len() == 13).or(doc.isbn.first()).and_then(some);
+        let f = Found {
+            isbn,
+            title: cut(&title),
+            authors,
+            subjects,
+            publisher: doc.publisher.first().and_then(some),
+            year: doc.first_publish_year,
+            language: doc.language.first().and_then(some).filter(|l| l.len() <= 3),
+            cover_url: doc.cover_i.filter(|i| *i > 0).map(|i| format!("{covers}b/id/{i}-M.jpg")),
+            ..Found::default()
+        };
+        if !f.title.is_empty() {
+            found.push(f);
+        }
+    }
+    Ok(Answer::Records(found))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -757,6 +823,7 @@ mod tests {
             let _ = sru(&text);
             let _ = slims_mods(&text, "http://x/");
             let _ = open_library(&bytes);
+            let _ = open_library_search(&bytes, "https://covers.example/");
         }
 
         #[test]
@@ -768,6 +835,24 @@ mod tests {
             let text = &SRU_MARC[..end];
             let _ = sru(text);
         }
+    }
+
+    #[test]
+    fn an_open_library_search_is_records() {
+        let json = br#"{"numFound": 2, "start": 0, "docs": [
+          {"key": "/works/OL45804W", "title": "Laskar Pelangi", "author_name": ["Andrea Hirata"], "first_publish_year": 2005,
+           "publisher": ["Bentang"], "isbn": ["9793062797", "9789793062792"], "language": ["ind"], "cover_i": 12345},
+          {"key": "/works/OL1W", "title": ""}]}"#;
+        let Answer::Records(r) = open_library_search(json, "https://covers.openlibrary.org/").unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].title, "Laskar Pelangi");
+        assert_eq!(r[0].isbn.as_deref(), Some("9789793062792"));
+        assert_eq!(r[0].year, Some(2005));
+        assert_eq!(r[0].cover_url.as_deref(), Some("https://covers.openlibrary.org/b/id/12345-M.jpg"));
+        assert_eq!(open_library_search(br#"{"docs": []}"#, "x").unwrap(), Answer::Records(vec![]));
+        assert!(open_library_search(b"<html>", "x").is_err());
     }
 
     #[test]

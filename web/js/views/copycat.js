@@ -52,7 +52,11 @@ export function lookupPanel({ onChoose }) {
   onSubmit(form, async (v) => {
     const mine = ++current;
     replace(out, loading());
-    const answer = await api.get('/copy-cataloguing', { isbn: v.isbn, refresh: v.refresh ? 'true' : undefined });
+    // An ISBN as a scanner or a person types it (10 or 13 digits, hyphens or spaces between);
+    // anything else is words of a title or an author.
+    const digits = v.isbn.replace(/[\s-]/g, '');
+    const query = /^(\d{13}|\d{9}[\dXx])$/.test(digits) ? { isbn: v.isbn } : { q: v.isbn };
+    const answer = await api.get('/copy-cataloguing', { ...query, refresh: v.refresh ? 'true' : undefined });
     if (mine !== current) return;
     const records = answer.sources.flatMap((s) => s.records.map((r) => [r, s]));
     const cover = answer.cover ? h('img', { class: 'cover', src: answer.cover, alt: t('copycat.cover'), 'data-testid': 'copycat-cover' }) : null;
@@ -66,7 +70,7 @@ export function lookupPanel({ onChoose }) {
         ? h('div', { class: 'copycat-records' }, cover, records.map(([r, s]) => recordCard(r, s, onChoose)))
         : h('p', { class: 'hint', 'data-testid': 'copycat-none' }, t('copycat.none')));
     // A cover found just now is fetched in the background: shown when it is there.
-    if (!answer.cover && records.some(([r]) => r.cover_url)) {
+    if (answer.isbn && !answer.cover && records.some(([r]) => r.cover_url)) {
       setTimeout(() => {
         if (mine !== current) return;
         const img = h('img', { class: 'cover', src: `/api/v1/covers/${answer.isbn}`, alt: t('copycat.cover'), 'data-testid': 'copycat-cover' });
