@@ -3,9 +3,10 @@
 //! its own time limit, with what each answered kept in the database.
 //!
 //! The replica's outgoing requests are bounded: a time limit per source, at most
-//! [`MAX_ANSWER_BYTES`] read of an answer, at most three redirects and never a redirect to a
-//! private, loopback or link-local address literal or `localhost` (a source configured on such an
-//! address by the admin is asked itself; it cannot send the replica elsewhere), no cookies.
+//! [`MAX_ANSWER_BYTES`] read of an answer, at most three redirects and never one to another host
+//! that is, or whose name resolves to, a private, loopback or link-local address or `localhost`
+//! (a source the admin set on such an address, a SLiMS on the school's network, is asked itself;
+//! it cannot send the replica elsewhere), no cookies.
 //! Answers are read within the formats' budgets ([`crate::copycat_formats`]).
 
 use std::time::{Duration, Instant};
@@ -88,19 +89,48 @@ pub struct Lookup {
     client: reqwest::Client,
 }
 
-/// Whether a host is an address a source may not redirect to.
-fn private_host(url: &reqwest::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => {
+/// The most redirects followed for one request.
+const MAX_REDIRECTS: usize = 3;
+
+/// Whether an address is one a source may not redirect to: private, loopback, link-local,
+/// unspecified or broadcast.
+fn inside(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(ip) => {
             ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast()
         }
-        Some(url::Host::Ipv6(ip)) => {
+        std::net::IpAddr::V6(ip) => {
             ip.is_loopback()
                 || ip.is_unspecified()
                 || (ip.segments()[0] & 0xfe00) == 0xfc00
                 || (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_private() || v4.is_loopback())
+                || ip.to_ipv4_mapped().is_some_and(|v4| inside(std::net::IpAddr::V4(v4)))
         }
+    }
+}
+
+/// Whether a redirect's address leads inside: its host is such an address, `localhost`, or a
+/// name any of whose addresses is one (or that does not resolve).
+async fn leads_inside(url: &reqwest::Url) -> bool {
+    if private_host(url) {
+        return true;
+    }
+    let Some(url::Host::Domain(name)) = url.host() else { return false };
+    let port = url.port_or_known_default().unwrap_or(80);
+    match tokio::net::lookup_host((name, port)).await {
+        Ok(addrs) => {
+            let addrs: Vec<_> = addrs.collect();
+            addrs.is_empty() || addrs.iter().any(|a| inside(a.ip()))
+        }
+        Err(_) => true,
+    }
+}
+
+/// Whether a URL's host is, as written, an address a source may not redirect to.
+fn private_host(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => inside(ip.into()),
+        Some(url::Host::Ipv6(ip)) => inside(ip.into()),
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
             d == "localhost" || d.ends_with(".localhost")
@@ -117,19 +147,9 @@ impl Default for Lookup {
 
 impl Lookup {
     pub fn new() -> Self {
-        let policy = reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= 3 {
-                attempt.error("more than three redirects")
-            } else if private_host(attempt.url())
-                && attempt.previous().first().is_none_or(|first| first.host() != attempt.url().host())
-            {
-                attempt.error("a redirect to a private address")
-            } else {
-                attempt.follow()
-            }
-        });
         let client = reqwest::Client::builder()
-            .redirect(policy)
+            // Redirects are followed by `get` itself, which checks where each one leads.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("Pustaka/", env!("CARGO_PKG_VERSION"), " (copy cataloguing)"))
             .build()
@@ -137,15 +157,38 @@ impl Lookup {
         Self { client }
     }
 
-    /// GETs `url` within `limit` bytes (and the caller's time limit): the body, or why not.
+    /// GETs `url` within `limit` bytes (and the caller's time limit): the body, or why not. At most
+    /// [`MAX_REDIRECTS`] redirects are followed, and one only when it stays on the first address's
+    /// host or leads to a host none of whose addresses is private, loopback or link-local (the
+    /// name resolved here, before the request), so a source can never send the replica into the
+    /// school's own network or to the machine's metadata service.
     async fn get(&self, url: &str, limit: usize, timeout: Duration) -> Result<Vec<u8>, String> {
-        let mut res = self.client.get(url).timeout(timeout).send().await.map_err(|e| {
-            if e.is_timeout() {
-                "timed out".to_owned()
-            } else {
-                describe(&e)
+        let started = Instant::now();
+        let first = reqwest::Url::parse(url).map_err(|_| "not an address".to_owned())?;
+        let mut at = first.clone();
+        let mut res = None;
+        for _ in 0..=MAX_REDIRECTS {
+            let left = timeout.saturating_sub(started.elapsed());
+            let r = self.client.get(at.clone()).timeout(left).send().await.map_err(|e| describe(&e))?;
+            if !r.status().is_redirection() {
+                res = Some(r);
+                break;
             }
-        })?;
+            let next = r
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| at.join(l).ok())
+                .ok_or_else(|| format!("the source answered HTTP {} without a usable Location", r.status().as_u16()))?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err("the source redirected to an address that is not http(s)".into());
+            }
+            if next.host() != first.host() && leads_inside(&next).await {
+                return Err("the source redirected to a private address".into());
+            }
+            at = next;
+        }
+        let mut res = res.ok_or_else(|| format!("the source redirected more than {MAX_REDIRECTS} times"))?;
         if !res.status().is_success() {
             return Err(format!("the source answered HTTP {}", res.status().as_u16()));
         }
@@ -419,8 +462,6 @@ fn describe(e: &reqwest::Error) -> String {
         "timed out".into()
     } else if e.is_connect() {
         "could not connect to the source".into()
-    } else if e.is_redirect() {
-        "the source redirected too often or to a private address".into()
     } else if e.is_body() || e.is_decode() {
         "the answer broke off".into()
     } else {

@@ -232,6 +232,14 @@ async fn sources() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
             }),
         )
         .route("/elsewhere", get(|| async { Redirect::temporary("http://10.255.255.1/sru") }))
+        .route("/local-name", get(|| async { Redirect::temporary("http://localhost/sru") }))
+        .route("/loop", get(|| async { Redirect::temporary("/loop") }))
+        .route(
+            "/moved",
+            get(|Query(p): Query<Params>| async move {
+                Redirect::permanent(&format!("/sru?query={}", p.query.unwrap_or_default().replace('"', "%22").replace(' ', "%20")))
+            }),
+        )
         .with_state(state);
     let server = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
@@ -430,6 +438,9 @@ async fn hostile_sources_are_bounded(app: TestApp) {
     let (base, _, _server) = sources().await;
     add_source(&app, "Besar", "sru", &format!("{base}/huge"), 5000).await;
     add_source(&app, "Pindah", "sru", &format!("{base}/elsewhere"), 3000).await;
+    add_source(&app, "Nama lokal", "sru", &format!("{base}/local-name"), 3000).await;
+    add_source(&app, "Berputar", "sru", &format!("{base}/loop"), 3000).await;
+    add_source(&app, "Pindah alamat", "sru", &format!("{base}/moved"), 3000).await;
     let a = app.get(&format!("/api/v1/copy-cataloguing?isbn={ISBN}"), Some(&app.admin)).await.expect(200);
     let huge = source(&a, "Besar");
     assert_eq!(huge["status"], "failed", "{huge:#}");
@@ -437,6 +448,13 @@ async fn hostile_sources_are_bounded(app: TestApp) {
     let moved = source(&a, "Pindah");
     assert_eq!(moved["status"], "failed", "{moved:#}");
     assert!(moved["message"].as_str().unwrap().contains("private address"), "{moved:#}");
+    let named = source(&a, "Nama lokal");
+    assert!(named["message"].as_str().unwrap().contains("private address"), "{named:#}");
+    let looping = source(&a, "Berputar");
+    assert_eq!(looping["status"], "failed");
+    assert!(looping["message"].as_str().unwrap().contains("more than 3"), "{looping:#}");
+    // A redirect on the source's own host is followed.
+    assert_eq!(source(&a, "Pindah alamat")["status"], "found", "{a:#}");
 }
 
 async fn sources_are_checked(app: TestApp) {
