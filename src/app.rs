@@ -66,6 +66,7 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         draining: draining.clone(),
         notices_enabled: settings.smtp.is_some(),
         work: work.clone(),
+        lookup: crate::copycat::Lookup::new(),
     };
     let scheduler = match &settings.smtp {
         Some(smtp) => Some(

@@ -14,6 +14,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod copycat;
 pub mod demo;
 pub mod export;
 pub mod http;
@@ -26,7 +27,7 @@ pub mod telemetry;
 /// The library's rules (the `pustaka-domain` crate).
 pub use pustaka_domain as domain;
 /// Files in and out: spreadsheets, MARC, XLSX, printed PDFs (the `pustaka-formats` crate).
-pub use pustaka_formats::{budget, marc, print, sheet, xlsx};
+pub use pustaka_formats::{budget, copycat as copycat_formats, marc, print, sheet, xlsx};
 /// Records and transactions over SQLite or MariaDB (the `pustaka-store` crate), with the records
 /// it returns and the password hashing.
 pub use pustaka_store as store;

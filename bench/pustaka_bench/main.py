@@ -10,6 +10,7 @@ from .checkouts import p6, p6_side_by_side
 from .common import ROOT, log, run
 from .container import p7_image
 from .context import Bench
+from .copycat import copycat
 from .data import add_copies, desk_pairs, load_catalogue
 from .front_page import p8_list
 from .imports import imports
@@ -24,7 +25,7 @@ from .stocktake import stocktake
 
 def prerequisites(args: argparse.Namespace) -> None:
     needed = [("mariadbd", "mariadb-server"), ("sysbench", "sysbench"), ("haproxy", "haproxy")]
-    if args.only in ("stocktake", "reports", "import", "list", "labels"):
+    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat"):
         needed = needed[:1]
     missing = [pkg for cmd, pkg in needed if not shutil.which(cmd)]
     if missing:
@@ -82,6 +83,11 @@ def run_bench(b: Bench) -> int:
         labels(b, b.db.mariadb_url())
         b.report()
         return 0
+    if b.args.only == "copycat":
+        b.db.pustaka(["migrate"], b.db.mariadb_url())
+        copycat(b, b.db.mariadb_url())
+        b.report()
+        return 0
     if b.args.only == "list":
         # With --baseline-bin: the baseline binary migrates and serves first; then this
         # binary (which may add migrations of its own) on the same data.
@@ -134,6 +140,7 @@ def run_bench(b: Bench) -> int:
 
     stocktake_once = stocktake(b, url)
     labels(b, url)
+    copycat(b, url)
 
     a2, _ = b.db.replica("b", url)  # a second replica for the balancer
     lb2, _ = b.db.haproxy([a, a2])
@@ -161,7 +168,7 @@ def main(doc: str) -> int:
     p.add_argument("--no-write", action="store_true", help="do not write docs/perf/RESULTS.md")
     p.add_argument(
         "--only",
-        choices=["stocktake", "reports", "import", "list", "labels", "desk"],
+        choices=["stocktake", "reports", "import", "list", "labels", "desk", "copycat"],
         help="run one measurement alone (with --no-write: a quick check)",
     )
     p.add_argument(

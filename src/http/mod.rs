@@ -5,6 +5,7 @@ pub mod accounts;
 mod api_docs;
 pub mod catalogue;
 pub mod circulation;
+pub mod copycat;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub notices_enabled: bool,
     /// How many imports and PDFs this replica takes at once.
     pub work: limits::Work,
+    /// The outgoing side of copy cataloguing.
+    pub lookup: crate::copycat::Lookup,
 }
 
 /// The header carrying the request id, set by the balancer or by us.
@@ -189,6 +192,7 @@ fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .merge(catalogue::router())
+        .merge(copycat::router())
         .merge(members::router())
         .merge(circulation::router())
         .merge(accounts::router())

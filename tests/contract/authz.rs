@@ -78,6 +78,12 @@ fn access(method: &str, path: &str) -> Access {
         // A member's other numbers (#28).
         ("POST", "/api/v1/members/{id}/numbers") | ("DELETE", "/api/v1/members/{id}/numbers/{number}") => Staff,
         ("GET", "/api/v1/print/receipts/{id}") => Own,
+        // Copy cataloguing (#31): looking up is the cataloguers'; the sources are the admin's;
+        // covers are shown in the public catalogue.
+        ("GET", "/api/v1/copy-cataloguing" | "/api/v1/catalogue-sources") => Staff,
+        ("POST", "/api/v1/catalogue-sources") | ("PUT" | "DELETE", "/api/v1/catalogue-sources/{id}") => Admin,
+        ("GET", "/api/v1/covers/{isbn}" | "/api/v1/books/{id}/cover") => Public,
+        ("PUT" | "DELETE", "/api/v1/books/{id}/cover") => Staff,
         ("GET", "/api/v1/export/{what}") => Staff,
         ("POST", "/api/v1/import/{what}") | ("GET", "/api/v1/import/jobs" | "/api/v1/import/jobs/{id}") => Admin,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
@@ -180,6 +186,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{language}", "id")
         .replace("{name}", "loans-per-month")
         .replace("{what}", "books")
+        .replace("{isbn}", "9789799731234")
 }
 
 /// A body that gets a well-formed request past parsing where the handler reads one.

@@ -4,6 +4,7 @@
 //! what the rules are comes from `pustaka-domain`.
 
 pub mod budget;
+pub mod copycat;
 pub mod marc;
 pub mod print;
 pub mod rows;

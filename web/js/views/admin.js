@@ -7,9 +7,10 @@ import { field, onSubmit, intOrNull } from '../forms.js';
 import { forgetCategories } from '../categories.js';
 import { noticesTab } from './notices.js';
 import { importTab } from './imports.js';
+import { sourcesTab } from './copycat.js';
 import { heading, tabs, table, pager, stat, section, errorNotice, loading, confirmDialog, flash } from '../ui.js';
 
-const TABS = ['kategori', 'libur', 'pengguna', 'notifikasi', 'audit', 'impor'];
+const TABS = ['kategori', 'libur', 'pengguna', 'notifikasi', 'audit', 'impor', 'sumber'];
 const RULES = ['max_loans', 'loan_days', 'max_renewals', 'fine_per_day', 'max_fine_per_loan', 'fine_limit', 'hold_pickup_days',
   'overdue_grace_days', 'lost_charge', 'damage_charge'];
 
@@ -25,7 +26,7 @@ export async function render(root, ctx) {
     try { await fn(); flash(done); again(); } catch (err) { flash(errorText(err), 'error'); }
   };
   loadStats(statsBox);
-  const views = { kategori: categoriesTab, libur: closedDaysTab, pengguna: usersTab, notifikasi: noticesTab, audit: auditTab, impor: importTab };
+  const views = { kategori: categoriesTab, libur: closedDaysTab, pengguna: usersTab, notifikasi: noticesTab, audit: auditTab, impor: importTab, sumber: sourcesTab };
   body.append(loading());
   await views[tab](body, { ctx, again, act });
 }

@@ -49,6 +49,13 @@ function bookItem(book) {
     h('div', { class: 'book-avail' }, availabilityBadge(book)));
 }
 
+/** The book's cover (its own, or the one found for its ISBN), when it has one; nothing otherwise. */
+export function bookCover(book) {
+  const img = h('img', { class: 'cover book-cover', src: `/api/v1/books/${book.id}/cover`, alt: t('copycat.cover'), loading: 'lazy', 'data-testid': 'book-cover' });
+  img.addEventListener('error', () => img.remove());
+  return img;
+}
+
 export async function renderBook(root, ctx) {
   root.append(h('p', { class: 'back' }, h('a', { href: lastSearchHash }, `← ${t('catalog.back')}`)), loading());
   let book; let copies;
@@ -67,6 +74,7 @@ export async function renderBook(root, ctx) {
   root.append(
     h('article', { class: 'book-detail', 'data-testid': 'book-detail' },
       heading(book.title, availabilityBadge(book)),
+      bookCover(book),
       facts([
         [t('book.authors'), book.authors.join(', ')],
         book.subjects.length && [t('book.subjects'), book.subjects.join(', ')],

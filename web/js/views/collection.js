@@ -1,10 +1,13 @@
 // Koleksi (staff): add, edit and delete books; add copies; mark copies lost or withdrawn.
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { formatLanguage, formatMoney } from '../format.js';
 import { field, onSubmit, orNull, intOrNull, splitList } from '../forms.js';
-import { heading, table, pager, statusBadge, availabilityBadge, errorNotice, loading, section, confirmDialog, promptDialog, flash, searchForm } from '../ui.js';
+import { heading, table, pager, statusBadge, availabilityBadge, errorNotice, loading, section, confirmDialog, promptDialog, flash, searchForm, notice } from '../ui.js';
+import { lookupPanel } from './copycat.js';
+import { bookCover } from './catalog.js';
+import { openPdf } from './print.js';
 
 export async function renderList(root, ctx) {
   const results = h('div', { 'aria-live': 'polite' });
@@ -69,14 +72,63 @@ function bookBody(v) {
 
 export async function renderCreate(root, ctx) {
   const form = bookForm();
+  // A record chosen from another catalogue: what the form does not show (edition, collation,
+  // series, notes) is saved with it.
+  let extra = {};
+  const amount = h('div', { class: 'form-grid field-wide' },
+    field({ name: 'copies', label: t('copycat.copies'), type: 'number', value: 1, testid: 'book-copies', hint: t('copycat.copies_hint'), attrs: { min: 0, max: 200 } }),
+    field({ name: 'location', label: t('copy.location'), testid: 'book-location', hint: t('collection.location_hint') }));
+  form.querySelector('.actions').before(amount);
+  const done = h('div', { 'aria-live': 'polite', 'data-testid': 'book-created' });
+  const fill = (r, source) => {
+    const set = (name, value) => { const el = form.elements[name]; if (el) el.value = value ?? ''; };
+    set('title', r.title);
+    set('authors', (r.authors || []).join(', '));
+    set('isbn', r.isbn);
+    set('year', r.year);
+    set('subjects', (r.subjects || []).join(', '));
+    set('publisher', r.publisher);
+    if (r.language) set('language', r.language);
+    set('classification', r.classification);
+    set('call_number', r.call_number);
+    extra = Object.fromEntries(['edition', 'collation', 'series', 'notes'].filter((k) => r[k]).map((k) => [k, r[k]]));
+    flash(t('copycat.filled', { source: source.name }));
+    form.elements.title.focus();
+  };
+  const lookup = lookupPanel({ onChoose: fill });
   onSubmit(form, async (v) => {
-    const body = Object.fromEntries(Object.entries(bookBody(v)).filter(([, x]) => x !== null));
+    const count = v.copies === '' ? 0 : Number(v.copies);
+    if (!Number.isInteger(count) || count < 0 || count > 200) {
+      throw new ApiError(422, { errors: [{ field: 'copies', code: 'out_of_range', message: t('copycat.copies_hint') }] });
+    }
+    const { copies: _c, location: _l, ...fields } = v;
+    const body = { ...extra, ...Object.fromEntries(Object.entries(bookBody(fields)).filter(([, x]) => x !== null)) };
     const book = await api.post('/books', body);
-    flash(t('collection.created', { title: book.title }));
-    ctx.navigate(`#/koleksi/${book.id}`);
+    const barcodes = [];
+    for (let i = 0; i < count; i += 1) {
+      const copy = await api.post(`/books/${book.id}/copies`, v.location ? { location: v.location } : {});
+      barcodes.push(copy.barcode);
+    }
+    flash(t('copycat.saved', { title: book.title, count: barcodes.length }));
+    extra = {};
+    const out = h('div', {});
+    replace(done, notice('ok',
+      t('copycat.saved', { title: book.title, count: barcodes.length }), ' ',
+      h('a', { href: `#/koleksi/${book.id}`, 'data-testid': 'book-created-link' }, t('copycat.open_book')), ' ',
+      barcodes.length ? h('button', { type: 'button', class: 'secondary small', 'data-testid': 'book-labels',
+        onClick: async () => {
+          try { await openPdf('/print/labels', { barcodes, kind: 'both', sheet: 'a4-3x8' }, out); } catch (err) { flash(errorText(err), 'error'); }
+        } }, t('copycat.print_labels')) : null,
+      h('span', { 'data-testid': 'book-barcodes' }, barcodes.length ? ` ${barcodes.join(', ')}` : '')), out);
+    // The form as it opens, for the next book.
+    for (const el of form.elements) if (el.name) el.value = '';
+    form.elements.language.value = 'id';
+    form.elements.copies.value = '1';
+    lookup.clear();
   }, { conflictField: 'isbn' });
-  replace(root, h('p', { class: 'back' }, h('a', { href: '#/koleksi' }, `← ${t('collection.title')}`)), heading(t('collection.new')), form);
-  form.querySelector('input').focus();
+  replace(root, h('p', { class: 'back' }, h('a', { href: '#/koleksi' }, `← ${t('collection.title')}`)), heading(t('collection.new')),
+    section(t('copycat.title'), lookup.element), done, section(t('copycat.by_hand'), form));
+  lookup.input.focus();
 }
 
 export async function renderDetail(root, ctx) {
@@ -148,6 +200,7 @@ export async function renderDetail(root, ctx) {
 
   root.append(
     heading(book.title, availabilityBadge(book)),
+    bookCover(book),
     h('p', { class: 'book-authors' }, book.authors.join(', '), book.language ? ` · ${formatLanguage(book.language)}` : ''),
     h('div', { class: 'actions' },
       h('a', { class: 'button secondary', href: `#/buku/${book.id}` }, t('collection.view_in_catalog')),

@@ -12,7 +12,7 @@ import { heading, section, errorNotice, notice, flash } from '../ui.js';
 const lines = (text) => (text || '').split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
 
 /** Posts to a print route and opens the PDF in a new tab; errors come back as ApiError. */
-async function openPdf(path, body, out) {
+export async function openPdf(path, body, out) {
   const response = await fetch(`${API_BASE}${path}?lang=${getLang()}`, {
     method: 'POST', credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', Accept: 'application/pdf, application/json', 'X-Pustaka-Page': '1' },
