@@ -7,6 +7,7 @@ use pustaka::{
     store::{backup::LineSink, error::StoreError, Store},
 };
 use serde_json::json;
+use tower::ServiceExt;
 
 use crate::common::{Db, TestApp, LIBRARIAN};
 
@@ -14,6 +15,7 @@ contract!(
     the_backup_knows_every_table_of_the_schema,
     a_backup_restores_into_a_fresh_database_of_the_same_backend,
     a_file_that_is_not_a_whole_backup_is_refused_and_changes_nothing,
+    the_page_downloads_checks_and_restores_a_backup,
 );
 
 /// Tables a library in use has rows in, that [`fill`] puts rows in.
@@ -271,4 +273,112 @@ async fn a_file_that_is_not_a_whole_backup_is_refused_and_changes_nothing(app: T
     other.get("/api/v1/books?q=hanya", Some(&other.admin)).await.expect(200);
     // And the good file still restores.
     restore(&other.store, &good).await.expect("the whole file restores");
+}
+
+/// `pustaka` with only what a command needs: the database given with `--database-url`.
+fn pustaka(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pustaka"))
+        .args(args)
+        .env_clear()
+        .env("PUSTAKA_PASSWORD_HASH_MEMORY_KIB", "64")
+        .env("PUSTAKA_PASSWORD_HASH_ITERATIONS", "1")
+        .output()
+        .expect("run pustaka")
+}
+
+fn url_of(app: &TestApp) -> String {
+    use secrecy::ExposeSecret;
+    app.settings.database.url.expose_secret().to_owned()
+}
+
+/// A laptop's SQLite moved with the command line into another database (MariaDB when the test
+/// server is there): `pustaka backup --out`, `pustaka restore FILE --yes --database-url`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_command_line_moves_a_laptops_sqlite_into_another_database() {
+    let from = TestApp::try_spawn(Db::Sqlite).await.unwrap();
+    let to = match TestApp::try_spawn(Db::MariaDb).await {
+        Some(app) => app,
+        None => TestApp::try_spawn(Db::Sqlite).await.unwrap(),
+    };
+    fill(&from).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("laptop.pustaka-backup.gz");
+    let file = file.to_str().unwrap();
+    let out = pustaka(&["backup", "--out", file, "--database-url", &url_of(&from)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote"), "{out:?}");
+
+    // Without --yes it asks, and nothing happens without a "yes".
+    let before = to.store.backup_checksums().await.unwrap();
+    let out = pustaka(&["restore", file, "--database-url", &url_of(&to)]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("books"), "it shows what the file holds: {out:?}");
+    assert_eq!(to.store.backup_checksums().await.unwrap(), before);
+
+    let out = pustaka(&["restore", file, "--yes", "--database-url", &url_of(&to)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(to.store.backup_checksums().await.unwrap(), from.store.backup_checksums().await.unwrap());
+    to.login(MEMBER_LOGIN.0, MEMBER_LOGIN.1).await;
+
+    // Not a backup: a clear message, exit 1.
+    std::fs::write(dir.path().join("x.csv"), "title\nA\n").unwrap();
+    let out =
+        pustaka(&["restore", dir.path().join("x.csv").to_str().unwrap(), "--yes", "--database-url", &url_of(&to)]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be read"), "{out:?}");
+}
+
+/// The page's backup: downloaded as admin, checked (what it holds, nothing changed), restored;
+/// a file that is not a backup is a 422 naming `file`, never a 500; a librarian may do none of it.
+async fn the_page_downloads_checks_and_restores_a_backup(app: TestApp) {
+    fill(&app).await;
+    let librarian = app.login(LIBRARIAN.0, LIBRARIAN.1).await;
+    let get = |token: &str| {
+        axum::http::Request::get("/api/v1/backup")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    assert_eq!(app.send(get(&librarian)).await.status, 403);
+    let res = app.router.clone().oneshot(get(&app.admin)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.contains(".pustaka-backup.gz"), "{disposition}");
+    let file = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+    let before = app.store.backup_checksums().await.unwrap();
+
+    let post = |path: &str, token: &str, bytes: Vec<u8>| {
+        axum::http::Request::post(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/gzip")
+            .body(axum::body::Body::from(bytes))
+            .unwrap()
+    };
+    let held = app.send(post("/api/v1/backup/check", &app.admin, file.clone())).await.expect(200);
+    let books = held["tables"].as_array().unwrap().iter().find(|t| t["name"] == "books").unwrap();
+    assert_eq!(books["rows"], 4, "{held:#}");
+    assert_eq!(held["format"], "pustaka-backup");
+
+    // Changed after the backup, then restored: the change is gone, everyone logs in again.
+    app.book("Sesudah Cadangan").await;
+    let changed = app.store.backup_checksums().await.unwrap();
+    let p =
+        app.send(post("/api/v1/backup/restore", &app.admin, b"not a backup".to_vec())).await.problem(422, "validation");
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()),
+        (Some("file"), Some("backup_unreadable")),
+        "{p:#}"
+    );
+    assert_eq!(app.send(post("/api/v1/backup/restore", &librarian, file.clone())).await.status, 403);
+    let cut = file[..file.len() / 2].to_vec();
+    app.send(post("/api/v1/backup/check", &app.admin, cut.clone())).await.problem(422, "validation");
+    app.send(post("/api/v1/backup/restore", &app.admin, cut)).await.problem(422, "validation");
+    assert_eq!(app.store.backup_checksums().await.unwrap(), changed, "the refused restores changed nothing");
+
+    app.send(post("/api/v1/backup/restore", &app.admin, file)).await.expect(200);
+    assert_eq!(app.store.backup_checksums().await.unwrap(), before);
+    assert_eq!(app.get("/api/v1/auth/me", Some(&app.admin)).await.status, 401, "sessions are not restored");
+    let admin = app.login("admin", crate::common::ADMIN_PASSWORD).await;
+    let found = app.get("/api/v1/books?q=sesudah", Some(&admin)).await.expect(200);
+    assert_eq!(found["total"], 0, "{found:#}");
 }
