@@ -25,13 +25,13 @@ use hyper::body::Bytes;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    error::{too_large, Problem, Result},
-    extract::Admin,
+    error::{too_large, ApiError, Problem, Result},
+    extract::{Admin, Path},
     table::download,
     AppState,
 };
 use crate::{
-    backup::{file_name, Budgets, GzipSink, GzipSource},
+    backup::{file_name, BackupFile, Budgets, GzipSink, GzipSource},
     store::backup::Contents,
 };
 
@@ -41,6 +41,8 @@ pub const MAX_UPLOAD: usize = 1 << 30;
 pub fn router() -> OpenApiRouter<AppState> {
     super::limits::body_limit(OpenApiRouter::new().routes(routes!(check)).routes(routes!(restore)), MAX_UPLOAD)
         .routes(routes!(backup))
+        .routes(routes!(list))
+        .routes(routes!(restore_listed))
 }
 
 /// Bytes of compressed backup sent to the client at once.
@@ -214,4 +216,49 @@ async fn restore(State(s): State<AppState>, Admin(who): Admin, body: Body) -> Re
     let contents = restored?;
     tracing::warn!(by = %who.user.username, tables = contents.tables.len(), "every record replaced by a backup's");
     Ok(Json(contents).into_response())
+}
+
+/// The backups in the folder.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BackupList {
+    /// The folder (as the server sees it); none when there is none (MariaDB without
+    /// `PUSTAKA_BACKUP_DIR`).
+    pub dir: Option<String>,
+    /// Its backups, newest first: the daily ones and the ones written before an upgrade.
+    pub items: Vec<BackupFile>,
+}
+
+/// The backups in the backup folder, newest first, with their size and the rows of each table.
+#[utoipa::path(get, path = "/backups", tag = "backup",
+    responses((status = 200, description = "the backups", body = BackupList),
+        (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list(State(s): State<AppState>, _: Admin) -> Json<BackupList> {
+    let items = s.backup_dir.as_deref().map(crate::backup::list).unwrap_or_default();
+    Json(BackupList { dir: s.backup_dir.as_ref().map(|d| d.display().to_string()), items })
+}
+
+/// Replace every record with a backup of the folder's (as `POST /backup/restore` does with an
+/// upload). The page shows the backup's rows (from the list) and asks to confirm first.
+#[utoipa::path(post, path = "/backups/{name}/restore", tag = "backup",
+    params(("name" = String, Path, description = "the backup's file name, as listed")),
+    responses((status = 200, description = "restored: what the file held", body = Contents),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, description = "no such backup in the folder", body = Problem),
+        (status = 422, description = "the file is not a whole backup, or one of another schema version", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn restore_listed(
+    State(s): State<AppState>,
+    Admin(who): Admin,
+    Path(name): Path<String>,
+) -> Result<Json<Contents>> {
+    let dir = s.backup_dir.as_ref().ok_or(ApiError::NotFound("backup"))?;
+    // Only a name the folder lists: never a path.
+    if crate::backup::written_at(&name).is_none() || name.contains(['/', '\\']) {
+        return Err(ApiError::NotFound("backup"));
+    }
+    let file = std::fs::File::open(dir.join(&name)).map_err(|_| ApiError::NotFound("backup"))?;
+    let contents = s.store.restore_backup(&mut GzipSource::new(file, Budgets::default())).await?;
+    tracing::warn!(by = %who.user.username, file = %name, "every record replaced by a backup's");
+    Ok(Json(contents))
 }

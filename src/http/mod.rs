@@ -58,6 +58,8 @@ pub struct AppState {
     pub notices_enabled: bool,
     /// How many imports and PDFs this replica takes at once.
     pub work: limits::Work,
+    /// The folder of the daily backups (listed and restored from in the page); none: no folder.
+    pub backup_dir: Option<std::path::PathBuf>,
 }
 
 /// The header carrying the request id, set by the balancer or by us.

@@ -16,6 +16,8 @@ contract!(
     a_backup_restores_into_a_fresh_database_of_the_same_backend,
     a_file_that_is_not_a_whole_backup_is_refused_and_changes_nothing,
     the_page_downloads_checks_and_restores_a_backup,
+    a_daily_backup_is_written_by_one_replica_and_old_ones_are_pruned,
+    an_upgrade_writes_a_backup_before_it_migrates,
 );
 
 /// Tables a library in use has rows in, that [`fill`] puts rows in.
@@ -381,4 +383,97 @@ async fn the_page_downloads_checks_and_restores_a_backup(app: TestApp) {
     let admin = app.login("admin", crate::common::ADMIN_PASSWORD).await;
     let found = app.get("/api/v1/books?q=sesudah", Some(&admin)).await.expect(200);
     assert_eq!(found["total"], 0, "{found:#}");
+}
+
+async fn a_daily_backup_is_written_by_one_replica_and_old_ones_are_pruned(app: TestApp) {
+    use pustaka::backup::{list, Schedule, Tick};
+    app.book("Harian").await;
+    let dir = app.settings.backup_dir.clone().expect("the test's backup folder");
+    let one = Schedule::new(app.store.clone(), dir.clone(), 3, "one");
+    let two = Schedule::new(app.replica_store().await, dir.clone(), 3, "two");
+
+    let first = one.run_once().await.unwrap();
+    assert!(first.held && first.wrote.is_some() && first.pruned.is_empty(), "{first:?}");
+    assert_eq!(two.run_once().await.unwrap(), Tick::default(), "the other replica does not write meanwhile");
+    let again = one.run_once().await.unwrap();
+    assert_eq!((again.held, again.wrote.clone()), (true, None), "not due again the same day");
+
+    // The next days: one a day; after the retention (3 days), the old ones go.
+    let mut written = vec![first.wrote.unwrap()];
+    for day in 1..=5 {
+        app.clock.shift(chrono::Duration::hours(24) - chrono::Duration::minutes(1));
+        let t = one.run_once().await.unwrap();
+        written.push(t.wrote.clone().unwrap_or_else(|| panic!("day {day}: {t:?}")));
+        if day >= 4 {
+            assert_eq!(t.pruned, vec![written[day - 4].clone()], "day {day}: {t:?}");
+        }
+    }
+    let kept: Vec<String> = list(&dir).into_iter().map(|b| b.name).collect();
+    assert_eq!(kept, written[2..].iter().rev().cloned().collect::<Vec<_>>());
+    app.clock.reset();
+
+    // The page lists them with their size and rows; one restores from the list.
+    let listed = app.get("/api/v1/backups", Some(&app.admin)).await.expect(200);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4, "{listed:#}");
+    assert!(items[0]["size"].as_u64().unwrap() > 0);
+    let books = items[0]["tables"].as_array().unwrap().iter().find(|t| t["name"] == "books").unwrap();
+    assert_eq!(books["rows"], 1, "{listed:#}");
+    let librarian = app.add_librarian().await;
+    app.get("/api/v1/backups", Some(&librarian)).await.problem(403, "forbidden");
+    app.book("Sesudah Harian").await;
+    app.post("/api/v1/backups/..%2Fpustaka.db/restore", Some(&app.admin), json!({})).await.problem(404, "not_found");
+    let name = items[0]["name"].as_str().unwrap();
+    app.post(&format!("/api/v1/backups/{name}/restore"), Some(&app.admin), json!({})).await.expect(200);
+    let admin = app.login("admin", crate::common::ADMIN_PASSWORD).await;
+    assert_eq!(app.get("/api/v1/books", Some(&admin)).await.expect(200)["total"], 1);
+}
+
+/// Makes the backup lease's migration (20261212000001) pending again, as on a database of the
+/// version before it.
+async fn one_migration_back(store: &Store) {
+    use pustaka::store::db::sql;
+    let mut tx = store.db.begin().await.unwrap();
+    tx.exec(sql("DELETE FROM _sqlx_migrations WHERE version = 20261212000001")).await.unwrap();
+    tx.exec(sql("DELETE FROM leases WHERE name = 'backups'")).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn an_upgrade_writes_a_backup_before_it_migrates(app: TestApp) {
+    use pustaka::backup::list;
+    app.book("Sebelum Pembaruan").await;
+    let dir = app.settings.backup_dir.clone().unwrap();
+    one_migration_back(&app.store).await;
+    pustaka::app::connect(&app.settings).await.expect("upgrade");
+    let files = list(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].before_upgrade && files[0].name.contains("-before-upgrade"), "{files:?}");
+    assert!(files[0].schema_version.unwrap() < 20261212000001, "the backup holds the schema before: {files:?}");
+    let file = std::fs::read(dir.join(&files[0].name)).unwrap();
+    let held = Store::check_backup(&mut GzipSource::new(&file[..], Budgets::default())).unwrap();
+    assert_eq!(held.tables.iter().find(|t| t.name == "books").unwrap().rows, 1);
+    // Migrated after: nothing pending, and the next start writes no backup.
+    assert!(app.store.db.pending_migrations().await.unwrap().0.is_empty());
+    pustaka::app::connect(&app.settings).await.unwrap();
+    assert_eq!(list(&dir).len(), 1);
+
+    // Skipped when asked to.
+    one_migration_back(&app.store).await;
+    let mut settings = app.settings.clone();
+    settings.backup_before_upgrade = false;
+    pustaka::app::connect(&settings).await.unwrap();
+    assert_eq!(list(&dir).len(), 1);
+    assert!(app.store.db.pending_migrations().await.unwrap().0.is_empty());
+    // A folder it cannot write to stops the upgrade (nothing migrated); told how to go on.
+    one_migration_back(&app.store).await;
+    settings.backup_before_upgrade = true;
+    let not_a_folder = dir.join(&files[0].name);
+    settings.backup_dir = Some(not_a_folder);
+    let e = pustaka::app::connect(&settings).await.err().expect("refused");
+    assert!(format!("{e:#}").contains("PUSTAKA_BACKUP_BEFORE_UPGRADE=no"), "{e:#}");
+    assert_eq!(app.store.db.pending_migrations().await.unwrap().0, vec![20261212000001]);
+    // Without a folder (MariaDB's default) it upgrades, with a warning.
+    settings.backup_dir = None;
+    pustaka::app::connect(&settings).await.unwrap();
+    assert!(app.store.db.pending_migrations().await.unwrap().0.is_empty());
 }
