@@ -469,7 +469,7 @@ async fn an_upgrade_writes_a_backup_before_it_migrates(app: TestApp) {
     settings.backup_before_upgrade = true;
     let not_a_folder = dir.join(&files[0].name);
     settings.backup_dir = Some(not_a_folder);
-    let e = pustaka::app::connect(&settings).await.err().expect("refused");
+    let e = pustaka::app::connect(&settings).await.expect_err("refused");
     assert!(format!("{e:#}").contains("PUSTAKA_BACKUP_BEFORE_UPGRADE=no"), "{e:#}");
     assert_eq!(app.store.db.pending_migrations().await.unwrap().0, vec![20261212000001]);
     // Without a folder (MariaDB's default) it upgrades, with a warning.

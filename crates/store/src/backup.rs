@@ -320,14 +320,19 @@ async fn read_rows(
     let list = columns.iter().map(|(c, _)| format!("`{c}`")).collect::<Vec<_>>().join(", ");
     let list = if tx.dialect() == Dialect::Sqlite { list.replace('`', "\"") } else { list };
     let (mut rows, mut sum, mut offset) = (0u64, Checksum::default(), 0i64);
+    // Tables keyed by an integer id are read a page after the last id (each page one range of
+    // the primary key); the few others, small, by offset.
+    let by_id = table.key == "id";
+    let mut after = i64::MIN;
     loop {
-        let page = tx
-            .all(
-                sql(format!("SELECT {list} FROM {} ORDER BY {} LIMIT ? OFFSET ?", table.name, table.key))
-                    .bind(PAGE)
-                    .bind(offset),
-            )
-            .await?;
+        let q = if by_id {
+            sql(format!("SELECT {list} FROM {} WHERE id > ? ORDER BY id LIMIT ?", table.name)).bind(after).bind(PAGE)
+        } else {
+            sql(format!("SELECT {list} FROM {} ORDER BY {} LIMIT ? OFFSET ?", table.name, table.key))
+                .bind(PAGE)
+                .bind(offset)
+        };
+        let page = tx.all(q).await?;
         for row in &page {
             let values = columns.iter().map(|(c, k)| value_of(row, c, *k)).collect::<Result<Vec<_>>>()?;
             let line = serde_json::Value::Array(values).to_string();
@@ -337,6 +342,9 @@ async fn read_rows(
         }
         if (page.len() as i64) < PAGE {
             return Ok((rows, sum));
+        }
+        if by_id {
+            after = page.last().map(|r| r.get::<i64>("id")).transpose()?.unwrap_or(after);
         }
         offset += PAGE;
     }
