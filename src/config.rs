@@ -467,6 +467,28 @@ mod tests {
     }
 
     #[test]
+    fn the_backup_folder_is_beside_the_sqlite_file_unless_given() {
+        let dir_of = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap().backup_dir
+        };
+        assert_eq!(dir_of(&[]), Some(PathBuf::from("backups")));
+        assert_eq!(
+            dir_of(&[("PUSTAKA_DATABASE_URL", "sqlite:///data/lib/p.db?mode=rwc")]),
+            Some("/data/lib/backups".into())
+        );
+        assert_eq!(dir_of(&[("PUSTAKA_DATABASE_URL", "sqlite::memory:")]), None);
+        assert_eq!(dir_of(&[("PUSTAKA_DATABASE_URL", "mysql://app@db/pustaka")]), None);
+        let given = [("PUSTAKA_DATABASE_URL", "mysql://app@db/pustaka"), ("PUSTAKA_BACKUP_DIR", "/srv/cadangan")];
+        assert_eq!(dir_of(&given), Some("/srv/cadangan".into()));
+        let off = [("PUSTAKA_BACKUP_BEFORE_UPGRADE", "no"), ("PUSTAKA_BACKUP_KEEP_DAYS", "0")];
+        let vars: Vec<(String, String)> = off.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let s = Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+        assert!(!s.backup_before_upgrade && s.backup_keep_days == 0);
+        assert!(Settings::from_lookup(|k| (k == "PUSTAKA_BACKUP_BEFORE_UPGRADE").then(|| "maybe".to_owned())).is_err());
+    }
+
+    #[test]
     fn every_environment_variable_read_is_listed_for_help() {
         let mut files = Vec::new();
         // The server and the crates it is built from (crates/*).
