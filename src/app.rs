@@ -35,6 +35,8 @@ pub struct App {
     pub limits: Limits,
     /// Sends notices while serving, when an SMTP server is configured.
     pub scheduler: Option<crate::notices::Scheduler>,
+    /// The daily backups, when there is a folder for them and a retention.
+    pub backups: Option<crate::backup::Schedule>,
     /// What `GET /metrics` shows on the metrics listener ([`crate::metrics::serve`]).
     pub metrics: crate::metrics::Metrics,
     /// The replica's slots for imports and PDFs (shared with the handlers).
@@ -67,6 +69,19 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         notices_enabled: settings.smtp.is_some(),
         work: work.clone(),
         lookup: crate::copycat::Lookup::new(),
+        backup_dir: settings.backup_dir.clone(),
+    };
+    let backups = match &settings.backup_dir {
+        Some(dir) if settings.backup_keep_days > 0 => Some(crate::backup::Schedule::new(
+            store.clone(),
+            dir.clone(),
+            settings.backup_keep_days,
+            &settings.instance,
+        )),
+        _ => {
+            tracing::info!("daily backups are off: no PUSTAKA_BACKUP_DIR, or PUSTAKA_BACKUP_KEEP_DAYS is 0");
+            None
+        }
     };
     let scheduler = match &settings.smtp {
         Some(smtp) => Some(
@@ -93,6 +108,7 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
             max_open_connections: settings.max_open_connections,
         },
         scheduler,
+        backups,
         metrics,
         work,
     })
@@ -117,6 +133,40 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
     // A replica may start before the database is up (compose orders starts, not readiness of
     // every restart): wait for it a while rather than crash-looping.
     let mut waited = Duration::ZERO;
+    let (pending, has_records) = loop {
+        match db.pending_migrations().await {
+            Ok(p) => break p,
+            Err(e) if waited < Duration::from_secs(60) && matches!(e, crate::store::error::DbError::Sqlx(_)) => {
+                tracing::warn!(error = %e, "database not ready; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                waited += Duration::from_secs(1);
+            }
+            Err(e) => return Err(e).context("reading which migrations have run"),
+        }
+    };
+    // A backup before an upgrade changes the schema of a database that has records: into the
+    // backup folder; none (MariaDB without PUSTAKA_BACKUP_DIR: the stack's deploy/backup is its
+    // way) upgrades with a warning. A backup that fails stops the start: an upgrade that cannot
+    // be undone is not run unless PUSTAKA_BACKUP_BEFORE_UPGRADE=no says so.
+    if !pending.is_empty() && has_records && settings.backup_before_upgrade {
+        match &settings.backup_dir {
+            None => tracing::warn!(
+                migrations = ?pending,
+                "upgrading without a backup first: no PUSTAKA_BACKUP_DIR for it"
+            ),
+            Some(dir) => {
+                let before =
+                    Store::new(db.clone(), settings.timezone, settings.closed_weekdays.clone(), settings.session_hours);
+                let name = crate::backup::before_upgrade(&before, dir).await.with_context(|| {
+                    format!(
+                        "writing the backup before an upgrade into {} (PUSTAKA_BACKUP_BEFORE_UPGRADE=no upgrades without one)",
+                        dir.display()
+                    )
+                })?;
+                tracing::warn!(file = %name, dir = %dir.display(), migrations = ?pending, "backup written before the upgrade");
+            }
+        }
+    }
     loop {
         match db.migrate().await {
             Ok(()) => break,
@@ -152,6 +202,12 @@ pub async fn serve(
             let _ = notices_stopped.await;
         }))
     });
+    let (stop_backups, backups_stopped) = tokio::sync::oneshot::channel::<()>();
+    let backups = app.backups.map(|b| {
+        tokio::spawn(b.run(BACKUPS_EVERY, async move {
+            let _ = backups_stopped.await;
+        }))
+    });
     let (draining, drain) = (app.draining.clone(), app.drain);
     let shutdown = async move {
         shutdown.await;
@@ -166,6 +222,11 @@ pub async fn serve(
     serve_router(listener, app.router, app.limits, shutdown).await?;
     expiry.abort();
     let _ = stop_notices.send(());
+    let _ = stop_backups.send(());
+    if let Some(task) = backups {
+        // A backup being written is not waited for: its partial file is never listed.
+        task.abort();
+    }
     if let Some(task) = notices {
         // A round in flight finishes its current mail (bounded by the SMTP timeout).
         let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
@@ -173,6 +234,9 @@ pub async fn serve(
     app.store.db.close().await;
     Ok(())
 }
+
+/// How often a replica looks whether the daily backup is due.
+const BACKUPS_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// How often the notices scheduler looks for notices to send.
 const NOTICES_EVERY: Duration = Duration::from_secs(30);

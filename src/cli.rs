@@ -1,4 +1,4 @@
-//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | licenses | import | export`.
+//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | backup | restore | licenses | import | export`.
 
 use std::{io::Read, process::ExitCode, time::Duration};
 
@@ -52,6 +52,30 @@ enum Command {
         /// For a member account: the member's id.
         #[arg(long)]
         member_id: Option<i64>,
+    },
+    /// Write a backup of every table to a file (a Pustaka backup: gzip, restorable into SQLite or
+    /// MariaDB; see docs/backup-format.md).
+    Backup {
+        /// The file to write (written beside it first, then renamed: never half a file).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The database to read instead of PUSTAKA_DATABASE_URL's.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Replace every table with a backup's rows, in one transaction (the database is migrated
+    /// first; the backup's schema version must then match). Shows what the file holds and asks to
+    /// confirm unless --yes.
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        /// Do not ask to confirm.
+        #[arg(long)]
+        yes: bool,
+        /// The database to restore into instead of PUSTAKA_DATABASE_URL's (e.g. the compose
+        /// stack's MariaDB when moving from a laptop's SQLite).
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Print Pustaka's licence and the notices of the third-party code in this program.
     Licenses,
@@ -342,7 +366,13 @@ impl Cli {
     }
 
     async fn dispatch(self) -> anyhow::Result<ExitCode> {
-        let settings = Settings::from_env()?;
+        let mut settings = Settings::from_env()?;
+        if let Some(
+            Command::Backup { database_url: Some(url), .. } | Command::Restore { database_url: Some(url), .. },
+        ) = &self.command
+        {
+            settings.database = crate::store::settings::DatabaseSettings::from_url(url, None)?;
+        }
         if !matches!(self.command, Some(Command::Healthcheck { .. })) {
             telemetry::init(settings.log_format);
         }
@@ -409,6 +439,14 @@ impl Cli {
                 let store = app::connect(&settings).await?;
                 export(&store, what, format, output).await?;
             }
+            Command::Backup { out, .. } => {
+                let store = app::connect(&settings).await?;
+                backup(&store, &out).await?;
+            }
+            Command::Restore { file, yes, .. } => {
+                let store = app::connect(&settings).await?;
+                return restore(&store, &file, yes).await;
+            }
             Command::CreateUser { username, role, member_id } => {
                 let store = app::connect(&settings).await?;
                 let role = Role::parse(&role).context("--role must be admin, librarian, member or kiosk")?;
@@ -423,6 +461,53 @@ impl Cli {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// `pustaka backup --out FILE`.
+async fn backup(store: &crate::store::Store, out: &std::path::Path) -> anyhow::Result<()> {
+    let contents = crate::backup::write_file(store, out).await?;
+    let rows: u64 = contents.tables.iter().map(|t| t.rows).sum();
+    println!(
+        "wrote {} ({} tables, {rows} rows, schema {})",
+        out.display(),
+        contents.tables.len(),
+        contents.schema_version
+    );
+    Ok(())
+}
+
+/// `pustaka restore FILE [--yes]`: checks the whole file, shows what it holds, asks, restores.
+async fn restore(store: &crate::store::Store, file: &std::path::Path, yes: bool) -> anyhow::Result<ExitCode> {
+    use crate::backup::{Budgets, GzipSource};
+    let open = || -> anyhow::Result<GzipSource<std::fs::File>> {
+        let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+        Ok(GzipSource::new(f, Budgets::default()))
+    };
+    let contents =
+        crate::store::Store::check_backup(&mut open()?).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!(
+        "{}: a Pustaka backup of {} rows, written {} from {}, schema {}:",
+        file.display(),
+        contents.tables.iter().map(|t| t.rows).sum::<u64>(),
+        contents.created_at,
+        contents.backend,
+        contents.schema_version
+    );
+    for t in contents.tables.iter().filter(|t| t.rows > 0) {
+        println!("  {:<22} {:>9} rows", t.name, t.rows);
+    }
+    if !yes {
+        eprint!("Replace EVERY record of this database with the backup's? Type yes: ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).context("reading the answer")?;
+        if answer.trim() != "yes" {
+            eprintln!("nothing restored");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    store.restore_backup(&mut open()?).await.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!("restored; every account logs in again");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// GET /readyz over a plain TCP connection; 0 on 200.

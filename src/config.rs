@@ -59,6 +59,12 @@ pub struct Settings {
     pub max_open_connections: usize,
     /// The SMTP server notices go through; none: notices are off.
     pub smtp: Option<crate::notices::SmtpSettings>,
+    /// The folder of the daily backups and of the one before an upgrade; none: neither is written.
+    pub backup_dir: Option<PathBuf>,
+    /// Days a daily backup is kept; 0: no daily backups.
+    pub backup_keep_days: u32,
+    /// Whether a backup is written before migrations change a database that has records.
+    pub backup_before_upgrade: bool,
 }
 
 /// What a setting is when it is not set.
@@ -207,6 +213,22 @@ pub mod env {
         Unset::Nothing("generated, printed"),
         "seed-demo: password of the demo member login budi",
     );
+    pub const BACKUP_DIR: Setting = Setting::new(
+        "PUSTAKA_BACKUP_DIR",
+        Unset::Nothing("a backups folder beside the SQLite file; none on MariaDB"),
+        "folder of the daily backups and of the backup written before an upgrade",
+    );
+    pub const BACKUP_KEEP_DAYS: Setting = Setting::number(
+        "PUSTAKA_BACKUP_KEEP_DAYS",
+        "14",
+        (0, 3650),
+        "days a daily backup is kept; 0: no daily backups",
+    );
+    pub const BACKUP_BEFORE_UPGRADE: Setting = Setting::new(
+        "PUSTAKA_BACKUP_BEFORE_UPGRADE",
+        Unset::Value("yes"),
+        "no: skip the backup written before migrations change a database that has records",
+    );
     pub const RUST_LOG: Setting =
         Setting::new("RUST_LOG", Unset::Value("info,sqlx=warn,tower_http=info"), "which log lines to write");
 }
@@ -234,6 +256,9 @@ pub const SETTINGS: &[Setting] = &[
     env::SMTP_URL,
     env::SMTP_PASSWORD,
     env::DEMO_MEMBER_PASSWORD,
+    env::BACKUP_DIR,
+    env::BACKUP_KEEP_DAYS,
+    env::BACKUP_BEFORE_UPGRADE,
     env::RUST_LOG,
 ];
 
@@ -323,6 +348,10 @@ impl Settings {
             iterations: env.number(&env::PASSWORD_HASH_ITERATIONS)?,
         };
         password_hash.params().context("PUSTAKA_PASSWORD_HASH_MEMORY_KIB / PUSTAKA_PASSWORD_HASH_ITERATIONS")?;
+        let backup_dir = match env.given(env::BACKUP_DIR.name) {
+            Some(dir) => Some(dir.into()),
+            None => default_backup_dir(&database),
+        };
         Ok(Self {
             listen,
             metrics_listen,
@@ -343,8 +372,32 @@ impl Settings {
                 None => None,
                 Some(url) => Some(crate::notices::SmtpSettings::from_url(&url, env.secret(&env::SMTP_PASSWORD)?)?),
             },
+            backup_dir,
+            backup_keep_days: env.number(&env::BACKUP_KEEP_DAYS)?,
+            backup_before_upgrade: match value(&env::BACKUP_BEFORE_UPGRADE).as_str() {
+                "yes" | "1" | "true" => true,
+                "no" | "0" | "false" => false,
+                other => bail!("PUSTAKA_BACKUP_BEFORE_UPGRADE={other:?}: use yes or no"),
+            },
         })
     }
+}
+
+/// A `backups` folder beside the SQLite file (`sqlite://pustaka.db?mode=rwc` → `backups`,
+/// `sqlite:///data/p.db` → `/data/backups`); none for MariaDB or an in-memory SQLite.
+fn default_backup_dir(database: &DatabaseSettings) -> Option<PathBuf> {
+    use secrecy::ExposeSecret;
+    if database.backend != crate::store::settings::Backend::Sqlite {
+        return None;
+    }
+    let url = database.url.expose_secret();
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    let parent = std::path::Path::new(path).parent().unwrap_or(std::path::Path::new(""));
+    Some(parent.join("backups"))
 }
 
 /// One environment variable as `--help` lists it.
@@ -411,6 +464,28 @@ mod tests {
                 out.push((path.clone(), std::fs::read_to_string(&path).expect("read source")));
             }
         }
+    }
+
+    #[test]
+    fn the_backup_folder_is_beside_the_sqlite_file_unless_given() {
+        let dir_of = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap().backup_dir
+        };
+        assert_eq!(dir_of(&[]), Some(PathBuf::from("backups")));
+        assert_eq!(
+            dir_of(&[("PUSTAKA_DATABASE_URL", "sqlite:///data/lib/p.db?mode=rwc")]),
+            Some("/data/lib/backups".into())
+        );
+        assert_eq!(dir_of(&[("PUSTAKA_DATABASE_URL", "sqlite::memory:")]), None);
+        assert_eq!(dir_of(&[("PUSTAKA_DATABASE_URL", "mysql://app@db/pustaka")]), None);
+        let given = [("PUSTAKA_DATABASE_URL", "mysql://app@db/pustaka"), ("PUSTAKA_BACKUP_DIR", "/srv/cadangan")];
+        assert_eq!(dir_of(&given), Some("/srv/cadangan".into()));
+        let off = [("PUSTAKA_BACKUP_BEFORE_UPGRADE", "no"), ("PUSTAKA_BACKUP_KEEP_DAYS", "0")];
+        let vars: Vec<(String, String)> = off.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let s = Settings::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+        assert!(!s.backup_before_upgrade && s.backup_keep_days == 0);
+        assert!(Settings::from_lookup(|k| (k == "PUSTAKA_BACKUP_BEFORE_UPGRADE").then(|| "maybe".to_owned())).is_err());
     }
 
     #[test]

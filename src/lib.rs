@@ -12,6 +12,7 @@
 //! - [`app`]: builds and serves the whole thing from [`config::Settings`].
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod copycat;

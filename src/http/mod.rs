@@ -3,6 +3,7 @@
 
 pub mod accounts;
 mod api_docs;
+pub mod backup;
 pub mod catalogue;
 pub mod circulation;
 pub mod copycat;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub work: limits::Work,
     /// The outgoing side of copy cataloguing.
     pub lookup: crate::copycat::Lookup,
+    /// The folder of the daily backups (listed and restored from in the page); none: no folder.
+    pub backup_dir: Option<std::path::PathBuf>,
 }
 
 /// The header carrying the request id, set by the balancer or by us.
@@ -88,6 +91,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "stocktake", description = "Stock takes (inventarisasi): scanning the shelves, the report, missing copies"),
         (name = "print", description = "The library's identity, automatic barcodes, call numbers; labels and member cards as PDFs"),
         (name = "export", description = "The catalogue, copies, members and loans as CSV or XLSX (staff)"),
+        (name = "backup", description = "A backup of every record, downloaded, checked and restored (admin)"),
         (name = "import", description = "Spreadsheets and MARC files into the catalogue and the members (admin)"),
     )
 )]
@@ -202,6 +206,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(stocktake::router())
         .merge(print::router())
         .merge(export::router())
+        .merge(backup::router())
         .merge(imports::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))

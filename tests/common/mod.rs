@@ -116,6 +116,7 @@ impl TestApp {
     /// Like [`TestApp::try_spawn`], with more `PUSTAKA_*` settings (e.g.
     /// `("PUSTAKA_TRUST_FORWARDED_FOR", "1")`, as behind the stack's balancer).
     pub async fn try_spawn_with(db: Db, settings: &[(&str, &str)]) -> Option<TestApp> {
+        let given_backup_dir = settings.iter().any(|(name, _)| *name == "PUSTAKA_BACKUP_DIR");
         // Silent unless asked: TEST_LOG=1 shows the service's logs.
         if std::env::var_os("TEST_LOG").is_some() {
             pustaka::telemetry::init(pustaka::config::LogFormat::Text);
@@ -145,6 +146,10 @@ impl TestApp {
         .unwrap();
         settings.database = database;
         settings.web_dir = web;
+        // The test's own folder, unless the test names one.
+        if !given_backup_dir {
+            settings.backup_dir = Some(dir.path().join("backups"));
+        }
         let clock = SettableClock::new();
         let app = app::build_with_clock(&settings, std::sync::Arc::new(clock.clone())).await.expect("build the app");
         let mut t = TestApp {
@@ -180,6 +185,7 @@ impl TestApp {
                 max_open_connections: 512,
             },
             scheduler: None,
+            backups: None,
             metrics: t.metrics.clone(),
             work: t.work.clone(),
         };

@@ -46,6 +46,9 @@ fn access(method: &str, path: &str) -> Access {
         // Filling every missing call number (#28).
         ("POST", "/api/v1/books/call-numbers") => Admin,
         ("DELETE", "/api/v1/users/{id}") => Admin,
+        // Backups (#32): every record out, and every record replaced.
+        ("GET", "/api/v1/backup" | "/api/v1/backups")
+        | ("POST", "/api/v1/backup/check" | "/api/v1/backup/restore" | "/api/v1/backups/{name}/restore") => Admin,
         ("GET" | "PUT", "/api/v1/notices/settings") | ("GET", "/api/v1/notices/templates") => Admin,
         ("PUT" | "DELETE", "/api/v1/notices/templates/{kind}/{language}") | ("POST", "/api/v1/notices/preview") => {
             Admin

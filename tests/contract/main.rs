@@ -12,6 +12,7 @@ mod common;
 
 mod api;
 mod authz;
+mod backup;
 mod call_numbers;
 mod cli;
 mod copycat;

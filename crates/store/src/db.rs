@@ -533,6 +533,40 @@ impl Db {
         Ok(())
     }
 
+    /// The embedded migrations not yet applied to this database, and whether it has records
+    /// (books, members or accounts): what decides a backup before an upgrade. A new database has
+    /// every migration pending and no records.
+    pub async fn pending_migrations(&self) -> Result<(Vec<i64>, bool), DbError> {
+        let migrator = match self.backend() {
+            Backend::Sqlite => sqlx::migrate!("../../migrations/sqlite"),
+            Backend::MariaDb => sqlx::migrate!("../../migrations/mariadb"),
+        };
+        let exists = match self.backend() {
+            Backend::Sqlite => {
+                sql("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+            }
+            Backend::MariaDb => sql("SELECT COUNT(*) AS n FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '_sqlx_migrations'"),
+        };
+        let has_table = self.opt(exists).await?.map(|r| r.get::<i64>("n")).transpose()?.unwrap_or(0) > 0;
+        let applied: Vec<i64> = if has_table {
+            let rows = self.all(sql("SELECT version FROM _sqlx_migrations WHERE success = 1")).await?;
+            rows.iter().map(|r| r.get::<i64>("version")).collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        let pending = migrator.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect();
+        let has_records = !applied.is_empty()
+            && self
+                .opt(sql("SELECT (SELECT COUNT(*) FROM books) + (SELECT COUNT(*) FROM members) + (SELECT COUNT(*) FROM users) AS n"))
+                .await?
+                .map(|r| r.get::<i64>("n"))
+                .transpose()?
+                .unwrap_or(0)
+                > 0;
+        Ok((pending, has_records))
+    }
+
     /// Starts a transaction (on SQLite, on the single writer connection).
     ///
     /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at the start, where the busy

@@ -14,6 +14,7 @@ pub mod model;
 pub mod passwords;
 
 pub mod accounts;
+pub mod backup;
 pub mod catalogue;
 pub mod circulation;
 pub mod clock;

@@ -1,4 +1,4 @@
-// Admin: stats strip, loan rules per category, closed days, user accounts, notices, audit log.
+// Admin: stats strip, loan rules per category, closed days, user accounts, notices, audit log, import, backups.
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, errorText, roleName, weekdayName } from '../i18n.js';
@@ -8,9 +8,10 @@ import { forgetCategories } from '../categories.js';
 import { noticesTab } from './notices.js';
 import { importTab } from './imports.js';
 import { sourcesTab } from './copycat.js';
+import { backupTab } from './backup.js';
 import { heading, tabs, table, pager, stat, section, errorNotice, loading, confirmDialog, flash } from '../ui.js';
 
-const TABS = ['kategori', 'libur', 'pengguna', 'notifikasi', 'audit', 'impor', 'sumber'];
+const TABS = ['kategori', 'libur', 'pengguna', 'notifikasi', 'audit', 'impor', 'sumber', 'cadangan'];
 const RULES = ['max_loans', 'loan_days', 'max_renewals', 'fine_per_day', 'max_fine_per_loan', 'fine_limit', 'hold_pickup_days',
   'overdue_grace_days', 'lost_charge', 'damage_charge'];
 
@@ -26,7 +27,7 @@ export async function render(root, ctx) {
     try { await fn(); flash(done); again(); } catch (err) { flash(errorText(err), 'error'); }
   };
   loadStats(statsBox);
-  const views = { kategori: categoriesTab, libur: closedDaysTab, pengguna: usersTab, notifikasi: noticesTab, audit: auditTab, impor: importTab, sumber: sourcesTab };
+  const views = { kategori: categoriesTab, libur: closedDaysTab, pengguna: usersTab, notifikasi: noticesTab, audit: auditTab, impor: importTab, sumber: sourcesTab, cadangan: backupTab };
   body.append(loading());
   await views[tab](body, { ctx, again, act });
 }
