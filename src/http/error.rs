@@ -204,6 +204,9 @@ pub fn refusal_code(r: &Refusal) -> &'static str {
         Refusal::LastAdmin => "last_admin",
         Refusal::StocktakeFinished => "stocktake_finished",
         Refusal::StocktakeOpen => "stocktake_open",
+        Refusal::NotForLoan { .. } => "not_for_loan",
+        Refusal::TypeLimit { .. } => "type_limit",
+        Refusal::TypeInUse => "collection_type_in_use",
     }
 }
 
@@ -257,6 +260,10 @@ pub const PROBLEM_CODES: &[&str] = &[
     // Stock takes (Refusal, through `refusal_code`)
     "stocktake_finished",
     "stocktake_open",
+    // Collection types and loan rules (Refusal, through `refusal_code`)
+    "not_for_loan",
+    "type_limit",
+    "collection_type_in_use",
     // Imports (`http/imports.rs`)
     "import_running",
 ];

@@ -5,6 +5,7 @@ pub mod accounts;
 mod api_docs;
 pub mod catalogue;
 pub mod circulation;
+pub mod collections;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -74,6 +75,7 @@ const BODY_LIMIT: usize = 64 * 1024;
     tags(
         (name = "catalogue", description = "Books and copies; reading is public"),
         (name = "members", description = "Members and their loan-rule categories"),
+        (name = "collections", description = "Collection types and the loan-rule matrix (member category x collection type)"),
         (name = "circulation", description = "Loans, returns, renewals, holds and fines"),
         (name = "calendar", description = "Days the library is closed"),
         (name = "accounts", description = "Login, accounts, audit log"),
@@ -190,6 +192,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .merge(catalogue::router())
         .merge(members::router())
+        .merge(collections::router())
         .merge(circulation::router())
         .merge(accounts::router())
         .merge(notices::router())

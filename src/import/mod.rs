@@ -524,6 +524,7 @@ fn parse_book(
             notes,
             identifiers: identifiers?,
             source_id,
+            collection_type: None,
         },
     }
     .with_suggested_call_number();

@@ -877,7 +877,17 @@ fn book(
             publisher,
             year,
             language,
-            extra: BookExtra { edition, call_number, classification, collation, series, notes, identifiers, source_id },
+            extra: BookExtra {
+                edition,
+                call_number,
+                classification,
+                collation,
+                series,
+                notes,
+                identifiers,
+                source_id,
+                collection_type: None,
+            },
         }
         .with_suggested_call_number(),
     )

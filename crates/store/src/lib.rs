@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod catalogue;
 pub mod circulation;
 pub mod clock;
+pub mod collections;
 pub mod db;
 pub mod error;
 pub mod import;
