@@ -79,6 +79,11 @@ fn access(method: &str, path: &str) -> Access {
         ("POST", "/api/v1/members/{id}/numbers") | ("DELETE", "/api/v1/members/{id}/numbers/{number}") => Staff,
         ("GET", "/api/v1/print/receipts/{id}") => Own,
         ("GET", "/api/v1/export/{what}") => Staff,
+        // Collection types and the loan-rule matrix (#30): staff read them, admins change them.
+        ("GET", "/api/v1/collection-types" | "/api/v1/loan-rules") => Staff,
+        ("PUT" | "DELETE", "/api/v1/collection-types/{code}" | "/api/v1/loan-rules/{category}/{collection_type}") => {
+            Admin
+        }
         ("POST", "/api/v1/import/{what}") | ("GET", "/api/v1/import/jobs" | "/api/v1/import/jobs/{id}") => Admin,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
@@ -180,6 +185,8 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{language}", "id")
         .replace("{name}", "loans-per-month")
         .replace("{what}", "books")
+        .replace("{category}", "tamu")
+        .replace("{collection_type}", "paket")
 }
 
 /// A body that gets a well-formed request past parsing where the handler reads one.

@@ -14,6 +14,7 @@ mod api;
 mod authz;
 mod call_numbers;
 mod cli;
+mod collections;
 mod desk;
 mod export;
 mod i18n;

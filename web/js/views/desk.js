@@ -297,6 +297,11 @@ function refusal(err, { member, barcode } = {}) {
   } else if (err.code === 'member_expired' && member?.expires_on) {
     key = 'reason.member_expired_on';
     p.date = formatDate(member.expires_on);
+  } else if ((err.code === 'not_for_loan' || err.code === 'type_limit') && err.collectionType) {
+    // "Buku Referensi: baca di tempat" — the type's name comes with the refusal.
+    key = `reason.${err.code}_type`;
+    p.type = err.collectionType;
+    p.type_lower = err.collectionType.toLowerCase();
   } else if (err.code === 'renew_limit' && member && cat) {
     key = 'reason.renew_limit_max';
     p.max = cat.max_renewals;
