@@ -2,6 +2,7 @@
 //! matrix (member category × collection type), issue #30. Staff read them; admins change them.
 
 use axum::{extract::State, http::StatusCode};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -12,10 +13,10 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{loan_rules::LoanRule, ShortText, ValidationError},
+    domain::{loan_rules::LoanRule, Barcode, MemberRef, ShortText, ValidationError},
     http::error::{Fields, Result},
     model::Items,
-    store::collections::{CollectionType, LoanRuleRow},
+    store::collections::{CollectionType, InLibraryUse, LoanRuleRow, Term},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,6 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(put_collection_type, delete_collection_type))
         .routes(routes!(list_loan_rules))
         .routes(routes!(put_loan_rule, delete_loan_rule))
+        .routes(routes!(list_terms, add_term))
+        .routes(routes!(delete_term))
+        .routes(routes!(record_in_library_use))
 }
 
 /// A code of a category or collection type: 1 to 32 letters, digits, `-` or `_`, lower-cased.
@@ -146,4 +150,79 @@ async fn delete_loan_rule(
 ) -> Result<StatusCode> {
     s.store.delete_loan_rule(&who.actor(), category.trim(), collection_type.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The terms (semesters) of the calendar.
+#[utoipa::path(get, path = "/terms", tag = "calendar", responses((status = 200, body = Items<Term>)))]
+async fn list_terms(State(s): State<AppState>) -> Result<Json<Items<Term>>> {
+    Ok(Json(Items { items: s.store.terms().await? }))
+}
+
+/// A new term.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TermInput {
+    #[schema(example = "Semester Ganjil 2026/2027")]
+    name: String,
+    #[schema(example = "2026-07-13")]
+    starts_on: NaiveDate,
+    #[schema(example = "2026-12-19")]
+    ends_on: NaiveDate,
+}
+
+/// Add a term (admin). Terms do not overlap; a loan rule due "at the end of the term" falls due
+/// on the last day of the term containing the day of the loan (or the next open day).
+#[utoipa::path(post, path = "/terms", tag = "calendar", request_body = TermInput,
+    responses((status = 201, body = Term), (status = 403, body = Problem),
+        (status = 422, description = "a bad name, a term ending before it starts, or overlapping another", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn add_term(
+    State(s): State<AppState>,
+    Admin(who): Admin,
+    Json(t): Json<TermInput>,
+) -> Result<(StatusCode, Json<Term>)> {
+    let mut f = Fields::new();
+    let name = f.check("name", ShortText::parse(&t.name));
+    f.finish()?;
+    let term = s.store.add_term(&who.actor(), &name.expect("checked"), t.starts_on, t.ends_on).await?;
+    Ok((StatusCode::CREATED, Json(term)))
+}
+
+/// Remove a term (admin); loans already due at its end keep their date.
+#[utoipa::path(delete, path = "/terms/{id}", tag = "calendar", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_term(State(s): State<AppState>, Admin(who): Admin, Path(id): Path<i64>) -> Result<StatusCode> {
+    s.store.delete_term(&who.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A copy read in the library.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InLibraryUseInput {
+    #[schema(example = "B000123")]
+    barcode: String,
+    /// The reader's card (or another number of theirs), when known.
+    #[schema(example = "P00000018")]
+    card_number: Option<String>,
+}
+
+/// Record an in-library use ("baca di tempat") of a copy: counted in the reports, never a loan,
+/// and the copy's status is left as it is.
+#[utoipa::path(post, path = "/in-library-uses", tag = "circulation", request_body = InLibraryUseInput,
+    responses((status = 201, body = InLibraryUse), (status = 404, description = "no such copy or member", body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn record_in_library_use(
+    State(s): State<AppState>,
+    Staff(who): Staff,
+    Json(u): Json<InLibraryUseInput>,
+) -> Result<(StatusCode, Json<InLibraryUse>)> {
+    let mut f = Fields::new();
+    let barcode = f.check("barcode", Barcode::parse(&u.barcode));
+    let card = f.opt("card_number", u.card_number.filter(|c| !c.trim().is_empty()), |c| MemberRef::parse(&c));
+    f.finish()?;
+    let used = s.store.record_in_library_use(&who.actor(), &barcode.expect("checked"), card.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(used)))
 }

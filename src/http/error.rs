@@ -210,6 +210,7 @@ pub fn refusal_code(r: &Refusal) -> &'static str {
         Refusal::NotForLoan { .. } => "not_for_loan",
         Refusal::TypeLimit { .. } => "type_limit",
         Refusal::TypeInUse => "collection_type_in_use",
+        Refusal::NoCurrentTerm => "no_current_term",
     }
 }
 
@@ -267,6 +268,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "not_for_loan",
     "type_limit",
     "collection_type_in_use",
+    "no_current_term",
     // Imports (`http/imports.rs`)
     "import_running",
 ];

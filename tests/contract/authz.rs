@@ -80,7 +80,9 @@ fn access(method: &str, path: &str) -> Access {
         ("GET", "/api/v1/print/receipts/{id}") => Own,
         ("GET", "/api/v1/export/{what}") => Staff,
         // Collection types and the loan-rule matrix (#30): staff read them, admins change them.
-        ("GET", "/api/v1/collection-types" | "/api/v1/loan-rules") => Staff,
+        ("GET", "/api/v1/collection-types" | "/api/v1/loan-rules") | ("POST", "/api/v1/in-library-uses") => Staff,
+        ("GET", "/api/v1/terms") => Public,
+        ("POST", "/api/v1/terms") | ("DELETE", "/api/v1/terms/{id}") => Admin,
         ("PUT" | "DELETE", "/api/v1/collection-types/{code}" | "/api/v1/loan-rules/{category}/{collection_type}") => {
             Admin
         }

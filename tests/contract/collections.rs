@@ -19,6 +19,10 @@ contract!(
     the_matrix_sets_the_fine_per_day_and_grace_by_type,
     without_a_row_a_typed_copy_lends_as_before,
     the_matrix_is_read_and_set_by_admins_with_clear_errors,
+    terms_are_kept_in_the_calendar_with_clear_errors,
+    a_rule_may_lend_until_the_end_of_the_term,
+    an_in_library_use_is_recorded_never_lent_and_counted,
+    the_collection_is_reported_by_type,
 );
 
 async fn typed_book(app: &TestApp, title: &str, collection_type: &str) -> i64 {
@@ -270,7 +274,8 @@ async fn the_matrix_is_read_and_set_by_admins_with_clear_errors(app: TestApp) {
     assert_eq!(
         row,
         json!({ "category": "student", "collection_type": "paket", "lendable": true, "loan_days": 120,
-                "max_loans": 10, "max_renewals": null, "fine_per_day": null, "fine_grace_days": 0 })
+                "max_loans": 10, "max_renewals": null, "fine_per_day": null, "fine_grace_days": 0,
+                "due_end_of_term": false })
     );
     // Set again: replaced, not added.
     put_rule(&app, "student", "paket", json!({ "lendable": true, "loan_days": 90 })).await;
@@ -302,4 +307,143 @@ async fn the_matrix_is_read_and_set_by_admins_with_clear_errors(app: TestApp) {
     .problem(403, "forbidden");
     app.delete("/api/v1/loan-rules/student/paket", admin).await.expect(204);
     app.delete("/api/v1/loan-rules/student/paket", admin).await.problem(404, "not_found");
+}
+
+async fn add_term(app: &TestApp, name: &str, from: chrono::NaiveDate, to: chrono::NaiveDate) -> common::Res {
+    app.post("/api/v1/terms", Some(&app.admin), json!({ "name": name, "starts_on": from, "ends_on": to })).await
+}
+
+async fn terms_are_kept_in_the_calendar_with_clear_errors(app: TestApp) {
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let t = add_term(&app, "Semester Ganjil 2026/2027", d("2026-07-13"), d("2026-12-19")).await.expect(201);
+    assert_eq!(t["ends_on"], "2026-12-19");
+    add_term(&app, "Semester Genap 2026/2027", d("2027-01-04"), d("2027-06-19")).await.expect(201);
+    let p = add_term(&app, "Salah", d("2027-08-01"), d("2027-07-01")).await.problem(422, "validation");
+    assert_eq!(p["errors"][0]["field"], "ends_on", "{p}");
+    let p = add_term(&app, "Tumpang tindih", d("2026-12-01"), d("2027-01-10")).await.problem(422, "validation");
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()),
+        (Some("starts_on"), Some("term_overlaps"))
+    );
+    let p = add_term(&app, " ", d("2027-08-01"), d("2027-09-01")).await.problem(422, "validation");
+    assert_eq!(p["errors"][0]["field"], "name", "{p}");
+    app.post(
+        "/api/v1/terms",
+        Some(&app.admin),
+        json!({ "name": "X", "starts_on": "2027-13-01", "ends_on": "2027-12-01" }),
+    )
+    .await
+    .problem(422, "validation");
+    // Read by anyone (the calendar is public); changed by admins only.
+    let terms = app.get("/api/v1/terms", None).await.expect(200);
+    assert_eq!(terms["items"].as_array().unwrap().len(), 2, "nothing refused was stored: {terms}");
+    let librarian = app.add_librarian().await;
+    app.post(
+        "/api/v1/terms",
+        Some(&librarian),
+        json!({ "name": "X", "starts_on": "2028-01-01", "ends_on": "2028-02-01" }),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.delete(&format!("/api/v1/terms/{}", id(&t)), Some(&app.admin)).await.expect(204);
+    app.delete(&format!("/api/v1/terms/{}", id(&t)), Some(&app.admin)).await.problem(404, "not_found");
+}
+
+async fn a_rule_may_lend_until_the_end_of_the_term(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let book = typed_book(&app, "PPKn Kelas VII", "paket").await;
+    app.copy(book, "PKN-1").await;
+    app.copy(book, "PKN-2").await;
+    put_rule(&app, "student", "paket", json!({ "lendable": true, "due_end_of_term": true })).await;
+    let (_, card) = app.member("Andi", "student").await;
+    // No term contains today: refused in words, and nothing lent.
+    let p = app.checkout("PKN-1", &card).await.problem(409, "no_current_term");
+    assert!(p["detail"].as_str().unwrap().contains("end of the term"), "{p}");
+    assert_eq!(app.get("/api/v1/copies/PKN-1", admin).await.expect(200)["status"], "available");
+    // A term from ten days ago to 60 days ahead: due on its last day (or the next open day).
+    let today = app.today();
+    let end = today + chrono::Duration::days(60);
+    add_term(&app, "Semester ini", today - chrono::Duration::days(10), end).await.expect(201);
+    let loan = app.checkout("PKN-1", &card).await.expect(201);
+    let late = (due_day(&loan) - end).num_days();
+    assert!((0..4).contains(&late), "due {} for a term ending {end}", due_day(&loan));
+    // Renewed: still the end of the term, never later.
+    let renewed = app.post(&format!("/api/v1/loans/{}/renew", id(&loan)), admin, json!({})).await.expect(200);
+    assert_eq!(renewed["due_at"], loan["due_at"]);
+    // Other types lend by days as before.
+    let novel = typed_book(&app, "Bumi", "fiksi").await;
+    app.copy(novel, "BUMI-1").await;
+    let other = app.checkout("BUMI-1", &card).await.expect(201);
+    assert!((due_day(&other) - today).num_days() < 12);
+}
+
+async fn an_in_library_use_is_recorded_never_lent_and_counted(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let kbbi = typed_book(&app, "Kamus Besar Bahasa Indonesia", "referensi").await;
+    app.copy(kbbi, "KBBI-1").await;
+    let novel = typed_book(&app, "Laut Bercerita", "fiksi").await;
+    app.copy(novel, "LB-1").await;
+    let (member, card) = app.member("Siti", "student").await;
+    let librarian = app.add_librarian().await;
+
+    let u = app.post("/api/v1/in-library-uses", Some(&librarian), json!({ "barcode": "KBBI-1" })).await.expect(201);
+    assert_eq!((u["barcode"].as_str(), u["collection_type"].as_str()), (Some("KBBI-1"), Some("referensi")));
+    assert_eq!(u["member_id"], Value::Null);
+    let u = app
+        .post("/api/v1/in-library-uses", admin, json!({ "barcode": "kbbi-1", "card_number": card }))
+        .await
+        .expect(201);
+    assert_eq!(u["member_id"], member);
+    // A lent copy read at a table stays lent; an available one stays on the shelf; no loan is made.
+    app.checkout("LB-1", &card).await.expect(201);
+    app.post("/api/v1/in-library-uses", admin, json!({ "barcode": "LB-1" })).await.expect(201);
+    assert_eq!(app.get("/api/v1/copies/LB-1", admin).await.expect(200)["status"], "on_loan");
+    assert_eq!(app.get("/api/v1/copies/KBBI-1", admin).await.expect(200)["status"], "available");
+    let loans = app.get(&format!("/api/v1/members/{member}/loans"), admin).await.expect(200);
+    assert_eq!(loans["items"].as_array().unwrap().len(), 1, "only the one loan: {loans}");
+
+    // Clear errors, nothing recorded.
+    app.post("/api/v1/in-library-uses", admin, json!({ "barcode": "NOPE-1" })).await.problem(404, "not_found");
+    app.post("/api/v1/in-library-uses", admin, json!({ "barcode": "KBBI-1", "card_number": "P00000000" }))
+        .await
+        .problem(404, "not_found");
+    let p = app.post("/api/v1/in-library-uses", admin, json!({ "barcode": "a b" })).await.problem(422, "validation");
+    assert_eq!(p["errors"][0]["field"], "barcode");
+    app.post("/api/v1/in-library-uses", None, json!({ "barcode": "KBBI-1" })).await.problem(401, "unauthenticated");
+
+    // Counted by day and type.
+    let today = app.today().to_string();
+    let rows = app.get(&format!("/api/v1/reports/in-library-uses?from={today}&to={today}"), admin).await.expect(200);
+    assert_eq!(
+        rows,
+        json!([
+            { "date": today, "collection_type": "fiksi", "collection_type_name": "Fiksi", "uses": 1 },
+            { "date": today, "collection_type": "referensi", "collection_type_name": "Referensi", "uses": 2 },
+        ])
+    );
+}
+
+async fn the_collection_is_reported_by_type(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let novel = typed_book(&app, "Gadis Kretek", "fiksi").await;
+    for b in ["GK-1", "GK-2", "GK-3"] {
+        app.copy(novel, b).await;
+    }
+    app.patch("/api/v1/copies/GK-3", admin, json!({ "collection_type": "referensi" })).await.expect(200);
+    let other = typed_book(&app, "Ensiklopedia Nusantara", "referensi").await;
+    app.copy(other, "EN-1").await;
+    app.copy(other, "EN-2").await;
+    app.patch("/api/v1/copies/EN-2", admin, json!({ "status": "withdrawn" })).await.expect(200);
+    let plain = app.book("Tanpa Jenis").await;
+    app.copy(plain, "TJ-1").await;
+    let rows = app.get("/api/v1/reports/collection-by-type", admin).await.expect(200);
+    let row = |code: &str| rows.as_array().unwrap().iter().find(|r| r["collection_type"] == code).unwrap().clone();
+    assert_eq!((row("fiksi")["all_titles"].as_i64(), row("fiksi")["all_copies"].as_i64()), (Some(1), Some(2)));
+    assert_eq!((row("referensi")["all_titles"].as_i64(), row("referensi")["all_copies"].as_i64()), (Some(2), Some(2)));
+    assert_eq!(row("referensi")["collection_type_name"], "Referensi");
+    assert_eq!((row("paket")["all_titles"].as_i64(), row("paket")["all_copies"].as_i64()), (Some(0), Some(0)));
+    assert_eq!((row("-")["all_titles"].as_i64(), row("-")["all_copies"].as_i64()), (Some(1), Some(1)));
+    // As a spreadsheet too, headed in Indonesian.
+    let csv = app.get("/api/v1/reports/collection-by-type?format=csv", admin).await.expect(200);
+    assert!(csv.as_str().unwrap().contains("Jenis koleksi"), "{csv}");
 }

@@ -257,11 +257,13 @@ pub enum Refusal {
     },
     /// Books or copies are of this collection type: move them to another first.
     TypeInUse,
+    /// The rule says "due at the end of the term", and no term of the calendar contains today.
+    NoCurrentTerm,
 }
 
 impl Refusal {
     /// How many kinds of refusal there are ([`Refusal::kind`] numbers them `0..KINDS`).
-    pub const KINDS: usize = 28;
+    pub const KINDS: usize = 29;
 
     /// The kind's number. An exhaustive match: a new kind does not compile until it is numbered,
     /// and the test `samples_cover_every_kind` then fails until [`Refusal::samples`] has one.
@@ -295,6 +297,7 @@ impl Refusal {
             Self::NotForLoan { .. } => 25,
             Self::TypeLimit { .. } => 26,
             Self::TypeInUse => 27,
+            Self::NoCurrentTerm => 28,
         }
     }
 
@@ -335,6 +338,7 @@ impl Refusal {
             Self::NotForLoan { barcode: b(), collection_type: "Referensi".into() },
             Self::TypeLimit { collection_type: "Buku Paket".into(), max: 1 },
             Self::TypeInUse,
+            Self::NoCurrentTerm,
         ]
     }
 }
@@ -417,6 +421,9 @@ impl fmt::Display for Refusal {
                 if *max == 1 { "item" } else { "items" }
             ),
             Self::TypeInUse => f.write_str("Books or copies are of this collection type; change them first."),
+            Self::NoCurrentTerm => f.write_str(
+                "This loan is due at the end of the term, and no term in the calendar contains today; add the term first.",
+            ),
         }
     }
 }

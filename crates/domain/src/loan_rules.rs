@@ -44,6 +44,10 @@ pub struct LoanRule {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 365)]
     pub fine_grace_days: i64,
+    /// Due at the end of the term (semester) containing the day of the loan or renewal, instead
+    /// of after `loan_days`: textbooks lent for the semester. No term then: refused.
+    #[serde(default)]
+    pub due_end_of_term: bool,
 }
 
 impl LoanRule {
@@ -78,12 +82,20 @@ pub struct EffectiveRule {
     pub max_of_type: Option<i64>,
     /// Open days late without a fine.
     pub fine_grace_days: i64,
+    /// Due at the end of the current term.
+    pub due_end_of_term: bool,
 }
 
 impl EffectiveRule {
-    /// Due date of a loan (or renewal) starting on `day`, moved to an open day.
-    pub fn due_date(&self, cal: &Calendar, day: NaiveDate) -> NaiveDate {
-        self.policy.due_date(cal, day)
+    /// Due date of a loan (or renewal) starting on `day`, moved to an open day: `loan_days`
+    /// later, or for a rule due at the end of the term, the last day of `term_end` (the end of the
+    /// term containing `day`, if any), moved to an open day as every due date is.
+    pub fn due_date(&self, cal: &Calendar, day: NaiveDate, term_end: Option<NaiveDate>) -> Result<NaiveDate, Refusal> {
+        if self.due_end_of_term {
+            term_end.map(|end| cal.next_open_day(end.max(day))).ok_or(Refusal::NoCurrentTerm)
+        } else {
+            Ok(self.policy.due_date(cal, day))
+        }
     }
 
     /// Fine for a loan due on `due` and returned on `returned`: nothing within the grace days,
@@ -102,7 +114,13 @@ impl EffectiveRule {
 pub fn effective_rule(category: &LoanPolicy, kind: Option<&CollectionKind>, row: Option<&LoanRule>) -> EffectiveRule {
     let type_lends = kind.is_none_or(|k| k.loanable);
     let Some(row) = row.filter(|_| kind.is_some()) else {
-        return EffectiveRule { policy: *category, lendable: type_lends, max_of_type: None, fine_grace_days: 0 };
+        return EffectiveRule {
+            policy: *category,
+            lendable: type_lends,
+            max_of_type: None,
+            fine_grace_days: 0,
+            due_end_of_term: false,
+        };
     };
     EffectiveRule {
         policy: LoanPolicy {
@@ -114,6 +132,7 @@ pub fn effective_rule(category: &LoanPolicy, kind: Option<&CollectionKind>, row:
         lendable: type_lends && row.lendable,
         max_of_type: row.max_loans,
         fine_grace_days: row.fine_grace_days.max(0),
+        due_end_of_term: row.due_end_of_term,
     }
 }
 
@@ -128,6 +147,8 @@ pub struct Checkout<'a> {
     pub row: Option<&'a LoanRule>,
     /// The member's loans still out of that same type.
     pub loans_of_type: i64,
+    /// The last day of the term containing today, if a term does.
+    pub term_end: Option<NaiveDate>,
 }
 
 /// Whether member `m`, of a category with `category`'s rules, may borrow the copy `c` `today`,
@@ -136,8 +157,9 @@ pub struct Checkout<'a> {
 /// Checked in order: the copy is lendable (a type read in the library only, or a row saying so,
 /// refuses [`Refusal::NotForLoan`] whoever asks), then everything [`may_borrow`] checks with the
 /// category's rules (block, expiry, fines, overdue loans, the total loan limit), then the row's
-/// limit of loans of the type. A row never raises the total limit; with no row the answer is
-/// [`may_borrow`]'s.
+/// limit of loans of the type, then (for a rule due at the end of the term) that a term contains
+/// today. A row never raises the total limit; with no row the answer is [`may_borrow`]'s.
+/// The due date is then [`EffectiveRule::due_date`] with the same `term_end`.
 pub fn may_checkout(
     category: &LoanPolicy,
     m: &MemberStanding,
@@ -154,6 +176,9 @@ pub fn may_checkout(
         if c.loans_of_type >= max {
             return Err(Refusal::TypeLimit { collection_type: kind.name.clone(), max });
         }
+    }
+    if rule.due_end_of_term && c.term_end.is_none() {
+        return Err(Refusal::NoCurrentTerm);
     }
     Ok(rule)
 }
@@ -191,6 +216,7 @@ mod tests {
             max_renewals: None,
             fine_per_day: None,
             fine_grace_days: 0,
+            due_end_of_term: false,
         }
     }
 
@@ -198,7 +224,7 @@ mod tests {
     const TODAY: NaiveDate = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
 
     fn checkout<'a>(kind: Option<&'a CollectionKind>, row: Option<&'a LoanRule>, of_type: i64) -> Checkout<'a> {
-        Checkout { barcode: "B1", kind, row, loans_of_type: of_type }
+        Checkout { barcode: "B1", kind, row, loans_of_type: of_type, term_end: None }
     }
 
     #[test]
@@ -280,6 +306,27 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_may_lend_until_the_end_of_the_term() {
+        let cal = Calendar::new([Weekday::Sat, Weekday::Sun], []);
+        let paket = kind("paket", true);
+        let r = LoanRule { due_end_of_term: true, ..row() };
+        let m = MemberStanding::default();
+        // No term contains today: refused, and nothing is lent.
+        assert_eq!(
+            may_checkout(&category(), &m, checkout(Some(&paket), Some(&r), 0), TODAY),
+            Err(Refusal::NoCurrentTerm)
+        );
+        // The term ends on Saturday 21 June 2025: due the next open day, Monday the 23rd.
+        let end = NaiveDate::from_ymd_opt(2025, 6, 21).unwrap();
+        let c = Checkout { term_end: Some(end), ..checkout(Some(&paket), Some(&r), 0) };
+        let rule = may_checkout(&category(), &m, c, TODAY).unwrap();
+        assert_eq!(rule.due_date(&cal, TODAY, Some(end)), Ok(NaiveDate::from_ymd_opt(2025, 6, 23).unwrap()));
+        // Other rules keep their days, term or not.
+        let plain = effective_rule(&category(), Some(&paket), Some(&row()));
+        assert_eq!(plain.due_date(&cal, TODAY, Some(end)), Ok(NaiveDate::from_ymd_opt(2025, 3, 10).unwrap()));
+    }
+
+    #[test]
     fn rows_are_checked() {
         assert!(row().validate().is_ok());
         assert!(LoanRule { loan_days: Some(0), ..row() }.validate().is_err());
@@ -297,10 +344,21 @@ mod tests {
             proptest::option::of(0i64..=20),
             proptest::option::of(0i64..=MAX_MONEY),
             0i64..=365,
+            any::<bool>(),
         )
-            .prop_map(|(lendable, loan_days, max_loans, max_renewals, fine_per_day, fine_grace_days)| {
-                LoanRule { lendable, loan_days, max_loans, max_renewals, fine_per_day, fine_grace_days }
-            })
+            .prop_map(
+                |(lendable, loan_days, max_loans, max_renewals, fine_per_day, fine_grace_days, due_end_of_term)| {
+                    LoanRule {
+                        lendable,
+                        loan_days,
+                        max_loans,
+                        max_renewals,
+                        fine_per_day,
+                        fine_grace_days,
+                        due_end_of_term,
+                    }
+                },
+            )
     }
 
     fn any_standing() -> impl Strategy<Value = MemberStanding> {

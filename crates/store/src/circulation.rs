@@ -210,11 +210,13 @@ impl Store {
                     (Some(k), Some(_)) => self.loans_of_type_in(&mut tx, member.id, &k.code).await?,
                     _ => 0,
                 };
-                let check = Checkout { barcode: &copy.barcode, kind: kind.as_ref(), row: row.as_ref(), loans_of_type };
+                let term_end = self.term_end_in(&mut tx, today).await?;
+                let check =
+                    Checkout { barcode: &copy.barcode, kind: kind.as_ref(), row: row.as_ref(), loans_of_type, term_end };
                 let rule = may_checkout(&policy, &standing(&member), check, today)?;
 
                 let calendar = self.calendar(&mut tx, today).await?;
-                let due = rule.due_date(&calendar, today);
+                let due = rule.due_date(&calendar, today, term_end)?;
                 let due_at = time::end_of_day(due, self.tz);
                 let id = tx
                 .exec(
@@ -328,8 +330,13 @@ impl Store {
                 let calendar = self.calendar(&mut tx, today).await?;
                 // Renewed by the rule for the copy's collection type.
                 let (kind, row) = self.copy_rule_in(&mut tx, copy.id, &member.category).await?;
-                let policy = effective_rule(&policy, kind.as_ref(), row.as_ref()).policy;
-                let new_due = renewal(&policy, &calendar, &standing(&member), terms, today, others_waiting)?;
+                let rule = effective_rule(&policy, kind.as_ref(), row.as_ref());
+                let mut new_due = renewal(&rule.policy, &calendar, &standing(&member), terms, today, others_waiting)?;
+                if rule.due_end_of_term {
+                    // A loan for the term is renewed to the end of the term containing today.
+                    let term_end = self.term_end_in(&mut tx, today).await?;
+                    new_due = rule.due_date(&calendar, today, term_end)?.max(terms.due);
+                }
                 tx.exec(
                     sql(format!(
                         "UPDATE loans{} SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL",

@@ -1,18 +1,46 @@
 //! Collection types and the loan-rule matrix (member category × collection type), issue #30.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
     db::{sql, Row, Tx},
     error::{Result, StoreError},
+    members::MemberKey,
     Actor, Reader, Store,
 };
 use crate::domain::{
     circulation::Refusal,
     loan_rules::{CollectionKind, LoanRule},
-    ValidationError,
+    Barcode, MemberRef, ShortText, ValidationError,
 };
+
+/// A term (semester) of the school year: loans due "at the end of the term" fall due on its last day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Term {
+    pub id: i64,
+    #[schema(example = "Semester Ganjil 2026/2027")]
+    pub name: String,
+    /// The first day.
+    pub starts_on: NaiveDate,
+    /// The last day.
+    pub ends_on: NaiveDate,
+}
+
+/// A copy read in the library ("baca di tempat"), recorded at the desk.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InLibraryUse {
+    pub id: i64,
+    pub copy_id: i64,
+    pub barcode: String,
+    pub title: String,
+    /// The copy's collection type (a code) when it was used.
+    pub collection_type: Option<String>,
+    /// The member who read it, when the desk said.
+    pub member_id: Option<i64>,
+    pub used_at: DateTime<Utc>,
+}
 
 /// A collection type (Fiksi, Referensi, Buku Paket, ...), on a book and, overriding it, on a copy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
@@ -50,6 +78,7 @@ struct RuleRow {
     max_renewals: Option<i64>,
     fine_per_day: Option<i64>,
     fine_grace_days: i64,
+    due_end_of_term: bool,
 }
 
 impl RuleRow {
@@ -61,12 +90,13 @@ impl RuleRow {
             max_renewals: self.max_renewals,
             fine_per_day: self.fine_per_day,
             fine_grace_days: self.fine_grace_days,
+            due_end_of_term: self.due_end_of_term,
         }
     }
 }
 
 const RULE_COLUMNS: &str = "r.category, r.collection_type, r.lendable, r.loan_days, r.max_loans, r.max_renewals, \
-     r.fine_per_day, r.fine_grace_days";
+     r.fine_per_day, r.fine_grace_days, r.due_end_of_term";
 
 /// The collection-type part of a copy's rule: its type and the matrix row for a category.
 #[derive(sqlx::FromRow)]
@@ -86,6 +116,7 @@ struct OptRuleRow {
     max_renewals: Option<i64>,
     fine_per_day: Option<i64>,
     fine_grace_days: Option<i64>,
+    due_end_of_term: Option<bool>,
 }
 
 /// The SQL expression of a copy's effective collection type (`c` the copy, `b` its book).
@@ -197,7 +228,8 @@ impl Store {
                 let r = &row.rule;
                 tx.exec(
                     sql("INSERT INTO loan_rules (category, collection_type, lendable, loan_days, max_loans, \
-                         max_renewals, fine_per_day, fine_grace_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                         max_renewals, fine_per_day, fine_grace_days, due_end_of_term) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
                     .bind(&row.category)
                     .bind(&row.collection_type)
                     .bind(r.lendable)
@@ -205,7 +237,8 @@ impl Store {
                     .bind(r.max_loans)
                     .bind(r.max_renewals)
                     .bind(r.fine_per_day)
-                    .bind(r.fine_grace_days),
+                    .bind(r.fine_grace_days)
+                    .bind(r.due_end_of_term),
                 )
                 .await?;
                 let detail = format!("{} x {}", row.category, row.collection_type);
@@ -247,7 +280,7 @@ impl Store {
             .opt(
                 sql(format!(
                     "SELECT t.code, t.name, t.loanable, r.lendable, r.loan_days, r.max_loans, r.max_renewals, \
-                     r.fine_per_day, r.fine_grace_days \
+                     r.fine_per_day, r.fine_grace_days, r.due_end_of_term \
                      FROM copies c JOIN books b ON b.id = c.book_id \
                      LEFT JOIN collection_types t ON t.code = {EFFECTIVE_TYPE} \
                      LEFT JOIN loan_rules r ON r.collection_type = t.code AND r.category = ? \
@@ -271,6 +304,7 @@ impl Store {
             max_renewals: r.max_renewals,
             fine_per_day: r.fine_per_day,
             fine_grace_days: r.fine_grace_days.unwrap_or(0),
+            due_end_of_term: r.due_end_of_term.unwrap_or(false),
         });
         Ok((kind, rule))
     }
@@ -289,5 +323,125 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("member"))?;
         Ok(row.decode::<(i64,)>()?.0)
+    }
+
+    /// The terms, by their first day.
+    pub async fn terms(&self) -> Result<Vec<Term>> {
+        let rows = self.db.all(sql("SELECT id, name, starts_on, ends_on FROM terms ORDER BY starts_on, id")).await?;
+        Ok(rows.iter().map(Row::decode::<Term>).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Adds a term; it may not overlap another (a day belongs to one term at most).
+    pub async fn add_term(
+        &self,
+        actor: &Actor,
+        name: &ShortText,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+    ) -> Result<Term> {
+        if ends_on < starts_on {
+            return Err(StoreError::invalid(
+                "ends_on",
+                ValidationError::new("range_reversed", "the term ends before it starts"),
+            ));
+        }
+        crate::transaction!(self.db, |tx| {
+            async {
+                let clash = tx
+                    .opt(
+                        sql("SELECT name FROM terms WHERE starts_on <= ? AND ends_on >= ? LIMIT 1")
+                            .bind(ends_on)
+                            .bind(starts_on),
+                    )
+                    .await?;
+                if let Some(r) = clash {
+                    let (other,): (String,) = r.decode()?;
+                    return Err(StoreError::invalid(
+                        "starts_on",
+                        ValidationError::new("term_overlaps", format!("the term overlaps the term {other:?}")),
+                    ));
+                }
+                let id = tx
+                    .exec(
+                        sql("INSERT INTO terms (name, starts_on, ends_on) VALUES (?, ?, ?)")
+                            .bind(name.as_str())
+                            .bind(starts_on)
+                            .bind(ends_on),
+                    )
+                    .await?
+                    .last_id;
+                let detail = format!("{} {starts_on}..{ends_on}", name.as_str());
+                self.audit(&mut tx, actor, "term.create", "term", id, detail).await?;
+                Ok(Term { id, name: name.as_str().to_owned(), starts_on, ends_on })
+            }
+            .await
+        })
+    }
+
+    /// Removes a term (loans already due at its end keep their date).
+    pub async fn delete_term(&self, actor: &Actor, id: i64) -> Result<()> {
+        crate::transaction!(self.db, |tx| async {
+            let done = tx.exec(sql("DELETE FROM terms WHERE id = ?").bind(id)).await?;
+            if done.rows == 0 {
+                return Err(StoreError::NotFound("term"));
+            }
+            self.audit(&mut tx, actor, "term.delete", "term", id, "").await
+        }
+        .await)
+    }
+
+    /// The last day of the term containing `day`, if one does.
+    pub(super) async fn term_end_in(&self, tx: &mut Tx, day: NaiveDate) -> Result<Option<NaiveDate>> {
+        let row = tx
+            .opt(
+                sql("SELECT ends_on FROM terms WHERE starts_on <= ? AND ends_on >= ? ORDER BY ends_on LIMIT 1")
+                    .bind(day)
+                    .bind(day),
+            )
+            .await?;
+        Ok(row.map(|r| r.decode::<(NaiveDate,)>()).transpose()?.map(|(d,)| d))
+    }
+
+    /// Records that the copy with `barcode` was read in the library (by the member `member`, when
+    /// the desk says): never a loan, the copy's status untouched, whatever it is.
+    pub async fn record_in_library_use(
+        &self,
+        actor: &Actor,
+        barcode: &Barcode,
+        member: Option<&MemberRef>,
+    ) -> Result<InLibraryUse> {
+        crate::transaction!(self.db, |tx| {
+            async {
+                let at = self.now();
+                let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
+                let member_id = match member {
+                    Some(card) => Some(self.borrower_in(&mut tx, MemberKey::Card(card)).await?.0.id),
+                    None => None,
+                };
+                let id = tx
+                    .exec(
+                        sql("INSERT INTO in_library_uses (copy_id, member_id, collection_type, used_at, recorded_by) \
+                             VALUES (?, ?, ?, ?, ?)")
+                        .bind(copy.id)
+                        .bind(member_id)
+                        .bind(copy.collection_type.clone())
+                        .bind(at)
+                        .bind(&actor.username),
+                    )
+                    .await?
+                    .last_id;
+                self.audit(&mut tx, actor, "copy.in_library_use", "copy", copy.id, copy.barcode.clone()).await?;
+                Ok(InLibraryUse {
+                    id,
+                    copy_id: copy.id,
+                    barcode: copy.barcode,
+                    title: copy.title,
+                    collection_type: copy.collection_type,
+                    member_id,
+                    used_at: at,
+                })
+            }
+            .await
+        })
     }
 }
