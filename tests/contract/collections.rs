@@ -23,6 +23,7 @@ contract!(
     a_rule_may_lend_until_the_end_of_the_term,
     an_in_library_use_is_recorded_never_lent_and_counted,
     the_collection_is_reported_by_type,
+    a_sheets_collection_type_column_maps_to_types,
 );
 
 async fn typed_book(app: &TestApp, title: &str, collection_type: &str) -> i64 {
@@ -446,4 +447,40 @@ async fn the_collection_is_reported_by_type(app: TestApp) {
     // As a spreadsheet too, headed in Indonesian.
     let csv = app.get("/api/v1/reports/collection-by-type?format=csv", admin).await.expect(200);
     assert!(csv.as_str().unwrap().contains("Jenis koleksi"), "{csv}");
+}
+
+async fn a_sheets_collection_type_column_maps_to_types(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    // A school's list: the type in its own words, a type Pustaka does not have yet, one empty.
+    let sheet = "Judul Buku;Pengarang;Barcode;Jenis Koleksi\n\
+                 Kamus Inggris;Echols;K-1;referensi\n\
+                 Kamus Inggris;Echols;K-2;referensi\n\
+                 Matematika VII;Tim;M-1;Buku Paket\n\
+                 Matematika VII;Tim;M-2;Referensi\n\
+                 Peta Jawa;BIG;P-1;Peta\n\
+                 Catatan;Siapa;C-1;\n";
+    let dry = app.import_file("/api/v1/import/books?dry_run=true", sheet.as_bytes()).await;
+    assert_eq!((dry["copies_typed"].as_i64(), dry["collection_types_created"].as_i64()), (Some(5), Some(1)), "{dry:#}");
+    assert_eq!(app.get("/api/v1/collection-types", admin).await.expect(200)["items"].as_array().unwrap().len(), 6);
+    let done = app.import_file("/api/v1/import/books", sheet.as_bytes()).await;
+    assert_eq!(
+        (done["copies_typed"].as_i64(), done["collection_types_created"].as_i64()),
+        (Some(5), Some(1)),
+        "{done:#}"
+    );
+    let ty = |barcode: &'static str| {
+        let app = &app;
+        async move { app.get(&format!("/api/v1/copies/{barcode}"), None).await.expect(200)["collection_type"].clone() }
+    };
+    assert_eq!(ty("K-2").await, "referensi");
+    assert_eq!(ty("M-1").await, "paket", "by name");
+    assert_eq!(ty("M-2").await, "referensi", "a later row of the book: the copy's own type");
+    assert_eq!(ty("P-1").await, "peta", "made");
+    assert_eq!(ty("C-1").await, Value::Null);
+    let (_, card) = app.member("Andi", "student").await;
+    app.checkout("K-1", &card).await.problem(409, "not_for_loan");
+    app.checkout("M-1", &card).await.expect(201);
+    // Again: nothing new.
+    let again = app.import_file("/api/v1/import/books", sheet.as_bytes()).await;
+    assert_eq!((again["copies_typed"].as_i64(), again["collection_types_created"].as_i64()), (Some(0), Some(0)));
 }
