@@ -412,6 +412,7 @@ impl Store {
     /// Ends a loan still out at `at` and charges its overdue fine (the part of a return that
     /// [`Store::checkin`] and [`Store::declare_lost`] share). Returns the member (as before the
     /// fine), their category's rules, for any further charge, and the overdue fine.
+    #[allow(clippy::too_many_arguments)]
     async fn end_loan(
         &self,
         tx: &mut Tx,
