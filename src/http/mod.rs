@@ -309,6 +309,7 @@ fn is_public_read(method: &axum::http::Method, path: &str) -> bool {
             || path.starts_with("/api/v1/books/")
             || path.starts_with("/api/v1/copies/")
             || path == "/api/v1/closed-days"
+            || path == "/api/v1/terms"
             || path == "/api/v1/library"
             || path == "/api/v1/library/logo")
 }
