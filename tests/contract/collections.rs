@@ -248,6 +248,9 @@ async fn the_matrix_sets_the_fine_per_day_and_grace_by_type(app: TestApp) {
     for b in ["PL-1", "AV-1", "HAI-1"] {
         app.checkout_days_ago(b, &card, 30).await.expect(201);
     }
+    // Still out, the fines accruing count each loan by its type's rule, as the returns will charge.
+    let member = app.get("/api/v1/members?q=Pak%20Budi", Some(&app.admin)).await.expect(200)["items"][0].clone();
+    let accruing = member["accruing_fines"].as_i64().unwrap();
     let fine = |r: Value| r["fine"]["amount"].as_i64().unwrap_or(0);
     let plain_fine = fine(app.checkin("PL-1").await.expect(200));
     let av_fine = fine(app.checkin("AV-1").await.expect(200));
@@ -255,6 +258,7 @@ async fn the_matrix_sets_the_fine_per_day_and_grace_by_type(app: TestApp) {
     assert!(plain_fine > 0, "the category's Rp 500 a day");
     assert_eq!(av_fine, plain_fine / 500 * 2000, "the row's Rp 2000 a day over the same days");
     assert_eq!(magazine_fine, 0, "within the row's 60 days of grace");
+    assert_eq!(accruing, plain_fine + av_fine + magazine_fine, "{member}");
 }
 
 async fn without_a_row_a_typed_copy_lends_as_before(app: TestApp) {

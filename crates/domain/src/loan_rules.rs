@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::Calendar;
-use super::circulation::{may_borrow, overdue_fine, LoanPolicy, MemberStanding, Refusal, MAX_MONEY};
+use super::circulation::{may_borrow, overdue_fine, total_money, LoanPolicy, MemberStanding, Refusal, MAX_MONEY};
 use super::validation::ValidationError;
 
 /// A collection type as the rules see it.
@@ -134,6 +134,19 @@ pub fn effective_rule(category: &LoanPolicy, kind: Option<&CollectionKind>, row:
         fine_grace_days: row.fine_grace_days.max(0),
         due_end_of_term: row.due_end_of_term,
     }
+}
+
+/// The overdue part of a member's standing when each loan still out has its own rule (by its
+/// copy's collection type): the earliest due day that has passed, and the fines accruing on the
+/// late loans, each by its rule ([`EffectiveRule::fine`]), as returning them `today` would charge.
+pub fn overdue_standing_by_rule(
+    cal: &Calendar,
+    loans: impl IntoIterator<Item = (NaiveDate, EffectiveRule)>,
+    today: NaiveDate,
+) -> (Option<NaiveDate>, i64) {
+    let late: Vec<(NaiveDate, EffectiveRule)> = loans.into_iter().filter(|(d, _)| *d < today).collect();
+    let since = late.iter().map(|(d, _)| *d).min();
+    (since, total_money(late.iter().map(|(due, rule)| rule.fine(cal, *due, today))))
 }
 
 /// What the desk knows when a copy is scanned for a loan.
@@ -324,6 +337,23 @@ mod tests {
         // Other rules keep their days, term or not.
         let plain = effective_rule(&category(), Some(&paket), Some(&row()));
         assert_eq!(plain.due_date(&cal, TODAY, Some(end)), Ok(NaiveDate::from_ymd_opt(2025, 3, 10).unwrap()));
+    }
+
+    #[test]
+    fn accruing_fines_follow_each_loans_rule() {
+        let cal = Calendar::new([Weekday::Sun], []);
+        let av = kind("av", true);
+        let dear = effective_rule(&category(), Some(&av), Some(&LoanRule { fine_per_day: Some(2_000), ..row() }));
+        let plain = effective_rule(&category(), None, None);
+        let due = TODAY - chrono::Days::new(2); // Saturday: Monday is 1 open day late (Sunday closed)
+        let (since, owed) = overdue_standing_by_rule(&cal, [(due, plain), (due, dear), (TODAY, dear)], TODAY);
+        assert_eq!((since, owed), (Some(due), 500 + 2_000));
+        // With every rule the category's, the same as the category's standing.
+        let dues = [due, TODAY - chrono::Days::new(9)];
+        assert_eq!(
+            overdue_standing_by_rule(&cal, dues.map(|d| (d, plain)), TODAY),
+            crate::circulation::overdue_standing(&cal, &category(), dues, TODAY)
+        );
     }
 
     #[test]
