@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    collections::type_code,
     extract::{page_request, present, Admin, Json, Path, Query, Staff},
     AppState,
 };
@@ -86,6 +87,9 @@ pub struct BookInput {
     identifiers: Vec<String>,
     /// Where the record came from, e.g. `slims:42`; unique.
     source_id: Option<String>,
+    /// The code of the book's collection type (`GET /collection-types`), e.g. `fiksi`.
+    #[schema(example = "fiksi")]
+    collection_type: Option<String>,
 }
 
 /// A call number typed by hand (see [`check_call_number`]).
@@ -120,6 +124,7 @@ fn parse_extra(
         notes: f.opt("notes", notes, |v| Notes::parse(&v)),
         identifiers: f.check("identifiers", Identifiers::parse(identifiers)).unwrap_or_default(),
         source_id: f.opt("source_id", source_id, |v| ShortText::parse_field("Source id", &v)),
+        collection_type: None,
     }
 }
 
@@ -145,8 +150,11 @@ impl BookInput {
             self.identifiers,
             self.source_id,
         );
+        let collection_type =
+            f.opt("collection_type", self.collection_type.filter(|c| !c.trim().is_empty()), |c| type_code(&c));
         f.finish()?;
         let (title, authors) = (title.expect("checked"), authors.expect("checked"));
+        let extra = BookExtra { collection_type, ..extra };
         // No call number given: suggested from the class, the main author and the title.
         Ok(NewBook { isbn, title, authors, subjects: subjects.expect("checked"), publisher, year, language, extra }
             .with_suggested_call_number())
@@ -222,6 +230,10 @@ pub struct BookPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     source_id: Option<Option<String>>,
+    /// A collection type's code; `null` or empty clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    collection_type: Option<Option<String>>,
 }
 
 /// Parses an optional field of a patch: absent stays absent, `null` clears.
@@ -269,6 +281,12 @@ async fn update_book(
         notes: clearable(&mut f, "notes", p.notes, |v| Notes::parse(&v)),
         identifiers: f.opt("identifiers", p.identifiers, Identifiers::parse),
         source_id: clearable(&mut f, "source_id", p.source_id, |v| ShortText::parse_field("Source id", &v)),
+        collection_type: clearable(
+            &mut f,
+            "collection_type",
+            p.collection_type.map(|c| c.filter(|c| !c.trim().is_empty())),
+            |v| type_code(&v),
+        ),
     };
     f.finish()?;
     Ok(Json(s.store.update_book(&who.actor(), id, &patch).await?))
@@ -371,6 +389,10 @@ pub struct CopyPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 10_000_000)]
     price: Option<Option<i64>>,
+    /// The copy's own collection type (a code), overriding its book's; `null` or empty: the book's.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    collection_type: Option<Option<String>>,
 }
 
 /// Move a copy, set its price, or mark it lost, withdrawn or available again. A copy marked
@@ -388,9 +410,14 @@ async fn update_copy(
     let mut f = Fields::new();
     let location = clearable(&mut f, "location", p.location, |l| ShortText::parse(&l));
     let price = clearable(&mut f, "price", p.price, check_price);
+    let collection_type =
+        clearable(&mut f, "collection_type", p.collection_type.map(|c| c.filter(|c| !c.trim().is_empty())), |v| {
+            type_code(&v)
+        });
     f.finish()?;
     let copy = copy_at(&s, &barcode).await?;
-    Ok(Json(s.store.update_copy(&who.actor(), copy.id, &CopyPatch { location, status: p.status, price }).await?))
+    let patch = CopyPatch { location, status: p.status, price, collection_type };
+    Ok(Json(s.store.update_copy(&who.actor(), copy.id, &patch).await?))
 }
 
 /// Delete a copy that was never lent.

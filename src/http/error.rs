@@ -90,6 +90,9 @@ pub enum ApiError {
         code: &'static str,
         /// An English sentence for people.
         detail: String,
+        /// The name of the collection type a refusal is about (`not_for_loan`, `type_limit`), for
+        /// the page's own words ("Referensi: baca di tempat").
+        collection_type: Option<String>,
     },
     /// This replica is doing as much of some work as it takes at once (passwords being checked,
     /// imports, PDFs); try again after `retry_after` seconds. 503 with `Retry-After`.
@@ -121,7 +124,7 @@ impl ApiError {
 
     /// A conflict with a code and a sentence.
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Conflict { code, detail: detail.into() }
+        Self::Conflict { code, detail: detail.into(), collection_type: None }
     }
 
     /// One invalid field.
@@ -204,6 +207,10 @@ pub fn refusal_code(r: &Refusal) -> &'static str {
         Refusal::LastAdmin => "last_admin",
         Refusal::StocktakeFinished => "stocktake_finished",
         Refusal::StocktakeOpen => "stocktake_open",
+        Refusal::NotForLoan { .. } => "not_for_loan",
+        Refusal::TypeLimit { .. } => "type_limit",
+        Refusal::TypeInUse => "collection_type_in_use",
+        Refusal::NoCurrentTerm => "no_current_term",
     }
 }
 
@@ -257,6 +264,11 @@ pub const PROBLEM_CODES: &[&str] = &[
     // Stock takes (Refusal, through `refusal_code`)
     "stocktake_finished",
     "stocktake_open",
+    // Collection types and loan rules (Refusal, through `refusal_code`)
+    "not_for_loan",
+    "type_limit",
+    "collection_type_in_use",
+    "no_current_term",
     // Imports (`http/imports.rs`)
     "import_running",
 ];
@@ -265,7 +277,15 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(what),
-            StoreError::Refused(r) => ApiError::Conflict { code: refusal_code(&r), detail: r.to_string() },
+            StoreError::Refused(r) => {
+                let collection_type = match &r {
+                    Refusal::NotForLoan { collection_type, .. } | Refusal::TypeLimit { collection_type, .. } => {
+                        Some(collection_type.clone())
+                    }
+                    _ => None,
+                };
+                ApiError::Conflict { code: refusal_code(&r), detail: r.to_string(), collection_type }
+            }
             StoreError::Invalid { field, error } => ApiError::field(field, error),
             StoreError::Duplicate { field: "", detail } => ApiError::conflict("conflict", detail),
             StoreError::Duplicate { field, detail } => ApiError::conflict("conflict", format!("{detail} ({field})")),
@@ -302,10 +322,25 @@ pub struct Problem {
     /// The request id to quote when reporting a server error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The name of the collection type a refusal is about (`not_for_loan`, `type_limit`), e.g.
+    /// `Referensi`, for the page's own words ("Referensi: baca di tempat").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_type: Option<String>,
 }
 
 /// Builds a problem response.
 pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>, errors: Vec<FieldError>) -> Response {
+    problem_with(status, code, detail, errors, None)
+}
+
+/// [`problem`] about a collection type.
+fn problem_with(
+    status: StatusCode,
+    code: &str,
+    detail: impl Into<String>,
+    errors: Vec<FieldError>,
+    collection_type: Option<String>,
+) -> Response {
     let body = Problem {
         kind: if code == "internal" { "about:blank".into() } else { format!("/problems/{code}") },
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -314,6 +349,7 @@ pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>, errors
         code: code.to_owned(),
         errors,
         request_id: None,
+        collection_type,
     };
     let mut res = (status, axum::Json(body)).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
@@ -355,7 +391,9 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(what) => {
                 problem(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), vec![])
             }
-            ApiError::Conflict { code, detail } => problem(StatusCode::CONFLICT, code, detail, vec![]),
+            ApiError::Conflict { code, detail, collection_type } => {
+                problem_with(StatusCode::CONFLICT, code, detail, vec![], collection_type)
+            }
             ApiError::Busy { code, detail, retry_after } => {
                 let res = problem(
                     StatusCode::SERVICE_UNAVAILABLE,

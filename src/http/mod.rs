@@ -7,6 +7,7 @@ pub mod backup;
 pub mod catalogue;
 pub mod circulation;
 pub mod copycat;
+pub mod collections;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -80,6 +81,7 @@ const BODY_LIMIT: usize = 64 * 1024;
     tags(
         (name = "catalogue", description = "Books and copies; reading is public"),
         (name = "members", description = "Members and their loan-rule categories"),
+        (name = "collections", description = "Collection types and the loan-rule matrix (member category x collection type)"),
         (name = "circulation", description = "Loans, returns, renewals, holds and fines"),
         (name = "calendar", description = "Days the library is closed"),
         (name = "accounts", description = "Login, accounts, audit log"),
@@ -198,6 +200,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(catalogue::router())
         .merge(copycat::router())
         .merge(members::router())
+        .merge(collections::router())
         .merge(circulation::router())
         .merge(accounts::router())
         .merge(notices::router())
@@ -315,6 +318,7 @@ fn is_public_read(method: &axum::http::Method, path: &str) -> bool {
             || path.starts_with("/api/v1/books/")
             || path.starts_with("/api/v1/copies/")
             || path == "/api/v1/closed-days"
+            || path == "/api/v1/terms"
             || path == "/api/v1/library"
             || path == "/api/v1/library/logo")
 }

@@ -344,6 +344,11 @@ fn header(key: &str, lang: Language) -> &str {
         "visits" => ("Kunjungan", "Visits"),
         "member_visits" => ("Kunjungan anggota", "Member visits"),
         "guest_visits" => ("Kunjungan tamu", "Guest visits"),
+        "collection_type" => ("Kode jenis koleksi", "Collection type code"),
+        "collection_type_name" => ("Jenis koleksi", "Collection type"),
+        "all_titles" => ("Judul", "Titles"),
+        "all_copies" => ("Eksemplar", "Copies"),
+        "uses" => ("Baca di tempat", "In-library uses"),
         _ => return key,
     };
     tr(lang, id, en)

@@ -91,6 +91,22 @@ pub const BOOKS: Kind = Kind {
         ),
         ("location", &["lokasi", "lokasirak", "rak", "norak", "location", "shelf"]),
         ("price", &["harga", "hargabuku", "hargasatuan", "price"]),
+        // Fiksi, Referensi, Buku Paket, ... (a type not there by name is created).
+        (
+            "collection_type",
+            &[
+                "jeniskoleksi",
+                "koleksi",
+                "jenis",
+                "jenisbuku",
+                "tipekoleksi",
+                "kategoribuku",
+                "collectiontype",
+                "colltype",
+                "itemtype",
+                "gmd",
+            ],
+        ),
     ],
     known_unused: &["induk", "noinduk", "nomorinduk", "kondisi", "bidangstudi", "mapel", "kelasbuku"],
     main: "title",

@@ -332,6 +332,16 @@ fn book_rows_keeping(sheet: &Sheet, current_year: i32, keep: usize) -> (Vec<Book
             },
             None => None,
         };
+        let collection_type = match cell("collection_type").and_then(text::one_line) {
+            Some(t) => match ShortText::parse_field("Collection type", &t) {
+                Ok(t) => Some(t.into_inner()),
+                Err(e) => {
+                    errors.push(RowError::from_validation(line, "collection_type", e));
+                    continue;
+                }
+            },
+            None => None,
+        };
         let price = match cell("price").map(|p| p.replace(['.', ','], "").trim_start_matches("Rp").trim().to_owned()) {
             None => None,
             Some(p) => match p.parse::<i64>() {
@@ -362,6 +372,8 @@ fn book_rows_keeping(sheet: &Sheet, current_year: i32, keep: usize) -> (Vec<Book
                         location: location.clone(),
                         status: None,
                         price,
+                        collection_type: collection_type.clone(),
+                        not_for_loan: false,
                     }),
                 },
                 Err(e) => {
@@ -398,10 +410,13 @@ fn book_rows_keeping(sheet: &Sheet, current_year: i32, keep: usize) -> (Vec<Book
                 if b.location.is_none() {
                     b.location = location;
                 }
+                if b.collection_type.is_none() {
+                    b.collection_type = collection_type;
+                }
             }
             None => {
                 by_key.insert(key, books.len());
-                books.push(BookIn { line, record: None, book, copies, at_least: count, location });
+                books.push(BookIn { line, record: None, book, copies, at_least: count, location, collection_type });
             }
         }
     }
@@ -524,6 +539,7 @@ fn parse_book(
             notes,
             identifiers: identifiers?,
             source_id,
+            collection_type: None,
         },
     }
     .with_suggested_call_number();

@@ -104,6 +104,8 @@ pub struct Biblio {
     pub place: Option<String>,
     pub authors: Vec<String>,
     pub topics: Vec<String>,
+    /// Its GMD's name (`mst_gmd`: Text, Video Recording, ...), when the SLiMS has them.
+    pub gmd: Option<String>,
 }
 
 /// A SLiMS `item` row.
@@ -116,6 +118,8 @@ pub struct Item {
     pub status_id: Option<String>,
     pub status_name: Option<String>,
     pub price: Option<i64>,
+    /// Its collection type's name (`mst_coll_type`: Fiksi, Referensi, ...), when the SLiMS has them.
+    pub coll_type: Option<String>,
 }
 
 /// A SLiMS `member` row.
@@ -278,7 +282,27 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
             status_id: text_col(r, "status_id"),
             status_name: text_col(r, "status_name"),
             price: r.try_get("price").map_err(read_err("item"))?,
+            ..Default::default()
         });
+    }
+    // Collection types of items and GMDs of records, where the SLiMS has them (a trimmed copy of
+    // one may have neither table): left out when the query cannot run.
+    let coll_types = optional_names(
+        &mut c,
+        "SELECT CAST(i.item_id AS SIGNED) AS id, ct.coll_type_name AS name FROM item i \
+         JOIN mst_coll_type ct ON ct.coll_type_id = i.coll_type_id",
+    )
+    .await;
+    for it in &mut items {
+        it.coll_type = coll_types.get(&it.id).cloned();
+    }
+    let gmds = optional_names(
+        &mut c,
+        "SELECT CAST(b.biblio_id AS SIGNED) AS id, g.gmd_name AS name FROM biblio b JOIN mst_gmd g ON g.gmd_id = b.gmd_id",
+    )
+    .await;
+    for b in &mut biblios {
+        b.gmd = gmds.get(&b.id).cloned();
     }
     // A SLiMS (or a trimmed copy of one) whose member table has no birth_date gives the members
     // without their dates of birth rather than none at all.
@@ -449,12 +473,60 @@ fn text_col(r: &sqlx::mysql::MySqlRow, name: &str) -> Option<String> {
     }
 }
 
+/// `id` → `name` from a query of tables a SLiMS may not have: empty when it cannot run.
+async fn optional_names(c: &mut MySqlConnection, q: &str) -> HashMap<i64, String> {
+    let mut out = HashMap::new();
+    if let Ok(rows) = sqlx::query(q).fetch_all(&mut *c).await {
+        for r in &rows {
+            if let (Ok(id), Some(name)) = (r.try_get::<i64, _>("id"), text_col(r, "name")) {
+                out.insert(id, name);
+            }
+        }
+    }
+    out
+}
+
+/// The collection type a SLiMS GMD (general material designation) stands for: none for print
+/// (`Text`, `Teks`), `Audio-Visual` for recordings, films and discs, else a type of its own name.
+pub fn gmd_type(gmd: &str) -> Option<String> {
+    let name = gmd.trim().to_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| name.contains(w));
+    if name.is_empty() || any(&["text", "teks", "print", "cetak", "buku", "book"]) {
+        None
+    } else if any(&[
+        "video",
+        "audio",
+        "sound",
+        "suara",
+        "rekaman",
+        "film",
+        "dvd",
+        "cd",
+        "kaset",
+        "cassette",
+        "multimedia",
+    ]) {
+        Some("Audio-Visual".to_owned())
+    } else {
+        Some(gmd.trim().to_owned())
+    }
+}
+
+/// Whether a SLiMS item status is "No Loan" (`NL`, or a name saying so): such an item is read in
+/// the library only.
+pub fn is_no_loan(status_id: Option<&str>, status_name: Option<&str>) -> bool {
+    let id = status_id.unwrap_or("").trim().to_lowercase();
+    let name = status_name.unwrap_or("").trim().to_lowercase();
+    id == "nl" || ["no loan", "not for loan", "tidak dipinjam"].iter().any(|w| name.contains(w))
+}
+
 /// Pustaka's copy status for a SLiMS item status (`mst_item_status`), with a word on why when
 /// the mapping is not plain; `None` for a status the import does not know (a library's own).
 ///
 /// SLiMS ships three: `MIS` Missing is `lost`; `R` Repair is `withdrawn` (off the shelf and not
 /// lendable, as in SLiMS; marked available again by hand once repaired); `NL` No Loan is
-/// `available` (Pustaka has no reference-only copies, so it can be lent). No status, `0` or an
+/// `available` on the shelf, read in the library only (its own collection type is Referensi,
+/// see [`is_no_loan`]). No status, `0` or an
 /// "available" name is `available`; weeded ones are `withdrawn`.
 pub fn copy_status(status_id: Option<&str>, status_name: Option<&str>) -> Option<(&'static str, &'static str)> {
     let id = status_id.unwrap_or("").trim().to_lowercase();
@@ -467,7 +539,7 @@ pub fn copy_status(status_id: Option<&str>, status_name: Option<&str>) -> Option
     } else if has(&["r"], &["repair", "perbaikan", "rusak", "damaged"]) {
         ("withdrawn", " (off the shelf until it is marked available again)")
     } else if has(&["nl"], &["no loan", "not for loan", "tidak dipinjam", "referensi", "reference"]) {
-        ("available", " (Pustaka has no reference-only copies: it can be lent)")
+        ("available", ", collection type Referensi (read in the library, never lent)")
     } else if has(&["w", "weed"], &["weed", "withdrawn", "dihapus", "dikeluarkan", "afkir"]) {
         ("withdrawn", "")
     } else {
@@ -514,7 +586,16 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             by_isbn.insert(isbn.as_str().to_owned(), (p.books.len(), b.id));
         }
         book_of.insert(b.id, p.books.len());
-        p.books.push(BookIn { line: 0, record: Some(record), book, copies: Vec::new(), at_least: 0, location: None });
+        let collection_type = b.gmd.as_deref().and_then(gmd_type);
+        p.books.push(BookIn {
+            line: 0,
+            record: Some(record),
+            book,
+            copies: Vec::new(),
+            at_least: 0,
+            location: None,
+            collection_type,
+        });
     }
     // Items.
     let biblio_ids: HashSet<i64> = src.biblios.iter().map(|b| b.id).collect();
@@ -584,13 +665,24 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             Some(0) | None => None,
             Some(n) => Some(n),
         };
-        p.books[book].copies.push(CopyIn {
+        // Its collection type: SLiMS's for the item; a "No Loan" item's is Referensi.
+        let not_for_loan = is_no_loan(it.status_id.as_deref(), it.status_name.as_deref());
+        let collection_type =
+            if not_for_loan { Some("Referensi".to_owned()) } else { it.coll_type.as_deref().and_then(text::one_line) };
+        let b = &mut p.books[book];
+        if b.collection_type.is_none() && !not_for_loan {
+            // A book takes the type of its first item (its GMD's when it has one).
+            b.collection_type = collection_type.clone();
+        }
+        b.copies.push(CopyIn {
             line: 0,
             record: Some(record),
             barcode,
             location,
             status: Some(status),
             price,
+            collection_type,
+            not_for_loan,
         });
     }
     p.statuses = statuses;
@@ -877,7 +969,17 @@ fn book(
             publisher,
             year,
             language,
-            extra: BookExtra { edition, call_number, classification, collation, series, notes, identifiers, source_id },
+            extra: BookExtra {
+                edition,
+                call_number,
+                classification,
+                collation,
+                series,
+                notes,
+                identifiers,
+                source_id,
+                collection_type: None,
+            },
         }
         .with_suggested_call_number(),
     )

@@ -88,6 +88,13 @@ fn access(method: &str, path: &str) -> Access {
         ("GET", "/api/v1/covers/{isbn}" | "/api/v1/books/{id}/cover") => Public,
         ("PUT" | "DELETE", "/api/v1/books/{id}/cover") => Staff,
         ("GET", "/api/v1/export/{what}") => Staff,
+        // Collection types and the loan-rule matrix (#30): staff read them, admins change them.
+        ("GET", "/api/v1/collection-types" | "/api/v1/loan-rules") | ("POST", "/api/v1/in-library-uses") => Staff,
+        ("GET", "/api/v1/terms") => Public,
+        ("POST", "/api/v1/terms") | ("DELETE", "/api/v1/terms/{id}") => Admin,
+        ("PUT" | "DELETE", "/api/v1/collection-types/{code}" | "/api/v1/loan-rules/{category}/{collection_type}") => {
+            Admin
+        }
         ("POST", "/api/v1/import/{what}") | ("GET", "/api/v1/import/jobs" | "/api/v1/import/jobs/{id}") => Admin,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
@@ -190,6 +197,8 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{name}", "loans-per-month")
         .replace("{what}", "books")
         .replace("{isbn}", "9789799731234")
+        .replace("{category}", "tamu")
+        .replace("{collection_type}", "paket")
 }
 
 /// A body that gets a well-formed request past parsing where the handler reads one.

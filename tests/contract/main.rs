@@ -16,6 +16,7 @@ mod backup;
 mod call_numbers;
 mod cli;
 mod copycat;
+mod collections;
 mod desk;
 mod export;
 mod i18n;

@@ -77,7 +77,12 @@ const SCHEMA: &[&str] = &[
      edition varchar(50) DEFAULT NULL, isbn_issn varchar(32) DEFAULT NULL, publisher_id int(11) DEFAULT NULL, \
      publish_year varchar(20) DEFAULT NULL, collation varchar(50) DEFAULT NULL, series_title varchar(200) DEFAULT NULL, \
      call_number varchar(50) DEFAULT NULL, language_id char(5) DEFAULT 'en', publish_place_id int(11) DEFAULT NULL, \
-     classification varchar(40) DEFAULT NULL, notes text) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
+     classification varchar(40) DEFAULT NULL, notes text, gmd_id int(11) DEFAULT NULL) \
+     ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
+    "CREATE TABLE mst_gmd (gmd_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, gmd_code varchar(3) DEFAULT NULL, \
+     gmd_name varchar(30) NOT NULL) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
+    "CREATE TABLE mst_coll_type (coll_type_id int(3) NOT NULL AUTO_INCREMENT PRIMARY KEY, coll_type_name varchar(30) NOT NULL) \
+     ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE biblio_author (biblio_id int(11) NOT NULL DEFAULT 0, author_id int(11) NOT NULL DEFAULT 0, \
      level int(1) NOT NULL DEFAULT 1, PRIMARY KEY (biblio_id, author_id)) ENGINE=MyISAM DEFAULT CHARSET=utf8",
     "CREATE TABLE mst_author (author_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, author_name varchar(100) NOT NULL) \
@@ -94,7 +99,7 @@ const SCHEMA: &[&str] = &[
      ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE item (item_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, biblio_id int(11) DEFAULT NULL, \
      item_code varchar(20) DEFAULT NULL, location_id varchar(3) DEFAULT NULL, item_status_id char(3) DEFAULT NULL, \
-     price int(11) DEFAULT NULL, UNIQUE KEY item_code (item_code)) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
+     price int(11) DEFAULT NULL, coll_type_id int(3) DEFAULT NULL, UNIQUE KEY item_code (item_code)) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE mst_location (location_id varchar(3) NOT NULL PRIMARY KEY, location_name varchar(100) DEFAULT NULL) \
      ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE mst_item_status (item_status_id char(3) NOT NULL PRIMARY KEY, item_status_name varchar(30) NOT NULL) \
@@ -150,6 +155,14 @@ const ROWS: &[&str] = &[
      (4, 99, 'B099', 'SL', NULL, NULL), (5, 2, NULL, 'REF', NULL, 60000), (6, 3, 'B006', 'XX', 'R', NULL), \
      (7, 7, 'B007', NULL, NULL, NULL), (8, 5, 'J001', 'REF', 'NL', -5), (9, 2, 'B 009', NULL, NULL, NULL), \
      (10, 8, 'C010', 'SL', 'PMR', NULL), (11, 8, 'C011', NULL, 'Z', NULL), (12, 8, 'C012', NULL, 'PMR', NULL)",
+    // Collection types: Bumi Manusia's items are Fiksi; Serat Centhini's first is the library's
+    // own Muatan Lokal (not in Pustaka: made); the Modul is a video by its GMD.
+    "INSERT INTO mst_coll_type VALUES (1, 'Fiksi'), (2, 'Referensi'), (3, 'Muatan Lokal')",
+    "UPDATE item SET coll_type_id = 1 WHERE item_id IN (1, 2, 3)",
+    "UPDATE item SET coll_type_id = 3 WHERE item_id = 10",
+    "INSERT INTO mst_gmd VALUES (1, 'TE', 'Text'), (2, 'VR', 'Video Recording')",
+    "UPDATE biblio SET gmd_id = 1",
+    "UPDATE biblio SET gmd_id = 2 WHERE biblio_id = 6",
     // Siswa and Guru are Pustaka's categories by name; Standard, SLiMS's own default type, is not:
     // it becomes a category with these rules (2 loans, 10 days, 1 renewal, Rp 500 a day, 2 days' grace).
     "INSERT INTO mst_member_type (member_type_id, member_type_name, loan_limit, loan_periode, member_periode, \
@@ -264,7 +277,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     for status in [
         "MIS (Missing) -> lost",
         "R (Repair) -> withdrawn (off the shelf until it is marked available again)",
-        "NL (No Loan) -> available (Pustaka has no reference-only copies: it can be lent)",
+        "NL (No Loan) -> available, collection type Referensi (read in the library, never lent)",
         "PMR (Pameran) -> available (a status the import does not know: kept available)",
     ] {
         assert!(dry.mappings.iter().any(|m| *m == format!("item status {status}")), "{status} in {:?}", dry.mappings);
@@ -299,6 +312,14 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         "{done:#?}"
     );
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
+    // Collection types: 7 new copies have one (their book's or their own), J001 ("No Loan") is
+    // read in the library only, Muatan Lokal was made.
+    assert_eq!((done.copies_typed, done.copies_not_for_loan, done.collection_types_created), (7, 1, 1), "{done:#?}");
+    assert_eq!(
+        (dry.copies_typed, dry.copies_not_for_loan, dry.collection_types_created),
+        (7, 1, 1),
+        "the dry run counts them too"
+    );
 
     // The catalogue: ISBN-10 with or without dashes became ISBN-13, text repaired.
     let bumi = book_by_source(&app, "slims:1").await;
@@ -353,7 +374,22 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let b006 = app.get("/api/v1/copies/B006", None).await.expect(200);
     assert_eq!((b006["location"].as_str(), b006["status"].as_str()), (Some("XX"), Some("on_loan")), "lent to Dewi");
     let j001 = app.get("/api/v1/copies/J001", None).await.expect(200);
-    assert_eq!(j001["status"], "available", "no loan: Pustaka has no reference-only copies");
+    assert_eq!(j001["status"], "available", "on the shelf");
+    assert_eq!(j001["collection_type_override"], "referensi", "no loan: read in the library only");
+    let (_, card) = app.member("Pembaca", "staff").await;
+    app.checkout("J001", &card).await.problem(409, "not_for_loan");
+    // Types by SLiMS's collection type and GMD; an item of another type than its book's has its own.
+    assert_eq!(bumi["collection_type"], "fiksi");
+    assert_eq!(app.get("/api/v1/copies/B003", None).await.expect(200)["collection_type"], "fiksi");
+    assert_eq!(book_by_source(&app, "slims:6").await["collection_type"], "av", "a Video Recording");
+    assert_eq!(book_by_source(&app, "slims:8").await["collection_type"], "muatan-lokal");
+    assert!(jurnal["collection_type"].is_null(), "Text is no type of its own");
+    let types = app.get("/api/v1/collection-types", Some(&app.admin)).await.expect(200);
+    assert!(types["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["code"] == "muatan-lokal" && t["name"] == "Muatan Lokal"));
     for code in ["C010", "C011", "C012"] {
         assert_eq!(app.get(&format!("/api/v1/copies/{code}"), None).await.expect(200)["status"], "available");
     }
@@ -414,6 +450,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         "{again:#?}"
     );
     assert_eq!((again.books_existing, again.copies_existing, again.members_existing), (6, 9, 4));
+    assert_eq!(again.collection_types_created, 0);
     assert_eq!(again.fines_existing, 2);
     // B003 was returned in Pustaka meanwhile: its SLiMS loan is known and not lent again.
     assert_eq!(again.loans_existing, 3, "{again:#?}");
@@ -471,6 +508,9 @@ async fn an_older_slims_without_birth_dates_or_type_rules_still_comes_over(app: 
         "ALTER TABLE member DROP COLUMN birth_date",
         "ALTER TABLE mst_member_type DROP COLUMN loan_limit, DROP COLUMN loan_periode, DROP COLUMN reborrow_limit, \
          DROP COLUMN fine_each_day, DROP COLUMN grace_periode",
+        // Nor collection types or GMDs.
+        "DROP TABLE mst_coll_type",
+        "DROP TABLE mst_gmd",
     ] {
         sqlx::query(s).execute(&pool).await.unwrap_or_else(|e| panic!("{e}: {s}"));
     }
@@ -481,6 +521,8 @@ async fn an_older_slims_without_birth_dates_or_type_rules_still_comes_over(app: 
     assert!(siti["birth_date"].is_null(), "{siti:#}");
     let dewi = member_by_source(&app, "slims:M0003").await.expect("Dewi, of the Standard type");
     assert_eq!(dewi["category"], "standard");
+    // No collection types but "No Loan" (a status, not a table).
+    assert_eq!((done.copies_typed, done.copies_not_for_loan, done.collection_types_created), (1, 1, 0), "{done:#?}");
 }
 
 async fn an_unreachable_slims_is_one_clear_error(app: TestApp) {

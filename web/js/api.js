@@ -11,6 +11,8 @@ export class ApiError extends Error {
     this.detail = problem.detail || '';
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
     this.requestId = problem.request_id || null;
+    /** The collection type a refusal is about (`not_for_loan`, `type_limit`), by name. */
+    this.collectionType = problem.collection_type || null;
     /** Seconds to wait before trying again (from Retry-After), when the answer says. */
     this.retryAfter = null;
   }

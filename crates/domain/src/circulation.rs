@@ -240,11 +240,30 @@ pub enum Refusal {
     StocktakeFinished,
     /// The stock take is still open: finish it first.
     StocktakeOpen,
+    /// The copy's collection type (or the loan-rule matrix for the member's category) keeps it in
+    /// the library: it is read there, never lent.
+    NotForLoan {
+        /// The copy's barcode.
+        barcode: String,
+        /// The name of the copy's collection type, e.g. `Referensi`.
+        collection_type: String,
+    },
+    /// The member has as many loans of this collection type as their category's rule allows.
+    TypeLimit {
+        /// The name of the collection type.
+        collection_type: String,
+        /// The rule's maximum.
+        max: i64,
+    },
+    /// Books or copies are of this collection type: move them to another first.
+    TypeInUse,
+    /// The rule says "due at the end of the term", and no term of the calendar contains today.
+    NoCurrentTerm,
 }
 
 impl Refusal {
     /// How many kinds of refusal there are ([`Refusal::kind`] numbers them `0..KINDS`).
-    pub const KINDS: usize = 25;
+    pub const KINDS: usize = 29;
 
     /// The kind's number. An exhaustive match: a new kind does not compile until it is numbered,
     /// and the test `samples_cover_every_kind` then fails until [`Refusal::samples`] has one.
@@ -275,6 +294,10 @@ impl Refusal {
             Self::OverdueLoans { .. } => 22,
             Self::StocktakeFinished => 23,
             Self::StocktakeOpen => 24,
+            Self::NotForLoan { .. } => 25,
+            Self::TypeLimit { .. } => 26,
+            Self::TypeInUse => 27,
+            Self::NoCurrentTerm => 28,
         }
     }
 
@@ -312,6 +335,10 @@ impl Refusal {
             Self::OverdueLoans { since: d },
             Self::StocktakeFinished,
             Self::StocktakeOpen,
+            Self::NotForLoan { barcode: b(), collection_type: "Referensi".into() },
+            Self::TypeLimit { collection_type: "Buku Paket".into(), max: 1 },
+            Self::TypeInUse,
+            Self::NoCurrentTerm,
         ]
     }
 }
@@ -385,6 +412,18 @@ impl fmt::Display for Refusal {
             Self::LastAdmin => f.write_str("The last admin account cannot be deleted."),
             Self::StocktakeFinished => f.write_str("This stock take is finished; start a new one to scan again."),
             Self::StocktakeOpen => f.write_str("This stock take is still open; finish it first."),
+            Self::NotForLoan { barcode, collection_type } => {
+                write!(f, "Copy {barcode} is {collection_type}: read in the library, not lent.")
+            }
+            Self::TypeLimit { collection_type, max } => write!(
+                f,
+                "The member has reached the limit of {max} {collection_type} {} on loan.",
+                if *max == 1 { "item" } else { "items" }
+            ),
+            Self::TypeInUse => f.write_str("Books or copies are of this collection type; change them first."),
+            Self::NoCurrentTerm => f.write_str(
+                "This loan is due at the end of the term, and no term in the calendar contains today; add the term first.",
+            ),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod card;
 pub mod cell;
 pub mod circulation;
 pub mod isbn;
+pub mod loan_rules;
 pub mod names;
 pub mod notices;
 pub mod search;

@@ -66,12 +66,16 @@ macro_rules! table {
 /// it here or to [`NOT_BACKED_UP`]**: a contract test fails on a table in neither.
 pub const TABLES: &[Table] = &[
     table!("categories", "code"),
+    table!("collection_types", "code", [], [], ["loanable"]),
+    table!("loan_rules", "category, collection_type", [], [], ["lendable", "due_end_of_term"]),
+    table!("terms", "id", [], ["starts_on", "ends_on"], []),
     table!("imports", "id", ["started_at", "updated_at", "finished_at"], [], ["dry_run"]),
     table!("books", "id", ["created_at", "updated_at"]),
     table!("copies", "id", ["created_at", "updated_at"]),
     table!("members", "id", ["created_at", "updated_at"], ["expires_on", "birth_date"], ["blocked"]),
     table!("member_numbers", "id", ["created_at"]),
     table!("member_photos", "member_id", ["updated_at"]),
+    table!("in_library_uses", "id", ["used_at"]),
     table!("users", "id", ["created_at"]),
     table!("loans", "id", ["loaned_at", "due_at", "returned_at"]),
     table!("fines", "id", ["created_at", "resolved_at"]),

@@ -54,6 +54,8 @@ pub struct BookExtra {
     pub notes: Option<Notes>,
     pub identifiers: Identifiers,
     pub source_id: Option<ShortText>,
+    /// The code of the book's collection type (one of `collection_types`).
+    pub collection_type: Option<String>,
 }
 
 /// A validated change to a book: `None` keeps a field, `Some(None)` clears an optional one.
@@ -74,6 +76,8 @@ pub struct BookPatch {
     pub notes: Option<Option<Notes>>,
     pub identifiers: Option<Identifiers>,
     pub source_id: Option<Option<ShortText>>,
+    /// The code of a collection type; `Some(None)` clears it.
+    pub collection_type: Option<Option<String>>,
 }
 
 /// A validated change to a copy.
@@ -84,10 +88,12 @@ pub struct CopyPatch {
     pub status: Option<CopyStatus>,
     /// The price in rupiah (checked by [`check_price`]); `Some(None)` clears it.
     pub price: Option<Option<i64>>,
+    /// The copy's own collection type (a code), overriding its book's; `Some(None)` clears it.
+    pub collection_type: Option<Option<String>>,
 }
 
 pub(super) const BOOK_COLUMNS: &str = "b.id, b.isbn, b.title, b.authors, b.subjects, b.publisher, b.year, b.language, \
-     b.edition, b.call_number, b.classification, b.collation, b.series, b.notes, b.identifiers, b.source_id, \
+     b.edition, b.call_number, b.classification, b.collation, b.series, b.notes, b.identifiers, b.source_id, b.collection_type, \
      b.created_at, b.updated_at, \
      (SELECT COUNT(*) FROM copies c WHERE c.book_id = b.id AND c.status <> 'withdrawn') AS copies_total, \
      (SELECT COUNT(*) FROM copies c WHERE c.book_id = b.id AND c.status = 'available') AS copies_available";
@@ -111,6 +117,7 @@ struct BookRow {
     notes: Option<String>,
     identifiers: String,
     source_id: Option<String>,
+    collection_type: Option<String>,
     copies_total: i64,
     copies_available: i64,
     created_at: DateTime<Utc>,
@@ -136,6 +143,7 @@ pub(super) fn book(r: &Row) -> Result<Book> {
         notes: b.notes,
         identifiers: json_list(&b.identifiers, "identifiers")?,
         source_id: b.source_id,
+        collection_type: b.collection_type,
         copies_total: b.copies_total,
         copies_available: b.copies_available,
         created_at: b.created_at,
@@ -143,7 +151,9 @@ pub(super) fn book(r: &Row) -> Result<Book> {
     })
 }
 
-const COPY_COLUMNS: &str = "c.id, c.book_id, c.barcode, c.location, c.status, c.price, c.created_at, b.title";
+pub(super) const COPY_COLUMNS: &str =
+    "c.id, c.book_id, c.barcode, c.location, c.status, c.price, c.created_at, b.title, \
+     COALESCE(c.collection_type, b.collection_type) AS collection_type, c.collection_type AS collection_type_override";
 
 /// Reads a copy row (with its book's title).
 pub(super) fn copy(r: &Row) -> Result<Copy> {
@@ -193,12 +203,15 @@ impl Store {
     pub(super) async fn insert_book(&self, tx: &mut Tx, b: &NewBook) -> Result<i64> {
         let isbn = b.isbn.as_ref().map(|i| i.as_str().to_owned());
         source_taken(tx, b.extra.source_id.as_ref(), 0).await?;
+        if let Some(t) = &b.extra.collection_type {
+            self.known_type(tx, "collection_type", t).await?;
+        }
         let at = self.now();
         let id = tx
             .exec(
                 sql("INSERT INTO books (isbn, title, authors, subjects, publisher, year, language, \
-                     edition, call_number, classification, collation, series, notes, identifiers, source_id, created_at, updated_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                     edition, call_number, classification, collation, series, notes, identifiers, source_id, created_at, updated_at, collection_type) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                     .bind(isbn.clone())
                     .bind(b.title.as_str())
                     .bind(to_json(b.authors.as_ref()))
@@ -215,7 +228,8 @@ impl Store {
                     .bind(to_json(b.extra.identifiers.as_ref()))
                     .bind(b.extra.source_id.as_ref().map(|v| v.as_str()))
                     .bind(at)
-                    .bind(at),
+                    .bind(at)
+                    .bind(b.extra.collection_type.as_deref()),
             )
             .await
             .map_err(|e| duplicate_book(e, b.extra.source_id.is_some()))?
@@ -295,6 +309,13 @@ impl Store {
             if let Some(v) = &p.identifiers {
                 q = q.push(", identifiers = ?").bind(to_json(v.as_ref()));
                 changed.push("identifiers");
+            }
+            if let Some(v) = &p.collection_type {
+                if let Some(code) = v {
+                    self.known_type(&mut tx, "collection_type", code).await?;
+                }
+                q = q.push(", collection_type = ?").bind(v.clone());
+                changed.push("collection_type");
             }
             let done = tx
                 .exec(q.push(" WHERE id = ?").bind(id))
@@ -507,6 +528,12 @@ impl Store {
                 if let Some(v) = price {
                     q = q.push(", price = ?").bind(v);
                 }
+                if let Some(v) = &p.collection_type {
+                    if let Some(code) = v {
+                        self.known_type(&mut tx, "collection_type", code).await?;
+                    }
+                    q = q.push(", collection_type = ?").bind(v.clone());
+                }
                 // Back from lost or withdrawn: the copy is passed on below, to a hold or the shelf.
                 let comes_back = p.status == Some(CopyStatus::Available) && current.status != CopyStatus::Available;
                 if let Some(status) = p.status {
@@ -528,10 +555,11 @@ impl Store {
                 if comes_back {
                     self.pass_copy_on(&mut tx, &current, self.today(self.now())).await?;
                 }
-                let detail = match (p.status, price) {
-                    (Some(s), _) => format!("{} -> {s}", current.status),
-                    (None, Some(_)) => "price".to_owned(),
-                    (None, None) => "location".to_owned(),
+                let detail = match (p.status, price, &p.collection_type) {
+                    (Some(s), _, _) => format!("{} -> {s}", current.status),
+                    (None, Some(_), _) => "price".to_owned(),
+                    (None, None, Some(t)) => format!("collection type {}", t.as_deref().unwrap_or("-")),
+                    (None, None, None) => "location".to_owned(),
                 };
                 self.audit(&mut tx, actor, "copy.update", "copy", id, detail).await?;
                 self.copy_in(&mut tx, id).await

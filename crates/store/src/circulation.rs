@@ -11,10 +11,11 @@ use super::{
 use crate::{
     domain::{
         circulation::{
-            copy_goes_to, damage_charge, is_overdue, lost_charge, may_borrow, may_end_hold, may_lend, may_place_hold,
-            may_settle_fine, overdue_fine, payment_amount, renewal, total_money, CopyAtDesk, CopyGoesTo, HoldContext,
-            LoanPolicy, LoanTerms, MemberStanding, Refusal,
+            copy_goes_to, damage_charge, is_overdue, lost_charge, may_end_hold, may_lend, may_place_hold,
+            may_settle_fine, payment_amount, renewal, total_money, CopyAtDesk, CopyGoesTo, HoldContext, LoanPolicy,
+            LoanTerms, MemberStanding, Refusal,
         },
+        loan_rules::{effective_rule, may_checkout, Checkout},
         time, Barcode, MemberRef, ShortText,
     },
     model::{Copy, CopyStatus, Fine, FineStatus, Hold, HoldStatus, Loan, Member, Page, Payment},
@@ -203,10 +204,19 @@ impl Store {
                     held_for: ready_hold.as_ref().map(|h| h.member_id),
                 };
                 may_lend(&desk, member.id)?;
-                may_borrow(&policy, &standing(&member), today)?;
+                // The rule of the member's category for the copy's collection type (issue #30).
+                let (kind, row) = self.copy_rule_in(&mut tx, copy.id, &member.category).await?;
+                let loans_of_type = match (&kind, row.and_then(|r| r.max_loans)) {
+                    (Some(k), Some(_)) => self.loans_of_type_in(&mut tx, member.id, &k.code).await?,
+                    _ => 0,
+                };
+                let term_end = self.term_end_in(&mut tx, today).await?;
+                let check =
+                    Checkout { barcode: &copy.barcode, kind: kind.as_ref(), row: row.as_ref(), loans_of_type, term_end };
+                let rule = may_checkout(&policy, &standing(&member), check, today)?;
 
                 let calendar = self.calendar(&mut tx, today).await?;
-                let due = policy.due_date(&calendar, today);
+                let due = rule.due_date(&calendar, today, term_end)?;
                 let due_at = time::end_of_day(due, self.tz);
                 let id = tx
                 .exec(
@@ -318,7 +328,15 @@ impl Store {
                     .await?
                     .is_some();
                 let calendar = self.calendar(&mut tx, today).await?;
-                let new_due = renewal(&policy, &calendar, &standing(&member), terms, today, others_waiting)?;
+                // Renewed by the rule for the copy's collection type.
+                let (kind, row) = self.copy_rule_in(&mut tx, copy.id, &member.category).await?;
+                let rule = effective_rule(&policy, kind.as_ref(), row.as_ref());
+                let mut new_due = renewal(&rule.policy, &calendar, &standing(&member), terms, today, others_waiting)?;
+                if rule.due_end_of_term {
+                    // A loan for the term is renewed to the end of the term containing today.
+                    let term_end = self.term_end_in(&mut tx, today).await?;
+                    new_due = rule.due_date(&calendar, today, term_end)?.max(terms.due);
+                }
                 tx.exec(
                     sql(format!(
                         "UPDATE loans{} SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL",
@@ -357,7 +375,7 @@ impl Store {
                     .decode()?;
                 let (loan_id, member_id, due_at) = (open.id, open.member_id, open.due_at);
                 let (member, policy, fine) =
-                    self.end_loan(&mut tx, actor, loan_id, member_id, self.today(due_at), at).await?;
+                    self.end_loan(&mut tx, actor, loan_id, copy.id, member_id, self.today(due_at), at).await?;
                 let damage_fine = if damaged {
                     self.charge(&mut tx, actor, member_id, loan_id, "damaged", damage_charge(&policy, copy.price))
                         .await?
@@ -394,11 +412,13 @@ impl Store {
     /// Ends a loan still out at `at` and charges its overdue fine (the part of a return that
     /// [`Store::checkin`] and [`Store::declare_lost`] share). Returns the member (as before the
     /// fine), their category's rules, for any further charge, and the overdue fine.
+    #[allow(clippy::too_many_arguments)]
     async fn end_loan(
         &self,
         tx: &mut Tx,
         actor: &Actor,
         loan_id: i64,
+        copy_id: i64,
         member_id: i64,
         due: NaiveDate,
         at: DateTime<Utc>,
@@ -418,7 +438,9 @@ impl Store {
         }
         let (member, policy) = self.borrower_in(tx, MemberKey::Id(member_id)).await?;
         let calendar = self.calendar(tx, due).await?;
-        let owed = overdue_fine(&calendar, &policy, due, self.today(at));
+        // Fined by the rule for the copy's collection type (its fine per day and grace days).
+        let (kind, row) = self.copy_rule_in(tx, copy_id, &member.category).await?;
+        let owed = effective_rule(&policy, kind.as_ref(), row.as_ref()).fine(&calendar, due, self.today(at));
         let fine = self.charge(tx, actor, member_id, loan_id, "overdue", owed).await?;
         Ok((member, policy, fine))
     }
@@ -470,7 +492,8 @@ impl Store {
                     return Err(Refusal::AlreadyReturned.into());
                 }
                 let due = self.today(state.due_at);
-                let (_, policy, fine) = self.end_loan(&mut tx, actor, loan_id, current.member_id, due, at).await?;
+                let (_, policy, fine) =
+                    self.end_loan(&mut tx, actor, loan_id, copy.id, current.member_id, due, at).await?;
                 self.set_copy_status(&mut tx, &copy, CopyStatus::Lost).await?;
                 let lost_fine = self
                     .charge(&mut tx, actor, current.member_id, loan_id, "lost", lost_charge(&policy, copy.price))
@@ -507,6 +530,8 @@ impl Store {
                 .is_some();
             let terms =
                 LoanTerms { returned: l.returned_at.is_some(), renewals: l.renewals, due: self.today(l.due_at) };
+            let (kind, row) = self.copy_rule_in(&mut tx, l.copy_id, &member.category).await?;
+            let policy = effective_rule(&policy, kind.as_ref(), row.as_ref()).policy;
             checks.push(renewal(&policy, &calendar, &standing, terms, today, others_waiting).map(|_| ()));
         }
         tx.commit().await?; // ends the snapshot; nothing was written

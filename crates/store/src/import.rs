@@ -51,6 +51,9 @@ pub(super) struct Batch {
     members_regraded: u64,
     members_corrected: u64,
     numbers_created: u64,
+    collection_types_created: u64,
+    copies_typed: u64,
+    copies_not_for_loan: u64,
     pub(super) loans_created: u64,
     pub(super) loans_existing: u64,
     pub(super) fines_created: u64,
@@ -72,6 +75,9 @@ impl Batch {
         r.members_regraded += self.members_regraded;
         r.members_corrected += self.members_corrected;
         r.numbers_created += self.numbers_created;
+        r.collection_types_created += self.collection_types_created;
+        r.copies_typed += self.copies_typed;
+        r.copies_not_for_loan += self.copies_not_for_loan;
         r.loans_created += self.loans_created;
         r.loans_existing += self.loans_existing;
         r.fines_created += self.fines_created;
@@ -215,10 +221,19 @@ impl Store {
                 found = tx.opt(sql("SELECT id FROM books WHERE isbn = ?").bind(i.as_str())).await?;
             }
         }
+        let book_type = match &b.collection_type {
+            Some(t) => Some(self.type_by_name(tx, t, true, batch).await?),
+            None => None,
+        };
         let (id, created) = match found {
             Some(row) => (row.decode::<(i64,)>()?.0, false),
             None => match self.insert_book(tx, &b.book).await {
-                Ok(id) => (id, true),
+                Ok(id) => {
+                    if let Some(t) = &book_type {
+                        tx.exec(sql("UPDATE books SET collection_type = ? WHERE id = ?").bind(t).bind(id)).await?;
+                    }
+                    (id, true)
+                }
                 Err(StoreError::Duplicate { field, detail }) => {
                     batch.errors.push(RowError::at(b.line, b.record.as_ref(), field, detail));
                     return Ok(());
@@ -241,6 +256,31 @@ impl Store {
                     self.insert_copy(tx, id, &c.barcode, location, c.status.unwrap_or("available"), c.price, run)
                         .await?;
                     batch.copies_created += 1;
+                    // Its own type where it is not the book's (a "No Loan" item: Referensi).
+                    let own = match &c.collection_type {
+                        Some(t) => Some(self.type_by_name(tx, t, !c.not_for_loan, batch).await?),
+                        None => None,
+                    };
+                    let stored: Option<(Option<String>,)> = tx
+                        .opt(sql("SELECT collection_type FROM books WHERE id = ?").bind(id))
+                        .await?
+                        .map(|r| r.decode())
+                        .transpose()?;
+                    let of_book = stored.and_then(|(t,)| t);
+                    if let Some(t) = own.as_ref().filter(|t| Some(*t) != of_book.as_ref()) {
+                        tx.exec(
+                            sql("UPDATE copies SET collection_type = ? WHERE barcode = ?")
+                                .bind(t)
+                                .bind(c.barcode.as_str()),
+                        )
+                        .await?;
+                    }
+                    if own.is_some() || of_book.is_some() {
+                        batch.copies_typed += 1;
+                    }
+                    if c.not_for_loan {
+                        batch.copies_not_for_loan += 1;
+                    }
                 }
             }
         }
@@ -278,6 +318,32 @@ impl Store {
             batch.books_existing += 1;
         }
         Ok(())
+    }
+
+    /// The code of the collection type called `name` (by name, any case, or by code), created
+    /// when there is none (its code made of the name: `Buku Paket` → `buku-paket`; lent when
+    /// `loanable`, read in the library only otherwise).
+    async fn type_by_name(&self, tx: &mut Tx, name: &str, loanable: bool, batch: &mut Batch) -> Result<String> {
+        let code = type_code_of(name);
+        let found = tx
+            .opt(
+                sql("SELECT code FROM collection_types WHERE LOWER(name) = LOWER(?) OR code = ? ORDER BY code LIMIT 1")
+                    .bind(name)
+                    .bind(&code),
+            )
+            .await?;
+        if let Some(r) = found {
+            return Ok(r.decode::<(String,)>()?.0);
+        }
+        tx.exec(
+            sql("INSERT INTO collection_types (code, name, loanable) VALUES (?, ?, ?)")
+                .bind(&code)
+                .bind(name)
+                .bind(loanable),
+        )
+        .await?;
+        batch.collection_types_created += 1;
+        Ok(code)
     }
 
     /// Adds a copy; `run` is the import run that adds it.
@@ -610,6 +676,13 @@ impl Report {
         if self.members_corrected > 0 {
             let _ = writeln!(out, "members whose date of birth the file corrected: {}", self.members_corrected);
         }
+        if self.copies_typed > 0 || self.collection_types_created > 0 {
+            let _ = writeln!(
+                out,
+                "copies with a collection type: {} ({} read in the library only); collection types created: {}",
+                self.copies_typed, self.copies_not_for_loan, self.collection_types_created
+            );
+        }
         if self.numbers_created > 0 {
             let _ = writeln!(out, "other member numbers kept (NIS, NISN, old cards): {}", self.numbers_created);
         }
@@ -726,6 +799,13 @@ pub struct Report {
     /// Other numbers (NIS, NISN, a SLiMS member id, an old card) given to members, new or
     /// already registered: the desk, the kiosk and the search take them like the card.
     pub numbers_created: u64,
+    /// Collection types the import created (a SLiMS collection type or GMD, a sheet's `Jenis
+    /// Koleksi`, that was not there by name).
+    pub collection_types_created: u64,
+    /// New copies with a collection type (their book's or their own).
+    pub copies_typed: u64,
+    /// New copies read in the library only (SLiMS "No Loan": their own type `Referensi`).
+    pub copies_not_for_loan: u64,
     /// Open loans brought over (SLiMS).
     pub loans_created: u64,
     /// Open loans already there (the copy already on loan to that member).
@@ -801,6 +881,31 @@ pub struct CopyIn {
     pub status: Option<&'static str>,
     /// Rupiah.
     pub price: Option<i64>,
+    /// Its collection type by name (SLiMS's collection type or GMD, a sheet's `Jenis Koleksi`):
+    /// the copy's own where it differs from its book's.
+    pub collection_type: Option<String>,
+    /// Read in the library only (SLiMS "No Loan"): its `collection_type` is then `Referensi`.
+    pub not_for_loan: bool,
+}
+
+/// A collection type's code made of its name: lower-case letters and digits, `-` between words,
+/// at most 32 characters (`Buku Paket` → `buku-paket`); `jenis` for a name without any.
+pub fn type_code_of(name: &str) -> String {
+    let mut code = String::new();
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            code.push(c);
+        } else if !code.is_empty() && !code.ends_with('-') {
+            code.push('-');
+        }
+    }
+    let code: String = code.trim_end_matches('-').chars().take(32).collect();
+    let code = code.trim_end_matches('-').to_owned();
+    if code.is_empty() {
+        "jenis".to_owned()
+    } else {
+        code
+    }
 }
 
 /// One book of a sheet, with the copies its rows name.
@@ -818,6 +923,8 @@ pub struct BookIn {
     pub at_least: u32,
     /// The location for generated copies.
     pub location: Option<ShortText>,
+    /// The book's collection type by name (made when there is none by that name or code).
+    pub collection_type: Option<String>,
 }
 
 /// One member of a sheet.

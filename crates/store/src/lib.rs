@@ -19,6 +19,7 @@ pub mod catalogue;
 pub mod circulation;
 pub mod clock;
 pub mod copycat;
+pub mod collections;
 pub mod db;
 pub mod error;
 pub mod import;

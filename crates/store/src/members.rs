@@ -9,7 +9,8 @@ use super::{
 };
 use crate::{
     domain::{
-        circulation::{may_delete, may_delete_category, overdue_standing, LoanPolicy, Record},
+        circulation::{may_delete, may_delete_category, LoanPolicy, Record},
+        loan_rules::{effective_rule, overdue_standing_by_rule, CollectionKind, EffectiveRule, LoanRule},
         ValidationError,
     },
     domain::{
@@ -155,21 +156,40 @@ impl Store {
         let at = self.now();
         if first_due.is_some_and(|d| d < at) {
             let today = self.today(at);
+            // Each late loan with the matrix row for its copy's collection type (its fine per day
+            // and grace days), if any.
             let rows = on
                 .all(
-                    sql("SELECT due_at FROM loans WHERE member_id = ? AND returned_at IS NULL AND due_at < ?")
-                        .bind(m.id)
-                        .bind(at),
+                    sql(format!(
+                        "SELECT l.due_at, r.lendable, r.fine_per_day, r.fine_grace_days \
+                         FROM loans l JOIN copies c ON c.id = l.copy_id JOIN books b ON b.id = c.book_id \
+                         LEFT JOIN loan_rules r ON r.category = ? AND r.collection_type = {} \
+                         WHERE l.member_id = ? AND l.returned_at IS NULL AND l.due_at < ?",
+                        super::collections::EFFECTIVE_TYPE
+                    ))
+                    .bind(&m.category)
+                    .bind(m.id)
+                    .bind(at),
                 )
                 .await?;
-            let dues =
-                rows.iter().map(|r| Ok(self.today(r.decode::<(DateTime<Utc>,)>()?.0))).collect::<Result<Vec<_>>>()?;
-            let calendar = self.calendar_on(on, dues.iter().copied().min().unwrap_or(today)).await?;
             let policy = match policy {
                 Some(p) => p,
                 None => self.category_on(on, &m.category).await?.rules,
             };
-            (m.overdue_since, m.accruing_fines) = overdue_standing(&calendar, &policy, dues, today);
+            let loans = rows
+                .iter()
+                .map(|r| {
+                    let (due_at, lendable, fine_per_day, grace): (
+                        DateTime<Utc>,
+                        Option<bool>,
+                        Option<i64>,
+                        Option<i64>,
+                    ) = r.decode()?;
+                    Ok((self.today(due_at), late_rule(&policy, lendable, fine_per_day, grace)))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let calendar = self.calendar_on(on, loans.iter().map(|(d, _)| *d).min().unwrap_or(today)).await?;
+            (m.overdue_since, m.accruing_fines) = overdue_standing_by_rule(&calendar, loans, today);
         }
         Ok(m)
     }
@@ -620,6 +640,24 @@ fn number_taken(field: &'static str, number: &MemberNumber, card: &str) -> Store
         field,
         ValidationError::new("number_taken", format!("{number} is already a number of another member (card {card})")),
     )
+}
+
+/// The rule of a late loan as far as its fine goes: the category's, with the fine per day and
+/// grace days of the matrix row for its copy's type when there is one (`lendable` read as the
+/// row's presence).
+fn late_rule(policy: &LoanPolicy, row: Option<bool>, fine_per_day: Option<i64>, grace: Option<i64>) -> EffectiveRule {
+    let row = row.map(|lendable| LoanRule {
+        lendable,
+        loan_days: None,
+        max_loans: None,
+        max_renewals: None,
+        fine_per_day,
+        fine_grace_days: grace.unwrap_or(0),
+        due_end_of_term: false,
+    });
+    // A typed copy (a row exists only for one): the kind is what lets the row apply.
+    let kind = CollectionKind { code: String::new(), name: String::new(), loanable: true };
+    effective_rule(policy, row.as_ref().map(|_| &kind), row.as_ref())
 }
 
 fn unknown_category(code: &str) -> StoreError {

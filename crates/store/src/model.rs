@@ -67,6 +67,9 @@ pub struct Book {
     /// Where an imported record came from (e.g. `slims:42`); imports match on it.
     #[schema(example = "slims:42")]
     pub source_id: Option<String>,
+    /// The code of the book's collection type (`/api/v1/collection-types`), e.g. `fiksi`; a copy may override it.
+    #[schema(example = "fiksi")]
+    pub collection_type: Option<String>,
     /// Copies in the collection (not withdrawn).
     pub copies_total: i64,
     /// Copies on the shelf now.
@@ -90,6 +93,11 @@ pub struct Copy {
     /// The book's title.
     pub title: String,
     pub created_at: DateTime<Utc>,
+    /// The copy's collection type (a code): its own, else its book's; none lends by the category alone.
+    #[schema(example = "fiksi")]
+    pub collection_type: Option<String>,
+    /// The copy's own collection type, overriding its book's (e.g. one copy of a novel kept as `referensi`).
+    pub collection_type_override: Option<String>,
 }
 
 /// A library member (patron).

@@ -49,11 +49,15 @@ pub enum ReportKind {
     Fines,
     /// Visits recorded by the visitor log in each month of the range, members and guests.
     Visitors,
+    /// Titles and copies (not withdrawn) by collection type, as they are now.
+    CollectionByType,
+    /// In-library uses ("baca di tempat") recorded in the range, by day and collection type.
+    InLibraryUses,
 }
 
 impl ReportKind {
     /// Every report, in the order the page lists them.
-    pub const ALL: [ReportKind; 11] = [
+    pub const ALL: [ReportKind; 13] = [
         ReportKind::LoansPerMonth,
         ReportKind::LoansPerDay,
         ReportKind::LoansByCategory,
@@ -65,6 +69,8 @@ impl ReportKind {
         ReportKind::Overdue,
         ReportKind::Fines,
         ReportKind::Visitors,
+        ReportKind::CollectionByType,
+        ReportKind::InLibraryUses,
     ];
 
     /// The name in the URL and in the downloaded file's name.
@@ -81,6 +87,8 @@ impl ReportKind {
             ReportKind::Overdue => "overdue",
             ReportKind::Fines => "fines",
             ReportKind::Visitors => "visitors",
+            ReportKind::CollectionByType => "collection-by-type",
+            ReportKind::InLibraryUses => "in-library-uses",
         }
     }
 
@@ -105,12 +113,14 @@ impl ReportKind {
             }
             ReportKind::Fines => &["month", "charged", "paid", "waived"],
             ReportKind::Visitors => &["month", "visits", "member_visits", "guest_visits"],
+            ReportKind::CollectionByType => &["collection_type", "collection_type_name", "all_titles", "all_copies"],
+            ReportKind::InLibraryUses => &["date", "collection_type", "collection_type_name", "uses"],
         }
     }
 
     /// False for the reports that show how things stand now, whatever the range.
     pub fn uses_range(self) -> bool {
-        !matches!(self, ReportKind::Collection | ReportKind::Overdue)
+        !matches!(self, ReportKind::Collection | ReportKind::Overdue | ReportKind::CollectionByType)
     }
 }
 
@@ -256,6 +266,22 @@ where
     }
 }
 
+/// Titles and copies of one group.
+#[derive(Debug, Default, Clone, Copy, sqlx::FromRow)]
+struct TitlesCopies {
+    titles: i64,
+    copies: i64,
+}
+
+/// In-library uses of one day and collection type.
+#[derive(sqlx::FromRow)]
+struct UsesRow {
+    day: String,
+    collection_type: Option<String>,
+    name: Option<String>,
+    n: i64,
+}
+
 /// A count by DDC class (`first`: the class's digit, NULL for none).
 #[derive(sqlx::FromRow)]
 struct ClassCount {
@@ -327,6 +353,8 @@ impl Store {
             ReportKind::Overdue => self.overdue_report().await?,
             ReportKind::Fines => self.fines_report(range).await?,
             ReportKind::Visitors => self.visitors_report(range).await?,
+            ReportKind::CollectionByType => self.collection_by_type().await?,
+            ReportKind::InLibraryUses => self.in_library_uses_report(range).await?,
         };
         Ok(ReportData { kind, range, rows })
     }
@@ -456,6 +484,55 @@ impl Store {
                 row
             })
             .collect())
+    }
+
+    /// Every collection type (and a last row `-` for copies without one): the titles with a copy
+    /// of the type (a title whose copies differ counts under each of their types) and the copies,
+    /// withdrawn ones left out.
+    async fn collection_by_type(&self) -> Result<Vec<Vec<Cell>>> {
+        let q = sql(format!(
+            "SELECT {} AS grp, COUNT(DISTINCT c.book_id) AS titles, COUNT(*) AS copies \
+             FROM copies c JOIN books b ON b.id = c.book_id WHERE c.status <> 'withdrawn' GROUP BY {}",
+            super::collections::EFFECTIVE_TYPE,
+            super::collections::EFFECTIVE_TYPE
+        ));
+        let counts = Counts::<TitlesCopies>::new(self.db.all(q).await?)?;
+        let mut rows: Vec<Vec<Cell>> = self
+            .collection_types()
+            .await?
+            .into_iter()
+            .map(|t| {
+                let TitlesCopies { titles, copies } = counts.of(&t.code);
+                vec![Cell::Text(t.code), Cell::Text(t.name), Cell::Int(titles), Cell::Int(copies)]
+            })
+            .collect();
+        // NULL groups read as "" (no type).
+        let TitlesCopies { titles, copies } = counts.of("");
+        rows.push(vec![Cell::from("-"), Cell::from("-"), Cell::Int(titles), Cell::Int(copies)]);
+        Ok(rows)
+    }
+
+    /// The in-library uses of the range by day and collection type (days and types with none left out).
+    async fn in_library_uses_report(&self, range: ReportRange) -> Result<Vec<Vec<Cell>>> {
+        let day = self.local("u.used_at", "%Y-%m-%d", range);
+        let q = format!(
+            "SELECT {day} AS day, u.collection_type AS collection_type, t.name AS name, COUNT(*) AS n \
+             FROM in_library_uses u LEFT JOIN collection_types t ON t.code = u.collection_type \
+             WHERE u.used_at >= ? AND u.used_at < ? GROUP BY {day}, u.collection_type, t.name \
+             ORDER BY day, u.collection_type"
+        );
+        let rows = self.db.all(self.in_range(q, range)).await?;
+        rows.iter()
+            .map(|r| {
+                let u: UsesRow = r.decode()?;
+                Ok(vec![
+                    Cell::Text(u.day),
+                    Cell::Text(u.collection_type.unwrap_or_else(|| "-".into())),
+                    Cell::Text(u.name.unwrap_or_else(|| "-".into())),
+                    Cell::Int(u.n),
+                ])
+            })
+            .collect()
     }
 
     async fn overdue_report(&self) -> Result<Vec<Vec<Cell>>> {

@@ -261,8 +261,6 @@ struct MissingCopy {
     barcode: String,
 }
 
-const COPY_COLUMNS: &str = "c.id, c.book_id, c.barcode, c.location, c.status, c.price, c.created_at, b.title";
-
 impl Store {
     /// The counts of a stock take, now.
     async fn stocktake_counts(&self, id: i64) -> Result<StocktakeCounts> {
@@ -386,7 +384,7 @@ impl Store {
                 let row = tx
                     .opt(
                         sql(format!(
-                            "SELECT {COPY_COLUMNS} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?{nocase}"
+                            "SELECT {} FROM copies c JOIN books b ON b.id = c.book_id WHERE c.barcode = ?{nocase}", super::catalogue::COPY_COLUMNS
                         ))
                         .bind(barcode.as_str()),
                     )

@@ -78,10 +78,78 @@ async function categoriesTab(body, { again, act }) {
     replace(body,
       h('p', { class: 'hint' }, t('admin.categories_hint')),
       items.map((c) => section(`${c.name} (${c.code})`, categoryForm(c, { again, act }))),
-      section(t('admin.new_category'), categoryForm({ code: '', name: '', max_loans: 3, loan_days: 7, max_renewals: 1, fine_per_day: 500, max_fine_per_loan: 0, fine_limit: 10000, hold_pickup_days: 3, overdue_grace_days: 0, lost_charge: 0, damage_charge: 0 }, { isNew: true, again, act })));
+      section(t('admin.new_category'), categoryForm({ code: '', name: '', max_loans: 3, loan_days: 7, max_renewals: 1, fine_per_day: 500, max_fine_per_loan: 0, fine_limit: 10000, hold_pickup_days: 3, overdue_grace_days: 0, lost_charge: 0, damage_charge: 0 }, { isNew: true, again, act })),
+      await matrixSection(items, { again, act }));
   } catch (err) {
     replace(body, errorNotice(err));
   }
+}
+
+/** The loan-rule matrix (category × collection type) and the collection types, under the categories. */
+async function matrixSection(categories, { again, act }) {
+  const [{ items: types }, { items: rules }] = await Promise.all([api.get('/collection-types'), api.get('/loan-rules')]);
+  const typeName = (code) => (types.find((x) => x.code === code) || { name: code }).name;
+  const catName = (code) => (categories.find((x) => x.code === code) || { name: code }).name;
+  const orDefault = (v) => (v === null || v === undefined ? t('rules.category_default') : String(v));
+  const form = h('form', { class: 'form-grid', 'data-testid': 'loan-rule-form' },
+    field({ name: 'category', label: t('rules.category'), type: 'select', options: categories.map((c) => ({ value: c.code, label: c.name })) }),
+    field({ name: 'collection_type', label: t('rules.collection_type'), type: 'select', options: types.map((x) => ({ value: x.code, label: x.name })) }),
+    field({ name: 'lendable', label: t('rules.lendable'), type: 'checkbox', value: true }),
+    field({ name: 'due_end_of_term', label: t('rules.due_end_of_term'), type: 'checkbox', value: false }),
+    ['loan_days', 'max_loans', 'max_renewals', 'fine_per_day', 'fine_grace_days'].map((r) =>
+      field({ name: r, label: t(`rules.${r}`), type: 'number', hint: r === 'fine_grace_days' ? null : t('rules.empty_is_default'), attrs: { min: 0, step: 1 } })),
+    h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('rules.save'))));
+  onSubmit(form, async (v) => {
+    const body = { lendable: v.lendable, due_end_of_term: v.due_end_of_term };
+    for (const r of ['loan_days', 'max_loans', 'max_renewals', 'fine_per_day']) body[r] = intOrNull(v[r]);
+    body.fine_grace_days = intOrNull(v.fine_grace_days) ?? 0;
+    await api.put(`/loan-rules/${encodeURIComponent(v.category)}/${encodeURIComponent(v.collection_type)}`, body);
+    flash(t('common.saved'));
+    again();
+  }, { fieldMap: { rule: 'loan_days' } });
+  const typeForm = h('form', { class: 'inline-form', 'data-testid': 'collection-type-form' },
+    field({ name: 'code', label: t('rules.type_code'), required: true, attrs: { pattern: '[a-z0-9_-]+', autocomplete: 'off' } }),
+    field({ name: 'name', label: t('rules.type_name'), required: true }),
+    field({ name: 'loanable', label: t('rules.loanable'), type: 'checkbox', value: true }),
+    h('button', { type: 'submit', class: 'primary' }, t('rules.add_type')));
+  onSubmit(typeForm, async (v) => {
+    await api.put(`/collection-types/${encodeURIComponent(v.code)}`, { name: v.name, loanable: v.loanable });
+    flash(t('common.saved'));
+    again();
+  });
+  const yes = (b) => (b ? t('common.yes') : t('common.no'));
+  return h('div', {},
+    section(t('rules.title'),
+      h('p', { class: 'hint' }, t('rules.hint')),
+      table({
+        testid: 'loan-rules-table', caption: t('rules.title'), rows: rules, empty: t('rules.none'),
+        columns: [
+          { label: t('rules.category'), render: (r) => catName(r.category) },
+          { label: t('rules.collection_type'), render: (r) => typeName(r.collection_type) },
+          { label: t('rules.lendable'), render: (r) => (r.lendable ? t('common.yes') : t('rules.in_library_only')) },
+          { label: t('rules.loan_days'), render: (r) => (r.due_end_of_term ? t('rules.end_of_term') : orDefault(r.loan_days)) },
+          { label: t('rules.max_loans'), render: (r) => orDefault(r.max_loans) },
+          { label: t('rules.max_renewals'), render: (r) => orDefault(r.max_renewals) },
+          { label: t('rules.fine_per_day'), render: (r) => (r.fine_per_day === null ? t('rules.category_default') : formatMoney(r.fine_per_day)) },
+          { label: t('rules.fine_grace_days'), render: (r) => String(r.fine_grace_days) },
+          { label: t('common.actions'), render: (r) => h('button', { type: 'button', class: 'danger small',
+            onClick: () => act(() => api.del(`/loan-rules/${encodeURIComponent(r.category)}/${encodeURIComponent(r.collection_type)}`), t('common.deleted')) },
+          t('common.delete')) },
+        ],
+      }),
+      form),
+    section(t('rules.types_title'),
+      table({
+        testid: 'collection-types-table', caption: t('rules.types_title'), rows: types, empty: '—',
+        columns: [
+          { label: t('rules.type_code'), render: (x) => x.code },
+          { label: t('rules.type_name'), render: (x) => x.name },
+          { label: t('rules.loanable'), render: (x) => yes(x.loanable) },
+          { label: t('common.actions'), render: (x) => h('button', { type: 'button', class: 'danger small',
+            onClick: () => act(() => api.del(`/collection-types/${encodeURIComponent(x.code)}`), t('common.deleted')) }, t('common.delete')) },
+        ],
+      }),
+      typeForm));
 }
 
 async function closedDaysTab(body, { act, again }) {
@@ -101,6 +169,7 @@ async function closedDaysTab(body, { act, again }) {
       h('p', {}, weekdays.length ? t('closed.weekly', { days: weekdays.map(weekdayName).join(', ') }) : t('closed.weekly_none')),
       h('p', { class: 'hint' }, t('closed.hint')),
       section(t('closed.add'), form),
+      await termsSection({ act, again }),
       section(t('admin.tab.libur'), table({
         testid: 'closed-days-table', caption: t('admin.tab.libur'), rows: data.items, empty: t('closed.none'),
         columns: [
@@ -115,6 +184,34 @@ async function closedDaysTab(body, { act, again }) {
   } catch (err) {
     replace(body, errorNotice(err));
   }
+}
+
+/** The school's terms (semesters): a rule may make loans due at the end of the term. */
+async function termsSection({ act, again }) {
+  const { items } = await api.get('/terms');
+  const form = h('form', { class: 'inline-form', 'data-testid': 'term-form' },
+    field({ name: 'name', label: t('terms.name'), required: true }),
+    field({ name: 'starts_on', label: t('terms.starts_on'), type: 'date', required: true }),
+    field({ name: 'ends_on', label: t('terms.ends_on'), type: 'date', required: true }),
+    h('button', { type: 'submit', class: 'primary' }, t('terms.add')));
+  onSubmit(form, async (v) => {
+    await api.post('/terms', { name: v.name, starts_on: v.starts_on, ends_on: v.ends_on });
+    flash(t('common.saved'));
+    again();
+  });
+  return section(t('terms.title'),
+    h('p', { class: 'hint' }, t('terms.hint')),
+    table({
+      testid: 'terms-table', caption: t('terms.title'), rows: items, empty: t('terms.none'),
+      columns: [
+        { label: t('terms.name'), render: (x) => x.name },
+        { label: t('terms.starts_on'), render: (x) => formatDate(x.starts_on) },
+        { label: t('terms.ends_on'), render: (x) => formatDate(x.ends_on) },
+        { label: t('common.actions'), render: (x) => h('button', { type: 'button', class: 'danger small',
+          onClick: () => act(() => api.del(`/terms/${x.id}`), t('common.deleted')) }, t('common.delete')) },
+      ],
+    }),
+    form);
 }
 
 async function usersTab(body, { ctx, act, again }) {

@@ -42,7 +42,12 @@ export async function renderList(root, ctx) {
   await load(ctx.query.q || '', Number(ctx.query.page) || 1);
 }
 
-function bookForm(book = {}) {
+/** The collection types (staff may read them); none when they cannot be read. */
+async function collectionTypes() {
+  try { return (await api.get('/collection-types')).items; } catch { return []; }
+}
+
+function bookForm(book = {}, types = []) {
   return h('form', { class: 'form-grid', 'data-testid': 'book-form' },
     field({ name: 'title', label: t('book.title'), required: true, value: book.title, wide: true }),
     field({ name: 'authors', label: t('book.authors'), required: true, value: (book.authors || []).join(', '), hint: t('collection.comma_hint'), wide: true }),
@@ -53,6 +58,8 @@ function bookForm(book = {}) {
     field({ name: 'language', label: t('book.language'), value: book.language ?? 'id', hint: t('collection.language_hint'), attrs: { maxlength: 8 } }),
     field({ name: 'classification', label: t('book.classification'), value: book.classification, hint: t('book.classification_hint'), testid: 'book-classification' }),
     field({ name: 'call_number', label: t('book.call_number'), value: book.call_number, hint: t('book.call_number_hint'), testid: 'book-call-number' }),
+    field({ name: 'collection_type', label: t('book.collection_type'), type: 'select', value: book.collection_type ?? '', testid: 'book-collection-type',
+      hint: t('book.collection_type_hint'), options: [{ value: '', label: '—' }, ...types.map((x) => ({ value: x.code, label: x.name }))] }),
     h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'book-save' }, t('common.save'))));
 }
 
@@ -67,11 +74,12 @@ function bookBody(v) {
     language: orNull(v.language),
     classification: orNull(v.classification),
     call_number: orNull(v.call_number),
+    collection_type: orNull(v.collection_type),
   };
 }
 
 export async function renderCreate(root, ctx) {
-  const form = bookForm();
+  const form = bookForm({}, await collectionTypes());
   // A record chosen from another catalogue: what the form does not show (edition, collation,
   // series, notes) is saved with it.
   let extra = {};
@@ -134,9 +142,9 @@ export async function renderCreate(root, ctx) {
 export async function renderDetail(root, ctx) {
   const id = encodeURIComponent(ctx.params.id);
   root.append(h('p', { class: 'back' }, h('a', { href: '#/koleksi' }, `← ${t('collection.title')}`)), loading());
-  let book; let copies;
+  let book; let copies; let types;
   try {
-    [book, { items: copies }] = await Promise.all([api.get(`/books/${id}`), api.get(`/books/${id}/copies`)]);
+    [book, { items: copies }, types] = await Promise.all([api.get(`/books/${id}`), api.get(`/books/${id}/copies`), collectionTypes()]);
   } catch (err) {
     root.lastChild.replaceWith(errorNotice(err));
     return;
@@ -147,7 +155,17 @@ export async function renderDetail(root, ctx) {
     try { await fn(); flash(done); again(); } catch (err) { flash(errorText(err), 'error'); }
   };
 
-  const editForm = bookForm(book);
+  const editForm = bookForm(book, types);
+  const typeName = (code) => (types.find((x) => x.code === code) || { name: code }).name;
+  // A copy's own type (overriding the book's), chosen in its row.
+  const copyType = (c) => {
+    const select = h('select', { 'aria-label': `${t('book.collection_type')} ${c.barcode}`, 'data-testid': `copy-type-${c.barcode}`,
+      onChange: () => act(() => api.patch(`/copies/${encodeURIComponent(c.barcode)}`, { collection_type: orNull(select.value) }), t('common.saved')) },
+    h('option', { value: '', selected: !c.collection_type_override },
+      book.collection_type ? t('copy.type_of_book', { type: typeName(book.collection_type) }) : '—'),
+    types.map((x) => h('option', { value: x.code, selected: c.collection_type_override === x.code }, x.name)));
+    return select;
+  };
   onSubmit(editForm, async (v) => {
     const body = bookBody(v);
     // Imports keep their call numbers and classes as they are: send them only when changed.
@@ -217,6 +235,7 @@ export async function renderDetail(root, ctx) {
           { label: t('copy.location'), render: (c) => c.location || '—' },
           { label: t('copy.status'), render: (c) => statusBadge('copy', c.status) },
           { label: t('copy.price'), render: (c) => (c.price == null ? '—' : formatMoney(c.price)), class: 'num' },
+          { label: t('book.collection_type'), render: copyType },
           { label: t('common.actions'), render: copyActions },
         ],
       }),

@@ -14,7 +14,7 @@ import { formatDate, formatDateTime, formatMoney, todayIso } from '../format.js'
 import { heading, tabs, badge, loanBadge, table } from '../ui.js';
 import { createScanQueue, attachScanField, isCardNumber, isBarcode } from '../scanqueue.js';
 
-const PANELS = ['pinjam', 'kembali', 'perpanjang'];
+const PANELS = ['pinjam', 'kembali', 'perpanjang', 'baca'];
 const HISTORY_MAX = 1000;
 
 // Kept across re-renders (language toggle, switching panels) for the whole page session.
@@ -112,6 +112,7 @@ async function handle(job) {
   if (isCardNumber(value)) return selectByCard(value);
   if (state.panel === 'kembali') return checkin(value);
   if (state.panel === 'perpanjang') return isBarcode(value) ? renewByBarcode(value) : searchMember(value);
+  if (state.panel === 'baca') return isBarcode(value) ? inLibraryUse(value) : searchMember(value);
   if (state.member && isBarcode(value)) return checkout(value);
   return searchMember(value);
 }
@@ -134,6 +135,22 @@ async function checkout(barcode) {
   } catch (err) {
     refused(barcode, refusal(err, { member, barcode }), [[m('copy.barcode'), barcode]]);
     await reloadMember();
+  }
+}
+
+/** "Baca di tempat": a copy read in the library is counted (for the selected member, if any); never a loan. */
+async function inLibraryUse(barcode) {
+  const member = state.member;
+  try {
+    const body = { barcode };
+    if (member) body.card_number = member.card_number;
+    const use = await api.post('/in-library-uses', body);
+    const lines = [[m('copy.barcode'), use.barcode]];
+    if (member) lines.unshift([m('loan.member'), `${member.name} (${member.card_number})`]);
+    result('ok', barcode, m('desk.line.in_library_use', { title: use.title, barcode: use.barcode }),
+      m('desk.in_library_use', { title: use.title }), lines);
+  } catch (err) {
+    refused(barcode, refusal(err, { barcode }), [[m('copy.barcode'), barcode]]);
   }
 }
 
@@ -297,6 +314,11 @@ function refusal(err, { member, barcode } = {}) {
   } else if (err.code === 'member_expired' && member?.expires_on) {
     key = 'reason.member_expired_on';
     p.date = formatDate(member.expires_on);
+  } else if ((err.code === 'not_for_loan' || err.code === 'type_limit') && err.collectionType) {
+    // "Buku Referensi: baca di tempat" — the type's name comes with the refusal.
+    key = `reason.${err.code}_type`;
+    p.type = err.collectionType;
+    p.type_lower = err.collectionType.toLowerCase();
   } else if (err.code === 'renew_limit' && member && cat) {
     key = 'reason.renew_limit_max';
     p.max = cat.max_renewals;

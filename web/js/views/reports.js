@@ -20,11 +20,12 @@ const CHARTS = {
   collection: ['class', ['available', 'on_loan', 'lost']],
   fines: ['month', ['charged', 'paid', 'waived']],
   visitors: ['month', ['member_visits', 'guest_visits']],
+  'collection-by-type': ['collection_type_name', ['all_titles', 'all_copies']],
 };
 const MONEY = new Set(['charged', 'paid', 'waived']);
 const NAMES = ['loans-per-month', 'loans-per-day', 'loans-by-category', 'loans-by-class', 'top-titles',
-  'active-members', 'acquisitions', 'collection', 'overdue', 'fines', 'visitors'];
-const NOW_ONLY = new Set(['collection', 'overdue']);
+  'active-members', 'acquisitions', 'collection', 'overdue', 'fines', 'visitors', 'collection-by-type', 'in-library-uses'];
+const NOW_ONLY = new Set(['collection', 'overdue', 'collection-by-type']);
 
 /** The first day of the month five months before `to`'s (a semester with `to`'s month). */
 function semesterStart(to) {
