@@ -317,6 +317,7 @@ fn is_public_read(method: &axum::http::Method, path: &str) -> bool {
         && (path == "/api/v1/books"
             || path.starts_with("/api/v1/books/")
             || path.starts_with("/api/v1/copies/")
+            || path.starts_with("/api/v1/covers/")
             || path == "/api/v1/closed-days"
             || path == "/api/v1/terms"
             || path == "/api/v1/library"
