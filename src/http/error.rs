@@ -259,6 +259,8 @@ pub const PROBLEM_CODES: &[&str] = &[
     "stocktake_open",
     // Imports (`http/imports.rs`)
     "import_running",
+    // Idempotency keys (`http/idempotency.rs`)
+    "idempotency_in_progress",
 ];
 
 impl From<StoreError> for ApiError {

@@ -434,6 +434,7 @@ const id = {
   'import.last': 'Impor terakhir: {what}, {at}, {status}.', 'import.last_report': 'Lihat hasilnya',
   'import.status.running': 'berjalan', 'import.status.done': 'selesai', 'import.status.failed': 'gagal', 'import.status.interrupted': 'terputus',
   'err.import_running': 'Impor lain sedang berjalan. Tunggu sampai selesai; uji coba tetap bisa dijalankan.',
+  'err.idempotency_in_progress': 'Permintaan yang sama masih diproses. Kirim lagi sebentar lagi.',
   'err.import_busy': 'Server sedang menjalankan impor sebanyak yang ia sanggup sekaligus. Coba lagi beberapa detik lagi.',
   'err.print_busy': 'Server sedang membuat PDF sebanyak yang ia sanggup sekaligus. Coba lagi sebentar lagi.',
 };
@@ -871,6 +872,7 @@ const en = {
   'import.last': 'Last import: {what}, {at}, {status}.', 'import.last_report': 'Show its result',
   'import.status.running': 'running', 'import.status.done': 'done', 'import.status.failed': 'failed', 'import.status.interrupted': 'interrupted',
   'err.import_running': 'Another import is running. Wait until it is done; a dry run can still be run.',
+  'err.idempotency_in_progress': 'The same request is still being handled. Send it again shortly.',
   'err.import_busy': 'The server is running as many imports as it takes at once. Try again in a few seconds.',
   'err.print_busy': 'The server is making as many PDFs as it takes at once. Try again in a moment.',
 };

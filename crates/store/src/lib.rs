@@ -19,6 +19,7 @@ pub mod circulation;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod idempotency;
 pub mod import;
 pub mod import_jobs;
 pub mod members;
