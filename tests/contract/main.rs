@@ -25,6 +25,7 @@ mod lifecycle;
 mod metrics;
 mod moving_in;
 mod notices;
+mod offline_page;
 mod openapi;
 mod pool;
 mod print;
