@@ -17,6 +17,7 @@ from .labels import labels
 from .memory import p5_rss
 from .mixed import mixed
 from .point_reads import p1_p2
+from .replay import replay
 from .reports import p9_reports
 from .search import p3
 from .stocktake import stocktake
@@ -24,7 +25,7 @@ from .stocktake import stocktake
 
 def prerequisites(args: argparse.Namespace) -> None:
     needed = [("mariadbd", "mariadb-server"), ("sysbench", "sysbench"), ("haproxy", "haproxy")]
-    if args.only in ("stocktake", "reports", "import", "list", "labels"):
+    if args.only in ("stocktake", "reports", "import", "list", "labels", "replay"):
         needed = needed[:1]
     missing = [pkg for cmd, pkg in needed if not shutil.which(cmd)]
     if missing:
@@ -98,6 +99,16 @@ def run_bench(b: Bench) -> int:
             b.db.stop(proc)
         b.report()
         return 0
+    if b.args.only == "replay":
+        # The offline desk's queue alone, on both backends (no catalogue).
+        b.db.pustaka(["migrate"], b.db.mariadb_url())
+        b.sqlite_file = b.work / "bench.db"
+        once = all(
+            replay(b, backend, url)
+            for backend, url in [("mariadb", b.db.mariadb_url()), ("sqlite", f"sqlite://{b.sqlite_file}?mode=rwc")]
+        )
+        b.report()
+        return 0 if once else 1
     if b.args.only == "desk":
         # With --baseline-bin: the baseline binary migrates first; both then serve the same data.
         load_catalogue(b, binary=b.args.baseline_bin)
@@ -133,6 +144,7 @@ def run_bench(b: Bench) -> int:
     b.out.figures["p6_exactly_once"] = not (broken_m or broken_s)
 
     stocktake_once = stocktake(b, url)
+    replay_once = replay(b, "mariadb", url) and replay(b, "sqlite", sqlite_url)
     labels(b, url)
 
     a2, _ = b.db.replica("b", url)  # a second replica for the balancer
@@ -148,7 +160,7 @@ def run_bench(b: Bench) -> int:
     else:
         p7_image(b)
     b.report()
-    return 0 if b.out.figures.get("p6_exactly_once") and stocktake_once else 1
+    return 0 if b.out.figures.get("p6_exactly_once") and stocktake_once and replay_once else 1
 
 
 def main(doc: str) -> int:
@@ -161,7 +173,7 @@ def main(doc: str) -> int:
     p.add_argument("--no-write", action="store_true", help="do not write docs/perf/RESULTS.md")
     p.add_argument(
         "--only",
-        choices=["stocktake", "reports", "import", "list", "labels", "desk"],
+        choices=["stocktake", "reports", "import", "list", "labels", "desk", "replay"],
         help="run one measurement alone (with --no-write: a quick check)",
     )
     p.add_argument(

@@ -10,7 +10,7 @@ wait in IndexedDB (web/js/offline.js) with their Idempotency-Key and scanned tim
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
 
@@ -77,7 +77,7 @@ def test_the_desk_keeps_lending_offline(page: Page, server):
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     expect(page.get_by_test_id("desk-local")).to_contain_text("3 anggota, 28 pinjaman")
 
-    offline_at = datetime.now(timezone.utc).replace(microsecond=0)
+    offline_at = datetime.now(UTC).replace(microsecond=0)
     page.context.set_offline(True)
     scans = [card_a, *codes_a, card_b, *codes_b]
     for code in scans:
@@ -110,7 +110,7 @@ def test_the_desk_keeps_lending_offline(page: Page, server):
     # Nothing has reached the server yet.
     assert all(len(loans_by_barcode(api).get(code, [])) == 0 for code in codes_a)
 
-    back_at = datetime.now(timezone.utc)
+    back_at = datetime.now(UTC)
     started = time.monotonic()
     page.context.set_offline(False)
     expect(page.get_by_test_id("desk-unsent")).to_have_text("", timeout=REPLAY_TIMEOUT_MS)
