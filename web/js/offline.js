@@ -172,6 +172,18 @@ export async function refreshed() {
   return tx(['meta'], 'readonly', (s) => wrap(s.meta.get('refreshed'))).then((v) => v || null);
 }
 
+/**
+ * Forgets the local copy (members and loans: personal data) at logout. The queue and the refusals
+ * stay: they are work not yet sent, sent by the next staff login on this computer.
+ */
+export async function forgetLocalCopy() {
+  await tx(['members', 'loans', 'meta'], 'readwrite', (s) => {
+    s.members.clear();
+    s.loans.clear();
+    s.meta.delete('refreshed');
+  });
+}
+
 /** Keeps one member as the server just gave it (and their loans out, when given). */
 export async function keepMember(member, loans) {
   await tx(['members', 'loans'], 'readwrite', (s) => {

@@ -1,6 +1,7 @@
 // Who is logged in. The session itself is the HttpOnly cookie `pustaka_session`; the page only
 // keeps the User from /auth/me or /auth/login to decide what to show.
 import { api } from './api.js';
+import { forgetLocalCopy } from './offline.js';
 
 let currentUser = null;
 const listeners = new Set();
@@ -60,5 +61,9 @@ export async function login(username, password) {
 }
 
 export async function logout() {
-  try { await api.post('/auth/logout'); } finally { setUser(null); }
+  try { await api.post('/auth/logout'); } finally {
+    setUser(null);
+    // The desk's local copy of members and loans does not stay behind on a shared computer.
+    try { await forgetLocalCopy(); } catch { /* no IndexedDB */ }
+  }
 }
