@@ -133,6 +133,7 @@ async function checkout(barcode) {
   if (await mustQueue()) return queueAction(action, member);
   try {
     const loan = await api.postOnce('/loans', { barcode, card_number: member.card_number }, action.key);
+    offline.keepMember({ ...member, active_loans: (member.active_loans || 0) + 1 }, [loan]).catch(() => {});
     if (state.member && state.member.id === loan.member_id) {
       state.member.active_loans += 1;
       state.memberLoans.unshift(loan);
@@ -156,6 +157,7 @@ async function checkin(barcode) {
   if (await mustQueue()) return queueAction(action);
   try {
     const { loan, fine, hold } = await api.postOnce('/returns', { barcode }, action.key);
+    offline.noteLocally({ kind: 'return', barcode }).catch(() => {});
     const lines = [
       [m('loan.member'), `${loan.member_name} (${loan.card_number})`],
       [m('copy.barcode'), loan.barcode],
@@ -351,6 +353,8 @@ async function selectOffline(card) {
   if (state.panel === 'kembali') location.hash = '#/meja/pinjam';
 }
 
+/** How old the local copy may get while the desk is online before it is read again. */
+const REFRESH_MS = 5 * 60 * 1000;
 let replayTimer = null;
 let started = false;
 
@@ -379,8 +383,10 @@ function scheduleReplay() {
 async function replayNow() {
   if (!navigator.onLine) { state.offline = true; drawOffline(); return; }
   let left;
+  let sent = 0;
   try {
     left = await offline.replay((entry, answer, err) => {
+      sent += 1;
       if (err) result('refused', entry.barcode, m('desk.line.refused_later', { what: what(entry), reason: refusal(err, { barcode: entry.barcode }) }), m('desk.refused_later'), []);
       else result('ok', entry.barcode, m('desk.line.sent', { what: what(entry) }), m('desk.sent'), []);
     });
@@ -392,12 +398,16 @@ async function replayNow() {
   if (left > 0) {
     scheduleReplay();
   } else {
-    // Everything sent: the server answers again; the local copy catches up with it.
+    // Everything sent: the server answers again; the local copy catches up with it (after sending,
+    // or when older than REFRESH_MS: not on every switch between the desk's panels).
     state.offline = false;
-    try {
-      await offline.refresh();
-      state.localCopy = await offline.refreshed();
-    } catch { /* kept as it was */ }
+    const age = state.localCopy ? Date.now() - Date.parse(state.localCopy.at) : Infinity;
+    if (sent > 0 || !(age < REFRESH_MS)) {
+      try {
+        await offline.refresh();
+        state.localCopy = await offline.refreshed();
+      } catch { /* kept as it was */ }
+    }
     if (state.member && !state.member.unknown) await reloadMember();
     else if (state.member?.unknown) await selectByCard(state.member.card_number).catch(() => {});
   }
