@@ -241,8 +241,8 @@ const BACKUPS_EVERY: Duration = Duration::from_secs(10 * 60);
 /// How often the notices scheduler looks for notices to send.
 const NOTICES_EVERY: Duration = Duration::from_secs(30);
 
-/// Ends ready holds nobody picked up in time, and forgets old login failures. Every replica may
-/// run it: each hold ends once.
+/// Ends ready holds nobody picked up in time, forgets old login failures and expired idempotency
+/// keys. Every replica may run it: each hold ends once.
 async fn expire_holds_every_minute(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -254,6 +254,11 @@ async fn expire_holds_every_minute(store: Store) {
         }
         if let Err(e) = store.prune_login_failures().await {
             tracing::warn!(error = %e, "forgetting old login failures failed");
+        }
+        match store.prune_keys().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(forgotten = n, "expired idempotency keys forgotten"),
+            Err(e) => tracing::warn!(error = %e, "forgetting expired idempotency keys failed"),
         }
     }
 }

@@ -18,6 +18,7 @@ from .labels import labels
 from .memory import p5_rss
 from .mixed import mixed
 from .point_reads import p1_p2
+from .replay import replay
 from .reports import p9_reports
 from .search import p3
 from .stocktake import stocktake
@@ -25,7 +26,7 @@ from .stocktake import stocktake
 
 def prerequisites(args: argparse.Namespace) -> None:
     needed = [("mariadbd", "mariadb-server"), ("sysbench", "sysbench"), ("haproxy", "haproxy")]
-    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat"):
+    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat", "replay"):
         needed = needed[:1]
     missing = [pkg for cmd, pkg in needed if not shutil.which(cmd)]
     if missing:
@@ -104,6 +105,16 @@ def run_bench(b: Bench) -> int:
             b.db.stop(proc)
         b.report()
         return 0
+    if b.args.only == "replay":
+        # The offline desk's queue alone, on both backends (no catalogue).
+        b.db.pustaka(["migrate"], b.db.mariadb_url())
+        b.sqlite_file = b.work / "bench.db"
+        once = all(
+            replay(b, backend, url)
+            for backend, url in [("mariadb", b.db.mariadb_url()), ("sqlite", f"sqlite://{b.sqlite_file}?mode=rwc")]
+        )
+        b.report()
+        return 0 if once else 1
     if b.args.only == "desk":
         # With --baseline-bin: the baseline binary migrates first; both then serve the same data.
         load_catalogue(b, binary=b.args.baseline_bin)
@@ -139,6 +150,7 @@ def run_bench(b: Bench) -> int:
     b.out.figures["p6_exactly_once"] = not (broken_m or broken_s)
 
     stocktake_once = stocktake(b, url)
+    replay_once = replay(b, "mariadb", url) and replay(b, "sqlite", sqlite_url)
     labels(b, url)
     copycat(b, url)
 
@@ -155,7 +167,7 @@ def run_bench(b: Bench) -> int:
     else:
         p7_image(b)
     b.report()
-    return 0 if b.out.figures.get("p6_exactly_once") and stocktake_once else 1
+    return 0 if b.out.figures.get("p6_exactly_once") and stocktake_once and replay_once else 1
 
 
 def main(doc: str) -> int:
@@ -168,7 +180,7 @@ def main(doc: str) -> int:
     p.add_argument("--no-write", action="store_true", help="do not write docs/perf/RESULTS.md")
     p.add_argument(
         "--only",
-        choices=["stocktake", "reports", "import", "list", "labels", "desk", "copycat"],
+        choices=["stocktake", "reports", "import", "list", "labels", "desk", "copycat", "replay"],
         help="run one measurement alone (with --no-write: a quick check)",
     )
     p.add_argument(

@@ -1,6 +1,7 @@
 //! `/api/v1/loans`, `/api/v1/returns`, `/api/v1/holds` and `/api/v1/fines`: the desk.
 
-use axum::{extract::State, http::StatusCode};
+use axum::{body::Bytes, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -11,7 +12,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{Barcode, MemberRef, ShortText},
+    domain::{time::scanned_time, Barcode, MemberRef, ShortText},
     http::error::{ApiError, Fields, Result},
     model::{Fine, FineStatus, Hold, HoldStatus, Items, Loan, Page, Payment},
     store::{
@@ -46,6 +47,15 @@ pub struct CheckoutInput {
     /// an old card).
     #[schema(example = "P00000018")]
     card_number: String,
+    /// When the desk scanned it, if it was offline then (RFC 3339): the loan's time. At most 72
+    /// hours old and not more than 5 minutes ahead of the server's clock, else 422.
+    #[serde(default)]
+    scanned_at: Option<DateTime<Utc>>,
+}
+
+/// A scan's time checked against the store's clock (`domain::time::scanned_time`).
+fn scanned(s: &AppState, at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
+    at.map(|at| scanned_time(at, s.store.now()).map_err(|e| ApiError::field("scanned_at", e))).transpose()
 }
 
 /// Lend a copy to a member.
@@ -62,8 +72,10 @@ async fn checkout(
     let mut f = Fields::new();
     let barcode = f.check("barcode", Barcode::parse(&c.barcode));
     let card = f.check("card_number", MemberRef::parse(&c.card_number));
+    let at = c.scanned_at.map(|at| f.check("scanned_at", scanned_time(at, s.store.now())));
     f.finish()?;
-    let loan = s.store.checkout(&who.actor(), &barcode.expect("checked"), &card.expect("checked")).await?;
+    let (barcode, card) = (barcode.expect("checked"), card.expect("checked"));
+    let loan = s.store.checkout_at(&who.actor(), &barcode, &card, at.flatten()).await?;
     Ok((StatusCode::CREATED, Json(loan)))
 }
 
@@ -101,14 +113,30 @@ async fn get_loan(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64
     Ok(Json(s.store.loan(&who.actor(), id).await?))
 }
 
+/// A renewal: no body, or the time the desk scanned it when it was offline.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewInput {
+    /// As in a checkout: the renewal's time, within the same bounds.
+    #[serde(default)]
+    scanned_at: Option<DateTime<Utc>>,
+}
+
 /// Renew a loan for another loan period from its due date (staff, or the member who has it).
 #[utoipa::path(post, path = "/loans/{id}/renew", tag = "circulation", params(("id" = i64, Path)),
+    request_body(content = Option<RenewInput>, description = "optional: the time of an offline scan"),
     responses((status = 200, body = Loan), (status = 403, description = "not yours; to a member also a record that does not exist", body = Problem),
         (status = 404, description = "no such record (told to staff only)", body = Problem),
         (status = 409, description = "refused (see `code`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn renew(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Loan>> {
-    Ok(Json(s.store.renew(&who.actor(), id).await?))
+async fn renew(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, body: Bytes) -> Result<Json<Loan>> {
+    let input: RenewInput = if body.iter().all(u8::is_ascii_whitespace) {
+        RenewInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not a renewal: {e}")))?
+    };
+    let at = scanned(&s, input.scanned_at)?;
+    Ok(Json(s.store.renew_at(&who.actor(), id, at).await?))
 }
 
 /// A copy handed back at the desk.
@@ -121,6 +149,10 @@ pub struct ReturnInput {
     /// more than the copy's price).
     #[serde(default)]
     damaged: bool,
+    /// As in a checkout: the return's time, within the same bounds (a return scanned before its
+    /// loan began is taken at the loan's start).
+    #[serde(default)]
+    scanned_at: Option<DateTime<Utc>>,
 }
 
 /// Declare the copy of a loan still out lost: the loan ends, the copy is marked `lost`, and the
@@ -145,8 +177,11 @@ async fn checkin(
     Staff(who): Staff,
     Json(r): Json<ReturnInput>,
 ) -> Result<Json<ReturnOutcome>> {
-    let barcode = Barcode::parse(&r.barcode).map_err(|e| ApiError::field("barcode", e))?;
-    Ok(Json(s.store.checkin(&who.actor(), &barcode, r.damaged).await?))
+    let mut f = Fields::new();
+    let barcode = f.check("barcode", Barcode::parse(&r.barcode));
+    let at = r.scanned_at.map(|at| f.check("scanned_at", scanned_time(at, s.store.now())));
+    f.finish()?;
+    Ok(Json(s.store.checkin_at(&who.actor(), &barcode.expect("checked"), r.damaged, at.flatten()).await?))
 }
 
 /// A hold on a book.

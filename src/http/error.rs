@@ -271,6 +271,8 @@ pub const PROBLEM_CODES: &[&str] = &[
     "no_current_term",
     // Imports (`http/imports.rs`)
     "import_running",
+    // Idempotency keys (`http/idempotency.rs`)
+    "idempotency_in_progress",
 ];
 
 impl From<StoreError> for ApiError {

@@ -11,6 +11,7 @@ pub mod collections;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod idempotency;
 pub mod imports;
 pub mod limits;
 pub mod members;
@@ -168,6 +169,14 @@ impl Modify for ProblemResponses {
                         ("403", "This account's role may not do this")
                     });
                 }
+                if changes && op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    op.parameters.get_or_insert_with(Vec::new).push(idempotency_key_parameter());
+                    standard.push((
+                        "409",
+                        "Refused (see `code`); `idempotency_in_progress`: a request with this `Idempotency-Key` \
+                         is still at work, see Retry-After",
+                    ));
+                }
                 if op.request_body.is_some() {
                     // Routes with a limit of their own have said so already (`limits::body_limit`).
                     standard.push(("413", too_large.as_str()));
@@ -178,6 +187,28 @@ impl Modify for ProblemResponses {
             }
         }
     }
+}
+
+/// The optional `Idempotency-Key` header of every write behind a login (see [`idempotency`]).
+fn idempotency_key_parameter() -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::{
+        path::{ParameterBuilder, ParameterIn},
+        schema::{ObjectBuilder, Type},
+        Required,
+    };
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "1 to 255 visible ASCII characters, the caller's own. The same key again (same account, method, path \
+             and body) within 24 hours answers the first answer with `Idempotency-Replayed: true` and does \
+             nothing; with another request it is 422 naming `Idempotency-Key`. Answers 5xx, 408 and 429 are \
+             not kept; an answer that is not text or larger than 256 KiB keeps its status only \
+             (`Idempotency-Body: not-kept`).",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+        .build()
 }
 
 /// An OpenAPI response of `description` whose body is a problem.
@@ -245,6 +276,8 @@ pub fn router(state: AppState, web_dir: &Path, instance: &str, metrics: &crate::
         .fallback(ServeFile::new(web_dir.join("index.html")));
     let served_by = HeaderValue::from_str(instance).unwrap_or_else(|_| HeaderValue::from_static("pustaka"));
 
+    // Every write of the API may carry an `Idempotency-Key` (see `idempotency`).
+    let api = api.layer(middleware::from_fn_with_state(state.clone(), idempotency::layer));
     Router::new()
         .merge(api)
         .merge(api_docs::router(&doc))

@@ -38,10 +38,12 @@ function queryString(query) {
  * rejects with ApiError. A 401 on anything but the auth endpoints fires `pustaka:unauthenticated`
  * so the page can notice an expired session.
  */
-export async function request(method, path, { query, body } = {}) {
+export async function request(method, path, { query, body, key } = {}) {
   // X-Pustaka-Page: the service takes a request that changes something with the session cookie only
   // from this page; no page of another origin can send a custom header (no CORS is allowed).
   const headers = { Accept: 'application/json', 'X-Pustaka-Page': '1' };
+  // The same key again gets the first answer and the work is not done twice (README: Idempotency-Key).
+  if (key) headers['Idempotency-Key'] = key;
   const init = { method, headers, credentials: 'same-origin' };
   if (body instanceof Blob) {
     // A file as it is (the import's upload).
@@ -77,6 +79,8 @@ export async function request(method, path, { query, body } = {}) {
 export const api = {
   get: (path, query) => request('GET', path, { query }),
   post: (path, body) => request('POST', path, { body: body ?? {} }),
+  /** A POST that may be sent again safely: `key` is its Idempotency-Key. */
+  postOnce: (path, body, key) => request('POST', path, { body: body ?? {}, key }),
   put: (path, body) => request('PUT', path, { body }),
   patch: (path, body) => request('PATCH', path, { body }),
   del: (path) => request('DELETE', path),

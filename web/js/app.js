@@ -249,4 +249,9 @@ async function start() {
   renderRoute();
 }
 
+// The page and its code kept by a service worker (web/sw.js), so the desk opens without the network.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch((err) => console.warn('service worker not registered', err));
+}
+
 start();

@@ -1,6 +1,7 @@
 // Who is logged in. The session itself is the HttpOnly cookie `pustaka_session`; the page only
 // keeps the User from /auth/me or /auth/login to decide what to show.
 import { api } from './api.js';
+import { forgetLocalCopy } from './offline.js';
 
 let currentUser = null;
 const listeners = new Set();
@@ -11,8 +12,24 @@ export const isAdmin = (user = currentUser) => Boolean(user && user.role === 'ad
 export const isMember = (user = currentUser) => Boolean(user && user.role === 'member');
 export const isKiosk = (user = currentUser) => Boolean(user && user.role === 'kiosk');
 
+// The last user seen, so that the page opened while the network is down (the desk offline, its
+// page from the service worker) still knows who works there; the session itself stays the cookie.
+const USER_KEY = 'pustaka.user';
+
+function remember(user) {
+  try {
+    if (user) localStorage.setItem(USER_KEY, JSON.stringify({ id: user.id, username: user.username, role: user.role, member_id: user.member_id ?? null }));
+    else localStorage.removeItem(USER_KEY);
+  } catch { /* private mode */ }
+}
+
+function remembered() {
+  try { return JSON.parse(localStorage.getItem(USER_KEY) || 'null'); } catch { return null; }
+}
+
 export function setUser(user) {
   currentUser = user || null;
+  remember(currentUser);
   listeners.forEach((fn) => fn(currentUser));
 }
 
@@ -25,6 +42,12 @@ export async function loadMe() {
   try {
     setUser(await api.get('/auth/me'));
   } catch (err) {
+    if (err.status === 0 && remembered()) {
+      // No network: the user of the last answer, until the network is back (then the server decides).
+      currentUser = remembered();
+      listeners.forEach((fn) => fn(currentUser));
+      return currentUser;
+    }
     if (err.status !== 401) console.warn('auth/me failed', err);
     setUser(null);
   }
@@ -38,5 +61,9 @@ export async function login(username, password) {
 }
 
 export async function logout() {
-  try { await api.post('/auth/logout'); } finally { setUser(null); }
+  try { await api.post('/auth/logout'); } finally {
+    setUser(null);
+    // The desk's local copy of members and loans does not stay behind on a shared computer.
+    try { await forgetLocalCopy(); } catch { /* no IndexedDB */ }
+  }
 }

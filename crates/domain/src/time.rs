@@ -53,6 +53,36 @@ fn fallback_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     local.checked_sub_signed(TimeDelta::seconds(offset.into())).unwrap_or(local).and_utc()
 }
 
+/// How far ahead of the server's clock a scanned time may be: a desk computer's clock that runs a
+/// little fast. A time ahead by less is taken as now.
+pub const SCAN_SKEW: TimeDelta = TimeDelta::minutes(5);
+/// How old a scanned time may be: a desk offline over a long weekend (three days).
+pub const SCAN_MAX_AGE: TimeDelta = TimeDelta::hours(72);
+
+/// The time a scan at the desk happened (`scanned`, sent later by a desk that was offline), as the
+/// time of the loan, return or renewal it asks for, given the server's `now`: whole seconds, never
+/// after `now`. Refused when it is more than [`SCAN_SKEW`] ahead of `now` (`scanned_in_future`) or
+/// more than [`SCAN_MAX_AGE`] before it (`scanned_too_old`).
+pub fn scanned_time(scanned: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ValidationError> {
+    if scanned > now + SCAN_SKEW {
+        return Err(ValidationError::new(
+            "scanned_in_future",
+            format!(
+                "the scan's time is more than {} minutes after the server's clock; check the desk computer's clock",
+                SCAN_SKEW.num_minutes()
+            ),
+        ));
+    }
+    if scanned < now - SCAN_MAX_AGE {
+        return Err(ValidationError::new(
+            "scanned_too_old",
+            format!("the scan is more than {} hours old; do it again at the desk", SCAN_MAX_AGE.num_hours()),
+        ));
+    }
+    let whole = DateTime::from_timestamp(scanned.timestamp(), 0).unwrap_or(now);
+    Ok(whole.min(now))
+}
+
 /// Parses an IANA time-zone name such as `"Asia/Jakarta"` (case-sensitive, trimmed).
 pub fn parse_timezone(s: &str) -> Result<Tz, ValidationError> {
     let name = s.trim();
@@ -79,6 +109,20 @@ mod tests {
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, s).unwrap()
+    }
+
+    #[test]
+    fn a_scanned_time_is_taken_within_its_bounds() {
+        let now = utc(2026, 12, 11, 8, 0, 0);
+        let earlier = utc(2026, 12, 9, 10, 30, 15);
+        assert_eq!(scanned_time(earlier, now), Ok(earlier));
+        let with_millis = earlier + TimeDelta::milliseconds(750);
+        assert_eq!(scanned_time(with_millis, now), Ok(earlier));
+        // A clock a little fast: now.
+        assert_eq!(scanned_time(now + TimeDelta::minutes(4), now), Ok(now));
+        assert_eq!(scanned_time(now + TimeDelta::minutes(6), now).unwrap_err().code, "scanned_in_future");
+        assert_eq!(scanned_time(now - TimeDelta::hours(72), now), Ok(now - TimeDelta::hours(72)));
+        assert_eq!(scanned_time(now - TimeDelta::hours(73), now).unwrap_err().code, "scanned_too_old");
     }
 
     #[test]

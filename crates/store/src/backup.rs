@@ -107,6 +107,7 @@ pub const NOT_BACKED_UP: &[(&str, &str)] = &[
     ("login_failures", "login throttling, short-lived"),
     ("login_addresses", "login throttling, short-lived"),
     ("leases", "which replica runs a scheduled job now"),
+    ("idempotency_keys", "the answers of recent writes kept for a client's retry (24 h), not the library's records"),
     ("book_words", "MariaDB's search index, rebuilt after a restore"),
     ("search_words", "MariaDB's search index, rebuilt after a restore"),
     ("search_reindex", "MariaDB's search index progress, reset by a restore"),

@@ -176,9 +176,21 @@ impl Store {
     /// Lends the copy with `barcode` to the member with `card` (their Pustaka card or another
     /// number of theirs).
     pub async fn checkout(&self, actor: &Actor, barcode: &Barcode, card: &MemberRef) -> Result<Loan> {
+        self.checkout_at(actor, barcode, card, None).await
+    }
+
+    /// [`Store::checkout`] as of `scanned` (the time a desk that was offline scanned it, checked
+    /// by `domain::time::scanned_time`), else now.
+    pub async fn checkout_at(
+        &self,
+        actor: &Actor,
+        barcode: &Barcode,
+        card: &MemberRef,
+        scanned: Option<DateTime<Utc>>,
+    ) -> Result<Loan> {
         crate::transaction!(self.db, |tx| {
             async {
-                let at = self.now();
+                let at = scanned.unwrap_or_else(|| self.now());
                 let today = self.today(at);
                 // Lock order everywhere: copy, then member, then loans and holds.
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
@@ -300,9 +312,14 @@ impl Store {
 
     /// Renews a loan for another loan period from its due date, if the rules allow.
     pub async fn renew(&self, actor: &Actor, loan_id: i64) -> Result<Loan> {
+        self.renew_at(actor, loan_id, None).await
+    }
+
+    /// [`Store::renew`] as of `scanned` (see [`Store::checkout_at`]), else now.
+    pub async fn renew_at(&self, actor: &Actor, loan_id: i64, scanned: Option<DateTime<Utc>>) -> Result<Loan> {
         crate::transaction!(self.db, |tx| {
             async {
-                let at = self.now();
+                let at = scanned.unwrap_or_else(|| self.now());
                 let today = self.today(at);
                 let current = actor.hide_missing(self.loan_in(&mut tx, loan_id).await)?;
                 actor.ensure_for(current.member_id)?;
@@ -357,10 +374,22 @@ impl Store {
     /// Takes back the copy with `barcode`: closes its loan, charges any overdue fine, and passes the
     /// copy to the first member waiting for the book.
     pub async fn checkin(&self, actor: &Actor, barcode: &Barcode, damaged: bool) -> Result<ReturnOutcome> {
+        self.checkin_at(actor, barcode, damaged, None).await
+    }
+
+    /// [`Store::checkin`] as of `scanned` (see [`Store::checkout_at`]), else now. A return scanned
+    /// before its loan began (the loan was made at another desk meanwhile) is taken at the loan's
+    /// start.
+    pub async fn checkin_at(
+        &self,
+        actor: &Actor,
+        barcode: &Barcode,
+        damaged: bool,
+        scanned: Option<DateTime<Utc>>,
+    ) -> Result<ReturnOutcome> {
         crate::transaction!(self.db, |tx| {
             async {
-                let at = self.now();
-                let today = self.today(at);
+                let at = scanned.unwrap_or_else(|| self.now());
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
                 let (lock, open_loan) = (tx.for_update(), tx.dialect().open_loan_of_copy());
                 let open: OpenLoan = tx
@@ -373,6 +402,8 @@ impl Store {
                     .await?
                     .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?
                     .decode()?;
+                let at = at.max(open.loaned_at);
+                let today = self.today(at);
                 let (loan_id, member_id, due_at) = (open.id, open.member_id, open.due_at);
                 let (member, policy, fine) =
                     self.end_loan(&mut tx, actor, loan_id, copy.id, member_id, self.today(due_at), at).await?;

@@ -22,6 +22,7 @@ pub mod copycat;
 pub mod collections;
 pub mod db;
 pub mod error;
+pub mod idempotency;
 pub mod import;
 pub mod import_jobs;
 pub mod members;

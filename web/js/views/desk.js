@@ -13,6 +13,7 @@ import { t, errorText, categoryLabel } from '../i18n.js';
 import { formatDate, formatDateTime, formatMoney, todayIso } from '../format.js';
 import { heading, tabs, badge, loanBadge, table } from '../ui.js';
 import { createScanQueue, attachScanField, isCardNumber, isBarcode } from '../scanqueue.js';
+import * as offline from '../offline.js';
 
 const PANELS = ['pinjam', 'kembali', 'perpanjang', 'baca'];
 const HISTORY_MAX = 1000;
@@ -27,6 +28,10 @@ const state = {
   last: null, // the banner: { kind, title, lines }
   choices: null, // members matching a name search: { query, items, active }
   view: null, // the DOM of the desk now on screen
+  offline: false, // the last request found no network (or no server): scans are queued (offline.js)
+  unsent: 0, // actions queued in the browser, not yet sent
+  refusals: [], // queued actions the server refused when they were sent
+  localCopy: null, // { at, members, loans } of the local copy
 };
 
 const queue = createScanQueue({
@@ -49,6 +54,9 @@ export async function render(root, ctx) {
     input,
     banner: h('div', { class: 'desk-result', 'data-testid': 'desk-result', 'aria-live': 'assertive', 'aria-atomic': 'true' }),
     pending: h('p', { class: 'desk-pending', 'data-testid': 'desk-pending', 'aria-live': 'polite' }),
+    unsent: h('p', { class: 'desk-unsent', 'data-testid': 'desk-unsent', 'aria-live': 'polite' }),
+    local: h('p', { class: 'hint', 'data-testid': 'desk-local' }),
+    conflicts: h('section', { class: 'desk-conflicts', 'data-testid': 'desk-conflicts' }),
     choices: h('div', { class: 'choices', 'data-testid': 'member-choices' }),
     member: h('div', { class: 'member-area' }),
     historyList: h('ol', { class: 'desk-history', 'data-testid': 'desk-history' }),
@@ -71,7 +79,8 @@ export async function render(root, ctx) {
             h('label', { for: 'desk-scan' }, t(`desk.scan_label.${panel}`)),
             h('div', { class: 'scan-row' }, input,
               h('button', { type: 'button', class: 'primary', tabindex: '-1', onClick: () => { submit(); input.focus(); } }, t('desk.enter'))),
-            view.hint, view.pending),
+            view.hint, view.pending, view.unsent, view.local),
+          view.conflicts,
           view.choices,
           view.member)),
       h('aside', { class: 'desk-side', 'aria-labelledby': 'desk-history-title' },
@@ -84,7 +93,9 @@ export async function render(root, ctx) {
   drawChoices();
   drawMember();
   showPending(queue.pending);
+  drawOffline();
   input.focus();
+  startOffline();
 
   try { state.categories = await getCategories(); } catch { state.categories = null; }
   if (!ctx.isCurrent()) return;
@@ -119,8 +130,11 @@ async function handle(job) {
 
 async function checkout(barcode) {
   const member = state.member;
+  const action = { kind: 'checkout', barcode, card_number: member.card_number, member_name: member.name, scanned_at: new Date().toISOString(), key: offline.newKey() };
+  if (await mustQueue()) return queueAction(action, member);
   try {
-    const loan = await api.post('/loans', { barcode, card_number: member.card_number });
+    const loan = await api.postOnce('/loans', { barcode, card_number: member.card_number }, action.key);
+    offline.keepMember({ ...member, active_loans: (member.active_loans || 0) + 1 }, [loan]).catch(() => {});
     if (state.member && state.member.id === loan.member_id) {
       state.member.active_loans += 1;
       state.memberLoans.unshift(loan);
@@ -133,6 +147,7 @@ async function checkout(barcode) {
         [m('loan.due_at'), formatDate(loan.due_at)],
       ]);
   } catch (err) {
+    if (offline.isRetryable(err) && err.code !== 'idempotency_in_progress') return queueAction(action, member, err);
     refused(barcode, refusal(err, { member, barcode }), [[m('copy.barcode'), barcode]]);
     await reloadMember();
   }
@@ -155,8 +170,11 @@ async function inLibraryUse(barcode) {
 }
 
 async function checkin(barcode) {
+  const action = { kind: 'return', barcode, scanned_at: new Date().toISOString(), key: offline.newKey() };
+  if (await mustQueue()) return queueAction(action);
   try {
-    const { loan, fine, hold } = await api.post('/returns', { barcode });
+    const { loan, fine, hold } = await api.postOnce('/returns', { barcode }, action.key);
+    offline.noteLocally({ kind: 'return', barcode }).catch(() => {});
     const lines = [
       [m('loan.member'), `${loan.member_name} (${loan.card_number})`],
       [m('copy.barcode'), loan.barcode],
@@ -171,16 +189,22 @@ async function checkin(barcode) {
       m('desk.returned', { title: loan.title }), lines);
     if (state.member && state.member.id === loan.member_id) await reloadMember();
   } catch (err) {
+    if (offline.isRetryable(err) && err.code !== 'idempotency_in_progress') return queueAction(action, null, err);
     refused(barcode, refusal(err, { barcode }), [[m('copy.barcode'), barcode]]);
   }
 }
 
 async function renewByBarcode(barcode) {
+  if (await mustQueue()) {
+    const known = await offline.loanOf(barcode).catch(() => null);
+    return queueAction({ kind: 'renew', barcode, loan_id: known?.id || null });
+  }
   let loan;
   try {
     const page = await api.get('/loans', { status: 'active', barcode });
     loan = page.items[0];
   } catch (err) {
+    if (offline.isRetryable(err)) return queueAction({ kind: 'renew', barcode, loan_id: null }, null, err);
     refused(barcode, refusal(err, { barcode }), [[m('copy.barcode'), barcode]]);
     return;
   }
@@ -192,8 +216,10 @@ async function renewByBarcode(barcode) {
 }
 
 async function renew(loan, scanned = loan.barcode) {
+  const action = { kind: 'renew', barcode: loan.barcode, loan_id: loan.id, scanned_at: new Date().toISOString(), key: offline.newKey() };
+  if (await mustQueue()) return queueAction(action);
   try {
-    const renewed = await api.post(`/loans/${loan.id}/renew`);
+    const renewed = await api.postOnce(`/loans/${loan.id}/renew`, {}, action.key);
     result('ok', scanned, m('desk.line.renewed', { title: renewed.title, barcode: renewed.barcode, date: formatDate(renewed.due_at) }),
       m('desk.renewed', { title: renewed.title }), [
         [m('loan.member'), `${renewed.member_name} (${renewed.card_number})`],
@@ -201,6 +227,7 @@ async function renew(loan, scanned = loan.barcode) {
         [m('loan.renewals'), String(renewed.renewals)],
       ]);
   } catch (err) {
+    if (offline.isRetryable(err) && err.code !== 'idempotency_in_progress') return queueAction(action, null, err);
     const member = state.member && state.member.id === loan.member_id ? state.member : null;
     refused(scanned, refusal(err, { member, barcode: loan.barcode }), [[m('loan.title'), loan.title], [m('copy.barcode'), loan.barcode]]);
   }
@@ -210,9 +237,11 @@ async function renew(loan, scanned = loan.barcode) {
 async function selectByCard(card) {
   let found;
   try {
+    if (state.offline) throw Object.assign(new Error('offline'), { status: 0 });
     const list = await api.get('/members', { q: card, per_page: 10 });
     found = list.items.find((x) => x.card_number.toLowerCase() === card.toLowerCase());
   } catch (err) {
+    if (err.status === 0) return selectOffline(card);
     refused(card, { err });
     return;
   }
@@ -269,12 +298,163 @@ async function loadMember(id) {
   const [member, loans] = await Promise.all([api.get(`/members/${id}`), getAll(`/members/${id}/loans`, { status: 'active' })]);
   state.member = member;
   state.memberLoans = loans;
+  offline.keepMember(member, loans).catch(() => {});
 }
 
 async function reloadMember() {
-  if (!state.member) return;
+  if (!state.member || state.offline || state.member.unknown) return;
   try { await loadMember(state.member.id); } catch { /* keep what we had */ }
   drawMember();
+}
+
+// ---------- offline: the queue in the browser (offline.js) ----------
+
+/** Whether this action must wait in the queue: no network, or older actions still waiting (order). */
+async function mustQueue() {
+  if (state.offline || !navigator.onLine) { state.offline = true; return true; }
+  try { state.unsent = (await offline.queued()).length; } catch { return false; }
+  return state.unsent > 0;
+}
+
+/** Keeps an action in the queue, judged first by the local copy as far as it can. */
+async function queueAction(action, member = null, err = null) {
+  if (err && err.status === 0) state.offline = true;
+  const barcode = action.barcode;
+  if (action.kind === 'checkout' && member && !member.unknown) {
+    const local = await offline.loanOf(barcode).catch(() => null);
+    let reason = null;
+    if (member.blocked) reason = m('reason.member_blocked', {});
+    else if (member.expires_on && member.expires_on < todayIso()) reason = m('reason.member_expired', {});
+    else if (local && local.member_id !== member.id) reason = m('reason.copy_not_available', { barcode });
+    if (reason) {
+      refused(barcode, m('desk.local_refusal', { reason }), [[m('copy.barcode'), barcode]]);
+      return;
+    }
+  }
+  let entry;
+  try {
+    entry = await offline.enqueue(action);
+    await offline.noteLocally(entry, member);
+  } catch (e) {
+    // No IndexedDB (private mode): nothing can be kept; say so rather than lose it quietly.
+    refused(barcode, err ? { err } : { err: e }, [[m('copy.barcode'), barcode]]);
+    return;
+  }
+  if (action.kind === 'checkout' && state.member && member && state.member.id === member.id) {
+    state.member = { ...state.member, active_loans: (state.member.active_loans || 0) + 1 };
+    state.memberLoans = [{ barcode, title: '', due_at: null, renewals: 0, queued: true }, ...state.memberLoans];
+    drawMember();
+  }
+  state.unsent = (await offline.queued()).length;
+  result('queued', barcode, m('desk.line.queued', { what: what(entry) }), m('desk.queued'), [[m('desk.unsent_label'), String(state.unsent)]]);
+  drawOffline();
+  scheduleReplay();
+}
+
+function what(entry) {
+  const p = { barcode: entry.barcode, name: entry.member_name || entry.card_number || '' };
+  return m(`desk.what.${entry.kind}`, p);
+}
+
+/** Selects a member from the local copy when the server cannot be asked. */
+async function selectOffline(card) {
+  state.offline = true;
+  let found = null;
+  try { found = await offline.memberByNumber(card); } catch { found = null; }
+  state.member = found || { id: null, unknown: true, card_number: card, name: card, active_loans: 0, unpaid_fines: 0, blocked: false };
+  state.memberLoans = found ? await offline.loansOfMember(found.id).catch(() => []) : [];
+  drawMember();
+  drawOffline();
+  result('member', card, m('desk.line.member', { name: state.member.name, card }),
+    m(found ? 'desk.member_selected' : 'desk.member_unknown', { name: state.member.name, card }), [[m('member.card_number'), card]]);
+  if (state.panel === 'kembali') location.hash = '#/meja/pinjam';
+}
+
+/** How old the local copy may get while the desk is online before it is read again. */
+const REFRESH_MS = 5 * 60 * 1000;
+let replayTimer = null;
+let started = false;
+
+/** Once per page: replay on reconnect, and every few seconds while anything waits. */
+function startOffline() {
+  if (!started) {
+    started = true;
+    window.addEventListener('online', () => { state.offline = false; replayNow(); });
+    window.addEventListener('offline', () => { state.offline = true; drawOffline(); });
+  }
+  Promise.all([offline.queued(), offline.refusals(), offline.refreshed()]).then(([q, r, copy]) => {
+    state.unsent = q.length;
+    state.refusals = r;
+    state.localCopy = copy;
+    drawOffline();
+    if (navigator.onLine) replayNow();
+  }).catch(() => {});
+}
+
+function scheduleReplay() {
+  if (replayTimer) return;
+  replayTimer = setTimeout(() => { replayTimer = null; replayNow(); }, 3000);
+}
+
+/** Sends what waits, in order; then refreshes the local copy. */
+async function replayNow() {
+  if (!navigator.onLine) { state.offline = true; drawOffline(); return; }
+  let left;
+  let sent = 0;
+  try {
+    left = await offline.replay((entry, answer, err) => {
+      sent += 1;
+      if (err) result('refused', entry.barcode, m('desk.line.refused_later', { what: what(entry), reason: refusal(err, { barcode: entry.barcode }) }), m('desk.refused_later'), []);
+      else result('ok', entry.barcode, m('desk.line.sent', { what: what(entry) }), m('desk.sent'), []);
+    });
+  } catch {
+    left = state.unsent;
+  }
+  state.unsent = left;
+  state.refusals = await offline.refusals().catch(() => state.refusals);
+  if (left > 0) {
+    scheduleReplay();
+  } else {
+    // Everything sent: the server answers again; the local copy catches up with it (after sending,
+    // or when older than REFRESH_MS: not on every switch between the desk's panels).
+    state.offline = false;
+    const age = state.localCopy ? Date.now() - Date.parse(state.localCopy.at) : Infinity;
+    if (sent > 0 || !(age < REFRESH_MS)) {
+      try {
+        await offline.refresh();
+        state.localCopy = await offline.refreshed();
+      } catch { /* kept as it was */ }
+    }
+    if (state.member && !state.member.unknown) await reloadMember();
+    else if (state.member?.unknown) await selectByCard(state.member.card_number).catch(() => {});
+  }
+  drawOffline();
+}
+
+function drawOffline() {
+  const v = live();
+  if (!v) return;
+  v.unsent.textContent = state.unsent > 0 ? t('desk.unsent', { count: state.unsent }) : '';
+  v.unsent.className = state.unsent > 0 ? 'desk-unsent text-warn strong' : 'desk-unsent';
+  const copy = state.localCopy;
+  v.local.textContent = [
+    state.offline ? t('desk.offline') : '',
+    copy ? t('desk.local_copy', { members: copy.members, loans: copy.loans, date: formatDateTime(copy.at) }) : '',
+  ].filter(Boolean).join(' ');
+  const list = state.refusals;
+  if (!list.length) { replace(v.conflicts); return; }
+  replace(v.conflicts,
+    h('h2', {}, t('desk.conflicts', { count: list.length })),
+    h('ul', {}, list.map((r) => h('li', { class: 'desk-conflict', 'data-testid': 'desk-conflict', 'data-barcode': r.barcode, 'data-code': r.code },
+      h('p', {}, h('strong', {}, say(what(r))), ' — ', say(refusal({ name: 'ApiError', code: r.code, detail: r.detail, status: 409 }, { barcode: r.barcode })),
+        ' (', formatDateTime(r.scanned_at), ')'),
+      h('p', { class: 'hint' }, t(`desk.todo.${r.code}`, {}, t('desk.todo.default'))),
+      h('button', { type: 'button', class: 'secondary small', 'data-testid': 'desk-conflict-done', onClick: async () => {
+        await offline.dismiss(r.seq).catch(() => {});
+        state.refusals = await offline.refusals().catch(() => []);
+        drawOffline();
+        live()?.input.focus();
+      } }, t('desk.conflict_done'))))));
 }
 
 // ---------- messages: kept as keys, drawn in the current language ----------
@@ -440,6 +620,11 @@ function drawMember() {
 
 function memberSummary() {
   const mb = state.member;
+  if (mb.unknown) {
+    return h('section', { class: 'member-summary', 'data-testid': 'member-summary' },
+      h('div', { class: 'member-head' }, h('h2', {}, mb.name), badge(t('desk.not_in_local_copy'), 'warn')),
+      h('p', { class: 'hint' }, t('desk.unknown_member_hint')));
+  }
   const cat = category(mb.category);
   const expired = mb.expires_on && mb.expires_on < todayIso();
   const overFine = cat && mb.unpaid_fines > 0 && mb.unpaid_fines >= cat.fine_limit;

@@ -1,0 +1,228 @@
+// The desk offline (issue #33): what the desk keeps in the browser (IndexedDB) so that scans go on
+// while the network or the server is down, and are sent once, in order, when it is back.
+//
+// - The queue: each checkout, return or renewal that could not be sent, with its Idempotency-Key
+//   (made when it was scanned) and the time it was scanned. It lives in IndexedDB, so a reload or
+//   a closed tab loses nothing; an entry leaves the queue only when the server has answered it.
+//   Sending it again after an answer was lost is safe: the server gives the first answer again.
+// - The refusals: entries the server refused when they were sent (the copy was lent at another
+//   desk meanwhile, the member was blocked, ...), kept until the librarian has dealt with them.
+// - The local copy: members (card and other numbers, category, blocked, expiry, loans out) and the
+//   loans out (barcode → member and loan), refreshed while online, to judge a scan offline as far as
+//   it can (docs/tasks/meja-sirkulasi-luring.md says what it cannot know).
+import { api, getAll } from './api.js';
+
+const DB_NAME = 'pustaka-desk';
+const DB_VERSION = 1;
+
+let opened = null;
+
+function db() {
+  if (!opened) {
+    opened = new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, DB_VERSION);
+      req.onupgradeneeded = () => {
+        const d = req.result;
+        d.createObjectStore('queue', { keyPath: 'seq', autoIncrement: true });
+        d.createObjectStore('refused', { keyPath: 'seq' });
+        d.createObjectStore('members', { keyPath: 'id' });
+        d.createObjectStore('loans', { keyPath: 'barcode' });
+        d.createObjectStore('meta', { keyPath: 'name' });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => { opened = null; reject(req.error); };
+    });
+  }
+  return opened;
+}
+
+/** Runs `fn(stores)` in one transaction over `names`; resolves with what `fn` returned once committed. */
+async function tx(names, mode, fn) {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const t = d.transaction(names, mode);
+    const stores = Object.fromEntries(names.map((n) => [n, t.objectStore(n)]));
+    let out;
+    Promise.resolve(fn(stores)).then((v) => { out = v; }, reject);
+    t.oncomplete = () => resolve(out);
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error);
+  });
+}
+
+const wrap = (req) => new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
+
+// ---------- the queue ----------
+
+/** A new Idempotency-Key: unique per scan, whichever desk made it. */
+export function newKey() {
+  const rnd = crypto.getRandomValues(new Uint32Array(4));
+  return `desk-${Date.now().toString(36)}-${Array.from(rnd, (n) => n.toString(36)).join('')}`;
+}
+
+/**
+ * Queues an action: `{ kind: 'checkout', barcode, card_number, member_name? } | { kind: 'return', barcode }
+ * | { kind: 'renew', barcode, loan_id? }`, with its key and scanned time (now, unless given).
+ */
+export async function enqueue(action) {
+  const entry = { ...action, key: action.key || newKey(), scanned_at: action.scanned_at || new Date().toISOString() };
+  const seq = await tx(['queue'], 'readwrite', (s) => wrap(s.queue.add(entry)));
+  return { ...entry, seq };
+}
+
+/** The actions not sent yet, oldest first. */
+export async function queued() {
+  return tx(['queue'], 'readonly', (s) => wrap(s.queue.getAll()));
+}
+
+/** The refusals not dealt with yet, oldest first. */
+export async function refusals() {
+  return tx(['refused'], 'readonly', (s) => wrap(s.refused.getAll()));
+}
+
+/** The librarian has dealt with a refusal. */
+export async function dismiss(seq) {
+  return tx(['refused'], 'readwrite', (s) => wrap(s.refused.delete(seq)));
+}
+
+/** Whether an answer means "send it again later" rather than "this is the server's word". */
+export function isRetryable(err) {
+  return err.status === 0 || err.status === 401 || err.status === 408 || err.status === 429 || err.status >= 500
+    || err.code === 'idempotency_in_progress';
+}
+
+/** Sends one queued action; resolves with the server's answer, rejects with ApiError. */
+async function send(entry) {
+  const scanned = { scanned_at: entry.scanned_at };
+  if (entry.kind === 'checkout') {
+    return api.postOnce('/loans', { barcode: entry.barcode, card_number: entry.card_number, ...scanned }, entry.key);
+  }
+  if (entry.kind === 'return') return api.postOnce('/returns', { barcode: entry.barcode, ...scanned }, entry.key);
+  if (entry.kind === 'renew') {
+    let loanId = entry.loan_id;
+    if (!loanId) {
+      const page = await api.get('/loans', { status: 'active', barcode: entry.barcode });
+      if (!page.items.length) {
+        const err = new Error('not on loan');
+        Object.assign(err, { name: 'ApiError', status: 409, code: 'not_on_loan', detail: '', errors: [] });
+        throw err;
+      }
+      loanId = page.items[0].id;
+    }
+    return api.postOnce(`/loans/${loanId}/renew`, scanned, entry.key);
+  }
+  throw new Error(`unknown action ${entry.kind}`);
+}
+
+let replaying = null;
+
+/**
+ * Sends the queue, oldest first, one at a time; stops at the first action that must wait (no
+ * network, server down, the session ended). `onResult(entry, answer | null, err | null)` is told
+ * of each action the server answered. Resolves with the number of actions still queued.
+ */
+export function replay(onResult = () => {}) {
+  if (!replaying) {
+    replaying = (async () => {
+      try {
+        for (;;) {
+          const [entry] = await queued();
+          if (!entry) return 0;
+          let answer = null;
+          let error = null;
+          try {
+            answer = await send(entry);
+          } catch (err) {
+            if (isRetryable(err)) return (await queued()).length;
+            error = err;
+          }
+          await tx(['queue', 'refused'], 'readwrite', (s) => {
+            s.queue.delete(entry.seq);
+            if (error) {
+              s.refused.put({ ...entry, code: error.code || 'error', detail: error.detail || error.message || '', refused_at: new Date().toISOString() });
+            }
+          });
+          onResult(entry, answer, error);
+        }
+      } finally {
+        replaying = null;
+      }
+    })();
+  }
+  return replaying;
+}
+
+// ---------- the local copy ----------
+
+/** Refreshes the local copy from the server: every member and every loan out. */
+export async function refresh() {
+  const [members, loans] = await Promise.all([getAll('/members', {}, 100), getAll('/loans', { status: 'active' }, 100)]);
+  await tx(['members', 'loans', 'meta'], 'readwrite', (s) => {
+    s.members.clear();
+    s.loans.clear();
+    for (const m of members) s.members.put(m);
+    for (const l of loans) s.loans.put(l);
+    s.meta.put({ name: 'refreshed', at: new Date().toISOString(), members: members.length, loans: loans.length });
+  });
+  return { members: members.length, loans: loans.length };
+}
+
+/** When the local copy was last refreshed: `{ at, members, loans }` or null. */
+export async function refreshed() {
+  return tx(['meta'], 'readonly', (s) => wrap(s.meta.get('refreshed'))).then((v) => v || null);
+}
+
+/**
+ * Forgets the local copy (members and loans: personal data) at logout. The queue and the refusals
+ * stay: they are work not yet sent, sent by the next staff login on this computer.
+ */
+export async function forgetLocalCopy() {
+  await tx(['members', 'loans', 'meta'], 'readwrite', (s) => {
+    s.members.clear();
+    s.loans.clear();
+    s.meta.delete('refreshed');
+  });
+}
+
+/** Keeps one member as the server just gave it (and their loans out, when given). */
+export async function keepMember(member, loans) {
+  await tx(['members', 'loans'], 'readwrite', (s) => {
+    s.members.put(member);
+    for (const l of loans || []) s.loans.put(l);
+  });
+}
+
+/** The member with this card (or another number of theirs) in the local copy, or null. */
+export async function memberByNumber(number) {
+  const wanted = number.trim().toLowerCase();
+  const all = await tx(['members'], 'readonly', (s) => wrap(s.members.getAll()));
+  return all.find((m) => m.card_number.toLowerCase() === wanted
+    || (m.other_numbers || []).some((n) => String(n.number).toLowerCase() === wanted)) || null;
+}
+
+/** The loan out of the copy with this barcode in the local copy, or null. */
+export async function loanOf(barcode) {
+  const all = await tx(['loans'], 'readonly', (s) => wrap(s.loans.getAll()));
+  const wanted = barcode.trim().toLowerCase();
+  return all.find((l) => l.barcode.toLowerCase() === wanted) || null;
+}
+
+/** The member's loans out in the local copy. */
+export async function loansOfMember(memberId) {
+  const all = await tx(['loans'], 'readonly', (s) => wrap(s.loans.getAll()));
+  return all.filter((l) => l.member_id === memberId);
+}
+
+/** Notes a queued action in the local copy, so that later scans are judged with it. */
+export async function noteLocally(entry, member) {
+  await tx(['loans', 'members'], 'readwrite', async (s) => {
+    if (entry.kind === 'checkout') {
+      s.loans.put({ barcode: entry.barcode, member_id: member?.id ?? null, card_number: entry.card_number, member_name: member?.name || '', title: '', id: null, queued: true });
+      if (member) s.members.put({ ...member, active_loans: (member.active_loans || 0) + 1 });
+    } else if (entry.kind === 'return') {
+      const keys = await wrap(s.loans.getAllKeys());
+      const key = keys.find((k) => k.toLowerCase() === entry.barcode.toLowerCase());
+      if (key) s.loans.delete(key);
+    }
+  });
+}
