@@ -111,6 +111,8 @@ def catalogue_book(
         form.get_by_label("Subjek").fill(subjects)
     if publisher:
         form.get_by_label("Penerbit").fill(publisher)
+    # No copies made with the book: they are added on its page with the barcodes already stuck on.
+    form.get_by_test_id("book-copies").fill("0")
     page.get_by_test_id("book-save").click()
     expect(flash(page)).to_have_text(f"Buku “{title}” ditambahkan. Sekarang tambahkan eksemplarnya.")
     expect(page).to_have_url(re.compile(r"#/koleksi/\d+$"))

@@ -112,6 +112,12 @@ export async function renderCreate(root, ctx) {
     const { copies: _c, location: _l, ...fields } = v;
     const body = { ...extra, ...Object.fromEntries(Object.entries(bookBody(fields)).filter(([, x]) => x !== null)) };
     const book = await api.post('/books', body);
+    if (count === 0) {
+      // No copies made here: their barcodes are typed on the book's page (labels already stuck on).
+      flash(t('collection.created', { title: book.title }));
+      ctx.navigate(`#/koleksi/${book.id}`);
+      return;
+    }
     const barcodes = [];
     for (let i = 0; i < count; i += 1) {
       const copy = await api.post(`/books/${book.id}/copies`, v.location ? { location: v.location } : {});
