@@ -184,7 +184,7 @@ fn body_reader(mut body: Body) -> (BodyReader, Arc<AtomicBool>) {
 /// which database it was written), checking every table's rows against its checksum. Changes
 /// nothing: what the page shows before it asks to confirm a restore.
 #[utoipa::path(post, path = "/backup/check", tag = "backup",
-    request_body(content = Vec<u8>, content_type = "application/gzip", description = "the backup file"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the backup file (gzip; any content type is read by its bytes)"),
     responses((status = 200, description = "what the file holds", body = Contents),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, description = "not a whole Pustaka backup (`file`: `not_a_backup`, `backup_unreadable`, `backup_truncated`, `backup_damaged`, `backup_version`)", body = Problem)),
@@ -202,7 +202,7 @@ async fn check(_: Admin, body: Body) -> Result<Response> {
 /// version must be this database's; every table's rows are checked against their count and
 /// checksum; on any failure nothing changes. Everyone (this admin too) logs in again after.
 #[utoipa::path(post, path = "/backup/restore", tag = "backup",
-    request_body(content = Vec<u8>, content_type = "application/gzip", description = "the backup file"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the backup file (gzip; any content type is read by its bytes)"),
     responses((status = 200, description = "restored: what the file held", body = Contents),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, description = "not a whole Pustaka backup, or one of another schema version (`file`: `backup_schema_mismatch`)", body = Problem)),
