@@ -28,6 +28,7 @@ mod lifecycle;
 mod metrics;
 mod moving_in;
 mod notices;
+mod opac;
 mod offline_page;
 mod openapi;
 mod pool;
