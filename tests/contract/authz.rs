@@ -32,9 +32,15 @@ fn access(method: &str, path: &str) -> Access {
     match (method, path) {
         ("GET", "/healthz" | "/readyz" | "/licenses") => Public,
         ("POST", "/api/v1/auth/login") => Public,
-        ("GET", "/api/v1/books" | "/api/v1/books/{id}" | "/api/v1/books/{id}/copies" | "/api/v1/copies/{barcode}") => {
-            Public
-        }
+        (
+            "GET",
+            "/api/v1/books"
+            | "/api/v1/books/{id}"
+            | "/api/v1/books/{id}/copies"
+            | "/api/v1/copies/{barcode}"
+            | "/api/v1/books/search"
+            | "/api/v1/books/popular",
+        ) => Public,
         ("GET", "/api/v1/closed-days") => Public,
         ("POST", "/api/v1/auth/logout" | "/api/v1/auth/password") | ("GET", "/api/v1/auth/me") => Account,
         ("GET", "/api/v1/members/{id}" | "/api/v1/members/{id}/loans" | "/api/v1/members/{id}/holds")
