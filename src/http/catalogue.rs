@@ -89,7 +89,8 @@ pub struct CatalogueQuery {
 async fn search_catalogue(State(s): State<AppState>, Query(q): Query<CatalogueQuery>) -> Result<Json<OpacPage>> {
     let page = page_request(q.page, q.per_page)?;
     let mut f = Fields::new();
-    let collection_type = f.opt("collection_type", q.collection_type.filter(|c| !c.trim().is_empty()), |c| type_code(&c));
+    let collection_type =
+        f.opt("collection_type", q.collection_type.filter(|c| !c.trim().is_empty()), |c| type_code(&c));
     let ddc = f.opt("ddc", q.ddc, |d| {
         u8::try_from(d).ok().filter(|d| *d <= 9).ok_or_else(|| ValidationError::out_of_range("ddc", 0, 9))
     });
@@ -109,13 +110,7 @@ async fn search_catalogue(State(s): State<AppState>, Query(q): Query<CatalogueQu
         })
         .unwrap_or_default();
     f.finish()?;
-    let filters = OpacFilters {
-        collection_type,
-        ddc,
-        year,
-        language,
-        available: q.available.unwrap_or(false),
-    };
+    let filters = OpacFilters { collection_type, ddc, year, language, available: q.available.unwrap_or(false) };
     Ok(Json(s.store.opac_search(q.q.as_deref(), &filters, sort, page).await?))
 }
 

@@ -11,6 +11,7 @@ contract!(
     the_catalogue_search_has_facets_filters_and_sorts,
     the_catalogue_search_refuses_bad_filters_by_field,
     most_borrowed_counts_recent_loans,
+    the_page_is_gzipped_and_installable,
 );
 
 async fn catalogued(app: &TestApp, book: Value) -> i64 {
@@ -131,4 +132,34 @@ async fn most_borrowed_counts_recent_loans(app: TestApp) {
     assert_eq!(got, [("Sering Dipinjam", 2), ("Sekali Dipinjam", 1)]);
     let quarter = app.get("/api/v1/books/popular?days=90&limit=1", None).await.expect(200);
     assert_eq!(quarter["items"].as_array().unwrap().len(), 1);
+}
+
+async fn the_page_is_gzipped_and_installable(app: TestApp) {
+    use axum::{
+        body::Body,
+        http::{header, Request},
+    };
+    let get = |path: &str, gzip: bool| {
+        let mut req = Request::builder().uri(path);
+        if gzip {
+            req = req.header(header::ACCEPT_ENCODING, "gzip");
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    let plain = app.send(get("/js/i18n.js", false)).await;
+    assert_eq!(plain.status, 200);
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+    let zipped = app.send(get("/js/i18n.js", true)).await;
+    assert_eq!(zipped.status, 200);
+    assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip");
+    // The API's answers are left as they were.
+    let api = app.send(get("/api/v1/books/search", true)).await;
+    assert!(api.headers.get(header::CONTENT_ENCODING).is_none());
+
+    let manifest = app.send(get("/manifest.webmanifest", false)).await;
+    assert_eq!(manifest.status, 200);
+    assert_eq!(manifest.body["start_url"], "/#/katalog");
+    assert_eq!(manifest.body["icons"][0]["src"], "/favicon.svg");
+    let index = app.send(get("/", false)).await;
+    assert!(index.body.as_str().unwrap().contains(r#"<link rel="manifest" href="manifest.webmanifest">"#));
 }

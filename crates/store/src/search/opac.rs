@@ -57,6 +57,9 @@ pub struct FacetValue {
     /// The value as a filter takes it (a code, a DDC hundreds digit, a year).
     #[schema(example = "fiksi")]
     pub value: String,
+    /// The value's name, for a collection type (e.g. `Fiksi`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     pub count: i64,
 }
 
@@ -132,7 +135,8 @@ impl OpacFilters {
 }
 
 fn facet<K: Ord + ToString>(counts: BTreeMap<K, i64>) -> Vec<FacetValue> {
-    let mut v: Vec<FacetValue> = counts.into_iter().map(|(k, n)| FacetValue { value: k.to_string(), count: n }).collect();
+    let mut v: Vec<FacetValue> =
+        counts.into_iter().map(|(k, n)| FacetValue { value: k.to_string(), label: None, count: n }).collect();
     v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
     v
 }
@@ -185,6 +189,14 @@ impl Store {
             }
         }
         facets.collection_type = facet(types);
+        if !facets.collection_type.is_empty() {
+            let names = self.db.all(sql("SELECT code, name FROM collection_types")).await?;
+            let names: std::collections::HashMap<String, String> =
+                names.iter().map(|r| r.decode::<(String, String)>()).collect::<std::result::Result<_, _>>()?;
+            for v in &mut facets.collection_type {
+                v.label = names.get(&v.value).cloned();
+            }
+        }
         facets.ddc = facet(ddc);
         facets.ddc.sort_by(|a, b| a.value.cmp(&b.value));
         facets.year = facet(years);
@@ -258,8 +270,8 @@ impl Store {
             if rows.len() as i64 > RANKED {
                 return rows.iter().map(|r| Ok(r.decode::<(i64,)>()?.0)).collect();
             }
-            let ranked = sql("SELECT rowid AS id FROM books_fts WHERE books_fts MATCH ? ORDER BY rank, rowid")
-                .bind(&expr);
+            let ranked =
+                sql("SELECT rowid AS id FROM books_fts WHERE books_fts MATCH ? ORDER BY rank, rowid").bind(&expr);
             return self.db.all(ranked).await?.iter().map(|r| Ok(r.decode::<(i64,)>()?.0)).collect();
         }
         Ok(Vec::new())
@@ -276,10 +288,11 @@ impl Store {
     /// catalogue's front page.
     pub async fn most_borrowed(&self, days: i64, limit: i64) -> Result<Vec<PopularBook>> {
         let since = self.now() - Duration::days(days);
-        let q = sql("SELECT l.book_id AS id, COUNT(*) AS n FROM loans l WHERE l.loaned_at >= ? AND l.book_id IS NOT NULL \
+        let q =
+            sql("SELECT l.book_id AS id, COUNT(*) AS n FROM loans l WHERE l.loaned_at >= ? AND l.book_id IS NOT NULL \
              GROUP BY l.book_id ORDER BY n DESC, l.book_id LIMIT ?")
-        .bind(since)
-        .bind(limit);
+            .bind(since)
+            .bind(limit);
         let counted: Vec<(i64, i64)> =
             self.db.all(q).await?.iter().map(|r| r.decode::<(i64, i64)>()).collect::<std::result::Result<_, _>>()?;
         let ids: Vec<i64> = counted.iter().map(|(id, _)| *id).collect();
