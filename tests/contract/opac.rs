@@ -5,6 +5,16 @@
 use crate::common;
 
 use common::TestApp;
+
+trait PutJson {
+    async fn put_json(&self, path: &str, token: &str, body: Value) -> common::Res;
+}
+
+impl PutJson for TestApp {
+    async fn put_json(&self, path: &str, token: &str, body: Value) -> common::Res {
+        self.call(reqwest::Method::PUT, path, Some(token), Some(body)).await
+    }
+}
 use serde_json::{json, Value};
 
 contract!(
@@ -12,6 +22,7 @@ contract!(
     the_catalogue_search_refuses_bad_filters_by_field,
     most_borrowed_counts_recent_loans,
     the_page_is_gzipped_and_installable,
+    a_member_sees_their_own_history_and_may_switch_it_off,
 );
 
 async fn catalogued(app: &TestApp, book: Value) -> i64 {
@@ -162,4 +173,69 @@ async fn the_page_is_gzipped_and_installable(app: TestApp) {
     assert_eq!(manifest.body["icons"][0]["src"], "/favicon.svg");
     let index = app.send(get("/", false)).await;
     assert!(index.body.as_str().unwrap().contains(r#"<link rel="manifest" href="manifest.webmanifest">"#));
+}
+
+async fn a_member_sees_their_own_history_and_may_switch_it_off(app: TestApp) {
+    let read = app.book("Buku Dibaca").await;
+    let here = app.book("Buku Dibaca Di Tempat").await;
+    app.copy(read, "HI0001").await;
+    app.copy(here, "HI0002").await;
+    let (sari, card, token) = app.member_with_login("Sari", "sari").await;
+    let (other, _, other_token) = app.member_with_login("Lain", "lain").await;
+    app.checkout_days_ago("HI0001", &card, 3).await.expect(201);
+    app.checkin("HI0001").await.expect(200);
+    app.post("/api/v1/in-library-uses", Some(&app.admin), json!({ "barcode": "HI0002", "card_number": card }))
+        .await
+        .expect(201);
+
+    let history = app.get(&format!("/api/v1/members/{sari}/history"), Some(&token)).await.expect(200);
+    assert_eq!(history["keep_history"], true);
+    assert_eq!(history["in_popular"], true);
+    let got: Vec<(&str, &str, bool)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["title"].as_str().unwrap(), e["returned_at"].is_string()))
+        .collect();
+    assert_eq!(got, [("in_library", "Buku Dibaca Di Tempat", false), ("loan", "Buku Dibaca", true)]);
+    // Only their own: another member is refused, staff may look.
+    app.get(&format!("/api/v1/members/{sari}/history"), Some(&other_token)).await.problem(403, "forbidden");
+    app.put_json(
+        &format!("/api/v1/members/{sari}/privacy"),
+        &other_token,
+        json!({ "keep_history": false, "in_popular": false }),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.get(&format!("/api/v1/members/{other}/history"), Some(&app.admin)).await.expect(200);
+    let popular = app.get("/api/v1/books/popular", None).await.expect(200);
+    assert_eq!(popular["items"][0]["book"]["title"], "Buku Dibaca");
+
+    // Switched off: the history is hidden, and the loans are left out of "most borrowed".
+    let p = app
+        .put_json(
+            &format!("/api/v1/members/{sari}/privacy"),
+            &token,
+            json!({ "keep_history": false, "in_popular": false }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(p, json!({ "keep_history": false, "in_popular": false }));
+    let history = app.get(&format!("/api/v1/members/{sari}/history"), Some(&token)).await.expect(200);
+    assert_eq!(history["items"], json!([]));
+    let popular = app.get("/api/v1/books/popular", None).await.expect(200);
+    assert_eq!(popular["items"], json!([]));
+    // Switched on again: nothing was deleted.
+    app.put_json(
+        &format!("/api/v1/members/{sari}/privacy"),
+        &token,
+        json!({ "keep_history": true, "in_popular": true }),
+    )
+    .await
+    .expect(200);
+    let history = app.get(&format!("/api/v1/members/{sari}/history"), Some(&token)).await.expect(200);
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+    app.put_json(&format!("/api/v1/members/{sari}/privacy"), &token, json!({ "keep_history": "ya" }))
+        .await
+        .problem(422, "validation");
 }

@@ -22,6 +22,7 @@ pub mod collections;
 pub mod copycat;
 pub mod db;
 pub mod error;
+pub mod history;
 pub mod idempotency;
 pub mod import;
 pub mod import_jobs;

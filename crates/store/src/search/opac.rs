@@ -285,14 +285,15 @@ impl Store {
     }
 
     /// The books lent most in the last `days` days, most first (at most `limit`), for the
-    /// catalogue's front page.
+    /// catalogue's front page. Loans of members who asked to be left out are not counted. Loans of members who asked to be left out are not counted.
     pub async fn most_borrowed(&self, days: i64, limit: i64) -> Result<Vec<PopularBook>> {
         let since = self.now() - Duration::days(days);
-        let q =
-            sql("SELECT l.book_id AS id, COUNT(*) AS n FROM loans l WHERE l.loaned_at >= ? AND l.book_id IS NOT NULL \
+        // Members who asked to be left out (`in_popular` off) are not counted.
+        let q = sql("SELECT l.book_id AS id, COUNT(*) AS n FROM loans l JOIN members m ON m.id = l.member_id \
+             WHERE l.loaned_at >= ? AND l.book_id IS NOT NULL AND m.in_popular <> 0 \
              GROUP BY l.book_id ORDER BY n DESC, l.book_id LIMIT ?")
-            .bind(since)
-            .bind(limit);
+        .bind(since)
+        .bind(limit);
         let counted: Vec<(i64, i64)> =
             self.db.all(q).await?.iter().map(|r| r.decode::<(i64, i64)>()).collect::<std::result::Result<_, _>>()?;
         let ids: Vec<i64> = counted.iter().map(|(id, _)| *id).collect();
