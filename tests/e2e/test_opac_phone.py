@@ -1,6 +1,7 @@
 """The public catalogue on a phone (issue #34), at 375 px: the front page's lists, a search narrowed
 by facets and sorted, a book opened cold from its shared link with its cover, availability per
-location and a proper title, a hold placed from the phone, and the web app manifest.
+location and a proper title, a hold placed from the phone, the member's own history (and switching
+it off), and the web app manifest.
 
 Measured and printed (Lighthouse-like, over a throttled connection through CDP's
 Network.emulateNetworkConditions: 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up, as
@@ -107,6 +108,10 @@ def test_the_catalogue_on_a_phone(browser, server):
         api.call("POST", "/loans", {"barcode": "OPAC-4", "card_number": other}, 201)
         api.call("POST", "/loans", {"barcode": "OPAC-1", "card_number": other}, 201)
         api.call("POST", "/returns", {"barcode": "OPAC-1"}, 200)
+        # Sari read Laskar Pelangi at home and the atlas in the library.
+        api.call("POST", "/loans", {"barcode": "OPAC-2", "card_number": member["card_number"]}, 201)
+        api.call("POST", "/returns", {"barcode": "OPAC-2"}, 200)
+        api.call("POST", "/in-library-uses", {"barcode": "OPAC-5", "card_number": member["card_number"]}, 201)
 
         # ---- the catalogue opened cold over a slow connection: bytes and time to the first result
         traffic = Traffic(page)
@@ -181,6 +186,22 @@ def test_the_catalogue_on_a_phone(browser, server):
         keep(page, "buku-375-pesan.png")
         holds = api.call("GET", f"/members/{member['id']}/holds", None, 200)
         assert [h["book_id"] for h in holds["items"]] == [books["Sang Pemimpi"]], holds
+
+        # ---- the member's own history, and switching it off
+        page.goto("/#/akun")
+        history = page.get_by_test_id("history").locator("li")
+        expect(history).to_have_count(2)
+        expect(history.nth(0)).to_contain_text("Atlas Pelangi Dunia")
+        expect(history.nth(0)).to_contain_text("dibaca di perpustakaan")
+        expect(history.nth(1)).to_contain_text("Laskar Pelangi")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= WIDTH
+        page.get_by_test_id("history").scroll_into_view_if_needed()
+        keep(page, "akun-375-riwayat.png")
+        page.get_by_test_id("privacy-keep_history").uncheck()
+        expect(page.get_by_test_id("history-off")).to_be_visible()
+        expect(page.get_by_test_id("privacy-keep_history")).not_to_be_checked()
+        page.get_by_test_id("privacy-keep_history").check()
+        expect(page.get_by_test_id("history").locator("li")).to_have_count(2)
 
         # ---- installable: the manifest, with the page's own icon
         manifest = page.request.get("/manifest.webmanifest")
