@@ -78,7 +78,7 @@ impl Store {
                 items.push(r.decode::<HistoryEntry>()?);
             }
         }
-        items.sort_by(|a, b| b.at.cmp(&a.at));
+        items.sort_by_key(|e| std::cmp::Reverse(e.at));
         items.truncate(HISTORY_LIMIT as usize);
         Ok(ReadingHistory { privacy, items })
     }
