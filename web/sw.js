@@ -37,6 +37,7 @@ const FILES = [
   '/js/views/reports.js',
   '/js/views/stocktake.js',
   '/js/views/visits.js',
+  '/manifest.webmanifest',
 ];
 
 self.addEventListener('install', (event) => {

@@ -15,16 +15,21 @@ use crate::{
     domain::{
         callnumber::{check_call_number, check_ddc},
         circulation::check_price,
-        Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, Year,
+        Authors, Barcode, Identifiers, Isbn, LanguageCode, Notes, ShortText, Subjects, Title, ValidationError, Year,
     },
     http::error::{Fields, Result},
     model::{Book, Copy, CopyStatus, Items, Page},
-    store::catalogue::{BookExtra, BookPatch, CopyPatch, NewBook},
+    store::{
+        catalogue::{BookExtra, BookPatch, CopyPatch, NewBook},
+        search::{OpacFilters, OpacPage, OpacSort, PopularBook},
+    },
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_books, create_book))
+        .routes(routes!(search_catalogue))
+        .routes(routes!(most_borrowed))
         .routes(routes!(get_book, update_book, delete_book))
         .routes(routes!(fill_call_numbers))
         .routes(routes!(list_copies, add_copy))
@@ -49,6 +54,89 @@ pub struct BookQuery {
 async fn list_books(State(s): State<AppState>, Query(q): Query<BookQuery>) -> Result<Json<Page<Book>>> {
     let page = page_request(q.page, q.per_page)?;
     Ok(Json(s.store.search_books(q.q.as_deref(), page).await?))
+}
+
+/// The public catalogue's search: words, filters, a sort and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogueQuery {
+    /// Words from the title, authors or subjects, or an ISBN; left out: the newest books.
+    q: Option<String>,
+    /// Only books of this collection type (a code, `GET /collection-types`).
+    collection_type: Option<String>,
+    /// Only books of this DDC main class: its hundreds digit, `0` (000–099) to `9` (900–999).
+    ddc: Option<i64>,
+    /// Only books published this year.
+    year: Option<i64>,
+    /// Only books in this language (ISO 639 code, e.g. `id`).
+    language: Option<String>,
+    /// `true`: only books with a copy on the shelf now.
+    available: Option<bool>,
+    /// `relevance` (default), `newest`, `title` or `year`.
+    sort: Option<String>,
+    /// Page number, from 1.
+    page: Option<i64>,
+    /// Books per page, 1 to 100.
+    per_page: Option<i64>,
+}
+
+/// Search the catalogue with facets (the public catalogue's search). Filters, facets and sorts
+/// apply to a search's first 1000 matches (the best, or the newest when more match; without
+/// words, the newest 1000 books): `total_capped` says when the matches were cut. Each facet counts
+/// the results narrowed by the other filters.
+#[utoipa::path(get, path = "/books/search", tag = "catalogue", params(CatalogueQuery),
+    responses((status = 200, body = OpacPage), (status = 422, body = super::error::Problem)))]
+async fn search_catalogue(State(s): State<AppState>, Query(q): Query<CatalogueQuery>) -> Result<Json<OpacPage>> {
+    let page = page_request(q.page, q.per_page)?;
+    let mut f = Fields::new();
+    let collection_type =
+        f.opt("collection_type", q.collection_type.filter(|c| !c.trim().is_empty()), |c| type_code(&c));
+    let ddc = f.opt("ddc", q.ddc, |d| {
+        u8::try_from(d).ok().filter(|d| *d <= 9).ok_or_else(|| ValidationError::out_of_range("ddc", 0, 9))
+    });
+    let year = f.opt("year", q.year, |y| {
+        Some(y).filter(|y| (0..=9999).contains(y)).ok_or_else(|| ValidationError::out_of_range("year", 0, 9999))
+    });
+    let language = f.opt("language", q.language.filter(|l| !l.trim().is_empty()), |l| {
+        LanguageCode::parse(&l).map(|l| l.as_str().to_owned())
+    });
+    let sort = f
+        .opt("sort", q.sort.filter(|v| !v.trim().is_empty()), |v| match v.trim() {
+            "relevance" => Ok(OpacSort::Relevance),
+            "newest" => Ok(OpacSort::Newest),
+            "title" => Ok(OpacSort::Title),
+            "year" => Ok(OpacSort::Year),
+            _ => Err(ValidationError::invalid_format("sort", "relevance, newest, title or year")),
+        })
+        .unwrap_or_default();
+    f.finish()?;
+    let filters = OpacFilters { collection_type, ddc, year, language, available: q.available.unwrap_or(false) };
+    Ok(Json(s.store.opac_search(q.q.as_deref(), &filters, sort, page).await?))
+}
+
+/// The period and length of the "most borrowed" list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PopularQuery {
+    /// The last this many days, 1 to 366 (default 30: this month).
+    days: Option<i64>,
+    /// At most this many books, 1 to 50 (default 10).
+    limit: Option<i64>,
+}
+
+/// The books lent most in the last days (the catalogue's "most borrowed this month"), most first.
+#[utoipa::path(get, path = "/books/popular", tag = "catalogue", params(PopularQuery),
+    responses((status = 200, body = Items<PopularBook>), (status = 422, body = super::error::Problem)))]
+async fn most_borrowed(State(s): State<AppState>, Query(q): Query<PopularQuery>) -> Result<Json<Items<PopularBook>>> {
+    let mut f = Fields::new();
+    let days = f.opt("days", q.days, |d| {
+        Some(d).filter(|d| (1..=366).contains(d)).ok_or_else(|| ValidationError::out_of_range("days", 1, 366))
+    });
+    let limit = f.opt("limit", q.limit, |l| {
+        Some(l).filter(|l| (1..=50).contains(l)).ok_or_else(|| ValidationError::out_of_range("limit", 1, 50))
+    });
+    f.finish()?;
+    Ok(Json(Items { items: s.store.most_borrowed(days.unwrap_or(30), limit.unwrap_or(10)).await? }))
 }
 
 /// A new book.

@@ -32,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_member_number))
         .routes(routes!(remove_member_number))
         .routes(routes!(member_loans))
+        .routes(routes!(member_history))
+        .routes(routes!(set_member_privacy))
         .routes(routes!(member_holds))
         .routes(routes!(member_fines))
         .routes(routes!(list_categories))
@@ -427,4 +429,51 @@ async fn delete_closed_day(
 ) -> Result<StatusCode> {
     s.store.delete_closed_day(&who.actor(), date).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A member's own reading history (staff, or the member themself): past loans and reads in the
+/// library, newest first (at most 200), with their privacy choices. Empty while the member keeps
+/// no history (`keep_history` off): the loans are kept for circulation, fines and reports, but
+/// not shown here.
+#[utoipa::path(get, path = "/members/{id}/history", tag = "members", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::store::history::ReadingHistory), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn member_history(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<crate::store::history::ReadingHistory>> {
+    who.actor().ensure_for(id)?;
+    Ok(Json(s.store.reading_history(id).await?))
+}
+
+/// A member's privacy choices; a choice left out stays as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyInput {
+    /// Show the member their past loans and reads in the library.
+    keep_history: Option<bool>,
+    /// Count the member's loans in the public "most borrowed".
+    in_popular: Option<bool>,
+}
+
+/// Set a member's privacy choices (staff, or the member themself). Turning the history off hides
+/// it (the loans are kept for circulation, fines and reports); turning it on shows it again.
+#[utoipa::path(put, path = "/members/{id}/privacy", tag = "members", params(("id" = i64, Path)), request_body = PrivacyInput,
+    responses((status = 200, body = crate::store::history::ReadingPrivacy), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn set_member_privacy(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Json(p): Json<PrivacyInput>,
+) -> Result<Json<crate::store::history::ReadingPrivacy>> {
+    who.actor().ensure_for(id)?;
+    let now = s.store.reading_privacy(id).await?;
+    let privacy = crate::store::history::ReadingPrivacy {
+        keep_history: p.keep_history.unwrap_or(now.keep_history),
+        in_popular: p.in_popular.unwrap_or(now.in_popular),
+    };
+    Ok(Json(s.store.set_reading_privacy(&who.actor(), id, privacy).await?))
 }

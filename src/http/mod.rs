@@ -6,8 +6,8 @@ mod api_docs;
 pub mod backup;
 pub mod catalogue;
 pub mod circulation;
-pub mod copycat;
 pub mod collections;
+pub mod copycat;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -271,9 +271,14 @@ fn route_templates(doc: &utoipa::openapi::OpenApi) -> impl Iterator<Item = Strin
 pub fn router(state: AppState, web_dir: &Path, instance: &str, metrics: &crate::metrics::Metrics) -> Router {
     let (api, doc) = api();
     let counted = metrics.http(route_templates(&doc));
-    let page = ServeDir::new(web_dir)
-        .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(web_dir.join("index.html")));
+    // The page's files gzipped for a browser that takes it: a phone on a slow connection opens
+    // the catalogue with a third of the bytes (i18n.js alone is 110 KB, 25 KB gzipped).
+    let page = tower::Layer::layer(
+        &tower_http::compression::CompressionLayer::new().gzip(true),
+        ServeDir::new(web_dir)
+            .append_index_html_on_directories(true)
+            .fallback(ServeFile::new(web_dir.join("index.html"))),
+    );
     let served_by = HeaderValue::from_str(instance).unwrap_or_else(|_| HeaderValue::from_static("pustaka"));
 
     // Every write of the API may carry an `Idempotency-Key` (see `idempotency`).

@@ -32,12 +32,20 @@ fn access(method: &str, path: &str) -> Access {
     match (method, path) {
         ("GET", "/healthz" | "/readyz" | "/licenses") => Public,
         ("POST", "/api/v1/auth/login") => Public,
-        ("GET", "/api/v1/books" | "/api/v1/books/{id}" | "/api/v1/books/{id}/copies" | "/api/v1/copies/{barcode}") => {
-            Public
-        }
+        (
+            "GET",
+            "/api/v1/books"
+            | "/api/v1/books/{id}"
+            | "/api/v1/books/{id}/copies"
+            | "/api/v1/copies/{barcode}"
+            | "/api/v1/books/search"
+            | "/api/v1/books/popular",
+        ) => Public,
         ("GET", "/api/v1/closed-days") => Public,
         ("POST", "/api/v1/auth/logout" | "/api/v1/auth/password") | ("GET", "/api/v1/auth/me") => Account,
         ("GET", "/api/v1/members/{id}" | "/api/v1/members/{id}/loans" | "/api/v1/members/{id}/holds")
+        | ("GET", "/api/v1/members/{id}/history")
+        | ("PUT", "/api/v1/members/{id}/privacy")
         | ("GET", "/api/v1/members/{id}/fines" | "/api/v1/loans/{id}")
         | ("GET", "/api/v1/fines/{id}/payments" | "/api/v1/payments/{id}")
         | ("POST", "/api/v1/loans/{id}/renew" | "/api/v1/holds")

@@ -72,7 +72,13 @@ pub const TABLES: &[Table] = &[
     table!("imports", "id", ["started_at", "updated_at", "finished_at"], [], ["dry_run"]),
     table!("books", "id", ["created_at", "updated_at"]),
     table!("copies", "id", ["created_at", "updated_at"]),
-    table!("members", "id", ["created_at", "updated_at"], ["expires_on", "birth_date"], ["blocked"]),
+    table!(
+        "members",
+        "id",
+        ["created_at", "updated_at"],
+        ["expires_on", "birth_date"],
+        ["blocked", "keep_history", "in_popular"]
+    ),
     table!("member_numbers", "id", ["created_at"]),
     table!("member_photos", "member_id", ["updated_at"]),
     table!("in_library_uses", "id", ["used_at"]),

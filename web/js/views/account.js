@@ -20,11 +20,12 @@ export async function render(root, ctx) {
     root.append(box);
     try {
       const id = user.member_id;
-      const [m, loans, holds, fines] = await Promise.all([
+      const [m, loans, holds, fines, history] = await Promise.all([
         api.get(`/members/${id}`),
         api.get(`/members/${id}/loans`, { status: 'active', per_page: 100 }),
         api.get(`/members/${id}/holds`, { per_page: 100 }),
         api.get(`/members/${id}/fines`, { status: 'all', per_page: 100 }),
+        api.get(`/members/${id}/history`),
       ]);
       const renew = async (l) => {
         try {
@@ -45,7 +46,8 @@ export async function render(root, ctx) {
         section(t('account.loans'), loansTable(loans.items, renew)),
         section(t('account.holds'), holdsTable(holds.items.filter((x) => x.status === 'waiting' || x.status === 'ready'), act),
           h('p', { class: 'hint' }, t('account.holds_hint'))),
-        section(t('account.fines'), finesTable(fines.items)));
+        section(t('account.fines'), finesTable(fines.items)),
+        historySection(id, history, again));
     } catch (err) {
       replace(box, errorNotice(err));
     }
@@ -53,6 +55,34 @@ export async function render(root, ctx) {
     root.append(facts([[t('login.username'), user.username], [t('account.role'), roleName(user.role)]]));
   }
   root.append(section(t('account.password'), passwordForm()));
+}
+
+/** The member's own reading history (loans and reads in the library) and their privacy switches. */
+function historySection(id, history, again) {
+  const toggle = (name, label) => {
+    const box = h('input', { type: 'checkbox', id: `privacy-${name}`, checked: history[name], 'data-testid': `privacy-${name}` });
+    box.addEventListener('change', async () => {
+      box.disabled = true;
+      try {
+        await api.put(`/members/${id}/privacy`, { [name]: box.checked });
+        flash(t('history.saved'));
+        again();
+      } catch (err) { flash(errorText(err), 'error'); box.disabled = false; }
+    });
+    return h('p', { class: 'check' }, box, ' ', h('label', { for: `privacy-${name}` }, label));
+  };
+  let body;
+  if (!history.keep_history) body = h('p', { class: 'hint', 'data-testid': 'history-off' }, t('history.off'));
+  else if (!history.items.length) body = h('p', { class: 'empty' }, t('history.none'));
+  else {
+    body = h('ul', { class: 'history-list', 'data-testid': 'history' }, history.items.map((e) => h('li', {},
+      h('a', { href: `#/buku/${e.book_id}` }, e.title), ' ',
+      e.kind === 'in_library'
+        ? h('span', { class: 'badge badge-neutral' }, t('history.read_here'))
+        : h('span', { class: 'hint' }, e.returned_at ? t('history.borrowed', { from: formatDate(e.at), to: formatDate(e.returned_at) }) : t('history.out', { from: formatDate(e.at) })),
+      e.kind === 'in_library' ? h('span', { class: 'hint' }, ` ${formatDate(e.at)}`) : null)));
+  }
+  return section(t('history.title'), toggle('keep_history', t('history.keep')), toggle('in_popular', t('history.in_popular')), body);
 }
 
 function passwordForm() {

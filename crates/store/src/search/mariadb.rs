@@ -107,6 +107,55 @@ impl Store {
         Ok(Page { total_capped: capped, ..page.wrap(items, hits.min(RANKED)) })
     }
 
+    /// Up to [`RANKED`] + 1 ids of books matching every term (whole words, else prefixes), in
+    /// the plain search's order: by relevance, or newest first when more than [`RANKED`] match.
+    pub(super) async fn full_text_mariadb_ids(&self, terms: &[String]) -> Result<Vec<i64>> {
+        let mut sets: Vec<Vec<String>> = terms.iter().map(|t| vec![t.clone()]).collect();
+        let mut ids = self.word_matches(&sets, RANKED + 1, 0, false).await?;
+        if ids.is_empty() {
+            sets.clear();
+            for term in terms {
+                let words = self.prefix_words(term).await?;
+                if words.is_empty() {
+                    return Ok(Vec::new());
+                }
+                sets.push(words);
+            }
+            ids = self.word_matches(&sets, RANKED + 1, 0, false).await?;
+        }
+        if ids.is_empty() {
+            return Ok(ids);
+        }
+        if ids.len() as i64 > RANKED {
+            return self.word_matches(&sets, RANKED + 1, 0, true).await;
+        }
+        let words: Vec<&String> = sets.iter().flatten().collect();
+        let mut q = sql(format!(
+            "SELECT book_id AS id, CAST(SUM(weight) AS SIGNED) AS score FROM book_words WHERE book_id IN ({}) AND word IN ({}) \
+             GROUP BY book_id",
+            placeholders(ids.len()),
+            placeholders(words.len())
+        ));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for w in words {
+            q = q.bind(w);
+        }
+        let mut scored = self
+            .db
+            .all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                let s: Scored = r.decode()?;
+                Ok((s.score, s.id))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok(scored.into_iter().map(|(_, id)| id).collect())
+    }
+
     /// Books having a word of every set: at most `limit` ids after `offset`, in no particular
     /// order, or newest first.
     async fn word_matches(&self, sets: &[Vec<String>], limit: i64, offset: i64, newest: bool) -> Result<Vec<i64>> {

@@ -7,7 +7,10 @@
 
 mod count;
 mod mariadb;
+mod opac;
 mod sqlite;
+
+pub use opac::{FacetValue, Facets, OpacFilters, OpacPage, OpacSort, PopularBook};
 
 pub(crate) use count::BookCount;
 
