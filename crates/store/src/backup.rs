@@ -76,6 +76,7 @@ pub const TABLES: &[Table] = &[
     table!("member_numbers", "id", ["created_at"]),
     table!("member_photos", "member_id", ["updated_at"]),
     table!("in_library_uses", "id", ["used_at"]),
+    table!("roles", "code", ["updated_at"], [], ["builtin"]),
     table!("users", "id", ["created_at"]),
     table!("loans", "id", ["loaned_at", "due_at", "returned_at"]),
     table!("fines", "id", ["created_at", "resolved_at"]),

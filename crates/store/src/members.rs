@@ -16,7 +16,7 @@ use crate::{
     domain::{
         CardNumber, Email, Grade, MemberNumber, MemberRef, NumberKind, Password, PersonName, Phone, ShortText, Username,
     },
-    model::{Category, ClosedDay, Member, OtherNumber, Page, Role},
+    model::{Category, ClosedDay, Member, OtherNumber, Page},
 };
 
 /// A validated new member.
@@ -415,7 +415,7 @@ impl Store {
                     sql("INSERT INTO users (username, password_hash, role, member_id, created_at) VALUES (?, ?, ?, ?, ?)")
                         .bind(username.as_str())
                         .bind(hash.as_str())
-                        .bind(Role::Member.as_str())
+                        .bind(crate::domain::status::roles::MEMBER)
                         .bind(id)
                         .bind(at),
                 )
