@@ -289,8 +289,8 @@ async fn put_role(
     if name.is_empty() || name.chars().count() > 80 {
         f.add("name", "invalid_name", "a role's name is 1 to 80 characters");
     }
-    let permissions = Permissions::parse(&r.permissions.join(" "))
-        .map_err(|e| ValidationError::new("unknown_permission", e));
+    let permissions =
+        Permissions::parse(&r.permissions.join(" ")).map_err(|e| ValidationError::new("unknown_permission", e));
     let permissions = f.check("permissions", permissions);
     f.finish()?;
     Ok(Json(s.store.put_role(&who.actor(), &code, name, permissions.expect("checked")).await?))

@@ -22,9 +22,7 @@ use super::{
 };
 use crate::{
     domain::{MemberRef, ShortText, ValidationError},
-    store::{
-        visits::{count_by_grade, ClientId, NewVisit, VisitReceipt, Visitor},
-    },
+    store::visits::{count_by_grade, ClientId, NewVisit, VisitReceipt, Visitor},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -190,7 +190,11 @@ async fn sessions(app: &TestApp) -> Vec<(String, Caller, Option<String>)> {
     // What librarians could do before roles had permissions, kept by the seeded role.
     let token = app.login(common::LIBRARIAN.0, common::LIBRARIAN.1).await;
     all.push(("librarian".to_owned(), Caller::Staff(librarian), Some(token)));
-    all.push(("admin".to_owned(), Caller::Staff(Permissions::all()), Some(app.login("admin", common::ADMIN_PASSWORD).await)));
+    all.push((
+        "admin".to_owned(),
+        Caller::Staff(Permissions::all()),
+        Some(app.login("admin", common::ADMIN_PASSWORD).await),
+    ));
     all
 }
 

@@ -199,7 +199,11 @@ pub mod roles {
     pub fn seeded() -> Vec<(&'static str, &'static str, Permissions)> {
         vec![
             (ADMIN, "Admin", Permissions::all()),
-            (LIBRARIAN, "Pustakawan", Permissions::of(&[Desk, Catalogue, Members, Fines, Exports, Print, Reports, Kiosk])),
+            (
+                LIBRARIAN,
+                "Pustakawan",
+                Permissions::of(&[Desk, Catalogue, Members, Fines, Exports, Print, Reports, Kiosk]),
+            ),
             ("desk_helper", "Petugas meja", Permissions::of(&[Desk, Kiosk])),
             ("cataloguer", "Katalogisasi", Permissions::of(&[Catalogue, Print])),
             ("reports_only", "Laporan saja", Permissions::of(&[Reports])),

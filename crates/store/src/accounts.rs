@@ -470,8 +470,15 @@ impl Store {
                 ));
             }
             tx.exec(sql("DELETE FROM roles WHERE code = ?").bind(code)).await?;
-            self.audit(&mut tx, actor, "role.delete", "role", 0, format!("{code} ({}): {}", role.name, role.set().to_text()))
-                .await
+            self.audit(
+                &mut tx,
+                actor,
+                "role.delete",
+                "role",
+                0,
+                format!("{code} ({}): {}", role.name, role.set().to_text()),
+            )
+            .await
         }
         .await)
     }
@@ -494,7 +501,8 @@ impl Store {
                 may_remove_admin(i64::try_from(admins.len()).unwrap_or(i64::MAX) - 1)?;
             }
             tx.exec(sql("UPDATE users SET role = ? WHERE id = ?").bind(role).bind(id)).await?;
-            self.audit(&mut tx, actor, "user.role", "user", id, format!("{}: {} -> {role}", u.username, u.role)).await?;
+            self.audit(&mut tx, actor, "user.role", "user", id, format!("{}: {} -> {role}", u.username, u.role))
+                .await?;
             self.user_in(&mut tx, id).await
         }
         .await)
