@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_members, create_member))
         .routes(routes!(get_member, update_member, delete_member))
+        .routes(routes!(set_member_password))
         .routes(routes!(add_member_number))
         .routes(routes!(remove_member_number))
         .routes(routes!(member_loans))
@@ -248,6 +249,34 @@ async fn update_member(
     };
     f.finish()?;
     Ok(Json(s.store.update_member(&who.actor(), id, &patch).await?))
+}
+
+/// A new password for a member's login.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPasswordInput {
+    #[schema(value_type = String, format = Password)]
+    password: String,
+}
+
+/// Set a new password for a member who forgot theirs (staff with the members permission). The
+/// member's sessions end; tell them the new password, they can change it after logging in.
+#[utoipa::path(put, path = "/members/{id}/password", tag = "members", params(("id" = i64, Path)),
+    request_body = MemberPasswordInput,
+    responses((status = 204), (status = 403, body = Problem),
+        (status = 404, description = "no such member, or the member has no login", body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn set_member_password(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Json(p): Json<MemberPasswordInput>,
+) -> Result<StatusCode> {
+    let password = Password::parse(&p.password).map_err(|e| ApiError::field("password", e))?;
+    let user = s.store.member_user(id).await?.ok_or(crate::store::error::StoreError::NotFound("member login"))?;
+    s.store.set_password(&who.actor(), user.id, &password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Delete a member who never borrowed.

@@ -12,6 +12,7 @@ pub mod copycat;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod first_start;
 pub mod idempotency;
 pub mod imports;
 pub mod limits;
@@ -235,6 +236,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(collections::router())
         .merge(circulation::router())
         .merge(accounts::router())
+        .merge(first_start::router())
         .merge(notices::router())
         .merge(reports::router())
         .merge(visits::router())

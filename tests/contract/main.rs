@@ -32,6 +32,7 @@ mod offline_page;
 mod openapi;
 mod pool;
 mod print;
+mod recovery;
 mod reports;
 mod roles;
 mod rules;

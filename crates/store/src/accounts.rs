@@ -268,10 +268,63 @@ impl Store {
                         .bind(attempt_key(&username)),
                 )
                 .await?;
+                // The first start's first step is done once an admin has a password of their own.
+                if s.user.role == roles::ADMIN {
+                    tx.exec(
+                        sql("UPDATE first_start SET step = ?, updated_at = ? WHERE id = 1 AND step = ?")
+                            .bind(FirstStep::Identity.as_str())
+                            .bind(self.now())
+                            .bind(FirstStep::Password.as_str()),
+                    )
+                    .await?;
+                }
                 self.audit(&mut tx, &s.actor(), "user.password", "user", s.user.id, "password changed").await
             }
             .await
         })
+    }
+
+    /// The account of a login name (as typed: trimmed, lower case).
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let row = self
+            .db
+            .opt(
+                sql("SELECT id, username, role, member_id, created_at FROM users WHERE username = ?")
+                    .bind(username.trim().to_lowercase()),
+            )
+            .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    /// Sets an account's password without its current one: the command line for a locked-out
+    /// admin, staff for a member who forgot theirs. Every session of the account ends and its
+    /// failed logins are forgiven (from every address).
+    pub async fn set_password(&self, actor: &Actor, id: i64, new: &Password) -> Result<User> {
+        let hash = self.hash_password(new).await?;
+        crate::transaction!(self.db, |tx| async {
+            let u = self.user_in(&mut tx, id).await?;
+            tx.exec(sql("UPDATE users SET password_hash = ? WHERE id = ?").bind(&hash).bind(id)).await?;
+            tx.exec(
+                sql("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+                    .bind(self.now())
+                    .bind(id),
+            )
+            .await?;
+            tx.exec(sql("DELETE FROM login_failures WHERE username = ?").bind(attempt_key(&u.username))).await?;
+            self.audit(&mut tx, actor, "user.password_reset", "user", id, format!("{} ({})", u.username, u.role))
+                .await?;
+            Ok::<_, StoreError>(u)
+        }
+        .await)
+    }
+
+    /// The login account of a member, if they have one.
+    pub async fn member_user(&self, member_id: i64) -> Result<Option<User>> {
+        let row = self
+            .db
+            .opt(sql("SELECT id, username, role, member_id, created_at FROM users WHERE member_id = ?").bind(member_id))
+            .await?;
+        row.as_ref().map(user).transpose()
     }
 
     /// All accounts.
@@ -333,7 +386,7 @@ impl Store {
             }
             tx.exec(sql("DELETE FROM sessions WHERE user_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM users WHERE id = ?").bind(id)).await?;
-            self.audit(&mut tx, actor, "user.delete", "user", id, u.username).await
+            self.audit(&mut tx, actor, "user.delete", "user", id, format!("{} ({})", u.username, u.role)).await
         }
         .await)
     }
@@ -357,11 +410,96 @@ impl Store {
             .map_err(|e| StoreError::Internal(anyhow::anyhow!("PUSTAKA_ADMIN_PASSWORD: {}", e.message)))?;
         let username = Username::parse("admin").map_err(|e| StoreError::Internal(anyhow::anyhow!(e.message)))?;
         match self.create_user(&Actor::system(), &username, &pw, roles::ADMIN, None).await {
-            Ok(_) => Ok(generated.then_some(password)),
+            Ok(_) => {
+                // A generated password is for the first login only: the page's first start
+                // begins with a new one.
+                if generated {
+                    self.set_first_start_step(&Actor::system(), FirstStep::Password).await?;
+                }
+                Ok(generated.then_some(password))
+            }
             // Another replica starting at the same moment made it first.
             Err(StoreError::Duplicate { .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Where the admin's guided first start stands (issue #32), in order.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstStep {
+    /// The generated admin password must be changed.
+    Password,
+    /// The library's name, address and logo.
+    Identity,
+    /// Member categories and loan rules.
+    Rules,
+    /// Bringing the old catalogue and members in (the import page).
+    MoveIn,
+    /// Finished or skipped: the page no longer guides.
+    Done,
+}
+
+impl FirstStep {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::Identity => "identity",
+            Self::Rules => "rules",
+            Self::MoveIn => "move_in",
+            Self::Done => "done",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "password" => Self::Password,
+            "identity" => Self::Identity,
+            "rules" => Self::Rules,
+            "move_in" => Self::MoveIn,
+            _ => Self::Done,
+        }
+    }
+}
+
+impl Store {
+    /// Where the first start stands.
+    pub async fn first_start(&self) -> Result<FirstStep> {
+        let row = self.db.opt(sql("SELECT step FROM first_start WHERE id = 1")).await?;
+        Ok(match row {
+            Some(r) => FirstStep::parse(&r.decode::<(String,)>()?.0),
+            None => FirstStep::Done,
+        })
+    }
+
+    /// Moves the first start to `step` (on, back, or skipped to `done`). The password step is
+    /// left only by changing the password ([`Store::change_password`]).
+    pub async fn set_first_start_step(&self, actor: &Actor, step: FirstStep) -> Result<FirstStep> {
+        crate::transaction!(self.db, |tx| async {
+            let lock = tx.for_update();
+            let row = tx.opt(sql(format!("SELECT step FROM first_start WHERE id = 1{lock}"))).await?;
+            let now = row.map(|r| r.decode::<(String,)>()).transpose()?.map(|(s,)| FirstStep::parse(&s));
+            if now == Some(FirstStep::Password) && step != FirstStep::Password && actor.user_id != 0 {
+                return Err(StoreError::invalid(
+                    "step",
+                    ValidationError::new("password_first", "change the generated admin password first"),
+                ));
+            }
+            tx.exec(sql("DELETE FROM first_start WHERE id = 1")).await?;
+            tx.exec(
+                sql("INSERT INTO first_start (id, step, updated_at) VALUES (1, ?, ?)")
+                    .bind(step.as_str())
+                    .bind(self.now()),
+            )
+            .await?;
+            self.audit(&mut tx, actor, "first_start.step", "first_start", 1, step.as_str()).await?;
+            Ok::<_, StoreError>(step)
+        }
+        .await)
     }
 }
 

@@ -98,6 +98,7 @@ pub const TABLES: &[Table] = &[
     table!("copycat_answers", "id", ["fetched_at"]),
     table!("isbn_covers", "isbn", ["fetched_at"]),
     table!("book_covers", "book_id", ["updated_at"]),
+    table!("first_start", "id", ["updated_at"]),
 ];
 
 /// Tables of the schema a backup leaves out, and why: what is rebuilt from the tables above, and

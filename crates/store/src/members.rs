@@ -499,12 +499,21 @@ impl Store {
                 let (hold,): (i64,) = r.decode()?;
                 self.end_hold_in(&mut tx, actor, hold, crate::model::HoldStatus::Cancelled).await?;
             }
+            let detail = crate::catalogue::deleted_detail(&[
+                ("name", Some(m.name.clone())),
+                ("card", Some(m.card_number.clone())),
+                ("category", Some(m.category.clone())),
+                ("class", m.grade.clone()),
+                ("email", m.email.clone()),
+                ("phone", m.phone.clone()),
+                ("expires", m.expires_on.map(|d| d.to_string())),
+            ]);
             tx.exec(sql("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE member_id = ?)").bind(id)).await?;
             tx.exec(sql("DELETE FROM users WHERE member_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM holds WHERE member_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM member_numbers WHERE member_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM members WHERE id = ?").bind(id)).await?;
-            self.audit(&mut tx, actor, "member.delete", "member", id, m.name).await
+            self.audit(&mut tx, actor, "member.delete", "member", id, detail).await
         }
         .await
         })
