@@ -19,6 +19,7 @@ mod collections;
 mod copycat;
 mod desk;
 mod export;
+mod first_start;
 mod i18n;
 mod idempotency;
 mod import;

@@ -57,6 +57,7 @@ export async function render(root, ctx) {
       h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'start-identity-save' }, t('start.save_next'))));
     onSubmit(body, async (v) => {
       await api.put('/library', { name: v.name, address: v.address || '' });
+      window.dispatchEvent(new CustomEvent('pustaka:library'));
       await go(nextOf(step));
     });
   } else {
