@@ -62,8 +62,15 @@ export async function loadMe() {
 
 export async function login(username, password) {
   const data = await api.post('/auth/login', { username, password });
-  // The login answers the account; /auth/me adds what its role may do.
-  try { setUser(await api.get('/auth/me')); } catch { setUser(data.user); }
+  // The login answers the account; /auth/me adds what its role may do; an admin also learns
+  // whether the library's first start waits (views/firststart.js). All before the page shows the
+  // user, so the login's next view follows at once.
+  let user = data.user;
+  try { user = await api.get('/auth/me'); } catch { /* the login's answer will do */ }
+  if (can('settings', user)) {
+    try { user = { ...user, firstStart: (await api.get('/first-start')).step }; } catch { /* never in the way */ }
+  }
+  setUser(user);
   return currentUser;
 }
 

@@ -10,11 +10,6 @@ import { heading, notice, flash, errorNotice } from '../ui.js';
 
 const STEPS = ['password', 'identity', 'rules', 'move_in'];
 
-/** Whether the first start still waits (false when it cannot be read: never in the way). */
-export async function firstStartPending() {
-  try { return (await api.get('/first-start')).step !== 'done'; } catch { return false; }
-}
-
 export async function render(root, ctx) {
   let step;
   try { step = (await api.get('/first-start')).step; } catch (err) { replace(root, heading(t('start.title')), errorNotice(err)); return; }

@@ -4,7 +4,6 @@ import { t, roleName } from '../i18n.js';
 import { login, isStaff, can } from '../session.js';
 import { field, onSubmit } from '../forms.js';
 import { heading, notice, flash } from '../ui.js';
-import { firstStartPending } from './firststart.js';
 
 export async function render(root, ctx) {
   const next = ctx.query.next && ctx.query.next.startsWith('#/') && !ctx.query.next.startsWith('#/masuk') ? ctx.query.next : null;
@@ -22,7 +21,7 @@ export async function render(root, ctx) {
     const user = await login(v.username, v.password);
     flash(t('login.welcome', { name: user.username, role: roleName(user.role) }));
     // A new library: the admin is guided through its first start until it is done or skipped.
-    if (can('settings') && await firstStartPending()) { ctx.navigate('#/mulai'); return; }
+    if (user.firstStart && user.firstStart !== 'done') { ctx.navigate('#/mulai'); return; }
     ctx.navigate(next || (isStaff(user) ? staffHome() : user.role === 'kiosk' ? '#/tamu' : user.member_id ? '#/akun' : '#/katalog'));
   });
   replace(root, heading(t('login.title')), form);
