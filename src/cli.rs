@@ -1,4 +1,4 @@
-//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | backup | restore | licenses | import | export`.
+//! The command line: `pustaka [serve] | migrate | reindex | healthcheck | seed-demo | create-user | reset-password | backup | restore | licenses | import | export`.
 
 use std::{io::Read, process::ExitCode, time::Duration};
 
@@ -10,7 +10,6 @@ use crate::{
     app,
     config::Settings,
     domain::{Password, Username},
-    model::Role,
     store::Actor,
     telemetry,
 };
@@ -46,12 +45,26 @@ enum Command {
         /// Login name.
         #[arg(long)]
         username: String,
-        /// admin, librarian, member or kiosk (the visitor log's entrance kiosk).
+        /// The role's code: admin, librarian, desk_helper, cataloguer, reports_only, kiosk (the
+        /// visitor log's entrance kiosk), member, or a role an admin made.
         #[arg(long, default_value = "librarian")]
         role: String,
         /// For a member account: the member's id.
         #[arg(long)]
         member_id: Option<i64>,
+    },
+    /// Set a new password for an account without its current one: the way back in for a locked-out
+    /// admin (run where the server runs). The password is read from --password-file or else from
+    /// standard input (one line). The account's sessions end and its failed logins are forgiven.
+    ResetPassword {
+        /// The account's login name, e.g. admin.
+        username: String,
+        /// A file holding the new password (its first line).
+        #[arg(long)]
+        password_file: Option<std::path::PathBuf>,
+        /// The database instead of PUSTAKA_DATABASE_URL's.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Write a backup of every table to a file (a Pustaka backup: gzip, restorable into SQLite or
     /// MariaDB; see docs/backup-format.md).
@@ -368,7 +381,9 @@ impl Cli {
     async fn dispatch(self) -> anyhow::Result<ExitCode> {
         let mut settings = Settings::from_env()?;
         if let Some(
-            Command::Backup { database_url: Some(url), .. } | Command::Restore { database_url: Some(url), .. },
+            Command::Backup { database_url: Some(url), .. }
+            | Command::Restore { database_url: Some(url), .. }
+            | Command::ResetPassword { database_url: Some(url), .. },
         ) = &self.command
         {
             settings.database = crate::store::settings::DatabaseSettings::from_url(url, None)?;
@@ -447,15 +462,36 @@ impl Cli {
                 let store = app::connect(&settings).await?;
                 return restore(&store, &file, yes).await;
             }
+            Command::ResetPassword { username, password_file, .. } => {
+                let store = app::connect(&settings).await?;
+                let mut text = String::new();
+                match &password_file {
+                    Some(f) => {
+                        text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+                    }
+                    None => {
+                        std::io::stdin()
+                            .read_to_string(&mut text)
+                            .context("reading the password from standard input")?;
+                    }
+                }
+                let line = text.lines().next().unwrap_or("");
+                let password = Password::parse(line).map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
+                let user = store
+                    .user_by_username(&username)
+                    .await?
+                    .with_context(|| format!("no account is named {username:?}"))?;
+                store.set_password(&Actor::system(), user.id, &password).await?;
+                println!("new password set for {} ({}); its sessions ended", user.username, user.role);
+            }
             Command::CreateUser { username, role, member_id } => {
                 let store = app::connect(&settings).await?;
-                let role = Role::parse(&role).context("--role must be admin, librarian, member or kiosk")?;
                 let username = Username::parse(&username).map_err(|e| anyhow::anyhow!("--username: {}", e.message))?;
                 let mut line = String::new();
                 std::io::stdin().read_to_string(&mut line).context("reading the password from standard input")?;
                 let password = Password::parse(line.trim_end_matches(['\n', '\r']))
                     .map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
-                let user = store.create_user(&Actor::system(), &username, &password, role, member_id).await?;
+                let user = store.create_user(&Actor::system(), &username, &password, &role, member_id).await?;
                 println!("created {} ({})", user.username, user.role);
             }
         }

@@ -27,6 +27,7 @@ const FILES = [
   '/js/views/collection.js',
   '/js/views/copycat.js',
   '/js/views/desk.js',
+  '/js/views/firststart.js',
   '/js/views/imports.js',
   '/js/views/kiosk.js',
   '/js/views/loans.js',

@@ -1,4 +1,4 @@
-//! `/api/v1/auth`, `/api/v1/users`, `/api/v1/audit` and `/api/v1/stats`.
+//! `/api/v1/auth`, `/api/v1/users`, `/api/v1/roles`, `/api/v1/audit` and `/api/v1/stats`.
 
 use axum::{
     extract::State,
@@ -13,13 +13,16 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{came_over_https, page_request, Admin, Auth, ClientAddr, Json, Path, Query, Staff, SESSION_COOKIE},
+    extract::{came_over_https, page_request, Auth, ClientAddr, Json, Path, Query, SESSION_COOKIE},
     AppState,
 };
 use crate::{
-    domain::{Password, Username},
+    domain::{
+        status::{roles, Permission, Permissions},
+        Password, Username, ValidationError,
+    },
     http::error::{ApiError, Fields, Result},
-    model::{AuditEntry, Items, Page, Role, Stats, User},
+    model::{AuditEntry, Items, Page, RoleInfo, Stats, User},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -30,6 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(change_password))
         .routes(routes!(list_users, create_user))
         .routes(routes!(delete_user))
+        .routes(routes!(set_user_role))
+        .routes(routes!(list_roles))
+        .routes(routes!(put_role, delete_role))
         .routes(routes!(audit))
         .routes(routes!(stats))
 }
@@ -108,12 +114,21 @@ async fn logout(State(s): State<AppState>, request: HeaderMap, Auth(who): Auth) 
     Ok((StatusCode::NO_CONTENT, headers))
 }
 
-/// Who is logged in.
+/// The logged-in account and what its role may do.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    user: User,
+    /// The permissions of the account's role, as of this request.
+    permissions: Vec<Permission>,
+}
+
+/// Who is logged in, and what their role may do.
 #[utoipa::path(get, path = "/auth/me", tag = "accounts",
-    responses((status = 200, body = User), (status = 401, body = Problem)),
+    responses((status = 200, body = Me), (status = 401, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn me(Auth(who): Auth) -> Json<User> {
-    Json(who.user)
+async fn me(Auth(who): Auth) -> Json<Me> {
+    Json(Me { permissions: who.permissions.list(), user: who.user })
 }
 
 /// A password change.
@@ -148,7 +163,7 @@ async fn change_password(
 #[utoipa::path(get, path = "/users", tag = "accounts",
     responses((status = 200, body = Items<User>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_users(State(s): State<AppState>, _: Admin) -> Result<Json<Items<User>>> {
+async fn list_users(State(s): State<AppState>, _: Auth) -> Result<Json<Items<User>>> {
     Ok(Json(Items { items: s.store.users().await? }))
 }
 
@@ -160,7 +175,10 @@ pub struct UserInput {
     username: String,
     #[schema(value_type = String, format = Password)]
     password: String,
-    role: Role,
+    /// A role's code (`GET /roles`): `admin`, `librarian`, `desk_helper`, `cataloguer`,
+    /// `reports_only`, `kiosk`, `member`, or one an admin made.
+    #[schema(example = "librarian")]
+    role: String,
     /// Required for a `member` account, refused for staff.
     member_id: Option<i64>,
 }
@@ -172,23 +190,21 @@ pub struct UserInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn create_user(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Json(u): Json<UserInput>,
 ) -> Result<(StatusCode, Json<User>)> {
     let mut f = Fields::new();
     let username = f.check("username", Username::parse(&u.username));
     let password = f.check("password", Password::parse(&u.password));
-    match (u.role, u.member_id) {
-        (Role::Member, None) => f.add("member_id", "required", "a member account names its member"),
-        (Role::Admin | Role::Librarian | Role::Kiosk, Some(_)) => {
-            f.add("member_id", "not_allowed", "staff and kiosk accounts are not member records")
-        }
+    match (u.role == roles::MEMBER, u.member_id) {
+        (true, None) => f.add("member_id", "required", "a member account names its member"),
+        (false, Some(_)) => f.add("member_id", "not_allowed", "staff and kiosk accounts are not member records"),
         _ => {}
     }
     f.finish()?;
     let user = s
         .store
-        .create_user(&who.actor(), &username.expect("checked"), &password.expect("checked"), u.role, u.member_id)
+        .create_user(&who.actor(), &username.expect("checked"), &password.expect("checked"), &u.role, u.member_id)
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -197,8 +213,95 @@ async fn create_user(
 #[utoipa::path(delete, path = "/users/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_user(State(s): State<AppState>, Admin(who): Admin, Path(id): Path<i64>) -> Result<StatusCode> {
+async fn delete_user(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.delete_user(&who.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Another role for an account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChoice {
+    /// A role's code.
+    #[schema(example = "desk_helper")]
+    role: String,
+}
+
+/// Give a staff account another role (users); member accounts keep the member role, the last
+/// admin stays an admin. The account's sessions get the new role's permissions at once.
+#[utoipa::path(put, path = "/users/{id}/role", tag = "accounts", params(("id" = i64, Path)), request_body = RoleChoice,
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn set_user_role(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Json(c): Json<RoleChoice>,
+) -> Result<Json<User>> {
+    Ok(Json(s.store.set_user_role(&who.actor(), id, &c.role).await?))
+}
+
+/// Every role with its permissions and how many accounts hold it (users).
+#[utoipa::path(get, path = "/roles", tag = "accounts",
+    responses((status = 200, body = Items<RoleInfo>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_roles(State(s): State<AppState>, _: Auth) -> Result<Json<Items<RoleInfo>>> {
+    Ok(Json(Items { items: s.store.roles().await? }))
+}
+
+/// A role's name and permissions.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleInput {
+    #[schema(example = "Petugas sore")]
+    name: String,
+    /// Permission names: desk, catalogue, members, fines, imports, exports, print, reports,
+    /// settings, backups, users, kiosk.
+    #[schema(example = json!(["desk", "fines"]))]
+    permissions: Vec<String>,
+}
+
+/// A role's code: 1 to 32 lower-case letters, digits and `_`.
+fn role_code(code: &str) -> std::result::Result<(), ValidationError> {
+    if (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        Ok(())
+    } else {
+        Err(ValidationError::new("invalid_code", "a role's code is 1 to 32 lower-case letters, digits and _"))
+    }
+}
+
+/// Add a role or change one's name and permissions (users). `admin`, `member` and `kiosk` are
+/// fixed. Accounts holding the role get the new permissions at their next request.
+#[utoipa::path(put, path = "/roles/{code}", tag = "accounts", params(("code" = String, Path)), request_body = RoleInput,
+    responses((status = 200, body = RoleInfo), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn put_role(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(code): Path<String>,
+    Json(r): Json<RoleInput>,
+) -> Result<Json<RoleInfo>> {
+    let mut f = Fields::new();
+    f.check("code", role_code(&code));
+    let name = r.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        f.add("name", "invalid_name", "a role's name is 1 to 80 characters");
+    }
+    let permissions =
+        Permissions::parse(&r.permissions.join(" ")).map_err(|e| ValidationError::new("unknown_permission", e));
+    let permissions = f.check("permissions", permissions);
+    f.finish()?;
+    Ok(Json(s.store.put_role(&who.actor(), &code, name, permissions.expect("checked")).await?))
+}
+
+/// Remove a role an admin made (users); not a seeded one, nor one an account holds.
+#[utoipa::path(delete, path = "/roles/{code}", tag = "accounts", params(("code" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_role(State(s): State<AppState>, Auth(who): Auth, Path(code): Path<String>) -> Result<StatusCode> {
+    s.store.delete_role(&who.actor(), &code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -214,7 +317,7 @@ pub struct PageQuery {
 #[utoipa::path(get, path = "/audit", tag = "accounts", params(PageQuery),
     responses((status = 200, body = Page<AuditEntry>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn audit(State(s): State<AppState>, _: Staff, Query(q): Query<PageQuery>) -> Result<Json<Page<AuditEntry>>> {
+async fn audit(State(s): State<AppState>, _: Auth, Query(q): Query<PageQuery>) -> Result<Json<Page<AuditEntry>>> {
     Ok(Json(s.store.audit_log(page_request(q.page, q.per_page)?).await?))
 }
 
@@ -222,6 +325,6 @@ async fn audit(State(s): State<AppState>, _: Staff, Query(q): Query<PageQuery>) 
 #[utoipa::path(get, path = "/stats", tag = "accounts",
     responses((status = 200, body = Stats), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn stats(State(s): State<AppState>, _: Staff) -> Result<Json<Stats>> {
+async fn stats(State(s): State<AppState>, _: Auth) -> Result<Json<Stats>> {
     Ok(Json(s.store.stats().await?))
 }

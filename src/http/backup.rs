@@ -26,7 +26,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{too_large, ApiError, Problem, Result},
-    extract::{Admin, Path},
+    extract::{Auth, Path},
     table::download,
     AppState,
 };
@@ -87,7 +87,7 @@ impl std::io::Write for ChannelWriter {
     responses((status = 200, description = "the backup file", content((Vec<u8> = "application/gzip"))),
         (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn backup(State(s): State<AppState>, _: Admin) -> Result<Response> {
+async fn backup(State(s): State<AppState>, _: Auth) -> Result<Response> {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
     let store = s.store.clone();
     tokio::spawn(async move {
@@ -189,7 +189,7 @@ fn body_reader(mut body: Body) -> (BodyReader, Arc<AtomicBool>) {
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, description = "not a whole Pustaka backup (`file`: `not_a_backup`, `backup_unreadable`, `backup_truncated`, `backup_damaged`, `backup_version`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn check(_: Admin, body: Body) -> Result<Response> {
+async fn check(_: Auth, body: Body) -> Result<Response> {
     let (reader, too_big) = body_reader(body);
     let checked = crate::store::Store::check_backup(&mut GzipSource::new(reader, Budgets::default()));
     if too_big.load(Ordering::Relaxed) {
@@ -207,7 +207,7 @@ async fn check(_: Admin, body: Body) -> Result<Response> {
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, description = "not a whole Pustaka backup, or one of another schema version (`file`: `backup_schema_mismatch`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn restore(State(s): State<AppState>, Admin(who): Admin, body: Body) -> Result<Response> {
+async fn restore(State(s): State<AppState>, Auth(who): Auth, body: Body) -> Result<Response> {
     let (reader, too_big) = body_reader(body);
     let restored = s.store.restore_backup(&mut GzipSource::new(reader, Budgets::default())).await;
     if too_big.load(Ordering::Relaxed) {
@@ -233,7 +233,7 @@ pub struct BackupList {
     responses((status = 200, description = "the backups", body = BackupList),
         (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list(State(s): State<AppState>, _: Admin) -> Json<BackupList> {
+async fn list(State(s): State<AppState>, _: Auth) -> Json<BackupList> {
     let items = s.backup_dir.as_deref().map(crate::backup::list).unwrap_or_default();
     Json(BackupList { dir: s.backup_dir.as_ref().map(|d| d.display().to_string()), items })
 }
@@ -249,7 +249,7 @@ async fn list(State(s): State<AppState>, _: Admin) -> Json<BackupList> {
     security(("bearer" = []), ("cookie" = [])))]
 async fn restore_listed(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path(name): Path<String>,
 ) -> Result<Json<Contents>> {
     let dir = s.backup_dir.as_ref().ok_or(ApiError::NotFound("backup"))?;

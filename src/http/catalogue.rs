@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     collections::type_code,
-    extract::{page_request, present, Admin, Json, Path, Query, Staff},
+    extract::{page_request, present, Auth, Json, Path, Query},
     AppState,
 };
 use crate::{
@@ -256,7 +256,7 @@ impl BookInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn create_book(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Json(b): Json<BookInput>,
 ) -> Result<(StatusCode, Json<Book>)> {
     let book = s.store.create_book(&who.actor(), &b.parse(s.store.now().year())?).await?;
@@ -345,7 +345,7 @@ pub(super) fn clearable<S, T>(
     security(("bearer" = []), ("cookie" = [])))]
 async fn update_book(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     Json(p): Json<BookPatchInput>,
 ) -> Result<Json<Book>> {
@@ -393,7 +393,7 @@ pub struct CallNumbersFilled {
 #[utoipa::path(post, path = "/books/call-numbers", tag = "catalogue",
     responses((status = 200, body = CallNumbersFilled), (status = 403, body = super::error::Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn fill_call_numbers(State(s): State<AppState>, Admin(who): Admin) -> Result<Json<CallNumbersFilled>> {
+async fn fill_call_numbers(State(s): State<AppState>, Auth(who): Auth) -> Result<Json<CallNumbersFilled>> {
     Ok(Json(CallNumbersFilled { filled: s.store.fill_call_numbers(&who.actor()).await? }))
 }
 
@@ -401,7 +401,7 @@ async fn fill_call_numbers(State(s): State<AppState>, Admin(who): Admin) -> Resu
 #[utoipa::path(delete, path = "/books/{id}", tag = "catalogue", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_book(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<StatusCode> {
+async fn delete_book(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.delete_book(&who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -437,7 +437,7 @@ pub struct CopyInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn add_copy(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     Json(c): Json<CopyInput>,
 ) -> Result<(StatusCode, Json<Copy>)> {
@@ -491,7 +491,7 @@ pub struct CopyPatchInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn update_copy(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(barcode): Path<String>,
     Json(p): Json<CopyPatchInput>,
 ) -> Result<Json<Copy>> {
@@ -512,7 +512,7 @@ async fn update_copy(
 #[utoipa::path(delete, path = "/copies/{barcode}", tag = "catalogue", params(("barcode" = String, Path)),
     responses((status = 204), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_copy(State(s): State<AppState>, Staff(who): Staff, Path(barcode): Path<String>) -> Result<StatusCode> {
+async fn delete_copy(State(s): State<AppState>, Auth(who): Auth, Path(barcode): Path<String>) -> Result<StatusCode> {
     let copy = copy_at(&s, &barcode).await?;
     s.store.delete_copy(&who.actor(), copy.id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{page_request, Auth, Json, Path, Query, Staff},
+    extract::{page_request, Auth, Json, Path, Query},
     AppState,
 };
 use crate::{
@@ -66,7 +66,7 @@ fn scanned(s: &AppState, at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Ut
     security(("bearer" = []), ("cookie" = [])))]
 async fn checkout(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Json(c): Json<CheckoutInput>,
 ) -> Result<(StatusCode, Json<Loan>)> {
     let mut f = Fields::new();
@@ -97,7 +97,7 @@ pub struct LoanQuery {
 #[utoipa::path(get, path = "/loans", tag = "circulation", params(LoanQuery),
     responses((status = 200, body = Page<Loan>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_loans(State(s): State<AppState>, _: Staff, Query(q): Query<LoanQuery>) -> Result<Json<Page<Loan>>> {
+async fn list_loans(State(s): State<AppState>, _: Auth, Query(q): Query<LoanQuery>) -> Result<Json<Page<Loan>>> {
     let page = page_request(q.page, q.per_page)?;
     let barcode = q.barcode.map(|b| Barcode::parse(&b).map_err(|e| ApiError::field("barcode", e))).transpose()?;
     let status = q.status.unwrap_or(LoanFilter::Active);
@@ -162,7 +162,7 @@ pub struct ReturnInput {
     responses((status = 200, body = LostOutcome), (status = 404, body = Problem),
         (status = 409, description = "the loan was returned already", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn declare_lost(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<Json<LostOutcome>> {
+async fn declare_lost(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<LostOutcome>> {
     Ok(Json(s.store.declare_lost(&who.actor(), id).await?))
 }
 
@@ -174,7 +174,7 @@ async fn declare_lost(State(s): State<AppState>, Staff(who): Staff, Path(id): Pa
     security(("bearer" = []), ("cookie" = [])))]
 async fn checkin(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Json(r): Json<ReturnInput>,
 ) -> Result<Json<ReturnOutcome>> {
     let mut f = Fields::new();
@@ -240,7 +240,7 @@ pub struct HoldQuery {
 #[utoipa::path(get, path = "/holds", tag = "circulation", params(HoldQuery),
     responses((status = 200, body = Page<Hold>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_holds(State(s): State<AppState>, _: Staff, Query(q): Query<HoldQuery>) -> Result<Json<Page<Hold>>> {
+async fn list_holds(State(s): State<AppState>, _: Auth, Query(q): Query<HoldQuery>) -> Result<Json<Page<Hold>>> {
     let page = page_request(q.page, q.per_page)?;
     Ok(Json(s.store.holds(q.status, None, page).await?))
 }
@@ -271,7 +271,7 @@ pub struct FineQuery {
 #[utoipa::path(get, path = "/fines", tag = "circulation", params(FineQuery),
     responses((status = 200, body = Page<Fine>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_fines(State(s): State<AppState>, _: Staff, Query(q): Query<FineQuery>) -> Result<Json<Page<Fine>>> {
+async fn list_fines(State(s): State<AppState>, _: Auth, Query(q): Query<FineQuery>) -> Result<Json<Page<Fine>>> {
     let page = page_request(q.page, q.per_page)?;
     Ok(Json(s.store.fines(q.status, q.member_id, page).await?))
 }
@@ -294,7 +294,7 @@ pub struct PayInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn pay_fine(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<Fine>> {
@@ -343,7 +343,7 @@ pub struct WaiveInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn waive_fine(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     Json(w): Json<WaiveInput>,
 ) -> Result<Json<Fine>> {

@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{Admin, Json, Path, Staff},
+    extract::{Auth, Json, Path},
     AppState,
 };
 use crate::{
@@ -48,7 +48,7 @@ pub(super) fn type_code(v: &str) -> std::result::Result<String, ValidationError>
 #[utoipa::path(get, path = "/collection-types", tag = "collections",
     responses((status = 200, body = Items<CollectionType>), (status = 401, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_collection_types(State(s): State<AppState>, _: Staff) -> Result<Json<Items<CollectionType>>> {
+async fn list_collection_types(State(s): State<AppState>, _: Auth) -> Result<Json<Items<CollectionType>>> {
     Ok(Json(Items { items: s.store.collection_types().await? }))
 }
 
@@ -74,7 +74,7 @@ fn yes() -> bool {
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_collection_type(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path(c): Path<String>,
     Json(t): Json<CollectionTypeInput>,
 ) -> Result<Json<CollectionType>> {
@@ -96,7 +96,7 @@ async fn put_collection_type(
     security(("bearer" = []), ("cookie" = [])))]
 async fn delete_collection_type(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path(code): Path<String>,
 ) -> Result<StatusCode> {
     s.store.delete_collection_type(&who.actor(), code.trim()).await?;
@@ -108,7 +108,7 @@ async fn delete_collection_type(
 #[utoipa::path(get, path = "/loan-rules", tag = "collections",
     responses((status = 200, body = Items<LoanRuleRow>), (status = 401, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_loan_rules(State(s): State<AppState>, _: Staff) -> Result<Json<Items<LoanRuleRow>>> {
+async fn list_loan_rules(State(s): State<AppState>, _: Auth) -> Result<Json<Items<LoanRuleRow>>> {
     Ok(Json(Items { items: s.store.loan_rules().await? }))
 }
 
@@ -121,7 +121,7 @@ async fn list_loan_rules(State(s): State<AppState>, _: Staff) -> Result<Json<Ite
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_loan_rule(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path((category, collection_type)): Path<(String, String)>,
     Json(rule): Json<LoanRule>,
 ) -> Result<Json<LoanRuleRow>> {
@@ -145,7 +145,7 @@ async fn put_loan_rule(
     security(("bearer" = []), ("cookie" = [])))]
 async fn delete_loan_rule(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path((category, collection_type)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     s.store.delete_loan_rule(&who.actor(), category.trim(), collection_type.trim()).await?;
@@ -178,7 +178,7 @@ pub struct TermInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn add_term(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Json(t): Json<TermInput>,
 ) -> Result<(StatusCode, Json<Term>)> {
     let mut f = Fields::new();
@@ -192,7 +192,7 @@ async fn add_term(
 #[utoipa::path(delete, path = "/terms/{id}", tag = "calendar", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_term(State(s): State<AppState>, Admin(who): Admin, Path(id): Path<i64>) -> Result<StatusCode> {
+async fn delete_term(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.delete_term(&who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -216,7 +216,7 @@ pub struct InLibraryUseInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn record_in_library_use(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Json(u): Json<InLibraryUseInput>,
 ) -> Result<(StatusCode, Json<InLibraryUse>)> {
     let mut f = Fields::new();

@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{ApiError, Fields, Problem, Result},
-    extract::{Admin, Json, Path, Query, Staff},
+    extract::{Auth, Json, Path, Query},
     print::{check_image, LOGO_CSP},
     AppState,
 };
@@ -80,7 +80,7 @@ pub struct LookupAnswer {
 #[utoipa::path(get, path = "/copy-cataloguing", tag = "catalogue", params(LookupQuery),
     responses((status = 200, body = LookupAnswer), (status = 403, body = Problem), (status = 422, description = "`isbn`: not an ISBN", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn lookup(State(s): State<AppState>, _: Staff, Query(q): Query<LookupQuery>) -> Result<Json<LookupAnswer>> {
+async fn lookup(State(s): State<AppState>, _: Auth, Query(q): Query<LookupQuery>) -> Result<Json<LookupAnswer>> {
     let wanted = match (q.isbn.as_deref().map(str::trim).filter(|v| !v.is_empty()), q.q.as_deref().map(str::trim)) {
         (Some(isbn), None) => Wanted::Isbn(Isbn::parse(isbn).map_err(|e| ApiError::field("isbn", e))?),
         (None, Some(words)) => {
@@ -174,7 +174,7 @@ fn parse_source(b: SourceBody) -> Result<SourceInput> {
 #[utoipa::path(get, path = "/catalogue-sources", tag = "catalogue",
     responses((status = 200, body = Vec<CatalogueSource>), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_sources(State(s): State<AppState>, _: Staff) -> Result<Json<Vec<CatalogueSource>>> {
+async fn list_sources(State(s): State<AppState>, _: Auth) -> Result<Json<Vec<CatalogueSource>>> {
     Ok(Json(s.store.catalogue_sources().await?))
 }
 
@@ -184,7 +184,7 @@ async fn list_sources(State(s): State<AppState>, _: Staff) -> Result<Json<Vec<Ca
     security(("bearer" = []), ("cookie" = [])))]
 async fn add_source(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Json(body): Json<SourceBody>,
 ) -> Result<(StatusCode, Json<CatalogueSource>)> {
     let input = parse_source(body)?;
@@ -198,7 +198,7 @@ async fn add_source(
     security(("bearer" = []), ("cookie" = [])))]
 async fn update_source(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     Json(body): Json<SourceBody>,
 ) -> Result<Json<CatalogueSource>> {
@@ -210,7 +210,7 @@ async fn update_source(
 #[utoipa::path(delete, path = "/catalogue-sources/{id}", tag = "catalogue", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_source(State(s): State<AppState>, Admin(who): Admin, Path(id): Path<i64>) -> Result<StatusCode> {
+async fn delete_source(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.delete_catalogue_source(&who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -247,7 +247,7 @@ async fn get_book_cover(State(s): State<AppState>, Path(id): Path<i64>) -> Resul
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_book_cover(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
@@ -261,7 +261,7 @@ async fn put_book_cover(
 #[utoipa::path(delete, path = "/books/{id}/cover", tag = "catalogue", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_book_cover(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<StatusCode> {
+async fn delete_book_cover(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.set_book_cover(&who.actor(), id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,7 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{ApiError, Problem, Result},
-    extract::{Path, Query, Staff},
+    extract::{Auth, Path, Query},
     table::{download, CsvStream},
     AppState,
 };
@@ -65,7 +65,7 @@ pub struct ExportQuery {
     security(("bearer" = []), ("cookie" = [])))]
 async fn export(
     State(s): State<AppState>,
-    _: Staff,
+    _: Auth,
     Path(what): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response> {

@@ -11,7 +11,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::AppState;
 use crate::{
     http::error::{ApiError, FieldError, Result},
-    model::Role,
     store::{accounts::Session, PageRequest},
 };
 
@@ -223,40 +222,6 @@ impl FromRequestParts<AppState> for MaybeAuth {
             Ok(Auth(s)) => Ok(MaybeAuth(Some(s))),
             Err(ApiError::Unauthenticated { .. }) => Ok(MaybeAuth(None)),
             Err(e) => Err(e),
-        }
-    }
-}
-
-/// An admin or librarian.
-#[derive(Debug, Clone)]
-pub struct Staff(pub Session);
-
-impl FromRequestParts<AppState> for Staff {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let Auth(s) = Auth::from_request_parts(parts, state).await?;
-        if s.user.role.is_staff() {
-            Ok(Staff(s))
-        } else {
-            Err(ApiError::Forbidden)
-        }
-    }
-}
-
-/// An admin.
-#[derive(Debug, Clone)]
-pub struct Admin(pub Session);
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let Auth(s) = Auth::from_request_parts(parts, state).await?;
-        if s.user.role == Role::Admin {
-            Ok(Admin(s))
-        } else {
-            Err(ApiError::Forbidden)
         }
     }
 }

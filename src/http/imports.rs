@@ -29,7 +29,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{ApiError, FieldError, Problem, Result},
-    extract::{Admin, Json, Path, Query},
+    extract::{Auth, Json, Path, Query},
     AppState,
 };
 use crate::{
@@ -101,7 +101,7 @@ fn linked(mut job: ImportJob) -> ImportJob {
     security(("bearer" = []), ("cookie" = [])))]
 async fn import_file(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path(what): Path<String>,
     Query(q): Query<ImportQuery>,
     body: Body,
@@ -189,7 +189,7 @@ fn file_refused(e: ImportError) -> ApiError {
     responses((status = 200, body = ImportJob), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 404, description = "no such job", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_job(State(s): State<AppState>, _: Admin, Path(id): Path<i64>) -> Result<Json<ImportJob>> {
+async fn get_job(State(s): State<AppState>, _: Auth, Path(id): Path<i64>) -> Result<Json<ImportJob>> {
     let job = s.store.import_job(id).await?.ok_or(ApiError::NotFound("import job"))?;
     Ok(Json(linked(job)))
 }
@@ -199,7 +199,7 @@ async fn get_job(State(s): State<AppState>, _: Admin, Path(id): Path<i64>) -> Re
 #[utoipa::path(get, path = "/import/jobs", tag = "import",
     responses((status = 200, body = Vec<ImportJob>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_jobs(State(s): State<AppState>, _: Admin) -> Result<Json<Vec<ImportJob>>> {
+async fn list_jobs(State(s): State<AppState>, _: Auth) -> Result<Json<Vec<ImportJob>>> {
     let jobs = s.store.import_jobs(RECENT_JOBS).await?;
     Ok(Json(jobs.into_iter().map(linked).collect()))
 }

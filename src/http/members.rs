@@ -9,7 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     catalogue::clearable,
     error::Problem,
-    extract::{page_request, present, Admin, Auth, Json, Path, Query, Staff},
+    extract::{page_request, present, Auth, Json, Path, Query},
     AppState,
 };
 use crate::{
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_members, create_member))
         .routes(routes!(get_member, update_member, delete_member))
+        .routes(routes!(set_member_password))
         .routes(routes!(add_member_number))
         .routes(routes!(remove_member_number))
         .routes(routes!(member_loans))
@@ -59,7 +60,7 @@ pub struct MemberQuery {
 #[utoipa::path(get, path = "/members", tag = "members", params(MemberQuery),
     responses((status = 200, body = Page<Member>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_members(State(s): State<AppState>, _: Staff, Query(q): Query<MemberQuery>) -> Result<Json<Page<Member>>> {
+async fn list_members(State(s): State<AppState>, _: Auth, Query(q): Query<MemberQuery>) -> Result<Json<Page<Member>>> {
     let page = page_request(q.page, q.per_page)?;
     let grade = match q.grade.as_deref().filter(|g| !g.trim().is_empty()) {
         Some(g) => Some(Grade::parse(g).map_err(|e| ApiError::field("grade", e))?),
@@ -96,7 +97,7 @@ pub struct MemberInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn create_member(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Json(m): Json<MemberInput>,
 ) -> Result<(StatusCode, Json<Member>)> {
     let mut f = Fields::new();
@@ -152,7 +153,7 @@ pub struct NumberInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn add_member_number(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     Json(n): Json<NumberInput>,
 ) -> Result<(StatusCode, Json<Member>)> {
@@ -171,7 +172,7 @@ async fn add_member_number(
     security(("bearer" = []), ("cookie" = [])))]
 async fn remove_member_number(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path((id, number)): Path<(i64, String)>,
 ) -> Result<Json<Member>> {
     let number = MemberNumber::parse(&number).map_err(|e| ApiError::field("number", e))?;
@@ -230,7 +231,7 @@ pub struct MemberPatchInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn update_member(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     Json(p): Json<MemberPatchInput>,
 ) -> Result<Json<Member>> {
@@ -252,11 +253,39 @@ async fn update_member(
     Ok(Json(s.store.update_member(&who.actor(), id, &patch).await?))
 }
 
+/// A new password for a member's login.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPasswordInput {
+    #[schema(value_type = String, format = Password)]
+    password: String,
+}
+
+/// Set a new password for a member who forgot theirs (staff with the members permission). The
+/// member's sessions end; tell them the new password, they can change it after logging in.
+#[utoipa::path(put, path = "/members/{id}/password", tag = "members", params(("id" = i64, Path)),
+    request_body = MemberPasswordInput,
+    responses((status = 204), (status = 403, body = Problem),
+        (status = 404, description = "no such member, or the member has no login", body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn set_member_password(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Json(p): Json<MemberPasswordInput>,
+) -> Result<StatusCode> {
+    let password = Password::parse(&p.password).map_err(|e| ApiError::field("password", e))?;
+    let user = s.store.member_user(id).await?.ok_or(crate::store::error::StoreError::NotFound("member login"))?;
+    s.store.set_password(&who.actor(), user.id, &password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Delete a member who never borrowed.
 #[utoipa::path(delete, path = "/members/{id}", tag = "members", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_member(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<StatusCode> {
+async fn delete_member(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.delete_member(&who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -325,7 +354,7 @@ async fn member_fines(State(s): State<AppState>, Auth(who): Auth, Path(id): Path
 #[utoipa::path(get, path = "/categories", tag = "members",
     responses((status = 200, body = Items<Category>), (status = 401, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_categories(State(s): State<AppState>, _: Staff) -> Result<Json<Items<Category>>> {
+async fn list_categories(State(s): State<AppState>, _: Auth) -> Result<Json<Items<Category>>> {
     Ok(Json(Items { items: s.store.categories().await? }))
 }
 
@@ -345,7 +374,7 @@ pub struct CategoryInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_category(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path(code): Path<String>,
     Json(c): Json<CategoryInput>,
 ) -> Result<Json<Category>> {
@@ -365,7 +394,7 @@ async fn put_category(
 #[utoipa::path(delete, path = "/categories/{code}", tag = "members", params(("code" = String, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_category(State(s): State<AppState>, Admin(who): Admin, Path(code): Path<String>) -> Result<StatusCode> {
+async fn delete_category(State(s): State<AppState>, Auth(who): Auth, Path(code): Path<String>) -> Result<StatusCode> {
     s.store.delete_category(&who.actor(), code.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -411,7 +440,7 @@ pub struct ClosedDayInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn add_closed_day(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Json(d): Json<ClosedDayInput>,
 ) -> Result<(StatusCode, Json<ClosedDay>)> {
     let reason = ShortText::parse(&d.reason).map_err(|e| ApiError::field("reason", e))?;
@@ -424,7 +453,7 @@ async fn add_closed_day(
     security(("bearer" = []), ("cookie" = [])))]
 async fn delete_closed_day(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(date): Path<NaiveDate>,
 ) -> Result<StatusCode> {
     s.store.delete_closed_day(&who.actor(), date).await?;

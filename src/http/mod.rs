@@ -3,6 +3,7 @@
 
 pub mod accounts;
 mod api_docs;
+pub mod authz;
 pub mod backup;
 pub mod catalogue;
 pub mod circulation;
@@ -11,6 +12,7 @@ pub mod copycat;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod first_start;
 pub mod idempotency;
 pub mod imports;
 pub mod limits;
@@ -234,6 +236,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(collections::router())
         .merge(circulation::router())
         .merge(accounts::router())
+        .merge(first_start::router())
         .merge(notices::router())
         .merge(reports::router())
         .merge(visits::router())
@@ -283,6 +286,9 @@ pub fn router(state: AppState, web_dir: &Path, instance: &str, metrics: &crate::
 
     // Every write of the API may carry an `Idempotency-Key` (see `idempotency`).
     let api = api.layer(middleware::from_fn_with_state(state.clone(), idempotency::layer));
+    // Who may call which route: one table, checked before the handler and the replay of an
+    // idempotent answer (see `authz`).
+    let api = api.route_layer(middleware::from_fn_with_state(state.clone(), authz::layer));
     Router::new()
         .merge(api)
         .merge(api_docs::router(&doc))

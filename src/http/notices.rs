@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{page_request, Admin, Auth, Json, Path, Query, Staff},
+    extract::{page_request, Auth, Json, Path, Query},
     AppState,
 };
 use crate::{
@@ -55,7 +55,7 @@ async fn status(s: &AppState) -> Result<NoticeStatus> {
 #[utoipa::path(get, path = "/notices/settings", tag = "notices",
     responses((status = 200, body = NoticeStatus), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_settings(State(s): State<AppState>, _: Admin) -> Result<Json<NoticeStatus>> {
+async fn get_settings(State(s): State<AppState>, _: Auth) -> Result<Json<NoticeStatus>> {
     Ok(Json(status(&s).await?))
 }
 
@@ -84,7 +84,7 @@ pub struct NoticeSettingsInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_settings(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Json(input): Json<NoticeSettingsInput>,
 ) -> Result<Json<NoticeStatus>> {
     let mut f = Fields::new();
@@ -115,7 +115,7 @@ async fn put_settings(
 #[utoipa::path(get, path = "/notices/templates", tag = "notices",
     responses((status = 200, body = Items<NoticeTemplate>), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_templates(State(s): State<AppState>, _: Admin) -> Result<Json<Items<NoticeTemplate>>> {
+async fn list_templates(State(s): State<AppState>, _: Auth) -> Result<Json<Items<NoticeTemplate>>> {
     Ok(Json(Items { items: s.store.notice_templates().await? }))
 }
 
@@ -144,7 +144,7 @@ fn kind_and_language(kind: &str, language: &str) -> Result<(NoticeKind, Language
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_template(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path((kind, language)): Path<(String, String)>,
     Json(t): Json<TemplateInput>,
 ) -> Result<Json<NoticeTemplate>> {
@@ -159,7 +159,7 @@ async fn put_template(
     security(("bearer" = []), ("cookie" = [])))]
 async fn reset_template(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Path((kind, language)): Path<(String, String)>,
 ) -> Result<Json<NoticeTemplate>> {
     let (kind, language) = kind_and_language(&kind, &language)?;
@@ -187,7 +187,7 @@ pub struct Preview {
 #[utoipa::path(post, path = "/notices/preview", tag = "notices", request_body = PreviewInput,
     responses((status = 200, body = Preview), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn preview(State(s): State<AppState>, _: Admin, Json(p): Json<PreviewInput>) -> Result<Json<Preview>> {
+async fn preview(State(s): State<AppState>, _: Auth, Json(p): Json<PreviewInput>) -> Result<Json<Preview>> {
     let (kind, language) = kind_and_language(&p.kind, &p.language)?;
     let (subject, body) = s.store.preview_notice(kind, language, p.subject.as_deref(), p.body.as_deref()).await?;
     Ok(Json(Preview { subject, body }))
@@ -224,7 +224,7 @@ async fn list_notices(
         }
     }
     let actor = who.actor();
-    let member_id = if actor.role.is_staff() {
+    let member_id = if actor.is_desk() {
         q.member_id
     } else {
         match (actor.member_id, q.member_id) {
@@ -250,7 +250,7 @@ pub struct PageQuery {
     security(("bearer" = []), ("cookie" = [])))]
 async fn overdue_contacts(
     State(s): State<AppState>,
-    _: Staff,
+    _: Auth,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<OverdueContact>>> {
     let page = page_request(q.page, q.per_page)?;

@@ -16,7 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{Admin, Auth, Json, Path, Query, Staff},
+    extract::{Auth, Json, Path, Query},
     AppState,
 };
 use crate::{
@@ -103,7 +103,7 @@ pub struct LibraryInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_library(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Json(input): Json<LibraryInput>,
 ) -> Result<Json<LibraryIdentity>> {
     let mut f = Fields::new();
@@ -201,7 +201,7 @@ pub fn check_image(field: &str, headers: &HeaderMap, body: &[u8], svg: bool) -> 
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_logo(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<LibraryIdentity>> {
@@ -213,7 +213,7 @@ async fn put_logo(
 #[utoipa::path(delete, path = "/library/logo", tag = "print",
     responses((status = 200, body = LibraryIdentity), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_logo(State(s): State<AppState>, Admin(who): Admin) -> Result<Json<LibraryIdentity>> {
+async fn delete_logo(State(s): State<AppState>, Auth(who): Auth) -> Result<Json<LibraryIdentity>> {
     Ok(Json(s.store.set_library_logo(&who.actor(), None).await?))
 }
 
@@ -221,7 +221,7 @@ async fn delete_logo(State(s): State<AppState>, Admin(who): Admin) -> Result<Jso
 #[utoipa::path(get, path = "/barcode-pattern", tag = "print",
     responses((status = 200, body = BarcodeSettings), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_barcode_pattern(State(s): State<AppState>, _: Staff) -> Result<Json<BarcodeSettings>> {
+async fn get_barcode_pattern(State(s): State<AppState>, _: Auth) -> Result<Json<BarcodeSettings>> {
     Ok(Json(s.store.barcode_settings().await?))
 }
 
@@ -246,7 +246,7 @@ pub struct BarcodePatternInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_barcode_pattern(
     State(s): State<AppState>,
-    Admin(who): Admin,
+    Auth(who): Auth,
     Json(input): Json<BarcodePatternInput>,
 ) -> Result<Json<BarcodeSettings>> {
     let pattern = BarcodePattern::new(&input.prefix, input.digits).map_err(|(field, e)| ApiError::field(field, e))?;
@@ -287,7 +287,7 @@ pub struct Suggestion {
 #[utoipa::path(post, path = "/call-numbers/suggest", tag = "print", request_body = SuggestInput,
     responses((status = 200, body = Suggestion), (status = 422, description = "`classification` is not a DDC class", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn suggest_call_number(_: Staff, Json(input): Json<SuggestInput>) -> Result<Json<Suggestion>> {
+async fn suggest_call_number(_: Auth, Json(input): Json<SuggestInput>) -> Result<Json<Suggestion>> {
     let mut f = Fields::new();
     let class = f.check("classification", check_ddc(&input.classification));
     if input.title.trim().is_empty() {
@@ -310,7 +310,7 @@ pub struct SheetInfo {
 #[utoipa::path(get, path = "/print/sheets", tag = "print",
     responses((status = 200, body = Vec<SheetInfo>), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_sheets(_: Staff) -> Json<Vec<SheetInfo>> {
+async fn list_sheets(_: Auth) -> Json<Vec<SheetInfo>> {
     Json(
         PRESETS
             .iter()
@@ -328,7 +328,7 @@ async fn list_sheets(_: Staff) -> Json<Vec<SheetInfo>> {
 #[utoipa::path(get, path = "/print/imports", tag = "print",
     responses((status = 200, body = Vec<ImportRun>), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_imports(State(s): State<AppState>, _: Staff) -> Result<Json<Vec<ImportRun>>> {
+async fn list_imports(State(s): State<AppState>, _: Auth) -> Result<Json<Vec<ImportRun>>> {
     Ok(Json(s.store.imports_with_copies(20).await?))
 }
 
@@ -368,7 +368,7 @@ pub struct LabelsInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn print_labels(
     State(s): State<AppState>,
-    _: Staff,
+    _: Auth,
     Query(q): Query<PrintQuery>,
     Json(input): Json<LabelsInput>,
 ) -> Result<Response> {
@@ -518,7 +518,7 @@ pub(super) async fn letterhead(s: &AppState, lang: Option<Language>) -> Result<L
     security(("bearer" = []), ("cookie" = [])))]
 async fn print_cards(
     State(s): State<AppState>,
-    _: Staff,
+    _: Auth,
     Query(q): Query<PrintQuery>,
     Json(input): Json<CardsInput>,
 ) -> Result<Response> {
@@ -574,7 +574,7 @@ async fn print_cards(
 #[utoipa::path(get, path = "/members/{id}/photo", tag = "print", params(("id" = i64, Path)),
     responses((status = 200, description = "the photo, a PNG (a photo uploaded before JPEGs were normalised may still be the JPEG sent, image/jpeg)", content_type = "image/png"), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_photo(State(s): State<AppState>, _: Staff, Path(id): Path<i64>) -> Result<Response> {
+async fn get_photo(State(s): State<AppState>, _: Auth, Path(id): Path<i64>) -> Result<Response> {
     let photo = s.store.member_photo(id).await?.ok_or(ApiError::NotFound("photo"))?;
     let mut res = photo.bytes.into_response();
     let ct = HeaderValue::from_str(&photo.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
@@ -590,7 +590,7 @@ async fn get_photo(State(s): State<AppState>, _: Staff, Path(id): Path<i64>) -> 
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_photo(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
@@ -604,7 +604,7 @@ async fn put_photo(
 #[utoipa::path(delete, path = "/members/{id}/photo", tag = "print", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_photo(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<StatusCode> {
+async fn delete_photo(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<StatusCode> {
     s.store.set_member_photo(&who.actor(), id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -682,7 +682,7 @@ pub struct LoanSlipInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn print_loan_slip(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Query(q): Query<PrintQuery>,
     Json(input): Json<LoanSlipInput>,
 ) -> Result<Response> {

@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::Problem,
-    extract::{Json, Path, Query, Staff},
+    extract::{Auth, Json, Path, Query},
     table::{Table, TableFormat},
     AppState,
 };
@@ -44,7 +44,7 @@ pub struct ReportInfo {
 #[utoipa::path(get, path = "/reports", tag = "reports",
     responses((status = 200, body = Vec<ReportInfo>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_reports(_: Staff) -> Json<Vec<ReportInfo>> {
+async fn list_reports(_: Auth) -> Json<Vec<ReportInfo>> {
     Json(
         ReportKind::ALL
             .into_iter()
@@ -81,7 +81,7 @@ pub struct ReportQuery {
     security(("bearer" = []), ("cookie" = [])))]
 async fn report(
     State(s): State<AppState>,
-    _: Staff,
+    _: Auth,
     Path(name): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response> {
@@ -193,7 +193,7 @@ fn text(data: &ReportData, row: &[Cell], column: &str) -> Option<String> {
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, description = "a bad date, range or format", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn summary(State(s): State<AppState>, _: Staff, Query(q): Query<SummaryQuery>) -> Result<Response> {
+async fn summary(State(s): State<AppState>, _: Auth, Query(q): Query<SummaryQuery>) -> Result<Response> {
     let mut fields = Fields::new();
     let (from, to) = (date(&mut fields, "from", &q.from), date(&mut fields, "to", &q.to));
     let pdf = match q.format.as_deref().map(str::trim) {

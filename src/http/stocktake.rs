@@ -7,7 +7,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{ApiError, Fields, Problem, Result},
-    extract::{Json, Path, Query, Staff},
+    extract::{Auth, Json, Path, Query},
     table::{Table, TableFormat},
     AppState,
 };
@@ -47,7 +47,7 @@ pub struct StocktakeInput {
 #[utoipa::path(get, path = "/stocktakes", tag = "stocktake",
     responses((status = 200, body = Items<Stocktake>)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_stocktakes(State(s): State<AppState>, _: Staff) -> Result<Json<Items<Stocktake>>> {
+async fn list_stocktakes(State(s): State<AppState>, _: Auth) -> Result<Json<Items<Stocktake>>> {
     Ok(Json(Items { items: s.store.stocktakes().await? }))
 }
 
@@ -58,7 +58,7 @@ async fn list_stocktakes(State(s): State<AppState>, _: Staff) -> Result<Json<Ite
     security(("bearer" = []), ("cookie" = [])))]
 async fn start_stocktake(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Json(i): Json<StocktakeInput>,
 ) -> Result<(StatusCode, Json<Stocktake>)> {
     let mut f = Fields::new();
@@ -90,7 +90,7 @@ async fn start_stocktake(
 #[utoipa::path(get, path = "/stocktakes/{id}", tag = "stocktake", params(("id" = i64, Path)),
     responses((status = 200, body = Stocktake), (status = 404, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_stocktake(State(s): State<AppState>, _: Staff, Path(id): Path<i64>) -> Result<Json<Stocktake>> {
+async fn get_stocktake(State(s): State<AppState>, _: Auth, Path(id): Path<i64>) -> Result<Json<Stocktake>> {
     Ok(Json(s.store.stocktake(id).await?))
 }
 
@@ -116,7 +116,7 @@ pub struct ScanInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn scan(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     Json(i): Json<ScanInput>,
 ) -> Result<Json<ScanOutcome>> {
@@ -132,7 +132,7 @@ async fn scan(
     responses((status = 200, body = Stocktake), (status = 404, body = Problem),
         (status = 409, description = "finished already (`stocktake_finished`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn finish(State(s): State<AppState>, Staff(who): Staff, Path(id): Path<i64>) -> Result<Json<Stocktake>> {
+async fn finish(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Json<Stocktake>> {
     Ok(Json(s.store.finish_stocktake(&who.actor(), id).await?))
 }
 
@@ -154,7 +154,7 @@ pub struct LostInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn mark_lost(
     State(s): State<AppState>,
-    Staff(who): Staff,
+    Auth(who): Auth,
     Path(id): Path<i64>,
     Json(i): Json<LostInput>,
 ) -> Result<Json<LostMarked>> {
@@ -193,7 +193,7 @@ pub struct ReportQuery {
     security(("bearer" = []), ("cookie" = [])))]
 async fn report(
     State(s): State<AppState>,
-    _: Staff,
+    _: Auth,
     Path(id): Path<i64>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response> {

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use axum::{
-    extract::{FromRequestParts, State},
-    http::{request::Parts, StatusCode},
+    extract::State,
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
@@ -16,38 +16,17 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     error::{ApiError, Fields, Problem, Result},
-    extract::{Auth, Json, Query, Staff},
+    extract::{Auth, Json, Query},
     table::{Table, TableFormat},
     AppState,
 };
 use crate::{
     domain::{MemberRef, ShortText, ValidationError},
-    model::Role,
-    store::{
-        accounts::Session,
-        visits::{count_by_grade, ClientId, NewVisit, VisitReceipt, Visitor},
-    },
+    store::visits::{count_by_grade, ClientId, NewVisit, VisitReceipt, Visitor},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_visits, record_visit)).routes(routes!(visit_stats))
-}
-
-/// A kiosk account, or staff: who may record visits.
-#[derive(Debug, Clone)]
-pub struct KioskOrStaff(pub Session);
-
-impl FromRequestParts<AppState> for KioskOrStaff {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let Auth(s) = Auth::from_request_parts(parts, state).await?;
-        if s.user.role == Role::Kiosk || s.user.role.is_staff() {
-            Ok(KioskOrStaff(s))
-        } else {
-            Err(ApiError::Forbidden)
-        }
-    }
 }
 
 /// A visit: a member's card, or a guest's name (with institution and purpose).
@@ -83,7 +62,7 @@ pub struct VisitInput {
     security(("bearer" = []), ("cookie" = [])))]
 async fn record_visit(
     State(s): State<AppState>,
-    KioskOrStaff(who): KioskOrStaff,
+    Auth(who): Auth,
     Json(v): Json<VisitInput>,
 ) -> Result<(StatusCode, Json<VisitReceipt>)> {
     let mut f = Fields::new();
@@ -186,7 +165,7 @@ fn period(s: &AppState, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Resul
     responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", content((Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_visits(State(s): State<AppState>, _: Staff, Query(q): Query<VisitQuery>) -> Result<Response> {
+async fn list_visits(State(s): State<AppState>, _: Auth, Query(q): Query<VisitQuery>) -> Result<Response> {
     let (from, to) = period(&s, q.from, q.to)?;
     let visits = s.store.visits_between(from, to).await?;
     let mut t = Table::new(
@@ -217,7 +196,7 @@ async fn list_visits(State(s): State<AppState>, _: Staff, Query(q): Query<VisitQ
     responses((status = 200, description = "an array of rows (JSON), or a CSV or XLSX file", content((Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn visit_stats(State(s): State<AppState>, _: Staff, Query(q): Query<StatsQuery>) -> Result<Response> {
+async fn visit_stats(State(s): State<AppState>, _: Auth, Query(q): Query<StatsQuery>) -> Result<Response> {
     let (from, to) = period(&s, q.from, q.to)?;
     let by = match q.by.as_deref().map(str::trim) {
         None | Some("" | "day") => Grouping::Day,

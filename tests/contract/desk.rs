@@ -72,12 +72,16 @@ async fn audit_lines_name_the_book_copy_and_member(app: TestApp) {
     assert_eq!(c["member_name"], serde_json::Value::Null);
     assert_eq!(line("member.create")["member_name"], "Budi Santoso");
     assert_eq!(line("book.create")["book_title"], "Salah Asuhan");
-    // A line about a record deleted since keeps its own words and names nothing else.
+    // A line about a record deleted since keeps its own words (what the record was, #32) and
+    // names nothing else.
     let other = app.book("Dihapus").await;
     app.delete(&format!("/api/v1/books/{other}"), admin).await.expect(204);
     let log = app.get("/api/v1/audit?per_page=1", admin).await.expect(200);
     let e = &log["items"][0];
-    assert_eq!((e["action"].as_str(), e["detail"].as_str()), (Some("book.delete"), Some("Dihapus")));
+    assert_eq!(
+        (e["action"].as_str(), e["detail"].as_str()),
+        (Some("book.delete"), Some("title: Dihapus | authors: Penulis Uji"))
+    );
     assert_eq!(e["book_title"], serde_json::Value::Null);
     assert!(log["total"].as_i64().unwrap() > 1, "paged: one line of many");
 }

@@ -1,7 +1,7 @@
 // Entry point: header, language toggle, hash router.
 import { h, replace } from './dom.js';
 import { t, getLang, setLang, onLangChange, roleName } from './i18n.js';
-import { getUser, loadMe, logout, onUserChange, isStaff, isAdmin, isKiosk, setUser } from './session.js';
+import { getUser, loadMe, logout, onUserChange, isStaff, isAdmin, isKiosk, setUser, can } from './session.js';
 import { flash, notice } from './ui.js';
 import * as catalog from './views/catalog.js';
 import * as loginView from './views/login.js';
@@ -16,6 +16,7 @@ import * as kiosk from './views/kiosk.js';
 import * as visits from './views/visits.js';
 import * as stocktake from './views/stocktake.js';
 import * as print from './views/print.js';
+import * as firstStart from './views/firststart.js';
 import { api } from './api.js';
 
 // [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
@@ -46,6 +47,7 @@ const routes = [
   ['stock-opname', stocktake.renderList, 'staff', 'scanners'],
   ['stock-opname/:id', stocktake.renderDetail, 'staff', 'scanners'],
   ['cetak', print.render, 'staff', 'print'],
+  ['mulai', firstStart.render, 'admin', 'admin'],
 ];
 
 /** Parse location.hash ("#/buku/12?x=1") into a route match. */
@@ -183,12 +185,13 @@ function renderHeader() {
     return;
   }
   const items = [navLink('catalog', '#/katalog', t('nav.catalog'))];
-  if (isStaff(user)) {
-    items.push(navLink('desk', '#/meja', t('nav.desk')), navLink('members', '#/anggota', t('nav.members')),
-      navLink('collection', '#/koleksi', t('nav.collection')), navLink('loans', '#/pinjaman', t('nav.loans')),
-      navLink('reports', '#/laporan', t('nav.reports')));
-  }
-  if (isStaff(user)) items.push(navLink('print', '#/cetak', t('nav.print')));
+  // Each staff view shows when the account's role holds its permission.
+  if (can('desk', user)) items.push(navLink('desk', '#/meja', t('nav.desk')));
+  if (can('members', user)) items.push(navLink('members', '#/anggota', t('nav.members')));
+  if (can('catalogue', user)) items.push(navLink('collection', '#/koleksi', t('nav.collection')));
+  if (can('desk', user)) items.push(navLink('loans', '#/pinjaman', t('nav.loans')));
+  if (can('reports', user)) items.push(navLink('reports', '#/laporan', t('nav.reports')));
+  if (can('print', user)) items.push(navLink('print', '#/cetak', t('nav.print')));
   // Staff reach their account through their name on the right, which keeps their longer menu on one row.
   if (user && !isStaff(user)) items.push(navLink('account', '#/akun', t('nav.account')));
   if (isKiosk(user)) items.push(navLink('kiosk', '#/tamu', t('nav.kiosk')));

@@ -7,8 +7,14 @@ let currentUser = null;
 const listeners = new Set();
 
 export const getUser = () => currentUser;
-export const isStaff = (user = currentUser) => Boolean(user && (user.role === 'admin' || user.role === 'librarian'));
-export const isAdmin = (user = currentUser) => Boolean(user && user.role === 'admin');
+// Roles are sets of permissions (GET /auth/me answers them); a staff account is any account that is
+// neither a member's nor the kiosk's. The server checks every route; the page only hides what the
+// role cannot open.
+export const isStaff = (user = currentUser) => Boolean(user && user.role !== 'member' && user.role !== 'kiosk');
+/** Whether the account's role holds a permission (desk, catalogue, members, fines, …). */
+export const can = (perm, user = currentUser) => Boolean(user && isStaff(user) && (user.permissions || []).includes(perm));
+// The admin's tab: accounts and roles, settings, backups.
+export const isAdmin = (user = currentUser) => can('users', user) || can('settings', user) || can('backups', user);
 export const isMember = (user = currentUser) => Boolean(user && user.role === 'member');
 export const isKiosk = (user = currentUser) => Boolean(user && user.role === 'kiosk');
 
@@ -18,7 +24,7 @@ const USER_KEY = 'pustaka.user';
 
 function remember(user) {
   try {
-    if (user) localStorage.setItem(USER_KEY, JSON.stringify({ id: user.id, username: user.username, role: user.role, member_id: user.member_id ?? null }));
+    if (user) localStorage.setItem(USER_KEY, JSON.stringify({ id: user.id, username: user.username, role: user.role, member_id: user.member_id ?? null, permissions: user.permissions || [] }));
     else localStorage.removeItem(USER_KEY);
   } catch { /* private mode */ }
 }
@@ -56,8 +62,16 @@ export async function loadMe() {
 
 export async function login(username, password) {
   const data = await api.post('/auth/login', { username, password });
-  setUser(data.user);
-  return data.user;
+  // The login answers the account; /auth/me adds what its role may do; an admin also learns
+  // whether the library's first start waits (views/firststart.js). All before the page shows the
+  // user, so the login's next view follows at once.
+  let user = data.user;
+  try { user = await api.get('/auth/me'); } catch { /* the login's answer will do */ }
+  if (can('settings', user)) {
+    try { user = { ...user, firstStart: (await api.get('/first-start')).step }; } catch { /* never in the way */ }
+  }
+  setUser(user);
+  return currentUser;
 }
 
 export async function logout() {

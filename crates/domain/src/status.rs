@@ -85,22 +85,153 @@ text_enum! {
 }
 
 text_enum! {
-    /// What an account may do.
-    Role {
-        /// Everything, including loan rules and accounts.
-        Admin = "admin",
-        /// The desk: catalogue, members, circulation, fines.
-        Librarian = "librarian",
-        /// A library member: their own loans, holds and fines.
-        Member = "member",
-        /// The entrance kiosk of the visitor log: records visits, nothing else.
+    /// One area of work an account's role may hold (issue #32). A route needs one of them (or is
+    /// public, or the caller's own record); a role is a set of them.
+    Permission {
+        /// Lending, returns, renewals and holds for any member; a member's record at the desk.
+        Desk = "desk",
+        /// Books, copies, covers, stock takes.
+        Catalogue = "catalogue",
+        /// The member register: listing, adding, changing, removing members; their photos.
+        Members = "members",
+        /// Fines: the list, paying, waiving.
+        Fines = "fines",
+        /// Spreadsheets and MARC files into the catalogue and the members.
+        Imports = "imports",
+        /// The catalogue, copies, members and loans out as CSV or XLSX.
+        Exports = "exports",
+        /// Labels, member cards, the print sheets.
+        Print = "print",
+        /// Reports, statistics, the visitor statistics, the audit log.
+        Reports = "reports",
+        /// The library's settings: identity, loan rules, categories, notices, catalogue sources.
+        Settings = "settings",
+        /// Backups: every record out, and every record replaced.
+        Backups = "backups",
+        /// Accounts and roles.
+        Users = "users",
+        /// Recording visits at the entrance kiosk.
         Kiosk = "kiosk",
     }
 }
 
-impl Role {
-    /// Admins and librarians.
-    pub fn is_staff(self) -> bool {
-        matches!(self, Role::Admin | Role::Librarian)
+impl Permission {
+    /// Every permission, in the order the page lists them.
+    pub const ALL: [Permission; 12] = [
+        Permission::Desk,
+        Permission::Catalogue,
+        Permission::Members,
+        Permission::Fines,
+        Permission::Imports,
+        Permission::Exports,
+        Permission::Print,
+        Permission::Reports,
+        Permission::Settings,
+        Permission::Backups,
+        Permission::Users,
+        Permission::Kiosk,
+    ];
+
+    fn bit(self) -> u32 {
+        1 << Self::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// A set of permissions: what a role holds. Stored as their names separated by spaces.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Permissions(u32);
+
+impl Permissions {
+    /// No permission at all (a member account).
+    pub const NONE: Permissions = Permissions(0);
+
+    /// Every permission (the admin role, the service itself).
+    pub fn all() -> Self {
+        Self::of(&Permission::ALL)
+    }
+
+    /// The set of the permissions given.
+    pub fn of(ps: &[Permission]) -> Self {
+        Permissions(ps.iter().fold(0, |acc, p| acc | p.bit()))
+    }
+
+    /// Whether the set holds `p`.
+    pub fn has(self, p: Permission) -> bool {
+        self.0 & p.bit() != 0
+    }
+
+    /// The permissions held, in [`Permission::ALL`]'s order.
+    pub fn list(self) -> Vec<Permission> {
+        Permission::ALL.into_iter().filter(|p| self.has(*p)).collect()
+    }
+
+    /// Reads the stored text; an unknown name is an error naming it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut ps = Vec::new();
+        for name in text.split([' ', ',']).filter(|n| !n.is_empty()) {
+            ps.push(Permission::parse(name).ok_or_else(|| format!("unknown permission {name:?}"))?);
+        }
+        Ok(Self::of(&ps))
+    }
+
+    /// The stored text.
+    pub fn to_text(self) -> String {
+        self.list().iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The roles every library starts with (seeded by a migration; `admin`, `member` and `kiosk`
+/// cannot be changed or removed, the others can be changed). Codes are what `users.role` holds.
+pub mod roles {
+    use super::{Permission::*, Permissions};
+
+    /// Everything.
+    pub const ADMIN: &str = "admin";
+    /// What librarians could do before roles had permissions: everything but settings, backups,
+    /// accounts and imports.
+    pub const LIBRARIAN: &str = "librarian";
+    /// A library member's own account: no permission, their own records only.
+    pub const MEMBER: &str = "member";
+    /// The entrance kiosk: records visits, nothing else.
+    pub const KIOSK: &str = "kiosk";
+
+    /// The seeded roles: code, name, permissions.
+    pub fn seeded() -> Vec<(&'static str, &'static str, Permissions)> {
+        vec![
+            (ADMIN, "Admin", Permissions::all()),
+            (
+                LIBRARIAN,
+                "Pustakawan",
+                Permissions::of(&[Desk, Catalogue, Members, Fines, Exports, Print, Reports, Kiosk]),
+            ),
+            ("desk_helper", "Petugas meja", Permissions::of(&[Desk, Kiosk])),
+            ("cataloguer", "Katalogisasi", Permissions::of(&[Catalogue, Print])),
+            ("reports_only", "Laporan saja", Permissions::of(&[Reports])),
+            (KIOSK, "Kios", Permissions::of(&[Kiosk])),
+            (MEMBER, "Anggota", Permissions::NONE),
+        ]
+    }
+
+    /// Roles whose permissions are fixed: the admin's (so an admin cannot lock everyone out),
+    /// the member's and the kiosk's (accounts of another kind).
+    pub fn is_fixed(code: &str) -> bool {
+        matches!(code, ADMIN | MEMBER | KIOSK)
+    }
+}
+
+#[cfg(test)]
+mod permission_tests {
+    use super::*;
+
+    #[test]
+    fn permissions_round_trip_as_text() {
+        for n in 0..(1u32 << Permission::ALL.len()) {
+            let ps = Permissions(n);
+            assert_eq!(Permissions::parse(&ps.to_text()), Ok(ps));
+        }
+        assert!(Permissions::parse("desk nonsense").is_err());
+        assert_eq!(Permissions::parse("desk,fines").map(|p| p.list()), Ok(vec![Permission::Desk, Permission::Fines]));
+        assert!(!Permissions::NONE.has(Permission::Desk));
+        assert!(Permissions::all().has(Permission::Kiosk));
     }
 }

@@ -14,8 +14,12 @@ use super::{
     Actor, Store,
 };
 use crate::{
-    domain::{circulation::may_remove_admin, Password, Username, ValidationError},
-    model::{Role, User},
+    domain::{
+        circulation::may_remove_admin,
+        status::{roles, Permissions},
+        Password, Username, ValidationError,
+    },
+    model::{RoleInfo, User},
 };
 
 impl Store {
@@ -54,6 +58,8 @@ struct SessionRow {
     session_id: i64,
     #[sqlx(flatten)]
     user: User,
+    /// The role's permissions as stored (none when the role is gone).
+    permissions: Option<String>,
 }
 
 /// A new login session; the token is shown once.
@@ -74,6 +80,9 @@ pub struct Session {
     pub id: i64,
     /// Its account.
     pub user: User,
+    /// What the account's role may do, read with the session on every request (so a change of
+    /// the role's permissions takes effect at the account's next request).
+    pub permissions: Permissions,
 }
 
 impl Session {
@@ -82,9 +91,10 @@ impl Session {
         Actor {
             user_id: self.user.id,
             username: self.user.username.clone(),
-            role: self.user.role,
-            // A kiosk acts for no member, whatever its row says.
-            member_id: self.user.member_id.filter(|_| self.user.role != Role::Kiosk),
+            role: self.user.role.clone(),
+            permissions: self.permissions,
+            // Only a member account acts for its member, whatever another account's row says.
+            member_id: self.user.member_id.filter(|_| self.user.role == roles::MEMBER),
         }
     }
 }
@@ -170,8 +180,8 @@ impl Store {
         let row = self
             .db
             .opt(
-                sql("SELECT s.id AS session_id, u.id, u.username, u.role, u.member_id, u.created_at \
-                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                sql("SELECT s.id AS session_id, u.id, u.username, u.role, u.member_id, u.created_at, r.permissions \
+                     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN roles r ON r.code = u.role \
                      WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?")
                 .bind(token_hash(token))
                 .bind(self.now()),
@@ -179,7 +189,12 @@ impl Store {
             .await?;
         row.map(|r| {
             let s: SessionRow = r.decode()?;
-            Ok(Session { id: s.session_id, user: s.user })
+            // A stored name this version does not know grants nothing rather than failing.
+            let permissions = Permissions::parse(s.permissions.as_deref().unwrap_or("")).unwrap_or_else(|e| {
+                tracing::warn!(role = %s.user.role, error = %e, "a role holds an unknown permission");
+                Permissions::NONE
+            });
+            Ok(Session { id: s.session_id, user: s.user, permissions })
         })
         .transpose()
     }
@@ -253,10 +268,63 @@ impl Store {
                         .bind(attempt_key(&username)),
                 )
                 .await?;
+                // The first start's first step is done once an admin has a password of their own.
+                if s.user.role == roles::ADMIN {
+                    tx.exec(
+                        sql("UPDATE first_start SET step = ?, updated_at = ? WHERE id = 1 AND step = ?")
+                            .bind(FirstStep::Identity.as_str())
+                            .bind(self.now())
+                            .bind(FirstStep::Password.as_str()),
+                    )
+                    .await?;
+                }
                 self.audit(&mut tx, &s.actor(), "user.password", "user", s.user.id, "password changed").await
             }
             .await
         })
+    }
+
+    /// The account of a login name (as typed: trimmed, lower case).
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let row = self
+            .db
+            .opt(
+                sql("SELECT id, username, role, member_id, created_at FROM users WHERE username = ?")
+                    .bind(username.trim().to_lowercase()),
+            )
+            .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    /// Sets an account's password without its current one: the command line for a locked-out
+    /// admin, staff for a member who forgot theirs. Every session of the account ends and its
+    /// failed logins are forgiven (from every address).
+    pub async fn set_password(&self, actor: &Actor, id: i64, new: &Password) -> Result<User> {
+        let hash = self.hash_password(new).await?;
+        crate::transaction!(self.db, |tx| async {
+            let u = self.user_in(&mut tx, id).await?;
+            tx.exec(sql("UPDATE users SET password_hash = ? WHERE id = ?").bind(&hash).bind(id)).await?;
+            tx.exec(
+                sql("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+                    .bind(self.now())
+                    .bind(id),
+            )
+            .await?;
+            tx.exec(sql("DELETE FROM login_failures WHERE username = ?").bind(attempt_key(&u.username))).await?;
+            self.audit(&mut tx, actor, "user.password_reset", "user", id, format!("{} ({})", u.username, u.role))
+                .await?;
+            Ok::<_, StoreError>(u)
+        }
+        .await)
+    }
+
+    /// The login account of a member, if they have one.
+    pub async fn member_user(&self, member_id: i64) -> Result<Option<User>> {
+        let row = self
+            .db
+            .opt(sql("SELECT id, username, role, member_id, created_at FROM users WHERE member_id = ?").bind(member_id))
+            .await?;
+        row.as_ref().map(user).transpose()
     }
 
     /// All accounts.
@@ -278,12 +346,13 @@ impl Store {
         actor: &Actor,
         username: &Username,
         password: &Password,
-        role: Role,
+        role: &str,
         member_id: Option<i64>,
     ) -> Result<User> {
         let hash = self.hash_password(password).await?;
         crate::transaction!(self.db, |tx| {
             async {
+            self.role_in(&mut tx, role).await?;
             if let Some(id) = member_id {
                 tx.opt(sql("SELECT id FROM members WHERE id = ?").bind(id)).await?.ok_or(StoreError::NotFound("member"))?;
             }
@@ -292,7 +361,7 @@ impl Store {
                     sql("INSERT INTO users (username, password_hash, role, member_id, created_at) VALUES (?, ?, ?, ?, ?)")
                         .bind(username.as_str())
                         .bind(&hash)
-                        .bind(role.as_str())
+                        .bind(role)
                         .bind(member_id)
                         .bind(self.now()),
                 )
@@ -310,14 +379,14 @@ impl Store {
     pub async fn delete_user(&self, actor: &Actor, id: i64) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
             let u = self.user_in(&mut tx, id).await?;
-            if u.role == Role::Admin {
+            if u.role == roles::ADMIN {
                 let lock = tx.for_update();
                 let admins = tx.all(sql(format!("SELECT id FROM users WHERE role = 'admin'{lock}"))).await?;
                 may_remove_admin(i64::try_from(admins.len()).unwrap_or(i64::MAX) - 1)?;
             }
             tx.exec(sql("DELETE FROM sessions WHERE user_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM users WHERE id = ?").bind(id)).await?;
-            self.audit(&mut tx, actor, "user.delete", "user", id, u.username).await
+            self.audit(&mut tx, actor, "user.delete", "user", id, format!("{} ({})", u.username, u.role)).await
         }
         .await)
     }
@@ -340,12 +409,241 @@ impl Store {
         let pw = Password::parse(password.expose_secret())
             .map_err(|e| StoreError::Internal(anyhow::anyhow!("PUSTAKA_ADMIN_PASSWORD: {}", e.message)))?;
         let username = Username::parse("admin").map_err(|e| StoreError::Internal(anyhow::anyhow!(e.message)))?;
-        match self.create_user(&Actor::system(), &username, &pw, Role::Admin, None).await {
-            Ok(_) => Ok(generated.then_some(password)),
+        match self.create_user(&Actor::system(), &username, &pw, roles::ADMIN, None).await {
+            Ok(_) => {
+                // A generated password is for the first login only: the page's first start
+                // begins with a new one.
+                if generated {
+                    self.set_first_start_step(&Actor::system(), FirstStep::Password).await?;
+                }
+                Ok(generated.then_some(password))
+            }
             // Another replica starting at the same moment made it first.
             Err(StoreError::Duplicate { .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Where the admin's guided first start stands (issue #32), in order.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstStep {
+    /// The generated admin password must be changed.
+    Password,
+    /// The library's name, address and logo.
+    Identity,
+    /// Member categories and loan rules.
+    Rules,
+    /// Bringing the old catalogue and members in (the import page).
+    MoveIn,
+    /// Finished or skipped: the page no longer guides.
+    Done,
+}
+
+impl FirstStep {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::Identity => "identity",
+            Self::Rules => "rules",
+            Self::MoveIn => "move_in",
+            Self::Done => "done",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "password" => Self::Password,
+            "identity" => Self::Identity,
+            "rules" => Self::Rules,
+            "move_in" => Self::MoveIn,
+            _ => Self::Done,
+        }
+    }
+}
+
+impl Store {
+    /// Where the first start stands.
+    pub async fn first_start(&self) -> Result<FirstStep> {
+        let row = self.db.opt(sql("SELECT step FROM first_start WHERE id = 1")).await?;
+        Ok(match row {
+            Some(r) => FirstStep::parse(&r.decode::<(String,)>()?.0),
+            None => FirstStep::Done,
+        })
+    }
+
+    /// Moves the first start to `step` (on, back, or skipped to `done`). The password step is
+    /// left only by changing the password ([`Store::change_password`]).
+    pub async fn set_first_start_step(&self, actor: &Actor, step: FirstStep) -> Result<FirstStep> {
+        crate::transaction!(self.db, |tx| async {
+            let lock = tx.for_update();
+            let row = tx.opt(sql(format!("SELECT step FROM first_start WHERE id = 1{lock}"))).await?;
+            let now = row.map(|r| r.decode::<(String,)>()).transpose()?.map(|(s,)| FirstStep::parse(&s));
+            if now == Some(FirstStep::Password) && step != FirstStep::Password && actor.user_id != 0 {
+                return Err(StoreError::invalid(
+                    "step",
+                    ValidationError::new("password_first", "change the generated admin password first"),
+                ));
+            }
+            tx.exec(sql("DELETE FROM first_start WHERE id = 1")).await?;
+            tx.exec(
+                sql("INSERT INTO first_start (id, step, updated_at) VALUES (1, ?, ?)")
+                    .bind(step.as_str())
+                    .bind(self.now()),
+            )
+            .await?;
+            self.audit(&mut tx, actor, "first_start.step", "first_start", 1, step.as_str()).await?;
+            Ok::<_, StoreError>(step)
+        }
+        .await)
+    }
+}
+
+/// A role as stored.
+#[derive(sqlx::FromRow)]
+struct RoleRow {
+    code: String,
+    name: String,
+    permissions: String,
+    builtin: bool,
+    accounts: i64,
+}
+
+impl RoleRow {
+    fn info(self) -> RoleInfo {
+        let set = Permissions::parse(&self.permissions).unwrap_or(Permissions::NONE);
+        RoleInfo {
+            fixed: roles::is_fixed(&self.code),
+            code: self.code,
+            name: self.name,
+            permissions: set.list(),
+            builtin: self.builtin,
+            accounts: self.accounts,
+        }
+    }
+}
+
+const ROLE_SELECT: &str = "SELECT r.code, r.name, r.permissions, r.builtin, \
+     (SELECT COUNT(*) FROM users u WHERE u.role = r.code) AS accounts FROM roles r";
+
+impl Store {
+    /// Every role with its permissions and how many accounts hold it.
+    pub async fn roles(&self) -> Result<Vec<RoleInfo>> {
+        let rows = self.db.all(sql(format!("{ROLE_SELECT} ORDER BY r.builtin DESC, r.code"))).await?;
+        rows.iter().map(|r| Ok(r.decode::<RoleRow>()?.info())).collect()
+    }
+
+    /// The role `code`, or a field error on `role` naming it unknown.
+    async fn role_in(&self, tx: &mut Tx, code: &str) -> Result<RoleInfo> {
+        let row = tx.opt(sql(format!("{ROLE_SELECT} WHERE r.code = ?")).bind(code)).await?;
+        match row {
+            Some(r) => Ok(r.decode::<RoleRow>()?.info()),
+            None => Err(StoreError::invalid("role", ValidationError::new("unknown_role", "no role has this code"))),
+        }
+    }
+
+    /// Adds a role or changes one's name and permissions. The fixed roles (`admin`, `member`,
+    /// `kiosk`) cannot be changed. Accounts holding the role get the new permissions at their
+    /// next request.
+    pub async fn put_role(&self, actor: &Actor, code: &str, name: &str, permissions: Permissions) -> Result<RoleInfo> {
+        if roles::is_fixed(code) {
+            return Err(StoreError::invalid(
+                "code",
+                ValidationError::new("fixed_role", "the admin, member and kiosk roles cannot be changed"),
+            ));
+        }
+        let text = permissions.to_text();
+        crate::transaction!(self.db, |tx| async {
+            let lock = tx.for_update();
+            let found = tx.opt(sql(format!("SELECT code FROM roles WHERE code = ?{lock}")).bind(code)).await?;
+            if found.is_some() {
+                tx.exec(
+                    sql("UPDATE roles SET name = ?, permissions = ?, updated_at = ? WHERE code = ?")
+                        .bind(name)
+                        .bind(&text)
+                        .bind(self.now())
+                        .bind(code),
+                )
+                .await?;
+            } else {
+                tx.exec(
+                    sql("INSERT INTO roles (code, name, permissions, builtin, updated_at) VALUES (?, ?, ?, ?, ?)")
+                        .bind(code)
+                        .bind(name)
+                        .bind(&text)
+                        .bind(false)
+                        .bind(self.now()),
+                )
+                .await
+                .map_err(|e| StoreError::duplicate(e, "code", "a role with this code exists"))?;
+            }
+            self.audit(&mut tx, actor, "role.put", "role", 0, format!("{code} ({name}): {text}")).await?;
+            self.role_in(&mut tx, code).await
+        }
+        .await)
+    }
+
+    /// Removes a role an admin made; not a seeded one, nor one an account holds.
+    pub async fn delete_role(&self, actor: &Actor, code: &str) -> Result<()> {
+        crate::transaction!(self.db, |tx| async {
+            let role = match self.role_in(&mut tx, code).await {
+                Ok(r) => r,
+                Err(StoreError::Invalid { .. }) => return Err(StoreError::NotFound("role")),
+                Err(e) => return Err(e),
+            };
+            if role.builtin {
+                return Err(StoreError::invalid(
+                    "code",
+                    ValidationError::new("builtin_role", "a role Pustaka comes with cannot be removed"),
+                ));
+            }
+            if role.accounts > 0 {
+                return Err(StoreError::invalid(
+                    "code",
+                    ValidationError::new("role_in_use", "accounts hold this role: give them another role first"),
+                ));
+            }
+            tx.exec(sql("DELETE FROM roles WHERE code = ?").bind(code)).await?;
+            self.audit(
+                &mut tx,
+                actor,
+                "role.delete",
+                "role",
+                0,
+                format!("{code} ({}): {}", role.name, role.set().to_text()),
+            )
+            .await
+        }
+        .await)
+    }
+
+    /// Gives a staff account another role (not a member account, nor a staff account the member
+    /// role); the last admin keeps theirs.
+    pub async fn set_user_role(&self, actor: &Actor, id: i64, role: &str) -> Result<User> {
+        crate::transaction!(self.db, |tx| async {
+            let u = self.user_in(&mut tx, id).await?;
+            self.role_in(&mut tx, role).await?;
+            if (u.role == roles::MEMBER) != (role == roles::MEMBER) {
+                return Err(StoreError::invalid(
+                    "role",
+                    ValidationError::new("member_role", "a member account keeps the member role, and only it"),
+                ));
+            }
+            if u.role == roles::ADMIN && role != roles::ADMIN {
+                let lock = tx.for_update();
+                let admins = tx.all(sql(format!("SELECT id FROM users WHERE role = 'admin'{lock}"))).await?;
+                may_remove_admin(i64::try_from(admins.len()).unwrap_or(i64::MAX) - 1)?;
+            }
+            tx.exec(sql("UPDATE users SET role = ? WHERE id = ?").bind(role).bind(id)).await?;
+            self.audit(&mut tx, actor, "user.role", "user", id, format!("{}: {} -> {role}", u.username, u.role))
+                .await?;
+            self.user_in(&mut tx, id).await
+        }
+        .await)
     }
 }
 

@@ -82,6 +82,7 @@ pub const TABLES: &[Table] = &[
     table!("member_numbers", "id", ["created_at"]),
     table!("member_photos", "member_id", ["updated_at"]),
     table!("in_library_uses", "id", ["used_at"]),
+    table!("roles", "code", ["updated_at"], [], ["builtin"]),
     table!("users", "id", ["created_at"]),
     table!("loans", "id", ["loaned_at", "due_at", "returned_at"]),
     table!("fines", "id", ["created_at", "resolved_at"]),
@@ -103,6 +104,7 @@ pub const TABLES: &[Table] = &[
     table!("copycat_answers", "id", ["fetched_at"]),
     table!("isbn_covers", "isbn", ["fetched_at"]),
     table!("book_covers", "book_id", ["updated_at"]),
+    table!("first_start", "id", ["updated_at"]),
 ];
 
 /// Tables of the schema a backup leaves out, and why: what is rebuilt from the tables above, and

@@ -404,10 +404,26 @@ impl Store {
                     )
                     .await?;
                 may_delete(Record::Book, lent.is_some())?;
+                let barcodes = tx
+                    .all(sql("SELECT barcode FROM copies WHERE book_id = ? ORDER BY barcode").bind(id))
+                    .await?
+                    .iter()
+                    .map(|r| Ok(r.decode::<(String,)>()?.0))
+                    .collect::<Result<Vec<_>>>()?;
+                // What the book was, for the audit log: the record itself is gone.
+                let detail = deleted_detail(&[
+                    ("title", Some(book.title.clone())),
+                    ("authors", Some(book.authors.join("; ")).filter(|a| !a.is_empty())),
+                    ("isbn", book.isbn.clone()),
+                    ("publisher", book.publisher.clone()),
+                    ("year", book.year.map(|y| y.to_string())),
+                    ("call number", book.call_number.clone()),
+                    ("copies", Some(barcodes.join(", ")).filter(|b| !b.is_empty())),
+                ]);
                 tx.exec(sql("DELETE FROM holds WHERE book_id = ?").bind(id)).await?;
                 tx.exec(sql("DELETE FROM copies WHERE book_id = ?").bind(id)).await?;
                 tx.exec(sql("DELETE FROM books WHERE id = ?").bind(id)).await?;
-                self.audit(&mut tx, actor, "book.delete", "book", id, book.title).await
+                self.audit(&mut tx, actor, "book.delete", "book", id, detail).await
             }
             .await
         })?;
@@ -575,8 +591,26 @@ impl Store {
             let ever_lent = tx.opt(sql("SELECT id FROM loans WHERE copy_id = ? LIMIT 1").bind(id)).await?.is_some();
             may_delete_copy(&c.barcode, c.status, ever_lent)?;
             tx.exec(sql("DELETE FROM copies WHERE id = ?").bind(id)).await?;
-            self.audit(&mut tx, actor, "copy.delete", "copy", id, c.barcode).await
+            let detail = deleted_detail(&[
+                ("barcode", Some(c.barcode.clone())),
+                ("title", Some(c.title.clone())),
+                ("book", Some(c.book_id.to_string())),
+                ("location", c.location.clone()),
+                ("status", Some(c.status.to_string())),
+                ("price", c.price.map(|p| p.to_string())),
+            ]);
+            self.audit(&mut tx, actor, "copy.delete", "copy", id, detail).await
         }
         .await)
     }
+}
+
+/// The main fields of a deleted record as one audit-log line: `field: value | …`, empty ones
+/// left out, so the log still says what the record was.
+pub(crate) fn deleted_detail(fields: &[(&str, Option<String>)]) -> String {
+    fields
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.trim().is_empty()).map(|v| format!("{k}: {v}")))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }

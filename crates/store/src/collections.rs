@@ -381,11 +381,11 @@ impl Store {
     /// Removes a term (loans already due at its end keep their date).
     pub async fn delete_term(&self, actor: &Actor, id: i64) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
-            let done = tx.exec(sql("DELETE FROM terms WHERE id = ?").bind(id)).await?;
-            if done.rows == 0 {
-                return Err(StoreError::NotFound("term"));
-            }
-            self.audit(&mut tx, actor, "term.delete", "term", id, "").await
+            let row = tx.opt(sql("SELECT name, starts_on, ends_on FROM terms WHERE id = ?").bind(id)).await?;
+            let (name, starts_on, ends_on): (String, NaiveDate, NaiveDate) =
+                row.ok_or(StoreError::NotFound("term"))?.decode()?;
+            tx.exec(sql("DELETE FROM terms WHERE id = ?").bind(id)).await?;
+            self.audit(&mut tx, actor, "term.delete", "term", id, format!("{name} ({starts_on} to {ends_on})")).await
         }
         .await)
     }

@@ -265,12 +265,20 @@ impl Store {
     /// Removes a source and what it answered.
     pub async fn delete_catalogue_source(&self, actor: &Actor, id: i64) -> Result<()> {
         crate::transaction!(self.db, |tx| async {
+            let row = tx.opt(sql("SELECT name, kind, url FROM catalogue_sources WHERE id = ?").bind(id)).await?;
+            let (name, kind, url): (String, String, String) =
+                row.ok_or(StoreError::NotFound("catalogue source"))?.decode()?;
             tx.exec(sql("DELETE FROM copycat_answers WHERE source_id = ?").bind(id)).await?;
-            let done = tx.exec(sql("DELETE FROM catalogue_sources WHERE id = ?").bind(id)).await?;
-            if done.rows == 0 {
-                return Err(StoreError::NotFound("catalogue source"));
-            }
-            self.audit(&mut tx, actor, "catalogue_source.delete", "catalogue_source", id, "").await
+            tx.exec(sql("DELETE FROM catalogue_sources WHERE id = ?").bind(id)).await?;
+            self.audit(
+                &mut tx,
+                actor,
+                "catalogue_source.delete",
+                "catalogue_source",
+                id,
+                format!("{name} ({kind} {url})"),
+            )
+            .await
         }
         .await)
     }

@@ -43,8 +43,12 @@ use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::{
-    domain::{calendar::Calendar, time},
-    model::{AuditEntry, Page, Role, Stats},
+    domain::{
+        calendar::Calendar,
+        status::{roles, Permission, Permissions},
+        time,
+    },
+    model::{AuditEntry, Page, Stats},
 };
 use clock::{SharedClock, SystemClock};
 use db::{sql, Db, Row, Tx};
@@ -57,8 +61,10 @@ pub struct Actor {
     pub user_id: i64,
     /// The account's username, written to the audit log.
     pub username: String,
-    /// What the account may do.
-    pub role: Role,
+    /// The code of the account's role.
+    pub role: String,
+    /// What the account's role may do, as read with the session.
+    pub permissions: Permissions,
     /// The member record behind a member account.
     pub member_id: Option<i64>,
 }
@@ -66,12 +72,23 @@ pub struct Actor {
 impl Actor {
     /// The service acting on its own (first admin, demo data, expiring holds).
     pub fn system() -> Self {
-        Self { user_id: 0, username: "system".into(), role: Role::Admin, member_id: None }
+        Self {
+            user_id: 0,
+            username: "system".into(),
+            role: roles::ADMIN.into(),
+            permissions: Permissions::all(),
+            member_id: None,
+        }
     }
 
-    /// Staff may act for anyone; a member only for themselves.
+    /// Whether the account acts for any member: its role holds the desk permission.
+    pub fn is_desk(&self) -> bool {
+        self.permissions.has(Permission::Desk)
+    }
+
+    /// An account with the desk permission may act for anyone; a member only for themselves.
     pub fn may_act_for(&self, member_id: i64) -> bool {
-        self.role.is_staff() || self.member_id == Some(member_id)
+        self.is_desk() || self.member_id == Some(member_id)
     }
 
     /// `Forbidden` unless [`Actor::may_act_for`].
@@ -87,7 +104,7 @@ impl Actor {
     /// it does not exist; a member gets the same `Forbidden` as for another member's record, so a
     /// member cannot probe which ids and card numbers exist.
     pub fn missing(&self, what: &'static str) -> StoreError {
-        if self.role.is_staff() {
+        if self.is_desk() {
             StoreError::NotFound(what)
         } else {
             StoreError::Forbidden
@@ -400,8 +417,19 @@ mod tests {
 
     #[test]
     fn members_are_not_told_what_does_not_exist() {
-        let member = Actor { user_id: 5, username: "budi".into(), role: Role::Member, member_id: Some(3) };
-        let librarian = Actor { role: Role::Librarian, member_id: None, ..member.clone() };
+        let member = Actor {
+            user_id: 5,
+            username: "budi".into(),
+            role: roles::MEMBER.into(),
+            permissions: Permissions::NONE,
+            member_id: Some(3),
+        };
+        let librarian = Actor {
+            role: roles::LIBRARIAN.into(),
+            permissions: Permissions::of(&[Permission::Desk]),
+            member_id: None,
+            ..member.clone()
+        };
         assert!(matches!(member.missing("loan"), StoreError::Forbidden));
         assert!(matches!(librarian.missing("loan"), StoreError::NotFound("loan")));
         assert!(matches!(member.hide_missing::<()>(Err(StoreError::NotFound("hold"))), Err(StoreError::Forbidden)));

@@ -16,7 +16,7 @@ use crate::{
     domain::{
         CardNumber, Email, Grade, MemberNumber, MemberRef, NumberKind, Password, PersonName, Phone, ShortText, Username,
     },
-    model::{Category, ClosedDay, Member, OtherNumber, Page, Role},
+    model::{Category, ClosedDay, Member, OtherNumber, Page},
 };
 
 /// A validated new member.
@@ -415,7 +415,7 @@ impl Store {
                     sql("INSERT INTO users (username, password_hash, role, member_id, created_at) VALUES (?, ?, ?, ?, ?)")
                         .bind(username.as_str())
                         .bind(hash.as_str())
-                        .bind(Role::Member.as_str())
+                        .bind(crate::domain::status::roles::MEMBER)
                         .bind(id)
                         .bind(at),
                 )
@@ -499,12 +499,21 @@ impl Store {
                 let (hold,): (i64,) = r.decode()?;
                 self.end_hold_in(&mut tx, actor, hold, crate::model::HoldStatus::Cancelled).await?;
             }
+            let detail = crate::catalogue::deleted_detail(&[
+                ("name", Some(m.name.clone())),
+                ("card", Some(m.card_number.clone())),
+                ("category", Some(m.category.clone())),
+                ("class", m.grade.clone()),
+                ("email", m.email.clone()),
+                ("phone", m.phone.clone()),
+                ("expires", m.expires_on.map(|d| d.to_string())),
+            ]);
             tx.exec(sql("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE member_id = ?)").bind(id)).await?;
             tx.exec(sql("DELETE FROM users WHERE member_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM holds WHERE member_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM member_numbers WHERE member_id = ?").bind(id)).await?;
             tx.exec(sql("DELETE FROM members WHERE id = ?").bind(id)).await?;
-            self.audit(&mut tx, actor, "member.delete", "member", id, m.name).await
+            self.audit(&mut tx, actor, "member.delete", "member", id, detail).await
         }
         .await
         })

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 pub use crate::domain::{
     cell::Cell,
-    status::{CopyStatus, FineStatus, HoldStatus, Role},
+    status::{CopyStatus, FineStatus, HoldStatus, Permission, Permissions},
 };
 
 /// One page of a list.
@@ -275,8 +275,9 @@ pub struct Payment {
 pub struct User {
     pub id: i64,
     pub username: String,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
+    /// The code of the account's role (`admin`, `librarian`, `member`, `kiosk`, another seeded
+    /// role or one an admin made): what it may do is the role's permissions.
+    pub role: String,
     /// The member record of a member account.
     pub member_id: Option<i64>,
     pub created_at: DateTime<Utc>,
@@ -327,4 +328,26 @@ pub struct Stats {
     pub overdue_loans: i64,
     /// Rupiah owed in all unpaid fines.
     pub unpaid_fines: i64,
+}
+
+/// A role: a named set of permissions (issue #32).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoleInfo {
+    /// What `users.role` holds.
+    pub code: String,
+    pub name: String,
+    pub permissions: Vec<Permission>,
+    /// Seeded with Pustaka; cannot be removed.
+    pub builtin: bool,
+    /// `admin`, `member` and `kiosk`: their permissions cannot be changed.
+    pub fixed: bool,
+    /// Accounts holding the role.
+    pub accounts: i64,
+}
+
+impl RoleInfo {
+    /// The permissions as a set.
+    pub fn set(&self) -> Permissions {
+        Permissions::of(&self.permissions)
+    }
 }

@@ -11,7 +11,8 @@ import { sourcesTab } from './copycat.js';
 import { backupTab } from './backup.js';
 import { heading, tabs, table, pager, stat, section, errorNotice, loading, confirmDialog, flash } from '../ui.js';
 
-const TABS = ['kategori', 'libur', 'pengguna', 'notifikasi', 'audit', 'impor', 'sumber', 'cadangan'];
+const TABS = ['kategori', 'libur', 'pengguna', 'peran', 'notifikasi', 'audit', 'impor', 'sumber', 'cadangan'];
+const PERMISSIONS = ['desk', 'catalogue', 'members', 'fines', 'imports', 'exports', 'print', 'reports', 'settings', 'backups', 'users', 'kiosk'];
 const RULES = ['max_loans', 'loan_days', 'max_renewals', 'fine_per_day', 'max_fine_per_loan', 'fine_limit', 'hold_pickup_days',
   'overdue_grace_days', 'lost_charge', 'damage_charge'];
 
@@ -27,7 +28,7 @@ export async function render(root, ctx) {
     try { await fn(); flash(done); again(); } catch (err) { flash(errorText(err), 'error'); }
   };
   loadStats(statsBox);
-  const views = { kategori: categoriesTab, libur: closedDaysTab, pengguna: usersTab, notifikasi: noticesTab, audit: auditTab, impor: importTab, sumber: sourcesTab, cadangan: backupTab };
+  const views = { kategori: categoriesTab, libur: closedDaysTab, pengguna: usersTab, peran: rolesTab, notifikasi: noticesTab, audit: auditTab, impor: importTab, sumber: sourcesTab, cadangan: backupTab };
   body.append(loading());
   await views[tab](body, { ctx, again, act });
 }
@@ -214,13 +215,64 @@ async function termsSection({ act, again }) {
     form);
 }
 
+/** A role's name: the page's own for the seeded roles, else the name an admin gave it. */
+function roleLabel(r) {
+  const own = roleName(r.code);
+  return own !== r.code ? own : (r.name || r.code);
+}
+
+/** Roles: each a set of permissions; the seeded ones and those an admin adds. */
+async function rolesTab(body, { act, again }) {
+  try {
+    const roles = (await api.get('/roles')).items;
+    const boxes = PERMISSIONS.map((p) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', name: `perm_${p}`, value: p, 'data-testid': `role-perm-${p}` }), ' ', t(`perm.${p}`)));
+    const form = h('form', { class: 'form-grid', 'data-testid': 'role-form' },
+      field({ name: 'code', label: t('roles.code'), required: true, hint: t('roles.code_hint'), attrs: { autocomplete: 'off', pattern: '[a-z0-9_]{1,32}' } }),
+      field({ name: 'name', label: t('roles.name'), required: true }),
+      h('fieldset', { class: 'field-wide' }, h('legend', {}, t('roles.permissions')), ...boxes),
+      h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('roles.save'))));
+    onSubmit(form, async (v, f) => {
+      const permissions = PERMISSIONS.filter((p) => f.querySelector(`input[name="perm_${p}"]`).checked);
+      await api.put(`/roles/${encodeURIComponent(v.code.trim())}`, { name: v.name, permissions });
+      flash(t('roles.saved'));
+      again();
+    });
+    const edit = (r) => {
+      form.querySelector('input[name="code"]').value = r.code;
+      form.querySelector('input[name="name"]').value = r.name;
+      PERMISSIONS.forEach((p) => { form.querySelector(`input[name="perm_${p}"]`).checked = r.permissions.includes(p); });
+      form.scrollIntoView({ block: 'center' });
+    };
+    replace(body,
+      table({
+        testid: 'roles-table', caption: t('admin.tab.peran'), rows: roles,
+        columns: [
+          { label: t('roles.name'), render: (r) => roleLabel(r) },
+          { label: t('roles.permissions'), render: (r) => (r.permissions.length ? r.permissions.map((p) => t(`perm.${p}`)).join(', ') : '—') },
+          { label: t('roles.accounts'), render: (r) => String(r.accounts) },
+          { label: t('common.actions'), render: (r) => (r.fixed ? h('span', { class: 'hint' }, t('roles.fixed')) : h('span', {},
+            h('button', { type: 'button', class: 'small', onClick: () => edit(r) }, t('roles.edit')),
+            r.builtin ? null : h('button', { type: 'button', class: 'danger small',
+              onClick: async () => {
+                if (await confirmDialog(t('roles.delete_confirm', { name: r.name }), { danger: true, confirmLabel: t('common.delete') })) act(() => api.del(`/roles/${r.code}`), t('common.deleted'));
+              } }, t('common.delete')))) },
+        ],
+      }),
+      section(t('roles.new'), form));
+  } catch (err) {
+    replace(body, errorNotice(err));
+  }
+}
+
 async function usersTab(body, { ctx, act, again }) {
   try {
     const list = await api.get('/users', { per_page: 100 });
+    const roles = await api.get('/roles').then((r) => r.items).catch(() => ['librarian', 'admin', 'member', 'kiosk'].map((code) => ({ code })));
     const form = h('form', { class: 'form-grid', 'data-testid': 'user-form' },
       field({ name: 'username', label: t('login.username'), required: true, attrs: { autocomplete: 'off', autocapitalize: 'none' } }),
       field({ name: 'password', label: t('login.password'), type: 'password', required: true, attrs: { autocomplete: 'new-password' } }),
-      field({ name: 'role', label: t('account.role'), type: 'select', value: 'librarian', options: ['librarian', 'admin', 'member', 'kiosk'].map((r) => ({ value: r, label: roleName(r) })) }),
+      field({ name: 'role', label: t('account.role'), type: 'select', value: 'librarian', options: roles.map((r) => ({ value: r.code, label: roleLabel(r) })) }),
       field({ name: 'member_id', label: t('users.member_id'), type: 'number', hint: t('users.member_id_hint'), attrs: { min: 1 } }),
       h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('users.create'))));
     onSubmit(form, async (v) => {
@@ -235,7 +287,10 @@ async function usersTab(body, { ctx, act, again }) {
         testid: 'users-table', caption: t('admin.tab.pengguna'), rows: list.items,
         columns: [
           { label: t('login.username'), render: (u) => u.username },
-          { label: t('account.role'), render: (u) => roleName(u.role) },
+          { label: t('account.role'), render: (u) => (u.role === 'member' || u.id === ctx.user.id ? roleName(u.role)
+            : h('select', { 'data-testid': `user-role-${u.username}`, 'aria-label': t('account.role'),
+              onChange: (e) => act(() => api.put(`/users/${u.id}/role`, { role: e.target.value }), t('roles.saved')) },
+            ...roles.filter((r) => r.code !== 'member').map((r) => h('option', { value: r.code, selected: r.code === u.role }, roleLabel(r))))) },
           { label: t('users.member_id'), render: (u) => (u.member_id ? h('a', { href: `#/anggota/${u.member_id}` }, `#${u.member_id}`) : '—') },
           { label: t('users.created_at'), render: (u) => formatDate(u.created_at) },
           { label: t('common.actions'), render: (u) => (u.id === ctx.user.id ? h('span', { class: 'hint' }, t('users.you')) : h('button', { type: 'button', class: 'danger small',

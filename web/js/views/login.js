@@ -1,7 +1,7 @@
 // Masuk: username + password; the API sets the session cookie.
 import { h, replace } from '../dom.js';
 import { t, roleName } from '../i18n.js';
-import { login, isStaff } from '../session.js';
+import { login, isStaff, can } from '../session.js';
 import { field, onSubmit } from '../forms.js';
 import { heading, notice, flash } from '../ui.js';
 
@@ -20,8 +20,20 @@ export async function render(root, ctx) {
   onSubmit(form, async (v) => {
     const user = await login(v.username, v.password);
     flash(t('login.welcome', { name: user.username, role: roleName(user.role) }));
-    ctx.navigate(next || (isStaff(user) ? '#/meja' : user.role === 'kiosk' ? '#/tamu' : user.member_id ? '#/akun' : '#/katalog'));
+    // A new library: the admin is guided through its first start until it is done or skipped.
+    if (user.firstStart && user.firstStart !== 'done') { ctx.navigate('#/mulai'); return; }
+    ctx.navigate(next || (isStaff(user) ? staffHome() : user.role === 'kiosk' ? '#/tamu' : user.member_id ? '#/akun' : '#/katalog'));
   });
   replace(root, heading(t('login.title')), form);
   form.querySelector('input').focus();
+}
+
+/** A staff account's first view: the desk, else what its role may open. */
+function staffHome() {
+  if (can('desk')) return '#/meja';
+  if (can('catalogue')) return '#/koleksi';
+  if (can('members')) return '#/anggota';
+  if (can('reports')) return '#/laporan';
+  if (can('print')) return '#/cetak';
+  return can('users') || can('settings') || can('backups') ? '#/admin' : '#/katalog';
 }

@@ -132,6 +132,12 @@ export async function renderDetail(root, ctx) {
           const reason = await promptDialog({ message: t('members.block_confirm', { name: m.name }), label: t('member.blocked_reason') });
           if (reason) act(() => api.patch(`/members/${m.id}`, { blocked: true, blocked_reason: reason }), t('members.blocked_done'));
         } }, t('members.block')),
+    // A member who forgot their password: staff set a new one and tell them (their sessions end).
+    m.username ? h('button', { type: 'button', class: 'secondary', 'data-testid': 'member-set-password',
+      onClick: async () => {
+        const password = await promptDialog({ message: t('members.set_password'), label: t('members.new_password'), confirmLabel: t('common.save') });
+        if (password) act(() => api.put(`/members/${m.id}/password`, { password }), t('members.password_set'));
+      } }, t('members.set_password')) : null,
     h('button', { type: 'button', class: 'danger',
       onClick: async () => {
         if (!(await confirmDialog(t('members.delete_confirm', { name: m.name }), { danger: true, confirmLabel: t('common.delete') }))) return;
