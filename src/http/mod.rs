@@ -6,6 +6,7 @@ mod api_docs;
 pub mod backup;
 pub mod catalogue;
 pub mod circulation;
+pub mod class_sets;
 pub mod copycat;
 pub mod collections;
 pub mod error;
@@ -233,6 +234,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(members::router())
         .merge(collections::router())
         .merge(circulation::router())
+        .merge(class_sets::router())
         .merge(accounts::router())
         .merge(notices::router())
         .merge(reports::router())
