@@ -153,7 +153,11 @@ async fn list_for(s: &AppState, q: &ClassSetQuery) -> Result<ClassSetList> {
 #[utoipa::path(get, path = "/class-sets", tag = "circulation", params(ClassSetQuery),
     responses((status = 200, body = ClassSetList), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn class_set_list(State(s): State<AppState>, _: Staff, Query(q): Query<ClassSetQuery>) -> Result<Json<ClassSetList>> {
+async fn class_set_list(
+    State(s): State<AppState>,
+    _: Staff,
+    Query(q): Query<ClassSetQuery>,
+) -> Result<Json<ClassSetList>> {
     Ok(Json(list_for(&s, &q).await?))
 }
 
@@ -209,7 +213,9 @@ async fn return_class_set(
         match s.store.checkin_at(&who.actor(), &barcode, false, at.flatten()).await {
             Ok(outcome) => returned.push(outcome.loan),
             Err(e @ (StoreError::Refused(_) | StoreError::NotFound(_))) => {
-                if let ApiError::Validation(mut v) = ApiError::from(StoreError::Faults(vec![(format!("barcodes[{j}]"), e)])) {
+                if let ApiError::Validation(mut v) =
+                    ApiError::from(StoreError::Faults(vec![(format!("barcodes[{j}]"), e)]))
+                {
                     problems.append(&mut v);
                 }
             }
@@ -264,9 +270,16 @@ async fn print_class_set(State(s): State<AppState>, _: Staff, Query(q): Query<Cl
         });
     }
     if pages.is_empty() {
-        return Err(ApiError::field("book_id", ValidationError::new("nothing_to_print", "the class has no title on loan; choose one")));
+        return Err(ApiError::field(
+            "book_id",
+            ValidationError::new("nothing_to_print", "the class has no title on loan; choose one"),
+        ));
     }
     let head = letterhead(&s, q.lang).await?;
-    let name = format!("{}-{}.pdf", tr(l, "buku-paket", "class-set"), list.grade.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let name = format!(
+        "{}-{}.pdf",
+        tr(l, "buku-paket", "class-set"),
+        list.grade.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
     Ok(pdf(class_lists(&head, &pages), &name))
 }

@@ -241,8 +241,13 @@ impl Store {
                     _ => 0,
                 };
                 let term_end = self.term_end_in(tx, today).await?;
-                let check =
-                    Checkout { barcode: &copy.barcode, kind: kind.as_ref(), row: row.as_ref(), loans_of_type, term_end };
+                let check = Checkout {
+                    barcode: &copy.barcode,
+                    kind: kind.as_ref(),
+                    row: row.as_ref(),
+                    loans_of_type,
+                    term_end,
+                };
                 let rule = may_checkout(&policy, &standing(&member), check, today)?;
 
                 let calendar = self.calendar(tx, today).await?;

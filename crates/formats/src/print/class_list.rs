@@ -80,10 +80,28 @@ pub fn class_lists(library: &Letterhead, pages: &[ClassListPage]) -> Vec<u8> {
             }
             let base = y + ROW - 2.2;
             d.text(Weight::Regular, 9.5, COLS[0] + 1.0, base, &line.number.to_string());
-            d.text(Weight::Regular, 9.5, COLS[1] + 1.0, base, &d.fit(Weight::Regular, 9.5, &line.name, COLS[2] - COLS[1] - 2.0));
-            d.text(Weight::Regular, 9.5, COLS[2] + 1.0, base, &d.fit(Weight::Regular, 9.5, &line.card_number, COLS[3] - COLS[2] - 2.0));
+            d.text(
+                Weight::Regular,
+                9.5,
+                COLS[1] + 1.0,
+                base,
+                &d.fit(Weight::Regular, 9.5, &line.name, COLS[2] - COLS[1] - 2.0),
+            );
+            d.text(
+                Weight::Regular,
+                9.5,
+                COLS[2] + 1.0,
+                base,
+                &d.fit(Weight::Regular, 9.5, &line.card_number, COLS[3] - COLS[2] - 2.0),
+            );
             let barcode = line.barcode.as_deref().unwrap_or("-");
-            d.text(Weight::Regular, 9.5, COLS[3] + 1.0, base, &d.fit(Weight::Regular, 9.5, barcode, COLS[4] - COLS[3] - 2.0));
+            d.text(
+                Weight::Regular,
+                9.5,
+                COLS[3] + 1.0,
+                base,
+                &d.fit(Weight::Regular, 9.5, barcode, COLS[4] - COLS[3] - 2.0),
+            );
             y += ROW;
             d.line((LEFT, y), (RIGHT, y), 0.15, 0.5);
         }
