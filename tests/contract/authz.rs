@@ -95,6 +95,10 @@ fn access(method: &str, path: &str) -> Access {
         ("PUT" | "DELETE", "/api/v1/collection-types/{code}" | "/api/v1/loan-rules/{category}/{collection_type}") => {
             Admin
         }
+        // Textbook class sets (#30): the desk's.
+        ("GET" | "POST", "/api/v1/class-sets")
+        | ("POST", "/api/v1/class-sets/return")
+        | ("GET", "/api/v1/class-sets/print") => Staff,
         ("POST", "/api/v1/import/{what}") | ("GET", "/api/v1/import/jobs" | "/api/v1/import/jobs/{id}") => Admin,
         _ => panic!("{method} {path} has no access level: add it to tests/authz.rs"),
     }
