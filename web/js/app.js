@@ -16,6 +16,7 @@ import * as kiosk from './views/kiosk.js';
 import * as visits from './views/visits.js';
 import * as stocktake from './views/stocktake.js';
 import * as print from './views/print.js';
+import * as classsets from './views/classsets.js';
 import { api } from './api.js';
 
 // [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
@@ -45,6 +46,7 @@ const routes = [
   ['kunjungan', visits.render, 'staff', 'scanners'],
   ['stock-opname', stocktake.renderList, 'staff', 'scanners'],
   ['stock-opname/:id', stocktake.renderDetail, 'staff', 'scanners'],
+  ['buku-paket', classsets.render, 'staff', 'scanners'],
   ['cetak', print.render, 'staff', 'print'],
 ];
 
