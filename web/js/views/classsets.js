@@ -122,9 +122,15 @@ export async function render(root, ctx) {
       h('h2', {}, t('classset.list_title', { grade: l.grade })),
       h('p', { 'data-testid': 'classset-counts' }, t('classset.counts', { students: l.students, out: l.out, returned: l.returned, none: l.none })),
       table({
-        columns: [t('classset.col.number'), t('classset.col.name'), t('classset.col.card'), t('classset.col.title'), t('classset.col.barcode'), t('classset.col.state')],
-        rows: l.lines.map((x) => [String(x.number), x.name, x.card_number, x.title, x.barcode || '—',
-          badge(t(`classset.state.${x.state}`), x.state === 'out' ? 'warn' : x.state === 'returned' ? 'ok' : 'neutral')]),
+        columns: [
+          { label: t('classset.col.number'), render: (x) => String(x.number) },
+          { label: t('classset.col.name'), render: (x) => x.name },
+          { label: t('classset.col.card'), render: (x) => x.card_number },
+          { label: t('classset.col.title'), render: (x) => x.title },
+          { label: t('classset.col.barcode'), render: (x) => x.barcode || '—' },
+          { label: t('classset.col.state'), render: (x) => badge(t(`classset.state.${x.state}`), x.state === 'out' ? 'warn' : x.state === 'returned' ? 'ok' : 'neutral') },
+        ],
+        rows: l.lines,
         empty: t('classset.empty'),
         testid: 'classset-table',
       }),
