@@ -324,7 +324,7 @@ impl Store {
             for (i, s) in students.iter().enumerate() {
                 let mine = loans.iter().filter(|l| l.member_id == s.member_id);
                 // The open loan, else the latest one.
-                let loan = mine.clone().find(|l| l.returned_at.is_none()).or_else(|| mine.last());
+                let loan = mine.clone().find(|l| l.returned_at.is_none()).or_else(|| mine.clone().next_back());
                 let state = match loan {
                     Some(l) if l.returned_at.is_none() => "out",
                     Some(_) => "returned",
