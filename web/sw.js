@@ -24,6 +24,7 @@ const FILES = [
   '/js/views/admin.js',
   '/js/views/backup.js',
   '/js/views/catalog.js',
+  '/js/views/classsets.js',
   '/js/views/collection.js',
   '/js/views/copycat.js',
   '/js/views/desk.js',

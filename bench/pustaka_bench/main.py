@@ -7,6 +7,7 @@ import signal
 import sys
 
 from .checkouts import p6, p6_side_by_side
+from .class_sets import class_sets
 from .common import ROOT, log, run
 from .container import p7_image
 from .context import Bench
@@ -26,7 +27,7 @@ from .stocktake import stocktake
 
 def prerequisites(args: argparse.Namespace) -> None:
     needed = [("mariadbd", "mariadb-server"), ("sysbench", "sysbench"), ("haproxy", "haproxy")]
-    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat", "replay"):
+    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat", "replay", "class_sets"):
         needed = needed[:1]
     missing = [pkg for cmd, pkg in needed if not shutil.which(cmd)]
     if missing:
@@ -82,6 +83,11 @@ def run_bench(b: Bench) -> int:
             db="pt_bench",
         )
         labels(b, b.db.mariadb_url())
+        b.report()
+        return 0
+    if b.args.only == "class_sets":
+        b.db.pustaka(["migrate"], b.db.mariadb_url())
+        class_sets(b, b.db.mariadb_url())
         b.report()
         return 0
     if b.args.only == "copycat":
@@ -153,6 +159,7 @@ def run_bench(b: Bench) -> int:
     replay_once = replay(b, "mariadb", url) and replay(b, "sqlite", sqlite_url)
     labels(b, url)
     copycat(b, url)
+    class_sets(b, url)
 
     a2, _ = b.db.replica("b", url)  # a second replica for the balancer
     lb2, _ = b.db.haproxy([a, a2])
@@ -180,7 +187,7 @@ def main(doc: str) -> int:
     p.add_argument("--no-write", action="store_true", help="do not write docs/perf/RESULTS.md")
     p.add_argument(
         "--only",
-        choices=["stocktake", "reports", "import", "list", "labels", "desk", "copycat", "replay"],
+        choices=["stocktake", "reports", "import", "list", "labels", "desk", "copycat", "replay", "class_sets"],
         help="run one measurement alone (with --no-write: a quick check)",
     )
     p.add_argument(

@@ -57,6 +57,8 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         // The desk.
         ("GET", "/loans" | "/holds" | "/notices/overdue-contacts" | "/loan-rules")
         | ("POST", "/loans" | "/returns" | "/loans/{id}/lost" | "/in-library-uses" | "/print/loan-slip")
+        | ("GET", "/class-sets" | "/class-sets/print")
+        | ("POST", "/class-sets" | "/class-sets/return")
         | ("POST", "/closed-days")
         | ("DELETE", "/closed-days/{date}") => Need(Desk),
         ("GET", "/fines") | ("POST", "/fines/{id}/pay" | "/fines/{id}/waive") => Need(Fines),

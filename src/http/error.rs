@@ -275,6 +275,18 @@ pub const PROBLEM_CODES: &[&str] = &[
     "idempotency_in_progress",
 ];
 
+/// One of several faults (a class set refused whole) as the field it names: a refusal keeps its
+/// problem code (`member_blocked`, `copy_not_available`, ...).
+fn fault((field, e): (String, StoreError)) -> FieldError {
+    let (code, message) = match e {
+        StoreError::Refused(r) => (refusal_code(&r).to_owned(), r.to_string()),
+        StoreError::Invalid { error, .. } => (error.code.to_owned(), error.message),
+        StoreError::NotFound(what) => ("not_found".to_owned(), format!("no such {what}")),
+        e => ("conflict".to_owned(), e.to_string()),
+    };
+    FieldError { field, code, message, limit: None }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -291,6 +303,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { field, error } => ApiError::field(field, error),
             StoreError::Duplicate { field: "", detail } => ApiError::conflict("conflict", detail),
             StoreError::Duplicate { field, detail } => ApiError::conflict("conflict", format!("{detail} ({field})")),
+            StoreError::Faults(faults) => ApiError::Validation(faults.into_iter().map(fault).collect()),
             StoreError::Forbidden => ApiError::Forbidden,
             StoreError::BadCredentials => {
                 ApiError::Unauthenticated { code: "invalid_credentials", detail: "the username or password is wrong" }

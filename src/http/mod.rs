@@ -7,6 +7,7 @@ pub mod authz;
 pub mod backup;
 pub mod catalogue;
 pub mod circulation;
+pub mod class_sets;
 pub mod collections;
 pub mod copycat;
 pub mod error;
@@ -235,6 +236,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(members::router())
         .merge(collections::router())
         .merge(circulation::router())
+        .merge(class_sets::router())
         .merge(accounts::router())
         .merge(first_start::router())
         .merge(notices::router())

@@ -14,6 +14,7 @@ mod api;
 mod authz;
 mod backup;
 mod call_numbers;
+mod class_sets;
 mod cli;
 mod collections;
 mod copycat;

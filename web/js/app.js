@@ -17,6 +17,7 @@ import * as visits from './views/visits.js';
 import * as stocktake from './views/stocktake.js';
 import * as print from './views/print.js';
 import * as firstStart from './views/firststart.js';
+import * as classsets from './views/classsets.js';
 import { api } from './api.js';
 
 // [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
@@ -46,6 +47,7 @@ const routes = [
   ['kunjungan', visits.render, 'staff', 'scanners'],
   ['stock-opname', stocktake.renderList, 'staff', 'scanners'],
   ['stock-opname/:id', stocktake.renderDetail, 'staff', 'scanners'],
+  ['buku-paket', classsets.render, 'staff', 'scanners'],
   ['cetak', print.render, 'staff', 'print'],
   ['mulai', firstStart.render, 'admin', 'admin'],
 ];

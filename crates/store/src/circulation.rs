@@ -191,10 +191,28 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
                 let at = scanned.unwrap_or_else(|| self.now());
-                let today = self.today(at);
                 // Lock order everywhere: copy, then member, then loans and holds.
                 let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
-                let (member, policy) = self.borrower_in(&mut tx, MemberKey::Card(card)).await?;
+                self.lend_in(&mut tx, actor, copy, MemberKey::Card(card), at).await
+            }
+            .await
+        })
+    }
+
+    /// Lends `copy` (read locked) to the member `to` at `at`, by every rule of a checkout: the
+    /// desk's checkout and each loan of a class set (`class_sets.rs`) go through here.
+    pub(super) async fn lend_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        copy: Copy,
+        to: MemberKey<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<Loan> {
+        {
+            {
+                let today = self.today(at);
+                let (member, policy) = self.borrower_in(tx, to).await?;
                 // Lent from the hold shelf, the copy fills the ready hold it waits for.
                 let ready_hold = if copy.status == CopyStatus::OnHoldShelf {
                     let lock = tx.for_update();
@@ -217,17 +235,22 @@ impl Store {
                 };
                 may_lend(&desk, member.id)?;
                 // The rule of the member's category for the copy's collection type (issue #30).
-                let (kind, row) = self.copy_rule_in(&mut tx, copy.id, &member.category).await?;
+                let (kind, row) = self.copy_rule_in(tx, copy.id, &member.category).await?;
                 let loans_of_type = match (&kind, row.and_then(|r| r.max_loans)) {
-                    (Some(k), Some(_)) => self.loans_of_type_in(&mut tx, member.id, &k.code).await?,
+                    (Some(k), Some(_)) => self.loans_of_type_in(tx, member.id, &k.code).await?,
                     _ => 0,
                 };
-                let term_end = self.term_end_in(&mut tx, today).await?;
-                let check =
-                    Checkout { barcode: &copy.barcode, kind: kind.as_ref(), row: row.as_ref(), loans_of_type, term_end };
+                let term_end = self.term_end_in(tx, today).await?;
+                let check = Checkout {
+                    barcode: &copy.barcode,
+                    kind: kind.as_ref(),
+                    row: row.as_ref(),
+                    loans_of_type,
+                    term_end,
+                };
                 let rule = may_checkout(&policy, &standing(&member), check, today)?;
 
-                let calendar = self.calendar(&mut tx, today).await?;
+                let calendar = self.calendar(tx, today).await?;
                 let due = rule.due_date(&calendar, today, term_end)?;
                 let due_at = time::end_of_day(due, self.tz);
                 let id = tx
@@ -252,7 +275,7 @@ impl Store {
                     }
                 })?
                 .last_id;
-                self.set_copy_status(&mut tx, &copy, CopyStatus::OnLoan).await?;
+                self.set_copy_status(tx, &copy, CopyStatus::OnLoan).await?;
                 if let Some(hold) = ready_hold {
                     tx.exec(
                         sql("UPDATE holds SET status = 'fulfilled', resolved_at = ? WHERE id = ?")
@@ -262,7 +285,7 @@ impl Store {
                     .await?;
                 }
                 self.audit(
-                    &mut tx,
+                    tx,
                     actor,
                     "loan.create",
                     "loan",
@@ -289,8 +312,7 @@ impl Store {
                     renew_refusal: None,
                 })
             }
-            .await
-        })
+        }
     }
 
     /// Changes a copy's status, checking nobody changed it meanwhile.

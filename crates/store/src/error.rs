@@ -132,6 +132,10 @@ pub enum StoreError {
         /// What is duplicated, for people.
         detail: String,
     },
+    /// Several things at fault at once, each with the input it came from (`students[3]`,
+    /// `barcodes[0]`): a class set refused whole.
+    #[error("{} problems", .0.len())]
+    Faults(Vec<(String, StoreError)>),
     /// The actor may not do this.
     #[error("this account may not do this")]
     Forbidden,

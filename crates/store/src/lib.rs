@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod backup;
 pub mod catalogue;
 pub mod circulation;
+pub mod class_sets;
 pub mod clock;
 pub mod collections;
 pub mod copycat;

@@ -68,6 +68,7 @@ export async function render(root, ctx) {
   replace(root,
     heading(t('desk.title')),
     tabs([...PANELS.map((p) => ({ href: `#/meja/${p}`, label: t(`desk.panel.${p}`), active: p === panel, testid: `desk-tab-${p}` })),
+      { href: '#/buku-paket', label: t('classset.title'), testid: 'desk-tab-classsets' },
       { href: '#/stock-opname', label: t('nav.stocktake'), testid: 'desk-tab-stocktake' },
       { href: '#/kunjungan', label: t('nav.visits'), testid: 'desk-tab-visits' }], t('desk.title')),
     h('div', { class: 'desk-grid' },

@@ -1,6 +1,7 @@
 //! Printing: barcode and spine labels, member cards, receipts and loan slips as PDFs made in the
 //! service (no network, fonts embedded). Pure: records in, bytes out.
 
+pub mod class_list;
 pub mod code128;
 pub mod pdf;
 pub mod sheet;
