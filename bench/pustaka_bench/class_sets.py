@@ -40,7 +40,11 @@ def class_sets(b: Bench, url: str, runs: int = 5) -> None:
         call(
             "POST",
             "/api/v1/terms",
-            {"name": "Semester bench", "starts_on": str(today - timedelta(days=3)), "ends_on": str(today + timedelta(days=90))},
+            {
+                "name": "Semester bench",
+                "starts_on": str(today - timedelta(days=3)),
+                "ends_on": str(today + timedelta(days=90)),
+            },
         )
     call("PUT", "/api/v1/loan-rules/student/paket", {"lendable": True, "due_end_of_term": True, "max_loans": 3})
     for i in range(STUDENTS):

@@ -127,14 +127,22 @@ impl hyper::body::Body for ChannelBody {
 
 /// An uploaded body read as it arrives, for the store's (blocking) line reading.
 struct BodyReader {
-    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+    /// The rest of an upload larger than [`IN_MEMORY`], read on a task of its own; `None` when
+    /// the whole upload is in `current`.
+    rx: Option<tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>>,
     current: Bytes,
 }
+
+/// Uploads up to this size are read whole before the (blocking) reading starts, so that reading
+/// never waits on another task: a backup of a school library is a few MB. A larger one is read as
+/// it arrives.
+const IN_MEMORY: usize = 64 << 20;
 
 impl Read for BodyReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
-            match tokio::task::block_in_place(|| self.rx.blocking_recv()) {
+            let Some(rx) = self.rx.as_mut() else { return Ok(0) };
+            match tokio::task::block_in_place(|| rx.blocking_recv()) {
                 None => return Ok(0),
                 Some(Ok(b)) => self.current = b,
                 Some(Err(e)) => return Err(e),
@@ -147,15 +155,35 @@ impl Read for BodyReader {
     }
 }
 
-/// Reads `body` on a task of its own into a [`BodyReader`]; the flag is set when it went past
-/// [`MAX_UPLOAD`].
-fn body_reader(mut body: Body) -> (BodyReader, Arc<AtomicBool>) {
+/// An upload as a [`BodyReader`]: read whole here up to [`IN_MEMORY`], the rest (a larger file) on
+/// a task of its own; the flag is set when it went past [`MAX_UPLOAD`].
+async fn body_reader(mut body: Body) -> (BodyReader, Arc<AtomicBool>) {
     use hyper::body::Body as _;
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
     let too_big = Arc::new(AtomicBool::new(false));
+    // The first IN_MEMORY bytes (all of a usual backup), read here.
+    let mut first = Vec::new();
+    loop {
+        match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+            None => return (BodyReader { rx: None, current: Bytes::from(first) }, too_big),
+            Some(Err(_)) => {
+                let (tx, rx) = tokio::sync::mpsc::channel(1);
+                let _ = tx.try_send(Err(std::io::Error::other("the upload broke off")));
+                return (BodyReader { rx: Some(rx), current: Bytes::from(first) }, too_big);
+            }
+            Some(Ok(frame)) => {
+                if let Some(b) = frame.data_ref() {
+                    first.extend_from_slice(b);
+                }
+                if first.len() > IN_MEMORY {
+                    break;
+                }
+            }
+        }
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
     let flag = too_big.clone();
+    let mut total = first.len();
     tokio::spawn(async move {
-        let mut total = 0usize;
         while let Some(frame) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
             let Ok(b) = frame.as_ref().map(|f| f.data_ref().cloned()) else {
                 let _ = tx.send(Err(std::io::Error::other("the upload broke off"))).await;
@@ -177,7 +205,7 @@ fn body_reader(mut body: Body) -> (BodyReader, Arc<AtomicBool>) {
             }
         }
     });
-    (BodyReader { rx, current: Bytes::new() }, too_big)
+    (BodyReader { rx: Some(rx), current: Bytes::from(first) }, too_big)
 }
 
 /// Read an uploaded backup whole and say what it holds (tables and their rows, when and from
@@ -190,7 +218,7 @@ fn body_reader(mut body: Body) -> (BodyReader, Arc<AtomicBool>) {
         (status = 422, description = "not a whole Pustaka backup (`file`: `not_a_backup`, `backup_unreadable`, `backup_truncated`, `backup_damaged`, `backup_version`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn check(_: Auth, body: Body) -> Result<Response> {
-    let (reader, too_big) = body_reader(body);
+    let (reader, too_big) = body_reader(body).await;
     let checked = crate::store::Store::check_backup(&mut GzipSource::new(reader, Budgets::default()));
     if too_big.load(Ordering::Relaxed) {
         return Ok(too_large(MAX_UPLOAD));
@@ -208,7 +236,7 @@ async fn check(_: Auth, body: Body) -> Result<Response> {
         (status = 422, description = "not a whole Pustaka backup, or one of another schema version (`file`: `backup_schema_mismatch`)", body = Problem)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn restore(State(s): State<AppState>, Auth(who): Auth, body: Body) -> Result<Response> {
-    let (reader, too_big) = body_reader(body);
+    let (reader, too_big) = body_reader(body).await;
     let restored = s.store.restore_backup(&mut GzipSource::new(reader, Budgets::default())).await;
     if too_big.load(Ordering::Relaxed) {
         return Ok(too_large(MAX_UPLOAD));

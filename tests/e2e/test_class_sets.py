@@ -21,15 +21,27 @@ from test_desk import log_in
 def test_a_class_receives_its_textbooks_and_returns_them(page: Page, server):
     api = Api(page, server.admin_password)
     today = date.today()
-    api.call("POST", "/terms", {"name": "Semester Ganjil", "starts_on": str(today - timedelta(days=10)),
-                                "ends_on": str(today + timedelta(days=60))}, 201)
+    api.call(
+        "POST",
+        "/terms",
+        {
+            "name": "Semester Ganjil",
+            "starts_on": str(today - timedelta(days=10)),
+            "ends_on": str(today + timedelta(days=60)),
+        },
+        201,
+    )
     api.call("PUT", "/loan-rules/student/paket", {"lendable": True, "due_end_of_term": True, "max_loans": 3}, 200)
     students = []
     for name in ["Adi Nugroho", "Bunga Lestari", "Citra Dewi", "Dimas Pratama"]:
         m = api.call("POST", "/members", {"name": name, "category": "student", "grade": "7A"}, 201)
         students.append(m)
-    book = api.call("POST", "/books", {"title": "Matematika SMP Kelas VII", "authors": ["Kemendikbud"],
-                                       "collection_type": "paket"}, 201)
+    book = api.call(
+        "POST",
+        "/books",
+        {"title": "Matematika SMP Kelas VII", "authors": ["Kemendikbud"], "collection_type": "paket"},
+        201,
+    )
     for i in range(1, 6):
         api.call("POST", f"/books/{book['id']}/copies", {"barcode": f"MTK7-{i:02}"}, 201)
     api.call("PATCH", f"/members/{students[2]['id']}", {"blocked": True}, 200)
@@ -48,8 +60,9 @@ def test_a_class_receives_its_textbooks_and_returns_them(page: Page, server):
     page.get_by_test_id("classset-assign").click()
     result = page.get_by_test_id("classset-result")
     expect(result).to_have_class(re.compile(r"desk-result-refused"))
-    expect(page.get_by_test_id("classset-faults")).to_have_text("3. Citra Dewi (" + students[2]["card_number"]
-                                                                + "): Anggota sedang diblokir.")
+    expect(page.get_by_test_id("classset-faults")).to_have_text(
+        "3. Citra Dewi (" + students[2]["card_number"] + "): Anggota sedang diblokir."
+    )
     assert api.active_loans() == {}
 
     # Unblocked: the copies scanned in any order, lent in one action.
@@ -63,8 +76,12 @@ def test_a_class_receives_its_textbooks_and_returns_them(page: Page, server):
     expect(table.locator("tbody tr").first).to_contain_text("Adi Nugroho")
     expect(table.locator("tbody tr").first).to_contain_text("MTK7-04")
     loans = api.active_loans()
-    assert loans == {"MTK7-04": students[0]["card_number"], "MTK7-02": students[1]["card_number"],
-                     "MTK7-05": students[2]["card_number"], "MTK7-01": students[3]["card_number"]}, loans
+    assert loans == {
+        "MTK7-04": students[0]["card_number"],
+        "MTK7-02": students[1]["card_number"],
+        "MTK7-05": students[2]["card_number"],
+        "MTK7-01": students[3]["card_number"],
+    }, loans
 
     # The list prints as a PDF.
     href = page.get_by_test_id("classset-print").get_attribute("href")

@@ -27,7 +27,12 @@ def fresh(tmp_path):
         PUSTAKA_LOG_FORMAT="text",
         RUST_LOG="info",
     )
-    for key in ("PUSTAKA_ADMIN_PASSWORD", "PUSTAKA_ADMIN_PASSWORD_FILE", "PUSTAKA_DATABASE_PASSWORD", "PUSTAKA_DATABASE_PASSWORD_FILE"):
+    for key in (
+        "PUSTAKA_ADMIN_PASSWORD",
+        "PUSTAKA_ADMIN_PASSWORD_FILE",
+        "PUSTAKA_DATABASE_PASSWORD",
+        "PUSTAKA_DATABASE_PASSWORD_FILE",
+    ):
         env.pop(key, None)
     proc, base_url, log = _serve(_binary(), env, tmp_path)
     try:
