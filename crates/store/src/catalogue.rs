@@ -17,6 +17,11 @@ use crate::{
     model::{Book, Copy, CopyStatus},
 };
 
+/// The SQL expression of a copy's effective collection type (`c` the copy, `b` its book): the
+/// copy's own, else its book's. Here, with the copies, so that members and reports can name it
+/// without depending on the collections module (which depends on members).
+pub(super) const EFFECTIVE_TYPE: &str = "COALESCE(c.collection_type, b.collection_type)";
+
 /// A validated new book.
 #[derive(Debug)]
 pub struct NewBook {

@@ -119,8 +119,7 @@ struct OptRuleRow {
     due_end_of_term: Option<bool>,
 }
 
-/// The SQL expression of a copy's effective collection type (`c` the copy, `b` its book).
-pub(super) const EFFECTIVE_TYPE: &str = "COALESCE(c.collection_type, b.collection_type)";
+pub(super) use crate::catalogue::EFFECTIVE_TYPE;
 
 /// `Invalid` on `field` for a collection type there is not.
 pub(super) fn unknown_type(field: &'static str, code: &str) -> StoreError {

@@ -165,7 +165,7 @@ impl Store {
                          FROM loans l JOIN copies c ON c.id = l.copy_id JOIN books b ON b.id = c.book_id \
                          LEFT JOIN loan_rules r ON r.category = ? AND r.collection_type = {} \
                          WHERE l.member_id = ? AND l.returned_at IS NULL AND l.due_at < ?",
-                        super::collections::EFFECTIVE_TYPE
+                        super::catalogue::EFFECTIVE_TYPE
                     ))
                     .bind(&m.category)
                     .bind(m.id)

@@ -493,8 +493,8 @@ impl Store {
         let q = sql(format!(
             "SELECT {} AS grp, COUNT(DISTINCT c.book_id) AS titles, COUNT(*) AS copies \
              FROM copies c JOIN books b ON b.id = c.book_id WHERE c.status <> 'withdrawn' GROUP BY {}",
-            super::collections::EFFECTIVE_TYPE,
-            super::collections::EFFECTIVE_TYPE
+            super::catalogue::EFFECTIVE_TYPE,
+            super::catalogue::EFFECTIVE_TYPE
         ));
         let counts = Counts::<TitlesCopies>::new(self.db.all(q).await?)?;
         let mut rows: Vec<Vec<Cell>> = self
