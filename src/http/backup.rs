@@ -17,7 +17,6 @@ use std::{
 use axum::{
     body::Body,
     extract::State,
-    http::{header, HeaderValue},
     response::{IntoResponse, Response},
     Json,
 };
@@ -27,7 +26,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{too_large, ApiError, Problem, Result},
     extract::{Auth, Path},
-    table::download,
     AppState,
 };
 use crate::{
@@ -103,26 +101,7 @@ async fn backup(State(s): State<AppState>, _: Auth) -> Result<Response> {
             let _ = tx.send(Err(std::io::Error::other("the backup failed part way"))).await;
         }
     });
-    let mut r = download(Vec::new(), "application/gzip", &file_name(s.store.now()));
-    *r.body_mut() = Body::new(ChannelBody(rx));
-    r.headers_mut().remove(header::CONTENT_LENGTH);
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r.into_response())
-}
-
-/// A response body fed by a channel, a chunk at a time.
-struct ChannelBody(tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>);
-
-impl hyper::body::Body for ChannelBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<std::result::Result<hyper::body::Frame<Bytes>, Self::Error>>> {
-        self.0.poll_recv(cx).map(|chunk| chunk.map(|r| r.map(hyper::body::Frame::data)))
-    }
+    Ok(super::export::streamed_download(rx, "application/gzip", &file_name(s.store.now())))
 }
 
 /// An uploaded body read as it arrives, for the store's (blocking) line reading.

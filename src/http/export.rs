@@ -140,11 +140,21 @@ async fn export(
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         ExportFormat::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     };
-    let mut r = download(Vec::new(), content_type, &format!("{}.{extension}", what.name()));
+    Ok(streamed_download(rx, content_type, &format!("{}.{extension}", what.name())))
+}
+
+/// A file download whose body is fed by `rx` a chunk at a time (no length, not cached): the
+/// exports and the backup download.
+pub(super) fn streamed_download(
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+    content_type: &'static str,
+    file_name: &str,
+) -> axum::response::Response {
+    let mut r = download(Vec::new(), content_type, file_name);
     *r.body_mut() = axum::body::Body::new(ChannelBody(rx));
     r.headers_mut().remove(header::CONTENT_LENGTH);
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r.into_response())
+    r.into_response()
 }
 
 /// A response body fed by a channel, a chunk at a time.

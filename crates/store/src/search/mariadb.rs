@@ -53,82 +53,30 @@ impl Store {
         self.db.all(q).await?.iter().map(|r| Ok(r.decode::<(String,)>()?.0)).collect()
     }
 
-    /// Full-text search on MariaDB, over Pustaka's own word index (`book_words`).
-    pub(super) async fn full_text_mariadb(&self, terms: &[String], page: PageRequest) -> Result<Page<Book>> {
+    /// The word sets of a search (each term as a whole word, else the words it begins) and up to
+    /// [`RANKED`] + 1 ids of books having a word of every set, in no particular order; no ids when
+    /// a term matches no word.
+    async fn matching(&self, terms: &[String]) -> Result<(Vec<Vec<String>>, Vec<i64>)> {
         let mut sets: Vec<Vec<String>> = terms.iter().map(|t| vec![t.clone()]).collect();
-        let mut ids = self.word_matches(&sets, RANKED + 1, 0, false).await?;
-        if ids.is_empty() {
-            sets.clear();
-            for term in terms {
-                let words = self.prefix_words(term).await?;
-                if words.is_empty() {
-                    return Ok(page.wrap(Vec::new(), 0));
-                }
-                sets.push(words);
-            }
-            ids = self.word_matches(&sets, RANKED + 1, 0, false).await?;
+        let ids = self.word_matches(&sets, RANKED + 1, 0, false).await?;
+        if !ids.is_empty() {
+            return Ok((sets, ids));
         }
-        let hits = ids.len() as i64;
-        let capped = hits > RANKED;
-        if hits == 0 || page.offset() >= hits.min(RANKED) {
-            return Ok(Page { total_capped: capped, ..page.wrap(Vec::new(), hits.min(RANKED)) });
+        sets.clear();
+        for term in terms {
+            let words = self.prefix_words(term).await?;
+            if words.is_empty() {
+                return Ok((sets, Vec::new()));
+            }
+            sets.push(words);
         }
-        let shown = if capped {
-            self.word_matches(&sets, page.per_page, page.offset(), true).await?
-        } else {
-            // Relevance: the weights of the searched words in each matching book.
-            let words: Vec<&String> = sets.iter().flatten().collect();
-            let mut q = sql(format!(
-                "SELECT book_id AS id, CAST(SUM(weight) AS SIGNED) AS score FROM book_words WHERE book_id IN ({}) AND word IN ({}) \
-                 GROUP BY book_id",
-                placeholders(ids.len()),
-                placeholders(words.len())
-            ));
-            for id in &ids {
-                q = q.bind(*id);
-            }
-            for w in words {
-                q = q.bind(w);
-            }
-            let mut scored = self
-                .db
-                .all(q)
-                .await?
-                .iter()
-                .map(|r| {
-                    let s: Scored = r.decode()?;
-                    Ok((s.score, s.id))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            scored.into_iter().skip(page.offset() as usize).take(page.per_page as usize).map(|(_, id)| id).collect()
-        };
-        let items = self.books_by_ids(&shown).await?;
-        Ok(Page { total_capped: capped, ..page.wrap(items, hits.min(RANKED)) })
+        let ids = self.word_matches(&sets, RANKED + 1, 0, false).await?;
+        Ok((sets, ids))
     }
 
-    /// Up to [`RANKED`] + 1 ids of books matching every term (whole words, else prefixes), in
-    /// the plain search's order: by relevance, or newest first when more than [`RANKED`] match.
-    pub(super) async fn full_text_mariadb_ids(&self, terms: &[String]) -> Result<Vec<i64>> {
-        let mut sets: Vec<Vec<String>> = terms.iter().map(|t| vec![t.clone()]).collect();
-        let mut ids = self.word_matches(&sets, RANKED + 1, 0, false).await?;
-        if ids.is_empty() {
-            sets.clear();
-            for term in terms {
-                let words = self.prefix_words(term).await?;
-                if words.is_empty() {
-                    return Ok(Vec::new());
-                }
-                sets.push(words);
-            }
-            ids = self.word_matches(&sets, RANKED + 1, 0, false).await?;
-        }
-        if ids.is_empty() {
-            return Ok(ids);
-        }
-        if ids.len() as i64 > RANKED {
-            return self.word_matches(&sets, RANKED + 1, 0, true).await;
-        }
+    /// `ids` by relevance: the weights of the searched words in each book, highest first (then
+    /// by id).
+    async fn by_relevance(&self, ids: &[i64], sets: &[Vec<String>]) -> Result<Vec<i64>> {
         let words: Vec<&String> = sets.iter().flatten().collect();
         let mut q = sql(format!(
             "SELECT book_id AS id, CAST(SUM(weight) AS SIGNED) AS score FROM book_words WHERE book_id IN ({}) AND word IN ({}) \
@@ -136,7 +84,7 @@ impl Store {
             placeholders(ids.len()),
             placeholders(words.len())
         ));
-        for id in &ids {
+        for id in ids {
             q = q.bind(*id);
         }
         for w in words {
@@ -154,6 +102,38 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         Ok(scored.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// Full-text search on MariaDB, over Pustaka's own word index (`book_words`).
+    pub(super) async fn full_text_mariadb(&self, terms: &[String], page: PageRequest) -> Result<Page<Book>> {
+        let (sets, ids) = self.matching(terms).await?;
+        let hits = ids.len() as i64;
+        let capped = hits > RANKED;
+        if hits == 0 || page.offset() >= hits.min(RANKED) {
+            return Ok(Page { total_capped: capped, ..page.wrap(Vec::new(), hits.min(RANKED)) });
+        }
+        let shown = if capped {
+            self.word_matches(&sets, page.per_page, page.offset(), true).await?
+        } else {
+            // Relevance: the weights of the searched words in each matching book.
+            let ranked = self.by_relevance(&ids, &sets).await?;
+            ranked.into_iter().skip(page.offset() as usize).take(page.per_page as usize).collect()
+        };
+        let items = self.books_by_ids(&shown).await?;
+        Ok(Page { total_capped: capped, ..page.wrap(items, hits.min(RANKED)) })
+    }
+
+    /// Up to [`RANKED`] + 1 ids of books matching every term (whole words, else prefixes), in
+    /// the plain search's order: by relevance, or newest first when more than [`RANKED`] match.
+    pub(super) async fn full_text_mariadb_ids(&self, terms: &[String]) -> Result<Vec<i64>> {
+        let (sets, ids) = self.matching(terms).await?;
+        if ids.is_empty() {
+            return Ok(ids);
+        }
+        if ids.len() as i64 > RANKED {
+            return self.word_matches(&sets, RANKED + 1, 0, true).await;
+        }
+        self.by_relevance(&ids, &sets).await
     }
 
     /// Books having a word of every set: at most `limit` ids after `offset`, in no particular
