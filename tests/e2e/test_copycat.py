@@ -159,7 +159,11 @@ def test_a_scanned_isbn_becomes_a_book_with_copies_and_labels(page: Page, server
     page.goto(f"/#/buku/{books[0]['id']}")
     cover = page.get_by_test_id("book-cover")
     expect(cover).to_be_visible()
-    assert page.evaluate("document.querySelector('[data-testid=book-cover]').naturalWidth") > 0
+    # The image loads lazily: wait (bounded) until it has been decoded, then it has a width.
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('[data-testid=book-cover]'); return i && i.complete && i.naturalWidth > 0; })()",
+        timeout=10_000,
+    )
     keep(page, "salin-katalog-sampul.png")
 
     # A title typed instead of an ISBN: a search by words.
