@@ -57,7 +57,7 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         // The desk.
         ("GET", "/loans" | "/holds" | "/notices/overdue-contacts" | "/loan-rules")
         | ("POST", "/loans" | "/returns" | "/loans/{id}/lost" | "/in-library-uses" | "/print/loan-slip")
-        | ("GET", "/class-sets" | "/class-sets/print")
+        | ("GET", "/class-sets" | "/class-sets/print" | "/desk/snapshot")
         | ("POST", "/class-sets" | "/class-sets/return")
         | ("POST", "/closed-days")
         | ("DELETE", "/closed-days/{date}") => Need(Desk),

@@ -10,6 +10,7 @@ pub mod circulation;
 pub mod class_sets;
 pub mod collections;
 pub mod copycat;
+pub mod desk;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -237,6 +238,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(collections::router())
         .merge(circulation::router())
         .merge(class_sets::router())
+        .merge(desk::router())
         .merge(accounts::router())
         .merge(first_start::router())
         .merge(notices::router())

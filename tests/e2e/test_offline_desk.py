@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from playwright.sync_api import Page, expect
 
 from api_client import Api
-from test_desk import log_in
+from test_desk import banner, log_in
+from test_layout import keep
 from test_scanner import scan_like_a_scanner
 
 PER_MEMBER = 35  # checkouts for each of Ani and Bayu
@@ -107,6 +108,7 @@ def test_the_desk_keeps_lending_offline(page: Page, server):
     assert total == 100
     queued_actions = total - 2  # the two cards select members, they send nothing
     expect(page.get_by_test_id("desk-unsent")).to_have_text(f"{queued_actions} belum terkirim", timeout=30_000)
+    keep(page, "meja-luring-antrean.png")
     # Nothing has reached the server yet.
     assert all(len(loans_by_barcode(api).get(code, [])) == 0 for code in codes_a)
 
@@ -137,6 +139,7 @@ def test_the_desk_keeps_lending_offline(page: Page, server):
     expect(listed).to_have_attribute("data-barcode", conflict)
     expect(listed).to_have_attribute("data-code", "copy_not_available")
     expect(listed).to_contain_text("dipinjam di meja lain")
+    keep(page, "meja-luring-ditolak-server.png")
     # Returns once each, at their scanned times; renewals once each.
     for code in returned:
         assert len(loans[code]) == 1
@@ -155,3 +158,78 @@ def test_the_desk_keeps_lending_offline(page: Page, server):
     expect(page.get_by_test_id("desk-scan")).to_be_focused()
     expect(page.get_by_test_id("desk-conflict")).to_have_count(0)
     expect(page.get_by_test_id("desk-unsent")).to_have_text("")
+
+
+def test_the_local_copy_judges_holds_rules_and_limits_offline(page: Page, server):
+    """Offline, the desk judges a scan by its local copy (one `GET /desk/snapshot`) as the server
+    would: a reference copy is read in the library, a copy on the hold shelf is another member's,
+    the category's loan limit holds, and a return that a hold waits for goes to the hold shelf."""
+    api = Api(page, server.admin_password)
+    rules = {
+        "name": "Uji batas",
+        "max_loans": 2,
+        "loan_days": 7,
+        "max_renewals": 1,
+        "fine_per_day": 500,
+        "max_fine_per_loan": 0,
+        "fine_limit": 10000,
+        "hold_pickup_days": 3,
+    }
+    api.call("PUT", "/categories/batas", rules, (200, 201))
+    dewi = api.member("Dewi Anggraini", "batas")
+    eko = api.member("Eko Saputra", "batas")
+    fajar = api.member("Fajar Nugroho", "batas")
+    kbbi = api.call(
+        "POST", "/books", {"title": "KBBI", "authors": ["Badan Bahasa"], "collection_type": "referensi"}, 201
+    )
+    api.call("POST", f"/books/{kbbi['id']}/copies", {"barcode": "REF-1"}, 201)
+    novel = api.call("POST", "/books", {"title": "Bumi Manusia", "authors": ["Pramoedya"]}, 201)
+    for code in ("BM-1", "BM-2"):
+        api.call("POST", f"/books/{novel['id']}/copies", {"barcode": code}, 201)
+    atlas = api.call("POST", "/books", {"title": "Ronggeng Dukuh Paruk", "authors": ["Ahmad Tohari"]}, 201)
+    api.call("POST", f"/books/{atlas['id']}/copies", {"barcode": "RD-1"}, 201)
+    for code in ("X-1", "X-2"):
+        api.book_with_copy(f"Buku {code}", code)
+    # Both copies of the novel out; Eko waits for it; one comes back and is kept for him.
+    api.call("POST", "/loans", {"barcode": "BM-1", "card_number": dewi}, 201)
+    api.call("POST", "/loans", {"barcode": "BM-2", "card_number": fajar}, 201)
+    api.call("POST", "/holds", {"book_id": novel["id"], "card_number": eko}, 201)
+    api.call("POST", "/returns", {"barcode": "BM-2"}, 200)
+    # Fajar has the other novel; Eko waits for it too.
+    api.call("POST", "/loans", {"barcode": "RD-1", "card_number": fajar}, 201)
+    api.call("POST", "/holds", {"book_id": atlas["id"], "card_number": eko}, 201)
+
+    log_in(page, "admin", server.admin_password, "Admin")
+    page.goto("/#/meja")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    expect(page.get_by_test_id("desk-local")).to_contain_text("3 anggota, 2 pinjaman")
+
+    page.context.set_offline(True)
+    scan_like_a_scanner(page, dewi)
+    expect(banner(page)).to_contain_text("Dewi Anggraini")
+    scan_like_a_scanner(page, "REF-1")
+    expect(banner(page)).to_contain_text("Buku referensi: baca di tempat (menurut salinan lokal)")
+    scan_like_a_scanner(page, "BM-2")
+    expect(banner(page)).to_contain_text("disimpan untuk pemesan lain (menurut salinan lokal)")
+    # Dewi has one book; a second is queued; a third is past her category's limit of 2.
+    scan_like_a_scanner(page, "X-1")
+    expect(banner(page)).to_contain_text("Belum terkirim")
+    scan_like_a_scanner(page, "X-2")
+    expect(banner(page)).to_contain_text("batas")
+    expect(banner(page)).to_contain_text("(menurut salinan lokal)")
+    keep(page, "meja-luring-ditolak-lokal.png")
+    # Fajar brings back the novel Eko waits for: to the hold shelf.
+    page.get_by_test_id("desk-tab-kembali").click()
+    scan_like_a_scanner(page, "RD-1")
+    expect(banner(page)).to_contain_text("Taruh di rak reservasi")
+    expect(page.get_by_test_id("desk-unsent")).to_have_text("2 belum terkirim")
+    keep(page, "meja-luring-rak-reservasi.png")
+
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("desk-unsent")).to_have_text("", timeout=REPLAY_TIMEOUT_MS)
+    out = api.active_loans()
+    assert out.get("X-1") == dewi and "X-2" not in out and "REF-1" not in out and "BM-2" not in out, out
+    assert "RD-1" not in out, out
+    holds = api.call("GET", "/holds", None, 200)["items"]
+    assert sorted(h["status"] for h in holds) == ["ready", "ready"], holds
+    expect(page.get_by_test_id("desk-conflict")).to_have_count(0)

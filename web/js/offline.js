@@ -7,13 +7,15 @@
 //   Sending it again after an answer was lost is safe: the server gives the first answer again.
 // - The refusals: entries the server refused when they were sent (the copy was lent at another
 //   desk meanwhile, the member was blocked, ...), kept until the librarian has dealt with them.
-// - The local copy: members (card and other numbers, category, blocked, expiry, loans out) and the
-//   loans out (barcode → member and loan), refreshed while online, to judge a scan offline as far as
-//   it can (docs/tasks/meja-sirkulasi-luring.md says what it cannot know).
+// - The local copy: members (card and other numbers, category, blocked, expiry, loans out), the
+//   loans out (barcode → member and loan), every copy (collection type, status), the holds waiting
+//   and on the shelf, and the rules (categories' limits, collection types, the loan-rule matrix),
+//   read in one request (`GET /desk/snapshot`) while online, to judge a scan offline as far as it
+//   can (`judgeCheckout`; docs/tasks/meja-sirkulasi-luring.md says what it cannot know).
 import { api, getAll } from './api.js';
 
 const DB_NAME = 'pustaka-desk';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 let opened = null;
 
@@ -21,13 +23,21 @@ function db() {
   if (!opened) {
     opened = new Promise((resolve, reject) => {
       const req = indexedDB.open(DB_NAME, DB_VERSION);
-      req.onupgradeneeded = () => {
+      req.onupgradeneeded = (event) => {
         const d = req.result;
-        d.createObjectStore('queue', { keyPath: 'seq', autoIncrement: true });
-        d.createObjectStore('refused', { keyPath: 'seq' });
-        d.createObjectStore('members', { keyPath: 'id' });
-        d.createObjectStore('loans', { keyPath: 'barcode' });
-        d.createObjectStore('meta', { keyPath: 'name' });
+        // Version 1: the queue, the refusals, members, loans; version 2 adds copies and holds
+        // (the rules are kept in `meta`). An upgrade keeps the queue and the refusals.
+        if (event.oldVersion < 1) {
+          d.createObjectStore('queue', { keyPath: 'seq', autoIncrement: true });
+          d.createObjectStore('refused', { keyPath: 'seq' });
+          d.createObjectStore('members', { keyPath: 'id' });
+          d.createObjectStore('loans', { keyPath: 'barcode' });
+          d.createObjectStore('meta', { keyPath: 'name' });
+        }
+        if (event.oldVersion < 2) {
+          d.createObjectStore('copies', { keyPath: 'key' });
+          d.createObjectStore('holds', { keyPath: 'seq', autoIncrement: true });
+        }
       };
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => { opened = null; reject(req.error); };
@@ -154,17 +164,29 @@ export function replay(onResult = () => {}) {
 
 // ---------- the local copy ----------
 
-/** Refreshes the local copy from the server: every member and every loan out. */
+const LOCAL = ['members', 'loans', 'copies', 'holds', 'meta'];
+
+/** A barcode as the local copy keys it: scanners send either case. */
+const keyOf = (barcode) => String(barcode).trim().toLowerCase();
+
+/**
+ * Refreshes the local copy from the server, in one request (`GET /desk/snapshot`): members,
+ * loans out, copies, holds and the rules. Resolves with the counts kept.
+ */
 export async function refresh() {
-  const [members, loans] = await Promise.all([getAll('/members', {}, 100), getAll('/loans', { status: 'active' }, 100)]);
-  await tx(['members', 'loans', 'meta'], 'readwrite', (s) => {
-    s.members.clear();
-    s.loans.clear();
-    for (const m of members) s.members.put(m);
-    for (const l of loans) s.loans.put(l);
-    s.meta.put({ name: 'refreshed', at: new Date().toISOString(), members: members.length, loans: loans.length });
+  const snap = await api.get('/desk/snapshot');
+  const out = new Map();
+  for (const l of snap.loans) out.set(l.member_id, (out.get(l.member_id) || 0) + 1);
+  await tx(LOCAL, 'readwrite', (s) => {
+    for (const name of ['members', 'loans', 'copies', 'holds']) s[name].clear();
+    for (const m of snap.members) s.members.put({ ...m, active_loans: out.get(m.id) || 0 });
+    for (const l of snap.loans) s.loans.put(l);
+    for (const c of snap.copies) s.copies.put({ ...c, key: keyOf(c.barcode) });
+    for (const h of snap.holds) s.holds.add(h);
+    s.meta.put({ name: 'rules', categories: snap.categories, collection_types: snap.collection_types, loan_rules: snap.loan_rules });
+    s.meta.put({ name: 'refreshed', at: snap.taken_at, members: snap.members.length, loans: snap.loans.length, copies: snap.copies.length });
   });
-  return { members: members.length, loans: loans.length };
+  return { members: snap.members.length, loans: snap.loans.length, copies: snap.copies.length };
 }
 
 /** When the local copy was last refreshed: `{ at, members, loans }` or null. */
@@ -177,10 +199,10 @@ export async function refreshed() {
  * stay: they are work not yet sent, sent by the next staff login on this computer.
  */
 export async function forgetLocalCopy() {
-  await tx(['members', 'loans', 'meta'], 'readwrite', (s) => {
-    s.members.clear();
-    s.loans.clear();
+  await tx(LOCAL, 'readwrite', (s) => {
+    for (const name of ['members', 'loans', 'copies', 'holds']) s[name].clear();
     s.meta.delete('refreshed');
+    s.meta.delete('rules');
   });
 }
 
@@ -196,8 +218,9 @@ export async function keepMember(member, loans) {
 export async function memberByNumber(number) {
   const wanted = number.trim().toLowerCase();
   const all = await tx(['members'], 'readonly', (s) => wrap(s.members.getAll()));
+  // Other numbers come as strings from the snapshot, as `{ kind, number }` from a member's page.
   return all.find((m) => m.card_number.toLowerCase() === wanted
-    || (m.other_numbers || []).some((n) => String(n.number).toLowerCase() === wanted)) || null;
+    || (m.other_numbers || []).some((n) => String(n.number ?? n).toLowerCase() === wanted)) || null;
 }
 
 /** The loan out of the copy with this barcode in the local copy, or null. */
@@ -215,14 +238,78 @@ export async function loansOfMember(memberId) {
 
 /** Notes a queued action in the local copy, so that later scans are judged with it. */
 export async function noteLocally(entry, member) {
-  await tx(['loans', 'members'], 'readwrite', async (s) => {
+  await tx(['loans', 'members', 'copies'], 'readwrite', async (s) => {
+    const copy = await wrap(s.copies.get(keyOf(entry.barcode)));
     if (entry.kind === 'checkout') {
-      s.loans.put({ barcode: entry.barcode, member_id: member?.id ?? null, card_number: entry.card_number, member_name: member?.name || '', title: '', id: null, queued: true });
+      s.loans.put({
+        barcode: entry.barcode, member_id: member?.id ?? null, card_number: entry.card_number, member_name: member?.name || '',
+        title: '', id: null, queued: true, collection_type: copy?.collection_type ?? null,
+      });
       if (member) s.members.put({ ...member, active_loans: (member.active_loans || 0) + 1 });
+      if (copy) s.copies.put({ ...copy, status: 'on_loan' });
     } else if (entry.kind === 'return') {
       const keys = await wrap(s.loans.getAllKeys());
-      const key = keys.find((k) => k.toLowerCase() === entry.barcode.toLowerCase());
+      const key = keys.find((k) => keyOf(k) === keyOf(entry.barcode));
       if (key) s.loans.delete(key);
+      if (copy) s.copies.put({ ...copy, status: 'available' });
     }
   });
+}
+
+// ---------- judging a scan offline ----------
+
+/** The copy with this barcode in the local copy (`{ barcode, book_id, status, collection_type }`), or null. */
+export async function copyOf(barcode) {
+  return tx(['copies'], 'readonly', (s) => wrap(s.copies.get(keyOf(barcode)))).then((v) => v || null);
+}
+
+/** The holds in the local copy: waiting ones by book, ready ones with their copy's barcode. */
+async function holds() {
+  return tx(['holds'], 'readonly', (s) => wrap(s.holds.getAll()));
+}
+
+/** The rules kept with the local copy: `{ categories, collection_types, loan_rules }` or null. */
+async function rules() {
+  return tx(['meta'], 'readonly', (s) => wrap(s.meta.get('rules'))).then((v) => v || null);
+}
+
+/**
+ * Why the local copy says `member` may not borrow the copy `barcode`, as a refusal the server
+ * would give (`{ code, collectionType? }`), or null when it sees no reason. It checks what it
+ * holds, in the server's order: the member's block and expiry (`today`, YYYY-MM-DD), the copy
+ * lent to someone else, kept on the hold shelf for someone else, lost; a collection type read in
+ * the library only, for everyone or by the matrix for the member's category; the category's total
+ * limit and the matrix's limit of the type. Fines, overdue loans, terms and anything changed
+ * since the copy was read are the server's, when the queue is sent.
+ */
+export async function judgeCheckout(member, barcode, today) {
+  if (member.blocked) return { code: 'member_blocked' };
+  if (member.expires_on && member.expires_on < today) return { code: 'member_expired' };
+  const lent = await loanOf(barcode);
+  if (lent && lent.member_id !== member.id) return { code: 'copy_not_available' };
+  const copy = await copyOf(barcode);
+  if (copy?.status === 'lost') return { code: 'copy_not_available' };
+  if (copy?.status === 'on_hold_shelf') {
+    const held = (await holds()).find((h) => h.status === 'ready' && h.barcode && keyOf(h.barcode) === keyOf(barcode));
+    if (held && held.member_id !== member.id) return { code: 'copy_on_hold_for_other' };
+  }
+  const r = await rules();
+  if (!r) return null;
+  const type = copy?.collection_type ? r.collection_types.find((c) => c.code === copy.collection_type) : null;
+  const row = type ? r.loan_rules.find((x) => x.category === member.category && x.collection_type === type.code) : null;
+  if (type && (!type.loanable || (row && !row.lendable))) return { code: 'not_for_loan', collectionType: type.name };
+  const mine = await loansOfMember(member.id);
+  const cat = r.categories.find((c) => c.code === member.category);
+  if (cat && mine.length >= cat.max_loans) return { code: 'loan_limit' };
+  if (type && row && row.max_loans != null && mine.filter((l) => l.collection_type === type.code).length >= row.max_loans) {
+    return { code: 'type_limit', collectionType: type.name };
+  }
+  return null;
+}
+
+/** Whether a copy coming back offline is wanted by a hold (its book has one waiting): it goes to the hold shelf. */
+export async function wantedByHold(barcode) {
+  const copy = await copyOf(barcode);
+  if (!copy) return false;
+  return (await holds()).some((h) => h.status === 'waiting' && h.book_id === copy.book_id);
 }

@@ -22,6 +22,7 @@ pub mod clock;
 pub mod collections;
 pub mod copycat;
 pub mod db;
+pub mod desk;
 pub mod error;
 pub mod history;
 pub mod idempotency;

@@ -322,16 +322,16 @@ async function queueAction(action, member = null, err = null) {
   if (err && err.status === 0) state.offline = true;
   const barcode = action.barcode;
   if (action.kind === 'checkout' && member && !member.unknown) {
-    const local = await offline.loanOf(barcode).catch(() => null);
-    let reason = null;
-    if (member.blocked) reason = m('reason.member_blocked', {});
-    else if (member.expires_on && member.expires_on < todayIso()) reason = m('reason.member_expired', {});
-    else if (local && local.member_id !== member.id) reason = m('reason.copy_not_available', { barcode });
-    if (reason) {
+    // Judged by the local copy as the server would (offline.judgeCheckout says what it checks).
+    const no = await offline.judgeCheckout(member, barcode, todayIso()).catch(() => null);
+    if (no) {
+      const reason = refusal({ name: 'ApiError', status: 409, detail: '', ...no }, { member, barcode });
       refused(barcode, m('desk.local_refusal', { reason }), [[m('copy.barcode'), barcode]]);
       return;
     }
   }
+  // A copy coming back that a hold waits for goes to the hold shelf, not the shelf.
+  const toHoldShelf = action.kind === 'return' && await offline.wantedByHold(barcode).catch(() => false);
   let entry;
   try {
     entry = await offline.enqueue(action);
@@ -347,7 +347,9 @@ async function queueAction(action, member = null, err = null) {
     drawMember();
   }
   state.unsent = (await offline.queued()).length;
-  result('queued', barcode, m('desk.line.queued', { what: what(entry) }), m('desk.queued'), [[m('desk.unsent_label'), String(state.unsent)]]);
+  const lines = [[m('desk.unsent_label'), String(state.unsent)]];
+  if (toHoldShelf) lines.unshift(m('desk.hold_shelf_offline', {}));
+  result(toHoldShelf ? 'hold' : 'queued', barcode, m('desk.line.queued', { what: what(entry) }), m('desk.queued'), lines);
   drawOffline();
   scheduleReplay();
 }
