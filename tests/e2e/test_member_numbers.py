@@ -63,6 +63,22 @@ def test_a_nis_added_on_the_member_page_is_scanned_at_the_desk(page: Page, serve
     expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Siti Aminah")
     expect_banner(page, "member", "→ Anggota: Siti Aminah", [f"Nomor kartu: {card}"])
     expect_scan_field_ready(page, "desk-scan")
+    # With Siti selected, the next student's NISN (digits, shaped like a barcode) selects him:
+    # the next student in the line, not a book lent to Siti.
+    scan(page, "desk-scan", "0051234567")
+    expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Rudi Hartono")
+    expect_banner(page, "member", "→ Anggota: Rudi Hartono", [f"Nomor kartu: {other['card_number']}"])
+    assert api.active_loans() == {}, "nothing was lent"
+    # Back to Siti by her NIS.
+    scan(page, "desk-scan", "2223.07.015")
+    expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Siti Aminah")
+
+    # A number the desk's local copy does not know yet (added after it was read): the server says
+    # there is no such copy, and the desk finds the member by it instead.
+    api.call("POST", f"/members/{other['id']}/numbers", {"kind": "nis", "number": "7788"}, 201)
+    scan(page, "desk-scan", "7788")
+    expect(page.get_by_test_id("member-summary").get_by_role("heading", level=2)).to_have_text("Rudi Hartono")
+    assert api.active_loans() == {}, "nothing was lent"
 
     # Removed again: the desk no longer knows it.
     page.goto(f"/#/anggota/{siti['id']}")

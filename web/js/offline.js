@@ -223,6 +223,12 @@ export async function memberByNumber(number) {
     || (m.other_numbers || []).some((n) => String(n.number ?? n).toLowerCase() === wanted)) || null;
 }
 
+/** Whether the local copy knows `number` as a member's card or other number and not as a copy's barcode. */
+export async function isMemberNumberNotCopy(number) {
+  if (await copyOf(number)) return false;
+  return (await memberByNumber(number)) !== null;
+}
+
 /** The loan out of the copy with this barcode in the local copy, or null. */
 export async function loanOf(barcode) {
   const all = await tx(['loans'], 'readonly', (s) => wrap(s.loans.getAll()));

@@ -125,8 +125,39 @@ async function handle(job) {
   if (state.panel === 'kembali') return checkin(value);
   if (state.panel === 'perpanjang') return isBarcode(value) ? renewByBarcode(value) : searchMember(value);
   if (state.panel === 'baca') return isBarcode(value) ? inLibraryUse(value) : searchMember(value);
-  if (state.member && isBarcode(value)) return checkout(value);
+  if (state.member && isBarcode(value)) {
+    // Another student's NIS, NISN or old card scanned while a member is selected: that member,
+    // not a copy (the local copy knows both the numbers and the barcodes).
+    if (await offline.isMemberNumberNotCopy(value).catch(() => false)) return selectByNumber(value);
+    return checkout(value);
+  }
   return searchMember(value);
+}
+
+/** The member whose card or other number (NIS, NISN, SLiMS id, old card) is exactly `number`, or null. */
+async function memberWithNumber(number) {
+  const wanted = number.trim().toLowerCase();
+  const list = await api.get('/members', { q: number, per_page: 10 });
+  return list.items.find((x) => x.card_number.toLowerCase() === wanted
+    || (x.other_numbers || []).some((n) => String(n.number).toLowerCase() === wanted)) || null;
+}
+
+/** Selects the member with this number (see memberWithNumber); from the local copy when offline. */
+async function selectByNumber(number) {
+  let found;
+  try {
+    if (state.offline) throw Object.assign(new Error('offline'), { status: 0 });
+    found = await memberWithNumber(number);
+  } catch (err) {
+    if (err.status === 0) return selectOffline(number);
+    refused(number, { err });
+    return;
+  }
+  if (!found) {
+    refused(number, m('reason.card_not_found', { card: number }));
+    return;
+  }
+  await selectMember(found.id, number);
 }
 
 async function checkout(barcode) {
@@ -149,6 +180,12 @@ async function checkout(barcode) {
       ]);
   } catch (err) {
     if (offline.isRetryable(err) && err.code !== 'idempotency_in_progress') return queueAction(action, member, err);
+    // No such copy: perhaps a member's number (a NIS is digits, as barcodes are) the local copy
+    // did not know yet; then that member is selected.
+    if (err.status === 404) {
+      const other = await memberWithNumber(barcode).catch(() => null);
+      if (other) return selectMember(other.id, barcode);
+    }
     refused(barcode, refusal(err, { member, barcode }), [[m('copy.barcode'), barcode]]);
     await reloadMember();
   }
