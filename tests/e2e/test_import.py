@@ -6,6 +6,8 @@ the page follows with a progress bar; a big file shows it, and a reload finds th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 
 from test_desk import log_in
@@ -55,6 +57,18 @@ def test_import_a_spreadsheet_from_the_page(page: Page, server):
     upload(page)
     page.get_by_test_id("import-confirm").click()
     expect(page.get_by_test_id("import-result")).to_contain_text("Buku: 0 baru, 2 sudah ada")
+
+    # What came in goes out again from the same page: the catalogue as CSV and the copies as XLSX.
+    page.goto("/#/admin/impor")
+    with page.expect_download() as got:
+        page.get_by_test_id("export-books-csv").click()
+    text = Path(got.value.path()).read_bytes().decode("utf-8-sig")
+    assert "Laskar Pelangi" in text and "Ronggeng Dukuh Paruk" in text, text[:300]
+    with page.expect_download() as got:
+        page.get_by_test_id("export-copies-xlsx").click()
+    assert got.value.suggested_filename.endswith(".xlsx"), got.value.suggested_filename
+    assert Path(got.value.path()).read_bytes()[:2] == b"PK", "an XLSX is a zip"
+    keep(page, "ekspor-di-halaman.png")
 
 
 BIG = 10_000

@@ -37,11 +37,27 @@ export async function importTab(body) {
     };
     await run(result, file, query, true);
   });
-  replace(body, section(t('import.title'), h('p', { class: 'hint' }, t('import.intro')), form), result, callNumbersSection());
+  replace(body, section(t('import.title'), h('p', { class: 'hint' }, t('import.intro')), form), result, callNumbersSection(), exportsSection());
   await latest(result);
 }
 
 /** Books still without a call number (imported, or catalogued before) get the suggested one. */
+/**
+ * Ekspor: the catalogue, copies, members and loans as CSV or XLSX downloads (GET /export/{what},
+ * streamed). The books and copies files are what the import above reads back.
+ */
+function exportsSection() {
+  const kinds = ['books', 'copies', 'members', 'loans'];
+  return section(t('export.title'),
+    h('p', { class: 'hint' }, t('export.intro')),
+    h('ul', { class: 'export-list', 'data-testid': 'exports' }, kinds.map((k) => h('li', {},
+      h('span', { class: 'strong' }, t(`export.kind.${k}`)), ' ',
+      ['csv', 'xlsx'].map((f) => h('a', {
+        href: `/api/v1/export/${k}?format=${f}`, download: '', class: 'button secondary small',
+        'data-testid': `export-${k}-${f}`,
+      }, f.toUpperCase()))))));
+}
+
 function callNumbersSection() {
   const said = h('p', { 'aria-live': 'polite', 'data-testid': 'call-numbers-result' });
   const button = h('button', { type: 'button', class: 'secondary', 'data-testid': 'call-numbers-fill',
