@@ -9,6 +9,7 @@ import { t, errorText, errorWithFields, getLang } from '../i18n.js';
 import { field } from '../forms.js';
 import { formatDateTime } from '../format.js';
 import { table, section, notice, loading } from '../ui.js';
+import { can } from '../session.js';
 
 const KINDS = ['books', 'members', 'marc'];
 /** How often a running job is asked about. */
@@ -37,7 +38,9 @@ export async function importTab(body) {
     };
     await run(result, file, query, true);
   });
-  replace(body, section(t('import.title'), h('p', { class: 'hint' }, t('import.intro')), form), result, callNumbersSection(), exportsSection());
+  const parts = [section(t('import.title'), h('p', { class: 'hint' }, t('import.intro')), form), result, callNumbersSection()];
+  if (can('exports')) parts.push(exportsSection());
+  replace(body, ...parts);
   await latest(result);
 }
 
