@@ -196,6 +196,11 @@ enum ImportCommand {
     Books {
         /// A CSV (`,` `;` or tab separated; UTF-8 or Windows-1252) or XLSX file with a header row.
         file: std::path::PathBuf,
+        /// The columns as you choose them (as the page's mapping step does): a JSON file of the
+        /// sheet's header → a field (`title`, `authors`, ... as `POST /import/books/columns` lists
+        /// them) or null to leave it out. Headers it does not name are matched by their names.
+        #[arg(long, value_name = "FILE")]
+        columns: Option<std::path::PathBuf>,
         #[command(flatten)]
         output: ImportOutput,
     },
@@ -212,6 +217,11 @@ enum ImportCommand {
         /// The category of rows that name none.
         #[arg(long, value_name = "CODE")]
         default_category: Option<String>,
+        /// The columns as you choose them (as the page's mapping step does): a JSON file of the
+        /// sheet's header → a field (`name`, `nis`, `grade`, ... as `POST /import/members/columns` lists
+        /// them) or null to leave it out. Headers it does not name are matched by their names.
+        #[arg(long, value_name = "FILE")]
+        columns: Option<std::path::PathBuf>,
         #[command(flatten)]
         output: ImportOutput,
     },
@@ -308,23 +318,43 @@ impl Progress {
     }
 }
 
+/// A spreadsheet read, with its columns as the `--columns` file (if any) says.
+fn sheet_with(
+    bytes: &[u8],
+    kind: &crate::import::columns::Kind,
+    columns: Option<&std::path::Path>,
+) -> anyhow::Result<crate::sheet::Sheet> {
+    let crate::import::Input::Sheet(sheet) = crate::import::Input::read(bytes, false)? else {
+        unreachable!("a spreadsheet is read as a sheet")
+    };
+    let Some(path) = columns else { return Ok(sheet) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let map = crate::import::columns::ColumnMap::parse(&text, kind)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(crate::import::columns::remap(sheet, kind, &map))
+}
+
 /// Runs an import command; the exit code says whether every row made it.
 async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::Result<ExitCode> {
     let actor = Actor::system();
     let mut bar = Progress::new();
     let read = |f: &std::path::Path| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()));
     let (report, output) = match command {
-        ImportCommand::Books { file, output } => {
+        ImportCommand::Books { file, columns, output } => {
+            let sheet = sheet_with(&read(&file)?, &crate::import::columns::BOOKS, columns.as_deref())?;
             let progress = |done, total| bar.update("books", done, total);
-            (crate::import::books(store, &actor, &read(&file)?, output.dry_run, progress).await?, output)
+            (crate::import::books_of(store, &actor, sheet, output.dry_run, None, usize::MAX, progress).await?, output)
         }
-        ImportCommand::Members { file, categories, default_category, output } => {
+        ImportCommand::Members { file, categories, default_category, columns, output } => {
             let options = crate::import::MemberOptions {
                 categories: crate::import::category_map(&categories).map_err(|e| anyhow::anyhow!("--category: {e}"))?,
                 default_category,
             };
+            let sheet = sheet_with(&read(&file)?, &crate::import::columns::MEMBERS, columns.as_deref())?;
             let progress = |done, total| bar.update("members", done, total);
-            (crate::import::members(store, &actor, &read(&file)?, &options, output.dry_run, progress).await?, output)
+            let report =
+                crate::import::members_of(store, &actor, sheet, &options, output.dry_run, usize::MAX, progress).await?;
+            (report, output)
         }
         ImportCommand::Marc { file, output } => {
             let progress = |done, total| bar.update("books", done, total);

@@ -83,7 +83,9 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         | ("GET", "/visits" | "/visits/stats") => Need(Reports),
         ("POST", "/visits") => Need(Kiosk),
         ("GET", "/export/{what}") => Need(Exports),
-        ("POST", "/import/{what}") | ("GET", "/import/jobs" | "/import/jobs/{id}") => Need(Imports),
+        ("POST", "/import/{what}" | "/import/{what}/columns") | ("GET", "/import/jobs" | "/import/jobs/{id}") => {
+            Need(Imports)
+        }
         // The library's settings.
         ("PUT" | "DELETE", "/categories/{code}" | "/collection-types/{code}")
         | ("PUT" | "DELETE", "/loan-rules/{category}/{collection_type}")

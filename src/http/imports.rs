@@ -53,7 +53,7 @@ const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(1);
 const RECENT_JOBS: i64 = 20;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    super::limits::body_limit(OpenApiRouter::new().routes(routes!(import_file)), MAX_FILE)
+    super::limits::body_limit(OpenApiRouter::new().routes(routes!(import_file)).routes(routes!(file_columns)), MAX_FILE)
         .routes(routes!(list_jobs))
         .routes(routes!(get_job))
 }
@@ -71,6 +71,48 @@ pub struct ImportQuery {
     /// `id` (Bahasa Indonesia, default) or `en`: the language of the report's row reasons.
     #[param(value_type = Option<String>)]
     lang: Option<Language>,
+    /// Books and members: the librarian's choice of columns (the page's mapping step), a JSON
+    /// object of the file's header → a field (`GET`'s `fields` from `POST /import/{what}/columns`),
+    /// or null to leave that column out; headers not named are matched by their names.
+    columns: Option<String>,
+}
+
+/// The kind of sheet `what` imports (books or members), or 404.
+fn sheet_kind(what: &str) -> Result<&'static import::columns::Kind> {
+    match what {
+        "books" => Ok(&import::columns::BOOKS),
+        "members" => Ok(&import::columns::MEMBERS),
+        _ => Err(ApiError::NotFound("import")),
+    }
+}
+
+/// The mapping step: the file's header (found below any title rows), each column with the field
+/// Pustaka matched it to and its first values, and every field a column may be mapped to. Reads
+/// the file only; nothing is stored.
+#[utoipa::path(post, path = "/import/{what}/columns", tag = "import",
+    params(("what" = String, Path, description = "`books` or `members`")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
+    responses((status = 200, body = import::columns::ColumnsOfFile), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, description = "no such kind of sheet", body = Problem),
+        (status = 413, body = Problem), (status = 422, description = "the file cannot be read", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn file_columns(
+    State(_s): State<AppState>,
+    _: Auth,
+    Path(what): Path<String>,
+    body: Body,
+) -> Result<Json<import::columns::ColumnsOfFile>> {
+    let kind = sheet_kind(&what)?;
+    let body = axum::body::to_bytes(body, MAX_FILE).await.map_err(body_refused)?;
+    let described = tokio::task::spawn_blocking(move || Input::read(&body, false))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the file: {e}")))?
+        .map_err(file_refused)
+        .map(|input| match input {
+            Input::Sheet(sheet) | Input::Marc(sheet, _) => import::columns::describe(sheet, kind),
+        })?;
+    Ok(Json(described))
 }
 
 fn job_url(id: i64) -> String {
@@ -129,16 +171,36 @@ async fn import_file(
     if let Some(o) = &options {
         s.store.check_member_options(&o.categories, o.default_category.as_deref()).await?;
     }
+    // The librarian's columns, checked before the file is read (422 naming `columns`).
+    let map = match (q.columns.as_deref().filter(|c| !c.trim().is_empty()), what.as_str()) {
+        (None, _) => None,
+        (Some(json), "books" | "members") => Some((
+            sheet_kind(&what)?,
+            import::columns::ColumnMap::parse(json, sheet_kind(&what)?)
+                .map_err(|e| ApiError::field("columns", ValidationError::new("invalid_format", e)))?,
+        )),
+        (Some(_), _) => {
+            return Err(ApiError::field(
+                "columns",
+                ValidationError::new("invalid_format", "a MARC file's fields are its tags: it takes no columns"),
+            ))
+        }
+    };
     // A slot of this replica's, held from reading the file to the job's end, and taken before the
     // file is read: a request over the limit is answered without buffering its 20 MB.
     let slot = s.work.import_slot()?;
     let body = axum::body::to_bytes(body, MAX_FILE).await.map_err(body_refused)?;
     // Reading a big file is a few seconds of work for one core: off the async threads.
     let marc = what == "marc";
-    let input = tokio::task::spawn_blocking(move || Input::read(&body, marc))
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the file: {e}")))?
-        .map_err(file_refused)?;
+    let input = tokio::task::spawn_blocking(move || {
+        Input::read(&body, marc).map(|input| match (input, map) {
+            (Input::Sheet(sheet), Some((kind, map))) => Input::Sheet(import::columns::remap(sheet, kind, &map)),
+            (input, _) => input,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the file: {e}")))?
+    .map_err(file_refused)?;
     let id = match s.store.start_import_job(&actor, &what, dry_run).await? {
         JobStart::Started(id) => id,
         JobStart::Busy(other) => {

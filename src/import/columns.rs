@@ -209,6 +209,150 @@ pub fn locate(sheet: Sheet, kind: &Kind) -> Sheet {
     }
 }
 
+/// The librarian's own choice of columns, from the page's mapping step or the command line's
+/// `--columns` file: a header of the file (as written there) → the field it holds, or `None` to
+/// leave the column out. Headers it does not name are matched by their names as usual.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap(pub Vec<(String, Option<&'static str>)>);
+
+impl ColumnMap {
+    /// Reads `{"Header": "field", "Other": null}` (an empty string leaves a column out too),
+    /// checking every field is one of `kind`'s; the error names what is wrong.
+    pub fn parse(json: &str, kind: &Kind) -> Result<Self, String> {
+        let raw: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(json).map_err(|e| format!("not a JSON object of header: field pairs ({e})"))?;
+        let mut out = Vec::with_capacity(raw.len());
+        for (header, field) in raw {
+            let field = match field {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(f) if f.trim().is_empty() => None,
+                serde_json::Value::String(f) => Some(
+                    kind.fields
+                        .iter()
+                        .map(|(name, _)| *name)
+                        .find(|name| *name == f.trim())
+                        .ok_or_else(|| format!("“{header}”: there is no field “{f}”"))?,
+                ),
+                other => return Err(format!("“{header}”: a field name or null, not {other}")),
+            };
+            out.push((header.trim().to_owned(), field));
+        }
+        Ok(ColumnMap(out))
+    }
+
+    fn get(&self, header: &str) -> Option<Option<&'static str>> {
+        self.0.iter().find(|(h, _)| h == header.trim()).map(|(_, f)| *f)
+    }
+}
+
+/// The sheet with its header located ([`locate`]) and its columns as `map` says: a column mapped
+/// to a field gets that field's own name, a column left out a name no field has (so it is not
+/// read, and is listed as left out),
+/// and a column the map does not name that would hold a field the map gave another column is
+/// left out too (the librarian's choice wins).
+pub fn remap(sheet: Sheet, kind: &Kind, map: &ColumnMap) -> Sheet {
+    if map.0.is_empty() {
+        return locate(sheet, kind);
+    }
+    // The header is the top row holding the most of the headers the map names (the librarian
+    // saw them there), else where it would be found without a map.
+    let named = |cells: &[&str]| cells.iter().filter(|c| map.get(c).is_some()).count();
+    let best = sheet
+        .top(HEADER_SEARCH_ROWS)
+        .map(|(_, cells)| named(&cells))
+        .enumerate()
+        .fold((0, 0), |(at, most), (i, n)| if n > most { (i, n) } else { (at, most) });
+    let mut sheet = match best {
+        (_, 0) => locate(sheet, kind),
+        (0, _) => sheet,
+        (n, _) => sheet.rehead(n - 1),
+    };
+    let chosen: Vec<&'static str> = map.0.iter().filter_map(|(_, f)| *f).collect();
+    for h in &mut sheet.headers {
+        *h = match map.get(h) {
+            Some(Some(field)) => canonical(kind, field).to_owned(),
+            Some(None) => left_out(h),
+            None if field_of(h, kind.fields).is_some_and(|f| chosen.contains(&f)) => left_out(h),
+            None => continue,
+        };
+    }
+    sheet
+}
+
+/// A column the librarian left out: named so that no field matches it, and listed in the report
+/// among the columns left out.
+fn left_out(header: &str) -> String {
+    format!("{} (diabaikan)", header.trim())
+}
+
+/// The name a field is always known by (the first of its names).
+fn canonical(kind: &Kind, field: &str) -> &'static str {
+    kind.fields.iter().find(|(f, _)| *f == field).and_then(|(_, names)| names.first().copied()).unwrap_or("")
+}
+
+/// One column of a file as the mapping step shows it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ColumnGuess {
+    /// The header as written in the file.
+    pub header: String,
+    /// The field Pustaka matched it to by its name, if any.
+    pub field: Option<&'static str>,
+    /// The column's first few values (up to 3), to recognise it by.
+    pub samples: Vec<String>,
+}
+
+/// What the mapping step shows of a file: where its header is, each column with the field it
+/// matched and a few values, and every field the import takes.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ColumnsOfFile {
+    /// The line (CSV) or row (XLSX) of the header found.
+    pub header_line: usize,
+    pub columns: Vec<ColumnGuess>,
+    /// The fields a column may be mapped to.
+    pub fields: Vec<&'static str>,
+}
+
+/// The mapping step's view of `sheet` (see [`ColumnsOfFile`]).
+pub fn describe(sheet: Sheet, kind: &Kind) -> ColumnsOfFile {
+    // Where the header would be found; failing that (fewer than two names Pustaka knows: the
+    // very file that needs the mapping step), the widest of the top rows, as title rows above a
+    // header hold one cell or two.
+    let known = |cells: &[&str]| cells.iter().filter(|c| !c.trim().is_empty() && kind.known(c)).count();
+    let found = sheet.top(HEADER_SEARCH_ROWS).any(|(_, cells)| known(&cells) >= HEADER_MIN_KNOWN);
+    let sheet = if found {
+        locate(sheet, kind)
+    } else {
+        let filled = |cells: &[&str]| cells.iter().filter(|c| !c.trim().is_empty()).count();
+        let widest = sheet
+            .top(HEADER_SEARCH_ROWS)
+            .map(|(_, cells)| filled(&cells))
+            .enumerate()
+            .fold((0, 0), |(at, most), (i, n)| if n > most { (i, n) } else { (at, most) });
+        match widest.0 {
+            0 => sheet,
+            n => sheet.rehead(n - 1),
+        }
+    };
+    let columns = sheet
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !h.trim().is_empty())
+        .map(|(i, h)| ColumnGuess {
+            header: h.trim().to_owned(),
+            field: field_of(h, kind.fields),
+            samples: sheet
+                .rows
+                .iter()
+                .filter_map(|(_, r)| Sheet::cell(r, Some(i)))
+                .take(3)
+                .map(str::to_owned)
+                .collect(),
+        })
+        .collect();
+    ColumnsOfFile { header_line: sheet.header_line, columns, fields: kind.fields.iter().map(|(f, _)| *f).collect() }
+}
+
 /// What the first cell of a totals row says.
 const TOTALS: &[&str] = &[
     "jumlah",
@@ -249,6 +393,35 @@ mod tests {
 
     fn sheet(text: &str) -> Sheet {
         crate::sheet::read(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_map_names_columns_leaves_some_out_and_wins_over_names() {
+        let map = ColumnMap::parse(r#"{"Nama Koleksi": "title", "Judul": null, "Warna": ""}"#, &SMALL).unwrap();
+        let s = remap(sheet("Judul;Nama Koleksi;Pengarang;Warna\nX;Laskar;Andrea;merah\n"), &SMALL, &map);
+        let (cols, _) = columns(&s.headers, SMALL.fields);
+        assert_eq!(cols.get("title"), Some(&1), "the chosen column, not the one named Judul");
+        assert_eq!(cols.get("authors"), Some(&2), "unnamed in the map: matched by its name");
+        assert_eq!(cols.len(), 2);
+        // A column the map does not name that would hold a field the map gave another is left out.
+        let map = ColumnMap::parse(r#"{"Nama Koleksi": "title"}"#, &SMALL).unwrap();
+        let s = remap(sheet("Judul;Nama Koleksi;Pengarang\nX;Laskar;Andrea\n"), &SMALL, &map);
+        assert_eq!(columns(&s.headers, SMALL.fields).0.get("title"), Some(&1));
+    }
+
+    #[test]
+    fn a_map_with_an_unknown_field_or_bad_json_is_refused_in_words() {
+        assert!(ColumnMap::parse(r#"{"Judul": "judulnya"}"#, &SMALL).unwrap_err().contains("no field “judulnya”"));
+        assert!(ColumnMap::parse("[1, 2]", &SMALL).is_err());
+        assert!(ColumnMap::parse(r#"{"Judul": 3}"#, &SMALL).is_err());
+    }
+
+    #[test]
+    fn describe_finds_the_header_and_shows_samples() {
+        let d = describe(sheet("Daftar Buku SMP\n\nJudul;Pengarang;Warna\nA;B;merah\nC;;biru\n"), &SMALL);
+        assert_eq!(d.header_line, 3);
+        let shown: Vec<_> = d.columns.iter().map(|c| (c.header.as_str(), c.field, c.samples.len())).collect();
+        assert_eq!(shown, [("Judul", Some("title"), 2), ("Pengarang", Some("authors"), 1), ("Warna", None, 2)]);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! (the report lists old number → new card); a row without a number is known by `sheet:` + a
 //! digest of its name, e-mail and phone.
 
-mod columns;
+pub mod columns;
 pub mod slims;
 pub mod words;
 

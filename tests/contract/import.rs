@@ -19,6 +19,7 @@ contract!(
     unreadable_files_are_refused_whole,
     spreadsheet_members_cards_categories_and_rerun,
     spreadsheet_members_have_a_class_and_move_up,
+    the_mapping_step_shows_columns_and_the_librarians_choice_is_imported,
 );
 
 async fn books(app: &TestApp, bytes: &[u8], dry_run: bool) -> Report {
@@ -366,4 +367,63 @@ async fn spreadsheet_members_have_a_class_and_move_up(app: TestApp) {
     assert!(r.errors.is_empty(), "{r:#?}");
     assert_eq!((r.members_created, r.members_regraded), (0, 1));
     assert_eq!(grade_of("Siti").await, json!("9A"));
+}
+
+/// The page's mapping step (#28): the file's columns as Pustaka matched them, with a few values
+/// each; then the librarian's choice (a column of titles Pustaka did not know, a column left out)
+/// is what the dry run and the import read; a wrong choice is a 422 on `columns`.
+async fn the_mapping_step_shows_columns_and_the_librarians_choice_is_imported(app: TestApp) {
+    let sheet = "DAFTAR BUKU PERPUSTAKAAN SMPN 3\n\nKode;Nama Koleksi;Pengarang;Warna Sampul\n\
+                 X1;Laskar Pelangi;Andrea Hirata;biru\nX2;Bumi Manusia;Pramoedya;merah\n";
+    let seen = app.upload("/api/v1/import/books/columns", &app.admin, sheet.as_bytes()).await.expect(200);
+    assert_eq!(seen["header_line"], 3, "{seen}");
+    let cols = seen["columns"].as_array().unwrap();
+    let shown: Vec<(&str, &Value)> = cols.iter().map(|c| (c["header"].as_str().unwrap(), &c["field"])).collect();
+    assert_eq!(
+        shown,
+        [
+            ("Kode", &Value::Null),
+            ("Nama Koleksi", &Value::Null),
+            ("Pengarang", &json!("authors")),
+            ("Warna Sampul", &Value::Null)
+        ]
+    );
+    assert_eq!(cols[1]["samples"], json!(["Laskar Pelangi", "Bumi Manusia"]));
+    assert!(seen["fields"].as_array().unwrap().contains(&json!("title")));
+    assert_eq!(all_books(&app).await.len(), 0, "reading the columns stores nothing");
+
+    // Without a choice the file has no title column; with one, "Nama Koleksi" is the title, "Kode"
+    // the copy's barcode, and the colour is left out.
+    let plain = app.import_file("/api/v1/import/books?dry_run=true", sheet.as_bytes()).await;
+    assert_eq!(plain["errors"][0]["field"], "title", "{plain}");
+    let choice = r#"{"Nama Koleksi":"title","Kode":"barcode","Warna Sampul":null}"#;
+    let query = format!("columns={}", urlencoding(choice));
+    let dry = app.import_file(&format!("/api/v1/import/books?dry_run=true&{query}"), sheet.as_bytes()).await;
+    assert_eq!((dry["books_created"].as_u64(), dry["copies_created"].as_u64()), (Some(2), Some(2)), "{dry}");
+    assert_eq!(dry["errors"], json!([]), "{dry}");
+    let done = app.import_file(&format!("/api/v1/import/books?{query}"), sheet.as_bytes()).await;
+    assert_eq!((done["books_created"].as_u64(), done["copies_created"].as_u64()), (Some(2), Some(2)), "{done}");
+    let titles: Vec<String> = all_books(&app).await.iter().map(|b| b["title"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(titles.len(), 2);
+    assert!(titles.contains(&"Laskar Pelangi".to_owned()) && titles.contains(&"Bumi Manusia".to_owned()), "{titles:?}");
+    assert_eq!(app.get("/api/v1/copies/X2", None).await.expect(200)["status"], "available");
+
+    // A field there is not, or not JSON: refused before anything runs, naming `columns`.
+    for bad in [r#"{"Nama Koleksi":"judulnya"}"#, "[1,2]"] {
+        let r = app
+            .upload(&format!("/api/v1/import/books?columns={}", urlencoding(bad)), &app.admin, sheet.as_bytes())
+            .await;
+        let problem = r.problem(422, "validation");
+        assert_eq!(problem["errors"][0]["field"], "columns", "{problem}");
+    }
+    app.upload("/api/v1/import/marc/columns", &app.admin, b"x").await.problem(404, "not_found");
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -21,11 +21,16 @@ CSV = (
 ).encode("cp1252")
 
 
-def upload(page: Page, data: bytes = CSV, name: str = "koleksi.csv") -> None:
+def upload(page: Page, data: bytes = CSV, name: str = "koleksi.csv", check: bool = True) -> None:
+    """Chooses the file and sends it: the mapping step shows its columns; with `check`, they are
+    taken as matched and the dry run starts."""
     page.get_by_test_id("import-form").locator("input[type=file]").set_input_files(
         {"name": name, "mimeType": "text/csv", "buffer": data}
     )
     page.get_by_test_id("import-form").locator("button[type=submit]").click()
+    expect(page.get_by_test_id("import-mapping")).to_be_visible()
+    if check:
+        page.get_by_test_id("map-check").click()
 
 
 def test_import_a_spreadsheet_from_the_page(page: Page, server):
@@ -109,3 +114,47 @@ def test_a_big_import_shows_its_progress_and_is_found_again(page: Page, server):
     expect(result.get_by_test_id("import-last")).to_contain_text("selesai")
     result.get_by_test_id("import-last-report").click()
     expect(result).to_contain_text(f"Selesai: {BIG} baris dibaca")
+
+
+# The school's own list: title rows, a column of titles named as nobody else names it, a code
+# column that is the copy's barcode, a column of colours that is nothing to a library.
+OWN = (
+    b"DAFTAR INVENTARIS BUKU PERPUSTAKAAN\r\n"
+    b"SMP NEGERI 3 CONTOH\r\n"
+    b"\r\n"
+    b"Kode;Nama Koleksi;Pengarang;Warna Sampul\r\n"
+    b"X-001;Laskar Pelangi;Andrea Hirata;biru\r\n"
+    b"X-002;Bumi Manusia;Pramoedya Ananta Toer;merah\r\n"
+)
+
+
+def test_the_mapping_step_takes_the_librarians_columns(page: Page, server):
+    log_in(page, "admin", server.admin_password, "Admin")
+    page.goto("/#/admin/impor")
+    upload(page, OWN, "inventaris.csv", check=False)
+    mapping = page.get_by_test_id("import-mapping")
+    # The header is found under the title rows; only the author column was known by its name.
+    expect(page.get_by_test_id("import-result")).to_contain_text("Judul kolom ditemukan di baris 4")
+    expect(mapping.get_by_test_id("map-row")).to_have_count(4)
+    expect(mapping).to_contain_text("Laskar Pelangi · Bumi Manusia")
+    field = lambda header: mapping.locator(f"select[data-header='{header}']")  # noqa: E731
+    expect(field("Pengarang")).to_have_value("authors")
+    expect(field("Nama Koleksi")).to_have_value("")
+    # No title chosen: the check waits, and says what is missing.
+    expect(page.get_by_test_id("map-warning")).to_have_text("Pilih kolom mana yang berisi Judul.")
+    expect(page.get_by_test_id("map-check")).to_be_disabled()
+    field("Nama Koleksi").select_option("title")
+    field("Kode").select_option("barcode")
+    expect(page.get_by_test_id("map-check")).to_be_enabled()
+    keep(page, "impor-pemetaan-kolom.png")
+    page.get_by_test_id("map-check").click()
+    result = page.get_by_test_id("import-result")
+    expect(result).to_contain_text("Uji coba: 2 baris dibaca")
+    expect(result.get_by_test_id("import-preview")).to_contain_text("Laskar Pelangi")
+    expect(result).to_contain_text("Warna Sampul")  # listed as left out
+    assert page.request.get("/api/v1/books?q=Laskar").json()["total"] == 0, "the dry run stored a book"
+    # The import reads the file with the same choice.
+    page.get_by_test_id("import-confirm").click()
+    expect(result).to_contain_text("Selesai: 2 baris dibaca")
+    assert page.request.get("/api/v1/books?q=Laskar").json()["total"] == 1
+    assert page.request.get("/api/v1/copies/X-002").json()["status"] == "available"

@@ -131,7 +131,11 @@ fn read_csv_within(bytes: &[u8], max_rows: usize) -> Result<Sheet, SheetError> {
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| SheetError::Csv(e.to_string()))?;
         let start = record.position().and_then(|p| usize::try_from(p.byte()).ok());
-        let line = match start.map(|at| if bytes.get(at) == Some(&b'\n') { at + 1 } else { at }) {
+        // A record never starts with a line break (the csv crate skips blank lines, and may give
+        // the position of the breaks it skipped): its line is that of its first other byte.
+        let first_byte =
+            |at: usize| at + bytes[at.min(bytes.len())..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        let line = match start.map(first_byte) {
             Some(at) if at >= counted_to && at <= bytes.len() => {
                 line += bytes[counted_to..at].iter().filter(|b| **b == break_byte).count();
                 counted_to = at;
@@ -188,6 +192,21 @@ mod tests {
         // Excel's CRLF rows: each row's line is the line a spreadsheet shows, quoted breaks too.
         let s = read(b"judul;isbn\r\nA;1\r\nB;2\r\n\"C\r\nD\";3\r\nE;4\r\n").unwrap();
         assert_eq!(s.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3, 4, 6]);
+        // Blank lines are not rows, but they are lines: title rows, a blank line, then the header
+        // on line 4, with CRLF, LF or CR line ends.
+        for text in [
+            &b"Daftar\r\nSMP 3\r\n\r\njudul;isbn\r\nA;1\r\n\r\nB;2\r\n"[..],
+            b"Daftar\nSMP 3\n\njudul;isbn\nA;1\n\nB;2\n",
+            b"Daftar\rSMP 3\r\rjudul;isbn\rA;1\r\rB;2\r",
+        ] {
+            let s = read(text).unwrap();
+            assert_eq!(
+                s.rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+                [2, 4, 5, 7],
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
         assert!(matches!(read(b" \n"), Err(SheetError::Empty)));
     }
 

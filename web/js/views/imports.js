@@ -36,7 +36,10 @@ export async function importTab(body) {
       categories: form.elements.categories.value,
       default_category: form.elements.default_category.value,
     };
-    await run(result, file, query, true);
+    // A spreadsheet's columns are shown first, to be checked (or chosen) before the dry run; a
+    // MARC file's fields are its tags.
+    if (query.what === 'marc') await run(result, file, query, true);
+    else await mapping(result, file, query);
   });
   const parts = [section(t('import.title'), h('p', { class: 'hint' }, t('import.intro')), form), result, callNumbersSection()];
   if (can('exports')) parts.push(exportsSection());
@@ -76,6 +79,52 @@ function callNumbersSection() {
       }
     } }, t('callnumbers.fill'));
   return section(t('callnumbers.title'), h('p', { class: 'hint' }, t('callnumbers.hint')), h('div', { class: 'actions' }, button), said);
+}
+
+/**
+ * The mapping step: each column of the file (under its header, found below any title rows) with
+ * a few of its values and the Pustaka field it was matched to, changeable or left out; then the
+ * dry run and the import read the file with the librarian's choice (the `columns` parameter).
+ */
+async function mapping(box, file, query) {
+  box.dataset.following = 'mapping';
+  replace(box, loading());
+  let seen;
+  try {
+    seen = await api.upload(`/import/${query.what}/columns`, file, {});
+  } catch (err) {
+    replace(box, notice('error', errorWithFields(err)));
+    return;
+  }
+  const label = (f) => t(`import.f.${f}`, {}, f);
+  const selects = seen.columns.map((c) => h('select', { 'data-testid': 'map-field', 'data-header': c.header, 'aria-label': c.header },
+    h('option', { value: '', selected: !c.field }, t('import.map.ignore')),
+    seen.fields.map((f) => h('option', { value: f, selected: c.field === f }, label(f)))));
+  const rows = seen.columns.map((c, i) => h('tr', { 'data-testid': 'map-row' },
+    h('td', {}, h('strong', {}, c.header)),
+    h('td', { class: 'hint' }, c.samples.join(' · ') || '—'),
+    h('td', {}, selects[i])));
+  const chosen = () => Object.fromEntries(seen.columns.map((c, i) => [c.header, selects[i].value || null]));
+  const check = h('button', { type: 'button', class: 'primary', 'data-testid': 'map-check', onClick: () => {
+    const columns = JSON.stringify(chosen());
+    run(box, file, { ...query, columns }, true);
+  } }, t('import.check'));
+  const main = query.what === 'members' ? 'name' : 'title';
+  const warn = h('p', { class: 'hint', 'aria-live': 'polite', 'data-testid': 'map-warning' });
+  const judge = () => {
+    const missing = !selects.some((x) => x.value === main);
+    warn.textContent = missing ? t('import.map.missing', { field: label(main) }) : '';
+    check.disabled = missing;
+  };
+  selects.forEach((x) => x.addEventListener('change', judge));
+  judge();
+  replace(box, section(t('import.map.title'),
+    h('p', { class: 'hint' }, t('import.map.intro', { line: seen.header_line })),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-testid': 'import-mapping' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('import.map.column')), h('th', {}, t('import.map.samples')), h('th', {}, t('import.map.field')))),
+      h('tbody', {}, rows))),
+    warn,
+    h('div', { class: 'actions' }, check)));
 }
 
 /** The latest job, found again: a running one is followed; a finished one offers its report. */
