@@ -235,7 +235,7 @@ enum ImportCommand {
         output: ImportOutput,
     },
     /// A SLiMS 9 (Bulian) library, read from its database: records (biblio), items, members,
-    /// open loans and unpaid fines. SLiMS is only read. Members keep their SLiMS member id as
+    /// loans (open, and the returned ones of its history) and unpaid fines. SLiMS is only read. Members keep their SLiMS member id as
     /// their source id (`slims:ID`); it is their card number when it is a valid Pustaka card
     /// number, otherwise they get a new card (the report lists them). Run it again after an
     /// interruption or a new mapping: what is already there is left as it is.

@@ -1,5 +1,6 @@
 //! Moving in from SLiMS 9 (Bulian): `pustaka import slims --from mysql://…` reads a SLiMS
-//! database directly and brings over its catalogue, items, members, open loans and unpaid fines.
+//! database directly and brings over its catalogue, items, members, loans (open ones, and the
+//! returned ones of its history with their dates) and unpaid fines.
 //!
 //! The tables and columns read are those of SLiMS's `install/senayan.sql`: `biblio` (with
 //! `biblio_author`/`mst_author`, `biblio_topic`/`mst_topic`, `mst_publisher`, `mst_place`,
@@ -134,7 +135,7 @@ pub struct SlimsMember {
     pub type_name: Option<String>,
 }
 
-/// An open SLiMS `loan` (lent, not returned).
+/// A SLiMS `loan`: open (lent, not returned), or returned (the loan history).
 #[derive(Debug, Default, Clone)]
 pub struct SlimsLoan {
     pub id: i64,
@@ -143,6 +144,10 @@ pub struct SlimsLoan {
     pub loan_date: Option<String>,
     pub due_date: Option<String>,
     pub renewed: i64,
+    /// `is_return`: it came back.
+    pub returned: bool,
+    /// `return_date` (none in a SLiMS without the column, or never set).
+    pub return_date: Option<String>,
 }
 
 /// A member's fines in SLiMS: what was charged (`debet`) and paid (`credit`).
@@ -329,14 +334,20 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
             type_name: text_col(r, "type_name"),
         });
     }
-    let rows = sqlx::query(
-        "SELECT CAST(loan_id AS SIGNED) AS id, item_code, member_id, CAST(loan_date AS CHAR) AS loan_date, \
-         CAST(due_date AS CHAR) AS due_date, CAST(renewed AS SIGNED) AS renewed \
-         FROM loan WHERE is_lent = 1 AND is_return = 0 ORDER BY loan_id",
-    )
-    .fetch_all(&mut c)
-    .await
-    .map_err(read_err("loan"))?;
+    // Every loan, open and returned (the history); a SLiMS without `return_date` is read without it.
+    let loans_with = |return_date: &str| {
+        format!(
+            "SELECT CAST(loan_id AS SIGNED) AS id, item_code, member_id, CAST(loan_date AS CHAR) AS loan_date, \
+             CAST(due_date AS CHAR) AS due_date, CAST(renewed AS SIGNED) AS renewed, CAST(is_return AS SIGNED) AS is_return, \
+             {return_date} AS return_date FROM loan WHERE is_lent = 1 ORDER BY loan_id"
+        )
+    };
+    let rows = match sqlx::query(&loans_with("CAST(return_date AS CHAR)")).fetch_all(&mut c).await {
+        Err(e) if e.to_string().contains("Unknown column") => {
+            sqlx::query(&loans_with("NULL")).fetch_all(&mut c).await.map_err(read_err("loan"))?
+        }
+        other => other.map_err(read_err("loan"))?,
+    };
     let mut loans = Vec::with_capacity(rows.len());
     for r in &rows {
         loans.push(SlimsLoan {
@@ -346,6 +357,8 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
             loan_date: text_col(r, "loan_date"),
             due_date: text_col(r, "due_date"),
             renewed: r.try_get::<Option<i64>, _>("renewed").map_err(read_err("loan"))?.unwrap_or(0),
+            returned: r.try_get::<Option<i64>, _>("is_return").map_err(read_err("loan"))?.unwrap_or(0) != 0,
+            return_date: text_col(r, "return_date"),
         });
     }
     let rows = sqlx::query(
@@ -791,7 +804,7 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             ));
             continue;
         }
-        if !lent.insert(barcode.as_str().to_lowercase()) {
+        if !l.returned && !lent.insert(barcode.as_str().to_lowercase()) {
             p.errors.push(err(&record, "item_code", format!("item {barcode} is on another open loan")));
             continue;
         }
@@ -816,8 +829,34 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
                 (today, today + chrono::Duration::days(7))
             }
         };
+        // A returned loan keeps its return day; without one (never set, or a SLiMS without the
+        // column), the due day; never before the day it was lent.
+        let returned_on = l.returned.then(|| match l.return_date.as_deref().and_then(text::date) {
+            Some(back) if back >= loaned_on => back,
+            Some(back) => {
+                p.warnings.push(err(
+                    &record,
+                    "return_date",
+                    format!("returned {back} before lent {loaned_on}: returned on the day lent"),
+                ));
+                loaned_on
+            }
+            None => {
+                p.warnings.push(err(&record, "return_date", "no return date: taken as the due date"));
+                due_on.min(today).max(loaned_on)
+            }
+        });
         let source_id = format!("slims:{}", l.id);
-        p.loans.push(LoanIn { record, source_id, barcode, member, loaned_on, due_on, renewals: l.renewed.max(0) });
+        p.loans.push(LoanIn {
+            record,
+            source_id,
+            barcode,
+            member,
+            loaned_on,
+            due_on,
+            renewals: l.renewed.max(0),
+            returned_on,
+        });
     }
     // Fines: what each member still owes.
     for f in &src.fines {

@@ -114,7 +114,8 @@ const SCHEMA: &[&str] = &[
      UNIQUE KEY member_type_name (member_type_name)) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE loan (loan_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, item_code varchar(20) DEFAULT NULL, \
      member_id varchar(20) DEFAULT NULL, loan_date date NOT NULL, due_date date NOT NULL, renewed int(11) NOT NULL DEFAULT 0, \
-     is_lent int(11) NOT NULL DEFAULT 0, is_return int(11) NOT NULL DEFAULT 0) ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
+     is_lent int(11) NOT NULL DEFAULT 0, is_return int(11) NOT NULL DEFAULT 0, return_date date DEFAULT NULL) \
+     ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE fines (fines_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, fines_date date NOT NULL, \
      member_id varchar(20) NOT NULL, debet int(11) DEFAULT 0, credit int(11) DEFAULT 0, description varchar(255) DEFAULT NULL) \
      ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
@@ -176,14 +177,17 @@ const ROWS: &[&str] = &[
      ('M0003', 'Dewi LestarÃ¯', 3, 'bukan email', NULL, '2026-01-31', NULL), \
      ('M0004', 'Rudi\\r\\nHartono', 1, '', '', '2028-06-30', '2011-12-25')",
     // Loans: 1 and 2 open (2 with a zero loan date), 3 for an item that is gone, 4 for the
-    // unmapped member, 5 returned, 6 for a member who is gone.
-    "INSERT INTO loan (loan_id, item_code, member_id, loan_date, due_date, renewed, is_lent, is_return) VALUES \
-     (1, 'B001', 'M0001', '2026-11-20', '2026-11-27', 1, 1, 0), \
-     (2, 'B003', 'P12345674', '0000-00-00', '2026-12-10', 0, 1, 0), \
-     (3, 'B099', 'M0001', '2026-11-25', '2026-12-02', 0, 1, 0), \
-     (4, 'B006', 'M0003', '2026-11-25', '2026-12-02', 0, 1, 0), \
-     (5, 'B002', 'M0001', '2026-10-01', '2026-10-08', 0, 1, 1), \
-     (6, 'J001', 'M9999', '2026-11-25', '2026-12-02', 0, 1, 0)",
+    // unmapped member, 5 returned (late), 6 for a member who is gone; the history: 7 returned
+    // without a return date, 8 returned for an item that is gone.
+    "INSERT INTO loan (loan_id, item_code, member_id, loan_date, due_date, renewed, is_lent, is_return, return_date) VALUES \
+     (1, 'B001', 'M0001', '2026-11-20', '2026-11-27', 1, 1, 0, NULL), \
+     (2, 'B003', 'P12345674', '0000-00-00', '2026-12-10', 0, 1, 0, NULL), \
+     (3, 'B099', 'M0001', '2026-11-25', '2026-12-02', 0, 1, 0, NULL), \
+     (4, 'B006', 'M0003', '2026-11-25', '2026-12-02', 0, 1, 0, NULL), \
+     (5, 'B002', 'M0001', '2026-10-01', '2026-10-08', 0, 1, 1, '2026-10-09'), \
+     (6, 'J001', 'M9999', '2026-11-25', '2026-12-02', 0, 1, 0, NULL), \
+     (7, 'B002', 'P12345674', '2026-09-01', '2026-09-08', 0, 1, 1, NULL), \
+     (8, 'B099', 'M0001', '2026-08-01', '2026-08-08', 0, 1, 1, '2026-08-05')",
     // Fines: Siti owes 3000 of 5000; Budi paid his; Dewi (unmapped) owes 2000.
     "INSERT INTO fines (fines_date, member_id, debet, credit, description) VALUES \
      ('2026-10-09', 'M0001', 5000, 0, 'Denda keterlambatan B002'), ('2026-10-10', 'M0001', 0, 2000, 'Bayar'), \
@@ -259,6 +263,7 @@ const EXPECTED_ERRORS: &[(&str, &str)] = &[
     ("item B 009", "item_code"),
     ("loan 3", "item_code"),
     ("loan 6", "member_id"),
+    ("loan 8", "item_code"),
 ];
 
 /// What SLiMS's Standard type becomes.
@@ -270,7 +275,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let dry = run(&app, &src.options(), true).await;
     assert!(dry.dry_run);
     assert_eq!((dry.books_created, dry.copies_created, dry.members_created), (6, 9, 4), "{dry:#?}");
-    assert_eq!((dry.loans_created, dry.fines_created), (3, 2), "{dry:#?}");
+    assert_eq!((dry.loans_created, dry.past_loans_created, dry.fines_created), (3, 2, 2), "{dry:#?}");
     assert_eq!(records(&dry), strs(EXPECTED_ERRORS), "{:#?}", dry.errors);
     assert!(dry.mappings.iter().any(|m| m == "member type Siswa -> student"), "{:?}", dry.mappings);
     assert!(dry.mappings.iter().any(|m| m == STANDARD), "{:?}", dry.mappings);
@@ -291,6 +296,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         ("item without a code (SLiMS item_id 5)", "item_code"),
         ("item J001", "price"),
         ("loan 2", "loan_date"),
+        ("loan 7", "return_date"),
         ("item status PMR", "item_status_id"),
         ("item status Z", "item_status_id"),
     ] {
@@ -312,6 +318,45 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         "{done:#?}"
     );
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
+    // The loan history came too, with its dates: Siti's late return of B002 and Budi's loan
+    // returned without a date in SLiMS (taken as its due day).
+    assert_eq!(done.past_loans_created, 2, "{done:#?}");
+    let history = app.get("/api/v1/loans?status=all&barcode=B002", Some(&app.admin)).await.expect(200);
+    let mut past: Vec<(String, String, String, String)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let s = |k: &str| l[k].as_str().unwrap_or("").to_owned();
+            (s("card_number"), s("loaned_at"), s("due_at"), s("returned_at"))
+        })
+        .collect();
+    past.sort();
+    let siti_card =
+        member_by_source(&app, "slims:M0001").await.expect("Siti")["card_number"].as_str().unwrap().to_owned();
+    let budi_card =
+        member_by_source(&app, "slims:P12345674").await.expect("Budi")["card_number"].as_str().unwrap().to_owned();
+    let mut want = vec![
+        (
+            siti_card,
+            "2026-09-30T17:00:00Z".to_owned(),
+            "2026-10-08T16:59:59Z".to_owned(),
+            "2026-10-09T16:59:59Z".to_owned(),
+        ),
+        (
+            budi_card,
+            "2026-08-31T17:00:00Z".to_owned(),
+            "2026-09-08T16:59:59Z".to_owned(),
+            "2026-09-08T16:59:59Z".to_owned(),
+        ),
+    ];
+    want.sort();
+    assert_eq!(past, want, "{history:#}");
+    assert_eq!(
+        app.get("/api/v1/copies/B002", None).await.expect(200)["status"],
+        "lost",
+        "history leaves a copy as it is"
+    );
     // Collection types: 7 new copies have one (their book's or their own), J001 ("No Loan") is
     // read in the library only, Muatan Lokal was made.
     assert_eq!((done.copies_typed, done.copies_not_for_loan, done.collection_types_created), (7, 1, 1), "{done:#?}");
@@ -452,6 +497,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     assert_eq!((again.books_existing, again.copies_existing, again.members_existing), (6, 9, 4));
     assert_eq!(again.collection_types_created, 0);
     assert_eq!(again.fines_existing, 2);
+    assert_eq!((again.past_loans_created, again.past_loans_existing), (0, 2), "{again:#?}");
     // B003 was returned in Pustaka meanwhile: its SLiMS loan is known and not lent again.
     assert_eq!(again.loans_existing, 3, "{again:#?}");
     assert!(again.mappings.iter().any(|m| m == "member type Standard -> standard"), "{:?}", again.mappings);
@@ -506,6 +552,8 @@ async fn an_older_slims_without_birth_dates_or_type_rules_still_comes_over(app: 
     let pool = sqlx::MySqlPool::connect(&src.db.url).await.unwrap();
     for s in [
         "ALTER TABLE member DROP COLUMN birth_date",
+        // Nor a loan's return date: the history comes back on the due days.
+        "ALTER TABLE loan DROP COLUMN return_date",
         "ALTER TABLE mst_member_type DROP COLUMN loan_limit, DROP COLUMN loan_periode, DROP COLUMN reborrow_limit, \
          DROP COLUMN fine_each_day, DROP COLUMN grace_periode",
         // Nor collection types or GMDs.
@@ -517,6 +565,7 @@ async fn an_older_slims_without_birth_dates_or_type_rules_still_comes_over(app: 
     pool.close().await;
     let done = run(&app, &src.options(), false).await;
     assert_eq!((done.members_created, done.loans_created, done.fines_created), (4, 3, 2), "{done:#?}");
+    assert_eq!(done.past_loans_created, 2, "{done:#?}");
     let siti = member_by_source(&app, "slims:M0001").await.expect("Siti");
     assert!(siti["birth_date"].is_null(), "{siti:#}");
     let dewi = member_by_source(&app, "slims:M0003").await.expect("Dewi, of the Standard type");

@@ -56,6 +56,8 @@ pub(super) struct Batch {
     copies_not_for_loan: u64,
     pub(super) loans_created: u64,
     pub(super) loans_existing: u64,
+    pub(super) past_loans_created: u64,
+    pub(super) past_loans_existing: u64,
     pub(super) fines_created: u64,
     pub(super) fines_existing: u64,
     pub(super) errors: Vec<RowError>,
@@ -80,6 +82,8 @@ impl Batch {
         r.copies_not_for_loan += self.copies_not_for_loan;
         r.loans_created += self.loans_created;
         r.loans_existing += self.loans_existing;
+        r.past_loans_created += self.past_loans_created;
+        r.past_loans_existing += self.past_loans_existing;
         r.fines_created += self.fines_created;
         r.fines_existing += self.fines_existing;
         r.errors.extend(self.errors);
@@ -114,6 +118,12 @@ impl Batch {
             s.push_str(&format!(
                 "; loans {} created, {} existing; fines {} created, {} existing",
                 self.loans_created, self.loans_existing, self.fines_created, self.fines_existing
+            ));
+        }
+        if self.past_loans_created + self.past_loans_existing > 0 {
+            s.push_str(&format!(
+                "; past loans {} created, {} existing",
+                self.past_loans_created, self.past_loans_existing
             ));
         }
         s
@@ -173,9 +183,11 @@ impl Store {
         };
         let detail = if action == "import.slims" {
             format!(
-                "{detail}; loans {} created, {} existing; fines {} created, {} existing; {} rows with a repair",
+                "{detail}; loans {} created, {} existing; past loans {} created, {} existing; fines {} created, {} existing; {} rows with a repair",
                 report.loans_created,
                 report.loans_existing,
+                report.past_loans_created,
+                report.past_loans_existing,
                 report.fines_created,
                 report.fines_existing,
                 report.warnings.len()
@@ -663,6 +675,7 @@ impl Report {
             ("copies", self.copies_created, self.copies_existing),
             ("members", self.members_created, self.members_existing),
             ("open loans", self.loans_created, self.loans_existing),
+            ("past loans (returned)", self.past_loans_created, self.past_loans_existing),
             ("unpaid fines", self.fines_created, self.fines_existing),
         ] {
             // Books come with their copies: a books import without any says so.
@@ -810,6 +823,11 @@ pub struct Report {
     pub loans_created: u64,
     /// Open loans already there (the copy already on loan to that member).
     pub loans_existing: u64,
+    /// Returned loans brought over (SLiMS's loan history, with their dates): reports of past
+    /// months and a member's history start from them.
+    pub past_loans_created: u64,
+    /// Returned loans already brought over by an earlier run.
+    pub past_loans_existing: u64,
     /// Unpaid balances brought over as fines (SLiMS).
     pub fines_created: u64,
     /// Balances already brought over by an earlier run.

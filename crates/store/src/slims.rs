@@ -69,9 +69,14 @@ impl Store {
     }
 
     async fn import_loan(&self, tx: &mut Tx, l: &LoanIn, dry_run: bool, batch: &mut Batch) -> Result<()> {
+        let past = l.returned_on.is_some();
         // Brought over before (and maybe returned in Pustaka since): left as it is.
         if tx.opt(sql("SELECT id FROM loans WHERE source_id = ?").bind(&l.source_id)).await?.is_some() {
-            batch.loans_existing += 1;
+            if past {
+                batch.past_loans_existing += 1;
+            } else {
+                batch.loans_existing += 1;
+            }
             return Ok(());
         }
         let nocase = tx.dialect().nocase();
@@ -82,7 +87,11 @@ impl Store {
             (Some(c), Some(m)) => (c.decode::<(i64,)>()?.0, m.decode::<(i64,)>()?.0),
             // A dry run rolled the copies and members back; the plan made sure they come over.
             _ if dry_run => {
-                batch.loans_created += 1;
+                if past {
+                    batch.past_loans_created += 1;
+                } else {
+                    batch.loans_created += 1;
+                }
                 return Ok(());
             }
             (None, _) => {
@@ -94,6 +103,9 @@ impl Store {
                 return Ok(());
             }
         };
+        if let Some(returned_on) = l.returned_on {
+            return self.import_past_loan(tx, l, copy, member, returned_on, batch).await;
+        }
         let open =
             tx.opt(sql("SELECT member_id FROM loans WHERE copy_id = ? AND returned_at IS NULL").bind(copy)).await?;
         if let Some(open) = open {
@@ -125,6 +137,38 @@ impl Store {
         tx.exec(sql("UPDATE copies SET status = 'on_loan', updated_at = ? WHERE id = ?").bind(self.now()).bind(copy))
             .await?;
         batch.loans_created += 1;
+        Ok(())
+    }
+
+    /// A returned loan of SLiMS's history: stored with its dates (lent, due, returned, each at
+    /// the end of its day in the library's time zone, lent one second after the day before's
+    /// end); the copy's status is not touched.
+    async fn import_past_loan(
+        &self,
+        tx: &mut Tx,
+        l: &LoanIn,
+        copy: i64,
+        member: i64,
+        returned_on: NaiveDate,
+        batch: &mut Batch,
+    ) -> Result<()> {
+        let loaned_at =
+            time::end_of_day(l.loaned_on.pred_opt().unwrap_or(l.loaned_on), self.tz) + chrono::Duration::seconds(1);
+        let due_at = time::end_of_day(l.due_on, self.tz);
+        let returned_at = time::end_of_day(returned_on, self.tz);
+        tx.exec(
+            sql("INSERT INTO loans (copy_id, member_id, loaned_at, due_at, returned_at, renewals, source_id, book_id, member_category, ddc_class) \
+                 SELECT c.id, m.id, ?, ?, ?, ?, ?, c.book_id, m.category, c.ddc_class FROM copies c, members m WHERE c.id = ? AND m.id = ?")
+                .bind(loaned_at)
+                .bind(due_at)
+                .bind(returned_at)
+                .bind(l.renewals)
+                .bind(&l.source_id)
+                .bind(copy)
+                .bind(member),
+        )
+        .await?;
+        batch.past_loans_created += 1;
         Ok(())
     }
 
@@ -181,7 +225,7 @@ impl Store {
     }
 }
 
-/// An open loan to bring over.
+/// A loan to bring over: open, or returned (the library's loan history).
 #[derive(Debug, Clone)]
 pub struct LoanIn {
     pub record: String,
@@ -193,6 +237,8 @@ pub struct LoanIn {
     pub loaned_on: NaiveDate,
     pub due_on: NaiveDate,
     pub renewals: i64,
+    /// The day it came back, for a loan of the history; none for an open loan.
+    pub returned_on: Option<NaiveDate>,
 }
 
 /// A member's unpaid balance to bring over.
