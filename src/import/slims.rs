@@ -1,6 +1,6 @@
 //! Moving in from SLiMS 9 (Bulian): `pustaka import slims --from mysql://…` reads a SLiMS
 //! database directly and brings over its catalogue, items, members, loans (open ones, and the
-//! returned ones of its history with their dates) and unpaid fines.
+//! returned ones of its history with their dates), unpaid fines and the visitor log.
 //!
 //! The tables and columns read are those of SLiMS's `install/senayan.sql`: `biblio` (with
 //! `biblio_author`/`mst_author`, `biblio_topic`/`mst_topic`, `mst_publisher`, `mst_place`,
@@ -36,7 +36,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use sqlx::{mysql::MySqlConnectOptions, ConnectOptions, Connection, MySqlConnection, Row};
 
-use crate::store::slims::{FineIn, LoanIn};
+use crate::store::slims::{FineIn, LoanIn, VisitIn};
 
 use super::{resolve_category, BookIn, CopyIn, ImportError, MemberIn, NumberIn, Report, RowError};
 use crate::{
@@ -168,6 +168,17 @@ pub struct Source {
     pub loans: Vec<SlimsLoan>,
     pub fines: Vec<SlimsFines>,
     pub member_types: Vec<MemberType>,
+    pub visits: Vec<SlimsVisit>,
+}
+
+/// A visit of SLiMS's visitor log (`visitor_count`).
+#[derive(Debug, Default, Clone)]
+pub struct SlimsVisit {
+    pub id: i64,
+    pub member_id: Option<String>,
+    pub member_name: Option<String>,
+    pub institution: Option<String>,
+    pub checkin_date: Option<String>,
 }
 
 /// A SLiMS member type (`mst_member_type`) with its loan rules (`None`: the column is not in
@@ -386,8 +397,34 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
         }
     }
     let member_types = read_member_types(&mut c).await?;
+    let visits = read_visits(&mut c).await?;
     let _ = c.close().await;
-    Ok(Source { biblios, items, members, loans, fines, member_types })
+    Ok(Source { biblios, items, members, loans, fines, member_types, visits })
+}
+
+/// The visitor log; none in a SLiMS without the table (a trimmed copy of one).
+async fn read_visits(c: &mut MySqlConnection) -> Result<Vec<SlimsVisit>, ImportError> {
+    let rows = match sqlx::query(
+        "SELECT CAST(visitor_id AS SIGNED) AS id, member_id, member_name, institution, \
+         CAST(checkin_date AS CHAR) AS checkin_date FROM visitor_count ORDER BY visitor_id",
+    )
+    .fetch_all(&mut *c)
+    .await
+    {
+        Err(e) if e.to_string().contains("doesn't exist") => return Ok(Vec::new()),
+        other => other.map_err(read_err("visitor_count"))?,
+    };
+    rows.iter()
+        .map(|r| {
+            Ok(SlimsVisit {
+                id: r.try_get("id").map_err(read_err("visitor_count"))?,
+                member_id: text_col(r, "member_id"),
+                member_name: text_col(r, "member_name"),
+                institution: text_col(r, "institution"),
+                checkin_date: text_col(r, "checkin_date"),
+            })
+        })
+        .collect()
 }
 
 /// The member types with their loan rules. A SLiMS older than the rules' columns (or with some
@@ -567,6 +604,7 @@ pub struct Plan {
     pub members: Vec<MemberIn>,
     pub loans: Vec<LoanIn>,
     pub fines: Vec<FineIn>,
+    pub visits: Vec<VisitIn>,
     pub errors: Vec<RowError>,
     pub warnings: Vec<RowError>,
     /// Item statuses seen, as `id (name) → status` lines.
@@ -856,6 +894,40 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             due_on,
             renewals: l.renewed.max(0),
             returned_on,
+        });
+    }
+    // The visitor log: a member who came over is that member; anyone else a guest by name.
+    for v in &src.visits {
+        let record = format!("visit {}", v.id);
+        let Some(at) = v.checkin_date.as_deref().and_then(|d| {
+            chrono::NaiveDateTime::parse_from_str(d.trim(), "%Y-%m-%d %H:%M:%S")
+                .ok()
+                .or_else(|| text::date(d).and_then(|day| day.and_hms_opt(0, 0, 0)))
+        }) else {
+            p.errors.push(err(&record, "checkin_date", "no check-in time"));
+            continue;
+        };
+        if at.date() > today {
+            p.errors.push(err(&record, "checkin_date", format!("check-in {at} is in the future")));
+            continue;
+        }
+        let member =
+            v.member_id.as_deref().map(|id| format!("slims:{}", id.trim())).filter(|source| members.contains(source));
+        let name = v.member_name.as_deref().and_then(text::one_line).unwrap_or_default();
+        if member.is_none() && name.is_empty() {
+            p.errors.push(err(&record, "member_name", "a visitor with no name and no member"));
+            continue;
+        }
+        let name: String = name.chars().take(100).collect();
+        let institution =
+            v.institution.as_deref().and_then(text::one_line).map(|i| i.chars().take(100).collect::<String>());
+        p.visits.push(VisitIn {
+            record,
+            client_id: format!("slims:visit:{}", v.id),
+            member,
+            name,
+            institution,
+            visited_at: at,
         });
     }
     // Fines: what each member still owes.
@@ -1151,6 +1223,7 @@ pub async fn import(
     report.errors.extend(later);
     store.import_loans(actor, &loans, &mut report, |d, t| progress("loans", d, t)).await?;
     store.import_fines(actor, &fines, &mut report, |d, t| progress("fines", d, t)).await?;
+    store.import_visits(actor, &plan.visits, &mut report, |d, t| progress("visits", d, t)).await?;
     store.audit_import(actor, "import.slims", &report).await?;
     Ok(report)
 }

@@ -116,6 +116,9 @@ const SCHEMA: &[&str] = &[
      member_id varchar(20) DEFAULT NULL, loan_date date NOT NULL, due_date date NOT NULL, renewed int(11) NOT NULL DEFAULT 0, \
      is_lent int(11) NOT NULL DEFAULT 0, is_return int(11) NOT NULL DEFAULT 0, return_date date DEFAULT NULL) \
      ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
+    "CREATE TABLE visitor_count (visitor_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, member_id varchar(20) DEFAULT NULL, \
+     member_name varchar(255) NOT NULL, institution varchar(100) DEFAULT NULL, checkin_date datetime NOT NULL) \
+     ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
     "CREATE TABLE fines (fines_id int(11) NOT NULL AUTO_INCREMENT PRIMARY KEY, fines_date date NOT NULL, \
      member_id varchar(20) NOT NULL, debet int(11) DEFAULT 0, credit int(11) DEFAULT 0, description varchar(255) DEFAULT NULL) \
      ENGINE=MyISAM DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci",
@@ -188,6 +191,14 @@ const ROWS: &[&str] = &[
      (6, 'J001', 'M9999', '2026-11-25', '2026-12-02', 0, 1, 0, NULL), \
      (7, 'B002', 'P12345674', '2026-09-01', '2026-09-08', 0, 1, 1, NULL), \
      (8, 'B099', 'M0001', '2026-08-01', '2026-08-08', 0, 1, 1, '2026-08-05')",
+    // The visitor log: Siti at 07:15; a guest from the education office; a member who is gone
+    // (a guest by the name SLiMS wrote); a visitor with no name; a zero check-in time.
+    "INSERT INTO visitor_count (visitor_id, member_id, member_name, institution, checkin_date) VALUES \
+     (1, 'M0001', 'Siti Rahayu', NULL, '2026-10-01 07:15:00'), \
+     (2, NULL, 'Pak Tamu', 'Dinas Pendidikan', '2026-10-02 09:00:00'), \
+     (3, 'M9999', 'Orang Lama', NULL, '2026-10-03 10:00:00'), \
+     (4, NULL, '', NULL, '2026-10-04 10:00:00'), \
+     (5, 'M0001', 'Siti Rahayu', NULL, '0000-00-00 00:00:00')",
     // Fines: Siti owes 3000 of 5000; Budi paid his; Dewi (unmapped) owes 2000.
     "INSERT INTO fines (fines_date, member_id, debet, credit, description) VALUES \
      ('2026-10-09', 'M0001', 5000, 0, 'Denda keterlambatan B002'), ('2026-10-10', 'M0001', 0, 2000, 'Bayar'), \
@@ -264,6 +275,8 @@ const EXPECTED_ERRORS: &[(&str, &str)] = &[
     ("loan 3", "item_code"),
     ("loan 6", "member_id"),
     ("loan 8", "item_code"),
+    ("visit 4", "member_name"),
+    ("visit 5", "checkin_date"),
 ];
 
 /// What SLiMS's Standard type becomes.
@@ -275,7 +288,11 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let dry = run(&app, &src.options(), true).await;
     assert!(dry.dry_run);
     assert_eq!((dry.books_created, dry.copies_created, dry.members_created), (6, 9, 4), "{dry:#?}");
-    assert_eq!((dry.loans_created, dry.past_loans_created, dry.fines_created), (3, 2, 2), "{dry:#?}");
+    assert_eq!(
+        (dry.loans_created, dry.past_loans_created, dry.fines_created, dry.visits_created),
+        (3, 2, 2, 3),
+        "{dry:#?}"
+    );
     assert_eq!(records(&dry), strs(EXPECTED_ERRORS), "{:#?}", dry.errors);
     assert!(dry.mappings.iter().any(|m| m == "member type Siswa -> student"), "{:?}", dry.mappings);
     assert!(dry.mappings.iter().any(|m| m == STANDARD), "{:?}", dry.mappings);
@@ -320,7 +337,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
     // The loan history came too, with its dates: Siti's late return of B002 and Budi's loan
     // returned without a date in SLiMS (taken as its due day).
-    assert_eq!(done.past_loans_created, 2, "{done:#?}");
+    assert_eq!((done.past_loans_created, done.visits_created), (2, 3), "{done:#?}");
     let history = app.get("/api/v1/loans?status=all&barcode=B002", Some(&app.admin)).await.expect(200);
     let mut past: Vec<(String, String, String, String)> = history["items"]
         .as_array()
@@ -356,6 +373,29 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         app.get("/api/v1/copies/B002", None).await.expect(200)["status"],
         "lost",
         "history leaves a copy as it is"
+    );
+    // The visitor log: at its time on the library's clock; Siti as herself (her name as now), the
+    // others as guests by the name SLiMS wrote.
+    assert_eq!(done.visits_created, 3, "{done:#?}");
+    let visits = app.get("/api/v1/visits?from=2026-10-01&to=2026-10-31", Some(&app.admin)).await.expect(200);
+    let mut seen: Vec<(String, String, String, String)> = visits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+            (format!("{} {}", s("date"), s("time")), s("category"), s("name"), s("institution"))
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("2026-10-01 07:15".into(), "student".into(), "Siti Aminah".into(), String::new()),
+            ("2026-10-02 09:00".into(), "guest".into(), "Pak Tamu".into(), "Dinas Pendidikan".into()),
+            ("2026-10-03 10:00".into(), "guest".into(), "Orang Lama".into(), String::new()),
+        ],
+        "{visits:#}"
     );
     // Collection types: 7 new copies have one (their book's or their own), J001 ("No Loan") is
     // read in the library only, Muatan Lokal was made.
@@ -498,6 +538,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     assert_eq!(again.collection_types_created, 0);
     assert_eq!(again.fines_existing, 2);
     assert_eq!((again.past_loans_created, again.past_loans_existing), (0, 2), "{again:#?}");
+    assert_eq!((again.visits_created, again.visits_existing), (0, 3), "{again:#?}");
     // B003 was returned in Pustaka meanwhile: its SLiMS loan is known and not lent again.
     assert_eq!(again.loans_existing, 3, "{again:#?}");
     assert!(again.mappings.iter().any(|m| m == "member type Standard -> standard"), "{:?}", again.mappings);
@@ -554,6 +595,7 @@ async fn an_older_slims_without_birth_dates_or_type_rules_still_comes_over(app: 
         "ALTER TABLE member DROP COLUMN birth_date",
         // Nor a loan's return date: the history comes back on the due days.
         "ALTER TABLE loan DROP COLUMN return_date",
+        "DROP TABLE visitor_count",
         "ALTER TABLE mst_member_type DROP COLUMN loan_limit, DROP COLUMN loan_periode, DROP COLUMN reborrow_limit, \
          DROP COLUMN fine_each_day, DROP COLUMN grace_periode",
         // Nor collection types or GMDs.
@@ -565,7 +607,7 @@ async fn an_older_slims_without_birth_dates_or_type_rules_still_comes_over(app: 
     pool.close().await;
     let done = run(&app, &src.options(), false).await;
     assert_eq!((done.members_created, done.loans_created, done.fines_created), (4, 3, 2), "{done:#?}");
-    assert_eq!(done.past_loans_created, 2, "{done:#?}");
+    assert_eq!((done.past_loans_created, done.visits_created), (2, 0), "{done:#?}");
     let siti = member_by_source(&app, "slims:M0001").await.expect("Siti");
     assert!(siti["birth_date"].is_null(), "{siti:#}");
     let dewi = member_by_source(&app, "slims:M0003").await.expect("Dewi, of the Standard type");

@@ -27,6 +27,20 @@ pub fn end_of_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     resolved.map_or_else(|| fallback_utc(local, tz), |t| t.with_timezone(&Utc))
 }
 
+/// A time on the library's clock (`local`, in zone `tz`) as a UTC instant: the earlier of two
+/// when the clocks were turned back over it, the first instant after the gap when they jumped
+/// forward over it (as a wall clock read then would show). Never panics.
+pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        // In a gap (at most a day long): the first minute after it that exists.
+        LocalResult::None => (1..=24 * 60)
+            .filter_map(|m| local.checked_add_signed(TimeDelta::minutes(m)))
+            .find_map(|t| tz.from_local_datetime(&t).earliest())
+            .map_or_else(|| fallback_utc(local, tz), |t| t.with_timezone(&Utc)),
+    }
+}
+
 /// 23:59:59, the last whole second of a day.
 const LAST_SECOND: NaiveTime = NaiveTime::from_hms_opt(23, 59, 59).unwrap();
 
@@ -100,6 +114,18 @@ pub fn parse_timezone(s: &str) -> Result<Tz, ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wall_clock_time_becomes_an_instant_even_in_a_gap_or_an_overlap() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let jakarta: Tz = "Asia/Jakarta".parse().unwrap();
+        assert_eq!(local_to_utc(at("2026-12-07 07:15:00"), jakarta).to_rfc3339(), "2026-12-07T00:15:00+00:00");
+        // New York: 02:30 on 8 March 2026 does not exist (clocks jump to 03:00); 01:30 on
+        // 1 November 2026 happens twice (the earlier, still daylight time, is taken).
+        let ny: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(local_to_utc(at("2026-03-08 02:30:00"), ny).to_rfc3339(), "2026-03-08T07:00:00+00:00");
+        assert_eq!(local_to_utc(at("2026-11-01 01:30:00"), ny).to_rfc3339(), "2026-11-01T05:30:00+00:00");
+    }
     use chrono::{Datelike, Days};
     use proptest::prelude::*;
 

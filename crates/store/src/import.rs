@@ -58,6 +58,8 @@ pub(super) struct Batch {
     pub(super) loans_existing: u64,
     pub(super) past_loans_created: u64,
     pub(super) past_loans_existing: u64,
+    pub(super) visits_created: u64,
+    pub(super) visits_existing: u64,
     pub(super) fines_created: u64,
     pub(super) fines_existing: u64,
     pub(super) errors: Vec<RowError>,
@@ -84,6 +86,8 @@ impl Batch {
         r.loans_existing += self.loans_existing;
         r.past_loans_created += self.past_loans_created;
         r.past_loans_existing += self.past_loans_existing;
+        r.visits_created += self.visits_created;
+        r.visits_existing += self.visits_existing;
         r.fines_created += self.fines_created;
         r.fines_existing += self.fines_existing;
         r.errors.extend(self.errors);
@@ -125,6 +129,9 @@ impl Batch {
                 "; past loans {} created, {} existing",
                 self.past_loans_created, self.past_loans_existing
             ));
+        }
+        if self.visits_created + self.visits_existing > 0 {
+            s.push_str(&format!("; visits {} created, {} existing", self.visits_created, self.visits_existing));
         }
         s
     }
@@ -183,11 +190,13 @@ impl Store {
         };
         let detail = if action == "import.slims" {
             format!(
-                "{detail}; loans {} created, {} existing; past loans {} created, {} existing; fines {} created, {} existing; {} rows with a repair",
+                "{detail}; loans {} created, {} existing; past loans {} created, {} existing; visits {} created, {} existing; fines {} created, {} existing; {} rows with a repair",
                 report.loans_created,
                 report.loans_existing,
                 report.past_loans_created,
                 report.past_loans_existing,
+                report.visits_created,
+                report.visits_existing,
                 report.fines_created,
                 report.fines_existing,
                 report.warnings.len()
@@ -676,6 +685,7 @@ impl Report {
             ("members", self.members_created, self.members_existing),
             ("open loans", self.loans_created, self.loans_existing),
             ("past loans (returned)", self.past_loans_created, self.past_loans_existing),
+            ("visits (visitor log)", self.visits_created, self.visits_existing),
             ("unpaid fines", self.fines_created, self.fines_existing),
         ] {
             // Books come with their copies: a books import without any says so.
@@ -828,6 +838,11 @@ pub struct Report {
     pub past_loans_created: u64,
     /// Returned loans already brought over by an earlier run.
     pub past_loans_existing: u64,
+    /// Visits of the visitor log brought over (SLiMS's `visitor_count`): the visits report of
+    /// past months starts from them.
+    pub visits_created: u64,
+    /// Visits already brought over by an earlier run.
+    pub visits_existing: u64,
     /// Unpaid balances brought over as fines (SLiMS).
     pub fines_created: u64,
     /// Balances already brought over by an earlier run.

@@ -1,5 +1,5 @@
-//! The parts of a SLiMS import that spreadsheets do not have: open loans and unpaid fines,
-//! written in batches like the rest of an import ([`super::import`]).
+//! The parts of a SLiMS import that spreadsheets do not have: loans (open and past), the visitor
+//! log and unpaid fines, written in batches like the rest of an import ([`super::import`]).
 
 use super::{
     db::{sql, Tx},
@@ -7,7 +7,7 @@ use super::{
     import::{in_batches, Batch, Report, RowError, BATCH},
     Actor, Store,
 };
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::domain::{time, Barcode};
 
@@ -172,6 +172,60 @@ impl Store {
         Ok(())
     }
 
+    /// Brings the visitor log over: each visit once (known by its `client_id`, `slims:visit:ID`),
+    /// at its time in the library's time zone; a member imported is that member (their category
+    /// and class as now), anyone else a guest with the name and institution SLiMS wrote.
+    pub async fn import_visits(
+        &self,
+        actor: &Actor,
+        visits: &[VisitIn],
+        report: &mut Report,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<()> {
+        in_batches!(self, visits, report, progress, (actor.clone(), "import.visits"), |tx, chunk, batch| {
+            for v in chunk {
+                self.import_visit(&mut tx, v, &mut batch).await?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn import_visit(&self, tx: &mut Tx, v: &VisitIn, batch: &mut Batch) -> Result<()> {
+        if tx.opt(sql("SELECT id FROM visits WHERE client_id = ?").bind(&v.client_id)).await?.is_some() {
+            batch.visits_existing += 1;
+            return Ok(());
+        }
+        let at = time::local_to_utc(v.visited_at, self.tz);
+        let member = match &v.member {
+            Some(source) => {
+                tx.opt(sql("SELECT id, category, grade FROM members WHERE source_id = ?").bind(source)).await?
+            }
+            None => None,
+        };
+        let (member_id, category, grade, guest) = match member {
+            Some(m) => {
+                let (id, category, grade): (i64, String, Option<String>) = m.decode()?;
+                (Some(id), category, grade, None)
+            }
+            None => (None, "guest".to_owned(), None, Some(v.name.clone())),
+        };
+        tx.exec(
+            sql("INSERT INTO visits (client_id, visited_at, member_id, category, guest_name, institution, purpose, recorded_by, created_at, grade) \
+                 VALUES (?, ?, ?, ?, ?, ?, NULL, 'import', ?, ?)")
+                .bind(&v.client_id)
+                .bind(at)
+                .bind(member_id)
+                .bind(category)
+                .bind(guest)
+                .bind(v.institution.clone())
+                .bind(self.now())
+                .bind(grade),
+        )
+        .await?;
+        batch.visits_created += 1;
+        Ok(())
+    }
+
     /// Brings each member's unpaid SLiMS balance over as one unpaid fine, known by its note.
     pub async fn import_fines(
         &self,
@@ -248,4 +302,19 @@ pub struct FineIn {
     pub member: String,
     pub amount: i64,
     pub note: String,
+}
+
+/// A visit of the visitor log to bring over.
+#[derive(Debug, Clone)]
+pub struct VisitIn {
+    pub record: String,
+    /// `slims:visit:VISITOR_ID`.
+    pub client_id: String,
+    /// The member's `slims:` source id, when the visitor was a member who came over.
+    pub member: Option<String>,
+    /// The name SLiMS wrote (a guest's, when not a member).
+    pub name: String,
+    pub institution: Option<String>,
+    /// The check-in time on the library's clock.
+    pub visited_at: NaiveDateTime,
 }
