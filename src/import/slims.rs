@@ -39,6 +39,7 @@ use sqlx::{mysql::MySqlConnectOptions, ConnectOptions, Connection, MySqlConnecti
 use crate::store::slims::{FineIn, LoanIn, VisitIn};
 
 use super::{resolve_category, BookIn, CopyIn, ImportError, MemberIn, NumberIn, Report, RowError};
+use crate::store::import::Reconciled;
 use crate::{
     domain::{
         circulation::LoanPolicy, text, Authors, Barcode, CardNumber, Email, Identifiers, Isbn, LanguageCode,
@@ -1108,7 +1109,8 @@ pub async fn import(
     let src = read(&options.from).await?;
     let today = store.today(store.now());
     let plan = plan(&src, today.year(), today);
-    let rows = src.biblios.len() + src.items.len() + src.members.len() + src.loans.len() + src.fines.len();
+    let rows =
+        src.biblios.len() + src.items.len() + src.members.len() + src.loans.len() + src.fines.len() + src.visits.len();
     let mut report = Report { dry_run, rows, errors: plan.errors, warnings: plan.warnings, ..Report::default() };
     for s in &plan.statuses {
         report.mappings.push(format!("item status {s}"));
@@ -1224,8 +1226,79 @@ pub async fn import(
     store.import_loans(actor, &loans, &mut report, |d, t| progress("loans", d, t)).await?;
     store.import_fines(actor, &fines, &mut report, |d, t| progress("fines", d, t)).await?;
     store.import_visits(actor, &plan.visits, &mut report, |d, t| progress("visits", d, t)).await?;
+    report.reconciliation = reconcile(&src, &fines, &report);
     store.audit_import(actor, "import.slims", &report).await?;
     Ok(report)
+}
+
+/// SLiMS against Pustaka after an import (see [`Reconciled`]): each kind of row SLiMS holds,
+/// what Pustaka has of it, and the rows not imported (listed in the report with their reasons) or
+/// merged that make up the difference.
+fn reconcile(src: &Source, fines: &[FineIn], r: &Report) -> Vec<Reconciled> {
+    let refused: HashSet<&str> = r.errors.iter().filter_map(|e| e.record.as_deref()).collect();
+    let count =
+        |records: &mut dyn Iterator<Item = String>| records.filter(|rec| refused.contains(rec.as_str())).count() as i64;
+    let n = |x: usize| x as i64;
+    let merged = n(r.warnings.iter().filter(|w| w.field == "isbn" && w.reason.starts_with("same ISBN")).count());
+    let records = Reconciled::new(
+        "records",
+        n(src.biblios.len()),
+        (r.books_created + r.books_existing) as i64,
+        count(&mut src.biblios.iter().map(|b| format!("biblio {}", b.id))),
+        merged,
+    );
+    let item_record = |it: &Item| match it.item_code.as_deref().and_then(text::one_line) {
+        Some(code) => format!("item {code}"),
+        None => format!("item without a code (SLiMS item_id {})", it.id),
+    };
+    let items = Reconciled::new(
+        "items",
+        n(src.items.len()),
+        (r.copies_created + r.copies_existing) as i64,
+        count(&mut src.items.iter().map(item_record)),
+        0,
+    );
+    let members = Reconciled::new(
+        "members",
+        n(src.members.len()),
+        (r.members_created + r.members_existing) as i64,
+        count(&mut src.members.iter().map(|m| format!("member {}", m.id))),
+        0,
+    );
+    let loans = |returned: bool| src.loans.iter().filter(move |l| l.returned == returned);
+    let open = Reconciled::new(
+        "open loans",
+        n(loans(false).count()),
+        (r.loans_created + r.loans_existing) as i64,
+        count(&mut loans(false).map(|l| format!("loan {}", l.id))),
+        0,
+    );
+    let past = Reconciled::new(
+        "past loans",
+        n(loans(true).count()),
+        (r.past_loans_created + r.past_loans_existing) as i64,
+        count(&mut loans(true).map(|l| format!("loan {}", l.id))),
+        0,
+    );
+    let visits = Reconciled::new(
+        "visits",
+        n(src.visits.len()),
+        (r.visits_created + r.visits_existing) as i64,
+        count(&mut src.visits.iter().map(|v| format!("visit {}", v.id))),
+        0,
+    );
+    // Money: what each member still owes in SLiMS, against the balances brought over.
+    let owed: i64 = src.fines.iter().map(|f| f.debet.saturating_sub(f.credit).max(0)).sum();
+    let not_in = |f: &&FineIn| refused.contains(f.record.as_str());
+    let refused_owed: i64 = src
+        .fines
+        .iter()
+        .filter(|f| refused.contains(format!("fines of member {}", f.member_id).as_str()))
+        .map(|f| f.debet.saturating_sub(f.credit).max(0))
+        .sum();
+    let brought: i64 = fines.iter().filter(|f| !not_in(f)).map(|f| f.amount).sum();
+    let money = Reconciled::new("unpaid fines (Rp)", owed, brought, refused_owed, 0);
+    vec![records, items, members, open, past, visits, money]
 }
 
 #[cfg(test)]

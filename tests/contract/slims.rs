@@ -335,6 +335,27 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         "{done:#?}"
     );
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
+    // The reconciliation: every kind of row SLiMS holds is in Pustaka, or listed as not
+    // imported (with its reason), or merged; the dry run reconciles the same.
+    let recon: Vec<(String, i64, i64, i64, i64, bool)> = done
+        .reconciliation
+        .iter()
+        .map(|r| (r.what.clone(), r.source, r.pustaka, r.refused, r.merged, r.balanced))
+        .collect();
+    let want: Vec<(String, i64, i64, i64, i64, bool)> = [
+        ("records", 8, 6, 1, 1),
+        ("items", 12, 9, 3, 0),
+        ("members", 4, 4, 0, 0),
+        ("open loans", 5, 3, 2, 0),
+        ("past loans", 3, 2, 1, 0),
+        ("visits", 5, 3, 2, 0),
+        ("unpaid fines (Rp)", 5000, 5000, 0, 0),
+    ]
+    .iter()
+    .map(|&(w, a, b, c, d)| (w.to_owned(), a, b, c, d, true))
+    .collect();
+    assert_eq!(recon, want, "{:#?}", done.reconciliation);
+    assert_eq!(dry.reconciliation, done.reconciliation, "the dry run reconciles the same");
     // The loan history came too, with its dates: Siti's late return of B002 and Budi's loan
     // returned without a date in SLiMS (taken as its due day).
     assert_eq!((done.past_loans_created, done.visits_created), (2, 3), "{done:#?}");

@@ -737,6 +737,21 @@ impl Report {
         for (old, card) in &self.new_cards {
             let _ = writeln!(out, "  new card: {old} -> {card}");
         }
+        if !self.reconciliation.is_empty() {
+            let _ = writeln!(out, "reconciliation, SLiMS = Pustaka + not imported + merged:");
+            for r in &self.reconciliation {
+                let verdict = if r.balanced {
+                    "equal".to_owned()
+                } else {
+                    format!("DIFFERENCE of {} not explained", r.source - r.pustaka - r.refused - r.merged)
+                };
+                let _ = writeln!(
+                    out,
+                    "  {}: {} = {} + {} + {}: {verdict}",
+                    r.what, r.source, r.pustaka, r.refused, r.merged
+                );
+            }
+        }
         for m in &self.mappings {
             let _ = writeln!(out, "  mapping: {m}");
         }
@@ -756,6 +771,31 @@ impl Report {
 
 /// The most copies one row's copies column may ask for.
 pub const MAX_COPIES_PER_ROW: u32 = 500;
+
+/// One line of a SLiMS import's reconciliation: what SLiMS holds against what Pustaka has of it.
+/// Balanced when `source` = `pustaka` + `refused` + `merged`: every difference is a row listed
+/// among those not imported (with its reason) or a record joined with another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Reconciled {
+    /// `records`, `items`, `members`, `open loans`, `past loans`, `visits`, `unpaid fines (Rp)`.
+    pub what: String,
+    /// In SLiMS.
+    pub source: i64,
+    /// In Pustaka: brought over by this run, or there already from an earlier one.
+    pub pustaka: i64,
+    /// Listed among the rows not imported.
+    pub refused: i64,
+    /// Joined with another (two SLiMS records with one ISBN are one book).
+    pub merged: i64,
+    pub balanced: bool,
+}
+
+impl Reconciled {
+    pub fn new(what: &str, source: i64, pustaka: i64, refused: i64, merged: i64) -> Self {
+        let balanced = source == pustaka + refused + merged;
+        Self { what: what.to_owned(), source, pustaka, refused, merged, balanced }
+    }
+}
 
 /// Why one row (or one field of it) was not imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -843,6 +883,8 @@ pub struct Report {
     pub visits_created: u64,
     /// Visits already brought over by an earlier run.
     pub visits_existing: u64,
+    /// A SLiMS import's reconciliation, SLiMS against Pustaka (empty for a sheet).
+    pub reconciliation: Vec<Reconciled>,
     /// Unpaid balances brought over as fines (SLiMS).
     pub fines_created: u64,
     /// Balances already brought over by an earlier run.
