@@ -36,7 +36,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use sqlx::{mysql::MySqlConnectOptions, ConnectOptions, Connection, MySqlConnection, Row};
 
-use crate::store::slims::{FineIn, LoanIn, VisitIn};
+use crate::store::slims::{ChargeIn, FineIn, LoanIn, VisitIn};
 
 use super::{resolve_category, BookIn, CopyIn, ImportError, MemberIn, NumberIn, Report, RowError};
 use crate::store::import::Reconciled;
@@ -151,13 +151,24 @@ pub struct SlimsLoan {
     pub return_date: Option<String>,
 }
 
-/// A member's fines in SLiMS: what was charged (`debet`) and paid (`credit`).
+/// A member's fines in SLiMS: what was charged (`debet`) and paid (`credit`) in all, and the
+/// ledger's rows.
 #[derive(Debug, Default, Clone)]
 pub struct SlimsFines {
     pub member_id: String,
     pub debet: i64,
     pub credit: i64,
-    pub descriptions: Vec<String>,
+    pub rows: Vec<SlimsFineRow>,
+}
+
+/// One row of SLiMS's `fines` ledger: a charge (`debet`), a payment (`credit`), or both.
+#[derive(Debug, Default, Clone)]
+pub struct SlimsFineRow {
+    pub id: i64,
+    pub date: Option<String>,
+    pub debet: i64,
+    pub credit: i64,
+    pub description: Option<String>,
 }
 
 /// Everything the import reads from SLiMS.
@@ -374,7 +385,8 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
         });
     }
     let rows = sqlx::query(
-        "SELECT member_id, CAST(COALESCE(debet, 0) AS SIGNED) AS debet, CAST(COALESCE(credit, 0) AS SIGNED) AS credit, \
+        "SELECT CAST(fines_id AS SIGNED) AS id, CAST(fines_date AS CHAR) AS fines_date, member_id, \
+         CAST(COALESCE(debet, 0) AS SIGNED) AS debet, CAST(COALESCE(credit, 0) AS SIGNED) AS credit, \
          description FROM fines ORDER BY member_id, fines_id",
     )
     .fetch_all(&mut c)
@@ -391,11 +403,13 @@ pub async fn read(url: &str) -> Result<Source, ImportError> {
         let f = fines.last_mut().expect("pushed");
         f.debet = f.debet.saturating_add(debet);
         f.credit = f.credit.saturating_add(credit);
-        if let Some(d) = text_col(r, "description").and_then(|d| text::one_line(&d)) {
-            if debet > 0 {
-                f.descriptions.push(d);
-            }
-        }
+        f.rows.push(SlimsFineRow {
+            id: r.try_get("id").map_err(read_err("fines"))?,
+            date: text_col(r, "fines_date"),
+            debet,
+            credit,
+            description: text_col(r, "description").and_then(|d| text::one_line(&d)),
+        });
     }
     let member_types = read_member_types(&mut c).await?;
     let visits = read_visits(&mut c).await?;
@@ -931,11 +945,11 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             visited_at: at,
         });
     }
-    // Fines: what each member still owes.
+    // Fines: SLiMS's ledger, each charge a fine and each payment paid into the oldest charges
+    // first (SLiMS does not say which charge a payment was for).
     for f in &src.fines {
         let record = format!("fines of member {}", f.member_id);
-        let owed = f.debet.saturating_sub(f.credit);
-        if owed <= 0 {
+        if f.rows.iter().all(|r| r.debet <= 0) {
             continue;
         }
         let member = format!("slims:{}", f.member_id.trim());
@@ -943,13 +957,48 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
             p.errors.push(err(&record, "member_id", format!("member {} was not imported", f.member_id)));
             continue;
         }
-        let mut note = format!("SLiMS ({member})");
-        if !f.descriptions.is_empty() {
-            note.push_str(": ");
-            note.push_str(&f.descriptions.join("; "));
+        let day = |r: &SlimsFineRow| r.date.as_deref().and_then(text::date).filter(|d| *d <= today);
+        let mut charges: Vec<ChargeIn> = Vec::new();
+        for r in f.rows.iter().filter(|r| r.debet > 0) {
+            let on = day(r).unwrap_or_else(|| {
+                p.warnings.push(err(&record, "fines_date", format!("fines {} has no date: charged today", r.id)));
+                today
+            });
+            let key = format!("SLiMS fines {}", r.id);
+            let note = match &r.description {
+                Some(d) => format!("{key}: {d}"),
+                None => key.clone(),
+            };
+            charges.push(ChargeIn {
+                key,
+                note: note.chars().take(200).collect(),
+                on,
+                amount: r.debet,
+                payments: Vec::new(),
+            });
         }
-        let note: String = note.chars().take(200).collect();
-        p.fines.push(FineIn { record, member, amount: owed, note });
+        charges.sort_by_key(|c| c.on);
+        let mut paid: Vec<(NaiveDate, i64)> =
+            f.rows.iter().filter(|r| r.credit > 0).map(|r| (day(r).unwrap_or(today), r.credit)).collect();
+        paid.sort_by_key(|(on, _)| *on);
+        let mut left_over = 0_i64;
+        for (on, mut amount) in paid {
+            for c in charges.iter_mut() {
+                let open = c.amount - c.payments.iter().map(|(_, a)| a).sum::<i64>();
+                if amount == 0 || open <= 0 {
+                    continue;
+                }
+                let part = open.min(amount);
+                c.payments.push((on, part));
+                amount -= part;
+            }
+            left_over += amount;
+        }
+        if left_over > 0 {
+            p.warnings.push(err(&record, "credit", format!("paid Rp {left_over} more than was charged: not kept")));
+        }
+        let balance_note = format!("SLiMS ({member})");
+        p.fines.push(FineIn { record, member, balance_note, charges });
     }
     p
 }
@@ -1296,7 +1345,7 @@ fn reconcile(src: &Source, fines: &[FineIn], r: &Report) -> Vec<Reconciled> {
         .filter(|f| refused.contains(format!("fines of member {}", f.member_id).as_str()))
         .map(|f| f.debet.saturating_sub(f.credit).max(0))
         .sum();
-    let brought: i64 = fines.iter().filter(|f| !not_in(f)).map(|f| f.amount).sum();
+    let brought: i64 = fines.iter().filter(|f| !not_in(f)).flat_map(|f| &f.charges).map(ChargeIn::open).sum();
     let money = Reconciled::new("unpaid fines (Rp)", owed, brought, refused_owed, 0);
     vec![records, items, members, open, past, visits, money]
 }
@@ -1304,6 +1353,48 @@ fn reconcile(src: &Source, fines: &[FineIn], r: &Report) -> Vec<Reconciled> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SLiMS's payments do not say which charge they were for: they go into the oldest charges
+    /// first; a payment past every charge is said, not kept.
+    #[test]
+    fn payments_go_into_the_oldest_charges_first() {
+        let row = |id, date: &str, debet, credit| SlimsFineRow {
+            id,
+            date: Some(date.to_owned()),
+            debet,
+            credit,
+            description: None,
+        };
+        let src = Source {
+            members: vec![SlimsMember { id: "M1".into(), name: Some("Siti".into()), ..Default::default() }],
+            fines: vec![SlimsFines {
+                member_id: "M1".into(),
+                debet: 4000,
+                credit: 4500,
+                rows: vec![
+                    row(2, "2026-09-05", 3000, 0),
+                    row(1, "2026-09-01", 1000, 0),
+                    row(3, "2026-09-10", 0, 1500),
+                    row(4, "2026-09-20", 0, 3000),
+                ],
+            }],
+            ..Default::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let p = plan(&src, 2026, today);
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let charges: Vec<(&str, i64, Vec<(NaiveDate, i64)>)> =
+            p.fines[0].charges.iter().map(|c| (c.key.as_str(), c.amount, c.payments.clone())).collect();
+        assert_eq!(
+            charges,
+            [
+                ("SLiMS fines 1", 1000, vec![(day("2026-09-10"), 1000)]),
+                ("SLiMS fines 2", 3000, vec![(day("2026-09-10"), 500), (day("2026-09-20"), 2500)]),
+            ]
+        );
+        assert!(p.fines[0].charges.iter().all(|c| c.open() == 0));
+        assert!(p.warnings.iter().any(|w| w.field == "credit" && w.reason.contains("Rp 500 more")), "{:?}", p.warnings);
+    }
 
     #[test]
     fn member_type_names_make_category_codes() {

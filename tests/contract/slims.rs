@@ -290,7 +290,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     assert_eq!((dry.books_created, dry.copies_created, dry.members_created), (6, 9, 4), "{dry:#?}");
     assert_eq!(
         (dry.loans_created, dry.past_loans_created, dry.fines_created, dry.visits_created),
-        (3, 2, 2, 3),
+        (3, 2, 3, 3),
         "{dry:#?}"
     );
     assert_eq!(records(&dry), strs(EXPECTED_ERRORS), "{:#?}", dry.errors);
@@ -331,7 +331,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     let done = run(&app, &src.options(), false).await;
     assert_eq!(
         (done.books_created, done.copies_created, done.members_created, done.loans_created, done.fines_created),
-        (6, 9, 4, 3, 2),
+        (6, 9, 4, 3, 3),
         "{done:#?}"
     );
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
@@ -541,10 +541,27 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     assert_eq!(loan["renewals"], 1);
     let fines = app.get(&format!("/api/v1/members/{}/fines", siti["id"]), Some(&app.admin)).await.expect(200);
     let fines = fines["items"].as_array().unwrap().clone();
+    // The fines ledger: Siti's charge of 5000 with her payment of 2000 in it, 3000 still owed.
     assert_eq!(fines.len(), 1, "{fines:#?}");
-    assert_eq!((fines[0]["amount"].as_i64(), fines[0]["status"].as_str()), (Some(3000), Some("unpaid")));
+    let f = &fines[0];
+    assert_eq!(
+        (f["amount"].as_i64(), f["paid"].as_i64(), f["outstanding"].as_i64(), f["status"].as_str()),
+        (Some(5000), Some(2000), Some(3000), Some("unpaid")),
+        "{f:#}"
+    );
+    assert!(f["note"].as_str().unwrap().starts_with("SLiMS fines"), "{f:#}");
+    let paid = app.get(&format!("/api/v1/fines/{}/payments", f["id"]), Some(&app.admin)).await.expect(200);
+    let paid = paid["items"].as_array().unwrap();
+    assert_eq!(paid.len(), 1, "{paid:#?}");
+    assert_eq!((paid[0]["amount"].as_i64(), paid[0]["paid_at"].as_str()), (Some(2000), Some("2026-10-10T16:59:59Z")));
+    // Budi's charge was paid in SLiMS: a paid fine with its payment, nothing owed.
     let budi_fines = app.get(&format!("/api/v1/members/{}/fines", budi["id"]), Some(&app.admin)).await.expect(200);
-    assert_eq!(budi_fines["items"].as_array().unwrap().len(), 0, "a paid balance is not a fine");
+    let budi_fines = budi_fines["items"].as_array().unwrap();
+    assert_eq!(budi_fines.len(), 1, "{budi_fines:#?}");
+    assert_eq!(
+        (budi_fines[0]["amount"].as_i64(), budi_fines[0]["outstanding"].as_i64(), budi_fines[0]["status"].as_str()),
+        (Some(1000), Some(0), Some("paid"))
+    );
     // The copy lent in SLiMS is lent in Pustaka: it comes back at the desk.
     app.checkin("B003").await.expect(200);
 
@@ -557,7 +574,7 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
     );
     assert_eq!((again.books_existing, again.copies_existing, again.members_existing), (6, 9, 4));
     assert_eq!(again.collection_types_created, 0);
-    assert_eq!(again.fines_existing, 2);
+    assert_eq!(again.fines_existing, 3);
     assert_eq!((again.past_loans_created, again.past_loans_existing), (0, 2), "{again:#?}");
     assert_eq!((again.visits_created, again.visits_existing), (0, 3), "{again:#?}");
     // B003 was returned in Pustaka meanwhile: its SLiMS loan is known and not lent again.
@@ -588,7 +605,7 @@ async fn an_explicit_map_still_wins(app: TestApp) {
     let options = SlimsOptions { categories: map, default_category: default, ..src.options() };
     let done = run(&app, &options, false).await;
     assert!(done.mappings.iter().any(|m| m == "member type Standard -> public"), "{:?}", done.mappings);
-    assert_eq!((done.members_created, done.loans_created, done.fines_created), (4, 3, 2), "{done:#?}");
+    assert_eq!((done.members_created, done.loans_created, done.fines_created), (4, 3, 3), "{done:#?}");
     let dewi = member_by_source(&app, "slims:M0003").await.expect("Dewi");
     assert_eq!((dewi["name"].as_str(), dewi["category"].as_str()), (Some("Dewi Lestarï"), Some("public")));
     assert!(dewi["email"].is_null(), "a bad email is left out, the member is not");
@@ -627,7 +644,7 @@ async fn an_older_slims_without_birth_dates_or_type_rules_still_comes_over(app: 
     }
     pool.close().await;
     let done = run(&app, &src.options(), false).await;
-    assert_eq!((done.members_created, done.loans_created, done.fines_created), (4, 3, 2), "{done:#?}");
+    assert_eq!((done.members_created, done.loans_created, done.fines_created), (4, 3, 3), "{done:#?}");
     assert_eq!((done.past_loans_created, done.visits_created), (2, 0), "{done:#?}");
     let siti = member_by_source(&app, "slims:M0001").await.expect("Siti");
     assert!(siti["birth_date"].is_null(), "{siti:#}");

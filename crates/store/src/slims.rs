@@ -246,35 +246,68 @@ impl Store {
     async fn import_fine(&self, tx: &mut Tx, f: &FineIn, dry_run: bool, batch: &mut Batch) -> Result<()> {
         let Some(member) = tx.opt(sql("SELECT id FROM members WHERE source_id = ?").bind(&f.member)).await? else {
             if dry_run {
-                batch.fines_created += 1;
+                batch.fines_created += f.charges.len() as u64;
             } else {
                 batch.errors.push(err(&f.record, "member_id", format!("member {} is not in Pustaka", f.member)));
             }
             return Ok(());
         };
         let (member,): (i64,) = member.decode()?;
-        let found = tx
+        // An earlier Pustaka brought the member's balance over as one fine: that stays, and the
+        // ledger is not brought again beside it.
+        let balance = tx
             .opt(
-                sql("SELECT id FROM fines WHERE member_id = ? AND loan_id IS NULL AND note = ?")
+                sql("SELECT id FROM fines WHERE member_id = ? AND loan_id IS NULL AND note LIKE ?")
                     .bind(member)
-                    .bind(&f.note),
+                    .bind(format!("{}%", f.balance_note)),
             )
             .await?;
-        if found.is_some() {
-            batch.fines_existing += 1;
+        if balance.is_some() {
+            batch.fines_existing += f.charges.len() as u64;
             return Ok(());
         }
-        tx.exec(
-            sql("INSERT INTO fines (member_id, loan_id, amount, reason, status, paid, note, created_at) \
-                 VALUES (?, NULL, ?, 'overdue', 'unpaid', 0, ?, ?)")
-            .bind(member)
-            .bind(f.amount)
-            .bind(&f.note)
-            .bind(self.now()),
-        )
-        .await
-        .map_err(StoreError::from)?;
-        batch.fines_created += 1;
+        for c in &f.charges {
+            let found = tx
+                .opt(
+                    sql("SELECT id FROM fines WHERE member_id = ? AND loan_id IS NULL AND (note = ? OR note LIKE ?)")
+                        .bind(member)
+                        .bind(&c.key)
+                        .bind(format!("{}: %", c.key)),
+                )
+                .await?;
+            if found.is_some() {
+                batch.fines_existing += 1;
+                continue;
+            }
+            let paid: i64 = c.payments.iter().map(|(_, a)| a).sum();
+            let settled = paid >= c.amount;
+            let resolved_at = c.payments.last().filter(|_| settled).map(|(on, _)| time::end_of_day(*on, self.tz));
+            let done = tx
+                .exec(
+                    sql("INSERT INTO fines (member_id, loan_id, amount, reason, status, paid, note, created_at, resolved_at) \
+                         VALUES (?, NULL, ?, 'overdue', ?, ?, ?, ?, ?)")
+                    .bind(member)
+                    .bind(c.amount)
+                    .bind(if settled { "paid" } else { "unpaid" })
+                    .bind(paid)
+                    .bind(&c.note)
+                    .bind(time::end_of_day(c.on, self.tz))
+                    .bind(resolved_at),
+                )
+                .await
+                .map_err(StoreError::from)?;
+            let fine = done.last_id;
+            for (on, amount) in &c.payments {
+                tx.exec(
+                    sql("INSERT INTO fine_payments (fine_id, amount, paid_at, received_by) VALUES (?, ?, ?, 'import')")
+                        .bind(fine)
+                        .bind(*amount)
+                        .bind(time::end_of_day(*on, self.tz)),
+                )
+                .await?;
+            }
+            batch.fines_created += 1;
+        }
         Ok(())
     }
 }
@@ -295,13 +328,33 @@ pub struct LoanIn {
     pub returned_on: Option<NaiveDate>,
 }
 
-/// A member's unpaid balance to bring over.
+/// A member's fines ledger to bring over: each charge with what was paid into it.
 #[derive(Debug, Clone)]
 pub struct FineIn {
     pub record: String,
     pub member: String,
-    pub amount: i64,
+    /// How an earlier Pustaka noted the member's balance brought over as one fine (its start).
+    pub balance_note: String,
+    pub charges: Vec<ChargeIn>,
+}
+
+/// One charge of SLiMS's fines ledger, with the payments put into it (oldest charges first).
+#[derive(Debug, Clone)]
+pub struct ChargeIn {
+    /// `SLiMS fines ID`: how the fine is known again (its note starts with it).
+    pub key: String,
     pub note: String,
+    pub on: NaiveDate,
+    pub amount: i64,
+    /// (day, amount) paid into it.
+    pub payments: Vec<(NaiveDate, i64)>,
+}
+
+impl ChargeIn {
+    /// What is still owed of it.
+    pub fn open(&self) -> i64 {
+        (self.amount - self.payments.iter().map(|(_, a)| a).sum::<i64>()).max(0)
+    }
 }
 
 /// A visit of the visitor log to bring over.
