@@ -1383,7 +1383,8 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
         let p = plan(&src, 2026, today);
         let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-        let charges: Vec<(&str, i64, Vec<(NaiveDate, i64)>)> =
+        type Paid = Vec<(NaiveDate, i64)>;
+        let charges: Vec<(&str, i64, Paid)> =
             p.fines[0].charges.iter().map(|c| (c.key.as_str(), c.amount, c.payments.clone())).collect();
         assert_eq!(
             charges,
