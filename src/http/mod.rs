@@ -21,6 +21,7 @@ pub mod members;
 pub mod notices;
 pub mod print;
 pub mod reports;
+pub mod settings;
 pub mod stocktake;
 pub mod table;
 pub mod visits;
@@ -60,8 +61,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Set at shutdown: `/readyz` answers 503 so the balancer stops sending requests here.
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// Whether an SMTP server is configured, so notices are sent.
-    pub notices_enabled: bool,
+    /// The SMTP server the environment pins (`PUSTAKA_SMTP_URL`); none: the one set in the page.
+    pub smtp_pinned: Option<crate::notices::SmtpSettings>,
     /// How many imports and PDFs this replica takes at once.
     pub work: limits::Work,
     /// The outgoing side of copy cataloguing.
@@ -90,6 +91,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "calendar", description = "Days the library is closed"),
         (name = "accounts", description = "Login, accounts, audit log"),
         (name = "notices", description = "Reminders and overdue notices by email; WhatsApp links"),
+        (name = "settings", description = "Settings a librarian changes in the page: time zone, default language, SMTP server; environment variables pin them"),
         (name = "reports", description = "Statistics over a date range as JSON, CSV or XLSX"),
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
@@ -240,6 +242,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(first_start::router())
         .merge(notices::router())
+        .merge(settings::router())
         .merge(reports::router())
         .merge(visits::router())
         .merge(stocktake::router())
