@@ -229,15 +229,15 @@ const TEST_MAIL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20
     security(("bearer" = []), ("cookie" = [])))]
 async fn test_mail(State(s): State<AppState>, _: Auth, Json(input): Json<TestMailInput>) -> Result<Json<TestMailSent>> {
     let to = Email::parse(input.to.trim()).map_err(|e| ApiError::field("to", e))?;
+    let Some(smtp) = current_smtp(&s.store, s.smtp_pinned.as_ref()).await? else {
+        return Err(ApiError::conflict("smtp_not_set", "no SMTP server is set"));
+    };
     let notices = s.store.notice_settings().await?;
     let Some(sender) = notices.sender else {
         return Err(ApiError::field(
             "sender",
             crate::domain::ValidationError::new("required", "set the sender address first"),
         ));
-    };
-    let Some(smtp) = current_smtp(&s.store, s.smtp_pinned.as_ref()).await? else {
-        return Err(ApiError::conflict("smtp_not_set", "no SMTP server is set"));
     };
     let sent =
         tokio::time::timeout(TEST_MAIL_TIMEOUT, send_test_mail(&smtp, &sender, &to.to_string(), &notices.library_name))
