@@ -370,7 +370,8 @@ fn is_public_read(method: &axum::http::Method, path: &str) -> bool {
             || path == "/api/v1/closed-days"
             || path == "/api/v1/terms"
             || path == "/api/v1/library"
-            || path == "/api/v1/library/logo")
+            || path == "/api/v1/library/logo"
+            || path == "/api/v1/settings/page")
 }
 
 /// `Cache-Control: no-store` on every `/api/v1` response but the public catalogue reads: members,

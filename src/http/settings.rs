@@ -240,7 +240,7 @@ async fn test_mail(State(s): State<AppState>, _: Auth, Json(input): Json<TestMai
         ));
     };
     let sent =
-        tokio::time::timeout(TEST_MAIL_TIMEOUT, send_test_mail(&smtp, &sender, &to.to_string(), &notices.library_name))
+        tokio::time::timeout(TEST_MAIL_TIMEOUT, send_test_mail(&smtp, &sender, to.as_ref(), &notices.library_name))
             .await;
     match sent {
         Ok(Ok(())) => Ok(Json(TestMailSent { to: to.to_string(), smtp_url: smtp.shown_url() })),

@@ -47,7 +47,9 @@ impl SmtpSettings {
     /// Reads `PUSTAKA_SMTP_URL` and the password from `PUSTAKA_SMTP_PASSWORD(_FILE)`.
     pub fn from_url(raw: &str, password: Option<SecretString>) -> anyhow::Result<Self> {
         Self::parse(raw, password.as_ref().map(|p| p.expose_secret())).map_err(|e| {
-            let message = e.message.replace("the password", "PUSTAKA_SMTP_PASSWORD(_FILE)");
+            let message = e
+                .message
+                .replace("give the password on its own", "put it in the file PUSTAKA_SMTP_PASSWORD_FILE names instead");
             anyhow::anyhow!("PUSTAKA_SMTP_URL: {message}")
         })
     }
