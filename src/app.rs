@@ -66,7 +66,7 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         store: store.clone(),
         trust_forwarded_for: settings.trust_forwarded_for,
         draining: draining.clone(),
-        notices_enabled: settings.smtp.is_some(),
+        smtp_pinned: settings.smtp.clone(),
         work: work.clone(),
         lookup: crate::copycat::Lookup::new(),
         backup_dir: settings.backup_dir.clone(),
@@ -83,20 +83,19 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
             None
         }
     };
-    let scheduler = match &settings.smtp {
-        Some(smtp) => Some(
-            crate::notices::Scheduler::new(
+    // The environment's SMTP server pins the one of the settings page; without either, a round
+    // of the scheduler does nothing.
+    let scheduler = Some(
+        match &settings.smtp {
+            Some(smtp) => crate::notices::Scheduler::new(
                 store.clone(),
                 crate::notices::Mailer::new(smtp).context("PUSTAKA_SMTP_URL")?,
                 &settings.instance,
-            )
-            .with_counters(metrics.notices()),
-        ),
-        None => {
-            tracing::info!("notices are off: PUSTAKA_SMTP_URL is not set");
-            None
+            ),
+            None => crate::notices::Scheduler::from_settings(store.clone(), &settings.instance),
         }
-    };
+        .with_counters(metrics.notices()),
+    );
     let router = http::router(state, &settings.web_dir, &settings.instance, &metrics);
     Ok(App {
         store,
@@ -178,8 +177,13 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
             Err(e) => return Err(e).context("running database migrations"),
         }
     }
-    let store = Store::new(db, settings.timezone, settings.closed_weekdays.clone(), settings.session_hours)
+    let mut store = Store::new(db, settings.timezone, settings.closed_weekdays.clone(), settings.session_hours)
         .with_passwords(passwords);
+    if settings.timezone_pinned {
+        store = store.with_tz_pinned();
+    }
+    // The time zone set in the page, if any (re-read every SETTINGS_EVERY while serving).
+    store.refresh_settings().await.context("reading the settings")?;
     // Books a migration or `pustaka reindex` left out of the search index (MariaDB).
     let indexed = store.index_pending_words().await.context("indexing books for search")?;
     if indexed > 0 {
@@ -195,6 +199,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let expiry = tokio::spawn(expire_holds_every_minute(app.store.clone()));
+    let settings = tokio::spawn(refresh_settings(app.store.clone()));
     // Notices stop between two mails when shutdown starts, and let their lease go.
     let (stop_notices, notices_stopped) = tokio::sync::oneshot::channel::<()>();
     let notices = app.scheduler.map(|s| {
@@ -221,6 +226,7 @@ pub async fn serve(
     };
     serve_router(listener, app.router, app.limits, shutdown).await?;
     expiry.abort();
+    settings.abort();
     let _ = stop_notices.send(());
     let _ = stop_backups.send(());
     if let Some(task) = backups {
@@ -240,6 +246,22 @@ const BACKUPS_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// How often the notices scheduler looks for notices to send.
 const NOTICES_EVERY: Duration = Duration::from_secs(30);
+
+/// How often a replica re-reads the settings it keeps in memory (the time zone): a change made
+/// on another replica, or by a restore, is in use here at most this much later.
+pub const SETTINGS_EVERY: Duration = Duration::from_secs(10);
+
+/// Re-reads the settings every [`SETTINGS_EVERY`].
+async fn refresh_settings(store: Store) {
+    let mut tick = tokio::time::interval(SETTINGS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.refresh_settings().await {
+            tracing::warn!(error = %e, "re-reading the settings failed");
+        }
+    }
+}
 
 /// Ends ready holds nobody picked up in time, forgets old login failures and expired idempotency
 /// keys. Every replica may run it: each hold ends once.

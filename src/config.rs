@@ -37,8 +37,11 @@ pub struct Settings {
     pub web_dir: PathBuf,
     /// Name sent in `X-Served-By`.
     pub instance: String,
-    /// The library's time zone: due dates and closed days are its calendar days.
+    /// The library's time zone: due dates and closed days are its calendar days. The default
+    /// until one is set in the page.
     pub timezone: Tz,
+    /// Whether `PUSTAKA_TIMEZONE` is set: it pins the time zone, the page cannot change it.
+    pub timezone_pinned: bool,
     /// Weekdays the library is always closed.
     pub closed_weekdays: Vec<Weekday>,
     /// Log format.
@@ -156,8 +159,11 @@ pub mod env {
         Setting::new("PUSTAKA_WEB_DIR", Unset::Value("web"), "folder with the web page's files");
     pub const INSTANCE: Setting =
         Setting::new("PUSTAKA_INSTANCE", Unset::Nothing("the host name"), "name sent in the X-Served-By header");
-    pub const TIMEZONE: Setting =
-        Setting::new("PUSTAKA_TIMEZONE", Unset::Value("Asia/Jakarta"), "the library's time zone (its calendar days)");
+    pub const TIMEZONE: Setting = Setting::new(
+        "PUSTAKA_TIMEZONE",
+        Unset::Value("Asia/Jakarta"),
+        "the library's time zone (its calendar days); set: pins it over the settings page",
+    );
     pub const CLOSED_WEEKDAYS: Setting = Setting::new(
         "PUSTAKA_CLOSED_WEEKDAYS",
         Unset::Value("sun"),
@@ -200,8 +206,8 @@ pub mod env {
         Setting::number("PUSTAKA_MAX_OPEN_CONNECTIONS", "512", (1, 100_000), "client connections served at once");
     pub const SMTP_URL: Setting = Setting::new(
         "PUSTAKA_SMTP_URL",
-        Unset::Nothing("none: notices off"),
-        "smtp://USER@HOST:PORT or smtps://…, the mail server for notices",
+        Unset::Nothing("none: the one set in the page, if any"),
+        "smtp://USER@HOST:PORT or smtps://…, the mail server for notices; set: pins it over the settings page",
     );
     pub const SMTP_PASSWORD: Setting = Setting::new(
         "PUSTAKA_SMTP_PASSWORD",
@@ -360,6 +366,7 @@ impl Settings {
             web_dir: value(&env::WEB_DIR).into(),
             instance: env.given(env::INSTANCE.name).unwrap_or_else(host_name),
             timezone,
+            timezone_pinned: env.given(env::TIMEZONE.name).is_some(),
             closed_weekdays,
             log_format,
             session_hours: env.number(&env::SESSION_HOURS)?,

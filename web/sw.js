@@ -37,6 +37,7 @@ const FILES = [
   '/js/views/notices.js',
   '/js/views/print.js',
   '/js/views/reports.js',
+  '/js/views/settings.js',
   '/js/views/stocktake.js',
   '/js/views/visits.js',
   '/manifest.webmanifest',

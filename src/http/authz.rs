@@ -46,7 +46,7 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         // The public catalogue, the calendar, the library's identity, terms, covers.
         ("GET", "/books" | "/books/{id}" | "/books/{id}/copies" | "/copies/{barcode}" | "/closed-days")
         | ("GET", "/library" | "/library/logo" | "/terms" | "/covers/{isbn}" | "/books/{id}/cover")
-        | ("GET", "/books/search" | "/books/popular") => Public,
+        | ("GET", "/books/search" | "/books/popular" | "/settings/page") => Public,
         // A member's own records; the desk's for anyone.
         ("GET", "/members/{id}" | "/members/{id}/loans" | "/members/{id}/holds" | "/members/{id}/fines")
         | ("GET", "/loans/{id}" | "/fines/{id}/payments" | "/payments/{id}" | "/print/receipts/{id}")
@@ -98,7 +98,9 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         | ("GET", "/notices/templates")
         | ("PUT" | "DELETE", "/notices/templates/{kind}/{language}")
         | ("POST", "/notices/preview")
-        | ("GET" | "PUT", "/first-start") => Need(Settings),
+        | ("GET" | "PUT", "/first-start")
+        | ("GET" | "PUT", "/settings")
+        | ("POST", "/settings/test-mail") => Need(Settings),
         ("GET", "/backup" | "/backups") | ("POST", "/backup/check" | "/backup/restore" | "/backups/{name}/restore") => {
             Need(Backups)
         }

@@ -22,6 +22,7 @@ pub mod members;
 pub mod notices;
 pub mod print;
 pub mod reports;
+pub mod settings;
 pub mod stocktake;
 pub mod table;
 pub mod visits;
@@ -61,8 +62,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Set at shutdown: `/readyz` answers 503 so the balancer stops sending requests here.
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// Whether an SMTP server is configured, so notices are sent.
-    pub notices_enabled: bool,
+    /// The SMTP server the environment pins (`PUSTAKA_SMTP_URL`); none: the one set in the page.
+    pub smtp_pinned: Option<crate::notices::SmtpSettings>,
     /// How many imports and PDFs this replica takes at once.
     pub work: limits::Work,
     /// The outgoing side of copy cataloguing.
@@ -91,6 +92,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "calendar", description = "Days the library is closed"),
         (name = "accounts", description = "Login, accounts, audit log"),
         (name = "notices", description = "Reminders and overdue notices by email; WhatsApp links"),
+        (name = "settings", description = "Settings a librarian changes in the page: time zone, default language, SMTP server; environment variables pin them"),
         (name = "reports", description = "Statistics over a date range as JSON, CSV or XLSX"),
         (name = "health", description = "Liveness and readiness"),
         (name = "about", description = "The licences of the software this program contains"),
@@ -242,6 +244,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(first_start::router())
         .merge(notices::router())
+        .merge(settings::router())
         .merge(reports::router())
         .merge(visits::router())
         .merge(stocktake::router())
@@ -369,7 +372,8 @@ fn is_public_read(method: &axum::http::Method, path: &str) -> bool {
             || path == "/api/v1/closed-days"
             || path == "/api/v1/terms"
             || path == "/api/v1/library"
-            || path == "/api/v1/library/logo")
+            || path == "/api/v1/library/logo"
+            || path == "/api/v1/settings/page")
 }
 
 /// `Cache-Control: no-store` on every `/api/v1` response but the public catalogue reads: members,

@@ -36,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The notice settings, whether sending is on, and how the notices stand.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NoticeStatus {
-    /// False when no SMTP server is configured (`PUSTAKA_SMTP_URL`): nothing is sent.
+    /// False when no SMTP server is set (in the settings page or `PUSTAKA_SMTP_URL`): nothing is sent.
     enabled: bool,
     #[serde(flatten)]
     settings: NoticeSettings,
@@ -45,7 +45,7 @@ pub struct NoticeStatus {
 
 async fn status(s: &AppState) -> Result<NoticeStatus> {
     Ok(NoticeStatus {
-        enabled: s.notices_enabled,
+        enabled: crate::notices::current_smtp(&s.store, s.smtp_pinned.as_ref()).await?.is_some(),
         settings: s.store.notice_settings().await?,
         counts: s.store.notice_counts().await?,
     })

@@ -211,7 +211,7 @@ async fn report(
         }
     };
     let lines = s.store.stocktake_report(id, list).await?;
-    let tz = s.store.tz;
+    let tz = s.store.tz();
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| -> Cell {
         at.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).into()
     };

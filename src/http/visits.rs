@@ -173,7 +173,7 @@ async fn list_visits(State(s): State<AppState>, _: Auth, Query(q): Query<VisitQu
         &["date", "time", "category", "grade", "card_number", "name", "institution", "purpose", "recorded_by"],
     );
     for v in visits {
-        let local = v.visited_at.with_timezone(&s.store.tz);
+        let local = v.visited_at.with_timezone(&s.store.tz());
         t.push(vec![
             local.date_naive().into(),
             local.format("%H:%M").to_string().into(),
@@ -236,7 +236,7 @@ async fn visit_stats(State(s): State<AppState>, _: Auth, Query(q): Query<StatsQu
         Grouping::Hour => {
             let mut hours = [0i64; 24];
             for v in &visits {
-                hours[v.visited_at.with_timezone(&s.store.tz).hour() as usize] += 1;
+                hours[v.visited_at.with_timezone(&s.store.tz()).hour() as usize] += 1;
             }
             let mut t = Table::new(format!("kunjungan-per-jam-{from}-{to}"), &["hour", "visits"]);
             for (h, n) in hours.iter().enumerate() {

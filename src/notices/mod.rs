@@ -12,7 +12,6 @@
 
 use std::time::Duration as StdDuration;
 
-use anyhow::{bail, Context};
 use chrono::Duration;
 use lettre::{
     message::{header::ContentType, Mailbox},
@@ -21,10 +20,14 @@ use lettre::{
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::store::{
-    error::StoreError,
-    notices::{Notice, NOTICES_LEASE},
-    Store,
+use crate::{
+    domain::ValidationError,
+    store::{
+        error::StoreError,
+        library_settings::names,
+        notices::{Notice, NOTICES_LEASE},
+        Store,
+    },
 };
 
 /// Where notices are sent through. The URL's password never appears in `Debug` output.
@@ -43,29 +46,90 @@ impl std::fmt::Debug for SmtpSettings {
 impl SmtpSettings {
     /// Reads `PUSTAKA_SMTP_URL` and the password from `PUSTAKA_SMTP_PASSWORD(_FILE)`.
     pub fn from_url(raw: &str, password: Option<SecretString>) -> anyhow::Result<Self> {
+        Self::parse(raw, password.as_ref().map(|p| p.expose_secret())).map_err(|e| {
+            let message = e
+                .message
+                .replace("give the password on its own", "put it in the file PUSTAKA_SMTP_PASSWORD_FILE names instead");
+            anyhow::anyhow!("PUSTAKA_SMTP_URL: {message}")
+        })
+    }
+
+    /// The URL without its password, to show.
+    pub fn shown_url(&self) -> String {
+        match Url::parse(self.url.expose_secret()) {
+            Ok(mut u) => {
+                let _ = u.set_password(None);
+                u.to_string()
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Whether a password goes with the URL.
+    pub fn has_password(&self) -> bool {
+        Url::parse(self.url.expose_secret()).is_ok_and(|u| u.password().is_some())
+    }
+
+    /// Checks an SMTP URL as set in the page or the environment (`smtp://[user@]host[:port]` or
+    /// `smtps://…`, no password in it) and merges `password` in.
+    pub fn parse(raw: &str, password: Option<&str>) -> Result<Self, ValidationError> {
+        let invalid = |message: &str| ValidationError::new("invalid_smtp_url", message);
         let mut url =
-            Url::parse(raw.trim()).context("PUSTAKA_SMTP_URL is not a URL like smtps://user@mail.example.org")?;
+            Url::parse(raw.trim()).map_err(|_| invalid("is not a URL like smtps://user@mail.example.org:465"))?;
         if !matches!(url.scheme(), "smtp" | "smtps") {
-            bail!("PUSTAKA_SMTP_URL has the scheme {:?}; use smtp:// or smtps://", url.scheme());
+            return Err(invalid(&format!("has the scheme {:?}; use smtp:// or smtps://", url.scheme())));
         }
         if url.host_str().is_none_or(str::is_empty) {
-            bail!("PUSTAKA_SMTP_URL names no host");
+            return Err(invalid("names no host"));
         }
         if url.password().is_some() {
-            bail!("PUSTAKA_SMTP_URL carries a password: put it in the file PUSTAKA_SMTP_PASSWORD_FILE names instead");
+            return Err(invalid("carries a password: give the password on its own"));
         }
         if let Some(pw) = password {
             if url.username().is_empty() {
-                bail!("PUSTAKA_SMTP_PASSWORD_FILE is set but PUSTAKA_SMTP_URL names no user (smtps://USER@host)");
+                return Err(invalid("names no user for the password (smtps://USER@host)"));
             }
-            url.set_password(Some(pw.expose_secret()))
-                .map_err(|()| anyhow::anyhow!("PUSTAKA_SMTP_URL cannot carry a password"))?;
+            url.set_password(Some(pw)).map_err(|()| invalid("cannot carry a password"))?;
         }
         let settings = Self { url: url.to_string().into() };
         // Refuse a URL lettre cannot use now, not at the first notice.
-        Mailer::new(&settings).context("PUSTAKA_SMTP_URL")?;
+        Mailer::new(&settings).map_err(|e| invalid(&format!("cannot be used: {e}")))?;
         Ok(settings)
     }
+}
+
+/// The SMTP server notices go through now: the environment's when it pins one, else the one set
+/// in the page (read from the database each time, so a change reaches every replica at once).
+pub async fn current_smtp(store: &Store, pinned: Option<&SmtpSettings>) -> Result<Option<SmtpSettings>, StoreError> {
+    if let Some(smtp) = pinned {
+        return Ok(Some(smtp.clone()));
+    }
+    let settings = store.library_settings().await?;
+    let Some(url) = settings.get(names::SMTP_URL) else {
+        return Ok(None);
+    };
+    let password = store.library_secret(names::SMTP_PASSWORD).await?;
+    match SmtpSettings::parse(url, password.as_deref()) {
+        Ok(smtp) => Ok(Some(smtp)),
+        Err(e) => {
+            // Checked when set; only a row written by other means (or a restore with the password
+            // missing) lands here.
+            tracing::warn!(error = %e.message, "the SMTP server set in the page cannot be used");
+            Ok(None)
+        }
+    }
+}
+
+/// Sends one test mail from `sender` to `to` through `smtp` (the settings page's button).
+pub async fn send_test_mail(smtp: &SmtpSettings, sender: &str, to: &str, library: &str) -> Result<(), SendError> {
+    let mailer =
+        Mailer::new(smtp).map_err(|e| SendError { message: e.to_string(), permanent: true, server_down: false })?;
+    let subject = format!("Pustaka: surat uji / test mail ({library})");
+    let body = format!(
+        "Surat ini dikirim dari halaman Pengaturan Pustaka untuk menguji server SMTP {library}.\n\n\
+         This mail was sent from Pustaka's settings page to test {library}'s SMTP server.\n"
+    );
+    mailer.send_text(sender, to, &subject, &body, None).await
 }
 
 /// Why a mail was not sent.
@@ -100,21 +164,31 @@ impl Mailer {
     /// Sends one notice from `sender`, with a Message-ID made from the notice's id and key so a
     /// resend after a crash carries the same one.
     pub async fn send(&self, sender: &str, notice: &Notice) -> Result<(), SendError> {
+        let to = notice.email.as_deref().unwrap_or_default();
+        let domain = sender.rsplit('@').next().unwrap_or("pustaka.invalid");
+        let id = format!("<notice-{}-{}-{}-{}@{domain}>", notice.id, notice.kind, notice.ref_id, notice.stage);
+        self.send_text(sender, to, &notice.subject, &notice.body, Some(id)).await
+    }
+
+    /// Sends one plain-text mail.
+    pub async fn send_text(
+        &self,
+        sender: &str,
+        to: &str,
+        subject: &str,
+        body: &str,
+        message_id: Option<String>,
+    ) -> Result<(), SendError> {
         let bad = |message: String| SendError { message, permanent: true, server_down: false };
         let from: Mailbox = sender.parse().map_err(|e| bad(format!("sender address {sender:?}: {e}")))?;
-        let to_addr = notice.email.as_deref().unwrap_or_default();
-        let to: Mailbox = to_addr.parse().map_err(|e| bad(format!("address {to_addr:?}: {e}")))?;
-        let domain = sender.rsplit('@').next().unwrap_or("pustaka.invalid");
+        let to: Mailbox = to.parse().map_err(|e| bad(format!("address {to:?}: {e}")))?;
         let message = Message::builder()
             .from(from)
             .to(to)
-            .subject(&notice.subject)
-            .message_id(Some(format!(
-                "<notice-{}-{}-{}-{}@{domain}>",
-                notice.id, notice.kind, notice.ref_id, notice.stage
-            )))
+            .subject(subject)
+            .message_id(message_id)
             .header(ContentType::TEXT_PLAIN)
-            .body(notice.body.clone())
+            .body(body.to_owned())
             .map_err(|e| bad(format!("building the mail: {e}")))?;
         self.transport.send(message).await.map(|_| ()).map_err(|e| SendError {
             message: e.to_string(),
@@ -140,7 +214,8 @@ pub struct Round {
 /// Finds due notices and sends them, when it holds the lease.
 pub struct Scheduler {
     store: Store,
-    mailer: Mailer,
+    /// The environment's mailer; none: the SMTP server set in the page, read every round.
+    mailer: Option<Mailer>,
     holder: String,
     /// How long the lease lasts without renewal.
     pub lease: Duration,
@@ -151,9 +226,17 @@ pub struct Scheduler {
 
 impl Scheduler {
     /// A scheduler named `instance` (the replica's name; a random suffix tells restarts apart).
+    /// It sends through `mailer`; [`Scheduler::from_settings`] through the server set in the page.
     pub fn new(store: Store, mailer: Mailer, instance: &str) -> Self {
+        Self { mailer: Some(mailer), ..Self::from_settings(store, instance) }
+    }
+
+    /// A scheduler sending through the SMTP server set in the settings page, read at the start of
+    /// every round (so a change made on any replica is used from the next round, at most
+    /// [`crate::app`]'s notices interval later). With none set, a round does nothing.
+    pub fn from_settings(store: Store, instance: &str) -> Self {
         let holder = format!("{instance}/{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        Self { store, mailer, holder, lease: Duration::seconds(90), batch: 100, counters: Default::default() }
+        Self { store, mailer: None, holder, lease: Duration::seconds(90), batch: 100, counters: Default::default() }
     }
 
     /// The same scheduler, counting the notices it sends and fails in `counters` (the metrics).
@@ -170,6 +253,18 @@ impl Scheduler {
     /// renewing the lease before each mail and stopping when it is lost or the server is down.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         let mut round = Round::default();
+        let mailer = match &self.mailer {
+            Some(m) => m.clone(),
+            None => match current_smtp(&self.store, None).await?.map(|smtp| Mailer::new(&smtp)) {
+                Some(Ok(m)) => m,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "the SMTP server set in the page cannot be used");
+                    return Ok(round);
+                }
+                // No SMTP server: notices are off, none are recorded (as without PUSTAKA_SMTP_URL).
+                None => return Ok(round),
+            },
+        };
         if !self.store.take_lease(NOTICES_LEASE, &self.holder, self.lease).await? {
             return Ok(round);
         }
@@ -189,7 +284,7 @@ impl Scheduler {
             let Some(notice) = self.store.claim_notice(&notice, &self.holder).await? else {
                 continue;
             };
-            match self.mailer.send(sender, &notice).await {
+            match mailer.send(sender, &notice).await {
                 Ok(()) => {
                     self.counters.sent();
                     self.store.notice_sent(notice.id, &self.holder).await?;

@@ -684,7 +684,7 @@ async fn checkout_and_return(app: TestApp) {
     assert_eq!(loan["overdue"], false);
     // Student loans last 7 days; Sunday is closed, so the due day is never a Sunday.
     let due: chrono::DateTime<chrono::Utc> = serde_json::from_value(loan["due_at"].clone()).unwrap();
-    let due_day = pustaka::domain::time::library_date(due, app.store.tz);
+    let due_day = pustaka::domain::time::library_date(due, app.store.tz());
     assert!(due_day >= app.today() + Duration::days(7) && due_day <= app.today() + Duration::days(8));
     assert_ne!(due_day.weekday(), Weekday::Sun);
     assert_eq!(app.get("/api/v1/copies/LP-1", None).await.expect(200)["status"], "on_loan");
@@ -758,7 +758,7 @@ async fn renewals(app: TestApp) {
     let id = loan["id"].as_i64().unwrap();
     let due_day = |v: &serde_json::Value| {
         let at: chrono::DateTime<chrono::Utc> = serde_json::from_value(v["due_at"].clone()).unwrap();
-        pustaka::domain::time::library_date(at, app.store.tz)
+        pustaka::domain::time::library_date(at, app.store.tz())
     };
     // Renewing runs another loan period (7 days for students) from the current due date,
     // moved off closed days like any due date.
@@ -795,7 +795,7 @@ async fn overdue_fines_skip_closed_days(app: TestApp) {
     let loan = app.checkout_days_ago("PL-1", &card, 17).await.expect(201);
     let due_at: chrono::DateTime<chrono::Utc> = serde_json::from_value(loan["due_at"].clone()).unwrap();
     let today = app.today();
-    let late = (today - pustaka::domain::time::library_date(due_at, app.store.tz)).num_days();
+    let late = (today - pustaka::domain::time::library_date(due_at, app.store.tz())).num_days();
     assert!((9..=10).contains(&late), "{loan}");
     // Close three of the days since; Sundays are closed too.
     let mut closed = 0;
@@ -970,7 +970,7 @@ async fn categories_and_closed_days(app: TestApp) {
     }
     let loan = app.checkout("BT-2", &card2).await.expect(201);
     let due: chrono::DateTime<chrono::Utc> = serde_json::from_value(loan["due_at"].clone()).unwrap();
-    let due_day = pustaka::domain::time::library_date(due, app.store.tz);
+    let due_day = pustaka::domain::time::library_date(due, app.store.tz());
     assert!(due_day >= today + Duration::days(14), "due {due_day} skips the closed fortnight");
     assert_ne!(due_day.weekday(), Weekday::Sun);
 }

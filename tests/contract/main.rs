@@ -41,6 +41,7 @@ mod roles;
 mod rules;
 mod scanned;
 mod security;
+mod settings;
 mod slims;
 mod stocktake;
 mod visits;

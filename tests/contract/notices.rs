@@ -30,14 +30,14 @@ contract!(
 const PYTHON: &str = "/usr/bin/python3";
 
 /// An aiosmtpd server on 127.0.0.1, storing each message it accepts as a file in a maildir.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     dir: tempfile::TempDir,
 }
 
 impl SmtpSink {
     /// Starts the server on `port` and waits (at most 15 s) until it accepts connections.
-    fn start(port: u16) -> SmtpSink {
+    pub(crate) fn start(port: u16) -> SmtpSink {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("mail");
         let child = Command::new(PYTHON)
@@ -62,7 +62,7 @@ impl SmtpSink {
     }
 
     /// The messages received so far, as text (quoted-printable soft line breaks joined).
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
             let path = self.dir.path().join("mail").join(sub);
@@ -84,7 +84,7 @@ impl Drop for SmtpSink {
 }
 
 /// A port nothing listens on now (bound, then let go).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -104,7 +104,12 @@ async fn configure(app: &TestApp) {
     app.call(reqwest::Method::PUT, "/api/v1/notices/settings", Some(&app.admin), Some(body)).await.expect(200);
 }
 
-async fn member_with_email(app: &TestApp, name: &str, email: Option<&str>, phone: Option<&str>) -> (i64, String) {
+pub(crate) async fn member_with_email(
+    app: &TestApp,
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> (i64, String) {
     let body = app
         .post(
             "/api/v1/members",

@@ -1,6 +1,6 @@
 // Entry point: header, language toggle, hash router.
 import { h, replace } from './dom.js';
-import { t, getLang, setLang, onLangChange, roleName } from './i18n.js';
+import { t, getLang, setLang, setDefaultLang, onLangChange, roleName } from './i18n.js';
 import { getUser, loadMe, logout, onUserChange, isStaff, isAdmin, isKiosk, setUser, can } from './session.js';
 import { flash, notice } from './ui.js';
 import * as catalog from './views/catalog.js';
@@ -249,6 +249,8 @@ async function start() {
   });
   window.addEventListener('pustaka:library', loadLibrary);
   loadLibrary();
+  // The library's default language, when the visitor has not picked one (offline: Indonesian).
+  api.get('/settings/page').then((s) => setDefaultLang(s.language)).catch(() => {});
   await loadMe();
   window.addEventListener('hashchange', renderRoute);
   renderRoute();

@@ -585,6 +585,24 @@ const id = {
   'err.idempotency_in_progress': 'Permintaan yang sama masih diproses. Kirim lagi sebentar lagi.',
   'err.import_busy': 'Server sedang menjalankan impor sebanyak yang ia sanggup sekaligus. Coba lagi beberapa detik lagi.',
   'err.print_busy': 'Server sedang membuat PDF sebanyak yang ia sanggup sekaligus. Coba lagi sebentar lagi.',
+  // Settings (issue #32).
+  'admin.tab.pengaturan': 'Pengaturan', 'settings.general': 'Umum', 'settings.timezone': 'Zona waktu perpustakaan',
+  'settings.timezone_hint': 'Menentukan hari jatuh tempo dan hari libur. WIB: Asia/Jakarta, WITA: Asia/Makassar, WIT: Asia/Jayapura.',
+  'settings.language': 'Bahasa bawaan halaman', 'settings.language_hint': 'Bahasa halaman sebelum pengunjung memilih sendiri.',
+  'settings.pinned': 'Diatur oleh server lewat variabel lingkungan {name}; ubah di sana (tanyakan pengelola server).',
+  'settings.smtp': 'Server email (SMTP)', 'settings.smtp_hint': 'Notifikasi dikirim lewat server email ini. Tanpa server, tidak ada email yang dikirim.',
+  'settings.smtp_url': 'Alamat server SMTP', 'settings.smtp_url_hint': 'Mis. smtps://nama@mail.sekolah.sch.id:465, atau smtp://nama@mail.sekolah.sch.id:587?tls=required. Kosongkan untuk mematikan email.',
+  'settings.smtp_password': 'Kata sandi SMTP', 'settings.password_set': 'Sudah diisi (tidak ditampilkan). Kosongkan untuk tetap memakai yang lama.',
+  'settings.password_unset': 'Belum diisi.', 'settings.clear_password': 'Hapus kata sandi SMTP',
+  'settings.test_to': 'Kirim email uji ke', 'settings.test_send': 'Kirim email uji', 'settings.test_sending': 'Mengirim…',
+  'settings.test_sent': 'Email uji diterima server SMTP untuk {to}. Periksa kotak masuknya.',
+  'settings.test_failed': 'Email uji gagal: {reason}',
+  'settings.elsewhere': 'Pengaturan lain', 'settings.link.notices': 'Jadwal dan tahap notifikasi, templat email',
+  'settings.link.rules': 'Kategori anggota dan aturan pinjam', 'settings.link.closed': 'Hari libur dan semester',
+  'settings.link.sources': 'Sumber katalog', 'settings.link.backups': 'Cadangan terjadwal', 'settings.link.print': 'Label dan kartu (ukuran kertas, pola barcode)',
+  'field.pinned': 'Diatur oleh server (variabel lingkungan); tidak bisa diubah di sini.', 'field.invalid_timezone': 'Zona waktu tidak dikenal (mis. Asia/Jakarta).',
+  'field.invalid_smtp_url': 'Alamat SMTP tidak valid: gunakan smtp:// atau smtps://, dengan nama pengguna bila ada kata sandi, tanpa kata sandi di alamat.',
+  'err.smtp_not_set': 'Belum ada server SMTP: isi alamatnya dulu.', 'err.smtp_failed': 'Server SMTP menolak atau tidak menjawab.',
 };
 
 const en = {
@@ -1170,6 +1188,24 @@ const en = {
   'err.idempotency_in_progress': 'The same request is still being handled. Send it again shortly.',
   'err.import_busy': 'The server is running as many imports as it takes at once. Try again in a few seconds.',
   'err.print_busy': 'The server is making as many PDFs as it takes at once. Try again in a moment.',
+  // Settings (issue #32).
+  'admin.tab.pengaturan': 'Settings', 'settings.general': 'General', 'settings.timezone': "The library's time zone",
+  'settings.timezone_hint': 'Sets due days and closed days. WIB: Asia/Jakarta, WITA: Asia/Makassar, WIT: Asia/Jayapura.',
+  'settings.language': "The page's default language", 'settings.language_hint': 'The language of the page until a visitor picks one.',
+  'settings.pinned': "Set by the server's environment variable {name}; change it there (ask whoever runs the server).",
+  'settings.smtp': 'Mail server (SMTP)', 'settings.smtp_hint': 'Notices are sent through this mail server. Without one, no mail is sent.',
+  'settings.smtp_url': 'SMTP server address', 'settings.smtp_url_hint': 'E.g. smtps://name@mail.school.example:465, or smtp://name@mail.school.example:587?tls=required. Empty turns mail off.',
+  'settings.smtp_password': 'SMTP password', 'settings.password_set': 'Set (never shown). Leave empty to keep it.',
+  'settings.password_unset': 'Not set.', 'settings.clear_password': 'Remove the SMTP password',
+  'settings.test_to': 'Send a test mail to', 'settings.test_send': 'Send a test mail', 'settings.test_sending': 'Sending…',
+  'settings.test_sent': 'The SMTP server accepted the test mail for {to}. Check that inbox.',
+  'settings.test_failed': 'The test mail failed: {reason}',
+  'settings.elsewhere': 'Other settings', 'settings.link.notices': 'Notice schedule and stages, mail templates',
+  'settings.link.rules': 'Member categories and loan rules', 'settings.link.closed': 'Closed days and terms',
+  'settings.link.sources': 'Catalogue sources', 'settings.link.backups': 'Scheduled backups', 'settings.link.print': 'Labels and cards (paper sizes, barcode pattern)',
+  'field.pinned': "Set by the server's environment; cannot be changed here.", 'field.invalid_timezone': 'Unknown time zone (e.g. Asia/Jakarta).',
+  'field.invalid_smtp_url': 'Not a valid SMTP address: use smtp:// or smtps://, with a user name when there is a password, no password in the address.',
+  'err.smtp_not_set': 'No SMTP server yet: fill in its address first.', 'err.smtp_failed': 'The SMTP server refused or did not answer.',
 };
 
 const dictionaries = { id, en };
@@ -1187,6 +1223,16 @@ export function setLang(next) {
   if (!dictionaries[next] || next === lang) return;
   lang = next;
   try { localStorage.setItem(STORAGE_KEY, next); } catch { /* private mode: not remembered */ }
+  listeners.forEach((fn) => fn(lang));
+}
+
+/**
+ * The library's default language (the settings page's): used while the visitor has not picked
+ * one, and not remembered as their choice.
+ */
+export function setDefaultLang(next) {
+  if (storedLang() || !dictionaries[next] || next === lang) return;
+  lang = next;
   listeners.forEach((fn) => fn(lang));
 }
 

@@ -105,6 +105,7 @@ pub const TABLES: &[Table] = &[
     table!("isbn_covers", "isbn", ["fetched_at"]),
     table!("book_covers", "book_id", ["updated_at"]),
     table!("first_start", "id", ["updated_at"]),
+    table!("library_settings", "name", ["updated_at"]),
 ];
 
 /// Tables of the schema a backup leaves out, and why: what is rebuilt from the tables above, and
@@ -125,6 +126,10 @@ pub const NOT_BACKED_UP: &[(&str, &str)] = &[
     ("books_fts_docsize", "SQLite's search index"),
     ("books_fts_config", "SQLite's search index"),
     ("sqlite_sequence", "SQLite's id counters, reset by a restore"),
+    (
+        "library_secrets",
+        "secrets in clear (the SMTP password): a backup file carries none, so set them again after a restore",
+    ),
 ];
 
 /// What a column holds, backend-neutral.

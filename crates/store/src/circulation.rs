@@ -252,7 +252,7 @@ impl Store {
 
                 let calendar = self.calendar(tx, today).await?;
                 let due = rule.due_date(&calendar, today, term_end)?;
-                let due_at = time::end_of_day(due, self.tz);
+                let due_at = time::end_of_day(due, self.tz());
                 let id = tx
                 .exec(
                     // With what the reports group it by, as things are now (the copy's row is
@@ -381,7 +381,7 @@ impl Store {
                         "UPDATE loans{} SET due_at = ?, renewals = renewals + 1 WHERE id = ? AND returned_at IS NULL",
                         tx.dialect().by_primary_key()
                     ))
-                    .bind(time::end_of_day(new_due, self.tz))
+                    .bind(time::end_of_day(new_due, self.tz()))
                     .bind(loan_id),
                 )
                 .await?;

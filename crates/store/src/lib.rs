@@ -28,6 +28,7 @@ pub mod history;
 pub mod idempotency;
 pub mod import;
 pub mod import_jobs;
+pub mod library_settings;
 pub mod members;
 pub mod mysql_pool;
 pub mod notices;
@@ -154,8 +155,8 @@ impl Default for PageRequest {
 pub struct Store {
     /// The database.
     pub db: Db,
-    /// The library's time zone.
-    pub tz: Tz,
+    /// The library's time zone ([`Store::tz`]): shared by the clones, re-read from the settings.
+    library_tz: Arc<library_settings::LibraryTz>,
     /// Weekdays the library is always closed.
     pub closed_weekdays: Vec<Weekday>,
     /// How long a login lasts.
@@ -257,13 +258,19 @@ impl Store {
     pub fn new(db: Db, tz: Tz, closed_weekdays: Vec<Weekday>, session_hours: i64) -> Self {
         Self {
             db,
-            tz,
+            library_tz: Arc::new(library_settings::LibraryTz::new(tz, false)),
             closed_weekdays,
             session_hours,
             clock: Arc::new(SystemClock),
             passwords: Default::default(),
             book_count: Default::default(),
         }
+    }
+
+    /// The same store with its time zone pinned (set by the environment): a stored one is ignored.
+    pub fn with_tz_pinned(self) -> Self {
+        let tz = self.library_tz.get();
+        Self { library_tz: Arc::new(library_settings::LibraryTz::new(tz, true)), ..self }
     }
 
     /// The same store reading time from `clock`.
@@ -283,7 +290,7 @@ impl Store {
 
     /// Today in the library.
     pub fn today(&self, at: DateTime<Utc>) -> NaiveDate {
-        time::library_date(at, self.tz)
+        time::library_date(at, self.tz())
     }
 
     /// The calendar for dates from `from` on: weekly closed days and the closed days stored.

@@ -275,8 +275,8 @@ impl Store {
 
     /// The barcodes of the copies added on `day` (the library's day), oldest first.
     pub async fn barcodes_added_on(&self, day: NaiveDate) -> Result<Vec<String>> {
-        let after = crate::domain::time::end_of_day(day.pred_opt().unwrap_or(day), self.tz);
-        let until = crate::domain::time::end_of_day(day, self.tz);
+        let after = crate::domain::time::end_of_day(day.pred_opt().unwrap_or(day), self.tz());
+        let until = crate::domain::time::end_of_day(day, self.tz());
         let rows = self
             .db
             .all(

@@ -322,14 +322,14 @@ impl Store {
     /// The instants `[start, end)` of a range of library dates.
     fn instants(&self, range: ReportRange) -> (DateTime<Utc>, DateTime<Utc>) {
         let second = TimeDelta::seconds(1);
-        let start = range.from.pred_opt().map_or(DateTime::<Utc>::MIN_UTC, |d| time::end_of_day(d, self.tz) + second);
-        (start, time::end_of_day(range.to, self.tz) + second)
+        let start = range.from.pred_opt().map_or(DateTime::<Utc>::MIN_UTC, |d| time::end_of_day(d, self.tz()) + second);
+        (start, time::end_of_day(range.to, self.tz()) + second)
     }
 
     /// SQL for the library date (`%Y-%m-%d`) or month (`%Y-%m`) of the instant in `column`.
     fn local(&self, column: &str, format: &str, range: ReportRange) -> String {
         let at = self.instants(range).0;
-        let offset = self.tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc();
+        let offset = self.tz().offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc();
         match self.db.dialect() {
             Dialect::Sqlite => format!("strftime('{format}', {column}, '{offset:+} seconds')"),
             Dialect::MariaDb => format!("DATE_FORMAT({column} + INTERVAL {offset} SECOND, '{format}')"),

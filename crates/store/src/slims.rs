@@ -121,8 +121,8 @@ impl Store {
             return Ok(());
         }
         let loaned_at =
-            time::end_of_day(l.loaned_on.pred_opt().unwrap_or(l.loaned_on), self.tz) + chrono::Duration::seconds(1);
-        let due_at = time::end_of_day(l.due_on, self.tz);
+            time::end_of_day(l.loaned_on.pred_opt().unwrap_or(l.loaned_on), self.tz()) + chrono::Duration::seconds(1);
+        let due_at = time::end_of_day(l.due_on, self.tz());
         tx.exec(
             sql("INSERT INTO loans (copy_id, member_id, loaned_at, due_at, renewals, source_id, book_id, member_category, ddc_class) \
                  SELECT c.id, m.id, ?, ?, ?, ?, c.book_id, m.category, c.ddc_class FROM copies c, members m WHERE c.id = ? AND m.id = ?")

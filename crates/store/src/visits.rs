@@ -339,8 +339,8 @@ impl Store {
                      COALESCE(v.guest_name, m.name) AS name, v.institution, v.purpose, v.recorded_by \
                      FROM visits v LEFT JOIN members m ON m.id = v.member_id \
                      WHERE v.visited_at >= ? AND v.visited_at < ? ORDER BY v.visited_at, v.id")
-                .bind(start_of_day(from, self.tz))
-                .bind(start_of_day(to + Duration::days(1), self.tz)),
+                .bind(start_of_day(from, self.tz()))
+                .bind(start_of_day(to + Duration::days(1), self.tz())),
             )
             .await?;
         Ok(rows.iter().map(|r| r.decode::<Visit>()).collect::<Result<Vec<_>, _>>()?)

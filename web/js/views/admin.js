@@ -9,15 +9,23 @@ import { noticesTab } from './notices.js';
 import { importTab } from './imports.js';
 import { sourcesTab } from './copycat.js';
 import { backupTab } from './backup.js';
+import { settingsTab } from './settings.js';
+import { can } from '../session.js';
 import { heading, tabs, table, pager, stat, section, errorNotice, loading, confirmDialog, flash } from '../ui.js';
 
-const TABS = ['kategori', 'libur', 'pengguna', 'peran', 'notifikasi', 'audit', 'impor', 'sumber', 'cadangan'];
+// Each tab with the permission that opens it: a role without it does not see the tab.
+const TAB_PERMISSION = { pengaturan: 'settings', kategori: 'settings', libur: 'settings', pengguna: 'users', peran: 'users',
+  notifikasi: 'settings', audit: 'reports', impor: 'imports', sumber: 'settings', cadangan: 'backups' };
+const ALL_TABS = ['pengaturan', 'kategori', 'libur', 'pengguna', 'peran', 'notifikasi', 'audit', 'impor', 'sumber', 'cadangan'];
 const PERMISSIONS = ['desk', 'catalogue', 'members', 'fines', 'imports', 'exports', 'print', 'reports', 'settings', 'backups', 'users', 'kiosk'];
 const RULES = ['max_loans', 'loan_days', 'max_renewals', 'fine_per_day', 'max_fine_per_loan', 'fine_limit', 'hold_pickup_days',
   'overdue_grace_days', 'lost_charge', 'damage_charge'];
 
 export async function render(root, ctx) {
-  const tab = TABS.includes(ctx.params.tab) ? ctx.params.tab : 'kategori';
+  const TABS = ALL_TABS.filter((k) => can(TAB_PERMISSION[k]));
+  if (!TABS.length) { replace(root, heading(t('admin.title')), h('p', {}, t('nav.forbidden'))); return; }
+  const fallback = TABS.includes('kategori') ? 'kategori' : TABS[0];
+  const tab = TABS.includes(ctx.params.tab) ? ctx.params.tab : fallback;
   const statsBox = h('div', { class: 'stats', 'data-testid': 'stats' });
   const body = h('div', {});
   replace(root, heading(t('admin.title')), statsBox,
@@ -27,8 +35,8 @@ export async function render(root, ctx) {
   const act = async (fn, done) => {
     try { await fn(); flash(done); again(); } catch (err) { flash(errorText(err), 'error'); }
   };
-  loadStats(statsBox);
-  const views = { kategori: categoriesTab, libur: closedDaysTab, pengguna: usersTab, peran: rolesTab, notifikasi: noticesTab, audit: auditTab, impor: importTab, sumber: sourcesTab, cadangan: backupTab };
+  if (can('reports')) loadStats(statsBox);
+  const views = { pengaturan: settingsTab, kategori: categoriesTab, libur: closedDaysTab, pengguna: usersTab, peran: rolesTab, notifikasi: noticesTab, audit: auditTab, impor: importTab, sumber: sourcesTab, cadangan: backupTab };
   body.append(loading());
   await views[tab](body, { ctx, again, act });
 }
