@@ -153,9 +153,9 @@ impl Store {
         batch: &mut Batch,
     ) -> Result<()> {
         let loaned_at =
-            time::end_of_day(l.loaned_on.pred_opt().unwrap_or(l.loaned_on), self.tz) + chrono::Duration::seconds(1);
-        let due_at = time::end_of_day(l.due_on, self.tz);
-        let returned_at = time::end_of_day(returned_on, self.tz);
+            time::end_of_day(l.loaned_on.pred_opt().unwrap_or(l.loaned_on), self.tz()) + chrono::Duration::seconds(1);
+        let due_at = time::end_of_day(l.due_on, self.tz());
+        let returned_at = time::end_of_day(returned_on, self.tz());
         tx.exec(
             sql("INSERT INTO loans (copy_id, member_id, loaned_at, due_at, returned_at, renewals, source_id, book_id, member_category, ddc_class) \
                  SELECT c.id, m.id, ?, ?, ?, ?, ?, c.book_id, m.category, c.ddc_class FROM copies c, members m WHERE c.id = ? AND m.id = ?")
@@ -195,7 +195,7 @@ impl Store {
             batch.visits_existing += 1;
             return Ok(());
         }
-        let at = time::local_to_utc(v.visited_at, self.tz);
+        let at = time::local_to_utc(v.visited_at, self.tz());
         let member = match &v.member {
             Some(source) => {
                 tx.opt(sql("SELECT id, category, grade FROM members WHERE source_id = ?").bind(source)).await?
@@ -281,7 +281,7 @@ impl Store {
             }
             let paid: i64 = c.payments.iter().map(|(_, a)| a).sum();
             let settled = paid >= c.amount;
-            let resolved_at = c.payments.last().filter(|_| settled).map(|(on, _)| time::end_of_day(*on, self.tz));
+            let resolved_at = c.payments.last().filter(|_| settled).map(|(on, _)| time::end_of_day(*on, self.tz()));
             let done = tx
                 .exec(
                     sql("INSERT INTO fines (member_id, loan_id, amount, reason, status, paid, note, created_at, resolved_at) \
@@ -291,7 +291,7 @@ impl Store {
                     .bind(if settled { "paid" } else { "unpaid" })
                     .bind(paid)
                     .bind(&c.note)
-                    .bind(time::end_of_day(c.on, self.tz))
+                    .bind(time::end_of_day(c.on, self.tz()))
                     .bind(resolved_at),
                 )
                 .await
@@ -302,7 +302,7 @@ impl Store {
                     sql("INSERT INTO fine_payments (fine_id, amount, paid_at, received_by) VALUES (?, ?, ?, 'import')")
                         .bind(fine)
                         .bind(*amount)
-                        .bind(time::end_of_day(*on, self.tz)),
+                        .bind(time::end_of_day(*on, self.tz())),
                 )
                 .await?;
             }
