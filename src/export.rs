@@ -76,10 +76,20 @@ impl Export {
                 "series",
                 "notes",
                 "identifiers",
+                "collection type",
             ],
-            Self::Copies => {
-                &["barcode", "location", "status", "price", "source id", "isbn", "title", "authors", "call number"]
-            }
+            Self::Copies => &[
+                "barcode",
+                "location",
+                "status",
+                "price",
+                "source id",
+                "isbn",
+                "title",
+                "authors",
+                "call number",
+                "collection type",
+            ],
             Self::Members => {
                 &["card number", "name", "email", "phone", "category", "grade", "expires on", "blocked", "source id"]
             }
@@ -93,12 +103,13 @@ impl Export {
         match self {
             Self::Books => {
                 "SELECT b.id, b.source_id, b.isbn, b.title, b.authors, b.subjects, b.publisher, b.year, b.language, \
-                 b.edition, b.call_number, b.classification, b.collation, b.series, b.notes, b.identifiers \
+                 b.edition, b.call_number, b.classification, b.collation, b.series, b.notes, b.identifiers, b.collection_type \
                  FROM books b WHERE b.id > ? ORDER BY b.id LIMIT ?"
             }
             Self::Copies => {
                 "SELECT c.id, c.barcode, c.location, c.status, c.price, b.id AS book_id, b.source_id, b.isbn, b.title, \
-                 b.authors, b.call_number FROM copies c JOIN books b ON b.id = c.book_id WHERE c.id > ? ORDER BY c.id LIMIT ?"
+                 b.authors, b.call_number, COALESCE(c.collection_type, b.collection_type) AS collection_type \
+                 FROM copies c JOIN books b ON b.id = c.book_id WHERE c.id > ? ORDER BY c.id LIMIT ?"
             }
             Self::Members => {
                 "SELECT m.id, m.card_number, m.name, m.email, m.phone, m.category, m.grade, m.expires_on, m.blocked, m.source_id \
@@ -160,6 +171,7 @@ impl Export {
                 text("series")?,
                 text("notes")?,
                 list("identifiers")?,
+                text("collection_type")?,
             ],
             Self::Copies => vec![
                 text("barcode")?,
@@ -171,6 +183,7 @@ impl Export {
                 text("title")?,
                 list("authors")?,
                 text("call_number")?,
+                text("collection_type")?,
             ],
             Self::Members => vec![
                 text("card_number")?,
@@ -269,20 +282,28 @@ pub async fn marc_page(store: &Store, after: i64) -> Result<(Vec<Record>, Option
     let copies = store
         .db
         .all(
-            sql("SELECT book_id, barcode, location, price FROM copies WHERE book_id >= ? AND book_id <= ? ORDER BY book_id, id")
+            sql("SELECT c.book_id, c.barcode, c.location, c.price, COALESCE(c.collection_type, b.collection_type) AS collection_type \
+                 FROM copies c JOIN books b ON b.id = c.book_id WHERE c.book_id >= ? AND c.book_id <= ? ORDER BY c.book_id, c.id")
                 .bind(first)
                 .bind(last),
         )
         .await?;
     let mut by_book: std::collections::HashMap<i64, Vec<CopyFields>> = Default::default();
     for c in &copies {
-        by_book.entry(c.get("book_id")?).or_default().push((c.get("barcode")?, c.get("location")?, c.get("price")?));
+        by_book.entry(c.get("book_id")?).or_default().push(CopyFields {
+            barcode: c.get("barcode")?,
+            location: c.get("location")?,
+            price: c.get("price")?,
+            collection_type: c.get("collection_type")?,
+        });
     }
     let out = books.iter().map(|b| marc_of(b, by_book.get(&b.id).map_or(&[][..], Vec::as_slice))).collect();
     Ok((out, if books.len() < PAGE as usize { None } else { Some(last) }))
 }
 
-/// A book (and its copies: barcode, location, price) as a MARC record.
+/// A book (and its copies: barcode, location, price, collection type) as a MARC record; the book's
+/// own collection type in 942 $c, each copy's (its own, else the book's) in 952 $y, as Koha keeps
+/// item types.
 fn marc_of(b: &Book, copies: &[CopyFields]) -> Record {
     let mut r = Record::book();
     let source = b.source_id.clone().unwrap_or_else(|| format!("pustaka:{}", b.id));
@@ -314,10 +335,12 @@ fn marc_of(b: &Book, copies: &[CopyFields]) -> Record {
     for s in &b.subjects {
         r.data("650", [' ', '4'], vec![('a', s.clone())]);
     }
-    for (barcode, location, price) in copies {
-        let mut subs = vec![('p', barcode.clone())];
-        subs.extend(location.iter().map(|l| ('c', l.clone())));
-        subs.extend(price.map(|p| ('g', p.to_string())));
+    r.data("942", [' ', ' '], one(&b.collection_type, 'c'));
+    for c in copies {
+        let mut subs = vec![('p', c.barcode.clone())];
+        subs.extend(c.location.iter().map(|l| ('c', l.clone())));
+        subs.extend(c.price.map(|p| ('g', p.to_string())));
+        subs.extend(c.collection_type.iter().map(|t| ('y', t.clone())));
         r.data("952", [' ', ' '], subs);
     }
     r

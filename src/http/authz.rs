@@ -79,7 +79,10 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
             Need(Catalogue)
         }
         ("GET", "/print/sheets" | "/print/imports") | ("POST", "/print/labels" | "/print/cards") => Need(Print),
-        ("GET", "/reports" | "/reports/{name}" | "/reports/summary" | "/stats" | "/audit")
+        (
+            "GET",
+            "/reports" | "/reports/{name}" | "/reports/summary" | "/reports/accreditation" | "/stats" | "/audit",
+        )
         | ("GET", "/visits" | "/visits/stats") => Need(Reports),
         ("POST", "/visits") => Need(Kiosk),
         ("GET", "/export/{what}") => Need(Exports),

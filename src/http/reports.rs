@@ -21,11 +21,15 @@ use crate::{
     http::error::{ApiError, Fields, Result},
     model::Cell,
     print::{self, tr},
-    store::reports::{ReportData, ReportKind, ReportRange},
+    store::reports::{Accreditation, AccreditationLine, ReportData, ReportKind, ReportRange},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_reports)).routes(routes!(summary)).routes(routes!(report))
+    OpenApiRouter::new()
+        .routes(routes!(list_reports))
+        .routes(routes!(summary))
+        .routes(routes!(accreditation))
+        .routes(routes!(report))
 }
 
 /// A report the service can make.
@@ -281,6 +285,175 @@ async fn summary(State(s): State<AppState>, _: Auth, Query(q): Query<SummaryQuer
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(super::print::pdf(bytes, &format!("{}-{from}-{to}.pdf", tr(lang, "ringkasan-laporan", "report-summary"))))
+}
+
+/// The accreditation summary's range, format and language.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccreditationQuery {
+    /// The first day of the loans and uses counted (`YYYY-MM-DD`); default: a semester before `to`.
+    from: Option<String>,
+    /// The last day (`YYYY-MM-DD`); default: today.
+    to: Option<String>,
+    /// `json` (default), `pdf` (A4 pages with the library's letterhead) or `xlsx` (a sheet per table).
+    format: Option<String>,
+    /// The language of the PDF and XLSX: `id` (default) or `en`.
+    #[param(value_type = Option<String>)]
+    lang: Option<Language>,
+}
+
+/// The accreditation summary (staff): the counts the national school-library accreditation form
+/// asks for. The collection held now (withdrawn copies left out) as titles and copies by
+/// collection type and by DDC main class; the loans and in-library uses of the range by the same
+/// splits (a loan by its copy's type now and the book's class when lent); members by category,
+/// all and those who borrowed in the range. As JSON, a PDF or an XLSX workbook.
+#[utoipa::path(get, path = "/reports/accreditation", tag = "reports", params(AccreditationQuery),
+    responses(
+        (status = 200, description = "the counts, or the PDF or XLSX of them", content((Accreditation = "application/json"), (Vec<u8> = "application/pdf"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, description = "a bad date, range or format", body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn accreditation(State(s): State<AppState>, _: Auth, Query(q): Query<AccreditationQuery>) -> Result<Response> {
+    let mut fields = Fields::new();
+    let (from, to) = (date(&mut fields, "from", &q.from), date(&mut fields, "to", &q.to));
+    let format = match q.format.as_deref().map(str::trim) {
+        None | Some("json") => "json",
+        Some("pdf") => "pdf",
+        Some("xlsx") => "xlsx",
+        Some(_) => {
+            fields.add("format", "invalid_format", "format must be json, pdf or xlsx");
+            "json"
+        }
+    };
+    fields.finish()?;
+    let range = range(&s, from, to, ReportKind::LoansPerMonth)?;
+    let a = s.store.accreditation(range).await?;
+    let lang = q.lang.unwrap_or_default();
+    let t = |id: &'static str, en: &'static str| tr(lang, id, en).to_owned();
+    let stem = format!("{}-{}-{}", tr(lang, "ringkasan-akreditasi", "accreditation-summary"), a.from, a.to);
+    let line_heads = |first: String| {
+        vec![
+            first,
+            t("Judul", "Titles"),
+            t("Eksemplar", "Copies"),
+            t("Peminjaman", "Loans"),
+            t("Baca di tempat", "In-library uses"),
+        ]
+    };
+    let line_cells = |l: &AccreditationLine, label: String| {
+        vec![label, l.titles.to_string(), l.copies.to_string(), l.loans.to_string(), l.uses.to_string()]
+    };
+    let class_label =
+        |l: &AccreditationLine| if l.key == "other" { t("Tanpa kelas", "No class") } else { l.key.clone() };
+    let type_label = |l: &AccreditationLine| if l.key == "-" { t("Tanpa jenis", "No type") } else { l.name.clone() };
+    let totals = |a: &Accreditation| {
+        vec![t("Jumlah", "Total"), a.titles.to_string(), a.copies.to_string(), a.loans.to_string(), a.uses.to_string()]
+    };
+    match format {
+        "json" => Ok(Json(a).into_response()),
+        "xlsx" => {
+            let sheet = |first: String, lines: &[AccreditationLine], label: &dyn Fn(&AccreditationLine) -> String| {
+                let heads = line_heads(first);
+                let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
+                let mut table = Table::new(stem.clone(), &heads);
+                for l in lines {
+                    table.push(vec![
+                        Cell::Text(label(l)),
+                        Cell::Int(l.titles),
+                        Cell::Int(l.copies),
+                        Cell::Int(l.loans),
+                        Cell::Int(l.uses),
+                    ]);
+                }
+                table.push(vec![
+                    Cell::Text(t("Jumlah", "Total")),
+                    Cell::Int(a.titles),
+                    Cell::Int(a.copies),
+                    Cell::Int(a.loans),
+                    Cell::Int(a.uses),
+                ]);
+                table
+            };
+            let by_type = sheet(t("Jenis koleksi", "Collection type"), &a.by_type, &type_label);
+            let by_class = sheet(t("Kelas DDC", "DDC class"), &a.by_class, &class_label);
+            let heads = [t("Kategori", "Category"), t("Anggota", "Members"), t("Meminjam", "Borrowed")];
+            let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
+            let mut members = Table::new(stem.clone(), &heads);
+            for m in &a.members {
+                members.push(vec![Cell::Text(m.category_name.clone()), Cell::Int(m.members), Cell::Int(m.borrowers)]);
+            }
+            members.push(vec![
+                Cell::Text(t("Jumlah", "Total")),
+                Cell::Int(a.member_total),
+                Cell::Int(a.borrower_total),
+            ]);
+            let (n1, n2, n3) =
+                (t("Jenis koleksi", "Collection types"), t("Kelas DDC", "DDC classes"), t("Anggota", "Members"));
+            let bytes = Table::workbook(&[(&n1, &by_type), (&n2, &by_class), (&n3, &members)])
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing {stem}.xlsx: {e}")))?;
+            Ok(super::table::download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("{stem}.xlsx"),
+            ))
+        }
+        _ => {
+            let _slot = s.work.print_slot()?;
+            let head = super::print::letterhead(&s, Some(lang)).await?;
+            let date = |d: NaiveDate| crate::domain::notices::format_date(d, lang);
+            let table = |heading: String,
+                         first: String,
+                         lines: &[AccreditationLine],
+                         label: &dyn Fn(&AccreditationLine) -> String| {
+                print::tables::ReportTable {
+                    heading,
+                    columns: line_heads(first),
+                    rows: lines.iter().map(|l| line_cells(l, label(l))).collect(),
+                    total: Some(totals(&a)),
+                }
+            };
+            let members = print::tables::ReportTable {
+                heading: t("Anggota", "Members"),
+                columns: vec![t("Kategori", "Category"), t("Anggota", "Members"), t("Meminjam", "Borrowed")],
+                rows: a
+                    .members
+                    .iter()
+                    .map(|m| vec![m.category_name.clone(), m.members.to_string(), m.borrowers.to_string()])
+                    .collect(),
+                total: Some(vec![t("Jumlah", "Total"), a.member_total.to_string(), a.borrower_total.to_string()]),
+            };
+            let page = print::tables::TablesPage {
+                title: t("RINGKASAN DATA AKREDITASI PERPUSTAKAAN", "LIBRARY ACCREDITATION SUMMARY"),
+                subtitle: format!(
+                    "{} {} – {} ({})",
+                    t("Peminjaman dan baca di tempat", "Loans and in-library uses"),
+                    date(a.from),
+                    date(a.to),
+                    t("koleksi dan anggota: saat ini", "collection and members: now")
+                ),
+                tables: vec![
+                    table(
+                        t("Koleksi menurut jenis", "Collection by type"),
+                        t("Jenis koleksi", "Collection type"),
+                        &a.by_type,
+                        &type_label,
+                    ),
+                    table(
+                        t("Koleksi menurut kelas DDC", "Collection by DDC class"),
+                        t("Kelas DDC", "DDC class"),
+                        &a.by_class,
+                        &class_label,
+                    ),
+                    members,
+                ],
+                footer: format!("{} {}", t("Dibuat", "Made on"), date(s.store.today(s.store.now()))),
+            };
+            let bytes = tokio::task::spawn_blocking(move || print::tables::tables(&head, &page))
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            Ok(super::print::pdf(bytes, &format!("{stem}.pdf")))
+        }
+    }
 }
 
 /// The date in query parameter `field`, if given; a bad one is named in `fields`.

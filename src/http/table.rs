@@ -75,9 +75,29 @@ impl Table {
     /// The table as an XLSX workbook.
     pub fn to_xlsx(&self) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         let mut book = Workbook::new();
+        self.write_sheet(book.add_worksheet())?;
+        book.save_to_buffer()
+    }
+
+    /// Tables as one workbook, a sheet each, named by the given names (at most 31 characters,
+    /// none of `[]:*?/\`).
+    pub fn workbook(sheets: &[(&str, &Table)]) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut book = Workbook::new();
+        for (name, table) in sheets {
+            let sheet = book.add_worksheet();
+            sheet.set_name(*name)?;
+            table.write_sheet(sheet)?;
+        }
+        book.save_to_buffer()
+    }
+
+    /// The table on `sheet`: a bold, frozen header row, then the rows.
+    fn write_sheet(
+        &self,
+        sheet: &mut rust_xlsxwriter::Worksheet,
+    ) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
         let bold = Format::new().set_bold();
         let date = Format::new().set_num_format("yyyy-mm-dd");
-        let sheet = book.add_worksheet();
         for (c, name) in self.columns.iter().enumerate() {
             sheet.write_string_with_format(0, col(c), name, &bold)?;
         }
@@ -107,7 +127,7 @@ impl Table {
         }
         sheet.set_freeze_panes(1, 0)?;
         sheet.autofit();
-        book.save_to_buffer()
+        Ok(())
     }
 
     /// The table as JSON: an array of objects keyed by column name.

@@ -203,11 +203,14 @@ pub async fn marc_of(
     let records = sheet.rows.iter().map(|(i, _)| *i).max().unwrap_or(0);
     drop(sheet);
     let (errors, errors_omitted) = errors.into_parts();
+    let mut books = books;
+    let warnings = marc_types(&store.collection_types().await?, &mut books);
     let mut report = Report {
         dry_run,
         rows: records,
         errors,
         errors_omitted,
+        warnings,
         import_id: run.filter(|_| !dry_run),
         ..Report::default()
     };
@@ -215,6 +218,42 @@ pub async fn marc_of(
     report.errors.sort_by_key(|e| e.line);
     store.audit_import(actor, "import.marc", &report).await?;
     Ok(report)
+}
+
+/// The collection types of a MARC file's books (942 $c) and copies (952 $y) as the library's codes:
+/// a code, or a name in any case, of a type the library has. Another (a Koha item type such as
+/// `BK`) is left out with a warning on its record, never made into a type as a spreadsheet's
+/// column would be: a code is not a name to show.
+fn marc_types(types: &[crate::store::collections::CollectionType], books: &mut [BookIn]) -> Vec<RowError> {
+    let known = |t: &str| {
+        let t = t.trim();
+        types.iter().find(|k| k.code == t || k.name.eq_ignore_ascii_case(t)).map(|k| k.code.clone())
+    };
+    let mut warnings = Vec::new();
+    let mut check = |line: usize, t: &mut Option<String>| {
+        if let Some(code) = t.as_deref() {
+            match known(code) {
+                Some(k) => *t = Some(k),
+                None => {
+                    if !warnings.iter().any(|w: &RowError| w.line == line && w.reason.contains(&format!("{code:?}"))) {
+                        warnings.push(RowError::new(
+                            line,
+                            "collection_type",
+                            format!("collection type {code:?} is not one of the library's: left out"),
+                        ));
+                    }
+                    *t = None;
+                }
+            }
+        }
+    };
+    for b in books.iter_mut() {
+        check(b.line, &mut b.collection_type);
+        for c in &mut b.copies {
+            check(c.line, &mut c.collection_type);
+        }
+    }
+    warnings
 }
 
 /// How a members import maps categories.

@@ -27,7 +27,7 @@ async fn catalogue(app: &TestApp) {
                    "subjects": ["Novel", "Sastra Indonesia"], "publisher": "Hasta Mitra", "year": 1980, "language": "id",
                    "edition": "Cet. 3", "call_number": "899.221 TOE b", "classification": "899.221",
                    "collation": "535 hlm. ; 20 cm", "series": "Tetralogi Buru", "notes": "Hadiah alumni.\nRak khusus.",
-                   "identifiers": ["0216-3195", "lokal-17"], "source_id": "slims:1"}),
+                   "identifiers": ["0216-3195", "lokal-17"], "source_id": "slims:1", "collection_type": "fiksi"}),
         )
         .await
         .expect(201)["id"]
@@ -48,6 +48,7 @@ async fn catalogue(app: &TestApp) {
         let r = app.post(&format!("/api/v1/books/{book}/copies"), admin, body).await;
         assert_eq!(r.status, 201, "{barcode}: {}", r.body);
     }
+    app.patch("/api/v1/copies/B002", admin, json!({"collection_type": "referensi"})).await.expect(200);
 }
 
 /// The catalogue as comparable values: each book's fields (not its id, times or, for books made
@@ -61,7 +62,9 @@ async fn snapshot(app: &TestApp) -> Vec<Value> {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| json!([c["barcode"], c["location"], c["price"]]))
+            .map(|c| {
+                json!([c["barcode"], c["location"], c["price"], c["collection_type"], c["collection_type_override"]])
+            })
             .collect();
         copies.sort_by_key(|c| c.to_string());
         let mut b = b.clone();
@@ -189,6 +192,29 @@ async fn round_trip_through_marc(app: TestApp) {
         let again = import::marc(&other.store, &Actor::system(), &file, false, |_, _| {}).await.unwrap();
         assert_eq!((again.books_created, again.copies_created, again.books_existing), (0, 0, 3));
     }
+    // The types travel as codes, the book's in 942 $c, each copy's in 952 $y.
+    assert_eq!(records[0].value("942", 'c').as_deref(), Some("fiksi"));
+    assert_eq!(records[0].values("952", 'y'), ["fiksi", "referensi"]);
+    // A code the library does not have (Koha's `BK`): the copy comes in with the book's type, and
+    // the import says why in a warning; a name in any case is taken for its code.
+    let mut odd = records[0].clone();
+    odd.data("952", [' ', ' '], vec![('p', "X-1".into()), ('y', "BK".into())]);
+    odd.data("952", [' ', ' '], vec![('p', "X-2".into()), ('y', "buku paket".into())]);
+    let other = TestApp::try_spawn(db_of(&app)).await.unwrap();
+    let r = import::marc(&other.store, &Actor::system(), &odd.to_iso2709(), false, |_, _| {}).await.unwrap();
+    assert!(r.errors.is_empty(), "{r:#?}");
+    assert_eq!((r.copies_created, r.warnings.len()), (4, 1), "{r:#?}");
+    assert_eq!((r.warnings[0].line, r.warnings[0].field.as_str()), (1, "collection_type"));
+    assert!(r.warnings[0].reason.contains("\"BK\""), "{r:#?}");
+    let copy = |b: &'static str| {
+        let other = &other;
+        async move { other.get(&format!("/api/v1/copies/{b}"), None).await.expect(200) }
+    };
+    assert_eq!(copy("X-1").await["collection_type"], "fiksi");
+    assert_eq!(copy("X-1").await["collection_type_override"], Value::Null);
+    assert_eq!(copy("X-2").await["collection_type"], "paket");
+    assert_eq!(copy("B002").await["collection_type"], "referensi");
+
     // A broken record is reported by its number; the others come in.
     let mut broken = b"00042nam a2209999 i 4500garbage\x1d".to_vec();
     broken.extend(records[0].to_iso2709());

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accreditation;
 mod api;
 mod authz;
 mod backup;

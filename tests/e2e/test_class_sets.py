@@ -1,7 +1,8 @@
 """Textbook class sets at the desk (issue #30): a class and a title chosen, a blocked student
 refuses the whole set in words with nothing lent, then the class receives its copies in one
 action, the list shows who has which copy and prints; at the end of the term the class scans its
-copies back and the list shows who has not returned.
+copies back and the list shows who has not returned. Set PUSTAKA_E2E_SHOTS=DIR to keep the
+screenshots (docs/tasks/koleksi-dan-aturan-pinjam/).
 
 Black-box like the other browser tests: the real binary on a fresh database (conftest.py); the
 setup (a term, the textbook rule, the class, the copies) goes through the API.
@@ -16,6 +17,12 @@ from playwright.sync_api import Page, expect
 
 from api_client import Api
 from test_desk import log_in
+from test_layout import keep as keep_page
+
+
+def keep(page: Page, name: str) -> None:
+    page.evaluate("document.getElementById('flash')?.replaceChildren()")  # toasts
+    keep_page(page, name)
 
 
 def test_a_class_receives_its_textbooks_and_returns_them(page: Page, server):
@@ -75,6 +82,7 @@ def test_a_class_receives_its_textbooks_and_returns_them(page: Page, server):
     table = page.get_by_test_id("classset-table")
     expect(table.locator("tbody tr").first).to_contain_text("Adi Nugroho")
     expect(table.locator("tbody tr").first).to_contain_text("MTK7-04")
+    keep(page, "set-kelas-dipinjamkan.png")
     loans = api.active_loans()
     assert loans == {
         "MTK7-04": students[0]["card_number"],
@@ -97,6 +105,7 @@ def test_a_class_receives_its_textbooks_and_returns_them(page: Page, server):
     expect(table.locator("tbody tr").nth(1)).to_contain_text("Dipinjam")
     expect(table.locator("tbody tr").first).to_contain_text("Sudah kembali")
     assert set(api.active_loans()) == {"MTK7-02", "MTK7-05"}
+    keep(page, "set-kelas-dikembalikan.png")
 
     # In English.
     page.get_by_test_id("lang-toggle").click()

@@ -14,6 +14,12 @@ from playwright.sync_api import Page, expect
 
 from api_client import Api
 from test_desk import banner, banner_title, flash, log_in, scan
+from test_layout import keep as keep_page
+
+
+def keep(page: Page, name: str) -> None:
+    page.evaluate("document.getElementById('flash')?.replaceChildren()")  # toasts
+    keep_page(page, name)
 
 
 def test_the_desk_refuses_a_reference_copy_in_words_and_records_its_use(page: Page, server):
@@ -76,6 +82,7 @@ def test_the_admin_sets_a_rule_of_the_matrix_and_a_term(page: Page, server):
     row = page.get_by_test_id("loan-rules-table").locator("tbody tr").filter(has_text="Buku Paket")
     expect(row).to_contain_text("Siswa / Mahasiswa")
     expect(row).to_contain_text("120")
+    keep(page, "aturan-pinjam-matriks.png")
 
     # A bad value is refused beside the form, nothing stored.
     form = page.get_by_test_id("loan-rule-form")
@@ -93,3 +100,45 @@ def test_the_admin_sets_a_rule_of_the_matrix_and_a_term(page: Page, server):
     terms.get_by_role("button", name="Tambah semester").click()
     expect(flash(page)).to_have_text("Tersimpan.")
     expect(page.get_by_test_id("terms-table")).to_contain_text("Semester Ganjil 2026/2027")
+
+
+def test_the_accreditation_summary_counts_by_type_and_class(page: Page, server):
+    api = Api(page, server.admin_password)
+    books = [
+        ("Laskar Pelangi", "fiksi", "899.221", ["LP-1", "LP-2"]),
+        ("Kamus Besar Bahasa Indonesia", "referensi", "499.221", ["KBBI-1"]),
+        ("IPA Terpadu Kelas VII", "paket", "507", ["IPA7-1", "IPA7-2", "IPA7-3"]),
+        ("Sejarah Indonesia Modern", "nonfiksi", "959.8", ["SIM-1"]),
+    ]
+    for title, kind, ddc, barcodes in books:
+        b = api.call(
+            "POST",
+            "/books",
+            {"title": title, "authors": ["Penulis"], "collection_type": kind, "classification": ddc},
+            201,
+        )
+        for code in barcodes:
+            api.call("POST", f"/books/{b['id']}/copies", {"barcode": code}, 201)
+    card = api.member("Rina Marlina", "student")
+    api.call("POST", "/loans", {"barcode": "LP-1", "card_number": card}, 201)
+    api.call("POST", "/in-library-uses", {"barcode": "KBBI-1"}, 201)
+
+    log_in(page, "admin", server.admin_password, "Admin")
+    page.get_by_test_id("nav-reports").click()
+    page.get_by_test_id("report-accreditation").click()
+    view = page.get_by_test_id("report-accreditation-view")
+    expect(view.get_by_role("heading", level=2).first).to_have_text("Ringkasan akreditasi")
+    types = page.get_by_test_id("accreditation-types")
+    expect(types.locator("tbody tr").first).to_have_text(re.compile(r"^Fiksi\s*1\s*2\s*1\s*0$"))
+    expect(types.locator("tbody tr").filter(has_text="Referensi")).to_have_text(re.compile(r"1\s*1\s*0\s*1$"))
+    expect(types.locator("tbody tr").last).to_have_text(re.compile(r"^Jumlah\s*4\s*7\s*1\s*1$"))
+    classes = page.get_by_test_id("accreditation-classes")
+    expect(classes.locator("tbody tr").filter(has_text="500")).to_have_text(re.compile(r"^500\s*1\s*3\s*0\s*0$"))
+    expect(page.get_by_test_id("accreditation-members")).to_contain_text("Siswa / Mahasiswa")
+    keep(page, "ringkasan-akreditasi.png")
+
+    # The PDF and the workbook for the form.
+    for fmt, kind in (("pdf", "application/pdf"), ("xlsx", "application/vnd.openxmlformats")):
+        href = page.get_by_test_id(f"accreditation-{fmt}").get_attribute("href")
+        r = page.context.request.get(href)
+        assert r.status == 200 and r.headers["content-type"].startswith(kind), (fmt, r.status)

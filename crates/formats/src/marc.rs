@@ -13,14 +13,23 @@
 //! Mapping (what Koha and SLiMS write): 001 source id, 020 $a ISBN, 024 $a other identifiers,
 //! 041 $a language, 082 $a classification, 090 $a call number, 100/700 $a authors, 245 $a title,
 //! 250 $a edition, 260 $a place $b publisher $c year, 300 $a collation, 490 $a series, 500 $a
-//! notes (one per line), 650 $a subjects, 952 $p barcode $c location $g price (one per copy).
+//! notes (one per line), 650 $a subjects, 942 $c the book's collection type, 952 $p barcode
+//! $c location $g price $y collection type (one per copy; the copy's own type, else the book's).
+//! Collection types travel as Pustaka's codes (`fiksi`, `referensi`, `paket`, ...) where Koha keeps
+//! its item types (942 $c, 952 $y).
 
 use quick_xml::{events::Event, Reader};
 
 use crate::sheet::Text;
 
-/// A copy as MARC carries it in 952: barcode ($p), location ($c), price ($g).
-pub type CopyFields = (String, Option<String>, Option<i64>);
+/// A copy as MARC carries it in 952: barcode ($p), location ($c), price ($g), collection type ($y).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyFields {
+    pub barcode: String,
+    pub location: Option<String>,
+    pub price: Option<i64>,
+    pub collection_type: Option<String>,
+}
 
 /// A data field being read: tag, indicators, subfields.
 type OpenField = (String, [char; 2], Vec<(char, String)>);
@@ -486,14 +495,19 @@ pub fn to_rows(r: &Record) -> Vec<Vec<Text>> {
         .filter_map(|f| match f {
             Field::Data(t, _, subs) if t == "952" => {
                 let get = |c: char| subs.iter().find(|(k, _)| *k == c).map(|(_, v)| v.clone()).unwrap_or_default();
-                Some(vec![get('p'), get('c'), get('g')])
+                let ty = match get('y') {
+                    y if y.trim().is_empty() => r.value("942", 'c').unwrap_or_default(),
+                    y => y,
+                };
+                Some(vec![get('p'), get('c'), get('g'), ty])
             }
             _ => None,
         })
         .collect();
     if copies.is_empty() {
         let empty = Text::from("");
-        vec![[base, vec![empty; 3]].concat()]
+        let ty = Text::from(r.value("942", 'c').unwrap_or_default());
+        vec![[base, vec![empty.clone(), empty.clone(), empty, ty]].concat()]
     } else {
         copies.into_iter().map(|c| base.iter().cloned().chain(c.into_iter().map(Text::from)).collect()).collect()
     }
@@ -520,6 +534,7 @@ pub const ROW_HEADERS: &[&str] = &[
     "barcode",
     "location",
     "price",
+    "collection type",
 ];
 
 /// Reads a MARC file, ISO 2709 or MARCXML (told apart by a leading `<`), as a sheet of rows
@@ -547,7 +562,7 @@ fn read_sheet_within(
             Ok(r) => {
                 let rows = to_rows(&r);
                 // The record's own columns are shared by its rows: counted once; each copy's own.
-                let own = ROW_HEADERS.len() - 3;
+                let own = ROW_HEADERS.len() - 4;
                 text_bytes += rows.first().map_or(0, |row| row.iter().take(own).map(|c| c.len()).sum());
                 text_bytes += rows.iter().flat_map(|row| row.iter().skip(own)).map(|c| c.len()).sum::<usize>();
                 if text_bytes > max_text {

@@ -289,6 +289,14 @@ struct ClassCount {
     n: i64,
 }
 
+/// Titles and copies held of a DDC class (`first`: the class's digit, NULL for none).
+#[derive(sqlx::FromRow)]
+struct ClassHeld {
+    first: Option<i64>,
+    titles: i64,
+    copies: i64,
+}
+
 /// A count of copies by DDC class and status.
 #[derive(sqlx::FromRow)]
 struct ClassStatusCount {
@@ -617,6 +625,189 @@ impl Store {
                 vec![Cell::Text(m), Cell::Int(n), Cell::Int(n - guests), Cell::Int(guests)]
             })
             .collect())
+    }
+}
+
+/// One line of the accreditation summary: a collection type or a DDC main class, with the titles
+/// and copies held now (withdrawn copies left out) and the loans and in-library uses of the range.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AccreditationLine {
+    /// The type's code (`-` for copies without a type), or the class (`000`…`900`, `other`).
+    #[schema(example = "fiksi")]
+    pub key: String,
+    /// The type's name, or the class again.
+    #[schema(example = "Fiksi")]
+    pub name: String,
+    /// Titles with a copy of this type or class (a title whose copies differ counts under each).
+    pub titles: i64,
+    pub copies: i64,
+    /// Loans made in the range, by the copy's type or the book's class.
+    pub loans: i64,
+    /// In-library uses recorded in the range.
+    pub uses: i64,
+}
+
+/// Members of a category: registered now, and those who borrowed in the range.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AccreditationMembers {
+    #[schema(example = "siswa")]
+    pub category: String,
+    #[schema(example = "Siswa")]
+    pub category_name: String,
+    pub members: i64,
+    pub borrowers: i64,
+}
+
+/// The counts the national school-library accreditation form asks for (issue #30): the
+/// collection by type and by DDC main class (titles and copies, now), the loans and in-library
+/// uses of a range by the same splits, and the members. Totals count each title once.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Accreditation {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The usual types in the form's order (Fiksi, Nonfiksi, Referensi, Buku Paket, Terbitan
+    /// Berkala, Audio-Visual), then the library's own by code, then `-` (no type).
+    pub by_type: Vec<AccreditationLine>,
+    /// `000` … `900`, then `other` (no numeric class).
+    pub by_class: Vec<AccreditationLine>,
+    pub members: Vec<AccreditationMembers>,
+    /// Distinct titles with a copy held.
+    pub titles: i64,
+    pub copies: i64,
+    pub loans: i64,
+    pub uses: i64,
+    /// All members now, and the members who borrowed in the range.
+    pub member_total: i64,
+    pub borrower_total: i64,
+}
+
+/// The seeded types, in the order the accreditation form lists them.
+const FORM_TYPES: [&str; 6] = ["fiksi", "nonfiksi", "referensi", "paket", "berkala", "av"];
+
+impl Store {
+    /// The accreditation summary over `range` (see [`Accreditation`]).
+    pub async fn accreditation(&self, range: ReportRange) -> Result<Accreditation> {
+        let ty = super::catalogue::EFFECTIVE_TYPE;
+        let held = |group: &str| {
+            sql(format!(
+                "SELECT {group} AS grp, COUNT(DISTINCT c.book_id) AS titles, COUNT(*) AS copies \
+                 FROM copies c JOIN books b ON b.id = c.book_id WHERE c.status <> 'withdrawn' GROUP BY {group}"
+            ))
+        };
+        let held_by_type = Counts::<TitlesCopies>::new(self.db.all(held(ty)).await?)?;
+        let loans_by_type = format!(
+            "SELECT {ty} AS grp, COUNT(*) AS n FROM loans l JOIN copies c ON c.id = l.copy_id \
+             JOIN books b ON b.id = c.book_id WHERE l.loaned_at >= ? AND l.loaned_at < ? GROUP BY {ty}"
+        );
+        let loans_by_type = Counts::<N>::new(self.db.all(self.in_range(loans_by_type, range)).await?)?;
+        let uses_by_type = "SELECT collection_type AS grp, COUNT(*) AS n FROM in_library_uses \
+                            WHERE used_at >= ? AND used_at < ? GROUP BY collection_type";
+        let uses_by_type = Counts::<N>::new(self.db.all(self.in_range(uses_by_type.into(), range)).await?)?;
+
+        let mut types = self.collection_types().await?;
+        types.sort_by_key(|t| {
+            (FORM_TYPES.iter().position(|f| *f == t.code).unwrap_or(FORM_TYPES.len()), t.code.clone())
+        });
+        let line = |key: String, name: String, group: &str| {
+            let TitlesCopies { titles, copies } = held_by_type.of(group);
+            AccreditationLine {
+                key,
+                name,
+                titles,
+                copies,
+                loans: loans_by_type.of(group).n,
+                uses: uses_by_type.of(group).n,
+            }
+        };
+        let mut by_type: Vec<AccreditationLine> =
+            types.into_iter().map(|t| line(t.code.clone(), t.name, &t.code)).collect();
+        by_type.push(line("-".into(), "-".into(), ""));
+
+        // By class: the copy's class (the book's, kept on the copy), the loan's class then.
+        let mut held_by_class = [TitlesCopies::default(); CLASSES.len()];
+        let q = "SELECT c.ddc_class AS first, COUNT(DISTINCT c.book_id) AS titles, COUNT(*) AS copies \
+                 FROM copies c WHERE c.status <> 'withdrawn' GROUP BY c.ddc_class";
+        for r in &self.db.all(sql(q)).await? {
+            let g: ClassHeld = r.decode()?;
+            let t = &mut held_by_class[class_row(g.first)];
+            t.titles += g.titles;
+            t.copies += g.copies;
+        }
+        let mut loans_by_class = [0_i64; CLASSES.len()];
+        let q = "SELECT ddc_class AS first, COUNT(*) AS n FROM loans WHERE loaned_at >= ? AND loaned_at < ? GROUP BY ddc_class";
+        for r in &self.db.all(self.in_range(q.into(), range)).await? {
+            let c: ClassCount = r.decode()?;
+            loans_by_class[class_row(c.first)] += c.n;
+        }
+        let mut uses_by_class = [0_i64; CLASSES.len()];
+        let q = "SELECT c.ddc_class AS first, COUNT(*) AS n FROM in_library_uses u JOIN copies c ON c.id = u.copy_id \
+                 WHERE u.used_at >= ? AND u.used_at < ? GROUP BY c.ddc_class";
+        for r in &self.db.all(self.in_range(q.into(), range)).await? {
+            let c: ClassCount = r.decode()?;
+            uses_by_class[class_row(c.first)] += c.n;
+        }
+        let by_class = CLASSES
+            .iter()
+            .enumerate()
+            .map(|(i, c)| AccreditationLine {
+                key: (*c).to_owned(),
+                name: (*c).to_owned(),
+                titles: held_by_class[i].titles,
+                copies: held_by_class[i].copies,
+                loans: loans_by_class[i],
+                uses: uses_by_class[i],
+            })
+            .collect();
+
+        let members: Vec<AccreditationMembers> = self
+            .active_members(range)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let text = |i: usize| match row.get(i) {
+                    Some(Cell::Text(t)) => t.clone(),
+                    _ => String::new(),
+                };
+                let int = |i: usize| match row.get(i) {
+                    Some(Cell::Int(n)) => *n,
+                    _ => 0,
+                };
+                AccreditationMembers { category: text(0), category_name: text(1), borrowers: int(2), members: int(3) }
+            })
+            .collect();
+        let count = |q: Query| async move {
+            let n: Option<N> = self.db.opt(q).await?.map(|r| r.decode()).transpose()?;
+            Ok::<i64, StoreError>(n.unwrap_or_default().n)
+        };
+        let titles = count(sql("SELECT COUNT(DISTINCT book_id) AS n FROM copies WHERE status <> 'withdrawn'")).await?;
+        let copies = count(sql("SELECT COUNT(*) AS n FROM copies WHERE status <> 'withdrawn'")).await?;
+        let loans = count(
+            self.in_range("SELECT COUNT(*) AS n FROM loans WHERE loaned_at >= ? AND loaned_at < ?".into(), range),
+        )
+        .await?;
+        let uses = count(
+            self.in_range("SELECT COUNT(*) AS n FROM in_library_uses WHERE used_at >= ? AND used_at < ?".into(), range),
+        )
+        .await?;
+        let borrower_total = count(self.in_range(
+            "SELECT COUNT(DISTINCT member_id) AS n FROM loans WHERE loaned_at >= ? AND loaned_at < ?".into(),
+            range,
+        ))
+        .await?;
+        let member_total = count(sql("SELECT COUNT(*) AS n FROM members")).await?;
+        Ok(Accreditation {
+            from: range.from,
+            to: range.to,
+            by_type,
+            by_class,
+            members,
+            titles,
+            copies,
+            loans,
+            uses,
+            member_total,
+            borrower_total,
+        })
     }
 }
 

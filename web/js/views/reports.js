@@ -1,5 +1,6 @@
 // Reports (staff): one report over a date range as a chart (SVG drawn here, no external URL),
-// a table and CSV/XLSX downloads; and a one-page semester summary to print.
+// a table and CSV/XLSX downloads; a one-page semester summary to print; and the accreditation
+// summary (issue #30) with its PDF and XLSX.
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, getLang } from '../i18n.js';
@@ -101,18 +102,21 @@ function reportTable(name, info, rows) {
   });
 }
 
-/** #/laporan, #/laporan/:name (?from=&to=), #/laporan/ringkasan. */
+/** #/laporan, #/laporan/:name (?from=&to=), #/laporan/ringkasan, #/laporan/akreditasi. */
 export async function render(root, ctx) {
   const name = ctx.params.name || 'loans-per-month';
   const to = /^\d{4}-\d{2}-\d{2}$/.test(ctx.query.to || '') ? ctx.query.to : todayIso();
   const from = /^\d{4}-\d{2}-\d{2}$/.test(ctx.query.from || '') ? ctx.query.from : semesterStart(to);
   const choose = h('select', { name: 'report', 'data-testid': 'report-choice' },
-    [...NAMES, 'ringkasan'].map((n) => h('option', { value: n, selected: n === name }, n === 'ringkasan' ? t('report.summary') : t(`report.name.${n}`))));
+    [...NAMES, 'ringkasan', 'akreditasi'].map((n) => h('option', { value: n, selected: n === name },
+      { ringkasan: t('report.summary'), akreditasi: t('report.accreditation') }[n] || t(`report.name.${n}`))));
   const range = h('form', { class: 'report-range no-print', 'data-testid': 'report-range' },
     h('label', {}, t('report.choose'), ' ', choose),
     h('label', {}, t('report.from'), ' ', h('input', { type: 'date', name: 'from', value: from, required: true })),
     h('label', {}, t('report.to'), ' ', h('input', { type: 'date', name: 'to', value: to, required: true })),
-    h('button', { type: 'submit', class: 'primary' }, t('report.show')));
+    h('button', { type: 'submit', class: 'primary' }, t('report.show')),
+    h('button', { type: 'button', class: 'secondary', 'data-testid': 'report-accreditation',
+      onClick: () => { choose.value = 'akreditasi'; go(); } }, t('report.accreditation')));
   const go = () => {
     const v = Object.fromEntries(new FormData(range));
     ctx.navigate(`#/laporan/${v.report}?from=${v.from}&to=${v.to}`);
@@ -122,6 +126,7 @@ export async function render(root, ctx) {
   const body = h('div', {}, loading());
   replace(root, heading(t('nav.reports')), range, body);
   if (name === 'ringkasan') return summary(body, from, to, ctx);
+  if (name === 'akreditasi') return accreditation(body, from, to, ctx);
   if (!NAMES.includes(name)) { replace(body, notice('error', t('err.not_found'))); return; }
   try {
     const [list, rows] = await Promise.all([api.get('/reports'), api.get(`/reports/${name}`, { from, to })]);
@@ -167,6 +172,49 @@ async function summary(body, from, to, ctx) {
         section(t('report.top10'), top.length
           ? h('ol', {}, top.slice(0, 10).map((r) => h('li', {}, `${r.title} (${r.loans})`)))
           : h('p', { class: 'empty' }, t('report.empty')))));
+  } catch (err) {
+    replace(body, errorNotice(err));
+  }
+}
+
+/** The accreditation summary: the collection by type and by DDC class (titles, copies, loans and
+ * in-library uses of the range), the members; PDF and XLSX for the form. */
+async function accreditation(body, from, to, ctx) {
+  try {
+    const a = await api.get('/reports/accreditation', { from, to });
+    if (!ctx.isCurrent()) return;
+    const lang = getLang();
+    const file = (format, label) => h('a', { class: 'button secondary', href: `/api/v1/reports/accreditation?from=${from}&to=${to}&format=${format}&lang=${lang}`,
+      download: '', 'data-testid': `accreditation-${format}` }, label);
+    const total = { key: 'total', titles: a.titles, copies: a.copies, loans: a.loans, uses: a.uses };
+    const lines = (testid, first, rows, name) => table({
+      testid, rows: [...rows, total], empty: t('report.empty'),
+      rowClass: (r) => (r.key === 'total' ? 'total' : null),
+      columns: [
+        { label: first, render: (r) => (r.key === 'total' ? h('strong', {}, t('report.col.total')) : name(r)) },
+        ...['titles', 'copies', 'loans', 'uses'].map((k) => ({ label: t(`report.acc.${k}`), class: 'num', render: (r) => String(r[k]) })),
+      ],
+    });
+    const members = table({
+      testid: 'accreditation-members', rows: [...a.members, { category_name: t('report.col.total'), members: a.member_total, borrowers: a.borrower_total, total: true }],
+      rowClass: (r) => (r.total ? 'total' : null),
+      columns: [
+        { label: t('report.col.category_name'), render: (r) => (r.total ? h('strong', {}, r.category_name) : r.category_name) },
+        { label: t('report.acc.members'), class: 'num', render: (r) => String(r.members) },
+        { label: t('report.acc.borrowers'), class: 'num', render: (r) => String(r.borrowers) },
+      ],
+    });
+    replace(body,
+      h('div', { class: 'report-accreditation', 'data-testid': 'report-accreditation-view' },
+        h('h2', {}, t('report.accreditation')),
+        h('p', { class: 'hint' }, t('report.acc.hint', { from: formatDate(from), to: formatDate(to) })),
+        h('div', { class: 'actions no-print' }, file('pdf', t('report.download_pdf')), file('xlsx', t('report.download_xlsx')),
+          h('button', { type: 'button', class: 'secondary', onClick: () => window.print() }, t('report.print'))),
+        section(t('report.acc.by_type'), lines('accreditation-types', t('report.col.collection_type_name'), a.by_type,
+          (r) => (r.key === '-' ? t('report.acc.no_type') : r.name))),
+        section(t('report.acc.by_class'), lines('accreditation-classes', t('report.col.class'), a.by_class,
+          (r) => (r.key === 'other' ? t('report.class_other') : r.key))),
+        section(t('report.acc.members_heading'), members)));
   } catch (err) {
     replace(body, errorNotice(err));
   }

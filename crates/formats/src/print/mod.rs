@@ -6,6 +6,7 @@ pub mod code128;
 pub mod pdf;
 pub mod sheet;
 pub mod svg;
+pub mod tables;
 
 use chrono::NaiveDate;
 
