@@ -15,6 +15,10 @@ done
 mkdir -p "$root/etc" "$root/tmp" "$root/home/nonroot" "$root/srv/pustaka/web"
 chmod 1777 "$root/tmp"
 chown 65532:65532 "$root/home/nonroot"
+# The backups folder (compose mounts its `backups` volume here): the volume takes this owner
+# when Docker first fills it from the image, so the non-root server can write its daily backups.
+mkdir -p "$root/var/lib/pustaka/backups"
+chown -R 65532:65532 "$root/var/lib/pustaka"
 echo 'root:x:0:0:root:/root:/sbin/nologin' > "$root/etc/passwd"
 echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >> "$root/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' > "$root/etc/group"
