@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from api_client import Api
+from test_layout import keep
 
 
 def test_download_change_and_restore_a_backup_from_the_page(page: Page, server, tmp_path):
@@ -24,6 +25,7 @@ def test_download_change_and_restore_a_backup_from_the_page(page: Page, server, 
     expect(page.get_by_role("heading", name="Unduh cadangan sekarang")).to_be_visible()
     # The daily backup the server wrote when it started is in the folder's list.
     expect(page.get_by_test_id("backup-list").locator("tbody tr").first).to_contain_text("Buku")
+    keep(page, "cadangan-daftar.png")
 
     with page.expect_download() as downloaded:
         page.get_by_test_id("backup-download").click()
@@ -46,11 +48,13 @@ def test_download_change_and_restore_a_backup_from_the_page(page: Page, server, 
     page.get_by_test_id("backup-check").click()
     expect(page.get_by_test_id("backup-contents")).to_contain_text("Buku 1")
     expect(page.get_by_test_id("backup-contents")).to_contain_text("Eksemplar 1")
+    keep(page, "cadangan-isi-berkas.png")
     assert api.call("GET", "/books?q=Sesudah", None, 200)["total"] == 1, "the check changed nothing"
 
     page.get_by_test_id("backup-restore").click()
     dialog = page.locator("dialog")
     expect(dialog).to_contain_text("Ganti SEMUA data")
+    keep(page, "cadangan-konfirmasi.png")
     dialog.get_by_role("button", name="Pulihkan").click()
     # Every login is gone after a restore: the page asks for one.
     expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import REPO, _binary, _serve, _stop
+from test_layout import keep
 
 GENERATED = re.compile(r"FIRST START.*?password\W+([0-9a-f]{24})|password\W+([0-9a-f]{24}).*FIRST START")
 
@@ -57,16 +58,19 @@ def test_a_fresh_server_reaches_the_desk_through_the_first_start(browser, fresh)
         expect(page.get_by_role("heading", level=1)).to_have_text("Mulai memakai Pustaka")
         expect(page.get_by_test_id("start-password-form")).to_be_visible()
         expect(page.get_by_test_id("start-skip-all")).to_have_count(0)
+        keep(page, "mulai-kata-sandi.png")
         page.get_by_test_id("start-current-password").fill(generated)
         page.get_by_test_id("start-new-password").fill("kata-sandi-admin-sendiri")
         page.get_by_test_id("start-password-save").click()
 
         # The library's identity.
         expect(page.get_by_test_id("start-identity-form")).to_be_visible()
+        keep(page, "mulai-identitas.png")
         page.get_by_test_id("start-library-name").fill("Perpustakaan SMP Negeri 3 Salatiga")
         page.get_by_test_id("start-identity-save").click()
         expect(page.get_by_test_id("start-rules")).to_be_visible()
         expect(page.get_by_test_id("library-name")).to_have_text("Perpustakaan SMP Negeri 3 Salatiga")
+        keep(page, "mulai-aturan-pinjam.png")
 
         # Resumable: leaving and coming back finds the same step.
         page.goto("/#/katalog")

@@ -108,3 +108,8 @@ def test_admin_tabs_follow_the_permissions(page: Page, server):
 
     assert tabs_of("cadang") == ["cadangan"]
     assert tabs_of("atur") == ["pengaturan", "kategori", "libur", "notifikasi", "sumber"]
+    # The admin sees the roles made of permissions (the seeded ones and the two above).
+    log_in(page, "admin", server.admin_password, "Admin")
+    page.goto("/#/admin/peran")
+    expect(page.locator("main")).to_contain_text("Petugas cadangan")
+    keep(page, "peran-daftar.png")
