@@ -18,6 +18,7 @@ contract!(
     an_explicit_map_still_wins,
     an_older_slims_without_birth_dates_or_type_rules_still_comes_over,
     an_unreachable_slims_is_one_clear_error,
+    a_school_slims_of_ten_years_imports_and_reconciles,
 );
 
 /// The command as a librarian types it: `pustaka import slims`, then `pustaka export`, on an
@@ -212,6 +213,19 @@ struct Slims {
 }
 
 impl Slims {
+    /// A SLiMS database made of `statements` (run in order on one connection).
+    async fn of(statements: impl IntoIterator<Item = &str>) -> Option<Slims> {
+        let db = TestDatabase::create().await?;
+        let pool = sqlx::MySqlPool::connect(&db.url).await.expect("connect to the SLiMS fixture");
+        let mut c = pool.acquire().await.unwrap();
+        for s in statements {
+            sqlx::query(s).execute(&mut *c).await.unwrap_or_else(|e| panic!("{e}: {}", &s[..s.len().min(300)]));
+        }
+        drop(c);
+        pool.close().await;
+        Some(Slims { db })
+    }
+
     async fn create() -> Option<Slims> {
         let db = TestDatabase::create().await?;
         let pool = sqlx::MySqlPool::connect(&db.url).await.expect("connect to the SLiMS fixture");
@@ -661,4 +675,51 @@ async fn an_unreachable_slims_is_one_clear_error(app: TestApp) {
         assert!(e.to_string().contains("SLiMS") || e.to_string().contains("--from"), "{e}");
     }
     assert_eq!(app.get("/api/v1/books", None).await.expect(200)["total"], 0);
+}
+
+/// The corpus's SLiMS (`scripts/make-slims-corpus.py`, committed as tests/fixtures/slims-sekolah.sql):
+/// a school's ten years, with the mess such a database has, imported with no edits. Every line of
+/// the reconciliation balances, the dry run tells what the run does, a second run changes nothing.
+async fn a_school_slims_of_ten_years_imports_and_reconciles(app: TestApp) {
+    const SQL: &str = include_str!("../fixtures/slims-sekolah.sql");
+    let statements = SQL
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .split(";\n")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    let Some(src) = Slims::of(statements.iter().map(String::as_str)).await else { return eprintln!("{SKIPPED}") };
+    let dry = run(&app, &src.options(), true).await;
+    let done = run(&app, &src.options(), false).await;
+    let unbalanced: Vec<_> = done.reconciliation.iter().filter(|r| !r.balanced).collect();
+    assert!(unbalanced.is_empty(), "{unbalanced:#?}");
+    assert_eq!(done.reconciliation.len(), 7);
+    assert_eq!(dry.reconciliation, done.reconciliation, "the dry run reconciles as the run does");
+    assert_eq!(records(&dry), records(&done), "the dry run told the truth");
+    let line = |what: &str| done.reconciliation.iter().find(|r| r.what == what).cloned().unwrap();
+    assert_eq!(line("records").source, 400);
+    assert_eq!(line("members").source, 260);
+    assert!(line("past loans").pustaka > 2800, "{:?}", line("past loans"));
+    assert!(line("visits").pustaka > 1700, "{:?}", line("visits"));
+    assert!(line("records").merged >= 1, "two records of one book: {:?}", line("records"));
+    // What came over is there: SLiMS's member types became categories with their rules.
+    let categories = app.get("/api/v1/categories", Some(&app.admin)).await.expect(200);
+    let codes: Vec<&str> =
+        categories["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"standard") && codes.contains(&"alumni"), "{codes:?}");
+    let books = app.get("/api/v1/books", None).await.expect(200);
+    assert_eq!(books["total"].as_i64(), Some(line("records").pustaka), "{:?}", line("records"));
+
+    let again = run(&app, &src.options(), false).await;
+    assert_eq!(
+        (again.books_created, again.copies_created, again.members_created, again.loans_created),
+        (0, 0, 0, 0),
+        "{again:#?}"
+    );
+    assert_eq!((again.past_loans_created, again.visits_created, again.fines_created), (0, 0, 0), "{again:#?}");
+    assert_eq!(again.reconciliation, done.reconciliation, "the second run reconciles the same");
 }
