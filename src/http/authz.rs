@@ -82,6 +82,12 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         ("GET", "/reports" | "/reports/{name}" | "/reports/summary" | "/stats" | "/audit")
         | ("GET", "/visits" | "/visits/stats") => Need(Reports),
         ("POST", "/visits") => Need(Kiosk),
+        // The reading programme (#34): a teacher (`reading` alone) sees their own classes,
+        // `reports` every class; a member their own figures.
+        ("GET", "/reading/targets" | "/reading/students" | "/reading/classes" | "/reading/top") => Need(Reading),
+        ("PUT", "/reading/targets/{id}") => Need(Reports),
+        ("GET", "/members/{id}/reading") => Own(Reports),
+        ("GET" | "PUT", "/users/{id}/classes") => Need(Users),
         ("GET", "/export/{what}") => Need(Exports),
         ("POST", "/import/{what}") | ("GET", "/import/jobs" | "/import/jobs/{id}") => Need(Imports),
         // The library's settings.

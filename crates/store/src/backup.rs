@@ -105,6 +105,8 @@ pub const TABLES: &[Table] = &[
     table!("isbn_covers", "isbn", ["fetched_at"]),
     table!("book_covers", "book_id", ["updated_at"]),
     table!("first_start", "id", ["updated_at"]),
+    table!("reading_targets", "term_id", ["updated_at"]),
+    table!("teacher_classes", "user_id, grade"),
 ];
 
 /// Tables of the schema a backup leaves out, and why: what is rebuilt from the tables above, and
