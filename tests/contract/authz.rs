@@ -175,6 +175,7 @@ async fn sessions(app: &TestApp) -> Vec<(String, Caller, Option<String>)> {
         Permission::Print,
         Permission::Reports,
         Permission::Kiosk,
+        Permission::Reading,
     ]);
     let mut all = vec![
         ("anonymous".to_owned(), Caller::Anonymous, None),

@@ -36,6 +36,7 @@ mod openapi;
 mod pool;
 mod print;
 mod recovery;
+mod reading;
 mod reports;
 mod roles;
 mod rules;
