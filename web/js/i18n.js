@@ -567,6 +567,16 @@ const id = {
   'err.idempotency_in_progress': 'Permintaan yang sama masih diproses. Kirim lagi sebentar lagi.',
   'err.import_busy': 'Server sedang menjalankan impor sebanyak yang ia sanggup sekaligus. Coba lagi beberapa detik lagi.',
   'err.print_busy': 'Server sedang membuat PDF sebanyak yang ia sanggup sekaligus. Coba lagi sebentar lagi.',
+  'nav.reading': 'Literasi', 'roles.guru': 'Guru', 'perm.reading': 'Literasi (kelas sendiri tanpa izin laporan)',
+  'reading.title': 'Gerakan Literasi Sekolah', 'reading.no_terms': 'Belum ada semester. Tambahkan semester di Admin lebih dulu.',
+  'reading.term': 'Semester', 'reading.class': 'Kelas', 'reading.all_classes': 'Semua kelas saya', 'reading.show': 'Tampilkan',
+  'reading.target': 'Target per siswa', 'reading.books': '{count} buku', 'reading.class_students': 'Siswa {grade}',
+  'reading.class_average': 'Rata-rata buku {grade}', 'reading.class_reached': 'Mencapai target {grade}',
+  'reading.students': 'Bacaan per siswa', 'reading.no_students': 'Tidak ada siswa di kelas ini.', 'reading.name': 'Nama',
+  'reading.borrowed': 'Dipinjam', 'reading.returned': 'Dikembalikan', 'reading.in_library': 'Baca di tempat', 'reading.read': 'Buku dibaca',
+  'reading.reached': 'Target', 'reading.yes': 'Tercapai', 'reading.not_yet': 'Belum', 'reading.download_xlsx': 'Unduh XLSX (laporan sekolah)',
+  'reading.top_pdf': 'Piagam pembaca teraktif (PDF)', 'reading.period': 'Periode {from} – {to}. Buku dibaca = dikembalikan + baca di tempat.',
+  'reading.set_target': 'Target semester ini', 'reading.books_per_student': 'Buku per siswa', 'reading.save_target': 'Simpan target',
 };
 
 const en = {
@@ -1135,6 +1145,16 @@ const en = {
   'err.idempotency_in_progress': 'The same request is still being handled. Send it again shortly.',
   'err.import_busy': 'The server is running as many imports as it takes at once. Try again in a few seconds.',
   'err.print_busy': 'The server is making as many PDFs as it takes at once. Try again in a moment.',
+  'nav.reading': 'Reading', 'roles.guru': 'Teacher', 'perm.reading': 'Reading programme (own classes without reports)',
+  'reading.title': 'School reading programme', 'reading.no_terms': 'No terms yet. Add a term under Admin first.',
+  'reading.term': 'Term', 'reading.class': 'Class', 'reading.all_classes': 'All my classes', 'reading.show': 'Show',
+  'reading.target': 'Target per student', 'reading.books': '{count} books', 'reading.class_students': 'Students {grade}',
+  'reading.class_average': 'Average books {grade}', 'reading.class_reached': 'Reached the target {grade}',
+  'reading.students': 'Reading per student', 'reading.no_students': 'No students in this class.', 'reading.name': 'Name',
+  'reading.borrowed': 'Borrowed', 'reading.returned': 'Returned', 'reading.in_library': 'Read in the library', 'reading.read': 'Books read',
+  'reading.reached': 'Target', 'reading.yes': 'Reached', 'reading.not_yet': 'Not yet', 'reading.download_xlsx': 'Download XLSX (school report)',
+  'reading.top_pdf': 'Most active readers certificate (PDF)', 'reading.period': 'Period {from} – {to}. Books read = returned + read in the library.',
+  'reading.set_target': "This term's target", 'reading.books_per_student': 'Books per student', 'reading.save_target': 'Save target',
 };
 
 const dictionaries = { id, en };
