@@ -294,7 +294,8 @@ async fn classes(State(s): State<AppState>, Auth(who): Auth, Query(q): Query<Rea
     let lang = q.lang.unwrap_or_default();
     let keys = ["class", "students", "read", "average", "target", "reached"];
     let columns: Vec<&str> = keys.iter().map(|c| header(c, lang)).collect();
-    let mut table = Table::new(format!("{}-{}", tr(lang, "literasi-kelas", "reading-classes"), sc.term.starts_on), &columns);
+    let mut table =
+        Table::new(format!("{}-{}", tr(lang, "literasi-kelas", "reading-classes"), sc.term.starts_on), &columns);
     for c in items {
         table.push(vec![
             Cell::Text(c.grade),
@@ -431,12 +432,8 @@ async fn member_reading(
         })?,
     };
     let target = s.store.reading_target(term.id).await?.books;
-    let reading = s
-        .store
-        .term_reading(&term, target, &Readers::Member(id))
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound("member"))?;
+    let reading =
+        s.store.term_reading(&term, target, &Readers::Member(id)).await?.pop().ok_or(ApiError::NotFound("member"))?;
     Ok(Json(MemberReading { term, target, reading }))
 }
 

@@ -74,7 +74,9 @@ async fn a_class_reads_against_the_target_and_a_teacher_sees_only_their_classes(
     app.checkin("LP-6").await.expect(200);
     app.checkout("LP-7", &dewi_card).await.expect(201);
     app.checkin("LP-7").await.expect(200);
-    app.post("/api/v1/in-library-uses", admin, json!({ "barcode": "LP-8", "card_number": dewi_card })).await.expect(201);
+    app.post("/api/v1/in-library-uses", admin, json!({ "barcode": "LP-8", "card_number": dewi_card }))
+        .await
+        .expect(201);
 
     // The target: two books per student in the term.
     let t = app.call(Method::PUT, &format!("/api/v1/reading/targets/{term}"), admin, Some(json!({"books": 2}))).await;

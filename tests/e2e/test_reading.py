@@ -68,7 +68,9 @@ def test_a_teacher_sees_their_class_on_a_phone(browser, server):
         expect(rows.nth(1)).to_contain_text("Budi Santoso")
         expect(rows.nth(1)).to_contain_text("Belum")
         expect(page.get_by_test_id("reading-table")).not_to_contain_text("Dewi")
-        expect(page.get_by_test_id("reading-xlsx")).to_have_attribute("href", f"/api/v1/reading/students?term={term}&lang=id&format=xlsx")
+        expect(page.get_by_test_id("reading-xlsx")).to_have_attribute(
+            "href", f"/api/v1/reading/students?term={term}&lang=id&format=xlsx"
+        )
         expect(page.get_by_test_id("reading-target-form")).to_have_count(0)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= WIDTH
         keep(page, "literasi-guru-375.png")

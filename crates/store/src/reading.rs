@@ -119,18 +119,16 @@ impl Store {
 
     /// The target of one term.
     pub async fn reading_target(&self, term_id: i64) -> Result<ReadingTarget> {
-        self.reading_targets()
-            .await?
-            .into_iter()
-            .find(|t| t.term_id == term_id)
-            .ok_or(StoreError::NotFound("term"))
+        self.reading_targets().await?.into_iter().find(|t| t.term_id == term_id).ok_or(StoreError::NotFound("term"))
     }
 
     /// Sets a term's target (`books` from 1 to [`MAX_TARGET`], checked by the caller).
     pub async fn set_reading_target(&self, actor: &Actor, term_id: i64, books: i64) -> Result<ReadingTarget> {
         let now = self.now();
         crate::transaction!(self.db, |tx| async {
-            tx.opt(sql("SELECT id FROM terms WHERE id = ?").bind(term_id)).await?.ok_or(StoreError::NotFound("term"))?;
+            tx.opt(sql("SELECT id FROM terms WHERE id = ?").bind(term_id))
+                .await?
+                .ok_or(StoreError::NotFound("term"))?;
             tx.exec(sql("DELETE FROM reading_targets WHERE term_id = ?").bind(term_id)).await?;
             tx.exec(
                 sql("INSERT INTO reading_targets (term_id, books, updated_at) VALUES (?, ?, ?)")
@@ -147,8 +145,10 @@ impl Store {
 
     /// The classes an account may see in the reading programme, sorted.
     pub async fn teacher_classes(&self, user_id: i64) -> Result<Vec<String>> {
-        let rows =
-            self.db.all(sql("SELECT grade FROM teacher_classes WHERE user_id = ? ORDER BY grade").bind(user_id)).await?;
+        let rows = self
+            .db
+            .all(sql("SELECT grade FROM teacher_classes WHERE user_id = ? ORDER BY grade").bind(user_id))
+            .await?;
         rows.iter().map(|r| Ok(r.decode::<(String,)>()?.0)).collect()
     }
 
@@ -158,11 +158,15 @@ impl Store {
         names.sort_by_key(|n| n.to_lowercase());
         names.dedup_by_key(|n| n.to_lowercase());
         crate::transaction!(self.db, |tx| async {
-            tx.opt(sql("SELECT id FROM users WHERE id = ?").bind(user_id)).await?.ok_or(StoreError::NotFound("user"))?;
+            tx.opt(sql("SELECT id FROM users WHERE id = ?").bind(user_id))
+                .await?
+                .ok_or(StoreError::NotFound("user"))?;
             tx.exec(sql("DELETE FROM teacher_classes WHERE user_id = ?").bind(user_id)).await?;
             for n in &names {
-                tx.exec(sql("INSERT INTO teacher_classes (user_id, grade) VALUES (?, ?)").bind(user_id).bind(n.as_str()))
-                    .await?;
+                tx.exec(
+                    sql("INSERT INTO teacher_classes (user_id, grade) VALUES (?, ?)").bind(user_id).bind(n.as_str()),
+                )
+                .await?;
             }
             self.audit(&mut tx, actor, "user.classes", "user", user_id, names.join(", ")).await
         }
