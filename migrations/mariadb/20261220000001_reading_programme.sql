@@ -16,3 +16,12 @@ CREATE TABLE teacher_classes (
 UPDATE roles SET permissions = CONCAT(permissions, ' reading') WHERE code IN ('admin', 'librarian', 'reports_only');
 INSERT INTO roles (code, name, permissions, builtin, updated_at)
     VALUES ('guru', 'Guru', 'reading', TRUE, '2026-12-20 00:00:00');
+-- A member's reading list: books they want to read (their own; staff may see and help).
+CREATE TABLE reading_list (
+    member_id BIGINT NOT NULL,
+    book_id   BIGINT NOT NULL,
+    added_at  DATETIME NOT NULL,
+    PRIMARY KEY (member_id, book_id),
+    CONSTRAINT reading_list_member FOREIGN KEY (member_id) REFERENCES members (id) ON DELETE CASCADE,
+    CONSTRAINT reading_list_book FOREIGN KEY (book_id) REFERENCES books (id) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;

@@ -14,3 +14,10 @@ CREATE TABLE teacher_classes (
 UPDATE roles SET permissions = permissions || ' reading' WHERE code IN ('admin', 'librarian', 'reports_only');
 INSERT INTO roles (code, name, permissions, builtin, updated_at)
     VALUES ('guru', 'Guru', 'reading', 1, '2026-12-20T00:00:00+00:00');
+-- A member's reading list: books they want to read (their own; staff may see and help).
+CREATE TABLE reading_list (
+    member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    book_id   INTEGER NOT NULL REFERENCES books (id) ON DELETE CASCADE,
+    added_at  TEXT NOT NULL,
+    PRIMARY KEY (member_id, book_id)
+);

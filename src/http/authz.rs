@@ -87,6 +87,10 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         ("GET", "/reading/targets" | "/reading/students" | "/reading/classes" | "/reading/top") => Need(Reading),
         ("PUT", "/reading/targets/{id}") => Need(Reports),
         ("GET", "/members/{id}/reading") => Own(Reports),
+        // A member's reading list: their own; the desk's for anyone.
+        ("GET" | "POST", "/members/{id}/reading-list") | ("DELETE", "/members/{id}/reading-list/{book_id}") => {
+            Own(Desk)
+        }
         ("GET" | "PUT", "/users/{id}/classes") => Need(Users),
         ("GET", "/export/{what}") => Need(Exports),
         ("POST", "/import/{what}") | ("GET", "/import/jobs" | "/import/jobs/{id}") => Need(Imports),

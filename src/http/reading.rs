@@ -29,7 +29,7 @@ use crate::{
     store::{
         accounts::Session,
         collections::Term,
-        reading::{self, ClassSummary, Readers, ReadingTarget, StudentReading, MAX_TARGET},
+        reading::{self, ClassSummary, Readers, ReadingListEntry, ReadingTarget, StudentReading, MAX_TARGET},
     },
 };
 
@@ -42,6 +42,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(top))
         .routes(routes!(member_reading))
         .routes(routes!(get_user_classes, set_user_classes))
+        .routes(routes!(get_reading_list, add_to_reading_list))
+        .routes(routes!(remove_from_reading_list))
 }
 
 /// The most readers the top list shows.
@@ -472,4 +474,60 @@ async fn set_user_classes(
     let grades: Vec<Grade> = input.classes.iter().filter_map(|c| fields.check("classes", Grade::parse(c))).collect();
     fields.finish()?;
     Ok(Json(ClassesInput { classes: s.store.set_teacher_classes(&who.actor(), id, &grades).await? }))
+}
+
+/// A book for a reading list.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingListInput {
+    /// The book (required; optional in the type so that another member's request is refused
+    /// before its body is judged).
+    #[schema(required = true)]
+    book_id: Option<i64>,
+}
+
+/// A member's reading list: books they want to read, newest first, with the copies on the shelf
+/// now (the member themself, or staff at the desk).
+#[utoipa::path(get, path = "/members/{id}/reading-list", tag = "reading", params(("id" = i64, Path)),
+    responses((status = 200, body = Items<ReadingListEntry>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn get_reading_list(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Items<ReadingListEntry>>> {
+    who.actor().ensure_for(id)?;
+    Ok(Json(Items { items: s.store.reading_list(id).await? }))
+}
+
+/// Put a book on a member's reading list (already there: unchanged); at most 200 books. Answers
+/// the list.
+#[utoipa::path(post, path = "/members/{id}/reading-list", tag = "reading", params(("id" = i64, Path)), request_body = ReadingListInput,
+    responses((status = 200, body = Items<ReadingListEntry>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn add_to_reading_list(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<ReadingListInput>,
+) -> Result<Json<Items<ReadingListEntry>>> {
+    who.actor().ensure_for(id)?;
+    let book_id = input
+        .book_id
+        .ok_or_else(|| ApiError::field("book_id", ValidationError::new("required", "book_id is required")))?;
+    Ok(Json(Items { items: s.store.add_to_reading_list(id, book_id).await? }))
+}
+
+/// Take a book off a member's reading list.
+#[utoipa::path(delete, path = "/members/{id}/reading-list/{book_id}", tag = "reading", params(("id" = i64, Path), ("book_id" = i64, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn remove_from_reading_list(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, book_id)): Path<(i64, i64)>,
+) -> Result<axum::http::StatusCode> {
+    who.actor().ensure_for(id)?;
+    s.store.remove_from_reading_list(id, book_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

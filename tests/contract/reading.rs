@@ -10,7 +10,10 @@ use common::TestApp;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-contract!(a_class_reads_against_the_target_and_a_teacher_sees_only_their_classes);
+contract!(
+    a_class_reads_against_the_target_and_a_teacher_sees_only_their_classes,
+    a_member_keeps_a_reading_list_of_their_own
+);
 
 async fn student(app: &TestApp, name: &str, grade: &str, username: Option<&str>) -> (i64, String) {
     let mut body = json!({ "name": name, "category": "student", "grade": grade });
@@ -159,4 +162,43 @@ async fn a_class_reads_against_the_target_and_a_teacher_sees_only_their_classes(
     // Staff with `reports` see any member's.
     let b = app.get(&format!("/api/v1/members/{budi}/reading?term={term}"), admin).await.expect(200);
     assert_eq!(counts(&b["reading"]), (1, 1, 0, 1, false));
+}
+
+async fn a_member_keeps_a_reading_list_of_their_own(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let laskar = app.book("Laskar Pelangi").await;
+    app.copy(laskar, "RL-1").await;
+    let bumi = app.book("Bumi Manusia").await;
+    let (ani, _) = student(&app, "Ani", "7A", Some("ani")).await;
+    let (budi, _) = student(&app, "Budi", "7A", Some("budi")).await;
+    let ani_token = app.login("ani", "member-password").await;
+    let me = Some(ani_token.as_str());
+    let list = format!("/api/v1/members/{ani}/reading-list");
+
+    let l = app.post(&list, me, json!({"book_id": laskar})).await.expect(200);
+    assert_eq!(l["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (l["items"][0]["title"].as_str(), l["items"][0]["copies_available"].as_i64()),
+        (Some("Laskar Pelangi"), Some(1))
+    );
+    app.post(&list, me, json!({"book_id": bumi})).await.expect(200);
+    // Twice the same book: still once.
+    let l = app.post(&list, me, json!({"book_id": laskar})).await.expect(200);
+    assert_eq!(l["items"].as_array().unwrap().len(), 2, "{l}");
+    app.post(&list, me, json!({"book_id": 999_999})).await.problem(404, "not_found");
+
+    // Staff see it; another member does not, nor adds to it.
+    let seen = app.get(&list, admin).await.expect(200);
+    assert_eq!(seen["items"].as_array().unwrap().len(), 2);
+    let budi_token = app.login("budi", "member-password").await;
+    app.get(&list, Some(&budi_token)).await.problem(403, "forbidden");
+    app.post(&list, Some(&budi_token), json!({"book_id": bumi})).await.problem(403, "forbidden");
+    app.get(&format!("/api/v1/members/{budi}/reading-list"), Some(&budi_token)).await.expect(200);
+
+    // Off the list.
+    app.delete(&format!("{list}/{laskar}"), me).await.expect(204);
+    app.delete(&format!("{list}/{laskar}"), me).await.problem(404, "not_found");
+    let l = app.get(&list, me).await.expect(200);
+    assert_eq!(l["items"].as_array().unwrap().len(), 1);
+    assert_eq!(l["items"][0]["title"], "Bumi Manusia");
 }

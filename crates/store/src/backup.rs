@@ -107,6 +107,7 @@ pub const TABLES: &[Table] = &[
     table!("first_start", "id", ["updated_at"]),
     table!("reading_targets", "term_id", ["updated_at"]),
     table!("teacher_classes", "user_id, grade"),
+    table!("reading_list", "member_id, book_id", ["added_at"]),
 ];
 
 /// Tables of the schema a backup leaves out, and why: what is rebuilt from the tables above, and

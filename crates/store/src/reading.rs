@@ -238,6 +238,102 @@ impl Store {
     }
 }
 
+/// A book on a member's reading list.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct ReadingListEntry {
+    pub book_id: i64,
+    pub title: String,
+    pub added_at: DateTime<Utc>,
+    /// Copies on the shelf now.
+    pub copies_available: i64,
+}
+
+/// The most books a reading list holds.
+pub const READING_LIST_MAX: i64 = 200;
+
+impl Store {
+    /// A member's reading list, newest first (`NotFound("member")`).
+    pub async fn reading_list(&self, member_id: i64) -> Result<Vec<ReadingListEntry>> {
+        self.db
+            .opt(sql("SELECT id FROM members WHERE id = ?").bind(member_id))
+            .await?
+            .ok_or(StoreError::NotFound("member"))?;
+        let rows = self
+            .db
+            .all(
+                sql("SELECT r.book_id, b.title, r.added_at, \
+                     (SELECT COUNT(*) FROM copies c WHERE c.book_id = b.id AND c.status = 'available') AS copies_available \
+                     FROM reading_list r JOIN books b ON b.id = r.book_id WHERE r.member_id = ? \
+                     ORDER BY r.added_at DESC, r.book_id DESC")
+                .bind(member_id),
+            )
+            .await?;
+        Ok(rows.iter().map(Row::decode::<ReadingListEntry>).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Puts a book on a member's reading list (already there: nothing changes). At most
+    /// [`READING_LIST_MAX`] books.
+    pub async fn add_to_reading_list(&self, member_id: i64, book_id: i64) -> Result<Vec<ReadingListEntry>> {
+        let now = self.now();
+        crate::transaction!(self.db, |tx| async {
+            tx.opt(sql("SELECT id FROM members WHERE id = ?").bind(member_id))
+                .await?
+                .ok_or(StoreError::NotFound("member"))?;
+            tx.opt(sql("SELECT id FROM books WHERE id = ?").bind(book_id))
+                .await?
+                .ok_or(StoreError::NotFound("book"))?;
+            let there = tx
+                .opt(
+                    sql("SELECT book_id FROM reading_list WHERE member_id = ? AND book_id = ?")
+                        .bind(member_id)
+                        .bind(book_id),
+                )
+                .await?;
+            if there.is_some() {
+                return Ok(());
+            }
+            let (n,): (i64,) = tx
+                .opt(sql("SELECT COUNT(*) FROM reading_list WHERE member_id = ?").bind(member_id))
+                .await?
+                .ok_or(StoreError::NotFound("member"))?
+                .decode()?;
+            if n >= READING_LIST_MAX {
+                return Err(StoreError::invalid(
+                    "book_id",
+                    crate::domain::ValidationError::new(
+                        "list_full",
+                        format!("a reading list holds at most {READING_LIST_MAX} books"),
+                    ),
+                ));
+            }
+            tx.exec(
+                sql("INSERT INTO reading_list (member_id, book_id, added_at) VALUES (?, ?, ?)")
+                    .bind(member_id)
+                    .bind(book_id)
+                    .bind(now),
+            )
+            .await?;
+            Ok(())
+        }
+        .await)?;
+        self.reading_list(member_id).await
+    }
+
+    /// Takes a book off a member's reading list (`NotFound("book")` when it is not on it).
+    pub async fn remove_from_reading_list(&self, member_id: i64, book_id: i64) -> Result<()> {
+        crate::transaction!(self.db, |tx| async {
+            let done = tx
+                .exec(sql("DELETE FROM reading_list WHERE member_id = ? AND book_id = ?").bind(member_id).bind(book_id))
+                .await?;
+            if done.rows == 0 {
+                return Err(StoreError::NotFound("book"));
+            }
+            Ok(())
+        }
+        .await)
+    }
+}
+
 /// Per class a summary of `students` (as [`Store::term_reading`] gives them, by class).
 pub fn class_summaries(students: &[StudentReading], target: Option<i64>) -> Vec<ClassSummary> {
     let mut out: Vec<ClassSummary> = Vec::new();
