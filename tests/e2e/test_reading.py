@@ -42,8 +42,12 @@ def test_a_teacher_sees_their_class_on_a_phone(browser, server):
         for i in range(1, 6):
             api.call("POST", f"/books/{book}/copies", {"barcode": f"GLS-{i}"}, 201)
         cards = {}
+        ani_password = secrets.token_urlsafe(12)
         for name, grade in (("Ani Lestari", "7A"), ("Budi Santoso", "7A"), ("Citra Ayu", "7A"), ("Dewi", "7B")):
-            m = api.call("POST", "/members", {"name": name, "category": "student", "grade": grade}, 201)
+            body = {"name": name, "category": "student", "grade": grade}
+            if name == "Ani Lestari":
+                body |= {"username": "ani", "password": ani_password}
+            m = api.call("POST", "/members", body, 201)
             cards[name] = m["card_number"]
         for barcode, who in (("GLS-1", "Ani Lestari"), ("GLS-2", "Ani Lestari"), ("GLS-3", "Budi Santoso")):
             api.call("POST", "/loans", {"barcode": barcode, "card_number": cards[who]}, 201)
@@ -84,5 +88,21 @@ def test_a_teacher_sees_their_class_on_a_phone(browser, server):
         expect(page.locator(".notice-error")).to_be_visible()
         expect(page.locator(".notice-error")).not_to_contain_text("{")
         keep(page, "literasi-guru-kelas-lain-375.png")
+        page.get_by_test_id("logout-button").click()
+
+        # Ani, on her phone: a book onto her reading list, then her account: this term's figures
+        # against the target and the list.
+        other = api.call("POST", "/books", {"title": "Bumi Manusia", "authors": ["Pramoedya Ananta Toer"]}, 201)["id"]
+        log_in(page, "ani", ani_password, "Anggota")
+        page.goto(f"/#/buku/{other}")
+        page.get_by_test_id("reading-list-add").click()
+        expect(page.locator(".hold-result")).to_contain_text("daftar bacaan")
+        page.goto("/#/akun")
+        expect(page.get_by_test_id("my-reading")).to_contain_text("3 dari target 2 buku dibaca")
+        expect(page.get_by_test_id("reading-list")).to_contain_text("Bumi Manusia")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= WIDTH
+        keep(page, "literasi-anggota-375.png")
+        page.get_by_test_id(f"reading-list-remove-{other}").click()
+        expect(page.get_by_test_id("reading-list")).to_have_count(0)
     finally:
         context.close()
