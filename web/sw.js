@@ -25,6 +25,7 @@ const FILES = [
   '/js/views/backup.js',
   '/js/views/catalog.js',
   '/js/views/classsets.js',
+  '/js/views/reading.js',
   '/js/views/collection.js',
   '/js/views/copycat.js',
   '/js/views/desk.js',

@@ -85,6 +85,16 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         )
         | ("GET", "/visits" | "/visits/stats") => Need(Reports),
         ("POST", "/visits") => Need(Kiosk),
+        // The reading programme (#34): a teacher (`reading` alone) sees their own classes,
+        // `reports` every class; a member their own figures.
+        ("GET", "/reading/targets" | "/reading/students" | "/reading/classes" | "/reading/top") => Need(Reading),
+        ("PUT", "/reading/targets/{id}") => Need(Reports),
+        ("GET", "/members/{id}/reading") => Own(Reports),
+        // A member's reading list: their own; the desk's for anyone.
+        ("GET" | "POST", "/members/{id}/reading-list") | ("DELETE", "/members/{id}/reading-list/{book_id}") => {
+            Own(Desk)
+        }
+        ("GET" | "PUT", "/users/{id}/classes") => Need(Users),
         ("GET", "/export/{what}") => Need(Exports),
         ("POST", "/import/{what}" | "/import/{what}/columns") | ("GET", "/import/jobs" | "/import/jobs/{id}") => {
             Need(Imports)

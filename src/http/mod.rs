@@ -21,6 +21,7 @@ pub mod limits;
 pub mod members;
 pub mod notices;
 pub mod print;
+pub mod reading;
 pub mod reports;
 pub mod settings;
 pub mod stocktake;
@@ -102,6 +103,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         (name = "export", description = "The catalogue, copies, members and loans as CSV or XLSX (staff)"),
         (name = "backup", description = "A backup of every record, downloaded, checked and restored (admin)"),
         (name = "import", description = "Spreadsheets and MARC files into the catalogue and the members (admin)"),
+        (name = "reading", description = "The reading programme (Gerakan Literasi Sekolah): targets, per student and per class, the most active readers; a teacher sees their own classes"),
     )
 )]
 struct ApiDoc;
@@ -251,7 +253,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(print::router())
         .merge(export::router())
         .merge(backup::router())
-        .merge(imports::router());
+        .merge(imports::router())
+        .merge(reading::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))

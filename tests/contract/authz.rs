@@ -149,6 +149,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{isbn}", "9789799731234")
         .replace("{category}", "tamu")
         .replace("{collection_type}", "paket")
+        .replace("{book_id}", &f.book.to_string())
 }
 
 /// A body that gets a well-formed request past parsing where the handler reads one.
@@ -175,6 +176,7 @@ async fn sessions(app: &TestApp) -> Vec<(String, Caller, Option<String>)> {
         Permission::Print,
         Permission::Reports,
         Permission::Kiosk,
+        Permission::Reading,
     ]);
     let mut all = vec![
         ("anonymous".to_owned(), Caller::Anonymous, None),

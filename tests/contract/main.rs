@@ -36,6 +36,7 @@ mod opac;
 mod openapi;
 mod pool;
 mod print;
+mod reading;
 mod recovery;
 mod reports;
 mod roles;

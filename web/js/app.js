@@ -18,6 +18,7 @@ import * as stocktake from './views/stocktake.js';
 import * as print from './views/print.js';
 import * as firstStart from './views/firststart.js';
 import * as classsets from './views/classsets.js';
+import * as reading from './views/reading.js';
 import { api } from './api.js';
 
 // [pattern, render function, who may see it: 'public' | 'user' | 'staff' | 'admin', nav key]
@@ -49,6 +50,7 @@ const routes = [
   ['stock-opname/:id', stocktake.renderDetail, 'staff', 'scanners'],
   ['buku-paket', classsets.render, 'staff', 'scanners'],
   ['cetak', print.render, 'staff', 'print'],
+  ['literasi', reading.render, 'staff', 'reading'],
   ['mulai', firstStart.render, 'admin', 'admin'],
 ];
 
@@ -193,6 +195,8 @@ function renderHeader() {
   if (can('catalogue', user)) items.push(navLink('collection', '#/koleksi', t('nav.collection')));
   if (can('desk', user)) items.push(navLink('loans', '#/pinjaman', t('nav.loans')));
   if (can('reports', user)) items.push(navLink('reports', '#/laporan', t('nav.reports')));
+  // A teacher's one view; staff with reports reach it from the reports (the header has no room).
+  if (can('reading', user) && !can('reports', user)) items.push(navLink('reading', '#/literasi', t('nav.reading')));
   if (can('print', user)) items.push(navLink('print', '#/cetak', t('nav.print')));
   // Staff reach their account through their name on the right, which keeps their longer menu on one row.
   if (user && !isStaff(user)) items.push(navLink('account', '#/akun', t('nav.account')));

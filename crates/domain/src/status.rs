@@ -112,12 +112,15 @@ text_enum! {
         Users = "users",
         /// Recording visits at the entrance kiosk.
         Kiosk = "kiosk",
+        /// The reading programme's reports (#34): with `reports` for every class, without it
+        /// (a teacher) for the account's own classes only.
+        Reading = "reading",
     }
 }
 
 impl Permission {
     /// Every permission, in the order the page lists them.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::Desk,
         Permission::Catalogue,
         Permission::Members,
@@ -130,6 +133,7 @@ impl Permission {
         Permission::Backups,
         Permission::Users,
         Permission::Kiosk,
+        Permission::Reading,
     ];
 
     fn bit(self) -> u32 {
@@ -192,6 +196,8 @@ pub mod roles {
     pub const LIBRARIAN: &str = "librarian";
     /// A library member's own account: no permission, their own records only.
     pub const MEMBER: &str = "member";
+    /// A class teacher (#34): the reading programme of the classes given to the account.
+    pub const GURU: &str = "guru";
     /// The entrance kiosk: records visits, nothing else.
     pub const KIOSK: &str = "kiosk";
 
@@ -202,11 +208,12 @@ pub mod roles {
             (
                 LIBRARIAN,
                 "Pustakawan",
-                Permissions::of(&[Desk, Catalogue, Members, Fines, Exports, Print, Reports, Kiosk]),
+                Permissions::of(&[Desk, Catalogue, Members, Fines, Exports, Print, Reports, Kiosk, Reading]),
             ),
             ("desk_helper", "Petugas meja", Permissions::of(&[Desk, Kiosk])),
             ("cataloguer", "Katalogisasi", Permissions::of(&[Catalogue, Print])),
-            ("reports_only", "Laporan saja", Permissions::of(&[Reports])),
+            ("reports_only", "Laporan saja", Permissions::of(&[Reports, Reading])),
+            (GURU, "Guru", Permissions::of(&[Reading])),
             (KIOSK, "Kios", Permissions::of(&[Kiosk])),
             (MEMBER, "Anggota", Permissions::NONE),
         ]

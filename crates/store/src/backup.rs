@@ -106,6 +106,9 @@ pub const TABLES: &[Table] = &[
     table!("book_covers", "book_id", ["updated_at"]),
     table!("first_start", "id", ["updated_at"]),
     table!("library_settings", "name", ["updated_at"]),
+    table!("reading_targets", "term_id", ["updated_at"]),
+    table!("teacher_classes", "user_id, grade"),
+    table!("reading_list", "member_id, book_id", ["added_at"]),
 ];
 
 /// Tables of the schema a backup leaves out, and why: what is rebuilt from the tables above, and

@@ -33,6 +33,7 @@ pub mod members;
 pub mod mysql_pool;
 pub mod notices;
 pub mod print;
+pub mod reading;
 pub mod reports;
 pub mod search;
 pub mod settings;

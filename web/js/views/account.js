@@ -27,6 +27,9 @@ export async function render(root, ctx) {
         api.get(`/members/${id}/fines`, { status: 'all', per_page: 100 }),
         api.get(`/members/${id}/history`),
       ]);
+      // This term's reading against the school's target (none outside a term).
+      const reading = await api.get(`/members/${id}/reading`).catch(() => null);
+      const wanted = await api.get(`/members/${id}/reading-list`).catch(() => ({ items: [] }));
       const renew = async (l) => {
         try {
           const renewed = await api.post(`/loans/${l.id}/renew`);
@@ -47,6 +50,8 @@ export async function render(root, ctx) {
         section(t('account.holds'), holdsTable(holds.items.filter((x) => x.status === 'waiting' || x.status === 'ready'), act),
           h('p', { class: 'hint' }, t('account.holds_hint'))),
         section(t('account.fines'), finesTable(fines.items)),
+        reading ? readingSection(reading) : null,
+        readingListSection(id, wanted.items, again),
         historySection(id, history, again));
     } catch (err) {
       replace(box, errorNotice(err));
@@ -55,6 +60,29 @@ export async function render(root, ctx) {
     root.append(facts([[t('login.username'), user.username], [t('account.role'), roleName(user.role)]]));
   }
   root.append(section(t('account.password'), passwordForm()));
+}
+
+/** Books the member wants to read, with a way to take one off. */
+function readingListSection(id, items, again) {
+  const body = items.length
+    ? h('ul', { class: 'history-list', 'data-testid': 'reading-list' }, items.map((b) => h('li', {},
+      h('a', { href: `#/buku/${b.book_id}` }, b.title), ' ',
+      h('span', { class: `badge badge-${b.copies_available ? 'ok' : 'neutral'}` }, b.copies_available ? t('readinglist.available') : t('readinglist.out')), ' ',
+      h('button', { type: 'button', class: 'small secondary', 'data-testid': `reading-list-remove-${b.book_id}`,
+        onClick: async () => {
+          try { await api.del(`/members/${id}/reading-list/${b.book_id}`); again(); } catch (err) { flash(errorText(err), 'error'); }
+        } }, t('readinglist.remove')))))
+    : h('p', { class: 'empty' }, t('readinglist.empty'));
+  return section(t('readinglist.title'), body);
+}
+
+/** The member's reading this term (Gerakan Literasi Sekolah): books read against the target. */
+function readingSection(r) {
+  const x = r.reading;
+  const line = r.target == null ? t('reading.mine', { read: x.read, term: r.term.name })
+    : t('reading.mine_target', { read: x.read, target: r.target, term: r.term.name });
+  return section(t('reading.title'), h('p', { 'data-testid': 'my-reading' }, line,
+    ' ', x.reached == null ? null : h('span', { class: `badge badge-${x.reached ? 'ok' : 'warn'}` }, t(x.reached ? 'reading.yes' : 'reading.not_yet'))));
 }
 
 /** The member's own reading history (loans and reads in the library) and their privacy switches. */

@@ -17,7 +17,7 @@ import { heading, tabs, table, pager, stat, section, errorNotice, loading, confi
 const TAB_PERMISSION = { pengaturan: 'settings', kategori: 'settings', libur: 'settings', pengguna: 'users', peran: 'users',
   notifikasi: 'settings', audit: 'reports', impor: 'imports', sumber: 'settings', cadangan: 'backups' };
 const ALL_TABS = ['pengaturan', 'kategori', 'libur', 'pengguna', 'peran', 'notifikasi', 'audit', 'impor', 'sumber', 'cadangan'];
-const PERMISSIONS = ['desk', 'catalogue', 'members', 'fines', 'imports', 'exports', 'print', 'reports', 'settings', 'backups', 'users', 'kiosk'];
+const PERMISSIONS = ['desk', 'catalogue', 'members', 'fines', 'imports', 'exports', 'print', 'reports', 'settings', 'backups', 'users', 'kiosk', 'reading'];
 const RULES = ['max_loans', 'loan_days', 'max_renewals', 'fine_per_day', 'max_fine_per_loan', 'fine_limit', 'hold_pickup_days',
   'overdue_grace_days', 'lost_charge', 'damage_charge'];
 
@@ -273,6 +273,20 @@ async function rolesTab(body, { act, again }) {
   }
 }
 
+/** Whether a role is a teacher's: the reading programme without every class (no `reports`). */
+function teacherRole(roles, code) {
+  const r = roles.find((x) => x.code === code);
+  return Boolean(r && (r.permissions || []).includes('reading') && !(r.permissions || []).includes('reports'));
+}
+
+/** The classes a teacher's account may see (#34), separated by commas; saved when changed. */
+function teacherClasses(u, act) {
+  const input = h('input', { type: 'text', 'data-testid': `user-classes-${u.username}`, 'aria-label': t('users.classes'), placeholder: '7A, 7B', size: 12,
+    onChange: (e) => act(() => api.put(`/users/${u.id}/classes`, { classes: e.target.value.split(',').map((c) => c.trim()).filter(Boolean) }), t('users.classes_saved')) });
+  api.get(`/users/${u.id}/classes`).then((r) => { input.value = r.classes.join(', '); }).catch(() => {});
+  return input;
+}
+
 async function usersTab(body, { ctx, act, again }) {
   try {
     const list = await api.get('/users', { per_page: 100 });
@@ -299,6 +313,7 @@ async function usersTab(body, { ctx, act, again }) {
             : h('select', { 'data-testid': `user-role-${u.username}`, 'aria-label': t('account.role'),
               onChange: (e) => act(() => api.put(`/users/${u.id}/role`, { role: e.target.value }), t('roles.saved')) },
             ...roles.filter((r) => r.code !== 'member').map((r) => h('option', { value: r.code, selected: r.code === u.role }, roleLabel(r))))) },
+          { label: t('users.classes'), render: (u) => (teacherRole(roles, u.role) ? teacherClasses(u, act) : '—') },
           { label: t('users.member_id'), render: (u) => (u.member_id ? h('a', { href: `#/anggota/${u.member_id}` }, `#${u.member_id}`) : '—') },
           { label: t('users.created_at'), render: (u) => formatDate(u.created_at) },
           { label: t('common.actions'), render: (u) => (u.id === ctx.user.id ? h('span', { class: 'hint' }, t('users.you')) : h('button', { type: 'button', class: 'danger small',

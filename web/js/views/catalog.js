@@ -198,7 +198,15 @@ function renderHoldArea(area, book, ctx) {
       button.disabled = true;
       try { showHold(await api.post('/holds', { book_id: book.id })); } catch (err) { showError(err); } finally { button.disabled = false; }
     });
-    replace(area, h('div', { class: 'actions' }, button, h('span', { class: 'hint' }, t('hold.explain'))), result);
+    const want = h('button', { type: 'button', class: 'secondary', 'data-testid': 'reading-list-add' }, t('readinglist.add'));
+    want.addEventListener('click', async () => {
+      want.disabled = true;
+      try {
+        await api.post(`/members/${ctx.user.member_id}/reading-list`, { book_id: book.id });
+        replace(result, notice('ok', t('readinglist.added')));
+      } catch (err) { showError(err); } finally { want.disabled = false; }
+    });
+    replace(area, h('div', { class: 'actions' }, button, want, h('span', { class: 'hint' }, t('hold.explain'))), result);
   } else if (isStaff(ctx.user)) {
     const form = onSubmit(h('form', { class: 'inline-form' },
       field({ name: 'card_number', label: t('hold.for_member'), required: true, attrs: { autocomplete: 'off' } }),

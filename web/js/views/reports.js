@@ -6,6 +6,7 @@ import { h, replace } from '../dom.js';
 import { t, getLang } from '../i18n.js';
 import { formatMoney, formatDate, todayIso } from '../format.js';
 import { table, heading, errorNotice, loading, notice, stat, section } from '../ui.js';
+import { can } from '../session.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -124,7 +125,8 @@ export async function render(root, ctx) {
   range.addEventListener('submit', (e) => { e.preventDefault(); go(); });
   choose.addEventListener('change', go);
   const body = h('div', {}, loading());
-  replace(root, heading(t('nav.reports')), range, body);
+  const readingLink = can('reading', ctx.user) ? h('a', { href: '#/literasi', class: 'button secondary', 'data-testid': 'reports-reading' }, t('nav.reading')) : null;
+  replace(root, heading(t('nav.reports'), readingLink), range, body);
   if (name === 'ringkasan') return summary(body, from, to, ctx);
   if (name === 'akreditasi') return accreditation(body, from, to, ctx);
   if (!NAMES.includes(name)) { replace(body, notice('error', t('err.not_found'))); return; }
