@@ -348,6 +348,10 @@ pub struct LabelsInput {
     added_on: Option<NaiveDate>,
     /// Instead of `barcodes`: every copy an import run added (its `import_id`, see `GET /print/imports`), oldest first.
     import_id: Option<i64>,
+    /// With `added_on` or `import_id` naming more than 1000 copies: which thousand to print
+    /// (1 is the first 1000, 2 the next, …), one PDF per part.
+    #[schema(minimum = 1)]
+    part: Option<usize>,
     /// `barcode`, `spine` or `both` (default).
     #[serde(default = "default_kind")]
     kind: LabelKind,
@@ -427,6 +431,11 @@ async fn print_labels(
     } else if ways > 1 {
         f.add("barcodes", "one_source", "give one of barcodes, added_on and import_id");
     }
+    if input.part == Some(0) {
+        f.add("part", "out_of_range", "parts are counted from 1");
+    } else if input.part.is_some() && !input.barcodes.is_empty() {
+        f.add("part", "one_source", "a part is of the copies of a day (added_on) or of an import (import_id)");
+    }
     f.finish()?;
     let stored = |list: Vec<String>| -> Result<Vec<Barcode>> {
         list.iter()
@@ -453,15 +462,32 @@ async fn print_labels(
                 ValidationError::new("nothing_to_print", format!("no copy was added {when}")),
             ));
         }
-        if list.len() > MAX_ITEMS {
-            return Err(ApiError::field(
-                field,
-                ValidationError::new(
-                    "too_many",
-                    format!("{} copies were added {when}: at most {MAX_ITEMS} labels at once", list.len()),
-                ),
-            ));
-        }
+        let parts = list.len().div_ceil(MAX_ITEMS);
+        let list = match input.part {
+            None if parts > 1 => {
+                return Err(ApiError::field(
+                    field,
+                    ValidationError::new(
+                        "too_many",
+                        format!(
+                            "{} copies were added {when}: at most {MAX_ITEMS} labels at once; print them in {parts} parts (part 1 to {parts})",
+                            list.len()
+                        ),
+                    ),
+                ))
+            }
+            None => list,
+            Some(p) if p > parts => {
+                return Err(ApiError::field(
+                    "part",
+                    ValidationError::new(
+                        "out_of_range",
+                        format!("{} copies were added {when}: {parts} parts of {MAX_ITEMS} at most", list.len()),
+                    ),
+                ))
+            }
+            Some(p) => list.into_iter().skip((p - 1) * MAX_ITEMS).take(MAX_ITEMS).collect(),
+        };
         barcodes = list;
     }
     let copies = match s.store.label_copies(&barcodes).await? {

@@ -804,8 +804,27 @@ async fn labels_of_a_whole_import(app: TestApp) {
     }
     let report = app.import_file("/api/v1/import/books", big.as_bytes()).await;
     assert_eq!(report["copies_created"], 1100);
-    let r = post(json!({"import_id": report["import_id"]})).await;
-    assert_eq!(field(r), ("import_id".into(), "too_many".into()));
+    let big_id = report["import_id"].clone();
+    let r = post(json!({"import_id": big_id})).await;
+    let problem = r.problem(422, "validation");
+    assert_eq!(problem["errors"][0]["code"], "too_many");
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("in 2 parts"), "{problem}");
+    // Printed in two parts, each its own PDF: the first thousand, then the hundred left.
+    let part = |n: usize| json!({"import_id": big_id, "kind": "barcode", "part": n});
+    let first = print(&app, "/api/v1/print/labels", part(1)).await;
+    let second = print(&app, "/api/v1/print/labels", part(2)).await;
+    let pages = |pdf: &[u8]| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("p.pdf"), pdf).unwrap();
+        let info = Command::new("pdfinfo").arg(dir.path().join("p.pdf")).output().unwrap();
+        let info = String::from_utf8(info.stdout).unwrap();
+        info.lines().find_map(|l| l.strip_prefix("Pages:")).map(|n| n.trim().parse::<usize>().unwrap()).unwrap()
+    };
+    // 24 labels a sheet (A4, 3 × 8): 1000 labels on 42 sheets, the 100 left on 5.
+    assert_eq!((pages(&first), pages(&second)), (42, 5));
+    assert_eq!(field(post(part(3)).await), ("part".into(), "out_of_range".into()));
+    assert_eq!(field(post(part(0)).await), ("part".into(), "out_of_range".into()));
+    assert_eq!(field(post(json!({"barcodes": ["IMP-1"], "part": 1})).await), ("part".into(), "one_source".into()));
 }
 
 async fn print_speaks_english_when_asked(app: TestApp) {

@@ -62,8 +62,22 @@ function labelsForm(sheets, imports) {
     field({ name: 'sheet', label: t('print.sheet'), type: 'select', value: 'a4-3x8', testid: 'labels-sheet',
       options: sheets.map((s) => ({ value: s.name, label: `${s.name} — ${s.description}` })) }),
     field({ name: 'start', label: t('print.start'), type: 'number', value: 1, hint: t('print.start_hint'), attrs: { min: 1 } }),
+    field({ name: 'part', label: t('print.part'), type: 'select', value: '', testid: 'labels-part', hint: t('print.part_hint'), options: [] }),
     h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'labels-submit' }, t('print.preview'))),
     out);
+  // An import of more than 1000 copies prints in parts of 1000, one PDF each: the parts are named.
+  const partField = form.querySelector('[name=part]');
+  const partBox = partField.closest('.field') || partField.parentElement;
+  const showParts = () => {
+    const v = form.elements.source.value;
+    const run = v.startsWith('import:') ? imports.find((i) => `import:${i.id}` === v) : null;
+    const parts = run ? Math.ceil(run.copies / 1000) : 1;
+    replace(partField, ...Array.from({ length: parts }, (_, k) => h('option', { value: String(k + 1) },
+      t('print.part_of', { part: k + 1, from: k * 1000 + 1, to: Math.min((k + 1) * 1000, run ? run.copies : 1000) }))));
+    partBox.hidden = parts < 2;
+  };
+  form.elements.source.addEventListener('change', showParts);
+  showParts();
   onSubmit(form, async (v) => {
     const body = { kind: v.kind, sheet: v.sheet, start: intOrNull(v.start) };
     if (v.source === 'today') {
@@ -71,6 +85,7 @@ function labelsForm(sheets, imports) {
       body.added_on = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
     } else if (v.source.startsWith('import:')) {
       body.import_id = Number(v.source.slice('import:'.length));
+      if (!partBox.hidden) body.part = Number(v.part);
     } else {
       body.barcodes = lines(v.barcodes);
     }
