@@ -7,6 +7,7 @@ keep() for the task doc."""
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 
 from playwright.sync_api import expect
@@ -89,6 +90,9 @@ def test_a_teacher_sees_their_class_on_a_phone(browser, server):
         expect(page.locator(".notice-error")).not_to_contain_text("{")
         keep(page, "literasi-guru-kelas-lain-375.png")
         page.get_by_test_id("logout-button").click()
+        # Logged out (the page goes to the catalogue) before the next login opens its form.
+        expect(page.get_by_test_id("user-badge")).to_have_count(0)
+        expect(page).to_have_url(re.compile(r"#/katalog$"))
 
         # Ani, on her phone: a book onto her reading list, then her account: this term's figures
         # against the target and the list.
