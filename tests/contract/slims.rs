@@ -349,6 +349,8 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         "{done:#?}"
     );
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
+    assert!(!done.new_cards.is_empty());
+    assert_eq!(done.new_cards, dry.new_cards, "the dry run showed the cards the import issued");
     // The reconciliation: every kind of row SLiMS holds is in Pustaka, or listed as not
     // imported (with its reason), or merged; the dry run reconciles the same.
     let recon: Vec<(String, i64, i64, i64, i64, bool)> = done

@@ -594,7 +594,7 @@ impl Store {
             let card = match &m.card {
                 Some(c) if attempt == 0 => c.clone(),
                 Some(_) => break,
-                None => CardNumber::generate(&mut rand::thread_rng()),
+                None => CardNumber::generate(&mut card_rng(m, attempt)),
             };
             let r = tx
                 .exec(
@@ -649,6 +649,28 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Where a new member's card number comes from: a generator seeded by who the member is (the
+/// sheet's source id or number, else their name, date of birth and line) and the attempt, not a
+/// random one. A dry run is the real run rolled back, so it issues exactly the cards the real run
+/// will issue when nothing else happened in between (a card taken meanwhile moves that member to
+/// the next attempt's number in both). A card number is printed on the card and scanned, not a
+/// secret; nothing is reserved by a dry run, so nothing needs giving back.
+fn card_rng(m: &MemberIn, attempt: u32) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"pustaka new card\0");
+    match m.source_id.as_deref().or(m.number.as_deref()) {
+        Some(id) => h.update(id.as_bytes()),
+        None => {
+            h.update(m.name.as_str().as_bytes());
+            h.update(format!("\0{:?}\0{}", m.birth_date, m.line).as_bytes());
+        }
+    }
+    h.update(attempt.to_le_bytes());
+    rand::rngs::StdRng::from_seed(h.finalize().into())
 }
 
 impl Store {
