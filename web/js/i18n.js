@@ -158,6 +158,7 @@ const id = {
   'member.blocked_reason': 'Alasan blokir', 'member.active_loans': 'Pinjaman aktif', 'member.unpaid_fines': 'Denda belum dibayar',
 
   'members.title': 'Anggota', 'members.search_label': 'Cari nama, nomor kartu, atau email', 'members.new': 'Anggota baru',
+  'members.class_cards': 'Cetak kartu kelas ini', 'members.class_cards_too_many': 'Kelas ini punya lebih dari {max} anggota; cetak kartunya lewat halaman Cetak.',
   'members.none': 'Tidak ada anggota yang cocok.', 'members.login_optional': 'Akun masuk untuk anggota (opsional)',
   'members.password_hint': 'Minimal 8 karakter. Isi bersama nama pengguna.', 'members.created': 'Anggota {name} terdaftar dengan nomor kartu {card}.',
   'members.edit': 'Ubah data anggota', 'members.checkout_for': 'Pinjamkan buku', 'members.block': 'Blokir', 'members.unblock': 'Buka blokir',
@@ -788,6 +789,7 @@ const en = {
   'member.blocked_reason': 'Reason for block', 'member.active_loans': 'Active loans', 'member.unpaid_fines': 'Unpaid fines',
 
   'members.title': 'Members', 'members.search_label': 'Search name, card number or email', 'members.new': 'New member',
+  'members.class_cards': 'Print this class\'s cards', 'members.class_cards_too_many': 'This class has more than {max} members; print their cards from the Print page.',
   'members.none': 'No matching members.', 'members.login_optional': 'Login for the member (optional)',
   'members.password_hint': 'At least 8 characters. Fill in together with the username.', 'members.created': 'Member {name} registered with card number {card}.',
   'members.edit': 'Edit member details', 'members.checkout_for': 'Check out books', 'members.block': 'Block', 'members.unblock': 'Unblock',
