@@ -350,7 +350,11 @@ async fn spreadsheet_members_have_a_class_and_move_up(app: TestApp) {
         }
         let done = members(&app, sheet.as_bytes(), &options, false).await;
         assert_eq!((done.members_created, done.members_existing, done.members_regraded), (0, 3, 2));
-        assert!(done.to_text().contains("moved to the class the file names: 2"), "{}", done.to_text());
+        assert!(
+            done.to_text(pustaka::domain::notices::Language::En).contains("moved to the class the file names: 2"),
+            "{}",
+            done.to_text(pustaka::domain::notices::Language::En)
+        );
     }
     // Siti and Budi moved up; Ani's blank cell left her class alone.
     assert_eq!(
