@@ -261,7 +261,8 @@ struct ImportOutput {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
-    /// The language of the reasons rows were not imported: id (Bahasa Indonesia) or en.
+    /// The language of the report and of the reasons rows were not imported: id (Bahasa
+    /// Indonesia) or en.
     #[arg(long, default_value = "id", value_parser = ["id", "en"])]
     lang: String,
 }
@@ -379,7 +380,7 @@ async fn import(store: &crate::store::Store, command: ImportCommand) -> anyhow::
     if output.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", report.to_text());
+        print!("{}", report.to_text(lang));
     }
     Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }

@@ -50,7 +50,8 @@ pub struct MemberQuery {
     /// Part of a name, or a whole card number, other number (SLiMS id, NIS, NISN, old card) or
     /// email.
     q: Option<String>,
-    /// Only members of this class (kelas), whatever its case, e.g. `7A`.
+    /// Only members of this class (kelas), whatever its case and spaces and with or without a
+    /// leading `Kelas`: `7A` finds `Kelas 7A` and `7 a`.
     grade: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,

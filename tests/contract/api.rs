@@ -20,6 +20,7 @@ contract!(
     copies_crud,
     members_crud_and_card_numbers,
     members_have_a_grade,
+    the_class_filter_finds_kelas_7a_by_7a,
     members_see_only_their_own,
     checkout_and_return,
     checkout_refusals,
@@ -630,6 +631,37 @@ async fn members_have_a_grade(app: TestApp) {
     assert_eq!(field(r), "grade");
     assert_eq!(app.get("/api/v1/members", admin).await.expect(200)["total"], 5, "nothing was added");
     assert_eq!(app.get(&format!("/api/v1/members/{id}"), admin).await.expect(200)["grade"], serde_json::Value::Null);
+}
+
+/// Schools write the same class as `Kelas 7A`, `7A` or `7 a`: the members list filtered by any of
+/// them finds all (case, spaces and a leading `Kelas` left out on both sides), and no other class.
+async fn the_class_filter_finds_kelas_7a_by_7a(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let mut ids = Vec::new();
+    for (name, grade) in [("Ani", "Kelas 7A"), ("Budi", "7A"), ("Citra", "7 a"), ("Dodi", "kelas 7a")] {
+        let m = app
+            .post("/api/v1/members", admin, json!({"name": name, "category": "student", "grade": grade}))
+            .await
+            .expect(201);
+        ids.push(m["id"].as_i64().unwrap());
+    }
+    for (name, grade) in [("Eko", "Kelas 7B"), ("Fitri", "17A"), ("Gita", "Kelasan")] {
+        app.post("/api/v1/members", admin, json!({"name": name, "category": "student", "grade": grade}))
+            .await
+            .expect(201);
+    }
+    let found = |v: serde_json::Value| -> Vec<i64> {
+        v["items"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect()
+    };
+    for asked in ["7A", "7a", "Kelas%207A", "kelas%207a", "KELAS7A", "7%20A"] {
+        let list = app.get(&format!("/api/v1/members?grade={asked}&per_page=100"), admin).await.expect(200);
+        assert_eq!(found(list), ids, "{asked}");
+    }
+    let b = app.get("/api/v1/members?grade=7b", admin).await.expect(200);
+    assert_eq!(b["items"][0]["name"], "Eko");
+    assert_eq!(b["total"], 1);
+    let an = app.get("/api/v1/members?grade=Kelasan", admin).await.expect(200);
+    assert_eq!(an["total"], 1, "a class named Kelasan is itself");
 }
 
 async fn members_see_only_their_own(app: TestApp) {

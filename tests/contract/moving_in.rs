@@ -68,7 +68,11 @@ async fn title_rows_totals_and_school_headers_are_read(app: TestApp) {
     assert!(dry.ignored_columns.is_empty(), "{:?}", dry.ignored_columns);
     assert_eq!((dry.header_line, dry.rows, dry.rows_skipped), (5, 4, 4), "{dry:#?}");
     assert_eq!((dry.books_created, dry.copies_created), (4, 8), "the dry run counts the copies");
-    assert!(dry.to_text().contains("copies: 8 new"), "{}", dry.to_text());
+    assert!(
+        dry.to_text(pustaka::domain::notices::Language::En).contains("copies: 8 new"),
+        "{}",
+        dry.to_text(pustaka::domain::notices::Language::En)
+    );
     assert_eq!(app.get("/api/v1/stats", Some(&app.admin)).await.expect(200)["books"], 0);
 
     let done = books(&app, sheet.as_bytes(), false).await;

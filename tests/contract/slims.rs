@@ -47,13 +47,32 @@ fn the_command_line_end_to_end() {
     assert_eq!((report["dry_run"].as_bool(), report["books_created"].as_i64()), (Some(true), Some(6)));
     let done = pustaka(&["import", "slims", "--from", &src.db.url, "--category-map", map.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&done.stdout);
-    assert!(text.contains("mapping: member type Standard -> public"), "{text}");
-    assert!(text.contains("members: 4 new, 0 already there"), "{text}");
+    // The report is in Bahasa Indonesia unless asked otherwise (#28).
+    assert!(text.contains("pemetaan: member type Standard -> public"), "{text}");
+    assert!(text.contains("anggota: 4 baru, 0 sudah ada (tidak diubah)"), "{text}");
+    assert!(text.contains("rekonsiliasi, SLiMS = Pustaka + tidak diimpor + digabung:"), "{text}");
+    assert!(text.lines().any(|l| l.ends_with("baris tidak diimpor")), "{text}");
+    assert!(!text.contains("already there"), "{text}");
     // Not a terminal: no bar, a line at the end of each stage (and every 25 batches).
     let progress = String::from_utf8_lossy(&done.stderr);
     for line in ["importing books: 6/6 (100%)", "importing members: 4/4 (100%)"] {
         assert!(progress.lines().any(|l| l == line), "{line:?} in {progress}");
     }
+    let english = pustaka(&[
+        "import",
+        "slims",
+        "--from",
+        &src.db.url,
+        "--category-map",
+        map.to_str().unwrap(),
+        "--dry-run",
+        "--lang",
+        "en",
+    ]);
+    let english = String::from_utf8_lossy(&english.stdout);
+    assert!(english.starts_with("DRY RUN, nothing was written."), "{english}");
+    assert!(english.contains("members: 0 new, 4 already there (unchanged)"), "{english}");
+    assert!(english.contains("mapping: member type Standard -> public"), "{english}");
     let again = pustaka(&["import", "slims", "--from", &src.db.url, "--category-map", map.to_str().unwrap(), "--json"]);
     let again: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!((again["books_created"].as_i64(), again["loans_created"].as_i64()), (Some(0), Some(0)));
@@ -349,6 +368,8 @@ async fn dry_run_then_import_then_nothing_changes(app: TestApp) {
         "{done:#?}"
     );
     assert_eq!(records(&done), records(&dry), "the dry run told the truth");
+    assert!(!done.new_cards.is_empty());
+    assert_eq!(done.new_cards, dry.new_cards, "the dry run showed the cards the import issued");
     // The reconciliation: every kind of row SLiMS holds is in Pustaka, or listed as not
     // imported (with its reason), or merged; the dry run reconciles the same.
     let recon: Vec<(String, i64, i64, i64, i64, bool)> = done

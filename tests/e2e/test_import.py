@@ -158,3 +158,51 @@ def test_the_mapping_step_takes_the_librarians_columns(page: Page, server):
     expect(result).to_contain_text("Selesai: 2 baris dibaca")
     assert page.request.get("/api/v1/books?q=Laskar").json()["total"] == 1
     assert page.request.get("/api/v1/copies/X-002").json()["status"] == "available"
+
+
+# A class list with the school's own member numbers: none is a Pustaka card, so each student
+# gets a new card, and the list of old number → new card is what the school prints or hands out.
+CLASS_LIST = (
+    b"Nama;No Anggota;Kelas\r\nBudi Santoso;2024-0117;7A\r\nDewi Lestari;2024-0118;7A\r\nSiti Aminah;P12345674;7B\r\n"
+)
+
+
+def new_cards_on_the_page(page: Page) -> list[tuple[str, str]]:
+    rows = page.get_by_test_id("import-new-cards").locator("tbody tr")
+    return [tuple(r.locator("td").all_inner_texts()) for r in rows.all()]
+
+
+def test_the_old_numbers_new_cards_are_listed_and_downloaded(page: Page, server):
+    log_in(page, "admin", server.admin_password, "Admin")
+    page.goto("/#/admin/impor")
+    form = page.get_by_test_id("import-form")
+    form.locator("select[name=what]").select_option("members")
+    form.locator("input[name=default_category]").fill("student")
+    upload(page, CLASS_LIST, "kelas-7.csv")
+    result = page.get_by_test_id("import-result")
+    expect(result).to_contain_text("Uji coba: 3 baris dibaca")
+    listed = result.get_by_test_id("import-new-cards").locator("tbody tr")
+    expect(listed).to_have_count(2)
+    dry = new_cards_on_the_page(page)
+    assert [old for old, _ in dry] == ["2024-0117", "2024-0118"], dry
+    assert all(card.startswith("P") and len(card) == 9 for _, card in dry), dry
+    expect(result).to_contain_text("saat diimpor, anggota ini mendapat kartu baru")
+
+    page.get_by_test_id("import-confirm").click()
+    expect(result).to_contain_text("Selesai: 3 baris dibaca")
+    expect(listed).to_have_count(2)
+    done = new_cards_on_the_page(page)
+    # The dry run showed the very cards the import issued.
+    assert done == dry, (dry, done)
+    budi = page.request.get("/api/v1/members?q=Budi").json()["items"][0]
+    assert budi["card_number"] == done[0][1]
+    result.get_by_test_id("import-new-cards").scroll_into_view_if_needed()
+    keep(page, "kartu-baru-nomor-lama.png")
+
+    with page.expect_download() as got:
+        result.get_by_test_id("import-new-cards-csv").click()
+    assert got.value.suggested_filename == "kartu-baru.csv", got.value.suggested_filename
+    raw = Path(got.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), raw[:10]
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines == ["Nomor lama;Kartu baru"] + [f"{old};{card}" for old, card in done], lines

@@ -51,3 +51,35 @@ def test_a_big_import_prints_its_labels_in_parts(page: Page, server):
         form.get_by_test_id("labels-submit").click()
     popup.value.close()
     expect(page.get_by_test_id("print-open")).to_be_visible()
+
+
+def test_the_cards_of_a_class_print_from_the_members_list(page: Page, server):
+    api = Api(page, server.admin_password)
+    log_in(page, "admin", server.admin_password, "Admin")
+    cards = [
+        api.call("POST", "/members", {"name": name, "category": "student", "grade": grade}, 201)["card_number"]
+        for name, grade in [("Ani Kelas Tujuh", "Kelas 7A"), ("Budi Kelas Tujuh", "7A"), ("Citra Kelas Tujuh", "7 a")]
+    ]
+    api.call("POST", "/members", {"name": "Dodi Kelas Delapan", "category": "student", "grade": "Kelas 8A"}, 201)
+
+    page.goto("/#/anggota")
+    # No class chosen: no button.
+    expect(page.get_by_test_id("members-table")).to_be_visible()
+    expect(page.get_by_test_id("members-class-cards")).to_have_count(0)
+    # "7A" finds "Kelas 7A", "7A" and "7 a", not "Kelas 8A".
+    page.get_by_test_id("members-grade").fill("7A")
+    page.get_by_test_id("members-grade").press("Enter")
+    rows = page.get_by_test_id("members-table").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.get_by_test_id("members-table")).not_to_contain_text("Dodi")
+    button = page.get_by_test_id("members-class-cards")
+    expect(button).to_have_text("Cetak kartu kelas ini")
+    keep(page, "cetak-kartu-kelas.png")
+    with page.expect_response("**/api/v1/print/cards*") as sent, page.context.expect_page() as popup:
+        button.click()
+    response = sent.value
+    assert response.status == 200, response.text()
+    assert response.headers["content-type"] == "application/pdf"
+    assert sorted(response.request.post_data_json["card_numbers"]) == sorted(cards)
+    popup.value.close()
+    expect(page.get_by_test_id("members-class-cards-result").get_by_test_id("print-open")).to_be_visible()

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::domain::notices::Language;
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -594,7 +595,7 @@ impl Store {
             let card = match &m.card {
                 Some(c) if attempt == 0 => c.clone(),
                 Some(_) => break,
-                None => CardNumber::generate(&mut rand::thread_rng()),
+                None => CardNumber::generate(&mut card_rng(m, attempt)),
             };
             let r = tx
                 .exec(
@@ -651,6 +652,28 @@ impl Store {
     }
 }
 
+/// Where a new member's card number comes from: a generator seeded by who the member is (the
+/// sheet's source id or number, else their name, date of birth and line) and the attempt, not a
+/// random one. A dry run is the real run rolled back, so it issues exactly the cards the real run
+/// will issue when nothing else happened in between (a card taken meanwhile moves that member to
+/// the next attempt's number in both). A card number is printed on the card and scanned, not a
+/// secret; nothing is reserved by a dry run, so nothing needs giving back.
+fn card_rng(m: &MemberIn, attempt: u32) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"pustaka new card\0");
+    match m.source_id.as_deref().or(m.number.as_deref()) {
+        Some(id) => h.update(id.as_bytes()),
+        None => {
+            h.update(m.name.as_str().as_bytes());
+            h.update(format!("\0{:?}\0{}", m.birth_date, m.line).as_bytes());
+        }
+    }
+    h.update(attempt.to_le_bytes());
+    rand::rngs::StdRng::from_seed(h.finalize().into())
+}
+
 impl Store {
     /// Gives member `id` the row's other numbers they do not have yet (none of them is another
     /// member's: [`Store::known_member`] saw to that).
@@ -665,105 +688,198 @@ impl Store {
 }
 
 impl Report {
-    /// The report for a person at a terminal.
-    pub fn to_text(&self) -> String {
+    /// The report for a person at a terminal, in `lang` (Bahasa Indonesia by default in the
+    /// command line). The rows' reasons are translated before (`import::words::localise`); the
+    /// mappings and SLiMS's record names (`biblio 4`, `member M0001`) stay as they are.
+    pub fn to_text(&self, lang: Language) -> String {
         use std::fmt::Write;
+        let id = lang == Language::Id;
+        let w = |indonesian: &'static str, english: &'static str| if id { indonesian } else { english };
+        let place = |e: &RowError| match &e.record {
+            Some(r) => r.clone(),
+            None => format!("{} {}", w("baris", "line"), e.line),
+        };
         let mut out = String::new();
-        let would = if self.dry_run { "DRY RUN, nothing was written. Would be: " } else { "" };
-        let _ = writeln!(out, "{would}{} rows read", self.rows);
+        let would = if self.dry_run {
+            w("UJI COBA, tidak ada yang ditulis. Akan menjadi: ", "DRY RUN, nothing was written. Would be: ")
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "{would}{} {}", self.rows, w("baris dibaca", "rows read"));
         if self.header_line > 1 {
-            let _ = writeln!(out, "header found on line {} (the lines above it left out)", self.header_line);
+            let _ = match lang {
+                Language::Id => {
+                    writeln!(out, "judul kolom ditemukan di baris {} (baris di atasnya dilewati)", self.header_line)
+                }
+                Language::En => {
+                    writeln!(out, "header found on line {} (the lines above it left out)", self.header_line)
+                }
+            };
         }
         if self.rows_skipped > 0 {
-            let _ =
-                writeln!(out, "{} rows below the header are not records (totals, notes): left out", self.rows_skipped);
+            let _ = match lang {
+                Language::Id => writeln!(
+                    out,
+                    "{} baris di bawah judul kolom bukan data (jumlah, catatan): dilewati",
+                    self.rows_skipped
+                ),
+                Language::En => {
+                    writeln!(
+                        out,
+                        "{} rows below the header are not records (totals, notes): left out",
+                        self.rows_skipped
+                    )
+                }
+            };
         }
         let books = self.books_created + self.books_existing > 0;
         for (what, created, existing) in [
-            ("books", self.books_created, self.books_existing),
-            ("copies", self.copies_created, self.copies_existing),
-            ("members", self.members_created, self.members_existing),
-            ("open loans", self.loans_created, self.loans_existing),
-            ("past loans (returned)", self.past_loans_created, self.past_loans_existing),
-            ("visits (visitor log)", self.visits_created, self.visits_existing),
-            ("unpaid fines", self.fines_created, self.fines_existing),
+            (w("buku", "books"), self.books_created, self.books_existing),
+            (w("eksemplar", "copies"), self.copies_created, self.copies_existing),
+            (w("anggota", "members"), self.members_created, self.members_existing),
+            (w("pinjaman berjalan", "open loans"), self.loans_created, self.loans_existing),
+            (
+                w("pinjaman lalu (sudah kembali)", "past loans (returned)"),
+                self.past_loans_created,
+                self.past_loans_existing,
+            ),
+            (w("kunjungan (buku tamu)", "visits (visitor log)"), self.visits_created, self.visits_existing),
+            (w("denda belum dibayar", "unpaid fines"), self.fines_created, self.fines_existing),
         ] {
             // Books come with their copies: a books import without any says so.
-            if created + existing > 0 || (what == "copies" && books) {
-                let _ = writeln!(out, "{what}: {created} new, {existing} already there (unchanged)");
+            if created + existing > 0 || (what == w("eksemplar", "copies") && books) {
+                let _ = match lang {
+                    Language::Id => writeln!(out, "{what}: {created} baru, {existing} sudah ada (tidak diubah)"),
+                    Language::En => writeln!(out, "{what}: {created} new, {existing} already there (unchanged)"),
+                };
             }
         }
         if self.members_regraded > 0 {
-            let _ = writeln!(out, "members moved to the class the file names: {}", self.members_regraded);
-        }
-        if self.members_corrected > 0 {
-            let _ = writeln!(out, "members whose date of birth the file corrected: {}", self.members_corrected);
-        }
-        if self.copies_typed > 0 || self.collection_types_created > 0 {
             let _ = writeln!(
                 out,
-                "copies with a collection type: {} ({} read in the library only); collection types created: {}",
-                self.copies_typed, self.copies_not_for_loan, self.collection_types_created
+                "{}: {}",
+                w("anggota yang pindah ke kelas yang tertulis di berkas", "members moved to the class the file names"),
+                self.members_regraded
             );
         }
+        if self.members_corrected > 0 {
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                w("anggota yang tanggal lahirnya diperbaiki berkas", "members whose date of birth the file corrected"),
+                self.members_corrected
+            );
+        }
+        if self.copies_typed > 0 || self.collection_types_created > 0 {
+            let _ = match lang {
+                Language::Id => writeln!(
+                    out,
+                    "eksemplar dengan jenis koleksi: {} ({} hanya dibaca di tempat); jenis koleksi dibuat: {}",
+                    self.copies_typed, self.copies_not_for_loan, self.collection_types_created
+                ),
+                Language::En => writeln!(
+                    out,
+                    "copies with a collection type: {} ({} read in the library only); collection types created: {}",
+                    self.copies_typed, self.copies_not_for_loan, self.collection_types_created
+                ),
+            };
+        }
         if self.numbers_created > 0 {
-            let _ = writeln!(out, "other member numbers kept (NIS, NISN, old cards): {}", self.numbers_created);
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                w(
+                    "nomor lain anggota disimpan (NIS, NISN, kartu lama)",
+                    "other member numbers kept (NIS, NISN, old cards)"
+                ),
+                self.numbers_created
+            );
         }
         if !self.ignored_columns.is_empty() {
-            let _ = writeln!(out, "columns left out: {}", self.ignored_columns.join(", "));
+            let _ = writeln!(out, "{}: {}", w("kolom dilewati", "columns left out"), self.ignored_columns.join(", "));
         }
         for b in &self.preview_books {
             let _ = writeln!(
                 out,
-                "  book: {} / {} / ISBN {} / {} / call number {}",
+                "  {}: {} / {} / ISBN {} / {} / {} {}",
+                w("buku", "book"),
                 b.title,
                 b.authors.join("; "),
                 b.isbn.as_deref().unwrap_or("-"),
                 b.year.map_or("-".to_owned(), |y| y.to_string()),
+                w("nomor panggil", "call number"),
                 b.call_number.as_deref().unwrap_or("-")
             );
         }
         for m in &self.preview_members {
             let _ = writeln!(
                 out,
-                "  member: {} / card {} / {} / class {} / from {}",
+                "  {}: {} / {} {} / {} / {} {} / {} {}",
+                w("anggota", "member"),
                 m.name,
+                w("kartu", "card"),
                 m.card_number,
                 m.category,
+                w("kelas", "class"),
                 m.grade.as_deref().unwrap_or("-"),
+                w("dari", "from"),
                 m.source_id.as_deref().unwrap_or("-")
             );
         }
         for (old, card) in &self.new_cards {
-            let _ = writeln!(out, "  new card: {old} -> {card}");
+            let _ = writeln!(out, "  {}: {old} -> {card}", w("kartu baru", "new card"));
         }
         if !self.reconciliation.is_empty() {
-            let _ = writeln!(out, "reconciliation, SLiMS = Pustaka + not imported + merged:");
+            let _ = writeln!(
+                out,
+                "{}",
+                w(
+                    "rekonsiliasi, SLiMS = Pustaka + tidak diimpor + digabung:",
+                    "reconciliation, SLiMS = Pustaka + not imported + merged:"
+                )
+            );
             for r in &self.reconciliation {
-                let verdict = if r.balanced {
-                    "equal".to_owned()
-                } else {
-                    format!("DIFFERENCE of {} not explained", r.source - r.pustaka - r.refused - r.merged)
+                let verdict = match (r.balanced, lang) {
+                    (true, _) => w("sama", "equal").to_owned(),
+                    (false, Language::Id) => {
+                        format!("SELISIH {} tanpa penjelasan", r.source - r.pustaka - r.refused - r.merged)
+                    }
+                    (false, Language::En) => {
+                        format!("DIFFERENCE of {} not explained", r.source - r.pustaka - r.refused - r.merged)
+                    }
                 };
-                let _ = writeln!(
-                    out,
-                    "  {}: {} = {} + {} + {}: {verdict}",
-                    r.what, r.source, r.pustaka, r.refused, r.merged
-                );
+                let what = match (r.what.as_str(), lang) {
+                    (_, Language::En) => r.what.as_str(),
+                    ("records", _) => "bibliografi",
+                    ("items", _) => "eksemplar",
+                    ("members", _) => "anggota",
+                    ("open loans", _) => "pinjaman berjalan",
+                    ("past loans", _) => "pinjaman lalu",
+                    ("visits", _) => "kunjungan",
+                    ("unpaid fines (Rp)", _) => "denda belum dibayar (Rp)",
+                    (other, _) => other,
+                };
+                let _ =
+                    writeln!(out, "  {what}: {} = {} + {} + {}: {verdict}", r.source, r.pustaka, r.refused, r.merged);
             }
         }
         for m in &self.mappings {
-            let _ = writeln!(out, "  mapping: {m}");
+            let _ = writeln!(out, "  {}: {m}", w("pemetaan", "mapping"));
         }
         if !self.warnings.is_empty() {
-            let _ = writeln!(out, "{} rows imported with a repair", self.warnings.len());
+            let _ = writeln!(
+                out,
+                "{} {}",
+                self.warnings.len(),
+                w("baris diimpor dengan perbaikan", "rows imported with a repair")
+            );
         }
         for e in &self.warnings {
-            let _ = writeln!(out, "  {}: {}: {}", e.place(), e.field, e.reason);
+            let _ = writeln!(out, "  {}: {}: {}", place(e), e.field, e.reason);
         }
-        let _ = writeln!(out, "{} rows not imported", self.errors.len());
+        let _ = writeln!(out, "{} {}", self.errors.len(), w("baris tidak diimpor", "rows not imported"));
         for e in &self.errors {
-            let _ = writeln!(out, "  {}: {}: {}", e.place(), e.field, e.reason);
+            let _ = writeln!(out, "  {}: {}: {}", place(e), e.field, e.reason);
         }
         out
     }

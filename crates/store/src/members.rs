@@ -140,6 +140,18 @@ fn category_of(c: CategoryRow) -> Category {
     }
 }
 
+/// A member's class compared as [`grade_key`] writes it, in SQL both backends read alike: case
+/// and spaces left out, then a leading `kelas`.
+const GRADE_KEY: &str = "(CASE WHEN LOWER(REPLACE(m.grade, ' ', '')) LIKE 'kelas%' \
+     THEN SUBSTR(LOWER(REPLACE(m.grade, ' ', '')), 6) ELSE LOWER(REPLACE(m.grade, ' ', '')) END) = ?";
+
+/// A class as the member filter compares it: lower case, no spaces, without a leading `kelas`
+/// (schools write `Kelas 7A`, `7A`, `7 a` for the same class).
+fn grade_key(grade: &str) -> String {
+    let key: String = grade.chars().filter(|c| *c != ' ').flat_map(char::to_lowercase).collect();
+    key.strip_prefix("kelas").map(str::to_owned).unwrap_or(key)
+}
+
 impl Store {
     /// The member of a row read with [`MEMBER_COLUMNS`], with what they owe (only for members
     /// who owe something) and the fines accruing on their overdue loans (only for members with a
@@ -195,7 +207,8 @@ impl Store {
     }
 
     /// Members matching `q` (name, card number, another number of theirs or email) and in class
-    /// `grade` (whatever its case), by name.
+    /// `grade` (whatever its case and spaces, with or without a leading `Kelas`: `7A` finds
+    /// `Kelas 7A` and `kelas 7a` finds `7 A`), by name.
     pub async fn members(&self, q: Option<&str>, grade: Option<&Grade>, page: PageRequest) -> Result<Page<Member>> {
         let mut conditions = Vec::new();
         let mut args = Vec::new();
@@ -207,8 +220,8 @@ impl Store {
             args.extend([format!("%{}%", like_escape(q)), q.to_uppercase(), q.to_lowercase(), q.to_uppercase()]);
         }
         if let Some(g) = grade {
-            conditions.push("LOWER(m.grade) = ?");
-            args.push(g.as_str().to_lowercase());
+            conditions.push(GRADE_KEY);
+            args.push(grade_key(g.as_str()));
         }
         let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
         let mut select =
@@ -691,4 +704,18 @@ fn category_columns(q: Query, c: &Category) -> Query {
         .bind(c.rules.lost_charge)
         .bind(c.rules.damage_charge)
         .bind(&c.code)
+}
+
+#[cfg(test)]
+mod grade_key_tests {
+    use super::grade_key;
+
+    #[test]
+    fn a_class_is_compared_without_kelas_case_and_spaces() {
+        for g in ["7A", "7a", "Kelas 7A", "kelas 7a", "KELAS7A", " 7 A", "Kelas  7 A"] {
+            assert_eq!(grade_key(g), "7a", "{g}");
+        }
+        assert_eq!(grade_key("XII IPA 2"), "xiiipa2");
+        assert_eq!(grade_key("VIII-B"), "viii-b");
+    }
 }

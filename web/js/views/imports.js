@@ -271,9 +271,50 @@ function reportView(r, confirm) {
         [t('import.col.category'), (m) => m.category], [t('member.grade'), (m) => m.grade || '—']]),
       rows: r.preview_members,
     })) : null,
+    (r.new_cards || []).length ? newCardsView(r) : null,
     section(t('import.errors', { n: r.errors.length + (r.errors_omitted || 0) }), rowErrors(r.errors),
       // A job's report keeps the first 1,000 errors; the rest are counted.
       r.errors_omitted ? h('p', { class: 'hint', 'data-testid': 'import-errors-omitted' },
         t('import.errors_omitted', { shown: r.errors.length, omitted: r.errors_omitted })) : null),
     confirm ? h('div', { class: 'actions' }, confirm) : null);
+}
+
+/** Members whose number in the file was not a Pustaka card number, each with the card they get
+ * (a dry run shows the cards the import will issue), and the list as a CSV made in the page. */
+function newCardsView(r) {
+  const header = [t('import.col.old_number'), t('import.col.new_card')];
+  const rows = r.new_cards.map(([old, card]) => ({ old, card }));
+  const link = h('a', { href: '#', 'data-testid': 'import-new-cards-csv' }, t('import.new_cards_csv'));
+  link.addEventListener('click', (e) => {
+    e.preventDefault();
+    const blob = new Blob([newCardsCsv(header, r.new_cards)], { type: 'text/csv;charset=utf-8' });
+    const url = URL.createObjectURL(blob);
+    const a = h('a', { href: url, download: `kartu-baru${r.dry_run ? '-uji-coba' : ''}.csv` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
+  return section(t('import.new_cards', { n: rows.length }),
+    h('p', { class: 'hint' }, r.dry_run ? t('import.new_cards_hint_dry') : t('import.new_cards_hint')),
+    h('p', {}, link),
+    table({
+      testid: 'import-new-cards',
+      columns: [{ label: header[0], render: (x) => x.old }, { label: header[1], render: (x) => x.card }],
+      rows,
+    }));
+}
+
+/** UTF-8 with a byte-order mark (so Excel reads it as UTF-8) and `;` between fields: Excel set to
+ * Indonesian (where `,` is the decimal mark) splits a CSV on `;`, so the file opens as two
+ * columns there; `pustaka import` reads either separator. A field with a separator, a quote or a
+ * line break is quoted; one that a spreadsheet would run as a formula gets a leading `'`. */
+function newCardsCsv(header, pairs) {
+  const cell = (v) => {
+    let s = String(v ?? '');
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[;,"\r\n\t]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const lines = [header, ...pairs].map((row) => row.map(cell).join(';'));
+  return `\ufeff${lines.join('\r\n')}\r\n`;
 }

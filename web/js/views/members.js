@@ -5,7 +5,9 @@ import { t, errorText, categoryLabel } from '../i18n.js';
 import { formatDate, formatDateTime, formatMoney, todayIso } from '../format.js';
 import { field, onSubmit, orNull } from '../forms.js';
 import { getCategories as categories } from '../categories.js';
-import { heading, table, pager, badge, loanBadge, statusBadge, errorNotice, loading, facts, section, confirmDialog, promptDialog, flash, searchForm } from '../ui.js';
+import { heading, table, pager, badge, loanBadge, statusBadge, errorNotice, loading, facts, section, confirmDialog, promptDialog, flash, searchForm, notice } from '../ui.js';
+import { can } from '../session.js';
+import { openPdf } from './print.js';
 
 
 function memberStatus(m) {
@@ -49,12 +51,45 @@ export async function renderList(root, ctx) {
             { label: t('member.unpaid_fines'), render: (m) => formatMoney(m.unpaid_fines), class: 'num' },
           ],
         }),
-        pager(list, (p) => load(q, grade, p)));
+        pager(list, (p) => load(q, grade, p)),
+        grade && list.total && can('print') ? classCards(grade) : null);
     } catch (err) {
       replace(results, errorNotice(err));
     }
   }
   await load(ctx.query.q || '', ctx.query.grade || '', Number(ctx.query.page) || 1);
+}
+
+/** Most cards the page asks for at once (the server prints up to 1,000 in one PDF). */
+const MAX_CARDS = 1000;
+
+/** "Cetak kartu kelas ini": the cards of every member of class `grade` (whatever the search),
+ * in the list's order, as one PDF. */
+function classCards(grade) {
+  const out = h('div', { 'data-testid': 'members-class-cards-result', 'aria-live': 'polite' });
+  const button = h('button', { type: 'button', 'data-testid': 'members-class-cards' }, t('members.class_cards'));
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    replace(out, loading());
+    try {
+      const cards = [];
+      for (let page = 1; ; page += 1) {
+        const list = await api.get('/members', { grade, page, per_page: 100 });
+        cards.push(...list.items.map((m) => m.card_number));
+        if (list.items.length === 0 || cards.length >= list.total || cards.length > MAX_CARDS) break;
+      }
+      if (cards.length > MAX_CARDS) {
+        replace(out, notice('error', t('members.class_cards_too_many', { max: MAX_CARDS })));
+      } else {
+        await openPdf('/print/cards', { card_numbers: cards }, out);
+      }
+    } catch (err) {
+      replace(out, errorNotice(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('div', { class: 'actions' }, button, out);
 }
 
 function memberFields(cats, m = {}) {
