@@ -57,11 +57,12 @@ def test_import_a_spreadsheet_from_the_page(page: Page, server):
     expect(page.get_by_test_id("import-result")).to_contain_text("Buku: 2 baru, 0 sudah ada")
     assert page.request.get("/api/v1/books?q=Laskar").json()["total"] == 1
 
-    # The same file again: nothing new.
+    # The same file again: nothing new, so "Impor sekarang" is not offered.
     page.goto("/#/admin/impor")
     upload(page)
-    page.get_by_test_id("import-confirm").click()
     expect(page.get_by_test_id("import-result")).to_contain_text("Buku: 0 baru, 2 sudah ada")
+    expect(page.get_by_test_id("import-nothing")).to_contain_text("Tidak ada yang akan diimpor")
+    expect(page.get_by_test_id("import-confirm")).to_have_count(0)
 
     # What came in goes out again from the same page: the catalogue as CSV and the copies as XLSX.
     page.goto("/#/admin/impor")

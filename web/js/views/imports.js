@@ -199,8 +199,12 @@ async function follow(box, id, confirm, before = []) {
       continue;
     }
     if (job.status === 'done') {
+      // "Impor sekarang" only when the import would store something: a file whose every row is
+      // already there (or refused) says so instead.
       const again = confirm && job.dry_run
-        ? h('button', { type: 'button', class: 'primary', 'data-testid': 'import-confirm', onClick: confirm }, t('import.confirm'))
+        ? (wouldChange(job.report)
+          ? h('button', { type: 'button', class: 'primary', 'data-testid': 'import-confirm', onClick: confirm }, t('import.confirm'))
+          : h('p', { class: 'hint', 'data-testid': 'import-nothing' }, t('import.nothing_to_do')))
         : null;
       replace(box, ...before, reportView(job.report, again));
     } else {
@@ -212,6 +216,12 @@ async function follow(box, id, confirm, before = []) {
 }
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+/** Whether a dry run's report would store anything: a record, copy, number, type, or a change of class or birth date. */
+function wouldChange(r) {
+  return ['books_created', 'copies_created', 'members_created', 'members_regraded', 'members_corrected', 'numbers_created',
+    'collection_types_created'].some((k) => (r[k] || 0) > 0);
+}
 
 /** "1.200 dari 100.000 (1%)" */
 function progressCounts(job) {
