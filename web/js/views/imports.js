@@ -10,6 +10,7 @@ import { field } from '../forms.js';
 import { formatDateTime } from '../format.js';
 import { table, section, notice, loading } from '../ui.js';
 import { can } from '../session.js';
+import { getCategories } from '../categories.js';
 
 const KINDS = ['books', 'members', 'marc'];
 /** How often a running job is asked about. */
@@ -18,13 +19,20 @@ const POLL_MS = 1000;
 /** The admin's Import tab. */
 export async function importTab(body) {
   const result = h('div', { 'data-testid': 'import-result' });
+  // The default category is chosen from the library's categories (a typed code could name none);
+  // an account that may not read them types it, and a wrong one is the API's 422 on the field.
+  const categories = await getCategories().catch(() => null);
+  const defaultCategory = categories
+    ? field({ name: 'default_category', label: t('import.default_category'), type: 'select', value: '',
+      options: [{ value: '', label: t('import.no_default_category') }, ...categories.map((c) => ({ value: c.code, label: `${c.name} (${c.code})` }))] })
+    : field({ name: 'default_category', label: t('import.default_category') });
   const form = h('form', { class: 'form-grid', 'data-testid': 'import-form' },
     field({ name: 'what', label: t('import.what'), type: 'select', value: 'books',
       options: KINDS.map((k) => ({ value: k, label: t(`import.kind.${k}`) })) }),
     h('label', { class: 'field field-wide' }, h('span', {}, t('import.file')),
       h('input', { type: 'file', name: 'file', required: true, accept: '.csv,.tsv,.txt,.xlsx,.mrc,.xml' })),
     field({ name: 'categories', label: t('import.categories'), hint: t('import.categories_hint') }),
-    field({ name: 'default_category', label: t('import.default_category') }),
+    defaultCategory,
     h('p', { class: 'hint field-wide' }, t('import.slims_hint')),
     h('div', { class: 'actions field-wide' }, h('button', { type: 'submit', class: 'primary' }, t('import.check'))));
   form.addEventListener('submit', async (e) => {
