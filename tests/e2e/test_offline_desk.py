@@ -220,6 +220,8 @@ def test_the_local_copy_judges_holds_rules_and_limits_offline(page: Page, server
     keep(page, "meja-luring-ditolak-lokal.png")
     # Fajar brings back the novel Eko waits for: to the hold shelf.
     page.get_by_test_id("desk-tab-kembali").click()
+    # The returns panel is drawn (its scan field focused) before the scanner types into it.
+    expect(page.get_by_test_id("desk-scan")).to_be_focused()
     scan_like_a_scanner(page, "RD-1")
     expect(banner(page)).to_contain_text("Taruh di rak reservasi")
     expect(page.get_by_test_id("desk-unsent")).to_have_text("2 belum terkirim")
