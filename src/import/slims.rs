@@ -630,6 +630,15 @@ fn err(record: &str, field: &str, reason: impl Into<String>) -> RowError {
     RowError { line: 0, record: Some(record.to_owned()), field: field.to_owned(), reason: reason.into() }
 }
 
+/// How an item is named in the report: by the item code on its label, which the librarian knows
+/// (SLiMS's own id if none).
+fn item_record(it: &Item) -> String {
+    match it.item_code.as_deref().and_then(text::one_line) {
+        Some(code) => format!("item {code}"),
+        None => format!("item without a code (SLiMS item_id {})", it.id),
+    }
+}
+
 /// Turns what was read into records to write, and every row that cannot be used with its reason.
 pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
     let mut p = Plan::default();
@@ -669,11 +678,7 @@ pub fn plan(src: &Source, current_year: i32, today: NaiveDate) -> Plan {
     let mut statuses: Vec<String> = Vec::new();
     let mut unknown: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for it in &src.items {
-        // Named by the item code on its label, which the librarian knows (SLiMS's own id if none).
-        let record = match it.item_code.as_deref().and_then(text::one_line) {
-            Some(code) => format!("item {code}"),
-            None => format!("item without a code (SLiMS item_id {})", it.id),
-        };
+        let record = item_record(it);
         let Some(&book) = it.biblio_id.and_then(|id| book_of.get(&id)) else {
             let why = match it.biblio_id {
                 Some(id) if biblio_ids.contains(&id) => format!("its record (biblio {id}) was not imported"),
@@ -1296,10 +1301,6 @@ fn reconcile(src: &Source, fines: &[FineIn], r: &Report) -> Vec<Reconciled> {
         count(&mut src.biblios.iter().map(|b| format!("biblio {}", b.id))),
         merged,
     );
-    let item_record = |it: &Item| match it.item_code.as_deref().and_then(text::one_line) {
-        Some(code) => format!("item {code}"),
-        None => format!("item without a code (SLiMS item_id {})", it.id),
-    };
     let items = Reconciled::new(
         "items",
         n(src.items.len()),

@@ -248,7 +248,7 @@ async fn bad_input_is_a_problem_never_a_500(app: TestApp) {
         .unwrap();
     assert_eq!(app.get(&format!("/api/v1/books/{id}"), None).await.expect(200)["title"], odd);
     for q in [odd, "\"", "*", "-", "+", "()", "a*b", "%", "_", "\\", "NEAR", "AND OR NOT"] {
-        let url = format!("/api/v1/books?q={}", urlencode(q));
+        let url = format!("/api/v1/books?q={}", common::urlencode(q));
         app.get(&url, None).await.expect(200);
     }
     app.get("/api/v1/members?q=%25_%5C", admin).await.expect(200);
@@ -259,15 +259,6 @@ async fn bad_input_is_a_problem_never_a_500(app: TestApp) {
     app.checkout("B1", "P00000001").await.problem(422, "validation");
     app.checkin("NOPE-1").await.problem(404, "not_found");
     app.post("/api/v1/members", admin, json!({"name": "X", "category": "alien"})).await.problem(422, "validation");
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn books_crud_and_isbn_rules(app: TestApp) {

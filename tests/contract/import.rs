@@ -405,7 +405,7 @@ async fn the_mapping_step_shows_columns_and_the_librarians_choice_is_imported(ap
     let plain = app.import_file("/api/v1/import/books?dry_run=true", sheet.as_bytes()).await;
     assert_eq!(plain["errors"][0]["field"], "title", "{plain}");
     let choice = r#"{"Nama Koleksi":"title","Kode":"barcode","Warna Sampul":null}"#;
-    let query = format!("columns={}", urlencoding(choice));
+    let query = format!("columns={}", common::urlencode(choice));
     let dry = app.import_file(&format!("/api/v1/import/books?dry_run=true&{query}"), sheet.as_bytes()).await;
     assert_eq!((dry["books_created"].as_u64(), dry["copies_created"].as_u64()), (Some(2), Some(2)), "{dry}");
     assert_eq!(dry["errors"], json!([]), "{dry}");
@@ -419,19 +419,10 @@ async fn the_mapping_step_shows_columns_and_the_librarians_choice_is_imported(ap
     // A field there is not, or not JSON: refused before anything runs, naming `columns`.
     for bad in [r#"{"Nama Koleksi":"judulnya"}"#, "[1,2]"] {
         let r = app
-            .upload(&format!("/api/v1/import/books?columns={}", urlencoding(bad)), &app.admin, sheet.as_bytes())
+            .upload(&format!("/api/v1/import/books?columns={}", common::urlencode(bad)), &app.admin, sheet.as_bytes())
             .await;
         let problem = r.problem(422, "validation");
         assert_eq!(problem["errors"][0]["field"], "columns", "{problem}");
     }
     app.upload("/api/v1/import/marc/columns", &app.admin, b"x").await.problem(404, "not_found");
-}
-
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

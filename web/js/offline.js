@@ -214,13 +214,20 @@ export async function keepMember(member, loans) {
   });
 }
 
+/**
+ * Whether `member` is known by `number`: their card, or another number of theirs, whatever its
+ * case. Other numbers come as strings from the snapshot, as `{ kind, number }` from the API.
+ */
+export function knownBy(member, number) {
+  const wanted = String(number).trim().toLowerCase();
+  return member.card_number.toLowerCase() === wanted
+    || (member.other_numbers || []).some((n) => String(n.number ?? n).toLowerCase() === wanted);
+}
+
 /** The member with this card (or another number of theirs) in the local copy, or null. */
 export async function memberByNumber(number) {
-  const wanted = number.trim().toLowerCase();
   const all = await tx(['members'], 'readonly', (s) => wrap(s.members.getAll()));
-  // Other numbers come as strings from the snapshot, as `{ kind, number }` from a member's page.
-  return all.find((m) => m.card_number.toLowerCase() === wanted
-    || (m.other_numbers || []).some((n) => String(n.number ?? n).toLowerCase() === wanted)) || null;
+  return all.find((m) => knownBy(m, number)) || null;
 }
 
 /** Whether the local copy knows `number` as a member's card or other number and not as a copy's barcode. */

@@ -136,10 +136,8 @@ async function handle(job) {
 
 /** The member whose card or other number (NIS, NISN, SLiMS id, old card) is exactly `number`, or null. */
 async function memberWithNumber(number) {
-  const wanted = number.trim().toLowerCase();
   const list = await api.get('/members', { q: number, per_page: 10 });
-  return list.items.find((x) => x.card_number.toLowerCase() === wanted
-    || (x.other_numbers || []).some((n) => String(n.number).toLowerCase() === wanted)) || null;
+  return list.items.find((x) => offline.knownBy(x, number)) || null;
 }
 
 /** Selects the member with this number (see memberWithNumber); from the local copy when offline. */
