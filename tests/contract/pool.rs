@@ -283,3 +283,135 @@ fn a_lost_commit_is_not_run_again() {
     assert!(!lost().may_run_again(true));
     assert!(!StoreError::NotFound("book").may_run_again(false));
 }
+
+/// A TCP forwarder to the test MariaDB that can be switched off: every connection through it
+/// cut at once and new ones closed as soon as they are accepted, as while a Galera writer is
+/// killed and the proxy has not yet moved on, or one of the database proxies is killed.
+struct Outage {
+    addr: std::net::SocketAddr,
+    /// The number of times it was switched off; odd while it is off.
+    state: tokio::sync::watch::Sender<u64>,
+}
+
+impl Outage {
+    async fn to(target: String) -> Outage {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (state, _) = tokio::sync::watch::channel(0u64);
+        let watch = state.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut off = watch.subscribe();
+                if *off.borrow_and_update() % 2 == 1 {
+                    continue; // dropped: closed at once
+                }
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = off.changed() => {} // switched off: both sockets dropped
+                    }
+                });
+            }
+        });
+        Outage { addr, state }
+    }
+    fn off(&self) {
+        self.state.send_modify(|n| *n += if *n % 2 == 0 { 1 } else { 0 });
+    }
+    fn on(&self) {
+        self.state.send_modify(|n| *n += if *n % 2 == 1 { 1 } else { 0 });
+    }
+    /// A pool of `size` on the test database `url`, connecting through this forwarder.
+    async fn pool(&self, url: &str, size: u32) -> Db {
+        let (scheme_user, rest) = url.split_once('@').expect("a MariaDB URL with a user");
+        let path = &rest[rest.find('/').expect("a database in the URL")..];
+        let mut settings = DatabaseSettings::from_url(&format!("{scheme_user}@{}{path}", self.addr), None).unwrap();
+        settings.max_connections = size;
+        Db::connect(&settings).await.unwrap()
+    }
+}
+
+/// The database out of reach for 1.5 s (a Galera writer killed, a database proxy killed):
+/// a read, a transaction that begins during it and one whose connection is cut between two
+/// statements each wait it out and succeed once it is back (each once), where before they
+/// answered 503 after a few quick tries; an outage longer than the wait fails in bounded time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_outage_of_a_few_seconds_is_waited_out() {
+    use pustaka::store::db::OUTAGE_WAIT;
+    let Some((direct, test_db, _watcher)) = pool_of(1).await else { return };
+    drop(direct);
+    let target = {
+        let rest = test_db.url.split_once('@').unwrap().1;
+        rest[..rest.find('/').unwrap()].to_owned()
+    };
+    let outage = Outage::to(target).await;
+    let db = outage.pool(&test_db.url, 4).await;
+    let count = |db: &Db| {
+        let db = db.clone();
+        async move { db.opt(sql("SELECT COUNT(*) AS c FROM probe")).await.map(|r| r.unwrap().get::<i64>("c").unwrap()) }
+    };
+    assert_eq!(count(&db).await.unwrap(), 0);
+
+    // Off, then a read and a transaction start; back on after 1.5 s.
+    outage.off();
+    let read = tokio::spawn(count(&db));
+    let write = tokio::spawn({
+        let db = db.clone();
+        async move {
+            let written: Result<(), StoreError> = async {
+                pustaka::store::transaction!(db, |tx| async {
+                    tx.exec(sql("INSERT INTO probe (n) VALUES (1)")).await?;
+                    Ok(())
+                }
+                .await)
+            }
+            .await;
+            written
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!read.is_finished() && !write.is_finished(), "the read or the write gave up during the outage");
+    outage.on();
+    let read = read.await.unwrap();
+    let write = write.await.unwrap();
+    assert!(read.is_ok(), "the read failed: {read:?}");
+    assert!(write.is_ok(), "the transaction failed: {write:?}");
+
+    // Cut between two statements of a transaction, back 1.5 s later: it runs again whole, once.
+    let runs = std::sync::atomic::AtomicU32::new(0);
+    let outcome: Result<u32, StoreError> = async {
+        pustaka::store::transaction!(db, |tx| async {
+            let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
+            tx.exec(sql("INSERT INTO probe (n) VALUES (?)").bind(i64::from(run) * 100)).await?;
+            if run == 1 {
+                outage.off();
+                let back = &outage;
+                tokio::spawn({
+                    let state = back.state.clone();
+                    async move {
+                        tokio::time::sleep(Duration::from_millis(1500)).await;
+                        state.send_modify(|n| *n += 1);
+                    }
+                });
+            }
+            tx.exec(sql("INSERT INTO probe (n) VALUES (?)").bind(i64::from(run) * 100 + 1)).await?;
+            Ok(run)
+        }
+        .await)
+    }
+    .await;
+    assert_eq!(outcome.expect("the transaction waited and committed"), 2);
+    let rows: Vec<i64> =
+        db.all(sql("SELECT n FROM probe ORDER BY n")).await.unwrap().iter().map(|r| r.get("n").unwrap()).collect();
+    assert_eq!(rows, [1, 200, 201], "a write of the cut run stayed, or one is missing");
+
+    // Off for good: the read answers that the database is unavailable, after the wait, not never.
+    outage.off();
+    let started = std::time::Instant::now();
+    let e = count(&db).await.expect_err("a read with the database out of reach");
+    assert!(e.is_unavailable(), "{e:?}");
+    let took = started.elapsed();
+    assert!(took >= OUTAGE_WAIT && took < OUTAGE_WAIT * 3, "gave up after {took:?}");
+}

@@ -30,22 +30,89 @@ macro_rules! settled {
     }};
 }
 
-/// Runs a read (`all` or `opt`) on a pooled MariaDB connection; when the connection came from
-/// the idle list and turns out dead (the server restarted during a quiet spell), runs it once
-/// more on another (see [`super::mysql_pool::Pooled::worth_retrying`]).
+/// Runs a read (`all` or `opt`) on a pooled MariaDB connection. When the connection turns out
+/// to be lost (an idle one the server closed during a quiet spell, a node or proxy killed, a node
+/// refusing statements while it is not in the cluster), the read runs again on another one: at
+/// once the first time, then while the [`Outage`] lasts (a read can always run again).
 macro_rules! read_retried {
     ($pool:expr, $method:ident, $q:expr) => {{
         let pool: &MySqlConnPool = $pool;
-        let mut pooled = pool.acquire().await?;
-        match settled!(&mut pooled, $method, $q) {
-            Err(e) if pooled.worth_retrying(&e) => {
-                tracing::warn!(error = %e, "read on an idle MariaDB connection failed; retrying on another");
-                drop(pooled);
-                settled!(&mut pool.acquire().await?, $method, $q)
+        let mut outage = Outage::default();
+        loop {
+            let r = match pool.acquire().await {
+                Ok(mut pooled) => settled!(&mut pooled, $method, $q),
+                Err(e) => Err(e),
+            };
+            match r {
+                Err(e) if e.is_connection_lost() && outage.wait(&e, "a read").await => {}
+                r => break r,
             }
-            r => r,
         }
     }};
+}
+
+/// How long a read, a BEGIN, or a transaction that lost its connection before its COMMIT keeps
+/// trying while the database cannot be reached: MariaDB restarting, a Galera writer killed until
+/// the proxy sends the new connection to the next node (1 to 5 s: deploy/galera/haproxy.cfg), one
+/// of the two database proxies killed. Then the request answers 503, well within its 30 s.
+pub const OUTAGE_WAIT: Duration = Duration::from_secs(6);
+
+/// A wait through an outage of the database: see [`OUTAGE_WAIT`]. The first try again is at
+/// once (an idle connection that the server closed long ago: the next one is likely fine), then
+/// after 50, 100, 200, 400 ms, then every 500 ms until the time is up.
+#[derive(Debug, Default)]
+pub struct Outage {
+    since: Option<std::time::Instant>,
+    tries: u32,
+}
+
+impl Outage {
+    /// After a failure `e` that lost the connection during `what`: true, after a pause, while the
+    /// outage has lasted less than [`OUTAGE_WAIT`]; false when the time is up.
+    pub async fn wait(&mut self, e: &DbError, what: &str) -> bool {
+        let since = *self.since.get_or_insert_with(std::time::Instant::now);
+        let left = OUTAGE_WAIT.saturating_sub(since.elapsed());
+        if left.is_zero() {
+            tracing::warn!(error = %e, tries = self.tries, "the database stayed out of reach for {what}: giving up");
+            return false;
+        }
+        if self.tries == 0 {
+            tracing::warn!(error = %e, "connection lost during {what}: trying again on another");
+        }
+        let pause = if self.tries == 0 { 0 } else { (25u64 << self.tries.min(5)).min(500) };
+        self.tries += 1;
+        tokio::time::sleep(Duration::from_millis(pause).min(left)).await;
+        true
+    }
+}
+
+/// Whether a failed transaction runs again (see [`transaction!`]): a deadlock or a busy database
+/// up to six runs in all, a connection lost before the COMMIT while the [`Outage`] lasts.
+#[derive(Debug, Default)]
+pub struct RunAgain {
+    runs: u32,
+    outage: Outage,
+}
+
+impl RunAgain {
+    /// After the transaction failed with `e` (during its COMMIT when `committing`): true, after a
+    /// pause, when it may and should run again.
+    pub async fn after(&mut self, e: &super::error::StoreError, committing: bool) -> bool {
+        self.runs += 1;
+        if e.is_retryable() {
+            if self.runs >= 6 {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5 * u64::from(self.runs))).await;
+            return true;
+        }
+        match e {
+            super::error::StoreError::Unavailable(lost) if e.may_run_again(committing) => {
+                self.outage.wait(lost, "a transaction").await
+            }
+            _ => false,
+        }
+    }
 }
 
 use super::error::DbError;
@@ -679,7 +746,8 @@ impl Db {
 
 /// Runs `$body` (an expression using the transaction `$tx`, evaluating to `Result<T, E>`) in a
 /// transaction, committing on `Ok`; a deadlock, a busy database or a connection lost before the
-/// COMMIT runs it again, a few times at most ([`super::error::StoreError::may_run_again`]).
+/// COMMIT runs it again ([`RunAgain`]: a few times after a deadlock, while the [`Outage`] lasts
+/// after a lost connection; what may run again: [`super::error::StoreError::may_run_again`]).
 /// `E` must be `From<DbError>` and convert into [`super::error::StoreError`], which decides by type
 /// whether a failure may run again. `transaction!(rollback_if COND, db, |tx| body)` does the same
 /// work and, when `COND` is true, rolls it back instead of committing (an import's dry run).
@@ -704,9 +772,8 @@ macro_rules! transaction {
         $crate::transaction!(rollback_if false, $db, |$tx| $body)
     };
     (rollback_if $rollback:expr, $db:expr, |$tx:ident| $body:expr) => {{
-        let mut attempt: u32 = 0;
+        let mut run_again = $crate::db::RunAgain::default();
         loop {
-            attempt += 1;
             let mut $tx = $db.begin().await?;
             let mut committing = false;
             let outcome = match $body {
@@ -721,9 +788,7 @@ macro_rules! transaction {
                 Err(e) => Err(e),
             };
             match outcome {
-                Err(e) if attempt < 6 && $crate::error::StoreError::may_run_again(&e, committing) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
-                }
+                Err(e) if run_again.after(&e, committing).await => {}
                 other => break other,
             }
         }

@@ -27,6 +27,7 @@ use sqlx::{
     ConnectOptions, Connection, Database, MySql, TransactionManager,
 };
 
+use super::db::Outage;
 use super::error::DbError;
 
 /// How the pool is doing: its size limit, connections open, idle, and requests waiting.
@@ -129,8 +130,7 @@ impl MySqlConnPool {
                 sqlx::Error::Configuration(e.to_string().into()).into()
             }
         })?;
-        let from_idle = Object::metrics(&obj).recycle_count > 0;
-        Ok(Pooled { obj: Some(obj), from_idle })
+        Ok(Pooled { obj: Some(obj) })
     }
 
     /// How the pool is doing.
@@ -152,8 +152,6 @@ impl MySqlConnPool {
 /// ([`Pooled::settle`]) outside a transaction; closed otherwise.
 pub struct Pooled {
     obj: Option<Object<Manager>>,
-    /// Taken from the idle list (rather than opened for this request).
-    from_idle: bool,
 }
 
 impl Pooled {
@@ -182,12 +180,6 @@ impl Pooled {
                 pool.manager().epoch.fetch_add(1, Ordering::AcqRel);
             }
         }
-    }
-
-    /// Whether a read or a BEGIN that failed with `e` is worth running once more on another
-    /// connection: this one came from the idle list and the error says it was already dead.
-    pub(super) fn worth_retrying(&self, e: &DbError) -> bool {
-        self.from_idle && e.is_connection_lost()
     }
 
     /// Starts a transaction (sqlx's BEGIN, which keeps its transaction depth right); a read-only
@@ -235,20 +227,21 @@ pub struct MySqlTx {
 }
 
 impl MySqlTx {
-    /// Starts a transaction. A BEGIN that finds its idle connection dead runs once more on another.
+    /// Starts a transaction. A BEGIN whose connection is lost (an idle one the server closed, the
+    /// database or its proxy failing over) runs again on another while the [`Outage`] lasts.
     pub(super) async fn begin(pool: &MySqlConnPool, read_only: bool) -> Result<Self, DbError> {
-        let mut pooled = pool.acquire().await?;
-        match pooled.begin(read_only).await {
-            Ok(()) => {}
-            Err(e) if pooled.worth_retrying(&e) => {
-                tracing::warn!(error = %e, "BEGIN on an idle MariaDB connection failed; retrying on another");
-                drop(pooled);
-                pooled = pool.acquire().await?;
-                pooled.begin(read_only).await?;
+        let mut outage = Outage::default();
+        loop {
+            let begun = match pool.acquire().await {
+                Ok(mut pooled) => pooled.begin(read_only).await.map(|()| pooled),
+                Err(e) => Err(e),
+            };
+            match begun {
+                Ok(pooled) => return Ok(Self { pooled: Some(pooled), read_only }),
+                Err(e) if e.is_connection_lost() && outage.wait(&e, "BEGIN").await => {}
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         }
-        Ok(Self { pooled: Some(pooled), read_only })
     }
 
     /// The pooled connection.
