@@ -263,8 +263,8 @@ async fn refresh_settings(store: Store) {
     }
 }
 
-/// Ends ready holds nobody picked up in time, forgets old login failures and expired idempotency
-/// keys. Every replica may run it: each hold ends once.
+/// Ends ready holds nobody picked up in time, forgets old login failures, expired idempotency
+/// keys and old commit marks. Every replica may run it: each hold ends once.
 async fn expire_holds_every_minute(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -281,6 +281,9 @@ async fn expire_holds_every_minute(store: Store) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(forgotten = n, "expired idempotency keys forgotten"),
             Err(e) => tracing::warn!(error = %e, "forgetting expired idempotency keys failed"),
+        }
+        if let Err(e) = store.db.prune_commit_marks().await {
+            tracing::warn!(error = %e, "deleting old commit marks failed");
         }
     }
 }

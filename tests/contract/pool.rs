@@ -286,36 +286,68 @@ fn a_lost_commit_is_not_run_again() {
 
 /// A TCP forwarder to the test MariaDB that can be switched off: every connection through it
 /// cut at once and new ones closed as soon as they are accepted, as while a Galera writer is
-/// killed and the proxy has not yet moved on, or one of the database proxies is killed.
+/// killed and the proxy has not yet moved on, or one of the database proxies is killed. It can
+/// also cut the next connection that sends a COMMIT, just after passing it on or instead.
 struct Outage {
     addr: std::net::SocketAddr,
     /// The number of times it was switched off; odd while it is off.
     state: tokio::sync::watch::Sender<u64>,
+    /// 1: the next COMMIT is passed on, then its connection cut; 2: cut instead; 0: neither.
+    at_commit: Arc<std::sync::atomic::AtomicU8>,
 }
 
 impl Outage {
     async fn to(target: String) -> Outage {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (state, _) = tokio::sync::watch::channel(0u64);
-        let watch = state.clone();
+        let at_commit = Arc::new(std::sync::atomic::AtomicU8::new(0));
+        let (watch, commits) = (state.clone(), at_commit.clone());
         tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
+            while let Ok((client, _)) = listener.accept().await {
                 let mut off = watch.subscribe();
                 if *off.borrow_and_update() % 2 == 1 {
                     continue; // dropped: closed at once
                 }
-                let target = target.clone();
+                let (target, commits) = (target.clone(), commits.clone());
                 tokio::spawn(async move {
-                    let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let Ok(server) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    let up = async {
+                        let mut buf = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = match client_read.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            let chunk = &buf[..n];
+                            if chunk.windows(6).any(|w| w == b"COMMIT") {
+                                match commits.swap(0, Ordering::SeqCst) {
+                                    1 => {
+                                        let _ = server_write.write_all(chunk).await;
+                                        return;
+                                    }
+                                    2 => return,
+                                    _ => {}
+                                }
+                            }
+                            if server_write.write_all(chunk).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = off.changed() => {} // switched off: both sockets dropped
+                        _ = up => {}
+                        _ = tokio::io::copy(&mut server_read, &mut client_write) => {}
+                        _ = off.changed() => {} // switched off
                     }
+                    // both sides dropped here: cut
                 });
             }
         });
-        Outage { addr, state }
+        Outage { addr, state, at_commit }
     }
     fn off(&self) {
         self.state.send_modify(|n| *n += if *n % 2 == 0 { 1 } else { 0 });
@@ -414,4 +446,48 @@ async fn an_outage_of_a_few_seconds_is_waited_out() {
     assert!(e.is_unavailable(), "{e:?}");
     let took = started.elapsed();
     assert!(took >= OUTAGE_WAIT && took < OUTAGE_WAIT * 3, "gave up after {took:?}");
+}
+
+/// The connection lost while a transaction's COMMIT is under way: whether it committed is read
+/// back from its commit mark on a new connection. Cut just after the COMMIT reached the server:
+/// it committed, the answer is success and the body ran once. Cut before: it did not, and it runs
+/// again, once. Each transaction's rows are stored exactly once; before the marks, both answered
+/// an error (503) and the first had stored its rows all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_commit_whose_connection_is_lost_is_resolved_by_its_mark() {
+    let Some((direct, test_db, _watcher)) = pool_of(1).await else { return };
+    drop(direct);
+    let target = {
+        let rest = test_db.url.split_once('@').unwrap().1;
+        rest[..rest.find('/').unwrap()].to_owned()
+    };
+    let outage = Outage::to(target).await;
+    let db = outage.pool(&test_db.url, 4).await;
+    for (mode, n, runs_wanted) in [(1u8, 10i64, 1u32), (2, 20, 2)] {
+        let runs = std::sync::atomic::AtomicU32::new(0);
+        outage.at_commit.store(mode, Ordering::SeqCst);
+        let outcome: Result<u32, StoreError> = async {
+            pustaka::store::transaction!(db, |tx| async {
+                let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                tx.exec(sql("INSERT INTO probe (n) VALUES (?)").bind(n)).await?;
+                Ok(run)
+            }
+            .await)
+        }
+        .await;
+        assert_eq!(outage.at_commit.load(Ordering::SeqCst), 0, "no COMMIT went through the forwarder");
+        assert_eq!(outcome.expect("the transaction's outcome was read back"), runs_wanted, "cut mode {mode}");
+        let stored: i64 = db
+            .opt(sql("SELECT COUNT(*) AS c FROM probe WHERE n = ?").bind(n))
+            .await
+            .unwrap()
+            .unwrap()
+            .get("c")
+            .unwrap();
+        assert_eq!(stored, 1, "cut mode {mode}: the row stored {stored} times");
+    }
+    // The marks are kept ten minutes, then the chores delete them.
+    let marks: i64 = db.opt(sql("SELECT COUNT(*) AS c FROM commit_marks")).await.unwrap().unwrap().get("c").unwrap();
+    assert!(marks >= 2, "{marks} marks");
+    assert_eq!(db.prune_commit_marks().await.unwrap(), 0, "a fresh mark deleted");
 }

@@ -119,6 +119,7 @@ pub const NOT_BACKED_UP: &[(&str, &str)] = &[
     ("login_failures", "login throttling, short-lived"),
     ("login_addresses", "login throttling, short-lived"),
     ("leases", "which replica runs a scheduled job now"),
+    ("commit_marks", "which recent transactions committed, asked only after a connection lost during a COMMIT"),
     ("idempotency_keys", "the answers of recent writes kept for a client's retry (24 h), not the library's records"),
     ("book_words", "MariaDB's search index, rebuilt after a restore"),
     ("search_words", "MariaDB's search index, rebuilt after a restore"),

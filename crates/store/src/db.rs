@@ -521,9 +521,95 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Makes the transaction's writes permanent, as [`Tx::commit`], and on MariaDB knows whether
+    /// they were even when the connection is lost while the COMMIT is under way (a Galera writer or
+    /// a database proxy killed at that moment), where otherwise nobody could say: the transaction
+    /// writes its own random id into `commit_marks` just before the COMMIT, and after such a loss
+    /// the id is looked for on a new connection ([`Db::committed`]). Found: committed, `Ok`. Not
+    /// found: not committed, an error that says so (it may run again). No answer: unknown.
+    pub async fn commit_marked(self, db: &Db) -> Result<(), CommitFailed> {
+        let unknown = |error| CommitFailed { error, maybe_committed: true };
+        let mut t = match self {
+            Tx::MySql(t) if !t.read_only => t,
+            other => return other.commit().await.map_err(unknown),
+        };
+        let mark: i64 = rand::random();
+        let marked = settled!(t.pooled(), exec, &sql("INSERT INTO commit_marks (id, at) VALUES (?, NOW())").bind(mark));
+        match marked {
+            Ok(_) => {}
+            // A database whose migrations have not run yet (the `migrate` command's own work)
+            Err(e) if mariadb_number(&e) == Some(1146) => return t.commit().await.map_err(unknown),
+            Err(error) => return Err(CommitFailed { error, maybe_committed: false }),
+        }
+        match t.commit().await {
+            Err(error) if error.is_connection_lost() => match db.committed(mark).await {
+                Ok(true) => {
+                    tracing::warn!(error = %error, "connection lost during a COMMIT, which had committed");
+                    Ok(())
+                }
+                Ok(false) => Err(CommitFailed { error, maybe_committed: false }),
+                Err(e) => {
+                    tracing::warn!(error = %e, "connection lost during a COMMIT; whether it committed cannot be read");
+                    Err(unknown(error))
+                }
+            },
+            r => r.map_err(unknown),
+        }
+    }
+}
+
+/// How [`Tx::commit_marked`] failed: the error, and whether the transaction may have committed
+/// (it did not when the failure came before the COMMIT, or when its mark was looked for and not
+/// found).
+#[derive(Debug)]
+pub struct CommitFailed {
+    /// What failed.
+    pub error: DbError,
+    /// False only when it is known that nothing was committed.
+    pub maybe_committed: bool,
+}
+
+/// MariaDB's error number of a refused statement.
+fn mariadb_number(e: &DbError) -> Option<u16> {
+    match e {
+        DbError::Sqlx(sqlx::Error::Database(e)) => {
+            e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(sqlx::mysql::MySqlDatabaseError::number)
+        }
+        _ => None,
+    }
 }
 
 impl Db {
+    /// Whether the transaction that wrote commit mark `mark` ([`Tx::commit_marked`]) committed, read
+    /// once the database answers again (waiting out an [`Outage`]). A locking read: if that
+    /// transaction is still under way on the server (its COMMIT arrived as its client went away),
+    /// the read waits for its end. With `wsrep_sync_wait` on a Galera node: the node first applies
+    /// every write set the cluster delivered before the read, so a COMMIT that the killed writer
+    /// had replicated is seen (and one it had not, never will be: the cluster has moved on).
+    pub async fn committed(&self, mark: i64) -> Result<bool, DbError> {
+        let locking = "SELECT id FROM commit_marks WHERE id = ? LOCK IN SHARE MODE";
+        let found = match self.opt(sql(format!("SET STATEMENT wsrep_sync_wait = 1 FOR {locking}")).bind(mark)).await {
+            // 1193: a MariaDB built without Galera has no such variable
+            Err(e) if mariadb_number(&e) == Some(1193) => self.opt(sql(locking).bind(mark)).await,
+            r => r,
+        }?;
+        Ok(found.is_some())
+    }
+
+    /// Deletes commit marks older than ten minutes ([`Tx::commit_marked`]); how many.
+    pub async fn prune_commit_marks(&self) -> Result<u64, DbError> {
+        match &self.pools {
+            Pools::Sqlite { .. } => Ok(0),
+            Pools::MySql(_) => {
+                let mut tx = self.begin().await?;
+                let done = tx.exec(sql("DELETE FROM commit_marks WHERE at < NOW() - INTERVAL 10 MINUTE")).await?;
+                tx.commit().await?;
+                Ok(done.rows)
+            }
+        }
+    }
+
     /// Connects to the database the settings name (creating an SQLite file if needed).
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DbError> {
         let url = settings.url.expose_secret();
@@ -781,10 +867,13 @@ macro_rules! transaction {
                     drop($tx); // dropped uncommitted: rolled back
                     Ok(v)
                 }
-                Ok(v) => {
-                    committing = true;
-                    $tx.commit().await.map(|()| v).map_err(Into::into)
-                }
+                Ok(v) => match $tx.commit_marked(&$db).await {
+                    Ok(()) => Ok(v),
+                    Err(failed) => {
+                        committing = failed.maybe_committed;
+                        Err(failed.error.into())
+                    }
+                },
                 Err(e) => Err(e),
             };
             match outcome {
