@@ -63,3 +63,28 @@ admin_password() { dc run --rm -T secrets show-admin-password 2>/dev/null | tr -
 
 down() { dc down -v --remove-orphans 2>/dev/null || true; }
 
+# ---- Galera (deploy/cluster, deploy/swarm/swarm) --------------------------------------------------
+
+# most_advanced: reads `node.sh recover` lines (one per node, stdin) and prints the node that must
+# start the cluster after every node stopped: the one whose grastate.dat says safe_to_bootstrap: 1
+# (it stopped last and cleanly), else the one with the highest position (the recovered uuid:seqno
+# after a crash, grastate's seqno after a clean stop); nothing when no node has a position. What it
+# chose and why goes to stderr.
+most_advanced() {
+    local line node best='' best_seqno=-2 seqno safe=''
+    while IFS= read -r line; do
+        [[ $line == *grastate_uuid=* ]] || continue
+        node=${line%% *}
+        [[ $line == *safe_to_bootstrap=1* ]] && safe=$node
+        seqno=$(sed -n 's/.* recovered=[^ ]*:\(-\{0,1\}[0-9]\{1,\}\) .*/\1/p' <<< "$line")
+        [ -n "$seqno" ] || seqno=$(sed -n 's/.* grastate_seqno=\(-\{0,1\}[0-9]\{1,\}\) .*/\1/p' <<< "$line")
+        if [ -n "$seqno" ] && [ "$seqno" -gt "$best_seqno" ]; then best=$node best_seqno=$seqno; fi
+    done
+    if [ -n "$safe" ]; then
+        log "$safe stopped last and cleanly (safe_to_bootstrap: 1): it starts the cluster"
+        best=$safe
+    elif [ -n "$best" ]; then
+        log "the most advanced node: $best (seqno $best_seqno)"
+    fi
+    [ -n "$best" ] && echo "$best"
+}

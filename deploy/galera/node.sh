@@ -127,10 +127,15 @@ peer_serving() {
 # wait it starts anyway (it fails and is started again when still no cluster is up).
 wait_for_cluster() {
     local deadline=$((SECONDS + ${GALERA_JOIN_WAIT:-120}))
+    # the container's first process: a stop (SIGTERM) would be ignored without a trap, and the
+    # engine would wait its grace period (60 s) to kill it (deploy/swarm/swarm recover scales
+    # waiting nodes to 0)
+    trap 'log "stopped while waiting for a cluster"; exit 143' TERM INT
     until peer_serving; do
-        if [ $SECONDS -ge $deadline ]; then log "no node serves after ${GALERA_JOIN_WAIT:-120} s: starting anyway"; return 0; fi
+        if [ $SECONDS -ge $deadline ]; then log "no node serves after ${GALERA_JOIN_WAIT:-120} s: starting anyway"; break; fi
         sleep 2
     done
+    trap - TERM INT
 }
 
 # This node's address on the network the nodes share: its own name is an alias there only

@@ -594,12 +594,13 @@ def background(args: list[str]):
 # ---- a Galera writer killed under the load (deploy/cluster faults, deploy/swarm/swarm --galera test) --
 
 
-def g1_recovery(rows: list[dict], kill: float) -> float | None:
+def g1_recovery(rows: list[dict], kill: float, phase: str = "g1") -> float | None:
     """Seconds from the kill until writes are acknowledged again for good: the later of the end of
     the first acknowledged write that started after the last failed request, and the end of the
     longest wait between two acknowledged writes (a write may be acknowledged just after the kill,
-    before the others notice the node is gone and stop committing until it is evicted)."""
-    g1 = [r for r in rows if r.get("phase") == "g1"]
+    before the others notice the node is gone and stop committing until it is evicted). Of the
+    phase PHASE (g1, or another fault's)."""
+    g1 = [r for r in rows if r.get("phase") == phase]
     last_fail = max((r["t1"] for r in g1 if r.get("status") not in (200, 201)), default=kill)
     acked = [r for r in g1 if r.get("kind") == "write" and r.get("status") == 201]
     first_ok = min((r["t1"] for r in acked if r["t0"] >= last_fail and r["t0"] >= kill), default=None)

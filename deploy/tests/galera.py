@@ -89,13 +89,40 @@ def wait_synced(seconds: float, *nodes: str, engine: Engine | None = None) -> bo
     return bool(wait_until(done, seconds)) and not void[0]
 
 
-def proxy_csv() -> list[str]:
-    """The proxy's stats: "server,status,current sessions" of the galera backend."""
-    ids = dc_ids("dbproxy")
+PROXIES = ("dbproxy", "dbproxy2")
+
+
+def proxy_csv(proxy: str = "") -> list[str]:
+    """A proxy's stats: "server,status,current sessions" of the galera backend; without PROXY, both
+    proxies' rows added up ("galera1,UP/UP,5": each proxy's status, their sessions together)."""
+    if not proxy:
+        return merged_rows([proxy_csv(p) for p in PROXIES])
+    ids = dc_ids(proxy)
     if not ids:
         return []
     text = docker("exec", ids[0], "bash", "-c", PROXY_STATS, timeout=30).stdout
     return galera_rows(text)
+
+
+def merged_rows(per_proxy: list[list[str]]) -> list[str]:
+    """The rows of several proxies as one: a server's statuses joined by "/", its sessions added."""
+    servers: dict[str, tuple[list[str], int]] = {}
+    for rows in per_proxy:
+        for row in rows:
+            name, st, sessions = row.split(",")
+            statuses, total = servers.get(name, ([], 0))
+            servers[name] = ([*statuses, st], total + int(sessions or 0))
+    return [f"{name},{'/'.join(st)},{n}" for name, (st, n) in sorted(servers.items())]
+
+
+def all_up(rows: list[str], proxies: int = len(PROXIES)) -> bool:
+    """Every node UP in every proxy (merged rows)."""
+    return len(rows) == 3 and all(r.split(",")[1] == "/".join(["UP"] * proxies) for r in rows)
+
+
+def writers_of(rows: list[str]) -> list[str]:
+    """The nodes that hold any of the replicas' connections: one, unless two proxies chose two."""
+    return [r.split(",")[0] for r in rows if int(r.split(",")[2] or 0) > 0]
 
 
 # Asks the proxy's stats listener for its CSV, from inside the proxy's container.
@@ -119,7 +146,7 @@ def writer_of(rows: list[str]) -> str:
 
 
 def writer() -> str:
-    """The writer as the compose deployment's proxy sees it."""
+    """The writer as the compose deployment's proxies see it (their sessions added up)."""
     return writer_of(proxy_csv())
 
 
@@ -164,6 +191,14 @@ def cluster_sql(host: str, sql: str) -> str | None:
         input=sql,
     )
     return r.stdout if r.returncode == 0 else None
+
+
+def resolve(name: str) -> list[str]:
+    """The addresses NAME has on the backend network, as a container there looks it up."""
+    project = os.environ.get("COMPOSE_PROJECT_NAME", "pustaka")
+    image = inspect("{{.Config.Image}}", container_of("galera1"))
+    r = docker("run", "--rm", "--network", f"{project}_backend", "--entrypoint", "getent", image, "ahostsv4", name)
+    return sorted({line.split()[0] for line in r.stdout.splitlines() if line.strip()})
 
 
 def db_sql(sql: str) -> str | None:

@@ -1,5 +1,5 @@
-"""`deploy/cluster test`: the Galera option up (3 nodes, the proxy, 2 web replicas) and checked from
-the host: the nodes Synced in one component, the proxy's view, the librarian's flow through the
+"""`deploy/cluster test`: the Galera option up (3 nodes, the two proxies, 2 web replicas) and checked
+from the host: the nodes Synced in one component, the proxies' view and name, the librarian's flow through the
 balancer (through_balancer.py, as on compose and the Swarm), each node's health responder, the
 containers' hardening, the SST account, primary keys, a book on every node, a clean stop and start
 (the cluster bootstraps itself again), and every node killed (`deploy/cluster recover`)."""
@@ -27,6 +27,7 @@ from deploylib import (
 from galera import (
     NODES,
     Engine,
+    all_up,
     cluster_sql,
     container_of,
     db_sql,
@@ -34,10 +35,12 @@ from galera import (
     health_answer,
     node_state,
     proxy_csv,
+    resolve,
     root_sql_galera1,
     status,
     wait_synced,
     writer,
+    writers_of,
 )
 from through_balancer import librarian_flow
 
@@ -81,22 +84,23 @@ def test_cluster(engine, check, ports):
     check("up: 3 Galera nodes, the proxy, 2 web replicas, all healthy", cluster_up)
     check("three nodes Synced in one Primary component of 3", cluster_of_three)
 
-    def proxy_view_now() -> bool:  # all three UP, and one writer: the replicas' connections all on one node
-        rows = [r.split(",") for r in proxy_csv()]
-        return sum(1 for f in rows if f[1] == "UP") == 3 and sum(1 for f in rows if int(f[2] or 0) > 0) == 1
+    def proxy_view_now() -> bool:  # all three UP in both proxies, and one writer: the connections all on one node
+        rows = proxy_csv()
+        return all_up(rows) and len(writers_of(rows)) == 1
 
-    def proxy_view() -> bool:  # the proxy's view converges (checks every second): wait for it
+    def proxy_view() -> bool:  # the proxies' view converges (checks every second): wait for it
         if wait_until(proxy_view_now, 60, 1):
             return True
         print(f"      {' '.join(proxy_csv())}")
         return False
 
-    check("the proxy: all three nodes UP, one writer (within 60 s)", proxy_view)
+    check("both proxies: all three nodes UP, one writer for both (within 60 s)", proxy_view)
+    check("the name dbproxy is both proxies", lambda: len(resolve("dbproxy")) == 2)
     log(f"writer: {writer()}")
     librarian_flow(ports.base, check, admin_password(), title="Bumi Manusia", replicas=2)
     for n in NODES:
         check(f"{n}'s health responder answers 200", " 200 " in health_answer(n) + " ")
-    for s in ("db", "galera2", "galera3", "dbproxy"):
+    for s in ("db", "galera2", "galera3", "dbproxy", "dbproxy2"):
         check(f"{s}: read-only, no capabilities, not root, limits", hardened, s)
     check(
         "the SST account authenticates by its socket only",

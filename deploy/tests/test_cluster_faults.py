@@ -12,6 +12,9 @@ librarian's flow through the balancer as on compose and the Swarm (through_balan
       it turns non-Primary with wsrep_ready OFF and its health answers 503, while the other two stay
       Primary and the load goes on without a failed request; reconnected (stopped, connected,
       started: Docker gives it a new address, which a node announces when it starts), it rejoins
+  g4  docker kill of one of the two database proxies (dbproxy): the replicas' connections through
+      it are cut and go through the other (dbproxy2, the same name); the failed requests, the time
+      until writes are acknowledged again for good; the killed proxy started again and healthy
 and at the end: no acknowledged write lost or stored twice (all phases), and the three nodes hold
 the same rows (counts and CHECKSUM TABLE of every table, once the load stopped). Then (unless
 --no-swarm) the same option on a single-node Swarm (`deploy/swarm/swarm --galera test`), whose
@@ -32,6 +35,7 @@ from deploylib import (
     REPO,
     admin_password,
     dc,
+    dc_ids,
     docker,
     docker_time,
     down,
@@ -59,6 +63,7 @@ from galera import (
     up_reason,
     wait_synced,
     writer,
+    writers_of,
 )
 from through_balancer import librarian_flow
 
@@ -79,6 +84,11 @@ FIGURES = (
     "g3_others_serving",
     "g3_failed_requests",
     "g3_rejoin_s",
+    "g4_failed_requests",
+    "g4_lost_writes",
+    "g4_recovery_s",
+    "g4_restarted_s",
+    "g4_writers",
     "lost_writes",
     "doubled_writes",
     "nodes_equal",
@@ -98,6 +108,7 @@ def gc(request, compose, load, results, workdir, loadgen):
         started=False,
         reckoned=False,
         t_kill=0.0,
+        t_proxy_kill=0.0,
         g3_others_primary=None,
         engine=Engine(workdir / "events"),
         loadgen=loadgen,
@@ -253,6 +264,31 @@ def test_g3_partition(gc, load, results):
     assert not problems, problems
 
 
+def test_g4_kill_proxy(gc, load, results):
+    going(gc)
+    load.phase("g4")
+    time.sleep(3)
+    cid = (dc_ids("dbproxy") or [""])[0]
+    assert cid, "g4: no dbproxy container"
+    log(f"docker kill dbproxy (one of the two proxies; the writer: {' '.join(proxy_csv())})")
+    gc.t_proxy_kill = time.time()
+    docker("kill", cid)
+    time.sleep(gc.settle)
+    log(f"through dbproxy2 alone: {' '.join(proxy_csv('dbproxy2'))}")
+    # unless-stopped: the engine may have started it again already
+    if inspect("{{.State.Running}}", cid) != "true":
+        log("docker start dbproxy")
+        docker("start", cid)
+    t_start = docker_time(inspect("{{.State.StartedAt}}", cid))
+    healthy = wait_until(lambda: inspect("{{.State.Health.Status}}", cid) == "healthy", 60)
+    if healthy:
+        results["g4_restarted_s"] = round(time.time() - t_start, 2)
+    time.sleep(gc.settle)  # the load through both proxies again
+    results["g4_writers"] = " ".join(writers_of(proxy_csv()))
+    log(f"dbproxy healthy again {results['g4_restarted_s']} s after its start; writers: {results['g4_writers']}")
+    assert healthy, f"g4: dbproxy not healthy 60 s after its start: {' '.join(proxy_csv())}"
+
+
 def test_reckon(gc, load, results):
     """No answer 500 in the whole run; during g3 the other two nodes went on serving."""
     going(gc)
@@ -270,14 +306,17 @@ def test_reckon(gc, load, results):
     results["g1_recovery_s"] = g1_recovery(rows, gc.t_kill)
     results["g1_write_gap_s"] = g1_write_gap(rows, gc.t_kill)
     results["g3_failed_requests"] = load.figure("g3", "failed_reads", "failed_writes")
-    # g1 as it happened: the failed requests, and the longest wait for an acknowledged write
-    g1 = [r for r in rows if r.get("phase") == "g1" and r["t1"] >= gc.t_kill]
-    failed = [
-        f"{r['kind']} {round(r['t0'] - gc.t_kill, 2)}..{round(r['t1'] - gc.t_kill, 2)} {r['status']}"
-        for r in g1
-        if r.get("status") not in (200, 201)
-    ]
-    print(f"g1 failed requests (start..end s after the kill, status): {', '.join(failed)}")
+    results["g4_failed_requests"] = load.figure("g4", "failed_reads", "failed_writes")
+    results["g4_lost_writes"] = load.figure("g4", "lost_writes")
+    results["g4_recovery_s"] = g1_recovery(rows, gc.t_proxy_kill, "g4")
+    # g1 and g4 as they happened: the failed requests, and the longest wait for an acknowledged write
+    for phase, t in (("g1", gc.t_kill), ("g4", gc.t_proxy_kill)):
+        failed = [
+            f"{r['kind']} {round(r['t0'] - t, 2)}..{round(r['t1'] - t, 2)} {r['status']}"
+            for r in rows
+            if r.get("phase") == phase and r["t1"] >= t and r.get("status") not in (200, 201)
+        ]
+        print(f"{phase} failed requests (start..end s after the kill, status): {', '.join(failed)}")
     print(f"g1 longest gap between acknowledged writes after the kill: {results['g1_write_gap_s'] or 0} s")
     results["lost_writes"] = load.total("lost_writes")
     results["doubled_writes"] = load.total("duplicate_writes")
@@ -329,6 +368,9 @@ def test_figures_in_bounds(gc, results):
     assert r["g0_500s"] == 0, r["g0_500s"]
     assert r["g1_recovery_s"] is not None and r["g1_recovery_s"] <= 5, r["g1_recovery_s"]
     assert r["g1_lost_writes"] == 0 and r["g1_doubled_writes"] == 0
+    assert r["g1_failed_requests"] == 0, f"g1: {r['g1_failed_requests']} requests failed"
+    assert r["g4_failed_requests"] == 0, f"g4: {r['g4_failed_requests']} requests failed"
+    assert r["g4_lost_writes"] == 0 and r["g4_restarted_s"] is not None
     assert r["g2_rejoin_s"] is not None
     assert r["g3_partitioned_serving"] is False and r["g3_others_serving"] is True and r["g3_rejoin_s"] is not None
     assert r["lost_writes"] == 0 and r["doubled_writes"] == 0 and r["nodes_equal"] is True

@@ -35,6 +35,7 @@ import pytest
 from deploylib import (
     NETWORK_LOCK,
     REPO,
+    Api,
     bash_connects,
     docker,
     docker_time,
@@ -50,7 +51,7 @@ from deploylib import (
     transfer_of,
     wait_until,
 )
-from galera import PROXY_STATS, galera_rows, writer_of
+from galera import PROXIES, PROXY_STATS, all_up, galera_rows, merged_rows, writer_of, writers_of
 from through_balancer import book_found, librarian_flow
 
 RUN_ID_PREFIX = "swarm"
@@ -120,6 +121,7 @@ def sw(request, results, tally, workdir, load):
         load_started=False,
         g1_victim="",
         t_kill=0.0,
+        t_proxy_kill=0.0,
         locks=contextlib.ExitStack(),
     )
     for key in ("s1_rolling_failed", "s1_requests", "s1_update_s", "s1_lost_writes", "s1_duplicate_writes"):
@@ -150,7 +152,12 @@ def sw(request, results, tally, workdir, load):
                 swarm_g1_recovery_s=getattr(s, "g1_recovery", None),
                 swarm_g2_rejoin_s=getattr(s, "g2_rejoin", None),
                 swarm_g2_transfer=getattr(s, "g2_transfer", None),
+                swarm_g4_failed_requests=getattr(s, "g4_failed", None),
+                swarm_g4_lost_writes=getattr(s, "g4_lost", None),
+                swarm_g4_recovery_s=getattr(s, "g4_recovery", None),
+                swarm_g4_replaced_s=getattr(s, "g4_replaced", None),
                 swarm_nodes_equal=getattr(s, "nodes_equal", None),
+                swarm_recover_s=getattr(s, "recover_s", None),
             )
 
 
@@ -344,16 +351,19 @@ def wait_three_synced(seconds: float) -> bool:
     return False
 
 
-def proxy_csv() -> list[str]:
-    """ "server,status,current sessions" of the Galera backend, from inside the proxy."""
-    cid = container_of("dbproxy")
+def proxy_csv(proxy: str = "") -> list[str]:
+    """ "server,status,current sessions" of the Galera backend, from inside a proxy (dbproxy or
+    dbproxy2); without PROXY, both proxies' rows added up (galera.merged_rows)."""
+    if not proxy:
+        return merged_rows([proxy_csv(p) for p in PROXIES])
+    cid = container_of(proxy)
     if not cid:
         return []
     return galera_rows(docker("exec", cid, "timeout", "3", "bash", "-c", PROXY_STATS).stdout)
 
 
 def writer() -> str:
-    """The writer as the Swarm's proxy sees it."""
+    """The writer as the Swarm's proxies see it (their sessions added up)."""
     return writer_of(proxy_csv())
 
 
@@ -390,14 +400,15 @@ def test_galera(sw, check):
         # a Swarm task's name is in Swarm's DNS only once the task is healthy, so a node can read
         # MAINT (resolution) for a while after it is Synced: wait for all three UP within the bound
         def three_up() -> bool:
-            return sum(1 for r in proxy_csv() if ",UP," in r + ",") == 3
+            rows = proxy_csv()
+            return all_up(rows) and len(writers_of(rows)) <= 1
 
         if wait_until(three_up, 60, 1):
             return True
         print(f"      {' '.join(proxy_csv())}")
         return False
 
-    check("Galera: the proxy sees all three nodes UP (within 60 s)", proxy_sees_three)
+    check("Galera: both proxies see all three nodes UP, one writer (within 60 s)", proxy_sees_three)
     log(f"writer: {writer()}")
     constraints = "".join(
         inspect("{{json .Spec.TaskTemplate.Placement.Constraints}}", svc(n)) for n in ("galera2", "galera3")
@@ -607,6 +618,7 @@ def test_updates_under_load(sw, load, check, results):
         update_under_load(sw, load, check, results, "s2", "new version (a new image tag, swarm deploy)", new_image)
     if GALERA:
         kill_writer(sw, load, check)
+        kill_proxy(sw, load, check)
 
 
 def kill_writer(sw, load, check) -> None:
@@ -640,6 +652,30 @@ def kill_writer(sw, load, check) -> None:
     else:
         check(f"g2: {victim} not Synced 300 s after the kill: {node_state(victim)}", False)
     time.sleep(3)
+    load.phase("between")
+
+
+def kill_proxy(sw, load, check) -> None:
+    """Under the load (phase g4), docker kill of one of the two database proxies' containers: the
+    replicas go on through the other; Swarm starts a new task (g4_replaced: until it is healthy)."""
+    load.phase("g4")
+    time.sleep(3)
+    old = container_of("dbproxy")
+    if not old:
+        check("g4: no dbproxy task on this node", False)
+        return
+    log(f"{time.strftime('%T')} docker kill dbproxy (one of the two proxies), under load; {' '.join(proxy_csv())}")
+    sw.t_proxy_kill = time.time()
+    docker("kill", old)
+    new = wait_until(lambda: (c := container_of("dbproxy")) and c != old and c, 120, 1)
+    healthy = bool(new) and wait_until(lambda: inspect("{{.State.Health.Status}}", new) == "healthy", 120, 1)
+    if healthy:
+        sw.g4_replaced = round(time.time() - sw.t_proxy_kill, 1)
+    check(
+        f"g4: Swarm replaced the killed proxy, healthy {sw.g4_replaced if healthy else '-'} s after the kill", healthy
+    )
+    time.sleep(5)  # the load through both proxies again
+    log(f"writers after g4: {' '.join(writers_of(proxy_csv()))}; {' '.join(proxy_csv())}")
     load.phase("between")
 
 
@@ -677,13 +713,58 @@ def test_reckon(sw, load, check, results):
         print("      " + json.dumps({"phase": "g1", **{k: g1.get(k) for k in keys}}, separators=(",", ":")))
         check(
             f"g1: writes acknowledged again {sw.g1_recovery} s after the kill (at most 5), {sw.g1_failed} requests failed",
-            sw.g1_recovery is not None and sw.g1_recovery <= 5,
+            sw.g1_recovery is not None and sw.g1_recovery <= 5 and sw.g1_failed == 0,
+        )
+        g4 = load.phases().get("g4") or {}
+        sw.g4_failed = g4.get("failed_reads", 0) + g4.get("failed_writes", 0)
+        sw.g4_lost = g4.get("lost_writes", 0)
+        sw.g4_recovery = g1_recovery(load.rows(), sw.t_proxy_kill, "g4")
+        print("      " + json.dumps({"phase": "g4", **{k: g4.get(k) for k in keys}}, separators=(",", ":")))
+        check(
+            f"g4: a proxy killed: {sw.g4_failed} requests failed, {sw.g4_lost} writes lost "
+            f"(writes acknowledged again for good {sw.g4_recovery} s after the kill)",
+            bool(g4) and sw.g4_failed == 0 and sw.g4_lost == 0,
         )
         check("g1: no answer 500 during the run", load.statuses(r" 500$") == 0)
         sw.nodes_equal = wait_three_synced(120) and nodes_equal()
         check(
             "at the end: three nodes Synced at the same write set with the same rows (CHECKSUM TABLE)", sw.nodes_equal
         )
+
+
+@pytest.mark.skipif(not GALERA, reason="--galera only")
+def test_galera_recover(sw, check):
+    """Every node killed at once (a power cut on every host): Swarm starts them again, and they wait
+    for a cluster that is not there; `deploy/swarm/swarm --galera recover` brings it back."""
+    made(sw)
+    nodes = [container_of(node_service(n)) for n in NODES]
+    if not check("Galera recover: the three nodes' containers found", all(nodes)):
+        return
+    before = sql_on("galera1", "SELECT COUNT(*) FROM books")
+    log(f"{time.strftime('%T')} docker kill of all three nodes ({before} books)")
+    docker("kill", *nodes)
+    t0 = time.time()
+    r = swarm_cmd("recover", timeout=1800)
+    sw.recover_s = round(time.time() - t0, 1)
+    if r.returncode != 0:
+        print("\n".join((r.stdout + r.stderr).splitlines()[-20:]))
+    check(
+        f"every node killed: deploy/swarm/swarm --galera recover brought the cluster back ({sw.recover_s} s)",
+        r.returncode == 0,
+    )
+    check("after the recovery: three nodes Synced in one Primary component of 3", wait_three_synced, 120)
+    check("after the recovery: the books are all there", sql_on("galera1", "SELECT COUNT(*) FROM books") == before)
+    api = Api(sw.base)
+    title = f"Setelah pemulihan {os.getpid()}"
+    check(
+        "after the recovery: a book written through the balancer is on every node",
+        api.login(sw.admin_pw)
+        and api("POST", "/api/v1/books", {"title": title}) == 201
+        and all(
+            sql_on(n, f"SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) FROM books WHERE title = '{title}'") == "1"
+            for n in NODES
+        ),
+    )
 
 
 def test_scale_and_rollback(sw, check, results):
