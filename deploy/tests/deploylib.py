@@ -610,14 +610,14 @@ def g1_recovery(rows: list[dict], kill: float, phase: str = "g1") -> float | Non
     return None if first_ok is None else round(max(first_ok, longest_end) - kill, 2)
 
 
-def g1_write_gap(rows: list[dict], kill: float) -> float | None:
-    """The longest wait between two acknowledged writes from the kill on, in seconds."""
+def g1_write_gap(rows: list[dict], kill: float, phase: str = "g1") -> float | None:
+    """The longest wait between two acknowledged writes from the kill on, in seconds (of PHASE)."""
     acks = [
         kill,
         *sorted(
             r["t1"]
             for r in rows
-            if r.get("phase") == "g1" and r.get("kind") == "write" and r.get("status") == 201 and r["t1"] >= kill
+            if r.get("phase") == phase and r.get("kind") == "write" and r.get("status") == 201 and r["t1"] >= kill
         ),
     ]
     gaps = [acks[i] - acks[i - 1] for i in range(1, len(acks))]

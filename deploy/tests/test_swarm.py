@@ -41,6 +41,7 @@ from deploylib import (
     docker_time,
     flock,
     g1_recovery,
+    g1_write_gap,
     inspect,
     log,
     ok,
@@ -154,7 +155,7 @@ def sw(request, results, tally, workdir, load):
                 swarm_g2_transfer=getattr(s, "g2_transfer", None),
                 swarm_g4_failed_requests=getattr(s, "g4_failed", None),
                 swarm_g4_lost_writes=getattr(s, "g4_lost", None),
-                swarm_g4_recovery_s=getattr(s, "g4_recovery", None),
+                swarm_g4_write_gap_s=getattr(s, "g4_gap", None),
                 swarm_g4_replaced_s=getattr(s, "g4_replaced", None),
                 swarm_nodes_equal=getattr(s, "nodes_equal", None),
                 swarm_recover_s=getattr(s, "recover_s", None),
@@ -167,6 +168,10 @@ def leave(s) -> None:
         return
     swarm_cmd("rm", "--purge")
     docker("swarm", "leave", "--force")
+    # a volume still in use while the stack was removed (rm waits 90 s for its containers) is free now
+    left = [v for v in out(["docker", "volume", "ls", "-q"]).split() if v.startswith(f"{STACK}_")]
+    if left:
+        docker("volume", "rm", *left)
     # swarm init made this bridge; leaving the swarm keeps it
     if not s.gwbridge_before:
         docker("network", "rm", "docker_gwbridge")
@@ -182,6 +187,12 @@ def test_swarm_init(sw, check):
     # compares the rules before and after its firewall checks, so the two take turns on its lock.
     sw.locks.enter_context(flock(NETWORK_LOCK, 600))
     sw.gwbridge_before = ok(["docker", "network", "inspect", "docker_gwbridge"])
+    # the data of an earlier run of this test's own stack that stopped before its teardown: its
+    # database would keep that run's passwords while the secrets are made anew
+    stale = [v for v in out(["docker", "volume", "ls", "-q"]).split() if v.startswith(f"{STACK}_")]
+    if stale:
+        log(f"removing an earlier run's volumes of {STACK}: {' '.join(stale)}")
+        docker("volume", "rm", *stale)
     sw.made = True  # from here on the teardown leaves it, also if init fails half-way
     sw.ready = check(
         "docker swarm init (single node, 127.0.0.1)",
@@ -718,11 +729,11 @@ def test_reckon(sw, load, check, results):
         g4 = load.phases().get("g4") or {}
         sw.g4_failed = g4.get("failed_reads", 0) + g4.get("failed_writes", 0)
         sw.g4_lost = g4.get("lost_writes", 0)
-        sw.g4_recovery = g1_recovery(load.rows(), sw.t_proxy_kill, "g4")
+        sw.g4_gap = g1_write_gap(load.rows(), sw.t_proxy_kill, "g4")
         print("      " + json.dumps({"phase": "g4", **{k: g4.get(k) for k in keys}}, separators=(",", ":")))
         check(
             f"g4: a proxy killed: {sw.g4_failed} requests failed, {sw.g4_lost} writes lost "
-            f"(writes acknowledged again for good {sw.g4_recovery} s after the kill)",
+            f"(the longest wait between acknowledged writes {sw.g4_gap} s)",
             bool(g4) and sw.g4_failed == 0 and sw.g4_lost == 0,
         )
         check("g1: no answer 500 during the run", load.statuses(r" 500$") == 0)
