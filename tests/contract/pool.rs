@@ -157,15 +157,6 @@ async fn wedge(tx: &mut pustaka::store::db::Tx) -> i64 {
     id
 }
 
-fn mariadb_error_number(e: &DbError) -> Option<u16> {
-    match e {
-        DbError::Sqlx(sqlx::Error::Database(e)) => {
-            e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|e| e.number())
-        }
-        _ => None,
-    }
-}
-
 /// A COMMIT answered with an error leaves the connection out of the pool (it may still be inside
 /// a transaction).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -174,7 +165,7 @@ async fn failed_commit_closes_the_connection() {
     let mut tx = db.begin().await.unwrap();
     let wedged = wedge(&mut tx).await;
     let err = tx.commit().await.expect_err("COMMIT inside an active XA transaction");
-    assert_eq!(mariadb_error_number(&err), Some(1399), "{err}");
+    assert_eq!(err.mariadb_number(), Some(1399), "{err}");
 
     let next = connection_id(&db).await;
     assert_ne!(next, wedged, "the connection whose COMMIT failed was handed out again");

@@ -539,7 +539,7 @@ impl Tx {
         match marked {
             Ok(_) => {}
             // A database whose migrations have not run yet (the `migrate` command's own work)
-            Err(e) if mariadb_number(&e) == Some(1146) => return t.commit().await.map_err(unknown),
+            Err(e) if e.mariadb_number() == Some(1146) => return t.commit().await.map_err(unknown),
             Err(error) => return Err(CommitFailed { error, maybe_committed: false }),
         }
         match t.commit().await {
@@ -570,16 +570,6 @@ pub struct CommitFailed {
     pub maybe_committed: bool,
 }
 
-/// MariaDB's error number of a refused statement.
-fn mariadb_number(e: &DbError) -> Option<u16> {
-    match e {
-        DbError::Sqlx(sqlx::Error::Database(e)) => {
-            e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(sqlx::mysql::MySqlDatabaseError::number)
-        }
-        _ => None,
-    }
-}
-
 impl Db {
     /// Whether the transaction that wrote commit mark `mark` ([`Tx::commit_marked`]) committed, read
     /// once the database answers again (waiting out an [`Outage`]). A locking read: if that
@@ -591,7 +581,7 @@ impl Db {
         let locking = "SELECT id FROM commit_marks WHERE id = ? LOCK IN SHARE MODE";
         let found = match self.opt(sql(format!("SET STATEMENT wsrep_sync_wait = 1 FOR {locking}")).bind(mark)).await {
             // 1193: a MariaDB built without Galera has no such variable
-            Err(e) if mariadb_number(&e) == Some(1193) => self.opt(sql(locking).bind(mark)).await,
+            Err(e) if e.mariadb_number() == Some(1193) => self.opt(sql(locking).bind(mark)).await,
             r => r,
         }?;
         Ok(found.is_some())

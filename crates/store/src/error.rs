@@ -69,10 +69,18 @@ impl DbError {
     pub fn is_connection_lost(&self) -> bool {
         match self {
             DbError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => true,
-            DbError::Sqlx(sqlx::Error::Database(e)) => e
-                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .is_some_and(|e| mariadb_connection_unusable(e.number())),
+            DbError::Sqlx(sqlx::Error::Database(_)) => self.mariadb_number().is_some_and(mariadb_connection_unusable),
             _ => false,
+        }
+    }
+
+    /// MariaDB's error number, when MariaDB refused a statement.
+    pub fn mariadb_number(&self) -> Option<u16> {
+        match self {
+            DbError::Sqlx(sqlx::Error::Database(e)) => {
+                e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(sqlx::mysql::MySqlDatabaseError::number)
+            }
+            _ => None,
         }
     }
 
