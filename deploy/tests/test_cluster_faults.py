@@ -318,6 +318,13 @@ def test_reckon(gc, load, results):
             if r.get("phase") == phase and r["t1"] >= t and r.get("status") not in (200, 201)
         ]
         print(f"{phase} failed requests (start..end s after the kill, status): {', '.join(failed)}")
+        acks = sorted(
+            r["t1"] - t
+            for r in rows
+            if r.get("phase") == phase and r.get("kind") == "write" and r.get("status") == 201 and r["t1"] >= t
+        )
+        waits = [f"{a:.2f}..{b:.2f}" for a, b in zip([0.0, *acks], acks, strict=False) if b - a > 0.5]
+        print(f"{phase} waits over 0.5 s between acknowledged writes (s after the kill): {', '.join(waits)}")
     print(f"g1 longest gap between acknowledged writes after the kill: {results['g1_write_gap_s'] or 0} s")
     results["lost_writes"] = load.total("lost_writes")
     results["doubled_writes"] = load.total("duplicate_writes")
