@@ -16,7 +16,7 @@ from .data import add_copies, desk_pairs, load_catalogue
 from .front_page import p8_list
 from .imports import imports
 from .labels import labels
-from .memory import p5_rss
+from .memory import p5_rss, p5_side_by_side
 from .mixed import mixed
 from .point_reads import p1_p2
 from .replay import replay
@@ -27,7 +27,7 @@ from .stocktake import stocktake
 
 def prerequisites(args: argparse.Namespace) -> None:
     needed = [("mariadbd", "mariadb-server"), ("sysbench", "sysbench"), ("haproxy", "haproxy")]
-    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat", "replay", "class_sets"):
+    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat", "replay", "class_sets", "memory"):
         needed = needed[:1]
     missing = [pkg for cmd, pkg in needed if not shutil.which(cmd)]
     if missing:
@@ -121,6 +121,13 @@ def run_bench(b: Bench) -> int:
         )
         b.report()
         return 0 if once else 1
+    if b.args.only == "memory":
+        # The catalogue in MariaDB alone (the replica reads books by id); with --baseline-bin,
+        # that binary migrates first and both then serve the same data.
+        load_catalogue(b, binary=b.args.baseline_bin, sqlite=False)
+        p5_side_by_side(b, b.db.mariadb_url(), b.args.baseline_bin)
+        b.report()
+        return 0
     if b.args.only == "desk":
         # With --baseline-bin: the baseline binary migrates first; both then serve the same data.
         load_catalogue(b, binary=b.args.baseline_bin)
@@ -187,7 +194,18 @@ def main(doc: str) -> int:
     p.add_argument("--no-write", action="store_true", help="do not write docs/perf/RESULTS.md")
     p.add_argument(
         "--only",
-        choices=["stocktake", "reports", "import", "list", "labels", "desk", "copycat", "replay", "class_sets"],
+        choices=[
+            "stocktake",
+            "reports",
+            "import",
+            "list",
+            "labels",
+            "desk",
+            "copycat",
+            "replay",
+            "class_sets",
+            "memory",
+        ],
         help="run one measurement alone (with --no-write: a quick check)",
     )
     p.add_argument(
@@ -198,7 +216,7 @@ def main(doc: str) -> int:
     p.add_argument("--copies", type=int, help="copies for the stock-take measurement (default 20,000; --quick 2,000)")
     p.add_argument(
         "--baseline-bin",
-        help="with --only list or desk: also measure this pustaka binary on the same databases (before/after)",
+        help="with --only list, desk or memory: also measure this pustaka binary on the same databases (before/after)",
     )
     p.add_argument("--no-build", action="store_true", help="use the binaries as they are (PUSTAKA_BIN names pustaka)")
     args = p.parse_args()
