@@ -393,6 +393,7 @@ impl Cli {
             let _ = std::io::Write::write_all(&mut std::io::stdout(), crate::http::LICENSES.as_bytes());
             return ExitCode::SUCCESS;
         }
+        crate::malloc::limit_arenas();
         let runtime = match tokio::runtime::Runtime::new() {
             Ok(rt) => rt,
             Err(e) => {

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod export;
 pub mod http;
 pub mod import;
+pub mod malloc;
 pub mod metrics;
 pub mod notices;
 pub mod serve;

@@ -9,9 +9,10 @@ from .common import ROOT, Api, log, run
 from .context import Bench
 
 
-def load_catalogue(b: Bench, binary: str | None = None) -> None:
-    """The generated catalogue in MariaDB and SQLite, migrated by `binary` (by default PUSTAKA)."""
-    log(f"generating {b.books:,} books into MariaDB and SQLite")
+def load_catalogue(b: Bench, binary: str | None = None, sqlite: bool = True) -> None:
+    """The generated catalogue in MariaDB and (unless not `sqlite`) SQLite, migrated by `binary`
+    (by default PUSTAKA)."""
+    log(f"generating {b.books:,} books into MariaDB{' and SQLite' if sqlite else ''}")
     b.db.pustaka(["migrate"], b.db.mariadb_url(), binary)
     tsv = b.work / "books.tsv"
     run([sys.executable, str(ROOT / "bench/catalogue.py"), "--books", str(b.books), "--tsv", str(tsv)])
@@ -24,6 +25,9 @@ def load_catalogue(b: Bench, binary: str | None = None) -> None:
     # Books loaded with SQL are indexed for search the way an operator would after an import.
     b.db.pustaka(["reindex"], b.db.mariadb_url(), binary)
     b.db.sql("ANALYZE TABLE book_words;", db="pt_bench")
+    if not sqlite:
+        tsv.unlink()
+        return
     b.sqlite_file = b.work / "bench.db"
     b.db.pustaka(["migrate"], f"sqlite://{b.sqlite_file}?mode=rwc", binary)
     run([sys.executable, str(ROOT / "bench/catalogue.py"), "--books", str(b.books), "--sqlite", str(b.sqlite_file)])

@@ -16,7 +16,7 @@ from .data import add_copies, desk_pairs, load_catalogue
 from .front_page import p8_list
 from .imports import imports
 from .labels import labels
-from .memory import p5_rss
+from .memory import p5_rss, p5_side_by_side
 from .mixed import mixed
 from .point_reads import p1_p2
 from .replay import replay
@@ -27,7 +27,7 @@ from .stocktake import stocktake
 
 def prerequisites(args: argparse.Namespace) -> None:
     needed = [("mariadbd", "mariadb-server"), ("sysbench", "sysbench"), ("haproxy", "haproxy")]
-    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat", "replay", "class_sets"):
+    if args.only in ("stocktake", "reports", "import", "list", "labels", "copycat", "replay", "class_sets", "memory"):
         needed = needed[:1]
     missing = [pkg for cmd, pkg in needed if not shutil.which(cmd)]
     if missing:
@@ -121,6 +121,22 @@ def run_bench(b: Bench) -> int:
         )
         b.report()
         return 0 if once else 1
+    if b.args.only == "memory":
+        # The catalogue in MariaDB alone (the replica reads books by id). With --baseline-bin,
+        # that binary migrates it; this binary, which may have migrations the baseline lacks
+        # (and then the baseline would refuse the database), serves its own copy of the books.
+        baseline = b.args.baseline_bin
+        load_catalogue(b, binary=baseline, sqlite=False)
+        url = b.db.mariadb_url()
+        if baseline:
+            b.db.sql("CREATE DATABASE pt_bench_new")
+            url = url.rsplit("/", 1)[0] + "/pt_bench_new"
+            b.db.pustaka(["migrate"], url)
+            cols = "id, isbn, title, authors, subjects, publisher, year, language, created_at, updated_at"
+            b.db.sql(f"INSERT INTO pt_bench_new.books ({cols}) SELECT {cols} FROM pt_bench.books")
+        p5_side_by_side(b, url, b.db.mariadb_url(), baseline)
+        b.report()
+        return 0
     if b.args.only == "desk":
         # With --baseline-bin: the baseline binary migrates first; both then serve the same data.
         load_catalogue(b, binary=b.args.baseline_bin)
@@ -187,7 +203,18 @@ def main(doc: str) -> int:
     p.add_argument("--no-write", action="store_true", help="do not write docs/perf/RESULTS.md")
     p.add_argument(
         "--only",
-        choices=["stocktake", "reports", "import", "list", "labels", "desk", "copycat", "replay", "class_sets"],
+        choices=[
+            "stocktake",
+            "reports",
+            "import",
+            "list",
+            "labels",
+            "desk",
+            "copycat",
+            "replay",
+            "class_sets",
+            "memory",
+        ],
         help="run one measurement alone (with --no-write: a quick check)",
     )
     p.add_argument(
@@ -198,7 +225,7 @@ def main(doc: str) -> int:
     p.add_argument("--copies", type=int, help="copies for the stock-take measurement (default 20,000; --quick 2,000)")
     p.add_argument(
         "--baseline-bin",
-        help="with --only list or desk: also measure this pustaka binary on the same databases (before/after)",
+        help="with --only list, desk or memory: also measure this pustaka binary on the same databases (before/after)",
     )
     p.add_argument("--no-build", action="store_true", help="use the binaries as they are (PUSTAKA_BIN names pustaka)")
     args = p.parse_args()

@@ -129,6 +129,7 @@ pub const NOT_BACKED_UP: &[(&str, &str)] = &[
     ("books_fts_idx", "SQLite's search index"),
     ("books_fts_docsize", "SQLite's search index"),
     ("books_fts_config", "SQLite's search index"),
+    ("books_fts_words", "SQLite's search index's word list (stores nothing of its own)"),
     ("sqlite_sequence", "SQLite's id counters, reset by a restore"),
     (
         "library_secrets",

@@ -256,10 +256,9 @@ impl Store {
     /// Up to [`RANKED`] + 1 ids matching every term (whole words, else prefixes), best first
     /// (SQLite's FTS5 rank; newest first when more than [`RANKED`] match).
     async fn matching_ids_sqlite(&self, terms: &[String]) -> Result<Vec<i64>> {
-        let quote = |w: &String| format!("\"{w}\"");
-        let whole = terms.iter().map(quote).collect::<Vec<_>>().join(" ");
-        let prefix = terms.iter().map(|w| format!("{}*", quote(w))).collect::<Vec<_>>().join(" ");
-        for expr in [whole, prefix] {
+        let whole = terms.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" ");
+        for prefix in [false, true] {
+            let expr = if prefix { self.prefix_expression(terms).await? } else { whole.clone() };
             let newest = sql("SELECT rowid AS id FROM books_fts WHERE books_fts MATCH ? ORDER BY rowid DESC LIMIT ?")
                 .bind(&expr)
                 .bind(RANKED + 1);
