@@ -99,9 +99,7 @@ def p6_side_by_side(b: Bench, baseline: str | None) -> bool:
             f"{pair[which]['statements']} statements, {pair[which]['commits']} commits a pair; "
             f"Pustaka at {rate / top:.2f} of it",
         )
-        (b.work / f"pair-statements{'-baseline' if which else ''}.txt").write_text(
-            "".join(f"{part}\t{s}\n" for part, s in statements[which])
-        )
+        log(f"The pair's statements{which}:\n" + "".join(f"  {part}: {s[:160]}\n" for part, s in statements[which]))
     b.out.figures["p6_exactly_once"] = not broken
     return not broken
 
