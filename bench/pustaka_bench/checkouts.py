@@ -8,23 +8,45 @@ from typing import Any
 from .common import log
 from .context import Bench
 from .data import desk_pairs
+from .desk_db import capture_pair, ceiling, ceiling_desks, per_pair
 from .loadgen import lat, load
 
 
 def p6(
-    b: Bench, backend: str, url: str, binary: str | None = None, tag: str | None = None, which: str = ""
+    b: Bench,
+    backend: str,
+    url: str,
+    binary: str | None = None,
+    tag: str | None = None,
+    which: str = "",
+    db: dict[str, Any] | None = None,
 ) -> tuple[float, list[str]]:
     """Checkout + return pairs per second, each desk with its own copy and member (made for this
-    run, marked `tag`), served by `binary` (by default PUSTAKA)."""
+    run, marked `tag`), served by `binary` (by default PUSTAKA). With `db` (on MariaDB): the
+    statements of one pair (`db["pair"]`) and the pairs per second of the same statements driven
+    alone against the database with as many desks (`db["ceiling"]`), after the load."""
     tag = tag or backend
     log(f"P6: checkout + return pairs per second, {backend}{which}")
     port, proc = b.db.replica(f"desk-{tag}", url, binary=binary)
     token = b.db.login(port)
     connections = b.clients * 2
     pairs = desk_pairs(b, port, token, connections, tag)
+    if db is not None:
+        desks = ceiling_desks(b, port, token, connections, tag)
     r = load(b, port, "circulation", connections, pairs=pairs, token=token)
     b.out.check_errors(r, "checkout/return", allowed=())
+    if db is not None:
+        db["statements"] = capture_pair(b, port, token, tag)
     b.db.stop(proc)
+    if db is not None:
+        db["ceiling"] = ceiling(b, db["statements"], desks, tag)
+        db["pair"] = per_pair(db["statements"])
+        b.out.row(
+            f"  the same statements alone on MariaDB, {connections} desks",
+            f"{db['ceiling']:,.0f} pairs/s",
+            f"{db['pair']['statements']} statements and {db['pair']['commits']} commits a pair; "
+            f"Pustaka at {r['pairs_per_s'] / db['ceiling']:.2f} of it",
+        )
     broken = exactly_once(b, backend, r, tag)
     b.out.row(
         f"checkout + return pairs, {backend}{which}, {connections} desks",
@@ -39,14 +61,21 @@ def p6_side_by_side(b: Bench, baseline: str | None) -> bool:
     databases: three rounds, alternating binaries within each, the median of each."""
     binaries = [("", None)] + ([(" (baseline binary)", baseline)] if baseline else [])
     runs = {(backend, which): [] for backend in ("mariadb", "sqlite") for which, _ in binaries}
+    ceilings: dict[str, list[float]] = {which: [] for which, _ in binaries}
+    pair: dict[str, dict[str, int]] = {}
+    statements: dict[str, list[tuple[str, str]]] = {}
     broken = []
     for n in range(1 if b.quick else 3):
         for backend, url in [("mariadb", b.db.mariadb_url()), ("sqlite", f"sqlite://{b.sqlite_file}")]:
             for which, binary in binaries[:: 1 if n % 2 == 0 else -1]:
                 tag = f"{backend}-{n}-{'b' if binary else 'n'}"
-                rate, bad = p6(b, backend, url, binary=binary, tag=tag, which=which)
+                db: dict[str, Any] | None = {} if backend == "mariadb" else None
+                rate, bad = p6(b, backend, url, binary=binary, tag=tag, which=which, db=db)
                 runs[(backend, which)].append(rate)
                 broken += bad
+                if db is not None:
+                    ceilings[which].append(db["ceiling"])
+                    pair[which], statements[which] = db["pair"], db["statements"]
     for (backend, which), rates in runs.items():
         key = "p6_checkouts_per_s" if backend == "mariadb" else "p6_sqlite_checkouts_per_s"
         if which:
@@ -57,6 +86,20 @@ def p6_side_by_side(b: Bench, baseline: str | None) -> bool:
             f"{statistics.median(rates):,.0f} pairs/s",
             ", ".join(f"{r:,.0f}" for r in rates),
         )
+    for which, _ in binaries:
+        prefix = "p6_baseline_" if which else "p6_"
+        rate, top = statistics.median(runs[("mariadb", which)]), statistics.median(ceilings[which])
+        b.out.figures[f"{prefix}db_pairs_per_s"] = round(top)
+        b.out.figures[f"{prefix}vs_db"] = round(rate / top, 3)
+        b.out.figures[f"{prefix}statements_per_pair"] = pair[which]["statements"]
+        b.out.figures[f"{prefix}commits_per_pair"] = pair[which]["commits"]
+        b.out.row(
+            f"MariaDB alone, the pair's statements{which}, median of {len(ceilings[which])}",
+            f"{top:,.0f} pairs/s",
+            f"{pair[which]['statements']} statements, {pair[which]['commits']} commits a pair; "
+            f"Pustaka at {rate / top:.2f} of it",
+        )
+        log(f"The pair's statements{which}:\n" + "".join(f"  {part}: {s[:160]}\n" for part, s in statements[which]))
     b.out.figures["p6_exactly_once"] = not broken
     return not broken
 

@@ -20,6 +20,7 @@ GOALS = {
     "p5_rss_mb": ("<=", 30),
     "p5_image_mb": ("<=", 40),
     "p6_checkouts_per_s": (">=", 1500),
+    "p6_vs_db": (">=", 0.5),
     "p7_ready_s": ("<=", 1),
     "mixed_p99_ms": ("<=", 10),
     "p9_reports_p95_ms": ("<=", 200),

@@ -26,6 +26,7 @@ contract!(
     checkout_refusals,
     renewals,
     overdue_fines_skip_closed_days,
+    a_long_closure_moves_the_due_day,
     fines_are_paid_or_waived_never_deleted,
     holds_queue_in_order,
     uncollected_holds_expire_and_pass_the_copy_on,
@@ -839,6 +840,30 @@ async fn overdue_fines_skip_closed_days(app: TestApp) {
     assert_eq!(m["unpaid_fines"], open_days * 500);
     let overdue = app.get("/api/v1/loans?status=overdue", admin).await.expect(200);
     assert_eq!(overdue["total"], 0);
+}
+
+/// A checkout reads the closed days in its member's statement, as one string (MariaDB cuts
+/// `group_concat` at 1,024 bytes by default): a list longer than that is read again whole.
+async fn a_long_closure_moves_the_due_day(app: TestApp) {
+    let admin = Some(app.admin.as_str());
+    let today = app.today();
+    // 120 days closed from tomorrow on: about 1,300 bytes of dates.
+    for ahead in 1..=120 {
+        let day = today + Duration::days(ahead);
+        app.post("/api/v1/closed-days", admin, json!({"date": day, "reason": "Renovasi"})).await.expect(201);
+    }
+    let book = app.book("Renovasi").await;
+    app.copy(book, "RN-1").await;
+    let (_, card) = app.member("Budi", "student").await;
+    let loan = app.checkout("RN-1", &card).await.expect(201);
+    let due_at: chrono::DateTime<chrono::Utc> = serde_json::from_value(loan["due_at"].clone()).unwrap();
+    let due = pustaka::domain::time::library_date(due_at, app.store.tz());
+    assert!(due > today + Duration::days(120), "due on the first open day after the closure: {loan}");
+    // Back by its due day: no fine, the loan closed, the copy on the shelf.
+    let r = app.checkin("RN-1").await.expect(200);
+    assert!(r["fine"].is_null(), "{r}");
+    assert_eq!(r["loan"]["card_number"], card.as_str());
+    assert_eq!(r["loan"]["member_name"], "Budi");
 }
 
 async fn fines_are_paid_or_waived_never_deleted(app: TestApp) {

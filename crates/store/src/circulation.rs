@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{
     db::{sql, Query, Row, Tx},
     error::{Result, StoreError},
-    members::MemberKey,
+    members::{Lending, MemberKey},
     Actor, PageRequest, Store,
 };
 use crate::{
@@ -121,7 +121,7 @@ struct LoanState {
     returned_at: Option<DateTime<Utc>>,
 }
 
-/// The open loan of a copy being returned.
+/// The open loan of a copy being returned, and its member's card and name.
 #[derive(sqlx::FromRow)]
 struct OpenLoan {
     id: i64,
@@ -129,6 +129,8 @@ struct OpenLoan {
     loaned_at: DateTime<Utc>,
     due_at: DateTime<Utc>,
     renewals: i64,
+    card_number: String,
+    member_name: String,
 }
 
 /// The first hold waiting for a book, and its member's category.
@@ -212,7 +214,9 @@ impl Store {
         {
             {
                 let today = self.today(at);
-                let (member, policy) = self.borrower_in(tx, to).await?;
+                // The member (locked), and the copy's rule, the term and the calendar, in one statement.
+                let (member, policy, lending) = self.borrower_to_lend_in(tx, to, copy.id, today).await?;
+                let Lending { kind, rule: row, term_end, calendar } = lending;
                 // Lent from the hold shelf, the copy fills the ready hold it waits for.
                 let ready_hold = if copy.status == CopyStatus::OnHoldShelf {
                     let lock = tx.for_update();
@@ -235,12 +239,10 @@ impl Store {
                 };
                 may_lend(&desk, member.id)?;
                 // The rule of the member's category for the copy's collection type (issue #30).
-                let (kind, row) = self.copy_rule_in(tx, copy.id, &member.category).await?;
                 let loans_of_type = match (&kind, row.and_then(|r| r.max_loans)) {
                     (Some(k), Some(_)) => self.loans_of_type_in(tx, member.id, &k.code).await?,
                     _ => 0,
                 };
-                let term_end = self.term_end_in(tx, today).await?;
                 let check = Checkout {
                     barcode: &copy.barcode,
                     kind: kind.as_ref(),
@@ -250,7 +252,6 @@ impl Store {
                 };
                 let rule = may_checkout(&policy, &standing(&member), check, today)?;
 
-                let calendar = self.calendar(tx, today).await?;
                 let due = rule.due_date(&calendar, today, term_end)?;
                 let due_at = time::end_of_day(due, self.tz());
                 let id = tx
@@ -412,28 +413,29 @@ impl Store {
         crate::transaction!(self.db, |tx| {
             async {
                 let at = scanned.unwrap_or_else(|| self.now());
-                let copy = self.copy_by_barcode_in(&mut tx, barcode).await?;
-                let (lock, open_loan) = (tx.for_update(), tx.dialect().open_loan_of_copy());
-                let open: OpenLoan = tx
-                    .opt(
-                        sql(format!(
-                            "SELECT id, member_id, loaned_at, due_at, renewals FROM loans WHERE {open_loan}{lock}"
-                        ))
-                        .bind(copy.id),
-                    )
-                    .await?
-                    .ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?
-                    .decode()?;
+                // The copy and its open loan, both locked; the loan's member is read with the
+                // loan (not locked: only a fine charged locks them, below).
+                let (copy, open) = self.copy_returned_in(&mut tx, barcode).await?;
+                let open = open.ok_or_else(|| Refusal::NotOnLoan { barcode: copy.barcode.clone() })?;
                 let at = at.max(open.loaned_at);
                 let today = self.today(at);
                 let (loan_id, member_id, due_at) = (open.id, open.member_id, open.due_at);
-                let (member, policy, fine) =
-                    self.end_loan(&mut tx, actor, loan_id, copy.id, member_id, self.today(due_at), at).await?;
-                let damage_fine = if damaged {
-                    self.charge(&mut tx, actor, member_id, loan_id, "damaged", damage_charge(&policy, copy.price))
-                        .await?
+                let (fine, damage_fine, card_number, member_name) = if damaged || today > self.today(due_at) {
+                    // Late or damaged: the member's row locked, their rules and the calendar read.
+                    let (member, policy, fine) =
+                        self.end_loan(&mut tx, actor, loan_id, copy.id, member_id, self.today(due_at), at).await?;
+                    let damage_fine = if damaged {
+                        self.charge(&mut tx, actor, member_id, loan_id, "damaged", damage_charge(&policy, copy.price))
+                            .await?
+                    } else {
+                        None
+                    };
+                    (fine, damage_fine, member.card_number, member.name)
                 } else {
-                    None
+                    // Back by its due day: no fine whatever the rules and calendar say
+                    // (`EffectiveRule::fine` of a return not after the due day is 0).
+                    self.close_loan(&mut tx, loan_id, at).await?;
+                    (None, None, open.card_number, open.member_name)
                 };
                 let hold = self.pass_copy_on(&mut tx, &copy, today).await?;
                 let detail = if damaged { format!("{} damaged", copy.barcode) } else { copy.barcode.clone() };
@@ -446,8 +448,8 @@ impl Store {
                     book_id: copy.book_id,
                     title: copy.title,
                     member_id,
-                    card_number: member.card_number,
-                    member_name: member.name,
+                    card_number,
+                    member_name,
                     loaned_at: open.loaned_at,
                     due_at,
                     returned_at: Some(at),
@@ -476,6 +478,18 @@ impl Store {
         due: NaiveDate,
         at: DateTime<Utc>,
     ) -> Result<(Member, LoanPolicy, Option<Fine>)> {
+        self.close_loan(tx, loan_id, at).await?;
+        let (member, policy) = self.borrower_in(tx, MemberKey::Id(member_id)).await?;
+        let calendar = self.calendar(tx, due).await?;
+        // Fined by the rule for the copy's collection type (its fine per day and grace days).
+        let (kind, row) = self.copy_rule_in(tx, copy_id, &member.category).await?;
+        let owed = effective_rule(&policy, kind.as_ref(), row.as_ref()).fine(&calendar, due, self.today(at));
+        let fine = self.charge(tx, actor, member_id, loan_id, "overdue", owed).await?;
+        Ok((member, policy, fine))
+    }
+
+    /// Marks a loan still out returned at `at`.
+    async fn close_loan(&self, tx: &mut Tx, loan_id: i64, at: DateTime<Utc>) -> Result<()> {
         let done = tx
             .exec(
                 sql(format!(
@@ -489,13 +503,29 @@ impl Store {
         if done.rows != 1 {
             return Err(Refusal::AlreadyReturned.into());
         }
-        let (member, policy) = self.borrower_in(tx, MemberKey::Id(member_id)).await?;
-        let calendar = self.calendar(tx, due).await?;
-        // Fined by the rule for the copy's collection type (its fine per day and grace days).
-        let (kind, row) = self.copy_rule_in(tx, copy_id, &member.category).await?;
-        let owed = effective_rule(&policy, kind.as_ref(), row.as_ref()).fine(&calendar, due, self.today(at));
-        let fine = self.charge(tx, actor, member_id, loan_id, "overdue", owed).await?;
-        Ok((member, policy, fine))
+        Ok(())
+    }
+
+    /// Locks and reads the copy with `barcode`, then its open loan, if any (with the name and
+    /// card of the loan's member, not locked): a return's first reads. Two statements, each lock
+    /// taken as before: a replay of the two read in one join (the loan's locking read joined to
+    /// the copy's) deadlocked independent desks on MariaDB.
+    async fn copy_returned_in(&self, tx: &mut Tx, barcode: &Barcode) -> Result<(Copy, Option<OpenLoan>)> {
+        let copy = self.copy_by_barcode_in(tx, barcode).await?;
+        let (lock, open_loan) = (tx.for_update(), tx.dialect().open_loan_of_copy());
+        let row = tx
+            .opt(
+                sql(format!(
+                    "SELECT id, member_id, loaned_at, due_at, renewals, \
+                     (SELECT m.card_number FROM members m WHERE m.id = loans.member_id) AS card_number, \
+                     (SELECT m.name FROM members m WHERE m.id = loans.member_id) AS member_name \
+                     FROM loans WHERE {open_loan}{lock}"
+                ))
+                .bind(copy.id),
+            )
+            .await?;
+        let open = row.map(|r| r.decode::<OpenLoan>()).transpose()?;
+        Ok((copy, open))
     }
 
     /// Charges a member `amount` rupiah for a loan (nothing when it is 0), with its audit line.

@@ -98,25 +98,80 @@ impl RuleRow {
 const RULE_COLUMNS: &str = "r.category, r.collection_type, r.lendable, r.loan_days, r.max_loans, r.max_renewals, \
      r.fine_per_day, r.fine_grace_days, r.due_end_of_term";
 
-/// The collection-type part of a copy's rule: its type and the matrix row for a category.
-#[derive(sqlx::FromRow)]
-struct CopyRuleRow {
+/// The collection-type part of a copy's rule: its type and the matrix row for a category (read
+/// as a row by [`Store::copy_rule_in`], as JSON by [`COPY_RULE_OF_MEMBER`]).
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(super) struct CopyRuleRow {
     code: Option<String>,
     name: Option<String>,
+    #[serde(deserialize_with = "flag")]
     loanable: Option<bool>,
     #[sqlx(flatten)]
+    #[serde(flatten)]
     rule: OptRuleRow,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct OptRuleRow {
+    #[serde(deserialize_with = "flag")]
     lendable: Option<bool>,
     loan_days: Option<i64>,
     max_loans: Option<i64>,
     max_renewals: Option<i64>,
     fine_per_day: Option<i64>,
     fine_grace_days: Option<i64>,
+    #[serde(deserialize_with = "flag")]
     due_end_of_term: Option<bool>,
+}
+
+/// A boolean column as JSON writes it: `true`/`false`, or 1/0 (MariaDB's and SQLite's
+/// `json_object` of a boolean column), or null.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<bool>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::Bool(b)) => Some(b),
+        Some(serde_json::Value::Number(n)) => Some(n.as_i64() != Some(0)),
+        Some(other) => return Err(serde::de::Error::custom(format!("not a boolean: {other}"))),
+        None => None,
+    })
+}
+
+/// A copy's collection type and the matrix row for the category of the member `m` of the outer
+/// statement, as JSON (a scalar subquery: with a member read locked, nothing of it is locked);
+/// binds the copy's id. Read with [`copy_rule_of_json`].
+pub(super) const COPY_RULE_OF_MEMBER: &str = "(SELECT json_object('code', t.code, 'name', t.name, \
+     'loanable', t.loanable, 'lendable', r.lendable, 'loan_days', r.loan_days, 'max_loans', r.max_loans, \
+     'max_renewals', r.max_renewals, 'fine_per_day', r.fine_per_day, 'fine_grace_days', r.fine_grace_days, \
+     'due_end_of_term', r.due_end_of_term) \
+     FROM copies c JOIN books b ON b.id = c.book_id \
+     LEFT JOIN collection_types t ON t.code = COALESCE(c.collection_type, b.collection_type) \
+     LEFT JOIN loan_rules r ON r.collection_type = t.code AND r.category = m.category \
+     WHERE c.id = ?)";
+
+/// The copy's rule read with [`COPY_RULE_OF_MEMBER`] (none: no such copy).
+pub(super) fn copy_rule_of_json(json: Option<String>) -> Result<(Option<CollectionKind>, Option<LoanRule>)> {
+    let json = json.ok_or(StoreError::NotFound("copy"))?;
+    let row: CopyRuleRow =
+        serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("the rule of a copy reads wrong: {e}"))?;
+    Ok(copy_rule_of(row))
+}
+
+/// A copy's type and matrix row from what was read of them.
+fn copy_rule_of(row: CopyRuleRow) -> (Option<CollectionKind>, Option<LoanRule>) {
+    let kind = match (row.code, row.name) {
+        (Some(code), Some(name)) => Some(CollectionKind { code, name, loanable: row.loanable.unwrap_or(true) }),
+        _ => None,
+    };
+    let r = row.rule;
+    let rule = r.lendable.map(|lendable| LoanRule {
+        lendable,
+        loan_days: r.loan_days,
+        max_loans: r.max_loans,
+        max_renewals: r.max_renewals,
+        fine_per_day: r.fine_per_day,
+        fine_grace_days: r.fine_grace_days.unwrap_or(0),
+        due_end_of_term: r.due_end_of_term.unwrap_or(false),
+    });
+    (kind, rule)
 }
 
 pub(super) use crate::catalogue::EFFECTIVE_TYPE;
@@ -291,21 +346,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("copy"))?
             .decode()?;
-        let kind = match (row.code, row.name) {
-            (Some(code), Some(name)) => Some(CollectionKind { code, name, loanable: row.loanable.unwrap_or(true) }),
-            _ => None,
-        };
-        let r = row.rule;
-        let rule = r.lendable.map(|lendable| LoanRule {
-            lendable,
-            loan_days: r.loan_days,
-            max_loans: r.max_loans,
-            max_renewals: r.max_renewals,
-            fine_per_day: r.fine_per_day,
-            fine_grace_days: r.fine_grace_days.unwrap_or(0),
-            due_end_of_term: r.due_end_of_term.unwrap_or(false),
-        });
-        Ok((kind, rule))
+        Ok(copy_rule_of(row))
     }
 
     /// How many loans member `member_id` has out of copies whose collection type is `code`.

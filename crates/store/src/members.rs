@@ -3,12 +3,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
+    collections::{copy_rule_of_json, COPY_RULE_OF_MEMBER},
     db::{sql, Query, Row, Tx},
     error::{Result, StoreError},
     like_escape, Actor, PageRequest, Reader, Store,
 };
 use crate::{
     domain::{
+        calendar::Calendar,
         circulation::{may_delete, may_delete_category, LoanPolicy, Record},
         loan_rules::{effective_rule, overdue_standing_by_rule, CollectionKind, EffectiveRule, LoanRule},
         ValidationError,
@@ -69,6 +71,27 @@ struct MemberRow {
     unpaid_count: i64,
     /// The earliest due time of a loan still out.
     first_due: Option<DateTime<Utc>>,
+}
+
+/// What [`Store::borrower_to_lend_in`] reads besides the borrower.
+#[derive(sqlx::FromRow)]
+struct LendingRow {
+    copy_rule_json: Option<String>,
+    term_end: Option<NaiveDate>,
+    closed_days: Option<String>,
+    closed_count: i64,
+}
+
+/// What a checkout reads with its borrower ([`Store::borrower_to_lend_in`]).
+pub(super) struct Lending {
+    /// The copy's collection type.
+    pub kind: Option<CollectionKind>,
+    /// The matrix row for the member's category and that type.
+    pub rule: Option<LoanRule>,
+    /// The last day of the term containing the day of the checkout, if one does.
+    pub term_end: Option<NaiveDate>,
+    /// The calendar from the day of the checkout on.
+    pub calendar: Calendar,
 }
 
 /// A member's row read with [`MEMBER_COLUMNS`] and [`CATEGORY_OF_MEMBER`].
@@ -379,6 +402,63 @@ impl Store {
         let policy = category_of_member(row.category_json)?.rules;
         let m = self.with_standing(&mut Reader::Tx(tx), row.member, Some(policy)).await?;
         Ok((m, policy))
+    }
+
+    /// [`Store::borrower_in`] for a checkout of copy `copy_id` on `day`, with what the checkout
+    /// reads besides, in the same statement (none of it locked: rules, terms and closed days
+    /// change by an admin's hand): the copy's collection type and the matrix row for the member's
+    /// category, the end of the term containing `day`, and the closed days from `day` on.
+    pub(super) async fn borrower_to_lend_in(
+        &self,
+        tx: &mut Tx,
+        by: MemberKey<'_>,
+        copy_id: i64,
+        day: NaiveDate,
+    ) -> Result<(Member, LoanPolicy, Lending)> {
+        let lock = tx.for_update();
+        // The closed days as one string, and how many there are: a list cut short (MariaDB's
+        // group_concat_max_len) is read again on its own.
+        let select = format!(
+            "SELECT {MEMBER_COLUMNS}, {CATEGORY_OF_MEMBER}, {COPY_RULE_OF_MEMBER} AS copy_rule_json, \
+             (SELECT ends_on FROM terms WHERE starts_on <= ? AND ends_on >= ? ORDER BY ends_on LIMIT 1) AS term_end, \
+             (SELECT CAST(group_concat(day) AS CHAR) FROM closed_days WHERE day >= ?) AS closed_days, \
+             (SELECT COUNT(*) FROM closed_days WHERE day >= ?) AS closed_count \
+             FROM members m"
+        );
+        let q = match by {
+            MemberKey::Id(_) => sql(format!("{select} WHERE m.id = ?{lock}")),
+            MemberKey::Card(MemberRef::Card(_)) => sql(format!("{select} WHERE m.card_number = ?{lock}")),
+            MemberKey::Card(MemberRef::Other(_)) => sql(format!(
+                "{select} WHERE m.id = (SELECT n.member_id FROM member_numbers n WHERE n.number = ?){lock}"
+            )),
+        };
+        let q = q.bind(copy_id).bind(day).bind(day).bind(day).bind(day);
+        let q = match by {
+            MemberKey::Id(id) => q.bind(id),
+            MemberKey::Card(MemberRef::Card(card)) => q.bind(card.as_str()),
+            MemberKey::Card(MemberRef::Other(number)) => q.bind(number.as_str()),
+        };
+        let row = tx.opt(q).await?.ok_or(StoreError::NotFound("member"))?;
+        let lending: LendingRow = row.decode()?;
+        let row: BorrowerRow = row.decode()?;
+        let policy = category_of_member(row.category_json)?.rules;
+        let (kind, rule) = copy_rule_of_json(lending.copy_rule_json)?;
+        let days = lending
+            .closed_days
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|d| !d.is_empty())
+            .map(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d"))
+            .collect::<std::result::Result<Vec<_>, _>>();
+        let calendar = match days {
+            Ok(days) if i64::try_from(days.len()).ok() == Some(lending.closed_count) => {
+                Calendar::new(self.closed_weekdays.iter().copied(), days)
+            }
+            _ => self.calendar(tx, day).await?,
+        };
+        let m = self.with_standing(&mut Reader::Tx(tx), row.member, Some(policy)).await?;
+        Ok((m, policy, Lending { kind, rule, term_end: lending.term_end, calendar }))
     }
 
     /// Registers a member with a fresh card number (and a member login, if asked).
