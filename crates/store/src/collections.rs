@@ -99,7 +99,7 @@ const RULE_COLUMNS: &str = "r.category, r.collection_type, r.lendable, r.loan_da
      r.fine_per_day, r.fine_grace_days, r.due_end_of_term";
 
 /// The collection-type part of a copy's rule: its type and the matrix row for a category (read
-/// as a row by [`Store::copy_rule_in`], as JSON by [`COPY_RULE_OF_MEMBER`]).
+/// as a row by [`Store::copy_rule_in`], as JSON by [`Store::COPY_RULE_OF_MEMBER`]).
 #[derive(sqlx::FromRow, serde::Deserialize)]
 pub(super) struct CopyRuleRow {
     code: Option<String>,
@@ -135,10 +135,12 @@ fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<bo
     })
 }
 
-/// A copy's collection type and the matrix row for the category of the member `m` of the outer
-/// statement, as JSON (a scalar subquery: with a member read locked, nothing of it is locked);
-/// binds the copy's id. Read with [`copy_rule_of_json`].
-pub(super) const COPY_RULE_OF_MEMBER: &str = "(SELECT json_object('code', t.code, 'name', t.name, \
+impl Store {
+    /// A copy's collection type and the matrix row for the category of the member `m` of the
+    /// outer statement, as JSON (a scalar subquery: with a member read locked, nothing of it is
+    /// locked); binds the copy's id. Read with [`Store::copy_rule_of_json`]. (On `Store`, so that
+    /// the members' checkout read can use it without the modules using each other.)
+    pub(super) const COPY_RULE_OF_MEMBER: &'static str = "(SELECT json_object('code', t.code, 'name', t.name, \
      'loanable', t.loanable, 'lendable', r.lendable, 'loan_days', r.loan_days, 'max_loans', r.max_loans, \
      'max_renewals', r.max_renewals, 'fine_per_day', r.fine_per_day, 'fine_grace_days', r.fine_grace_days, \
      'due_end_of_term', r.due_end_of_term) \
@@ -147,12 +149,13 @@ pub(super) const COPY_RULE_OF_MEMBER: &str = "(SELECT json_object('code', t.code
      LEFT JOIN loan_rules r ON r.collection_type = t.code AND r.category = m.category \
      WHERE c.id = ?)";
 
-/// The copy's rule read with [`COPY_RULE_OF_MEMBER`] (none: no such copy).
-pub(super) fn copy_rule_of_json(json: Option<String>) -> Result<(Option<CollectionKind>, Option<LoanRule>)> {
-    let json = json.ok_or(StoreError::NotFound("copy"))?;
-    let row: CopyRuleRow =
-        serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("the rule of a copy reads wrong: {e}"))?;
-    Ok(copy_rule_of(row))
+    /// The copy's rule read with [`Store::COPY_RULE_OF_MEMBER`] (none: no such copy).
+    pub(super) fn copy_rule_of_json(json: Option<String>) -> Result<(Option<CollectionKind>, Option<LoanRule>)> {
+        let json = json.ok_or(StoreError::NotFound("copy"))?;
+        let row: CopyRuleRow =
+            serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("the rule of a copy reads wrong: {e}"))?;
+        Ok(copy_rule_of(row))
+    }
 }
 
 /// A copy's type and matrix row from what was read of them.

@@ -18,6 +18,7 @@ use sqlx::{
 };
 
 use super::mysql_pool::{MySqlConnPool, MySqlTx};
+pub use super::mysql_pool::{Outage, OUTAGE_WAIT};
 
 /// Runs one exchange (`all`, `opt` or `exec`) on a pooled MariaDB connection and records
 /// whether it left the connection in step (see [`super::mysql_pool::Pooled::settle`]).
@@ -49,41 +50,6 @@ macro_rules! read_retried {
             }
         }
     }};
-}
-
-/// How long a read, a BEGIN, or a transaction that lost its connection before its COMMIT keeps
-/// trying while the database cannot be reached: MariaDB restarting, a Galera writer killed until
-/// the proxy sends the new connection to the next node (1 to 5 s: deploy/galera/haproxy.cfg), one
-/// of the two database proxies killed. Then the request answers 503, well within its 30 s.
-pub const OUTAGE_WAIT: Duration = Duration::from_secs(6);
-
-/// A wait through an outage of the database: see [`OUTAGE_WAIT`]. The first try again is at
-/// once (an idle connection that the server closed long ago: the next one is likely fine), then
-/// after 50, 100, 200, 400 ms, then every 500 ms until the time is up.
-#[derive(Debug, Default)]
-pub struct Outage {
-    since: Option<std::time::Instant>,
-    tries: u32,
-}
-
-impl Outage {
-    /// After a failure `e` that lost the connection during `what`: true, after a pause, while the
-    /// outage has lasted less than [`OUTAGE_WAIT`]; false when the time is up.
-    pub async fn wait(&mut self, e: &DbError, what: &str) -> bool {
-        let since = *self.since.get_or_insert_with(std::time::Instant::now);
-        let left = OUTAGE_WAIT.saturating_sub(since.elapsed());
-        if left.is_zero() {
-            tracing::warn!(error = %e, tries = self.tries, "the database stayed out of reach for {what}: giving up");
-            return false;
-        }
-        if self.tries == 0 {
-            tracing::warn!(error = %e, "connection lost during {what}: trying again on another");
-        }
-        let pause = if self.tries == 0 { 0 } else { (25u64 << self.tries.min(5)).min(500) };
-        self.tries += 1;
-        tokio::time::sleep(Duration::from_millis(pause).min(left)).await;
-        true
-    }
 }
 
 /// Whether a failed transaction runs again (see [`transaction!`]): a deadlock or a busy database

@@ -3,7 +3,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    collections::{copy_rule_of_json, COPY_RULE_OF_MEMBER},
     db::{sql, Query, Row, Tx},
     error::{Result, StoreError},
     like_escape, Actor, PageRequest, Reader, Store,
@@ -418,8 +417,9 @@ impl Store {
         let lock = tx.for_update();
         // The closed days as one string, and how many there are: a list cut short (MariaDB's
         // group_concat_max_len) is read again on its own.
+        let copy_rule = Self::COPY_RULE_OF_MEMBER;
         let select = format!(
-            "SELECT {MEMBER_COLUMNS}, {CATEGORY_OF_MEMBER}, {COPY_RULE_OF_MEMBER} AS copy_rule_json, \
+            "SELECT {MEMBER_COLUMNS}, {CATEGORY_OF_MEMBER}, {copy_rule} AS copy_rule_json, \
              (SELECT ends_on FROM terms WHERE starts_on <= ? AND ends_on >= ? ORDER BY ends_on LIMIT 1) AS term_end, \
              (SELECT CAST(group_concat(day) AS CHAR) FROM closed_days WHERE day >= ?) AS closed_days, \
              (SELECT COUNT(*) FROM closed_days WHERE day >= ?) AS closed_count \
@@ -442,7 +442,7 @@ impl Store {
         let lending: LendingRow = row.decode()?;
         let row: BorrowerRow = row.decode()?;
         let policy = category_of_member(row.category_json)?.rules;
-        let (kind, rule) = copy_rule_of_json(lending.copy_rule_json)?;
+        let (kind, rule) = Self::copy_rule_of_json(lending.copy_rule_json)?;
         let days = lending
             .closed_days
             .as_deref()
