@@ -488,26 +488,41 @@ impl Tx {
         Ok(())
     }
 
+    /// Writes the transaction's commit mark (MariaDB, not read-only; nothing elsewhere): its own
+    /// random id in `commit_marks`, first thing after BEGIN, so that no lock the transaction takes
+    /// later is held for it. See [`Tx::commit_marked`].
+    pub async fn mark(&mut self) -> Result<(), DbError> {
+        let Tx::MySql(t) = self else { return Ok(()) };
+        if t.read_only || t.mark.is_some() {
+            return Ok(());
+        }
+        let mark: i64 = rand::random();
+        match settled!(t.pooled(), exec, &sql("INSERT INTO commit_marks (id, at) VALUES (?, NOW())").bind(mark)) {
+            Ok(_) => {
+                t.mark = Some(mark);
+                Ok(())
+            }
+            // A database whose migrations have not run yet (the `migrate` command's own work)
+            Err(e) if e.mariadb_number() == Some(1146) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Makes the transaction's writes permanent, as [`Tx::commit`], and on MariaDB knows whether
     /// they were even when the connection is lost while the COMMIT is under way (a Galera writer or
     /// a database proxy killed at that moment), where otherwise nobody could say: the transaction
-    /// writes its own random id into `commit_marks` just before the COMMIT, and after such a loss
-    /// the id is looked for on a new connection ([`Db::committed`]). Found: committed, `Ok`. Not
-    /// found: not committed, an error that says so (it may run again). No answer: unknown.
+    /// wrote its own random id into `commit_marks` ([`Tx::mark`]), and after such a loss the id is
+    /// looked for on a new connection ([`Db::committed`]). Found: committed, `Ok`. Not found: not
+    /// committed, an error that says so (it may run again). No answer, or no mark: unknown.
     pub async fn commit_marked(self, db: &Db) -> Result<(), CommitFailed> {
         let unknown = |error| CommitFailed { error, maybe_committed: true };
-        let mut t = match self {
-            Tx::MySql(t) if !t.read_only => t,
+        let (t, mark) = match self {
+            Tx::MySql(t) if t.mark.is_some() => {
+                let mark = t.mark.unwrap_or_default();
+                (t, mark)
+            }
             other => return other.commit().await.map_err(unknown),
         };
-        let mark: i64 = rand::random();
-        let marked = settled!(t.pooled(), exec, &sql("INSERT INTO commit_marks (id, at) VALUES (?, NOW())").bind(mark));
-        match marked {
-            Ok(_) => {}
-            // A database whose migrations have not run yet (the `migrate` command's own work)
-            Err(e) if e.mariadb_number() == Some(1146) => return t.commit().await.map_err(unknown),
-            Err(error) => return Err(CommitFailed { error, maybe_committed: false }),
-        }
         match t.commit().await {
             Err(error) if error.is_connection_lost() => match db.committed(mark).await {
                 Ok(true) => {
@@ -818,7 +833,12 @@ macro_rules! transaction {
         loop {
             let mut $tx = $db.begin().await?;
             let mut committing = false;
-            let outcome = match $body {
+            // the commit mark first (MariaDB), then the body; a failed mark is the body's failure
+            let ran = match $tx.mark().await {
+                Ok(()) => $body,
+                Err(e) => Err(e.into()),
+            };
+            let outcome = match ran {
                 Ok(v) if $rollback => {
                     drop($tx); // dropped uncommitted: rolled back
                     Ok(v)

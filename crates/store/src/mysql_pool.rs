@@ -258,6 +258,8 @@ pub struct MySqlTx {
     pooled: Option<Pooled>,
     /// Started `READ ONLY`: its reads take no locks (see [`super::db::Tx::for_update`]).
     pub(super) read_only: bool,
+    /// Its commit mark, once written (see [`super::db::Tx::mark`]).
+    pub(super) mark: Option<i64>,
 }
 
 impl MySqlTx {
@@ -271,7 +273,7 @@ impl MySqlTx {
                 Err(e) => Err(e),
             };
             match begun {
-                Ok(pooled) => return Ok(Self { pooled: Some(pooled), read_only }),
+                Ok(pooled) => return Ok(Self { pooled: Some(pooled), read_only, mark: None }),
                 Err(e) if e.is_connection_lost() && outage.wait(&e, "BEGIN").await => {}
                 Err(e) => return Err(e),
             }
