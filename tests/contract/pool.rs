@@ -346,6 +346,17 @@ impl Outage {
     fn on(&self) {
         self.state.send_modify(|n| *n += if *n % 2 == 1 { 1 } else { 0 });
     }
+    /// A fresh migrated test database (with `probe`), a forwarder in front of it, and a pool of
+    /// `size` through the forwarder; `None` without a test MariaDB.
+    async fn in_front_of_a_test_database(size: u32) -> Option<(Outage, Db, common::TestDatabase)> {
+        let (direct, test_db, _watcher) = pool_of(1).await?;
+        drop(direct);
+        let rest = test_db.url.split_once('@').unwrap().1;
+        let outage = Outage::to(rest[..rest.find('/').unwrap()].to_owned()).await;
+        let db = outage.pool(&test_db.url, size).await;
+        Some((outage, db, test_db))
+    }
+
     /// A pool of `size` on the test database `url`, connecting through this forwarder.
     async fn pool(&self, url: &str, size: u32) -> Db {
         let (scheme_user, rest) = url.split_once('@').expect("a MariaDB URL with a user");
@@ -363,14 +374,7 @@ impl Outage {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_outage_of_a_few_seconds_is_waited_out() {
     use pustaka::store::db::OUTAGE_WAIT;
-    let Some((direct, test_db, _watcher)) = pool_of(1).await else { return };
-    drop(direct);
-    let target = {
-        let rest = test_db.url.split_once('@').unwrap().1;
-        rest[..rest.find('/').unwrap()].to_owned()
-    };
-    let outage = Outage::to(target).await;
-    let db = outage.pool(&test_db.url, 4).await;
+    let Some((outage, db, _test_db)) = Outage::in_front_of_a_test_database(4).await else { return };
     let count = |db: &Db| {
         let db = db.clone();
         async move { db.opt(sql("SELECT COUNT(*) AS c FROM probe")).await.map(|r| r.unwrap().get::<i64>("c").unwrap()) }
@@ -446,14 +450,7 @@ async fn an_outage_of_a_few_seconds_is_waited_out() {
 /// an error (503) and the first had stored its rows all the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_commit_whose_connection_is_lost_is_resolved_by_its_mark() {
-    let Some((direct, test_db, _watcher)) = pool_of(1).await else { return };
-    drop(direct);
-    let target = {
-        let rest = test_db.url.split_once('@').unwrap().1;
-        rest[..rest.find('/').unwrap()].to_owned()
-    };
-    let outage = Outage::to(target).await;
-    let db = outage.pool(&test_db.url, 4).await;
+    let Some((outage, db, _test_db)) = Outage::in_front_of_a_test_database(4).await else { return };
     for (mode, n, runs_wanted) in [(1u8, 10i64, 1u32), (2, 20, 2)] {
         let runs = std::sync::atomic::AtomicU32::new(0);
         outage.at_commit.store(mode, Ordering::SeqCst);
