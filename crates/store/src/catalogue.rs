@@ -100,8 +100,18 @@ pub struct CopyPatch {
 pub(super) const BOOK_COLUMNS: &str = "b.id, b.isbn, b.title, b.authors, b.subjects, b.publisher, b.year, b.language, \
      b.edition, b.call_number, b.classification, b.collation, b.series, b.notes, b.identifiers, b.source_id, b.collection_type, \
      b.created_at, b.updated_at, \
-     (SELECT COUNT(*) FROM copies c WHERE c.book_id = b.id AND c.status <> 'withdrawn') AS copies_total, \
-     (SELECT COUNT(*) FROM copies c WHERE c.book_id = b.id AND c.status = 'available') AS copies_available";
+     (SELECT COUNT(CASE WHEN c.status <> 'withdrawn' THEN 1 END) * 4294967296 \
+             + COUNT(CASE WHEN c.status = 'available' THEN 1 END) \
+      FROM copies c WHERE c.book_id = b.id) AS copy_counts";
+
+/// `copy_counts` of [`BOOK_COLUMNS`] as (copies not withdrawn, copies available). Both counts come
+/// from one pass over the book's entries in the `(book_id, status)` index, packed in one integer
+/// (the first times 2^32 plus the second) because a subquery in a select list returns one value:
+/// two correlated subqueries, one per count, made MariaDB read that index range twice, which
+/// bounded a point read of a book (#36: the book's statement alone, 16 threads, 6,468 → 9,336 q/s).
+fn unpack_copy_counts(packed: i64) -> (i64, i64) {
+    (packed >> 32, packed & 0xffff_ffff)
+}
 
 /// A `books` row with its copy counts; the author and subject lists are JSON arrays in text.
 #[derive(sqlx::FromRow)]
@@ -123,14 +133,14 @@ struct BookRow {
     identifiers: String,
     source_id: Option<String>,
     collection_type: Option<String>,
-    copies_total: i64,
-    copies_available: i64,
+    copy_counts: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 pub(super) fn book(r: &Row) -> Result<Book> {
     let b: BookRow = r.decode()?;
+    let (copies_total, copies_available) = unpack_copy_counts(b.copy_counts);
     Ok(Book {
         id: b.id,
         isbn: b.isbn,
@@ -149,8 +159,8 @@ pub(super) fn book(r: &Row) -> Result<Book> {
         identifiers: json_list(&b.identifiers, "identifiers")?,
         source_id: b.source_id,
         collection_type: b.collection_type,
-        copies_total: b.copies_total,
-        copies_available: b.copies_available,
+        copies_total,
+        copies_available,
         created_at: b.created_at,
         updated_at: b.updated_at,
     })
@@ -618,4 +628,20 @@ pub(crate) fn deleted_detail(fields: &[(&str, Option<String>)]) -> String {
         .filter_map(|(k, v)| v.as_deref().filter(|v| !v.trim().is_empty()).map(|v| format!("{k}: {v}")))
         .collect::<Vec<_>>()
         .join(" | ")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The two counts come back as they were packed, for any count below 2^31 (beyond, the packed
+        /// integer would overflow: no book has two thousand million copies).
+        #[test]
+        fn copy_counts_unpack_as_packed(total in 0i64..=i32::MAX as i64, available_share in 0.0f64..=1.0) {
+            let available = (total as f64 * available_share) as i64;
+            let packed = total * 4_294_967_296 + available;
+            prop_assert_eq!(super::unpack_copy_counts(packed), (total, available));
+        }
+    }
 }
