@@ -20,17 +20,20 @@ def p6(
     tag: str | None = None,
     which: str = "",
     db: dict[str, Any] | None = None,
+    one_title: bool = False,
 ) -> tuple[float, list[str]]:
     """Checkout + return pairs per second, each desk with its own copy and member (made for this
     run, marked `tag`), served by `binary` (by default PUSTAKA). With `db` (on MariaDB): the
     statements of one pair (`db["pair"]`) and the pairs per second of the same statements driven
-    alone against the database with as many desks (`db["ceiling"]`), after the load."""
+    alone against the database with as many desks (`db["ceiling"]`), after the load. With
+    `one_title`, every desk's copy is a copy of one book (a class set: the copies' common rows,
+    the book's, must not make the desks wait for each other)."""
     tag = tag or backend
-    log(f"P6: checkout + return pairs per second, {backend}{which}")
+    log(f"P6: checkout + return pairs per second, {backend}{which}{', one title' if one_title else ''}")
     port, proc = b.db.replica(f"desk-{tag}", url, binary=binary)
     token = b.db.login(port)
     connections = b.clients * 2
-    pairs = desk_pairs(b, port, token, connections, tag)
+    pairs = desk_pairs(b, port, token, connections, tag, one_title=one_title)
     if db is not None:
         desks = ceiling_desks(b, port, token, connections, tag)
     r = load(b, port, "circulation", connections, pairs=pairs, token=token)
@@ -49,7 +52,7 @@ def p6(
         )
     broken = exactly_once(b, backend, r, tag)
     b.out.row(
-        f"checkout + return pairs, {backend}{which}, {connections} desks",
+        f"checkout + return pairs, {backend}{which}, {connections} desks{', copies of one title' if one_title else ''}",
         f"{r['pairs_per_s']:,.0f} pairs/s",
         f"{lat(r)}; exactly once: {'yes' if not broken else 'NO: ' + '; '.join(broken)}",
     )

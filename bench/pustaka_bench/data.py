@@ -55,12 +55,13 @@ def add_copies(b: Bench) -> None:
         db.commit()
 
 
-def desk_pairs(b: Bench, port: int, token: str, count: int, tag: str) -> Path:
-    """`count` copies and members made through the API, written as loadgen's --pairs file."""
+def desk_pairs(b: Bench, port: int, token: str, count: int, tag: str, one_title: bool = False) -> Path:
+    """`count` copies and members made through the API, written as loadgen's --pairs file; each
+    copy of another book, or with `one_title` all of one book (a class set lent at 32 desks)."""
     api = Api(port, token)
     lines = []
     for i in range(count):
-        book = 1 + (i * 7919) % b.books
+        book = 2 if one_title else 1 + (i * 7919) % b.books
         barcode = f"BENCH-{tag}-{i:05d}"
         api.call("POST", f"/books/{book}/copies", {"barcode": barcode})
         member = api.call("POST", "/members", {"name": f"Anggota Uji {i}", "category": "staff"})

@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import sys
+from typing import Any
 
 from .checkouts import p6, p6_side_by_side
 from .class_sets import class_sets
@@ -165,11 +166,19 @@ def run_bench(b: Bench) -> int:
 
     p5_rss(b, url)
 
-    maria, broken_m = p6(b, "mariadb", url)
+    ceiling: dict[str, Any] = {}
+    maria, broken_m = p6(b, "mariadb", url, db=ceiling)
     lite, broken_s = p6(b, "sqlite", sqlite_url)
+    one_title, broken_t = p6(b, "mariadb", url, tag="one-title", one_title=True)
     b.out.figures["p6_checkouts_per_s"] = round(maria)
     b.out.figures["p6_sqlite_checkouts_per_s"] = round(lite)
-    b.out.figures["p6_exactly_once"] = not (broken_m or broken_s)
+    b.out.figures["p6_db_pairs_per_s"] = round(ceiling["ceiling"])
+    b.out.figures["p6_vs_db"] = round(maria / ceiling["ceiling"], 3)
+    b.out.figures["p6_statements_per_pair"] = ceiling["pair"]["statements"]
+    b.out.figures["p6_commits_per_pair"] = ceiling["pair"]["commits"]
+    b.out.figures["p6_one_title_checkouts_per_s"] = round(one_title)
+    b.out.figures["p6_one_title_vs_own"] = round(one_title / maria, 3)
+    b.out.figures["p6_exactly_once"] = not (broken_m or broken_s or broken_t)
 
     stocktake_once = stocktake(b, url)
     replay_once = replay(b, "mariadb", url) and replay(b, "sqlite", sqlite_url)

@@ -22,6 +22,9 @@ def rss_once(b: Bench, url: str, binary: str | None = None, tag: str = "rss") ->
     r = load(b, port, "get", CONNECTIONS, threads=2)
     b.out.check_errors(r, f"{CONNECTIONS:,} connections")
     peak = rss_kb(proc.pid, "VmHWM")
+    # Where the memory is after the load (not at its peak: the kernel keeps no peak of each): the
+    # heap and stacks (anonymous) against the binary's own pages mapped from its file.
+    r["rss_after_mb"] = {k: round(rss_kb(proc.pid, f) / 1024, 1) for k, f in (("anon", "RssAnon"), ("file", "RssFile"))}
     b.db.stop(proc)
     return idle / 1024, peak / 1024, r
 
@@ -32,7 +35,9 @@ def p5_rss(b: Bench, url: str) -> None:
     b.out.row(
         f"peak RSS, {CONNECTIONS:,} keep-alive connections",
         f"{peak:.1f} MB",
-        f"idle {idle:.1f} MB; {r['connected']} connected, {r['rps']:,.0f} req/s, {lat(r)}",
+        f"idle {idle:.1f} MB; after the load {r['rss_after_mb']['anon']} MB anonymous, "
+        f"{r['rss_after_mb']['file']} MB of the binary's file; {r['connected']} connected, "
+        f"{r['rps']:,.0f} req/s, {lat(r)}",
     )
     b.out.figures["p5_rss_mb"] = round(peak, 1)
 

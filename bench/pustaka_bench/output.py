@@ -14,19 +14,25 @@ from typing import Any
 from .common import ROOT, log, run
 
 GOALS = {
-    "p1_api_vs_db": (">=", 0.40),
+    # #36 raised p1's goal from 0.40 to 0.50 (without the copy counts MariaDB's own ceiling is 0.85).
+    "p1_api_vs_db": (">=", 0.50),
     "p2_lb_vs_direct": (">=", 0.75),
     "p3_search_p95_ms": ("<=", 20),
     "p5_rss_mb": ("<=", 30),
     "p5_image_mb": ("<=", 40),
     "p6_checkouts_per_s": (">=", 1500),
     "p6_vs_db": (">=", 0.5),
+    # A class set (#36): 32 desks lending copies of one title at once, against each its own title
+    # in the same run: the book's row must not make them wait for each other.
+    "p6_one_title_vs_own": (">=", 0.75),
     "p7_ready_s": ("<=", 1),
     "mixed_p99_ms": ("<=", 10),
     "p9_reports_p95_ms": ("<=", 200),
     # The OPAC's front page (GET /books, no query, first page of 20) is a library's most requested
     # page; it should cost at most about twice one book by id on the same server (#17).
     "p8_list_vs_get": (">=", 0.5),
+    # The same on SQLite (#36): the embedded default is what most schools run first.
+    "p8_sqlite_list_vs_get": (">=", 0.5),
     # Barcode labels of a whole delivery (#17): 1,000 copies (42 A4 sheets) printed in seconds.
     "labels_1000_s": ("<=", 5),
     "copycat_lookup_s": ("<=", 1),
@@ -40,7 +46,8 @@ GOALS = {
     # ten minutes (200 books/s is 8 min 20 s; the figure counts the whole run: items, members,
     # loans and fines too), a spreadsheet as fast, and the catalogue out at 5,000 rows/s
     # (100,000 books in 20 s) in a constant memory.
-    "import_csv_books_per_s": (">=", 200),
+    # #36: a 100,000-row spreadsheet in at most 30 s.
+    "import_csv_books_per_s": (">=", 3334),
     "import_slims_books_per_s": (">=", 200),
     "export_csv_rows_per_s": (">=", 5000),
     "export_xlsx_rows_per_s": (">=", 5000),
