@@ -7,6 +7,7 @@ restarts and peak memory. The stack and its volumes are removed afterwards, what
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import re
 import subprocess
@@ -253,8 +254,11 @@ class Watch:
             self.peaks[c["Id"]] = (peak, "cgroup") if peak is not None else (self.sampled.get(c["Name"][1:]), "sampled")
 
 
-def run_load(b: Bench, stack: Stack, token: str, pairs: Path, pages: Path, seconds: float) -> dict[str, Any]:
-    """The three loads at once, each open loop through the balancer; their JSON lines by kind."""
+def run_load(
+    b: Bench, stack: Stack, token: str, pairs: Path, pages: Path, seconds: float
+) -> tuple[dict[str, Any], tuple[dt.datetime, dt.datetime]]:
+    """The three loads at once, each open loop through the balancer; their JSON lines by kind, and the
+    measured window (UTC, about: each load starts its own clock once its connections are open)."""
     opac_rate = OPAC_USERS / OPAC_EVERY_S * OPAC_REQUESTS_PER_ACTION
     loads = {
         "desk": command(
@@ -263,6 +267,7 @@ def run_load(b: Bench, stack: Stack, token: str, pairs: Path, pages: Path, secon
         "opac": command(b, stack.http, "opac", OPAC_USERS, 1, opac_rate, seconds, terms=",".join(TERMS.values())),
         "staff": command(b, stack.http, "pages", STAFF, 1, STAFF / STAFF_EVERY_S, seconds, token=token, paths=pages),
     }
+    started = dt.datetime.now(dt.UTC)
     procs = {
         kind: subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for kind, cmd in loads.items()
@@ -273,7 +278,35 @@ def run_load(b: Bench, stack: Stack, token: str, pairs: Path, pages: Path, secon
         if p.returncode != 0:
             sys.exit(f"bench: the {kind} load failed ({p.returncode}):\n{err}")
         results[kind] = json.loads(out.strip().splitlines()[-1])
-    return results
+    measured_from = started + dt.timedelta(seconds=b.warmup)
+    return results, (measured_from, measured_from + dt.timedelta(seconds=seconds))
+
+
+# HAProxy's httplog line: [date the request came in] frontend backend/server TR/Tw/Tc/Tr/Ta status ... "METHOD path
+LB_LOG = re.compile(
+    r"\[(\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3})\] \S+ \S+ -?\d+/-?\d+/-?\d+/-?\d+/(-?\d+) \d{3} .*\"(\w+) (\S+) HTTP"
+)
+
+
+def at_balancer(stack: Stack, window: tuple[dt.datetime, dt.datetime]) -> dict[str, list[float]]:
+    """Each kind's times as HAProxy logged them in the window (Ta: the request's first byte in to the
+    answer's last byte out, ms), sorted: the stack's own share of the latency, without the load
+    generator's (it runs on the same shared machine)."""
+    lb = next(c["Id"] for c in stack.containers() if c["Config"]["Labels"].get("com.docker.compose.service") == "lb")
+    times: dict[str, list[float]] = {"desk": [], "opac": [], "staff": []}
+    for m in LB_LOG.finditer(run(["docker", "logs", lb]).stdout):
+        at = dt.datetime.strptime(m.group(1), "%d/%b/%Y:%H:%M:%S.%f").replace(tzinfo=dt.UTC)
+        if not window[0] <= at < window[1] or int(m.group(2)) < 0:
+            continue
+        method, path = m.group(3), m.group(4)
+        kind = "desk" if method == "POST" else "opac" if path.startswith("/api/v1/books") else "staff"
+        times[kind].append(float(m.group(2)))
+    return {k: sorted(v) for k, v in times.items()}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The `q` quantile of sorted, non-empty `values` (nearest rank)."""
+    return values[max(0, math.ceil(q * len(values)) - 1)]
 
 
 def small_box(b: Bench) -> None:
@@ -292,16 +325,18 @@ def small_box(b: Bench) -> None:
         watch = Watch(stack)
         watch.start()
         try:
-            results = run_load(b, stack, token, pairs, pages, seconds)
+            results, window = run_load(b, stack, token, pairs, pages, seconds)
         finally:
             watch.stop()
-        report(b, stack, watch, results, seconds)
+        report(b, stack, watch, results, at_balancer(stack, window), seconds)
     finally:
         stack.down()
         b.books, b.warmup = books, warmup
 
 
-def report(b: Bench, stack: Stack, watch: Watch, results: dict[str, Any], seconds: float) -> None:
+def report(
+    b: Bench, stack: Stack, watch: Watch, results: dict[str, Any], lb: dict[str, list[float]], seconds: float
+) -> None:
     what = {
         "desk": f"{DESKS} desks, a checkout or return each every {DESK_EVERY_S:g} s",
         "opac": f"{OPAC_USERS} catalogue users, a search or a book (and its copies) each every {OPAC_EVERY_S:g} s",
@@ -323,6 +358,18 @@ def report(b: Bench, stack: Stack, watch: Watch, results: dict[str, Any], second
         b.out.figures[f"small_box_{kind}_p99_ms"] = round(m["p99"], 1)
         b.out.figures[f"small_box_{kind}_p95_ms"] = round(m["p95"], 1)
         b.out.figures[f"small_box_{kind}_p50_ms"] = round(m["p50"], 1)
+        at = lb[kind]
+        if not at:
+            b.out.row(f"  {kind} as HAProxy timed it", "–", "no lines of HAProxy's log in the window")
+            continue
+        b.out.row(
+            f"  {kind} as HAProxy timed it (no load generator)",
+            f"{percentile(at, 0.99):.0f} ms",
+            f"p99 of Ta (the request's first byte in to the answer's last out), {len(at):,} requests logged in "
+            f"the window; p50 {percentile(at, 0.5):.0f} / p95 {percentile(at, 0.95):.0f} / max "
+            f"{at[-1]:.0f} ms",
+        )
+        b.out.figures[f"small_box_{kind}_lb_p99_ms"] = percentile(at, 0.99)
     b.out.figures["small_box_errors"] = errors
     b.out.row("small box: errors (non-2xx, transport, unsent)", str(errors), "all three loads")
 
