@@ -36,7 +36,6 @@ class Stack:
     """One compose project of the real compose.yaml (deploy/stack), with the small box's limits."""
 
     def __init__(self, b: Bench) -> None:
-        self.b = b
         self.project = f"pustakasmallbox{os.getpid()}"
         self.http, self.db_port = free_port(), free_port()
         password_file = b.work / "admin_password"
@@ -54,6 +53,8 @@ class Stack:
             PUSTAKA_ADMIN_PASSWORD_FILE=str(password_file),
         )
         self.db_password = ""
+        v2 = run(["docker", "compose", "version"], check=False).returncode == 0
+        self.dc = ["docker", "compose"] if v2 else ["docker-compose"]  # as deploy/lib.sh's dc
 
     def stack(self, *args: str) -> str:
         return run([str(ROOT / "deploy/stack"), *args], cwd=ROOT, env=self.env).stdout
@@ -66,9 +67,8 @@ class Stack:
         self.stack("up")
         self.db_password = self.compose("exec", "-T", "db", "cat", "/run/secrets/db_password").strip()
 
-    def compose(self, *args: str, stdin: str | None = None) -> str:
-        dc = ["docker", "compose"] if run(["docker", "compose", "version"], check=False).returncode == 0 else []
-        return run([*(dc or ["docker-compose"]), *args], cwd=ROOT, env=self.env, input=stdin).stdout
+    def compose(self, *args: str) -> str:
+        return run([*self.dc, *args], cwd=ROOT, env=self.env).stdout
 
     def sql(self, statements: str, local_infile: bool = False) -> str:
         """Statements as the application's user, from the host on the published database port."""
