@@ -19,6 +19,23 @@ def load(
 ) -> dict[str, Any]:
     """One run of bench/loadgen against 127.0.0.1:`port` (`opts`: more flags, `terms=` is `--terms`); its JSON line.
     The measured window is `seconds` (by default the run's), after the run's warm-up."""
+    cmd = command(b, port, scenario, connections, threads, int(rate) if rate else None, seconds, **opts)
+    out = run(cmd).stdout.strip().splitlines()
+    return json.loads(out[-1])
+
+
+def command(
+    b: Bench,
+    port: int,
+    scenario: str,
+    connections: int,
+    threads: int = 2,
+    rate: float | None = None,
+    seconds: float | None = None,
+    **opts: object,
+) -> list[str]:
+    """The command line of `load` (`rate` as given: fractions of a request per second too), for
+    running several loads at once."""
     cmd = [
         str(LOADGEN),
         "--url",
@@ -37,11 +54,10 @@ def load(
         str(b.books),
     ]
     if rate:
-        cmd += ["--rate", str(int(rate))]
+        cmd += ["--rate", str(rate)]
     for k, v in opts.items():
         cmd += [f"--{k.replace('_', '-')}", str(v)]
-    out = run(cmd).stdout.strip().splitlines()
-    return json.loads(out[-1])
+    return cmd
 
 
 def lat(r: dict[str, Any]) -> str:

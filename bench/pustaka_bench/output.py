@@ -55,6 +55,14 @@ GOALS = {
     # The offline desk (#33): a desk's queue sent on reconnect, one action at a time as the page
     # sends it. A day's offline desk is a few hundred scans; 100/s sends them in seconds.
     "replay_actions_per_s": (">=", 100),
+    # A school on one small box (#36): the compose stack in 1 CPU and 1 GiB in total at a school's
+    # peak (40 desks, 500 catalogue users, 10 staff at once): every kind answers within 200 ms at
+    # the 99th percentile, nothing fails and no container is killed for memory.
+    "small_box_desk_p99_ms": ("<=", 200),
+    "small_box_opac_p99_ms": ("<=", 200),
+    "small_box_staff_p99_ms": ("<=", 200),
+    "small_box_errors": ("<=", 0),
+    "small_box_oom_killed": ("<=", 0),
 }
 
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{parse_pairs, Config, Scenario};
+use crate::config::{parse_pairs, parse_paths, Config, Scenario};
 use crate::url::{percent_encode, resolve};
 
 /// HTTP load generator for Pustaka benchmarks; prints one JSON line with the results on stdout.
@@ -37,10 +37,10 @@ pub struct Args {
     /// Open loop: this many requests per second in total, on a constant schedule. Default: closed loop.
     #[arg(long)]
     pub rate: Option<f64>,
-    /// Book ids 1..=N for `get` (and the gets of `mixed`).
+    /// Book ids 1..=N for `get` (and the gets of `mixed` and `opac`).
     #[arg(long, default_value_t = 1000)]
     pub max_id: u64,
-    /// Comma-separated search terms for `search` and `mixed`; each request picks one at random.
+    /// Comma-separated search terms for `search`, `mixed` and `opac`; each request picks one at random.
     #[arg(long, value_delimiter = ',')]
     pub terms: Vec<String>,
     /// Sent as `Authorization: Bearer TOKEN` on every request (needed for `circulation` and `mixed`).
@@ -49,6 +49,10 @@ pub struct Args {
     /// File of lines "BARCODE CARDNUMBER"; connection i owns the i-th pair (blank and # lines are skipped).
     #[arg(long)]
     pub pairs: Option<PathBuf>,
+    /// File of paths for `pages`, one a line (e.g. `/api/v1/loans?status=active`); each request picks one at
+    /// random (blank and # lines are skipped).
+    #[arg(long)]
+    pub paths: Option<PathBuf>,
     /// Seed of the per-user random generators.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -95,7 +99,7 @@ impl Args {
             self.terms.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(percent_encode).collect();
         let (addr, host, base) = resolve(&url)?;
 
-        let needs_terms = matches!(scenario, Scenario::Search | Scenario::Mixed);
+        let needs_terms = matches!(scenario, Scenario::Search | Scenario::Mixed | Scenario::Opac);
         let needs_pairs = matches!(scenario, Scenario::Circulation | Scenario::Mixed);
         if needs_terms && terms.is_empty() {
             return Err(format!("--scenario {} needs --terms", scenario.name()));
@@ -117,6 +121,15 @@ impl Args {
                 ));
             }
         }
+        let mut paths = Vec::new();
+        if scenario == Scenario::Pages {
+            let path = self.paths.as_ref().ok_or("--scenario pages needs --paths")?;
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            paths = parse_paths(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if paths.is_empty() {
+                return Err(format!("{}: no paths", path.display()));
+            }
+        }
         Ok(Config {
             scenario,
             addr,
@@ -131,6 +144,7 @@ impl Args {
             terms,
             token: self.token,
             pairs,
+            paths,
             seed: self.seed,
             label: self.label,
         })
@@ -166,6 +180,8 @@ mod tests {
         let url = "http://127.0.0.1:1";
         assert!(config(&["--url", url, "--scenario", "search"]).unwrap_err().contains("--terms"));
         assert!(config(&["--url", url, "--scenario", "circulation", "--token", "t"]).unwrap_err().contains("--pairs"));
+        assert!(config(&["--url", url, "--scenario", "opac"]).unwrap_err().contains("--terms"));
+        assert!(config(&["--url", url, "--scenario", "pages"]).unwrap_err().contains("--paths"));
         assert!(config(&["--url", url, "--scenario", "get", "--rate", "0"]).is_err());
         assert!(config(&["--url", url, "--scenario", "get", "--duration", "-1"]).is_err());
         assert!(config(&["--url", "https://127.0.0.1", "--scenario", "get"]).is_err());

@@ -25,6 +25,12 @@ pub enum Scenario {
     Mixed,
     /// Checkout (`POST /api/v1/loans`) then return (`POST /api/v1/returns`) of the user's own pair, in a loop.
     Circulation,
+    /// What a student does in the public catalogue, a third each: a search as the page sends it
+    /// (`GET /api/v1/books/search?q={term}&page=1&per_page=20`, a random term from --terms), and the
+    /// two requests of opening a book (`GET /api/v1/books/{id}`, `GET /api/v1/books/{id}/copies`).
+    Opac,
+    /// `GET {path}`, a random line of --paths each time (with --token: the staff's pages).
+    Pages,
 }
 
 impl Scenario {
@@ -37,6 +43,8 @@ impl Scenario {
             Scenario::Health => "health",
             Scenario::Mixed => "mixed",
             Scenario::Circulation => "circulation",
+            Scenario::Opac => "opac",
+            Scenario::Pages => "pages",
         }
     }
 }
@@ -61,6 +69,8 @@ pub struct Config {
     pub terms: Vec<String>,
     pub token: Option<String>,
     pub pairs: Vec<Pair>,
+    /// The paths of `pages`, each starting with `/` (the URL's prefix goes before them).
+    pub paths: Vec<String>,
     pub seed: u64,
     pub label: Option<String>,
 }
@@ -98,6 +108,23 @@ pub fn parse_pairs(text: &str) -> Result<Vec<Pair>, String> {
     Ok(pairs)
 }
 
+/// Parses a paths file: one path (with its query) per line, each starting with `/`. Blank lines and
+/// lines starting with `#` are skipped; any other line that is not a plain path is an error naming its line.
+pub fn parse_paths(text: &str) -> Result<Vec<String>, String> {
+    let mut paths = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if !line.starts_with('/') || line.contains(char::is_whitespace) || line.parse::<hyper::Uri>().is_err() {
+            return Err(format!("line {}: expected a path starting with / (query allowed), found {line:?}", i + 1));
+        }
+        paths.push(line.to_string());
+    }
+    Ok(paths)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +143,13 @@ mod tests {
         assert!(err.starts_with("line 3:"), "{err}");
         let err = parse_pairs("B1 M1 extra\n").unwrap_err();
         assert!(err.starts_with("line 1:"), "{err}");
+    }
+
+    #[test]
+    fn paths_file_parses() {
+        let paths = parse_paths("# staff pages\n/api/v1/loans?status=active\n\n  /api/v1/stats \n").unwrap();
+        assert_eq!(paths, ["/api/v1/loans?status=active", "/api/v1/stats"]);
+        assert!(parse_paths("/a\napi/v1/stats\n").unwrap_err().starts_with("line 2:"));
+        assert!(parse_paths("/a b\n").unwrap_err().starts_with("line 1:"));
     }
 }

@@ -6,7 +6,8 @@
 //! drive a stateful checkout → return cycle in which every connection owns its own copy and member.
 //!
 //! What it does: each `--connections` virtual user holds one keep-alive HTTP/1.1 connection and runs a
-//! scenario (`get`, `search`, `list`, `first-page`, `health`, `circulation`, `mixed`). Without `--rate` the load is closed loop
+//! scenario (`get`, `search`, `list`, `first-page`, `health`, `circulation`, `mixed`, `opac`,
+//! `pages`). Without `--rate` the load is closed loop
 //! (the next request goes out as soon as the previous one answered). With `--rate R` it is open loop: request
 //! *k* is due at `t0 + k/R` on one global schedule, and its latency is measured from that due time, so time
 //! spent waiting for a free connection counts (no coordinated omission). Latencies go into HdrHistograms

@@ -137,6 +137,7 @@ pub struct KindReport {
     pub ok: u64,
     pub p50: Option<f64>,
     pub p90: Option<f64>,
+    pub p95: Option<f64>,
     pub p99: Option<f64>,
     pub max: Option<f64>,
 }
@@ -171,6 +172,7 @@ impl Report {
                     ok: *ok,
                     p50: quantile(hist, 0.5),
                     p90: quantile(hist, 0.9),
+                    p95: quantile(hist, 0.95),
                     p99: quantile(hist, 0.99),
                     max: max(hist),
                 };

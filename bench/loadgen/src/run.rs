@@ -285,10 +285,16 @@ mod tests {
         let path = parts.uri.path();
         let status = if header(HOST).is_none() || header(ACCEPT) != Some("application/json") {
             400
-        } else if parts.method == Method::GET && path == "/api/v1/books" {
+        } else if parts.method == Method::GET && (path == "/api/v1/books" || path == "/api/v1/books/search") {
             200
+        } else if parts.method == Method::GET && path == "/api/v1/stats" {
+            if header(AUTHORIZATION) == Some("Bearer secret") {
+                200
+            } else {
+                401
+            }
         } else if let (&Method::GET, Some(id)) = (&parts.method, path.strip_prefix("/api/v1/books/")) {
-            match id.parse::<u64>() {
+            match id.strip_suffix("/copies").unwrap_or(id).parse::<u64>() {
                 Ok(id) if id % 2 == 0 => 200,
                 _ => 404,
             }
@@ -385,6 +391,26 @@ mod tests {
         }
         assert!(r.by_kind["search"].requests > r.by_kind["list"].requests, "{r:?}");
         assert!(!r.status.contains_key("401") && !r.status.contains_key("400"), "{r:?}");
+    }
+
+    #[test]
+    fn opac_and_pages_send_their_kinds() {
+        let port = start_server(&[]);
+        let args = ["--connections", "3", "--warmup", "0", "--duration", "0.5", "--max-id", "2", "--terms", "a"];
+        let mut c = config(port, &[&["--scenario", "search"], &args[..]].concat());
+        c.scenario = Scenario::Opac;
+        let r = run(&c).unwrap();
+        for kind in ["search", "get", "copies"] {
+            assert!(r.by_kind[kind].requests > 10, "{kind}: {r:?}");
+        }
+        assert_eq!(r.by_kind["search"].ok, r.by_kind["search"].requests, "{r:?}");
+        assert!(r.by_kind["copies"].ok > 0 && r.by_kind["copies"].ok < r.by_kind["copies"].requests, "{r:?}");
+        c.scenario = Scenario::Pages;
+        c.token = Some("secret".into());
+        c.paths = vec!["/api/v1/stats".into(), "/api/v1/books".into()];
+        let r = run(&c).unwrap();
+        assert_eq!((r.by_kind.len(), r.ok), (1, r.requests), "{r:?}");
+        assert!(r.by_kind["page"].requests > 10 && r.by_kind["page"].p95.is_some(), "{r:?}");
     }
 
     #[test]

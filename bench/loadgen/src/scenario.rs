@@ -16,10 +16,15 @@ pub enum Kind {
     List,
     Checkout,
     Return,
+    /// A book's copies (`opac`).
+    Copies,
+    /// A page of `--paths` (`pages`).
+    Page,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Get, Kind::Search, Kind::List, Kind::Checkout, Kind::Return];
+    pub const ALL: [Kind; 7] =
+        [Kind::Get, Kind::Search, Kind::List, Kind::Checkout, Kind::Return, Kind::Copies, Kind::Page];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -28,6 +33,8 @@ impl Kind {
             Kind::List => "list",
             Kind::Checkout => "checkout",
             Kind::Return => "return",
+            Kind::Copies => "copies",
+            Kind::Page => "page",
         }
     }
 
@@ -157,6 +164,24 @@ impl User {
                 MixChoice::Get => self.get(config),
                 MixChoice::Circulation => self.circulation_step(config),
             },
+            Scenario::Opac => self.opac(config),
+            Scenario::Pages => {
+                let path = &config.paths[self.rng.gen_range(0..config.paths.len())];
+                planned_get(Kind::Page, format!("{}{path}", config.base))
+            }
+        }
+    }
+
+    /// A third each: the page's search, a book, a book's copies (opening a book is the last two).
+    fn opac(&mut self, config: &Config) -> Planned {
+        let id = self.rng.gen_range(1..=config.max_id);
+        match self.rng.gen_range(0..3u32) {
+            0 => {
+                let term = &config.terms[self.rng.gen_range(0..config.terms.len())];
+                planned_get(Kind::Search, format!("{}/api/v1/books/search?q={term}&page=1&per_page=20", config.base))
+            }
+            1 => planned_get(Kind::Get, format!("{}/api/v1/books/{id}", config.base)),
+            _ => planned_get(Kind::Copies, format!("{}/api/v1/books/{id}/copies", config.base)),
         }
     }
 
