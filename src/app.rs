@@ -105,6 +105,7 @@ pub async fn build_with_clock(settings: &Settings, clock: SharedClock) -> anyhow
         limits: Limits {
             header_read_timeout: settings.header_read_timeout,
             max_open_connections: settings.max_open_connections,
+            max_reads_in_flight: Some(settings.max_reads_in_flight),
         },
         scheduler,
         backups,

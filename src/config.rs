@@ -60,6 +60,8 @@ pub struct Settings {
     pub header_read_timeout: std::time::Duration,
     /// Open client connections served at once; more wait in the listen backlog.
     pub max_open_connections: usize,
+    /// `GET` requests handled at once (see [`crate::serve::Limits::max_reads_in_flight`]).
+    pub max_reads_in_flight: usize,
     /// The SMTP server notices go through; none: notices are off.
     pub smtp: Option<crate::notices::SmtpSettings>,
     /// The folder of the daily backups and of the one before an upgrade; none: neither is written.
@@ -204,6 +206,12 @@ pub mod env {
     );
     pub const MAX_OPEN_CONNECTIONS: Setting =
         Setting::number("PUSTAKA_MAX_OPEN_CONNECTIONS", "512", (1, 100_000), "client connections served at once");
+    pub const MAX_READS_IN_FLIGHT: Setting = Setting::number(
+        "PUSTAKA_MAX_READS_IN_FLIGHT",
+        "64",
+        (1, 100_000),
+        "GET requests handled at once; more wait, each in its connection, before any work is done for them",
+    );
     pub const SMTP_URL: Setting = Setting::new(
         "PUSTAKA_SMTP_URL",
         Unset::Nothing("none: the one set in the page, if any"),
@@ -259,6 +267,7 @@ pub const SETTINGS: &[Setting] = &[
     env::PASSWORD_HASH_ITERATIONS,
     env::HEADER_READ_TIMEOUT_SECONDS,
     env::MAX_OPEN_CONNECTIONS,
+    env::MAX_READS_IN_FLIGHT,
     env::SMTP_URL,
     env::SMTP_PASSWORD,
     env::DEMO_MEMBER_PASSWORD,
@@ -375,6 +384,7 @@ impl Settings {
             password_hash,
             header_read_timeout: std::time::Duration::from_secs(env.number(&env::HEADER_READ_TIMEOUT_SECONDS)?),
             max_open_connections: env.number(&env::MAX_OPEN_CONNECTIONS)?,
+            max_reads_in_flight: env.number(&env::MAX_READS_IN_FLIGHT)?,
             smtp: match env.given(env::SMTP_URL.name) {
                 None => None,
                 Some(url) => Some(crate::notices::SmtpSettings::from_url(&url, env.secret(&env::SMTP_PASSWORD)?)?),

@@ -433,7 +433,11 @@ impl Collector for Scrape {
 /// internal network holding connections open cannot take the replica's open files.
 pub async fn serve(listener: tokio::net::TcpListener, metrics: Metrics) -> anyhow::Result<()> {
     let app = Router::new().route("/metrics", get(scrape)).with_state(metrics);
-    let limits = crate::serve::Limits { header_read_timeout: METRICS_HEADER_READ_TIMEOUT, max_open_connections: 8 };
+    let limits = crate::serve::Limits {
+        header_read_timeout: METRICS_HEADER_READ_TIMEOUT,
+        max_open_connections: 8,
+        max_reads_in_flight: None,
+    };
     crate::serve::serve_router(listener, app, limits, std::future::pending()).await
 }
 

@@ -183,6 +183,7 @@ impl TestApp {
                 // Short, so that the test of a client trickling its headers is quick.
                 header_read_timeout: std::time::Duration::from_secs(1),
                 max_open_connections: 512,
+                max_reads_in_flight: Some(64),
             },
             scheduler: None,
             backups: None,
