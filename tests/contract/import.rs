@@ -226,7 +226,7 @@ async fn copies_columns_and_clashing_barcodes(app: TestApp) {
 }
 
 async fn an_interrupted_import_is_finished_by_running_it_again(app: TestApp) {
-    // 450 books: three batches. The first run is cut off after the first 250 rows (as if the
+    // 450 books. The first run is cut off after the first 250 rows (as if the
     // machine stopped); the full run afterwards adds only the rest.
     let mut sheet = String::from("judul;pengarang;tahun;eksemplar\n");
     for i in 0..450 {
