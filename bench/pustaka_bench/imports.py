@@ -84,27 +84,40 @@ def imports(b: Bench, books: int | None = None) -> None:
     b.db.sql(";".join(loads), db="pt_slims", local_infile=True)
     items = int(b.db.sql("SELECT COUNT(*) FROM item", db="pt_slims").strip())
 
-    def timed(args: list[str], db: str) -> tuple[float, bytes, subprocess.Popen[bytes]]:
+    # With --baseline-bin: that binary's imports too, each into its own fresh database, just
+    # before this binary's (the export reads this binary's).
+    baseline = b.args.baseline_bin
+    sides: list[tuple[str, str | None]] = [("", None)]
+    if baseline:
+        sides = [("_baseline", baseline), ("", None)]
+
+    def timed(args: list[str], db: str, binary: str | None = None) -> tuple[float, bytes, subprocess.Popen[bytes]]:
         env = dict(os.environ, PUSTAKA_DATABASE_URL=f"{b.db.db_url}/{db}", RUST_LOG="warn")
         t0 = time.monotonic()
-        p = subprocess.Popen([str(PUSTAKA), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p = subprocess.Popen([str(binary or PUSTAKA), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = p.communicate()
         elapsed = time.monotonic() - t0
         if p.returncode not in (0, 2):  # 2: some rows were not imported (said in the report)
             sys.exit(f"bench: pustaka {' '.join(args)} failed ({p.returncode}): {err.decode()[-2000:]}")
         return elapsed, out, p
 
-    for db in ["pt_import_csv", "pt_import_slims"]:
-        b.db.pustaka(["migrate"], f"{b.db.db_url}/{db}")
+    for suffix, binary in sides:
+        for db in ["pt_import_csv", "pt_import_slims"]:
+            if suffix:
+                b.db.sql(f"CREATE DATABASE {db}{suffix}")
+            b.db.pustaka(["migrate"], f"{b.db.db_url}/{db}{suffix}", binary=binary)
     log(f"import: pustaka import books ({n:,} rows), then pustaka import slims ({n:,} records, {items:,} items)")
 
     def measured(args: list[str], db: str, measure: str, key: str, made: Callable[[dict[str, Any]], str]) -> None:
-        """An import's books per second: a row (what it `made`, its time, the rows it refused) and `key`."""
-        t, out, _ = timed(args, db)
-        r = json.loads(out)
-        rate = r["books_created"] / t
-        b.out.row(measure, f"{rate:,.0f} books/s", f"{made(r)} in {t:.1f} s; {len(r['errors'])} rows not imported")
-        b.out.figures[key] = round(rate)
+        """An import's books per second: a row (what it `made`, its time, the rows it refused) and `key`
+        (and `key`_baseline for the baseline binary, measured first)."""
+        for suffix, binary in sides:
+            t, out, _ = timed(args, db + suffix, binary)
+            r = json.loads(out)
+            rate = r["books_created"] / t
+            name = f"{measure} (baseline)" if suffix else measure
+            b.out.row(name, f"{rate:,.0f} books/s", f"{made(r)} in {t:.1f} s; {len(r['errors'])} rows not imported")
+            b.out.figures[key + suffix] = round(rate)
 
     measured(
         ["import", "books", str(csv_file), "--json"],
@@ -152,4 +165,6 @@ def imports(b: Bench, books: int | None = None) -> None:
             b.out.figures["export_xlsx_rss_mb"] = round(peak, 1)
         target.unlink()
     b.db.sql("DROP DATABASE pt_slims; DROP DATABASE pt_import_csv; DROP DATABASE pt_import_slims;")
+    if baseline:
+        b.db.sql("DROP DATABASE pt_import_csv_baseline; DROP DATABASE pt_import_slims_baseline;")
     shutil.rmtree(gen, ignore_errors=True)

@@ -256,7 +256,7 @@ def main(doc: str) -> int:
     p.add_argument("--copies", type=int, help="copies for the stock-take measurement (default 20,000; --quick 2,000)")
     p.add_argument(
         "--baseline-bin",
-        help="with --only list, desk or memory: also measure this pustaka binary on the same databases (before/after)",
+        help="with --only list, desk, memory or import: also measure this pustaka binary on the same databases (before/after)",
     )
     p.add_argument("--no-build", action="store_true", help="use the binaries as they are (PUSTAKA_BIN names pustaka)")
     args = p.parse_args()

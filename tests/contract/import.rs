@@ -16,6 +16,7 @@ contract!(
     spreadsheet_books_dry_run_then_import_then_nothing_changes,
     copies_columns_and_clashing_barcodes,
     an_interrupted_import_is_finished_by_running_it_again,
+    rows_the_database_refuses_in_a_batch_lose_none_around_them,
     unreadable_files_are_refused_whole,
     spreadsheet_members_cards_categories_and_rerun,
     spreadsheet_members_have_a_class_and_move_up,
@@ -225,7 +226,7 @@ async fn copies_columns_and_clashing_barcodes(app: TestApp) {
 }
 
 async fn an_interrupted_import_is_finished_by_running_it_again(app: TestApp) {
-    // 450 books: three batches. The first run is cut off after the first 250 rows (as if the
+    // 450 books. The first run is cut off after the first 250 rows (as if the
     // machine stopped); the full run afterwards adds only the rest.
     let mut sheet = String::from("judul;pengarang;tahun;eksemplar\n");
     for i in 0..450 {
@@ -241,6 +242,68 @@ async fn an_interrupted_import_is_finished_by_running_it_again(app: TestApp) {
     );
     let stats = app.get("/api/v1/stats", Some(&app.admin)).await.expect(200);
     assert_eq!((stats["books"].as_i64(), stats["copies"].as_i64()), (Some(450), Some(450)));
+}
+
+async fn rows_the_database_refuses_in_a_batch_lose_none_around_them(app: TestApp) {
+    // A batch written in bulk, with a row whose barcode is on another book and one whose ISBN is
+    // catalogued already, among new books: the good rows around them are stored, the barcode's
+    // row is reported with its line and field, the ISBN's row adds its copy to that book.
+    let other = app.book("Buku Lain").await;
+    app.copy(other, "X1").await;
+    let known = app
+        .post(
+            "/api/v1/books",
+            Some(&app.admin),
+            json!({"title": "Laskar Pelangi", "authors": ["Andrea Hirata"], "isbn": "979-97312-3-2"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let mut sheet = String::from("judul,pengarang,isbn,barcode,jenis koleksi\n");
+    for i in 0..120 {
+        sheet.push_str(&format!("Buku Awal {i},Penulis {},,A{i:03},\n", i % 5));
+    }
+    sheet.push_str("Sang Pemimpi,Andrea Hirata,,X1,\n"); // line 122: X1 is on another book
+    sheet.push_str("Laskar Pelangi,Andrea Hirata,9789799731234,L1,Fiksi\n"); // line 123: the known ISBN
+    for i in 0..120 {
+        sheet.push_str(&format!("Buku Akhir {i},Penulis {},,Z{i:03},Komik\n", i % 5));
+    }
+    let r = books(&app, sheet.as_bytes(), false).await;
+    assert_eq!(lines(&r), [(122, "barcode")], "{:?}", r.errors);
+    assert!(r.errors[0].reason.contains(&format!("another book (id {other})")), "{:?}", r.errors[0]);
+    assert_eq!((r.books_created, r.books_existing), (241, 1));
+    assert_eq!((r.copies_created, r.copies_existing), (241, 0));
+    assert_eq!(r.collection_types_created, 1, "Komik made once; Fiksi is there");
+    assert_eq!(r.copies_typed, 121, "L1 (its own type) and the 120 Komik copies");
+    assert_eq!(
+        r.preview_books.iter().map(|b| b.title.as_str()).collect::<Vec<_>>()[..2],
+        ["Buku Awal 0", "Buku Awal 1"]
+    );
+    assert_eq!(app.get("/api/v1/copies/X1", None).await.expect(200)["book_id"], other, "X1 stays on its book");
+    assert_eq!(app.get("/api/v1/copies/L1", None).await.expect(200)["book_id"], known);
+    let last = app.get("/api/v1/copies/Z119", None).await.expect(200);
+    assert_eq!(last["title"], "Buku Akhir 119");
+    assert_eq!(last["collection_type"], "komik");
+    let found = app.get("/api/v1/books?q=pemimpi", None).await.expect(200);
+    assert_eq!(found["total"], 1, "a book whose copy was refused is still catalogued and found");
+    let found = app.get("/api/v1/books?q=akhir", None).await.expect(200);
+    assert_eq!(found["total"], 120, "every new book is in the search index");
+    let stats = app.get("/api/v1/stats", Some(&app.admin)).await.expect(200);
+    assert_eq!((stats["books"].as_i64(), stats["copies"].as_i64()), (Some(243), Some(242)));
+
+    // Again: everything is found, nothing written, the same row refused.
+    let again = books(&app, sheet.as_bytes(), false).await;
+    assert_eq!((again.books_created, again.books_existing), (0, 242));
+    assert_eq!((again.copies_created, again.copies_existing), (0, 241));
+    assert_eq!(lines(&again), [(122, "barcode")]);
+
+    // A batch the bulk path leaves to the row-by-row one (a given barcode shaped like a generated
+    // one beside a copies column): the same rules.
+    let sheet = "judul,pengarang,barcode,copies\nBuku Hitung,Penulis,,2\nBuku Kode,Penulis,I999999-001,\nBuku Lagi,Penulis,X1,\n";
+    let r = books(&app, sheet.as_bytes(), false).await;
+    assert_eq!((r.books_created, r.copies_created), (3, 3), "{r:#?}");
+    assert_eq!(lines(&r), [(4, "barcode")]);
 }
 
 async fn unreadable_files_are_refused_whole(app: TestApp) {

@@ -8,7 +8,7 @@ use super::{
     json_list, Actor, Store,
 };
 use crate::{
-    db::{Row, Tx},
+    db::{Query, Row, Tx},
     domain::{
         callnumber::suggestion,
         circulation::{check_price, may_change_copy_status, may_delete, may_delete_copy, settable_by_hand, Record},
@@ -113,6 +113,36 @@ fn unpack_copy_counts(packed: i64) -> (i64, i64) {
     (packed >> 32, packed & 0xffff_ffff)
 }
 
+/// The columns a new book is inserted with, in the order [`bind_new_book`] binds them.
+pub(super) const NEW_BOOK_COLUMNS: &str = "isbn, title, authors, subjects, publisher, year, language, \
+     edition, call_number, classification, collation, series, notes, identifiers, source_id, created_at, updated_at, collection_type";
+
+/// One row's placeholders for [`NEW_BOOK_COLUMNS`].
+pub(super) const NEW_BOOK_VALUES: &str = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+
+/// Binds a new book's [`NEW_BOOK_COLUMNS`] (created and updated `at`, of collection type
+/// `collection_type`) to the next placeholders of `q`.
+pub(super) fn bind_new_book(q: Query, b: &NewBook, at: DateTime<Utc>, collection_type: Option<&str>) -> Query {
+    q.bind(b.isbn.as_ref().map(|i| i.as_str().to_owned()))
+        .bind(b.title.as_str())
+        .bind(to_json(b.authors.as_ref()))
+        .bind(to_json(b.subjects.as_ref()))
+        .bind(b.publisher.as_ref().map(|p| p.as_str()))
+        .bind(b.year.map(|y| y.value()))
+        .bind(b.language.as_ref().map(|l| l.as_str()))
+        .bind(b.extra.edition.as_ref().map(|v| v.as_str()))
+        .bind(b.extra.call_number.as_ref().map(|v| v.as_str()))
+        .bind(b.extra.classification.as_ref().map(|v| v.as_str()))
+        .bind(b.extra.collation.as_ref().map(|v| v.as_str()))
+        .bind(b.extra.series.as_ref().map(|v| v.as_str()))
+        .bind(b.extra.notes.as_ref().map(|v| v.as_str()))
+        .bind(to_json(b.extra.identifiers.as_ref()))
+        .bind(b.extra.source_id.as_ref().map(|v| v.as_str()))
+        .bind(at)
+        .bind(at)
+        .bind(collection_type.map(str::to_owned))
+}
+
 /// A `books` row with its copy counts; the author and subject lists are JSON arrays in text.
 #[derive(sqlx::FromRow)]
 struct BookRow {
@@ -177,7 +207,7 @@ pub(super) fn copy(r: &Row) -> Result<Copy> {
 
 /// A unique-key clash on a book's ISBN (a clash on its source id is found before writing, by
 /// [`source_taken`]; one that races past it is named as both).
-fn duplicate_book(e: super::error::DbError, has_source: bool) -> StoreError {
+pub(super) fn duplicate_book(e: super::error::DbError, has_source: bool) -> StoreError {
     if has_source {
         StoreError::duplicate(e, "isbn", "a book with this ISBN or this source id is already catalogued")
     } else {
@@ -216,36 +246,14 @@ impl Store {
 
     /// Inserts a book in the caller's transaction (its search words are the caller's job).
     pub(super) async fn insert_book(&self, tx: &mut Tx, b: &NewBook) -> Result<i64> {
-        let isbn = b.isbn.as_ref().map(|i| i.as_str().to_owned());
         source_taken(tx, b.extra.source_id.as_ref(), 0).await?;
         if let Some(t) = &b.extra.collection_type {
             self.known_type(tx, "collection_type", t).await?;
         }
         let at = self.now();
+        let q = sql(format!("INSERT INTO books ({NEW_BOOK_COLUMNS}) VALUES ({})", NEW_BOOK_VALUES));
         let id = tx
-            .exec(
-                sql("INSERT INTO books (isbn, title, authors, subjects, publisher, year, language, \
-                     edition, call_number, classification, collation, series, notes, identifiers, source_id, created_at, updated_at, collection_type) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                    .bind(isbn.clone())
-                    .bind(b.title.as_str())
-                    .bind(to_json(b.authors.as_ref()))
-                    .bind(to_json(b.subjects.as_ref()))
-                    .bind(b.publisher.as_ref().map(|p| p.as_str()))
-                    .bind(b.year.map(|y| y.value()))
-                    .bind(b.language.as_ref().map(|l| l.as_str()))
-                    .bind(b.extra.edition.as_ref().map(|v| v.as_str()))
-                    .bind(b.extra.call_number.as_ref().map(|v| v.as_str()))
-                    .bind(b.extra.classification.as_ref().map(|v| v.as_str()))
-                    .bind(b.extra.collation.as_ref().map(|v| v.as_str()))
-                    .bind(b.extra.series.as_ref().map(|v| v.as_str()))
-                    .bind(b.extra.notes.as_ref().map(|v| v.as_str()))
-                    .bind(to_json(b.extra.identifiers.as_ref()))
-                    .bind(b.extra.source_id.as_ref().map(|v| v.as_str()))
-                    .bind(at)
-                    .bind(at)
-                    .bind(b.extra.collection_type.as_deref()),
-            )
+            .exec(bind_new_book(q, b, at, b.extra.collection_type.as_deref()))
             .await
             .map_err(|e| duplicate_book(e, b.extra.source_id.is_some()))?
             .last_id;

@@ -27,8 +27,13 @@ use crate::{
     model::{Book, Category, Member},
 };
 
-/// Books (or members) written per transaction.
+/// Records written per transaction (members, and a SLiMS import's loans, visits and fines).
 pub const BATCH: usize = 200;
+
+/// Books written per transaction: a batch of books is a few statements whatever its size
+/// ([`Store::import_books`]), so the commit (a flush of the log on MariaDB) is what a larger
+/// batch saves; a thousand is about a quarter of a second of writing.
+pub const BOOK_BATCH: usize = 1_000;
 
 /// A member already registered, found by card number, another number, source id, or name and
 /// date of birth.
@@ -225,12 +230,258 @@ impl Store {
             report.import_id = Some(done.last_id);
         }
         let run = report.import_id;
-        in_batches!(self, books, report, progress, (actor.clone(), "import.books"), |tx, chunk, batch| {
-            for b in chunk {
-                self.import_book(&mut tx, b, run, &mut batch).await?;
-            }
-        });
+        let (total, mut done) = (books.len(), 0);
+        for chunk in books.chunks(BOOK_BATCH) {
+            let batch = match self.import_books_batch(actor, chunk, run, report.dry_run, true).await {
+                // A book or copy written meanwhile by someone else with the same ISBN, source id or
+                // barcode (the bulk statements fail whole): the batch again, row by row.
+                Err(StoreError::Duplicate { .. }) => {
+                    self.import_books_batch(actor, chunk, run, report.dry_run, false).await
+                }
+                other => other,
+            }?;
+            batch.merge_into(report);
+            self.books_changed(); // the catalogue's total is counted again
+            done += chunk.len();
+            progress(done, total);
+        }
         Ok(())
+    }
+
+    /// One batch of books in one transaction (rolled back in a dry run), with its audit line:
+    /// written in bulk when `bulk` and [`Store::import_books_bulk`] can, row by row otherwise.
+    async fn import_books_batch(
+        &self,
+        actor: &Actor,
+        chunk: &[BookIn],
+        run: Option<i64>,
+        dry_run: bool,
+        bulk: bool,
+    ) -> Result<Batch> {
+        crate::transaction!(rollback_if dry_run, self.db, |tx| async {
+            let mut batch = Batch::default();
+            if !bulk || !self.import_books_bulk(&mut tx, chunk, run, &mut batch).await? {
+                batch = Batch::default();
+                for b in chunk {
+                    self.import_book(&mut tx, b, run, &mut batch).await?;
+                }
+            }
+            if !dry_run {
+                let summary = batch.summary();
+                self.audit(&mut tx, actor, "import.books.batch", "import", 0, summary).await?;
+            }
+            Ok::<_, StoreError>(batch)
+        }
+        .await)
+    }
+
+    /// Writes a batch of books the way [`Store::import_book`] writes each, in a few statements for
+    /// the whole batch: books found by source id or ISBN with one read each, barcodes with one,
+    /// the new books in one `INSERT … RETURNING id`, their copies in one `INSERT`, their search
+    /// words together. `false`, having written nothing, when the batch is one the row-by-row path
+    /// must write to give the same result: two books of the batch with one ISBN, source id or
+    /// barcode (the second would find the first), a key the database matches to another spelling
+    /// of it (MariaDB's collation), or generated barcodes beside given ones that look alike.
+    async fn import_books_bulk(
+        &self,
+        tx: &mut Tx,
+        chunk: &[BookIn],
+        run: Option<i64>,
+        batch: &mut Batch,
+    ) -> Result<bool> {
+        // Keys twice in the batch (case-folded: MariaDB's collation compares without case).
+        let (mut sources, mut isbns, mut barcodes) = (HashSet::new(), HashSet::new(), HashSet::new());
+        let generating = chunk.iter().any(|b| b.at_least > 0);
+        for b in chunk {
+            if let Some(s) = &b.book.extra.source_id {
+                if !sources.insert(s.as_str().to_lowercase()) {
+                    return Ok(false);
+                }
+            }
+            if let Some(i) = &b.book.isbn {
+                if !isbns.insert(i.as_str().to_owned()) {
+                    return Ok(false);
+                }
+            }
+            for c in &b.copies {
+                let code = c.barcode.as_str().to_lowercase();
+                if (generating && looks_generated(&code)) || !barcodes.insert(code) {
+                    return Ok(false);
+                }
+            }
+        }
+        // What is there already, each key found as it was given or the batch goes row by row.
+        let keys: Vec<&str> =
+            chunk.iter().filter_map(|b| b.book.extra.source_id.as_ref()).map(|s| s.as_str()).collect();
+        let by_source =
+            known_keys(tx, "SELECT source_id, id, collection_type FROM books WHERE source_id IN", &keys).await?;
+        let keys: Vec<&str> = chunk.iter().filter_map(|b| b.book.isbn.as_ref()).map(|i| i.as_str()).collect();
+        let by_isbn = known_keys(tx, "SELECT isbn, id, collection_type FROM books WHERE isbn IN", &keys).await?;
+        let keys: Vec<&str> = chunk.iter().flat_map(|b| &b.copies).map(|c| c.barcode.as_str()).collect();
+        let on_book =
+            known_keys(tx, "SELECT barcode, book_id, collection_type FROM copies WHERE barcode IN", &keys).await?;
+        let (Some(by_source), Some(by_isbn), Some(on_book)) = (by_source, by_isbn, on_book) else {
+            return Ok(false);
+        };
+        let found: Vec<Option<&(i64, Option<String>)>> = chunk
+            .iter()
+            .map(|b| {
+                let source = b.book.extra.source_id.as_ref().and_then(|s| by_source.get(s.as_str()));
+                source.or_else(|| b.book.isbn.as_ref().and_then(|i| by_isbn.get(i.as_str())))
+            })
+            .collect();
+        let mut checked = HashSet::new();
+        for (b, f) in chunk.iter().zip(&found) {
+            if let (None, Some(t)) = (f, &b.book.extra.collection_type) {
+                if checked.insert(t) {
+                    self.known_type(tx, "collection_type", t).await?;
+                }
+            }
+        }
+        // From here on it writes. Collection types by name, in the row-by-row path's order.
+        let mut types: HashMap<&str, String> = HashMap::new();
+        let mut book_types = Vec::with_capacity(chunk.len());
+        let mut copy_types = Vec::with_capacity(chunk.len());
+        for b in chunk {
+            let book_type = match &b.collection_type {
+                Some(t) => Some(self.type_cached(tx, &mut types, t, true, batch).await?),
+                None => None,
+            };
+            book_types.push(book_type);
+            let mut own = Vec::with_capacity(b.copies.len());
+            for c in &b.copies {
+                own.push(match (&c.collection_type, on_book.contains_key(c.barcode.as_str())) {
+                    (Some(t), false) => Some(self.type_cached(tx, &mut types, t, !c.not_for_loan, batch).await?),
+                    _ => None,
+                });
+            }
+            copy_types.push(own);
+        }
+        // The new books, their ids in the order of their rows (ids grow in the order rows are inserted).
+        let new: Vec<usize> = (0..chunk.len()).filter(|&i| found[i].is_none()).collect();
+        let mut ids: Vec<Option<i64>> = found.iter().map(|f| f.map(|(id, _)| *id)).collect();
+        let at = self.now();
+        for part in new.chunks(INSERT_ROWS) {
+            let rows = vec![format!("({})", super::catalogue::NEW_BOOK_VALUES); part.len()].join(", ");
+            let mut q =
+                sql(format!("INSERT INTO books ({}) VALUES {rows} RETURNING id", super::catalogue::NEW_BOOK_COLUMNS));
+            for &i in part {
+                let b = &chunk[i].book;
+                let stored = book_types[i].as_deref().or(b.extra.collection_type.as_deref());
+                q = super::catalogue::bind_new_book(q, b, at, stored);
+            }
+            let made = tx.all(q).await.map_err(|e| super::catalogue::duplicate_book(e, true))?;
+            let mut made = made.iter().map(|r| Ok(r.decode::<(i64,)>()?.0)).collect::<Result<Vec<i64>>>()?;
+            if made.len() != part.len() {
+                return Err(StoreError::Internal(anyhow::anyhow!(
+                    "{} books inserted, {} ids returned",
+                    part.len(),
+                    made.len()
+                )));
+            }
+            made.sort_unstable();
+            for (&i, id) in part.iter().zip(made) {
+                ids[i] = Some(id);
+            }
+        }
+        let ids: Vec<i64> = ids.into_iter().map(|id| id.ok_or(StoreError::NotFound("book"))).collect::<Result<_>>()?;
+        // The copies: on this book already, on another one (the row's error), or new.
+        let class = tx.dialect().ddc_class_of("classification");
+        let mut copies = Vec::new();
+        for (i, b) in chunk.iter().enumerate() {
+            let of_book = match found[i] {
+                Some((_, t)) => t.clone(),
+                None => book_types[i].clone().or_else(|| b.book.extra.collection_type.clone()),
+            };
+            for (c, own) in b.copies.iter().zip(&copy_types[i]) {
+                match on_book.get(c.barcode.as_str()) {
+                    Some((book, _)) if *book == ids[i] => batch.copies_existing += 1,
+                    Some((book, _)) => batch.errors.push(RowError::at(
+                        c.line,
+                        c.record.as_ref(),
+                        "barcode",
+                        format!("barcode {} is already on another book (id {book})", c.barcode),
+                    )),
+                    None => {
+                        batch.copies_created += 1;
+                        if own.is_some() || of_book.is_some() {
+                            batch.copies_typed += 1;
+                        }
+                        if c.not_for_loan {
+                            batch.copies_not_for_loan += 1;
+                        }
+                        // Its own type where it is not the book's (a "No Loan" item: Referensi).
+                        let own = own.as_ref().filter(|t| Some(*t) != of_book.as_ref());
+                        copies.push((ids[i], c, own));
+                    }
+                }
+            }
+        }
+        for part in copies.chunks(INSERT_ROWS) {
+            let row = format!("(?, ?, ?, ?, ?, ?, ?, (SELECT {class} FROM books WHERE id = ?), ?, ?)");
+            let mut q = sql(format!(
+                "INSERT INTO copies (book_id, barcode, location, status, price, created_at, updated_at, ddc_class, import_id, collection_type) VALUES {}",
+                vec![row; part.len()].join(", ")
+            ));
+            for (id, c, own) in part {
+                q = q
+                    .bind(*id)
+                    .bind(c.barcode.as_str())
+                    .bind(c.location.as_ref().map(|l| l.as_str()))
+                    .bind(c.status.unwrap_or("available"))
+                    .bind(c.price)
+                    .bind(at)
+                    .bind(at)
+                    .bind(*id)
+                    .bind(run)
+                    .bind(own.cloned());
+            }
+            tx.exec(q)
+                .await
+                .map_err(|e| StoreError::duplicate(e, "barcode", "another copy already has this barcode"))?;
+        }
+        for (b, id) in chunk.iter().zip(&ids) {
+            self.generate_copies(tx, *id, b, run, batch).await?;
+        }
+        // The new books as stored: the search index's words and the report's preview.
+        let created: Vec<i64> = new.iter().map(|&i| ids[i]).collect();
+        let mut stored = Vec::with_capacity(created.len());
+        for part in created.chunks(INSERT_ROWS) {
+            let q = sql(format!(
+                "SELECT {} FROM books b WHERE b.id IN ({})",
+                super::catalogue::BOOK_COLUMNS,
+                vec!["?"; part.len()].join(", ")
+            ));
+            let rows = tx.all(part.iter().fold(q, |q, id| q.bind(*id))).await?;
+            stored.extend(rows.iter().map(book).collect::<Result<Vec<_>>>()?);
+        }
+        if stored.len() != created.len() {
+            return Err(StoreError::NotFound("book"));
+        }
+        stored.sort_by_key(|b| b.id);
+        self.index_new_books_words(tx, &stored).await?;
+        batch.books_created += created.len() as u64;
+        batch.books_existing += (chunk.len() - created.len()) as u64;
+        let room = PREVIEW.saturating_sub(batch.books.len());
+        batch.books.extend(stored.into_iter().take(room));
+        Ok(true)
+    }
+
+    /// [`Store::type_by_name`], asked once per name in a batch.
+    async fn type_cached<'a>(
+        &self,
+        tx: &mut Tx,
+        types: &mut HashMap<&'a str, String>,
+        name: &'a str,
+        loanable: bool,
+        batch: &mut Batch,
+    ) -> Result<String> {
+        if let Some(code) = types.get(name) {
+            return Ok(code.clone());
+        }
+        let code = self.type_by_name(tx, name, loanable, batch).await?;
+        types.insert(name, code.clone());
+        Ok(code)
     }
 
     async fn import_book(&self, tx: &mut Tx, b: &BookIn, run: Option<i64>, batch: &mut Batch) -> Result<()> {
@@ -306,6 +557,33 @@ impl Store {
                 }
             }
         }
+        self.generate_copies(tx, id, b, run, batch).await?;
+        if created {
+            batch.books_created += 1;
+            let row = tx
+                .opt(sql(format!("SELECT {} FROM books b WHERE b.id = ?", super::catalogue::BOOK_COLUMNS)).bind(id))
+                .await?;
+            let stored = row.as_ref().map(book).transpose()?.ok_or(StoreError::NotFound("book"))?;
+            self.index_new_book_words(tx, &stored).await?;
+            if batch.books.len() < PREVIEW {
+                batch.books.push(stored);
+            }
+        } else {
+            batch.books_existing += 1;
+        }
+        Ok(())
+    }
+
+    /// The copies without barcodes a row's copies column asks for, with generated barcodes: the
+    /// book `id` has at least `b.at_least` copies afterwards.
+    async fn generate_copies(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        b: &BookIn,
+        run: Option<i64>,
+        batch: &mut Batch,
+    ) -> Result<()> {
         if b.at_least > 0 {
             let row = tx.opt(sql("SELECT COUNT(*) AS n FROM copies WHERE book_id = ?").bind(id)).await?;
             let have = row.map(|r| r.decode::<(i64,)>()).transpose()?.map_or(0, |(n,)| n);
@@ -325,19 +603,6 @@ impl Store {
                     made += 1;
                 }
             }
-        }
-        if created {
-            batch.books_created += 1;
-            let row = tx
-                .opt(sql(format!("SELECT {} FROM books b WHERE b.id = ?", super::catalogue::BOOK_COLUMNS)).bind(id))
-                .await?;
-            let stored = row.as_ref().map(book).transpose()?.ok_or(StoreError::NotFound("book"))?;
-            self.index_new_book_words(tx, &stored).await?;
-            if batch.books.len() < PREVIEW {
-                batch.books.push(stored);
-            }
-        } else {
-            batch.books_existing += 1;
         }
         Ok(())
     }
@@ -883,6 +1148,40 @@ impl Report {
         }
         out
     }
+}
+
+/// Rows per multi-row `INSERT` (and ids per `IN` list) of an import's bulk path.
+const INSERT_ROWS: usize = 500;
+
+/// Whether a barcode (lower-cased) could be one [`Store::generate_copies`] makes: `i`, digits, `-`, digits.
+fn looks_generated(code: &str) -> bool {
+    let Some((book, n)) = code.strip_prefix('i').and_then(|r| r.split_once('-')) else { return false };
+    !book.is_empty()
+        && !n.is_empty()
+        && book.bytes().all(|c| c.is_ascii_digit())
+        && n.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// The rows of `select` (`SELECT key, id, text FROM … WHERE key IN`) for `keys`, by key; `None`
+/// when the database matched a key to a row spelling it otherwise (MariaDB's collation).
+async fn known_keys(
+    tx: &mut Tx,
+    select: &str,
+    keys: &[&str],
+) -> Result<Option<HashMap<String, (i64, Option<String>)>>> {
+    let mut found = HashMap::new();
+    for part in keys.chunks(INSERT_ROWS) {
+        let q = sql(format!("{select} ({})", vec!["?"; part.len()].join(", ")));
+        let asked: HashSet<&str> = part.iter().copied().collect();
+        for r in tx.all(part.iter().fold(q, |q, k| q.bind(*k))).await? {
+            let (key, id, text): (String, i64, Option<String>) = r.decode()?;
+            if !asked.contains(key.as_str()) {
+                return Ok(None);
+            }
+            found.insert(key, (id, text));
+        }
+    }
+    Ok(Some(found))
 }
 
 /// The most copies one row's copies column may ask for.

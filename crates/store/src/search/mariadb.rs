@@ -43,6 +43,12 @@ pub(super) async fn index_new_book_words(tx: &mut Tx, b: &Book) -> Result<()> {
     insert_words(tx, &[(b.id, search::book_words(&b.title, &b.authors, &b.subjects))]).await
 }
 
+/// [`index_new_book_words`] for several books, their words written together.
+pub(super) async fn index_new_books_words(tx: &mut Tx, books: &[Book]) -> Result<()> {
+    let words: Vec<_> = books.iter().map(|b| (b.id, search::book_words(&b.title, &b.authors, &b.subjects))).collect();
+    insert_words(tx, &words).await
+}
+
 impl Store {
     /// The indexed words that begin with `prefix`, first in alphabetical order (MariaDB).
     async fn prefix_words(&self, prefix: &str) -> Result<Vec<String>> {

@@ -116,6 +116,15 @@ impl Store {
         }
     }
 
+    /// [`Store::index_new_book_words`] for several books inserted in this transaction, in a few
+    /// statements for all of them (an import's batch).
+    pub(crate) async fn index_new_books_words(&self, tx: &mut Tx, books: &[Book]) -> Result<()> {
+        match tx.dialect() {
+            Dialect::Sqlite => Ok(()),
+            Dialect::MariaDb => mariadb::index_new_books_words(tx, books).await,
+        }
+    }
+
     /// Indexes the books that `pustaka reindex` or a migration left to index (MariaDB; SQLite's
     /// index is never behind). Returns how many books were indexed.
     pub async fn index_pending_words(&self) -> Result<u64> {
