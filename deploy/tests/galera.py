@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from deploylib import dc, dc_ids, docker, inspect, wait_until
@@ -247,3 +248,41 @@ def up_reason(*args: str) -> str | None:
         why = f"`up` failed (attempt {attempt}, status {r.returncode}): " + " | ".join(lines[-3:])
         print(why, flush=True)
     return why
+
+
+def rows_equal_at_one_seqno(sql_on: Callable[[str, str], str | None], tables: str, log: Callable[[str], None]) -> bool:
+    """Whether every node holds the same rows of TABLES (CHECKSUM TABLE), compared when every node
+    was read at one and the same last committed write set. The replicas' minute chores still write
+    with the load stopped (each write transaction with its commit mark), and the nodes are read one
+    after another, seconds apart: a write between two reads once made a clean-clone CI run see
+    different rows. So each node is read with its `wsrep_last_committed` just before and just
+    after, and all are read again (for up to 60 s) until they were read at one seqno.
+    SQL_ON(node, sql) runs SQL on a node and returns its output (-N -B), None on failure."""
+    last = "SHOW GLOBAL STATUS LIKE 'wsrep_last_committed';"
+    verdict: list[bool] = []
+
+    def read_all() -> bool:
+        seqnos, sums = set(), set()
+        for n in NODES:
+            lines = (
+                (sql_on(n, f"{last} SELECT COUNT(*) FROM books; CHECKSUM TABLE {tables}; {last}") or "")
+                .strip()
+                .splitlines()
+            )
+            if len(lines) < 3:
+                log(f"{n}: no answer; reading again")
+                return False
+            before, after = lines[0].split()[-1], lines[-1].split()[-1]
+            seqnos.add(before if before == after else f"moved {before}..{after}")
+            sums.add(tuple(lines[2:-1]))
+            log(
+                f"{n}: {lines[1].strip()} books at seqno {before}..{after}, tables' checksum {hash(tuple(lines[2:-1])) & 0xFFFFFFFF:08x}"
+            )
+        if len(seqnos) != 1 or next(iter(seqnos)).startswith("moved"):
+            log(f"reading again: the nodes were not read at one seqno ({', '.join(sorted(seqnos))})")
+            return False
+        verdict.append(len(sums) == 1)
+        return True
+
+    wait_until(read_all, 60, interval=1)
+    return verdict == [True]

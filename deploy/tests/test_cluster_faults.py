@@ -58,6 +58,7 @@ from galera import (
     node_state,
     proxy_csv,
     root_sql_galera1,
+    rows_equal_at_one_seqno,
     status,
     synced,
     up_reason,
@@ -345,7 +346,6 @@ def test_nodes_equal(gc, load, results):
     """Once every node has committed the same last write set, the same rows on each."""
     going(gc)
     assert wait_synced(120, *NODES, engine=gc.engine), f"not every node Synced at the end: {status()}"
-    wait_until(lambda: len({node_state(n).rsplit("seqno=", 1)[-1] for n in NODES}) == 1, 30)
     tables = (
         db_sql(
             "SELECT GROUP_CONCAT(CONCAT('`', table_name, '`') ORDER BY table_name) FROM information_schema.tables "
@@ -353,13 +353,8 @@ def test_nodes_equal(gc, load, results):
         )
         or ""
     ).strip()
-    sums = []
-    for n in NODES:
-        sums.append(cluster_sql(n, f"SELECT COUNT(*) FROM books; CHECKSUM TABLE {tables}"))
-        books = (cluster_sql(n, "SELECT COUNT(*) FROM books") or "").strip()
-        log(f"{n}: {books} books, tables' checksum {hash(sums[-1]) & 0xFFFFFFFF:08x}")
-    results["nodes_equal"] = sums[0] is not None and len(set(sums)) == 1
-    assert results["nodes_equal"], "the nodes hold different rows"
+    results["nodes_equal"] = rows_equal_at_one_seqno(cluster_sql, tables, log)
+    assert results["nodes_equal"], "the nodes hold different rows at the same seqno"
 
 
 def test_engine_undisturbed(gc):

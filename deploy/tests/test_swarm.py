@@ -52,7 +52,16 @@ from deploylib import (
     transfer_of,
     wait_until,
 )
-from galera import PROXIES, PROXY_STATS, all_up, galera_rows, merged_rows, writer_of, writers_of
+from galera import (
+    PROXIES,
+    PROXY_STATS,
+    all_up,
+    galera_rows,
+    merged_rows,
+    rows_equal_at_one_seqno,
+    writer_of,
+    writers_of,
+)
 from through_balancer import book_found, librarian_flow
 
 RUN_ID_PREFIX = "swarm"
@@ -389,17 +398,12 @@ def sql_on(node: str, sql: str) -> str:
 
 def nodes_equal() -> bool:
     """Every node at the same last write set, and the same rows (CHECKSUM TABLE of all)."""
-    wait_until(lambda: len({node_state(n).rsplit("seqno=", 1)[-1] for n in NODES}) == 1, 30)
     tables = sql_on(
         "galera1",
         "SELECT GROUP_CONCAT(CONCAT('`', table_name, '`') ORDER BY table_name) FROM information_schema.tables "
         "WHERE table_schema = 'pustaka' AND table_type = 'BASE TABLE'",
     )
-    sums = [sql_on(n, f"CHECKSUM TABLE {tables}") for n in NODES]
-    if len(set(sums)) != 1:
-        print(f"      checksums differ: {[hash(s) for s in sums]}")
-        return False
-    return True
+    return rows_equal_at_one_seqno(sql_on, tables, lambda line: print(f"      {line}"))
 
 
 @pytest.mark.skipif(not GALERA, reason="--galera only")
