@@ -186,25 +186,31 @@ def ceiling(b: Bench, statements: list[tuple[str, str]], desks: list[dict[str, A
     }
     path = Path(b.work / f"desk-{tag}.lua")
     path.write_text(script)
-    out = run(
+    out = sysbench_script(b, path, len(desks), "--mysql-ignore-errors=1213,1205")
+    total = float(re.search(r"total time:\s+([\d.]+)s", out).group(1))
+    events = int(re.search(r"total number of events:\s+(\d+)", out).group(1))
+    return events / total
+
+
+def sysbench_script(b: Bench, script: Path, threads: int, *flags: str) -> str:
+    """What sysbench printed running the Lua `script` against the bench's database (pt_bench) for
+    b.seconds, with `threads` threads and more `flags`."""
+    return run(
         [
             "sysbench",
-            str(path),
+            str(script),
             "--db-driver=mysql",
             "--mysql-host=127.0.0.1",
             f"--mysql-port={b.db.db_port}",
             f"--mysql-user={b.db.db_user}",
             f"--mysql-password={b.db.db_password}",
             "--mysql-db=pt_bench",
-            "--mysql-ignore-errors=1213,1205",
-            f"--threads={len(desks)}",
+            *flags,
+            f"--threads={threads}",
             f"--time={int(b.seconds)}",
             "run",
         ]
     ).stdout
-    total = float(re.search(r"total time:\s+([\d.]+)s", out).group(1))
-    events = int(re.search(r"total number of events:\s+(\d+)", out).group(1))
-    return events / total
 
 
 def ceiling_desks(b: Bench, port: int, token: str, count: int, tag: str) -> list[dict[str, Any]]:

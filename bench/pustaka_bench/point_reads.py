@@ -4,6 +4,7 @@ import re
 
 from .common import Api, log, run
 from .context import Bench
+from .desk_db import sysbench_script
 from .loadgen import lat, load
 
 
@@ -71,21 +72,7 @@ def book_statement(b: Bench, statement: str, threads: int) -> float:
     lua = statement.replace('"', '\\"')
     path = b.work / "book-statement.lua"
     path.write_text(BOOK_LUA % {"statement": f'"{lua}"', "books": b.books})
-    out = run(
-        [
-            "sysbench",
-            str(path),
-            "--db-driver=mysql",
-            "--mysql-host=127.0.0.1",
-            f"--mysql-port={b.db.db_port}",
-            f"--mysql-user={b.db.db_user}",
-            f"--mysql-password={b.db.db_password}",
-            "--mysql-db=pt_bench",
-            f"--threads={threads}",
-            f"--time={int(b.seconds)}",
-            "run",
-        ]
-    ).stdout
+    out = sysbench_script(b, path, threads)
     return float(re.search(r"queries:\s+\d+\s+\(([\d.]+) per sec", out).group(1))
 
 
