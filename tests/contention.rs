@@ -127,3 +127,43 @@ async fn independent_cataloguers_never_deadlock() {
     );
     assert_eq!(after - before, 0, "InnoDB deadlocks while {CLIENTS} clients catalogued {} books", CLIENTS * BOOKS);
 }
+
+/// A class set (#36): desks lending and taking back copies of one title must not wait for each
+/// other on the title's `books` row. Each desk's transaction holds that row shared: changing a
+/// copy's status rewrites its entry of the `(book_id, status)` index, and InnoDB checks the
+/// copy's foreign key to its book again, which takes a shared lock on the book's row until the
+/// commit. Before, a copy's locking read also joined its book, and MariaDB locked the book's row
+/// exclusively (a `FOR UPDATE` locks every row it reads, in each joined table), so every desk
+/// waited for the shared locks of the others: the 32 desks of a class set took turns. Here
+/// another transaction holds the book's row shared, as another desk does mid-checkout: a
+/// checkout and a return of a copy of the book still complete while it does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_titles_copies_lend_while_another_desk_holds_its_book_row() {
+    use secrecy::ExposeSecret;
+    use sqlx::{Connection, Executor};
+    let Some(app) = TestApp::try_spawn(Db::MariaDb).await else {
+        eprintln!("PUSTAKA_TEST_MARIADB_URL is not set: the MariaDB-only contention test is skipped");
+        return;
+    };
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let book = app.book("Matematika Kelas VII").await;
+    app.copy(book, "KELAS-1").await;
+    let (_, card) = app.member("Siswa Satu", "staff").await;
+
+    let mut other = sqlx::MySqlConnection::connect(app.settings.database.url.expose_secret()).await.unwrap();
+    other.execute("BEGIN").await.unwrap();
+    other.execute(sqlx::query("SELECT id FROM books WHERE id = ? LOCK IN SHARE MODE").bind(book)).await.unwrap();
+
+    // Bounded, not timed: a checkout that locked the book's row would wait for InnoDB's lock
+    // wait timeout (50 s by default), far past this bound.
+    let lent = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let out = app.checkout("KELAS-1", &card).await;
+        let back = app.checkin("KELAS-1").await;
+        (out, back)
+    })
+    .await;
+    other.execute("ROLLBACK").await.unwrap();
+    let (out, back) = lent.expect("the checkout and return waited for the other desk's lock on the book row");
+    out.expect(201);
+    back.expect(200);
+}

@@ -34,9 +34,10 @@ def load_catalogue(b: Bench, binary: str | None = None, sqlite: bool = True) -> 
     tsv.unlink()
 
 
-def add_copies(b: Bench) -> None:
-    """Copies for the generated books, as a library has them: one per book, a second for every
-    third book, every fifth copy on loan (the status only; no loans)."""
+def add_copies(b: Bench, sqlite: bool = True) -> None:
+    """Copies for the generated books (in MariaDB, and SQLite unless not `sqlite`), as a library
+    has them: one per book, a second for every third book, every fifth copy on loan (the status
+    only; no loans)."""
     log("adding copies: one per book, a second for every third, every fifth on loan")
     statements = [
         "INSERT INTO copies (book_id, barcode, status, created_at, updated_at) SELECT id, 'C' || id, "
@@ -48,6 +49,8 @@ def add_copies(b: Bench) -> None:
         "SET sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT'); " + "; ".join(statements) + "; ANALYZE TABLE copies;",
         db="pt_bench",
     )
+    if not sqlite:
+        return
     with contextlib.closing(sqlite3.connect(b.sqlite_file)) as db:
         for q in statements:
             db.execute(q)

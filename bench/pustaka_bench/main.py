@@ -7,6 +7,7 @@ import signal
 import sys
 from typing import Any
 
+from .backups import backup_restore
 from .checkouts import p6, p6_side_by_side
 from .class_sets import class_sets
 from .common import ROOT, log, run
@@ -40,6 +41,7 @@ def prerequisites(args: argparse.Namespace) -> None:
         "class_sets",
         "memory",
         "small_box",
+        "backup",
     ):
         needed = needed[:1]
     missing = [pkg for cmd, pkg in needed if not shutil.which(cmd)]
@@ -162,6 +164,13 @@ def run_bench(b: Bench) -> int:
         once = p6_side_by_side(b, b.args.baseline_bin)
         b.report()
         return 0 if once else 1
+    if b.args.only == "backup":
+        # The generated catalogue with its copies (MariaDB), backed up and restored.
+        load_catalogue(b, sqlite=False)
+        add_copies(b, sqlite=False)
+        same = backup_restore(b, b.db.mariadb_url())
+        b.report()
+        return 0 if same else 1
     if b.args.only == "import":
         # The import's own sizes; no catalogue is generated.
         b.books = b.args.import_books or (5_000 if b.quick else 100_000)
@@ -210,6 +219,7 @@ def run_bench(b: Bench) -> int:
     pairs = desk_pairs(b, lb2, token, 64, "mixed")
     mixed(b, lb2, token, pairs)
     p9_reports(b, a)
+    restored = backup_restore(b, url)
     imports(b, b.args.import_books)
 
     if b.args.no_docker:
@@ -220,7 +230,7 @@ def run_bench(b: Bench) -> int:
         if not b.quick:  # 85 s even with 15 s of load (--quick --only small_box): too long for the smoke run
             small_box(b)
     b.report()
-    return 0 if b.out.figures.get("p6_exactly_once") and stocktake_once and replay_once else 1
+    return 0 if b.out.figures.get("p6_exactly_once") and stocktake_once and replay_once and restored else 1
 
 
 def main(doc: str) -> int:
@@ -245,6 +255,7 @@ def main(doc: str) -> int:
             "class_sets",
             "memory",
             "small_box",
+            "backup",
         ],
         help="run one measurement alone (with --no-write: a quick check)",
     )
