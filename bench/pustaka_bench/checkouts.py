@@ -60,10 +60,11 @@ def p6(
 
 
 def p6_side_by_side(b: Bench, baseline: str | None) -> bool:
-    """P6 on MariaDB and SQLite for this binary and, with `baseline`, another one on the same
-    databases: three rounds, alternating binaries within each, the median of each."""
+    """P6 on MariaDB and SQLite, and the class set (every desk's copy of one title) on MariaDB,
+    for this binary and, with `baseline`, another one on the same databases: three rounds,
+    alternating binaries within each, the median of each."""
     binaries = [("", None)] + ([(" (baseline binary)", baseline)] if baseline else [])
-    runs = {(backend, which): [] for backend in ("mariadb", "sqlite") for which, _ in binaries}
+    runs = {(backend, which): [] for backend in ("mariadb", "sqlite", "one-title") for which, _ in binaries}
     ceilings: dict[str, list[float]] = {which: [] for which, _ in binaries}
     pair: dict[str, dict[str, int]] = {}
     statements: dict[str, list[tuple[str, str]]] = {}
@@ -79,8 +80,16 @@ def p6_side_by_side(b: Bench, baseline: str | None) -> bool:
                 if db is not None:
                     ceilings[which].append(db["ceiling"])
                     pair[which], statements[which] = db["pair"], db["statements"]
+                    rate, bad = p6(b, backend, url, binary=binary, tag=f"{tag}-t", which=which, one_title=True)
+                    runs[("one-title", which)].append(rate)
+                    broken += bad
+    keys = {
+        "mariadb": "p6_checkouts_per_s",
+        "sqlite": "p6_sqlite_checkouts_per_s",
+        "one-title": "p6_one_title_checkouts_per_s",
+    }
     for (backend, which), rates in runs.items():
-        key = "p6_checkouts_per_s" if backend == "mariadb" else "p6_sqlite_checkouts_per_s"
+        key = keys[backend]
         if which:
             key = key.replace("p6_", "p6_baseline_", 1)
         b.out.figures[key] = round(statistics.median(rates))
@@ -96,6 +105,7 @@ def p6_side_by_side(b: Bench, baseline: str | None) -> bool:
         b.out.figures[f"{prefix}vs_db"] = round(rate / top, 3)
         b.out.figures[f"{prefix}statements_per_pair"] = pair[which]["statements"]
         b.out.figures[f"{prefix}commits_per_pair"] = pair[which]["commits"]
+        b.out.figures[f"{prefix}one_title_vs_own"] = round(statistics.median(runs[("one-title", which)]) / rate, 3)
         b.out.row(
             f"MariaDB alone, the pair's statements{which}, median of {len(ceilings[which])}",
             f"{top:,.0f} pairs/s",

@@ -17,6 +17,7 @@ contract!(
     search_finds_words_and_isbns,
     search_stays_bounded_for_very_common_words,
     catalogue_total_follows_adds_and_deletes,
+    pages_of_books_say_what_each_book_says,
     copies_crud,
     members_crud_and_card_numbers,
     members_have_a_grade,
@@ -457,6 +458,63 @@ async fn catalogue_total_follows_adds_and_deletes(app: TestApp) {
     app.store.reindex().await.unwrap();
     let r = app.get("/api/v1/books", None).await.expect(200);
     assert_eq!(total(&r), (Some(7), Some(false)), "{r}");
+}
+
+/// A page of books (the front page, a search, books by id) says of each book what the book's own
+/// page says, whichever way the backend reads the page (SQLite answers a page as one JSON row,
+/// #36), including a book whose dates were written by hand in a form without a time zone (such a
+/// page is read again row by row), and in the same order.
+async fn pages_of_books_say_what_each_book_says(app: TestApp) {
+    let a = app
+        .post(
+            "/api/v1/books",
+            Some(&app.admin),
+            json!({"title": "Laskar \"Pelangi\" — édition ü", "authors": ["Andrea Hirata", "Ñ"], "subjects": ["Novel"],
+               "isbn": "9789793062792", "year": 2005, "publisher": "Bentang", "language": "id"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.copy(a, "HAL-1").await;
+    app.copy(a, "HAL-2").await;
+    let (_, card) = app.member("Pembaca Halaman", "staff").await;
+    app.checkout("HAL-1", &card).await.expect(201);
+    let b = app.book("Bumi Manusia").await;
+    // A book loaded with SQL whose dates have no time zone (a file edited by hand).
+    let mut tx = app.store.db.begin().await.unwrap();
+    let c = tx
+        .exec(pustaka::store::db::sql(
+            "INSERT INTO books (title, authors, subjects, created_at, updated_at) \
+                 VALUES ('Tanggal Tanpa Zona', '[\"C\"]', '[]', '2099-01-02 03:04:05', '2099-01-02 03:04:05')",
+        ))
+        .await
+        .unwrap()
+        .last_id;
+    tx.commit().await.unwrap();
+    app.store.reindex().await.unwrap();
+    let mut own = Vec::new();
+    for id in [a, b, c] {
+        own.push(app.get(&format!("/api/v1/books/{id}"), None).await.expect(200));
+    }
+    let [own_a, own_b, own_c] = <[_; 3]>::try_from(own).unwrap();
+    assert_eq!(own_a["copies_total"], 2, "{own_a}");
+    assert_eq!(own_a["copies_available"], 1, "{own_a}");
+    assert_eq!(own_c["created_at"], "2099-01-02T03:04:05Z", "{own_c}");
+    // The front page: newest first, the hand-written book (dated 2099) on top.
+    let page = app.get("/api/v1/books?per_page=10", None).await.expect(200);
+    assert_eq!(page["items"], json!([own_c, own_b, own_a]), "{page:#}");
+    // Without the odd book, the same page read the fast way.
+    let page = app.get("/api/v1/books?per_page=2&page=2", None).await.expect(200);
+    assert_eq!(page["items"], json!([own_a]), "{page:#}");
+    // A search, and the OPAC's search (books by id).
+    let found = app.get("/api/v1/books?q=laskar", None).await.expect(200);
+    assert_eq!(found["items"], json!([own_a]), "{found:#}");
+    let found = app.get("/api/v1/books?q=9789793062792", None).await.expect(200);
+    assert_eq!(found["items"], json!([own_a]), "{found:#}");
+    let opac = app.get("/api/v1/books/search?sort=newest", None).await.expect(200);
+    let ids: Vec<_> = opac["items"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [c, b, a], "{opac:#}");
 }
 
 async fn copies_crud(app: TestApp) {

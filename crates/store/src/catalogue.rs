@@ -8,7 +8,7 @@ use super::{
     json_list, Actor, Store,
 };
 use crate::{
-    db::{Query, Row, Tx},
+    db::{Dialect, Query, Row, Tx},
     domain::{
         callnumber::suggestion,
         circulation::{check_price, may_change_copy_status, may_delete, may_delete_copy, settable_by_hand, Record},
@@ -143,8 +143,43 @@ pub(super) fn bind_new_book(q: Query, b: &NewBook, at: DateTime<Utc>, collection
         .bind(collection_type.map(str::to_owned))
 }
 
+/// The names of [`BOOK_COLUMNS`]' columns, in order (a test checks the two agree).
+const BOOK_COLUMN_NAMES: [&str; 20] = [
+    "id",
+    "isbn",
+    "title",
+    "authors",
+    "subjects",
+    "publisher",
+    "year",
+    "language",
+    "edition",
+    "call_number",
+    "classification",
+    "collation",
+    "series",
+    "notes",
+    "identifiers",
+    "source_id",
+    "collection_type",
+    "created_at",
+    "updated_at",
+    "copy_counts",
+];
+
+/// SQLite: a query of [`BOOK_COLUMNS`] wrapped to answer its rows as one JSON array of objects
+/// (see [`Store::books_of`]).
+fn books_as_one_row(select: Query) -> Query {
+    static HEAD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let pairs = BOOK_COLUMN_NAMES.iter().map(|n| format!("'{n}', {n}")).collect::<Vec<_>>().join(", ");
+        format!("SELECT json_group_array(json_object({pairs})) AS page FROM (")
+    });
+    select.prefix(&HEAD).push(")")
+}
+
 /// A `books` row with its copy counts; the author and subject lists are JSON arrays in text.
-#[derive(sqlx::FromRow)]
+/// Read from a row, or from an object of the array [`books_as_one_row`] answers.
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct BookRow {
     id: i64,
     isbn: Option<String>,
@@ -169,7 +204,10 @@ struct BookRow {
 }
 
 pub(super) fn book(r: &Row) -> Result<Book> {
-    let b: BookRow = r.decode()?;
+    book_of(r.decode()?)
+}
+
+fn book_of(b: BookRow) -> Result<Book> {
     let (copies_total, copies_available) = unpack_copy_counts(b.copy_counts);
     Ok(Book {
         id: b.id,
@@ -490,6 +528,27 @@ impl Store {
         row.as_ref().map(copy).transpose()?.ok_or(StoreError::NotFound("copy"))
     }
 
+    /// The books `select` reads (a query of [`BOOK_COLUMNS`]), in its order: a page of the
+    /// catalogue, of search results, of books by id.
+    ///
+    /// On SQLite the rows come back as one, a JSON array built by SQLite itself. sqlx hands each
+    /// row of a result from its connection's thread to the task that asked, and on this kind of
+    /// machine that is a thread wake-up per row (`perf stat` of a replica serving the front page
+    /// of twenty books: 27 context switches a request, against 6 for one book by id; about 35 µs
+    /// of CPU per row): one row is one wake-up. A page whose array does not read back as books
+    /// (a date in a form only sqlx's own decoding reads) is read again row by row.
+    pub(super) async fn books_of(&self, select: Query) -> Result<Vec<Book>> {
+        if self.db.dialect() == Dialect::Sqlite {
+            let row = self.db.opt(books_as_one_row(select.clone())).await?;
+            let page: Option<String> = row.map(|r| r.get("page")).transpose()?;
+            match serde_json::from_str::<Vec<BookRow>>(page.as_deref().unwrap_or("[]")) {
+                Ok(rows) => return rows.into_iter().map(book_of).collect(),
+                Err(e) => tracing::debug!(error = %e, "a page of books read again row by row"),
+            }
+        }
+        self.db.all(select).await?.iter().map(book).collect()
+    }
+
     /// Locks and reads a copy by id (not its book: see [`LOCKED_COPY_COLUMNS`]).
     pub(super) async fn copy_in(&self, tx: &mut Tx, id: i64) -> Result<Copy> {
         let lock = tx.for_update();
@@ -645,6 +704,31 @@ pub(crate) fn deleted_detail(fields: &[(&str, Option<String>)]) -> String {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+
+    /// [`super::BOOK_COLUMN_NAMES`] are the names of [`super::BOOK_COLUMNS`]' columns, in order
+    /// (SQLite's pages of books name each column by them).
+    #[test]
+    fn book_column_names_follow_the_columns() {
+        let (mut names, mut depth, mut item) = (Vec::new(), 0, String::new());
+        for ch in super::BOOK_COLUMNS.chars().chain([',']) {
+            match ch {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    let item = std::mem::take(&mut item);
+                    let name = match item.rsplit_once(" AS ") {
+                        Some((_, alias)) => alias.trim().to_owned(),
+                        None => item.trim().trim_start_matches("b.").to_owned(),
+                    };
+                    names.push(name);
+                    continue;
+                }
+                _ => {}
+            }
+            item.push(ch);
+        }
+        assert_eq!(names, super::BOOK_COLUMN_NAMES);
+    }
 
     proptest! {
         /// The two counts come back as they were packed, for any count below 2^31 (beyond, the packed

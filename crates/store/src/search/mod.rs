@@ -15,7 +15,7 @@ pub use opac::{FacetValue, Facets, OpacFilters, OpacPage, OpacSort, PopularBook}
 pub(crate) use count::BookCount;
 
 use super::{
-    catalogue::{book, BOOK_COLUMNS},
+    catalogue::BOOK_COLUMNS,
     db::{sql, Dialect, Tx},
     error::Result,
     PageRequest, Store,
@@ -75,8 +75,7 @@ impl Store {
                 };
             }
         };
-        let rows = self.db.all(select.bind(page.per_page).bind(page.offset())).await?;
-        let items = rows.iter().map(book).collect::<Result<Vec<_>>>()?;
+        let items = self.books_of(select.bind(page.per_page).bind(page.offset())).await?;
         let total = match count {
             Some(count) => self.count(count).await?,
             None => self.books_total().await?,
@@ -93,7 +92,7 @@ impl Store {
         for id in ids {
             q = q.bind(*id);
         }
-        let mut books = self.db.all(q).await?.iter().map(book).collect::<Result<Vec<_>>>()?;
+        let mut books = self.books_of(q).await?;
         books.sort_by_key(|b| ids.iter().position(|id| *id == b.id));
         Ok(books)
     }

@@ -2,7 +2,7 @@
 
 use super::{PREFIX_WORDS, RANKED};
 use crate::{
-    catalogue::{book, BOOK_COLUMNS},
+    catalogue::BOOK_COLUMNS,
     db::sql,
     error::Result,
     model::{Book, Page},
@@ -70,8 +70,7 @@ impl Store {
             "SELECT {BOOK_COLUMNS} FROM books_fts f JOIN books b ON b.id = f.rowid \
              WHERE books_fts MATCH ? ORDER BY {order} LIMIT ? OFFSET ?"
         ));
-        let rows = self.db.all(select.bind(&expr).bind(page.per_page).bind(page.offset())).await?;
-        let items = rows.iter().map(book).collect::<Result<Vec<_>>>()?;
+        let items = self.books_of(select.bind(&expr).bind(page.per_page).bind(page.offset())).await?;
         Ok(Page { total_capped: capped, ..page.wrap(items, hits.min(RANKED)) })
     }
 }
