@@ -55,6 +55,15 @@ GOALS = {
     # The offline desk (#33): a desk's queue sent on reconnect, one action at a time as the page
     # sends it. A day's offline desk is a few hundred scans; 100/s sends them in seconds.
     "replay_actions_per_s": (">=", 100),
+    # Backup and restore of the whole library (#36): a 1M-book library written to its backup file in
+    # under 3 min 20 s and put back from it, into MariaDB or SQLite, in under 10 min, each in a
+    # constant memory (the file is streamed both ways).
+    "backup_books_per_s": (">=", 5000),
+    "restore_books_per_s": (">=", 1667),
+    "restore_sqlite_books_per_s": (">=", 1667),
+    "backup_rss_mb": ("<=", 64),
+    "restore_rss_mb": ("<=", 64),
+    "restore_sqlite_rss_mb": ("<=", 64),
     # A school on one small box (#36): the compose stack in 1 CPU and 1 GiB in total at a school's
     # peak (40 desks, 500 catalogue users, 10 staff at once): every kind answers within 200 ms at
     # the 99th percentile, nothing fails and no container is killed for memory.
