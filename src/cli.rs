@@ -393,7 +393,11 @@ impl Cli {
             let _ = std::io::Write::write_all(&mut std::io::stdout(), crate::http::LICENSES.as_bytes());
             return ExitCode::SUCCESS;
         }
-        crate::malloc::limit_arenas();
+        let settings = Settings::from_env();
+        // One malloc arena on MariaDB only (see `malloc::limit_arenas`).
+        if matches!(&settings, Ok(s) if s.database.backend == crate::config::Backend::MariaDb) {
+            crate::malloc::limit_arenas();
+        }
         let runtime = match tokio::runtime::Runtime::new() {
             Ok(rt) => rt,
             Err(e) => {
@@ -401,7 +405,7 @@ impl Cli {
                 return ExitCode::FAILURE;
             }
         };
-        match runtime.block_on(self.dispatch()) {
+        match runtime.block_on(self.dispatch(settings)) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("pustaka: {e:#}");
@@ -410,8 +414,8 @@ impl Cli {
         }
     }
 
-    async fn dispatch(self) -> anyhow::Result<ExitCode> {
-        let mut settings = Settings::from_env()?;
+    async fn dispatch(self, settings: anyhow::Result<Settings>) -> anyhow::Result<ExitCode> {
+        let mut settings = settings?;
         if let Some(
             Command::Backup { database_url: Some(url), .. }
             | Command::Restore { database_url: Some(url), .. }
