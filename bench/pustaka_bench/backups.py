@@ -71,7 +71,7 @@ def backup_restore(b: Bench, url: str) -> bool:
     same = True
     for backend, target in targets:
         # An empty database of this version's schema, as the page's restore finds it.
-        subprocess.run([str(PUSTAKA), "migrate"], env=dict(os.environ, PUSTAKA_DATABASE_URL=target), check=True)
+        b.db.pustaka(["migrate"], target)
         seconds, rss = timed(["restore", str(file), "--yes"], target)
         after = counts(b, target)
         same = same and after == before
